@@ -1,0 +1,50 @@
+import { Migrator, type Migration, type MigrationResult } from "kysely/migration";
+import type { Database } from "../platform/db/database.ts";
+import { migrations } from "./migrations/index.ts";
+
+/** A migration run that did not finish; the database keeps the migrations that completed. */
+export class MigrationError extends Error {
+  override readonly name = "MigrationError";
+  readonly results: MigrationResult[];
+  constructor(message: string, results: MigrationResult[], cause: unknown) {
+    super(message, { cause });
+    this.results = results;
+  }
+}
+
+function migratorFor(database: Database): Migrator {
+  const provider = {
+    getMigrations: () => {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(migrations)) {
+        const down = m.down?.(database.dialect);
+        out[name] = down ? { up: m.up(database.dialect), down } : { up: m.up(database.dialect) };
+      }
+      return Promise.resolve(out);
+    },
+  };
+  return new Migrator({ db: database.db, provider, migrationTableName: "parley_migration", migrationLockTableName: "parley_migration_lock" });
+}
+
+/**
+ * Brings the schema to the latest version. Safe when several processes start at once: on
+ * PostgreSQL the migrator holds an advisory lock, so each migration runs exactly once.
+ * @returns the names of the migrations this call applied (empty when already current).
+ */
+export async function migrateToLatest(database: Database): Promise<string[]> {
+  const { error, results = [] } = await database.exclusiveMigration(() =>
+    migratorFor(database).migrateToLatest(),
+  );
+  if (error) {
+    const failed = results.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new MigrationError(`migration ${failed} failed: ${reason}`, results, error);
+  }
+  return results.filter((r) => r.status === "Success").map((r) => r.migrationName);
+}
+
+/** Every known migration with whether it has been applied, for `parley migrate --status`. */
+export async function migrationStatus(database: Database): Promise<{ name: string; executedAt?: Date }[]> {
+  const list = await migratorFor(database).getMigrations();
+  return list.map((m) => (m.executedAt ? { name: m.name, executedAt: m.executedAt } : { name: m.name }));
+}

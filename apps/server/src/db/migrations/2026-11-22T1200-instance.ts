@@ -1,0 +1,20 @@
+import type { Kysely } from "kysely";
+import { type MigrationDialect, columnTypes } from "../migration-helpers.ts";
+
+/** The installation's identity: one row, made on first start. */
+export function up(dialect: MigrationDialect) {
+  const t = columnTypes(dialect);
+  return async (db: Kysely<unknown>) => {
+    await db.schema
+      .createTable("instance")
+      .addColumn("id", t.id, (c) => c.primaryKey())
+      .addColumn("created_at", t.timestamp, (c) => c.notNull())
+      .execute();
+  };
+}
+
+export function down() {
+  return async (db: Kysely<unknown>) => {
+    await db.schema.dropTable("instance").execute();
+  };
+}

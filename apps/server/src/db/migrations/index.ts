@@ -1,0 +1,14 @@
+import type { Kysely } from "kysely";
+import type { MigrationDialect } from "../migration-helpers.ts";
+import * as instance from "./2026-11-22T1200-instance.ts";
+
+/** A migration, written once for both dialects. Landed migrations are never edited. */
+export interface DialectMigration {
+  up(dialect: MigrationDialect): (db: Kysely<unknown>) => Promise<void>;
+  down?(dialect: MigrationDialect): (db: Kysely<unknown>) => Promise<void>;
+}
+
+/** Every migration by name; names sort in the order they run. */
+export const migrations: Record<string, DialectMigration> = {
+  "2026-11-22T1200-instance": instance,
+};

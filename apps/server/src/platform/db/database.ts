@@ -1,0 +1,114 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import SqliteDriver from "better-sqlite3";
+import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
+import pg from "pg";
+import lockfile from "proper-lockfile";
+import type { MigrationDialect } from "../../db/migration-helpers.ts";
+import type { Tables } from "../../db/schema.ts";
+import type { Component } from "../lifecycle.ts";
+import { withTimeout } from "../timeout.ts";
+
+/** Connection pool counters for `/metrics`. */
+export interface PoolStats {
+  total: number;
+  idle: number;
+  waiting: number;
+}
+
+/** The database port: a Kysely instance over SQLite (embedded) or PostgreSQL (distributed). */
+export interface Database extends Component {
+  readonly db: Kysely<Tables>;
+  readonly dialect: MigrationDialect;
+  poolStats(): PoolStats;
+  /**
+   * Runs `fn` while no other connection of any process migrates this database. PostgreSQL's
+   * migrator takes an advisory lock itself; SQLite needs a lock file beside the database.
+   */
+  exclusiveMigration<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** Where the database is: a PostgreSQL URL, or else a SQLite file. */
+export type DatabaseTarget =
+  | { dialect: "postgres"; url: string; poolSize: number }
+  | { dialect: "sqlite"; file: string };
+
+// BIGINT (int8) columns hold ms timestamps and counters well inside 2^53: read them as numbers.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+/**
+ * Opens the database. Nothing is queried yet: the first query connects.
+ * @example
+ * const database = openDatabase({ dialect: "sqlite", file: "./data/parley.db" });
+ */
+export function openDatabase(target: DatabaseTarget): Database {
+  return target.dialect === "postgres" ? openPostgres(target.url, target.poolSize) : openSqlite(target.file);
+}
+
+function openPostgres(url: string, poolSize: number): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+    application_name: "parley",
+  });
+  // An idle client losing its connection (server restart) must not crash the process; the
+  // pool drops it and the next query reconnects.
+  pool.on("error", () => undefined);
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  let closed = false;
+  return {
+    name: "database",
+    dialect: "postgres",
+    db,
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
+    exclusiveMigration: (fn) => fn(),
+    check: () => withTimeout(sql`select 1`.execute(db), 2_000, "database did not answer within 2 s").then(() => undefined),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}
+
+function openSqlite(file: string): Database {
+  mkdirSync(dirname(file), { recursive: true });
+  const driver = new SqliteDriver(file);
+  // WAL: readers never block the writer; NORMAL sync is durable across process crashes and
+  // only risks the last transactions on power loss (see docs/adr/0002-query-layer.md).
+  driver.pragma("journal_mode = WAL");
+  driver.pragma("synchronous = NORMAL");
+  driver.pragma("foreign_keys = ON");
+  driver.pragma("busy_timeout = 5000");
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: driver }) });
+  let closed = false;
+  return {
+    name: "database",
+    dialect: "sqlite",
+    db,
+    poolStats: () => ({ total: 1, idle: 1, waiting: 0 }),
+    exclusiveMigration: async (fn) => {
+      const release = await lockfile.lock(file, {
+        lockfilePath: `${file}.migrate.lock`,
+        realpath: false,
+        retries: { retries: 100, minTimeout: 20, maxTimeout: 200 },
+        stale: 30_000,
+      });
+      try {
+        return await fn();
+      } finally {
+        await release();
+      }
+    },
+    check: async () => {
+      await sql`select 1`.execute(db);
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await db.destroy();
+    },
+  };
+}

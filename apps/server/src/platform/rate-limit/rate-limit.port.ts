@@ -1,0 +1,26 @@
+import type { Component } from "../lifecycle.ts";
+
+/** A limit: `points` per window of `durationMs`. */
+export interface RateRule {
+  points: number;
+  durationMs: number;
+}
+
+/** Outcome of one `consume`, enough to fill `RateLimit-*` and `Retry-After` headers. */
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Ms until the window resets. */
+  resetMs: number;
+  /** Ms to wait before retrying; 0 when allowed. */
+  retryAfterMs: number;
+}
+
+/** Counts requests per key; shared across processes in distributed mode. */
+export interface RateLimiter extends Component {
+  /** Spends `cost` points of `key` under `rule`. */
+  consume(key: string, rule: RateRule, cost?: number): Promise<RateDecision>;
+  /** Forgets `key` under `rule` (for example after a successful login). */
+  reset(key: string, rule: RateRule): Promise<void>;
+}

@@ -1,0 +1,44 @@
+import { z } from "zod";
+
+/**
+ * Every error code the API can answer with. Codes are stable: clients may switch on them, so a
+ * code is never renamed or reused; new ones are only added.
+ */
+export const ErrorCode = z.enum([
+  "validation.failed",
+  "request.malformed_json",
+  "request.body_too_large",
+  "request.unsupported_media_type",
+  "auth.required",
+  "auth.forbidden",
+  "route.not_found",
+  "route.method_not_allowed",
+  "resource.not_found",
+  "resource.conflict",
+  "rate_limit.exceeded",
+  "server.unavailable",
+  "server.shutting_down",
+  "server.internal",
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+/** The JSON body of every error answer: `{ error: { code, message, details } }`. */
+export const ErrorEnvelope = z
+  .object({
+    error: z.object({
+      code: z.string().describe("Stable, machine-readable code such as `route.not_found`."),
+      message: z.string().describe("Human-readable explanation; may change between versions."),
+      details: z.unknown().optional().describe("Structured context, for example validation issues."),
+      requestId: z.string().optional().describe("The request id, also sent as `x-request-id`."),
+    }),
+  })
+  .meta({ id: "ErrorEnvelope" });
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
+
+/** One problem found while validating a request. */
+export const ValidationIssue = z.object({
+  location: z.enum(["body", "query", "params", "headers"]),
+  path: z.string().describe("Dot path of the offending field, empty for the whole value."),
+  message: z.string(),
+});
+export type ValidationIssue = z.infer<typeof ValidationIssue>;
