@@ -7,6 +7,7 @@ import { z } from "zod";
 export const ErrorCode = z.enum([
   "validation.failed",
   "request.malformed_json",
+  "request.invalid",
   "request.body_too_large",
   "request.unsupported_media_type",
   "auth.required",

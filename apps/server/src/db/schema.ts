@@ -3,6 +3,7 @@
  * dialects; see docs/adr/0002-query-layer.md.
  */
 export interface InstanceTable {
+  slot: number;
   id: string;
   created_at: number;
 }

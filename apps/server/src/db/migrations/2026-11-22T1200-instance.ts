@@ -7,7 +7,9 @@ export function up(dialect: MigrationDialect) {
   return async (db: Kysely<unknown>) => {
     await db.schema
       .createTable("instance")
-      .addColumn("id", t.id, (c) => c.primaryKey())
+      // Always 1: the primary key makes concurrent first starts agree on one row.
+      .addColumn("slot", "integer", (c) => c.primaryKey())
+      .addColumn("id", t.id, (c) => c.notNull())
       .addColumn("created_at", t.timestamp, (c) => c.notNull())
       .execute();
   };

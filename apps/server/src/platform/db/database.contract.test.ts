@@ -47,9 +47,9 @@ describe.each([
     const database = open(await makeTarget());
     await migrateToLatest(database);
     const now = Date.now();
-    await database.db.insertInto("instance").values({ id: "i1", created_at: now }).execute();
+    await database.db.insertInto("instance").values({ slot: 1, id: "i1", created_at: now }).execute();
     const row = await database.db.selectFrom("instance").selectAll().executeTakeFirstOrThrow();
-    expect(row).toEqual({ id: "i1", created_at: now });
+    expect(row).toEqual({ slot: 1, id: "i1", created_at: now });
   });
 
   it("answers check() while the database is reachable", async () => {

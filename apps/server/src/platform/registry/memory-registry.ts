@@ -40,34 +40,36 @@ export class MemoryRegistryStore implements RegistryStore {
     }, options.sweepIntervalMs ?? 60_000);
     this.#sweeper.unref();
     this.cache = {
-      get: (key) => Promise.resolve(this.#get(key)),
-      set: (key, value, ttlMs) => {
-        this.#values.set(key, this.#entry(value, ttlMs));
-        return Promise.resolve();
-      },
-      setIfAbsent: (key, value, ttlMs) => {
-        const entry = this.#entry(value, ttlMs);
-        if (this.#live(this.#values, key)) return Promise.resolve(false);
-        this.#values.set(key, entry);
-        return Promise.resolve(true);
-      },
-      delete: (key) => Promise.resolve(this.#live(this.#values, key) !== undefined && this.#values.delete(key)),
+      get: (key) => settle(() => this.#get(key)),
+      set: (key, value, ttlMs) =>
+        settle(() => {
+          this.#values.set(key, this.#entry(value, ttlMs));
+        }),
+      setIfAbsent: (key, value, ttlMs) =>
+        settle(() => {
+          const entry = this.#entry(value, ttlMs);
+          if (this.#live(this.#values, key)) return false;
+          this.#values.set(key, entry);
+          return true;
+        }),
+      delete: (key) => settle(() => this.#live(this.#values, key) !== undefined && this.#values.delete(key)),
     };
     this.registry = {
-      register: (kind, id, info, ttlMs) => {
-        let members = this.#members.get(kind);
-        if (!members) {
-          members = new Map();
-          this.#members.set(kind, members);
-        }
-        members.set(id, this.#entry(info, ttlMs));
-        return Promise.resolve();
-      },
-      deregister: (kind, id) => {
-        this.#members.get(kind)?.delete(id);
-        return Promise.resolve();
-      },
-      list: (kind) => Promise.resolve(this.#list(kind)),
+      register: (kind, id, info, ttlMs) =>
+        settle(() => {
+          const entry = this.#entry(info, ttlMs);
+          let members = this.#members.get(kind);
+          if (!members) {
+            members = new Map();
+            this.#members.set(kind, members);
+          }
+          members.set(id, entry);
+        }),
+      deregister: (kind, id) =>
+        settle(() => {
+          this.#members.get(kind)?.delete(id);
+        }),
+      list: (kind) => settle(() => this.#list(kind)),
     };
   }
 
@@ -122,4 +124,11 @@ export class MemoryRegistryStore implements RegistryStore {
     }
     return live.sort(byId);
   }
+}
+
+/** Runs `fn` now and reports its outcome as a promise, so a bad argument rejects rather than throws. */
+function settle<T>(fn: () => T): Promise<T> {
+  return new Promise((resolve) => {
+    resolve(fn());
+  });
 }

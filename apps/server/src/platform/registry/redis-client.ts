@@ -99,19 +99,31 @@ export async function pingRedis(client: Redis, timeoutMs = DEFAULT_PING_TIMEOUT_
 }
 
 /**
- * Closes `client` gracefully (QUIT), or drops the socket when it is not connected. Safe to call
- * twice.
+ * Closes `client` gracefully (QUIT) and waits (at most `timeoutMs`) until its socket is gone, so no
+ * handle is left behind; drops the socket instead when it is not connected or QUIT does not go
+ * through. Safe to call twice.
  */
-export async function closeRedisClient(client: Redis): Promise<void> {
-  if (client.status === "end") return;
-  if (client.status !== "ready") {
+export async function closeRedisClient(client: Redis, timeoutMs = 2_000): Promise<void> {
+  const status = client.status;
+  if (status === "end") return;
+  // Between two reconnect attempts there is no socket: disconnect() just cancels the next attempt,
+  // and ioredis never emits "end".
+  const hasSocket = status === "ready" || status === "connect" || status === "connecting";
+  let timer: NodeJS.Timeout | undefined;
+  const gone = new Promise<void>((resolve) => {
+    client.once("end", resolve);
+    timer = setTimeout(resolve, timeoutMs);
+  });
+  if (status === "ready") {
+    try {
+      await client.quit();
+    } catch {
+      // The connection died meanwhile (or QUIT timed out); dropping the socket is all that is left.
+      client.disconnect();
+    }
+  } else {
     client.disconnect();
-    return;
   }
-  try {
-    await client.quit();
-  } catch {
-    // QUIT failed because the connection died meanwhile; dropping the socket is all that is left.
-    client.disconnect();
-  }
+  if (hasSocket) await gone;
+  clearTimeout(timer);
 }

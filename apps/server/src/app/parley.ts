@@ -1,0 +1,123 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { Logger } from "pino";
+import { deploymentMode, type Config } from "../config/config.ts";
+import { migrateToLatest } from "../db/migrate.ts";
+import { buildHttpServer } from "../http/http-server.ts";
+import type { TypedApp } from "../http/route-config.ts";
+import { registerSystemRoutes } from "../modules/system/system.routes.ts";
+import { SystemService } from "../modules/system/system.service.ts";
+import { createLogger } from "../platform/logger.ts";
+import { createMetrics } from "../platform/metrics/metrics.ts";
+import { ensureInstance } from "./instance.ts";
+import { buildPlatform, type Platform } from "./platform.ts";
+import { startPodHeartbeat } from "./pod-heartbeat.ts";
+import { PARLEY_VERSION } from "./version.ts";
+
+/** A started Parley process. */
+export interface RunningParley {
+  /** Base URL of the HTTP server, for example `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly podId: string;
+  readonly platform: Platform;
+  readonly app: TypedApp;
+  readonly logger: Logger;
+  /** Drains and stops: readiness fails, new connections are refused, in-flight requests finish, adapters close. */
+  stop(): Promise<void>;
+}
+
+/** Options beyond the configuration, mainly for tests and the CLI. */
+export interface StartOptions {
+  logger?: Logger;
+  /** Folder of the built web app; defaults to `apps/web/dist`. */
+  webRoot?: string | null;
+}
+
+const DEFAULT_WEB_ROOT = fileURLToPath(new URL("../../../web/dist", import.meta.url));
+
+/**
+ * Starts one Parley process in the configured mode and role: builds the adapters, migrates,
+ * serves HTTP (the full API for `api`/`all`, probes and metrics only for `worker`), and
+ * announces the pod.
+ * @example
+ * const parley = await startParley(loadConfig({ env: process.env }));
+ * console.log(parley.url); await parley.stop();
+ */
+export async function startParley(config: Config, options: StartOptions = {}): Promise<RunningParley> {
+  const podId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  const logger =
+    options.logger ??
+    createLogger({ level: config.logLevel, base: { pod: podId, role: config.role }, pretty: false });
+  const metrics = createMetrics({ pod: podId, role: config.role });
+  const platform = await buildPlatform(config, logger);
+  try {
+    const applied = await migrateToLatest(platform.database);
+    if (applied.length > 0) logger.info({ applied }, "database migrated");
+    const instance = await ensureInstance(platform.database, platform.clock);
+
+    const startedAt = new Date().toISOString();
+    const system = new SystemService({
+      components: () => platform.components(),
+      info: {
+        name: "parley",
+        version: PARLEY_VERSION,
+        mode: deploymentMode(config),
+        role: config.role,
+        podId,
+        startedAt,
+      },
+    });
+    metrics.attach({ poolStats: () => platform.database.poolStats(), busStats: () => platform.bus.stats() });
+
+    const webRoot = options.webRoot === null ? undefined : (options.webRoot ?? DEFAULT_WEB_ROOT);
+    const app = await buildHttpServer(
+      {
+        logger,
+        metrics,
+        rateLimiter: platform.rateLimiter,
+        bodyLimitBytes: config.bodyLimitBytes,
+        trustProxy: config.trustProxy,
+        ipRateLimitPerMinute: config.ipRateLimitPerMinute,
+        version: PARLEY_VERSION,
+        ...(config.role !== "worker" && webRoot ? { webRoot } : {}),
+      },
+      async (scope) => {
+        registerSystemRoutes(scope, { system, metrics: metrics.registry });
+        return Promise.resolve();
+      },
+    );
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+    const url = `http://${shownHost}:${port}`;
+
+    const stopHeartbeat = await startPodHeartbeat(
+      platform.store.registry,
+      podId,
+      { role: config.role, host: hostname(), pid: process.pid, version: PARLEY_VERSION, url, startedAt },
+      logger,
+    );
+    logger.info(
+      { url, mode: deploymentMode(config), role: config.role, instance: instance.id, dataDir: config.dataDir },
+      `Parley ${PARLEY_VERSION} listening on ${url} (${deploymentMode(config)} mode, role ${config.role})`,
+    );
+
+    let stopping: Promise<void> | undefined;
+    const stop = () => {
+      stopping ??= (async () => {
+        system.startDraining();
+        await app.close();
+        await stopHeartbeat();
+        await platform.close();
+        logger.info("stopped");
+      })();
+      return stopping;
+    };
+    return { url, podId, platform, app, logger, stop };
+  } catch (error) {
+    await platform.close();
+    throw error;
+  }
+}

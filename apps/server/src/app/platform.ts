@@ -1,0 +1,123 @@
+import { join } from "node:path";
+import type { Logger } from "pino";
+import { deploymentMode, type Config } from "../config/config.ts";
+import { FolderBlobStore } from "../platform/blob/folder-blob-store.ts";
+import type { BlobStore } from "../platform/blob/blob.port.ts";
+import type { Bus } from "../platform/bus/bus.port.ts";
+import { MemoryBus } from "../platform/bus/memory-bus.ts";
+import { NatsBus } from "../platform/bus/nats-bus.ts";
+import { systemClock, type Clock } from "../platform/clock/clock.ts";
+import { lockDataDir } from "../platform/data-dir-lock.ts";
+import { openDatabase, type Database } from "../platform/db/database.ts";
+import type { Component } from "../platform/lifecycle.ts";
+import { MemoryRateLimiter } from "../platform/rate-limit/memory-rate-limiter.ts";
+import type { RateLimiter } from "../platform/rate-limit/rate-limit.port.ts";
+import { RedisRateLimiter } from "../platform/rate-limit/redis-rate-limiter.ts";
+import { MemoryRegistryStore } from "../platform/registry/memory-registry.ts";
+import { closeRedisClient, createRedisClient, waitForRedis } from "../platform/registry/redis-client.ts";
+import type { RegistryStore } from "../platform/registry/registry.port.ts";
+import { RedisRegistryStore } from "../platform/registry/redis-registry.ts";
+
+/** Every infrastructure adapter of one process, chosen by configuration. */
+export interface Platform {
+  readonly mode: "embedded" | "distributed";
+  readonly database: Database;
+  readonly bus: Bus;
+  readonly store: RegistryStore;
+  readonly rateLimiter: RateLimiter;
+  readonly blobs: BlobStore;
+  readonly clock: Clock;
+  /** The components `/readyz` checks. */
+  components(): Component[];
+  /** Closes every adapter, newest first. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the adapters: each shared service whose URL is configured (PostgreSQL, NATS, Redis),
+ * the embedded adapter otherwise. Embedded state lives in this process, so the data folder is
+ * locked against a second process.
+ */
+export async function buildPlatform(config: Config, logger: Logger): Promise<Platform> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) {
+      try {
+        await closer();
+      } catch (err) {
+        logger.warn({ err }, "error while closing an adapter");
+      }
+    }
+    closers.length = 0;
+  };
+  try {
+    const ownsProcessState = !config.databaseUrl || !config.natsUrl || !config.redisUrl;
+    if (ownsProcessState) {
+      const release = await lockDataDir(config.dataDir, (err) => {
+        logger.error({ err }, "lost the data folder lock");
+      });
+      closers.push(release);
+    }
+
+    const database = openDatabase(
+      config.databaseUrl
+        ? { dialect: "postgres", url: config.databaseUrl, poolSize: config.dbPoolSize }
+        : { dialect: "sqlite", file: join(config.dataDir, "parley.db") },
+    );
+    closers.push(() => database.close());
+
+    const bus: Bus = config.natsUrl
+      ? await NatsBus.connect({
+          url: config.natsUrl,
+          prefix: config.namespace,
+          logRetentionMs: config.logRetentionMs,
+          onError: (err) => {
+            logger.warn({ err }, "bus error");
+          },
+        })
+      : new MemoryBus({
+          logRetentionMs: config.logRetentionMs,
+          onError: (err) => {
+            logger.warn({ err }, "bus error");
+          },
+        });
+    closers.push(() => bus.close());
+
+    let store: RegistryStore;
+    let rateLimiter: RateLimiter;
+    if (config.redisUrl) {
+      const client = createRedisClient({
+        url: config.redisUrl,
+        onError: (err: Error) => {
+          logger.debug({ err }, "redis connection error");
+        },
+      });
+      closers.push(() => closeRedisClient(client));
+      await waitForRedis(client);
+      store = new RedisRegistryStore({ client, prefix: config.namespace });
+      rateLimiter = new RedisRateLimiter({ client, prefix: config.namespace });
+    } else {
+      store = new MemoryRegistryStore();
+      rateLimiter = new MemoryRateLimiter();
+    }
+    closers.push(() => store.close(), () => rateLimiter.close());
+
+    const blobs = new FolderBlobStore({ root: join(config.dataDir, "blobs") });
+    closers.push(() => blobs.close());
+
+    return {
+      mode: deploymentMode(config),
+      database,
+      bus,
+      store,
+      rateLimiter,
+      blobs,
+      clock: systemClock,
+      components: () => [database, bus, store, rateLimiter, blobs],
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,231 @@
+import { Writable } from "node:stream";
+import fc from "fast-check";
+import pino from "pino";
+import { afterEach, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { createMetrics } from "../platform/metrics/metrics.ts";
+import { MemoryRateLimiter } from "../platform/rate-limit/memory-rate-limiter.ts";
+import { AppError } from "./app-error.ts";
+import { buildHttpServer, type HttpServerDeps } from "./http-server.ts";
+import type { TypedApp } from "./route-config.ts";
+
+interface Harness {
+  app: TypedApp;
+  logs: Record<string, unknown>[];
+}
+
+const apps: TypedApp[] = [];
+afterEach(async () => {
+  for (const app of apps.splice(0)) await app.close();
+});
+
+const Echo = z.strictObject({ name: z.string().min(1).max(50), count: z.number().int().min(0).optional() });
+
+/** The real edge with a few routes that exercise it: an echo with a strict schema, and errors. */
+async function harness(overrides: Partial<HttpServerDeps> = {}): Promise<Harness> {
+  const logs: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split("\n").filter(Boolean))
+        logs.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+  const app = await buildHttpServer(
+    {
+      logger: pino({ level: "info" }, sink),
+      metrics: createMetrics({ pod: "test", role: "all" }),
+      rateLimiter: new MemoryRateLimiter(),
+      bodyLimitBytes: 1024,
+      trustProxy: false,
+      ipRateLimitPerMinute: 1000,
+      version: "0.0.0-test",
+      ...overrides,
+    },
+    async (scope) => {
+      scope.post("/api/v1/echo", { config: { permission: "public" }, schema: { body: Echo } }, (request) => ({
+        hello: request.body.name,
+      }));
+      scope.get<{ Params: { code: string } }>(
+        "/api/v1/fail/:code",
+        { config: { permission: "public" } },
+        (request) => {
+          const code = request.params.code;
+          if (code === "crash") throw new Error("database password is hunter2");
+          throw new AppError(code as never, `failed with ${code}`, { details: { why: "test" } });
+        },
+      );
+      return Promise.resolve();
+    },
+  );
+  apps.push(app);
+  await app.ready();
+  return { app, logs };
+}
+
+describe("HTTP edge", () => {
+  it("answers validated JSON and echoes a generated request id", async () => {
+    const { app } = await harness();
+    const res = await app.inject({ method: "POST", url: "/api/v1/echo", payload: { name: "ada" } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ hello: "ada" });
+    expect(res.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it("keeps a well-formed incoming x-request-id and puts it on every log line of the request", async () => {
+    const { app, logs } = await harness();
+    const res = await app.inject({ method: "GET", url: "/nope", headers: { "x-request-id": "abc-123" } });
+    expect(res.headers["x-request-id"]).toBe("abc-123");
+    expect(res.json()).toMatchObject({ error: { requestId: "abc-123" } });
+    const lines = logs.filter((l) => l.requestId === "abc-123");
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines.some((l) => l.msg === "request")).toBe(true);
+  });
+
+  it("replaces a malformed x-request-id instead of logging it", async () => {
+    const { app } = await harness();
+    const res = await app.inject({
+      method: "GET",
+      url: "/healthz",
+      headers: { "x-request-id": "bad id\n{json}" },
+    });
+    expect(res.headers["x-request-id"]).not.toContain("bad");
+  });
+
+  it.each([
+    ["auth.required", 401],
+    ["auth.forbidden", 403],
+    ["resource.not_found", 404],
+    ["resource.conflict", 409],
+    ["server.unavailable", 503],
+  ])("maps %s to %i in the error envelope", async (code, status) => {
+    const { app } = await harness();
+    const res = await app.inject({ method: "GET", url: `/api/v1/fail/${code}` });
+    expect(res.statusCode).toBe(status);
+    expect(res.json()).toEqual({
+      error: {
+        code,
+        message: `failed with ${code}`,
+        details: { why: "test" },
+        requestId: res.headers["x-request-id"],
+      },
+    });
+  });
+
+  it("hides the message of an unexpected error and logs it in full", async () => {
+    const { app, logs } = await harness();
+    const res = await app.inject({ method: "GET", url: "/api/v1/fail/crash" });
+    expect(res.statusCode).toBe(500);
+    expect(res.json().error.code).toBe("server.internal");
+    expect(res.body).not.toContain("hunter2");
+    expect(logs.some((l) => l.level === 50 && JSON.stringify(l).includes("hunter2"))).toBe(true);
+  });
+
+  it("answers 404 route.not_found for unknown paths and 405 with Allow for known paths", async () => {
+    const { app } = await harness();
+    const missing = await app.inject({ method: "GET", url: "/api/v1/nothing-here" });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe("route.not_found");
+    const wrong = await app.inject({ method: "DELETE", url: "/api/v1/echo" });
+    expect(wrong.statusCode).toBe(405);
+    expect(wrong.headers.allow).toBe("POST");
+    expect(wrong.json().error.code).toBe("route.method_not_allowed");
+  });
+
+  it("rejects malformed JSON, empty JSON, wrong types, unknown fields, other media types and big bodies", async () => {
+    const { app } = await harness();
+    const send = (payload: string, type = "application/json") =>
+      app.inject({ method: "POST", url: "/api/v1/echo", payload, headers: { "content-type": type } });
+    const cases: [string, string, number, string][] = [
+      ["{not json", "application/json", 400, "request.malformed_json"],
+      ["", "application/json", 400, "request.malformed_json"],
+      ['{"name": 42}', "application/json", 400, "validation.failed"],
+      ['{"name": "a", "admin": true}', "application/json", 400, "validation.failed"],
+      ["name=a", "application/x-www-form-urlencoded", 415, "request.unsupported_media_type"],
+      [JSON.stringify({ name: "x".repeat(2000) }), "application/json", 413, "request.body_too_large"],
+    ];
+    for (const [payload, type, status, code] of cases) {
+      const res = await send(payload, type);
+      expect([res.statusCode, res.json().error.code], payload.slice(0, 30)).toEqual([status, code]);
+    }
+  });
+
+  it("names the offending field of a validation failure", async () => {
+    const { app } = await harness();
+    const res = await app.inject({ method: "POST", url: "/api/v1/echo", payload: { name: "a", count: -1 } });
+    expect(res.json().error.details.issues).toEqual([
+      expect.objectContaining({ location: "body", path: "count" }),
+    ]);
+  });
+
+  it("limits requests per IP with 429, Retry-After and RateLimit headers", async () => {
+    const { app } = await harness({ ipRateLimitPerMinute: 3 });
+    const statuses = [];
+    let last;
+    for (let i = 0; i < 4; i++) {
+      last = await app.inject({ method: "POST", url: "/api/v1/echo", payload: { name: "a" } });
+      statuses.push(last.statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 200, 429]);
+    expect(last?.headers["retry-after"]).toMatch(/^\d+$/);
+    expect(last?.headers["ratelimit-limit"]).toBe("3");
+    expect(last?.headers["ratelimit-remaining"]).toBe("0");
+    expect(last?.json().error.code).toBe("rate_limit.exceeded");
+  });
+
+  it("sends security headers", async () => {
+    const { app } = await harness();
+    const res = await app.inject({ method: "GET", url: "/api/v1/nothing" });
+    expect(res.headers["x-content-type-options"]).toBe("nosniff");
+    expect(res.headers["content-security-policy"]).toContain("default-src 'self'");
+    expect(res.headers["x-frame-options"]).toBe("SAMEORIGIN");
+    expect(res.headers["strict-transport-security"]).toBeDefined();
+  });
+
+  it("refuses to start when a route declares no permission", async () => {
+    const app = await buildHttpServer(
+      {
+        logger: pino({ level: "silent" }),
+        metrics: createMetrics({ pod: "t", role: "all" }),
+        rateLimiter: new MemoryRateLimiter(),
+        bodyLimitBytes: 1024,
+        trustProxy: false,
+        ipRateLimitPerMinute: 10,
+        version: "0",
+      },
+      async (scope) => {
+        scope.get("/api/v1/open", () => "oops");
+        return Promise.resolve();
+      },
+    );
+    apps.push(app);
+    await expect(app.ready()).rejects.toThrow(/without a declared permission.*GET \/api\/v1\/open/);
+  });
+
+  it("never answers 5xx to arbitrary bodies and content types (fuzz)", async () => {
+    const { app } = await harness({ ipRateLimitPerMinute: 100_000 });
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify(v)),
+        ),
+        fc.constantFrom(
+          "application/json",
+          "text/plain",
+          "application/json; charset=utf-8",
+          "",
+          "multipart/form-data",
+        ),
+        async (payload, type) => {
+          const headers: Record<string, string> = type ? { "content-type": type } : {};
+          const res = await app.inject({ method: "POST", url: "/api/v1/echo", payload, headers });
+          expect(res.statusCode).toBeLessThan(500);
+          if (res.statusCode >= 400) expect(typeof res.json().error.code).toBe("string");
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,191 @@
+import { randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import fastifyHelmet from "@fastify/helmet";
+import fastifyStatic from "@fastify/static";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyReply,
+  type FastifyRequest,
+  type RouteOptions,
+} from "fastify";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import FindMyWay, { type HTTPMethod } from "find-my-way";
+import type { Logger } from "pino";
+import type { Metrics } from "../platform/metrics/metrics.ts";
+import type { RateLimiter } from "../platform/rate-limit/rate-limit.port.ts";
+import { AppError } from "./app-error.ts";
+import { presentError } from "./error-status.ts";
+import { registerOpenApi, registerOpenApiDocument } from "./openapi.ts";
+import type { TypedApp } from "./route-config.ts";
+
+/** What the HTTP edge needs from the rest of the process. */
+export interface HttpServerDeps {
+  logger: Logger;
+  metrics: Metrics;
+  rateLimiter: RateLimiter;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+  ipRateLimitPerMinute: number;
+  /** Folder of the built web app, served at `/` when it exists. */
+  webRoot?: string;
+  version: string;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
+
+/**
+ * Builds the Fastify instance with the cross-cutting edge: request ids, security headers,
+ * body limits, error envelope, 404/405, per-IP rate limit, metrics and OpenAPI. `register`
+ * adds the modules' routes.
+ */
+export async function buildHttpServer(
+  deps: HttpServerDeps,
+  register: (app: TypedApp) => Promise<void>,
+): Promise<TypedApp> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    bodyLimit: deps.bodyLimitBytes,
+    trustProxy: deps.trustProxy,
+    requestIdHeader: false,
+    requestIdLogLabel: "requestId",
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    disableRequestLogging: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  const knownRoutes = FindMyWay({ ignoreTrailingSlash: true });
+  // Checked once every plugin's onRoute hooks have run (a scope may set `permission` for the
+  // routes of a third-party plugin it wraps): a route without a permission stops the start.
+  const routes: RouteOptions[] = [];
+  app.addHook("onReady", async () => {
+    const undeclared = routes.filter((r) => !r.config?.permission);
+    if (undeclared.length > 0) {
+      const list = undeclared.map((r) => `${String(r.method)} ${r.url}`).join(", ");
+      throw new Error(`routes without a declared permission (config.permission): ${list}`);
+    }
+    return Promise.resolve();
+  });
+  app.addHook("onRoute", (route) => {
+    routes.push(route as unknown as RouteOptions);
+    for (const method of [route.method].flat()) {
+      if (method === "HEAD" || method === "OPTIONS") continue;
+      try {
+        knownRoutes.on(method as HTTPMethod, route.url, () => undefined);
+      } catch {
+        // Already known (the same path registered twice for one method is Fastify's error to raise).
+      }
+    }
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+    if (request.routeOptions.config.rateLimit === false) return;
+    await limitByIp(deps, request, reply);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unmatched";
+    deps.metrics.httpDuration.observe(
+      { method: request.method, route, status_code: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      "request",
+    );
+    return Promise.resolve();
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const presented = presentError(error, request.id);
+    if (presented.logLevel === "error") request.log.error({ err: error }, "request failed");
+    else request.log.info({ code: presented.body.error.code }, presented.body.error.message);
+    return reply.code(presented.status).headers(presented.headers).send(presented.body);
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split("?")[0] ?? "/";
+    const allowed = METHODS.filter((m) => knownRoutes.find(m, path) !== null);
+    if (allowed.length > 0) {
+      throw new AppError("route.method_not_allowed", `${request.method} is not allowed on ${path}`, {
+        headers: { allow: allowed.join(", ") },
+        details: { allow: allowed },
+      });
+    }
+    if (deps.webRoot && request.method === "GET" && isAppPath(path)) {
+      return reply.type("text/html").sendFile("index.html");
+    }
+    throw new AppError("route.not_found", `No route ${request.method} ${path}`);
+  });
+
+  await app.register(fastifyHelmet, {
+    global: true,
+    contentSecurityPolicy: {
+      directives: {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+      },
+    },
+  });
+  await registerOpenApi(app, deps.version);
+  await register(app);
+  await registerOpenApiDocument(app);
+  const webRoot = deps.webRoot;
+  if (webRoot && existsSync(join(webRoot, "index.html"))) {
+    await app.register(async (scope) => {
+      scope.addHook("onRoute", (route) => {
+        route.config = { ...route.config, permission: "public" };
+      });
+      await scope.register(fastifyStatic, { root: webRoot, wildcard: false, index: "index.html" });
+    });
+  }
+  return app;
+}
+
+/** Paths the single-page app handles itself (anything that is not an API or an ops endpoint). */
+function isAppPath(path: string): boolean {
+  return !/^\/(api|v1|healthz|readyz|metrics)(\/|$)/.test(path);
+}
+
+async function limitByIp(deps: HttpServerDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const rule = { points: deps.ipRateLimitPerMinute, durationMs: 60_000 };
+  let decision;
+  try {
+    decision = await deps.rateLimiter.consume(`ip:${request.ip}`, rule);
+  } catch (err) {
+    // Availability over strictness for the coarse per-IP limit: a limiter outage lets traffic
+    // through, counted and logged, instead of taking the whole API down.
+    deps.metrics.rateLimitErrors.inc();
+    request.log.warn({ err }, "rate limiter unavailable; request allowed");
+    return;
+  }
+  reply.header("ratelimit-limit", String(decision.limit));
+  reply.header("ratelimit-remaining", String(decision.remaining));
+  reply.header("ratelimit-reset", String(Math.ceil(decision.resetMs / 1000)));
+  if (!decision.allowed) {
+    const retryAfter = String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
+    throw new AppError("rate_limit.exceeded", `Too many requests; retry in ${retryAfter} s`, {
+      headers: { "retry-after": retryAfter },
+      details: { limit: decision.limit, windowSeconds: 60, scope: "ip" },
+    });
+  }
+}

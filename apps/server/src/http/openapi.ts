@@ -1,0 +1,67 @@
+import fastifySwagger from "@fastify/swagger";
+import scalarReference from "@scalar/fastify-api-reference";
+import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
+import type { FastifyContextConfig } from "fastify";
+import type { TypedApp } from "./route-config.ts";
+
+/**
+ * Starts collecting route schemas into an OpenAPI 3.1 document. Must run before the routes are
+ * registered.
+ */
+export async function registerOpenApi(app: TypedApp, version: string): Promise<void> {
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Parley API",
+        version,
+        description:
+          "Self-hosted AI platform for software teams. Every error answers `{ error: { code, message, details } }` with a stable code.",
+      },
+      tags: [{ name: "system", description: "Health, readiness, metrics and process information" }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+}
+
+/** Serves the generated document at `/api/openapi.json` and an API reference at `/api/docs`. */
+export async function registerOpenApiDocument(app: TypedApp): Promise<void> {
+  app.get(
+    "/api/openapi.json",
+    {
+      config: { permission: "public" },
+      schema: { hide: true },
+    },
+    async (_request, reply) => reply.type("application/json").send(app.swagger()),
+  );
+  await app.register(async (scope) => {
+    scope.addHook("onRoute", (route) => {
+      // The reference page runs its own inline bootstrap script and styles. @fastify/helmet reads
+      // per-route settings from `config.helmet`.
+      const config: FastifyContextConfig & { helmet: object } = {
+        ...route.config,
+        permission: "public",
+        helmet: {
+          contentSecurityPolicy: {
+            directives: {
+              "default-src": ["'self'"],
+              "script-src": ["'self'", "'unsafe-inline'"],
+              "style-src": ["'self'", "'unsafe-inline'"],
+              "img-src": ["'self'", "data:", "blob:"],
+              "font-src": ["'self'", "data:"],
+              "connect-src": ["'self'"],
+              "worker-src": ["'self'", "blob:"],
+            },
+          },
+        },
+      };
+      route.config = config;
+    });
+    await scope.register(scalarReference, {
+      routePrefix: "/api/docs",
+      configuration: { url: "/api/openapi.json", title: "Parley API reference" },
+      logLevel: "warn",
+    });
+  });
+}

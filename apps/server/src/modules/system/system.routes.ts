@@ -1,0 +1,63 @@
+import { ErrorEnvelope, Liveness, Readiness, SystemInfo } from "@parley/contracts";
+import type { Registry } from "prom-client";
+import type { TypedApp } from "../../http/route-config.ts";
+import type { SystemService } from "./system.service.ts";
+
+/** Probes and metrics: public, exempt from rate limits, answered by every role. */
+export function registerSystemRoutes(app: TypedApp, deps: { system: SystemService; metrics: Registry }): void {
+  const probe = { permission: "public", rateLimit: false } as const;
+
+  app.get(
+    "/healthz",
+    {
+      config: probe,
+      schema: {
+        tags: ["system"],
+        summary: "Liveness: the process is up and its event loop turns",
+        response: { 200: Liveness },
+      },
+    },
+    () => ({ status: "ok" as const }),
+  );
+
+  app.get(
+    "/readyz",
+    {
+      config: probe,
+      schema: {
+        tags: ["system"],
+        summary: "Readiness: every dependency answers; 503 names those that do not",
+        response: { 200: Readiness, 503: Readiness },
+      },
+    },
+    async (_request, reply) => {
+      const readiness = await deps.system.readiness();
+      return reply.code(readiness.status === "ready" ? 200 : 503).send(readiness);
+    },
+  );
+
+  app.get(
+    "/metrics",
+    {
+      config: probe,
+      schema: { tags: ["system"], summary: "Prometheus metrics of this process", produces: ["text/plain"] },
+    },
+    async (_request, reply) => {
+      const body = await deps.metrics.metrics();
+      return reply.type(deps.metrics.contentType).send(body);
+    },
+  );
+
+  app.get(
+    "/api/v1/system/info",
+    {
+      config: { permission: "public" },
+      schema: {
+        tags: ["system"],
+        summary: "Version, deployment mode and role of the process that answered",
+        response: { 200: SystemInfo, 429: ErrorEnvelope },
+      },
+    },
+    () => deps.system.info(),
+  );
+}

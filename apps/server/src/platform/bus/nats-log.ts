@@ -1,0 +1,178 @@
+import type { JetStreamClient, JetStreamManager, JsMsg, PubAck, StreamInfo } from "@nats-io/jetstream";
+import type { Subscription } from "../lifecycle.ts";
+import type { EventLog, LogEntry } from "./bus.port.ts";
+import type { BusErrorHandler, SubscriptionSet } from "./bus-common.ts";
+import { assertToken, decodePayload, encodePayload } from "./bus-common.ts";
+import { NatsFollower } from "./nats-follow.ts";
+import type { NatsLayout } from "./nats-streams.ts";
+import { epochOf, isStreamNotFound } from "./nats-streams.ts";
+
+/** What {@link NatsEventLog} needs from the bus that owns it. */
+export interface NatsEventLogDeps {
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  layout: NatsLayout;
+  /** Creates or updates the log stream and returns its info. */
+  ensureStream: () => Promise<StreamInfo>;
+  onError: BusErrorHandler;
+  counters: { appended: number };
+  subscriptions: SubscriptionSet;
+}
+
+/** How long an appender trusts its cached epoch before asking the server again. */
+const epochTrustMs = 2_000;
+/** Page size of `read`. */
+const readPage = 1_000;
+
+/**
+ * The distributed log: one JetStream stream (limits retention: `max_age`, `max_msgs_per_subject`),
+ * one subject per key. `seq` is the stream sequence; the epoch names the stream's incarnation.
+ * Every message body is `{"time": <ms>, "data": <payload>}`.
+ */
+export class NatsEventLog implements EventLog {
+  readonly #deps: NatsEventLogDeps;
+  #epoch: string;
+  #epochCheckedAt: number;
+  #lastAppendSeq = 0;
+  #refreshing: Promise<string> | undefined;
+
+  constructor(deps: NatsEventLogDeps, info: StreamInfo) {
+    this.#deps = deps;
+    this.#epoch = epochOf(info);
+    this.#epochCheckedAt = Date.now();
+  }
+
+  async append(key: string, data: unknown): Promise<LogEntry> {
+    assertToken(key, "log key");
+    const text = encodePayload(data);
+    const time = Date.now();
+    const ack = await this.#publish(this.#deps.layout.logSubject(key), `{"time":${time},"data":${text}}`);
+    this.#deps.counters.appended++;
+    // A sequence that went backwards means the stream was recreated behind our back; so may an
+    // old cached epoch. Either way ask the server rather than label entries with a dead epoch.
+    const suspicious = ack.seq <= this.#lastAppendSeq || Date.now() - this.#epochCheckedAt > epochTrustMs;
+    this.#lastAppendSeq = ack.seq;
+    const epoch = suspicious ? await this.#refreshEpoch() : this.#epoch;
+    return { key, seq: ack.seq, epoch, data: decodePayload(text), time };
+  }
+
+  async epoch(): Promise<string> {
+    return await this.#refreshEpoch();
+  }
+
+  async read(key: string, options: { afterSeq: number; limit?: number }): Promise<LogEntry[]> {
+    assertToken(key, "log key");
+    const limit = options.limit ?? Infinity;
+    const info = await this.#info();
+    if (limit <= 0 || info.state.last_seq <= options.afterSeq) return [];
+    const epoch = epochOf(info);
+    const consumer = await this.#deps.js.consumers.get(this.#deps.layout.logStream, {
+      filter_subjects: this.#deps.layout.logSubject(key),
+      opt_start_seq: options.afterSeq + 1,
+      inactive_threshold: 60_000,
+    });
+    try {
+      const available = (await consumer.info(true)).num_pending;
+      const wanted = Math.min(limit, available);
+      const entries: LogEntry[] = [];
+      while (entries.length < wanted) {
+        // Ask for exactly what is there, so each fetch ends by itself without waiting out `expires`.
+        const batch = await consumer.fetch({ max_messages: Math.min(readPage, wanted - entries.length), expires: 5_000 });
+        const before = entries.length;
+        let exhausted = false;
+        for await (const message of batch) {
+          entries.push(this.#toEntry(message, epoch));
+          exhausted ||= message.info.pending === 0;
+        }
+        // Entries can expire between counting and fetching: stop at whatever the server has.
+        if (exhausted || entries.length === before) break;
+      }
+      return entries;
+    } finally {
+      consumer.delete().catch((error: unknown) => {
+        this.#deps.onError(error, `deleting the read consumer of "${key}"`);
+      });
+    }
+  }
+
+  async follow(key: string, options: { afterSeq: number }, onEntry: (entry: LogEntry) => void): Promise<Subscription> {
+    assertToken(key, "log key");
+    const epoch = await this.#refreshEpoch();
+    const follower = await NatsFollower.start(
+      {
+        js: this.#deps.js,
+        stream: this.#deps.layout.logStream,
+        subject: this.#deps.layout.logSubject(key),
+        key,
+        freshEpoch: () => this.#refreshEpoch(),
+        toEntry: (message, entryEpoch) => this.#toEntry(message, entryEpoch),
+        onEntry,
+        onError: this.#deps.onError,
+      },
+      epoch,
+      options.afterSeq,
+    );
+    return this.#deps.subscriptions.track(() => follower.close());
+  }
+
+  async purge(key: string): Promise<void> {
+    assertToken(key, "log key");
+    try {
+      await this.#deps.jsm.streams.purge(this.#deps.layout.logStream, { filter: this.#deps.layout.logSubject(key) });
+    } catch (error) {
+      if (!isStreamNotFound(error)) throw error;
+      // No stream, no entries: purged already.
+    }
+  }
+
+  /** Publishes; if the stream vanished (NATS lost its storage, someone deleted it), recreates it once. */
+  async #publish(subject: string, body: string): Promise<PubAck> {
+    try {
+      return await this.#deps.js.publish(subject, body);
+    } catch (error) {
+      if (!(await this.#streamMissing())) throw error;
+      await this.#refreshEpoch();
+      return await this.#deps.js.publish(subject, body);
+    }
+  }
+
+  async #streamMissing(): Promise<boolean> {
+    try {
+      await this.#deps.jsm.streams.info(this.#deps.layout.logStream);
+      return false;
+    } catch (error) {
+      return isStreamNotFound(error);
+    }
+  }
+
+  /** Current stream info, recreating a missing stream; updates the cached epoch. */
+  async #info(): Promise<StreamInfo> {
+    let info: StreamInfo;
+    try {
+      info = await this.#deps.jsm.streams.info(this.#deps.layout.logStream);
+    } catch (error) {
+      if (!isStreamNotFound(error)) throw error;
+      info = await this.#deps.ensureStream();
+    }
+    this.#epoch = epochOf(info);
+    this.#epochCheckedAt = Date.now();
+    return info;
+  }
+
+  /** The epoch as the server sees it now; concurrent callers share one request. */
+  #refreshEpoch(): Promise<string> {
+    this.#refreshing ??= this.#info()
+      .then(epochOf)
+      .finally(() => {
+        this.#refreshing = undefined;
+      });
+    return this.#refreshing;
+  }
+
+  #toEntry(message: JsMsg, epoch: string): LogEntry {
+    const body = decodePayload(message.string());
+    const envelope = typeof body === "object" && body !== null ? (body as { time?: unknown; data?: unknown }) : {};
+    const time = typeof envelope.time === "number" ? envelope.time : message.time.getTime();
+    return { key: message.subject.slice(message.subject.lastIndexOf(".") + 1), seq: message.seq, epoch, data: envelope.data ?? null, time };
+  }
+}
