@@ -46,9 +46,9 @@ const DEFAULT_WEB_ROOT = fileURLToPath(new URL("../../../web/dist", import.meta.
  */
 export async function startParley(config: Config, options: StartOptions = {}): Promise<RunningParley> {
   const podId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
-  const logger =
-    options.logger ??
-    createLogger({ level: config.logLevel, base: { pod: podId, role: config.role }, pretty: false });
+  const logger = options.logger
+    ? options.logger.child({ pod: podId })
+    : createLogger({ level: config.logLevel, base: { pod: podId, role: config.role }, pretty: false });
   const metrics = createMetrics({ pod: podId, role: config.role });
   const platform = await buildPlatform(config, logger);
   try {

@@ -71,14 +71,14 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
           url: config.natsUrl,
           prefix: config.namespace,
           logRetentionMs: config.logRetentionMs,
-          onError: (err) => {
-            logger.warn({ err }, "bus error");
+          onError: (err, context) => {
+            logger.warn({ err, context }, "bus error");
           },
         })
       : new MemoryBus({
           logRetentionMs: config.logRetentionMs,
-          onError: (err) => {
-            logger.warn({ err }, "bus error");
+          onError: (err, context) => {
+            logger.warn({ err, context }, "bus error");
           },
         });
     closers.push(() => bus.close());

@@ -1,11 +1,8 @@
 import { z } from "zod";
 import { ProcessRole } from "@parley/contracts";
 
-const port = z.coerce
-  .number({ error: "must be a whole number between 1 and 65535" })
-  .int("must be a whole number between 1 and 65535")
-  .min(1, "must be a whole number between 1 and 65535")
-  .max(65535, "must be a whole number between 1 and 65535");
+const PORT_MESSAGE = "must be a whole number between 0 and 65535 (0 picks a free port)";
+const port = z.coerce.number({ error: PORT_MESSAGE }).int(PORT_MESSAGE).min(0, PORT_MESSAGE).max(65535, PORT_MESSAGE);
 
 const positiveInt = (what: string) =>
   z.coerce

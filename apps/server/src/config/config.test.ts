@@ -35,7 +35,7 @@ describe("loadConfig", () => {
     const problems = problemsOf(() => loadConfig({ env: { PARLEY_PORT: "eighty" } }));
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain("PARLEY_PORT");
-    expect(problems[0]).toContain("whole number between 1 and 65535");
+    expect(problems[0]).toContain("whole number between 0 and 65535");
     expect(problems[0]).toContain('"eighty"');
   });
 

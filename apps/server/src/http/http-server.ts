@@ -4,6 +4,7 @@ import { join } from "node:path";
 import fastifyHelmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyReply,
   type FastifyRequest,
@@ -49,12 +50,12 @@ export async function buildHttpServer(
     bodyLimit: deps.bodyLimitBytes,
     trustProxy: deps.trustProxy,
     requestIdHeader: false,
-    requestIdLogLabel: "requestId",
+    // Our onResponse hook writes one line per request with the route and timing.
+    logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
     genReqId: (req) => {
       const given = req.headers["x-request-id"];
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    disableRequestLogging: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
 
@@ -143,6 +144,9 @@ export async function buildHttpServer(
         "frame-ancestors": ["'none'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
+        // Self-hosted installs are often reached over plain HTTP on a LAN address; upgrading
+        // their asset requests to HTTPS would break the page.
+        "upgrade-insecure-requests": null,
       },
     },
   });

@@ -52,6 +52,7 @@ export async function registerOpenApiDocument(app: TypedApp): Promise<void> {
               "font-src": ["'self'", "data:"],
               "connect-src": ["'self'"],
               "worker-src": ["'self'", "blob:"],
+              "upgrade-insecure-requests": null,
             },
           },
         },

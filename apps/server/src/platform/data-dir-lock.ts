@@ -9,7 +9,7 @@ export class DataDirLockedError extends Error {
 /**
  * Takes the data folder for this process. Embedded mode keeps the bus, log and registry in
  * memory, so two processes on one folder would silently diverge; the second one is refused.
- * A lock left by a crashed process goes stale after 10 s and is taken over.
+ * A lock left by a crashed process goes stale after 10 s and is then taken over.
  * @returns a function that releases the lock.
  */
 export async function lockDataDir(dir: string, onCompromised: (error: Error) => void): Promise<() => Promise<void>> {
@@ -19,12 +19,12 @@ export async function lockDataDir(dir: string, onCompromised: (error: Error) => 
       lockfilePath: `${dir}/.parley.lock`,
       stale: 10_000,
       update: 2_000,
-      retries: { retries: 6, minTimeout: 2_000, maxTimeout: 2_000, factor: 1 },
+      retries: 0,
       onCompromised,
     });
   } catch (cause) {
     throw new DataDirLockedError(
-      `data folder ${dir} is in use by another Parley process; stop it, or choose another folder with --data-dir / PARLEY_DATA_DIR (distributed mode lets several processes share PostgreSQL, NATS and Redis instead)`,
+      `data folder ${dir} is in use by another Parley process (or one that exited less than 10 s ago); stop it, or choose another folder with --data-dir / PARLEY_DATA_DIR. To run several processes, use distributed mode (PostgreSQL, NATS, Redis)`,
       { cause },
     );
   }

@@ -13,16 +13,16 @@ export interface BusHarness {
   /** Errors the bus reported through `onError`. */
   readonly errors: unknown[];
   /** Another process on the same bus: the same instance when embedded, a second connection on NATS. */
-  peer(): Promise<Bus>;
+  readonly peer: () => Promise<Bus>;
   /** Loses the log (embedded: a restarted process; NATS: the stream deleted) and returns the bus to ask next. */
-  loseLog(): Promise<Bus>;
-  close(): Promise<void>;
+  readonly loseLog: () => Promise<Bus>;
+  readonly close: () => Promise<void>;
 }
 
 /** Builds harnesses of one adapter and removes what they left behind. */
 export interface BusFactory {
-  create(options?: BusCommonOptions): Promise<BusHarness>;
-  cleanup(): Promise<void>;
+  readonly create: (options?: BusCommonOptions) => Promise<BusHarness>;
+  readonly cleanup: () => Promise<void>;
 }
 
 /** Harnesses over {@link MemoryBus}. */

@@ -2,7 +2,7 @@ import type { Redis } from "ioredis";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { testServices, uniqueId } from "../../../test/services.ts";
 import { closeRedisClient, createRedisClient, waitForRedis } from "../registry/redis-client.ts";
-import { TcpProxy } from "../registry/tcp-proxy.test-support.ts";
+import { TcpProxy } from "../../../test/tcp-proxy.ts";
 import { RateLimitStoreError } from "./rate-limit.errors.ts";
 import { RedisRateLimiter } from "./redis-rate-limiter.ts";
 

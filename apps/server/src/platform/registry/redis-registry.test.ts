@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { testServices, uniqueId } from "../../../test/services.ts";
 import { closeRedisClient, createRedisClient, waitForRedis } from "./redis-client.ts";
 import { RedisRegistryStore } from "./redis-registry.ts";
-import { TcpProxy } from "./tcp-proxy.test-support.ts";
+import { TcpProxy } from "../../../test/tcp-proxy.ts";
 
 const redisPort = Number(new URL(testServices.redisUrl).port || 6379);
 

@@ -1,0 +1,89 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runParley, type ParleyProcess } from "./process-harness.ts";
+
+const running: ParleyProcess[] = [];
+afterEach(() => {
+  for (const p of running.splice(0)) p.kill();
+});
+function run(args: string[], env: Record<string, string> = {}): ParleyProcess {
+  const p = runParley(args, env);
+  running.push(p);
+  return p;
+}
+const freshDir = () => mkdtempSync(join(tmpdir(), "parley-cli-"));
+
+describe("parley command", () => {
+  it("lists its commands in --help", async () => {
+    const p = run(["--help"]);
+    expect(await p.exited()).toBe(0);
+    for (const command of ["start", "migrate", "status", "config"]) expect(p.output()).toContain(command);
+  });
+
+  it("stops with exit code 2 and names the setting when a value is bad", async () => {
+    const p = run(["start"], { PARLEY_PORT: "eighty", PARLEY_DATA_DIR: freshDir() });
+    expect(await p.exited()).toBe(2);
+    expect(p.output()).toMatch(/PARLEY_PORT \(port\) must be a whole number/);
+  });
+
+  it("stops with exit code 2 on an unknown flag or role", async () => {
+    expect(await run(["start", "--prot", "1"]).exited()).toBe(2);
+    const role = run(["start", "--role", "boss"]);
+    expect(await role.exited()).toBe(2);
+    expect(role.output()).toContain("api, worker, all");
+  });
+
+  it("refuses split roles without the shared services", async () => {
+    const p = run(["start", "--role", "worker"], { PARLEY_DATA_DIR: freshDir() });
+    expect(await p.exited()).toBe(2);
+    expect(p.output()).toContain("PARLEY_NATS_URL (natsUrl) is required with PARLEY_ROLE=worker");
+  });
+
+  it("starts embedded with no services, prints where it listens, and drains on SIGTERM", async () => {
+    const dataDir = freshDir();
+    const p = run(["start", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir]);
+    const url = await p.listening();
+    expect(p.output()).toContain("embedded mode, role all");
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status).toBe(200);
+    p.kill("SIGTERM");
+    expect(await p.exited()).toBe(0);
+    expect(p.output()).toContain('"msg":"stopped"');
+  });
+
+  it("takes port and data folder from PARLEY_PORT and PARLEY_DATA_DIR", async () => {
+    const dataDir = freshDir();
+    const p = run(["start", "--host", "127.0.0.1"], { PARLEY_PORT: "0", PARLEY_DATA_DIR: dataDir });
+    await p.listening();
+    expect(p.output()).toContain(`"dataDir":"${dataDir}"`);
+  });
+
+  it("refuses a second process on the same data folder with a clear message", async () => {
+    const dataDir = freshDir();
+    const first = run(["start", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir]);
+    await first.listening();
+    const second = run(["start", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir]);
+    expect(await second.exited()).toBe(1);
+    expect(second.output()).toContain("is in use by another Parley process");
+  });
+
+  it("migrates with parley migrate, then reports the database up to date", async () => {
+    const dataDir = freshDir();
+    const first = run(["migrate", "--data-dir", dataDir]);
+    expect(await first.exited()).toBe(0);
+    expect(first.output()).toMatch(/applied 1: 2026-11-22T1200-instance/);
+    const again = run(["migrate", "--data-dir", dataDir]);
+    expect(await again.exited()).toBe(0);
+    expect(again.output()).toContain("database is up to date");
+    expect(again.output()).toMatch(/applied {2}2026-11-22T1200-instance/);
+  });
+
+  it("prints the validated configuration with secrets masked", async () => {
+    const p = run(["config"], { PARLEY_DATABASE_URL: "postgres://u:s3cret@db/parley" });
+    expect(await p.exited()).toBe(0);
+    expect(p.output()).toContain('"mode": "distributed"');
+    expect(p.output()).not.toContain("s3cret");
+  });
+});
