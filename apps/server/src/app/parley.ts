@@ -6,7 +6,7 @@ import { deploymentMode, type Config } from "../config/config.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { buildHttpServer } from "../http/http-server.ts";
 import type { TypedApp } from "../http/route-config.ts";
-import { registerSystemRoutes } from "../modules/system/system.routes.ts";
+import { registerProbeRoutes, registerSystemApiRoutes } from "../modules/system/system.routes.ts";
 import { SystemService } from "../modules/system/system.service.ts";
 import { createLogger } from "../platform/logger.ts";
 import { createMetrics } from "../platform/metrics/metrics.ts";
@@ -80,10 +80,12 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         trustProxy: config.trustProxy,
         ipRateLimitPerMinute: config.ipRateLimitPerMinute,
         version: PARLEY_VERSION,
+        draining: () => system.isDraining(),
         ...(config.role !== "worker" && webRoot ? { webRoot } : {}),
       },
       async (scope) => {
-        registerSystemRoutes(scope, { system, metrics: metrics.registry });
+        registerProbeRoutes(scope, { system, metrics: metrics.registry });
+        if (config.role !== "worker") registerSystemApiRoutes(scope, { system });
         return Promise.resolve();
       },
     );
@@ -107,11 +109,24 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
+        const t0 = performance.now();
+        const step = (name: string) => {
+          logger.info({ ms: Math.round(performance.now() - t0) }, `shutdown: ${name}`);
+        };
         system.startDraining();
+        // In-flight requests get most of the shutdown budget; connections still open after it
+        // (a client that ignores Connection: close) are cut so the process can exit in time.
+        const cut = setTimeout(() => {
+          app.server.closeAllConnections();
+        }, Math.max(1_000, config.shutdownTimeoutMs - 3_000));
+        cut.unref();
         await app.close();
+        clearTimeout(cut);
+        step("http closed");
         await stopHeartbeat();
+        step("left the registry");
         await platform.close();
-        logger.info("stopped");
+        logger.info({ ms: Math.round(performance.now() - t0) }, "stopped");
       })();
       return stopping;
     };

@@ -31,6 +31,8 @@ export interface HttpServerDeps {
   /** Folder of the built web app, served at `/` when it exists. */
   webRoot?: string;
   version: string;
+  /** True once the process is shutting down: responses then close their connection. */
+  draining?: () => boolean;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -90,6 +92,12 @@ export async function buildHttpServer(
     reply.header("x-request-id", request.id);
     if (request.routeOptions.config.rateLimit === false) return;
     await limitByIp(deps, request, reply);
+  });
+  app.addHook("onSend", async (_request, reply, payload) => {
+    // While draining, a kept-alive connection would hold the close open until the client's idle
+    // timeout: tell the client to reconnect (elsewhere) after this response.
+    if (deps.draining?.()) reply.header("connection", "close");
+    return payload;
   });
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url ?? "unmatched";

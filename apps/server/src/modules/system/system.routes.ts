@@ -4,7 +4,7 @@ import type { TypedApp } from "../../http/route-config.ts";
 import type { SystemService } from "./system.service.ts";
 
 /** Probes and metrics: public, exempt from rate limits, answered by every role. */
-export function registerSystemRoutes(app: TypedApp, deps: { system: SystemService; metrics: Registry }): void {
+export function registerProbeRoutes(app: TypedApp, deps: { system: SystemService; metrics: Registry }): void {
   const probe = { permission: "public", rateLimit: false } as const;
 
   app.get(
@@ -48,6 +48,10 @@ export function registerSystemRoutes(app: TypedApp, deps: { system: SystemServic
     },
   );
 
+}
+
+/** The system part of the versioned API, served by `api` and `all` processes. */
+export function registerSystemApiRoutes(app: TypedApp, deps: { system: SystemService }): void {
   app.get(
     "/api/v1/system/info",
     {

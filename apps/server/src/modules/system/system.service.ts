@@ -24,6 +24,11 @@ export class SystemService {
     return this.#deps.info;
   }
 
+  /** Whether `startDraining` was called. */
+  isDraining(): boolean {
+    return this.#draining;
+  }
+
   /** Marks the process as draining: readiness fails so load balancers stop sending traffic. */
   startDraining(): void {
     this.#draining = true;

@@ -231,7 +231,9 @@ export class MemoryWorkQueue implements WorkQueue {
     this.#scheduleDispatch(state);
   }
 
-  #setTimer(run: () => void, ms: number): NodeJS.Timeout {
+  #setTimer(run: () => void, ms: number): NodeJS.Timeout | undefined {
+    // A handler still running when the bus closed must not start new timers.
+    if (this.#closed) return undefined;
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       run();

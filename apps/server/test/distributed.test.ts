@@ -1,0 +1,196 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrations } from "../src/db/migrations/index.ts";
+import { createTestPostgres, type TestPostgres } from "./postgres.ts";
+import { eventually, runParley, type ParleyProcess } from "./process-harness.ts";
+import { testServices, uniqueId } from "./services.ts";
+import { TcpProxy } from "./tcp-proxy.ts";
+
+/**
+ * Several processes against the real PostgreSQL, NATS and Redis of this machine, started the
+ * way an operator would start pods.
+ */
+const namespace = uniqueId("dist");
+const dataDir = mkdtempSync(join(tmpdir(), "parley-dist-"));
+let database: TestPostgres;
+const processes: ParleyProcess[] = [];
+
+function env(extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PARLEY_DATABASE_URL: database.url,
+    PARLEY_NATS_URL: testServices.natsUrl,
+    PARLEY_REDIS_URL: testServices.redisUrl,
+    PARLEY_NAMESPACE: namespace,
+    PARLEY_IP_RATE_LIMIT_PER_MINUTE: "1000",
+    PARLEY_DATA_DIR: dataDir,
+    ...extra,
+  };
+}
+function start(role: "api" | "worker" | "all", extra: Record<string, string> = {}): ParleyProcess {
+  const p = runParley(["start", "--role", role, "--port", "0", "--host", "127.0.0.1"], env(extra));
+  processes.push(p);
+  return p;
+}
+
+beforeAll(async () => {
+  database = await createTestPostgres();
+});
+afterAll(async () => {
+  for (const p of processes) p.kill();
+  await Promise.all(processes.map((p) => p.exited()));
+  await database.drop();
+  const nc = await connect({ servers: testServices.natsUrl });
+  const jsm = await jetstreamManager(nc);
+  for (const suffix of ["JOBS", "LOG"]) await jsm.streams.delete(`${namespace.toUpperCase()}_${suffix}`).catch(() => false);
+  await nc.close();
+  const redis = new Redis(testServices.redisUrl);
+  const keys = await redis.keys(`${namespace}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+interface Readiness {
+  status: string;
+  components: Record<string, { status: string; error?: string }>;
+}
+const readiness = async (url: string) => {
+  const res = await fetch(`${url}/readyz`);
+  return { status: res.status, body: (await res.json()) as Readiness };
+};
+
+describe("distributed mode", () => {
+  let apiA: string;
+  let apiB: string;
+  let worker: string;
+
+  beforeAll(async () => {
+    // Three pods racing through start-up and migrations at the same moment.
+    const pods = [start("api", { PARLEY_IP_RATE_LIMIT_PER_MINUTE: "5" }), start("api", { PARLEY_IP_RATE_LIMIT_PER_MINUTE: "5" }), start("worker")];
+    [apiA, apiB, worker] = await Promise.all(pods.map((p) => p.listening()));
+  }, 60_000);
+
+  it("applies each migration exactly once although three pods started together", async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ name: string }>("select name from parley_migration order by name");
+      expect(rows.map((r) => r.name)).toEqual(Object.keys(migrations).sort());
+      const instance = await client.query("select * from instance");
+      expect(instance.rowCount).toBe(1);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("reports every shared component up on every pod", async () => {
+    for (const url of [apiA, apiB, worker]) {
+      const { status, body } = await readiness(url);
+      expect(status).toBe(200);
+      expect(body.components.database?.status).toBe("up");
+      expect(body.components.bus?.status).toBe("up");
+      expect(body.components.registry?.status).toBe("up");
+    }
+  });
+
+  it("serves only probes and metrics on a worker", async () => {
+    expect((await fetch(`${worker}/api/v1/system/info`)).status).toBe(404);
+    expect((await fetch(`${worker}/metrics`)).status).toBe(200);
+  });
+
+  it("counts one client's requests across pods: the limit holds whichever pod answers", async () => {
+    const statuses: number[] = [];
+    const pods = new Set<string>();
+    for (const url of [apiA, apiB, apiA, apiB, apiA, apiB]) {
+      const res = await fetch(`${url}/api/v1/system/info`);
+      statuses.push(res.status);
+      if (res.ok) {
+        const info = (await res.json()) as { mode: string; role: string; podId: string };
+        expect(info).toMatchObject({ mode: "distributed", role: "api" });
+        pods.add(info.podId);
+      }
+    }
+    expect(pods.size).toBe(2);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429]);
+  });
+
+  it("lists the live pods with parley status, and forgets a pod that stopped", async () => {
+    const status = runParley(["status"], env());
+    expect(await status.exited()).toBe(0);
+    const lines = status.output().trim().split("\n");
+    expect(lines.filter((l) => l.includes("role=api"))).toHaveLength(2);
+    expect(lines.filter((l) => l.includes("role=worker"))).toHaveLength(1);
+
+    const extra = start("all");
+    await extra.listening();
+    extra.kill("SIGTERM");
+    expect(await extra.exited()).toBe(0);
+    const after = runParley(["status"], env());
+    await after.exited();
+    expect(after.output().trim().split("\n")).toHaveLength(3);
+  });
+});
+
+describe("readiness when a shared service goes away", () => {
+  it("answers 503 naming the component that is down, and 200 again once it is back, without a restart", async () => {
+    const proxies = {
+      database: await TcpProxy.start(5432),
+      bus: await TcpProxy.start(4222),
+      registry: await TcpProxy.start(6379),
+    };
+    const dbUrl = new URL(database.url);
+    dbUrl.port = String(proxies.database.port);
+    const pod = start("all", {
+      PARLEY_DATABASE_URL: dbUrl.toString(),
+      PARLEY_NATS_URL: `nats://127.0.0.1:${proxies.bus.port}`,
+      PARLEY_REDIS_URL: `redis://127.0.0.1:${proxies.registry.port}`,
+    });
+    const url = await pod.listening();
+    expect((await readiness(url)).status).toBe(200);
+    try {
+      for (const [component, proxy] of Object.entries(proxies)) {
+        await proxy.stop();
+        await eventually(`${component} reported down`, async () => {
+          const { status, body } = await readiness(url);
+          return status === 503 && body.components[component]?.status === "down";
+        });
+        const { body } = await readiness(url);
+        const down = Object.entries(body.components).filter(([, c]) => c.status === "down").map(([name]) => name);
+        expect(down).toContain(component);
+        await proxy.start();
+        await eventually(`${component} back up`, async () => (await readiness(url)).status === 200, 30_000);
+      }
+    } finally {
+      for (const proxy of Object.values(proxies)) await proxy.stop();
+    }
+  }, 120_000);
+});
+
+describe("graceful shutdown", () => {
+  it("lets an in-flight request finish after SIGTERM, then exits 0 well within 10 s", async () => {
+    const redis = await TcpProxy.start(6379);
+    try {
+      const pod = start("all", { PARLEY_REDIS_URL: `redis://127.0.0.1:${redis.port}` });
+      const url = await pod.listening();
+      // A silent Redis makes the readiness probe wait for its 2 s check timeout: a slow request.
+      redis.silence();
+      const inFlight = fetch(`${url}/readyz`);
+      await new Promise((r) => setTimeout(r, 300));
+      const signalled = Date.now();
+      pod.kill("SIGTERM");
+      const res = await inFlight;
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as Readiness).components.registry?.status).toBe("down");
+      expect(await pod.exited(), pod.output()).toBe(0);
+      expect(Date.now() - signalled).toBeLessThan(10_000);
+      await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    } finally {
+      await redis.stop();
+    }
+  }, 60_000);
+});
