@@ -23,15 +23,16 @@ export default tseslint.config(
         { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
       ],
       "@typescript-eslint/no-explicit-any": "error",
-      "@typescript-eslint/restrict-template-expressions": ["error", { allowNumber: true, allowBoolean: true }],
+      "@typescript-eslint/restrict-template-expressions": [
+        "error",
+        { allowNumber: true, allowBoolean: true },
+      ],
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
       "@typescript-eslint/consistent-type-imports": "error",
       "no-restricted-imports": [
         "error",
         {
-          patterns: [
-            { group: ["**/apps/web/**"], message: "server and contracts never import the web app" },
-          ],
+          patterns: [{ group: ["**/apps/web/**"], message: "server and contracts never import the web app" }],
         },
       ],
     },
@@ -41,7 +42,14 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["**/apps/**", "@parley/server", "@parley/web"], message: "contracts import nothing from the apps" }] },
+        {
+          patterns: [
+            {
+              group: ["**/apps/**", "@parley/server", "@parley/web"],
+              message: "contracts import nothing from the apps",
+            },
+          ],
+        },
       ],
     },
   },

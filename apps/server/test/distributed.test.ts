@@ -47,7 +47,8 @@ afterAll(async () => {
   await database.drop();
   const nc = await connect({ servers: testServices.natsUrl });
   const jsm = await jetstreamManager(nc);
-  for (const suffix of ["JOBS", "LOG"]) await jsm.streams.delete(`${namespace.toUpperCase()}_${suffix}`).catch(() => false);
+  for (const suffix of ["JOBS", "LOG"])
+    await jsm.streams.delete(`${namespace.toUpperCase()}_${suffix}`).catch(() => false);
   await nc.close();
   const redis = new Redis(testServices.redisUrl);
   const keys = await redis.keys(`${namespace}:*`);
@@ -71,15 +72,21 @@ describe("distributed mode", () => {
 
   beforeAll(async () => {
     // Three pods racing through start-up and migrations at the same moment.
-    const pods = [start("api", { PARLEY_IP_RATE_LIMIT_PER_MINUTE: "5" }), start("api", { PARLEY_IP_RATE_LIMIT_PER_MINUTE: "5" }), start("worker")];
-    [apiA, apiB, worker] = await Promise.all(pods.map((p) => p.listening()));
+    const pods = [
+      start("api", { PARLEY_IP_RATE_LIMIT_PER_MINUTE: "5" }),
+      start("api", { PARLEY_IP_RATE_LIMIT_PER_MINUTE: "5" }),
+      start("worker"),
+    ];
+    [apiA, apiB, worker] = (await Promise.all(pods.map((p) => p.listening()))) as [string, string, string];
   }, 60_000);
 
   it("applies each migration exactly once although three pods started together", async () => {
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
-      const { rows } = await client.query<{ name: string }>("select name from parley_migration order by name");
+      const { rows } = await client.query<{ name: string }>(
+        "select name from parley_migration order by name",
+      );
       expect(rows.map((r) => r.name)).toEqual(Object.keys(migrations).sort());
       const instance = await client.query("select * from instance");
       expect(instance.rowCount).toBe(1);
@@ -160,7 +167,9 @@ describe("readiness when a shared service goes away", () => {
           return status === 503 && body.components[component]?.status === "down";
         });
         const { body } = await readiness(url);
-        const down = Object.entries(body.components).filter(([, c]) => c.status === "down").map(([name]) => name);
+        const down = Object.entries(body.components)
+          .filter(([, c]) => c.status === "down")
+          .map(([name]) => name);
         expect(down).toContain(component);
         await proxy.start();
         await eventually(`${component} back up`, async () => (await readiness(url)).status === 200, 30_000);

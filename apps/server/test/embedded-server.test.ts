@@ -31,9 +31,18 @@ describe("embedded server", () => {
   it("reports every component up on /readyz with its latency", async () => {
     const res = await get("/readyz");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { status: string; components: Record<string, { status: string; latencyMs: number }> };
+    const body = (await res.json()) as {
+      status: string;
+      components: Record<string, { status: string; latencyMs: number }>;
+    };
     expect(body.status).toBe("ready");
-    expect(Object.keys(body.components).sort()).toEqual(["blob", "bus", "database", "rate-limit", "registry"]);
+    expect(Object.keys(body.components).sort()).toEqual([
+      "blob",
+      "bus",
+      "database",
+      "rate-limit",
+      "registry",
+    ]);
     for (const component of Object.values(body.components)) {
       expect(component.status).toBe("up");
       expect(component.latencyMs).toBeGreaterThanOrEqual(0);
@@ -42,15 +51,24 @@ describe("embedded server", () => {
 
   it("describes itself as embedded, role all", async () => {
     const res = await get("/api/v1/system/info");
-    expect(await res.json()).toMatchObject({ name: "parley", mode: "embedded", role: "all", podId: parley.podId });
+    expect(await res.json()).toMatchObject({
+      name: "parley",
+      mode: "embedded",
+      role: "all",
+      podId: parley.podId,
+    });
   });
 
   it("exports Prometheus metrics: HTTP durations by route and status, event-loop lag, pool and bus", async () => {
     await get("/healthz");
     await get("/nowhere");
     const text = await (await get("/metrics")).text();
-    expect(text).toMatch(/parley_http_request_duration_seconds_bucket\{[^}]*route="\/healthz"[^}]*status_code="200"/);
-    expect(text).toMatch(/parley_http_request_duration_seconds_count\{[^}]*route="unmatched"[^}]*status_code="404"/);
+    expect(text).toMatch(
+      /parley_http_request_duration_seconds_bucket\{[^}]*route="\/healthz"[^}]*status_code="200"/,
+    );
+    expect(text).toMatch(
+      /parley_http_request_duration_seconds_count\{[^}]*route="unmatched"[^}]*status_code="404"/,
+    );
     expect(text).toContain("nodejs_eventloop_lag_p99_seconds");
     expect(text).toMatch(/parley_db_pool_connections\{[^}]*state="total"/);
     expect(text).toMatch(/parley_bus_operations\{[^}]*op="published"/);
@@ -62,7 +80,9 @@ describe("embedded server", () => {
       paths: Record<string, Record<string, { responses: Record<string, unknown> }>>;
     };
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(["/healthz", "/readyz", "/metrics", "/api/v1/system/info"]));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(["/healthz", "/readyz", "/metrics", "/api/v1/system/info"]),
+    );
     expect(doc.paths["/readyz"]?.get?.responses).toHaveProperty("503");
     expect(JSON.stringify(doc)).toContain("SystemInfo");
   });

@@ -34,8 +34,8 @@ export function runParley(args: string[], env: Record<string, string> = {}): Par
     text += chunk.toString();
     for (const listener of listeners) listener();
   };
-  child.stdout?.on("data", onData);
-  child.stderr?.on("data", onData);
+  child.stdout.on("data", onData);
+  child.stderr.on("data", onData);
   const exit = new Promise<number | string>((resolve) => {
     child.once("exit", (code, signal) => {
       resolve(code ?? signal ?? "unknown");
@@ -76,7 +76,11 @@ export function runParley(args: string[], env: Record<string, string> = {}): Par
 }
 
 /** Polls `check` until it returns true, failing with `what` after `timeoutMs`. */
-export async function eventually(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+export async function eventually(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -4,7 +4,9 @@ import { createRoot } from "react-dom/client";
 import { StatusPage } from "./features/status/status-page.tsx";
 import "./styles.css";
 
-const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: true } } });
+const queryClient = new QueryClient({
+  defaultOptions: { queries: { retry: 1, refetchOnWindowFocus: true } },
+});
 const root = document.getElementById("root");
 if (!root) throw new Error("missing #root element");
 

@@ -102,7 +102,13 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       logger,
     );
     logger.info(
-      { url, mode: deploymentMode(config), role: config.role, instance: instance.id, dataDir: config.dataDir },
+      {
+        url,
+        mode: deploymentMode(config),
+        role: config.role,
+        instance: instance.id,
+        dataDir: config.dataDir,
+      },
       `Parley ${PARLEY_VERSION} listening on ${url} (${deploymentMode(config)} mode, role ${config.role})`,
     );
 
@@ -116,9 +122,12 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         system.startDraining();
         // In-flight requests get most of the shutdown budget; connections still open after it
         // (a client that ignores Connection: close) are cut so the process can exit in time.
-        const cut = setTimeout(() => {
-          app.server.closeAllConnections();
-        }, Math.max(1_000, config.shutdownTimeoutMs - 3_000));
+        const cut = setTimeout(
+          () => {
+            app.server.closeAllConnections();
+          },
+          Math.max(1_000, config.shutdownTimeoutMs - 3_000),
+        );
         cut.unref();
         await app.close();
         clearTimeout(cut);

@@ -100,7 +100,10 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
       store = new MemoryRegistryStore();
       rateLimiter = new MemoryRateLimiter();
     }
-    closers.push(() => store.close(), () => rateLimiter.close());
+    closers.push(
+      () => store.close(),
+      () => rateLimiter.close(),
+    );
 
     const blobs = new FolderBlobStore({ root: join(config.dataDir, "blobs") });
     closers.push(() => blobs.close());

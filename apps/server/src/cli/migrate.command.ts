@@ -6,9 +6,7 @@ import { openDatabase } from "../platform/db/database.ts";
 
 /** `parley migrate`: applies pending migrations, or lists them with `--status`. */
 export async function migrateCommand(config: Config, options: { statusOnly: boolean }): Promise<number> {
-  const release = config.databaseUrl
-    ? undefined
-    : await lockDataDir(config.dataDir, () => undefined);
+  const release = config.databaseUrl ? undefined : await lockDataDir(config.dataDir, () => undefined);
   const database = openDatabase(
     config.databaseUrl
       ? { dialect: "postgres", url: config.databaseUrl, poolSize: 2 }
@@ -18,11 +16,15 @@ export async function migrateCommand(config: Config, options: { statusOnly: bool
     if (!options.statusOnly) {
       const applied = await migrateToLatest(database);
       process.stdout.write(
-        applied.length === 0 ? "database is up to date\n" : `applied ${applied.length}: ${applied.join(", ")}\n`,
+        applied.length === 0
+          ? "database is up to date\n"
+          : `applied ${applied.length}: ${applied.join(", ")}\n`,
       );
     }
     for (const m of await migrationStatus(database)) {
-      process.stdout.write(`${m.executedAt ? "applied" : "pending"}  ${m.name}${m.executedAt ? `  ${m.executedAt.toISOString()}` : ""}\n`);
+      process.stdout.write(
+        `${m.executedAt ? "applied" : "pending"}  ${m.name}${m.executedAt ? `  ${m.executedAt.toISOString()}` : ""}\n`,
+      );
     }
     return 0;
   } finally {

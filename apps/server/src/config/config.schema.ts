@@ -2,7 +2,11 @@ import { z } from "zod";
 import { ProcessRole } from "@parley/contracts";
 
 const PORT_MESSAGE = "must be a whole number between 0 and 65535 (0 picks a free port)";
-const port = z.coerce.number({ error: PORT_MESSAGE }).int(PORT_MESSAGE).min(0, PORT_MESSAGE).max(65535, PORT_MESSAGE);
+const port = z.coerce
+  .number({ error: PORT_MESSAGE })
+  .int(PORT_MESSAGE)
+  .min(0, PORT_MESSAGE)
+  .max(65535, PORT_MESSAGE);
 
 const positiveInt = (what: string) =>
   z.coerce
@@ -14,13 +18,16 @@ const url = (schemes: string[], example: string) =>
   z
     .string()
     .trim()
-    .refine((value) => {
-      try {
-        return schemes.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, `must be a URL starting with ${schemes.map((s) => `${s}//`).join(" or ")}, for example ${example}`);
+    .refine(
+      (value) => {
+        try {
+          return schemes.includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting with ${schemes.map((s) => `${s}//`).join(" or ")}, for example ${example}`,
+    );
 
 const booleanish = z
   .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])], {
@@ -45,7 +52,10 @@ export const ConfigSchema = z
     redisUrl: url(["redis:", "rediss:"], "redis://redis:6379").optional(),
     namespace: z
       .string()
-      .regex(/^[a-z][a-z0-9_]{0,30}$/, "must be lowercase letters, digits and _ (start with a letter, 31 max)")
+      .regex(
+        /^[a-z][a-z0-9_]{0,30}$/,
+        "must be lowercase letters, digits and _ (start with a letter, 31 max)",
+      )
       .default("parley"),
     logLevel: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {

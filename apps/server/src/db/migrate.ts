@@ -23,7 +23,12 @@ function migratorFor(database: Database): Migrator {
       return Promise.resolve(out);
     },
   };
-  return new Migrator({ db: database.db, provider, migrationTableName: "parley_migration", migrationLockTableName: "parley_migration_lock" });
+  return new Migrator({
+    db: database.db,
+    provider,
+    migrationTableName: "parley_migration",
+    migrationLockTableName: "parley_migration_lock",
+  });
 }
 
 /**
@@ -37,7 +42,7 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
   );
   if (error) {
     const failed = results.find((r) => r.status === "Error")?.migrationName ?? "unknown";
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = error instanceof Error ? error.message : JSON.stringify(error);
     throw new MigrationError(`migration ${failed} failed: ${reason}`, results, error);
   }
   return results.filter((r) => r.status === "Success").map((r) => r.migrationName);

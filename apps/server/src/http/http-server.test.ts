@@ -2,12 +2,18 @@ import { Writable } from "node:stream";
 import fc from "fast-check";
 import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
+import type { ErrorEnvelope } from "@parley/contracts";
 import { z } from "zod";
 import { createMetrics } from "../platform/metrics/metrics.ts";
 import { MemoryRateLimiter } from "../platform/rate-limit/memory-rate-limiter.ts";
 import { AppError } from "./app-error.ts";
 import { buildHttpServer, type HttpServerDeps } from "./http-server.ts";
 import type { TypedApp } from "./route-config.ts";
+
+/** The `error` of an error envelope answer. */
+function errorOf(res: { json: () => unknown }): { code: string; message: string; details?: unknown } {
+  return (res.json() as ErrorEnvelope).error;
+}
 
 interface Harness {
   app: TypedApp;
@@ -116,7 +122,7 @@ describe("HTTP edge", () => {
     const { app, logs } = await harness();
     const res = await app.inject({ method: "GET", url: "/api/v1/fail/crash" });
     expect(res.statusCode).toBe(500);
-    expect(res.json().error.code).toBe("server.internal");
+    expect(errorOf(res).code).toBe("server.internal");
     expect(res.body).not.toContain("hunter2");
     expect(logs.some((l) => l.level === 50 && JSON.stringify(l).includes("hunter2"))).toBe(true);
   });
@@ -125,11 +131,11 @@ describe("HTTP edge", () => {
     const { app } = await harness();
     const missing = await app.inject({ method: "GET", url: "/api/v1/nothing-here" });
     expect(missing.statusCode).toBe(404);
-    expect(missing.json().error.code).toBe("route.not_found");
+    expect(errorOf(missing).code).toBe("route.not_found");
     const wrong = await app.inject({ method: "DELETE", url: "/api/v1/echo" });
     expect(wrong.statusCode).toBe(405);
     expect(wrong.headers.allow).toBe("POST");
-    expect(wrong.json().error.code).toBe("route.method_not_allowed");
+    expect(errorOf(wrong).code).toBe("route.method_not_allowed");
   });
 
   it("rejects malformed JSON, empty JSON, wrong types, unknown fields, other media types and big bodies", async () => {
@@ -146,14 +152,14 @@ describe("HTTP edge", () => {
     ];
     for (const [payload, type, status, code] of cases) {
       const res = await send(payload, type);
-      expect([res.statusCode, res.json().error.code], payload.slice(0, 30)).toEqual([status, code]);
+      expect([res.statusCode, errorOf(res).code], payload.slice(0, 30)).toEqual([status, code]);
     }
   });
 
   it("names the offending field of a validation failure", async () => {
     const { app } = await harness();
     const res = await app.inject({ method: "POST", url: "/api/v1/echo", payload: { name: "a", count: -1 } });
-    expect(res.json().error.details.issues).toEqual([
+    expect((errorOf(res).details as { issues: unknown[] }).issues).toEqual([
       expect.objectContaining({ location: "body", path: "count" }),
     ]);
   });
@@ -170,7 +176,7 @@ describe("HTTP edge", () => {
     expect(last?.headers["retry-after"]).toMatch(/^\d+$/);
     expect(last?.headers["ratelimit-limit"]).toBe("3");
     expect(last?.headers["ratelimit-remaining"]).toBe("0");
-    expect(last?.json().error.code).toBe("rate_limit.exceeded");
+    expect((last ? errorOf(last) : undefined)?.code).toBe("rate_limit.exceeded");
   });
 
   it("sends security headers", async () => {
@@ -222,7 +228,7 @@ describe("HTTP edge", () => {
           const headers: Record<string, string> = type ? { "content-type": type } : {};
           const res = await app.inject({ method: "POST", url: "/api/v1/echo", payload, headers });
           expect(res.statusCode).toBeLessThan(500);
-          if (res.statusCode >= 400) expect(typeof res.json().error.code).toBe("string");
+          if (res.statusCode >= 400) expect(typeof errorOf(res).code).toBe("string");
         },
       ),
       { numRuns: 300 },

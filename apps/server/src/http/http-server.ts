@@ -5,11 +5,12 @@ import fastifyHelmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
 import Fastify, {
   LogController,
-  type FastifyBaseLogger,
   type FastifyReply,
   type FastifyRequest,
+  type RawServerDefault,
   type RouteOptions,
 } from "fastify";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { Logger } from "pino";
@@ -47,8 +48,8 @@ export async function buildHttpServer(
   deps: HttpServerDeps,
   register: (app: TypedApp) => Promise<void>,
 ): Promise<TypedApp> {
-  const app = Fastify({
-    loggerInstance: deps.logger as FastifyBaseLogger,
+  const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse>({
+    loggerInstance: deps.logger,
     bodyLimit: deps.bodyLimitBytes,
     trustProxy: deps.trustProxy,
     requestIdHeader: false,
@@ -77,7 +78,7 @@ export async function buildHttpServer(
     return Promise.resolve();
   });
   app.addHook("onRoute", (route) => {
-    routes.push(route as unknown as RouteOptions);
+    routes.push(route);
     for (const method of [route.method].flat()) {
       if (method === "HEAD" || method === "OPTIONS") continue;
       try {

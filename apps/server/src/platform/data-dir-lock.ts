@@ -12,7 +12,10 @@ export class DataDirLockedError extends Error {
  * A lock left by a crashed process goes stale after 10 s and is then taken over.
  * @returns a function that releases the lock.
  */
-export async function lockDataDir(dir: string, onCompromised: (error: Error) => void): Promise<() => Promise<void>> {
+export async function lockDataDir(
+  dir: string,
+  onCompromised: (error: Error) => void,
+): Promise<() => Promise<void>> {
   mkdirSync(dir, { recursive: true });
   try {
     return await lockfile.lock(dir, {

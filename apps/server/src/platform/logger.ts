@@ -34,7 +34,12 @@ export function createLogger(options: LoggerOptions): Logger {
       censor: "[redacted]",
     },
     ...(options.pretty
-      ? { transport: { target: "pino-pretty", options: { translateTime: "HH:MM:ss.l", ignore: "pid,hostname" } } }
+      ? {
+          transport: {
+            target: "pino-pretty",
+            options: { translateTime: "HH:MM:ss.l", ignore: "pid,hostname" },
+          },
+        }
       : {}),
   });
 }

@@ -47,7 +47,6 @@ export function registerProbeRoutes(app: TypedApp, deps: { system: SystemService
       return reply.type(deps.metrics.contentType).send(body);
     },
   );
-
 }
 
 /** The system part of the versioned API, served by `api` and `all` processes. */

@@ -60,7 +60,12 @@ export function natsFactory(): BusFactory {
       const prefix = `${base}x${++count}`;
       const errors: unknown[] = [];
       const make = () =>
-        NatsBus.connect({ ...options, url: testServices.natsUrl, prefix, onError: (error) => errors.push(error) });
+        NatsBus.connect({
+          ...options,
+          url: testServices.natsUrl,
+          prefix,
+          onError: (error) => errors.push(error),
+        });
       const bus = await make();
       const buses: Bus[] = [bus];
       return {
@@ -102,7 +107,11 @@ async function deleteStreams(match: (name: string) => boolean): Promise<void> {
  * @example
  * await waitFor("both subscribers got the message", () => a.length === 1 && b.length === 1);
  */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  check: () => boolean | Promise<boolean>,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);

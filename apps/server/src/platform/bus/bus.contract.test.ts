@@ -181,17 +181,21 @@ describe.each([
         },
         { ...options, concurrency: 2 },
       );
-      await Promise.all(Array.from({ length: 8 }, (_, i) => bus.queue.enqueue("limited", { id: `j${i}`, payload: i })));
+      await Promise.all(
+        Array.from({ length: 8 }, (_, i) => bus.queue.enqueue("limited", { id: `j${i}`, payload: i })),
+      );
       await waitFor("all jobs were acknowledged", () => bus.stats().acked === 8);
       expect(peak).toBeLessThanOrEqual(2);
     });
 
     it("rejects invalid queue names and consumer options", async () => {
       const { bus } = await start();
-      await expect(bus.queue.enqueue("a.b", { id: "x", payload: null })).rejects.toThrow(/invalid queue name/);
-      await expect(bus.queue.consume("q", () => Promise.resolve(), { ...options, concurrency: 0 })).rejects.toThrow(
-        /invalid concurrency/,
+      await expect(bus.queue.enqueue("a.b", { id: "x", payload: null })).rejects.toThrow(
+        /invalid queue name/,
       );
+      await expect(
+        bus.queue.consume("q", () => Promise.resolve(), { ...options, concurrency: 0 }),
+      ).rejects.toThrow(/invalid concurrency/);
     });
   });
 
@@ -208,7 +212,8 @@ describe.each([
       const read = await harness.bus.log.read("m1", { afterSeq: 0 });
       expect(read).toEqual(appended);
       expect(read.map((e) => e.data)).toEqual(Array.from({ length: 10 }, (_, index) => ({ index })));
-      for (let i = 1; i < read.length; i++) expect(read[i]?.seq).toBeGreaterThan(read[i - 1]?.seq ?? Infinity);
+      for (let i = 1; i < read.length; i++)
+        expect(read[i]?.seq).toBeGreaterThan(read[i - 1]?.seq ?? Infinity);
       const epoch = await harness.bus.log.epoch();
       expect(read.every((e) => e.epoch === epoch && e.key === "m1")).toBe(true);
     });
@@ -318,7 +323,9 @@ describe.each([
       for (const key of ["a.b", "*", ">", "", "a b"]) {
         await expect(bus.log.append(key, 1)).rejects.toThrow(/invalid log key/);
         await expect(bus.log.read(key, { afterSeq: 0 })).rejects.toThrow(/invalid log key/);
-        await expect(bus.log.follow(key, { afterSeq: 0 }, () => undefined)).rejects.toThrow(/invalid log key/);
+        await expect(bus.log.follow(key, { afterSeq: 0 }, () => undefined)).rejects.toThrow(
+          /invalid log key/,
+        );
         await expect(bus.log.purge(key)).rejects.toThrow(/invalid log key/);
       }
     });
@@ -334,7 +341,10 @@ describe.each([
     it("drops entries older than logRetentionMs", async () => {
       const harness = await start({ logRetentionMs: 1_000 });
       await appendAll(harness, "old", 2);
-      await waitFor("the entries expired", async () => (await harness.bus.log.read("old", { afterSeq: 0 })).length === 0);
+      await waitFor(
+        "the entries expired",
+        async () => (await harness.bus.log.read("old", { afterSeq: 0 })).length === 0,
+      );
     });
   });
 

@@ -40,7 +40,11 @@ export interface ConsumeOptions {
  */
 export interface WorkQueue {
   enqueue(queue: string, job: { id: string; payload: unknown }): Promise<void>;
-  consume(queue: string, handler: (job: Job) => Promise<void>, options: ConsumeOptions): Promise<Subscription>;
+  consume(
+    queue: string,
+    handler: (job: Job) => Promise<void>,
+    options: ConsumeOptions,
+  ): Promise<Subscription>;
 }
 
 /** One entry of the durable log. */
@@ -71,7 +75,11 @@ export interface EventLog {
    * Delivers the retained entries of `key` with `seq > afterSeq`, then every new one, in order and
    * without gaps or duplicates, until the subscription is closed.
    */
-  follow(key: string, options: { afterSeq: number }, onEntry: (entry: LogEntry) => void): Promise<Subscription>;
+  follow(
+    key: string,
+    options: { afterSeq: number },
+    onEntry: (entry: LogEntry) => void,
+  ): Promise<Subscription>;
   /** Drops every entry of `key`. */
   purge(key: string): Promise<void>;
 }

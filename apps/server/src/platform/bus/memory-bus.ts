@@ -33,7 +33,11 @@ class MemoryPubSub implements PubSub {
   readonly #subscriptions: SubscriptionSet;
   readonly #onError: BusErrorHandler;
 
-  constructor(counters: Pick<BusStats, "published" | "delivered">, subscriptions: SubscriptionSet, onError: BusErrorHandler) {
+  constructor(
+    counters: Pick<BusStats, "published" | "delivered">,
+    subscriptions: SubscriptionSet,
+    onError: BusErrorHandler,
+  ) {
     this.#counters = counters;
     this.#subscriptions = subscriptions;
     this.#onError = onError;
@@ -73,7 +77,8 @@ class MemoryPubSub implements PubSub {
       return this.#subscriptions.track(() => {
         subscriber.closed = true;
         subscribers.delete(subscriber);
-        if (subscribers.size === 0 && this.#subjects.get(subject) === subscribers) this.#subjects.delete(subject);
+        if (subscribers.size === 0 && this.#subjects.get(subject) === subscribers)
+          this.#subjects.delete(subject);
         return Promise.resolve();
       });
     });

@@ -113,7 +113,11 @@ export class MemoryEventLog implements EventLog {
     });
   }
 
-  follow(key: string, options: { afterSeq: number }, onEntry: (entry: LogEntry) => void): Promise<Subscription> {
+  follow(
+    key: string,
+    options: { afterSeq: number },
+    onEntry: (entry: LogEntry) => void,
+  ): Promise<Subscription> {
     return settle(() => {
       assertToken(key, "log key");
       const follower = new Follower((stored) => {
@@ -181,6 +185,12 @@ export class MemoryEventLog implements EventLog {
   }
 
   #toEntry(stored: StoredEntry): LogEntry {
-    return { key: stored.key, seq: stored.seq, epoch: this.#epoch, data: decodePayload(stored.text), time: stored.time };
+    return {
+      key: stored.key,
+      seq: stored.seq,
+      epoch: this.#epoch,
+      data: decodePayload(stored.text),
+      time: stored.time,
+    };
   }
 }

@@ -78,7 +78,11 @@ export class MemoryWorkQueue implements WorkQueue {
     });
   }
 
-  consume(queue: string, handler: (job: Job) => Promise<void>, options: ConsumeOptions): Promise<Subscription> {
+  consume(
+    queue: string,
+    handler: (job: Job) => Promise<void>,
+    options: ConsumeOptions,
+  ): Promise<Subscription> {
     return settle(() => {
       assertToken(queue, "queue name");
       assertConsumeOptions(options);
@@ -105,7 +109,14 @@ export class MemoryWorkQueue implements WorkQueue {
   #state(queue: string): QueueState {
     let state = this.#queues.get(queue);
     if (state === undefined) {
-      state = { name: queue, ready: [], consumers: [], seen: new Map(), nextConsumer: 0, dispatchScheduled: false };
+      state = {
+        name: queue,
+        ready: [],
+        consumers: [],
+        seen: new Map(),
+        nextConsumer: 0,
+        dispatchScheduled: false,
+      };
       this.#queues.set(queue, state);
     }
     return state;
@@ -201,7 +212,9 @@ export class MemoryWorkQueue implements WorkQueue {
     if (job.attempts >= consumer.options.maxAttempts) {
       job.done = true;
       this.#deps.onError(
-        new Error(`job "${job.id}" of queue "${state.name}" dropped after ${job.attempts} attempts`, { cause: error }),
+        new Error(`job "${job.id}" of queue "${state.name}" dropped after ${job.attempts} attempts`, {
+          cause: error,
+        }),
         "work queue",
       );
       return;
@@ -217,7 +230,9 @@ export class MemoryWorkQueue implements WorkQueue {
     if (job.attempts >= consumer.options.maxAttempts) {
       // Like JetStream's max_deliver: no further delivery, but a late success still acknowledges.
       this.#deps.onError(
-        new Error(`job "${job.id}" of queue "${state.name}" not redelivered: ${job.attempts} attempts timed out`),
+        new Error(
+          `job "${job.id}" of queue "${state.name}" not redelivered: ${job.attempts} attempts timed out`,
+        ),
         "work queue",
       );
       return;

@@ -55,7 +55,9 @@ async function open(options: Partial<NatsBusOptions> = {}): Promise<NatsBus> {
   return bus;
 }
 
-async function withJsm<T>(run: (jsm: Awaited<ReturnType<typeof jetstreamManager>>) => Promise<T>): Promise<T> {
+async function withJsm<T>(
+  run: (jsm: Awaited<ReturnType<typeof jetstreamManager>>) => Promise<T>,
+): Promise<T> {
   const nc = await connect({ servers: testServices.natsUrl });
   try {
     return await run(await jetstreamManager(nc));
@@ -81,12 +83,20 @@ describe("NatsBus", () => {
   it("creates both streams with the configured limits and updates them on the next connect", async () => {
     const prefix = `${base}x${++count}`;
     const layout = natsLayout(prefix);
-    buses.push(await NatsBus.connect({ url: testServices.natsUrl, prefix, logRetentionMs: 60_000, logMaxPerKey: 10 }));
-    buses.push(await NatsBus.connect({ url: testServices.natsUrl, prefix, logRetentionMs: 120_000, logMaxPerKey: 20 }));
+    buses.push(
+      await NatsBus.connect({ url: testServices.natsUrl, prefix, logRetentionMs: 60_000, logMaxPerKey: 10 }),
+    );
+    buses.push(
+      await NatsBus.connect({ url: testServices.natsUrl, prefix, logRetentionMs: 120_000, logMaxPerKey: 20 }),
+    );
     const [jobs, log] = await withJsm((jsm) =>
       Promise.all([jsm.streams.info(layout.jobsStream), jsm.streams.info(layout.logStream)]),
     );
-    expect(jobs.config).toMatchObject({ retention: "workqueue", storage: "file", subjects: [`${prefix}.jobs.>`] });
+    expect(jobs.config).toMatchObject({
+      retention: "workqueue",
+      storage: "file",
+      subjects: [`${prefix}.jobs.>`],
+    });
     expect(log.config).toMatchObject({
       retention: "limits",
       storage: "file",
@@ -112,7 +122,11 @@ describe("NatsBus", () => {
   it("does not let idle pulls stall other users of the connection", async () => {
     const bus = await open();
     // Idle consumers and followers hold long-polling pull requests on the shared connection.
-    await bus.queue.consume("idle", () => Promise.resolve(), { concurrency: 8, ackWaitMs: 30_000, maxAttempts: 3 });
+    await bus.queue.consume("idle", () => Promise.resolve(), {
+      concurrency: 8,
+      ackWaitMs: 30_000,
+      maxAttempts: 3,
+    });
     for (let i = 0; i < 5; i++) await bus.log.follow(`idle${i}`, { afterSeq: 0 }, () => undefined);
     const got: unknown[] = [];
     await bus.pubsub.subscribe("ping", (p) => got.push(p));
@@ -129,7 +143,11 @@ describe("NatsBus", () => {
     const relay = new Relay();
     relays.push(relay);
     await relay.start();
-    const bus = await open({ url: `nats://127.0.0.1:${relay.port}`, reconnectTimeWaitMs: 100, checkTimeoutMs: 1_000 });
+    const bus = await open({
+      url: `nats://127.0.0.1:${relay.port}`,
+      reconnectTimeWaitMs: 100,
+      checkTimeoutMs: 1_000,
+    });
     const writer = await NatsBus.connect({ url: testServices.natsUrl, prefix: `${base}x${count}` });
     buses.push(writer);
     const jobs: string[] = [];
@@ -150,10 +168,22 @@ describe("NatsBus", () => {
     await pause(300);
 
     await relay.start();
-    await waitFor("check() passes again", () => bus.check().then(() => true, () => false), 30_000);
+    await waitFor(
+      "check() passes again",
+      () =>
+        bus.check().then(
+          () => true,
+          () => false,
+        ),
+      30_000,
+    );
     const after = await writer.log.append("m1", 3);
     await waitFor("the follower caught up", () => seen.length >= 4, 30_000);
     expect(seen).toEqual([before.seq, ...during.map((e) => e.seq), after.seq]);
-    await waitFor("the job enqueued during the outage was handled", () => jobs.includes("during-outage"), 30_000);
+    await waitFor(
+      "the job enqueued during the outage was handled",
+      () => jobs.includes("during-outage"),
+      30_000,
+    );
   });
 });

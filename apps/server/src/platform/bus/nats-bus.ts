@@ -141,7 +141,13 @@ export class NatsBus implements Bus {
     this.#checkTimeoutMs = parts.options.checkTimeoutMs ?? 2_000;
     this.log = parts.log;
     this.queue = parts.queue;
-    this.pubsub = new NatsPubSub(parts.nc, natsLayout(parts.settings.prefix), parts.counters, parts.subscriptions, parts.onError);
+    this.pubsub = new NatsPubSub(
+      parts.nc,
+      natsLayout(parts.settings.prefix),
+      parts.counters,
+      parts.subscriptions,
+      parts.onError,
+    );
   }
 
   /**
@@ -177,7 +183,10 @@ export class NatsBus implements Bus {
       const onError = options.onError ?? busDefaults.onError;
       const counters = newCounters();
       const subscriptions = new SubscriptionSet();
-      const log = new NatsEventLog({ js, jsm, layout, ensureStream: ensureLog, onError, counters, subscriptions }, logInfo);
+      const log = new NatsEventLog(
+        { js, jsm, layout, ensureStream: ensureLog, onError, counters, subscriptions },
+        logInfo,
+      );
       const queue = new NatsWorkQueue({
         js,
         jsm,
@@ -196,7 +205,11 @@ export class NatsBus implements Bus {
   }
 
   async check(): Promise<void> {
-    await withTimeout(this.#nc.rtt(), this.#checkTimeoutMs, `NATS did not answer within ${this.#checkTimeoutMs} ms`);
+    await withTimeout(
+      this.#nc.rtt(),
+      this.#checkTimeoutMs,
+      `NATS did not answer within ${this.#checkTimeoutMs} ms`,
+    );
   }
 
   close(): Promise<void> {

@@ -116,7 +116,8 @@ export class NatsFollower {
   #lost(session: Session, error: unknown): void {
     if (this.#session !== session || this.#stop.signal.aborted) return;
     this.#session = undefined;
-    if (error !== undefined) this.#deps.onError(error, `log follower of "${this.#deps.key}" lost its consumer`);
+    if (error !== undefined)
+      this.#deps.onError(error, `log follower of "${this.#deps.key}" lost its consumer`);
     void this.#retire(session);
     this.#reopening = this.#reopen();
   }

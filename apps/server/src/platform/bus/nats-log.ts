@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { JetStreamClient, JetStreamManager, JsMsg, PubAck, StreamInfo } from "@nats-io/jetstream";
 import type { Subscription } from "../lifecycle.ts";
 import type { EventLog, LogEntry } from "./bus.port.ts";
@@ -5,7 +6,7 @@ import type { BusErrorHandler, SubscriptionSet } from "./bus-common.ts";
 import { assertToken, decodePayload, encodePayload } from "./bus-common.ts";
 import { NatsFollower } from "./nats-follow.ts";
 import type { NatsLayout } from "./nats-streams.ts";
-import { epochOf, isStreamNotFound } from "./nats-streams.ts";
+import { epochOf, isNoStreamForSubject, isStreamNotFound } from "./nats-streams.ts";
 
 /** What {@link NatsEventLog} needs from the bus that owns it. */
 export interface NatsEventLogDeps {
@@ -77,7 +78,10 @@ export class NatsEventLog implements EventLog {
       const entries: LogEntry[] = [];
       while (entries.length < wanted) {
         // Ask for exactly what is there, so each fetch ends by itself without waiting out `expires`.
-        const batch = await consumer.fetch({ max_messages: Math.min(readPage, wanted - entries.length), expires: 5_000 });
+        const batch = await consumer.fetch({
+          max_messages: Math.min(readPage, wanted - entries.length),
+          expires: 5_000,
+        });
         const before = entries.length;
         let exhausted = false;
         for await (const message of batch) {
@@ -95,7 +99,11 @@ export class NatsEventLog implements EventLog {
     }
   }
 
-  async follow(key: string, options: { afterSeq: number }, onEntry: (entry: LogEntry) => void): Promise<Subscription> {
+  async follow(
+    key: string,
+    options: { afterSeq: number },
+    onEntry: (entry: LogEntry) => void,
+  ): Promise<Subscription> {
     assertToken(key, "log key");
     const epoch = await this.#refreshEpoch();
     const follower = await NatsFollower.start(
@@ -118,30 +126,29 @@ export class NatsEventLog implements EventLog {
   async purge(key: string): Promise<void> {
     assertToken(key, "log key");
     try {
-      await this.#deps.jsm.streams.purge(this.#deps.layout.logStream, { filter: this.#deps.layout.logSubject(key) });
+      await this.#deps.jsm.streams.purge(this.#deps.layout.logStream, {
+        filter: this.#deps.layout.logSubject(key),
+      });
     } catch (error) {
       if (!isStreamNotFound(error)) throw error;
       // No stream, no entries: purged already.
     }
   }
 
-  /** Publishes; if the stream vanished (NATS lost its storage, someone deleted it), recreates it once. */
+  /**
+   * Publishes; if no stream listens on the subject (NATS lost its storage, someone deleted the
+   * stream), recreates it and publishes again. Only that failure is retried: after a timeout the
+   * entry may have been stored, and a second publish would duplicate it.
+   */
   async #publish(subject: string, body: string): Promise<PubAck> {
-    try {
-      return await this.#deps.js.publish(subject, body);
-    } catch (error) {
-      if (!(await this.#streamMissing())) throw error;
-      await this.#refreshEpoch();
-      return await this.#deps.js.publish(subject, body);
-    }
-  }
-
-  async #streamMissing(): Promise<boolean> {
-    try {
-      await this.#deps.jsm.streams.info(this.#deps.layout.logStream);
-      return false;
-    } catch (error) {
-      return isStreamNotFound(error);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#deps.js.publish(subject, body);
+      } catch (error) {
+        if (!isNoStreamForSubject(error) || attempt >= 5) throw error;
+        await this.#refreshEpoch();
+        await sleep(50 * (attempt - 1));
+      }
     }
   }
 
@@ -171,8 +178,15 @@ export class NatsEventLog implements EventLog {
 
   #toEntry(message: JsMsg, epoch: string): LogEntry {
     const body = decodePayload(message.string());
-    const envelope = typeof body === "object" && body !== null ? (body as { time?: unknown; data?: unknown }) : {};
+    const envelope =
+      typeof body === "object" && body !== null ? (body as { time?: unknown; data?: unknown }) : {};
     const time = typeof envelope.time === "number" ? envelope.time : message.time.getTime();
-    return { key: message.subject.slice(message.subject.lastIndexOf(".") + 1), seq: message.seq, epoch, data: envelope.data ?? null, time };
+    return {
+      key: message.subject.slice(message.subject.lastIndexOf(".") + 1),
+      seq: message.seq,
+      epoch,
+      data: envelope.data ?? null,
+      time,
+    };
   }
 }

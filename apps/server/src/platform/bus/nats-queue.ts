@@ -1,13 +1,20 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { nanos } from "@nats-io/transport-node";
-import type { Consumer, ConsumerMessages, JetStreamClient, JetStreamManager, JsMsg, PubAck } from "@nats-io/jetstream";
+import type {
+  Consumer,
+  ConsumerMessages,
+  JetStreamClient,
+  JetStreamManager,
+  JsMsg,
+  PubAck,
+} from "@nats-io/jetstream";
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes } from "@nats-io/jetstream";
 import type { Subscription } from "../lifecycle.ts";
 import type { BusStats, ConsumeOptions, Job, WorkQueue } from "./bus.port.ts";
 import type { BusErrorHandler, SubscriptionSet } from "./bus-common.ts";
 import { assertConsumeOptions, assertToken, decodePayload, encodePayload } from "./bus-common.ts";
 import type { NatsLayout } from "./nats-streams.ts";
-import { isApiError, isStreamNotFound } from "./nats-streams.ts";
+import { isApiError, isNoStreamForSubject, isStreamNotFound } from "./nats-streams.ts";
 
 /** What {@link NatsWorkQueue} needs from the bus that owns it. */
 export interface NatsWorkQueueDeps {
@@ -39,22 +46,31 @@ export class NatsWorkQueue implements WorkQueue {
     if (job.id === "") throw new Error("invalid job id: empty");
     const subject = this.#deps.layout.jobsSubject(queue);
     const body = encodePayload(job.payload);
-    let ack: PubAck;
-    try {
-      ack = await this.#deps.js.publish(subject, body, { msgID: job.id });
-    } catch (error) {
-      if (!(await this.#streamMissing())) throw error;
-      await this.#deps.ensureStream();
-      ack = await this.#deps.js.publish(subject, body, { msgID: job.id });
+    let ack: PubAck | undefined;
+    for (let attempt = 1; ack === undefined; attempt++) {
+      try {
+        ack = await this.#deps.js.publish(subject, body, { msgID: job.id });
+      } catch (error) {
+        // No stream on the subject means nothing was stored; anything else may have been.
+        if (!isNoStreamForSubject(error) || attempt >= 5) throw error;
+        await this.#deps.ensureStream();
+        await sleep(50 * (attempt - 1));
+      }
     }
     if (!ack.duplicate) this.#deps.counters.enqueued++;
   }
 
-  async consume(queue: string, handler: (job: Job) => Promise<void>, options: ConsumeOptions): Promise<Subscription> {
+  async consume(
+    queue: string,
+    handler: (job: Job) => Promise<void>,
+    options: ConsumeOptions,
+  ): Promise<Subscription> {
     assertToken(queue, "queue name");
     assertConsumeOptions(options);
     const consumer = await this.#durable(queue, options);
-    const worker = new QueueWorker(queue, handler, options, consumer, this.#deps, () => this.#durable(queue, options));
+    const worker = new QueueWorker(queue, handler, options, consumer, this.#deps, () =>
+      this.#durable(queue, options),
+    );
     return this.#deps.subscriptions.track(() => worker.close());
   }
 
@@ -79,15 +95,6 @@ export class NatsWorkQueue implements WorkQueue {
       });
     }
     return await js.consumers.get(layout.jobsStream, queue);
-  }
-
-  async #streamMissing(): Promise<boolean> {
-    try {
-      await this.#deps.jsm.streams.info(this.#deps.layout.jobsStream);
-      return false;
-    } catch (error) {
-      return isStreamNotFound(error);
-    }
   }
 }
 
@@ -221,7 +228,9 @@ class QueueWorker {
       // Acknowledge to drop it: on a work-queue stream that removes the message for good.
       message.ack();
       this.#deps.onError(
-        new Error(`job of queue "${this.#queue}" (seq ${message.seq}) dropped after ${attempt} attempts`, { cause: error }),
+        new Error(`job of queue "${this.#queue}" (seq ${message.seq}) dropped after ${attempt} attempts`, {
+          cause: error,
+        }),
         "work queue",
       );
     }

@@ -1,6 +1,13 @@
-import { nanos } from "@nats-io/transport-node";
+import { setTimeout as sleep } from "node:timers/promises";
+import { nanos, RequestError } from "@nats-io/transport-node";
 import type { JetStreamManager, StreamConfig, StreamInfo } from "@nats-io/jetstream";
-import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType } from "@nats-io/jetstream";
+import {
+  DiscardPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
+  RetentionPolicy,
+  StorageType,
+} from "@nats-io/jetstream";
 
 /** Subjects and stream names of one bus prefix (`parley` in production, random in tests). */
 export interface NatsLayout {
@@ -95,29 +102,42 @@ export function isStreamNotFound(error: unknown): boolean {
 }
 
 /**
+ * True when a JetStream publish found no stream listening on its subject: the message was
+ * certainly not stored, so publishing again cannot duplicate it.
+ */
+export function isNoStreamForSubject(error: unknown): boolean {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof RequestError && cause.isNoResponders();
+}
+
+/**
  * Creates the stream, or updates it when its settings differ from `desired`. Safe to run from
  * several processes at once.
  */
 export async function ensureStream(jsm: JetStreamManager, desired: DesiredStream): Promise<StreamInfo> {
-  let info: StreamInfo;
-  try {
-    info = await jsm.streams.info(desired.name);
-  } catch (error) {
-    if (!isStreamNotFound(error)) throw error;
-    try {
-      return await jsm.streams.add(desired);
-    } catch (addError) {
-      // Another process may have created it in between; otherwise report the add failure.
-      try {
-        info = await jsm.streams.info(desired.name);
-      } catch {
-        throw addError;
-      }
-    }
-  }
+  const info = await existingOrCreated(jsm, desired);
   if (sameSettings(info.config, desired)) return info;
   const { name, ...update } = desired;
   return await jsm.streams.update(name, update);
+}
+
+async function existingOrCreated(jsm: JetStreamManager, desired: DesiredStream): Promise<StreamInfo> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await jsm.streams.info(desired.name);
+    } catch (error) {
+      if (!isStreamNotFound(error)) throw error;
+    }
+    try {
+      return await jsm.streams.add(desired);
+    } catch (error) {
+      // Lost a race with another process (the next info finds its stream), or NATS 2.9 is still
+      // removing the files of a stream of that name deleted a moment ago ("error creating store
+      // for stream"): both pass within a few tries.
+      if (attempt >= 5) throw error;
+      await sleep(100 * attempt);
+    }
+  }
 }
 
 function sameSettings(actual: StreamConfig, desired: DesiredStream): boolean {

@@ -30,8 +30,7 @@ export interface Database extends Component {
 
 /** Where the database is: a PostgreSQL URL, or else a SQLite file. */
 export type DatabaseTarget =
-  | { dialect: "postgres"; url: string; poolSize: number }
-  | { dialect: "sqlite"; file: string };
+  { dialect: "postgres"; url: string; poolSize: number } | { dialect: "sqlite"; file: string };
 
 // BIGINT (int8) columns hold ms timestamps and counters well inside 2^53: read them as numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -64,7 +63,10 @@ function openPostgres(url: string, poolSize: number): Database {
     db,
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     exclusiveMigration: (fn) => fn(),
-    check: () => withTimeout(sql`select 1`.execute(db), 2_000, "database did not answer within 2 s").then(() => undefined),
+    check: () =>
+      withTimeout(sql`select 1`.execute(db), 2_000, "database did not answer within 2 s").then(
+        () => undefined,
+      ),
     close: async () => {
       if (closed) return;
       closed = true;

@@ -58,7 +58,8 @@ export function createMetrics(labels: { pod: string; role: string }): Metrics {
     registers: [registry],
     collect() {
       if (!sources) return;
-      for (const [op, value] of Object.entries(sources.busStats())) this.set({ op }, value);
+      for (const [op, value] of Object.entries(sources.busStats()) as [string, number][])
+        this.set({ op }, value);
     },
   });
   return {

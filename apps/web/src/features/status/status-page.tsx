@@ -4,7 +4,10 @@ import { getJson } from "../../api.ts";
 
 /** The landing page until the chat app arrives: what is running and whether it is healthy. */
 export function StatusPage() {
-  const info = useQuery({ queryKey: ["system-info"], queryFn: () => getJson<SystemInfo>("/api/v1/system/info") });
+  const info = useQuery({
+    queryKey: ["system-info"],
+    queryFn: () => getJson<SystemInfo>("/api/v1/system/info"),
+  });
   const ready = useQuery({
     queryKey: ["readyz"],
     queryFn: () => getJson<Readiness>("/readyz", [503]),
