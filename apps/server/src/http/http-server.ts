@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fastifyHelmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
@@ -66,6 +66,9 @@ export async function buildHttpServer(
   app.setSerializerCompiler(serializerCompiler);
 
   const knownRoutes = FindMyWay({ ignoreTrailingSlash: true });
+  // The app's index.html answers every client-side route (deep links, reloads).
+  const shellFile = deps.webRoot ? join(deps.webRoot, "index.html") : undefined;
+  const appShell = shellFile && existsSync(shellFile) ? readFileSync(shellFile) : undefined;
   // Checked once every plugin's onRoute hooks have run (a scope may set `permission` for the
   // routes of a third-party plugin it wraps): a route without a permission stops the start.
   const routes: RouteOptions[] = [];
@@ -134,8 +137,8 @@ export async function buildHttpServer(
         details: { allow: allowed },
       });
     }
-    if (deps.webRoot && request.method === "GET" && isAppPath(path)) {
-      return reply.type("text/html").sendFile("index.html");
+    if (appShell !== undefined && request.method === "GET" && isAppPath(path)) {
+      return reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(appShell);
     }
     throw new AppError("route.not_found", `No route ${request.method} ${path}`);
   });
@@ -163,7 +166,7 @@ export async function buildHttpServer(
   await register(app);
   await registerOpenApiDocument(app);
   const webRoot = deps.webRoot;
-  if (webRoot && existsSync(join(webRoot, "index.html"))) {
+  if (webRoot && appShell !== undefined) {
     await app.register(async (scope) => {
       scope.addHook("onRoute", (route) => {
         route.config = { ...route.config, permission: "public" };
@@ -174,9 +177,12 @@ export async function buildHttpServer(
   return app;
 }
 
-/** Paths the single-page app handles itself (anything that is not an API or an ops endpoint). */
+/**
+ * Paths the single-page app handles itself: anything that is not an API or ops endpoint and
+ * does not look like a file (a missing `/favicon.ico` is a 404, not the app).
+ */
 function isAppPath(path: string): boolean {
-  return !/^\/(api|v1|healthz|readyz|metrics)(\/|$)/.test(path);
+  return !/^\/(api|v1|healthz|readyz|metrics)(\/|$)/.test(path) && !/\.[A-Za-z0-9]+$/.test(path);
 }
 
 async function limitByIp(deps: HttpServerDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {

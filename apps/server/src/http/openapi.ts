@@ -61,7 +61,18 @@ export async function registerOpenApiDocument(app: TypedApp): Promise<void> {
     });
     await scope.register(scalarReference, {
       routePrefix: "/api/docs",
-      configuration: { url: "/api/openapi.json", title: "Parley API reference" },
+      // No web fonts from Scalar's CDN: self-hosted installs may have no internet.
+      // Nothing that calls out to Scalar's services (fonts, AI agent, SDK generator, MCP).
+      configuration: {
+        url: "/api/openapi.json",
+        title: "Parley API reference",
+        withDefaultFonts: false,
+        showDeveloperTools: "never",
+        agent: { disabled: true },
+        mcp: { disabled: true },
+        hideClientButton: false,
+        theme: "default",
+      },
       logLevel: "warn",
     });
   });

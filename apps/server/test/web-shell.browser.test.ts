@@ -1,0 +1,63 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startParley, type RunningParley } from "../src/app/parley.ts";
+import { loadConfig } from "../src/config/config.ts";
+import { launchBrowser } from "./browser.ts";
+
+let parley: RunningParley;
+let browser: Browser;
+const SCREENSHOTS = process.env.PARLEY_SCREENSHOTS_DIR;
+
+beforeAll(async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "parley-web-"));
+  parley = await startParley(loadConfig({ env: {}, flags: { port: 0, host: "127.0.0.1", dataDir } }), {
+    logger: pino({ level: "silent" }),
+  });
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser.close();
+  await parley.stop();
+});
+
+/** Opens `path` and collects console errors and failed requests (CSP violations show up there). */
+async function open(path: string): Promise<{ page: Page; problems: string[] }> {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error") problems.push(message.text());
+  });
+  page.on("pageerror", (error) => problems.push(error.message));
+  page.on("requestfailed", (request) => problems.push(`failed: ${request.url()}`));
+  await page.goto(`${parley.url}${path}`, { waitUntil: "networkidle" });
+  return { page, problems };
+}
+
+describe("web shell in a real browser", () => {
+  it("shows the server's mode and every component's readiness at /", async () => {
+    const { page, problems } = await open("/");
+    await page.getByRole("status").filter({ hasText: "ready" }).waitFor();
+    expect(await page.getByText("embedded").isVisible()).toBe(true);
+    for (const name of ["database", "bus", "registry"]) {
+      expect(await page.locator("li", { hasText: name }).textContent()).toContain("up");
+    }
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "status.png"), fullPage: true });
+    expect(problems).toEqual([]);
+  });
+
+  it("renders the API reference at /api/docs under its content security policy", async () => {
+    const { page, problems } = await open("/api/docs");
+    await page.getByText("/api/v1/system/info").first().waitFor({ timeout: 15_000 });
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "api-docs.png") });
+    expect(problems.filter((p) => /Content Security Policy|Refused/.test(p))).toEqual([]);
+  });
+
+  it("serves deep links of the app with the app itself", async () => {
+    const { page } = await open("/some/app/route");
+    expect(await page.title()).toBe("Parley");
+  });
+});
