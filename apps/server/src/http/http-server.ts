@@ -16,6 +16,7 @@ import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { Logger } from "pino";
 import type { Metrics } from "../platform/metrics/metrics.ts";
 import type { RateLimiter } from "../platform/rate-limit/rate-limit.port.ts";
+import { ErrorEnvelope } from "@parley/contracts";
 import { AppError } from "./app-error.ts";
 import { presentError } from "./error-status.ts";
 import { registerOpenApi, registerOpenApiDocument } from "./openapi.ts";
@@ -82,6 +83,11 @@ export async function buildHttpServer(
   });
   app.addHook("onRoute", (route) => {
     routes.push(route);
+    // Every documented route can fail with the error envelope; say so in the OpenAPI document.
+    if (route.schema && route.schema.hide !== true) {
+      const declared = (route.schema.response ?? {}) as Record<string, unknown>;
+      route.schema.response = { "4XX": ErrorEnvelope, "5XX": ErrorEnvelope, ...declared };
+    }
     for (const method of [route.method].flat()) {
       if (method === "HEAD" || method === "OPTIONS") continue;
       try {

@@ -1,4 +1,4 @@
-import { ErrorEnvelope, Liveness, Readiness, SystemInfo } from "@parley/contracts";
+import { Liveness, Readiness, SystemInfo } from "@parley/contracts";
 import type { Registry } from "prom-client";
 import type { TypedApp } from "../../http/route-config.ts";
 import type { SystemService } from "./system.service.ts";
@@ -58,7 +58,7 @@ export function registerSystemApiRoutes(app: TypedApp, deps: { system: SystemSer
       schema: {
         tags: ["system"],
         summary: "Version, deployment mode and role of the process that answered",
-        response: { 200: SystemInfo, 429: ErrorEnvelope },
+        response: { 200: SystemInfo },
       },
     },
     () => deps.system.info(),
