@@ -86,7 +86,9 @@ describe("embedded server", () => {
     expect(doc.paths["/readyz"]?.get?.responses).toHaveProperty("503");
     expect(JSON.stringify(doc)).toContain("SystemInfo");
     expect(doc.paths["/api/v1/system/info"]?.get?.responses).toHaveProperty("4XX");
-    expect(JSON.stringify(doc.paths["/api/v1/system/info"]?.get?.responses["4XX"])).toContain("ErrorEnvelope");
+    expect(JSON.stringify(doc.paths["/api/v1/system/info"]?.get?.responses["4XX"])).toContain(
+      "ErrorEnvelope",
+    );
   });
 
   it("serves an API reference page at /api/docs", async () => {
