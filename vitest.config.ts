@@ -8,5 +8,8 @@ export default defineConfig({
     pool: "forks",
     // Integration tests share two cores with PostgreSQL, NATS and Redis.
     maxWorkers: 2,
+    // CI also writes a machine-readable summary that .ci/run turns into one closing line.
+    reporters: process.env.CI ? ["default", "json"] : ["default"],
+    outputFile: { json: "test-results/vitest.json" },
   },
 });

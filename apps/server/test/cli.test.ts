@@ -81,9 +81,13 @@ describe("parley command", () => {
   });
 
   it("prints the validated configuration with secrets masked", async () => {
-    const p = run(["config"], { PARLEY_DATABASE_URL: "postgres://u:s3cret@db/parley" });
+    const p = run(["config"], {
+      PARLEY_DATABASE_URL: "postgres://u:s3cret@db/parley",
+      PARLEY_SECRET_KEY: "a-very-long-secret-key-for-this-test-only",
+    });
     expect(await p.exited()).toBe(0);
     expect(p.output()).toContain('"mode": "distributed"');
     expect(p.output()).not.toContain("s3cret");
+    expect(p.output()).not.toContain("a-very-long-secret");
   });
 });

@@ -27,6 +27,7 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
     PARLEY_NATS_URL: testServices.natsUrl,
     PARLEY_REDIS_URL: testServices.redisUrl,
     PARLEY_NAMESPACE: namespace,
+    PARLEY_SECRET_KEY: "distributed-test-secret-key-0123456789abcdef",
     PARLEY_IP_RATE_LIMIT_PER_MINUTE: "1000",
     PARLEY_DATA_DIR: dataDir,
     ...extra,

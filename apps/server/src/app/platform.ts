@@ -8,6 +8,7 @@ import { MemoryBus } from "../platform/bus/memory-bus.ts";
 import { NatsBus } from "../platform/bus/nats-bus.ts";
 import { systemClock, type Clock } from "../platform/clock/clock.ts";
 import { lockDataDir } from "../platform/data-dir-lock.ts";
+import { deriveSecrets, loadMasterSecret, type Secrets } from "../platform/secrets.ts";
 import { openDatabase, type Database } from "../platform/db/database.ts";
 import type { Component } from "../platform/lifecycle.ts";
 import { MemoryRateLimiter } from "../platform/rate-limit/memory-rate-limiter.ts";
@@ -27,6 +28,8 @@ export interface Platform {
   readonly rateLimiter: RateLimiter;
   readonly blobs: BlobStore;
   readonly clock: Clock;
+  /** Keys derived from the installation's secret (JWT signing, audit seal, encryption at rest). */
+  readonly secrets: Secrets;
   /** The components `/readyz` checks. */
   components(): Component[];
   /** Closes every adapter, newest first. */
@@ -58,6 +61,8 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
       });
       closers.push(release);
     }
+
+    const secrets = deriveSecrets(loadMasterSecret(config.secretKey, config.dataDir));
 
     const database = openDatabase(
       config.databaseUrl
@@ -116,6 +121,7 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
       rateLimiter,
       blobs,
       clock: systemClock,
+      secrets,
       components: () => [database, bus, store, rateLimiter, blobs],
       close,
     };

@@ -68,6 +68,11 @@ export const ConfigSchema = z
     ipRateLimitPerMinute: positiveInt("requests per minute").default(600),
     logRetentionMs: positiveInt("milliseconds").default(24 * 60 * 60 * 1000),
     dbPoolSize: positiveInt("connections").default(10),
+    auditRetentionDays: positiveInt("days").default(90),
+    secretKey: z
+      .string()
+      .min(32, "must be at least 32 characters (generate one with: openssl rand -base64 48)")
+      .optional(),
   })
   .strict();
 
@@ -91,4 +96,6 @@ export const settingEnvNames: Record<ConfigKey, string> = {
   ipRateLimitPerMinute: "PARLEY_IP_RATE_LIMIT_PER_MINUTE",
   logRetentionMs: "PARLEY_LOG_RETENTION_MS",
   dbPoolSize: "PARLEY_DB_POOL_SIZE",
+  secretKey: "PARLEY_SECRET_KEY",
+  auditRetentionDays: "PARLEY_AUDIT_RETENTION_DAYS",
 };

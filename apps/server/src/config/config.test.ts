@@ -53,6 +53,13 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("requires a shared secret key when the database is shared", () => {
+    const problems = problemsOf(() => loadConfig({ env: { PARLEY_DATABASE_URL: "postgres://db/p" } }));
+    expect(problems[0]).toMatch(/^PARLEY_SECRET_KEY .*required with PARLEY_DATABASE_URL/);
+    const short = problemsOf(() => loadConfig({ env: { PARLEY_SECRET_KEY: "short" } }));
+    expect(short[0]).toContain("at least 32 characters");
+  });
+
   it("reads a JSON config file below the environment and rejects unknown keys", () => {
     const dir = mkdtempSync(join(tmpdir(), "parley-config-"));
     const file = join(dir, "parley.json");
@@ -67,7 +74,10 @@ describe("loadConfig", () => {
   });
 
   it("masks passwords in URLs when the configuration is shown", () => {
-    const config = loadConfig({ env: { PARLEY_DATABASE_URL: "postgres://u:secret@db/parley" } });
-    expect(JSON.stringify(redactConfig(config))).not.toContain("secret");
+    const config = loadConfig({
+      env: { PARLEY_DATABASE_URL: "postgres://u:secret@db/parley", PARLEY_SECRET_KEY: "k".repeat(40) },
+    });
+    expect(JSON.stringify(redactConfig(config))).not.toContain("secret@");
+    expect(JSON.stringify(redactConfig(config))).not.toContain("kkkk");
   });
 });

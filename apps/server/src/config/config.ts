@@ -75,6 +75,11 @@ function checkCombination(config: Config): void {
       }
     }
   }
+  if (config.databaseUrl && !config.secretKey) {
+    problems.push(
+      "PARLEY_SECRET_KEY (secretKey) is required with PARLEY_DATABASE_URL: every process must sign tokens and seal the audit log with the same key (generate one with: openssl rand -base64 48)",
+    );
+  }
   if (problems.length > 0) {
     throw new ConfigError(`Invalid configuration:\n  - ${problems.join("\n  - ")}`, problems);
   }
@@ -122,5 +127,6 @@ export function redactConfig(config: Config): Record<string, unknown> {
     databaseUrl: mask(config.databaseUrl),
     natsUrl: mask(config.natsUrl),
     redisUrl: mask(config.redisUrl),
+    secretKey: config.secretKey ? "***" : undefined,
   };
 }

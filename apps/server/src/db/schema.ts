@@ -1,3 +1,6 @@
+import type { AuditTables } from "../modules/audit/audit.tables.ts";
+import type { IdentityTables } from "../modules/identity/identity.tables.ts";
+
 /**
  * Kysely table types of every table. Timestamps are integers (ms since the Unix epoch) in both
  * dialects; see docs/adr/0002-query-layer.md.
@@ -8,7 +11,7 @@ export interface InstanceTable {
   created_at: number;
 }
 
-/** The database as the query layer sees it. */
-export interface Tables {
+/** The database as the query layer sees it: platform tables plus each module's. */
+export interface Tables extends AuditTables, IdentityTables {
   instance: InstanceTable;
 }

@@ -1,17 +1,24 @@
 import type { FastifyInstance, RawServerDefault, FastifyBaseLogger } from "fastify";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Permission } from "@parley/contracts";
+import type { Principal } from "../modules/identity/principal.ts";
 
 /**
- * What a route requires: `public` (no authentication) or a permission string such as
- * `conversations:write`. Every route declares one; the server refuses to start otherwise.
+ * What a route requires: `public` (no authentication), `authenticated` (any signed-in user or
+ * API key) or a permission such as `conversations:write`. Every route declares one; the server
+ * refuses to start otherwise.
  */
-export type Permission = "public" | `${string}:${string}`;
+export type RoutePermission = "public" | "authenticated" | Permission;
 
 declare module "fastify" {
+  interface FastifyRequest {
+    /** The authenticated caller; null on public routes without credentials. */
+    principal: Principal | null;
+  }
   interface FastifyContextConfig {
     /** The permission this route requires. */
-    permission?: Permission;
+    permission?: RoutePermission;
     /** False to exempt the route from the per-IP request limit (probes, metrics). */
     rateLimit?: boolean;
   }

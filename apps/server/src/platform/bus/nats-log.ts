@@ -6,7 +6,7 @@ import type { BusErrorHandler, SubscriptionSet } from "./bus-common.ts";
 import { assertToken, decodePayload, encodePayload } from "./bus-common.ts";
 import { NatsFollower } from "./nats-follow.ts";
 import type { NatsLayout } from "./nats-streams.ts";
-import { epochOf, isNoStreamForSubject, isStreamNotFound } from "./nats-streams.ts";
+import { epochOf, isNoStreamForSubject, isStreamNotFound, recreateGraceMs } from "./nats-streams.ts";
 
 /** What {@link NatsEventLog} needs from the bus that owns it. */
 export interface NatsEventLogDeps {
@@ -159,6 +159,7 @@ export class NatsEventLog implements EventLog {
       info = await this.#deps.jsm.streams.info(this.#deps.layout.logStream);
     } catch (error) {
       if (!isStreamNotFound(error)) throw error;
+      await sleep(recreateGraceMs);
       info = await this.#deps.ensureStream();
     }
     this.#epoch = epochOf(info);

@@ -14,7 +14,7 @@ import type { BusStats, ConsumeOptions, Job, WorkQueue } from "./bus.port.ts";
 import type { BusErrorHandler, SubscriptionSet } from "./bus-common.ts";
 import { assertConsumeOptions, assertToken, decodePayload, encodePayload } from "./bus-common.ts";
 import type { NatsLayout } from "./nats-streams.ts";
-import { isApiError, isNoStreamForSubject, isStreamNotFound } from "./nats-streams.ts";
+import { isApiError, isNoStreamForSubject, isStreamNotFound, recreateGraceMs } from "./nats-streams.ts";
 
 /** What {@link NatsWorkQueue} needs from the bus that owns it. */
 export interface NatsWorkQueueDeps {
@@ -53,8 +53,8 @@ export class NatsWorkQueue implements WorkQueue {
       } catch (error) {
         // No stream on the subject means nothing was stored; anything else may have been.
         if (!isNoStreamForSubject(error) || attempt >= 5) throw error;
+        await sleep(attempt === 1 ? recreateGraceMs : 50 * attempt);
         await this.#deps.ensureStream();
-        await sleep(50 * (attempt - 1));
       }
     }
     if (!ack.duplicate) this.#deps.counters.enqueued++;
@@ -84,7 +84,10 @@ export class NatsWorkQueue implements WorkQueue {
         await jsm.consumers.update(layout.jobsStream, queue, settings);
       }
     } catch (error) {
-      if (isStreamNotFound(error)) await this.#deps.ensureStream();
+      if (isStreamNotFound(error)) {
+        await sleep(recreateGraceMs);
+        await this.#deps.ensureStream();
+      }
       else if (!isApiError(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
       await jsm.consumers.add(layout.jobsStream, {
         ...settings,

@@ -111,6 +111,13 @@ export function isNoStreamForSubject(error: unknown): boolean {
 }
 
 /**
+ * Pause before recreating a stream found missing. NATS 2.9 removes a deleted stream's files after
+ * answering the delete; a stream recreated under the same name within milliseconds can lose its
+ * first message block to that clean-up ("error opening msg block file").
+ */
+export const recreateGraceMs = 250;
+
+/**
  * Creates the stream, or updates it when its settings differ from `desired`. Safe to run from
  * several processes at once.
  */

@@ -1,0 +1,28 @@
+import { z } from "zod";
+
+/** Roles, global and per team, from most to least powerful. */
+export const Role = z.enum(["admin", "operator", "developer", "viewer"]);
+export type Role = z.infer<typeof Role>;
+
+/**
+ * Every permission a route, tool or job can require. Strings are stable: API keys store them.
+ * `<resource>:<action>`; new permissions are only added.
+ */
+export const Permission = z.enum([
+  "profile:read",
+  "users:read",
+  "users:manage",
+  "teams:read",
+  "teams:manage",
+  "api-keys:manage",
+  "audit:read",
+  "access:explain",
+  "conversations:read",
+  "conversations:write",
+  "ai:use",
+  "usage:read",
+  "providers:read",
+  "providers:manage",
+  "system:read",
+]);
+export type Permission = z.infer<typeof Permission>;
