@@ -1,3 +1,4 @@
 export * from "./errors.ts";
 export * from "./system.ts";
 export * from "./permissions.ts";
+export * from "./identity.ts";

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { MigrationDialect } from "../migration-helpers.ts";
 import * as instance from "./2026-11-22T1200-instance.ts";
+import * as identity from "./2026-11-22T1300-identity.ts";
 
 /** A migration, written once for both dialects. Landed migrations are never edited. */
 export interface DialectMigration {
@@ -11,4 +12,5 @@ export interface DialectMigration {
 /** Every migration by name; names sort in the order they run. */
 export const migrations: Record<string, DialectMigration> = {
   "2026-11-22T1200-instance": instance,
+  "2026-11-22T1300-identity": identity,
 };

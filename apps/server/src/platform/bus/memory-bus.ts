@@ -1,7 +1,7 @@
 import type { Subscription } from "../lifecycle.ts";
 import type { Clock } from "../clock/clock.ts";
 import { systemClock } from "../clock/clock.ts";
-import type { Bus, BusStats, PubSub } from "./bus.port.ts";
+import type { Bus, BusStats, EventLog, PubSub, WorkQueue } from "./bus.port.ts";
 import type { BusCommonOptions, BusErrorHandler } from "./bus-common.ts";
 import {
   assertSubject,
@@ -96,8 +96,10 @@ class MemoryPubSub implements PubSub {
 export class MemoryBus implements Bus {
   readonly name = "bus";
   readonly pubsub: PubSub;
-  readonly queue: MemoryWorkQueue;
-  readonly log: MemoryEventLog;
+  readonly queue: WorkQueue;
+  readonly log: EventLog;
+  readonly #queue: MemoryWorkQueue;
+  readonly #log: MemoryEventLog;
   readonly #counters = newCounters();
   readonly #subscriptions = new SubscriptionSet();
   readonly #onError: BusErrorHandler;
@@ -107,7 +109,7 @@ export class MemoryBus implements Bus {
     const clock = options.clock ?? systemClock;
     this.#onError = options.onError ?? busDefaults.onError;
     this.pubsub = new MemoryPubSub(this.#counters, this.#subscriptions, this.#onError);
-    this.queue = new MemoryWorkQueue({
+    this.queue = this.#queue = new MemoryWorkQueue({
       duplicateWindowMs: options.duplicateWindowMs ?? busDefaults.duplicateWindowMs,
       retryDelayMs: options.retryDelayMs ?? busDefaults.retryDelayMs,
       clock,
@@ -115,7 +117,7 @@ export class MemoryBus implements Bus {
       counters: this.#counters,
       subscriptions: this.#subscriptions,
     });
-    this.log = new MemoryEventLog({
+    this.log = this.#log = new MemoryEventLog({
       retentionMs: options.logRetentionMs ?? busDefaults.logRetentionMs,
       maxPerKey: options.logMaxPerKey ?? busDefaults.logMaxPerKey,
       clock,
@@ -132,8 +134,8 @@ export class MemoryBus implements Bus {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.#subscriptions.closeAll(this.#onError);
-      this.queue.close();
-      this.log.close();
+      this.#queue.close();
+      this.#log.close();
     })();
     return this.#closing;
   }

@@ -2,7 +2,7 @@ import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Subscription } from "../lifecycle.ts";
-import type { Bus, BusStats, PubSub } from "./bus.port.ts";
+import type { Bus, BusStats, EventLog, PubSub, WorkQueue } from "./bus.port.ts";
 import type { BusCommonOptions, BusErrorHandler } from "./bus-common.ts";
 import {
   assertSubject,
@@ -115,8 +115,8 @@ class NatsPubSub implements PubSub {
 export class NatsBus implements Bus {
   readonly name = "bus";
   readonly pubsub: PubSub;
-  readonly queue: NatsWorkQueue;
-  readonly log: NatsEventLog;
+  readonly queue: WorkQueue;
+  readonly log: EventLog;
   readonly #nc: NatsConnection;
   readonly #counters: ReturnType<typeof newCounters>;
   readonly #subscriptions: SubscriptionSet;

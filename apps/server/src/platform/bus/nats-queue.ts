@@ -87,8 +87,7 @@ export class NatsWorkQueue implements WorkQueue {
       if (isStreamNotFound(error)) {
         await sleep(recreateGraceMs);
         await this.#deps.ensureStream();
-      }
-      else if (!isApiError(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
+      } else if (!isApiError(error, JetStreamApiCodes.ConsumerNotFound)) throw error;
       await jsm.consumers.add(layout.jobsStream, {
         ...settings,
         durable_name: queue,

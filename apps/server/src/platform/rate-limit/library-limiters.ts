@@ -75,6 +75,21 @@ export class LibraryLimiters {
   }
 
   /**
+   * How many points of `key` are spent under `rule`, without spending any.
+   * @throws RateLimitStoreError when the store fails.
+   */
+  async peek(key: string, rule: RateRule): Promise<{ consumed: number; resetMs: number }> {
+    let res: RateLimiterRes | null;
+    try {
+      res = await this.#limiter(rule).get(key);
+    } catch (error) {
+      throw new RateLimitStoreError(`rate limit store failed while reading "${key}"`, { cause: error });
+    }
+    if (!res) return { consumed: 0, resetMs: 0 };
+    return { consumed: res.consumedPoints, resetMs: Math.max(0, res.msBeforeNext) };
+  }
+
+  /**
    * Forgets the count of `key` under `rule`.
    * @throws RateLimitStoreError when the store fails.
    */

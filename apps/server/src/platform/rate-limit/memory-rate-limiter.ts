@@ -21,6 +21,10 @@ export class MemoryRateLimiter implements RateLimiter {
   }
 
   /** @inheritdoc */
+  peek(key: string, rule: RateRule): Promise<{ consumed: number; resetMs: number }> {
+    return this.#limiters.peek(key, rule);
+  }
+
   reset(key: string, rule: RateRule): Promise<void> {
     return this.#limiters.reset(key, rule);
   }

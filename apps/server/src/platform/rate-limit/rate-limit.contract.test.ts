@@ -89,6 +89,18 @@ describe.each([
     await h.limiter.reset(uniqueId(), rule);
   });
 
+  it("peeks at the spent points without spending any", async () => {
+    const rule = perMinute(5);
+    expect(await h.limiter.peek(key, rule)).toEqual({ consumed: 0, resetMs: 0 });
+    await h.limiter.consume(key, rule, 2);
+    const peeked = await h.limiter.peek(key, rule);
+    expect(peeked.consumed).toBe(2);
+    expect(peeked.resetMs).toBeGreaterThan(0);
+    expect((await h.limiter.peek(key, rule)).consumed).toBe(2);
+    const peer = await h.peer();
+    expect((await peer.peek(key, rule)).consumed).toBe(2);
+  });
+
   it("counts each key, and each rule of a key, separately", async () => {
     const rule = perMinute(1);
     expect((await h.limiter.consume(key, rule)).allowed).toBe(true);

@@ -21,6 +21,11 @@ export interface RateDecision {
 export interface RateLimiter extends Component {
   /** Spends `cost` points of `key` under `rule`. */
   consume(key: string, rule: RateRule, cost?: number): Promise<RateDecision>;
+  /**
+   * Points of `key` spent in the current window of `rule`, without spending any (for counters
+   * that only failures increment, such as failed logins).
+   */
+  peek(key: string, rule: RateRule): Promise<{ consumed: number; resetMs: number }>;
   /** Forgets `key` under `rule` (for example after a successful login). */
   reset(key: string, rule: RateRule): Promise<void>;
 }

@@ -51,6 +51,10 @@ export class RedisRateLimiter implements RateLimiter {
   }
 
   /** @inheritdoc */
+  peek(key: string, rule: RateRule): Promise<{ consumed: number; resetMs: number }> {
+    return this.#limiters.peek(key, rule);
+  }
+
   reset(key: string, rule: RateRule): Promise<void> {
     return this.#limiters.reset(key, rule);
   }

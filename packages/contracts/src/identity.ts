@@ -1,0 +1,213 @@
+import { z } from "zod";
+import { Permission, Role } from "./permissions.ts";
+
+const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ error: "must be an email address" }))
+  .transform((e) => e.toLowerCase());
+const Password = z.string().min(1).max(1024);
+const Id = z.string().min(1).max(100);
+
+/** `POST /api/v1/auth/login`. */
+export const LoginRequest = z.strictObject({ email: Email, password: Password }).meta({ id: "LoginRequest" });
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+/** A user as the API shows it. Never includes credentials. */
+export const User = z
+  .object({
+    id: z.string(),
+    email: z.string(),
+    name: z.string(),
+    globalRole: Role,
+    status: z.enum(["active", "disabled"]),
+    createdAt: z.iso.datetime(),
+    lastLoginAt: z.iso.datetime().nullable(),
+    hasPassword: z.boolean(),
+  })
+  .meta({ id: "User" });
+export type User = z.infer<typeof User>;
+
+/** Tokens of a session; also set as httpOnly cookies for the web app. */
+export const SessionTokens = z
+  .object({
+    accessToken: z.string(),
+    accessTokenExpiresAt: z.iso.datetime(),
+    refreshToken: z.string(),
+    refreshTokenExpiresAt: z.iso.datetime(),
+    /** Echo it in `x-csrf-token` on unsafe requests that authenticate with cookies. */
+    csrfToken: z.string(),
+    user: User,
+  })
+  .meta({ id: "SessionTokens" });
+export type SessionTokens = z.infer<typeof SessionTokens>;
+
+/** `POST /api/v1/auth/refresh` and `/logout`: the token in the body, or the cookie. */
+export const RefreshRequest = z.strictObject({ refreshToken: z.string().min(1).max(512).optional() });
+export type RefreshRequest = z.infer<typeof RefreshRequest>;
+
+/** Password rules: long enough to resist guessing, short enough to hash cheaply. */
+export const NewPassword = z
+  .string()
+  .min(12, "must be at least 12 characters")
+  .max(256, "must be at most 256 characters");
+
+/** `POST /api/v1/users`. */
+export const CreateUserRequest = z
+  .strictObject({
+    email: Email,
+    name: z.string().trim().min(1).max(200),
+    password: NewPassword.optional(),
+    globalRole: Role.default("developer"),
+  })
+  .meta({ id: "CreateUserRequest" });
+export type CreateUserRequest = z.infer<typeof CreateUserRequest>;
+
+/** `PATCH /api/v1/users/{id}`. */
+export const UpdateUserRequest = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200).optional(),
+    globalRole: Role.optional(),
+    status: z.enum(["active", "disabled"]).optional(),
+    password: NewPassword.optional(),
+  })
+  .meta({ id: "UpdateUserRequest" });
+export type UpdateUserRequest = z.infer<typeof UpdateUserRequest>;
+
+/** A list page with an opaque cursor for the next one. */
+export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+/** Cursor pagination and search of list endpoints. */
+export const ListQuery = z.strictObject({
+  q: z.string().trim().max(200).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type ListQuery = z.infer<typeof ListQuery>;
+
+export const IdParams = z.strictObject({ id: Id });
+
+/** A team. */
+export const Team = z
+  .object({ id: z.string(), name: z.string(), slug: z.string(), createdAt: z.iso.datetime(), role: Role.nullable() })
+  .meta({ id: "Team" });
+export type Team = z.infer<typeof Team>;
+
+export const Slug = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,46}[a-z0-9])?$/, "must be lowercase letters, digits and dashes (1-48)");
+
+export const CreateTeamRequest = z
+  .strictObject({ name: z.string().trim().min(1).max(120), slug: Slug.optional() })
+  .meta({ id: "CreateTeamRequest" });
+export type CreateTeamRequest = z.infer<typeof CreateTeamRequest>;
+
+export const UpdateTeamRequest = z
+  .strictObject({ name: z.string().trim().min(1).max(120).optional(), slug: Slug.optional() })
+  .meta({ id: "UpdateTeamRequest" });
+export type UpdateTeamRequest = z.infer<typeof UpdateTeamRequest>;
+
+/** A member of a team. */
+export const Member = z
+  .object({ userId: z.string(), email: z.string(), name: z.string(), role: Role, joinedAt: z.iso.datetime() })
+  .meta({ id: "Member" });
+export type Member = z.infer<typeof Member>;
+
+export const MemberParams = z.strictObject({ id: Id, userId: Id });
+export const SetMemberRequest = z.strictObject({ role: Role }).meta({ id: "SetMemberRequest" });
+
+/** `POST /api/v1/teams/{id}/invitations`. */
+export const CreateInvitationRequest = z
+  .strictObject({
+    email: Email.optional(),
+    role: Role.default("developer"),
+    expiresInHours: z.number().int().min(1).max(720).default(168),
+  })
+  .meta({ id: "CreateInvitationRequest" });
+export type CreateInvitationRequest = z.infer<typeof CreateInvitationRequest>;
+
+/** The invitation link, shown once. */
+export const InvitationCreated = z
+  .object({ id: z.string(), token: z.string(), url: z.string(), role: Role, email: z.string().nullable(), expiresAt: z.iso.datetime() })
+  .meta({ id: "InvitationCreated" });
+export type InvitationCreated = z.infer<typeof InvitationCreated>;
+
+/** What the holder of an invitation link may see before accepting. */
+export const InvitationInfo = z
+  .object({ teamName: z.string(), role: Role, email: z.string().nullable(), expiresAt: z.iso.datetime() })
+  .meta({ id: "InvitationInfo" });
+export type InvitationInfo = z.infer<typeof InvitationInfo>;
+
+export const InvitationParams = z.strictObject({ token: z.string().min(10).max(200) });
+
+/** Accepting as a new user needs an account; a signed-in user sends `{}`. */
+export const AcceptInvitationRequest = z
+  .strictObject({ email: Email.optional(), name: z.string().trim().min(1).max(200).optional(), password: NewPassword.optional() })
+  .meta({ id: "AcceptInvitationRequest" });
+export type AcceptInvitationRequest = z.infer<typeof AcceptInvitationRequest>;
+
+/** `GET /api/v1/me`. */
+export const Me = z
+  .object({
+    user: User,
+    teams: z.array(z.object({ id: z.string(), name: z.string(), slug: z.string(), role: Role })),
+    permissions: z.array(Permission),
+    authenticatedBy: z.enum(["session", "api_key"]),
+  })
+  .meta({ id: "Me" });
+export type Me = z.infer<typeof Me>;
+
+/** `GET /api/v1/access/explain`. */
+export const ExplainQuery = z.strictObject({
+  permission: Permission,
+  resource: z
+    .string()
+    .regex(/^team:[^\s]{1,100}$/, "must look like team:<id>")
+    .optional(),
+  userId: Id.optional(),
+});
+export type ExplainQuery = z.infer<typeof ExplainQuery>;
+
+export const AccessExplanation = z
+  .object({
+    permission: Permission,
+    resource: z.string().nullable(),
+    userId: z.string(),
+    allowed: z.boolean(),
+    reasons: z.array(z.string()),
+  })
+  .meta({ id: "AccessExplanation" });
+export type AccessExplanation = z.infer<typeof AccessExplanation>;
+
+/** An API key as listed; the secret is never shown again after creation. */
+export const ApiKey = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string().describe("The start of the key, to recognise it"),
+    teamId: z.string().nullable(),
+    permissions: z.array(Permission),
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime().nullable(),
+    lastUsedAt: z.iso.datetime().nullable(),
+    revokedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: "ApiKey" });
+export type ApiKey = z.infer<typeof ApiKey>;
+
+export const CreateApiKeyRequest = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    permissions: z.array(Permission).min(1).max(Permission.options.length),
+    teamId: Id.optional(),
+    expiresInDays: z.number().int().min(1).max(3650).optional(),
+  })
+  .meta({ id: "CreateApiKeyRequest" });
+export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
+
+/** The created key with its secret, shown this once. */
+export const ApiKeyCreated = ApiKey.extend({ key: z.string() }).meta({ id: "ApiKeyCreated" });
+export type ApiKeyCreated = z.infer<typeof ApiKeyCreated>;
