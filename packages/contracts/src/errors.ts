@@ -22,6 +22,7 @@ export const ErrorCode = z.enum([
   "team.slug_taken",
   "invitation.invalid",
   "api_key.permission_not_held",
+  "audit.cursor_invalid",
   "route.not_found",
   "route.method_not_allowed",
   "resource.not_found",

@@ -211,3 +211,9 @@ export type CreateApiKeyRequest = z.infer<typeof CreateApiKeyRequest>;
 /** The created key with its secret, shown this once. */
 export const ApiKeyCreated = ApiKey.extend({ key: z.string() }).meta({ id: "ApiKeyCreated" });
 export type ApiKeyCreated = z.infer<typeof ApiKeyCreated>;
+
+/** `POST /api/v1/invitations/{token}/accept`: a new account also gets a session. */
+export const AcceptInvitationResponse = z
+  .object({ user: User, teamId: z.string(), session: SessionTokens.nullable() })
+  .meta({ id: "AcceptInvitationResponse" });
+export type AcceptInvitationResponse = z.infer<typeof AcceptInvitationResponse>;

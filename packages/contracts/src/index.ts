@@ -2,3 +2,4 @@ export * from "./errors.ts";
 export * from "./system.ts";
 export * from "./permissions.ts";
 export * from "./identity.ts";
+export * from "./audit.ts";

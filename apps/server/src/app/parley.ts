@@ -10,6 +10,9 @@ import { registerProbeRoutes, registerSystemApiRoutes } from "../modules/system/
 import { SystemService } from "../modules/system/system.service.ts";
 import { createLogger } from "../platform/logger.ts";
 import { createMetrics } from "../platform/metrics/metrics.ts";
+import { AuditService, registerAuditRoutes, startAuditRetention } from "../modules/audit/index.ts";
+import { createIdentityModule } from "../modules/identity/identity.module.ts";
+import { ensureFirstAdmin } from "./first-admin.ts";
 import { ensureInstance } from "./instance.ts";
 import { buildPlatform, type Platform } from "./platform.ts";
 import { startPodHeartbeat } from "./pod-heartbeat.ts";
@@ -56,6 +59,19 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     if (applied.length > 0) logger.info({ applied }, "database migrated");
     const instance = await ensureInstance(platform.database, platform.clock);
 
+    let url = `http://localhost:${config.port}`;
+    const audit = new AuditService({ database: platform.database, secrets: platform.secrets, clock: platform.clock });
+    const identity = createIdentityModule({
+      database: platform.database,
+      limiter: platform.rateLimiter,
+      audit,
+      clock: platform.clock,
+      secrets: platform.secrets,
+      rateLimits: config.rateLimits,
+      publicUrl: () => config.publicUrl ?? url,
+    });
+    await ensureFirstAdmin(config, identity, logger);
+
     const startedAt = new Date().toISOString();
     const system = new SystemService({
       components: () => platform.components(),
@@ -81,11 +97,16 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         ipRateLimitPerMinute: config.ipRateLimitPerMinute,
         version: PARLEY_VERSION,
         draining: () => system.isDraining(),
+        auth: identity.edge,
         ...(config.role !== "worker" && webRoot ? { webRoot } : {}),
       },
       async (scope) => {
         registerProbeRoutes(scope, { system, metrics: metrics.registry });
-        if (config.role !== "worker") registerSystemApiRoutes(scope, { system });
+        if (config.role !== "worker") {
+          registerSystemApiRoutes(scope, { system });
+          identity.registerRoutes(scope);
+          registerAuditRoutes(scope, { audit });
+        }
         return Promise.resolve();
       },
     );
@@ -93,7 +114,11 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     const address = app.server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
     const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
-    const url = `http://${shownHost}:${port}`;
+    url = `http://${shownHost}:${port}`;
+    const stopRetention =
+      config.role === "api"
+        ? () => undefined
+        : startAuditRetention({ audit, retentionDays: config.auditRetentionDays, intervalMs: 60 * 60 * 1000, logger });
 
     const stopHeartbeat = await startPodHeartbeat(
       platform.store.registry,
@@ -132,6 +157,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         await app.close();
         clearTimeout(cut);
         step("http closed");
+        stopRetention();
         await stopHeartbeat();
         step("left the registry");
         await platform.close();

@@ -6,6 +6,7 @@ import { migrateCommand } from "./migrate.command.ts";
 import { startCommand } from "./start.command.ts";
 import { statusCommand } from "./status.command.ts";
 import { configCommand } from "./config.command.ts";
+import { adminCreateCommand, type AdminCreateFlags } from "./admin.command.ts";
 
 /** Exit codes of the `parley` command. */
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
@@ -64,6 +65,17 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv): Promise<nu
     .description("list the live Parley processes that share this configuration's services")
     .action(async (flags: CommonFlags) => {
       exitCode = await statusCommand(load(flags));
+    });
+
+  const admin = program.command("admin").description("manage accounts from the command line");
+  withConfigFlags(admin.command("create"))
+    .description("create an admin account (asks on a terminal for what the flags leave out)")
+    .option("--email <email>", "the admin's email")
+    .option("--name <name>", "display name (default: the email's local part)")
+    .option("--password <password>", "password, 12+ characters (prefer --password-stdin: flags show in ps)")
+    .option("--password-stdin", "read the password from standard input")
+    .action(async (flags: CommonFlags & AdminCreateFlags) => {
+      exitCode = await adminCreateCommand(load(flags), flags);
     });
 
   withConfigFlags(program.command("config"))

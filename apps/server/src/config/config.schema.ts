@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ProcessRole } from "@parley/contracts";
+import { ProcessRole, Role } from "@parley/contracts";
 
 const PORT_MESSAGE = "must be a whole number between 0 and 65535 (0 picks a free port)";
 const port = z.coerce
@@ -36,6 +36,33 @@ const booleanish = z
   .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
 
 /**
+ * One OpenID Connect issuer users may sign in with. Groups in `groupsClaim` map to a global
+ * role and to team memberships; users are created on their first sign-in.
+ */
+export const OidcProviderSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]{1,32}$/, "id must be lowercase letters, digits and dashes"),
+  name: z.string().min(1).max(100),
+  issuer: z.url(),
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1).optional(),
+  scopes: z.string().default("openid email profile"),
+  groupsClaim: z.string().default("groups"),
+  /** Global role of users no mapping names; null refuses them. */
+  defaultRole: z.enum(Role.options).nullable().default("viewer"),
+  groupMappings: z
+    .array(
+      z.strictObject({
+        group: z.string().min(1),
+        globalRole: z.enum(Role.options).optional(),
+        team: z.string().min(1).optional().describe("slug of a team; created when missing"),
+        teamRole: z.enum(Role.options).optional(),
+      }),
+    )
+    .default([]),
+});
+export type OidcProviderConfig = z.infer<typeof OidcProviderSchema>;
+
+/**
  * Every setting Parley reads, with its default. Keys are the camelCase names used in the config
  * file; each maps to one `PARLEY_*` environment variable (see `settingEnvNames`).
  */
@@ -69,6 +96,48 @@ export const ConfigSchema = z
     logRetentionMs: positiveInt("milliseconds").default(24 * 60 * 60 * 1000),
     dbPoolSize: positiveInt("connections").default(10),
     auditRetentionDays: positiveInt("days").default(90),
+    publicUrl: url(["http:", "https:"], "https://parley.example.com").optional(),
+    adminEmail: z.email("must be an email address").optional(),
+    adminPassword: z.string().min(12, "must be at least 12 characters").max(256).optional(),
+    oidcProviders: z
+      .preprocess(
+        (v) => {
+          if (typeof v !== "string") return v;
+          try {
+            return JSON.parse(v) as unknown;
+          } catch {
+            return v;
+          }
+        },
+        z.array(OidcProviderSchema, {
+          error:
+            'must be a JSON array like [{"id":"corp","name":"Corp SSO","issuer":"https://idp.example.com","clientId":"parley","clientSecret":"..."}]',
+        }),
+      )
+      .default([]),
+    rateLimits: z
+      .preprocess(
+        (v) => {
+          if (typeof v !== "string") return v;
+          try {
+            return JSON.parse(v) as unknown;
+          } catch {
+            return v;
+          }
+        },
+        z.partialRecord(
+          z.enum(Role.options),
+          z.strictObject({
+            apiPerMinute: z.number().int().positive().optional(),
+            aiPerMinute: z.number().int().positive().optional(),
+          }),
+          {
+            error:
+              'must be JSON like {"developer":{"apiPerMinute":200,"aiPerMinute":20}} with roles admin, operator, developer, viewer',
+          },
+        ),
+      )
+      .default({}),
     secretKey: z
       .string()
       .min(32, "must be at least 32 characters (generate one with: openssl rand -base64 48)")
@@ -98,4 +167,9 @@ export const settingEnvNames: Record<ConfigKey, string> = {
   dbPoolSize: "PARLEY_DB_POOL_SIZE",
   secretKey: "PARLEY_SECRET_KEY",
   auditRetentionDays: "PARLEY_AUDIT_RETENTION_DAYS",
+  publicUrl: "PARLEY_PUBLIC_URL",
+  adminEmail: "PARLEY_ADMIN_EMAIL",
+  adminPassword: "PARLEY_ADMIN_PASSWORD",
+  rateLimits: "PARLEY_RATE_LIMITS",
+  oidcProviders: "PARLEY_OIDC_PROVIDERS",
 };

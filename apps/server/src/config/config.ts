@@ -128,5 +128,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
     natsUrl: mask(config.natsUrl),
     redisUrl: mask(config.redisUrl),
     secretKey: config.secretKey ? "***" : undefined,
+    adminPassword: config.adminPassword ? "***" : undefined,
+    oidcProviders: config.oidcProviders.map((p) => ({ ...p, clientSecret: p.clientSecret ? "***" : undefined })),
   };
 }

@@ -21,6 +21,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   "team.slug_taken": 409,
   "invitation.invalid": 404,
   "api_key.permission_not_held": 403,
+  "audit.cursor_invalid": 400,
   "route.not_found": 404,
   "resource.not_found": 404,
   "route.method_not_allowed": 405,

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import fastifyCookie from "@fastify/cookie";
 import fastifyHelmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
 import Fastify, {
@@ -18,6 +19,7 @@ import type { Metrics } from "../platform/metrics/metrics.ts";
 import type { RateLimiter } from "../platform/rate-limit/rate-limit.port.ts";
 import { ErrorEnvelope } from "@parley/contracts";
 import { AppError } from "./app-error.ts";
+import { authenticateRequest, type EdgeAuth } from "./authenticate.ts";
 import { presentError } from "./error-status.ts";
 import { registerOpenApi, registerOpenApiDocument } from "./openapi.ts";
 import type { TypedApp } from "./route-config.ts";
@@ -33,6 +35,8 @@ export interface HttpServerDeps {
   /** Folder of the built web app, served at `/` when it exists. */
   webRoot?: string;
   version: string;
+  /** Authentication and authorization; without it only public routes answer. */
+  auth?: EdgeAuth;
   /** True once the process is shutting down: responses then close their connection. */
   draining?: () => boolean;
 }
@@ -81,6 +85,7 @@ export async function buildHttpServer(
     }
     return Promise.resolve();
   });
+  app.decorate("parleyRoutes", routes);
   app.addHook("onRoute", (route) => {
     routes.push(route);
     // Every documented route can fail with the error envelope; say so in the OpenAPI document.
@@ -98,10 +103,18 @@ export async function buildHttpServer(
     }
   });
 
+  app.decorateRequest("principal", null);
+  app.decorateRequest("sessionId", null);
+  await app.register(fastifyCookie);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
-    if (request.routeOptions.config.rateLimit === false) return;
-    await limitByIp(deps, request, reply);
+    if (request.routeOptions.config.rateLimit !== false) await limitByIp(deps, request, reply);
+    if (deps.auth) {
+      await authenticateRequest(deps.auth, request, reply);
+    } else {
+      const permission = request.routeOptions.config.permission;
+      if (permission && permission !== "public") throw new AppError("auth.required", "Sign in first");
+    }
   });
   app.addHook("onSend", async (_request, reply, payload) => {
     // While draining, a kept-alive connection would hold the close open until the client's idle

@@ -1,4 +1,4 @@
-import type { FastifyInstance, RawServerDefault, FastifyBaseLogger } from "fastify";
+import type { FastifyInstance, RawServerDefault, FastifyBaseLogger, RouteOptions } from "fastify";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Permission } from "@parley/contracts";
@@ -12,6 +12,10 @@ import type { Principal } from "../modules/identity/principal.ts";
 export type RoutePermission = "public" | "authenticated" | Permission;
 
 declare module "fastify" {
+  interface FastifyInstance {
+    /** Every registered route with its options, for the permission checks and their tests. */
+    parleyRoutes: RouteOptions[];
+  }
   interface FastifyRequest {
     /** The authenticated caller; null on public routes without credentials. */
     principal: Principal | null;
@@ -21,6 +25,8 @@ declare module "fastify" {
     permission?: RoutePermission;
     /** False to exempt the route from the per-IP request limit (probes, metrics). */
     rateLimit?: boolean;
+    /** Which per-principal limit applies: `api` (default) or the stricter `ai` for model calls. */
+    rateLimitClass?: "api" | "ai";
   }
 }
 

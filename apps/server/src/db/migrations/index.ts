@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { MigrationDialect } from "../migration-helpers.ts";
 import * as instance from "./2026-11-22T1200-instance.ts";
 import * as identity from "./2026-11-22T1300-identity.ts";
+import * as audit from "./2026-11-22T1310-audit.ts";
 
 /** A migration, written once for both dialects. Landed migrations are never edited. */
 export interface DialectMigration {
@@ -13,4 +14,5 @@ export interface DialectMigration {
 export const migrations: Record<string, DialectMigration> = {
   "2026-11-22T1200-instance": instance,
   "2026-11-22T1300-identity": identity,
+  "2026-11-22T1310-audit": audit,
 };

@@ -1,0 +1,29 @@
+import type { Logger } from "pino";
+import type { Config } from "../config/config.ts";
+import { AppError } from "../http/app-error.ts";
+import type { IdentityModule } from "../modules/identity/identity.module.ts";
+import { systemContext } from "../modules/identity/request-context.ts";
+
+/**
+ * On a fresh installation, creates the first admin from PARLEY_ADMIN_EMAIL and
+ * PARLEY_ADMIN_PASSWORD, or says how to. There is never a default password.
+ */
+export async function ensureFirstAdmin(config: Config, identity: IdentityModule, logger: Logger): Promise<void> {
+  if (await identity.users.hasUsers()) return;
+  if (config.adminEmail && config.adminPassword) {
+    try {
+      const admin = await identity.users.createFirstAdmin(
+        { email: config.adminEmail, password: config.adminPassword },
+        systemContext,
+      );
+      if (admin) logger.info({ email: admin.email }, "created the first admin from PARLEY_ADMIN_EMAIL");
+    } catch (error) {
+      // Another pod starting at the same moment created it first.
+      if (!(error instanceof AppError && error.code === "user.email_taken")) throw error;
+    }
+    return;
+  }
+  logger.warn(
+    "no account exists yet: create the first admin with `parley admin create`, or start with PARLEY_ADMIN_EMAIL and PARLEY_ADMIN_PASSWORD",
+  );
+}

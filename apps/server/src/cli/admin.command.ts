@@ -1,0 +1,109 @@
+import { createInterface } from "node:readline/promises";
+import { Writable } from "node:stream";
+import { join } from "node:path";
+import { CreateUserRequest } from "@parley/contracts";
+import type { Config } from "../config/config.ts";
+import { migrateToLatest } from "../db/migrate.ts";
+import { AppError } from "../http/app-error.ts";
+import { AuditService } from "../modules/audit/index.ts";
+import { createIdentityModule } from "../modules/identity/identity.module.ts";
+import { systemContext } from "../modules/identity/request-context.ts";
+import { systemClock } from "../platform/clock/clock.ts";
+import { openDatabase } from "../platform/db/database.ts";
+import { MemoryRateLimiter } from "../platform/rate-limit/memory-rate-limiter.ts";
+import { deriveSecrets, loadMasterSecret } from "../platform/secrets.ts";
+
+/** Flags of `parley admin create`. */
+export interface AdminCreateFlags {
+  email?: string;
+  name?: string;
+  password?: string;
+  passwordStdin?: boolean;
+}
+
+/**
+ * `parley admin create`: creates an admin account, from flags or by asking on a terminal. Works
+ * while the server runs (it writes through the database, like the server does).
+ */
+export async function adminCreateCommand(config: Config, flags: AdminCreateFlags): Promise<number> {
+  const interactive = process.stdin.isTTY && !flags.passwordStdin;
+  const email = flags.email ?? (interactive ? await ask("Email: ") : undefined);
+  const name = flags.name ?? (interactive ? await ask("Name (optional): ") : undefined);
+  let password = flags.password;
+  if (flags.passwordStdin) password = (await readAll(process.stdin)).replace(/\r?\n$/, "");
+  if (password === undefined && interactive) {
+    password = await ask("Password (12+ characters): ", true);
+    const again = await ask("Repeat password: ", true);
+    if (again !== password) {
+      process.stderr.write("parley: the passwords differ\n");
+      return 2;
+    }
+  }
+  const parsed = CreateUserRequest.safeParse({ email, name: name || email?.split("@")[0], password, globalRole: "admin" });
+  if (!parsed.success || password === undefined) {
+    const problems = parsed.success ? ["password: is required"] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    process.stderr.write(
+      `parley admin create: ${problems.join("; ")}\nusage: parley admin create --email a@b.c [--name N] (--password P | --password-stdin)\n`,
+    );
+    return 2;
+  }
+
+  const database = openDatabase(
+    config.databaseUrl
+      ? { dialect: "postgres", url: config.databaseUrl, poolSize: 2 }
+      : { dialect: "sqlite", file: join(config.dataDir, "parley.db") },
+  );
+  try {
+    await migrateToLatest(database);
+    const secrets = deriveSecrets(loadMasterSecret(config.secretKey, config.dataDir));
+    const audit = new AuditService({ database, secrets, clock: systemClock });
+    const limiter = new MemoryRateLimiter();
+    const identity = createIdentityModule({
+      database,
+      limiter,
+      audit,
+      clock: systemClock,
+      secrets,
+      rateLimits: {},
+      publicUrl: () => config.publicUrl ?? `http://localhost:${config.port}`,
+    });
+    const user = await identity.users.create(parsed.data, { ...systemContext, userAgent: "parley-cli" });
+    process.stdout.write(`created admin ${user.email} (${user.id})\n`);
+    await limiter.close();
+    return 0;
+  } catch (error) {
+    if (error instanceof AppError) {
+      process.stderr.write(`parley admin create: ${error.message}\n`);
+      return error.code === "user.email_taken" ? 1 : 2;
+    }
+    throw error;
+  } finally {
+    await database.close();
+  }
+}
+
+async function ask(question: string, secret = false): Promise<string> {
+  let muted = false;
+  const output = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      if (!muted) process.stdout.write(chunk);
+      done();
+    },
+  });
+  const rl = createInterface({ input: process.stdin, output, terminal: true });
+  try {
+    const pending = rl.question(question);
+    muted = secret;
+    const answer = await pending;
+    if (secret) process.stdout.write("\n");
+    return answer.trim();
+  } finally {
+    rl.close();
+  }
+}
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  let text = "";
+  for await (const chunk of stream) text += String(chunk);
+  return text;
+}

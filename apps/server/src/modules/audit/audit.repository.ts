@@ -1,0 +1,242 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { sql, type Kysely, type Selectable } from "kysely";
+import { fromJson, toJson } from "../../db/json.ts";
+import type { Tables } from "../../db/schema.ts";
+import type { Database } from "../../platform/db/database.ts";
+import type { SealedAnchor, SealedFields } from "./audit-hash.ts";
+import { GENESIS_HASH } from "./audit-hash.ts";
+import type { AuditAnchorTable } from "./audit.tables.ts";
+
+/** A stored audit entry with its summary parsed. */
+export interface AuditRow extends SealedFields {
+  hash: string;
+}
+
+/** The retention anchor as stored. */
+export type AnchorRow = Omit<Selectable<AuditAnchorTable>, "slot">;
+
+/** The end of the chain a new entry links to: the last entry, else the anchor, else genesis. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** Filters of a list query, in storage terms. */
+export interface AuditRowFilter {
+  action?: string;
+  actorId?: string;
+  targetType?: string;
+  targetId?: string;
+  teamId?: string;
+  outcome?: string;
+  fromMs?: number;
+  toMs?: number;
+  /** Only entries with a smaller seq (the cursor). */
+  beforeSeq?: number;
+  /** Only entries of these teams; undefined for every entry. */
+  teamIds?: readonly string[];
+}
+
+/** One batch of a prune: how many entries went, and the new anchor. */
+export interface PrunedBatch {
+  deleted: number;
+  anchor: AnchorRow | null;
+}
+
+/**
+ * PostgreSQL advisory lock key serialising every write to the chain, in every process. Any
+ * fixed bigint works; this one is "audit" in ASCII, clear of the migrator's key.
+ */
+const CHAIN_LOCK_KEY = 0x6175646974;
+
+/** SQLite appends retry when another connection extended the chain between read and insert. */
+const MAX_SQLITE_ATTEMPTS = 200;
+
+/** In-process queue per database, so that appends from one process do not race each other. */
+const queues = new WeakMap<object, Promise<unknown>>();
+
+/** All SQL of the audit module. */
+export class AuditRepository {
+  readonly #database: Database;
+  readonly #db: Kysely<Tables>;
+
+  constructor(database: Database) {
+    this.#database = database;
+    this.#db = database.db;
+  }
+
+  /**
+   * Appends the entry `build` makes from the current head, so that every entry links to the one
+   * before it even with several processes appending.
+   *
+   * PostgreSQL: inside a transaction holding `pg_advisory_xact_lock`. SQLite: a write lock must
+   * never be held across an `await` (better-sqlite3 waits for locks synchronously, blocking the
+   * event loop that would release them), so the insert is one statement that only succeeds if
+   * nothing was appended (or pruned past it) since the head was read; otherwise it retries.
+   */
+  async append(build: (head: ChainHead) => AuditRow): Promise<AuditRow> {
+    if (this.#database.dialect === "postgres") {
+      return this.#lockedTransaction(async (trx) => {
+        const row = build(await readHead(trx));
+        await trx.insertInto("audit_log").values(toInsert(row)).execute();
+        return row;
+      });
+    }
+    return serialised(this.#db, async () => {
+      for (let attempt = 1; ; attempt++) {
+        const row = build(await readHead(this.#db));
+        const values = toInsert(row);
+        const columns = Object.keys(values) as (keyof typeof values)[];
+        const result = await sql`
+          insert into audit_log (${sql.join(columns.map((c) => sql.ref(c)))})
+          select ${sql.join(columns.map((c) => values[c]))}
+          where not exists (select 1 from audit_log where seq >= ${row.seq})
+            and not exists (select 1 from audit_anchor where pruned_through_seq >= ${row.seq})
+        `.execute(this.#db);
+        if (result.numAffectedRows === 1n) return row;
+        if (attempt >= MAX_SQLITE_ATTEMPTS) {
+          throw new Error(`audit append lost the race ${attempt} times; the database is too busy`);
+        }
+        await sleep(Math.random() * Math.min(attempt, 10));
+      }
+    });
+  }
+
+  /** Entries matching `filter`, newest first. */
+  async list(filter: AuditRowFilter, limit: number): Promise<AuditRow[]> {
+    let q = this.#db.selectFrom("audit_log").selectAll();
+    if (filter.action !== undefined) q = q.where("action", "=", filter.action);
+    if (filter.actorId !== undefined) q = q.where("actor_id", "=", filter.actorId);
+    if (filter.targetType !== undefined) q = q.where("target_type", "=", filter.targetType);
+    if (filter.targetId !== undefined) q = q.where("target_id", "=", filter.targetId);
+    if (filter.teamId !== undefined) q = q.where("team_id", "=", filter.teamId);
+    if (filter.outcome !== undefined) q = q.where("outcome", "=", filter.outcome);
+    if (filter.fromMs !== undefined) q = q.where("at", ">=", filter.fromMs);
+    if (filter.toMs !== undefined) q = q.where("at", "<", filter.toMs);
+    if (filter.beforeSeq !== undefined) q = q.where("seq", "<", filter.beforeSeq);
+    if (filter.teamIds !== undefined) {
+      if (filter.teamIds.length === 0) return [];
+      q = q.where("team_id", "in", [...filter.teamIds]);
+    }
+    const rows = await q.orderBy("seq", "desc").limit(limit).execute();
+    return rows.map(fromRow);
+  }
+
+  /** Up to `limit` entries after `afterSeq`, oldest first: one step of a chain walk. */
+  async after(afterSeq: number, limit: number): Promise<AuditRow[]> {
+    const rows = await this.#db
+      .selectFrom("audit_log")
+      .selectAll()
+      .where("seq", ">", afterSeq)
+      .orderBy("seq", "asc")
+      .limit(limit)
+      .execute();
+    return rows.map(fromRow);
+  }
+
+  /** The retention anchor, or null while nothing was ever pruned. */
+  async anchor(): Promise<AnchorRow | null> {
+    return readAnchor(this.#db);
+  }
+
+  /**
+   * Deletes the oldest entries (at most `maxRows`) up to the first one at or after `cutoffMs`,
+   * always a prefix of the chain, and moves the anchor to the last deleted entry in the same
+   * locked transaction.
+   */
+  async pruneBatch(
+    cutoffMs: number,
+    maxRows: number,
+    now: number,
+    seal: (anchor: SealedAnchor) => string,
+  ): Promise<PrunedBatch> {
+    return this.#lockedTransaction(async (trx) => {
+      // The batch's candidates in chain order; the prefix ends before the first recent one, so
+      // an entry whose clock ran behind never leaves a hole.
+      const oldest = await trx
+        .selectFrom("audit_log")
+        .select(["seq", "hash", "at"])
+        .orderBy("seq", "asc")
+        .limit(maxRows)
+        .execute();
+      const kept = oldest.findIndex((r) => r.at >= cutoffMs);
+      const last = oldest[(kept === -1 ? oldest.length : kept) - 1];
+      if (!last) return { deleted: 0, anchor: null };
+      const deleted = await trx.deleteFrom("audit_log").where("seq", "<=", last.seq).executeTakeFirst();
+      const sealed = { pruned_through_seq: last.seq, last_pruned_hash: last.hash, pruned_at: now };
+      const anchor = { ...sealed, hash: seal(sealed) };
+      await trx
+        .insertInto("audit_anchor")
+        .values({ slot: 1, ...anchor })
+        .onConflict((oc) => oc.column("slot").doUpdateSet(anchor))
+        .execute();
+      return { deleted: Number(deleted.numDeletedRows), anchor };
+    });
+  }
+
+  /**
+   * Runs `fn` as the only writer of the chain. PostgreSQL: a transaction holding the chain's
+   * advisory lock. SQLite: `begin immediate` on the single connection (which Kysely lends to one
+   * caller at a time), taking the file's write lock up front.
+   */
+  async #lockedTransaction<T>(fn: (db: Kysely<Tables>) => Promise<T>): Promise<T> {
+    if (this.#database.dialect === "postgres") {
+      return this.#db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(${sql.lit(CHAIN_LOCK_KEY)})`.execute(trx);
+        return fn(trx);
+      });
+    }
+    return this.#db.connection().execute(async (conn) => {
+      await sql`begin immediate`.execute(conn);
+      try {
+        const result = await fn(conn);
+        await sql`commit`.execute(conn);
+        return result;
+      } catch (error) {
+        await sql`rollback`.execute(conn);
+        throw error;
+      }
+    });
+  }
+}
+
+async function readHead(db: Kysely<Tables>): Promise<ChainHead> {
+  const last = await db
+    .selectFrom("audit_log")
+    .select(["seq", "hash"])
+    .orderBy("seq", "desc")
+    .limit(1)
+    .executeTakeFirst();
+  if (last) return last;
+  const anchor = await readAnchor(db);
+  return anchor
+    ? { seq: anchor.pruned_through_seq, hash: anchor.last_pruned_hash }
+    : { seq: 0, hash: GENESIS_HASH };
+}
+
+async function readAnchor(db: Kysely<Tables>): Promise<AnchorRow | null> {
+  const row = await db
+    .selectFrom("audit_anchor")
+    .select(["pruned_through_seq", "last_pruned_hash", "pruned_at", "hash"])
+    .where("slot", "=", 1)
+    .executeTakeFirst();
+  return row ?? null;
+}
+
+function toInsert(row: AuditRow) {
+  return { ...row, summary: toJson(row.summary) };
+}
+
+function fromRow(row: Selectable<Tables["audit_log"]>): AuditRow {
+  return { ...row, summary: fromJson(row.summary) as Record<string, unknown> };
+}
+
+function serialised<T>(key: object, fn: () => Promise<T>): Promise<T> {
+  const previous = queues.get(key) ?? Promise.resolve();
+  const run = previous.then(fn, fn);
+  queues.set(
+    key,
+    run.catch(() => undefined),
+  );
+  return run;
+}

@@ -1,0 +1,68 @@
+import { LoginRequest, RefreshRequest, SessionTokens } from "@parley/contracts";
+import { z } from "zod";
+import { COOKIES } from "../../http/authenticate.ts";
+import { AppError } from "../../http/app-error.ts";
+import type { TypedApp } from "../../http/route-config.ts";
+import type { AuthService } from "./auth.service.ts";
+import { contextOf } from "./request-context.http.ts";
+import { clearSession, sendSession } from "./session-cookies.ts";
+
+/** Password sign-in, token rotation and sign-out. */
+export function registerAuthRoutes(app: TypedApp, deps: { auth: AuthService }): void {
+  app.post(
+    "/api/v1/auth/login",
+    {
+      config: { permission: "public" },
+      schema: {
+        tags: ["auth"],
+        summary: "Sign in with email and password",
+        description: "Returns tokens and sets them as httpOnly cookies. Failed attempts are throttled and locked per account and IP.",
+        body: LoginRequest,
+        response: { 200: SessionTokens },
+      },
+    },
+    async (request, reply) => {
+      const session = await deps.auth.login(request.body.email, request.body.password, contextOf(request));
+      return sendSession(request, reply, session);
+    },
+  );
+
+  app.post(
+    "/api/v1/auth/refresh",
+    {
+      config: { permission: "public" },
+      schema: {
+        tags: ["auth"],
+        summary: "Exchange a refresh token (body or cookie) for a new pair",
+        description: "Each refresh token works once; presenting a used one revokes the whole session.",
+        body: RefreshRequest.optional(),
+        response: { 200: SessionTokens },
+      },
+    },
+    async (request, reply) => {
+      const token = request.body?.refreshToken ?? request.cookies[COOKIES.refresh];
+      if (!token) throw new AppError("auth.required", "Send refreshToken in the body or the refresh cookie");
+      const session = await deps.auth.refresh(token, contextOf(request));
+      return sendSession(request, reply, session);
+    },
+  );
+
+  app.post(
+    "/api/v1/auth/logout",
+    {
+      config: { permission: "public" },
+      schema: {
+        tags: ["auth"],
+        summary: "End the session and clear its cookies",
+        body: RefreshRequest.optional(),
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      const token = request.body?.refreshToken ?? request.cookies[COOKIES.refresh];
+      await deps.auth.logout(token, request.sessionId ?? undefined, contextOf(request));
+      clearSession(reply);
+      return reply.code(204).send(null);
+    },
+  );
+}

@@ -1,0 +1,130 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { migrateToLatest } from "../../db/migrate.ts";
+import { AppError } from "../../http/app-error.ts";
+import { ManualClock } from "../../platform/clock/clock.ts";
+import { openDatabase, type Database } from "../../platform/db/database.ts";
+import { MemoryRateLimiter } from "../../platform/rate-limit/memory-rate-limiter.ts";
+import { deriveSecrets } from "../../platform/secrets.ts";
+import { AuditService } from "../audit/index.ts";
+import { AuthService } from "./auth.service.ts";
+import { CredentialRepository } from "./credential.repository.ts";
+import { systemContext, type RequestContext } from "./request-context.ts";
+import { TokenService } from "./token.service.ts";
+import { UserRepository } from "./user.repository.ts";
+import { UserService } from "./user.service.ts";
+
+let database: Database;
+let audit: AuditService;
+const clock = new ManualClock(Date.UTC(2026, 10, 22));
+const secrets = deriveSecrets("auth-service-test-secret-0123456789");
+
+beforeAll(async () => {
+  database = openDatabase({ dialect: "sqlite", file: join(mkdtempSync(join(tmpdir(), "parley-auth-")), "p.db") });
+  await migrateToLatest(database);
+  audit = new AuditService({ database, secrets, clock });
+  const users = new UserService({
+    users: new UserRepository(database.db),
+    credentials: new CredentialRepository(database.db),
+    audit,
+    clock,
+  });
+  await users.create({ email: "dev@parley.test", name: "Dev", password: "a sturdy password", globalRole: "developer" }, systemContext);
+});
+afterAll(async () => {
+  await database.close();
+});
+
+function service(delays: number[]): AuthService {
+  return new AuthService({
+    users: new UserRepository(database.db),
+    credentials: new CredentialRepository(database.db),
+    tokens: new TokenService({ key: secrets.key("jwt"), clock }),
+    limiter: new MemoryRateLimiter(),
+    audit,
+    clock,
+    sleep: (ms) => {
+      delays.push(ms);
+      return Promise.resolve();
+    },
+  });
+}
+
+const ctx = (ip: string): RequestContext => ({ requestId: "r", ip, userAgent: null, principal: null });
+
+async function failure(auth: AuthService, email: string, ip: string): Promise<string> {
+  try {
+    await auth.login(email, "wrong password!", ctx(ip));
+  } catch (error) {
+    if (error instanceof AppError) return error.code;
+    throw error;
+  }
+  return "signed in";
+}
+
+describe("brute-force protection", () => {
+  it.each(["dev@parley.test", "nobody@parley.test"])(
+    "slows down and then locks %s the same way whether the account exists or not",
+    async (email) => {
+      const delays: number[] = [];
+      const auth = service(delays);
+      const outcomes: string[] = [];
+      for (let i = 0; i < 11; i++) outcomes.push(await failure(auth, email, `10.0.0.${i}`));
+      expect(outcomes.slice(0, 10)).toEqual(Array(10).fill("auth.invalid_credentials"));
+      expect(outcomes[10]).toBe("auth.locked");
+      // Growing delays from the fourth attempt on, capped.
+      expect(delays).toEqual([250, 500, 1000, 2000, 4000, 4000, 4000]);
+    },
+  );
+
+  it("locks an IP that tries many accounts", async () => {
+    const auth = service([]);
+    const outcomes = new Set<string>();
+    for (let i = 0; i < 51; i++) outcomes.add(await failure(auth, `victim${i}@parley.test`, "192.0.2.99"));
+    expect(outcomes).toEqual(new Set(["auth.invalid_credentials", "auth.locked"]));
+    expect(await failure(auth, "dev@parley.test", "192.0.2.99")).toBe("auth.locked");
+    // Another IP is not affected.
+    expect(await failure(auth, "dev@parley.test", "192.0.2.100")).toBe("auth.invalid_credentials");
+  });
+
+  it("forgets an account's failures after a successful sign-in", async () => {
+    const delays: number[] = [];
+    const auth = service(delays);
+    for (let i = 0; i < 5; i++) await failure(auth, "dev@parley.test", "10.1.0.1");
+    await auth.login("dev@parley.test", "a sturdy password", ctx("10.1.0.2"));
+    delays.length = 0;
+    await failure(auth, "dev@parley.test", "10.1.0.3");
+    expect(delays).toEqual([]);
+  });
+
+  it("audits every failed sign-in with its reason", async () => {
+    const auth = service([]);
+    await failure(auth, "nobody-else@parley.test", "10.2.0.1");
+    const page = await audit.list({ action: "auth.login_failed", limit: 200 });
+    const mine = page.items.filter((e) => e.actor.email === "nobody-else@parley.test");
+    expect(mine).toHaveLength(1);
+    expect(mine[0]?.summary).toMatchObject({ reason: "unknown_email" });
+    expect(mine[0]?.ip).toBe("10.2.0.1");
+  });
+});
+
+describe("access tokens", () => {
+  it("expire after 15 minutes", async () => {
+    const auth = service([]);
+    const session = await auth.login("dev@parley.test", "a sturdy password", ctx("10.3.0.1"));
+    await expect(auth.authenticate(session.accessToken)).resolves.toBeDefined();
+    clock.advance(15 * 60 * 1000 + 1000);
+    await expect(auth.authenticate(session.accessToken)).rejects.toMatchObject({ code: "auth.invalid_token" });
+    const refreshed = await auth.refresh(session.refreshToken, ctx("10.3.0.1"));
+    await expect(auth.authenticate(refreshed.accessToken)).resolves.toBeDefined();
+  });
+
+  it("refresh tokens expire after 7 days", async () => {
+    const auth = service([]);
+    const session = await auth.login("dev@parley.test", "a sturdy password", ctx("10.4.0.1"));
+    clock.advance(7 * 24 * 60 * 60 * 1000 + 1000);
+    await expect(auth.refresh(session.refreshToken, ctx("10.4.0.1"))).rejects.toMatchObject({ code: "auth.invalid_token" });
+  });
+});

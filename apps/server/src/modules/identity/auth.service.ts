@@ -1,0 +1,231 @@
+import type { Permission, Role } from "@parley/contracts";
+import { AppError } from "../../http/app-error.ts";
+import type { Clock } from "../../platform/clock/clock.ts";
+import type { RateLimiter, RateRule } from "../../platform/rate-limit/rate-limit.port.ts";
+import { fromJson } from "../../db/json.ts";
+import type { CredentialRepository } from "./credential.repository.ts";
+import { hashSecret, newId, newSecret } from "./ids.ts";
+import { verifyPassword } from "./password.ts";
+import type { Principal } from "./principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
+import type { TokenService } from "./token.service.ts";
+import type { UserRepository, UserRow } from "./user.repository.ts";
+
+export const REFRESH_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** Failed logins per account (email as typed, existing or not) before a temporary lock. */
+export const ACCOUNT_FAILURES: RateRule = { points: 10, durationMs: 15 * 60 * 1000 };
+/** Failed logins per client IP before a temporary lock. */
+export const IP_FAILURES: RateRule = { points: 50, durationMs: 15 * 60 * 1000 };
+
+/** A signed-in session: what login and refresh hand out. */
+export interface IssuedSession {
+  user: UserRow;
+  accessToken: string;
+  accessTokenExpiresAt: number;
+  refreshToken: string;
+  refreshTokenExpiresAt: number;
+}
+
+/** Dependencies of the auth service. */
+export interface AuthServiceDeps {
+  users: UserRepository;
+  credentials: CredentialRepository;
+  tokens: TokenService;
+  limiter: RateLimiter;
+  audit: AuditSink;
+  clock: Clock;
+  /** Waits between failed attempts; replaceable so that tests need not sleep. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const API_KEY = /^pk_([A-Za-z0-9-]{36})_([A-Za-z0-9_-]{43})$/;
+
+/** Sign-in, token rotation, sign-out, and turning credentials into a principal. */
+export class AuthService {
+  readonly #d: AuthServiceDeps;
+  readonly #sleep: (ms: number) => Promise<void>;
+
+  constructor(deps: AuthServiceDeps) {
+    this.#d = deps;
+    this.#sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  /**
+   * Password sign-in. Failures are counted per account and per IP with growing delays and a
+   * temporary lock; the answer and its timing are the same whether the email exists or not.
+   * @throws AppError `auth.invalid_credentials` or `auth.locked`.
+   */
+  async login(email: string, password: string, ctx: RequestContext): Promise<IssuedSession> {
+    const accountKey = `login-fail:acct:${email.toLowerCase()}`;
+    const ipKey = `login-fail:ip:${ctx.ip ?? "unknown"}`;
+    const [account, ip] = await Promise.all([
+      this.#d.limiter.peek(accountKey, ACCOUNT_FAILURES),
+      this.#d.limiter.peek(ipKey, IP_FAILURES),
+    ]);
+    if (account.consumed >= ACCOUNT_FAILURES.points || ip.consumed >= IP_FAILURES.points) {
+      const retryAfter = Math.max(1, Math.ceil(Math.max(account.resetMs, ip.resetMs) / 1000));
+      await this.#auditFailure(email, "locked", ctx);
+      throw new AppError("auth.locked", `Too many failed sign-ins; try again in ${retryAfter} s`, {
+        headers: { "retry-after": String(retryAfter) },
+      });
+    }
+    const failures = Math.max(account.consumed, Math.floor(ip.consumed / 5));
+    if (failures >= 3) await this.#sleep(Math.min(250 * 2 ** (failures - 3), 4_000));
+
+    const user = await this.#d.users.findByEmail(email);
+    const valid = await verifyPassword(user?.password_hash ?? null, password);
+    if (!user || !valid || user.status !== "active") {
+      await Promise.all([
+        this.#d.limiter.consume(accountKey, ACCOUNT_FAILURES),
+        this.#d.limiter.consume(ipKey, IP_FAILURES),
+      ]);
+      await this.#auditFailure(email, !user ? "unknown_email" : !valid ? "wrong_password" : "disabled", ctx);
+      throw new AppError("auth.invalid_credentials", "Email or password is incorrect");
+    }
+    await this.#d.limiter.reset(accountKey, ACCOUNT_FAILURES);
+    const session = await this.#startSession(user, newId(), ctx);
+    await this.#d.users.update(user.id, { last_login_at: this.#d.clock.now() });
+    await this.#d.audit.record({
+      ...auditOrigin(ctx),
+      actor: { type: "user", id: user.id, email: user.email },
+      action: "auth.login",
+      outcome: "success",
+      target: { type: "user", id: user.id },
+      summary: { method: "password" },
+    });
+    return session;
+  }
+
+  /** Starts a session for a user who proved who they are some other way (SSO, invitation). */
+  startSession(user: UserRow, ctx: RequestContext): Promise<IssuedSession> {
+    return this.#startSession(user, newId(), ctx);
+  }
+
+  /**
+   * Exchanges a refresh token for a new pair. A token used twice means it was stolen: the whole
+   * family (that sign-in) is revoked.
+   * @throws AppError `auth.invalid_token`.
+   */
+  async refresh(refreshToken: string, ctx: RequestContext): Promise<IssuedSession> {
+    const now = this.#d.clock.now();
+    const row = await this.#d.credentials.findRefreshToken(hashSecret(refreshToken));
+    if (!row || row.expires_at <= now) {
+      throw new AppError("auth.invalid_token", "Refresh token is invalid or expired; sign in again");
+    }
+    const fresh = row.revoked_at === null && (await this.#d.credentials.markRefreshTokenUsed(row.id, now));
+    if (!fresh) {
+      await this.#d.credentials.revokeFamily(row.family_id, now);
+      await this.#d.audit.record({
+        ...auditOrigin(ctx),
+        actor: { type: "user", id: row.user_id },
+        action: "auth.refresh_reuse",
+        outcome: "denied",
+        target: { type: "session", id: row.family_id },
+        summary: { reason: row.revoked_at === null ? "token reused: session revoked" : "session already revoked" },
+      });
+      throw new AppError("auth.invalid_token", "Refresh token was already used; the session is revoked, sign in again");
+    }
+    const user = await this.#d.users.findById(row.user_id);
+    if (user?.status !== "active") {
+      await this.#d.credentials.revokeFamily(row.family_id, now);
+      throw new AppError("auth.invalid_token", "The account is disabled");
+    }
+    return this.#startSession(user, row.family_id, ctx);
+  }
+
+  /** Ends the session the refresh token belongs to. Unknown tokens are ignored. */
+  async logout(refreshToken: string | undefined, sessionId: string | undefined, ctx: RequestContext): Promise<void> {
+    const now = this.#d.clock.now();
+    const family =
+      (refreshToken ? (await this.#d.credentials.findRefreshToken(hashSecret(refreshToken)))?.family_id : undefined) ??
+      sessionId;
+    if (!family) return;
+    await this.#d.credentials.revokeFamily(family, now);
+    await this.#d.audit.record({
+      ...auditOrigin(ctx),
+      action: "auth.logout",
+      outcome: "success",
+      target: { type: "session", id: family },
+    });
+  }
+
+  /**
+   * The principal of a bearer credential: an access token (JWT) or an API key (`pk_...`).
+   * @throws AppError `auth.invalid_token` when the credential is not valid now.
+   */
+  async authenticate(credential: string): Promise<{ principal: Principal; sessionId: string | null }> {
+    if (credential.startsWith("pk_")) return { principal: await this.#authenticateApiKey(credential), sessionId: null };
+    const claims = await this.#d.tokens.verify(credential);
+    if (!(await this.#d.credentials.isFamilyActive(claims.sid, this.#d.clock.now()))) {
+      throw new AppError("auth.invalid_token", "The session has ended; sign in again");
+    }
+    const user = await this.#d.users.findById(claims.sub);
+    if (user?.status !== "active") throw new AppError("auth.invalid_token", "The account is disabled");
+    return { principal: await this.principalOf(user), sessionId: claims.sid };
+  }
+
+  /** The principal of a user (with their current teams and roles). */
+  async principalOf(user: UserRow, apiKey?: Principal["apiKey"]): Promise<Principal> {
+    const memberships = await this.#d.users.memberships(user.id);
+    return {
+      kind: apiKey ? "api_key" : "user",
+      userId: user.id,
+      email: user.email,
+      globalRole: user.global_role as Role,
+      teams: new Map(memberships.map((m) => [m.teamId, m.role])),
+      ...(apiKey ? { apiKey } : {}),
+    };
+  }
+
+  async #authenticateApiKey(key: string): Promise<Principal> {
+    const match = API_KEY.exec(key);
+    const row = match?.[1] ? await this.#d.credentials.findApiKey(match[1]) : undefined;
+    const now = this.#d.clock.now();
+    // Compare hashes of the whole key: the id alone proves nothing.
+    if (!row || row.key_hash !== hashSecret(key)) throw new AppError("auth.invalid_token", "API key is invalid");
+    if (row.revoked_at !== null) throw new AppError("auth.invalid_token", "API key was revoked");
+    if (row.expires_at !== null && row.expires_at <= now) throw new AppError("auth.invalid_token", "API key expired");
+    const user = await this.#d.users.findById(row.user_id);
+    if (user?.status !== "active") throw new AppError("auth.invalid_token", "The key's owner is disabled");
+    // last_used_at is informational: update it at most once a minute per key.
+    if (row.last_used_at === null || now - row.last_used_at > 60_000) await this.#d.credentials.touchApiKey(row.id, now);
+    const permissions = fromJson(row.permissions) as Permission[];
+    return this.principalOf(user, { id: row.id, permissions, teamId: row.team_id });
+  }
+
+  async #startSession(user: UserRow, familyId: string, ctx: RequestContext): Promise<IssuedSession> {
+    const now = this.#d.clock.now();
+    const refreshToken = `rt_${newSecret()}`;
+    const refreshTokenExpiresAt = now + REFRESH_TOKEN_TTL_MS;
+    await this.#d.credentials.insertRefreshToken({
+      id: newId(),
+      family_id: familyId,
+      user_id: user.id,
+      token_hash: hashSecret(refreshToken),
+      created_at: now,
+      expires_at: refreshTokenExpiresAt,
+      used_at: null,
+      revoked_at: null,
+      ip: ctx.ip,
+      user_agent: ctx.userAgent?.slice(0, 300) ?? null,
+    });
+    const access = await this.#d.tokens.issue({ sub: user.id, sid: familyId });
+    return {
+      user,
+      accessToken: access.token,
+      accessTokenExpiresAt: access.expiresAt,
+      refreshToken,
+      refreshTokenExpiresAt,
+    };
+  }
+
+  async #auditFailure(email: string, reason: string, ctx: RequestContext): Promise<void> {
+    await this.#d.audit.record({
+      ...auditOrigin(ctx),
+      actor: { type: "anonymous", id: null, email: email.toLowerCase() },
+      action: "auth.login_failed",
+      outcome: "failure",
+      summary: { reason },
+    });
+  }
+}

@@ -1,0 +1,98 @@
+import type { Insertable, Kysely, Selectable } from "kysely";
+import type { Tables } from "../../db/schema.ts";
+import type { ApiKeysTable, RefreshTokensTable } from "./identity.tables.ts";
+
+export type RefreshTokenRow = Selectable<RefreshTokensTable>;
+export type ApiKeyRow = Selectable<ApiKeysTable>;
+
+/** All SQL about refresh-token families and API keys. */
+export class CredentialRepository {
+  readonly #db: Kysely<Tables>;
+  constructor(db: Kysely<Tables>) {
+    this.#db = db;
+  }
+
+  async insertRefreshToken(row: RefreshTokenRow): Promise<void> {
+    await this.#db.insertInto("refresh_tokens").values(row).execute();
+  }
+
+  findRefreshToken(tokenHash: string): Promise<RefreshTokenRow | undefined> {
+    return this.#db.selectFrom("refresh_tokens").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+  }
+
+  /**
+   * Marks a token used, once: false when it was already used (a replay) or revoked, which the
+   * caller treats as theft of the family.
+   */
+  async markRefreshTokenUsed(id: string, now: number): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("refresh_tokens")
+      .set({ used_at: now })
+      .where("id", "=", id)
+      .where("used_at", "is", null)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async revokeFamily(familyId: string, now: number): Promise<void> {
+    await this.#db
+      .updateTable("refresh_tokens")
+      .set({ revoked_at: now })
+      .where("family_id", "=", familyId)
+      .where("revoked_at", "is", null)
+      .execute();
+  }
+
+  async revokeAllOfUser(userId: string, now: number): Promise<void> {
+    await this.#db
+      .updateTable("refresh_tokens")
+      .set({ revoked_at: now })
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .execute();
+  }
+
+  /** Whether the session (family) still has an unrevoked, unexpired token. */
+  async isFamilyActive(familyId: string, now: number): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom("refresh_tokens")
+      .select("id")
+      .where("family_id", "=", familyId)
+      .where("revoked_at", "is", null)
+      .where("expires_at", ">", now)
+      .limit(1)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
+  async insertApiKey(row: Insertable<ApiKeysTable>): Promise<void> {
+    await this.#db.insertInto("api_keys").values(row).execute();
+  }
+
+  findApiKey(id: string): Promise<ApiKeyRow | undefined> {
+    return this.#db.selectFrom("api_keys").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  listApiKeys(userId: string): Promise<ApiKeyRow[]> {
+    return this.#db
+      .selectFrom("api_keys")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .orderBy("created_at", "desc")
+      .execute();
+  }
+
+  async revokeApiKey(id: string, now: number): Promise<void> {
+    await this.#db
+      .updateTable("api_keys")
+      .set({ revoked_at: now })
+      .where("id", "=", id)
+      .where("revoked_at", "is", null)
+      .execute();
+  }
+
+  async touchApiKey(id: string, now: number): Promise<void> {
+    await this.#db.updateTable("api_keys").set({ last_used_at: now }).where("id", "=", id).execute();
+  }
+}

@@ -1,0 +1,147 @@
+import type { Role } from "@parley/contracts";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Database } from "../../platform/db/database.ts";
+import type { Clock } from "../../platform/clock/clock.ts";
+import type { RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
+import type { Secrets } from "../../platform/secrets.ts";
+import { AppError } from "../../http/app-error.ts";
+import type { EdgeAuth } from "../../http/authenticate.ts";
+import type { TypedApp } from "../../http/route-config.ts";
+import { AccessService } from "./access.service.ts";
+import { registerAccessRoutes } from "./access.routes.ts";
+import { ApiKeyService } from "./api-key.service.ts";
+import { registerApiKeyRoutes } from "./api-keys.routes.ts";
+import { registerAuthRoutes } from "./auth.routes.ts";
+import { AuthService } from "./auth.service.ts";
+import { CredentialRepository } from "./credential.repository.ts";
+import { InvitationService } from "./invitation.service.ts";
+import type { Principal } from "./principal.ts";
+import { auditOrigin, type AuditSink } from "./request-context.ts";
+import { contextOf } from "./request-context.http.ts";
+import { TeamRepository } from "./team.repository.ts";
+import { TeamService } from "./team.service.ts";
+import { registerTeamRoutes } from "./teams.routes.ts";
+import { TokenService } from "./token.service.ts";
+import { UserRepository } from "./user.repository.ts";
+import { UserService } from "./user.service.ts";
+import { registerUserRoutes } from "./users.routes.ts";
+
+/** Per-role request limits; missing roles and fields take the defaults. */
+export type RoleRateLimits = Partial<Record<Role, { apiPerMinute?: number; aiPerMinute?: number }>>;
+
+/** Defaults of the per-principal limits. */
+export const DEFAULT_LIMITS = { apiPerMinute: 100, aiPerMinute: 10 } as const;
+
+/** Dependencies of the identity module. */
+export interface IdentityDeps {
+  database: Database;
+  limiter: RateLimiter;
+  audit: AuditSink;
+  clock: Clock;
+  secrets: Secrets;
+  rateLimits: RoleRateLimits;
+  publicUrl: () => string;
+}
+
+/** The identity module's services, its HTTP routes and the edge's auth hooks. */
+export interface IdentityModule {
+  auth: AuthService;
+  users: UserService;
+  teams: TeamService;
+  invitations: InvitationService;
+  apiKeys: ApiKeyService;
+  access: AccessService;
+  edge: EdgeAuth;
+  registerRoutes(app: TypedApp): void;
+}
+
+/**
+ * Builds identity and access: accounts, teams, sessions, API keys, permission checks and
+ * per-principal rate limits.
+ */
+export function createIdentityModule(deps: IdentityDeps): IdentityModule {
+  const users = new UserRepository(deps.database.db);
+  const teamsRepo = new TeamRepository(deps.database.db);
+  const credentials = new CredentialRepository(deps.database.db);
+  const tokens = new TokenService({ key: deps.secrets.key("jwt"), clock: deps.clock });
+  const auth = new AuthService({ users, credentials, tokens, limiter: deps.limiter, audit: deps.audit, clock: deps.clock });
+  const userService = new UserService({ users, credentials, audit: deps.audit, clock: deps.clock });
+  const teams = new TeamService({ teams: teamsRepo, audit: deps.audit, clock: deps.clock });
+  const invitations = new InvitationService({
+    teams: teamsRepo,
+    users,
+    userService,
+    audit: deps.audit,
+    clock: deps.clock,
+    publicUrl: deps.publicUrl,
+  });
+  const apiKeys = new ApiKeyService({ credentials, audit: deps.audit, clock: deps.clock });
+  const access = new AccessService({ users, teams: teamsRepo, auth });
+
+  const edge: EdgeAuth = {
+    verify: (credential) => auth.authenticate(credential),
+    denied: async (request: FastifyRequest, permission: string) => {
+      await deps.audit.record({
+        ...auditOrigin(contextOf(request)),
+        action: "access.denied",
+        outcome: "denied",
+        target: { type: "route", id: `${request.method} ${request.routeOptions.url ?? request.url}` },
+        summary: { permission },
+      });
+    },
+    limit: (request, reply, principal) => limitPrincipal(deps, request, reply, principal),
+  };
+
+  return {
+    auth,
+    users: userService,
+    teams,
+    invitations,
+    apiKeys,
+    access,
+    edge,
+    registerRoutes(app) {
+      registerAuthRoutes(app, { auth });
+      registerUserRoutes(app, { users: userService });
+      registerTeamRoutes(app, { teams, invitations, auth });
+      registerApiKeyRoutes(app, { apiKeys });
+      registerAccessRoutes(app, { access });
+    },
+  };
+}
+
+/**
+ * Per-user and per-API-key limits by the principal's global role: API requests per minute,
+ * and AI requests per minute on routes marked `config.rateLimitClass: "ai"`. A key's requests
+ * count against the key and its owner, so more keys do not buy more capacity.
+ */
+async function limitPrincipal(
+  deps: IdentityDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  principal: Principal,
+): Promise<void> {
+  const ai = request.routeOptions.config.rateLimitClass === "ai";
+  const limits = { ...DEFAULT_LIMITS, ...deps.rateLimits[principal.globalRole] };
+  const points = ai ? limits.aiPerMinute : limits.apiPerMinute;
+  const rule = { points, durationMs: 60_000 };
+  const kind = ai ? "ai" : "api";
+  const keys = [`user:${principal.userId}:${kind}`];
+  if (principal.apiKey) keys.push(`key:${principal.apiKey.id}:${kind}`);
+  let tightest: Awaited<ReturnType<RateLimiter["consume"]>> | undefined;
+  for (const key of keys) {
+    const decision = await deps.limiter.consume(key, rule);
+    if (!tightest || decision.remaining < tightest.remaining || !decision.allowed) tightest = decision;
+  }
+  if (!tightest) return;
+  reply.header("ratelimit-limit", String(tightest.limit));
+  reply.header("ratelimit-remaining", String(tightest.remaining));
+  reply.header("ratelimit-reset", String(Math.ceil(tightest.resetMs / 1000)));
+  if (!tightest.allowed) {
+    const retryAfter = String(Math.max(1, Math.ceil(tightest.retryAfterMs / 1000)));
+    throw new AppError("rate_limit.exceeded", `Too many ${kind === "ai" ? "AI " : ""}requests; retry in ${retryAfter} s`, {
+      headers: { "retry-after": retryAfter },
+      details: { limit: tightest.limit, windowSeconds: 60, scope: principal.apiKey ? "api_key" : "user", class: kind },
+    });
+  }
+}

@@ -1,0 +1,26 @@
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+
+/** A new opaque identifier. */
+export function newId(): string {
+  return randomUUID();
+}
+
+/** A high-entropy secret token (refresh tokens, invitation links, API key secrets), URL-safe. */
+export function newSecret(bytes = 32): string {
+  return randomBytes(bytes).toString("base64url");
+}
+
+/**
+ * SHA-256 of a high-entropy secret, for lookup and storage. Secrets made by `newSecret` carry
+ * 256 bits of entropy, so a fast hash is enough; passwords use argon2id instead.
+ */
+export function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+/** ms timestamp → ISO string, keeping null. */
+export function iso(ms: number): string;
+export function iso(ms: number | null): string | null;
+export function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}

@@ -1,0 +1,132 @@
+import type { AcceptInvitationRequest, CreateInvitationRequest, InvitationCreated, InvitationInfo, Role } from "@parley/contracts";
+import { AppError } from "../../http/app-error.ts";
+import type { Clock } from "../../platform/clock/clock.ts";
+import { hashSecret, iso, newId, newSecret } from "./ids.ts";
+import { can } from "./principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
+import type { TeamRepository, InvitationRow } from "./team.repository.ts";
+import { requirePrincipal } from "./team.service.ts";
+import type { UserRepository, UserRow } from "./user.repository.ts";
+import type { UserService } from "./user.service.ts";
+
+/** Dependencies of the invitation service. */
+export interface InvitationServiceDeps {
+  teams: TeamRepository;
+  users: UserRepository;
+  userService: UserService;
+  audit: AuditSink;
+  clock: Clock;
+  /** Base of invitation links, e.g. `https://parley.example.com`. */
+  publicUrl: () => string;
+}
+
+/**
+ * Invitations by link: a team admin creates one (optionally for one email), shares the link,
+ * and whoever opens it joins the team, signing up first if they have no account.
+ */
+export class InvitationService {
+  readonly #d: InvitationServiceDeps;
+  constructor(deps: InvitationServiceDeps) {
+    this.#d = deps;
+  }
+
+  async create(teamId: string, input: CreateInvitationRequest, ctx: RequestContext): Promise<InvitationCreated> {
+    const principal = requirePrincipal(ctx);
+    const team = await this.#d.teams.findById(teamId);
+    if (!team || (principal.globalRole !== "admin" && !principal.teams.has(teamId))) {
+      throw new AppError("resource.not_found", `No team ${teamId}`);
+    }
+    if (!can(principal, "teams:manage", teamId)) throw new AppError("auth.forbidden", "Inviting needs teams:manage in this team");
+    const now = this.#d.clock.now();
+    const token = newSecret();
+    const row: InvitationRow = {
+      id: newId(),
+      team_id: teamId,
+      email: input.email ?? null,
+      role: input.role,
+      token_hash: hashSecret(token),
+      created_by: principal.userId,
+      created_at: now,
+      expires_at: now + input.expiresInHours * 3_600_000,
+      accepted_at: null,
+      accepted_by: null,
+      revoked_at: null,
+    };
+    await this.#d.teams.insertInvitation(row);
+    await this.#d.audit.record({
+      ...auditOrigin(ctx),
+      action: "invitation.created",
+      outcome: "success",
+      target: { type: "invitation", id: row.id },
+      teamId,
+      summary: { role: row.role, email: row.email, expiresAt: iso(row.expires_at) },
+    });
+    return {
+      id: row.id,
+      token,
+      url: `${this.#d.publicUrl()}/invite/${token}`,
+      role: input.role,
+      email: row.email,
+      expiresAt: iso(row.expires_at),
+    };
+  }
+
+  /** What the link offers. @throws AppError `invitation.invalid` for unknown, used or expired links. */
+  async info(token: string): Promise<InvitationInfo> {
+    const { invitation, teamName } = await this.#open(token);
+    return { teamName, role: invitation.role as Role, email: invitation.email, expiresAt: iso(invitation.expires_at) };
+  }
+
+  /**
+   * Joins the team: as the signed-in user, or by creating an account with the given email,
+   * name and password. An invitation made for one email only admits that email.
+   */
+  async accept(token: string, input: AcceptInvitationRequest, ctx: RequestContext): Promise<{ user: UserRow; teamId: string }> {
+    const { invitation } = await this.#open(token);
+    let user: UserRow | undefined;
+    if (ctx.principal) {
+      user = await this.#d.users.findById(ctx.principal.userId);
+    } else {
+      if (!input.email || !input.name || !input.password) {
+        throw new AppError("validation.failed", "Sign in, or send email, name and password to create an account", {
+          details: { issues: [{ location: "body", path: "", message: "email, name and password are required without a session" }] },
+        });
+      }
+      user = await this.#d.userService.create(
+        { email: input.email, name: input.name, password: input.password, globalRole: "viewer" },
+        ctx,
+      );
+    }
+    if (!user) throw new AppError("auth.required", "Sign in first");
+    if (invitation.email && invitation.email !== user.email) {
+      throw new AppError("invitation.invalid", "This invitation is for another email address");
+    }
+    const now = this.#d.clock.now();
+    if (!(await this.#d.teams.acceptInvitation(invitation.id, user.id, now))) {
+      throw new AppError("invitation.invalid", "This invitation was already used");
+    }
+    const existing = await this.#d.teams.findMember(invitation.team_id, user.id);
+    if (!existing) await this.#d.teams.upsertMember(invitation.team_id, user.id, invitation.role, now);
+    await this.#d.audit.record({
+      ...auditOrigin(ctx),
+      actor: { type: "user", id: user.id, email: user.email },
+      action: "invitation.accepted",
+      outcome: "success",
+      target: { type: "invitation", id: invitation.id },
+      teamId: invitation.team_id,
+      summary: { role: existing?.role ?? invitation.role, alreadyMember: existing !== undefined },
+    });
+    return { user, teamId: invitation.team_id };
+  }
+
+  async #open(token: string): Promise<{ invitation: InvitationRow; teamName: string }> {
+    const invitation = await this.#d.teams.findInvitationByHash(hashSecret(token));
+    const now = this.#d.clock.now();
+    if (!invitation || invitation.accepted_at !== null || invitation.revoked_at !== null || invitation.expires_at <= now) {
+      throw new AppError("invitation.invalid", "This invitation link is unknown, used or expired");
+    }
+    const team = await this.#d.teams.findById(invitation.team_id);
+    if (!team) throw new AppError("invitation.invalid", "The team of this invitation no longer exists");
+    return { invitation, teamName: team.name };
+  }
+}

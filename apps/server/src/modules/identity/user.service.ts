@@ -1,0 +1,162 @@
+import type { CreateUserRequest, ListQuery, UpdateUserRequest, User } from "@parley/contracts";
+import { AppError } from "../../http/app-error.ts";
+import type { Clock } from "../../platform/clock/clock.ts";
+import type { CredentialRepository } from "./credential.repository.ts";
+import { newId } from "./ids.ts";
+import { hashPassword } from "./password.ts";
+import { can } from "./principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
+import { isUniqueViolation, type UserRepository, type UserRow } from "./user.repository.ts";
+import { toUser } from "./user-view.ts";
+
+/** Dependencies of the user service. */
+export interface UserServiceDeps {
+  users: UserRepository;
+  credentials: CredentialRepository;
+  audit: AuditSink;
+  clock: Clock;
+}
+
+/** Accounts: creation (including the first admin), listing, changes. */
+export class UserService {
+  readonly #d: UserServiceDeps;
+  constructor(deps: UserServiceDeps) {
+    this.#d = deps;
+  }
+
+  /** Whether any account exists (a fresh installation has none). */
+  async hasUsers(): Promise<boolean> {
+    return (await this.#d.users.count()) > 0;
+  }
+
+  /**
+   * Creates an account. Passwords are checked against the email and hashed with argon2id.
+   * @throws AppError `user.email_taken`, `user.weak_password`.
+   */
+  async create(input: CreateUserRequest, ctx: RequestContext): Promise<UserRow> {
+    const now = this.#d.clock.now();
+    if (input.password) assertPasswordFits(input.password, input.email);
+    const row: UserRow = {
+      id: newId(),
+      email: input.email.toLowerCase(),
+      name: input.name,
+      password_hash: input.password ? await hashPassword(input.password) : null,
+      global_role: input.globalRole,
+      status: "active",
+      created_at: now,
+      updated_at: now,
+      last_login_at: null,
+    };
+    try {
+      await this.#d.users.insert(row);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new AppError("user.email_taken", `An account with ${row.email} already exists`, { cause: error });
+      }
+      throw error;
+    }
+    await this.#d.audit.record({
+      ...auditOrigin(ctx),
+      action: "user.created",
+      outcome: "success",
+      target: { type: "user", id: row.id },
+      summary: { email: row.email, globalRole: row.global_role, withPassword: input.password !== undefined },
+    });
+    return row;
+  }
+
+  /**
+   * Creates the first admin unless an account exists already.
+   * @returns the new admin, or null when the installation already has users.
+   */
+  async createFirstAdmin(input: { email: string; name?: string; password: string }, ctx: RequestContext): Promise<UserRow | null> {
+    if (await this.hasUsers()) return null;
+    return this.create(
+      { email: input.email, name: input.name ?? input.email.split("@")[0] ?? "Admin", password: input.password, globalRole: "admin" },
+      ctx,
+    );
+  }
+
+  /** Lists accounts by email, with search and cursor pagination. */
+  async list(query: ListQuery): Promise<{ items: User[]; nextCursor: string | null }> {
+    const rows = await this.#d.users.list({
+      limit: query.limit + 1,
+      ...(query.q ? { q: query.q } : {}),
+      ...(query.cursor ? { afterEmail: decodeCursor(query.cursor) } : {}),
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return { items: page.map(toUser), nextCursor: rows.length > query.limit && last ? encodeCursor(last.email) : null };
+  }
+
+  /**
+   * One account. Others' accounts are visible with `users:read`; without it, as if missing.
+   * @throws AppError `resource.not_found`.
+   */
+  async get(id: string, ctx: RequestContext): Promise<UserRow> {
+    const row = await this.#d.users.findById(id);
+    const mayRead = ctx.principal && (ctx.principal.userId === id || can(ctx.principal, "users:read"));
+    if (!row || !mayRead) throw new AppError("resource.not_found", `No user ${id}`);
+    return row;
+  }
+
+  /**
+   * Changes an account. Disabling or re-roling ends its sessions; an admin cannot demote or
+   * disable themselves (someone must remain able to administer).
+   */
+  async update(id: string, patch: UpdateUserRequest, ctx: RequestContext): Promise<UserRow> {
+    const row = await this.get(id, ctx);
+    const self = ctx.principal?.userId === id;
+    if (self && ((patch.globalRole && patch.globalRole !== row.global_role) || patch.status === "disabled")) {
+      throw new AppError("resource.conflict", "You cannot change your own role or disable yourself");
+    }
+    if (patch.password) assertPasswordFits(patch.password, row.email);
+    const now = this.#d.clock.now();
+    const changes: Partial<UserRow> = { updated_at: now };
+    if (patch.name !== undefined) changes.name = patch.name;
+    if (patch.globalRole !== undefined) changes.global_role = patch.globalRole;
+    if (patch.status !== undefined) changes.status = patch.status;
+    if (patch.password !== undefined) changes.password_hash = await hashPassword(patch.password);
+    await this.#d.users.update(id, changes);
+    if (patch.status === "disabled" || patch.password !== undefined) await this.#d.credentials.revokeAllOfUser(id, now);
+    await this.#d.audit.record({
+      ...auditOrigin(ctx),
+      action: "user.updated",
+      outcome: "success",
+      target: { type: "user", id },
+      summary: {
+        ...(patch.name !== undefined ? { name: patch.name } : {}),
+        ...(patch.globalRole !== undefined ? { globalRole: { from: row.global_role, to: patch.globalRole } } : {}),
+        ...(patch.status !== undefined ? { status: { from: row.status, to: patch.status } } : {}),
+        ...(patch.password !== undefined ? { passwordChanged: true } : {}),
+      },
+    });
+    return { ...row, ...changes };
+  }
+}
+
+function assertPasswordFits(password: string, email: string): void {
+  const lowered = password.toLowerCase();
+  if (lowered.includes(email.toLowerCase()) || lowered === email.split("@")[0]?.toLowerCase()) {
+    throw new AppError("user.weak_password", "The password must not contain the email address");
+  }
+  if (new Set(password).size < 4) {
+    throw new AppError("user.weak_password", "The password repeats too few characters");
+  }
+}
+
+/** Opaque cursors: base64url of the last sort key. */
+export function encodeCursor(key: string): string {
+  return Buffer.from(key, "utf8").toString("base64url");
+}
+
+/** @throws AppError `validation.failed` for a cursor this server did not make. */
+export function decodeCursor(cursor: string): string {
+  const key = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!key || encodeCursor(key) !== cursor) {
+    throw new AppError("validation.failed", "Invalid cursor", {
+      details: { issues: [{ location: "query", path: "cursor", message: "is not a cursor from this API" }] },
+    });
+  }
+  return key;
+}
