@@ -19,7 +19,11 @@ describe("parley command", () => {
   it("lists its commands in --help", async () => {
     const p = run(["--help"]);
     expect(await p.exited()).toBe(0);
-    for (const command of ["start", "migrate", "status", "config"]) expect(p.output()).toContain(command);
+    for (const command of ["start", "migrate", "status", "config", "admin"])
+      expect(p.output()).toContain(command);
+    const admin = run(["admin", "--help"]);
+    expect(await admin.exited()).toBe(0);
+    expect(admin.output()).toContain("create");
   });
 
   it("stops with exit code 2 and names the setting when a value is bad", async () => {
@@ -73,11 +77,81 @@ describe("parley command", () => {
     const dataDir = freshDir();
     const first = run(["migrate", "--data-dir", dataDir]);
     expect(await first.exited()).toBe(0);
-    expect(first.output()).toMatch(/applied 1: 2026-11-22T1200-instance/);
+    expect(first.output()).toMatch(/applied \d+: 2026-11-22T1200-instance, 2026-11-22T1300-identity/);
     const again = run(["migrate", "--data-dir", dataDir]);
     expect(await again.exited()).toBe(0);
     expect(again.output()).toContain("database is up to date");
     expect(again.output()).toMatch(/applied {2}2026-11-22T1200-instance/);
+  });
+
+  it("creates an admin with parley admin create, who can then sign in", async () => {
+    const dataDir = freshDir();
+    const create = run([
+      "admin",
+      "create",
+      "--email",
+      "Root@Example.com",
+      "--password-stdin",
+      "--data-dir",
+      dataDir,
+    ]);
+    create.child.stdin?.end("a long admin password\n");
+    expect(await create.exited(), create.output()).toBe(0);
+    expect(create.output()).toContain("created admin root@example.com");
+    const again = run([
+      "admin",
+      "create",
+      "--email",
+      "root@example.com",
+      "--password",
+      "another long password",
+      "--data-dir",
+      dataDir,
+    ]);
+    expect(await again.exited()).toBe(1);
+    expect(again.output()).toContain("already exists");
+
+    const server = run(["start", "--port", "0", "--host", "127.0.0.1", "--data-dir", dataDir]);
+    const url = await server.listening();
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "root@example.com", password: "a long admin password" }),
+    });
+    expect(login.status).toBe(200);
+  });
+
+  it("refuses parley admin create without a usable password, with exit code 2", async () => {
+    const p = run([
+      "admin",
+      "create",
+      "--email",
+      "x@example.com",
+      "--password",
+      "short",
+      "--data-dir",
+      freshDir(),
+    ]);
+    expect(await p.exited()).toBe(2);
+    expect(p.output()).toContain("at least 12 characters");
+  });
+
+  it("creates the first admin from PARLEY_ADMIN_EMAIL and PARLEY_ADMIN_PASSWORD, and warns when neither exists", async () => {
+    const bare = run(["start", "--port", "0", "--host", "127.0.0.1", "--data-dir", freshDir()]);
+    await bare.listening();
+    expect(bare.output()).toContain("no account exists yet");
+    const seeded = run(["start", "--port", "0", "--host", "127.0.0.1", "--data-dir", freshDir()], {
+      PARLEY_ADMIN_EMAIL: "boss@example.com",
+      PARLEY_ADMIN_PASSWORD: "the boss's long password",
+    });
+    const url = await seeded.listening();
+    expect(seeded.output()).toContain("created the first admin");
+    const login = await fetch(`${url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "boss@example.com", password: "the boss's long password" }),
+    });
+    expect(login.status).toBe(200);
   });
 
   it("prints the validated configuration with secrets masked", async () => {

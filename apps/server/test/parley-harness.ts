@@ -20,7 +20,11 @@ export interface Harness {
   parley: RunningParley;
   url: string;
   /** A request with an optional bearer token. */
-  call<T = unknown>(method: string, path: string, options?: { token?: string; body?: unknown; headers?: Record<string, string> }): Promise<Answer<T>>;
+  call<T = unknown>(
+    method: string,
+    path: string,
+    options?: { token?: string; body?: unknown; headers?: Record<string, string> },
+  ): Promise<Answer<T>>;
   /** Signs in and returns the access token. */
   login(email: string, password: string): Promise<string>;
   /** Creates a user with `role` (as the admin) and returns their id, email, password and access token. */
@@ -55,7 +59,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     flags: { port: 0, host: "127.0.0.1", dataDir },
   });
   const parley = await startParley(config, { logger: pino({ level: "silent" }), webRoot: null });
-  const call = async <T,>(
+  const call = async <T>(
     method: string,
     path: string,
     options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
@@ -72,8 +76,11 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
   };
   const login = async (email: string, password: string) => {
-    const res = await call<{ accessToken: string }>("POST", "/api/v1/auth/login", { body: { email, password } });
-    if (res.status !== 200) throw new Error(`login of ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
+    const res = await call<{ accessToken: string }>("POST", "/api/v1/auth/login", {
+      body: { email, password },
+    });
+    if (res.status !== 200)
+      throw new Error(`login of ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
     return res.body.accessToken;
   };
   const adminToken = await login(ADMIN.email, ADMIN.password);
@@ -91,7 +98,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
         token: adminToken,
         body: { email, name: name ?? role, password, globalRole: role },
       });
-      if (res.status !== 201) throw new Error(`creating ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status !== 201)
+        throw new Error(`creating ${email} failed: ${res.status} ${JSON.stringify(res.body)}`);
       return { id: res.body.id, email, password, token: await login(email, password) };
     },
     stop: () => parley.stop(),

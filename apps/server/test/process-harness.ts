@@ -26,7 +26,7 @@ export interface ParleyProcess {
 export function runParley(args: string[], env: Record<string, string> = {}): ParleyProcess {
   const child = spawn(process.execPath, [MAIN, ...args], {
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", PARLEY_LOG_LEVEL: "info", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: ["pipe", "pipe", "pipe"],
   });
   let text = "";
   const listeners = new Set<() => void>();

@@ -76,7 +76,8 @@ export const UpdateUserRequest = z
 export type UpdateUserRequest = z.infer<typeof UpdateUserRequest>;
 
 /** A list page with an opaque cursor for the next one. */
-export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 /** Cursor pagination and search of list endpoints. */
 export const ListQuery = z.strictObject({
@@ -90,7 +91,13 @@ export const IdParams = z.strictObject({ id: Id });
 
 /** A team. */
 export const Team = z
-  .object({ id: z.string(), name: z.string(), slug: z.string(), createdAt: z.iso.datetime(), role: Role.nullable() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    slug: z.string(),
+    createdAt: z.iso.datetime(),
+    role: Role.nullable(),
+  })
   .meta({ id: "Team" });
 export type Team = z.infer<typeof Team>;
 
@@ -131,7 +138,14 @@ export type CreateInvitationRequest = z.infer<typeof CreateInvitationRequest>;
 
 /** The invitation link, shown once. */
 export const InvitationCreated = z
-  .object({ id: z.string(), token: z.string(), url: z.string(), role: Role, email: z.string().nullable(), expiresAt: z.iso.datetime() })
+  .object({
+    id: z.string(),
+    token: z.string(),
+    url: z.string(),
+    role: Role,
+    email: z.string().nullable(),
+    expiresAt: z.iso.datetime(),
+  })
   .meta({ id: "InvitationCreated" });
 export type InvitationCreated = z.infer<typeof InvitationCreated>;
 
@@ -145,7 +159,11 @@ export const InvitationParams = z.strictObject({ token: z.string().min(10).max(2
 
 /** Accepting as a new user needs an account; a signed-in user sends `{}`. */
 export const AcceptInvitationRequest = z
-  .strictObject({ email: Email.optional(), name: z.string().trim().min(1).max(200).optional(), password: NewPassword.optional() })
+  .strictObject({
+    email: Email.optional(),
+    name: z.string().trim().min(1).max(200).optional(),
+    password: NewPassword.optional(),
+  })
   .meta({ id: "AcceptInvitationRequest" });
 export type AcceptInvitationRequest = z.infer<typeof AcceptInvitationRequest>;
 
@@ -217,3 +235,37 @@ export const AcceptInvitationResponse = z
   .object({ user: User, teamId: z.string(), session: SessionTokens.nullable() })
   .meta({ id: "AcceptInvitationResponse" });
 export type AcceptInvitationResponse = z.infer<typeof AcceptInvitationResponse>;
+
+/** An OpenID Connect issuer users may sign in with, as the login page lists it. */
+export const SsoProvider = z
+  .object({
+    id: z.string().describe("Use in `/api/v1/auth/oidc/{id}/start`"),
+    name: z.string().describe("Label for the sign-in button"),
+  })
+  .meta({ id: "SsoProvider" });
+export type SsoProvider = z.infer<typeof SsoProvider>;
+
+/** `GET /api/v1/auth/providers`. */
+export const SsoProviderList = z.object({ items: z.array(SsoProvider) }).meta({ id: "SsoProviderList" });
+export type SsoProviderList = z.infer<typeof SsoProviderList>;
+
+/** Path parameters of the OpenID Connect routes; unknown ids answer 404, not 400. */
+export const SsoProviderParams = z.strictObject({ provider: z.string().min(1).max(100) });
+
+/** `GET /api/v1/auth/oidc/{provider}/start`: where to land after signing in (a path on this site). */
+export const SsoStartQuery = z.strictObject({ returnTo: z.string().max(2000).optional() });
+export type SsoStartQuery = z.infer<typeof SsoStartQuery>;
+
+/**
+ * The authorization response the identity provider sends to the callback. Not strict: providers
+ * add parameters of their own (`session_state`, `scope`, `authuser`, ...), and refusing them would
+ * break sign-in; the OpenID Connect client checks the parameters that matter.
+ */
+export const SsoCallbackQuery = z.looseObject({
+  code: z.string().max(4096).optional(),
+  state: z.string().max(512).optional(),
+  iss: z.string().max(2000).optional(),
+  error: z.string().max(200).optional(),
+  error_description: z.string().max(2000).optional(),
+});
+export type SsoCallbackQuery = z.infer<typeof SsoCallbackQuery>;

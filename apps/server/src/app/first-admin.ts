@@ -8,7 +8,11 @@ import { systemContext } from "../modules/identity/request-context.ts";
  * On a fresh installation, creates the first admin from PARLEY_ADMIN_EMAIL and
  * PARLEY_ADMIN_PASSWORD, or says how to. There is never a default password.
  */
-export async function ensureFirstAdmin(config: Config, identity: IdentityModule, logger: Logger): Promise<void> {
+export async function ensureFirstAdmin(
+  config: Config,
+  identity: IdentityModule,
+  logger: Logger,
+): Promise<void> {
   if (await identity.users.hasUsers()) return;
   if (config.adminEmail && config.adminPassword) {
     try {

@@ -60,7 +60,11 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     const instance = await ensureInstance(platform.database, platform.clock);
 
     let url = `http://localhost:${config.port}`;
-    const audit = new AuditService({ database: platform.database, secrets: platform.secrets, clock: platform.clock });
+    const audit = new AuditService({
+      database: platform.database,
+      secrets: platform.secrets,
+      clock: platform.clock,
+    });
     const identity = createIdentityModule({
       database: platform.database,
       limiter: platform.rateLimiter,
@@ -69,6 +73,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       secrets: platform.secrets,
       rateLimits: config.rateLimits,
       publicUrl: () => config.publicUrl ?? url,
+      oidc: { providers: config.oidcProviders, cache: platform.store.cache },
     });
     await ensureFirstAdmin(config, identity, logger);
 
@@ -118,7 +123,12 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     const stopRetention =
       config.role === "api"
         ? () => undefined
-        : startAuditRetention({ audit, retentionDays: config.auditRetentionDays, intervalMs: 60 * 60 * 1000, logger });
+        : startAuditRetention({
+            audit,
+            retentionDays: config.auditRetentionDays,
+            intervalMs: 60 * 60 * 1000,
+            logger,
+          });
 
     const stopHeartbeat = await startPodHeartbeat(
       platform.store.registry,

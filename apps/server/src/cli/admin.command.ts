@@ -39,9 +39,16 @@ export async function adminCreateCommand(config: Config, flags: AdminCreateFlags
       return 2;
     }
   }
-  const parsed = CreateUserRequest.safeParse({ email, name: name || email?.split("@")[0], password, globalRole: "admin" });
+  const parsed = CreateUserRequest.safeParse({
+    email,
+    name: name || email?.split("@")[0],
+    password,
+    globalRole: "admin",
+  });
   if (!parsed.success || password === undefined) {
-    const problems = parsed.success ? ["password: is required"] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    const problems = parsed.success
+      ? ["password: is required"]
+      : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
     process.stderr.write(
       `parley admin create: ${problems.join("; ")}\nusage: parley admin create --email a@b.c [--name N] (--password P | --password-stdin)\n`,
     );

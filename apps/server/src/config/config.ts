@@ -129,6 +129,9 @@ export function redactConfig(config: Config): Record<string, unknown> {
     redisUrl: mask(config.redisUrl),
     secretKey: config.secretKey ? "***" : undefined,
     adminPassword: config.adminPassword ? "***" : undefined,
-    oidcProviders: config.oidcProviders.map((p) => ({ ...p, clientSecret: p.clientSecret ? "***" : undefined })),
+    oidcProviders: config.oidcProviders.map((p) => ({
+      ...p,
+      clientSecret: p.clientSecret ? "***" : undefined,
+    })),
   };
 }

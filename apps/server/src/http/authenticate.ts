@@ -39,7 +39,11 @@ declare module "fastify" {
  * (Authorization header first, then the session cookie), enforces CSRF for cookie sessions,
  * checks the route's declared permission, and applies per-principal rate limits.
  */
-export async function authenticateRequest(auth: EdgeAuth, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function authenticateRequest(
+  auth: EdgeAuth,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<void> {
   request.principal = null;
   request.sessionId = null;
   const permission = request.routeOptions.config.permission;
@@ -58,18 +62,24 @@ export async function authenticateRequest(auth: EdgeAuth, request: FastifyReques
     }
     return;
   }
-  if (!resolved) throw new AppError("auth.required", "Sign in or send an API key (Authorization: Bearer ...)");
+  if (!resolved)
+    throw new AppError("auth.required", "Sign in or send an API key (Authorization: Bearer ...)");
   if (resolved.via === "cookie" && UNSAFE.has(request.method)) checkCsrf(request);
   request.principal = resolved.principal;
   request.sessionId = resolved.sessionId;
   if (permission !== "authenticated" && !can(resolved.principal, permission)) {
     await auth.denied(request, permission);
-    throw new AppError("auth.forbidden", `This needs the ${permission} permission`, { details: { permission } });
+    throw new AppError("auth.forbidden", `This needs the ${permission} permission`, {
+      details: { permission },
+    });
   }
   await auth.limit(request, reply, resolved.principal);
 }
 
-async function resolveCredential(auth: EdgeAuth, request: FastifyRequest): Promise<ResolvedCredential | null> {
+async function resolveCredential(
+  auth: EdgeAuth,
+  request: FastifyRequest,
+): Promise<ResolvedCredential | null> {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S{1,4096})$/i.exec(header.trim());

@@ -30,11 +30,17 @@ describe("API keys", () => {
     const list = await h.call<{ items: KeyCreated[] }>("GET", "/api/v1/api-keys", { token: dev.token });
     expect(JSON.stringify(list.body)).not.toContain(created.body.key);
 
-    const me = await h.call<{ authenticatedBy: string; permissions: string[] }>("GET", "/api/v1/me", { token: created.body.key });
+    const me = await h.call<{ authenticatedBy: string; permissions: string[] }>("GET", "/api/v1/me", {
+      token: created.body.key,
+    });
     expect(me.status).toBe(200);
     expect(me.body.authenticatedBy).toBe("api_key");
     expect(me.body.permissions).toEqual(["profile:read", "teams:read"]);
-    const stored = await h.parley.platform.database.db.selectFrom("api_keys").select("key_hash").where("id", "=", created.body.id).executeTakeFirstOrThrow();
+    const stored = await h.parley.platform.database.db
+      .selectFrom("api_keys")
+      .select("key_hash")
+      .where("id", "=", created.body.id)
+      .executeTakeFirstOrThrow();
     expect(stored.key_hash).not.toContain(created.body.key.split("_")[2] ?? "-");
     const after = await h.call<{ items: KeyCreated[] }>("GET", "/api/v1/api-keys", { token: dev.token });
     expect(after.body.items.find((k) => k.id === created.body.id)?.lastUsedAt).not.toBeNull();
@@ -56,7 +62,10 @@ describe("API keys", () => {
     const teams = await h.call("GET", "/api/v1/teams", { token: narrow.body.key });
     expect(teams.status).toBe(403);
     // A key cannot mint keys.
-    const mint = await h.call("POST", "/api/v1/api-keys", { token: narrow.body.key, body: { name: "x", permissions: ["profile:read"] } });
+    const mint = await h.call("POST", "/api/v1/api-keys", {
+      token: narrow.body.key,
+      body: { name: "x", permissions: ["profile:read"] },
+    });
     expect(mint.status).toBe(403);
   });
 
@@ -79,8 +88,14 @@ describe("API keys", () => {
 
   it("can be limited to one team", async () => {
     const dev = await h.user("developer");
-    const team = await h.call<{ id: string }>("POST", "/api/v1/teams", { token: h.adminToken, body: { name: "Keyed" } });
-    await h.call("PUT", `/api/v1/teams/${team.body.id}/members/${dev.id}`, { token: h.adminToken, body: { role: "developer" } });
+    const team = await h.call<{ id: string }>("POST", "/api/v1/teams", {
+      token: h.adminToken,
+      body: { name: "Keyed" },
+    });
+    await h.call("PUT", `/api/v1/teams/${team.body.id}/members/${dev.id}`, {
+      token: h.adminToken,
+      body: { role: "developer" },
+    });
     const devToken = await h.login(dev.email, dev.password);
     const key = await h.call<KeyCreated & { teamId: string }>("POST", "/api/v1/api-keys", {
       token: devToken,
@@ -101,13 +116,21 @@ describe("API keys", () => {
       token: dev.token,
       body: { name: "short", permissions: ["profile:read"], expiresInDays: 1 },
     });
-    await h.parley.platform.database.db.updateTable("api_keys").set({ expires_at: Date.now() - 1 }).where("id", "=", key.body.id).execute();
+    await h.parley.platform.database.db
+      .updateTable("api_keys")
+      .set({ expires_at: Date.now() - 1 })
+      .where("id", "=", key.body.id)
+      .execute();
     const res = await h.call("GET", "/api/v1/me", { token: key.body.key });
     expect(res.status).toBe(401);
   });
 
   it("are audited when created and revoked", async () => {
-    const audit = await h.call<{ items: { action: string }[] }>("GET", "/api/v1/audit?action=api_key.created", { token: h.adminToken });
+    const audit = await h.call<{ items: { action: string }[] }>(
+      "GET",
+      "/api/v1/audit?action=api_key.created",
+      { token: h.adminToken },
+    );
     expect(audit.body.items.length).toBeGreaterThan(0);
   });
 });

@@ -23,7 +23,9 @@ async function raw(path: string, init: RequestInit): Promise<{ status: number; b
 }
 
 const isEnvelope = (body: unknown) =>
-  typeof body === "object" && body !== null && typeof (body as { error?: { code?: unknown } }).error?.code === "string";
+  typeof body === "object" &&
+  body !== null &&
+  typeof (body as { error?: { code?: unknown } }).error?.code === "string";
 
 describe("auth endpoints under random input", () => {
   it("answer login and refresh garbage with a 4xx envelope, never a 5xx", async () => {
@@ -37,7 +39,11 @@ describe("auth endpoints under random input", () => {
           fc.string(),
         ),
         async (path, body) => {
-          const res = await raw(path, { method: "POST", headers: { "content-type": "application/json" }, body });
+          const res = await raw(path, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body,
+          });
           expect(res.status, `${path} ${body}`).toBeLessThan(500);
           if (res.status >= 400) expect(isEnvelope(res.body), `${path} ${body}`).toBe(true);
         },

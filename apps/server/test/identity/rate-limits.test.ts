@@ -37,7 +37,8 @@ describe("per-principal rate limits", () => {
       body: { name: "k", permissions: ["profile:read"] },
     });
     const statuses: number[] = [];
-    for (let i = 0; i < 4; i++) statuses.push((await h.call("GET", "/api/v1/me", { token: key.body.key })).status);
+    for (let i = 0; i < 4; i++)
+      statuses.push((await h.call("GET", "/api/v1/me", { token: key.body.key })).status);
     // 1 request to create the key + 4 with the key = 5: the owner's sixth is refused.
     expect(statuses).toEqual([200, 200, 200, 200]);
     expect((await h.call("GET", "/api/v1/me", { token: dev.token })).status).toBe(429);

@@ -56,9 +56,13 @@ export class ChainChecker {
     if (row.seq > this.#expectedSeq) {
       const from = this.#expectedSeq;
       const to = row.seq - 1;
-      return { seq: from, reason: from === to ? `entry ${from} is missing` : `entries ${from} to ${to} are missing` };
+      return {
+        seq: from,
+        reason: from === to ? `entry ${from} is missing` : `entries ${from} to ${to} are missing`,
+      };
     }
-    if (entryHash(this.#key, row) !== row.hash) return { seq: row.seq, reason: `entry ${row.seq} was modified` };
+    if (entryHash(this.#key, row) !== row.hash)
+      return { seq: row.seq, reason: `entry ${row.seq} was modified` };
     if (row.prev_hash !== this.#expectedPrev) {
       const previous = first
         ? this.#anchor

@@ -73,7 +73,10 @@ export function entryHash(key: Buffer, f: SealedFields): string {
  * pruned_at]` in the same canonical form as {@link entryHash}.
  */
 export function anchorHash(key: Buffer, a: SealedAnchor): string {
-  return hmac(key, canonicalJson(["parley.audit-anchor.v1", a.pruned_through_seq, a.last_pruned_hash, a.pruned_at]));
+  return hmac(
+    key,
+    canonicalJson(["parley.audit-anchor.v1", a.pruned_through_seq, a.last_pruned_hash, a.pruned_at]),
+  );
 }
 
 /**
@@ -101,10 +104,8 @@ export function canonicalJson(value: unknown): string {
         .map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`);
       return `{${members.join(",")}}`;
     }
-    case "bigint":
-    case "function":
-    case "symbol":
-    case "undefined":
+    default:
+      // bigint, function, symbol, undefined
       throw new TypeError(`cannot serialise a ${typeof value} canonically`);
   }
 }

@@ -193,7 +193,9 @@ export class AuditRepository {
         await sql`commit`.execute(conn);
         return result;
       } catch (error) {
-        await sql`rollback`.execute(conn);
+        // SQLite may already have rolled back (a full disk, say); the original error is the one
+        // worth reporting either way.
+        await sql`rollback`.execute(conn).catch(() => undefined);
         throw error;
       }
     });

@@ -9,7 +9,11 @@ export function registerAccessRoutes(app: TypedApp, deps: { access: AccessServic
     "/api/v1/me",
     {
       config: { permission: "authenticated" },
-      schema: { tags: ["access"], summary: "The caller: user, teams and effective permissions", response: { 200: Me } },
+      schema: {
+        tags: ["access"],
+        summary: "The caller: user, teams and effective permissions",
+        response: { 200: Me },
+      },
     },
     (request) => deps.access.me(contextOf(request)),
   );

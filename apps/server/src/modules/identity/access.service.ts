@@ -45,7 +45,8 @@ export class AccessService {
     if (teamId && caller.globalRole !== "admin" && !caller.teams.has(teamId)) {
       throw new AppError("resource.not_found", `No team ${teamId}`);
     }
-    if (teamId && !(await this.#d.teams.findById(teamId))) throw new AppError("resource.not_found", `No team ${teamId}`);
+    if (teamId && !(await this.#d.teams.findById(teamId)))
+      throw new AppError("resource.not_found", `No team ${teamId}`);
     const reasons = explainReasons(subject, query.permission, teamId);
     return {
       permission: query.permission,
@@ -57,7 +58,11 @@ export class AccessService {
   }
 }
 
-function explainReasons(p: Principal, permission: AccessExplanation["permission"], teamId: string | null): string[] {
+function explainReasons(
+  p: Principal,
+  permission: AccessExplanation["permission"],
+  teamId: string | null,
+): string[] {
   const reasons: string[] = [];
   const grants = (role: Role) => rolePermissions[role].includes(permission);
   reasons.push(
@@ -75,7 +80,8 @@ function explainReasons(p: Principal, permission: AccessExplanation["permission"
           : `team role ${role} in ${teamId} does not grant ${permission}`,
     );
   } else {
-    for (const [team, role] of p.teams) if (grants(role)) reasons.push(`team role ${role} in ${team} grants ${permission}`);
+    for (const [team, role] of p.teams)
+      if (grants(role)) reasons.push(`team role ${role} in ${team} grants ${permission}`);
   }
   if (p.apiKey) {
     reasons.push(
@@ -83,7 +89,8 @@ function explainReasons(p: Principal, permission: AccessExplanation["permission"
         ? `API key ${p.apiKey.id} includes ${permission}`
         : `API key ${p.apiKey.id} does not include ${permission}`,
     );
-    if (p.apiKey.teamId && teamId && p.apiKey.teamId !== teamId) reasons.push(`API key is limited to team ${p.apiKey.teamId}`);
+    if (p.apiKey.teamId && teamId && p.apiKey.teamId !== teamId)
+      reasons.push(`API key is limited to team ${p.apiKey.teamId}`);
   }
   return reasons;
 }

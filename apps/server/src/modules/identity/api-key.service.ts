@@ -29,16 +29,21 @@ export class ApiKeyService {
   /** @throws AppError `api_key.permission_not_held` when asking for more than the caller holds. */
   async create(input: CreateApiKeyRequest, ctx: RequestContext): Promise<ApiKeyCreated> {
     const principal = requirePrincipal(ctx);
-    if (principal.apiKey) throw new AppError("auth.forbidden", "API keys cannot create API keys; sign in as the user");
+    if (principal.apiKey)
+      throw new AppError("auth.forbidden", "API keys cannot create API keys; sign in as the user");
     const teamId = input.teamId ?? null;
     if (teamId && principal.globalRole !== "admin" && !principal.teams.has(teamId)) {
       throw new AppError("resource.not_found", `No team ${teamId}`);
     }
     const missing = input.permissions.filter((p) => !can(principal, p, teamId));
     if (missing.length > 0) {
-      throw new AppError("api_key.permission_not_held", `You do not hold ${missing.join(", ")}${teamId ? " in that team" : ""}`, {
-        details: { missing },
-      });
+      throw new AppError(
+        "api_key.permission_not_held",
+        `You do not hold ${missing.join(", ")}${teamId ? " in that team" : ""}`,
+        {
+          details: { missing },
+        },
+      );
     }
     const now = this.#d.clock.now();
     const id = newId();

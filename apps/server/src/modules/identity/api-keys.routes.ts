@@ -11,7 +11,11 @@ export function registerApiKeyRoutes(app: TypedApp, deps: { apiKeys: ApiKeyServi
     "/api/v1/api-keys",
     {
       config: { permission: "api-keys:manage" },
-      schema: { tags, summary: "Your API keys (never their secrets)", response: { 200: z.object({ items: z.array(ApiKey) }) } },
+      schema: {
+        tags,
+        summary: "Your API keys (never their secrets)",
+        response: { 200: z.object({ items: z.array(ApiKey) }) },
+      },
     },
     async (request) => ({ items: await deps.apiKeys.list(contextOf(request)) }),
   );
@@ -26,7 +30,8 @@ export function registerApiKeyRoutes(app: TypedApp, deps: { apiKeys: ApiKeyServi
         response: { 201: ApiKeyCreated },
       },
     },
-    async (request, reply) => reply.code(201).send(await deps.apiKeys.create(request.body, contextOf(request))),
+    async (request, reply) =>
+      reply.code(201).send(await deps.apiKeys.create(request.body, contextOf(request))),
   );
   app.delete(
     "/api/v1/api-keys/:id",

@@ -16,7 +16,8 @@ export function registerAuthRoutes(app: TypedApp, deps: { auth: AuthService }): 
       schema: {
         tags: ["auth"],
         summary: "Sign in with email and password",
-        description: "Returns tokens and sets them as httpOnly cookies. Failed attempts are throttled and locked per account and IP.",
+        description:
+          "Returns tokens and sets them as httpOnly cookies. Failed attempts are throttled and locked per account and IP.",
         body: LoginRequest,
         response: { 200: SessionTokens },
       },

@@ -22,7 +22,10 @@ const clock = new ManualClock(Date.UTC(2026, 10, 22));
 const secrets = deriveSecrets("auth-service-test-secret-0123456789");
 
 beforeAll(async () => {
-  database = openDatabase({ dialect: "sqlite", file: join(mkdtempSync(join(tmpdir(), "parley-auth-")), "p.db") });
+  database = openDatabase({
+    dialect: "sqlite",
+    file: join(mkdtempSync(join(tmpdir(), "parley-auth-")), "p.db"),
+  });
   await migrateToLatest(database);
   audit = new AuditService({ database, secrets, clock });
   const users = new UserService({
@@ -31,7 +34,10 @@ beforeAll(async () => {
     audit,
     clock,
   });
-  await users.create({ email: "dev@parley.test", name: "Dev", password: "a sturdy password", globalRole: "developer" }, systemContext);
+  await users.create(
+    { email: "dev@parley.test", name: "Dev", password: "a sturdy password", globalRole: "developer" },
+    systemContext,
+  );
 });
 afterAll(async () => {
   await database.close();
@@ -116,7 +122,9 @@ describe("access tokens", () => {
     const session = await auth.login("dev@parley.test", "a sturdy password", ctx("10.3.0.1"));
     await expect(auth.authenticate(session.accessToken)).resolves.toBeDefined();
     clock.advance(15 * 60 * 1000 + 1000);
-    await expect(auth.authenticate(session.accessToken)).rejects.toMatchObject({ code: "auth.invalid_token" });
+    await expect(auth.authenticate(session.accessToken)).rejects.toMatchObject({
+      code: "auth.invalid_token",
+    });
     const refreshed = await auth.refresh(session.refreshToken, ctx("10.3.0.1"));
     await expect(auth.authenticate(refreshed.accessToken)).resolves.toBeDefined();
   });
@@ -125,6 +133,8 @@ describe("access tokens", () => {
     const auth = service([]);
     const session = await auth.login("dev@parley.test", "a sturdy password", ctx("10.4.0.1"));
     clock.advance(7 * 24 * 60 * 60 * 1000 + 1000);
-    await expect(auth.refresh(session.refreshToken, ctx("10.4.0.1"))).rejects.toMatchObject({ code: "auth.invalid_token" });
+    await expect(auth.refresh(session.refreshToken, ctx("10.4.0.1"))).rejects.toMatchObject({
+      code: "auth.invalid_token",
+    });
   });
 });

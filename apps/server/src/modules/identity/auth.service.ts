@@ -121,9 +121,14 @@ export class AuthService {
         action: "auth.refresh_reuse",
         outcome: "denied",
         target: { type: "session", id: row.family_id },
-        summary: { reason: row.revoked_at === null ? "token reused: session revoked" : "session already revoked" },
+        summary: {
+          reason: row.revoked_at === null ? "token reused: session revoked" : "session already revoked",
+        },
       });
-      throw new AppError("auth.invalid_token", "Refresh token was already used; the session is revoked, sign in again");
+      throw new AppError(
+        "auth.invalid_token",
+        "Refresh token was already used; the session is revoked, sign in again",
+      );
     }
     const user = await this.#d.users.findById(row.user_id);
     if (user?.status !== "active") {
@@ -134,11 +139,16 @@ export class AuthService {
   }
 
   /** Ends the session the refresh token belongs to. Unknown tokens are ignored. */
-  async logout(refreshToken: string | undefined, sessionId: string | undefined, ctx: RequestContext): Promise<void> {
+  async logout(
+    refreshToken: string | undefined,
+    sessionId: string | undefined,
+    ctx: RequestContext,
+  ): Promise<void> {
     const now = this.#d.clock.now();
     const family =
-      (refreshToken ? (await this.#d.credentials.findRefreshToken(hashSecret(refreshToken)))?.family_id : undefined) ??
-      sessionId;
+      (refreshToken
+        ? (await this.#d.credentials.findRefreshToken(hashSecret(refreshToken)))?.family_id
+        : undefined) ?? sessionId;
     if (!family) return;
     await this.#d.credentials.revokeFamily(family, now);
     await this.#d.audit.record({
@@ -154,7 +164,8 @@ export class AuthService {
    * @throws AppError `auth.invalid_token` when the credential is not valid now.
    */
   async authenticate(credential: string): Promise<{ principal: Principal; sessionId: string | null }> {
-    if (credential.startsWith("pk_")) return { principal: await this.#authenticateApiKey(credential), sessionId: null };
+    if (credential.startsWith("pk_"))
+      return { principal: await this.#authenticateApiKey(credential), sessionId: null };
     const claims = await this.#d.tokens.verify(credential);
     if (!(await this.#d.credentials.isFamilyActive(claims.sid, this.#d.clock.now()))) {
       throw new AppError("auth.invalid_token", "The session has ended; sign in again");
@@ -182,13 +193,16 @@ export class AuthService {
     const row = match?.[1] ? await this.#d.credentials.findApiKey(match[1]) : undefined;
     const now = this.#d.clock.now();
     // Compare hashes of the whole key: the id alone proves nothing.
-    if (!row || row.key_hash !== hashSecret(key)) throw new AppError("auth.invalid_token", "API key is invalid");
+    if (!row || row.key_hash !== hashSecret(key))
+      throw new AppError("auth.invalid_token", "API key is invalid");
     if (row.revoked_at !== null) throw new AppError("auth.invalid_token", "API key was revoked");
-    if (row.expires_at !== null && row.expires_at <= now) throw new AppError("auth.invalid_token", "API key expired");
+    if (row.expires_at !== null && row.expires_at <= now)
+      throw new AppError("auth.invalid_token", "API key expired");
     const user = await this.#d.users.findById(row.user_id);
     if (user?.status !== "active") throw new AppError("auth.invalid_token", "The key's owner is disabled");
     // last_used_at is informational: update it at most once a minute per key.
-    if (row.last_used_at === null || now - row.last_used_at > 60_000) await this.#d.credentials.touchApiKey(row.id, now);
+    if (row.last_used_at === null || now - row.last_used_at > 60_000)
+      await this.#d.credentials.touchApiKey(row.id, now);
     const permissions = fromJson(row.permissions) as Permission[];
     return this.principalOf(user, { id: row.id, permissions, teamId: row.team_id });
   }

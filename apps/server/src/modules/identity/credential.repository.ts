@@ -17,7 +17,11 @@ export class CredentialRepository {
   }
 
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRow | undefined> {
-    return this.#db.selectFrom("refresh_tokens").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+    return this.#db
+      .selectFrom("refresh_tokens")
+      .selectAll()
+      .where("token_hash", "=", tokenHash)
+      .executeTakeFirst();
   }
 
   /**

@@ -4,6 +4,8 @@ import type { Database } from "../../platform/db/database.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
 import type { Secrets } from "../../platform/secrets.ts";
+import type { Cache } from "../../platform/registry/registry.port.ts";
+import type { OidcProviderConfig } from "../../config/config.schema.ts";
 import { AppError } from "../../http/app-error.ts";
 import type { EdgeAuth } from "../../http/authenticate.ts";
 import type { TypedApp } from "../../http/route-config.ts";
@@ -25,6 +27,9 @@ import { TokenService } from "./token.service.ts";
 import { UserRepository } from "./user.repository.ts";
 import { UserService } from "./user.service.ts";
 import { registerUserRoutes } from "./users.routes.ts";
+import { OidcIdentityRepository } from "./sso/oidc-identity.repository.ts";
+import { registerOidcRoutes } from "./sso/oidc.routes.ts";
+import { OidcService } from "./sso/oidc.service.ts";
 
 /** Per-role request limits; missing roles and fields take the defaults. */
 export type RoleRateLimits = Partial<Record<Role, { apiPerMinute?: number; aiPerMinute?: number }>>;
@@ -41,6 +46,8 @@ export interface IdentityDeps {
   secrets: Secrets;
   rateLimits: RoleRateLimits;
   publicUrl: () => string;
+  /** OpenID Connect single sign-on; without it the provider list is empty. */
+  oidc?: { providers: readonly OidcProviderConfig[]; cache: Cache };
 }
 
 /** The identity module's services, its HTTP routes and the edge's auth hooks. */
@@ -64,7 +71,14 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
   const teamsRepo = new TeamRepository(deps.database.db);
   const credentials = new CredentialRepository(deps.database.db);
   const tokens = new TokenService({ key: deps.secrets.key("jwt"), clock: deps.clock });
-  const auth = new AuthService({ users, credentials, tokens, limiter: deps.limiter, audit: deps.audit, clock: deps.clock });
+  const auth = new AuthService({
+    users,
+    credentials,
+    tokens,
+    limiter: deps.limiter,
+    audit: deps.audit,
+    clock: deps.clock,
+  });
   const userService = new UserService({ users, credentials, audit: deps.audit, clock: deps.clock });
   const teams = new TeamService({ teams: teamsRepo, audit: deps.audit, clock: deps.clock });
   const invitations = new InvitationService({
@@ -77,6 +91,18 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
   });
   const apiKeys = new ApiKeyService({ credentials, audit: deps.audit, clock: deps.clock });
   const access = new AccessService({ users, teams: teamsRepo, auth });
+  const oidc = new OidcService({
+    providers: deps.oidc?.providers ?? [],
+    users,
+    userService,
+    teams: teamsRepo,
+    identities: new OidcIdentityRepository(deps.database.db),
+    auth,
+    cache: deps.oidc?.cache ?? noCache,
+    audit: deps.audit,
+    clock: deps.clock,
+    publicUrl: deps.publicUrl,
+  });
 
   const edge: EdgeAuth = {
     verify: (credential) => auth.authenticate(credential),
@@ -106,9 +132,18 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
       registerTeamRoutes(app, { teams, invitations, auth });
       registerApiKeyRoutes(app, { apiKeys });
       registerAccessRoutes(app, { access });
+      registerOidcRoutes(app, { oidc });
     },
   };
 }
+
+/** Without providers no sign-in is ever started, so nothing is stored. */
+const noCache: Cache = {
+  get: () => Promise.resolve(undefined),
+  set: () => Promise.resolve(),
+  setIfAbsent: () => Promise.resolve(false),
+  delete: () => Promise.resolve(false),
+};
 
 /**
  * Per-user and per-API-key limits by the principal's global role: API requests per minute,
@@ -139,9 +174,18 @@ async function limitPrincipal(
   reply.header("ratelimit-reset", String(Math.ceil(tightest.resetMs / 1000)));
   if (!tightest.allowed) {
     const retryAfter = String(Math.max(1, Math.ceil(tightest.retryAfterMs / 1000)));
-    throw new AppError("rate_limit.exceeded", `Too many ${kind === "ai" ? "AI " : ""}requests; retry in ${retryAfter} s`, {
-      headers: { "retry-after": retryAfter },
-      details: { limit: tightest.limit, windowSeconds: 60, scope: principal.apiKey ? "api_key" : "user", class: kind },
-    });
+    throw new AppError(
+      "rate_limit.exceeded",
+      `Too many ${kind === "ai" ? "AI " : ""}requests; retry in ${retryAfter} s`,
+      {
+        headers: { "retry-after": retryAfter },
+        details: {
+          limit: tightest.limit,
+          windowSeconds: 60,
+          scope: principal.apiKey ? "api_key" : "user",
+          class: kind,
+        },
+      },
+    );
   }
 }

@@ -1,4 +1,10 @@
-import type { AcceptInvitationRequest, CreateInvitationRequest, InvitationCreated, InvitationInfo, Role } from "@parley/contracts";
+import type {
+  AcceptInvitationRequest,
+  CreateInvitationRequest,
+  InvitationCreated,
+  InvitationInfo,
+  Role,
+} from "@parley/contracts";
 import { AppError } from "../../http/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { hashSecret, iso, newId, newSecret } from "./ids.ts";
@@ -30,13 +36,18 @@ export class InvitationService {
     this.#d = deps;
   }
 
-  async create(teamId: string, input: CreateInvitationRequest, ctx: RequestContext): Promise<InvitationCreated> {
+  async create(
+    teamId: string,
+    input: CreateInvitationRequest,
+    ctx: RequestContext,
+  ): Promise<InvitationCreated> {
     const principal = requirePrincipal(ctx);
     const team = await this.#d.teams.findById(teamId);
     if (!team || (principal.globalRole !== "admin" && !principal.teams.has(teamId))) {
       throw new AppError("resource.not_found", `No team ${teamId}`);
     }
-    if (!can(principal, "teams:manage", teamId)) throw new AppError("auth.forbidden", "Inviting needs teams:manage in this team");
+    if (!can(principal, "teams:manage", teamId))
+      throw new AppError("auth.forbidden", "Inviting needs teams:manage in this team");
     const now = this.#d.clock.now();
     const token = newSecret();
     const row: InvitationRow = {
@@ -74,23 +85,44 @@ export class InvitationService {
   /** What the link offers. @throws AppError `invitation.invalid` for unknown, used or expired links. */
   async info(token: string): Promise<InvitationInfo> {
     const { invitation, teamName } = await this.#open(token);
-    return { teamName, role: invitation.role as Role, email: invitation.email, expiresAt: iso(invitation.expires_at) };
+    return {
+      teamName,
+      role: invitation.role as Role,
+      email: invitation.email,
+      expiresAt: iso(invitation.expires_at),
+    };
   }
 
   /**
    * Joins the team: as the signed-in user, or by creating an account with the given email,
    * name and password. An invitation made for one email only admits that email.
    */
-  async accept(token: string, input: AcceptInvitationRequest, ctx: RequestContext): Promise<{ user: UserRow; teamId: string }> {
+  async accept(
+    token: string,
+    input: AcceptInvitationRequest,
+    ctx: RequestContext,
+  ): Promise<{ user: UserRow; teamId: string }> {
     const { invitation } = await this.#open(token);
     let user: UserRow | undefined;
     if (ctx.principal) {
       user = await this.#d.users.findById(ctx.principal.userId);
     } else {
       if (!input.email || !input.name || !input.password) {
-        throw new AppError("validation.failed", "Sign in, or send email, name and password to create an account", {
-          details: { issues: [{ location: "body", path: "", message: "email, name and password are required without a session" }] },
-        });
+        throw new AppError(
+          "validation.failed",
+          "Sign in, or send email, name and password to create an account",
+          {
+            details: {
+              issues: [
+                {
+                  location: "body",
+                  path: "",
+                  message: "email, name and password are required without a session",
+                },
+              ],
+            },
+          },
+        );
       }
       user = await this.#d.userService.create(
         { email: input.email, name: input.name, password: input.password, globalRole: "viewer" },
@@ -122,7 +154,12 @@ export class InvitationService {
   async #open(token: string): Promise<{ invitation: InvitationRow; teamName: string }> {
     const invitation = await this.#d.teams.findInvitationByHash(hashSecret(token));
     const now = this.#d.clock.now();
-    if (!invitation || invitation.accepted_at !== null || invitation.revoked_at !== null || invitation.expires_at <= now) {
+    if (
+      !invitation ||
+      invitation.accepted_at !== null ||
+      invitation.revoked_at !== null ||
+      invitation.expires_at <= now
+    ) {
       throw new AppError("invitation.invalid", "This invitation link is unknown, used or expired");
     }
     const team = await this.#d.teams.findById(invitation.team_id);

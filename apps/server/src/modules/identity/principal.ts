@@ -10,7 +10,11 @@ export interface Principal {
   /** The user's teams and their role in each. */
   readonly teams: ReadonlyMap<string, Role>;
   /** Set when the request carries an API key: the key narrows what the user may do. */
-  readonly apiKey?: { readonly id: string; readonly permissions: readonly Permission[]; readonly teamId: string | null };
+  readonly apiKey?: {
+    readonly id: string;
+    readonly permissions: readonly Permission[];
+    readonly teamId: string | null;
+  };
 }
 
 /**

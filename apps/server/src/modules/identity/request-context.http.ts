@@ -4,5 +4,10 @@ import type { RequestContext } from "./request-context.ts";
 /** The use-case context of an HTTP request. */
 export function contextOf(request: FastifyRequest): RequestContext {
   const ua = request.headers["user-agent"];
-  return { requestId: request.id, ip: request.ip, userAgent: typeof ua === "string" ? ua : null, principal: request.principal };
+  return {
+    requestId: request.id,
+    ip: request.ip,
+    userAgent: typeof ua === "string" ? ua : null,
+    principal: request.principal,
+  };
 }

@@ -9,7 +9,11 @@ import { toUser } from "./user-view.ts";
  * Sets the session as cookies for the web app (httpOnly tokens, readable CSRF token) and
  * returns it as the JSON body for other clients.
  */
-export function sendSession(request: FastifyRequest, reply: FastifyReply, session: IssuedSession): SessionTokens {
+export function sendSession(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  session: IssuedSession,
+): SessionTokens {
   const secure = request.protocol === "https";
   const csrfToken = newSecret(24);
   const refreshMaxAge = Math.floor((session.refreshTokenExpiresAt - Date.now()) / 1000);
@@ -28,7 +32,13 @@ export function sendSession(request: FastifyRequest, reply: FastifyReply, sessio
     path: "/api/v1/auth",
     maxAge: refreshMaxAge,
   });
-  reply.setCookie(COOKIES.csrf, csrfToken, { httpOnly: false, sameSite: "lax", secure, path: "/", maxAge: refreshMaxAge });
+  reply.setCookie(COOKIES.csrf, csrfToken, {
+    httpOnly: false,
+    sameSite: "lax",
+    secure,
+    path: "/",
+    maxAge: refreshMaxAge,
+  });
   return {
     accessToken: session.accessToken,
     accessTokenExpiresAt: iso(session.accessTokenExpiresAt),

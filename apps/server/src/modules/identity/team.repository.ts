@@ -34,7 +34,8 @@ export class TeamRepository {
     let query = this.#db.selectFrom("teams").selectAll().orderBy("slug").limit(options.limit);
     if (options.teamIds) query = query.where("id", "in", options.teamIds.length ? options.teamIds : ["-"]);
     if (options.afterSlug) query = query.where("slug", ">", options.afterSlug);
-    if (options.q) query = query.where("slug", "like", `%${options.q.toLowerCase().replace(/[%_\\]/g, "\\$&")}%`);
+    if (options.q)
+      query = query.where("slug", "like", `%${options.q.toLowerCase().replace(/[%_\\]/g, "\\$&")}%`);
     return query.execute();
   }
 
@@ -99,7 +100,11 @@ export class TeamRepository {
   }
 
   findInvitationByHash(tokenHash: string): Promise<InvitationRow | undefined> {
-    return this.#db.selectFrom("invitations").selectAll().where("token_hash", "=", tokenHash).executeTakeFirst();
+    return this.#db
+      .selectFrom("invitations")
+      .selectAll()
+      .where("token_hash", "=", tokenHash)
+      .executeTakeFirst();
   }
 
   /** Marks an open invitation accepted; false when someone else was first. */

@@ -29,11 +29,18 @@ export class TeamService {
   async create(input: CreateTeamRequest, ctx: RequestContext): Promise<Team> {
     const principal = requirePrincipal(ctx);
     const now = this.#d.clock.now();
-    const row: TeamRow = { id: newId(), name: input.name, slug: input.slug ?? slugify(input.name), created_at: now, updated_at: now };
+    const row: TeamRow = {
+      id: newId(),
+      name: input.name,
+      slug: input.slug ?? slugify(input.name),
+      created_at: now,
+      updated_at: now,
+    };
     try {
       await this.#d.teams.insert(row);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new AppError("team.slug_taken", `A team with slug "${row.slug}" exists`, { cause: error });
+      if (isUniqueViolation(error))
+        throw new AppError("team.slug_taken", `A team with slug "${row.slug}" exists`, { cause: error });
       throw error;
     }
     await this.#d.teams.upsertMember(row.id, principal.userId, "admin", now);
@@ -79,7 +86,10 @@ export class TeamService {
     try {
       await this.#d.teams.update(id, changes);
     } catch (error) {
-      if (isUniqueViolation(error)) throw new AppError("team.slug_taken", `A team with slug "${patch.slug ?? ""}" exists`, { cause: error });
+      if (isUniqueViolation(error))
+        throw new AppError("team.slug_taken", `A team with slug "${patch.slug ?? ""}" exists`, {
+          cause: error,
+        });
       throw error;
     }
     await this.#record(ctx, "team.updated", id, { ...patch });
@@ -96,7 +106,13 @@ export class TeamService {
   async members(id: string, ctx: RequestContext): Promise<Member[]> {
     await this.#visible(id, requirePrincipal(ctx));
     const rows = await this.#d.teams.members(id);
-    return rows.map((m) => ({ userId: m.userId, email: m.email, name: m.name, role: m.role as Role, joinedAt: iso(m.joinedAt) }));
+    return rows.map((m) => ({
+      userId: m.userId,
+      email: m.email,
+      name: m.name,
+      role: m.role as Role,
+      joinedAt: iso(m.joinedAt),
+    }));
   }
 
   /** Adds a user to the team or changes their role. The last admin cannot be demoted. */
@@ -147,12 +163,26 @@ export class TeamService {
   }
 
   async #assertAnotherAdmin(teamId: string, leaving: string): Promise<void> {
-    const admins = (await this.#d.teams.members(teamId)).filter((m) => m.role === "admin" && m.userId !== leaving);
+    const admins = (await this.#d.teams.members(teamId)).filter(
+      (m) => m.role === "admin" && m.userId !== leaving,
+    );
     if (admins.length === 0) throw new AppError("resource.conflict", "A team needs at least one admin");
   }
 
-  async #record(ctx: RequestContext, action: string, teamId: string, summary: Record<string, unknown>): Promise<void> {
-    await this.#d.audit.record({ ...auditOrigin(ctx), action, outcome: "success", target: { type: "team", id: teamId }, teamId, summary });
+  async #record(
+    ctx: RequestContext,
+    action: string,
+    teamId: string,
+    summary: Record<string, unknown>,
+  ): Promise<void> {
+    await this.#d.audit.record({
+      ...auditOrigin(ctx),
+      action,
+      outcome: "success",
+      target: { type: "team", id: teamId },
+      teamId,
+      summary,
+    });
   }
 }
 

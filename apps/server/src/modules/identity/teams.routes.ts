@@ -34,7 +34,12 @@ export function registerTeamRoutes(
     "/api/v1/teams",
     {
       config: { permission: "teams:read" },
-      schema: { tags, summary: "Teams you belong to (all, for admins)", querystring: ListQuery, response: { 200: pageOf(Team) } },
+      schema: {
+        tags,
+        summary: "Teams you belong to (all, for admins)",
+        querystring: ListQuery,
+        response: { 200: pageOf(Team) },
+      },
     },
     (request) => deps.teams.list(request.query, contextOf(request)),
   );
@@ -42,20 +47,34 @@ export function registerTeamRoutes(
     "/api/v1/teams",
     {
       config: { permission: "teams:manage" },
-      schema: { tags, summary: "Create a team (you become its admin)", body: CreateTeamRequest, response: { 201: Team } },
+      schema: {
+        tags,
+        summary: "Create a team (you become its admin)",
+        body: CreateTeamRequest,
+        response: { 201: Team },
+      },
     },
     async (request, reply) => reply.code(201).send(await deps.teams.create(request.body, contextOf(request))),
   );
   app.get(
     "/api/v1/teams/:id",
-    { config: { permission: "teams:read" }, schema: { tags, summary: "One team", params: IdParams, response: { 200: Team } } },
+    {
+      config: { permission: "teams:read" },
+      schema: { tags, summary: "One team", params: IdParams, response: { 200: Team } },
+    },
     (request) => deps.teams.get(request.params.id, contextOf(request)),
   );
   app.patch(
     "/api/v1/teams/:id",
     {
       config: { permission: "teams:manage" },
-      schema: { tags, summary: "Rename a team", params: IdParams, body: UpdateTeamRequest, response: { 200: Team } },
+      schema: {
+        tags,
+        summary: "Rename a team",
+        params: IdParams,
+        body: UpdateTeamRequest,
+        response: { 200: Team },
+      },
     },
     (request) => deps.teams.update(request.params.id, request.body, contextOf(request)),
   );
@@ -63,7 +82,12 @@ export function registerTeamRoutes(
     "/api/v1/teams/:id",
     {
       config: { permission: "teams:manage" },
-      schema: { tags, summary: "Delete a team and its memberships", params: IdParams, response: { 204: z.null() } },
+      schema: {
+        tags,
+        summary: "Delete a team and its memberships",
+        params: IdParams,
+        response: { 204: z.null() },
+      },
     },
     async (request, reply) => {
       await deps.teams.delete(request.params.id, contextOf(request));
@@ -74,7 +98,12 @@ export function registerTeamRoutes(
     "/api/v1/teams/:id/members",
     {
       config: { permission: "teams:read" },
-      schema: { tags, summary: "Members of a team", params: IdParams, response: { 200: z.object({ items: z.array(Member) }) } },
+      schema: {
+        tags,
+        summary: "Members of a team",
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(Member) }) },
+      },
     },
     async (request) => ({ items: await deps.teams.members(request.params.id, contextOf(request)) }),
   );
@@ -82,9 +111,16 @@ export function registerTeamRoutes(
     "/api/v1/teams/:id/members/:userId",
     {
       config: { permission: "teams:manage" },
-      schema: { tags, summary: "Add a member or change their role", params: MemberParams, body: SetMemberRequest, response: { 200: Member } },
+      schema: {
+        tags,
+        summary: "Add a member or change their role",
+        params: MemberParams,
+        body: SetMemberRequest,
+        response: { 200: Member },
+      },
     },
-    (request) => deps.teams.setMember(request.params.id, request.params.userId, request.body.role, contextOf(request)),
+    (request) =>
+      deps.teams.setMember(request.params.id, request.params.userId, request.body.role, contextOf(request)),
   );
   app.delete(
     "/api/v1/teams/:id/members/:userId",
@@ -110,13 +146,20 @@ export function registerTeamRoutes(
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await deps.invitations.create(request.params.id, request.body, contextOf(request))),
+      reply
+        .code(201)
+        .send(await deps.invitations.create(request.params.id, request.body, contextOf(request))),
   );
   app.get(
     "/api/v1/invitations/:token",
     {
       config: { permission: "public" },
-      schema: { tags, summary: "What an invitation link offers", params: InvitationParams, response: { 200: InvitationInfo } },
+      schema: {
+        tags,
+        summary: "What an invitation link offers",
+        params: InvitationParams,
+        response: { 200: InvitationInfo },
+      },
     },
     (request) => deps.invitations.info(request.params.token),
   );
@@ -135,7 +178,9 @@ export function registerTeamRoutes(
     async (request, reply) => {
       const ctx = contextOf(request);
       const { user, teamId } = await deps.invitations.accept(request.params.token, request.body, ctx);
-      const session = ctx.principal ? null : sendSession(request, reply, await deps.auth.startSession(user, ctx));
+      const session = ctx.principal
+        ? null
+        : sendSession(request, reply, await deps.auth.startSession(user, ctx));
       return { user: toUser(user), teamId, session };
     },
   );

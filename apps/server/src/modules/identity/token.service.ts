@@ -61,10 +61,14 @@ export class TokenService {
     } catch (error) {
       if (error instanceof AppError) throw error;
       const expired = error instanceof joseErrors.JWTExpired;
-      throw new AppError("auth.invalid_token", expired ? "Access token expired; refresh it" : "Access token is invalid", {
-        cause: error,
-        details: { reason: expired ? "expired" : "invalid" },
-      });
+      throw new AppError(
+        "auth.invalid_token",
+        expired ? "Access token expired; refresh it" : "Access token is invalid",
+        {
+          cause: error,
+          details: { reason: expired ? "expired" : "invalid" },
+        },
+      );
     }
   }
 }

@@ -8,7 +8,11 @@ export type UserRow = Selectable<UsersTable>;
 /** A unique-constraint violation, in either dialect. */
 export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string } | null;
-  return e?.code === "23505" || e?.code === "SQLITE_CONSTRAINT_UNIQUE" || e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY";
+  return (
+    e?.code === "23505" ||
+    e?.code === "SQLITE_CONSTRAINT_UNIQUE" ||
+    e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY"
+  );
 }
 
 /** All SQL about users and their team memberships. */
@@ -23,11 +27,18 @@ export class UserRepository {
   }
 
   findByEmail(email: string): Promise<UserRow | undefined> {
-    return this.#db.selectFrom("users").selectAll().where("email", "=", email.toLowerCase()).executeTakeFirst();
+    return this.#db
+      .selectFrom("users")
+      .selectAll()
+      .where("email", "=", email.toLowerCase())
+      .executeTakeFirst();
   }
 
   async count(): Promise<number> {
-    const row = await this.#db.selectFrom("users").select((eb) => eb.fn.countAll<number>().as("n")).executeTakeFirst();
+    const row = await this.#db
+      .selectFrom("users")
+      .select((eb) => eb.fn.countAll<number>().as("n"))
+      .executeTakeFirst();
     return Number(row?.n ?? 0);
   }
 
@@ -44,7 +55,9 @@ export class UserRepository {
     let query = this.#db.selectFrom("users").selectAll().orderBy("email").limit(options.limit);
     if (options.q) {
       const like = `%${options.q.toLowerCase().replace(/[%_\\]/g, "\\$&")}%`;
-      query = query.where((eb) => eb.or([eb("email", "like", like), eb(eb.fn("lower", ["name"]), "like", like)]));
+      query = query.where((eb) =>
+        eb.or([eb("email", "like", like), eb(eb.fn("lower", ["name"]), "like", like)]),
+      );
     }
     if (options.afterEmail) query = query.where("email", ">", options.afterEmail);
     if (options.userIds) query = query.where("id", "in", options.userIds.length ? options.userIds : ["-"]);

@@ -51,7 +51,9 @@ export class UserService {
       await this.#d.users.insert(row);
     } catch (error) {
       if (isUniqueViolation(error)) {
-        throw new AppError("user.email_taken", `An account with ${row.email} already exists`, { cause: error });
+        throw new AppError("user.email_taken", `An account with ${row.email} already exists`, {
+          cause: error,
+        });
       }
       throw error;
     }
@@ -69,10 +71,18 @@ export class UserService {
    * Creates the first admin unless an account exists already.
    * @returns the new admin, or null when the installation already has users.
    */
-  async createFirstAdmin(input: { email: string; name?: string; password: string }, ctx: RequestContext): Promise<UserRow | null> {
+  async createFirstAdmin(
+    input: { email: string; name?: string; password: string },
+    ctx: RequestContext,
+  ): Promise<UserRow | null> {
     if (await this.hasUsers()) return null;
     return this.create(
-      { email: input.email, name: input.name ?? input.email.split("@")[0] ?? "Admin", password: input.password, globalRole: "admin" },
+      {
+        email: input.email,
+        name: input.name ?? input.email.split("@")[0] ?? "Admin",
+        password: input.password,
+        globalRole: "admin",
+      },
       ctx,
     );
   }
@@ -86,7 +96,10 @@ export class UserService {
     });
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
-    return { items: page.map(toUser), nextCursor: rows.length > query.limit && last ? encodeCursor(last.email) : null };
+    return {
+      items: page.map(toUser),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last.email) : null,
+    };
   }
 
   /**
@@ -118,7 +131,8 @@ export class UserService {
     if (patch.status !== undefined) changes.status = patch.status;
     if (patch.password !== undefined) changes.password_hash = await hashPassword(patch.password);
     await this.#d.users.update(id, changes);
-    if (patch.status === "disabled" || patch.password !== undefined) await this.#d.credentials.revokeAllOfUser(id, now);
+    if (patch.status === "disabled" || patch.password !== undefined)
+      await this.#d.credentials.revokeAllOfUser(id, now);
     await this.#d.audit.record({
       ...auditOrigin(ctx),
       action: "user.updated",
@@ -126,7 +140,9 @@ export class UserService {
       target: { type: "user", id },
       summary: {
         ...(patch.name !== undefined ? { name: patch.name } : {}),
-        ...(patch.globalRole !== undefined ? { globalRole: { from: row.global_role, to: patch.globalRole } } : {}),
+        ...(patch.globalRole !== undefined
+          ? { globalRole: { from: row.global_role, to: patch.globalRole } }
+          : {}),
         ...(patch.status !== undefined ? { status: { from: row.status, to: patch.status } } : {}),
         ...(patch.password !== undefined ? { passwordChanged: true } : {}),
       },

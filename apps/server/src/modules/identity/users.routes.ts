@@ -10,7 +10,12 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserService }):
     "/api/v1/users",
     {
       config: { permission: "users:read" },
-      schema: { tags: ["users"], summary: "List accounts", querystring: ListQuery, response: { 200: pageOf(User) } },
+      schema: {
+        tags: ["users"],
+        summary: "List accounts",
+        querystring: ListQuery,
+        response: { 200: pageOf(User) },
+      },
     },
     (request) => deps.users.list(request.query),
   );
@@ -19,16 +24,27 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserService }):
     "/api/v1/users",
     {
       config: { permission: "users:manage" },
-      schema: { tags: ["users"], summary: "Create an account", body: CreateUserRequest, response: { 201: User } },
+      schema: {
+        tags: ["users"],
+        summary: "Create an account",
+        body: CreateUserRequest,
+        response: { 201: User },
+      },
     },
-    async (request, reply) => reply.code(201).send(toUser(await deps.users.create(request.body, contextOf(request)))),
+    async (request, reply) =>
+      reply.code(201).send(toUser(await deps.users.create(request.body, contextOf(request)))),
   );
 
   app.get(
     "/api/v1/users/:id",
     {
       config: { permission: "authenticated" },
-      schema: { tags: ["users"], summary: "One account (your own, or any with users:read)", params: IdParams, response: { 200: User } },
+      schema: {
+        tags: ["users"],
+        summary: "One account (your own, or any with users:read)",
+        params: IdParams,
+        response: { 200: User },
+      },
     },
     async (request) => toUser(await deps.users.get(request.params.id, contextOf(request))),
   );

@@ -1,0 +1,56 @@
+/** Appends a batch of items in one go, returning one result per item, in order. */
+export type BatchWriter<I, O> = (items: I[]) => Promise<O[]>;
+
+interface Pending<I, O> {
+  item: I;
+  resolve: (value: O) => void;
+  reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit for the audit chain: callers enqueue one item each; while a batch is being
+ * written, newcomers wait and then go together in the next batch. Each process thus holds at
+ * most one database connection for appends (instead of every pooled connection waiting on the
+ * chain's lock) and takes the lock once per batch rather than once per entry.
+ * @example
+ * const queue = new AppendQueue((rows) => repository.appendBatch(rows), 200);
+ * const stored = await queue.enqueue(row);
+ */
+export class AppendQueue<I, O> {
+  readonly #write: BatchWriter<I, O>;
+  readonly #maxBatch: number;
+  #pending: Pending<I, O>[] = [];
+  #draining = false;
+
+  constructor(write: BatchWriter<I, O>, maxBatch: number) {
+    this.#write = write;
+    this.#maxBatch = maxBatch;
+  }
+
+  /** Adds `item` to the next batch; resolves with its result once the batch is written. */
+  enqueue(item: I): Promise<O> {
+    return new Promise<O>((resolve, reject) => {
+      this.#pending.push({ item, resolve, reject });
+      if (!this.#draining) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    while (this.#pending.length > 0) {
+      const batch = this.#pending.splice(0, this.#maxBatch);
+      try {
+        const results = await this.#write(batch.map((p) => p.item));
+        batch.forEach((p, i) => {
+          const result = results[i];
+          if (result === undefined) p.reject(new Error("the batch writer returned too few results"));
+          else p.resolve(result);
+        });
+      } catch (error) {
+        // Every caller of the failed batch hears of it; the next batch tries afresh.
+        for (const p of batch) p.reject(error);
+      }
+    }
+    this.#draining = false;
+  }
+}

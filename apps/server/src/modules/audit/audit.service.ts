@@ -1,0 +1,207 @@
+import { randomUUID } from "node:crypto";
+import type {
+  AuditEntry,
+  AuditEvent,
+  AuditListQuery,
+  AuditOutcome,
+  AuditActorType,
+  AuditPage,
+  AuditVerification,
+} from "@parley/contracts";
+import type { Clock } from "../../platform/clock/clock.ts";
+import type { Database } from "../../platform/db/database.ts";
+import type { Secrets } from "../../platform/secrets.ts";
+import { ChainChecker, type ChainBreak } from "./audit-chain.ts";
+import { decodeCursor, encodeCursor } from "./audit-cursor.ts";
+import { anchorHash, entryHash } from "./audit-hash.ts";
+import { normalizeEvent } from "./audit-normalize.ts";
+import { AuditRepository, type AnchorRow, type AuditRow } from "./audit.repository.ts";
+
+/** Dependencies of the audit service. */
+export interface AuditServiceDeps {
+  database: Database;
+  secrets: Secrets;
+  clock: Clock;
+}
+
+/**
+ * Which entries a reader may see: every entry, or only those of some teams (entries without a
+ * team are then hidden).
+ */
+export type AuditScope =
+  { readonly allTeams: true } | { readonly allTeams: false; readonly teamIds: readonly string[] };
+
+/** Every entry: for global auditors and internal callers. */
+export const ALL_TEAMS: AuditScope = { allTeams: true };
+
+/** Default retention of audit entries. */
+export const DEFAULT_AUDIT_RETENTION_DAYS = 90;
+
+const DAY_MS = 86_400_000;
+const VERIFY_BATCH = 500;
+const MAX_VERIFY_ATTEMPTS = 20;
+const PRUNE_BATCH = 1_000;
+
+/**
+ * The audit log: appends hash-chained entries, lists them, verifies the chain and applies
+ * retention. Callers pass summaries without secrets; values under secret-looking keys are
+ * redacted anyway (see `audit-normalize.ts`).
+ */
+export class AuditService {
+  readonly #repo: AuditRepository;
+  readonly #key: Buffer;
+  readonly #clock: Clock;
+
+  constructor(deps: AuditServiceDeps) {
+    this.#repo = new AuditRepository(deps.database);
+    this.#key = deps.secrets.key("audit");
+    this.#clock = deps.clock;
+  }
+
+  /**
+   * Appends one event to the chain and returns the stored entry. Appends from any number of
+   * processes form one chain.
+   * @throws ZodError when the event is malformed (a bug in the caller).
+   * @example
+   * await audit.record({ action: "api_key.created", outcome: "success", actor, target: { type: "api_key", id } });
+   */
+  async record(event: AuditEvent): Promise<AuditEntry> {
+    const fields = normalizeEvent(event);
+    const id = randomUUID();
+    const row = await this.#repo.append((head) => {
+      // The time is read under the chain's lock, so that it rarely runs backwards along seq.
+      const sealed = { ...fields, seq: head.seq + 1, id, at: this.#clock.now(), prev_hash: head.hash };
+      return { ...sealed, hash: entryHash(this.#key, sealed) };
+    });
+    return toEntry(row);
+  }
+
+  /**
+   * One page of entries, newest first, matching every given filter and visible in `scope`.
+   * @throws AppError `audit.cursor_invalid` for a cursor this service did not hand out.
+   */
+  async list(query: Partial<AuditListQuery> = {}, scope: AuditScope = ALL_TEAMS): Promise<AuditPage> {
+    const limit = Math.min(Math.max(Math.trunc(query.limit ?? 50), 1), 200);
+    const beforeSeq = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const teamIds = scope.allTeams ? undefined : scope.teamIds;
+    // Another team's entries are invisible, not forbidden: the page is simply empty.
+    if (teamIds && query.teamId !== undefined && !teamIds.includes(query.teamId)) {
+      return { items: [], nextCursor: null };
+    }
+    const rows = await this.#repo.list(
+      {
+        ...pick(query, ["action", "actorId", "targetType", "targetId", "teamId", "outcome"]),
+        ...(query.from === undefined ? {} : { fromMs: Date.parse(query.from) }),
+        ...(query.to === undefined ? {} : { toMs: Date.parse(query.to) }),
+        ...(beforeSeq === undefined ? {} : { beforeSeq }),
+        ...(teamIds === undefined ? {} : { teamIds }),
+      },
+      limit + 1,
+    );
+    const items = rows.slice(0, limit).map(toEntry);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+  }
+
+  /**
+   * Walks the whole chain in batches and reports the first broken link: an entry edited,
+   * missing or out of place, or a tampered retention anchor. A prune running meanwhile deletes
+   * entries ahead of the walk and moves the anchor: a break seen while the anchor moved is not
+   * reported; the walk starts over (each prune batch moves it once, so this ends).
+   */
+  async verify(): Promise<AuditVerification> {
+    for (let attempt = 1; ; attempt++) {
+      const anchor = await this.#repo.anchor();
+      const result = await this.#walk(anchor);
+      if (result.ok || attempt === MAX_VERIFY_ATTEMPTS) return result;
+      const now = await this.#repo.anchor();
+      if (now?.pruned_through_seq === anchor?.pruned_through_seq) return result;
+    }
+  }
+
+  /**
+   * Deletes the entries older than `retentionDays` (a prefix of the chain, in batches, each
+   * moving the anchor in the same locked transaction), then records `audit.pruned`. Nothing
+   * to delete is a no-op that records nothing.
+   */
+  async prune(retentionDays: number): Promise<{ deleted: number }> {
+    if (!Number.isFinite(retentionDays) || retentionDays <= 0) {
+      throw new RangeError(`retentionDays must be a positive number, got ${retentionDays}`);
+    }
+    const now = this.#clock.now();
+    const cutoff = now - retentionDays * DAY_MS;
+    let deleted = 0;
+    let anchor: AnchorRow | null = null;
+    for (;;) {
+      const batch = await this.#repo.pruneBatch(cutoff, PRUNE_BATCH, now, (a) => anchorHash(this.#key, a));
+      deleted += batch.deleted;
+      anchor = batch.anchor ?? anchor;
+      if (batch.deleted < PRUNE_BATCH) break;
+    }
+    if (deleted > 0) {
+      await this.record({
+        action: "audit.pruned",
+        outcome: "success",
+        actor: { type: "system", id: null },
+        summary: {
+          deleted,
+          retentionDays,
+          before: new Date(cutoff).toISOString(),
+          prunedThroughSeq: anchor?.pruned_through_seq ?? null,
+        },
+      });
+    }
+    return { deleted };
+  }
+
+  async #walk(anchor: AnchorRow | null): Promise<AuditVerification> {
+    const checker = new ChainChecker(this.#key, anchor);
+    const report = (broken: ChainBreak | null): AuditVerification => ({
+      ok: broken === null,
+      checked: checker.checked,
+      firstBrokenSeq: broken?.seq ?? null,
+      reason: broken?.reason ?? null,
+      anchor: anchor
+        ? { prunedThroughSeq: anchor.pruned_through_seq, prunedAt: new Date(anchor.pruned_at).toISOString() }
+        : null,
+    });
+    let rows = await this.#repo.after(0, VERIFY_BATCH);
+    if (!checker.anchorIntact()) {
+      return report({ seq: rows[0]?.seq ?? null, reason: "the retention anchor was modified" });
+    }
+    while (rows.length > 0) {
+      for (const row of rows) {
+        const broken = checker.next(row);
+        if (broken) return report(broken);
+      }
+      const last = rows.at(-1);
+      rows = rows.length < VERIFY_BATCH || !last ? [] : await this.#repo.after(last.seq, VERIFY_BATCH);
+    }
+    return report(null);
+  }
+}
+
+/** A stored row as the API shows it. */
+function toEntry(row: AuditRow): AuditEntry {
+  return {
+    seq: row.seq,
+    id: row.id,
+    at: new Date(row.at).toISOString(),
+    action: row.action,
+    outcome: row.outcome as AuditOutcome,
+    actor: { type: row.actor_type as AuditActorType, id: row.actor_id, email: row.actor_email },
+    target: row.target_type === null ? null : { type: row.target_type, id: row.target_id },
+    teamId: row.team_id,
+    requestId: row.request_id,
+    ip: row.ip,
+    summary: row.summary,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+function pick<T extends object, K extends keyof T>(object: T, keys: readonly K[]): Partial<Pick<T, K>> {
+  const out: Partial<Pick<T, K>> = {};
+  for (const key of keys) if (object[key] !== undefined) out[key] = object[key];
+  return out;
+}
