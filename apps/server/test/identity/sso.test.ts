@@ -264,7 +264,7 @@ describe("refused sign-ins", () => {
     expect(first.headers.get("location")).toBe("/");
 
     // Again from the same browser (its state cookie is gone), and with the state cookie replayed too.
-    for (const headers of [{}, { cookie: stateCookie }]) {
+    for (const headers of [{}, { cookie: stateCookie }] as Record<string, string>[]) {
       const replay = await new TestBrowser().request(callback, { headers });
       expect(replay.status).toBe(302);
       expect(replay.headers.get("location")).toBe("/login?error=auth.sso_failed");

@@ -40,17 +40,29 @@ export class AppendQueue<I, O> {
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.#maxBatch);
       try {
-        const results = await this.#write(batch.map((p) => p.item));
-        batch.forEach((p, i) => {
-          const result = results[i];
-          if (result === undefined) p.reject(new Error("the batch writer returned too few results"));
-          else p.resolve(result);
-        });
+        settle(batch, await this.#write(batch.map((p) => p.item)));
       } catch (error) {
-        // Every caller of the failed batch hears of it; the next batch tries afresh.
-        for (const p of batch) p.reject(error);
+        if (batch.length === 1) batch[0]?.reject(error);
+        // One bad item must not fail its neighbours: write them one by one.
+        else for (const p of batch) await this.#writeOne(p);
       }
     }
     this.#draining = false;
   }
+
+  async #writeOne(p: Pending<I, O>): Promise<void> {
+    try {
+      settle([p], await this.#write([p.item]));
+    } catch (error) {
+      p.reject(error);
+    }
+  }
+}
+
+function settle<I, O>(batch: Pending<I, O>[], results: O[]): void {
+  batch.forEach((p, i) => {
+    const result = results[i];
+    if (result === undefined) p.reject(new Error("the batch writer returned too few results"));
+    else p.resolve(result);
+  });
 }

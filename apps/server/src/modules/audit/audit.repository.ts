@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { sql, type Kysely, type Selectable } from "kysely";
+import { sql, type Insertable, type Kysely, type Selectable } from "kysely";
 import { fromJson, toJson } from "../../db/json.ts";
 import type { Tables } from "../../db/schema.ts";
 import type { Database } from "../../platform/db/database.ts";
 import type { SealedAnchor, SealedFields } from "./audit-hash.ts";
 import { GENESIS_HASH } from "./audit-hash.ts";
-import type { AuditAnchorTable } from "./audit.tables.ts";
+import { AppendQueue } from "./audit-append-queue.ts";
+import type { AuditAnchorTable, AuditLogTable } from "./audit.tables.ts";
 
 /** A stored audit entry with its summary parsed. */
 export interface AuditRow extends SealedFields {
@@ -52,54 +53,67 @@ const CHAIN_LOCK_KEY = 0x6175646974;
 /** SQLite appends retry when another connection extended the chain between read and insert. */
 const MAX_SQLITE_ATTEMPTS = 200;
 
-/** In-process queue per database, so that appends from one process do not race each other. */
-const queues = new WeakMap<object, Promise<unknown>>();
+/** Most entries written in one batch (16 parameters each). */
+const MAX_BATCH = 200;
+
+/** Makes an entry from the head it will follow. */
+export type EntryBuilder = (head: ChainHead) => AuditRow;
 
 /** All SQL of the audit module. */
 export class AuditRepository {
   readonly #database: Database;
   readonly #db: Kysely<Tables>;
+  readonly #queue: AppendQueue<EntryBuilder, AuditRow>;
 
   constructor(database: Database) {
     this.#database = database;
     this.#db = database.db;
+    this.#queue = new AppendQueue((builds) => this.#appendBatch(builds), MAX_BATCH);
   }
 
   /**
-   * Appends the entry `build` makes from the current head, so that every entry links to the one
-   * before it even with several processes appending.
+   * Appends the entry `build` makes from the current head of the chain. Appends of this process
+   * are grouped (see `AppendQueue`); every batch links to the entry before it even with several
+   * processes appending.
+   */
+  append(build: EntryBuilder): Promise<AuditRow> {
+    return this.#queue.enqueue(build);
+  }
+
+  /**
+   * Writes a batch as the next entries of the chain.
    *
    * PostgreSQL: inside a transaction holding `pg_advisory_xact_lock`. SQLite: a write lock must
    * never be held across an `await` (better-sqlite3 waits for locks synchronously, blocking the
    * event loop that would release them), so the insert is one statement that only succeeds if
    * nothing was appended (or pruned past it) since the head was read; otherwise it retries.
    */
-  async append(build: (head: ChainHead) => AuditRow): Promise<AuditRow> {
+  async #appendBatch(builds: EntryBuilder[]): Promise<AuditRow[]> {
     if (this.#database.dialect === "postgres") {
       return this.#lockedTransaction(async (trx) => {
-        const row = build(await readHead(trx));
-        await trx.insertInto("audit_log").values(toInsert(row)).execute();
-        return row;
+        const rows = chain(await readHead(trx), builds);
+        await trx.insertInto("audit_log").values(rows.map(toInsert)).execute();
+        return rows;
       });
     }
-    return serialised(this.#db, async () => {
-      for (let attempt = 1; ; attempt++) {
-        const row = build(await readHead(this.#db));
-        const values = toInsert(row);
-        const columns = Object.keys(values) as (keyof typeof values)[];
-        const result = await sql`
-          insert into audit_log (${sql.join(columns.map((c) => sql.ref(c)))})
-          select ${sql.join(columns.map((c) => values[c]))}
-          where not exists (select 1 from audit_log where seq >= ${row.seq})
-            and not exists (select 1 from audit_anchor where pruned_through_seq >= ${row.seq})
-        `.execute(this.#db);
-        if (result.numAffectedRows === 1n) return row;
-        if (attempt >= MAX_SQLITE_ATTEMPTS) {
-          throw new Error(`audit append lost the race ${attempt} times; the database is too busy`);
-        }
-        await sleep(Math.random() * Math.min(attempt, 10));
+    for (let attempt = 1; ; attempt++) {
+      const rows = chain(await readHead(this.#db), builds);
+      const first = rows[0]?.seq ?? 0;
+      const inserts = rows.map(toInsert);
+      const columns = Object.keys(inserts[0] ?? {}) as (keyof Insertable<AuditLogTable>)[];
+      const tuples = inserts.map((values) => sql`(${sql.join(columns.map((c) => values[c]))})`);
+      const result = await sql`
+        insert into audit_log (${sql.join(columns.map((c) => sql.ref(c)))})
+        select * from (values ${sql.join(tuples)})
+        where not exists (select 1 from audit_log where seq >= ${first})
+          and not exists (select 1 from audit_anchor where pruned_through_seq >= ${first})
+      `.execute(this.#db);
+      if (result.numAffectedRows === BigInt(rows.length)) return rows;
+      if (attempt >= MAX_SQLITE_ATTEMPTS) {
+        throw new Error(`audit append lost the race ${attempt} times; the database is too busy`);
       }
-    });
+      await sleep(Math.random() * Math.min(attempt, 10));
+    }
   }
 
   /** Entries matching `filter`, newest first. */
@@ -225,20 +239,22 @@ async function readAnchor(db: Kysely<Tables>): Promise<AnchorRow | null> {
   return row ?? null;
 }
 
-function toInsert(row: AuditRow) {
+/** Builds entries one after the other, each following the previous. */
+function chain(head: ChainHead, builds: EntryBuilder[]): AuditRow[] {
+  const rows: AuditRow[] = [];
+  let previous = head;
+  for (const build of builds) {
+    const row = build(previous);
+    rows.push(row);
+    previous = row;
+  }
+  return rows;
+}
+
+function toInsert(row: AuditRow): Insertable<AuditLogTable> {
   return { ...row, summary: toJson(row.summary) };
 }
 
 function fromRow(row: Selectable<Tables["audit_log"]>): AuditRow {
   return { ...row, summary: fromJson(row.summary) as Record<string, unknown> };
-}
-
-function serialised<T>(key: object, fn: () => Promise<T>): Promise<T> {
-  const previous = queues.get(key) ?? Promise.resolve();
-  const run = previous.then(fn, fn);
-  queues.set(
-    key,
-    run.catch(() => undefined),
-  );
-  return run;
 }

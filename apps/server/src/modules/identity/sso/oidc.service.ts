@@ -14,7 +14,9 @@ import type { UserService } from "../user.service.ts";
 import { groupsOf, mapGroups } from "./group-mapping.ts";
 import { OidcClients } from "./oidc-clients.ts";
 import type { OidcIdentityRepository } from "./oidc-identity.repository.ts";
-import { OidcProvisioning, type OidcProfile } from "./oidc-provisioning.ts";
+import { SsoFailure } from "./oidc.errors.ts";
+import { profileOf, type SignedInProfile } from "./oidc-profile.ts";
+import { OidcProvisioning } from "./oidc-provisioning.ts";
 
 /** How long a started sign-in may take to come back to the callback. */
 export const SSO_STATE_TTL_MS = 10 * 60 * 1000;
@@ -43,15 +45,6 @@ const PendingSignIn = z.object({
   returnTo: z.string(),
 });
 type PendingSignIn = z.infer<typeof PendingSignIn>;
-
-/** An `auth.sso_failed` with the reason recorded in the audit log. */
-class SsoFailure extends AppError {
-  readonly reason: string;
-  constructor(reason: string, message: string, cause?: unknown) {
-    super("auth.sso_failed", message, cause === undefined ? {} : { cause });
-    this.reason = reason;
-  }
-}
 
 /**
  * Single sign-on with OpenID Connect (authorization code flow with PKCE, state and nonce) for the
@@ -218,12 +211,21 @@ export class OidcService {
     provider: OidcProviderConfig,
     currentUrl: URL,
     pending: PendingSignIn,
-  ): Promise<OidcProfile & { groups: string[] }> {
+  ): Promise<SignedInProfile> {
     const config = await this.#configuration(provider);
     // The redirect URI sent to the token endpoint must match the one sent at start, whatever
     // host or proxy the callback came through.
     const answer = new URL(this.redirectUri(provider.id));
     answer.search = currentUrl.search;
+    const refused = answer.searchParams.get("error");
+    if (refused) {
+      // The user cancelled, or the provider does not let them use Parley.
+      const description = answer.searchParams.get("error_description");
+      throw new SsoFailure(
+        "provider_error",
+        `${provider.name} answered ${refused}${description ? `: ${description}` : ""}`,
+      );
+    }
     let claims: Record<string, unknown>;
     let userinfo: Record<string, unknown> = {};
     try {
@@ -268,33 +270,6 @@ export class OidcService {
     if (!provider) throw new AppError("resource.not_found", `No sign-in provider "${id}"`);
     return provider;
   }
-}
-
-/** Who signed in: ID token claims first, userinfo for what the ID token lacks. */
-function profileOf(
-  provider: OidcProviderConfig,
-  claims: Record<string, unknown>,
-  userinfo: Record<string, unknown>,
-): OidcProfile & { groups: string[] } {
-  const source = typeof claims.email === "string" ? claims : userinfo;
-  const email = typeof source.email === "string" ? source.email.trim().toLowerCase() : "";
-  if (!z.email().safeParse(email).success) {
-    throw new SsoFailure(
-      "email_missing",
-      `${provider.name} did not share an email address; allow the email scope`,
-    );
-  }
-  // Absent means the provider does not say; an explicit false must not claim someone's account.
-  if (source.email_verified === false || source.email_verified === "false") {
-    throw new SsoFailure("email_unverified", `${provider.name} has not verified ${email}`);
-  }
-  const text = (key: string) =>
-    [claims[key], userinfo[key]].find((v): v is string => typeof v === "string" && v.trim() !== "");
-  const name = (text("name") ?? text("preferred_username") ?? email.split("@")[0] ?? email)
-    .trim()
-    .slice(0, 200);
-  const groups = groupsOf(claims, provider.groupsClaim) ?? groupsOf(userinfo, provider.groupsClaim) ?? [];
-  return { issuer: String(claims.iss), subject: String(claims.sub), email, name, groups };
 }
 
 /**

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { AppendQueue } from "./audit-append-queue.ts";
+
+describe("AppendQueue", () => {
+  it("writes whatever arrived while a batch was being written as the next batch, in order", async () => {
+    const batches: number[][] = [];
+    const queue = new AppendQueue<number, string>(async (items) => {
+      batches.push(items);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return items.map((n) => `#${n}`);
+    }, 3);
+    const results = await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => queue.enqueue(n)));
+    expect(results).toEqual(["#1", "#2", "#3", "#4", "#5", "#6", "#7"]);
+    expect(batches).toEqual([[1], [2, 3, 4], [5, 6, 7]]);
+    expect(await queue.enqueue(8)).toBe("#8");
+  });
+
+  it("keeps one failing item from failing the rest of its batch", async () => {
+    const queue = new AppendQueue<number, number>(async (items) => {
+      await Promise.resolve();
+      if (items.includes(3)) throw new Error("bad item 3");
+      return items.map((n) => n * 10);
+    }, 10);
+    const results = await Promise.allSettled([1, 2, 3, 4].map((n) => queue.enqueue(n)));
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).toEqual([
+      10,
+      20,
+      "bad item 3",
+      40,
+    ]);
+  });
+});
