@@ -157,10 +157,16 @@ export class TestBrowser {
   }
 
   /**
-   * Opens `startUrl` and goes through the provider's pages as `login` until the provider
-   * redirects back to a URL starting with `stopAt`, which is returned without being opened.
+   * Opens `startUrl` and goes through the provider's pages as `login` (or cancels on the first
+   * page) until the provider redirects back to a URL starting with `stopAt`, which is returned
+   * without being opened.
    */
-  async signInAtIdp(startUrl: string, login: string, stopAt: string): Promise<URL> {
+  async signInAtIdp(
+    startUrl: string,
+    login: string,
+    stopAt: string,
+    options: { cancel?: boolean } = {},
+  ): Promise<URL> {
     let url = new URL(startUrl);
     let res = await this.request(url);
     for (let step = 0; step < 20; step += 1) {
@@ -174,6 +180,12 @@ export class TestBrowser {
       const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
       if (res.status !== 200 || !action)
         throw new Error(`unexpected page at ${url.href}: ${res.status} ${html.slice(0, 500)}`);
+      const abort = /href="([^"]*\/abort)"/.exec(html)?.[1];
+      if (options.cancel && abort) {
+        url = new URL(abort, url);
+        res = await this.request(url);
+        continue;
+      }
       const form: Record<string, string> = {};
       for (const [, name, value] of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)"/g)) {
         if (name) form[name] = value ?? "";

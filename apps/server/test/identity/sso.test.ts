@@ -198,6 +198,13 @@ describe("OpenID Connect sign-in", () => {
     expect(profile.user).toMatchObject({ id: existing.id, hasPassword: true, globalRole: "developer" });
   });
 
+  it("keeps an existing account's role when no group mapping decides it (the default role is for new accounts)", async () => {
+    const existing = await h.user("admin", "root");
+    partner.accounts.set("root", { email: existing.email, name: "Root", groups: ["writers"] });
+    const { browser } = await signIn("partner", "root");
+    expect((await me(browser)).user).toMatchObject({ id: existing.id, globalRole: "admin" });
+  });
+
   it("reads email and groups from the ID token when the provider puts them there", async () => {
     partner.accounts.set("dora", { email: "dora@partner.test", name: "Dora", groups: ["writers"] });
     const userinfoCalls = partner.hits.get("/me") ?? 0;
@@ -253,6 +260,16 @@ describe("refused sign-ins", () => {
     expect((await audit("auth.login_failed")).some((e) => e.summary.reason === "email_unverified")).toBe(
       true,
     );
+  });
+
+  it("reports a sign-in the user cancelled at the provider", async () => {
+    const browser = new TestBrowser();
+    const start = `${h.url}/api/v1/auth/oidc/corp/start`;
+    const callback = await browser.signInAtIdp(start, "nobody", callbackOf("corp"), { cancel: true });
+    expect(callback.searchParams.get("error")).toBe("access_denied");
+    const res = await browser.request(callback);
+    expect(res.headers.get("location")).toBe("/login?error=auth.sso_failed");
+    expect((await audit("auth.login_failed")).some((e) => e.summary.reason === "provider_error")).toBe(true);
   });
 
   it("refuses a replayed callback (same state and code)", async () => {

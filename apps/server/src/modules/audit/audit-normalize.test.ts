@@ -78,6 +78,12 @@ describe("normalizeEvent", () => {
     expect(event.team_id).toBe(`${"x".repeat(MAX_FIELD_CHARS - 1)}\uFFFD`);
   });
 
+  it("stores the caller's summary keys, even one named __proto__", () => {
+    const summary = JSON.parse('{"__proto__":{"a":1},"b":2}') as Record<string, unknown>;
+    const event = normalizeEvent(buildAuditEvent({ summary }));
+    expect(Object.keys(event.summary)).toEqual(["__proto__", "b"]);
+  });
+
   it("rejects an action that is not `area.verb`", () => {
     for (const action of ["login", "Auth.Login", "auth login", ""]) {
       expect(() => normalizeEvent(buildAuditEvent({ action }))).toThrow();

@@ -46,7 +46,9 @@ export function normalizeEvent(input: AuditEvent): NormalizedEvent {
     team_id: field(event.teamId ?? null),
     request_id: field(event.requestId ?? null),
     ip: field(event.ip ?? null, 100),
-    summary: normalizeSummary(event.summary ?? {}),
+    // The caller's object, not Zod's copy: Zod rebuilds records by assignment, which drops a
+    // "__proto__" key that JSON (and so the stored entry) would keep.
+    summary: normalizeSummary(input.summary ?? {}),
   };
 }
 

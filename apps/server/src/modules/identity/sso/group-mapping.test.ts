@@ -21,6 +21,8 @@ describe("mapGroups", () => {
 
   it("falls back to the default role, and to null (refused) without one", () => {
     expect(mapGroups(provider, ["ops"]).globalRole).toBe("viewer");
+    expect(mapGroups(provider, ["ops"]).roleFromGroups).toBe(false);
+    expect(mapGroups(provider, ["admins"]).roleFromGroups).toBe(true);
     expect(mapGroups({ ...provider, defaultRole: null }, ["ops"]).globalRole).toBeNull();
     expect(mapGroups({ ...provider, defaultRole: null }, []).teams.size).toBe(0);
   });

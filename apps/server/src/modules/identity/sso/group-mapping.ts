@@ -8,6 +8,12 @@ export const DEFAULT_TEAM_ROLE: Role = "developer";
 export interface MappedAccess {
   /** The global role; null when neither a mapping nor `defaultRole` grants one (refused). */
   globalRole: Role | null;
+  /**
+   * True when a group mapping (not `defaultRole`) decided the role. Only then is an existing
+   * account's role changed: `defaultRole` applies to new accounts, so signing in through SSO
+   * never demotes, say, the bootstrap admin whose groups the mappings do not mention.
+   */
+  roleFromGroups: boolean;
   /** Team slug → role, for the teams the user's groups map to. */
   teams: Map<string, Role>;
   /** Slugs of every team the provider's mappings name: their membership follows the groups. */
@@ -44,7 +50,7 @@ export function mapGroups(
     if (mapping.team)
       teams.set(mapping.team, higherRole(teams.get(mapping.team), mapping.teamRole ?? DEFAULT_TEAM_ROLE));
   }
-  return { globalRole: globalRole ?? provider.defaultRole, teams, managedTeams };
+  return { globalRole: globalRole ?? provider.defaultRole, roleFromGroups: globalRole !== undefined, teams, managedTeams };
 }
 
 /**

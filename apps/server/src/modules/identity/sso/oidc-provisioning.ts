@@ -94,7 +94,7 @@ export class OidcProvisioning {
     };
     const via = { via: "oidc", provider };
     let updated = user;
-    if (user.global_role !== access.globalRole) {
+    if (access.roleFromGroups && user.global_role !== access.globalRole) {
       await this.#d.users.update(user.id, { global_role: access.globalRole, updated_at: now });
       updated = { ...user, global_role: access.globalRole, updated_at: now };
       await this.#d.audit.record({
