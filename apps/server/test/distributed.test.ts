@@ -147,25 +147,38 @@ describe("distributed mode", () => {
 describe("identity across pods", () => {
   it("honours a session, its revocation and a login lock whichever pod answers", async () => {
     const admin = { PARLEY_ADMIN_EMAIL: "ops@parley.test", PARLEY_ADMIN_PASSWORD: "pods share everything" };
-    const [a, b] = (await Promise.all([start("api", admin), start("api", admin)].map((p) => p.listening()))) as [string, string];
+    const [a, b] = (await Promise.all(
+      [start("api", admin), start("api", admin)].map((p) => p.listening()),
+    )) as [string, string];
     const post = (url: string, path: string, body: unknown, token?: string) =>
       fetch(`${url}${path}`, {
         method: "POST",
-        headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        headers: {
+          "content-type": "application/json",
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: JSON.stringify(body),
       });
-    const login = await post(a, "/api/v1/auth/login", { email: "ops@parley.test", password: "pods share everything" });
+    const login = await post(a, "/api/v1/auth/login", {
+      email: "ops@parley.test",
+      password: "pods share everything",
+    });
     expect(login.status).toBe(200);
     const tokens = (await login.json()) as { accessToken: string; refreshToken: string };
     const me = await fetch(`${b}/api/v1/me`, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
     expect(me.status).toBe(200);
     expect((await post(b, "/api/v1/auth/logout", { refreshToken: tokens.refreshToken })).status).toBe(204);
-    const after = await fetch(`${a}/api/v1/me`, { headers: { authorization: `Bearer ${tokens.accessToken}` } });
+    const after = await fetch(`${a}/api/v1/me`, {
+      headers: { authorization: `Bearer ${tokens.accessToken}` },
+    });
     expect(after.status).toBe(401);
 
     const statuses: number[] = [];
     for (let i = 0; i < 11; i++) {
-      const res = await post(i % 2 ? a : b, "/api/v1/auth/login", { email: "victim@parley.test", password: "wrong guess!" });
+      const res = await post(i % 2 ? a : b, "/api/v1/auth/login", {
+        email: "victim@parley.test",
+        password: "wrong guess!",
+      });
       statuses.push(res.status);
     }
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);

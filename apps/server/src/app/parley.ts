@@ -122,7 +122,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     url = `http://${shownHost}:${port}`;
     const stopRetention =
       config.role === "api"
-        ? () => undefined
+        ? () => Promise.resolve()
         : startAuditRetention({
             audit,
             retentionDays: config.auditRetentionDays,
@@ -167,7 +167,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         await app.close();
         clearTimeout(cut);
         step("http closed");
-        stopRetention();
+        await stopRetention();
         await stopHeartbeat();
         step("left the registry");
         await platform.close();

@@ -18,7 +18,15 @@ export async function registerOpenApi(app: TypedApp, version: string): Promise<v
         description:
           "Self-hosted AI platform for software teams. Every error answers `{ error: { code, message, details } }` with a stable code.",
       },
-      tags: [{ name: "system", description: "Health, readiness, metrics and process information" }],
+      tags: [
+        { name: "system", description: "Health, readiness, metrics and process information" },
+        { name: "auth", description: "Sign-in, token refresh, sign-out and single sign-on" },
+        { name: "access", description: "Who you are and why you may (not) do something" },
+        { name: "users", description: "Accounts" },
+        { name: "teams", description: "Teams, members and invitation links" },
+        { name: "api-keys", description: "Keys for programs, with a subset of your permissions" },
+        { name: "audit", description: "The hash-chained audit log and its verification" },
+      ],
     },
     transform: jsonSchemaTransform,
     transformObject: jsonSchemaTransformObject,

@@ -65,7 +65,11 @@ export function up(dialect: MigrationDialect) {
       .addColumn("ip", "text")
       .addColumn("user_agent", "text")
       .execute();
-    await db.schema.createIndex("refresh_tokens_family_idx").on("refresh_tokens").column("family_id").execute();
+    await db.schema
+      .createIndex("refresh_tokens_family_idx")
+      .on("refresh_tokens")
+      .column("family_id")
+      .execute();
 
     await db.schema
       .createTable("api_keys")
@@ -95,7 +99,15 @@ export function up(dialect: MigrationDialect) {
 
 export function down() {
   return async (db: Kysely<unknown>) => {
-    for (const table of ["oidc_identities", "api_keys", "refresh_tokens", "invitations", "memberships", "teams", "users"]) {
+    for (const table of [
+      "oidc_identities",
+      "api_keys",
+      "refresh_tokens",
+      "invitations",
+      "memberships",
+      "teams",
+      "users",
+    ]) {
       await db.schema.dropTable(table).execute();
     }
   };

@@ -14,6 +14,9 @@ describe("normalizeSummary", () => {
         privateKey: "k",
         KEY: "k",
         name: "kept",
+        maxTokens: 100,
+        promptTokens: 12,
+        apiKeyId: "k_1",
         nested: [{ webhookSecret: "s", count: 2 }],
       }),
     ).toEqual({
@@ -25,6 +28,9 @@ describe("normalizeSummary", () => {
       privateKey: "[redacted]",
       KEY: "[redacted]",
       name: "kept",
+      maxTokens: 100,
+      promptTokens: 12,
+      apiKeyId: "k_1",
       nested: [{ webhookSecret: "[redacted]", count: 2 }],
     });
   });

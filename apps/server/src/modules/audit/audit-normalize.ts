@@ -1,7 +1,9 @@
 import { AuditEvent } from "@parley/contracts";
 
 /** Summary keys whose values are never stored, whatever the caller passes. */
-export const SECRET_KEY = /password|secret|token|apiKey|key$/i;
+// Names that hold credentials: `password`, `clientSecret`, `refreshToken`, `apiKey`, `key`... but
+// not counts or ids such as `maxTokens`, `promptTokens`, `apiKeyId`.
+export const SECRET_KEY = /^(?:authorization|cookie)$|password|passphrase|secret|token$|key$/i;
 
 /** What a redacted value is stored as. */
 export const REDACTED = "[redacted]";

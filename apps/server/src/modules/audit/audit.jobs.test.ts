@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { startAuditRetention } from "./audit.jobs.ts";
 
 function recordingLogger() {
@@ -12,24 +11,29 @@ function recordingLogger() {
 }
 
 describe("startAuditRetention", () => {
-  it("prunes at once and then every interval, with the configured retention", async () => {
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("prunes at once and then every interval, with the configured retention, until stopped", async () => {
     const calls: number[] = [];
     const logger = recordingLogger();
     const stop = startAuditRetention({
       audit: { prune: (days) => Promise.resolve({ deleted: calls.push(days) }) },
       retentionDays: 90,
-      intervalMs: 20,
+      intervalMs: 1_000,
       logger,
     });
     expect(calls).toEqual([90]);
-    await sleep(70);
+    await vi.advanceTimersByTimeAsync(3_500);
+    expect(calls).toEqual([90, 90, 90, 90]);
+    expect(logger.lines[0]).toMatchObject({ level: "info", msg: "audit log pruned", obj: { deleted: 1 } });
     await stop();
-    const count = calls.length;
-    expect(count).toBeGreaterThanOrEqual(2);
-    expect(calls.every((d) => d === 90)).toBe(true);
-    expect(logger.lines[0]).toMatchObject({ level: "info", msg: "audit log pruned" });
-    await sleep(50);
-    expect(calls).toHaveLength(count);
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(calls).toHaveLength(4);
   });
 
   it("logs a failed prune, keeps going and never throws", async () => {
@@ -41,12 +45,12 @@ describe("startAuditRetention", () => {
           ++n === 1 ? Promise.reject(new Error("database down")) : Promise.resolve({ deleted: 0 }),
       },
       retentionDays: 90,
-      intervalMs: 10,
+      intervalMs: 1_000,
       logger,
     });
-    await sleep(50);
+    await vi.advanceTimersByTimeAsync(2_000);
     await stop();
-    expect(n).toBeGreaterThanOrEqual(2);
+    expect(n).toBe(3);
     expect(logger.lines).toHaveLength(1);
     expect(logger.lines[0]).toMatchObject({
       level: "error",
@@ -64,20 +68,36 @@ describe("startAuditRetention", () => {
         prune: async () => {
           running++;
           overlapped ||= running > 1;
-          await sleep(40);
+          await new Promise((resolve) => setTimeout(resolve, 2_500));
           running--;
           finished++;
           return { deleted: 0 };
         },
       },
       retentionDays: 1,
-      intervalMs: 5,
+      intervalMs: 1_000,
       logger: recordingLogger(),
     });
-    await sleep(60);
-    await stop();
+    await vi.advanceTimersByTimeAsync(3_000);
+    const stopped = stop();
+    await vi.advanceTimersByTimeAsync(3_000);
+    await stopped;
     expect(overlapped).toBe(false);
     expect(running).toBe(0);
-    expect(finished).toBeGreaterThanOrEqual(1);
+    expect(finished).toBe(2);
+  });
+
+  it("does not keep the process alive", () => {
+    const spy = vi.spyOn(globalThis, "setInterval");
+    const stop = startAuditRetention({
+      audit: { prune: () => Promise.resolve({ deleted: 0 }) },
+      retentionDays: 1,
+      intervalMs: 1_000,
+      logger: recordingLogger(),
+    });
+    const timer = spy.mock.results[0]?.value as NodeJS.Timeout;
+    expect(timer.hasRef()).toBe(false);
+    spy.mockRestore();
+    return stop();
   });
 });

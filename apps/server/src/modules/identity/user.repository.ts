@@ -39,7 +39,7 @@ export class UserRepository {
       .selectFrom("users")
       .select((eb) => eb.fn.countAll<number>().as("n"))
       .executeTakeFirst();
-    return Number(row?.n ?? 0);
+    return row ? Number(String(row.n)) : 0;
   }
 
   async insert(row: UserRow): Promise<void> {

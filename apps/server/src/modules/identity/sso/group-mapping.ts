@@ -50,7 +50,12 @@ export function mapGroups(
     if (mapping.team)
       teams.set(mapping.team, higherRole(teams.get(mapping.team), mapping.teamRole ?? DEFAULT_TEAM_ROLE));
   }
-  return { globalRole: globalRole ?? provider.defaultRole, roleFromGroups: globalRole !== undefined, teams, managedTeams };
+  return {
+    globalRole: globalRole ?? provider.defaultRole,
+    roleFromGroups: globalRole !== undefined,
+    teams,
+    managedTeams,
+  };
 }
 
 /**
