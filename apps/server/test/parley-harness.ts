@@ -48,6 +48,7 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       PARLEY_ADMIN_EMAIL: ADMIN.email,
       PARLEY_ADMIN_PASSWORD: ADMIN.password,
       PARLEY_IP_RATE_LIMIT_PER_MINUTE: "100000",
+      PARLEY_OLLAMA_DETECT: "false",
       PARLEY_RATE_LIMITS: JSON.stringify({
         admin: { apiPerMinute: 100000 },
         operator: { apiPerMinute: 100000 },

@@ -12,6 +12,12 @@ import { createLogger } from "../platform/logger.ts";
 import { createMetrics } from "../platform/metrics/metrics.ts";
 import { AuditService, registerAuditRoutes, startAuditRetention } from "../modules/audit/index.ts";
 import { createIdentityModule } from "../modules/identity/identity.module.ts";
+import { AiPipeline } from "../modules/ai/ai-pipeline.ts";
+import { registerGatewayRoutes } from "../modules/gateway/gateway.routes.ts";
+import { createProvidersModule } from "../modules/providers/index.ts";
+import { UsageRepository } from "../modules/usage/usage.repository.ts";
+import { registerUsageRoutes } from "../modules/usage/usage.routes.ts";
+import { UsageService } from "../modules/usage/usage.service.ts";
 import { ensureFirstAdmin } from "./first-admin.ts";
 import { ensureInstance } from "./instance.ts";
 import { buildPlatform, type Platform } from "./platform.ts";
@@ -76,6 +82,33 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       oidc: { providers: config.oidcProviders, cache: platform.store.cache },
     });
     await ensureFirstAdmin(config, identity, logger);
+    const providers = createProvidersModule({
+      database: platform.database,
+      secrets: platform.secrets,
+      audit,
+      clock: platform.clock,
+      logger,
+      config: { providers: config.providers, ollamaUrl: config.ollamaUrl, ollamaDetect: config.ollamaDetect },
+    });
+    await providers.detectOllama();
+    const usage = new UsageService({
+      repository: new UsageRepository(platform.database.db),
+      clock: platform.clock,
+    });
+    const pipeline = new AiPipeline({
+      catalog: providers.catalog,
+      limiter: platform.rateLimiter,
+      rateLimits: config.rateLimits,
+      usage,
+      audit,
+      clock: platform.clock,
+      logger,
+      policy: {
+        maxRetries: config.aiMaxRetries,
+        firstTokenMs: config.aiFirstTokenTimeoutMs,
+        idleMs: config.aiIdleTimeoutMs,
+      },
+    });
 
     const startedAt = new Date().toISOString();
     const system = new SystemService({
@@ -111,6 +144,9 @@ export async function startParley(config: Config, options: StartOptions = {}): P
           registerSystemApiRoutes(scope, { system });
           identity.registerRoutes(scope);
           registerAuditRoutes(scope, { audit });
+          providers.registerRoutes(scope);
+          registerUsageRoutes(scope, { usage });
+          await registerGatewayRoutes(scope, { pipeline, catalog: providers.catalog });
         }
         return Promise.resolve();
       },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ProcessRole, Role } from "@parley/contracts";
+import { ProcessRole, ProviderDeclaration, Role } from "@parley/contracts";
 
 const PORT_MESSAGE = "must be a whole number between 0 and 65535 (0 picks a free port)";
 const port = z.coerce
@@ -96,6 +96,14 @@ export const ConfigSchema = z
     logRetentionMs: positiveInt("milliseconds").default(24 * 60 * 60 * 1000),
     dbPoolSize: positiveInt("connections").default(10),
     auditRetentionDays: positiveInt("days").default(90),
+    aiFirstTokenTimeoutMs: positiveInt("milliseconds").default(60_000),
+    aiIdleTimeoutMs: positiveInt("milliseconds").default(60_000),
+    aiMaxRetries: z.coerce
+      .number()
+      .int()
+      .min(0, "must be 0 or more")
+      .max(10, "must be at most 10")
+      .default(2),
     publicUrl: url(["http:", "https:"], "https://parley.example.com").optional(),
     adminEmail: z.email("must be an email address").optional(),
     adminPassword: z.string().min(12, "must be at least 12 characters").max(256).optional(),
@@ -115,6 +123,24 @@ export const ConfigSchema = z
         }),
       )
       .default([]),
+    providers: z
+      .preprocess(
+        (v) => {
+          if (typeof v !== "string") return v;
+          try {
+            return JSON.parse(v) as unknown;
+          } catch {
+            return v;
+          }
+        },
+        z.array(ProviderDeclaration, {
+          error:
+            'must be a JSON array like [{"id":"local","type":"openai-compatible","baseURL":"http://127.0.0.1:11434/v1","models":["llama3.2"]}] with types openai, anthropic, openai-compatible',
+        }),
+      )
+      .default([]),
+    ollamaUrl: url(["http:", "https:"], "http://127.0.0.1:11434").default("http://127.0.0.1:11434"),
+    ollamaDetect: booleanish.default(true),
     rateLimits: z
       .preprocess(
         (v) => {
@@ -167,9 +193,15 @@ export const settingEnvNames: Record<ConfigKey, string> = {
   dbPoolSize: "PARLEY_DB_POOL_SIZE",
   secretKey: "PARLEY_SECRET_KEY",
   auditRetentionDays: "PARLEY_AUDIT_RETENTION_DAYS",
+  aiFirstTokenTimeoutMs: "PARLEY_AI_FIRST_TOKEN_TIMEOUT_MS",
+  aiIdleTimeoutMs: "PARLEY_AI_IDLE_TIMEOUT_MS",
+  aiMaxRetries: "PARLEY_AI_MAX_RETRIES",
   publicUrl: "PARLEY_PUBLIC_URL",
   adminEmail: "PARLEY_ADMIN_EMAIL",
   adminPassword: "PARLEY_ADMIN_PASSWORD",
   rateLimits: "PARLEY_RATE_LIMITS",
   oidcProviders: "PARLEY_OIDC_PROVIDERS",
+  providers: "PARLEY_PROVIDERS",
+  ollamaUrl: "PARLEY_OLLAMA_URL",
+  ollamaDetect: "PARLEY_OLLAMA_DETECT",
 };

@@ -73,6 +73,20 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ env: { PARLEY_CONFIG: file } })).toThrow(/not valid JSON/);
   });
 
+  it("never echoes the value of a secret setting in an error", () => {
+    const problems = problemsOf(() =>
+      loadConfig({
+        env: {
+          PARLEY_PROVIDERS: '[{"id":"x","type":"nope","apiKey":"sk-LEAK"}]',
+          PARLEY_ADMIN_PASSWORD: "leak",
+        },
+      }),
+    );
+    expect(problems.join("\n")).toContain("PARLEY_PROVIDERS");
+    expect(problems.join("\n")).toContain("PARLEY_ADMIN_PASSWORD");
+    expect(problems.join("\n")).not.toMatch(/sk-LEAK|"leak"/);
+  });
+
   it("masks passwords in URLs when the configuration is shown", () => {
     const config = loadConfig({
       env: { PARLEY_DATABASE_URL: "postgres://u:secret@db/parley", PARLEY_SECRET_KEY: "k".repeat(40) },

@@ -4,6 +4,16 @@ import { ConfigSchema, settingEnvNames, type Config, type ConfigKey } from "./co
 
 export { ConfigSchema, settingEnvNames, type Config } from "./config.schema.ts";
 
+const SECRET_SETTINGS = new Set<ConfigKey>([
+  "secretKey",
+  "adminPassword",
+  "providers",
+  "oidcProviders",
+  "databaseUrl",
+  "redisUrl",
+  "natsUrl",
+]);
+
 /** A configuration problem the operator must fix; the CLI prints it and exits with code 2. */
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -53,7 +63,12 @@ export function loadConfig(sources: ConfigSources = {}): Config {
       }
       if (typeof key === "string" && key in settingEnvNames) {
         const name = settingEnvNames[key as ConfigKey];
-        return `${name} (${key}) ${issue.message}, got ${JSON.stringify(merged[key as keyof typeof merged])}`;
+        const where = issue.path.length > 1 ? ` at ${issue.path.slice(1).join(".")}` : "";
+        // Settings that hold secrets never echo their value.
+        const got = SECRET_SETTINGS.has(key as ConfigKey)
+          ? ""
+          : `, got ${JSON.stringify(merged[key as keyof typeof merged])}`;
+        return `${name} (${key})${where} ${issue.message}${got}`;
       }
       return issue.message;
     });
@@ -133,5 +148,6 @@ export function redactConfig(config: Config): Record<string, unknown> {
       ...p,
       clientSecret: p.clientSecret ? "***" : undefined,
     })),
+    providers: config.providers.map((p) => ({ ...p, apiKey: p.apiKey ? "***" : undefined })),
   };
 }

@@ -25,8 +25,6 @@ declare module "fastify" {
     permission?: RoutePermission;
     /** False to exempt the route from the per-IP request limit (probes, metrics). */
     rateLimit?: boolean;
-    /** Which per-principal limit applies: `api` (default) or the stricter `ai` for model calls. */
-    rateLimitClass?: "api" | "ai";
   }
 }
 

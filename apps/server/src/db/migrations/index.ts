@@ -3,6 +3,8 @@ import type { MigrationDialect } from "../migration-helpers.ts";
 import * as instance from "./2026-11-22T1200-instance.ts";
 import * as identity from "./2026-11-22T1300-identity.ts";
 import * as audit from "./2026-11-22T1310-audit.ts";
+import * as providers from "./2026-11-22T1400-providers.ts";
+import * as usage from "./2026-11-22T1410-usage.ts";
 
 /** A migration, written once for both dialects. Landed migrations are never edited. */
 export interface DialectMigration {
@@ -15,4 +17,6 @@ export const migrations: Record<string, DialectMigration> = {
   "2026-11-22T1200-instance": instance,
   "2026-11-22T1300-identity": identity,
   "2026-11-22T1310-audit": audit,
+  "2026-11-22T1400-providers": providers,
+  "2026-11-22T1410-usage": usage,
 };

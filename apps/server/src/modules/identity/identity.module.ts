@@ -2,7 +2,7 @@ import type { Role } from "@parley/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Database } from "../../platform/db/database.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import type { RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
+import type { RateDecision, RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
 import type { Secrets } from "../../platform/secrets.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
 import type { OidcProviderConfig } from "../../config/config.schema.ts";
@@ -146,46 +146,64 @@ const noCache: Cache = {
 };
 
 /**
- * Per-user and per-API-key limits by the principal's global role: API requests per minute,
- * and AI requests per minute on routes marked `config.rateLimitClass: "ai"`. A key's requests
- * count against the key and its owner, so more keys do not buy more capacity.
+ * Spends one request of `kind` for the principal: against the user and, for an API key, also
+ * against the key, so more keys do not buy more capacity. Limits come from the principal's
+ * global role (`PARLEY_RATE_LIMITS`), defaulting to 100 API and 10 AI requests per minute.
+ * @returns the tightest decision, for the `RateLimit-*` headers.
  */
+export async function consumePrincipalLimit(
+  limiter: RateLimiter,
+  rateLimits: RoleRateLimits,
+  principal: Principal,
+  kind: "api" | "ai",
+): Promise<RateDecision> {
+  const limits = { ...DEFAULT_LIMITS, ...rateLimits[principal.globalRole] };
+  const rule = { points: kind === "ai" ? limits.aiPerMinute : limits.apiPerMinute, durationMs: 60_000 };
+  const keys = [`user:${principal.userId}:${kind}`];
+  if (principal.apiKey) keys.push(`key:${principal.apiKey.id}:${kind}`);
+  let tightest: RateDecision | undefined;
+  for (const key of keys) {
+    const decision = await limiter.consume(key, rule);
+    if (!tightest || !decision.allowed || decision.remaining < tightest.remaining) tightest = decision;
+  }
+  return (
+    tightest ?? {
+      allowed: true,
+      limit: rule.points,
+      remaining: rule.points,
+      resetMs: 60_000,
+      retryAfterMs: 0,
+    }
+  );
+}
+
+/** The `rate_limit.exceeded` error of a refused decision. */
+export function rateLimitError(decision: RateDecision, principal: Principal, kind: "api" | "ai"): AppError {
+  const retryAfter = String(Math.max(1, Math.ceil(decision.retryAfterMs / 1000)));
+  return new AppError(
+    "rate_limit.exceeded",
+    `Too many ${kind === "ai" ? "AI " : ""}requests; retry in ${retryAfter} s`,
+    {
+      headers: { "retry-after": retryAfter },
+      details: {
+        limit: decision.limit,
+        windowSeconds: 60,
+        scope: principal.apiKey ? "api_key" : "user",
+        class: kind,
+      },
+    },
+  );
+}
+
 async function limitPrincipal(
   deps: IdentityDeps,
-  request: FastifyRequest,
+  _request: FastifyRequest,
   reply: FastifyReply,
   principal: Principal,
 ): Promise<void> {
-  const ai = request.routeOptions.config.rateLimitClass === "ai";
-  const limits = { ...DEFAULT_LIMITS, ...deps.rateLimits[principal.globalRole] };
-  const points = ai ? limits.aiPerMinute : limits.apiPerMinute;
-  const rule = { points, durationMs: 60_000 };
-  const kind = ai ? "ai" : "api";
-  const keys = [`user:${principal.userId}:${kind}`];
-  if (principal.apiKey) keys.push(`key:${principal.apiKey.id}:${kind}`);
-  let tightest: Awaited<ReturnType<RateLimiter["consume"]>> | undefined;
-  for (const key of keys) {
-    const decision = await deps.limiter.consume(key, rule);
-    if (!tightest || decision.remaining < tightest.remaining || !decision.allowed) tightest = decision;
-  }
-  if (!tightest) return;
-  reply.header("ratelimit-limit", String(tightest.limit));
-  reply.header("ratelimit-remaining", String(tightest.remaining));
-  reply.header("ratelimit-reset", String(Math.ceil(tightest.resetMs / 1000)));
-  if (!tightest.allowed) {
-    const retryAfter = String(Math.max(1, Math.ceil(tightest.retryAfterMs / 1000)));
-    throw new AppError(
-      "rate_limit.exceeded",
-      `Too many ${kind === "ai" ? "AI " : ""}requests; retry in ${retryAfter} s`,
-      {
-        headers: { "retry-after": retryAfter },
-        details: {
-          limit: tightest.limit,
-          windowSeconds: 60,
-          scope: principal.apiKey ? "api_key" : "user",
-          class: kind,
-        },
-      },
-    );
-  }
+  const decision = await consumePrincipalLimit(deps.limiter, deps.rateLimits, principal, "api");
+  reply.header("ratelimit-limit", String(decision.limit));
+  reply.header("ratelimit-remaining", String(decision.remaining));
+  reply.header("ratelimit-reset", String(Math.ceil(decision.resetMs / 1000)));
+  if (!decision.allowed) throw rateLimitError(decision, principal, "api");
 }

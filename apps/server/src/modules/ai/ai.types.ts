@@ -1,0 +1,71 @@
+import type { LanguageModelV4CallOptions, LanguageModelV4Prompt } from "@ai-sdk/provider";
+import type { RequestContext } from "../identity/request-context.ts";
+
+/** Where an AI call comes from. Every surface goes through the same pipeline. */
+export type AiSurface = "gateway" | "chat" | "widget" | "telegram" | "mcp" | "guides" | "ops";
+
+/** The pipeline's stages, in order; each call's audit entry lists those it ran. */
+export const AI_STAGES = [
+  "authorize",
+  "rate_limit",
+  "pre_checks",
+  "provider_call",
+  "post_checks",
+  "metering",
+  "audit",
+] as const;
+export type AiStage = (typeof AI_STAGES)[number];
+
+/** Model settings a caller may pass through to the provider. */
+export type ChatOptions = Omit<
+  LanguageModelV4CallOptions,
+  "prompt" | "abortSignal" | "headers" | "includeRawChunks"
+>;
+
+/** A chat completion request, whatever surface it came from. */
+export interface ChatCall {
+  surface: AiSurface;
+  /** Model id or alias. */
+  model: string;
+  prompt: LanguageModelV4Prompt;
+  options: ChatOptions;
+  /** Aborts the upstream call (the client went away, or a stop was requested). */
+  signal?: AbortSignal;
+}
+
+/** An embedding request. */
+export interface EmbedCall {
+  surface: AiSurface;
+  model: string;
+  values: string[];
+  dimensions?: number;
+  signal?: AbortSignal;
+}
+
+/** Output of a chat call, normalised across providers. */
+export type ChatPart =
+  | { type: "text"; delta: string }
+  | { type: "tool-call-start"; id: string; name: string }
+  | { type: "tool-call-delta"; id: string; delta: string }
+  | { type: "tool-call"; id: string; name: string; input: string }
+  | { type: "finish"; finishReason: FinishReason; usage: TokenUsage };
+
+export type FinishReason = "stop" | "length" | "tool-calls" | "content-filter" | "other";
+
+export interface TokenUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** A hook that may refuse a call before it reaches a provider (governance fills these in). */
+export interface PreCheck {
+  readonly name: string;
+  /** @throws AppError (for example `governance.blocked`) to refuse. */
+  check(call: { surface: AiSurface; model: string; text: string }, ctx: RequestContext): Promise<void>;
+}
+
+/** A hook that inspects a finished answer (governance: validate output). */
+export interface PostCheck {
+  readonly name: string;
+  check(output: { text: string; model: string; surface: AiSurface }, ctx: RequestContext): Promise<void>;
+}

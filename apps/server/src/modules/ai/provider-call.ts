@@ -1,0 +1,176 @@
+import { AppError } from "../../http/app-error.ts";
+import { withTimeout } from "../../platform/timeout.ts";
+import type { CatalogModel, ModelCatalog } from "../providers/model-catalog.ts";
+import type { ChatCall, ChatPart, EmbedCall } from "./ai.types.ts";
+import type { CircuitBreakers } from "./circuit-breaker.ts";
+import { ProviderStream } from "./provider-stream.ts";
+import { backoffMs, classifyUpstreamError } from "./upstream-errors.ts";
+
+/** Retry and timeout policy of provider calls. */
+export interface CallPolicy {
+  /** Extra attempts per model after the first, before the first token only. */
+  maxRetries: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  /** From sending the request to the first token. */
+  firstTokenMs: number;
+  /** Longest silence between two parts once streaming. */
+  idleMs: number;
+}
+
+/** What provider calls need. */
+export interface CallDeps {
+  catalog: ModelCatalog;
+  breakers: CircuitBreakers;
+  policy: CallPolicy;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** A stream that delivered its first part: from here on nothing is retried. */
+export interface OpenedStream {
+  model: CatalogModel;
+  stream: ProviderStream;
+  /** Parts already read while waiting for the first token. */
+  first: ChatPart[];
+  ttftMs: number;
+  attempts: number;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Opens a chat stream on the requested model or, when it keeps failing, on its fallbacks in
+ * order. Connection errors, 429, 5xx and timeouts before the first token are retried with
+ * backoff; a provider whose circuit is open is skipped; a 4xx is final.
+ * @throws the last mapped error, with an `attempts` count attached.
+ */
+export async function openChatStream(
+  call: ChatCall,
+  requested: CatalogModel,
+  deps: CallDeps,
+): Promise<OpenedStream> {
+  const now = deps.now ?? Date.now;
+  const sleep = deps.sleep ?? defaultSleep;
+  const started = now();
+  let attempts = 0;
+  let lastError: AppError | undefined;
+  for (const model of await candidates(requested, deps.catalog)) {
+    const breaker = deps.breakers.for(model.providerId);
+    if (!breaker.allow()) {
+      lastError = new AppError(
+        "provider.unavailable",
+        `Provider ${model.providerId} is failing; its circuit is open`,
+      );
+      continue;
+    }
+    for (let attempt = 1; attempt <= deps.policy.maxRetries + 1; attempt++) {
+      attempts++;
+      const controller = new AbortController();
+      const signal = call.signal ? AbortSignal.any([call.signal, controller.signal]) : controller.signal;
+      let stream: ProviderStream | undefined;
+      try {
+        const first = await withTimeout(
+          (async () => {
+            const result = await deps.catalog
+              .languageModel(model)
+              .doStream({ ...call.options, prompt: call.prompt, abortSignal: signal });
+            stream = new ProviderStream(result.stream, deps.policy.idleMs, model.providerId);
+            const part = await stream.next();
+            if (part === null && !stream.finished) {
+              throw new AppError(
+                "upstream.incomplete",
+                `Provider ${model.providerId} closed the stream before answering`,
+              );
+            }
+            return part;
+          })(),
+          deps.policy.firstTokenMs,
+          `provider ${model.providerId} sent no token within ${deps.policy.firstTokenMs} ms`,
+        );
+        breaker.success();
+        if (!stream) throw new AppError("upstream.error", "No stream");
+        return { model, stream, first: first ? [first] : [], ttftMs: now() - started, attempts };
+      } catch (error) {
+        controller.abort();
+        await stream?.cancel();
+        if (call.signal?.aborted) throw withAttempts(error, attempts);
+        const classified = classifyUpstreamError(error, model.providerId);
+        lastError = classified.error;
+        if (!classified.retryable) throw withAttempts(classified.error, attempts);
+        breaker.failure();
+        if (attempt <= deps.policy.maxRetries && breaker.allow()) {
+          await sleep(
+            backoffMs(attempt, classified.retryAfterMs, deps.policy.backoffBaseMs, deps.policy.backoffMaxMs),
+          );
+        } else {
+          break;
+        }
+      }
+    }
+  }
+  throw withAttempts(
+    lastError ?? new AppError("provider.unavailable", `No provider could serve ${requested.id}`),
+    attempts,
+  );
+}
+
+/** Embeds with the same retry rules (no fallbacks: vectors of another model are not comparable). */
+export async function runEmbedding(
+  call: EmbedCall,
+  model: CatalogModel,
+  deps: CallDeps,
+): Promise<{ embeddings: number[][]; tokens: number | null; attempts: number }> {
+  const sleep = deps.sleep ?? defaultSleep;
+  const breaker = deps.breakers.for(model.providerId);
+  if (!breaker.allow())
+    throw new AppError(
+      "provider.unavailable",
+      `Provider ${model.providerId} is failing; its circuit is open`,
+    );
+  let attempts = 0;
+  for (;;) {
+    attempts++;
+    try {
+      const result = await withTimeout(
+        Promise.resolve(
+          deps.catalog.embeddingModel(model).doEmbed({
+            values: call.values,
+            ...(call.dimensions ? { dimensions: call.dimensions } : {}),
+            ...(call.signal ? { abortSignal: call.signal } : {}),
+          }),
+        ),
+        deps.policy.firstTokenMs,
+        `provider ${model.providerId} did not embed within ${deps.policy.firstTokenMs} ms`,
+      );
+      breaker.success();
+      return { embeddings: result.embeddings, tokens: result.usage?.tokens ?? null, attempts };
+    } catch (error) {
+      const classified = classifyUpstreamError(error, model.providerId);
+      if (!classified.retryable) throw withAttempts(classified.error, attempts);
+      breaker.failure();
+      if (attempts > deps.policy.maxRetries) throw withAttempts(classified.error, attempts);
+      await sleep(
+        backoffMs(attempts, classified.retryAfterMs, deps.policy.backoffBaseMs, deps.policy.backoffMaxMs),
+      );
+    }
+  }
+}
+
+async function candidates(requested: CatalogModel, catalog: ModelCatalog): Promise<CatalogModel[]> {
+  const list = [requested];
+  for (const id of requested.fallbacks) {
+    try {
+      const model = await catalog.resolve(id);
+      if (model.enabled && !list.some((m) => m.id === model.id)) list.push(model);
+    } catch {
+      // A fallback that no longer exists or is disabled is skipped.
+    }
+  }
+  return list;
+}
+
+function withAttempts(error: unknown, attempts: number): unknown {
+  if (typeof error === "object" && error !== null) Object.assign(error, { attempts });
+  return error;
+}

@@ -1,0 +1,174 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { AiPipeline } from "../ai/ai-pipeline.ts";
+import type { ChatPart, FinishReason, TokenUsage } from "../ai/ai.types.ts";
+import { contextOf } from "../identity/request-context.http.ts";
+import type { ChatCompletionRequest } from "./openai.schemas.ts";
+import { toOpenAiError } from "./openai-errors.ts";
+import { toFinishReason, toOptions, toPrompt } from "./openai-translate.ts";
+
+interface ToolCallState {
+  index: number;
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** Serves one `POST /v1/chat/completions`, streaming or not. */
+export async function chatCompletion(
+  pipeline: AiPipeline,
+  body: ChatCompletionRequest,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  // Closing the connection cancels the upstream call: for this API that is what clients expect.
+  const controller = new AbortController();
+  // (The response's "close", not the request's: a request "closes" once its body is read.)
+  reply.raw.once("close", () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  const run = await pipeline.streamChat(
+    {
+      surface: "gateway",
+      model: body.model,
+      prompt: toPrompt(body.messages),
+      options: toOptions(body),
+      signal: controller.signal,
+    },
+    contextOf(request),
+  );
+  const id = `chatcmpl-${randomBytes(12).toString("base64url")}`;
+  const created = Math.floor(Date.now() / 1000);
+  const model = run.model.id;
+  const tools = new Map<string, ToolCallState>();
+  const toolDelta = (part: ChatPart): object | null => {
+    switch (part.type) {
+      case "tool-call-start": {
+        const state = { index: tools.size, id: part.id, name: part.name, arguments: "" };
+        tools.set(part.id, state);
+        return {
+          tool_calls: [
+            {
+              index: state.index,
+              id: part.id,
+              type: "function",
+              function: { name: part.name, arguments: "" },
+            },
+          ],
+        };
+      }
+      case "tool-call-delta": {
+        const state = tools.get(part.id);
+        if (!state) return null;
+        state.arguments += part.delta;
+        return { tool_calls: [{ index: state.index, function: { arguments: part.delta } }] };
+      }
+      case "tool-call": {
+        const state = tools.get(part.id);
+        if (state) {
+          // Already streamed as deltas; keep the complete arguments for the non-streaming answer.
+          state.arguments = part.input;
+          return null;
+        }
+        const fresh = { index: tools.size, id: part.id, name: part.name, arguments: part.input };
+        tools.set(part.id, fresh);
+        return {
+          tool_calls: [
+            {
+              index: fresh.index,
+              id: part.id,
+              type: "function",
+              function: { name: part.name, arguments: part.input },
+            },
+          ],
+        };
+      }
+      default:
+        return null;
+    }
+  };
+
+  if (body.stream !== true) {
+    let content = "";
+    let finish: FinishReason = "stop";
+    let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
+    for await (const part of run.parts) {
+      if (part.type === "text") content += part.delta;
+      else if (part.type === "finish") {
+        finish = part.finishReason;
+        usage = part.usage;
+      } else toolDelta(part);
+    }
+    const toolCalls = [...tools.values()].map((t) => ({
+      id: t.id,
+      type: "function",
+      function: { name: t.name, arguments: t.arguments },
+    }));
+    return reply.header("x-parley-model", model).send({
+      id,
+      object: "chat.completion",
+      created,
+      model,
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: toolCalls.length > 0 && !content ? null : content,
+            ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
+            refusal: null,
+          },
+          finish_reason: toFinishReason(finish),
+          logprobs: null,
+        },
+      ],
+      usage: {
+        prompt_tokens: usage.inputTokens,
+        completion_tokens: usage.outputTokens,
+        total_tokens: usage.inputTokens + usage.outputTokens,
+      },
+    });
+  }
+
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache, no-transform",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+    "x-request-id": request.id,
+    "x-parley-model": model,
+  });
+  const prefix = `{"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":`;
+  const chunk = (delta: object | string, finish: string | null = null) =>
+    `data: ${prefix}${typeof delta === "string" ? delta : JSON.stringify(delta)},"finish_reason":${finish === null ? "null" : `"${finish}"`}}]}\n\n`;
+  raw.write(chunk('{"role":"assistant","content":""}'));
+  try {
+    for await (const part of run.parts) {
+      if (controller.signal.aborted) break;
+      if (part.type === "text") raw.write(chunk(`{"content":${JSON.stringify(part.delta)}}`));
+      else if (part.type === "finish") {
+        raw.write(chunk("{}", toFinishReason(part.finishReason)));
+        if (body.stream_options?.include_usage) {
+          const u = part.usage;
+          raw.write(
+            `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"choices":[],"usage":{"prompt_tokens":${u.inputTokens},"completion_tokens":${u.outputTokens},"total_tokens":${u.inputTokens + u.outputTokens}}}\n\n`,
+          );
+        }
+      } else {
+        const delta = toolDelta(part);
+        if (delta) raw.write(chunk(delta));
+      }
+    }
+    if (!controller.signal.aborted) raw.write("data: [DONE]\n\n");
+  } catch (error) {
+    // After the first token nothing is retried: the client learns the answer failed, and no
+    // [DONE] pretends otherwise.
+    if (!controller.signal.aborted)
+      raw.write(`data: ${JSON.stringify(toOpenAiError(error, request.id).body)}\n\n`);
+  } finally {
+    raw.end();
+  }
+  return reply;
+}

@@ -1,0 +1,103 @@
+import { z } from "zod";
+import type { TypedApp } from "../../http/route-config.ts";
+import type { AiPipeline } from "../ai/ai-pipeline.ts";
+import { contextOf } from "../identity/request-context.http.ts";
+import type { ModelCatalog } from "../providers/model-catalog.ts";
+import { chatCompletion } from "./chat-completions.ts";
+import { AppError } from "../../http/app-error.ts";
+import { ChatCompletionRequest, EmbeddingRequest, OpenAiError } from "./openai.schemas.ts";
+import { sendOpenAiError } from "./openai-errors.ts";
+
+/**
+ * The OpenAI-compatible API under `/v1`: any OpenAI client (SDKs, coding agents, IDE plugins)
+ * can use Parley as its governed, metered endpoint with a `pk_...` key. Errors use OpenAI's shape.
+ */
+export async function registerGatewayRoutes(
+  app: TypedApp,
+  deps: { pipeline: AiPipeline; catalog: ModelCatalog },
+): Promise<void> {
+  await app.register(
+    (scope: TypedApp, _options, done) => {
+      scope.setErrorHandler(sendOpenAiError);
+      scope.setNotFoundHandler(async (request, reply) => {
+        await sendOpenAiError(
+          new AppError("route.not_found", `No route ${request.method} ${request.url.split("?")[0] ?? ""}`),
+          request,
+          reply,
+        );
+      });
+      const errors = { "4XX": OpenAiError, "5XX": OpenAiError };
+      const tags = ["gateway (OpenAI-compatible)"];
+
+      scope.post(
+        "/chat/completions",
+        {
+          config: { permission: "ai:use" },
+          schema: {
+            tags,
+            summary: "Create a chat completion (streaming with stream: true)",
+            body: ChatCompletionRequest,
+            response: { 200: z.unknown(), ...errors },
+          },
+        },
+        (request, reply) => chatCompletion(deps.pipeline, request.body, request, reply),
+      );
+
+      scope.get(
+        "/models",
+        {
+          config: { permission: "ai:use" },
+          schema: { tags, summary: "Models you may use", response: { 200: z.unknown(), ...errors } },
+        },
+        async () => {
+          const models = (await deps.catalog.list()).filter((m) => m.enabled);
+          return {
+            object: "list",
+            data: models.map((m) => ({ id: m.id, object: "model", created: 0, owned_by: m.providerId })),
+          };
+        },
+      );
+
+      scope.post(
+        "/embeddings",
+        {
+          config: { permission: "ai:use" },
+          schema: {
+            tags,
+            summary: "Create embeddings",
+            body: EmbeddingRequest,
+            response: { 200: z.unknown(), ...errors },
+          },
+        },
+        async (request) => {
+          const body = request.body;
+          const values = typeof body.input === "string" ? [body.input] : body.input;
+          const result = await deps.pipeline.embed(
+            {
+              surface: "gateway",
+              model: body.model,
+              values,
+              ...(body.dimensions ? { dimensions: body.dimensions } : {}),
+            },
+            contextOf(request),
+          );
+          return {
+            object: "list",
+            model: result.model.id,
+            data: result.embeddings.map((embedding, index) => ({
+              object: "embedding",
+              index,
+              embedding:
+                body.encoding_format === "base64"
+                  ? Buffer.from(new Float32Array(embedding).buffer).toString("base64")
+                  : embedding,
+            })),
+            usage: { prompt_tokens: result.inputTokens, total_tokens: result.inputTokens },
+          };
+        },
+      );
+      done();
+    },
+    { prefix: "/v1" },
+  );
+}

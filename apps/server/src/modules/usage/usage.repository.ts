@@ -1,0 +1,89 @@
+import { sql, type Insertable, type Kysely, type RawBuilder } from "kysely";
+import type { Tables } from "../../db/schema.ts";
+import type { UsageRecordsTable } from "./usage.tables.ts";
+
+export const DAY_MS = 86_400_000;
+
+/** Filters of an aggregation. */
+export interface UsageFilter {
+  from?: number;
+  to?: number;
+  userId?: string;
+  teamId?: string;
+  modelId?: string;
+}
+
+/** A raw aggregate row. */
+export interface UsageAggregate {
+  key: string | number | null;
+  requests: number;
+  failures: number;
+  input_tokens: number;
+  output_tokens: number;
+  cost_micros: number;
+  ttft_sum: number | null;
+  ttft_count: number;
+  duration_sum: number;
+}
+
+/** All SQL of metering. */
+export class UsageRepository {
+  readonly #db: Kysely<Tables>;
+  constructor(db: Kysely<Tables>) {
+    this.#db = db;
+  }
+
+  async insert(row: Insertable<UsageRecordsTable>): Promise<void> {
+    await this.#db.insertInto("usage_records").values(row).execute();
+  }
+
+  /**
+   * Sums by one dimension. Days are `at / 86400000` in integer arithmetic, which both SQLite
+   * and PostgreSQL evaluate the same way, so no date functions differ between dialects.
+   */
+  async aggregate(
+    groupBy: "user" | "team" | "model" | "day",
+    filter: UsageFilter,
+  ): Promise<UsageAggregate[]> {
+    const keyExpr: RawBuilder<string | number | null> =
+      groupBy === "user"
+        ? sql<string | null>`user_id`
+        : groupBy === "team"
+          ? sql<string | null>`team_id`
+          : groupBy === "model"
+            ? sql<string>`model_id`
+            : sql<number>`(at / ${sql.lit(DAY_MS)})`;
+    let query = this.#db
+      .selectFrom("usage_records")
+      .select([
+        keyExpr.as("key"),
+        sql<number | string>`count(*)`.as("requests"),
+        sql<number | string>`sum(case when outcome = 'success' then 0 else 1 end)`.as("failures"),
+        sql<number | string>`coalesce(sum(input_tokens), 0)`.as("input_tokens"),
+        sql<number | string>`coalesce(sum(output_tokens), 0)`.as("output_tokens"),
+        sql<number | string>`coalesce(sum(cost_micros), 0)`.as("cost_micros"),
+        sql<number | string | null>`sum(ttft_ms)`.as("ttft_sum"),
+        sql<number | string>`count(ttft_ms)`.as("ttft_count"),
+        sql<number | string>`coalesce(sum(duration_ms), 0)`.as("duration_sum"),
+      ])
+      .groupBy(keyExpr)
+      .orderBy(keyExpr);
+    if (filter.from !== undefined) query = query.where("at", ">=", filter.from);
+    if (filter.to !== undefined) query = query.where("at", "<", filter.to);
+    if (filter.userId) query = query.where("user_id", "=", filter.userId);
+    if (filter.teamId) query = query.where("team_id", "=", filter.teamId);
+    if (filter.modelId) query = query.where("model_id", "=", filter.modelId);
+    const rows = await query.execute();
+    return rows.map((r) => ({
+      key: r.key,
+      requests: Number(r.requests),
+      failures: Number(r.failures),
+      input_tokens: Number(r.input_tokens),
+      output_tokens: Number(r.output_tokens),
+      cost_micros: Number(r.cost_micros),
+      ttft_sum: r.ttft_sum === null ? null : Number(r.ttft_sum),
+      ttft_count: Number(r.ttft_count),
+      duration_sum: Number(r.duration_sum),
+    }));
+  }
+}

@@ -1,0 +1,20 @@
+import { UsageQuery, UsageReport } from "@parley/contracts";
+import type { TypedApp } from "../../http/route-config.ts";
+import type { UsageService } from "./usage.service.ts";
+
+/** Usage reports for operators and admins. */
+export function registerUsageRoutes(app: TypedApp, deps: { usage: UsageService }): void {
+  app.get(
+    "/api/v1/usage",
+    {
+      config: { permission: "usage:read" },
+      schema: {
+        tags: ["usage"],
+        summary: "Tokens, cost and timings of AI calls, by user, team, model or day",
+        querystring: UsageQuery,
+        response: { 200: UsageReport },
+      },
+    },
+    (request) => deps.usage.report(request.query),
+  );
+}

@@ -1,0 +1,102 @@
+import type { UsageQuery, UsageReport, UsageRow } from "@parley/contracts";
+import type { Clock } from "../../platform/clock/clock.ts";
+import { newId } from "../identity/ids.ts";
+import { DAY_MS, type UsageAggregate, type UsageRepository } from "./usage.repository.ts";
+
+/** What one AI call consumed, as the pipeline reports it. */
+export interface UsageEvent {
+  surface: string;
+  operation: "chat" | "embedding";
+  userId: string | null;
+  teamId: string | null;
+  apiKeyId: string | null;
+  modelId: string;
+  providerId: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** Cost in the price table's currency; 0 when the model has no price. */
+  cost: number;
+  ttftMs: number | null;
+  durationMs: number;
+  outcome: "success" | "failure" | "cancelled";
+  errorCode: string | null;
+  attempts: number;
+  requestId: string | null;
+}
+
+/** Records and aggregates metered usage. */
+export class UsageService {
+  readonly #repo: UsageRepository;
+  readonly #clock: Clock;
+  constructor(deps: { repository: UsageRepository; clock: Clock }) {
+    this.#repo = deps.repository;
+    this.#clock = deps.clock;
+  }
+
+  /** Stores one call's usage. */
+  async record(event: UsageEvent): Promise<void> {
+    await this.#repo.insert({
+      id: newId(),
+      at: this.#clock.now(),
+      surface: event.surface,
+      operation: event.operation,
+      user_id: event.userId,
+      team_id: event.teamId,
+      api_key_id: event.apiKeyId,
+      model_id: event.modelId,
+      provider_id: event.providerId,
+      input_tokens: event.inputTokens,
+      output_tokens: event.outputTokens,
+      cost_micros: Math.round(event.cost * 1_000_000),
+      ttft_ms: event.ttftMs === null ? null : Math.round(event.ttftMs),
+      duration_ms: Math.round(event.durationMs),
+      outcome: event.outcome,
+      error_code: event.errorCode,
+      attempts: event.attempts,
+      request_id: event.requestId,
+    });
+  }
+
+  /** Aggregates by user, team, model or day, with totals. */
+  async report(query: UsageQuery): Promise<UsageReport> {
+    const rows = await this.#repo.aggregate(query.groupBy, {
+      ...(query.from ? { from: Date.parse(query.from) } : {}),
+      ...(query.to ? { to: Date.parse(query.to) } : {}),
+      ...(query.userId ? { userId: query.userId } : {}),
+      ...(query.teamId ? { teamId: query.teamId } : {}),
+      ...(query.model ? { modelId: query.model } : {}),
+    });
+    const present = (r: UsageAggregate): UsageRow => ({
+      key:
+        query.groupBy === "day"
+          ? new Date(Number(r.key) * DAY_MS).toISOString().slice(0, 10)
+          : r.key === null
+            ? "none"
+            : String(r.key),
+      requests: r.requests,
+      failures: r.failures,
+      inputTokens: r.input_tokens,
+      outputTokens: r.output_tokens,
+      cost: r.cost_micros / 1_000_000,
+      avgTtftMs: r.ttft_count > 0 && r.ttft_sum !== null ? Math.round(r.ttft_sum / r.ttft_count) : null,
+      avgDurationMs: r.requests > 0 ? Math.round(r.duration_sum / r.requests) : 0,
+    });
+    const presented = rows.map(present);
+    const sum = (f: (r: UsageAggregate) => number) => rows.reduce((a, r) => a + f(r), 0);
+    const ttftCount = sum((r) => r.ttft_count);
+    const requests = sum((r) => r.requests);
+    return {
+      groupBy: query.groupBy,
+      rows: presented,
+      totals: {
+        requests,
+        failures: sum((r) => r.failures),
+        inputTokens: sum((r) => r.input_tokens),
+        outputTokens: sum((r) => r.output_tokens),
+        cost: sum((r) => r.cost_micros) / 1_000_000,
+        avgTtftMs: ttftCount > 0 ? Math.round(sum((r) => r.ttft_sum ?? 0) / ttftCount) : null,
+        avgDurationMs: requests > 0 ? Math.round(sum((r) => r.duration_sum) / requests) : 0,
+      },
+    };
+  }
+}

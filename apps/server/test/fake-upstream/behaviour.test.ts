@@ -1,0 +1,54 @@
+import { describe, expect, it } from "vitest";
+import { DEFAULT_BEHAVIOUR, resolveSettings, validateBehaviour } from "./behaviour.ts";
+
+describe("resolveSettings", () => {
+  it("uses the configured behaviour for a plain model name", () => {
+    expect(resolveSettings(DEFAULT_BEHAVIOUR, "fake-model", {})).toEqual({
+      model: "fake-model",
+      chunks: 50,
+      chunkDelayMs: 0,
+      firstTokenDelayMs: 0,
+      fault: undefined,
+    });
+  });
+
+  it("lets x-fake headers override the behaviour and model directives override the headers", () => {
+    const headers = { "x-fake-chunks": "3", "x-fake-delay": "7", "x-fake-fault": "500" };
+    expect(resolveSettings(DEFAULT_BEHAVIOUR, "fake-large@chunks=5,ttft=50,fault=cut", headers)).toEqual({
+      model: "fake-large",
+      chunks: 5,
+      chunkDelayMs: 7,
+      firstTokenDelayMs: 50,
+      fault: "cut",
+    });
+  });
+
+  it("explains a directive it cannot use", () => {
+    const cases = ["m@chunks=0", "m@delay=-1", "m@speed=2", "m@fault=boom", "m@chunks"];
+    const errors = cases.map((model) => {
+      const result = resolveSettings(DEFAULT_BEHAVIOUR, model, {});
+      return "error" in result ? result.error : "";
+    });
+    expect(errors).toEqual([
+      expect.stringContaining("chunks must be an integer >= 1"),
+      expect.stringContaining("delay must be an integer >= 0"),
+      expect.stringContaining('unknown directive "speed"'),
+      expect.stringContaining('unknown fault "boom"'),
+      expect.stringContaining("key=value"),
+    ]);
+    expect(resolveSettings(DEFAULT_BEHAVIOUR, "m", { "x-fake-ttft": "soon" })).toEqual({
+      error: expect.stringContaining("header x-fake-ttft") as unknown,
+    });
+  });
+});
+
+describe("validateBehaviour", () => {
+  it("rejects a behaviour out of range", () => {
+    expect(() => {
+      validateBehaviour({ ...DEFAULT_BEHAVIOUR, chunks: 0 });
+    }).toThrow(RangeError);
+    expect(() => {
+      validateBehaviour({ ...DEFAULT_BEHAVIOUR, chunkDelayMs: 1.5 });
+    }).toThrow(RangeError);
+  });
+});

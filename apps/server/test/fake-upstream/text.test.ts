@@ -1,0 +1,71 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_TEXT, countTokens, embed, sampleFromSchema, splitText, toBase64 } from "./text.ts";
+
+describe("splitText", () => {
+  it("splits the default text into one word per chunk", () => {
+    expect(DEFAULT_TEXT.split(" ")).toHaveLength(50);
+    expect(splitText(DEFAULT_TEXT, 50).map((piece) => piece.trim())).toEqual(DEFAULT_TEXT.split(" "));
+  });
+
+  it("falls back to characters when there are fewer words than chunks", () => {
+    expect(splitText("Hello", 5)).toEqual(["H", "e", "l", "l", "o"]);
+    expect(splitText("Hi there", 4)).toEqual(["Hi", " t", "he", "re"]);
+    expect(splitText("Hi", 5)).toEqual(["H", "i"]);
+  });
+
+  it("always gives back the text, in min(chunks, characters) non-empty pieces", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), fc.integer({ min: 1, max: 80 }), (text, count) => {
+        const pieces = splitText(text, count);
+        expect(pieces.join("")).toBe(text);
+        expect(pieces).toHaveLength(Math.min(count, Array.from(text).length));
+        expect(pieces.every((piece) => piece !== "")).toBe(true);
+      }),
+    );
+  });
+});
+
+describe("countTokens", () => {
+  it("counts one token per four characters, rounded up", () => {
+    expect([countTokens(""), countTokens("abcd"), countTokens("abcde")]).toEqual([0, 1, 2]);
+  });
+});
+
+describe("embed", () => {
+  it("returns the same unit vector for the same input and float32 values that survive base64", () => {
+    const vector = embed("hello", 20);
+    expect(embed("hello", 20)).toEqual(vector);
+    expect(vector).toHaveLength(20);
+    expect(Math.hypot(...vector)).toBeCloseTo(1, 5);
+    const bytes = Buffer.from(toBase64(vector), "base64");
+    const decoded = Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4));
+    expect(decoded).toEqual(vector);
+  });
+});
+
+describe("sampleFromSchema", () => {
+  it("fills required properties by type, recursively", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        city: { type: "string" },
+        unit: { enum: ["celsius", "fahrenheit"] },
+        days: { type: ["integer", "null"] },
+        where: { type: "object", properties: { lat: { type: "number" } }, required: ["lat"] },
+        optional: { type: "string" },
+      },
+      required: ["city", "unit", "days", "where"],
+    };
+    expect(sampleFromSchema(schema)).toEqual({
+      city: "fake city",
+      unit: "celsius",
+      days: 1,
+      where: { lat: 1 },
+    });
+  });
+
+  it("gives an empty object for a schema without required properties", () => {
+    expect(sampleFromSchema({ type: "object", properties: { a: { type: "string" } } })).toEqual({});
+  });
+});

@@ -1,0 +1,34 @@
+import { z } from "zod";
+
+/** `GET /api/v1/usage`: aggregate metered AI calls. */
+export const UsageQuery = z.strictObject({
+  groupBy: z.enum(["user", "team", "model", "day"]).default("day"),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  userId: z.string().max(100).optional(),
+  teamId: z.string().max(100).optional(),
+  model: z.string().max(200).optional(),
+});
+export type UsageQuery = z.infer<typeof UsageQuery>;
+
+/** One group of the aggregation. */
+export const UsageRow = z.object({
+  key: z.string().describe("user id, team id (or `none`), model id, or day as YYYY-MM-DD"),
+  requests: z.number(),
+  failures: z.number(),
+  inputTokens: z.number(),
+  outputTokens: z.number(),
+  cost: z.number().describe("In the price table's currency"),
+  avgTtftMs: z.number().nullable(),
+  avgDurationMs: z.number(),
+});
+export type UsageRow = z.infer<typeof UsageRow>;
+
+export const UsageReport = z
+  .object({
+    groupBy: z.enum(["user", "team", "model", "day"]),
+    rows: z.array(UsageRow),
+    totals: UsageRow.omit({ key: true }),
+  })
+  .meta({ id: "UsageReport" });
+export type UsageReport = z.infer<typeof UsageReport>;
