@@ -110,7 +110,7 @@ describe("policies", () => {
     const error = (await ask().catch((e: unknown) => e)) as ApiError;
     expect(error).toBeInstanceOf(OpenAI.RateLimitError);
     expect(error.code).toBe("rate_limit.exceeded");
-    expect(error.headers.get("retry-after")).toMatch(/^\d+$/);
+    expect(error.headers?.get("retry-after")).toMatch(/^\d+$/);
   });
 
   it("opens the circuit of a failing provider: after five failures it is no longer called", async () => {

@@ -58,7 +58,7 @@ export class UsageRepository {
       .select([
         keyExpr.as("key"),
         sql<number | string>`count(*)`.as("requests"),
-        sql<number | string>`sum(case when outcome = 'success' then 0 else 1 end)`.as("failures"),
+        sql<number | string>`sum(case when outcome = 'failure' then 1 else 0 end)`.as("failures"),
         sql<number | string>`coalesce(sum(input_tokens), 0)`.as("input_tokens"),
         sql<number | string>`coalesce(sum(output_tokens), 0)`.as("output_tokens"),
         sql<number | string>`coalesce(sum(cost_micros), 0)`.as("cost_micros"),
