@@ -5,3 +5,4 @@ export * from "./identity.ts";
 export * from "./audit.ts";
 export * from "./usage.ts";
 export * from "./providers.ts";
+export * from "./chat.ts";

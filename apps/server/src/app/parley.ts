@@ -18,6 +18,12 @@ import { createProvidersModule } from "../modules/providers/index.ts";
 import { UsageRepository } from "../modules/usage/usage.repository.ts";
 import { registerUsageRoutes } from "../modules/usage/usage.routes.ts";
 import { UsageService } from "../modules/usage/usage.service.ts";
+import { ChatRepository } from "../modules/chat/chat.repository.ts";
+import { ChatService } from "../modules/chat/chat.service.ts";
+import { EventStreams } from "../modules/chat/chat-events.ts";
+import { registerChatRoutes } from "../modules/chat/chat.routes.ts";
+import { startGenerationWorker, startLostWorkerSweep } from "../modules/chat/generation.jobs.ts";
+import { UserRepository } from "../modules/identity/user.repository.ts";
 import { ensureFirstAdmin } from "./first-admin.ts";
 import { ensureInstance } from "./instance.ts";
 import { buildPlatform, type Platform } from "./platform.ts";
@@ -109,6 +115,16 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         idleMs: config.aiIdleTimeoutMs,
       },
     });
+    const chats = new ChatRepository(platform.database.db);
+    const streams = new EventStreams();
+    const chat = new ChatService({
+      chats,
+      bus: platform.bus,
+      cache: platform.store.cache,
+      audit,
+      clock: platform.clock,
+      defaultModel: async () => (await providers.catalog.list()).find((m) => m.enabled)?.id ?? null,
+    });
 
     const startedAt = new Date().toISOString();
     const system = new SystemService({
@@ -147,6 +163,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
           providers.registerRoutes(scope);
           registerUsageRoutes(scope, { usage });
           await registerGatewayRoutes(scope, { pipeline, catalog: providers.catalog });
+          registerChatRoutes(scope, { chat, bus: platform.bus, chats, streams });
         }
         return Promise.resolve();
       },
@@ -156,6 +173,28 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     const port = typeof address === "object" && address ? address.port : config.port;
     const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
     url = `http://${shownHost}:${port}`;
+    const stopWorker =
+      config.role === "api"
+        ? () => Promise.resolve()
+        : await startGenerationWorker({
+            bus: platform.bus,
+            chats,
+            users: new UserRepository(platform.database.db),
+            auth: identity.auth,
+            pipeline,
+            cache: platform.store.cache,
+            clock: platform.clock,
+            logger,
+            workerId: podId,
+            concurrency: 32,
+          });
+    const stopSweep = startLostWorkerSweep({
+      chats,
+      bus: platform.bus,
+      clock: platform.clock,
+      cache: platform.store.cache,
+      logger,
+    });
     const stopRetention =
       config.role === "api"
         ? () => Promise.resolve()
@@ -191,6 +230,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
           logger.info({ ms: Math.round(performance.now() - t0) }, `shutdown: ${name}`);
         };
         system.startDraining();
+        // SSE clients get a retry hint and reconnect to another pod; answers keep generating.
+        streams.drain();
         // In-flight requests get most of the shutdown budget; connections still open after it
         // (a client that ignores Connection: close) are cut so the process can exit in time.
         const cut = setTimeout(
@@ -204,6 +245,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         clearTimeout(cut);
         step("http closed");
         await stopRetention();
+        stopSweep();
+        await stopWorker();
         await stopHeartbeat();
         step("left the registry");
         await platform.close();

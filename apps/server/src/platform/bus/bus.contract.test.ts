@@ -23,6 +23,23 @@ describe.each([
     await factory.cleanup();
   });
 
+  describe("log head", () => {
+    it("reports the log's head: following from it delivers only later entries", async () => {
+      const { bus } = await start();
+      const key = `head${Date.now()}`;
+      await bus.log.append(key, { n: 1 });
+      const head = await bus.log.head();
+      expect(head.seq).toBeGreaterThan(0);
+      expect(head.epoch).toBe(await bus.log.epoch());
+      const seen: unknown[] = [];
+      const sub = await bus.log.follow(key, { afterSeq: head.seq }, (entry) => seen.push(entry.data));
+      await bus.log.append(key, { n: 2 });
+      await waitFor("the later entry", () => seen.length === 1);
+      expect(seen).toEqual([{ n: 2 }]);
+      await sub.close();
+    });
+  });
+
   describe("pub/sub", () => {
     it("delivers a message to every subscriber, in every process, and stops after close", async () => {
       const { bus, peer } = await start();

@@ -69,6 +69,11 @@ export interface EventLog {
   append(key: string, data: unknown): Promise<LogEntry>;
   /** The log's current epoch. */
   epoch(): Promise<string>;
+  /**
+   * The log's current position: the highest seq appended so far (0 when empty) and the epoch.
+   * Following from it delivers only what is appended afterwards.
+   */
+  head(): Promise<{ seq: number; epoch: string }>;
   /** Retained entries of `key` with `seq > afterSeq`, oldest first, at most `limit`. */
   read(key: string, options: { afterSeq: number; limit?: number }): Promise<LogEntry[]>;
   /**

@@ -104,6 +104,10 @@ export class MemoryEventLog implements EventLog {
     return Promise.resolve(this.#epoch);
   }
 
+  head(): Promise<{ seq: number; epoch: string }> {
+    return Promise.resolve({ seq: this.#seq, epoch: this.#epoch });
+  }
+
   read(key: string, options: { afterSeq: number; limit?: number }): Promise<LogEntry[]> {
     return settle(() => {
       assertToken(key, "log key");

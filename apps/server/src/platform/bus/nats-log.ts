@@ -61,6 +61,11 @@ export class NatsEventLog implements EventLog {
     return await this.#refreshEpoch();
   }
 
+  async head(): Promise<{ seq: number; epoch: string }> {
+    const info = await this.#info();
+    return { seq: info.state.last_seq, epoch: epochOf(info) };
+  }
+
   async read(key: string, options: { afterSeq: number; limit?: number }): Promise<LogEntry[]> {
     assertToken(key, "log key");
     const limit = options.limit ?? Infinity;

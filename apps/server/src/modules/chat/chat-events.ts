@@ -1,0 +1,135 @@
+import type { ChatEvent } from "@parley/contracts";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import type { Bus, LogEntry } from "../../platform/bus/bus.port.ts";
+import type { ChatRepository, MessageRow } from "./chat.repository.ts";
+import { conversationLogKey } from "./generation.jobs.ts";
+
+const HEARTBEAT_MS = 15_000;
+
+/** Open SSE responses, so that a draining process can hand them a retry hint. */
+export class EventStreams {
+  readonly #open = new Set<FastifyReply>();
+  add(reply: FastifyReply): void {
+    this.#open.add(reply);
+  }
+  delete(reply: FastifyReply): void {
+    this.#open.delete(reply);
+  }
+  get size(): number {
+    return this.#open.size;
+  }
+  /** Asks every client to reconnect (to another pod) soon, and closes the streams. */
+  drain(): void {
+    for (const reply of this.#open) {
+      reply.raw.end("retry: 250\n: draining, reconnect elsewhere\n\n");
+    }
+    this.#open.clear();
+  }
+}
+
+/** `<epoch>:<seq>`, the id of every event: where it sits in the durable log. */
+export function eventId(epoch: string, seq: number): string {
+  return `${epoch}:${seq}`;
+}
+
+/** Parses an event id; null when malformed. */
+export function parseEventId(id: string | undefined): { epoch: string; seq: number } | null {
+  if (!id) return null;
+  const at = id.lastIndexOf(":");
+  const seq = Number(id.slice(at + 1));
+  if (at <= 0 || !Number.isSafeInteger(seq) || seq < 0) return null;
+  return { epoch: id.slice(0, at), seq };
+}
+
+/**
+ * Decides where a (re)connecting client starts: right after its Last-Event-ID when the log can
+ * replay from there; otherwise at the start of the in-flight answer; and with a `snapshot` from
+ * the database when the log cannot tell the client what it missed.
+ */
+export async function resumePoint(
+  bus: Bus,
+  chats: ChatRepository,
+  conversationId: string,
+  lastEventId: string | undefined,
+): Promise<{ afterSeq: number; epoch: string; snapshot: ChatEvent | null }> {
+  const key = conversationLogKey(conversationId);
+  const head = await bus.log.head();
+  const given = parseEventId(lastEventId);
+  if (given && given.epoch === head.epoch && given.seq <= head.seq) {
+    return { afterSeq: given.seq, epoch: head.epoch, snapshot: null };
+  }
+  const asked = lastEventId !== undefined && lastEventId !== "";
+  const inflight = await chats.streamingMessage(conversationId);
+  if (inflight) {
+    const entries = await bus.log.read(key, { afterSeq: 0 });
+    const first = entries.find((e) => messageIdOf(e) === inflight.id);
+    if (first && (first.data as ChatEvent).type === "message.started") {
+      return { afterSeq: first.seq - 1, epoch: head.epoch, snapshot: null };
+    }
+    if (first) return { afterSeq: first.seq - 1, epoch: head.epoch, snapshot: snapshotOf(inflight) };
+    return { afterSeq: head.seq, epoch: head.epoch, snapshot: asked ? snapshotOf(inflight) : null };
+  }
+  const last = asked ? await chats.lastAssistantMessage(conversationId) : undefined;
+  return { afterSeq: head.seq, epoch: head.epoch, snapshot: last ? snapshotOf(last) : null };
+}
+
+function messageIdOf(entry: LogEntry): string | undefined {
+  const data = entry.data as { messageId?: unknown };
+  return typeof data.messageId === "string" ? data.messageId : undefined;
+}
+
+function snapshotOf(message: MessageRow): ChatEvent {
+  return {
+    type: "snapshot",
+    messageId: message.id,
+    text: message.content,
+    status: message.status as "streaming",
+  };
+}
+
+/**
+ * Serves the conversation's events as SSE until the client leaves or the process drains. SSE
+ * pods only relay: they never persist.
+ */
+export async function serveEvents(
+  deps: { bus: Bus; chats: ChatRepository; streams: EventStreams },
+  conversationId: string,
+  lastEventId: string | undefined,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<FastifyReply> {
+  const start = await resumePoint(deps.bus, deps.chats, conversationId, lastEventId);
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, {
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache, no-transform",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+    "x-request-id": request.id,
+  });
+  raw.write("retry: 1000\n\n");
+  if (start.snapshot) {
+    raw.write(
+      `id: ${eventId(start.epoch, start.afterSeq)}\nevent: snapshot\ndata: ${JSON.stringify(start.snapshot)}\n\n`,
+    );
+  }
+  deps.streams.add(reply);
+  const subscription = await deps.bus.log.follow(
+    conversationLogKey(conversationId),
+    { afterSeq: start.afterSeq },
+    (entry) => {
+      const event = entry.data as ChatEvent;
+      raw.write(
+        `id: ${eventId(entry.epoch, entry.seq)}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
+      );
+    },
+  );
+  const heartbeat = setInterval(() => raw.write(": heartbeat\n\n"), HEARTBEAT_MS);
+  raw.once("close", () => {
+    clearInterval(heartbeat);
+    deps.streams.delete(reply);
+    void subscription.close();
+  });
+  return reply;
+}

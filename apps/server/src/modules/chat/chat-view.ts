@@ -1,0 +1,34 @@
+import type { ChatMessageView, Conversation, MessageStatus } from "@parley/contracts";
+import { fromJson } from "../../db/json.ts";
+import { iso } from "../identity/ids.ts";
+import type { ConversationRow, MessageRow } from "./chat.repository.ts";
+
+export function toConversation(row: ConversationRow): Conversation {
+  return {
+    id: row.id,
+    title: row.title,
+    model: row.model,
+    teamId: row.team_id,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+export function toMessage(row: MessageRow): ChatMessageView {
+  const usage =
+    row.usage === null ? null : (fromJson(row.usage) as { inputTokens: number; outputTokens: number });
+  return {
+    id: row.id,
+    conversationId: row.conversation_id,
+    role: row.role as ChatMessageView["role"],
+    content: row.content,
+    status: row.status as MessageStatus,
+    model: row.model,
+    usage,
+    finishReason: row.finish_reason,
+    error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
+    timings: { ttftMs: row.ttft_ms, durationMs: row.duration_ms },
+    createdAt: iso(row.created_at),
+    completedAt: iso(row.completed_at),
+  };
+}

@@ -1,0 +1,171 @@
+import { sql, type Kysely, type Selectable, type Updateable } from "kysely";
+import type { Tables } from "../../db/schema.ts";
+import type { ConversationsTable, MessagesTable } from "./chat.tables.ts";
+
+export type ConversationRow = Selectable<ConversationsTable>;
+export type MessageRow = Selectable<MessagesTable>;
+
+/** All SQL of conversations and messages. */
+export class ChatRepository {
+  readonly #db: Kysely<Tables>;
+  constructor(db: Kysely<Tables>) {
+    this.#db = db;
+  }
+
+  async insertConversation(row: ConversationRow): Promise<void> {
+    await this.#db.insertInto("conversations").values(row).execute();
+  }
+
+  findConversation(id: string): Promise<ConversationRow | undefined> {
+    return this.#db.selectFrom("conversations").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  /** The user's own conversations plus those of `teamIds`, newest first, after the cursor. */
+  listConversations(options: {
+    userId: string;
+    teamIds: string[];
+    q?: string;
+    before?: { updatedAt: number; id: string };
+    limit: number;
+    teamId?: string;
+  }): Promise<ConversationRow[]> {
+    let query = this.#db
+      .selectFrom("conversations")
+      .selectAll()
+      .orderBy("updated_at", "desc")
+      .orderBy("id", "desc")
+      .limit(options.limit);
+    query = options.teamId
+      ? query.where("team_id", "=", options.teamId)
+      : query.where((eb) =>
+          eb.or([
+            eb("user_id", "=", options.userId),
+            ...(options.teamIds.length ? [eb("team_id", "in", options.teamIds)] : []),
+          ]),
+        );
+    if (options.q) {
+      const like = `%${options.q.toLowerCase().replace(/[%_\\]/g, "\\$&")}%`;
+      query = query.where(sql<boolean>`lower(title) like ${like}`);
+    }
+    const before = options.before;
+    if (before) {
+      query = query.where((eb) =>
+        eb.or([
+          eb("updated_at", "<", before.updatedAt),
+          eb.and([eb("updated_at", "=", before.updatedAt), eb("id", "<", before.id)]),
+        ]),
+      );
+    }
+    return query.execute();
+  }
+
+  async updateConversation(id: string, patch: Updateable<ConversationsTable>): Promise<void> {
+    await this.#db.updateTable("conversations").set(patch).where("id", "=", id).execute();
+  }
+
+  async deleteConversation(id: string): Promise<void> {
+    await this.#db.deleteFrom("conversations").where("id", "=", id).execute();
+  }
+
+  messages(conversationId: string): Promise<MessageRow[]> {
+    return this.#db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .orderBy("position")
+      .execute();
+  }
+
+  findMessage(id: string): Promise<MessageRow | undefined> {
+    return this.#db.selectFrom("messages").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  /** The answer still being generated in a conversation, if any. */
+  streamingMessage(conversationId: string): Promise<MessageRow | undefined> {
+    return this.#db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .where("status", "=", "streaming")
+      .orderBy("position", "desc")
+      .executeTakeFirst();
+  }
+
+  /** The most recent assistant message, for snapshots. */
+  lastAssistantMessage(conversationId: string): Promise<MessageRow | undefined> {
+    return this.#db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .where("role", "=", "assistant")
+      .orderBy("position", "desc")
+      .executeTakeFirst();
+  }
+
+  /**
+   * Stores the user's message and the assistant's (`streaming`) in one transaction, refusing
+   * when an answer is still streaming. The unique (conversation, position) constraint makes two
+   * concurrent sends collide instead of interleaving.
+   * @returns null when an answer is still streaming.
+   */
+  async insertExchange(
+    user: MessageRow,
+    assistant: MessageRow,
+    now: number,
+  ): Promise<{ user: MessageRow; assistant: MessageRow } | null> {
+    return this.#db.transaction().execute(async (trx) => {
+      const busy = await trx
+        .selectFrom("messages")
+        .select("id")
+        .where("conversation_id", "=", user.conversation_id)
+        .where("status", "=", "streaming")
+        .executeTakeFirst();
+      if (busy) return null;
+      const last = await trx
+        .selectFrom("messages")
+        .select((eb) => eb.fn.max("position").as("max"))
+        .where("conversation_id", "=", user.conversation_id)
+        .executeTakeFirst();
+      const base = (last?.max ?? -1) + 1;
+      const u = { ...user, position: base };
+      const a = { ...assistant, position: base + 1 };
+      // New messages carry no usage yet.
+      await trx
+        .insertInto("messages")
+        .values([u, a].map((m) => ({ ...m, usage: null })))
+        .execute();
+      await trx
+        .updateTable("conversations")
+        .set({ updated_at: now })
+        .where("id", "=", user.conversation_id)
+        .execute();
+      return { user: u, assistant: a };
+    });
+  }
+
+  /**
+   * Ends a streaming message, once: only the first finalizer's update applies.
+   * @returns whether this call finalized it.
+   */
+  async finalize(id: string, patch: Updateable<MessagesTable>): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("messages")
+      .set(patch)
+      .where("id", "=", id)
+      .where("status", "=", "streaming")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Streaming messages older than `createdBefore`, for the lost-worker sweep. */
+  staleStreaming(createdBefore: number, limit: number): Promise<MessageRow[]> {
+    return this.#db
+      .selectFrom("messages")
+      .selectAll()
+      .where("status", "=", "streaming")
+      .where("created_at", "<", createdBefore)
+      .orderBy("created_at")
+      .limit(limit)
+      .execute();
+  }
+}

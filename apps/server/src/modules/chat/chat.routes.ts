@@ -1,0 +1,137 @@
+import {
+  Conversation,
+  ConversationListQuery,
+  ConversationWithMessages,
+  CreateConversationRequest,
+  IdParams,
+  SendMessageRequest,
+  SendMessageResponse,
+  UpdateConversationRequest,
+  pageOf,
+} from "@parley/contracts";
+import { z } from "zod";
+import type { TypedApp } from "../../http/route-config.ts";
+import type { Bus } from "../../platform/bus/bus.port.ts";
+import { contextOf } from "../identity/request-context.http.ts";
+import type { ChatRepository } from "./chat.repository.ts";
+import type { ChatService } from "./chat.service.ts";
+import { serveEvents, type EventStreams } from "./chat-events.ts";
+
+/** Conversations, sending, the event stream and cancel. */
+export function registerChatRoutes(
+  app: TypedApp,
+  deps: { chat: ChatService; bus: Bus; chats: ChatRepository; streams: EventStreams },
+): void {
+  const tags = ["chat"];
+  app.get(
+    "/api/v1/conversations",
+    {
+      config: { permission: "conversations:read" },
+      schema: {
+        tags,
+        summary: "Your conversations (and your teams'), newest first",
+        querystring: ConversationListQuery,
+        response: { 200: pageOf(Conversation) },
+      },
+    },
+    (request) => deps.chat.list(request.query, contextOf(request)),
+  );
+  app.post(
+    "/api/v1/conversations",
+    {
+      config: { permission: "conversations:write" },
+      schema: {
+        tags,
+        summary: "Start a conversation",
+        body: CreateConversationRequest,
+        response: { 201: Conversation },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await deps.chat.create(request.body, contextOf(request))),
+  );
+  app.get(
+    "/api/v1/conversations/:id",
+    {
+      config: { permission: "conversations:read" },
+      schema: {
+        tags,
+        summary: "A conversation with its messages",
+        params: IdParams,
+        response: { 200: ConversationWithMessages },
+      },
+    },
+    (request) => deps.chat.get(request.params.id, contextOf(request)),
+  );
+  app.patch(
+    "/api/v1/conversations/:id",
+    {
+      config: { permission: "conversations:write" },
+      schema: {
+        tags,
+        summary: "Rename or change the model",
+        params: IdParams,
+        body: UpdateConversationRequest,
+        response: { 200: Conversation },
+      },
+    },
+    (request) => deps.chat.update(request.params.id, request.body, contextOf(request)),
+  );
+  app.delete(
+    "/api/v1/conversations/:id",
+    {
+      config: { permission: "conversations:write" },
+      schema: { tags, summary: "Delete a conversation", params: IdParams, response: { 204: z.null() } },
+    },
+    async (request, reply) => {
+      await deps.chat.delete(request.params.id, contextOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+  app.post(
+    "/api/v1/conversations/:id/messages",
+    {
+      config: { permission: "conversations:write" },
+      schema: {
+        tags,
+        summary: "Send a message; the answer streams on the events endpoint",
+        params: IdParams,
+        body: SendMessageRequest,
+        response: { 202: SendMessageResponse },
+      },
+    },
+    async (request, reply) =>
+      reply.code(202).send(await deps.chat.send(request.params.id, request.body, contextOf(request))),
+  );
+  app.post(
+    "/api/v1/messages/:id/cancel",
+    {
+      config: { permission: "conversations:write" },
+      schema: {
+        tags,
+        summary: "Stop generating an answer, wherever it runs",
+        params: IdParams,
+        response: { 202: z.object({ messageId: z.string(), status: z.string() }) },
+      },
+    },
+    async (request, reply) =>
+      reply.code(202).send(await deps.chat.cancel(request.params.id, contextOf(request))),
+  );
+  app.get(
+    "/api/v1/conversations/:id/events",
+    {
+      config: { permission: "conversations:read" },
+      schema: {
+        tags,
+        summary: "Server-Sent Events of the conversation; resume with Last-Event-ID or ?lastEventId=",
+        params: IdParams,
+        querystring: z.strictObject({ lastEventId: z.string().max(300).optional() }),
+      },
+    },
+    async (request, reply) => {
+      await deps.chat.visible(request.params.id, contextOf(request), "conversations:read");
+      const header = request.headers["last-event-id"];
+      const lastEventId = (typeof header === "string" ? header : undefined) ?? request.query.lastEventId;
+      return serveEvents(deps, request.params.id, lastEventId, request, reply);
+    },
+  );
+}

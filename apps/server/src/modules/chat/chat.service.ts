@@ -1,0 +1,258 @@
+import {
+  MAX_MESSAGE_CHARS,
+  type ConversationListQuery,
+  type Conversation,
+  type ConversationWithMessages,
+  type CreateConversationRequest,
+  type GenerationJob,
+  type SendMessageRequest,
+  type SendMessageResponse,
+  type UpdateConversationRequest,
+} from "@parley/contracts";
+import { AppError } from "../../http/app-error.ts";
+import type { Bus } from "../../platform/bus/bus.port.ts";
+import type { Clock } from "../../platform/clock/clock.ts";
+import type { Cache } from "../../platform/registry/registry.port.ts";
+import { newId } from "../identity/ids.ts";
+import { can, type Principal } from "../identity/principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "../identity/request-context.ts";
+import { requirePrincipal } from "../identity/team.service.ts";
+import type { ChatRepository, ConversationRow } from "./chat.repository.ts";
+import { toConversation, toMessage } from "./chat-view.ts";
+
+/** Bus names of the chat module. */
+export const CHAT_QUEUE = "chat-generate";
+export const CANCEL_SUBJECT = "chat-cancel";
+export const cancelFlagKey = (messageId: string) => `chat:cancel:${messageId}`;
+
+/** Dependencies of the chat service. */
+export interface ChatServiceDeps {
+  chats: ChatRepository;
+  bus: Bus;
+  cache: Cache;
+  audit: AuditSink;
+  clock: Clock;
+  /** The model used when neither the message nor the conversation names one. */
+  defaultModel: () => Promise<string | null>;
+}
+
+/**
+ * Conversations and sending: storing messages and handing generation to a worker through the
+ * bus. The HTTP request that starts an answer is not the connection that carries it.
+ */
+export class ChatService {
+  readonly #d: ChatServiceDeps;
+  constructor(deps: ChatServiceDeps) {
+    this.#d = deps;
+  }
+
+  async create(input: CreateConversationRequest, ctx: RequestContext): Promise<Conversation> {
+    const principal = requirePrincipal(ctx);
+    if (input.teamId && !can(principal, "conversations:write", input.teamId)) {
+      throw new AppError("resource.not_found", `No team ${input.teamId}`);
+    }
+    const now = this.#d.clock.now();
+    const row: ConversationRow = {
+      id: newId(),
+      user_id: principal.userId,
+      team_id: input.teamId ?? null,
+      title: input.title ?? "New conversation",
+      model: input.model ?? null,
+      created_at: now,
+      updated_at: now,
+    };
+    await this.#d.chats.insertConversation(row);
+    await this.#audit(ctx, "conversation.created", row, { title: row.title });
+    return toConversation(row);
+  }
+
+  async list(
+    query: ConversationListQuery,
+    ctx: RequestContext,
+  ): Promise<{ items: Conversation[]; nextCursor: string | null }> {
+    const principal = requirePrincipal(ctx);
+    if (query.teamId && !can(principal, "conversations:read", query.teamId)) {
+      throw new AppError("resource.not_found", `No team ${query.teamId}`);
+    }
+    const teamIds = [...principal.teams.entries()]
+      .filter(([id]) => can(principal, "conversations:read", id))
+      .map(([id]) => id);
+    const rows = await this.#d.chats.listConversations({
+      userId: principal.userId,
+      teamIds,
+      limit: query.limit + 1,
+      ...(query.q ? { q: query.q } : {}),
+      ...(query.teamId ? { teamId: query.teamId } : {}),
+      ...(query.cursor ? { before: decodeCursor(query.cursor) } : {}),
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map(toConversation),
+      nextCursor: rows.length > query.limit && last ? encodeCursor(last.updated_at, last.id) : null,
+    };
+  }
+
+  async get(id: string, ctx: RequestContext): Promise<ConversationWithMessages> {
+    const row = await this.visible(id, ctx, "conversations:read");
+    const messages = await this.#d.chats.messages(id);
+    return { ...toConversation(row), messages: messages.map(toMessage) };
+  }
+
+  async update(id: string, patch: UpdateConversationRequest, ctx: RequestContext): Promise<Conversation> {
+    const row = await this.visible(id, ctx, "conversations:write");
+    const changes = { ...patch, updated_at: this.#d.clock.now() };
+    await this.#d.chats.updateConversation(id, changes);
+    await this.#audit(ctx, "conversation.updated", row, { ...patch });
+    return toConversation({ ...row, ...changes });
+  }
+
+  async delete(id: string, ctx: RequestContext): Promise<void> {
+    const row = await this.visible(id, ctx, "conversations:write");
+    await this.#d.chats.deleteConversation(id);
+    await this.#audit(ctx, "conversation.deleted", row, { title: row.title });
+  }
+
+  /**
+   * Stores the user's message and a `streaming` answer, then publishes the generation job.
+   * @throws AppError `resource.conflict` while an answer is streaming, `request.body_too_large`.
+   */
+  async send(
+    conversationId: string,
+    input: SendMessageRequest,
+    ctx: RequestContext,
+  ): Promise<SendMessageResponse> {
+    const conversation = await this.visible(conversationId, ctx, "conversations:write");
+    const principal = requirePrincipal(ctx);
+    if (input.content.length > MAX_MESSAGE_CHARS) {
+      throw new AppError(
+        "request.body_too_large",
+        `A message may hold at most ${MAX_MESSAGE_CHARS} characters`,
+      );
+    }
+    if (!input.content.trim()) {
+      throw new AppError("validation.failed", "The message is empty", {
+        details: { issues: [{ location: "body", path: "content", message: "must not be blank" }] },
+      });
+    }
+    const model = input.model ?? conversation.model ?? (await this.#d.defaultModel());
+    if (!model) throw new AppError("model.not_found", "No model given and no default model is configured");
+    const now = this.#d.clock.now();
+    const base = {
+      conversation_id: conversationId,
+      position: 0,
+      usage: null,
+      finish_reason: null,
+      error_code: null,
+      error_message: null,
+      ttft_ms: null,
+      duration_ms: null,
+      created_at: now,
+    };
+    const stored = await this.#d.chats.insertExchange(
+      {
+        ...base,
+        id: newId(),
+        role: "user",
+        content: input.content,
+        status: "completed",
+        model: null,
+        completed_at: now,
+      },
+      {
+        ...base,
+        id: newId(),
+        role: "assistant",
+        content: "",
+        status: "streaming",
+        model,
+        completed_at: null,
+      },
+      now,
+    );
+    if (!stored)
+      throw new AppError(
+        "resource.conflict",
+        "An answer is still streaming in this conversation; wait for it or cancel it",
+      );
+    const job: GenerationJob = {
+      v: 1,
+      conversationId,
+      assistantMessageId: stored.assistant.id,
+      userId: principal.userId,
+      apiKeyId: principal.apiKey?.id ?? null,
+      model,
+      requestId: ctx.requestId,
+    };
+    await this.#d.bus.queue.enqueue(CHAT_QUEUE, { id: stored.assistant.id, payload: job });
+    await this.#audit(ctx, "message.sent", conversation, {
+      messageId: stored.user.id,
+      answerId: stored.assistant.id,
+      model,
+    });
+    return { userMessage: toMessage(stored.user), assistantMessage: toMessage(stored.assistant) };
+  }
+
+  /**
+   * Stops an answer wherever it is being generated: a flag for a worker that has not started it
+   * yet, and a signal for the one running it. Closing a tab never does this.
+   */
+  async cancel(messageId: string, ctx: RequestContext): Promise<{ messageId: string; status: string }> {
+    const message = await this.#d.chats.findMessage(messageId);
+    if (!message) throw new AppError("resource.not_found", `No message ${messageId}`);
+    await this.visible(message.conversation_id, ctx, "conversations:write");
+    if (message.status !== "streaming") return { messageId, status: message.status };
+    await this.#d.cache.set(cancelFlagKey(messageId), true, 60 * 60 * 1000);
+    await this.#d.bus.pubsub.publish(CANCEL_SUBJECT, { messageId });
+    const conversation = await this.#d.chats.findConversation(message.conversation_id);
+    if (conversation) await this.#audit(ctx, "message.cancel_requested", conversation, { messageId });
+    return { messageId, status: "cancelling" };
+  }
+
+  /** The conversation if the caller may see it (and, for writes, change it); else 404. */
+  async visible(
+    id: string,
+    ctx: RequestContext,
+    permission: "conversations:read" | "conversations:write",
+  ): Promise<ConversationRow> {
+    const principal: Principal = requirePrincipal(ctx);
+    const row = await this.#d.chats.findConversation(id);
+    const mine = row?.user_id === principal.userId && can(principal, permission);
+    const team = row?.team_id
+      ? can(principal, permission, row.team_id) && principal.teams.has(row.team_id)
+      : false;
+    if (!row || !(mine || team)) throw new AppError("resource.not_found", `No conversation ${id}`);
+    return row;
+  }
+
+  async #audit(
+    ctx: RequestContext,
+    action: string,
+    row: ConversationRow,
+    summary: Record<string, unknown>,
+  ): Promise<void> {
+    await this.#d.audit.record({
+      ...auditOrigin(ctx),
+      action,
+      outcome: "success",
+      target: { type: "conversation", id: row.id },
+      teamId: row.team_id,
+      summary,
+    });
+  }
+}
+
+function encodeCursor(updatedAt: number, id: string): string {
+  return Buffer.from(`${updatedAt}:${id}`, "utf8").toString("base64url");
+}
+
+function decodeCursor(cursor: string): { updatedAt: number; id: string } {
+  const text = Buffer.from(cursor, "base64url").toString("utf8");
+  const match = /^(\d+):(.+)$/.exec(text);
+  if (!match?.[1] || !match[2]) {
+    throw new AppError("validation.failed", "Invalid cursor", {
+      details: { issues: [{ location: "query", path: "cursor", message: "is not a cursor from this API" }] },
+    });
+  }
+  return { updatedAt: Number(match[1]), id: match[2] };
+}

@@ -1,0 +1,38 @@
+import type { JsonColumn } from "../../db/json.ts";
+
+export interface ConversationsTable {
+  id: string;
+  user_id: string;
+  team_id: string | null;
+  title: string;
+  /** The model new messages use unless they name one. */
+  model: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** A message; assistant messages go `streaming` → `completed` | `failed` | `cancelled`. */
+export interface MessagesTable {
+  id: string;
+  conversation_id: string;
+  position: number;
+  role: string;
+  content: string;
+  status: string;
+  model: string | null;
+  /** `{inputTokens, outputTokens}` (see db/json.ts). */
+  usage: JsonColumn | null;
+  finish_reason: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  ttft_ms: number | null;
+  duration_ms: number | null;
+  created_at: number;
+  completed_at: number | null;
+}
+
+/** Kysely types of the chat module's tables. */
+export interface ChatTables {
+  conversations: ConversationsTable;
+  messages: MessagesTable;
+}

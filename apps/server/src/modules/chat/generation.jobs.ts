@@ -1,0 +1,245 @@
+import { GenerationJob, type ChatEvent } from "@parley/contracts";
+import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
+import type { Logger } from "pino";
+import { toJson } from "../../db/json.ts";
+import { AppError } from "../../http/app-error.ts";
+import type { Bus, Job } from "../../platform/bus/bus.port.ts";
+import type { Clock } from "../../platform/clock/clock.ts";
+import type { Subscription } from "../../platform/lifecycle.ts";
+import type { Cache } from "../../platform/registry/registry.port.ts";
+import type { AiPipeline } from "../ai/ai-pipeline.ts";
+import type { AuthService } from "../identity/auth.service.ts";
+import type { UserRepository } from "../identity/user.repository.ts";
+import type { ChatRepository, MessageRow } from "./chat.repository.ts";
+import { CANCEL_SUBJECT, CHAT_QUEUE, cancelFlagKey } from "./chat.service.ts";
+
+/** The durable-log key of a conversation: every answer's events, in order. */
+export const conversationLogKey = (conversationId: string) => `chat-${conversationId}`;
+const leaseKey = (messageId: string) => `chat:lease:${messageId}`;
+const startedKey = (messageId: string) => `chat:started:${messageId}`;
+const LEASE_MS = 15_000;
+const RENEW_MS = 4_000;
+
+/** Dependencies of the generation worker. */
+export interface GenerationDeps {
+  bus: Bus;
+  chats: ChatRepository;
+  users: UserRepository;
+  auth: AuthService;
+  pipeline: AiPipeline;
+  cache: Cache;
+  clock: Clock;
+  logger: Logger;
+  /** Identifies this worker in leases. */
+  workerId: string;
+  concurrency: number;
+}
+
+/**
+ * Consumes generation jobs: runs the model through the AI pipeline and appends every chunk to
+ * the conversation's durable log, then persists the answer exactly once. A job delivered again
+ * after its worker died is not regenerated (that would reuse chunk indexes): it is failed with
+ * `worker.lost`.
+ * @returns a function that stops consuming (running answers finish first).
+ */
+export async function startGenerationWorker(deps: GenerationDeps): Promise<() => Promise<void>> {
+  const running = new Map<string, AbortController>();
+  const cancels: Subscription = await deps.bus.pubsub.subscribe(CANCEL_SUBJECT, (payload) => {
+    const id = (payload as { messageId?: unknown }).messageId;
+    if (typeof id === "string") running.get(id)?.abort();
+  });
+  const consumer = await deps.bus.queue.consume(CHAT_QUEUE, (job) => generate(deps, job, running), {
+    concurrency: deps.concurrency,
+    ackWaitMs: 12_000,
+    maxAttempts: 5,
+  });
+  return async () => {
+    await consumer.close();
+    await cancels.close();
+  };
+}
+
+async function generate(
+  deps: GenerationDeps,
+  job: Job,
+  running: Map<string, AbortController>,
+): Promise<void> {
+  const parsed = GenerationJob.safeParse(job.payload);
+  if (!parsed.success) {
+    deps.logger.error({ issues: parsed.error.issues }, "dropping a malformed generation job");
+    return;
+  }
+  const { assistantMessageId: messageId, conversationId } = parsed.data;
+  const message = await deps.chats.findMessage(messageId);
+  if (message?.status !== "streaming") return; // already finalized: a duplicate delivery
+  const key = conversationLogKey(conversationId);
+  const append = (event: ChatEvent) => deps.bus.log.append(key, event);
+
+  if (!(await deps.cache.setIfAbsent(leaseKey(messageId), deps.workerId, LEASE_MS))) {
+    return; // another worker holds the lease and is generating it
+  }
+  if (await deps.cache.get(startedKey(messageId))) {
+    // Started before by a worker that is gone: its chunks are in the log with their indexes.
+    await finalizeFailed(
+      deps,
+      message,
+      "worker.lost",
+      "The worker generating this answer stopped; send the message again",
+    );
+    return;
+  }
+  await deps.cache.set(startedKey(messageId), deps.workerId, 24 * 60 * 60 * 1000);
+  const controller = new AbortController();
+  running.set(messageId, controller);
+  const renew = setInterval(() => {
+    void deps.cache.set(leaseKey(messageId), deps.workerId, LEASE_MS).catch(() => undefined);
+    void job.extend().catch(() => undefined);
+  }, RENEW_MS);
+  const started = deps.clock.now();
+  let text = "";
+  let index = 0;
+  try {
+    if (await deps.cache.get(cancelFlagKey(messageId))) controller.abort();
+    const user = await deps.users.findById(parsed.data.userId);
+    if (!user) throw new AppError("auth.forbidden", "The sender's account no longer exists");
+    const principal = await deps.auth.principalOf(user);
+    const history = (await deps.chats.messages(conversationId)).filter(
+      (m) => m.position < message.position && m.status === "completed",
+    );
+    if (controller.signal.aborted) throw new CancelledError();
+    const run = await deps.pipeline.streamChat(
+      {
+        surface: "chat",
+        model: parsed.data.model,
+        prompt: toPrompt(history),
+        options: {},
+        signal: controller.signal,
+      },
+      { requestId: parsed.data.requestId, ip: null, userAgent: "parley-worker", principal },
+    );
+    await append({ type: "message.started", messageId, model: run.model.id });
+    let ttftMs: number | null = null;
+    for await (const part of run.parts) {
+      if (part.type === "text") {
+        ttftMs ??= deps.clock.now() - started;
+        text += part.delta;
+        await append({ type: "message.delta", messageId, index: index++, text: part.delta });
+      } else if (part.type === "finish") {
+        const won = await deps.chats.finalize(messageId, {
+          content: text,
+          status: "completed",
+          model: run.model.id,
+          usage: toJson(part.usage),
+          finish_reason: part.finishReason,
+          ttft_ms: ttftMs,
+          duration_ms: deps.clock.now() - started,
+          completed_at: deps.clock.now(),
+        });
+        if (won)
+          await append({
+            type: "message.completed",
+            messageId,
+            usage: part.usage,
+            finishReason: part.finishReason,
+          });
+      }
+    }
+    // A cancelled pipeline ends its parts quietly: the signal tells why there was no finish.
+    if (isAborted(controller)) throw new CancelledError();
+  } catch (error) {
+    if (controller.signal.aborted || error instanceof CancelledError) {
+      const won = await deps.chats.finalize(messageId, {
+        content: text,
+        status: "cancelled",
+        duration_ms: deps.clock.now() - started,
+        completed_at: deps.clock.now(),
+      });
+      if (won) await append({ type: "message.cancelled", messageId });
+    } else {
+      const appError =
+        error instanceof AppError
+          ? error
+          : new AppError("upstream.error", "Generation failed", { cause: error });
+      if (!(error instanceof AppError)) deps.logger.error({ err: error, messageId }, "generation failed");
+      await finalizeFailed(deps, { ...message, content: text }, appError.code, appError.message);
+    }
+  } finally {
+    clearInterval(renew);
+    running.delete(messageId);
+    await deps.cache.delete(leaseKey(messageId)).catch(() => false);
+  }
+}
+
+class CancelledError extends Error {}
+
+function isAborted(controller: AbortController): boolean {
+  return controller.signal.aborted;
+}
+
+/** Fails a streaming message once, and tells its listeners. */
+export async function finalizeFailed(
+  deps: Pick<GenerationDeps, "chats" | "bus" | "clock">,
+  message: MessageRow,
+  code: string,
+  text: string,
+): Promise<boolean> {
+  const won = await deps.chats.finalize(message.id, {
+    content: message.content,
+    status: "failed",
+    error_code: code,
+    error_message: text,
+    completed_at: deps.clock.now(),
+  });
+  if (won) {
+    await deps.bus.log.append(conversationLogKey(message.conversation_id), {
+      type: "message.failed",
+      messageId: message.id,
+      error: { code, message: text },
+    } satisfies ChatEvent);
+  }
+  return won;
+}
+
+/**
+ * Fails answers whose worker died: streaming, started by a worker, and no live lease. Runs on
+ * every process, so a lost worker is noticed even when no other worker is left.
+ */
+export function startLostWorkerSweep(
+  deps: Pick<GenerationDeps, "chats" | "bus" | "clock" | "cache" | "logger">,
+  intervalMs = 5_000,
+): () => void {
+  const sweep = async () => {
+    const stale = await deps.chats.staleStreaming(deps.clock.now() - LEASE_MS, 50);
+    for (const message of stale) {
+      const started = await deps.cache.get(startedKey(message.id));
+      const lease = await deps.cache.get(leaseKey(message.id));
+      if (started && !lease) {
+        await finalizeFailed(
+          deps,
+          message,
+          "worker.lost",
+          "The worker generating this answer stopped; send the message again",
+        );
+      }
+    }
+  };
+  const timer = setInterval(() => {
+    sweep().catch((err: unknown) => {
+      deps.logger.warn({ err }, "lost-worker sweep failed");
+    });
+  }, intervalMs);
+  timer.unref();
+  return () => {
+    clearInterval(timer);
+  };
+}
+
+function toPrompt(history: MessageRow[]): LanguageModelV4Prompt {
+  return history.map((m) =>
+    m.role === "assistant"
+      ? { role: "assistant" as const, content: [{ type: "text" as const, text: m.content }] }
+      : m.role === "system"
+        ? { role: "system" as const, content: m.content }
+        : { role: "user" as const, content: [{ type: "text" as const, text: m.content }] },
+  );
+}

@@ -1,0 +1,118 @@
+import { z } from "zod";
+
+/** A message's lifecycle: user messages are `completed` at once; answers stream first. */
+export const MessageStatus = z.enum(["streaming", "completed", "failed", "cancelled"]);
+export type MessageStatus = z.infer<typeof MessageStatus>;
+
+export const ChatMessageView = z
+  .object({
+    id: z.string(),
+    conversationId: z.string(),
+    role: z.enum(["user", "assistant", "system"]),
+    content: z.string(),
+    status: MessageStatus,
+    model: z.string().nullable(),
+    usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }).nullable(),
+    finishReason: z.string().nullable(),
+    error: z.object({ code: z.string(), message: z.string() }).nullable(),
+    timings: z.object({ ttftMs: z.number().nullable(), durationMs: z.number().nullable() }),
+    createdAt: z.iso.datetime(),
+    completedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: "ChatMessage" });
+export type ChatMessageView = z.infer<typeof ChatMessageView>;
+
+export const Conversation = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    model: z.string().nullable(),
+    teamId: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: "Conversation" });
+export type Conversation = z.infer<typeof Conversation>;
+
+export const ConversationWithMessages = Conversation.extend({ messages: z.array(ChatMessageView) }).meta({
+  id: "ConversationWithMessages",
+});
+export type ConversationWithMessages = z.infer<typeof ConversationWithMessages>;
+
+export const CreateConversationRequest = z
+  .strictObject({
+    title: z.string().trim().min(1).max(200).optional(),
+    model: z.string().min(1).max(200).optional(),
+    teamId: z.string().max(100).optional(),
+  })
+  .meta({ id: "CreateConversationRequest" });
+export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
+
+export const UpdateConversationRequest = z
+  .strictObject({
+    title: z.string().trim().min(1).max(200).optional(),
+    model: z.string().min(1).max(200).optional(),
+  })
+  .meta({ id: "UpdateConversationRequest" });
+export type UpdateConversationRequest = z.infer<typeof UpdateConversationRequest>;
+
+export const ConversationListQuery = z.strictObject({
+  q: z.string().trim().max(200).optional(),
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  teamId: z.string().max(100).optional(),
+});
+export type ConversationListQuery = z.infer<typeof ConversationListQuery>;
+
+/** Longest message accepted, in characters (a larger one answers 413). */
+export const MAX_MESSAGE_CHARS = 100_000;
+
+export const SendMessageRequest = z
+  .strictObject({
+    content: z.string().min(1, "must not be empty"),
+    model: z.string().min(1).max(200).optional(),
+  })
+  .meta({ id: "SendMessageRequest" });
+export type SendMessageRequest = z.infer<typeof SendMessageRequest>;
+
+export const SendMessageResponse = z
+  .object({ userMessage: ChatMessageView, assistantMessage: ChatMessageView })
+  .meta({ id: "SendMessageResponse" });
+export type SendMessageResponse = z.infer<typeof SendMessageResponse>;
+
+/** Server-Sent Events of a conversation (the `data` of each event name). */
+export const ChatEvent = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("message.started"), messageId: z.string(), model: z.string() }),
+  z.object({
+    type: z.literal("message.delta"),
+    messageId: z.string(),
+    index: z.number().int().min(0),
+    text: z.string(),
+  }),
+  z.object({
+    type: z.literal("message.completed"),
+    messageId: z.string(),
+    usage: z.object({ inputTokens: z.number(), outputTokens: z.number() }),
+    finishReason: z.string(),
+  }),
+  z.object({
+    type: z.literal("message.failed"),
+    messageId: z.string(),
+    error: z.object({ code: z.string(), message: z.string() }),
+  }),
+  z.object({ type: z.literal("message.cancelled"), messageId: z.string() }),
+  z.object({ type: z.literal("snapshot"), messageId: z.string(), text: z.string(), status: MessageStatus }),
+]);
+export type ChatEvent = z.infer<typeof ChatEvent>;
+
+/** Bus payload: generate the answer `assistantMessageId` (idempotent by that id). */
+export const GenerationJob = z.object({
+  v: z.literal(1),
+  conversationId: z.string(),
+  assistantMessageId: z.string(),
+  userId: z.string(),
+  apiKeyId: z.string().nullable().optional(),
+  model: z.string(),
+  requestId: z.string().nullable(),
+});
+export type GenerationJob = z.infer<typeof GenerationJob>;
