@@ -1,0 +1,207 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connect } from "@nats-io/transport-node";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { createTestPostgres, type TestPostgres } from "../postgres.ts";
+import { runParley, type ParleyProcess } from "../process-harness.ts";
+import { testServices, uniqueId } from "../services.ts";
+import { answerOf, openSse, type SseEvent } from "./sse-client.ts";
+
+/**
+ * The streaming contract across real processes: two api pods, a worker, PostgreSQL, NATS
+ * JetStream and Redis, and pods killed mid-answer.
+ */
+const CHUNKS = 30;
+const namespace = uniqueId("chat");
+const dataDir = mkdtempSync(join(tmpdir(), "parley-chat-dist-"));
+let database: TestPostgres;
+let fake: FakeUpstream;
+const processes: ParleyProcess[] = [];
+let token = "";
+let text = "";
+
+function start(role: "api" | "worker"): ParleyProcess {
+  const p = runParley(["start", "--role", role, "--port", "0", "--host", "127.0.0.1"], {
+    PARLEY_DATABASE_URL: database.url,
+    PARLEY_NATS_URL: testServices.natsUrl,
+    PARLEY_REDIS_URL: testServices.redisUrl,
+    PARLEY_NAMESPACE: namespace,
+    PARLEY_SECRET_KEY: "chat-distributed-secret-key-0123456789",
+    PARLEY_DATA_DIR: dataDir,
+    PARLEY_ADMIN_EMAIL: "chat@parley.test",
+    PARLEY_ADMIN_PASSWORD: "chatting across pods",
+    PARLEY_OLLAMA_DETECT: "false",
+    PARLEY_PROVIDERS: JSON.stringify([
+      {
+        id: "fake",
+        name: "Fake",
+        type: "openai-compatible",
+        baseURL: `${fake.url}/v1`,
+        models: ["fake-model"],
+      },
+    ]),
+    PARLEY_RATE_LIMITS: JSON.stringify({ admin: { apiPerMinute: 100000, aiPerMinute: 100000 } }),
+    PARLEY_IP_RATE_LIMIT_PER_MINUTE: "100000",
+  });
+  processes.push(p);
+  return p;
+}
+const listening = (p: ParleyProcess) => p.listening(60_000);
+
+beforeAll(async () => {
+  database = await createTestPostgres();
+  fake = await startFakeUpstream({ chunks: CHUNKS, chunkDelayMs: 60 });
+  const api = start("api");
+  const url = await listening(api);
+  const login = await fetch(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email: "chat@parley.test", password: "chatting across pods" }),
+  });
+  token = ((await login.json()) as { accessToken: string }).accessToken;
+}, 90_000);
+
+afterAll(async () => {
+  for (const p of processes) p.kill();
+  await Promise.all(processes.map((p) => p.exited()));
+  await fake.close();
+  await database.drop();
+  const nc = await connect({ servers: testServices.natsUrl });
+  const jsm = await jetstreamManager(nc);
+  for (const suffix of ["JOBS", "LOG"])
+    await jsm.streams.delete(`${namespace.toUpperCase()}_${suffix}`).catch(() => false);
+  await nc.close();
+  const redis = new Redis(testServices.redisUrl);
+  const keys = await redis.keys(`${namespace}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+});
+
+const headers = () => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });
+const finished = (id: string) => (events: SseEvent[]) =>
+  events.some(
+    (e) =>
+      ["message.completed", "message.failed", "message.cancelled"].includes(e.event) &&
+      (e.data as { messageId: string }).messageId === id,
+  );
+
+async function newAnswer(url: string): Promise<{ conversationId: string; messageId: string }> {
+  const conv = await fetch(`${url}/api/v1/conversations`, {
+    method: "POST",
+    headers: headers(),
+    body: JSON.stringify({ model: "fake/fake-model" }),
+  });
+  const conversationId = ((await conv.json()) as { id: string }).id;
+  const sent = await fetch(`${url}/api/v1/conversations/${conversationId}/messages`, {
+    method: "POST",
+    headers: headers(),
+    body: JSON.stringify({ content: "tell me everything" }),
+  });
+  expect(sent.status).toBe(202);
+  return {
+    conversationId,
+    messageId: ((await sent.json()) as { assistantMessage: { id: string } }).assistantMessage.id,
+  };
+}
+const events = (url: string, conversationId: string, extra: Record<string, string> = {}, query = "") =>
+  openSse(`${url}/api/v1/conversations/${conversationId}/events${query}`, {
+    authorization: `Bearer ${token}`,
+    ...extra,
+  });
+
+describe("streaming chat across pods", () => {
+  it("resumes on pod B after pod A is killed mid-answer, and after a reload, with every index exactly once", async () => {
+    const [a, b, worker] = [start("api"), start("api"), start("worker")];
+    const [urlA, urlB] = await Promise.all([listening(a), listening(b), listening(worker)]);
+    const { conversationId, messageId } = await newAnswer(urlA);
+    const onA = await events(urlA, conversationId);
+    await onA.until((ev) => answerOf(ev, messageId).indexes.length >= CHUNKS / 3);
+    a.kill("SIGKILL");
+    await onA.ended;
+    const partA = [...onA.events];
+
+    const onB = await events(urlB, conversationId, { "last-event-id": onA.lastId() ?? "" });
+    await onB.until((ev) => answerOf([...partA, ...ev], messageId).indexes.length >= (2 * CHUNKS) / 3);
+    onB.close();
+    const partB = [...onB.events];
+    // A reload: a new connection that names its position only in the query string.
+    const reload = await events(
+      urlB,
+      conversationId,
+      {},
+      `?lastEventId=${encodeURIComponent(onB.lastId() ?? "")}`,
+    );
+    await reload.until(finished(messageId));
+    reload.close();
+
+    const joined = answerOf([...partA, ...partB, ...reload.events], messageId);
+    expect(joined.indexes).toEqual([...Array(CHUNKS).keys()]);
+    text ||= joined.text;
+    expect(joined.text.length).toBeGreaterThan(0);
+    expect(reload.events.at(-1)?.event).toBe("message.completed");
+    const stored = await fetch(`${urlB}/api/v1/conversations/${conversationId}`, { headers: headers() });
+    const body = (await stored.json()) as { messages: { id: string; content: string; status: string }[] };
+    expect(body.messages.find((m) => m.id === messageId)).toMatchObject({
+      status: "completed",
+      content: joined.text,
+    });
+  }, 90_000);
+
+  it("gives two tabs on different pods the whole answer", async () => {
+    const [a, b] = [start("api"), start("api")];
+    const [urlA, urlB] = await Promise.all([listening(a), listening(b)]);
+    const { conversationId, messageId } = await newAnswer(urlA);
+    const [tab1, tab2] = await Promise.all([events(urlA, conversationId), events(urlB, conversationId)]);
+    await Promise.all([tab1.until(finished(messageId), 30_000), tab2.until(finished(messageId), 30_000)]);
+    tab1.close();
+    tab2.close();
+    expect(answerOf(tab1.events, messageId)).toEqual(answerOf(tab2.events, messageId));
+    expect(answerOf(tab1.events, messageId).indexes).toEqual([...Array(CHUNKS).keys()]);
+  }, 90_000);
+
+  it("drains a pod on SIGTERM: its clients are told to retry and resume on another pod", async () => {
+    const [a, b] = [start("api"), start("api")];
+    const [urlA, urlB] = await Promise.all([listening(a), listening(b)]);
+    const { conversationId, messageId } = await newAnswer(urlA);
+    const onA = await events(urlA, conversationId);
+    await onA.until((ev) => answerOf(ev, messageId).indexes.length >= 5);
+    a.kill("SIGTERM");
+    await onA.ended;
+    expect(await a.exited()).toBe(0);
+    const onB = await events(urlB, conversationId, { "last-event-id": onA.lastId() ?? "" });
+    await onB.until(finished(messageId), 30_000);
+    onB.close();
+    expect(answerOf([...onA.events, ...onB.events], messageId).indexes).toEqual([...Array(CHUNKS).keys()]);
+  }, 90_000);
+
+  it("fails the answer with worker.lost when its worker is killed mid-answer", async () => {
+    // Stop every worker started so far, then run exactly one.
+    for (const p of processes) if (p.output().includes("role worker")) p.kill("SIGKILL");
+    const api = start("api");
+    const worker = start("worker");
+    const [url] = await Promise.all([listening(api), listening(worker)]);
+    const { conversationId, messageId } = await newAnswer(url);
+    const sse = await events(url, conversationId);
+    await sse.until((ev) => answerOf(ev, messageId).indexes.length >= 3);
+    worker.kill("SIGKILL");
+    const killedAt = Date.now();
+    await sse.until(finished(messageId), 40_000);
+    sse.close();
+    expect(Date.now() - killedAt).toBeLessThan(30_000);
+    const failed = sse.events.at(-1);
+    expect(failed?.event).toBe("message.failed");
+    expect(failed?.data).toMatchObject({ messageId, error: { code: "worker.lost" } });
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const { rows } = await client.query<{ status: string }>("select status from messages where id = $1", [
+      messageId,
+    ]);
+    await client.end();
+    expect(rows[0]?.status).toBe("failed");
+  }, 90_000);
+});
