@@ -21,6 +21,7 @@ import { UsageService } from "../modules/usage/usage.service.ts";
 import { ChatRepository } from "../modules/chat/chat.repository.ts";
 import { ChatService } from "../modules/chat/chat.service.ts";
 import { EventStreams } from "../modules/chat/chat-events.ts";
+import { createChatMetrics } from "../modules/chat/chat.metrics.ts";
 import { registerChatRoutes } from "../modules/chat/chat.routes.ts";
 import { startGenerationWorker, startLostWorkerSweep } from "../modules/chat/generation.jobs.ts";
 import { UserRepository } from "../modules/identity/user.repository.ts";
@@ -117,6 +118,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     });
     const chats = new ChatRepository(platform.database.db);
     const streams = new EventStreams();
+    const chatMetrics = createChatMetrics(metrics.registry);
     const chat = new ChatService({
       chats,
       bus: platform.bus,
@@ -163,7 +165,16 @@ export async function startParley(config: Config, options: StartOptions = {}): P
           providers.registerRoutes(scope);
           registerUsageRoutes(scope, { usage });
           await registerGatewayRoutes(scope, { pipeline, catalog: providers.catalog });
-          registerChatRoutes(scope, { chat, bus: platform.bus, chats, streams });
+          registerChatRoutes(scope, {
+            chat,
+            bus: platform.bus,
+            chats,
+            streams,
+            registry: platform.store.registry,
+            metrics: chatMetrics,
+            podId,
+            maxStreamsPerUser: config.maxStreamsPerUser,
+          });
         }
         return Promise.resolve();
       },
@@ -187,6 +198,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
             logger,
             workerId: podId,
             concurrency: 32,
+            metrics: chatMetrics,
           });
     const stopSweep = startLostWorkerSweep({
       chats,

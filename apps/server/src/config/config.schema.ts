@@ -98,6 +98,7 @@ export const ConfigSchema = z
     auditRetentionDays: positiveInt("days").default(90),
     aiFirstTokenTimeoutMs: positiveInt("milliseconds").default(60_000),
     aiIdleTimeoutMs: positiveInt("milliseconds").default(60_000),
+    maxStreamsPerUser: positiveInt("connections").default(20),
     aiMaxRetries: z.coerce
       .number()
       .int()
@@ -196,6 +197,7 @@ export const settingEnvNames: Record<ConfigKey, string> = {
   aiFirstTokenTimeoutMs: "PARLEY_AI_FIRST_TOKEN_TIMEOUT_MS",
   aiIdleTimeoutMs: "PARLEY_AI_IDLE_TIMEOUT_MS",
   aiMaxRetries: "PARLEY_AI_MAX_RETRIES",
+  maxStreamsPerUser: "PARLEY_MAX_STREAMS_PER_USER",
   publicUrl: "PARLEY_PUBLIC_URL",
   adminEmail: "PARLEY_ADMIN_EMAIL",
   adminPassword: "PARLEY_ADMIN_PASSWORD",

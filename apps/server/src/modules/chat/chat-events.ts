@@ -1,10 +1,26 @@
 import type { ChatEvent } from "@parley/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { randomUUID } from "node:crypto";
+import { AppError } from "../../http/app-error.ts";
 import type { Bus, LogEntry } from "../../platform/bus/bus.port.ts";
+import type { Registry } from "../../platform/registry/registry.port.ts";
+import type { ChatMetrics } from "./chat.metrics.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
 import { conversationLogKey } from "./generation.jobs.ts";
 
 const HEARTBEAT_MS = 15_000;
+const REGISTRY_TTL_MS = 45_000;
+
+/** What serving an event stream needs. */
+export interface EventDeps {
+  bus: Bus;
+  chats: ChatRepository;
+  streams: EventStreams;
+  registry: Registry;
+  metrics: ChatMetrics;
+  podId: string;
+  maxStreamsPerUser: number;
+}
 
 /** Open SSE responses, so that a draining process can hand them a retry hint. */
 export class EventStreams {
@@ -92,13 +108,44 @@ function snapshotOf(message: MessageRow): ChatEvent {
  * pods only relay: they never persist.
  */
 export async function serveEvents(
-  deps: { bus: Bus; chats: ChatRepository; streams: EventStreams },
+  deps: EventDeps,
   conversationId: string,
   lastEventId: string | undefined,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
+  const userId = request.principal?.userId ?? "anonymous";
+  const connectionId = randomUUID();
+  const userKind = `sse-user-${userId}`;
+  const open = await deps.registry.list(userKind).catch(() => []);
+  if (open.length >= deps.maxStreamsPerUser) {
+    deps.metrics.rejectedStreams.inc();
+    throw new AppError(
+      "rate_limit.exceeded",
+      `At most ${deps.maxStreamsPerUser} event streams may be open per user; close a tab`,
+      {
+        headers: { "retry-after": "5" },
+        details: { open: open.length, limit: deps.maxStreamsPerUser, scope: "streams" },
+      },
+    );
+  }
   const start = await resumePoint(deps.bus, deps.chats, conversationId, lastEventId);
+  deps.metrics.replays.inc({
+    kind: start.snapshot
+      ? "snapshot"
+      : lastEventId && start.afterSeq === parseEventId(lastEventId)?.seq
+        ? "resume"
+        : "fresh",
+  });
+  // Presence and the per-user limit: the registry's entries expire unless the heartbeat renews them.
+  const presence = async () => {
+    const info = { pod: deps.podId, conversationId, userId };
+    await Promise.all([
+      deps.registry.register(userKind, connectionId, info, REGISTRY_TTL_MS),
+      deps.registry.register(`sse-conv-${conversationId}`, connectionId, info, REGISTRY_TTL_MS),
+    ]).catch(() => undefined);
+  };
+  await presence();
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
@@ -115,6 +162,7 @@ export async function serveEvents(
     );
   }
   deps.streams.add(reply);
+  deps.metrics.activeStreams.inc();
   const subscription = await deps.bus.log.follow(
     conversationLogKey(conversationId),
     { afterSeq: start.afterSeq },
@@ -123,13 +171,23 @@ export async function serveEvents(
       raw.write(
         `id: ${eventId(entry.epoch, entry.seq)}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
       );
+      deps.metrics.eventsRelayed.inc();
+      deps.metrics.logLag.observe(Math.max(0, Date.now() - entry.time) / 1000);
     },
   );
-  const heartbeat = setInterval(() => raw.write(": heartbeat\n\n"), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => {
+    raw.write(": heartbeat\n\n");
+    void presence();
+  }, HEARTBEAT_MS);
   raw.once("close", () => {
     clearInterval(heartbeat);
     deps.streams.delete(reply);
+    deps.metrics.activeStreams.dec();
     void subscription.close();
+    void Promise.all([
+      deps.registry.deregister(userKind, connectionId),
+      deps.registry.deregister(`sse-conv-${conversationId}`, connectionId),
+    ]).catch(() => undefined);
   });
   return reply;
 }

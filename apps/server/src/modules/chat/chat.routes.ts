@@ -11,17 +11,12 @@ import {
 } from "@parley/contracts";
 import { z } from "zod";
 import type { TypedApp } from "../../http/route-config.ts";
-import type { Bus } from "../../platform/bus/bus.port.ts";
 import { contextOf } from "../identity/request-context.http.ts";
-import type { ChatRepository } from "./chat.repository.ts";
 import type { ChatService } from "./chat.service.ts";
-import { serveEvents, type EventStreams } from "./chat-events.ts";
+import { serveEvents, type EventDeps } from "./chat-events.ts";
 
 /** Conversations, sending, the event stream and cancel. */
-export function registerChatRoutes(
-  app: TypedApp,
-  deps: { chat: ChatService; bus: Bus; chats: ChatRepository; streams: EventStreams },
-): void {
+export function registerChatRoutes(app: TypedApp, deps: EventDeps & { chat: ChatService }): void {
   const tags = ["chat"];
   app.get(
     "/api/v1/conversations",
@@ -115,6 +110,24 @@ export function registerChatRoutes(
     },
     async (request, reply) =>
       reply.code(202).send(await deps.chat.cancel(request.params.id, contextOf(request))),
+  );
+  app.get(
+    "/api/v1/conversations/:id/presence",
+    {
+      config: { permission: "conversations:read" },
+      schema: {
+        tags,
+        summary: "Who is watching the conversation now (open event streams, across pods)",
+        params: IdParams,
+        response: { 200: z.object({ viewers: z.number(), users: z.array(z.string()) }) },
+      },
+    },
+    async (request) => {
+      await deps.chat.visible(request.params.id, contextOf(request), "conversations:read");
+      const members = await deps.registry.list(`sse-conv-${request.params.id}`);
+      const users = [...new Set(members.map((m) => String(m.info.userId)))].sort();
+      return { viewers: members.length, users };
+    },
   );
   app.get(
     "/api/v1/conversations/:id/events",

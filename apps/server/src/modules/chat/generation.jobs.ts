@@ -12,6 +12,7 @@ import type { AuthService } from "../identity/auth.service.ts";
 import type { UserRepository } from "../identity/user.repository.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
 import { CANCEL_SUBJECT, CHAT_QUEUE, cancelFlagKey } from "./chat.service.ts";
+import type { ChatMetrics } from "./chat.metrics.ts";
 
 /** The durable-log key of a conversation: every answer's events, in order. */
 export const conversationLogKey = (conversationId: string) => `chat-${conversationId}`;
@@ -33,6 +34,7 @@ export interface GenerationDeps {
   /** Identifies this worker in leases. */
   workerId: string;
   concurrency: number;
+  metrics?: ChatMetrics;
 }
 
 /**
@@ -121,7 +123,10 @@ async function generate(
     let ttftMs: number | null = null;
     for await (const part of run.parts) {
       if (part.type === "text") {
-        ttftMs ??= deps.clock.now() - started;
+        if (ttftMs === null) {
+          ttftMs = deps.clock.now() - started;
+          deps.metrics?.ttft.observe(ttftMs / 1000);
+        }
         text += part.delta;
         await append({ type: "message.delta", messageId, index: index++, text: part.delta });
       } else if (part.type === "finish") {
