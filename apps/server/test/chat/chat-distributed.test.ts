@@ -179,6 +179,28 @@ describe("streaming chat across pods", () => {
     expect(answerOf([...onA.events, ...onB.events], messageId).indexes).toEqual([...Array(CHUNKS).keys()]);
   }, 90_000);
 
+  it("cancels from another pod: the stop reaches the worker, the partial text is kept", async () => {
+    const [a, b] = [start("api"), start("api")];
+    const [urlA, urlB] = await Promise.all([listening(a), listening(b)]);
+    const { conversationId, messageId } = await newAnswer(urlA);
+    const sse = await events(urlA, conversationId);
+    await sse.until((ev) => answerOf(ev, messageId).indexes.length >= 3);
+    const cancel = await fetch(`${urlB}/api/v1/messages/${messageId}/cancel`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(cancel.status).toBe(202);
+    await sse.until(finished(messageId), 30_000);
+    sse.close();
+    expect(sse.events.at(-1)?.event).toBe("message.cancelled");
+    const stored = await fetch(`${urlB}/api/v1/conversations/${conversationId}`, { headers: headers() });
+    const message = (
+      (await stored.json()) as { messages: { id: string; status: string; content: string }[] }
+    ).messages.find((m) => m.id === messageId);
+    expect(message?.status).toBe("cancelled");
+    expect(message?.content).toBe(answerOf(sse.events, messageId).text);
+  }, 90_000);
+
   it("fails the answer with worker.lost when its worker is killed mid-answer", async () => {
     // Stop every worker started so far, then run exactly one.
     for (const p of processes) if (p.output().includes("role worker")) p.kill("SIGKILL");

@@ -75,7 +75,7 @@ async function generate(
   const message = await deps.chats.findMessage(messageId);
   if (message?.status !== "streaming") return; // already finalized: a duplicate delivery
   const key = conversationLogKey(conversationId);
-  const append = (event: ChatEvent) => deps.bus.log.append(key, event);
+  const append = (event: ChatEvent) => appendReliably(deps.bus, key, event);
 
   if (!(await deps.cache.setIfAbsent(leaseKey(messageId), deps.workerId, LEASE_MS))) {
     return; // another worker holds the lease and is generating it
@@ -177,6 +177,28 @@ async function generate(
 
 class CancelledError extends Error {}
 
+/** How long an append keeps retrying while the log is unreachable (a NATS restart, say). */
+const APPEND_PATIENCE_MS = 20_000;
+
+/**
+ * Appends an event, retrying through a short outage of the log. Each event has a dedupe id
+ * (its message, kind and index), so a retry of an append that did land stores nothing twice
+ * and no index is ever reused.
+ */
+async function appendReliably(bus: Bus, key: string, event: ChatEvent): Promise<void> {
+  const dedupeId = `${event.messageId}:${event.type === "message.delta" ? `delta:${event.index}` : event.type === "message.started" ? "started" : "end"}`;
+  const deadline = Date.now() + APPEND_PATIENCE_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await bus.log.append(key, event, { dedupeId });
+      return;
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
+    }
+  }
+}
+
 function isAborted(controller: AbortController): boolean {
   return controller.signal.aborted;
 }
@@ -196,11 +218,11 @@ export async function finalizeFailed(
     completed_at: deps.clock.now(),
   });
   if (won) {
-    await deps.bus.log.append(conversationLogKey(message.conversation_id), {
+    await appendReliably(deps.bus, conversationLogKey(message.conversation_id), {
       type: "message.failed",
       messageId: message.id,
       error: { code, message: text },
-    } satisfies ChatEvent);
+    });
   }
   return won;
 }

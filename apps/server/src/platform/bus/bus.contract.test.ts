@@ -40,6 +40,20 @@ describe.each([
     });
   });
 
+  describe("log dedupe", () => {
+    it("stores an append retried with the same dedupe id once, answering the first position", async () => {
+      const { bus } = await start();
+      const key = `dedupe${Date.now()}`;
+      const first = await bus.log.append(key, { i: 0 }, { dedupeId: "m1:delta:0" });
+      const again = await bus.log.append(key, { i: 0 }, { dedupeId: "m1:delta:0" });
+      const other = await bus.log.append(key, { i: 1 }, { dedupeId: "m1:delta:1" });
+      expect(again.seq).toBe(first.seq);
+      expect(other.seq).toBeGreaterThan(first.seq);
+      const entries = await bus.log.read(key, { afterSeq: 0 });
+      expect(entries.map((e) => e.data)).toEqual([{ i: 0 }, { i: 1 }]);
+    });
+  });
+
   describe("pub/sub", () => {
     it("delivers a message to every subscriber, in every process, and stops after close", async () => {
       const { bus, peer } = await start();

@@ -60,13 +60,22 @@ export interface LogEntry {
   readonly time: number;
 }
 
+/** Options of an append. */
+export interface AppendOptions {
+  /**
+   * Makes retries safe: a second append with the same id (within the duplicate window) stores
+   * nothing and answers the first entry's position.
+   */
+  dedupeId?: string;
+}
+
 /**
  * Durable, ordered, replayable log partitioned by key. Readers resume from any position, on any
  * process. Entries expire after the configured retention.
  */
 export interface EventLog {
   /** Appends `data` under `key` and resolves once it is durable. */
-  append(key: string, data: unknown): Promise<LogEntry>;
+  append(key: string, data: unknown, options?: AppendOptions): Promise<LogEntry>;
   /** The log's current epoch. */
   epoch(): Promise<string>;
   /**

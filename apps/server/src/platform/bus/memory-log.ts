@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Subscription } from "../lifecycle.ts";
 import type { Clock } from "../clock/clock.ts";
-import type { EventLog, LogEntry } from "./bus.port.ts";
+import type { AppendOptions, EventLog, LogEntry } from "./bus.port.ts";
 import type { BusErrorHandler, SubscriptionSet } from "./bus-common.ts";
 import { assertToken, decodePayload, encodePayload, settle } from "./bus-common.ts";
 
@@ -72,6 +72,8 @@ export class MemoryEventLog implements EventLog {
   readonly #deps: MemoryEventLogDeps;
   readonly #sweeper: NodeJS.Timeout;
   #seq = 0;
+  readonly #dedupe = new Map<string, StoredEntry>();
+  readonly #dedupeWindowMs = 2 * 60 * 1000;
 
   constructor(deps: MemoryEventLogDeps) {
     this.#deps = deps;
@@ -84,9 +86,14 @@ export class MemoryEventLog implements EventLog {
     this.#sweeper.unref();
   }
 
-  append(key: string, data: unknown): Promise<LogEntry> {
+  append(key: string, data: unknown, options: AppendOptions = {}): Promise<LogEntry> {
     return settle(() => {
       assertToken(key, "log key");
+      const dedupeId = options.dedupeId;
+      if (dedupeId !== undefined) {
+        const seen = this.#dedupe.get(dedupeId);
+        if (seen && seen.time > this.#deps.clock.now() - this.#dedupeWindowMs) return this.#toEntry(seen);
+      }
       const text = encodePayload(data);
       const stored: StoredEntry = { key, seq: ++this.#seq, time: this.#deps.clock.now(), text };
       const list = this.#entries.get(key) ?? [];
@@ -95,6 +102,7 @@ export class MemoryEventLog implements EventLog {
       if (list.length > this.#deps.maxPerKey) list.splice(0, list.length - this.#deps.maxPerKey);
       this.#prune(key);
       this.#deps.counters.appended++;
+      if (dedupeId !== undefined) this.#rememberDedupe(dedupeId, stored);
       for (const follower of this.#followers.get(key) ?? []) follower.push([stored]);
       return this.#toEntry(stored);
     });
@@ -102,6 +110,16 @@ export class MemoryEventLog implements EventLog {
 
   epoch(): Promise<string> {
     return Promise.resolve(this.#epoch);
+  }
+
+  /** Dedupe ids in insertion (so time) order; old ones are dropped as new ones arrive. */
+  #rememberDedupe(id: string, stored: StoredEntry): void {
+    this.#dedupe.set(id, stored);
+    const horizon = this.#deps.clock.now() - this.#dedupeWindowMs;
+    for (const [old, entry] of this.#dedupe) {
+      if (entry.time > horizon) break;
+      this.#dedupe.delete(old);
+    }
   }
 
   head(): Promise<{ seq: number; epoch: string }> {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { JetStreamClient, JetStreamManager, JsMsg, PubAck, StreamInfo } from "@nats-io/jetstream";
 import type { Subscription } from "../lifecycle.ts";
-import type { EventLog, LogEntry } from "./bus.port.ts";
+import type { AppendOptions, EventLog, LogEntry } from "./bus.port.ts";
 import type { BusErrorHandler, SubscriptionSet } from "./bus-common.ts";
 import { assertToken, decodePayload, encodePayload } from "./bus-common.ts";
 import { NatsFollower } from "./nats-follow.ts";
@@ -43,11 +43,15 @@ export class NatsEventLog implements EventLog {
     this.#epochCheckedAt = Date.now();
   }
 
-  async append(key: string, data: unknown): Promise<LogEntry> {
+  async append(key: string, data: unknown, options: AppendOptions = {}): Promise<LogEntry> {
     assertToken(key, "log key");
     const text = encodePayload(data);
     const time = Date.now();
-    const ack = await this.#publish(this.#deps.layout.logSubject(key), `{"time":${time},"data":${text}}`);
+    const ack = await this.#publish(
+      this.#deps.layout.logSubject(key),
+      `{"time":${time},"data":${text}}`,
+      options.dedupeId,
+    );
     this.#deps.counters.appended++;
     // A sequence that went backwards means the stream was recreated behind our back; so may an
     // old cached epoch. Either way ask the server rather than label entries with a dead epoch.
@@ -145,10 +149,12 @@ export class NatsEventLog implements EventLog {
    * stream), recreates it and publishes again. Only that failure is retried: after a timeout the
    * entry may have been stored, and a second publish would duplicate it.
    */
-  async #publish(subject: string, body: string): Promise<PubAck> {
+  async #publish(subject: string, body: string, msgID?: string): Promise<PubAck> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.#deps.js.publish(subject, body);
+        // With a msgID JetStream drops a repeat inside its duplicate window and answers the
+        // first message's sequence.
+        return await this.#deps.js.publish(subject, body, msgID ? { msgID } : undefined);
       } catch (error) {
         if (!isNoStreamForSubject(error) || attempt >= 5) throw error;
         await this.#refreshEpoch();
