@@ -14,3 +14,22 @@ export const testServices = {
 export function uniqueId(prefix = "t"): string {
   return `${prefix}${randomBytes(5).toString("hex")}`;
 }
+
+/**
+ * Removes what a test's Parley processes left on the shared servers under `namespace`: the
+ * JetStream streams and the Redis keys.
+ */
+export async function cleanupNamespace(namespace: string): Promise<void> {
+  const { jetstreamManager } = await import("@nats-io/jetstream");
+  const { connect } = await import("@nats-io/transport-node");
+  const { Redis } = await import("ioredis");
+  const nc = await connect({ servers: testServices.natsUrl });
+  const jsm = await jetstreamManager(nc);
+  for (const suffix of ["JOBS", "LOG"])
+    await jsm.streams.delete(`${namespace.toUpperCase()}_${suffix}`).catch(() => false);
+  await nc.close();
+  const redis = new Redis(testServices.redisUrl);
+  const keys = await redis.keys(`${namespace}:*`);
+  if (keys.length > 0) await redis.del(...keys);
+  redis.disconnect();
+}

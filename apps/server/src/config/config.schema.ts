@@ -29,6 +29,16 @@ const url = (schemes: string[], example: string) =>
       `must be a URL starting with ${schemes.map((s) => `${s}//`).join(" or ")}, for example ${example}`,
     );
 
+/** Settings given as JSON in one environment variable arrive as strings; files give objects. */
+function parseJsonSetting(value: unknown): unknown {
+  if (typeof value !== "string") return value;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return value;
+  }
+}
+
 const booleanish = z
   .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])], {
     error: "must be true or false",
@@ -110,14 +120,7 @@ export const ConfigSchema = z
     adminPassword: z.string().min(12, "must be at least 12 characters").max(256).optional(),
     oidcProviders: z
       .preprocess(
-        (v) => {
-          if (typeof v !== "string") return v;
-          try {
-            return JSON.parse(v) as unknown;
-          } catch {
-            return v;
-          }
-        },
+        parseJsonSetting,
         z.array(OidcProviderSchema, {
           error:
             'must be a JSON array like [{"id":"corp","name":"Corp SSO","issuer":"https://idp.example.com","clientId":"parley","clientSecret":"..."}]',
@@ -126,14 +129,7 @@ export const ConfigSchema = z
       .default([]),
     providers: z
       .preprocess(
-        (v) => {
-          if (typeof v !== "string") return v;
-          try {
-            return JSON.parse(v) as unknown;
-          } catch {
-            return v;
-          }
-        },
+        parseJsonSetting,
         z.array(ProviderDeclaration, {
           error:
             'must be a JSON array like [{"id":"local","type":"openai-compatible","baseURL":"http://127.0.0.1:11434/v1","models":["llama3.2"]}] with types openai, anthropic, openai-compatible',
@@ -144,14 +140,7 @@ export const ConfigSchema = z
     ollamaDetect: booleanish.default(true),
     rateLimits: z
       .preprocess(
-        (v) => {
-          if (typeof v !== "string") return v;
-          try {
-            return JSON.parse(v) as unknown;
-          } catch {
-            return v;
-          }
-        },
+        parseJsonSetting,
         z.partialRecord(
           z.enum(Role.options),
           z.strictObject({

@@ -1,15 +1,12 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { connect } from "@nats-io/transport-node";
-import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { createTestPostgres, type TestPostgres } from "../postgres.ts";
 import { runParley, type ParleyProcess } from "../process-harness.ts";
-import { testServices, uniqueId } from "../services.ts";
+import { cleanupNamespace, testServices, uniqueId } from "../services.ts";
 import { answerOf, openSse, type SseEvent } from "./sse-client.ts";
 
 /**
@@ -71,15 +68,7 @@ afterAll(async () => {
   await Promise.all(processes.map((p) => p.exited()));
   await fake.close();
   await database.drop();
-  const nc = await connect({ servers: testServices.natsUrl });
-  const jsm = await jetstreamManager(nc);
-  for (const suffix of ["JOBS", "LOG"])
-    await jsm.streams.delete(`${namespace.toUpperCase()}_${suffix}`).catch(() => false);
-  await nc.close();
-  const redis = new Redis(testServices.redisUrl);
-  const keys = await redis.keys(`${namespace}:*`);
-  if (keys.length > 0) await redis.del(...keys);
-  redis.disconnect();
+  await cleanupNamespace(namespace);
 });
 
 const headers = () => ({ authorization: `Bearer ${token}`, "content-type": "application/json" });

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { eventually, runParley, type ParleyProcess } from "../process-harness.ts";
 import { createTestPostgres, type TestPostgres } from "../postgres.ts";
-import { testServices, uniqueId } from "../services.ts";
+import { cleanupNamespace, testServices, uniqueId } from "../services.ts";
 import { answerOf, openSse, type SseConnection, type SseEvent } from "./sse-client.ts";
 
 /**
@@ -68,6 +68,7 @@ afterAll(async () => {
   await stopNats();
   await fake.close();
   await database.drop();
+  await cleanupNamespace(namespace);
 });
 
 function start(role: "api" | "worker"): ParleyProcess {

@@ -1,4 +1,4 @@
-import type { Permission, Role } from "@parley/contracts";
+import { Permission, type Role } from "@parley/contracts";
 
 /**
  * The one table that says what each role may do. A global role applies everywhere; a team role
@@ -29,21 +29,6 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "providers:read",
     "system:read",
   ],
-  admin: [
-    "profile:read",
-    "users:read",
-    "users:manage",
-    "teams:read",
-    "teams:manage",
-    "api-keys:manage",
-    "audit:read",
-    "access:explain",
-    "conversations:read",
-    "conversations:write",
-    "ai:use",
-    "usage:read",
-    "providers:read",
-    "providers:manage",
-    "system:read",
-  ],
+  // Admins hold every permission there is, including ones added later.
+  admin: Permission.options,
 };
