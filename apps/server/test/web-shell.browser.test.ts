@@ -38,8 +38,8 @@ async function open(path: string): Promise<{ page: Page; problems: string[] }> {
 }
 
 describe("web shell in a real browser", () => {
-  it("shows the server's mode and every component's readiness at /", async () => {
-    const { page, problems } = await open("/");
+  it("shows the server's mode and every component's readiness at /status", async () => {
+    const { page, problems } = await open("/status");
     await page.getByRole("status").filter({ hasText: "ready" }).waitFor();
     expect(await page.getByText("embedded").isVisible()).toBe(true);
     for (const name of ["database", "bus", "registry"]) {
@@ -56,8 +56,9 @@ describe("web shell in a real browser", () => {
     expect(problems.filter((p) => /Content Security Policy|Refused/.test(p))).toEqual([]);
   });
 
-  it("serves deep links of the app with the app itself", async () => {
-    const { page } = await open("/some/app/route");
+  it("serves deep links of the app with the app itself, which asks a signed-out visitor to sign in", async () => {
+    const { page } = await open("/c/some-conversation");
     expect(await page.title()).toBe("Parley");
+    await page.getByRole("heading", { name: "Sign in to Parley" }).waitFor();
   });
 });

@@ -11,17 +11,61 @@ export class ApiError extends Error {
   }
 }
 
+const UNSAFE = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+function csrfToken(): string | null {
+  const match = /(?:^|;\s*)parley_csrf=([^;]+)/.exec(document.cookie);
+  return match?.[1] ? decodeURIComponent(match[1]) : null;
+}
+
+let refreshing: Promise<boolean> | null = null;
+
+/** Exchanges the refresh cookie for a new session; concurrent callers share one attempt. */
+function refreshSession(): Promise<boolean> {
+  refreshing ??= fetch("/api/v1/auth/refresh", { method: "POST", credentials: "same-origin" })
+    .then((res) => res.ok)
+    .catch(() => false)
+    .finally(() => {
+      setTimeout(() => (refreshing = null), 0);
+    });
+  return refreshing;
+}
+
 /**
- * GETs a JSON resource; `acceptStatuses` lists non-2xx statuses whose body is still the answer
- * (for example 503 from `/readyz`).
+ * Calls the API with the session cookies: adds the CSRF token on unsafe methods, refreshes an
+ * expired access token once, and turns error answers into `ApiError`s with their stable codes.
  */
-export async function getJson<T>(path: string, acceptStatuses: number[] = []): Promise<T> {
-  const response = await fetch(path, { headers: { accept: "application/json" } });
-  if (response.ok || acceptStatuses.includes(response.status)) return (await response.json()) as T;
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; acceptStatuses?: number[] } = {},
+): Promise<T> {
+  const method = init.method ?? "GET";
+  const send = () => {
+    const headers: Record<string, string> = { accept: "application/json" };
+    if (init.body !== undefined) headers["content-type"] = "application/json";
+    const csrf = UNSAFE.has(method) ? csrfToken() : null;
+    if (csrf) headers["x-csrf-token"] = csrf;
+    return fetch(path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+  };
+  let response = await send();
+  if (response.status === 401 && !path.startsWith("/api/v1/auth/") && (await refreshSession()))
+    response = await send();
+  if (response.status === 204) return undefined as T;
+  if (response.ok || init.acceptStatuses?.includes(response.status)) return (await response.json()) as T;
   const body = (await response.json().catch(() => null)) as ErrorEnvelope | null;
   throw new ApiError(
     response.status,
     body?.error.code ?? "http.error",
     body?.error.message ?? `HTTP ${response.status}`,
   );
+}
+
+/** GETs a JSON resource (kept for the status page). */
+export function getJson<T>(path: string, acceptStatuses: number[] = []): Promise<T> {
+  return api<T>(path, { acceptStatuses });
 }

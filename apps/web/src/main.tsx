@@ -1,7 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { StatusPage } from "./features/status/status-page.tsx";
+import { App } from "./app.tsx";
 import "./styles.css";
 
 const queryClient = new QueryClient({
@@ -13,7 +13,7 @@ if (!root) throw new Error("missing #root element");
 createRoot(root).render(
   <StrictMode>
     <QueryClientProvider client={queryClient}>
-      <StatusPage />
+      <App />
     </QueryClientProvider>
   </StrictMode>,
 );

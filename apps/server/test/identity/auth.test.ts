@@ -104,6 +104,20 @@ describe("refresh tokens", () => {
     expect(audit.body.items.length).toBeGreaterThan(0);
   });
 
+  it("refreshes from the cookie alone, with no body (as the web app does)", async () => {
+    const login = await fetch(`${h.url}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(ADMIN),
+    });
+    const cookie = login.headers
+      .getSetCookie()
+      .map((c) => c.split(";")[0] ?? "")
+      .join("; ");
+    const refreshed = await fetch(`${h.url}/api/v1/auth/refresh`, { method: "POST", headers: { cookie } });
+    expect(refreshed.status).toBe(200);
+  });
+
   it("logs out: the session's access and refresh tokens stop working", async () => {
     const login = await h.call<Tokens>("POST", "/api/v1/auth/login", { body: ADMIN });
     const out = await h.call("POST", "/api/v1/auth/logout", {

@@ -36,7 +36,7 @@ export function registerAuthRoutes(app: TypedApp, deps: { auth: AuthService }): 
         tags: ["auth"],
         summary: "Exchange a refresh token (body or cookie) for a new pair",
         description: "Each refresh token works once; presenting a used one revokes the whole session.",
-        body: RefreshRequest.optional(),
+        body: RefreshRequest.nullish(),
         response: { 200: SessionTokens },
       },
     },
@@ -55,7 +55,7 @@ export function registerAuthRoutes(app: TypedApp, deps: { auth: AuthService }): 
       schema: {
         tags: ["auth"],
         summary: "End the session and clear its cookies",
-        body: RefreshRequest.optional(),
+        body: RefreshRequest.nullish(),
         response: { 204: z.null() },
       },
     },

@@ -1,0 +1,77 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { useState, type SyntheticEvent } from "react";
+import { useNavigate, useSearchParams } from "react-router";
+import { api, ApiError } from "../../api.ts";
+
+/** Email and password sign-in. */
+export function LoginPage() {
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const [params] = useSearchParams();
+  const ssoError = params.get("error");
+
+  const submit = async (event: SyntheticEvent) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api("/api/v1/auth/login", { method: "POST", body: { email, password } });
+      queryClient.removeQueries({ queryKey: ["me"] });
+      await navigate("/");
+    } catch (err) {
+      setError(
+        err instanceof ApiError && err.code === "auth.locked"
+          ? err.message
+          : err instanceof ApiError && err.code === "auth.invalid_credentials"
+            ? "Email or password is incorrect."
+            : "Sign-in failed; try again.",
+      );
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main className="login">
+      <form className="card login-card" onSubmit={(e) => void submit(e)} aria-labelledby="login-heading">
+        <h1 id="login-heading">Sign in to Parley</h1>
+        {(error ?? ssoError) && (
+          <p role="alert" className="error">
+            {error ?? "Single sign-on failed."}
+          </p>
+        )}
+        <label>
+          Email
+          <input
+            type="email"
+            autoComplete="username"
+            required
+            value={email}
+            onChange={(e) => {
+              setEmail(e.target.value);
+            }}
+          />
+        </label>
+        <label>
+          Password
+          <input
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => {
+              setPassword(e.target.value);
+            }}
+          />
+        </label>
+        <button type="submit" className="primary" disabled={busy}>
+          {busy ? "Signing in…" : "Sign in"}
+        </button>
+      </form>
+    </main>
+  );
+}
