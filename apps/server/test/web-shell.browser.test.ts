@@ -56,9 +56,9 @@ describe("web shell in a real browser", () => {
     expect(problems.filter((p) => /Content Security Policy|Refused/.test(p))).toEqual([]);
   });
 
-  it("serves deep links of the app with the app itself, which asks a signed-out visitor to sign in", async () => {
+  it("serves deep links of the app with the app itself, which sends a fresh installation to setup", async () => {
     const { page } = await open("/c/some-conversation");
     expect(await page.title()).toBe("Parley");
-    await page.getByRole("heading", { name: "Sign in to Parley" }).waitFor();
+    await page.getByRole("heading", { name: "Set up Parley" }).waitFor();
   });
 });

@@ -1,4 +1,8 @@
+import type { SetupStatus } from "@parley/contracts";
+import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
+import { api } from "./api.ts";
+import { SetupPage } from "./features/auth/setup-page.tsx";
 import { BrowserRouter, Navigate, Route, Routes } from "react-router";
 import { LoginPage } from "./features/auth/login-page.tsx";
 import { useMe } from "./features/auth/use-me.ts";
@@ -7,8 +11,13 @@ import { StatusPage } from "./features/status/status-page.tsx";
 
 function RequireSession({ children }: { children: ReactNode }) {
   const me = useMe();
-  if (me.isPending) return <p className="muted page">Loading…</p>;
-  if (!me.data) return <Navigate to="/login" replace />;
+  const setup = useQuery({
+    queryKey: ["setup"],
+    queryFn: () => api<SetupStatus>("/api/v1/setup"),
+    enabled: me.data === null,
+  });
+  if (me.isPending || (me.data === null && setup.isPending)) return <p className="muted page">Loading…</p>;
+  if (!me.data) return <Navigate to={setup.data?.needsAdmin ? "/setup" : "/login"} replace />;
   return children;
 }
 
@@ -18,6 +27,7 @@ export function App() {
     <BrowserRouter>
       <Routes>
         <Route path="/login" element={<LoginPage />} />
+        <Route path="/setup" element={<SetupPage />} />
         <Route path="/status" element={<StatusPage />} />
         <Route
           path="/"

@@ -269,3 +269,13 @@ export const SsoCallbackQuery = z.looseObject({
   error_description: z.string().max(2000).optional(),
 });
 export type SsoCallbackQuery = z.infer<typeof SsoCallbackQuery>;
+
+/** `GET /api/v1/setup`: what a fresh installation still needs. */
+export const SetupStatus = z.object({ needsAdmin: z.boolean() }).meta({ id: "SetupStatus" });
+export type SetupStatus = z.infer<typeof SetupStatus>;
+
+/** `POST /api/v1/setup/admin`: the first admin, accepted only while no account exists. */
+export const SetupAdminRequest = z
+  .strictObject({ email: Email, name: z.string().trim().min(1).max(200).optional(), password: NewPassword })
+  .meta({ id: "SetupAdminRequest" });
+export type SetupAdminRequest = z.infer<typeof SetupAdminRequest>;

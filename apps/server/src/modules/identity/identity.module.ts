@@ -14,6 +14,7 @@ import { registerAccessRoutes } from "./access.routes.ts";
 import { ApiKeyService } from "./api-key.service.ts";
 import { registerApiKeyRoutes } from "./api-keys.routes.ts";
 import { registerAuthRoutes } from "./auth.routes.ts";
+import { registerSetupRoutes } from "./setup.routes.ts";
 import { AuthService } from "./auth.service.ts";
 import { CredentialRepository } from "./credential.repository.ts";
 import { InvitationService } from "./invitation.service.ts";
@@ -128,6 +129,7 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
     edge,
     registerRoutes(app) {
       registerAuthRoutes(app, { auth });
+      registerSetupRoutes(app, { users: userService, auth });
       registerUserRoutes(app, { users: userService });
       registerTeamRoutes(app, { teams, invitations, auth });
       registerApiKeyRoutes(app, { apiKeys });

@@ -1,0 +1,52 @@
+import { SessionTokens, SetupAdminRequest, SetupStatus } from "@parley/contracts";
+import { AppError } from "../../http/app-error.ts";
+import type { TypedApp } from "../../http/route-config.ts";
+import type { AuthService } from "./auth.service.ts";
+import { contextOf } from "./request-context.http.ts";
+import { sendSession } from "./session-cookies.ts";
+import type { UserService } from "./user.service.ts";
+
+/**
+ * First-run setup from the web app: while no account exists, the first visitor creates the
+ * admin (like `parley admin create`). Once any account exists these routes refuse.
+ */
+export function registerSetupRoutes(app: TypedApp, deps: { users: UserService; auth: AuthService }): void {
+  app.get(
+    "/api/v1/setup",
+    {
+      config: { permission: "public" },
+      schema: {
+        tags: ["auth"],
+        summary: "Whether this installation still needs its first admin",
+        response: { 200: SetupStatus },
+      },
+    },
+    async () => ({ needsAdmin: !(await deps.users.hasUsers()) }),
+  );
+  app.post(
+    "/api/v1/setup/admin",
+    {
+      config: { permission: "public" },
+      schema: {
+        tags: ["auth"],
+        summary: "Create the first admin and sign in (only while no account exists)",
+        body: SetupAdminRequest,
+        response: { 201: SessionTokens },
+      },
+    },
+    async (request, reply) => {
+      const ctx = contextOf(request);
+      const admin = await deps.users.createFirstAdmin(
+        {
+          email: request.body.email,
+          password: request.body.password,
+          ...(request.body.name ? { name: request.body.name } : {}),
+        },
+        ctx,
+      );
+      if (!admin)
+        throw new AppError("resource.conflict", "Setup is done: an account exists already; sign in instead");
+      return reply.code(201).send(sendSession(request, reply, await deps.auth.startSession(admin, ctx)));
+    },
+  );
+}

@@ -1,0 +1,74 @@
+import { createServer, type Server } from "node:http";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import AxeBuilder from "@axe-core/playwright";
+import pino from "pino";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startParley, type RunningParley } from "../src/app/parley.ts";
+import { loadConfig } from "../src/config/config.ts";
+import { launchBrowser } from "./browser.ts";
+
+const SCREENSHOTS = process.env.PARLEY_SCREENSHOTS_DIR;
+let parley: RunningParley;
+let ollama: Server;
+let browser: Browser;
+
+beforeAll(async () => {
+  // Ollama lies outside the project: a tiny local server answers its model list.
+  ollama = createServer((req, res) => {
+    res.setHeader("content-type", "application/json");
+    res.end(
+      req.url === "/api/tags"
+        ? JSON.stringify({ models: [{ name: "llama3.2:latest", model: "llama3.2:latest" }] })
+        : "{}",
+    );
+  });
+  await new Promise<void>((resolve) => ollama.listen(0, "127.0.0.1", resolve));
+  const address = ollama.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+  parley = await startParley(
+    loadConfig({
+      env: { PARLEY_OLLAMA_URL: `http://127.0.0.1:${port}` },
+      flags: { port: 0, host: "127.0.0.1", dataDir: mkdtempSync(join(tmpdir(), "parley-setup-")) },
+    }),
+    { logger: pino({ level: "silent" }) },
+  );
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser.close();
+  await parley.stop();
+  await new Promise((resolve) => ollama.close(resolve));
+});
+
+describe("first run in a real browser", () => {
+  it("walks a fresh installation through creating the admin, offers the detected Ollama, then opens the chat", async () => {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 760 } });
+    const page = await context.newPage();
+    await page.goto(`${parley.url}/`);
+    await page.getByRole("heading", { name: "Set up Parley" }).waitFor();
+    const violations = (await new AxeBuilder({ page }).analyze()).violations.filter(
+      (v) => v.impact === "serious" || v.impact === "critical",
+    );
+    expect(violations.map((v) => v.id)).toEqual([]);
+    await page.getByLabel("Your email").fill("founder@parley.test");
+    await page.getByLabel("Your name").fill("Founder");
+    await page.getByLabel(/^Password/).fill("the very first password");
+    await page.getByRole("button", { name: "Create admin" }).click();
+    await page.getByText(/Found Ollama .* with 1 model/).waitFor();
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "setup.png") });
+    await page.getByRole("button", { name: "Start chatting" }).click();
+    await page.getByRole("button", { name: "New chat" }).first().waitFor();
+
+    const again = await fetch(`${parley.url}/api/v1/setup/admin`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "intruder@parley.test", password: "i want to be admin" }),
+    });
+    expect(again.status).toBe(409);
+    expect(await (await fetch(`${parley.url}/api/v1/setup`)).json()).toEqual({ needsAdmin: false });
+    await context.close();
+  }, 60_000);
+});

@@ -1,0 +1,219 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState, type SyntheticEvent } from "react";
+import { useNavigate } from "react-router";
+import { api, ApiError } from "../../api.ts";
+
+interface ProviderList {
+  items: {
+    id: string;
+    name: string;
+    type: string;
+    source: string;
+    baseURL: string | null;
+    models: unknown[];
+  }[];
+}
+
+/** First run: create the admin, then connect a model provider (Ollama is offered when found). */
+export function SetupPage() {
+  const [step, setStep] = useState<"admin" | "provider">("admin");
+  return (
+    <main className="login">
+      <div className="card login-card">
+        <h1>Set up Parley</h1>
+        <ol className="steps" aria-label="Setup steps">
+          <li aria-current={step === "admin" ? "step" : undefined}>Create the admin</li>
+          <li aria-current={step === "provider" ? "step" : undefined}>Connect a model provider</li>
+        </ol>
+        {step === "admin" ? (
+          <AdminStep
+            onDone={() => {
+              setStep("provider");
+            }}
+          />
+        ) : (
+          <ProviderStep />
+        )}
+      </div>
+    </main>
+  );
+}
+
+function AdminStep({ onDone }: { onDone: () => void }) {
+  const [email, setEmail] = useState("");
+  const [name, setName] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const queryClient = useQueryClient();
+  const create = useMutation({
+    mutationFn: () =>
+      api("/api/v1/setup/admin", { method: "POST", body: { email, password, ...(name ? { name } : {}) } }),
+    onSuccess: () => {
+      queryClient.removeQueries({ queryKey: ["me"] });
+      onDone();
+    },
+    onError: (err) => {
+      setError(err instanceof ApiError ? err.message : "Setup failed");
+    },
+  });
+  const submit = (event: SyntheticEvent) => {
+    event.preventDefault();
+    create.mutate();
+  };
+  return (
+    <form className="stack" onSubmit={submit}>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+      <label>
+        Your email
+        <input
+          type="email"
+          autoComplete="username"
+          required
+          value={email}
+          onChange={(e) => {
+            setEmail(e.target.value);
+          }}
+        />
+      </label>
+      <label>
+        Your name
+        <input
+          autoComplete="name"
+          value={name}
+          onChange={(e) => {
+            setName(e.target.value);
+          }}
+        />
+      </label>
+      <label>
+        Password (12 characters or more)
+        <input
+          type="password"
+          autoComplete="new-password"
+          minLength={12}
+          required
+          value={password}
+          onChange={(e) => {
+            setPassword(e.target.value);
+          }}
+        />
+      </label>
+      <button type="submit" className="primary" disabled={create.isPending}>
+        Create admin
+      </button>
+    </form>
+  );
+}
+
+function ProviderStep() {
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const providers = useQuery({
+    queryKey: ["providers"],
+    queryFn: () => api<ProviderList>("/api/v1/providers"),
+  });
+  const [baseURL, setBaseURL] = useState("http://127.0.0.1:11434/v1");
+  const [apiKey, setApiKey] = useState("");
+  const [models, setModels] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const add = useMutation({
+    mutationFn: () =>
+      api("/api/v1/providers", {
+        method: "POST",
+        body: {
+          id: "default",
+          name: "Default provider",
+          type: "openai-compatible",
+          baseURL,
+          ...(apiKey ? { apiKey } : {}),
+          models: models
+            .split(",")
+            .map((m) => m.trim())
+            .filter(Boolean),
+        },
+      }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ["providers"] });
+      await navigate("/");
+    },
+    onError: (err) => {
+      setError(err instanceof ApiError ? err.message : "Could not add the provider");
+    },
+  });
+  const detected = providers.data?.items.filter((p) => p.source === "detected") ?? [];
+  const configured = providers.data?.items.filter((p) => p.source !== "detected") ?? [];
+  return (
+    <div className="stack">
+      {detected.map((p) => (
+        <p key={p.id} className="notice" role="status">
+          Found {p.name} at {p.baseURL} with {p.models.length} model{p.models.length === 1 ? "" : "s"}: it is
+          ready to use.
+        </p>
+      ))}
+      {configured.length > 0 && (
+        <p className="muted">Configured: {configured.map((p) => p.name).join(", ")}.</p>
+      )}
+      <form
+        className="stack"
+        onSubmit={(event) => {
+          event.preventDefault();
+          add.mutate();
+        }}
+      >
+        <p>Add an OpenAI-compatible server (vLLM, llama.cpp, OpenRouter, …):</p>
+        {error && (
+          <p role="alert" className="error">
+            {error}
+          </p>
+        )}
+        <label>
+          Base URL
+          <input
+            type="url"
+            required
+            value={baseURL}
+            onChange={(e) => {
+              setBaseURL(e.target.value);
+            }}
+          />
+        </label>
+        <label>
+          API key (optional; stored encrypted)
+          <input
+            type="password"
+            autoComplete="off"
+            value={apiKey}
+            onChange={(e) => {
+              setApiKey(e.target.value);
+            }}
+          />
+        </label>
+        <label>
+          Models (comma-separated)
+          <input
+            required
+            value={models}
+            onChange={(e) => {
+              setModels(e.target.value);
+            }}
+          />
+        </label>
+        <button type="submit" className="primary" disabled={add.isPending}>
+          Add provider
+        </button>
+      </form>
+      <button
+        type="button"
+        onClick={() => {
+          void navigate("/");
+        }}
+      >
+        {detected.length + configured.length > 0 ? "Start chatting" : "Skip for now"}
+      </button>
+    </div>
+  );
+}
