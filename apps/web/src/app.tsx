@@ -3,6 +3,7 @@ import { useQuery } from "@tanstack/react-query";
 import type { ReactNode } from "react";
 import { api } from "./api.ts";
 import { SetupPage } from "./features/auth/setup-page.tsx";
+import { AdminPage } from "./features/admin/admin-page.tsx";
 import { BrowserRouter, Navigate, Route, Routes } from "react-router";
 import { LoginPage } from "./features/auth/login-page.tsx";
 import { useMe } from "./features/auth/use-me.ts";
@@ -42,6 +43,14 @@ export function App() {
           element={
             <RequireSession>
               <ChatPage />
+            </RequireSession>
+          }
+        />
+        <Route
+          path="/admin/*"
+          element={
+            <RequireSession>
+              <AdminPage />
             </RequireSession>
           }
         />

@@ -6,6 +6,8 @@ export interface RequestContext {
   ip: string | null;
   userAgent: string | null;
   principal: Principal | null;
+  /** Work Parley does on its own behalf (start-up, the CLI, jobs): audited as `system`. */
+  system?: boolean;
 }
 
 /** One audit event as modules record it (the audit module stores and chains it). */
@@ -33,9 +35,17 @@ export function auditOrigin(ctx: RequestContext): Pick<AuditEventInput, "actor" 
     ? p.apiKey
       ? { type: "api_key", id: p.apiKey.id, email: p.email }
       : { type: "user", id: p.userId, email: p.email }
-    : { type: "anonymous", id: null };
+    : ctx.system
+      ? { type: "system", id: null }
+      : { type: "anonymous", id: null };
   return { actor, requestId: ctx.requestId, ip: ctx.ip };
 }
 
 /** A context for work not caused by a request (start-up, CLI, jobs). */
-export const systemContext: RequestContext = { requestId: null, ip: null, userAgent: null, principal: null };
+export const systemContext: RequestContext = {
+  requestId: null,
+  ip: null,
+  userAgent: null,
+  principal: null,
+  system: true,
+};

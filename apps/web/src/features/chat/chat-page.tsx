@@ -58,6 +58,9 @@ export function ChatPage() {
             setSearch(e.target.value);
           }}
         />
+        <NavLink to="/admin/models" className="admin-link">
+          Administration
+        </NavLink>
         <nav>
           {conversations.data?.items.length === 0 && <p className="muted">No conversations yet.</p>}
           <ul className="conversation-list">

@@ -1,0 +1,123 @@
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { api } from "../../api.ts";
+import { Panel } from "./panel.tsx";
+
+interface ModelRow {
+  id: string;
+  provider: string;
+  model: string;
+  aliases: string[];
+  contextWindow: number | null;
+  inputPricePerMTok: number | null;
+  outputPricePerMTok: number | null;
+  enabled: boolean;
+}
+
+/** Models of every provider, with their prices (editable). */
+export function ModelsPanel() {
+  const models = useQuery({
+    queryKey: ["models", "all"],
+    queryFn: () => api<{ items: ModelRow[] }>("/api/v1/models?all=true"),
+  });
+  return (
+    <Panel title="Providers & models" loading={models.isPending} error={models.error}>
+      {models.data?.items.length === 0 && (
+        <p className="muted">No models yet: add a provider in setup or with PARLEY_PROVIDERS.</p>
+      )}
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Model</th>
+            <th scope="col">Context</th>
+            <th scope="col">Input $/M tokens</th>
+            <th scope="col">Output $/M tokens</th>
+            <th scope="col">Enabled</th>
+            <th scope="col">
+              <span className="visually-hidden">Save</span>
+            </th>
+          </tr>
+        </thead>
+        <tbody>
+          {models.data?.items.map((m) => (
+            <ModelRowEditor key={m.id} model={m} />
+          ))}
+        </tbody>
+      </table>
+    </Panel>
+  );
+}
+
+function ModelRowEditor({ model }: { model: ModelRow }) {
+  const queryClient = useQueryClient();
+  const [input, setInput] = useState(String(model.inputPricePerMTok ?? ""));
+  const [output, setOutput] = useState(String(model.outputPricePerMTok ?? ""));
+  const [enabled, setEnabled] = useState(model.enabled);
+  const save = useMutation({
+    mutationFn: () =>
+      api(`/api/v1/models/${encodeURIComponent(model.provider)}/${encodeURIComponent(model.model)}`, {
+        method: "PATCH",
+        body: {
+          inputPricePerMTok: input === "" ? null : Number(input),
+          outputPricePerMTok: output === "" ? null : Number(output),
+          enabled,
+        },
+      }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["models"] }),
+  });
+  return (
+    <tr>
+      <th scope="row">{model.id}</th>
+      <td>{model.contextWindow ?? "—"}</td>
+      <td>
+        <input
+          aria-label={`Input price of ${model.id}`}
+          inputMode="decimal"
+          size={6}
+          value={input}
+          onChange={(e) => {
+            setInput(e.target.value);
+          }}
+        />
+      </td>
+      <td>
+        <input
+          aria-label={`Output price of ${model.id}`}
+          inputMode="decimal"
+          size={6}
+          value={output}
+          onChange={(e) => {
+            setOutput(e.target.value);
+          }}
+        />
+      </td>
+      <td>
+        <input
+          type="checkbox"
+          aria-label={`${model.id} enabled`}
+          checked={enabled}
+          onChange={(e) => {
+            setEnabled(e.target.checked);
+          }}
+        />
+      </td>
+      <td>
+        <button
+          type="button"
+          onClick={() => {
+            save.mutate();
+          }}
+          disabled={save.isPending}
+        >
+          {save.isSuccess ? "Saved" : "Save"}
+        </button>
+        {save.isError && (
+          <span role="alert" className="error">
+            {" "}
+            {save.error.message}
+          </span>
+        )}
+      </td>
+    </tr>
+  );
+}

@@ -1,0 +1,149 @@
+import type { Role, User } from "@parley/contracts";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { api } from "../../api.ts";
+import { Panel } from "./panel.tsx";
+
+const ROLES: Role[] = ["admin", "operator", "developer", "viewer"];
+
+/** Accounts: create, change role, disable. */
+export function UsersPanel() {
+  const queryClient = useQueryClient();
+  const users = useQuery({
+    queryKey: ["users"],
+    queryFn: () => api<{ items: User[] }>("/api/v1/users?limit=200"),
+  });
+  const [email, setEmail] = useState("");
+  const [name, setName] = useState("");
+  const [password, setPassword] = useState("");
+  const [role, setRole] = useState<Role>("developer");
+  const create = useMutation({
+    mutationFn: () =>
+      api("/api/v1/users", { method: "POST", body: { email, name, password, globalRole: role } }),
+    onSuccess: async () => {
+      setEmail("");
+      setName("");
+      setPassword("");
+      await queryClient.invalidateQueries({ queryKey: ["users"] });
+    },
+  });
+  const update = useMutation({
+    mutationFn: (change: { id: string; globalRole?: Role; status?: "active" | "disabled" }) =>
+      api(`/api/v1/users/${change.id}`, {
+        method: "PATCH",
+        body: {
+          ...(change.globalRole ? { globalRole: change.globalRole } : {}),
+          ...(change.status ? { status: change.status } : {}),
+        },
+      }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["users"] }),
+  });
+  return (
+    <Panel title="Users" loading={users.isPending} error={users.error ?? update.error}>
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Email</th>
+            <th scope="col">Name</th>
+            <th scope="col">Role</th>
+            <th scope="col">Status</th>
+          </tr>
+        </thead>
+        <tbody>
+          {users.data?.items.map((u) => (
+            <tr key={u.id}>
+              <th scope="row">{u.email}</th>
+              <td>{u.name}</td>
+              <td>
+                <select
+                  aria-label={`Role of ${u.email}`}
+                  value={u.globalRole}
+                  onChange={(e) => {
+                    update.mutate({ id: u.id, globalRole: e.target.value as Role });
+                  }}
+                >
+                  {ROLES.map((r) => (
+                    <option key={r}>{r}</option>
+                  ))}
+                </select>
+              </td>
+              <td>
+                <button
+                  type="button"
+                  onClick={() => {
+                    update.mutate({ id: u.id, status: u.status === "active" ? "disabled" : "active" });
+                  }}
+                >
+                  {u.status === "active" ? "Disable" : "Enable"}
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        className="inline-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate();
+        }}
+      >
+        <h2>Add a user</h2>
+        <label>
+          Email{" "}
+          <input
+            type="email"
+            required
+            value={email}
+            onChange={(e) => {
+              setEmail(e.target.value);
+            }}
+          />
+        </label>
+        <label>
+          Name{" "}
+          <input
+            required
+            value={name}
+            onChange={(e) => {
+              setName(e.target.value);
+            }}
+          />
+        </label>
+        <label>
+          Password{" "}
+          <input
+            type="password"
+            minLength={12}
+            required
+            value={password}
+            onChange={(e) => {
+              setPassword(e.target.value);
+            }}
+          />
+        </label>
+        <label>
+          Role{" "}
+          <select
+            value={role}
+            onChange={(e) => {
+              setRole(e.target.value as Role);
+            }}
+          >
+            {ROLES.map((r) => (
+              <option key={r}>{r}</option>
+            ))}
+          </select>
+        </label>
+        <button type="submit" className="primary" disabled={create.isPending}>
+          Add user
+        </button>
+        {create.isError && (
+          <p role="alert" className="error">
+            {create.error.message}
+          </p>
+        )}
+      </form>
+    </Panel>
+  );
+}
