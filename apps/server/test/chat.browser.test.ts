@@ -72,6 +72,27 @@ async function seriousViolations(page: Page): Promise<string[]> {
 const answerText = (page: Page) => page.locator(".message-assistant .markdown").last().innerText();
 
 describe("chat in a real browser", () => {
+  it("renames and deletes a conversation, and signs out", async () => {
+    const page = await context.newPage();
+    await page.goto(`${parley.url}/login`);
+    await page.getByLabel("Email").fill(ADMIN.email);
+    await page.getByLabel("Password").fill(ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("button", { name: "New chat" }).first().click();
+    await page.waitForURL(/\/c\//);
+    page.once("dialog", (dialog) => void dialog.accept("Renamed chat"));
+    await page.getByRole("button", { name: "Rename" }).click();
+    await page.getByRole("heading", { name: "Renamed chat" }).waitFor();
+    await page.getByRole("link", { name: "Renamed chat" }).waitFor();
+    page.once("dialog", (dialog) => void dialog.accept());
+    await page.getByRole("button", { name: "Delete" }).click();
+    await page.waitForURL(`${parley.url}/`);
+    expect(await page.getByRole("link", { name: "Renamed chat" }).count()).toBe(0);
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to Parley" }).waitFor();
+    await page.close();
+  }, 60_000);
+
   it("signs in, streams an answer, survives a reload mid-answer, and a second tab follows live", async () => {
     const page = await context.newPage();
     await page.goto(`${parley.url}/`);

@@ -1,4 +1,4 @@
-import { useQueryClient } from "@tanstack/react-query";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import { api, ApiError } from "../../api.ts";
@@ -13,6 +13,10 @@ export function LoginPage() {
   const queryClient = useQueryClient();
   const [params] = useSearchParams();
   const ssoError = params.get("error");
+  const sso = useQuery({
+    queryKey: ["sso-providers"],
+    queryFn: () => api<{ items: { id: string; name: string }[] }>("/api/v1/auth/providers"),
+  });
 
   const submit = async (event: SyntheticEvent) => {
     event.preventDefault();
@@ -71,6 +75,11 @@ export function LoginPage() {
         <button type="submit" className="primary" disabled={busy}>
           {busy ? "Signing in…" : "Sign in"}
         </button>
+        {sso.data?.items.map((provider) => (
+          <a key={provider.id} className="button" href={`/api/v1/auth/oidc/${provider.id}/start`}>
+            Sign in with {provider.name}
+          </a>
+        ))}
       </form>
     </main>
   );

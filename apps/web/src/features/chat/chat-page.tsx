@@ -61,6 +61,17 @@ export function ChatPage() {
         <NavLink to="/admin/models" className="admin-link">
           Administration
         </NavLink>
+        <button
+          type="button"
+          onClick={() => {
+            void api("/api/v1/auth/logout", { method: "POST" }).finally(() => {
+              queryClient.clear();
+              void navigate("/login");
+            });
+          }}
+        >
+          Sign out
+        </button>
         <nav>
           {conversations.data?.items.length === 0 && <p className="muted">No conversations yet.</p>}
           <ul className="conversation-list">
@@ -134,6 +145,21 @@ function ConversationView({ id, models }: { id: string; models: ModelList["items
       );
     },
   });
+  const navigate = useNavigate();
+  const rename = useMutation({
+    mutationFn: (title: string) => api(`/api/v1/conversations/${id}`, { method: "PATCH", body: { title } }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ["conversation", id] });
+      await queryClient.invalidateQueries({ queryKey: ["conversations"] });
+    },
+  });
+  const remove = useMutation({
+    mutationFn: () => api(`/api/v1/conversations/${id}`, { method: "DELETE" }),
+    onSuccess: async () => {
+      await queryClient.invalidateQueries({ queryKey: ["conversations"] });
+      await navigate("/");
+    },
+  });
   const stop = useMutation({
     mutationFn: (messageId: string) => api(`/api/v1/messages/${messageId}/cancel`, { method: "POST" }),
   });
@@ -158,6 +184,23 @@ function ConversationView({ id, models }: { id: string; models: ModelList["items
     <>
       <header className="conversation-header">
         <h1>{conversation.data?.title ?? "…"}</h1>
+        <button
+          type="button"
+          onClick={() => {
+            const title = window.prompt("Rename conversation", conversation.data?.title ?? "");
+            if (title?.trim()) rename.mutate(title.trim());
+          }}
+        >
+          Rename
+        </button>
+        <button
+          type="button"
+          onClick={() => {
+            if (window.confirm("Delete this conversation?")) remove.mutate();
+          }}
+        >
+          Delete
+        </button>
         <span
           className={`dot dot-${connected ? "up" : "down"}`}
           role="img"
