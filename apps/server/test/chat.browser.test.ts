@@ -124,6 +124,22 @@ describe("chat in a real browser", () => {
     await second.close();
   }, 60_000);
 
+  it("switches to the dark theme and remembers it, still without accessibility violations", async () => {
+    const page = context.pages()[0];
+    if (!page) throw new Error("no page");
+    await page.getByLabel("Theme").selectOption("dark");
+    await page.reload();
+    await page.getByRole("button", { name: "New chat" }).first().waitFor();
+    expect(await page.evaluate("document.documentElement.dataset.theme")).toBe("dark");
+    const background = await page.evaluate(
+      "getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()",
+    );
+    expect(background).toBe("#131417");
+    expect(await seriousViolations(page)).toEqual([]);
+    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "chat-dark.png") });
+    await page.getByLabel("Theme").selectOption("system");
+  }, 60_000);
+
   it("stops an answer with the Stop button and keeps the partial text", async () => {
     const page = context.pages()[0];
     if (!page) throw new Error("no page");

@@ -158,15 +158,26 @@ describe("NATS restarted mid-answer", () => {
 
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
-    const messages = await client.query<{ status: string }>(
-      "select status from messages where conversation_id = $1 and role = 'assistant'",
-      [conversationId],
-    );
-    const usage = await client.query("select id from usage_records where surface = 'chat'");
-    await client.end();
-    expect(messages.rows.map((r) => r.status)).toEqual([
-      terminal[0]?.event === "message.completed" ? "completed" : "failed",
-    ]);
-    expect(usage.rowCount).toBe(1);
+    try {
+      const messages = await client.query<{ status: string }>(
+        "select status from messages where conversation_id = $1 and role = 'assistant'",
+        [conversationId],
+      );
+      expect(messages.rows.map((r) => r.status)).toEqual([
+        terminal[0]?.event === "message.completed" ? "completed" : "failed",
+      ]);
+      // Metering runs as the pipeline closes, just after the terminal event: wait for it, then
+      // check it happened exactly once.
+      await eventually(
+        "the usage row",
+        async () =>
+          ((await client.query("select id from usage_records where surface = 'chat'")).rowCount ?? 0) > 0,
+      );
+      await new Promise((r) => setTimeout(r, 500));
+      const usage = await client.query("select id from usage_records where surface = 'chat'");
+      expect(usage.rowCount).toBe(1);
+    } finally {
+      await client.end();
+    }
   }, 150_000);
 });

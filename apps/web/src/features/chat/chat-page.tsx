@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type KeyboardEvent, type SyntheticEvent } from "react";
 import { NavLink, useNavigate, useParams } from "react-router";
 import { api, ApiError } from "../../api.ts";
+import { ThemeSelect } from "../../components/ui/theme-select.tsx";
 import { Markdown } from "./markdown.tsx";
 import { useAnswerStream } from "./use-answer-stream.ts";
 
@@ -58,6 +59,7 @@ export function ChatPage() {
             setSearch(e.target.value);
           }}
         />
+        <ThemeSelect />
         <NavLink to="/admin/models" className="admin-link">
           Administration
         </NavLink>
