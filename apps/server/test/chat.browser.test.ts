@@ -124,6 +124,31 @@ describe("chat in a real browser", () => {
     await second.close();
   }, 60_000);
 
+  it("regenerates the last answer, and edits and resends the last message", async () => {
+    const page = context.pages()[0];
+    if (!page) throw new Error("no page");
+    const answers = page.locator(".message-assistant");
+    const before = await answers.count();
+    await page.getByRole("button", { name: "Regenerate" }).click();
+    await expect.poll(() => answers.count(), { timeout: 10_000 }).toBe(before + 1);
+    await page.getByRole("button", { name: "Stop" }).waitFor();
+    await page
+      .getByText(/ in · \d+ out/)
+      .last()
+      .waitFor({ timeout: 20_000 });
+    await expect
+      .poll(() => page.locator('.message-assistant[data-status="completed"]').count(), { timeout: 20_000 })
+      .toBe(before + 1);
+    await page.getByRole("button", { name: "Edit and resend" }).click();
+    expect(await page.getByLabel("Message").inputValue()).toBe("Tell me about Parley");
+    await page.getByLabel("Message").fill("Tell me more about Parley");
+    await page.keyboard.press("Enter");
+    await page.getByText("Tell me more about Parley").waitFor();
+    await expect
+      .poll(() => page.locator('.message-assistant[data-status="completed"]').count(), { timeout: 20_000 })
+      .toBe(before + 2);
+  }, 60_000);
+
   it("switches to the dark theme and remembers it, still without accessibility violations", async () => {
     const page = context.pages()[0];
     if (!page) throw new Error("no page");

@@ -125,6 +125,8 @@ function ConversationView({ id, models }: { id: string; models: ModelList["items
   const bottom = useRef<HTMLDivElement>(null);
   const messages = conversation.data?.messages ?? [];
   const streaming = messages.find((m) => m.status === "streaming");
+  const lastUser = [...messages].reverse().find((m) => m.role === "user");
+  const composer = useRef<HTMLTextAreaElement>(null);
 
   const send = useMutation({
     mutationFn: (content: string) =>
@@ -217,6 +219,27 @@ function ConversationView({ id, models }: { id: string; models: ModelList["items
             <li key={m.id} className={`message message-${m.role}`} data-status={m.status}>
               <div className="role">{m.role === "user" ? "You" : (m.model ?? "Assistant")}</div>
               {m.role === "assistant" ? <Markdown text={text} /> : <p className="user-text">{m.content}</p>}
+              {m.role === "user" && !streaming && m.id === lastUser?.id && (
+                <div className="message-actions">
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setDraft(m.content);
+                      composer.current?.focus();
+                    }}
+                  >
+                    Edit and resend
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() => {
+                      send.mutate(m.content);
+                    }}
+                  >
+                    Regenerate
+                  </button>
+                </div>
+              )}
               {m.status === "streaming" && <span className="typing">Generating…</span>}
               {m.status === "failed" && (
                 <p role="alert" className="error">
@@ -246,6 +269,7 @@ function ConversationView({ id, models }: { id: string; models: ModelList["items
           Message
         </label>
         <textarea
+          ref={composer}
           id="composer"
           rows={3}
           placeholder="Message (Enter to send, Shift+Enter for a new line)"
