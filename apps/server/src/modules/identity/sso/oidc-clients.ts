@@ -39,7 +39,9 @@ function discover(provider: OidcProviderConfig): Promise<client.Configuration> {
     timeout: DISCOVERY_TIMEOUT_S,
     // Plain HTTP only for an issuer on this machine (development, tests); anywhere else the
     // tokens would cross the network in the clear, so openid-client's HTTPS-only rule stays.
-    // eslint-disable-next-line @typescript-eslint/no-deprecated -- deprecated only as a warning sign; scoped to loopback
+    // openid-client marks allowInsecureRequests @deprecated "only to make it stand out" and offers
+    // no replacement; it is the documented way to reach a plain-HTTP issuer, used here only on loopback.
+    // eslint-disable-next-line @typescript-eslint/no-deprecated -- no non-deprecated API exists; see above
     execute: issuer.protocol === "http:" && isLoopback(issuer.hostname) ? [client.allowInsecureRequests] : [],
   });
 }
