@@ -103,25 +103,6 @@ export function settle<T>(run: () => T): Promise<T> {
 }
 
 /**
- * Rejects with `message` when `promise` has not settled within `ms`.
- * @example
- * await withTimeout(nc.rtt(), 2_000, "NATS did not answer within 2000 ms");
- */
-export async function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(message));
-    }, ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/**
  * The open subscriptions of one adapter: counted for stats and closed together on shutdown.
  */
 export class SubscriptionSet {

@@ -2,6 +2,7 @@ import { connect } from "@nats-io/transport-node";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import type { Subscription } from "../lifecycle.ts";
+import { withTimeout } from "../timeout.ts";
 import type { Bus, BusStats, EventLog, PubSub, WorkQueue } from "./bus.port.ts";
 import type { BusCommonOptions, BusErrorHandler } from "./bus-common.ts";
 import {
@@ -13,7 +14,6 @@ import {
   newCounters,
   settle,
   SubscriptionSet,
-  withTimeout,
 } from "./bus-common.ts";
 import { NatsEventLog } from "./nats-log.ts";
 import { NatsWorkQueue } from "./nats-queue.ts";

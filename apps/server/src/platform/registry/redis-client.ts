@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import { withTimeout } from "../timeout.ts";
 
 /** Settings of the shared Redis connection used by the registry/cache and the rate limiter. */
 export interface RedisClientOptions {
@@ -83,18 +84,14 @@ export async function waitForRedis(client: Redis, timeoutMs = 5_000): Promise<vo
  * await pingRedis(redis); // throws when Redis is down
  */
 export async function pingRedis(client: Redis, timeoutMs = DEFAULT_PING_TIMEOUT_MS): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      reject(new Error(`redis did not answer PING within ${timeoutMs} ms (status ${client.status})`));
-    }, timeoutMs);
-  });
   try {
-    await Promise.race([client.ping(), timeout]);
+    await withTimeout(
+      client.ping(),
+      timeoutMs,
+      `redis did not answer PING within ${timeoutMs} ms (status ${client.status})`,
+    );
   } catch (error) {
     throw new Error(`redis is unavailable (status ${client.status})`, { cause: error });
-  } finally {
-    clearTimeout(timer);
   }
 }
 
