@@ -244,6 +244,17 @@ describe("chat input and isolation", () => {
     );
     expect(all.body.items).toHaveLength(1);
     expect(all.body.nextCursor).not.toBeNull();
+    const next = await h.call<{ items: { id: string }[]; nextCursor: string | null }>(
+      "GET",
+      `/api/v1/conversations?limit=1&cursor=${all.body.nextCursor ?? ""}`,
+      { token: dev.token },
+    );
+    expect(next.body.items).toHaveLength(1);
+    expect(next.body.items[0]?.id).not.toBe((all.body.items[0] as { id: string }).id);
+    expect(next.body.nextCursor).toBeNull();
+    expect((await h.call("GET", "/api/v1/conversations?cursor=bm9wZQ", { token: dev.token })).status).toBe(
+      400,
+    );
     expect((await h.call("DELETE", `/api/v1/conversations/${a}`, { token: dev.token })).status).toBe(204);
     expect((await h.call("GET", `/api/v1/conversations/${a}`, { token: dev.token })).status).toBe(404);
   });

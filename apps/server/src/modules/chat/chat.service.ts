@@ -9,6 +9,7 @@ import {
   type SendMessageResponse,
   type UpdateConversationRequest,
 } from "@parley/contracts";
+import { decodeCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../http/app-error.ts";
 import type { Bus } from "../../platform/bus/bus.port.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
@@ -83,14 +84,9 @@ export class ChatService {
       limit: query.limit + 1,
       ...(query.q ? { q: query.q } : {}),
       ...(query.teamId ? { teamId: query.teamId } : {}),
-      ...(query.cursor ? { before: decodeCursor(query.cursor) } : {}),
+      ...(query.cursor ? { before: parseConversationCursor(query.cursor) } : {}),
     });
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toConversation),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.updated_at, last.id) : null,
-    };
+    return pageOf(rows, query.limit, (r) => `${r.updated_at}:${r.id}`, toConversation);
   }
 
   async get(id: string, ctx: RequestContext): Promise<ConversationWithMessages> {
@@ -242,13 +238,9 @@ export class ChatService {
   }
 }
 
-function encodeCursor(updatedAt: number, id: string): string {
-  return Buffer.from(`${updatedAt}:${id}`, "utf8").toString("base64url");
-}
-
-function decodeCursor(cursor: string): { updatedAt: number; id: string } {
-  const text = Buffer.from(cursor, "base64url").toString("utf8");
-  const match = /^(\d+):(.+)$/.exec(text);
+/** A conversation cursor is `<updated_at>:<id>` of the last row shown. */
+function parseConversationCursor(cursor: string): { updatedAt: number; id: string } {
+  const match = /^(\d+):(.+)$/.exec(decodeCursor(cursor));
   if (!match?.[1] || !match[2]) {
     throw new AppError("validation.failed", "Invalid cursor", {
       details: { issues: [{ location: "query", path: "cursor", message: "is not a cursor from this API" }] },

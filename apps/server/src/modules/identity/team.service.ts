@@ -1,11 +1,11 @@
 import type { CreateTeamRequest, ListQuery, Member, Role, Team, UpdateTeamRequest } from "@parley/contracts";
+import { decodeCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../http/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { iso, newId } from "./ids.ts";
 import { can, type Principal } from "./principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
 import { isUniqueViolation } from "./user.repository.ts";
-import { decodeCursor, encodeCursor } from "./user.service.ts";
 import type { TeamRepository, TeamRow } from "./team.repository.ts";
 
 /** Dependencies of the team service. */
@@ -65,12 +65,12 @@ export class TeamService {
       ...(query.cursor ? { afterSlug: decodeCursor(query.cursor) } : {}),
       ...(query.q ? { q: query.q } : {}),
     });
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((r) => toTeam(r, principal.teams.get(r.id) ?? null)),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.slug) : null,
-    };
+    return pageOf(
+      rows,
+      query.limit,
+      (r) => r.slug,
+      (r) => toTeam(r, principal.teams.get(r.id) ?? null),
+    );
   }
 
   /** @throws AppError `resource.not_found` when the team is missing or not visible. */

@@ -1,4 +1,5 @@
 import type { CreateUserRequest, ListQuery, UpdateUserRequest, User } from "@parley/contracts";
+import { decodeCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../http/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { CredentialRepository } from "./credential.repository.ts";
@@ -94,12 +95,7 @@ export class UserService {
       ...(query.q ? { q: query.q } : {}),
       ...(query.cursor ? { afterEmail: decodeCursor(query.cursor) } : {}),
     });
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map(toUser),
-      nextCursor: rows.length > query.limit && last ? encodeCursor(last.email) : null,
-    };
+    return pageOf(rows, query.limit, (r) => r.email, toUser);
   }
 
   /**
@@ -159,20 +155,4 @@ function assertPasswordFits(password: string, email: string): void {
   if (new Set(password).size < 4) {
     throw new AppError("user.weak_password", "The password repeats too few characters");
   }
-}
-
-/** Opaque cursors: base64url of the last sort key. */
-export function encodeCursor(key: string): string {
-  return Buffer.from(key, "utf8").toString("base64url");
-}
-
-/** @throws AppError `validation.failed` for a cursor this server did not make. */
-export function decodeCursor(cursor: string): string {
-  const key = Buffer.from(cursor, "base64url").toString("utf8");
-  if (!key || encodeCursor(key) !== cursor) {
-    throw new AppError("validation.failed", "Invalid cursor", {
-      details: { issues: [{ location: "query", path: "cursor", message: "is not a cursor from this API" }] },
-    });
-  }
-  return key;
 }

@@ -1,0 +1,38 @@
+import { AppError } from "../http/app-error.ts";
+
+/** Opaque cursors: base64url of the sort key of a page's last row. */
+export function encodeCursor(key: string): string {
+  return Buffer.from(key, "utf8").toString("base64url");
+}
+
+/** @throws AppError `validation.failed` for a cursor this server did not make. */
+export function decodeCursor(cursor: string): string {
+  const key = Buffer.from(cursor, "base64url").toString("utf8");
+  if (!key || encodeCursor(key) !== cursor) {
+    throw new AppError("validation.failed", "Invalid cursor", {
+      details: { issues: [{ location: "query", path: "cursor", message: "is not a cursor from this API" }] },
+    });
+  }
+  return key;
+}
+
+/**
+ * One page of a keyset query that fetched `limit + 1` rows: the extra row only tells that
+ * another page exists, whose cursor is the key of this page's last row.
+ * @example
+ * const rows = await repo.list({ limit: query.limit + 1, ... });
+ * return pageOf(rows, query.limit, (r) => r.email, toUser);
+ */
+export function pageOf<Row, Item>(
+  rows: Row[],
+  limit: number,
+  keyOf: (row: Row) => string,
+  present: (row: Row) => Item,
+): { items: Item[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    items: page.map(present),
+    nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null,
+  };
+}
