@@ -84,5 +84,6 @@ describe("event stream limits, presence and metrics", () => {
     expect(metrics).toMatch(/parley_chat_ttft_seconds_count\{[^}]*\} [1-9]/);
     expect(metrics).toMatch(/parley_sse_events_relayed_total\{[^}]*\} [1-9]/);
     expect(metrics).toMatch(/parley_sse_log_lag_seconds_count\{[^}]*\} [1-9]/);
+    expect(metrics).toMatch(/parley_sse_connects_total\{[^}]*kind="fresh"[^}]*\} [1-9]/);
   });
 });

@@ -67,12 +67,12 @@ export async function resumePoint(
   chats: ChatRepository,
   conversationId: string,
   lastEventId: string | undefined,
-): Promise<{ afterSeq: number; epoch: string; snapshot: ChatEvent | null }> {
+): Promise<{ afterSeq: number; epoch: string; snapshot: ChatEvent | null; resumed: boolean }> {
   const key = conversationLogKey(conversationId);
   const head = await bus.log.head();
   const given = parseEventId(lastEventId);
   if (given && given.epoch === head.epoch && given.seq <= head.seq) {
-    return { afterSeq: given.seq, epoch: head.epoch, snapshot: null };
+    return { afterSeq: given.seq, epoch: head.epoch, snapshot: null, resumed: true };
   }
   const asked = lastEventId !== undefined && lastEventId !== "";
   const inflight = await chats.streamingMessage(conversationId);
@@ -80,13 +80,19 @@ export async function resumePoint(
     const entries = await bus.log.read(key, { afterSeq: 0 });
     const first = entries.find((e) => messageIdOf(e) === inflight.id);
     if (first && (first.data as ChatEvent).type === "message.started") {
-      return { afterSeq: first.seq - 1, epoch: head.epoch, snapshot: null };
+      return { afterSeq: first.seq - 1, epoch: head.epoch, snapshot: null, resumed: false };
     }
-    if (first) return { afterSeq: first.seq - 1, epoch: head.epoch, snapshot: snapshotOf(inflight) };
-    return { afterSeq: head.seq, epoch: head.epoch, snapshot: asked ? snapshotOf(inflight) : null };
+    if (first)
+      return { afterSeq: first.seq - 1, epoch: head.epoch, snapshot: snapshotOf(inflight), resumed: false };
+    return {
+      afterSeq: head.seq,
+      epoch: head.epoch,
+      snapshot: asked ? snapshotOf(inflight) : null,
+      resumed: false,
+    };
   }
   const last = asked ? await chats.lastAssistantMessage(conversationId) : undefined;
-  return { afterSeq: head.seq, epoch: head.epoch, snapshot: last ? snapshotOf(last) : null };
+  return { afterSeq: head.seq, epoch: head.epoch, snapshot: last ? snapshotOf(last) : null, resumed: false };
 }
 
 function messageIdOf(entry: LogEntry): string | undefined {
@@ -130,13 +136,7 @@ export async function serveEvents(
     );
   }
   const start = await resumePoint(deps.bus, deps.chats, conversationId, lastEventId);
-  deps.metrics.replays.inc({
-    kind: start.snapshot
-      ? "snapshot"
-      : lastEventId && start.afterSeq === parseEventId(lastEventId)?.seq
-        ? "resume"
-        : "fresh",
-  });
+  deps.metrics.replays.inc({ kind: start.snapshot ? "snapshot" : start.resumed ? "resume" : "fresh" });
   // Presence and the per-user limit: the registry's entries expire unless the heartbeat renews them.
   const presence = async () => {
     const info = { pod: deps.podId, conversationId, userId };
