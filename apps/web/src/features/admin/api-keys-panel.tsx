@@ -1,3 +1,4 @@
+import { Alert } from "../../components/ui/alert.tsx";
 import type { ApiKey, ApiKeyCreated, Permission } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -111,11 +112,7 @@ export function ApiKeysPanel() {
         <button type="submit" className="primary" disabled={create.isPending || permissions.length === 0}>
           Create key
         </button>
-        {create.isError && (
-          <p role="alert" className="error">
-            {create.error.message}
-          </p>
-        )}
+        <Alert>{create.error?.message}</Alert>
       </form>
     </Panel>
   );

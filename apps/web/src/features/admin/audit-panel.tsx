@@ -1,3 +1,4 @@
+import { Alert } from "../../components/ui/alert.tsx";
 import type { AuditPage, AuditVerification } from "@parley/contracts";
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { api } from "../../api.ts";
@@ -26,11 +27,7 @@ export function AuditPanel() {
               : `Broken at entry ${verify.data.firstBrokenSeq ?? "?"}: ${verify.data.reason ?? ""}`}
           </span>
         )}
-        {verify.isError && (
-          <span role="alert" className="error">
-            {verify.error.message}
-          </span>
-        )}
+        <Alert inline>{verify.error?.message}</Alert>
       </p>
       <table>
         <thead>

@@ -1,3 +1,4 @@
+import { Alert } from "../../components/ui/alert.tsx";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
@@ -111,12 +112,7 @@ function ModelRowEditor({ model }: { model: ModelRow }) {
         >
           {save.isSuccess ? "Saved" : "Save"}
         </button>
-        {save.isError && (
-          <span role="alert" className="error">
-            {" "}
-            {save.error.message}
-          </span>
-        )}
+        <Alert inline>{save.error?.message}</Alert>
       </td>
     </tr>
   );

@@ -1,3 +1,4 @@
+import { Alert } from "../../components/ui/alert.tsx";
 import type { Team } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -53,11 +54,7 @@ export function TeamsPanel() {
         <button type="submit" className="primary" disabled={create.isPending}>
           Create team
         </button>
-        {create.isError && (
-          <p role="alert" className="error">
-            {create.error.message}
-          </p>
-        )}
+        <Alert>{create.error?.message}</Alert>
       </form>
     </Panel>
   );

@@ -1,3 +1,4 @@
+import { Alert } from "../../components/ui/alert.tsx";
 import type { Role, User } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -138,11 +139,7 @@ export function UsersPanel() {
         <button type="submit" className="primary" disabled={create.isPending}>
           Add user
         </button>
-        {create.isError && (
-          <p role="alert" className="error">
-            {create.error.message}
-          </p>
-        )}
+        <Alert>{create.error?.message}</Alert>
       </form>
     </Panel>
   );

@@ -1,3 +1,4 @@
+import { Alert } from "../../components/ui/alert.tsx";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useNavigate } from "react-router";
@@ -62,11 +63,7 @@ function AdminStep({ onDone }: { onDone: () => void }) {
   };
   return (
     <form className="stack" onSubmit={submit}>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
+      <Alert>{error}</Alert>
       <label>
         Your email
         <input
@@ -165,11 +162,7 @@ function ProviderStep() {
         }}
       >
         <p>Add an OpenAI-compatible server (vLLM, llama.cpp, OpenRouter, …):</p>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <Alert>{error}</Alert>
         <label>
           Base URL
           <input

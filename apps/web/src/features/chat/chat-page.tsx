@@ -1,3 +1,4 @@
+import { Alert } from "../../components/ui/alert.tsx";
 import type { Conversation, ConversationWithMessages, SendMessageResponse } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState, type KeyboardEvent, type SyntheticEvent } from "react";
@@ -260,11 +261,7 @@ function ConversationView({ id, models }: { id: string; models: ModelList["items
       </ol>
       <div ref={bottom} />
       <form className="composer" onSubmit={submit}>
-        {error && (
-          <p role="alert" className="error">
-            {error}
-          </p>
-        )}
+        <Alert>{error}</Alert>
         <label className="visually-hidden" htmlFor="composer">
           Message
         </label>
