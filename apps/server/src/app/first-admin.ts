@@ -28,6 +28,6 @@ export async function ensureFirstAdmin(
     return;
   }
   logger.warn(
-    "no account exists yet: create the first admin with `parley admin create`, or start with PARLEY_ADMIN_EMAIL and PARLEY_ADMIN_PASSWORD",
+    "no account exists yet: open the web app to set up the first admin, or use `parley admin create`, or start with PARLEY_ADMIN_EMAIL and PARLEY_ADMIN_PASSWORD",
   );
 }
