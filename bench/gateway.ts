@@ -1,0 +1,276 @@
+/**
+ * Gateway overhead, side by side in one interleaved session on loopback: streaming chat
+ * completions (50 chunks, 0 ms and 10 ms apart; 1, 50 and 200 concurrent clients) against
+ * (a) the fake upstream directly, (b) a minimal Node pass-through proxy, (c) Parley's
+ * `/v1/chat/completions` (embedded, API key auth, metering and audit on) and (d) Portkey's
+ * open-source gateway. Every configuration runs `--repeats` rounds; each round visits the four
+ * targets in a rotated order; medians are quoted.
+ *
+ * Run: `npm run bench:gateway` (`-- --repeats 5 --quick`). Prints Markdown for bench/README.md and
+ * writes the raw numbers to bench/results/gateway-<date>.json.
+ */
+import { fork } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import type { StreamJob, StreamJobResult } from "./lib/stream-client.ts";
+import { freePort, machineLine, mb, pollRss, waitForQuietMachine, type ServerProcess } from "./lib/proc.ts";
+import {
+  apiKey,
+  fakeProvider,
+  login,
+  parleyEnv,
+  startFakeUpstream,
+  startParley,
+  startPassThroughProxy,
+  startPortkey,
+} from "./lib/servers.ts";
+import { fmt, median, percentile } from "./lib/stats.ts";
+
+const { values: flags } = parseArgs({
+  options: {
+    repeats: { type: "string", default: "3" },
+    quick: { type: "boolean", default: false },
+    "cpu-prof": { type: "string" },
+    only: { type: "string" },
+  },
+});
+const REPEATS = Number(flags.repeats);
+const ALL_TARGETS = ["direct", "proxy", "parley", "portkey"] as const;
+type Target = (typeof ALL_TARGETS)[number];
+// `--only parley,direct` (for profiling) measures a subset; the README tables use all four.
+const TARGETS: readonly Target[] = flags.only
+  ? ALL_TARGETS.filter((t) => flags.only?.split(",").includes(t))
+  : ALL_TARGETS;
+
+interface Config {
+  delayMs: number;
+  clients: number;
+  total: number;
+}
+// Bounded load: each run stops after `total` streams or 20 s, whichever comes first.
+const CONFIGS: Config[] = [
+  { delayMs: 10, clients: 1, total: flags.quick ? 6 : 12 },
+  { delayMs: 10, clients: 50, total: flags.quick ? 100 : 200 },
+  { delayMs: 10, clients: 200, total: flags.quick ? 400 : 800 },
+  { delayMs: 0, clients: 1, total: flags.quick ? 100 : 300 },
+  { delayMs: 0, clients: 50, total: flags.quick ? 500 : 1500 },
+  { delayMs: 0, clients: 200, total: flags.quick ? 600 : 2000 },
+];
+const MAX_MS = 20_000;
+
+const quietLoad = await waitForQuietMachine(2.5);
+const machine = machineLine();
+const servers: ServerProcess[] = [];
+const client = fork(fileURLToPath(new URL("./lib/stream-client.ts", import.meta.url)), [], {
+  stdio: ["ignore", "inherit", "inherit", "ipc"],
+});
+const stopAll = async () => {
+  client.disconnect();
+  await Promise.all(servers.map((s) => s.stop()));
+};
+process.once("SIGINT", () => {
+  void stopAll().then(() => process.exit(130));
+});
+
+try {
+  const up0 = await startFakeUpstream(0);
+  const up10 = await startFakeUpstream(10);
+  servers.push(up0, up10);
+  const proxy0 = await startPassThroughProxy(up0.url);
+  const proxy10 = await startPassThroughProxy(up10.url);
+  servers.push(proxy0, proxy10);
+  const parley = await startParley(
+    "parley",
+    parleyEnv([fakeProvider("up0", up0.url), fakeProvider("up10", up10.url)], {
+      PARLEY_DATA_DIR: mkdtempSync("/tmp/parley-bench-gw-"),
+    }),
+    [],
+    flags["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`] : [],
+  );
+  servers.push(parley);
+  const key = await apiKey(parley.url, await login(parley.url));
+  const portkey = await startPortkey(await freePort());
+  servers.push(portkey);
+
+  const body = (model: string) =>
+    JSON.stringify({ model, stream: true, messages: [{ role: "user", content: "Say something long." }] });
+  const jobFor = (target: Target, config: Config): Omit<StreamJob, "concurrency" | "total" | "maxMs"> => {
+    const upstream = config.delayMs === 0 ? up0 : up10;
+    switch (target) {
+      case "direct":
+        return {
+          url: `${upstream.url}/v1/chat/completions`,
+          headers: { authorization: "Bearer any" },
+          body: body("fake-model"),
+        };
+      case "proxy":
+        return {
+          url: `${(config.delayMs === 0 ? proxy0 : proxy10).url}/v1/chat/completions`,
+          headers: { authorization: "Bearer any" },
+          body: body("fake-model"),
+        };
+      case "parley":
+        return {
+          url: `${parley.url}/v1/chat/completions`,
+          headers: { authorization: `Bearer ${key}` },
+          body: body(`${config.delayMs === 0 ? "up0" : "up10"}/fake-model`),
+        };
+      case "portkey":
+        return {
+          url: `${portkey.url}/v1/chat/completions`,
+          headers: {
+            authorization: "Bearer any",
+            "x-portkey-provider": "openai",
+            "x-portkey-custom-host": `${upstream.url}/v1`,
+          },
+          body: body("fake-model"),
+        };
+    }
+  };
+  const pidOf = (target: Target, config: Config): number => {
+    const server = {
+      direct: config.delayMs === 0 ? up0 : up10,
+      proxy: config.delayMs === 0 ? proxy0 : proxy10,
+      parley,
+      portkey,
+    }[target];
+    return server.child.pid ?? 0;
+  };
+  const runJob = (job: StreamJob) =>
+    new Promise<StreamJobResult>((resolve) => {
+      client.once("message", (result) => {
+        resolve(result as StreamJobResult);
+      });
+      client.send(job);
+    });
+
+  // Warm-up: JIT, connection pools and caches, for every target, outside the measurements.
+  for (const target of TARGETS)
+    for (const config of [CONFIGS[3], CONFIGS[4]] as Config[]) {
+      const warm = await runJob({ ...jobFor(target, config), concurrency: 20, total: 200, maxMs: MAX_MS });
+      if (warm.errors > 0) throw new Error(`${target} failed during warm-up: ${warm.firstError}`);
+    }
+
+  interface Row {
+    target: Target;
+    config: Config;
+    round: number;
+    p50: number;
+    p95: number;
+    p99: number;
+    totalP50: number;
+    streamsPerSecond: number;
+    peakRss: number;
+    completed: number;
+    errors: number;
+    firstError: string | null;
+  }
+  const rows: Row[] = [];
+  for (const config of CONFIGS) {
+    for (let round = 0; round < REPEATS; round++) {
+      // Rotate the order every round so no target always runs first (or right after another).
+      const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length] as Target);
+      for (const target of order) {
+        const pid = pidOf(target, config);
+        const poll = pollRss([pid]);
+        const result = await runJob({
+          ...jobFor(target, config),
+          concurrency: config.clients,
+          total: config.total,
+          maxMs: MAX_MS,
+        });
+        const peak = poll.stop().get(pid) ?? 0;
+        const row: Row = {
+          target,
+          config,
+          round,
+          p50: percentile(result.ttft, 50),
+          p95: percentile(result.ttft, 95),
+          p99: percentile(result.ttft, 99),
+          totalP50: percentile(result.total, 50),
+          streamsPerSecond: (result.ttft.length / result.wallMs) * 1000,
+          peakRss: peak,
+          completed: result.ttft.length,
+          errors: result.errors,
+          firstError: result.firstError,
+        };
+        rows.push(row);
+        console.error(
+          `delay ${config.delayMs} ms, ${config.clients} clients, round ${round + 1}, ${target}: TTFT p50 ${fmt(row.p50)} ms, ${fmt(row.streamsPerSecond, 0)} streams/s, ${mb(peak)} MB${row.errors ? `, ${row.errors} errors (${row.firstError})` : ""}`,
+        );
+      }
+    }
+  }
+
+  // Medians over rounds, then overheads against direct.
+  const med = (target: Target, config: Config, pick: (r: Row) => number) =>
+    median(rows.filter((r) => r.target === target && r.config === config).map(pick));
+  const lines: string[] = [];
+  lines.push(`Measured ${new Date().toISOString()} on ${machine} (waited for load < 2.5: ${quietLoad}).`);
+  lines.push(
+    `${REPEATS} rounds per configuration, targets rotated each round; medians over rounds. Load generator: one Node ${process.version} process (node:http, keep-alive agent), ${MAX_MS / 1000} s cap per run.`,
+  );
+  lines.push("");
+  lines.push(
+    "| delay | clients | target | TTFT p50 | p95 | p99 | TTFT overhead p50 (vs direct) | total p50 | streams/s | peak RSS | errors |",
+  );
+  lines.push("|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const config of CONFIGS) {
+    const direct = med("direct", config, (r) => r.p50);
+    for (const target of TARGETS) {
+      const p50 = med(target, config, (r) => r.p50);
+      const errors = rows
+        .filter((r) => r.target === target && r.config === config)
+        .reduce((n, r) => n + r.errors, 0);
+      lines.push(
+        `| ${config.delayMs} ms | ${config.clients} | ${target} | ${fmt(p50)} | ${fmt(med(target, config, (r) => r.p95))} | ${fmt(med(target, config, (r) => r.p99))} | ${target === "direct" ? "—" : `+${fmt(p50 - direct)} ms`} | ${fmt(med(target, config, (r) => r.totalP50))} | ${fmt(
+          med(target, config, (r) => r.streamsPerSecond),
+          0,
+        )} | ${mb(Math.max(...rows.filter((r) => r.target === target && r.config === config).map((r) => r.peakRss)))} MB | ${errors} |`,
+      );
+    }
+  }
+  lines.push("");
+  lines.push("Verdicts against ../shared/DESIGN.md (Targets):");
+  for (const config of CONFIGS.filter((c) => c.delayMs === 10 && c.clients <= 50)) {
+    const direct = med("direct", config, (r) => r.p50);
+    const over = (t: Target) => med(t, config, (r) => r.p50) - direct;
+    const ratio = over("parley") / over("proxy");
+    lines.push(
+      `- TTFT overhead at ${config.clients} client(s): Parley +${fmt(over("parley"))} ms, proxy +${fmt(over("proxy"))} ms (${fmt(ratio, 2)}x; target ≤ 1.5x: ${ratio <= 1.5 ? "met" : "MISSED"}), Portkey +${fmt(over("portkey"))} ms (Parley/Portkey ${fmt(over("parley") / over("portkey"), 2)}; target ≤ 0.2: ${over("parley") <= over("portkey") / 5 ? "met" : "MISSED"})`,
+    );
+  }
+  for (const config of CONFIGS.filter((c) => c.delayMs === 0 && c.clients > 1)) {
+    const share =
+      med("parley", config, (r) => r.streamsPerSecond) / med("proxy", config, (r) => r.streamsPerSecond);
+    lines.push(
+      `- Saturated throughput at ${config.clients} clients (0 ms delay): Parley ${fmt(
+        med("parley", config, (r) => r.streamsPerSecond),
+        0,
+      )} streams/s = ${fmt(share * 100, 0)}% of the proxy's ${fmt(
+        med("proxy", config, (r) => r.streamsPerSecond),
+        0,
+      )} (target ≥ 75%: ${share >= 0.75 ? "met" : "MISSED"}); Portkey ${fmt(
+        med("portkey", config, (r) => r.streamsPerSecond),
+        0,
+      )}`,
+    );
+  }
+  for (const config of CONFIGS.filter((c) => c.clients === 200)) {
+    const peak = (t: Target) =>
+      Math.max(...rows.filter((r) => r.target === t && r.config === config).map((r) => r.peakRss));
+    lines.push(
+      `- Peak RSS at 200 clients (${config.delayMs} ms delay): Parley ${mb(peak("parley"))} MB, Portkey ${mb(peak("portkey"))} MB, proxy ${mb(peak("proxy"))} MB (target: less than Portkey: ${peak("parley") < peak("portkey") ? "met" : "MISSED"})`,
+    );
+  }
+  console.log(lines.join("\n"));
+  const dir = fileURLToPath(new URL("./results/", import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    `${dir}gateway-${new Date().toISOString().replace(/[:.]/g, "-")}.json`,
+    JSON.stringify({ machine, rows }, null, 1),
+  );
+} finally {
+  await stopAll();
+}
