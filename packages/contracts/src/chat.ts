@@ -71,6 +71,8 @@ export const SendMessageRequest = z
   .strictObject({
     content: z.string().min(1, "must not be empty"),
     model: z.string().min(1).max(200).optional(),
+    /** An earlier message of yours that this one replaces, together with everything after it. */
+    editOf: z.string().min(1).max(100).optional(),
   })
   .meta({ id: "SendMessageRequest" });
 export type SendMessageRequest = z.infer<typeof SendMessageRequest>;
@@ -79,6 +81,16 @@ export const SendMessageResponse = z
   .object({ userMessage: ChatMessageView, assistantMessage: ChatMessageView })
   .meta({ id: "SendMessageResponse" });
 export type SendMessageResponse = z.infer<typeof SendMessageResponse>;
+
+export const RegenerateRequest = z
+  .strictObject({ model: z.string().min(1).max(200).optional() })
+  .meta({ id: "RegenerateRequest" });
+export type RegenerateRequest = z.infer<typeof RegenerateRequest>;
+
+export const RegenerateResponse = z
+  .object({ assistantMessage: ChatMessageView })
+  .meta({ id: "RegenerateResponse" });
+export type RegenerateResponse = z.infer<typeof RegenerateResponse>;
 
 /** Server-Sent Events of a conversation (the `data` of each event name). */
 export const ChatEvent = z.discriminatedUnion("type", [

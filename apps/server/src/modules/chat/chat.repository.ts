@@ -67,11 +67,13 @@ export class ChatRepository {
     await this.#db.deleteFrom("conversations").where("id", "=", id).execute();
   }
 
+  /** The conversation's current messages in order (replaced ones left out). */
   messages(conversationId: string): Promise<MessageRow[]> {
     return this.#db
       .selectFrom("messages")
       .selectAll()
       .where("conversation_id", "=", conversationId)
+      .where("replaced_at", "is", null)
       .orderBy("position")
       .execute();
   }
@@ -98,48 +100,60 @@ export class ChatRepository {
       .selectAll()
       .where("conversation_id", "=", conversationId)
       .where("role", "=", "assistant")
+      .where("replaced_at", "is", null)
       .orderBy("position", "desc")
       .executeTakeFirst();
   }
 
   /**
-   * Stores the user's message and the assistant's (`streaming`) in one transaction, refusing
-   * when an answer is still streaming. The unique (conversation, position) constraint makes two
-   * concurrent sends collide instead of interleaving.
+   * Stores the user's message (unless regenerating) and the assistant's (`streaming`) in one
+   * transaction, refusing when an answer is still streaming. With `replaceFrom`, the current
+   * messages at or after that position are marked replaced first (regenerate, edit and resend).
+   * The unique (conversation, position) constraint makes two concurrent sends collide instead of
+   * interleaving.
    * @returns null when an answer is still streaming.
    */
   async insertExchange(
-    user: MessageRow,
-    assistant: MessageRow,
+    exchange: { user: MessageRow | null; assistant: MessageRow; replaceFrom?: number },
     now: number,
-  ): Promise<{ user: MessageRow; assistant: MessageRow } | null> {
+  ): Promise<{ user: MessageRow | null; assistant: MessageRow } | null> {
+    const conversationId = exchange.assistant.conversation_id;
     return this.#db.transaction().execute(async (trx) => {
       const busy = await trx
         .selectFrom("messages")
         .select("id")
-        .where("conversation_id", "=", user.conversation_id)
+        .where("conversation_id", "=", conversationId)
         .where("status", "=", "streaming")
         .executeTakeFirst();
       if (busy) return null;
+      if (exchange.replaceFrom !== undefined) {
+        await trx
+          .updateTable("messages")
+          .set({ replaced_at: now })
+          .where("conversation_id", "=", conversationId)
+          .where("position", ">=", exchange.replaceFrom)
+          .where("replaced_at", "is", null)
+          .execute();
+      }
       const last = await trx
         .selectFrom("messages")
         .select((eb) => eb.fn.max("position").as("max"))
-        .where("conversation_id", "=", user.conversation_id)
+        .where("conversation_id", "=", conversationId)
         .executeTakeFirst();
-      const base = (last?.max ?? -1) + 1;
-      const u = { ...user, position: base };
-      const a = { ...assistant, position: base + 1 };
+      let next = Number(last?.max ?? -1) + 1;
+      const user = exchange.user ? { ...exchange.user, position: next++ } : null;
+      const assistant = { ...exchange.assistant, position: next };
       // New messages carry no usage yet.
       await trx
         .insertInto("messages")
-        .values([u, a].map((m) => ({ ...m, usage: null })))
+        .values([...(user ? [user] : []), assistant].map((m) => ({ ...m, usage: null })))
         .execute();
       await trx
         .updateTable("conversations")
         .set({ updated_at: now })
-        .where("id", "=", user.conversation_id)
+        .where("id", "=", conversationId)
         .execute();
-      return { user: u, assistant: a };
+      return { user, assistant };
     });
   }
 

@@ -4,6 +4,8 @@ import {
   ConversationWithMessages,
   CreateConversationRequest,
   IdParams,
+  RegenerateRequest,
+  RegenerateResponse,
   SendMessageRequest,
   SendMessageResponse,
   UpdateConversationRequest,
@@ -96,6 +98,23 @@ export function registerChatRoutes(app: TypedApp, deps: EventDeps & { chat: Chat
     },
     async (request, reply) =>
       reply.code(202).send(await deps.chat.send(request.params.id, request.body, contextOf(request))),
+  );
+  app.post(
+    "/api/v1/messages/:id/regenerate",
+    {
+      config: { permission: "conversations:write" },
+      schema: {
+        tags,
+        summary: "Answer again: replaces this answer and everything after it; streams on the events endpoint",
+        params: IdParams,
+        body: RegenerateRequest.nullish(),
+        response: { 202: RegenerateResponse },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(202)
+        .send(await deps.chat.regenerate(request.params.id, request.body ?? {}, contextOf(request))),
   );
   app.post(
     "/api/v1/messages/:id/cancel",

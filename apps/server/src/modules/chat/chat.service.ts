@@ -5,6 +5,8 @@ import {
   type ConversationWithMessages,
   type CreateConversationRequest,
   type GenerationJob,
+  type RegenerateRequest,
+  type RegenerateResponse,
   type SendMessageRequest,
   type SendMessageResponse,
   type UpdateConversationRequest,
@@ -18,7 +20,7 @@ import { newId } from "../identity/ids.ts";
 import { can, type Principal } from "../identity/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../identity/request-context.ts";
 import { requirePrincipal } from "../identity/team.service.ts";
-import type { ChatRepository, ConversationRow } from "./chat.repository.ts";
+import type { ChatRepository, ConversationRow, MessageRow } from "./chat.repository.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
 
 /** Bus names of the chat module. */
@@ -110,8 +112,10 @@ export class ChatService {
   }
 
   /**
-   * Stores the user's message and a `streaming` answer, then publishes the generation job.
-   * @throws AppError `resource.conflict` while an answer is streaming, `request.body_too_large`.
+   * Stores the user's message and a `streaming` answer, then publishes the generation job. With
+   * `editOf`, the new message replaces that earlier user message and everything after it.
+   * @throws AppError `resource.conflict` while an answer is streaming, `request.body_too_large`,
+   *   `resource.not_found` for an `editOf` that is not a current user message of the conversation.
    */
   async send(
     conversationId: string,
@@ -119,7 +123,6 @@ export class ChatService {
     ctx: RequestContext,
   ): Promise<SendMessageResponse> {
     const conversation = await this.visible(conversationId, ctx, "conversations:write");
-    const principal = requirePrincipal(ctx);
     if (input.content.length > MAX_MESSAGE_CHARS) {
       throw new AppError(
         "request.body_too_large",
@@ -131,12 +134,79 @@ export class ChatService {
         details: { issues: [{ location: "body", path: "content", message: "must not be blank" }] },
       });
     }
-    const model = input.model ?? conversation.model ?? (await this.#d.defaultModel());
-    if (!model) throw new AppError("model.not_found", "No model given and no default model is configured");
+    const edited = input.editOf ? await this.#current(conversationId, input.editOf, "user") : undefined;
     const now = this.#d.clock.now();
-    const base = {
+    const user: MessageRow = {
+      ...this.#blank(conversationId, now),
+      role: "user",
+      content: input.content,
+      status: "completed",
+      completed_at: now,
+    };
+    const stored = await this.#start(
+      conversation,
+      { user, model: input.model, replaceFrom: edited?.position },
+      ctx,
+    );
+    await this.#audit(ctx, edited ? "message.edited" : "message.sent", conversation, {
+      messageId: user.id,
+      answerId: stored.assistant.id,
+      model: stored.assistant.model,
+      ...(edited ? { replaced: edited.id } : {}),
+    });
+    return { userMessage: toMessage(stored.user ?? user), assistantMessage: toMessage(stored.assistant) };
+  }
+
+  /**
+   * Answers again in place of `messageId` (an answer of the conversation): it and everything after
+   * it are replaced, and a new answer streams from the messages before it.
+   * @throws AppError `resource.not_found` (no such current answer), `resource.conflict` while an
+   *   answer is streaming.
+   */
+  async regenerate(
+    messageId: string,
+    input: RegenerateRequest,
+    ctx: RequestContext,
+  ): Promise<RegenerateResponse> {
+    const message = await this.#d.chats.findMessage(messageId);
+    if (!message) throw new AppError("resource.not_found", `No message ${messageId}`);
+    const conversation = await this.visible(message.conversation_id, ctx, "conversations:write");
+    const previous = await this.#current(conversation.id, messageId, "assistant");
+    const stored = await this.#start(
+      conversation,
+      { user: null, model: input.model ?? previous.model ?? undefined, replaceFrom: previous.position },
+      ctx,
+    );
+    await this.#audit(ctx, "message.regenerated", conversation, {
+      replaced: previous.id,
+      answerId: stored.assistant.id,
+      model: stored.assistant.model,
+    });
+    return { assistantMessage: toMessage(stored.assistant) };
+  }
+
+  /** A current (not replaced) message of the conversation with the given role, or 404. */
+  async #current(conversationId: string, messageId: string, role: "user" | "assistant"): Promise<MessageRow> {
+    const message = await this.#d.chats.findMessage(messageId);
+    if (
+      message?.conversation_id !== conversationId ||
+      message.role !== role ||
+      message.replaced_at !== null
+    ) {
+      throw new AppError(
+        "resource.not_found",
+        `No current ${role === "user" ? "message of yours" : "answer"} ${messageId} in this conversation`,
+      );
+    }
+    return message;
+  }
+
+  #blank(conversationId: string, now: number) {
+    return {
+      id: newId(),
       conversation_id: conversationId,
       position: 0,
+      model: null,
       usage: null,
       finish_reason: null,
       error_code: null,
@@ -144,25 +214,33 @@ export class ChatService {
       ttft_ms: null,
       duration_ms: null,
       created_at: now,
+      completed_at: null,
+      replaced_at: null,
+    };
+  }
+
+  /** Stores the exchange with a `streaming` answer and hands the answer to a worker. */
+  async #start(
+    conversation: ConversationRow,
+    exchange: { user: MessageRow | null; model: string | undefined; replaceFrom: number | undefined },
+    ctx: RequestContext,
+  ): Promise<{ user: MessageRow | null; assistant: MessageRow }> {
+    const principal = requirePrincipal(ctx);
+    const model = exchange.model ?? conversation.model ?? (await this.#d.defaultModel());
+    if (!model) throw new AppError("model.not_found", "No model given and no default model is configured");
+    const now = this.#d.clock.now();
+    const assistant: MessageRow = {
+      ...this.#blank(conversation.id, now),
+      role: "assistant",
+      content: "",
+      status: "streaming",
+      model,
     };
     const stored = await this.#d.chats.insertExchange(
       {
-        ...base,
-        id: newId(),
-        role: "user",
-        content: input.content,
-        status: "completed",
-        model: null,
-        completed_at: now,
-      },
-      {
-        ...base,
-        id: newId(),
-        role: "assistant",
-        content: "",
-        status: "streaming",
-        model,
-        completed_at: null,
+        user: exchange.user,
+        assistant,
+        ...(exchange.replaceFrom !== undefined ? { replaceFrom: exchange.replaceFrom } : {}),
       },
       now,
     );
@@ -173,7 +251,7 @@ export class ChatService {
       );
     const job: GenerationJob = {
       v: 1,
-      conversationId,
+      conversationId: conversation.id,
       assistantMessageId: stored.assistant.id,
       userId: principal.userId,
       apiKeyId: principal.apiKey?.id ?? null,
@@ -181,12 +259,7 @@ export class ChatService {
       requestId: ctx.requestId,
     };
     await this.#d.bus.queue.enqueue(CHAT_QUEUE, { id: stored.assistant.id, payload: job });
-    await this.#audit(ctx, "message.sent", conversation, {
-      messageId: stored.user.id,
-      answerId: stored.assistant.id,
-      model,
-    });
-    return { userMessage: toMessage(stored.user), assistantMessage: toMessage(stored.assistant) };
+    return stored;
   }
 
   /**

@@ -29,6 +29,8 @@ export interface MessagesTable {
   duration_ms: number | null;
   created_at: number;
   completed_at: number | null;
+  /** Set when a regenerate or an edit took the message out of the conversation. */
+  replaced_at: number | null;
 }
 
 /** Kysely types of the chat module's tables. */

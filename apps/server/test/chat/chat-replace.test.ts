@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { startHarness, type Harness } from "../parley-harness.ts";
+import { openSse, type SseEvent } from "./sse-client.ts";
+
+let fake: FakeUpstream;
+let h: Harness;
+
+beforeAll(async () => {
+  // The answer names the last thing it was asked, so the context each answer saw is visible.
+  fake = await startFakeUpstream({
+    chunks: 4,
+    chunkDelayMs: 20,
+    textFor: (body) => {
+      const messages = (body as { messages: { role: string; content: string }[] }).messages;
+      return `answer to ${messages.at(-1)?.content ?? "?"} after ${messages.length} messages`;
+    },
+  });
+  h = await startHarness({
+    PARLEY_PROVIDERS: JSON.stringify([
+      {
+        id: "fake",
+        name: "Fake",
+        type: "openai-compatible",
+        baseURL: `${fake.url}/v1`,
+        models: ["fake-model"],
+      },
+    ]),
+    PARLEY_RATE_LIMITS: JSON.stringify({
+      admin: { apiPerMinute: 100000, aiPerMinute: 100000 },
+      developer: { apiPerMinute: 100000, aiPerMinute: 100000 },
+    }),
+  });
+});
+afterAll(async () => {
+  await h.stop();
+  await fake.close();
+});
+
+interface View {
+  messages: { id: string; role: string; content: string; status: string }[];
+}
+interface Sent {
+  userMessage: { id: string };
+  assistantMessage: { id: string; status: string };
+}
+
+async function conversation(): Promise<string> {
+  const res = await h.call<{ id: string }>("POST", "/api/v1/conversations", {
+    token: h.adminToken,
+    body: { model: "fake/fake-model" },
+  });
+  return res.body.id;
+}
+
+/** Waits until the answer is final and returns the conversation as the API shows it. */
+async function settled(conversationId: string, answerId: string): Promise<View> {
+  const sse = await openSse(`${h.url}/api/v1/conversations/${conversationId}/events`, {
+    authorization: `Bearer ${h.adminToken}`,
+  });
+  await sse.until((events: SseEvent[]) =>
+    events.some(
+      (e) =>
+        ["message.completed", "message.failed", "message.cancelled", "snapshot"].includes(e.event) &&
+        (e.data as { messageId: string; status?: string }).messageId === answerId &&
+        (e.event !== "snapshot" || (e.data as { status: string }).status !== "streaming"),
+    ),
+  );
+  sse.close();
+  return (await h.call<View>("GET", `/api/v1/conversations/${conversationId}`, { token: h.adminToken })).body;
+}
+
+async function exchange(id: string, content: string, editOf?: string) {
+  const sent = await h.call<Sent>("POST", `/api/v1/conversations/${id}/messages`, {
+    token: h.adminToken,
+    body: { content, ...(editOf ? { editOf } : {}) },
+  });
+  expect(sent.status).toBe(202);
+  return { sent: sent.body, view: await settled(id, sent.body.assistantMessage.id) };
+}
+
+const shape = (view: View) => view.messages.map((m) => `${m.role}:${m.content}`);
+
+describe("regenerate and edit", () => {
+  it("regenerates an answer in place: the old one leaves the view and the model's context", async () => {
+    const id = await conversation();
+    await exchange(id, "first");
+    const { sent } = await exchange(id, "second");
+    const regen = await h.call<{ assistantMessage: { id: string; status: string } }>(
+      "POST",
+      `/api/v1/messages/${sent.assistantMessage.id}/regenerate`,
+      { token: h.adminToken, body: {} },
+    );
+    expect(regen.status).toBe(202);
+    expect(regen.body.assistantMessage.status).toBe("streaming");
+    const view = await settled(id, regen.body.assistantMessage.id);
+    expect(shape(view)).toEqual([
+      "user:first",
+      "assistant:answer to first after 1 messages",
+      "user:second",
+      "assistant:answer to second after 3 messages",
+    ]);
+    expect(fake.requests.at(-1)?.body).toMatchObject({
+      messages: [
+        { content: "first" },
+        { content: "answer to first after 1 messages" },
+        { content: "second" },
+      ],
+    });
+    expect(view.messages.at(-1)?.id).toBe(regen.body.assistantMessage.id);
+    // The old answer is kept for the record but can no longer be regenerated or edited.
+    const again = await h.call("POST", `/api/v1/messages/${sent.assistantMessage.id}/regenerate`, {
+      token: h.adminToken,
+      body: {},
+    });
+    expect(again.status).toBe(404);
+  });
+
+  it("regenerates an earlier answer, replacing everything after it, without a request body", async () => {
+    const id = await conversation();
+    const { sent: first } = await exchange(id, "first");
+    await exchange(id, "second");
+    const regen = await h.call<{ assistantMessage: { id: string } }>(
+      "POST",
+      `/api/v1/messages/${first.assistantMessage.id}/regenerate`,
+      { token: h.adminToken },
+    );
+    expect(regen.status).toBe(202);
+    const view = await settled(id, regen.body.assistantMessage.id);
+    expect(shape(view)).toEqual(["user:first", "assistant:answer to first after 1 messages"]);
+  });
+
+  it("edits a sent message: it and everything after it are replaced by the new exchange", async () => {
+    const id = await conversation();
+    const { sent: first } = await exchange(id, "first");
+    await exchange(id, "second");
+    const { view } = await exchange(id, "first, reworded", first.userMessage.id);
+    expect(shape(view)).toEqual([
+      "user:first, reworded",
+      "assistant:answer to first, reworded after 1 messages",
+    ]);
+    const audit = await h.call<{ items: { action: string }[] }>(
+      "GET",
+      `/api/v1/audit?targetId=${id}&limit=50`,
+      { token: h.adminToken },
+    );
+    expect(audit.body.items.map((e) => e.action)).toContain("message.edited");
+  });
+
+  it("refuses to regenerate or edit the wrong message, and while an answer streams", async () => {
+    const id = await conversation();
+    const { sent } = await exchange(id, "first");
+    const other = await conversation();
+    // A user message cannot be regenerated; an answer cannot be edited.
+    const regenUser = await h.call<{ error: { code: string } }>(
+      "POST",
+      `/api/v1/messages/${sent.userMessage.id}/regenerate`,
+      { token: h.adminToken, body: {} },
+    );
+    expect([regenUser.status, regenUser.body.error.code]).toEqual([404, "resource.not_found"]);
+    const editAnswer = await h.call<{ error: { code: string } }>(
+      "POST",
+      `/api/v1/conversations/${id}/messages`,
+      {
+        token: h.adminToken,
+        body: { content: "x", editOf: sent.assistantMessage.id },
+      },
+    );
+    expect([editAnswer.status, editAnswer.body.error.code]).toEqual([404, "resource.not_found"]);
+    // A message of another conversation is not one of this one.
+    const editForeign = await h.call("POST", `/api/v1/conversations/${other}/messages`, {
+      token: h.adminToken,
+      body: { content: "x", editOf: sent.userMessage.id },
+    });
+    expect(editForeign.status).toBe(404);
+    // Someone else's answer is invisible.
+    const stranger = await h.user("developer");
+    const foreign = await h.call("POST", `/api/v1/messages/${sent.assistantMessage.id}/regenerate`, {
+      token: stranger.token,
+      body: {},
+    });
+    expect(foreign.status).toBe(404);
+    const unknown = await h.call("POST", `/api/v1/messages/nope/regenerate`, {
+      token: h.adminToken,
+      body: {},
+    });
+    expect(unknown.status).toBe(404);
+    const badBody = await h.call<{ error: { code: string } }>(
+      "POST",
+      `/api/v1/messages/${sent.assistantMessage.id}/regenerate`,
+      { token: h.adminToken, body: { model: "", extra: 1 } },
+    );
+    expect([badBody.status, badBody.body.error.code]).toEqual([400, "validation.failed"]);
+    // While an answer streams, nothing is replaced.
+    const streaming = await h.call<Sent>("POST", `/api/v1/conversations/${id}/messages`, {
+      token: h.adminToken,
+      body: { content: "second" },
+    });
+    const busy = await h.call<{ error: { code: string } }>(
+      "POST",
+      `/api/v1/messages/${sent.assistantMessage.id}/regenerate`,
+      { token: h.adminToken, body: {} },
+    );
+    expect([busy.status, busy.body.error.code]).toEqual([409, "resource.conflict"]);
+    const view = await settled(id, streaming.body.assistantMessage.id);
+    expect(shape(view)).toEqual([
+      "user:first",
+      "assistant:answer to first after 1 messages",
+      "user:second",
+      "assistant:answer to second after 3 messages",
+    ]);
+  });
+});
