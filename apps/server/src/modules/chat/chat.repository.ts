@@ -140,7 +140,7 @@ export class ChatRepository {
         .select((eb) => eb.fn.max("position").as("max"))
         .where("conversation_id", "=", conversationId)
         .executeTakeFirst();
-      let next = Number(last?.max ?? -1) + 1;
+      let next = (last?.max ?? -1) + 1;
       const user = exchange.user ? { ...exchange.user, position: next++ } : null;
       const assistant = { ...exchange.assistant, position: next };
       // New messages carry no usage yet.
