@@ -1,3 +1,4 @@
+import type { LanguageModelV4 } from "@ai-sdk/provider";
 import type { Logger } from "pino";
 import { AppError } from "../../http/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
@@ -61,6 +62,7 @@ export class AiPipeline {
   readonly #d: AiPipelineDeps;
   readonly #policy: CallPolicy;
   readonly #breakers: CircuitBreakers;
+  readonly #languageModels = new WeakMap<CatalogModel, LanguageModelV4>();
 
   constructor(deps: AiPipelineDeps) {
     this.#d = deps;
@@ -101,6 +103,7 @@ export class AiPipeline {
         catalog: this.#d.catalog,
         breakers: this.#breakers,
         policy: this.#policy,
+        languageModels: this.#languageModels,
         now: () => this.#d.clock.now(),
       });
     } catch (error) {

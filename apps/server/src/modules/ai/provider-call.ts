@@ -1,3 +1,4 @@
+import type { LanguageModelV4 } from "@ai-sdk/provider";
 import { AppError } from "../../http/app-error.ts";
 import { withTimeout } from "../../platform/timeout.ts";
 import type { CatalogModel, ModelCatalog } from "../providers/model-catalog.ts";
@@ -23,6 +24,12 @@ export interface CallDeps {
   catalog: ModelCatalog;
   breakers: CircuitBreakers;
   policy: CallPolicy;
+  /**
+   * AI SDK models already built, per catalog model. Building one compiles its stream-chunk
+   * schemas, which cost more than the rest of a short call; catalog models are replaced when the
+   * provider directory reloads, so a changed URL or key still gets a new instance.
+   */
+  languageModels?: WeakMap<CatalogModel, LanguageModelV4>;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
@@ -35,6 +42,14 @@ export interface OpenedStream {
   first: ChatPart[];
   ttftMs: number;
   attempts: number;
+}
+
+function languageModelOf(model: CatalogModel, deps: CallDeps): LanguageModelV4 {
+  const cached = deps.languageModels?.get(model);
+  if (cached) return cached;
+  const built = deps.catalog.languageModel(model);
+  deps.languageModels?.set(model, built);
+  return built;
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -72,9 +87,11 @@ export async function openChatStream(
       try {
         const first = await withTimeout(
           (async () => {
-            const result = await deps.catalog
-              .languageModel(model)
-              .doStream({ ...call.options, prompt: call.prompt, abortSignal: signal });
+            const result = await languageModelOf(model, deps).doStream({
+              ...call.options,
+              prompt: call.prompt,
+              abortSignal: signal,
+            });
             stream = new ProviderStream(result.stream, deps.policy.idleMs, model.providerId);
             const part = await stream.next();
             if (part === null && !stream.finished) {

@@ -8,6 +8,7 @@ import type { MigrationDialect } from "../../db/migration-helpers.ts";
 import type { Tables } from "../../db/schema.ts";
 import type { Component } from "../lifecycle.ts";
 import { withTimeout } from "../timeout.ts";
+import { cachedStatements } from "./sqlite-statements.ts";
 
 /** Connection pool counters for `/metrics`. */
 export interface PoolStats {
@@ -84,7 +85,7 @@ function openSqlite(file: string): Database {
   driver.pragma("synchronous = NORMAL");
   driver.pragma("foreign_keys = ON");
   driver.pragma("busy_timeout = 5000");
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: driver }) });
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: cachedStatements(driver) }) });
   let closed = false;
   return {
     name: "database",
