@@ -62,7 +62,7 @@ const MAX_MS = 20_000;
 const quietLoad = await waitForQuietMachine(2.5);
 const machine = machineLine();
 const servers: ServerProcess[] = [];
-const client = fork(fileURLToPath(new URL("./lib/stream-client.ts", import.meta.url)), [], {
+const client = fork(fileURLToPath(new URL("./lib/load-worker.ts", import.meta.url)), [], {
   stdio: ["ignore", "inherit", "inherit", "ipc"],
 });
 const stopAll = async () => {
@@ -95,7 +95,10 @@ try {
 
   const body = (model: string) =>
     JSON.stringify({ model, stream: true, messages: [{ role: "user", content: "Say something long." }] });
-  const jobFor = (target: Target, config: Config): Omit<StreamJob, "concurrency" | "total" | "maxMs"> => {
+  const jobFor = (
+    target: Target,
+    config: Config,
+  ): Omit<StreamJob, "kind" | "concurrency" | "total" | "maxMs"> => {
     const upstream = config.delayMs === 0 ? up0 : up10;
     switch (target) {
       case "direct":
@@ -148,7 +151,13 @@ try {
   // Warm-up: JIT, connection pools and caches, for every target, outside the measurements.
   for (const target of TARGETS)
     for (const config of [CONFIGS[3], CONFIGS[4]] as Config[]) {
-      const warm = await runJob({ ...jobFor(target, config), concurrency: 20, total: 200, maxMs: MAX_MS });
+      const warm = await runJob({
+        kind: "stream",
+        ...jobFor(target, config),
+        concurrency: 20,
+        total: 200,
+        maxMs: MAX_MS,
+      });
       if (warm.errors > 0) throw new Error(`${target} failed during warm-up: ${warm.firstError}`);
     }
 
@@ -175,6 +184,7 @@ try {
         const pid = pidOf(target, config);
         const poll = pollRss([pid]);
         const result = await runJob({
+          kind: "stream",
           ...jobFor(target, config),
           concurrency: config.clients,
           total: config.total,

@@ -1,14 +1,14 @@
 /**
- * The load generator of the gateway benchmark, run as its own process (forked with IPC) so the
- * measured servers' CPU and memory are their own. For each job it runs `concurrency` clients on
- * keep-alive connections until `total` streaming requests are done or `maxMs` passed, and answers
- * with every stream's time to first token and total time.
+ * Streaming chat completions as a load: `concurrency` clients on keep-alive connections until
+ * `total` streaming requests are done or `maxMs` passed, with every stream's time to first token
+ * and total time. Runs inside the load worker (load-worker.ts), never in a measured process.
  */
 import http from "node:http";
 import { performance } from "node:perf_hooks";
 
 /** What to load. */
 export interface StreamJob {
+  kind: "stream";
   url: string;
   headers: Record<string, string>;
   body: string;
@@ -75,7 +75,8 @@ function oneStream(job: StreamJob, agent: http.Agent): Promise<{ ttft: number; t
   });
 }
 
-async function run(job: StreamJob): Promise<StreamJobResult> {
+/** Runs one job to its end (bounded by `total` and `maxMs`). */
+export async function runStreamJob(job: StreamJob): Promise<StreamJobResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
   const result: StreamJobResult = { ttft: [], total: [], errors: 0, firstError: null, wallMs: 0 };
   const started = performance.now();
@@ -99,12 +100,3 @@ async function run(job: StreamJob): Promise<StreamJobResult> {
   agent.destroy();
   return result;
 }
-
-process.on("message", (job: StreamJob) => {
-  run(job).then(
-    (result) => process.send?.(result),
-    (error: unknown) =>
-      process.send?.({ ttft: [], total: [], errors: 1, firstError: String(error), wallMs: 0 }),
-  );
-});
-process.on("disconnect", () => process.exit(0));
