@@ -135,6 +135,11 @@ describe("regenerate and edit", () => {
     const { sent: first } = await exchange(id, "first");
     await exchange(id, "second");
     const { view } = await exchange(id, "first, reworded", first.userMessage.id);
+    // The first message named the conversation; an edit does not rename it.
+    const titled = await h.call<{ title: string }>("GET", `/api/v1/conversations/${id}`, {
+      token: h.adminToken,
+    });
+    expect(titled.body.title).toBe("first");
     expect(shape(view)).toEqual([
       "user:first, reworded",
       "assistant:answer to first, reworded after 1 messages",

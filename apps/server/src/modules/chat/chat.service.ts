@@ -28,6 +28,19 @@ export const CHAT_QUEUE = "chat-generate";
 export const CANCEL_SUBJECT = "chat-cancel";
 export const cancelFlagKey = (messageId: string) => `chat:cancel:${messageId}`;
 
+/** The title of a conversation created without one, until its first message names it. */
+export const UNTITLED = "New conversation";
+
+/**
+ * A title from a conversation's first message: its first line, at most 60 characters.
+ * @example titleFrom("Why is the build red?\nlogs: ...") // "Why is the build red?"
+ */
+export function titleFrom(content: string): string {
+  const line = content.trim().split("\n", 1)[0]?.trim() ?? "";
+  const words = line.replace(/\s+/g, " ");
+  return words.length <= 60 ? words || UNTITLED : `${words.slice(0, 59).trimEnd()}…`;
+}
+
 /** Dependencies of the chat service. */
 export interface ChatServiceDeps {
   chats: ChatRepository;
@@ -59,7 +72,7 @@ export class ChatService {
       id: newId(),
       user_id: principal.userId,
       team_id: input.teamId ?? null,
-      title: input.title ?? "New conversation",
+      title: input.title ?? UNTITLED,
       model: input.model ?? null,
       created_at: now,
       updated_at: now,
@@ -148,11 +161,16 @@ export class ChatService {
       { user, model: input.model, replaceFrom: edited?.position },
       ctx,
     );
+    // An untitled conversation is named after its first message.
+    const title =
+      conversation.title === UNTITLED && stored.user?.position === 0 ? titleFrom(input.content) : undefined;
+    if (title) await this.#d.chats.updateConversation(conversationId, { title });
     await this.#audit(ctx, edited ? "message.edited" : "message.sent", conversation, {
       messageId: user.id,
       answerId: stored.assistant.id,
       model: stored.assistant.model,
       ...(edited ? { replaced: edited.id } : {}),
+      ...(title ? { title } : {}),
     });
     return { userMessage: toMessage(stored.user ?? user), assistantMessage: toMessage(stored.assistant) };
   }

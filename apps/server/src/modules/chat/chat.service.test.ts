@@ -1,0 +1,18 @@
+import { describe, expect, it } from "vitest";
+import { titleFrom, UNTITLED } from "./chat.service.ts";
+
+describe("titleFrom", () => {
+  it("names a conversation after the first line of its first message", () => {
+    expect(titleFrom("  Why is the build red?\nHere are the logs: ...")).toBe("Why is the build red?");
+  });
+  it("collapses whitespace and cuts long lines at 60 characters with an ellipsis", () => {
+    const title = titleFrom(`Explain   ${"very ".repeat(30)}long things`);
+    expect(title.startsWith("Explain very very")).toBe(true);
+    expect(title.length).toBeLessThanOrEqual(60);
+    expect(title.endsWith("…")).toBe(true);
+  });
+  it("skips leading blank lines, and keeps the default title for a blank message", () => {
+    expect(titleFrom("\n\nsecond line")).toBe("second line");
+    expect(titleFrom(" \n ")).toBe(UNTITLED);
+  });
+});
