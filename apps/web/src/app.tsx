@@ -1,14 +1,22 @@
 import type { SetupStatus } from "@parley/contracts";
 import { useQuery } from "@tanstack/react-query";
-import type { ReactNode } from "react";
-import { api } from "./api.ts";
-import { SetupPage } from "./features/auth/setup-page.tsx";
-import { AdminPage } from "./features/admin/admin-page.tsx";
+import { lazy, Suspense, type ReactNode } from "react";
 import { BrowserRouter, Navigate, Route, Routes } from "react-router";
+import { api } from "./api.ts";
 import { LoginPage } from "./features/auth/login-page.tsx";
 import { useMe } from "./features/auth/use-me.ts";
 import { ChatPage } from "./features/chat/chat-page.tsx";
-import { StatusPage } from "./features/status/status-page.tsx";
+
+// Screens most visits never open are loaded on demand, keeping the first load small.
+const AdminPage = lazy(() =>
+  import("./features/admin/admin-page.tsx").then((m) => ({ default: m.AdminPage })),
+);
+const SetupPage = lazy(() =>
+  import("./features/auth/setup-page.tsx").then((m) => ({ default: m.SetupPage })),
+);
+const StatusPage = lazy(() =>
+  import("./features/status/status-page.tsx").then((m) => ({ default: m.StatusPage })),
+);
 
 function RequireSession({ children }: { children: ReactNode }) {
   const me = useMe();
@@ -26,36 +34,38 @@ function RequireSession({ children }: { children: ReactNode }) {
 export function App() {
   return (
     <BrowserRouter>
-      <Routes>
-        <Route path="/login" element={<LoginPage />} />
-        <Route path="/setup" element={<SetupPage />} />
-        <Route path="/status" element={<StatusPage />} />
-        <Route
-          path="/"
-          element={
-            <RequireSession>
-              <ChatPage />
-            </RequireSession>
-          }
-        />
-        <Route
-          path="/c/:id"
-          element={
-            <RequireSession>
-              <ChatPage />
-            </RequireSession>
-          }
-        />
-        <Route
-          path="/admin/*"
-          element={
-            <RequireSession>
-              <AdminPage />
-            </RequireSession>
-          }
-        />
-        <Route path="*" element={<Navigate to="/" replace />} />
-      </Routes>
+      <Suspense fallback={<p className="muted page">Loading…</p>}>
+        <Routes>
+          <Route path="/login" element={<LoginPage />} />
+          <Route path="/setup" element={<SetupPage />} />
+          <Route path="/status" element={<StatusPage />} />
+          <Route
+            path="/"
+            element={
+              <RequireSession>
+                <ChatPage />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/c/:id"
+            element={
+              <RequireSession>
+                <ChatPage />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/admin/*"
+            element={
+              <RequireSession>
+                <AdminPage />
+              </RequireSession>
+            }
+          />
+          <Route path="*" element={<Navigate to="/" replace />} />
+        </Routes>
+      </Suspense>
     </BrowserRouter>
   );
 }

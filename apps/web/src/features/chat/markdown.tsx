@@ -1,48 +1,71 @@
-import { useState, type ReactNode } from "react";
-import ReactMarkdown from "react-markdown";
+import { useEffect, useState, type ReactNode } from "react";
+import ReactMarkdown, { type Components, type Options } from "react-markdown";
 import remarkGfm from "remark-gfm";
+import { CopyButton } from "./copy-button.tsx";
 
-/**
- * Renders model output as GitHub-flavoured markdown. react-markdown never renders raw HTML and
- * drops unsafe URLs, so model output cannot run script or inject markup.
- */
-export function Markdown({ text }: { text: string }) {
-  return (
-    <div className="markdown">
-      <ReactMarkdown remarkPlugins={[remarkGfm]} components={{ pre: CodeBlock }}>
-        {text}
-      </ReactMarkdown>
-    </div>
-  );
+type PluggableList = NonNullable<Options["rehypePlugins"]>;
+
+let highlighter: Promise<PluggableList> | null = null;
+/** Loads the highlighter once, when the first code block appears. */
+function loadHighlighter(): Promise<PluggableList> {
+  highlighter ??= import("./highlight.ts").then((m) => [[m.default, { detect: true, ignoreMissing: true }]]);
+  return highlighter;
 }
 
-function CodeBlock({ children }: { children?: ReactNode }) {
-  const [copied, setCopied] = useState(false);
-  const textOf = (node: ReactNode): string =>
-    typeof node === "string"
-      ? node
-      : Array.isArray(node)
-        ? node.map(textOf).join("")
-        : node && typeof node === "object" && "props" in node
-          ? textOf((node.props as { children?: ReactNode }).children)
-          : "";
-  return (
+function textOf(node: ReactNode): string {
+  if (typeof node === "string" || typeof node === "number") return String(node);
+  if (Array.isArray(node)) return node.map(textOf).join("");
+  if (node && typeof node === "object" && "props" in node)
+    return textOf((node.props as { children?: ReactNode }).children);
+  return "";
+}
+
+const components: Components = {
+  pre: ({ children }) => (
     <div className="code-block">
-      <button
-        type="button"
-        className="copy"
-        onClick={() => {
-          void navigator.clipboard.writeText(textOf(children)).then(() => {
-            setCopied(true);
-            setTimeout(() => {
-              setCopied(false);
-            }, 1500);
-          });
-        }}
-      >
-        {copied ? "Copied" : "Copy"}
-      </button>
+      <CopyButton text={() => textOf(children)} label="Copy" />
       <pre>{children}</pre>
+    </div>
+  ),
+  // Links open outside the app and tell the target nothing about it.
+  a: ({ href, children }) => (
+    <a href={href} target="_blank" rel="noopener noreferrer nofollow">
+      {children}
+    </a>
+  ),
+  // Model output never loads images by itself: a remote image could leak the conversation
+  // through its URL. The reader can open it deliberately.
+  img: ({ src, alt }) =>
+    typeof src === "string" && src ? (
+      <a href={src} target="_blank" rel="noopener noreferrer nofollow" className="image-link">
+        image: {alt || src}
+      </a>
+    ) : null,
+};
+
+/**
+ * Renders model output as GitHub-flavoured markdown (tables, task lists, strikethrough) with
+ * highlighted code blocks and copy buttons. react-markdown never renders raw HTML and drops
+ * unsafe URLs (`javascript:` and the like), so model output cannot run script or inject markup.
+ */
+export function Markdown({ text }: { text: string }) {
+  const hasCode = text.includes("```") || text.includes("~~~");
+  const [rehypePlugins, setPlugins] = useState<PluggableList>([]);
+  useEffect(() => {
+    if (!hasCode || rehypePlugins.length) return;
+    let alive = true;
+    void loadHighlighter().then((plugins) => {
+      if (alive) setPlugins(plugins);
+    });
+    return () => {
+      alive = false;
+    };
+  }, [hasCode, rehypePlugins.length]);
+  return (
+    <div className="markdown">
+      <ReactMarkdown remarkPlugins={[remarkGfm]} rehypePlugins={rehypePlugins} components={components}>
+        {text}
+      </ReactMarkdown>
     </div>
   );
 }

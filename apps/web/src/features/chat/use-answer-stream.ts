@@ -1,78 +1,97 @@
 import type { ChatEvent } from "@parley/contracts";
 import { useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
+import { useEffect, useReducer, useState } from "react";
+import { api } from "../../api.ts";
+import { applyEvent, type LiveAnswers } from "./answer-state.ts";
 
-/** The live text of answers being streamed, by message id. */
-export type LiveAnswers = Record<string, { text: string; next: number; status: "streaming" | "done" }>;
+/** Whether the page is receiving the conversation's events. */
+export type StreamState = "connecting" | "live" | "reconnecting";
+
+// Every event name of the contract (the compiler checks the list is complete).
+const EVENT_TYPES = Object.keys({
+  "message.started": 1,
+  "message.delta": 1,
+  "message.completed": 1,
+  "message.failed": 1,
+  "message.cancelled": 1,
+  snapshot: 1,
+} satisfies Record<ChatEvent["type"], 1>) as ChatEvent["type"][];
+const MAX_BACKOFF_MS = 10_000;
 
 /**
- * Follows a conversation's events. The browser's EventSource reconnects by itself and sends
- * Last-Event-ID, so a dropped network resumes exactly; a fresh page gets the in-flight answer
- * from its beginning. Deltas are applied in index order, each once.
+ * Follows a conversation's events over Server-Sent Events. The browser's EventSource reconnects
+ * by itself after a dropped connection and sends Last-Event-ID, so a flaky network resumes exactly.
+ * When the browser gives up (an HTTP error: an expired session, a proxy's 502), this hook renews
+ * the session and reconnects itself with `?lastEventId=`, backing off. A fresh page gets the
+ * in-flight answer from its beginning.
  */
-export function useAnswerStream(conversationId: string | undefined): {
-  live: LiveAnswers;
-  connected: boolean;
-} {
-  const [live, setLive] = useState<LiveAnswers>({});
-  const [connected, setConnected] = useState(false);
+export function useAnswerStream(conversationId: string): { live: LiveAnswers; state: StreamState } {
+  const [live, dispatch] = useReducer(
+    (answers: LiveAnswers, action: ChatEvent | "reset") =>
+      action === "reset" ? {} : applyEvent(answers, action),
+    {},
+  );
+  const [state, setState] = useState<StreamState>("connecting");
   const queryClient = useQueryClient();
 
   useEffect(() => {
-    if (!conversationId) return;
-    setLive({});
-    const source = new EventSource(`/api/v1/conversations/${conversationId}/events`);
-    source.onopen = () => {
-      setConnected(true);
+    let source: EventSource | null = null;
+    let lastId: string | null = null;
+    let attempts = 0;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let disposed = false;
+    dispatch("reset");
+    setState("connecting");
+    const refresh = () => queryClient.invalidateQueries({ queryKey: ["conversation", conversationId] });
+
+    const connect = () => {
+      if (disposed) return;
+      const query = lastId ? `?lastEventId=${encodeURIComponent(lastId)}` : "";
+      const current = new EventSource(`/api/v1/conversations/${conversationId}/events${query}`);
+      source = current;
+      current.onopen = () => {
+        attempts = 0;
+        setState("live");
+        // Whatever finished while we were away is in the database now.
+        if (lastId) void refresh();
+      };
+      current.onerror = () => {
+        setState("reconnecting");
+        if (current.readyState !== EventSource.CLOSED) return; // the browser retries by itself
+        current.close();
+        const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** attempts++);
+        timer = setTimeout(() => {
+          // An expired session is renewed by the API client's refresh on 401.
+          void api("/api/v1/me")
+            .catch(() => undefined)
+            .finally(connect);
+        }, delay);
+      };
+      for (const type of EVENT_TYPES) {
+        current.addEventListener(type, (message: MessageEvent<string>) => {
+          if (message.lastEventId) lastId = message.lastEventId;
+          // The server's events follow the shared contract; the type names the event.
+          const event = { ...(JSON.parse(message.data) as object), type } as ChatEvent;
+          dispatch(event);
+          if (type !== "message.delta") void refresh();
+        });
+      }
     };
-    source.onerror = () => {
-      setConnected(false);
+    const reconnectNow = () => {
+      if (source?.readyState !== EventSource.CLOSED) return;
+      clearTimeout(timer);
+      attempts = 0;
+      connect();
     };
-    const refresh = () => void queryClient.invalidateQueries({ queryKey: ["conversation", conversationId] });
-    const on = (type: ChatEvent["type"], handle: (event: ChatEvent) => void) => {
-      source.addEventListener(type, (message) => {
-        handle(JSON.parse((message as MessageEvent<string>).data) as ChatEvent);
-      });
-    };
-    on("message.started", (e) => {
-      setLive((prev) => ({
-        ...prev,
-        [e.messageId]: prev[e.messageId] ?? { text: "", next: 0, status: "streaming" },
-      }));
-      refresh();
-    });
-    on("message.delta", (e) => {
-      if (e.type !== "message.delta") return;
-      setLive((prev) => {
-        const current = prev[e.messageId] ?? { text: "", next: 0, status: "streaming" as const };
-        if (e.index !== current.next) return prev; // a repeat (or a gap the server will snapshot)
-        return {
-          ...prev,
-          [e.messageId]: { text: current.text + e.text, next: current.next + 1, status: "streaming" },
-        };
-      });
-    });
-    on("snapshot", (e) => {
-      if (e.type !== "snapshot") return;
-      setLive((prev) => ({
-        ...prev,
-        [e.messageId]: { text: e.text, next: prev[e.messageId]?.next ?? 0, status: "streaming" },
-      }));
-      refresh();
-    });
-    for (const type of ["message.completed", "message.failed", "message.cancelled"] as const) {
-      on(type, (e) => {
-        setLive((prev) => ({
-          ...prev,
-          [e.messageId]: { ...(prev[e.messageId] ?? { text: "", next: 0 }), status: "done" },
-        }));
-        refresh();
-      });
-    }
+    window.addEventListener("online", reconnectNow);
+    connect();
     return () => {
-      source.close();
+      disposed = true;
+      clearTimeout(timer);
+      window.removeEventListener("online", reconnectNow);
+      source?.close();
     };
   }, [conversationId, queryClient]);
 
-  return { live, connected };
+  return { live, state };
 }

@@ -1,0 +1,36 @@
+/** Inline icons (decorative: the button around each one carries the accessible name). */
+const paths = {
+  plus: "M12 5v14M5 12h14",
+  menu: "M4 6h16M4 12h16M4 18h16",
+  more: "M5 12h.01M12 12h.01M19 12h.01",
+  send: "M5 12h14M13 6l6 6-6 6",
+  stop: "M7 7h10v10H7z",
+  copy: "M9 9h10v10H9zM5 15V5h10",
+  edit: "M4 20h4L19 9l-4-4L4 16v4z",
+  retry: "M4 12a8 8 0 1 0 3-6.2M4 4v4h4",
+  down: "M12 5v14M6 13l6 6 6-6",
+  search: "M11 18a7 7 0 1 1 0-14 7 7 0 0 1 0 14zM21 21l-5-5",
+} as const;
+
+export type IconName = keyof typeof paths;
+
+/** A 1em stroke icon that follows the text colour. */
+export function Icon({ name }: { name: IconName }) {
+  return (
+    <svg
+      className="icon"
+      viewBox="0 0 24 24"
+      width="1em"
+      height="1em"
+      fill="none"
+      stroke="currentColor"
+      strokeWidth={2}
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+      focusable="false"
+    >
+      <path d={paths[name]} />
+    </svg>
+  );
+}

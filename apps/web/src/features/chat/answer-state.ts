@@ -1,0 +1,48 @@
+import type { ChatEvent } from "@parley/contracts";
+
+/** The live text of one answer being streamed. `next` is the delta index expected next; null after a snapshot (resync on the next delta). */
+export interface LiveAnswer {
+  text: string;
+  next: number | null;
+  status: "streaming" | "done";
+}
+
+/** Live answers by message id. */
+export type LiveAnswers = Record<string, LiveAnswer>;
+
+const fresh = (): LiveAnswer => ({ text: "", next: 0, status: "streaming" });
+
+/**
+ * Applies one conversation event to the live answers. Deltas apply in index order, each once: a
+ * repeat (after a reconnect) is ignored, so resuming never duplicates text.
+ * @example
+ * applyEvent({}, { type: "message.delta", messageId: "m", index: 0, text: "Hi" }) // { m: { text: "Hi", next: 1, … } }
+ */
+export function applyEvent(answers: LiveAnswers, event: ChatEvent): LiveAnswers {
+  const current = answers[event.messageId];
+  switch (event.type) {
+    case "message.started":
+      return current ? answers : { ...answers, [event.messageId]: fresh() };
+    case "message.delta": {
+      const answer = current ?? fresh();
+      if (answer.next !== null && event.index !== answer.next) return answers;
+      return {
+        ...answers,
+        [event.messageId]: { text: answer.text + event.text, next: event.index + 1, status: "streaming" },
+      };
+    }
+    case "snapshot":
+      return {
+        ...answers,
+        [event.messageId]: {
+          text: event.text,
+          next: null,
+          status: event.status === "streaming" ? "streaming" : "done",
+        },
+      };
+    case "message.completed":
+    case "message.failed":
+    case "message.cancelled":
+      return { ...answers, [event.messageId]: { ...(current ?? fresh()), status: "done" } };
+  }
+}

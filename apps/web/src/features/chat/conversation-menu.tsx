@@ -1,0 +1,62 @@
+import { useState } from "react";
+import { useNavigate } from "react-router";
+import { ConfirmDialog, PromptDialog } from "../../components/ui/dialog.tsx";
+import { Icon } from "../../components/ui/icons.tsx";
+import { Menu } from "../../components/ui/menu.tsx";
+import { useChatActions } from "./use-chat-actions.ts";
+
+/** The ⋯ menu of a conversation: rename (in a dialog) and delete (after confirming). */
+export function ConversationMenu({ id, title, active }: { id: string; title: string; active: boolean }) {
+  const navigate = useNavigate();
+  const actions = useChatActions(id);
+  const [renaming, setRenaming] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  return (
+    <>
+      <Menu
+        label={`Options for ${title}`}
+        items={[
+          {
+            label: "Rename",
+            onSelect: () => {
+              setRenaming(true);
+            },
+          },
+          {
+            label: "Delete",
+            onSelect: () => {
+              setDeleting(true);
+            },
+            danger: true,
+          },
+        ]}
+      >
+        <Icon name="more" />
+      </Menu>
+      <PromptDialog
+        open={renaming}
+        onOpenChange={setRenaming}
+        title="Rename conversation"
+        label="Title"
+        initial={title}
+        onSubmit={(value) => {
+          actions.update.mutate({ title: value });
+        }}
+      />
+      <ConfirmDialog
+        open={deleting}
+        onOpenChange={setDeleting}
+        title="Delete this conversation?"
+        description={`“${title}” and all its messages will be deleted. This cannot be undone.`}
+        confirmLabel="Delete"
+        onConfirm={() => {
+          actions.remove.mutate(undefined, {
+            onSuccess: () => {
+              if (active) void navigate("/");
+            },
+          });
+        }}
+      />
+    </>
+  );
+}

@@ -1,0 +1,154 @@
+import type { Conversation } from "@parley/contracts";
+import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
+import { useDeferredValue, useState, type Ref } from "react";
+import { NavLink, useNavigate } from "react-router";
+import { api } from "../../api.ts";
+import { Icon } from "../../components/ui/icons.tsx";
+import { ThemeSelect } from "../../components/ui/theme-select.tsx";
+import { useMe } from "../auth/use-me.ts";
+import { ConversationMenu } from "./conversation-menu.tsx";
+
+const PAGE = 50;
+const DAY = 24 * 60 * 60 * 1000;
+
+/** Groups conversations by how recently they changed, as people scan them. */
+function groupOf(updatedAt: string, now: number): string {
+  const age = now - Date.parse(updatedAt);
+  if (age < DAY) return "Today";
+  if (age < 7 * DAY) return "Previous 7 days";
+  if (age < 30 * DAY) return "Previous 30 days";
+  return "Older";
+}
+
+/** The conversation list with search, new chat, and the account's links. */
+export function ConversationSidebar({
+  activeId,
+  onNewChat,
+  creating,
+  searchRef,
+  onNavigate,
+}: {
+  activeId: string | undefined;
+  onNewChat: () => void;
+  creating: boolean;
+  searchRef: Ref<HTMLInputElement>;
+  onNavigate?: () => void;
+}) {
+  const [search, setSearch] = useState("");
+  const q = useDeferredValue(search.trim());
+  const me = useMe();
+  const navigate = useNavigate();
+  const queryClient = useQueryClient();
+  const list = useInfiniteQuery({
+    queryKey: ["conversations", q],
+    queryFn: ({ pageParam }) =>
+      api<{ items: Conversation[]; nextCursor: string | null }>(
+        `/api/v1/conversations?limit=${PAGE}${q ? `&q=${encodeURIComponent(q)}` : ""}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ""}`,
+      ),
+    initialPageParam: "",
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
+  const now = Date.now();
+  const groups = new Map<string, Conversation[]>();
+  for (const c of items) {
+    const name = groupOf(c.updatedAt, now);
+    groups.set(name, [...(groups.get(name) ?? []), c]);
+  }
+  const isAdmin =
+    me.data?.permissions.includes("providers:manage") || me.data?.permissions.includes("users:manage");
+
+  return (
+    <div className="sidebar-inner">
+      <div className="brand">
+        <span className="logo" aria-hidden="true">
+          P
+        </span>
+        Parley
+      </div>
+      <button type="button" className="primary new-chat" onClick={onNewChat} disabled={creating}>
+        <Icon name="plus" /> New chat
+        <kbd className="shortcut" aria-hidden="true">
+          Ctrl ⇧ O
+        </kbd>
+      </button>
+      <div className="search">
+        <Icon name="search" />
+        <input
+          ref={searchRef}
+          type="search"
+          aria-label="Search conversations"
+          placeholder="Search (Ctrl K)"
+          value={search}
+          onChange={(e) => {
+            setSearch(e.target.value);
+          }}
+        />
+      </div>
+      <nav aria-label="Conversations" className="conversation-nav">
+        {list.isPending && <p className="muted small-text">Loading…</p>}
+        {list.isError && (
+          <p role="alert" className="error small-text">
+            Could not load your conversations.
+          </p>
+        )}
+        {list.isSuccess && items.length === 0 && (
+          <p className="muted small-text">
+            {q ? `No conversation matches “${q}”.` : "No conversations yet."}
+          </p>
+        )}
+        {[...groups].map(([name, conversations]) => (
+          <section key={name} aria-label={name}>
+            <h2 className="group-title">{name}</h2>
+            <ul className="conversation-list">
+              {conversations.map((c) => (
+                <li key={c.id} className={c.id === activeId ? "active" : undefined}>
+                  <NavLink to={`/c/${c.id}`} onClick={onNavigate} title={c.title}>
+                    {c.title}
+                  </NavLink>
+                  <ConversationMenu id={c.id} title={c.title} active={c.id === activeId} />
+                </li>
+              ))}
+            </ul>
+          </section>
+        ))}
+        {list.hasNextPage && (
+          <button
+            type="button"
+            className="ghost small"
+            disabled={list.isFetchingNextPage}
+            onClick={() => void list.fetchNextPage()}
+          >
+            {list.isFetchingNextPage ? "Loading…" : "Show more"}
+          </button>
+        )}
+      </nav>
+      <div className="account">
+        <div className="who" title={me.data?.user.email}>
+          <span className="avatar" aria-hidden="true">
+            {(me.data?.user.name || me.data?.user.email || "?").slice(0, 1).toUpperCase()}
+          </span>
+          <span className="who-name">{me.data?.user.name || me.data?.user.email}</span>
+        </div>
+        <ThemeSelect />
+        {isAdmin && (
+          <NavLink to="/admin/models" className="admin-link">
+            Administration
+          </NavLink>
+        )}
+        <button
+          type="button"
+          className="ghost"
+          onClick={() => {
+            void api("/api/v1/auth/logout", { method: "POST" }).finally(() => {
+              queryClient.clear();
+              void navigate("/login");
+            });
+          }}
+        >
+          Sign out
+        </button>
+      </div>
+    </div>
+  );
+}

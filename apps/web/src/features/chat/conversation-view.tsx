@@ -1,0 +1,152 @@
+import type { ChatMessageView, ConversationWithMessages } from "@parley/contracts";
+import { useQuery } from "@tanstack/react-query";
+import { useEffect, useRef } from "react";
+import { Link } from "react-router";
+import { api, ApiError } from "../../api.ts";
+import { Alert } from "../../components/ui/alert.tsx";
+import { Icon } from "../../components/ui/icons.tsx";
+import { errorText } from "./chat-errors.ts";
+import { Composer } from "./composer.tsx";
+import { ConversationMenu } from "./conversation-menu.tsx";
+import { rememberModel } from "./last-model.ts";
+import { MessageList } from "./message-list.tsx";
+import type { MessageActions } from "./message-item.tsx";
+import { useAnswerStream, type StreamState } from "./use-answer-stream.ts";
+import { useChatActions } from "./use-chat-actions.ts";
+import { useDraft } from "./use-draft.ts";
+
+const STATE_LABEL: Record<StreamState, string> = {
+  connecting: "Connecting",
+  live: "Live",
+  reconnecting: "Reconnecting…",
+};
+
+/** One conversation: header, messages streaming live, composer. */
+export function ConversationView({
+  id,
+  models,
+  onOpenSidebar,
+}: {
+  id: string;
+  models: { id: string }[];
+  onOpenSidebar: (() => void) | null;
+}) {
+  const conversation = useQuery({
+    queryKey: ["conversation", id],
+    queryFn: () => api<ConversationWithMessages>(`/api/v1/conversations/${id}`),
+  });
+  const { live, state } = useAnswerStream(id);
+  const actions = useChatActions(id);
+  const [draft, setDraft] = useDraft(id);
+  const composer = useRef<HTMLTextAreaElement>(null);
+  const messages = conversation.data?.messages ?? [];
+  const streaming = messages.find((m) => m.status === "streaming");
+  const model = conversation.data?.model ?? models[0]?.id ?? "";
+  const busy = Boolean(streaming) || actions.send.isPending || actions.regenerate.isPending;
+  const error = actions.send.error ?? actions.regenerate.error ?? actions.update.error ?? actions.stop.error;
+
+  useEffect(() => {
+    composer.current?.focus();
+  }, [id]);
+
+  const stop = () => {
+    if (streaming) actions.stop.mutate(streaming.id);
+  };
+  const send = () => {
+    const content = draft.trim();
+    if (!content || busy) return;
+    actions.send.mutate(
+      { content: draft },
+      {
+        onSuccess: () => {
+          setDraft("");
+        },
+      },
+    );
+  };
+  const actionsFor = (message: ChatMessageView): MessageActions =>
+    busy
+      ? {}
+      : message.role === "user"
+        ? {
+            onEdit: (content) => {
+              actions.send.mutate({ content, editOf: message.id });
+            },
+          }
+        : message.role === "assistant"
+          ? {
+              onRegenerate: () => {
+                actions.regenerate.mutate(message.id);
+              },
+            }
+          : {};
+
+  if (conversation.isError) {
+    const missing = conversation.error instanceof ApiError && conversation.error.status === 404;
+    return (
+      <div className="empty">
+        <p role="alert">
+          {missing ? "This conversation does not exist, or it is not yours." : errorText(conversation.error)}
+        </p>
+        <Link to="/">Back to your chats</Link>
+      </div>
+    );
+  }
+  const title = conversation.data?.title ?? "…";
+  return (
+    <>
+      <header className="conversation-header">
+        {onOpenSidebar && (
+          <button
+            type="button"
+            className="icon-button"
+            aria-label="Open conversations"
+            onClick={onOpenSidebar}
+          >
+            <Icon name="menu" />
+          </button>
+        )}
+        <h1>{title}</h1>
+        <span className={`connection connection-${state}`} role="status">
+          <span className="dot" aria-hidden="true" />
+          {STATE_LABEL[state]}
+        </span>
+        <ConversationMenu id={id} title={title} active />
+      </header>
+      {conversation.isPending ? (
+        <p className="muted center">Loading…</p>
+      ) : messages.length === 0 ? (
+        <div className="empty">
+          <p className="muted">Ask anything. Answers stream live and survive reloads.</p>
+        </div>
+      ) : (
+        <MessageList messages={messages} live={live} actionsFor={actionsFor} />
+      )}
+      <p className="visually-hidden" role="status">
+        {streaming ? "The answer is being written" : ""}
+      </p>
+      <div className="composer-wrap">
+        <Alert>{error ? errorText(error) : null}</Alert>
+        {models.length === 0 && (
+          <p className="notice-warn">
+            No model is connected yet. <Link to="/admin/models">Add a provider</Link> to start chatting.
+          </p>
+        )}
+        <Composer
+          ref={composer}
+          draft={draft}
+          onDraft={setDraft}
+          onSend={send}
+          onStop={streaming ? stop : null}
+          sending={busy}
+          models={models.some((m) => m.id === model) || !model ? models : [{ id: model }, ...models]}
+          model={model}
+          onModel={(next) => {
+            rememberModel(next);
+            actions.update.mutate({ model: next });
+          }}
+        />
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,162 @@
+import type { ChatMessageView } from "@parley/contracts";
+import { useState } from "react";
+import { Icon } from "../../components/ui/icons.tsx";
+import { describeFailure } from "./chat-errors.ts";
+import { CopyButton } from "./copy-button.tsx";
+import { Markdown } from "./markdown.tsx";
+
+/** What a message can do; absent actions are not offered (e.g. while an answer streams). */
+export interface MessageActions {
+  onEdit?: (content: string) => void;
+  onRegenerate?: () => void;
+}
+
+/** One message: the user's text, or an answer as markdown with its state, usage and actions. */
+export function MessageItem({
+  message,
+  text,
+  actions,
+}: {
+  message: ChatMessageView;
+  /** The text to show (for a streaming answer, what has arrived so far). */
+  text: string;
+  actions: MessageActions;
+}) {
+  return message.role === "user" ? (
+    <UserMessage message={message} actions={actions} />
+  ) : (
+    <AnswerMessage message={message} text={text} actions={actions} />
+  );
+}
+
+function UserMessage({ message, actions }: { message: ChatMessageView; actions: MessageActions }) {
+  const [editing, setEditing] = useState(false);
+  const [draft, setDraft] = useState(message.content);
+  const onEdit = actions.onEdit;
+  if (editing && onEdit) {
+    return (
+      <form
+        className="edit-form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (!draft.trim()) return;
+          setEditing(false);
+          onEdit(draft);
+        }}
+      >
+        <label className="visually-hidden" htmlFor={`edit-${message.id}`}>
+          Edit message
+        </label>
+        <textarea
+          id={`edit-${message.id}`}
+          value={draft}
+          rows={Math.min(10, draft.split("\n").length + 1)}
+          autoFocus
+          onChange={(e) => {
+            setDraft(e.target.value);
+          }}
+          onKeyDown={(e) => {
+            if (e.key === "Escape") setEditing(false);
+            if (e.key === "Enter" && !e.shiftKey) {
+              e.preventDefault();
+              e.currentTarget.form?.requestSubmit();
+            }
+          }}
+        />
+        <div className="row end">
+          <button
+            type="button"
+            onClick={() => {
+              setEditing(false);
+            }}
+          >
+            Cancel
+          </button>
+          <button type="submit" className="primary" disabled={!draft.trim()}>
+            Save and send
+          </button>
+        </div>
+      </form>
+    );
+  }
+  return (
+    <>
+      <h2 className="visually-hidden">You said</h2>
+      <p className="user-text">{message.content}</p>
+      {onEdit && (
+        <div className="message-actions">
+          <button
+            type="button"
+            className="ghost small"
+            onClick={() => {
+              setDraft(message.content);
+              setEditing(true);
+            }}
+          >
+            <Icon name="edit" /> Edit
+          </button>
+        </div>
+      )}
+    </>
+  );
+}
+
+function AnswerMessage({
+  message,
+  text,
+  actions,
+}: {
+  message: ChatMessageView;
+  text: string;
+  actions: MessageActions;
+}) {
+  const failure =
+    message.status === "failed" && message.error
+      ? describeFailure(message.error.code, message.error.message)
+      : null;
+  return (
+    <>
+      <h2 className="role">{message.model ?? "Assistant"}</h2>
+      {text ? (
+        <Markdown text={text} />
+      ) : message.status === "streaming" ? null : (
+        <p className="muted">(no text)</p>
+      )}
+      {message.status === "streaming" && (
+        <p className="typing" aria-hidden="true">
+          <span className="pulse" /> Generating…
+        </p>
+      )}
+      {failure && (
+        <div role="alert" className="failure">
+          <strong>{failure.title}.</strong> {failure.hint}{" "}
+          <span className="muted">({message.error?.code})</span>
+        </div>
+      )}
+      {message.status === "cancelled" && <p className="muted">Stopped.</p>}
+      {message.status !== "streaming" && (
+        <div className="message-actions">
+          {text && <CopyButton text={() => text} label="Copy" />}
+          {actions.onRegenerate && (
+            <button type="button" className="ghost small" onClick={actions.onRegenerate}>
+              <Icon name="retry" /> {failure ? "Retry" : "Regenerate"}
+            </button>
+          )}
+          <Meta message={message} />
+        </div>
+      )}
+    </>
+  );
+}
+
+function Meta({ message }: { message: ChatMessageView }) {
+  if (message.status !== "completed" || !message.usage) return null;
+  const { ttftMs, durationMs } = message.timings;
+  const parts = [`${message.usage.inputTokens} in · ${message.usage.outputTokens} out`];
+  if (ttftMs !== null) parts.push(`first token ${ttftMs} ms`);
+  if (durationMs !== null) {
+    parts.push(`${(durationMs / 1000).toFixed(1)} s`);
+    if (durationMs > 0) parts.push(`${Math.round((message.usage.outputTokens * 1000) / durationMs)} tok/s`);
+  }
+  return <span className="meta">{parts.join(" · ")}</span>;
+}

@@ -1,0 +1,103 @@
+import type { ChatMessageView } from "@parley/contracts";
+import { useVirtualizer } from "@tanstack/react-virtual";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { Icon } from "../../components/ui/icons.tsx";
+import type { LiveAnswers } from "./answer-state.ts";
+import { MessageItem, type MessageActions } from "./message-item.tsx";
+
+const NEAR_BOTTOM_PX = 80;
+
+/**
+ * The conversation's messages, virtualized: only the rows near the viewport are in the page, so
+ * a conversation of thousands of messages scrolls as smoothly as a short one. Follows the newest
+ * text while the reader is at the bottom, and offers a jump back when they scrolled up.
+ */
+export function MessageList({
+  messages,
+  live,
+  actionsFor,
+}: {
+  messages: ChatMessageView[];
+  live: LiveAnswers;
+  actionsFor: (message: ChatMessageView) => MessageActions;
+}) {
+  const scroller = useRef<HTMLDivElement>(null);
+  const stuck = useRef(true);
+  const [atBottom, setAtBottom] = useState(true);
+  const virtualizer = useVirtualizer({
+    count: messages.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => 140,
+    overscan: 6,
+    getItemKey: (index) => messages[index]?.id ?? index,
+  });
+  const textOf = (m: ChatMessageView) => (m.status === "streaming" ? (live[m.id]?.text ?? "") : m.content);
+  const tail = messages.at(-1);
+  const tailLength = tail ? textOf(tail).length : 0;
+
+  const toBottom = () => {
+    if (messages.length) virtualizer.scrollToIndex(messages.length - 1, { align: "end" });
+    const el = scroller.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  };
+  // Follow new messages and streaming text while the reader is at the bottom.
+  useLayoutEffect(() => {
+    if (stuck.current) toBottom();
+  }, [messages.length, tailLength]);
+  // Sizes are measured after the first paint; settle at the bottom once they are known.
+  useEffect(() => {
+    const id = requestAnimationFrame(() => {
+      if (stuck.current) toBottom();
+    });
+    return () => {
+      cancelAnimationFrame(id);
+    };
+  });
+
+  return (
+    <div
+      className="messages-scroller"
+      ref={scroller}
+      onScroll={(event) => {
+        const el = event.currentTarget;
+        const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+        stuck.current = bottom;
+        if (bottom !== atBottom) setAtBottom(bottom);
+      }}
+    >
+      <ol className="messages" aria-label="Messages" style={{ height: virtualizer.getTotalSize() }}>
+        {virtualizer.getVirtualItems().map((row) => {
+          const message = messages[row.index];
+          if (!message) return null;
+          return (
+            <li
+              key={row.key}
+              ref={virtualizer.measureElement}
+              data-index={row.index}
+              className={`message message-${message.role}`}
+              data-status={message.status}
+              aria-setsize={messages.length}
+              aria-posinset={row.index + 1}
+              style={{ transform: `translateY(${row.start}px)` }}
+            >
+              <MessageItem message={message} text={textOf(message)} actions={actionsFor(message)} />
+            </li>
+          );
+        })}
+      </ol>
+      {!atBottom && (
+        <button
+          type="button"
+          className="jump"
+          onClick={() => {
+            stuck.current = true;
+            setAtBottom(true);
+            toBottom();
+          }}
+        >
+          <Icon name="down" /> Latest
+        </button>
+      )}
+    </div>
+  );
+}
