@@ -1,175 +1,83 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import AxeBuilder from "@axe-core/playwright";
-import pino from "pino";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startParley, type RunningParley } from "../src/app/parley.ts";
-import { loadConfig } from "../src/config/config.ts";
 import { launchBrowser } from "./browser.ts";
-import { startFakeUpstream, type FakeUpstream } from "./fake-upstream/fake-upstream.ts";
+import { screenshot, seriousViolations, signIn, startWebParley, type WebParley } from "./web-support.ts";
 
-const ADMIN = { email: "web@parley.test", password: "a browser-friendly password" };
-const SCREENSHOTS = process.env.PARLEY_SCREENSHOTS_DIR;
-let parley: RunningParley;
-let fake: FakeUpstream;
+let web: WebParley;
 let browser: Browser;
 let context: BrowserContext;
+let page: Page;
 let fullText = "";
 
 beforeAll(async () => {
-  fake = await startFakeUpstream({ chunks: 30, chunkDelayMs: 80 });
-  fullText =
-    (
-      (await await fetch(`${fake.url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify({
-          model: "fake-model@chunks=1,delay=0",
-          messages: [{ role: "user", content: "x" }],
-        }),
-      }).then((r) => r.json())) as { choices: { message: { content: string } }[] }
-    ).choices[0]?.message.content ?? "";
-  const dataDir = mkdtempSync(join(tmpdir(), "parley-web-chat-"));
-  parley = await startParley(
-    loadConfig({
-      env: {
-        PARLEY_ADMIN_EMAIL: ADMIN.email,
-        PARLEY_ADMIN_PASSWORD: ADMIN.password,
-        PARLEY_OLLAMA_DETECT: "false",
-        PARLEY_PROVIDERS: JSON.stringify([
-          {
-            id: "fake",
-            name: "Fake",
-            type: "openai-compatible",
-            baseURL: `${fake.url}/v1`,
-            models: ["fake-model"],
-          },
-        ]),
-        PARLEY_RATE_LIMITS: JSON.stringify({ admin: { apiPerMinute: 100000, aiPerMinute: 100000 } }),
-      },
-      flags: { port: 0, host: "127.0.0.1", dataDir },
+  web = await startWebParley({ chunks: 30, chunkDelayMs: 80 });
+  const direct = await fetch(`${web.fake.url}/v1/chat/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      model: "fake-model@chunks=1,delay=0",
+      messages: [{ role: "user", content: "x" }],
     }),
-    { logger: pino({ level: "silent" }) },
-  );
+  });
+  fullText =
+    ((await direct.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content ??
+    "";
   browser = await launchBrowser();
-  context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  page = await context.newPage();
 }, 60_000);
 afterAll(async () => {
   await browser.close();
-  await parley.stop();
-  await fake.close();
+  await web.stop();
 });
 
-async function seriousViolations(page: Page): Promise<string[]> {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help}`);
-}
-
-const answerText = (page: Page) => page.locator(".message-assistant .markdown").last().innerText();
+const url = () => web.parley.url;
+const answers = (p: Page) => p.locator(".message-assistant");
+const answerText = (p: Page) => p.locator(".message-assistant .markdown").last().innerText();
+const completedAnswers = (p: Page) => p.locator('.message-assistant[data-status="completed"]').count();
 
 describe("chat in a real browser", () => {
-  it("renames and deletes a conversation, and signs out", async () => {
-    const page = await context.newPage();
-    await page.goto(`${parley.url}/login`);
-    await page.getByLabel("Email").fill(ADMIN.email);
-    await page.getByLabel("Password").fill(ADMIN.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "New chat" }).first().click();
-    await page.waitForURL(/\/c\//);
-    page.once("dialog", (dialog) => void dialog.accept("Renamed chat"));
-    await page.getByRole("button", { name: "Rename" }).click();
-    await page.getByRole("heading", { name: "Renamed chat" }).waitFor();
-    await page.getByRole("link", { name: "Renamed chat" }).waitFor();
-    page.once("dialog", (dialog) => void dialog.accept());
-    await page.getByRole("button", { name: "Delete" }).click();
-    await page.waitForURL(`${parley.url}/`);
-    expect(await page.getByRole("link", { name: "Renamed chat" }).count()).toBe(0);
-    await page.getByRole("button", { name: "Sign out" }).click();
-    await page.getByRole("heading", { name: "Sign in to Parley" }).waitFor();
-    await page.close();
-  }, 60_000);
-
-  it("signs in, streams an answer, survives a reload mid-answer, and a second tab follows live", async () => {
-    const page = await context.newPage();
-    await page.goto(`${parley.url}/`);
+  it("shows sign-in to a visitor, then an empty state that starts a chat", async () => {
+    await page.goto(`${url()}/`);
     await page.getByRole("heading", { name: "Sign in to Parley" }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
-    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "login.png") });
-    await page.getByLabel("Email").fill(ADMIN.email);
-    await page.getByLabel("Password").fill(ADMIN.password);
-    await page.getByRole("button", { name: "Sign in" }).click();
-    await page.getByRole("button", { name: "New chat" }).first().click();
-    await page.waitForURL(/\/c\//);
+    await screenshot(page, "login");
+    await signIn(page, url(), web.admin);
+    await page.getByRole("heading", { name: "What are we working on?" }).waitFor();
+    expect(await page.getByText("No conversations yet.").count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "chat-empty");
+  });
 
-    await page.getByLabel("Message").fill("Tell me about Parley");
+  it("streams an answer, survives a reload mid-answer, and a second tab follows live", async () => {
+    await page
+      .getByRole("button", { name: /New chat/ })
+      .first()
+      .click();
+    await page.waitForURL(/\/c\//);
+    await page.getByLabel("Message", { exact: true }).fill("Tell me about Parley");
     await page.keyboard.press("Enter");
     await page.getByRole("button", { name: "Stop" }).waitFor();
     await expect.poll(async () => (await answerText(page)).length, { timeout: 10_000 }).toBeGreaterThan(20);
+    // The first message named the conversation.
+    await page.getByRole("heading", { name: "Tell me about Parley" }).waitFor();
+    await page.getByRole("link", { name: "Tell me about Parley" }).waitFor();
 
-    // A second tab on the same conversation follows the same answer.
     const second = await context.newPage();
     await second.goto(page.url());
-
-    // Reload mid-answer: the text so far comes back and streaming continues, without duplicates.
     await page.reload();
+    // Right after the reload the text so far is back, and streaming goes on.
+    await expect.poll(async () => (await answerText(page)).length, { timeout: 5_000 }).toBeGreaterThan(20);
     await expect.poll(() => answerText(page), { timeout: 20_000 }).toBe(fullText);
     await expect.poll(() => answerText(second), { timeout: 20_000 }).toBe(fullText);
     await page.getByText(/ in · \d+ out/).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
-    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "chat.png") });
     await second.close();
   }, 60_000);
 
-  it("regenerates the last answer, and edits and resends the last message", async () => {
-    const page = context.pages()[0];
-    if (!page) throw new Error("no page");
-    const answers = page.locator(".message-assistant");
-    const before = await answers.count();
-    await page.getByRole("button", { name: "Regenerate" }).click();
-    await expect.poll(() => answers.count(), { timeout: 10_000 }).toBe(before + 1);
-    await page.getByRole("button", { name: "Stop" }).waitFor();
-    await page
-      .getByText(/ in · \d+ out/)
-      .last()
-      .waitFor({ timeout: 20_000 });
-    await expect
-      .poll(() => page.locator('.message-assistant[data-status="completed"]').count(), { timeout: 20_000 })
-      .toBe(before + 1);
-    await page.getByRole("button", { name: "Edit and resend" }).click();
-    expect(await page.getByLabel("Message").inputValue()).toBe("Tell me about Parley");
-    await page.getByLabel("Message").fill("Tell me more about Parley");
-    await page.keyboard.press("Enter");
-    await page.getByText("Tell me more about Parley").waitFor();
-    await expect
-      .poll(() => page.locator('.message-assistant[data-status="completed"]').count(), { timeout: 20_000 })
-      .toBe(before + 2);
-  }, 60_000);
-
-  it("switches to the dark theme and remembers it, still without accessibility violations", async () => {
-    const page = context.pages()[0];
-    if (!page) throw new Error("no page");
-    await page.getByLabel("Theme").selectOption("dark");
-    await page.reload();
-    await page.getByRole("button", { name: "New chat" }).first().waitFor();
-    expect(await page.evaluate("document.documentElement.dataset.theme")).toBe("dark");
-    const background = await page.evaluate(
-      "getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()",
-    );
-    expect(background).toBe("#131417");
-    expect(await seriousViolations(page)).toEqual([]);
-    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "chat-dark.png") });
-    await page.getByLabel("Theme").selectOption("system");
-  }, 60_000);
-
   it("stops an answer with the Stop button and keeps the partial text", async () => {
-    const page = context.pages()[0];
-    if (!page) throw new Error("no page");
-    await page.getByLabel("Message").fill("Another question, please");
-    await page.keyboard.press("Enter");
+    await page.getByLabel("Message", { exact: true }).fill("Another question, please");
+    await page.getByRole("button", { name: "Send" }).click();
     await page.getByRole("button", { name: "Stop" }).waitFor();
     await expect.poll(async () => (await answerText(page)).length, { timeout: 10_000 }).toBeGreaterThan(10);
     await page.getByRole("button", { name: "Stop" }).click();
@@ -177,25 +85,89 @@ describe("chat in a real browser", () => {
     const partial = await answerText(page);
     expect(partial.length).toBeGreaterThan(0);
     expect(partial.length).toBeLessThan(fullText.length);
+    await page.getByRole("button", { name: "Send" }).waitFor();
   }, 60_000);
 
-  it("renders model output as markdown without letting it inject markup", async () => {
-    fake.configure({
-      text: '| a | b |\n|---|---|\n| 1 | 2 |\n\n<img src=x onerror="window.__pwned=1"> <script>window.__pwned=2</script> done',
-      chunks: 4,
-      chunkDelayMs: 0,
-    });
-    const page = context.pages()[0];
-    if (!page) throw new Error("no page");
-    const before = page.url();
-    await page.getByRole("button", { name: "New chat" }).first().click();
-    await page.waitForURL((url) => url.toString() !== before && url.pathname.startsWith("/c/"));
-    await page.getByRole("heading", { name: "New conversation" }).waitFor();
-    await page.getByLabel("Message").fill("markdown please");
-    await page.keyboard.press("Enter");
-    await page.locator(".message-assistant table").waitFor({ timeout: 15_000 });
-    await page.getByText(/ in · \d+ out/).waitFor();
-    expect(await page.evaluate("window.__pwned")).toBeUndefined();
-    expect(await page.locator(".message-assistant img").count()).toBe(0);
+  it("regenerates an answer in place", async () => {
+    const before = await answers(page).count();
+    await page.getByRole("button", { name: "Regenerate" }).last().click();
+    await page.getByRole("button", { name: "Stop" }).waitFor();
+    await expect.poll(() => completedAnswers(page), { timeout: 20_000 }).toBe(before);
+    expect(await answers(page).count()).toBe(before);
+    expect(await answerText(page)).toBe(fullText);
+    expect(await page.getByText("Stopped.").count()).toBe(0);
   }, 60_000);
+
+  it("edits a sent message inline, replacing it and what followed", async () => {
+    await page.getByRole("button", { name: "Edit" }).last().click();
+    const editor = page.getByLabel("Edit message");
+    expect(await editor.inputValue()).toBe("Another question, please");
+    await editor.fill("A better question");
+    await page.getByRole("button", { name: "Save and send" }).click();
+    await page.locator(".message-user").getByText("A better question").waitFor();
+    await expect.poll(() => completedAnswers(page), { timeout: 20_000 }).toBe(2);
+    expect(await page.getByText("Another question, please").count()).toBe(0);
+    expect(await page.locator(".message").count()).toBe(4);
+    await screenshot(page, "chat");
+  }, 60_000);
+
+  it("renames and deletes a conversation through accessible dialogs", async () => {
+    await page.getByRole("button", { name: "New chat" }).first().click();
+    await page.waitForURL(/\/c\//);
+    await page.getByRole("main").getByRole("button", { name: "Options for New conversation" }).click();
+    await page.getByRole("menuitem", { name: "Rename" }).click();
+    const dialog = page.getByRole("dialog", { name: "Rename conversation" });
+    await dialog.waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await dialog.getByLabel("Title").fill("Release planning");
+    await dialog.getByRole("button", { name: "Save" }).click();
+    await page.getByRole("heading", { name: "Release planning" }).waitFor();
+    await page.getByRole("link", { name: "Release planning" }).waitFor();
+
+    // Delete from the sidebar's menu, with a keyboard-reachable confirmation.
+    await page.getByRole("navigation").getByRole("button", { name: "Options for Release planning" }).click();
+    await page.getByRole("menuitem", { name: "Delete" }).click();
+    const confirm = page.getByRole("alertdialog", { name: "Delete this conversation?" });
+    await confirm.waitFor();
+    await confirm.getByRole("button", { name: "Delete" }).click();
+    await page.waitForURL(`${url()}/`);
+    expect(await page.getByRole("link", { name: "Release planning" }).count()).toBe(0);
+  }, 60_000);
+
+  it("searches conversations by title", async () => {
+    const search = page.getByLabel("Search conversations");
+    await search.fill("parley");
+    await page.getByRole("link", { name: "Tell me about Parley" }).waitFor();
+    await search.fill("no such chat");
+    await page.getByText("No conversation matches “no such chat”.").waitFor();
+    await search.fill("");
+  });
+
+  it("switches to the dark theme and remembers it, without accessibility violations", async () => {
+    await page.getByRole("link", { name: "Tell me about Parley" }).click();
+    await page
+      .getByText(/ in · \d+ out/)
+      .first()
+      .waitFor();
+    await page.getByLabel("Theme").selectOption("dark");
+    await page.reload();
+    await page
+      .getByText(/ in · \d+ out/)
+      .first()
+      .waitFor();
+    expect(await page.evaluate("document.documentElement.dataset.theme")).toBe("dark");
+    expect(
+      await page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--bg').trim()"),
+    ).toBe("#121212");
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "chat-dark");
+    await page.getByLabel("Theme").selectOption("system");
+  }, 60_000);
+
+  it("signs out", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in to Parley" }).waitFor();
+    await page.goto(`${url()}/`);
+    await page.getByRole("heading", { name: "Sign in to Parley" }).waitFor();
+  });
 });
