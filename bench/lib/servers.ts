@@ -108,3 +108,49 @@ export async function apiKey(url: string, token: string): Promise<string> {
   if (res.status !== 201) throw new Error(`api key failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { key: string }).key;
 }
+
+/** Creates a developer account as the admin and signs it in; returns its access token. */
+export async function developer(url: string, adminToken: string, n: number): Promise<string> {
+  const email = `bench-dev-${n}-${Date.now()}@parley.test`;
+  const password = `bench developer ${n} password`;
+  const res = await fetch(`${url}/api/v1/users`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${adminToken}`, "content-type": "application/json" },
+    body: JSON.stringify({ email, name: `dev ${n}`, password, globalRole: "developer" }),
+  });
+  if (res.status !== 201) throw new Error(`creating ${email} failed: ${res.status} ${await res.text()}`);
+  const signIn = await fetch(`${url}/api/v1/auth/login`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password }),
+  });
+  if (signIn.status !== 200) throw new Error(`login of ${email} failed: ${signIn.status}`);
+  return ((await signIn.json()) as { accessToken: string }).accessToken;
+}
+
+/** Creates a conversation on `model` and returns its id. */
+export async function conversation(url: string, token: string, model: string): Promise<string> {
+  const res = await fetch(`${url}/api/v1/conversations`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ model }),
+  });
+  if (res.status !== 201) throw new Error(`conversation failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** Posts a message and returns the assistant message's id. */
+export async function send(
+  url: string,
+  token: string,
+  conversationId: string,
+  content: string,
+): Promise<string> {
+  const res = await fetch(`${url}/api/v1/conversations/${conversationId}/messages`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ content }),
+  });
+  if (res.status !== 202) throw new Error(`send failed: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { assistantMessage: { id: string } }).assistantMessage.id;
+}
