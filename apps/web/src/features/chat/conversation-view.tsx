@@ -64,22 +64,26 @@ export function ConversationView({
       },
     );
   };
-  const actionsFor = (message: ChatMessageView): MessageActions =>
-    busy
-      ? {}
-      : message.role === "user"
-        ? {
-            onEdit: (content) => {
-              actions.send.mutate({ content, editOf: message.id });
-            },
-          }
-        : message.role === "assistant"
-          ? {
-              onRegenerate: () => {
-                actions.regenerate.mutate(message.id);
-              },
-            }
-          : {};
+  // The last question can be edited and the last answer regenerated (the API replaces what
+  // follows; in the app that is never more than the last exchange).
+  const lastUser = messages.findLast((m) => m.role === "user");
+  const lastAnswer = messages.findLast((m) => m.role === "assistant");
+  const actionsFor = (message: ChatMessageView): MessageActions => {
+    if (busy) return {};
+    if (message.id === lastUser?.id)
+      return {
+        onEdit: (content) => {
+          actions.send.mutate({ content, editOf: message.id });
+        },
+      };
+    if (message.id === lastAnswer?.id)
+      return {
+        onRegenerate: () => {
+          actions.regenerate.mutate(message.id);
+        },
+      };
+    return {};
+  };
 
   if (conversation.isError) {
     const missing = conversation.error instanceof ApiError && conversation.error.status === 404;

@@ -58,6 +58,10 @@ export function MessageList({
     <div
       className="messages-scroller"
       ref={scroller}
+      // Focusable so that keyboard users scroll it with the arrow and Page keys.
+      role="region"
+      aria-label="Conversation"
+      tabIndex={0}
       onScroll={(event) => {
         const el = event.currentTarget;
         const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;

@@ -1,0 +1,64 @@
+import type { Kysely } from "kysely";
+import { randomUUID } from "node:crypto";
+import type { Tables } from "../../src/db/schema.ts";
+
+/**
+ * Stores a conversation of `exchanges` completed question/answer pairs straight in the database,
+ * for tests that need long histories (thousands of messages) without generating each answer.
+ * Message n's text is `Question n` or `Answer n`, so a test can find any of them.
+ * @example
+ * const id = await seedConversation(parley.platform.database.db, { userId, exchanges: 1000 });
+ */
+export async function seedConversation(
+  db: Kysely<Tables>,
+  options: { userId: string; exchanges: number; title?: string; model?: string },
+): Promise<string> {
+  const id = randomUUID();
+  const now = Date.now();
+  const model = options.model ?? "fake/fake-model";
+  await db
+    .insertInto("conversations")
+    .values({
+      id,
+      user_id: options.userId,
+      team_id: null,
+      title: options.title ?? `Long conversation (${options.exchanges * 2} messages)`,
+      model,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  const rows = Array.from({ length: options.exchanges * 2 }, (_, position) => {
+    const user = position % 2 === 0;
+    const n = Math.floor(position / 2) + 1;
+    const createdAt = now - (options.exchanges * 2 - position) * 1000;
+    return {
+      id: randomUUID(),
+      conversation_id: id,
+      position,
+      role: user ? "user" : "assistant",
+      content: user
+        ? `Question ${n}`
+        : `Answer ${n}: ${"a fairly long line of text that wraps on narrow screens ".repeat((n % 4) + 1)}`,
+      status: "completed",
+      model: user ? null : model,
+      usage: null,
+      finish_reason: user ? null : "stop",
+      error_code: null,
+      error_message: null,
+      ttft_ms: user ? null : 20,
+      duration_ms: user ? null : 400,
+      created_at: createdAt,
+      completed_at: createdAt,
+      replaced_at: null,
+    };
+  });
+  // SQLite caps bound parameters per statement; insert in slices.
+  for (let i = 0; i < rows.length; i += 200) {
+    await db
+      .insertInto("messages")
+      .values(rows.slice(i, i + 200))
+      .execute();
+  }
+  return id;
+}
