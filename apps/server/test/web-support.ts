@@ -67,6 +67,10 @@ export async function startWebParley(
         ]),
         PARLEY_RATE_LIMITS: JSON.stringify({ admin: { apiPerMinute: 100000, aiPerMinute: 100000 } }),
         ...env,
+        // `FAKE` in a provider's baseURL stands for the fake upstream started here.
+        ...(env.PARLEY_PROVIDERS
+          ? { PARLEY_PROVIDERS: env.PARLEY_PROVIDERS.replaceAll("FAKE", `${fake.url}/v1`) }
+          : {}),
       },
       flags: { port: 0, host: "127.0.0.1", dataDir: mkdtempSync(join(tmpdir(), "parley-web-")) },
     }),

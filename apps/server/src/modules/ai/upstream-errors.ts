@@ -44,9 +44,12 @@ export function classifyUpstreamError(error: unknown, providerId: string): Class
       return {
         retryable: true,
         retryAfterMs: retryAfter,
-        error: new AppError("upstream.error", `Provider ${providerId} failed (${status || "no status"})`, {
-          cause: error,
-        }),
+        // No status: the request never got an answer (refused, reset): the provider is down.
+        error: new AppError(
+          "upstream.error",
+          status ? `Provider ${providerId} failed (${status})` : `Could not reach provider ${providerId}`,
+          { cause: error },
+        ),
       };
     }
     // A 4xx other than 429: the request itself is wrong for this upstream; retrying cannot help.

@@ -177,7 +177,8 @@ export class ChatService {
 
   /**
    * Answers again in place of `messageId` (an answer of the conversation): it and everything after
-   * it are replaced, and a new answer streams from the messages before it.
+   * it are replaced, and a new answer streams from the messages before it, with the given model,
+   * else the conversation's (so picking another model and retrying uses it), else the old one's.
    * @throws AppError `resource.not_found` (no such current answer), `resource.conflict` while an
    *   answer is streaming.
    */
@@ -192,7 +193,11 @@ export class ChatService {
     const previous = await this.#current(conversation.id, messageId, "assistant");
     const stored = await this.#start(
       conversation,
-      { user: null, model: input.model ?? previous.model ?? undefined, replaceFrom: previous.position },
+      {
+        user: null,
+        model: input.model ?? conversation.model ?? previous.model ?? undefined,
+        replaceFrom: previous.position,
+      },
       ctx,
     );
     await this.#audit(ctx, "message.regenerated", conversation, {

@@ -33,7 +33,7 @@ export function describeFailure(code: string, message: string): { title: string;
         hint: "The provider's stream ended early. Regenerate to try again.",
       };
     case "upstream.error":
-      return { title: "The provider failed", hint: message };
+      return { title: "The provider failed", hint: `${message}. Retry, or pick another model.` };
     case "governance.blocked":
       return { title: "Blocked by a policy", hint: message };
     case "prompt.too_large":

@@ -67,7 +67,7 @@ export function Composer({
           >
             {models.map((m) => (
               <option key={m.id} value={m.id}>
-                {m.id}
+                {m.id || "Loading…"}
               </option>
             ))}
           </select>

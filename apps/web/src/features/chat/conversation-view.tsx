@@ -41,7 +41,8 @@ export function ConversationView({
   const composer = useRef<HTMLTextAreaElement>(null);
   const messages = conversation.data?.messages ?? [];
   const streaming = messages.find((m) => m.status === "streaming");
-  const model = conversation.data?.model ?? models[0]?.id ?? "";
+  // The conversation's model, else the server's default (the first model listed).
+  const model = conversation.data ? (conversation.data.model ?? models[0]?.id ?? "") : "";
   const busy = Boolean(streaming) || actions.send.isPending || actions.regenerate.isPending;
   const error = actions.send.error ?? actions.regenerate.error ?? actions.update.error ?? actions.stop.error;
 
@@ -143,7 +144,9 @@ export function ConversationView({
           onSend={send}
           onStop={streaming ? stop : null}
           sending={busy}
-          models={models.some((m) => m.id === model) || !model ? models : [{ id: model }, ...models]}
+          models={
+            !model ? [{ id: "" }] : models.some((m) => m.id === model) ? models : [{ id: model }, ...models]
+          }
           model={model}
           onModel={(next) => {
             rememberModel(next);

@@ -33,6 +33,17 @@ const components: Components = {
       {children}
     </a>
   ),
+  // GFM task-list boxes are read-only and say what they show.
+  input: ({ type, checked }) =>
+    type === "checkbox" ? (
+      <input
+        type="checkbox"
+        checked={Boolean(checked)}
+        readOnly
+        disabled
+        aria-label={checked ? "Done" : "Not done"}
+      />
+    ) : null,
   // Model output never loads images by itself: a remote image could leak the conversation
   // through its URL. The reader can open it deliberately.
   img: ({ src, alt }) =>

@@ -119,9 +119,9 @@ function AnswerMessage({
       <h2 className="role">{message.model ?? "Assistant"}</h2>
       {text ? (
         <Markdown text={text} />
-      ) : message.status === "streaming" ? null : (
-        <p className="muted">(no text)</p>
-      )}
+      ) : message.status === "completed" ? (
+        <p className="muted">(empty answer)</p>
+      ) : null}
       {message.status === "streaming" && (
         <p className="typing" aria-hidden="true">
           <span className="pulse" /> Generating…
