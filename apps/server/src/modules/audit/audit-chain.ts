@@ -1,4 +1,4 @@
-import { anchorHash, entryHash, GENESIS_HASH } from "./audit-hash.ts";
+import { anchorHash, entryHash, GENESIS_HASH, type AuditKey } from "./audit-hash.ts";
 import type { AnchorRow, AuditRow } from "./audit.repository.ts";
 
 /** The first problem found in the chain. */
@@ -20,13 +20,13 @@ export interface ChainBreak {
  * for (const row of rows) { const broken = checker.next(row); if (broken) return broken; }
  */
 export class ChainChecker {
-  readonly #key: Buffer;
+  readonly #key: AuditKey;
   readonly #anchor: AnchorRow | null;
   #expectedSeq: number;
   #expectedPrev: string;
   #checked = 0;
 
-  constructor(key: Buffer, anchor: AnchorRow | null) {
+  constructor(key: AuditKey, anchor: AnchorRow | null) {
     this.#key = key;
     this.#anchor = anchor;
     this.#expectedSeq = (anchor?.pruned_through_seq ?? 0) + 1;

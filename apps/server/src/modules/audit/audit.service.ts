@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createSecretKey, randomUUID, type KeyObject } from "node:crypto";
 import type {
   AuditEntry,
   AuditEvent,
@@ -49,12 +49,12 @@ const PRUNE_BATCH = 1_000;
  */
 export class AuditService {
   readonly #repo: AuditRepository;
-  readonly #key: Buffer;
+  readonly #key: KeyObject;
   readonly #clock: Clock;
 
   constructor(deps: AuditServiceDeps) {
     this.#repo = new AuditRepository(deps.database);
-    this.#key = deps.secrets.key("audit");
+    this.#key = createSecretKey(deps.secrets.key("audit"));
     this.#clock = deps.clock;
   }
 
