@@ -39,6 +39,7 @@ const { values: flags } = parseArgs({
     seconds: { type: "string", default: "20" },
     users: { type: "string", default: "50" },
     mode: { type: "string", default: "distributed" },
+    "cpu-prof": { type: "string" },
   },
 });
 const N = Number(flags.connections);
@@ -93,7 +94,12 @@ try {
       : {}),
     PARLEY_DATA_DIR: mkdtempSync("/tmp/parley-bench-conn-"),
   });
-  const api = await startParley("api", env, DISTRIBUTED ? ["--role", "api"] : []);
+  const api = await startParley(
+    "api",
+    env,
+    DISTRIBUTED ? ["--role", "api"] : [],
+    flags["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`] : [],
+  );
   servers.push(api);
   if (DISTRIBUTED) servers.push(await startParley("worker", env, ["--role", "worker"]));
   const apiPid = api.child.pid ?? 0;

@@ -33,6 +33,7 @@ const { values: flags } = parseArgs({
     quick: { type: "boolean", default: false },
     "cpu-prof": { type: "string" },
     only: { type: "string" },
+    configs: { type: "string" },
   },
 });
 const REPEATS = Number(flags.repeats);
@@ -49,7 +50,7 @@ interface Config {
   total: number;
 }
 // Bounded load: each run stops after `total` streams or 20 s, whichever comes first.
-const CONFIGS: Config[] = [
+const ALL_CONFIGS: Config[] = [
   { delayMs: 10, clients: 1, total: flags.quick ? 6 : 12 },
   { delayMs: 10, clients: 50, total: flags.quick ? 100 : 200 },
   { delayMs: 10, clients: 200, total: flags.quick ? 400 : 800 },
@@ -57,6 +58,10 @@ const CONFIGS: Config[] = [
   { delayMs: 0, clients: 50, total: flags.quick ? 500 : 1500 },
   { delayMs: 0, clients: 200, total: flags.quick ? 600 : 2000 },
 ];
+// `--configs 0:50,10:1` (delay:clients, for profiling) runs a subset.
+const CONFIGS = flags.configs
+  ? ALL_CONFIGS.filter((c) => flags.configs?.split(",").includes(`${c.delayMs}:${c.clients}`))
+  : ALL_CONFIGS;
 const MAX_MS = 20_000;
 
 const quietLoad = await waitForQuietMachine(2.5);
@@ -150,7 +155,7 @@ try {
 
   // Warm-up: JIT, connection pools and caches, for every target, outside the measurements.
   for (const target of TARGETS)
-    for (const config of [CONFIGS[3], CONFIGS[4]] as Config[]) {
+    for (const config of [ALL_CONFIGS[3], ALL_CONFIGS[4]] as Config[]) {
       const warm = await runJob({
         kind: "stream",
         ...jobFor(target, config),
