@@ -143,7 +143,9 @@ describe("chat content and failure states in a real browser", () => {
     await ask(page, "this one is cut");
     const alert = lastAnswer(page).getByRole("alert");
     await alert.waitFor({ timeout: 15_000 });
-    expect(await alert.innerText()).toMatch(/cut off|provider failed/);
+    expect(await alert.innerText()).toContain("The answer was cut off");
+    // The text that arrived before the cut stays visible.
+    expect((await lastAnswer(page).locator(".markdown").innerText()).length).toBeGreaterThan(0);
   }, 60_000);
 
   it("says when the provider is stopped, and retries with another model", async () => {

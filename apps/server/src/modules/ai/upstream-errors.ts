@@ -40,6 +40,18 @@ export function classifyUpstreamError(error: unknown, providerId: string): Class
         }),
       };
     }
+    // A successful status whose body broke off while being read: the stream was cut.
+    if (status >= 200 && status < 300) {
+      return {
+        retryable: true,
+        retryAfterMs: null,
+        error: new AppError(
+          "upstream.incomplete",
+          `Provider ${providerId}'s stream broke off before the answer was complete`,
+          { cause: error },
+        ),
+      };
+    }
     if (status >= 500 || status === 0 || status === 408) {
       return {
         retryable: true,
