@@ -2,15 +2,14 @@ import { createServer, type Server } from "node:http";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import AxeBuilder from "@axe-core/playwright";
 import pino from "pino";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startParley, type RunningParley } from "../src/app/parley.ts";
 import { loadConfig } from "../src/config/config.ts";
 import { launchBrowser } from "./browser.ts";
+import { screenshot, seriousViolations } from "./web-support.ts";
 
-const SCREENSHOTS = process.env.PARLEY_SCREENSHOTS_DIR;
 let parley: RunningParley;
 let ollama: Server;
 let browser: Browser;
@@ -49,18 +48,17 @@ describe("first run in a real browser", () => {
     const page = await context.newPage();
     await page.goto(`${parley.url}/`);
     await page.getByRole("heading", { name: "Set up Parley" }).waitFor();
-    const violations = (await new AxeBuilder({ page }).analyze()).violations.filter(
-      (v) => v.impact === "serious" || v.impact === "critical",
-    );
-    expect(violations.map((v) => v.id)).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
     await page.getByLabel("Your email").fill("founder@parley.test");
     await page.getByLabel("Your name").fill("Founder");
     await page.getByLabel(/^Password/).fill("the very first password");
     await page.getByRole("button", { name: "Create admin" }).click();
     await page.getByText(/Found Ollama .* with 1 model/).waitFor();
-    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "setup.png") });
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "setup");
     await page.getByRole("button", { name: "Start chatting" }).click();
-    await page.getByRole("button", { name: "New chat" }).first().waitFor();
+    await page.getByRole("heading", { name: "What are we working on?" }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
 
     const again = await fetch(`${parley.url}/api/v1/setup/admin`, {
       method: "POST",

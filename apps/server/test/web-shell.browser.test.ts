@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startParley, type RunningParley } from "../src/app/parley.ts";
 import { loadConfig } from "../src/config/config.ts";
 import { launchBrowser } from "./browser.ts";
+import { screenshot, seriousViolations } from "./web-support.ts";
 
 let parley: RunningParley;
 let browser: Browser;
-const SCREENSHOTS = process.env.PARLEY_SCREENSHOTS_DIR;
 
 beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "parley-web-"));
@@ -26,7 +26,7 @@ afterAll(async () => {
 
 /** Opens `path` and collects console errors and failed requests (CSP violations show up there). */
 async function open(path: string): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 760 } });
+  const page = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
   const problems: string[] = [];
   page.on("console", (message) => {
     if (message.type() === "error") problems.push(message.text());
@@ -45,14 +45,15 @@ describe("web shell in a real browser", () => {
     for (const name of ["database", "bus", "registry"]) {
       expect(await page.locator("li", { hasText: name }).textContent()).toContain("up");
     }
-    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "status.png"), fullPage: true });
+    await screenshot(page, "status", true);
     expect(problems).toEqual([]);
+    expect(await seriousViolations(page)).toEqual([]);
   });
 
   it("renders the API reference at /api/docs under its content security policy", async () => {
     const { page, problems } = await open("/api/docs");
     await page.getByText("/api/v1/system/info").first().waitFor({ timeout: 15_000 });
-    if (SCREENSHOTS) await page.screenshot({ path: join(SCREENSHOTS, "api-docs.png") });
+    await screenshot(page, "api-docs");
     expect(problems.filter((p) => /Content Security Policy|Refused/.test(p))).toEqual([]);
   });
 
