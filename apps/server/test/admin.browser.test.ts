@@ -37,6 +37,30 @@ describe("administration in a real browser", () => {
     await expect.poll(() => page.getByLabel("Input price of fake/fake-model").inputValue()).toBe("1.5");
   });
 
+  it("adds a provider, tests its connection, disables and deletes it", async () => {
+    await open("models", "Providers & models");
+    await page.getByRole("button", { name: "Add provider" }).click();
+    await page.getByLabel(/^Id/).fill("second");
+    await page.getByLabel("Display name (optional)").fill("Second");
+    await page.getByLabel("Base URL").fill(`${web.fake.url}/v1`);
+    await page.getByLabel("API key (stored encrypted, never shown again)").fill("sk-test");
+    await page.getByLabel("Models (comma-separated)").fill("fake-large");
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.locator("form.provider-form").getByRole("button", { name: "Add provider" }).click();
+    const row = page.getByRole("row", { name: /Second \(second\)/ });
+    await row.waitFor();
+    expect(await row.getByRole("cell", { name: "stored" }).count()).toBe(1);
+    await page.getByRole("rowheader", { name: "second/fake-large" }).waitFor();
+    await row.getByRole("button", { name: "Test" }).click();
+    await row.getByText(/answered in \d+ ms, 2 models/).waitFor();
+    await screenshot(page, "admin-providers");
+    await row.getByRole("button", { name: "Disable" }).click();
+    await row.getByRole("button", { name: "Enable" }).waitFor();
+    await row.getByRole("button", { name: "Delete" }).click();
+    await page.getByRole("alertdialog").getByRole("button", { name: "Delete" }).click();
+    await row.waitFor({ state: "detached" });
+  });
+
   it("adds a user and changes their role", async () => {
     await open("users", "Users");
     await page.getByLabel("Email", { exact: true }).fill("new.dev@parley.test");

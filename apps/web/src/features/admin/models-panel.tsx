@@ -3,6 +3,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
 import { Panel } from "./panel.tsx";
+import { ProvidersSection } from "./providers-panel.tsx";
 
 interface ModelRow {
   id: string;
@@ -15,7 +16,7 @@ interface ModelRow {
   enabled: boolean;
 }
 
-/** Models of every provider, with their prices (editable). */
+/** Providers (add, test, enable, delete) and every model with its prices (editable). */
 export function ModelsPanel() {
   const models = useQuery({
     queryKey: ["models", "all"],
@@ -23,9 +24,9 @@ export function ModelsPanel() {
   });
   return (
     <Panel title="Providers & models" loading={models.isPending} error={models.error}>
-      {models.data?.items.length === 0 && (
-        <p className="muted">No models yet: add a provider in setup or with PARLEY_PROVIDERS.</p>
-      )}
+      <ProvidersSection />
+      <h2>Models and prices</h2>
+      {models.data?.items.length === 0 && <p className="muted">No models yet: add a provider above.</p>}
       <table>
         <thead>
           <tr>

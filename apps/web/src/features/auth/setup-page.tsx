@@ -2,18 +2,9 @@ import { Alert } from "../../components/ui/alert.tsx";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useNavigate } from "react-router";
+import type { Provider } from "@parley/contracts";
 import { api, ApiError } from "../../api.ts";
-
-interface ProviderList {
-  items: {
-    id: string;
-    name: string;
-    type: string;
-    source: string;
-    baseURL: string | null;
-    models: unknown[];
-  }[];
-}
+import { ProviderForm } from "../admin/provider-form.tsx";
 
 /** First run: create the admin, then connect a model provider (Ollama is offered when found). */
 export function SetupPage() {
@@ -108,38 +99,9 @@ function AdminStep({ onDone }: { onDone: () => void }) {
 
 function ProviderStep() {
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const providers = useQuery({
     queryKey: ["providers"],
-    queryFn: () => api<ProviderList>("/api/v1/providers"),
-  });
-  const [baseURL, setBaseURL] = useState("http://127.0.0.1:11434/v1");
-  const [apiKey, setApiKey] = useState("");
-  const [models, setModels] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const add = useMutation({
-    mutationFn: () =>
-      api("/api/v1/providers", {
-        method: "POST",
-        body: {
-          id: "default",
-          name: "Default provider",
-          type: "openai-compatible",
-          baseURL,
-          ...(apiKey ? { apiKey } : {}),
-          models: models
-            .split(",")
-            .map((m) => m.trim())
-            .filter(Boolean),
-        },
-      }),
-    onSuccess: async () => {
-      await queryClient.invalidateQueries({ queryKey: ["providers"] });
-      await navigate("/");
-    },
-    onError: (err) => {
-      setError(err instanceof ApiError ? err.message : "Could not add the provider");
-    },
+    queryFn: () => api<{ items: Provider[] }>("/api/v1/providers"),
   });
   const detected = providers.data?.items.filter((p) => p.source === "detected") ?? [];
   const configured = providers.data?.items.filter((p) => p.source !== "detected") ?? [];
@@ -154,51 +116,12 @@ function ProviderStep() {
       {configured.length > 0 && (
         <p className="muted">Configured: {configured.map((p) => p.name).join(", ")}.</p>
       )}
-      <form
-        className="stack"
-        onSubmit={(event) => {
-          event.preventDefault();
-          add.mutate();
+      <p>Connect a model provider (a local server, OpenAI, Anthropic, …):</p>
+      <ProviderForm
+        onAdded={() => {
+          void navigate("/");
         }}
-      >
-        <p>Add an OpenAI-compatible server (vLLM, llama.cpp, OpenRouter, …):</p>
-        <Alert>{error}</Alert>
-        <label>
-          Base URL
-          <input
-            type="url"
-            required
-            value={baseURL}
-            onChange={(e) => {
-              setBaseURL(e.target.value);
-            }}
-          />
-        </label>
-        <label>
-          API key (optional; stored encrypted)
-          <input
-            type="password"
-            autoComplete="off"
-            value={apiKey}
-            onChange={(e) => {
-              setApiKey(e.target.value);
-            }}
-          />
-        </label>
-        <label>
-          Models (comma-separated)
-          <input
-            required
-            value={models}
-            onChange={(e) => {
-              setModels(e.target.value);
-            }}
-          />
-        </label>
-        <button type="submit" className="primary" disabled={add.isPending}>
-          Add provider
-        </button>
-      </form>
+      />
       <button
         type="button"
         onClick={() => {
