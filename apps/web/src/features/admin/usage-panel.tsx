@@ -2,6 +2,7 @@ import type { UsageReport } from "@parley/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
+import { BarChart } from "../../components/ui/bar-chart.tsx";
 import { Panel } from "./panel.tsx";
 
 type GroupBy = UsageReport["groupBy"];
@@ -14,7 +15,6 @@ export function UsagePanel() {
     queryFn: () => api<UsageReport>(`/api/v1/usage?groupBy=${groupBy}`),
   });
   const rows = usage.data?.rows ?? [];
-  const max = Math.max(1, ...rows.map((r) => r.inputTokens + r.outputTokens));
   return (
     <Panel title="Usage" loading={usage.isPending} error={usage.error}>
       <label>
@@ -33,22 +33,18 @@ export function UsagePanel() {
       </label>
       {rows.length === 0 && !usage.isPending && <p className="muted">No AI calls yet.</p>}
       {rows.length > 0 && (
-        <svg
-          className="chart"
-          role="img"
-          aria-label={`Tokens by ${groupBy}`}
-          viewBox={`0 0 ${rows.length * 40} 120`}
-          preserveAspectRatio="none"
-        >
-          {rows.map((r, i) => {
-            const h = ((r.inputTokens + r.outputTokens) / max) * 110;
-            return (
-              <rect key={r.key} x={i * 40 + 6} y={115 - h} width={28} height={h} rx={3}>
-                <title>{`${r.key}: ${r.inputTokens + r.outputTokens} tokens`}</title>
-              </rect>
-            );
-          })}
-        </svg>
+        <BarChart
+          label={`Tokens by ${groupBy}`}
+          series={["input tokens", "output tokens"]}
+          bars={
+            groupBy === "day"
+              ? lastDays(14, rows).map(([day, r]) => ({
+                  label: day.slice(5),
+                  values: [r?.inputTokens ?? 0, r?.outputTokens ?? 0],
+                }))
+              : rows.map((r) => ({ label: r.key, values: [r.inputTokens, r.outputTokens] }))
+          }
+        />
       )}
       <table>
         <thead>
@@ -70,7 +66,7 @@ export function UsagePanel() {
               <td>{r.failures}</td>
               <td>{r.inputTokens}</td>
               <td>{r.outputTokens}</td>
-              <td>{r.cost.toFixed(4)}</td>
+              <td>${r.cost.toFixed(4)}</td>
               <td>{r.avgTtftMs === null ? "—" : `${r.avgTtftMs} ms`}</td>
             </tr>
           ))}
@@ -78,4 +74,14 @@ export function UsagePanel() {
       </table>
     </Panel>
   );
+}
+
+/** The last `n` days (UTC, oldest first) with each day's row, so quiet days show as gaps. */
+function lastDays<R extends { key: string }>(n: number, rows: R[]): [string, R | undefined][] {
+  const byDay = new Map(rows.map((r) => [r.key, r]));
+  const today = Date.now();
+  return Array.from({ length: n }, (_, i) => {
+    const day = new Date(today - (n - 1 - i) * 86_400_000).toISOString().slice(0, 10);
+    return [day, byDay.get(day)];
+  });
 }
