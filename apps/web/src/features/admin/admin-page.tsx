@@ -20,7 +20,13 @@ export function AdminPage() {
   return (
     <div className="admin">
       <nav aria-label="Administration" className="admin-nav">
-        <NavLink to="/">← Chat</NavLink>
+        <div className="brand">
+          <span className="logo" aria-hidden="true">
+            P
+          </span>
+          Administration
+        </div>
+        <NavLink to="/">← Back to chat</NavLink>
         {SECTIONS.map(([path, label]) => (
           <NavLink key={path} to={`/admin/${path}`}>
             {label}

@@ -42,7 +42,11 @@ export function LoginPage() {
   return (
     <main className="login">
       <form className="card login-card" onSubmit={(e) => void submit(e)} aria-labelledby="login-heading">
+        <span className="logo big" aria-hidden="true">
+          P
+        </span>
         <h1 id="login-heading">Sign in to Parley</h1>
+        <p className="muted">Your team's AI workspace: chat with any model, grounded and governed.</p>
         {(error ?? ssoError) && (
           <p role="alert" className="error">
             {error ?? "Single sign-on failed."}
