@@ -4,6 +4,7 @@ import type { Subscription } from "../lifecycle.ts";
 import type { AppendOptions, EventLog, LogEntry } from "./bus.port.ts";
 import type { BusErrorHandler, SubscriptionSet } from "./bus-common.ts";
 import { assertToken, decodePayload, encodePayload } from "./bus-common.ts";
+import { LogFanout } from "./nats-fanout.ts";
 import { NatsFollower } from "./nats-follow.ts";
 import type { NatsLayout } from "./nats-streams.ts";
 import { epochOf, isNoStreamForSubject, isStreamNotFound, recreateGraceMs } from "./nats-streams.ts";
@@ -36,11 +37,36 @@ export class NatsEventLog implements EventLog {
   #epochCheckedAt: number;
   #lastAppendSeq = 0;
   #refreshing: Promise<string> | undefined;
+  readonly #fanout: LogFanout;
 
   constructor(deps: NatsEventLogDeps, info: StreamInfo) {
     this.#deps = deps;
     this.#epoch = epochOf(info);
     this.#epochCheckedAt = Date.now();
+    this.#fanout = new LogFanout({
+      epoch: () => this.#refreshEpoch(),
+      read: (key, afterSeq) => this.#replay(key, afterSeq),
+      toEntry: (message, epoch) => this.#toEntry(message, epoch),
+      keyOf: (subject) => subject.slice(subject.lastIndexOf(".") + 1),
+      onError: deps.onError,
+      startTail: async (toEntry, onEntry) => {
+        const head = await this.head();
+        return NatsFollower.start(
+          {
+            js: deps.js,
+            stream: deps.layout.logStream,
+            subject: deps.layout.logSubject(">"),
+            key: ">",
+            freshEpoch: () => this.#refreshEpoch(),
+            toEntry,
+            onEntry,
+            onError: deps.onError,
+          },
+          head.epoch,
+          head.seq,
+        );
+      },
+    });
   }
 
   async append(key: string, data: unknown, options: AppendOptions = {}): Promise<LogEntry> {
@@ -114,22 +140,24 @@ export class NatsEventLog implements EventLog {
     onEntry: (entry: LogEntry) => void,
   ): Promise<Subscription> {
     assertToken(key, "log key");
-    const epoch = await this.#refreshEpoch();
-    const follower = await NatsFollower.start(
-      {
-        js: this.#deps.js,
-        stream: this.#deps.layout.logStream,
-        subject: this.#deps.layout.logSubject(key),
-        key,
-        freshEpoch: () => this.#refreshEpoch(),
-        toEntry: (message, entryEpoch) => this.#toEntry(message, entryEpoch),
-        onEntry,
-        onError: this.#deps.onError,
-      },
-      epoch,
-      options.afterSeq,
-    );
-    return this.#deps.subscriptions.track(() => follower.close());
+    const stop = await this.#fanout.follow(key, options.afterSeq, onEntry);
+    return this.#deps.subscriptions.track(stop);
+  }
+
+  /**
+   * The retained entries of `key` after `afterSeq`. Asks for the key's last entry first, so that a
+   * key with nothing to replay (most new connections) costs one request instead of a consumer.
+   */
+  async #replay(key: string, afterSeq: number): Promise<LogEntry[]> {
+    try {
+      const last = await this.#deps.jsm.streams.getMessage(this.#deps.layout.logStream, {
+        last_by_subj: this.#deps.layout.logSubject(key),
+      });
+      if (last === null || last.seq <= afterSeq) return [];
+    } catch {
+      // No answer to the shortcut (stream missing, NATS busy): the full read decides.
+    }
+    return this.read(key, { afterSeq });
   }
 
   async purge(key: string): Promise<void> {
