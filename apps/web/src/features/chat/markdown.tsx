@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { memo, useEffect, useState, type ReactNode } from "react";
 import ReactMarkdown, { type Components, type Options } from "react-markdown";
 import remarkGfm from "remark-gfm";
 import { CopyButton } from "./copy-button.tsx";
@@ -58,8 +58,9 @@ const components: Components = {
  * Renders model output as GitHub-flavoured markdown (tables, task lists, strikethrough) with
  * highlighted code blocks and copy buttons. react-markdown never renders raw HTML and drops
  * unsafe URLs (`javascript:` and the like), so model output cannot run script or inject markup.
+ * Memoized by text: parsing is the costly part of rendering a message, and scrolling re-renders rows.
  */
-export function Markdown({ text }: { text: string }) {
+export const Markdown = memo(function Markdown({ text }: { text: string }) {
   const hasCode = text.includes("```") || text.includes("~~~");
   const [rehypePlugins, setPlugins] = useState<PluggableList>([]);
   useEffect(() => {
@@ -79,4 +80,4 @@ export function Markdown({ text }: { text: string }) {
       </ReactMarkdown>
     </div>
   );
-}
+});
