@@ -78,6 +78,15 @@ export type UpdateUserRequest = z.infer<typeof UpdateUserRequest>;
 /** A list page with an opaque cursor for the next one. */
 export const pageOf = <T extends z.ZodType>(item: T) =>
   z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+/** The type of a `pageOf(item)` answer. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+/** The type of a list answer without pages (`{ items }`). */
+export interface ItemList<T> {
+  items: T[];
+}
 
 /** Cursor pagination and search of list endpoints. */
 export const ListQuery = z.strictObject({

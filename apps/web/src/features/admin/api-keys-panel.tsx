@@ -1,5 +1,5 @@
 import { Alert } from "../../components/ui/alert.tsx";
-import type { ApiKey, ApiKeyCreated, Permission } from "@parley/contracts";
+import type { ApiKey, ApiKeyCreated, ItemList, Permission } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
@@ -12,7 +12,7 @@ export function ApiKeysPanel() {
   const queryClient = useQueryClient();
   const keys = useQuery({
     queryKey: ["api-keys"],
-    queryFn: () => api<{ items: ApiKey[] }>("/api/v1/api-keys"),
+    queryFn: () => api<ItemList<ApiKey>>("/api/v1/api-keys"),
   });
   const [name, setName] = useState("");
   const [permissions, setPermissions] = useState<Permission[]>(["ai:use"]);

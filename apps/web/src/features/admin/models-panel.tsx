@@ -1,3 +1,4 @@
+import type { ItemList, Model } from "@parley/contracts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -5,22 +6,11 @@ import { api } from "../../api.ts";
 import { Panel } from "./panel.tsx";
 import { ProvidersSection } from "./providers-panel.tsx";
 
-interface ModelRow {
-  id: string;
-  provider: string;
-  model: string;
-  aliases: string[];
-  contextWindow: number | null;
-  inputPricePerMTok: number | null;
-  outputPricePerMTok: number | null;
-  enabled: boolean;
-}
-
 /** Providers (add, test, enable, delete) and every model with its prices (editable). */
 export function ModelsPanel() {
   const models = useQuery({
     queryKey: ["models", "all"],
-    queryFn: () => api<{ items: ModelRow[] }>("/api/v1/models?all=true"),
+    queryFn: () => api<ItemList<Model>>("/api/v1/models?all=true"),
   });
   return (
     <Panel title="Providers & models" loading={models.isPending} error={models.error}>
@@ -42,7 +32,7 @@ export function ModelsPanel() {
         </thead>
         <tbody>
           {models.data?.items.map((m) => (
-            <ModelRowEditor key={m.id} model={m} />
+            <ModelEditor key={m.id} model={m} />
           ))}
         </tbody>
       </table>
@@ -50,7 +40,7 @@ export function ModelsPanel() {
   );
 }
 
-function ModelRowEditor({ model }: { model: ModelRow }) {
+function ModelEditor({ model }: { model: Model }) {
   const queryClient = useQueryClient();
   const [input, setInput] = useState(String(model.inputPricePerMTok ?? ""));
   const [output, setOutput] = useState(String(model.outputPricePerMTok ?? ""));

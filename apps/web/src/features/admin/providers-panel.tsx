@@ -1,4 +1,4 @@
-import type { Provider, ProviderTestResult } from "@parley/contracts";
+import type { ItemList, Provider, ProviderTestResult } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
@@ -11,7 +11,7 @@ import { ProviderForm } from "./provider-form.tsx";
 export function ProvidersSection() {
   const providers = useQuery({
     queryKey: ["providers"],
-    queryFn: () => api<{ items: Provider[] }>("/api/v1/providers"),
+    queryFn: () => api<ItemList<Provider>>("/api/v1/providers"),
   });
   const [adding, setAdding] = useState(false);
   return (

@@ -1,5 +1,5 @@
 import { Alert } from "../../components/ui/alert.tsx";
-import type { Team } from "@parley/contracts";
+import type { ItemList, Team } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
@@ -10,7 +10,7 @@ export function TeamsPanel() {
   const queryClient = useQueryClient();
   const teams = useQuery({
     queryKey: ["teams"],
-    queryFn: () => api<{ items: Team[] }>("/api/v1/teams?limit=200"),
+    queryFn: () => api<ItemList<Team>>("/api/v1/teams?limit=200"),
   });
   const [name, setName] = useState("");
   const create = useMutation({

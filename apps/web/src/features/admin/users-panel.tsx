@@ -1,5 +1,5 @@
 import { Alert } from "../../components/ui/alert.tsx";
-import type { Role, User } from "@parley/contracts";
+import type { ItemList, Role, User } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
@@ -12,7 +12,7 @@ export function UsersPanel() {
   const queryClient = useQueryClient();
   const users = useQuery({
     queryKey: ["users"],
-    queryFn: () => api<{ items: User[] }>("/api/v1/users?limit=200"),
+    queryFn: () => api<ItemList<User>>("/api/v1/users?limit=200"),
   });
   const [email, setEmail] = useState("");
   const [name, setName] = useState("");

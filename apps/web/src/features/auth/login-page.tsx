@@ -1,3 +1,4 @@
+import type { SsoProviderList } from "@parley/contracts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router";
@@ -15,7 +16,7 @@ export function LoginPage() {
   const ssoError = params.get("error");
   const sso = useQuery({
     queryKey: ["sso-providers"],
-    queryFn: () => api<{ items: { id: string; name: string }[] }>("/api/v1/auth/providers"),
+    queryFn: () => api<SsoProviderList>("/api/v1/auth/providers"),
   });
 
   const submit = async (event: SyntheticEvent) => {

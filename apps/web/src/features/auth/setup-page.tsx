@@ -2,7 +2,7 @@ import { Alert } from "../../components/ui/alert.tsx";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useNavigate } from "react-router";
-import type { Provider } from "@parley/contracts";
+import type { ItemList, Provider } from "@parley/contracts";
 import { api, ApiError } from "../../api.ts";
 import { ProviderForm } from "../admin/provider-form.tsx";
 
@@ -101,7 +101,7 @@ function ProviderStep() {
   const navigate = useNavigate();
   const providers = useQuery({
     queryKey: ["providers"],
-    queryFn: () => api<{ items: Provider[] }>("/api/v1/providers"),
+    queryFn: () => api<ItemList<Provider>>("/api/v1/providers"),
   });
   const detected = providers.data?.items.filter((p) => p.source === "detected") ?? [];
   const configured = providers.data?.items.filter((p) => p.source !== "detected") ?? [];

@@ -1,4 +1,4 @@
-import type { Conversation } from "@parley/contracts";
+import type { Conversation, ItemList, Model } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router";
@@ -12,10 +12,6 @@ import { lastModel } from "./last-model.ts";
 import { ConversationSidebar } from "./conversation-sidebar.tsx";
 import { ConversationView } from "./conversation-view.tsx";
 
-interface ModelList {
-  items: { id: string; provider: string }[];
-}
-
 /** Conversations on the left (a drawer on a phone), the open one on the right. */
 export function ChatPage() {
   const { id } = useParams();
@@ -24,7 +20,7 @@ export function ChatPage() {
   const narrow = useMediaQuery("(max-width: 760px)");
   const [drawer, setDrawer] = useState(false);
   const search = useRef<HTMLInputElement>(null);
-  const models = useQuery({ queryKey: ["models"], queryFn: () => api<ModelList>("/api/v1/models") });
+  const models = useQuery({ queryKey: ["models"], queryFn: () => api<ItemList<Model>>("/api/v1/models") });
   const create = useMutation({
     mutationFn: () =>
       api<Conversation>("/api/v1/conversations", {

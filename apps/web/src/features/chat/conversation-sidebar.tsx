@@ -1,4 +1,4 @@
-import type { Conversation } from "@parley/contracts";
+import type { Conversation, Page } from "@parley/contracts";
 import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { useDeferredValue, useState, type Ref } from "react";
 import { NavLink, useNavigate } from "react-router";
@@ -42,7 +42,7 @@ export function ConversationSidebar({
   const list = useInfiniteQuery({
     queryKey: ["conversations", q],
     queryFn: ({ pageParam }) =>
-      api<{ items: Conversation[]; nextCursor: string | null }>(
+      api<Page<Conversation>>(
         `/api/v1/conversations?limit=${PAGE}${q ? `&q=${encodeURIComponent(q)}` : ""}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ""}`,
       ),
     initialPageParam: "",
