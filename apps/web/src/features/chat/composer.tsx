@@ -12,6 +12,7 @@ export function Composer({
   models,
   model,
   onModel,
+  emptyLabel,
 }: {
   ref: Ref<HTMLTextAreaElement>;
   draft: string;
@@ -23,6 +24,8 @@ export function Composer({
   models: { id: string }[];
   model: string;
   onModel: (model: string) => void;
+  /** What the picker says while it has no model to show. */
+  emptyLabel: string;
 }) {
   const onKey = (event: KeyboardEvent<HTMLTextAreaElement>) => {
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) {
@@ -67,7 +70,7 @@ export function Composer({
           >
             {models.map((m) => (
               <option key={m.id} value={m.id}>
-                {m.id || "Loading…"}
+                {m.id || emptyLabel}
               </option>
             ))}
           </select>

@@ -5,6 +5,7 @@ import { Link } from "react-router";
 import { api, ApiError } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { Icon } from "../../components/ui/icons.tsx";
+import { useMe } from "../auth/use-me.ts";
 import { errorText } from "./chat-errors.ts";
 import { Composer } from "./composer.tsx";
 import { ConversationMenu } from "./conversation-menu.tsx";
@@ -36,6 +37,7 @@ export function ConversationView({
     queryFn: () => api<ConversationWithMessages>(`/api/v1/conversations/${id}`),
   });
   const { live, state } = useAnswerStream(id);
+  const canManageProviders = useMe().data?.permissions.includes("providers:manage") ?? false;
   const actions = useChatActions(id);
   const [draft, setDraft] = useDraft(id);
   const composer = useRef<HTMLTextAreaElement>(null);
@@ -134,7 +136,14 @@ export function ConversationView({
         <Alert>{error ? errorText(error) : null}</Alert>
         {models.length === 0 && (
           <p className="notice-warn">
-            No model is connected yet. <Link to="/admin/models">Add a provider</Link> to start chatting.
+            No model is connected yet.{" "}
+            {canManageProviders ? (
+              <>
+                <Link to="/admin/models">Add a provider</Link> to start chatting.
+              </>
+            ) : (
+              "Ask an administrator to connect one."
+            )}
           </p>
         )}
         <Composer
@@ -143,7 +152,8 @@ export function ConversationView({
           onDraft={setDraft}
           onSend={send}
           onStop={streaming ? stop : null}
-          sending={busy}
+          sending={busy || models.length === 0}
+          emptyLabel={conversation.data ? "No models" : "Loading…"}
           models={
             !model ? [{ id: "" }] : models.some((m) => m.id === model) ? models : [{ id: model }, ...models]
           }
