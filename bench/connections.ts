@@ -67,6 +67,14 @@ function ask<T>(holder: ChildProcess, command: HolderCommand): Promise<T> {
     holder.send(command);
   });
 }
+/** RSS and JS heap of `pid` right after a full garbage collection (see lib/gc-on-signal.ts). */
+async function collected(pid: number, url: string): Promise<{ rss: number; heap: number }> {
+  process.kill(pid, "SIGUSR2");
+  await sleep(1500);
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const heap = Number(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+  return { rss: rssOf(pid), heap };
+}
 async function scrapeLag(url: string): Promise<{ p99: number; max: number; mean: number }> {
   const text = await (await fetch(`${url}/metrics`)).text();
   const value = (name: string) =>
@@ -94,12 +102,12 @@ try {
       : {}),
     PARLEY_DATA_DIR: mkdtempSync("/tmp/parley-bench-conn-"),
   });
-  const api = await startParley(
-    "api",
-    env,
-    DISTRIBUTED ? ["--role", "api"] : [],
-    flags["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`] : [],
-  );
+  const api = await startParley("api", env, DISTRIBUTED ? ["--role", "api"] : [], [
+    "--expose-gc",
+    "--import",
+    fileURLToPath(new URL("./lib/gc-on-signal.ts", import.meta.url)),
+    ...(flags["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`] : []),
+  ]);
   servers.push(api);
   if (DISTRIBUTED) servers.push(await startParley("worker", env, ["--role", "worker"]));
   const apiPid = api.child.pid ?? 0;
@@ -134,6 +142,7 @@ try {
 
   // Part 1: hold N idle connections.
   const idle = rssOf(apiPid);
+  const idleGc = await collected(apiPid, api.url);
   const perHolder = Math.ceil(N / HOLDERS / conversations.length);
   const openStarted = Date.now();
   const opened = await Promise.all(
@@ -156,6 +165,9 @@ try {
   await fetch(`${api.url}/healthz`);
   const healthMs = performance.now() - healthStarted;
   const perConnection = (loaded - idle) / held;
+  const loadedGc = await collected(apiPid, api.url);
+  const perConnectionGc = (loadedGc.rss - idleGc.rss) / held;
+  const heapPerConnection = (loadedGc.heap - idleGc.heap) / held;
   console.error(
     `held ${held} SSE connections (${failed} failed${opened.find((o) => o.firstError)?.firstError ? `: ${opened.find((o) => o.firstError)?.firstError}` : ""}) in ${openMs} ms; RSS ${mb(idle)} → ${mb(loaded)} MB`,
   );
@@ -212,7 +224,9 @@ try {
     "|---|---|",
     `| SSE connections held by one api process | ${held} of ${perHolder * HOLDERS * conversations.length} (${failed} failed), opened in ${(openMs / 1000).toFixed(1)} s |`,
     `| api RSS idle → with ${held} connections | ${mb(idle)} MB → ${mb(loaded)} MB |`,
-    `| memory per connection | ${(perConnection / 1024).toFixed(1)} KB (target ≤ 30 KB: ${perConnection / 1024 <= 30 && held >= 10_000 ? "met" : "MISSED"}) |`,
+    `| memory per connection, RSS as found | ${(perConnection / 1024).toFixed(1)} KB (garbage not yet collected included) |`,
+    `| api RSS idle → with ${held} connections, each after a full GC | ${mb(idleGc.rss)} MB → ${mb(loadedGc.rss)} MB |`,
+    `| memory per connection after a full GC | ${(perConnectionGc / 1024).toFixed(1)} KB RSS, of which ${(heapPerConnection / 1024).toFixed(1)} KB JS heap (target ≤ 30 KB: ${perConnectionGc / 1024 <= 30 && held >= 10_000 ? "met" : "MISSED"}) |`,
     `| /healthz latency while holding them | ${healthMs.toFixed(1)} ms |`,
     `| active streams relayed | ${ACTIVE_CONVERSATIONS * perConversation} SSE connections on ${ACTIVE_CONVERSATIONS} conversations answering back to back (50 chunks, ${DELAY} ms apart) for ${(windowMs / 1000).toFixed(1)} s: ${answers} answers, ${relayed} deltas delivered (${Math.round(relayed / (windowMs / 1000))}/s) |`,
     `| api event-loop lag while relaying | p99 ${lag.p99.toFixed(1)} ms, mean ${lag.mean.toFixed(1)} ms, max ${lag.max.toFixed(1)} ms (target p99 < 50 ms: ${lag.p99 < 50 ? "met" : "MISSED"}) |`,
