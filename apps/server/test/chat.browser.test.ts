@@ -134,6 +134,21 @@ describe("chat in a real browser", () => {
     expect(await page.getByRole("link", { name: "Release planning" }).count()).toBe(0);
   }, 60_000);
 
+  it("exports a conversation as a Markdown file", async () => {
+    await page.getByRole("link", { name: "Tell me about Parley" }).click();
+    await page.getByRole("main").getByRole("button", { name: "Options for Tell me about Parley" }).click();
+    const download = page.waitForEvent("download");
+    await page.getByRole("menuitem", { name: "Export as Markdown" }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe("Tell me about Parley.md");
+    const text = await new Response(await file.createReadStream()).text();
+    expect(text.startsWith("# Tell me about Parley\n")).toBe(true);
+    expect(text).toContain("**You**");
+    expect(text).toContain("A better question");
+    expect(text).toContain(fullText);
+    expect(text).not.toContain("Another question, please");
+  });
+
   it("searches conversations by title", async () => {
     const search = page.getByLabel("Search conversations");
     await search.fill("parley");

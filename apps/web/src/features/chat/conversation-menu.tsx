@@ -3,9 +3,10 @@ import { useNavigate } from "react-router";
 import { ConfirmDialog, PromptDialog } from "../../components/ui/dialog.tsx";
 import { Icon } from "../../components/ui/icons.tsx";
 import { Menu } from "../../components/ui/menu.tsx";
+import { downloadMarkdown } from "./export-markdown.ts";
 import { useChatActions } from "./use-chat-actions.ts";
 
-/** The ⋯ menu of a conversation: rename (in a dialog) and delete (after confirming). */
+/** The ⋯ menu of a conversation: rename (in a dialog), export as Markdown, delete (after confirming). */
 export function ConversationMenu({ id, title, active }: { id: string; title: string; active: boolean }) {
   const navigate = useNavigate();
   const actions = useChatActions(id);
@@ -20,6 +21,12 @@ export function ConversationMenu({ id, title, active }: { id: string; title: str
             label: "Rename",
             onSelect: () => {
               setRenaming(true);
+            },
+          },
+          {
+            label: "Export as Markdown",
+            onSelect: () => {
+              void downloadMarkdown(id);
             },
           },
           {
