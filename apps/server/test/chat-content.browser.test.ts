@@ -196,8 +196,10 @@ describe("chat content and failure states in a real browser", () => {
   }, 60_000);
 
   it("works with the keyboard alone: new chat, send, stop, regenerate, search", async () => {
+    const before = page.url();
     await page.keyboard.press("Control+Shift+O");
-    await page.waitForURL(/\/c\//);
+    await page.waitForURL((u) => u.toString() !== before && u.pathname.startsWith("/c/"));
+    await page.getByRole("heading", { name: "New conversation" }).waitFor();
     await expect.poll(() => page.evaluate("document.activeElement?.id")).toBe("composer");
     await page.keyboard.type("Typed without a mouse");
     await page.keyboard.press("Enter");

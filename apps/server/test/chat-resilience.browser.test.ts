@@ -43,11 +43,14 @@ afterAll(async () => {
 const answerText = (p: Page) => p.locator(".message-assistant .markdown").last().innerText();
 
 async function startAnswer(question: string): Promise<void> {
+  const before = page.url();
   await page
     .getByRole("button", { name: /New chat/ })
     .first()
     .click();
-  await page.waitForURL(/\/c\//);
+  // Wait for the new conversation itself, not just any conversation URL.
+  await page.waitForURL((url) => url.toString() !== before && url.pathname.startsWith("/c/"));
+  await page.getByRole("heading", { name: "New conversation" }).waitFor();
   await page.getByLabel("Message", { exact: true }).fill(question);
   await page.keyboard.press("Enter");
   await expect.poll(async () => (await answerText(page)).length, { timeout: 10_000 }).toBeGreaterThan(20);
@@ -117,5 +120,26 @@ describe("chat resilience in a real browser", () => {
     // "Latest" jumps back to the bottom.
     await page.getByRole("button", { name: "Latest" }).click();
     await page.getByText("Question 1000", { exact: true }).waitFor();
+
+    // Sending from far up the history brings the reader to the new exchange.
+    await page.mouse.wheel(0, -20_000);
+    await page.getByRole("button", { name: "Latest" }).waitFor();
+    await page.getByLabel("Message", { exact: true }).fill("Question 1001");
+    await page.keyboard.press("Enter");
+    await expect
+      .poll(() => page.getByText("Question 1001", { exact: true }).isVisible(), { timeout: 10_000 })
+      .toBe(true);
+    await expect.poll(() => page.getByRole("button", { name: "Latest" }).count()).toBe(0);
+    // …and keeps following the answer as it streams.
+    await page
+      .getByText(/ in · \d+ out/)
+      .last()
+      .waitFor({ timeout: 15_000 });
+    expect(
+      await page
+        .getByText(/ in · \d+ out/)
+        .last()
+        .isVisible(),
+    ).toBe(true);
   }, 90_000);
 });

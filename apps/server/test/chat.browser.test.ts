@@ -113,7 +113,7 @@ describe("chat in a real browser", () => {
 
   it("renames and deletes a conversation through accessible dialogs", async () => {
     await page.getByRole("button", { name: "New chat" }).first().click();
-    await page.waitForURL(/\/c\//);
+    await page.getByRole("heading", { name: "New conversation" }).waitFor();
     await page.getByRole("main").getByRole("button", { name: "Options for New conversation" }).click();
     await page.getByRole("menuitem", { name: "Rename" }).click();
     const dialog = page.getByRole("dialog", { name: "Rename conversation" });

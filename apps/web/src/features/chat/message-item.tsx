@@ -116,7 +116,9 @@ function AnswerMessage({
       : null;
   return (
     <>
-      <h2 className="role">{message.model ?? "Assistant"}</h2>
+      <h2 className="role" title={new Date(message.createdAt).toLocaleString()}>
+        {message.model ?? "Assistant"}
+      </h2>
       {text ? (
         <Markdown text={text} />
       ) : message.status === "completed" ? (

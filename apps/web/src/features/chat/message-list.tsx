@@ -23,6 +23,7 @@ export function MessageList({
 }) {
   const scroller = useRef<HTMLDivElement>(null);
   const stuck = useRef(true);
+  const lastTop = useRef(0);
   const [atBottom, setAtBottom] = useState(true);
   const virtualizer = useVirtualizer({
     count: messages.length,
@@ -41,7 +42,14 @@ export function MessageList({
     if (el) el.scrollTop = el.scrollHeight;
   };
   // Follow new messages and streaming text while the reader is at the bottom.
+  // A new exchange (the reader just sent, or regenerated) brings the reader to it.
+  const count = useRef(messages.length);
   useLayoutEffect(() => {
+    if (messages.length !== count.current) {
+      count.current = messages.length;
+      stuck.current = true;
+      setAtBottom(true);
+    }
     if (stuck.current) toBottom();
   }, [messages.length, tailLength]);
   // Sizes are measured after the first paint; settle at the bottom once they are known.
@@ -64,9 +72,12 @@ export function MessageList({
       tabIndex={0}
       onScroll={(event) => {
         const el = event.currentTarget;
-        const bottom = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
-        stuck.current = bottom;
-        if (bottom !== atBottom) setAtBottom(bottom);
+        // Only the reader scrolling up lets go of the tail: rows measured while following it
+        // change the distance to the bottom without anyone scrolling.
+        if (el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX) stuck.current = true;
+        else if (el.scrollTop < lastTop.current - 1) stuck.current = false;
+        lastTop.current = el.scrollTop;
+        if (stuck.current !== atBottom) setAtBottom(stuck.current);
       }}
     >
       <ol className="messages" aria-label="Messages" style={{ height: virtualizer.getTotalSize() }}>
