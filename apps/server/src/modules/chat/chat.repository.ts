@@ -114,18 +114,27 @@ export class ChatRepository {
    * @returns null when an answer is still streaming.
    */
   async insertExchange(
-    exchange: { user: MessageRow | null; assistant: MessageRow; replaceFrom?: number },
+    exchange: {
+      user: MessageRow | null;
+      assistant: MessageRow;
+      replaceFrom?: number;
+      /** The conversation's new title when this is its very first message. */
+      titleIfFirst?: string;
+    },
     now: number,
-  ): Promise<{ user: MessageRow | null; assistant: MessageRow } | null> {
+  ): Promise<{ user: MessageRow | null; assistant: MessageRow; titled: boolean } | null> {
     const conversationId = exchange.assistant.conversation_id;
     return this.#db.transaction().execute(async (trx) => {
-      const busy = await trx
+      // One round trip for both facts: is an answer streaming, and the last position.
+      const state = await trx
         .selectFrom("messages")
-        .select("id")
+        .select((eb) => [
+          eb.fn.max("position").as("max"),
+          eb.fn.count<number | string>("id").filterWhere("status", "=", "streaming").as("streaming"),
+        ])
         .where("conversation_id", "=", conversationId)
-        .where("status", "=", "streaming")
         .executeTakeFirst();
-      if (busy) return null;
+      if (Number(state?.streaming ?? 0) > 0) return null;
       if (exchange.replaceFrom !== undefined) {
         await trx
           .updateTable("messages")
@@ -135,12 +144,7 @@ export class ChatRepository {
           .where("replaced_at", "is", null)
           .execute();
       }
-      const last = await trx
-        .selectFrom("messages")
-        .select((eb) => eb.fn.max("position").as("max"))
-        .where("conversation_id", "=", conversationId)
-        .executeTakeFirst();
-      let next = (last?.max ?? -1) + 1;
+      let next = (state?.max ?? -1) + 1;
       const user = exchange.user ? { ...exchange.user, position: next++ } : null;
       const assistant = { ...exchange.assistant, position: next };
       // New messages carry no usage yet.
@@ -148,12 +152,13 @@ export class ChatRepository {
         .insertInto("messages")
         .values([...(user ? [user] : []), assistant].map((m) => ({ ...m, usage: null })))
         .execute();
+      const titled = user?.position === 0 && exchange.titleIfFirst !== undefined;
       await trx
         .updateTable("conversations")
-        .set({ updated_at: now })
+        .set(titled ? { updated_at: now, title: exchange.titleIfFirst } : { updated_at: now })
         .where("id", "=", conversationId)
         .execute();
-      return { user, assistant };
+      return { user, assistant, titled };
     });
   }
 

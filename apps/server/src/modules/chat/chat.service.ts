@@ -158,13 +158,16 @@ export class ChatService {
     };
     const stored = await this.#start(
       conversation,
-      { user, model: input.model, replaceFrom: edited?.position },
+      {
+        user,
+        model: input.model,
+        replaceFrom: edited?.position,
+        // An untitled conversation is named after its first message.
+        titleIfFirst: conversation.title === UNTITLED ? titleFrom(input.content) : undefined,
+      },
       ctx,
     );
-    // An untitled conversation is named after its first message.
-    const title =
-      conversation.title === UNTITLED && stored.user?.position === 0 ? titleFrom(input.content) : undefined;
-    if (title) await this.#d.chats.updateConversation(conversationId, { title });
+    const title = stored.titled ? titleFrom(input.content) : undefined;
     await this.#audit(ctx, edited ? "message.edited" : "message.sent", conversation, {
       messageId: user.id,
       answerId: stored.assistant.id,
@@ -245,9 +248,14 @@ export class ChatService {
   /** Stores the exchange with a `streaming` answer and hands the answer to a worker. */
   async #start(
     conversation: ConversationRow,
-    exchange: { user: MessageRow | null; model: string | undefined; replaceFrom: number | undefined },
+    exchange: {
+      user: MessageRow | null;
+      model: string | undefined;
+      replaceFrom: number | undefined;
+      titleIfFirst?: string | undefined;
+    },
     ctx: RequestContext,
-  ): Promise<{ user: MessageRow | null; assistant: MessageRow }> {
+  ): Promise<{ user: MessageRow | null; assistant: MessageRow; titled: boolean }> {
     const principal = requirePrincipal(ctx);
     const model = exchange.model ?? conversation.model ?? (await this.#d.defaultModel());
     if (!model) throw new AppError("model.not_found", "No model given and no default model is configured");
@@ -264,6 +272,7 @@ export class ChatService {
         user: exchange.user,
         assistant,
         ...(exchange.replaceFrom !== undefined ? { replaceFrom: exchange.replaceFrom } : {}),
+        ...(exchange.titleIfFirst !== undefined ? { titleIfFirst: exchange.titleIfFirst } : {}),
       },
       now,
     );

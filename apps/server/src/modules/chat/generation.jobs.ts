@@ -72,15 +72,26 @@ async function generate(
     return;
   }
   const { assistantMessageId: messageId, conversationId } = parsed.data;
-  const message = await deps.chats.findMessage(messageId);
+  // Independent reads in one round: every sequential round trip here delays the first token.
+  const [message, user, messages] = await Promise.all([
+    deps.chats.findMessage(messageId),
+    deps.users.findById(parsed.data.userId),
+    deps.chats.messages(conversationId),
+  ]);
   if (message?.status !== "streaming") return; // already finalized: a duplicate delivery
   const key = conversationLogKey(conversationId);
-  const append = (event: ChatEvent) => appendReliably(deps.bus, key, event);
+  // Appends run in order: `message.started` is sent while the first token is awaited, and every
+  // later event of the answer waits for it, so the log never holds a delta or an end before it.
+  let appended: Promise<void> = Promise.resolve();
+  const append = (event: ChatEvent): Promise<void> => {
+    appended = appended.then(() => appendReliably(deps.bus, key, event));
+    return appended;
+  };
 
   if (!(await deps.cache.setIfAbsent(leaseKey(messageId), deps.workerId, LEASE_MS))) {
     return; // another worker holds the lease and is generating it
   }
-  if (await deps.cache.get(startedKey(messageId))) {
+  if (!(await deps.cache.setIfAbsent(startedKey(messageId), deps.workerId, 24 * 60 * 60 * 1000))) {
     // Started before by a worker that is gone: its chunks are in the log with their indexes.
     await finalizeFailed(
       deps,
@@ -90,7 +101,6 @@ async function generate(
     );
     return;
   }
-  await deps.cache.set(startedKey(messageId), deps.workerId, 24 * 60 * 60 * 1000);
   const controller = new AbortController();
   running.set(messageId, controller);
   const renew = setInterval(() => {
@@ -101,13 +111,13 @@ async function generate(
   let text = "";
   let index = 0;
   try {
-    if (await deps.cache.get(cancelFlagKey(messageId))) controller.abort();
-    const user = await deps.users.findById(parsed.data.userId);
     if (!user) throw new AppError("auth.forbidden", "The sender's account no longer exists");
-    const principal = await deps.auth.principalOf(user);
-    const history = (await deps.chats.messages(conversationId)).filter(
-      (m) => m.position < message.position && m.status === "completed",
-    );
+    const [cancelled, principal] = await Promise.all([
+      deps.cache.get(cancelFlagKey(messageId)),
+      deps.auth.principalOf(user),
+    ]);
+    if (cancelled) controller.abort();
+    const history = messages.filter((m) => m.position < message.position && m.status === "completed");
     if (controller.signal.aborted) throw new CancelledError();
     const run = await deps.pipeline.streamChat(
       {
@@ -119,7 +129,8 @@ async function generate(
       },
       { requestId: parsed.data.requestId, ip: null, userAgent: "parley-worker", principal },
     );
-    await append({ type: "message.started", messageId, model: run.model.id });
+    // Not awaited here: the append overlaps the wait for the first token (see `append`).
+    append({ type: "message.started", messageId, model: run.model.id }).catch(() => undefined);
     let ttftMs: number | null = null;
     for await (const part of run.parts) {
       if (part.type === "text") {
@@ -166,6 +177,7 @@ async function generate(
           ? error
           : new AppError("upstream.error", "Generation failed", { cause: error });
       if (!(error instanceof AppError)) deps.logger.error({ err: error, messageId }, "generation failed");
+      await appended.catch(() => undefined);
       await finalizeFailed(deps, { ...message, content: text }, appError.code, appError.message);
     }
   } finally {
