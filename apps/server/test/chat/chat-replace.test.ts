@@ -215,4 +215,28 @@ describe("regenerate and edit", () => {
       "assistant:answer to second after 3 messages",
     ]);
   });
+
+  it("refuses to send or regenerate for an API key without ai:use, even when its owner has it", async () => {
+    const id = await conversation();
+    const { sent } = await exchange(id, "first");
+    const key = await h.call<{ key: string }>("POST", "/api/v1/api-keys", {
+      token: h.adminToken,
+      body: { name: "chat-only", permissions: ["conversations:read", "conversations:write"] },
+    });
+    expect(key.status).toBe(201);
+    const send = await h.call<{ error: { code: string } }>("POST", `/api/v1/conversations/${id}/messages`, {
+      token: key.body.key,
+      body: { content: "through a key" },
+    });
+    expect([send.status, send.body.error.code]).toEqual([403, "auth.forbidden"]);
+    const regen = await h.call<{ error: { code: string } }>(
+      "POST",
+      `/api/v1/messages/${sent.assistantMessage.id}/regenerate`,
+      { token: key.body.key, body: {} },
+    );
+    expect([regen.status, regen.body.error.code]).toEqual([403, "auth.forbidden"]);
+    // Reading still works, and nothing was added.
+    const view = await h.call<View>("GET", `/api/v1/conversations/${id}`, { token: key.body.key });
+    expect(shape(view.body)).toEqual(["user:first", "assistant:answer to first after 1 messages"]);
+  });
 });

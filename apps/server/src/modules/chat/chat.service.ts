@@ -257,6 +257,11 @@ export class ChatService {
     ctx: RequestContext,
   ): Promise<{ user: MessageRow | null; assistant: MessageRow; titled: boolean }> {
     const principal = requirePrincipal(ctx);
+    // The worker generates as the sender's account; the caller itself (an API key may hold
+    // fewer permissions than its owner) must be allowed to use AI here.
+    if (!can(principal, "ai:use", conversation.team_id)) {
+      throw new AppError("auth.forbidden", "Sending a message needs the ai:use permission");
+    }
     const model = exchange.model ?? conversation.model ?? (await this.#d.defaultModel());
     if (!model) throw new AppError("model.not_found", "No model given and no default model is configured");
     const now = this.#d.clock.now();
