@@ -53,9 +53,15 @@ function openPostgres(url: string, poolSize: number): Database {
     idleTimeoutMillis: 30_000,
     application_name: "parley",
   });
-  // An idle client losing its connection (server restart) must not crash the process; the
-  // pool drops it and the next query reconnects.
+  // A client losing its connection (server restart, network cut) must not crash the process.
+  // The pool handles idle clients' errors through its own 'error' event; a checked-out client
+  // (between the statements of a transaction, say) emits 'error' on itself, which without a
+  // listener is an uncaught exception. Its pending or next query fails instead, and the pool
+  // drops it on release.
   pool.on("error", () => undefined);
+  pool.on("connect", (client) => {
+    client.on("error", () => undefined);
+  });
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {
