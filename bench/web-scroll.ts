@@ -55,19 +55,11 @@ async function scrollToTop(page: Page, url: string, firstText: string): Promise<
 
 execFileSync("npm", ["run", "build", "--workspace", "@parley/web"], { stdio: "ignore" });
 const web = await startWebParley();
-const login = await fetch(`${web.parley.url}/api/v1/auth/login`, {
-  method: "POST",
-  headers: { "content-type": "application/json" },
-  body: JSON.stringify(web.admin),
-});
-const { accessToken } = (await login.json()) as { accessToken: string };
-const me = (await (
-  await fetch(`${web.parley.url}/api/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } })
-).json()) as { user: { id: string } };
+const { userId } = await web.adminSession();
 const db = web.parley.platform.database.db;
 const conversations = {
-  "20 messages": await seedConversation(db, { userId: me.user.id, exchanges: 10 }),
-  "2,000 messages": await seedConversation(db, { userId: me.user.id, exchanges: 1000 }),
+  "20 messages": await seedConversation(db, { userId, exchanges: 10 }),
+  "2,000 messages": await seedConversation(db, { userId, exchanges: 1000 }),
 };
 
 const browser = await launchBrowser();

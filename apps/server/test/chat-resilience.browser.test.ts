@@ -15,17 +15,7 @@ let base = "";
 
 beforeAll(async () => {
   web = await startWebParley({ chunks: 40, chunkDelayMs: 100 });
-  const direct = await fetch(`${web.fake.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      model: "fake-model@chunks=1,delay=0",
-      messages: [{ role: "user", content: "x" }],
-    }),
-  });
-  fullText =
-    ((await direct.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content ??
-    "";
+  fullText = await web.fullAnswer();
   // The browser reaches Parley through a TCP proxy: stopping it is a dropped network.
   proxy = await TcpProxy.start(Number(new URL(web.parley.url).port));
   base = `http://127.0.0.1:${proxy.port}`;
@@ -81,17 +71,9 @@ describe("chat resilience in a real browser", () => {
   }, 60_000);
 
   it("renders a 2,000-message conversation with only the visible rows in the page", async () => {
-    const login = await fetch(`${web.parley.url}/api/v1/auth/login`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(web.admin),
-    });
-    const { accessToken } = (await login.json()) as { accessToken: string };
-    const me = (await (
-      await fetch(`${web.parley.url}/api/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } })
-    ).json()) as { user: { id: string } };
+    const { userId } = await web.adminSession();
     const id = await seedConversation(web.parley.platform.database.db, {
-      userId: me.user.id,
+      userId,
       exchanges: 1000,
     });
 

@@ -11,17 +11,7 @@ let fullText = "";
 
 beforeAll(async () => {
   web = await startWebParley({ chunks: 30, chunkDelayMs: 80 });
-  const direct = await fetch(`${web.fake.url}/v1/chat/completions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      model: "fake-model@chunks=1,delay=0",
-      messages: [{ role: "user", content: "x" }],
-    }),
-  });
-  fullText =
-    ((await direct.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content ??
-    "";
+  fullText = await web.fullAnswer();
   browser = await launchBrowser();
   context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   page = await context.newPage();

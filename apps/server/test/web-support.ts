@@ -35,6 +35,10 @@ export interface WebParley {
   parley: RunningParley;
   fake: FakeUpstream;
   admin: { email: string; password: string };
+  /** Signs the admin in over the API: its access token and user id. */
+  adminSession(): Promise<{ token: string; userId: string }>;
+  /** The whole answer the fake upstream gives (asked directly, in one chunk), to compare with. */
+  fullAnswer(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +84,32 @@ export async function startWebParley(
     parley,
     fake,
     admin,
+    adminSession: async () => {
+      const login = await fetch(`${parley.url}/api/v1/auth/login`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(admin),
+      });
+      const { accessToken } = (await login.json()) as { accessToken: string };
+      const me = await fetch(`${parley.url}/api/v1/me`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      return { token: accessToken, userId: ((await me.json()) as { user: { id: string } }).user.id };
+    },
+    fullAnswer: async () => {
+      const direct = await fetch(`${fake.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          model: "fake-model@chunks=1,delay=0",
+          messages: [{ role: "user", content: "x" }],
+        }),
+      });
+      return (
+        ((await direct.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message
+          .content ?? ""
+      );
+    },
     stop: async () => {
       await parley.stop();
       await fake.close();
