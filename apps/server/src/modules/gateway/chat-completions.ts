@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { batchedWriter } from "../../http/batched-writer.ts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AiPipeline } from "../ai/ai-pipeline.ts";
 import type { ChatPart, FinishReason, TokenUsage } from "../ai/ai.types.ts";
@@ -140,35 +141,42 @@ export async function chatCompletion(
     "x-request-id": request.id,
     "x-parley-model": model,
   });
+  const out = batchedWriter(raw);
   const prefix = `{"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":`;
   const chunk = (delta: object | string, finish: string | null = null) =>
     `data: ${prefix}${typeof delta === "string" ? delta : JSON.stringify(delta)},"finish_reason":${finish === null ? "null" : `"${finish}"`}}]}\n\n`;
-  raw.write(chunk('{"role":"assistant","content":""}'));
+  out.write(chunk('{"role":"assistant","content":""}'));
+  let first = true;
   try {
     for await (const part of run.parts) {
       if (controller.signal.aborted) break;
-      if (part.type === "text") raw.write(chunk(`{"content":${JSON.stringify(part.delta)}}`));
-      else if (part.type === "finish") {
-        raw.write(chunk("{}", toFinishReason(part.finishReason)));
+      if (part.type === "text") {
+        // The first token goes out at once (time to first token); later ones are batched.
+        const text = chunk(`{"content":${JSON.stringify(part.delta)}}`);
+        if (first) out.writeNow(text);
+        else out.write(text);
+        first = false;
+      } else if (part.type === "finish") {
+        out.write(chunk("{}", toFinishReason(part.finishReason)));
         if (body.stream_options?.include_usage) {
           const u = part.usage;
-          raw.write(
+          out.write(
             `data: {"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"choices":[],"usage":{"prompt_tokens":${u.inputTokens},"completion_tokens":${u.outputTokens},"total_tokens":${u.inputTokens + u.outputTokens}}}\n\n`,
           );
         }
       } else {
         const delta = toolDelta(part);
-        if (delta) raw.write(chunk(delta));
+        if (delta) out.write(chunk(delta));
       }
     }
-    if (!controller.signal.aborted) raw.write("data: [DONE]\n\n");
+    if (!controller.signal.aborted) out.write("data: [DONE]\n\n");
   } catch (error) {
     // After the first token nothing is retried: the client learns the answer failed, and no
     // [DONE] pretends otherwise.
     if (!controller.signal.aborted)
-      raw.write(`data: ${JSON.stringify(toOpenAiError(error, request.id).body)}\n\n`);
+      out.write(`data: ${JSON.stringify(toOpenAiError(error, request.id).body)}\n\n`);
   } finally {
-    raw.end();
+    out.end();
   }
   return reply;
 }
