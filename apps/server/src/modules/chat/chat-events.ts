@@ -2,6 +2,7 @@ import type { ChatEvent } from "@parley/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { randomUUID } from "node:crypto";
 import { AppError } from "../../http/app-error.ts";
+import { batchedWriter, type BatchedWriter } from "../../http/batched-writer.ts";
 import type { Bus, LogEntry } from "../../platform/bus/bus.port.ts";
 import type { Registry } from "../../platform/registry/registry.port.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";
@@ -22,22 +23,22 @@ export interface EventDeps {
   maxStreamsPerUser: number;
 }
 
-/** Open SSE responses, so that a draining process can hand them a retry hint. */
+/** Open SSE responses (their batched writers), so that a draining process can hand them a retry hint. */
 export class EventStreams {
-  readonly #open = new Set<FastifyReply>();
-  add(reply: FastifyReply): void {
-    this.#open.add(reply);
+  readonly #open = new Set<BatchedWriter>();
+  add(stream: BatchedWriter): void {
+    this.#open.add(stream);
   }
-  delete(reply: FastifyReply): void {
-    this.#open.delete(reply);
+  delete(stream: BatchedWriter): void {
+    this.#open.delete(stream);
   }
   get size(): number {
     return this.#open.size;
   }
   /** Asks every client to reconnect (to another pod) soon, and closes the streams. */
   drain(): void {
-    for (const reply of this.#open) {
-      reply.raw.end("retry: 250\n: draining, reconnect elsewhere\n\n");
+    for (const stream of this.#open) {
+      stream.end("retry: 250\n: draining, reconnect elsewhere\n\n");
     }
     this.#open.clear();
   }
@@ -155,20 +156,22 @@ export async function serveEvents(
     "x-accel-buffering": "no",
     "x-request-id": request.id,
   });
-  raw.write("retry: 1000\n\n");
+  // Events delivered in one turn (a batch from the log) leave in one system call.
+  const out = batchedWriter(raw);
+  out.write("retry: 1000\n\n");
   if (start.snapshot) {
-    raw.write(
+    out.write(
       `id: ${eventId(start.epoch, start.afterSeq)}\nevent: snapshot\ndata: ${JSON.stringify(start.snapshot)}\n\n`,
     );
   }
-  deps.streams.add(reply);
+  deps.streams.add(out);
   deps.metrics.activeStreams.inc();
   const subscription = await deps.bus.log.follow(
     conversationLogKey(conversationId),
     { afterSeq: start.afterSeq },
     (entry) => {
       const event = entry.data as ChatEvent;
-      raw.write(
+      out.write(
         `id: ${eventId(entry.epoch, entry.seq)}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
       );
       deps.metrics.eventsRelayed.inc();
@@ -176,12 +179,12 @@ export async function serveEvents(
     },
   );
   const heartbeat = setInterval(() => {
-    raw.write(": heartbeat\n\n");
+    out.write(": heartbeat\n\n");
     void presence();
   }, HEARTBEAT_MS);
   raw.once("close", () => {
     clearInterval(heartbeat);
-    deps.streams.delete(reply);
+    deps.streams.delete(out);
     deps.metrics.activeStreams.dec();
     void subscription.close();
     void Promise.all([
