@@ -2,7 +2,6 @@ import type { ChatEvent } from "@parley/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { randomUUID } from "node:crypto";
 import { AppError } from "../../http/app-error.ts";
-import { batchedWriter, type BatchedWriter } from "../../http/batched-writer.ts";
 import type { Bus, LogEntry } from "../../platform/bus/bus.port.ts";
 import type { Registry } from "../../platform/registry/registry.port.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";
@@ -23,22 +22,22 @@ export interface EventDeps {
   maxStreamsPerUser: number;
 }
 
-/** Open SSE responses (their batched writers), so that a draining process can hand them a retry hint. */
+/** Open SSE responses, so that a draining process can hand them a retry hint. */
 export class EventStreams {
-  readonly #open = new Set<BatchedWriter>();
-  add(stream: BatchedWriter): void {
-    this.#open.add(stream);
+  readonly #open = new Set<FastifyReply>();
+  add(reply: FastifyReply): void {
+    this.#open.add(reply);
   }
-  delete(stream: BatchedWriter): void {
-    this.#open.delete(stream);
+  delete(reply: FastifyReply): void {
+    this.#open.delete(reply);
   }
   get size(): number {
     return this.#open.size;
   }
   /** Asks every client to reconnect (to another pod) soon, and closes the streams. */
   drain(): void {
-    for (const stream of this.#open) {
-      stream.end("retry: 250\n: draining, reconnect elsewhere\n\n");
+    for (const reply of this.#open) {
+      reply.raw.end("retry: 250\n: draining, reconnect elsewhere\n\n");
     }
     this.#open.clear();
   }
@@ -156,22 +155,20 @@ export async function serveEvents(
     "x-accel-buffering": "no",
     "x-request-id": request.id,
   });
-  // Events delivered in one turn (a batch from the log) leave in one system call.
-  const out = batchedWriter(raw);
-  out.write("retry: 1000\n\n");
+  raw.write("retry: 1000\n\n");
   if (start.snapshot) {
-    out.write(
+    raw.write(
       `id: ${eventId(start.epoch, start.afterSeq)}\nevent: snapshot\ndata: ${JSON.stringify(start.snapshot)}\n\n`,
     );
   }
-  deps.streams.add(out);
+  deps.streams.add(reply);
   deps.metrics.activeStreams.inc();
   const subscription = await deps.bus.log.follow(
     conversationLogKey(conversationId),
     { afterSeq: start.afterSeq },
     (entry) => {
       const event = entry.data as ChatEvent;
-      out.write(
+      raw.write(
         `id: ${eventId(entry.epoch, entry.seq)}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`,
       );
       deps.metrics.eventsRelayed.inc();
@@ -179,12 +176,12 @@ export async function serveEvents(
     },
   );
   const heartbeat = setInterval(() => {
-    out.write(": heartbeat\n\n");
+    raw.write(": heartbeat\n\n");
     void presence();
   }, HEARTBEAT_MS);
   raw.once("close", () => {
     clearInterval(heartbeat);
-    deps.streams.delete(out);
+    deps.streams.delete(reply);
     deps.metrics.activeStreams.dec();
     void subscription.close();
     void Promise.all([
