@@ -96,6 +96,14 @@ describe("embedded server", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/html");
     expect(await res.text()).toContain("/api/openapi.json");
+    // Its script comes with it (loaded on the first visit, not at start), and a wrong path under
+    // it answers the JSON error envelope.
+    const script = await get("/api/docs/js/scalar.js");
+    expect(script.status).toBe(200);
+    expect(script.headers.get("content-type")).toContain("javascript");
+    const missing = await get("/api/docs/no-such-file");
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: "route.not_found" } });
   });
 
   it("answers unknown API paths with the JSON error envelope", async () => {

@@ -1,7 +1,12 @@
 import fastifySwagger from "@fastify/swagger";
-import scalarReference from "@scalar/fastify-api-reference";
 import { jsonSchemaTransform, jsonSchemaTransformObject } from "fastify-type-provider-zod";
-import type { FastifyContextConfig } from "fastify";
+import Fastify, {
+  type FastifyContextConfig,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
+import { AppError } from "./app-error.ts";
 import type { TypedApp } from "./route-config.ts";
 
 /**
@@ -43,7 +48,7 @@ export async function registerOpenApiDocument(app: TypedApp): Promise<void> {
     },
     async (_request, reply) => reply.type("application/json").send(app.swagger()),
   );
-  await app.register(async (scope) => {
+  await app.register((scope, _options, done) => {
     scope.addHook("onRoute", (route) => {
       // The reference page runs its own inline bootstrap script and styles. @fastify/helmet reads
       // per-route settings from `config.helmet`.
@@ -67,21 +72,49 @@ export async function registerOpenApiDocument(app: TypedApp): Promise<void> {
       };
       route.config = config;
     });
-    await scope.register(scalarReference, {
-      routePrefix: "/api/docs",
-      // No web fonts from Scalar's CDN: self-hosted installs may have no internet.
-      // Nothing that calls out to Scalar's services (fonts, AI agent, SDK generator, MCP).
-      configuration: {
-        url: "/api/openapi.json",
-        title: "Parley API reference",
-        withDefaultFonts: false,
-        showDeveloperTools: "never",
-        agent: { disabled: true },
-        mcp: { disabled: true },
-        hideClientButton: false,
-        theme: "default",
-      },
-      logLevel: "warn",
+    // The reference's bundle is ~5 MB of JavaScript (~20 MB of memory once loaded): it is loaded
+    // on the first visit to /api/docs, into an inner Fastify instance that the routes forward to,
+    // instead of into every process at start.
+    let inner: Promise<FastifyInstance> | undefined;
+    const docsApp = () =>
+      (inner ??= (async () => {
+        const { default: scalarReference } = await import("@scalar/fastify-api-reference");
+        const docs = Fastify({ logger: false });
+        await docs.register(scalarReference, {
+          routePrefix: "/api/docs",
+          // No web fonts from Scalar's CDN: self-hosted installs may have no internet.
+          // Nothing that calls out to Scalar's services (fonts, AI agent, SDK generator, MCP).
+          configuration: {
+            url: "/api/openapi.json",
+            title: "Parley API reference",
+            withDefaultFonts: false,
+            showDeveloperTools: "never",
+            agent: { disabled: true },
+            mcp: { disabled: true },
+            hideClientButton: false,
+            theme: "default",
+          },
+          logLevel: "warn",
+        });
+        await docs.ready();
+        return docs;
+      })());
+    app.addHook("onClose", async () => {
+      if (inner) await (await inner).close();
     });
+    const forward = async (request: FastifyRequest, reply: FastifyReply) => {
+      const docs = await docsApp();
+      const answer = await docs.inject({ method: "GET", url: request.url });
+      if (answer.statusCode === 404) throw new AppError("route.not_found", `No route GET ${request.url}`);
+      reply.code(answer.statusCode);
+      for (const name of ["content-type", "location", "cache-control", "etag", "last-modified"]) {
+        const value = answer.headers[name];
+        if (value !== undefined) reply.header(name, value);
+      }
+      return reply.send(answer.rawPayload);
+    };
+    scope.get("/api/docs", { schema: { hide: true } }, forward);
+    scope.get("/api/docs/*", { schema: { hide: true } }, forward);
+    done();
   });
 }
