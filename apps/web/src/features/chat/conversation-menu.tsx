@@ -4,12 +4,12 @@ import { ConfirmDialog, PromptDialog } from "../../components/ui/dialog.tsx";
 import { Icon } from "../../components/ui/icons.tsx";
 import { Menu } from "../../components/ui/menu.tsx";
 import { downloadMarkdown } from "./export-markdown.ts";
-import { useChatActions } from "./use-chat-actions.ts";
+import { useConversationEdits } from "./use-chat-actions.ts";
 
 /** The ⋯ menu of a conversation: rename (in a dialog), export as Markdown, delete (after confirming). */
 export function ConversationMenu({ id, title, active }: { id: string; title: string; active: boolean }) {
   const navigate = useNavigate();
-  const actions = useChatActions(id);
+  const actions = useConversationEdits(id);
   const [renaming, setRenaming] = useState(false);
   const [deleting, setDeleting] = useState(false);
   return (

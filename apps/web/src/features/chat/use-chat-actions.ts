@@ -1,20 +1,59 @@
 import type { ConversationWithMessages, RegenerateResponse, SendMessageResponse } from "@parley/contracts";
-import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useMutation, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { api } from "../../api.ts";
 
+/** Refetches a conversation, and the list when its title or order may have changed. */
+function refresher(queryClient: QueryClient, conversationId: string) {
+  return {
+    conversation: () => queryClient.invalidateQueries({ queryKey: ["conversation", conversationId] }),
+    list: () => queryClient.invalidateQueries({ queryKey: ["conversations"] }),
+  };
+}
+
 /**
- * The writes of one conversation: send (or edit and resend), regenerate, stop, rename, change
- * model, delete. Each refreshes what it changed; the answer itself arrives on the event stream.
+ * Shows new messages at once in the cached conversation, dropping the message `replacedFrom` and
+ * what follows it (an edit or a regenerate); the refetch then brings the server's view.
+ */
+function showAtOnce(
+  queryClient: QueryClient,
+  conversationId: string,
+  replacedFrom: string | undefined,
+  added: ConversationWithMessages["messages"],
+): void {
+  queryClient.setQueryData<ConversationWithMessages>(["conversation", conversationId], (old) => {
+    if (!old) return old;
+    const cut = replacedFrom ? old.messages.findIndex((m) => m.id === replacedFrom) : -1;
+    return { ...old, messages: [...(cut >= 0 ? old.messages.slice(0, cut) : old.messages), ...added] };
+  });
+}
+
+/** Rename, change model, delete: what a conversation's menu (in the list or the header) does. */
+export function useConversationEdits(conversationId: string) {
+  const refresh = refresher(useQueryClient(), conversationId);
+  return {
+    update: useMutation({
+      mutationFn: (patch: { title?: string; model?: string }) =>
+        api(`/api/v1/conversations/${conversationId}`, { method: "PATCH", body: patch }),
+      onSuccess: async () => {
+        await Promise.all([refresh.conversation(), refresh.list()]);
+      },
+    }),
+    remove: useMutation({
+      mutationFn: () => api(`/api/v1/conversations/${conversationId}`, { method: "DELETE" }),
+      onSuccess: refresh.list,
+    }),
+  };
+}
+
+/**
+ * The writes of an open conversation: send (or edit and resend), regenerate, stop, plus its
+ * edits. Each refreshes what it changed; the answer itself arrives on the event stream.
  */
 export function useChatActions(conversationId: string) {
   const queryClient = useQueryClient();
-  const refresh = async () => {
-    await queryClient.invalidateQueries({ queryKey: ["conversation", conversationId] });
-  };
-  const refreshList = async () => {
-    await queryClient.invalidateQueries({ queryKey: ["conversations"] });
-  };
+  const refresh = refresher(queryClient, conversationId);
   return {
+    ...useConversationEdits(conversationId),
     send: useMutation({
       mutationFn: (input: { content: string; editOf?: string }) =>
         api<SendMessageResponse>(`/api/v1/conversations/${conversationId}/messages`, {
@@ -22,43 +61,20 @@ export function useChatActions(conversationId: string) {
           body: input,
         }),
       onSuccess: async (sent, input) => {
-        // Show the exchange at once (an edit drops what it replaces); the refetch brings the
-        // server's view.
-        queryClient.setQueryData<ConversationWithMessages>(["conversation", conversationId], (old) => {
-          if (!old) return old;
-          const cut = input.editOf ? old.messages.findIndex((m) => m.id === input.editOf) : -1;
-          const kept = cut >= 0 ? old.messages.slice(0, cut) : old.messages;
-          return { ...old, messages: [...kept, sent.userMessage, sent.assistantMessage] };
-        });
-        await Promise.all([refresh(), refreshList()]);
+        showAtOnce(queryClient, conversationId, input.editOf, [sent.userMessage, sent.assistantMessage]);
+        await Promise.all([refresh.conversation(), refresh.list()]);
       },
     }),
     regenerate: useMutation({
       mutationFn: (messageId: string) =>
         api<RegenerateResponse>(`/api/v1/messages/${messageId}/regenerate`, { method: "POST", body: {} }),
       onSuccess: async (regenerated, messageId) => {
-        queryClient.setQueryData<ConversationWithMessages>(["conversation", conversationId], (old) => {
-          if (!old) return old;
-          const cut = old.messages.findIndex((m) => m.id === messageId);
-          const kept = cut >= 0 ? old.messages.slice(0, cut) : old.messages;
-          return { ...old, messages: [...kept, regenerated.assistantMessage] };
-        });
-        await refresh();
+        showAtOnce(queryClient, conversationId, messageId, [regenerated.assistantMessage]);
+        await refresh.conversation();
       },
     }),
     stop: useMutation({
       mutationFn: (messageId: string) => api(`/api/v1/messages/${messageId}/cancel`, { method: "POST" }),
-    }),
-    update: useMutation({
-      mutationFn: (patch: { title?: string; model?: string }) =>
-        api(`/api/v1/conversations/${conversationId}`, { method: "PATCH", body: patch }),
-      onSuccess: async () => {
-        await Promise.all([refresh(), refreshList()]);
-      },
-    }),
-    remove: useMutation({
-      mutationFn: () => api(`/api/v1/conversations/${conversationId}`, { method: "DELETE" }),
-      onSuccess: refreshList,
     }),
   };
 }
