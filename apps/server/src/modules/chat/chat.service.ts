@@ -156,18 +156,14 @@ export class ChatService {
       status: "completed",
       completed_at: now,
     };
+    // An untitled conversation is named after its first message.
+    const newTitle = conversation.title === UNTITLED ? titleFrom(input.content) : undefined;
     const stored = await this.#start(
       conversation,
-      {
-        user,
-        model: input.model,
-        replaceFrom: edited?.position,
-        // An untitled conversation is named after its first message.
-        titleIfFirst: conversation.title === UNTITLED ? titleFrom(input.content) : undefined,
-      },
+      { user, model: input.model, replaceFrom: edited?.position, titleIfFirst: newTitle },
       ctx,
     );
-    const title = stored.titled ? titleFrom(input.content) : undefined;
+    const title = stored.titled ? newTitle : undefined;
     await this.#audit(ctx, edited ? "message.edited" : "message.sent", conversation, {
       messageId: user.id,
       answerId: stored.assistant.id,
