@@ -1,7 +1,7 @@
 import http from "node:http";
 import { performance } from "node:perf_hooks";
 import { openEventStream } from "./sse.ts";
-import type { StreamJobResult } from "./stream-client.ts";
+import { runClosedLoop, type StreamJobResult } from "./stream-client.ts";
 
 /** The chat path as a load: new conversation, SSE open, then POST a message and time the answer. */
 export interface ChatJob {
@@ -102,27 +102,7 @@ async function oneAnswer(job: ChatJob, agent: http.Agent): Promise<{ ttft: numbe
 }
 
 /** Runs one chat job to its end (bounded by `total` and `maxMs`). */
-export async function runChatJob(job: ChatJob): Promise<StreamJobResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency * 2 });
-  const result: StreamJobResult = { ttft: [], total: [], errors: 0, firstError: null, wallMs: 0 };
-  const started = performance.now();
-  const deadline = started + job.maxMs;
-  let issued = 0;
-  const client = async () => {
-    while (issued < job.total && performance.now() < deadline) {
-      issued += 1;
-      try {
-        const one = await oneAnswer(job, agent);
-        result.ttft.push(one.ttft);
-        result.total.push(one.total);
-      } catch (error) {
-        result.errors += 1;
-        result.firstError ??= error instanceof Error ? error.message : String(error);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: job.concurrency }, client));
-  result.wallMs = performance.now() - started;
-  agent.destroy();
-  return result;
+export function runChatJob(job: ChatJob): Promise<StreamJobResult> {
+  // Each chat holds a POST and an SSE connection.
+  return runClosedLoop(job, job.concurrency * 2, (agent) => oneAnswer(job, agent));
 }

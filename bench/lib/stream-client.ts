@@ -75,9 +75,16 @@ function oneStream(job: StreamJob, agent: http.Agent): Promise<{ ttft: number; t
   });
 }
 
-/** Runs one job to its end (bounded by `total` and `maxMs`). */
-export async function runStreamJob(job: StreamJob): Promise<StreamJobResult> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: job.concurrency });
+/**
+ * Runs `concurrency` closed loops until `total` operations were issued or `maxMs` passed; each
+ * operation reports its time to first token and total time, failures are counted.
+ */
+export async function runClosedLoop(
+  job: { concurrency: number; total: number; maxMs: number },
+  maxSockets: number,
+  one: (agent: http.Agent) => Promise<{ ttft: number; total: number }>,
+): Promise<StreamJobResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets });
   const result: StreamJobResult = { ttft: [], total: [], errors: 0, firstError: null, wallMs: 0 };
   const started = performance.now();
   const deadline = started + job.maxMs;
@@ -86,9 +93,9 @@ export async function runStreamJob(job: StreamJob): Promise<StreamJobResult> {
     while (issued < job.total && performance.now() < deadline) {
       issued += 1;
       try {
-        const one = await oneStream(job, agent);
-        result.ttft.push(one.ttft);
-        result.total.push(one.total);
+        const done = await one(agent);
+        result.ttft.push(done.ttft);
+        result.total.push(done.total);
       } catch (error) {
         result.errors += 1;
         result.firstError ??= error instanceof Error ? error.message : String(error);
@@ -99,4 +106,9 @@ export async function runStreamJob(job: StreamJob): Promise<StreamJobResult> {
   result.wallMs = performance.now() - started;
   agent.destroy();
   return result;
+}
+
+/** Runs one job to its end (bounded by `total` and `maxMs`). */
+export function runStreamJob(job: StreamJob): Promise<StreamJobResult> {
+  return runClosedLoop(job, job.concurrency, (agent) => oneStream(job, agent));
 }
