@@ -8,6 +8,16 @@ import { loadConfig } from "../src/config/config.ts";
 
 export const ADMIN = { email: "admin@parley.test", password: "correct horse battery staple" };
 
+/**
+ * `PARLEY_PROVIDERS` with one provider, `fake`, serving `fake-model` from the fake upstream at
+ * `fakeUrl`; its model is `fake/fake-model`.
+ */
+export function fakeProviders(fakeUrl: string): string {
+  return JSON.stringify([
+    { id: "fake", name: "Fake", type: "openai-compatible", baseURL: `${fakeUrl}/v1`, models: ["fake-model"] },
+  ]);
+}
+
 /** A JSON answer. */
 export interface Answer<T = unknown> {
   status: number;

@@ -1,3 +1,4 @@
+import { fakeProviders } from "./parley-harness.ts";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,15 +61,7 @@ export async function startWebParley(
         PARLEY_ADMIN_PASSWORD: admin.password,
         PARLEY_OLLAMA_DETECT: "false",
         PARLEY_IP_RATE_LIMIT_PER_MINUTE: "100000",
-        PARLEY_PROVIDERS: JSON.stringify([
-          {
-            id: "fake",
-            name: "Fake",
-            type: "openai-compatible",
-            baseURL: `${fake.url}/v1`,
-            models: ["fake-model"],
-          },
-        ]),
+        PARLEY_PROVIDERS: fakeProviders(fake.url),
         PARLEY_RATE_LIMITS: JSON.stringify({ admin: { apiPerMinute: 100000, aiPerMinute: 100000 } }),
         ...env,
         // `FAKE` in a provider's baseURL stands for the fake upstream started here.

@@ -1,3 +1,4 @@
+import { fakeProviders } from "../parley-harness.ts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,15 +34,7 @@ function start(role: "api" | "worker"): ParleyProcess {
     PARLEY_ADMIN_EMAIL: "chat@parley.test",
     PARLEY_ADMIN_PASSWORD: "chatting across pods",
     PARLEY_OLLAMA_DETECT: "false",
-    PARLEY_PROVIDERS: JSON.stringify([
-      {
-        id: "fake",
-        name: "Fake",
-        type: "openai-compatible",
-        baseURL: `${fake.url}/v1`,
-        models: ["fake-model"],
-      },
-    ]),
+    PARLEY_PROVIDERS: fakeProviders(fake.url),
     PARLEY_RATE_LIMITS: JSON.stringify({ admin: { apiPerMinute: 100000, aiPerMinute: 100000 } }),
     PARLEY_IP_RATE_LIMIT_PER_MINUTE: "100000",
   });

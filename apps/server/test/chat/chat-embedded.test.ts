@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
-import { startHarness, type Harness } from "../parley-harness.ts";
+import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
 import { answerOf, openSse, type SseEvent } from "./sse-client.ts";
 
 const TEXT =
@@ -11,15 +11,7 @@ let h: Harness;
 beforeAll(async () => {
   fake = await startFakeUpstream({ text: TEXT, chunks: 20, chunkDelayMs: 40 });
   h = await startHarness({
-    PARLEY_PROVIDERS: JSON.stringify([
-      {
-        id: "fake",
-        name: "Fake",
-        type: "openai-compatible",
-        baseURL: `${fake.url}/v1`,
-        models: ["fake-model"],
-      },
-    ]),
+    PARLEY_PROVIDERS: fakeProviders(fake.url),
     PARLEY_RATE_LIMITS: JSON.stringify({
       admin: { apiPerMinute: 100000, aiPerMinute: 100000 },
       developer: { apiPerMinute: 100000, aiPerMinute: 100000 },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
-import { startHarness, type Harness } from "../parley-harness.ts";
+import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
 import { openSse } from "./sse-client.ts";
 
 let fake: FakeUpstream;
@@ -9,15 +9,7 @@ let h: Harness;
 beforeAll(async () => {
   fake = await startFakeUpstream({ chunks: 5 });
   h = await startHarness({
-    PARLEY_PROVIDERS: JSON.stringify([
-      {
-        id: "fake",
-        name: "Fake",
-        type: "openai-compatible",
-        baseURL: `${fake.url}/v1`,
-        models: ["fake-model"],
-      },
-    ]),
+    PARLEY_PROVIDERS: fakeProviders(fake.url),
     PARLEY_MAX_STREAMS_PER_USER: "2",
   });
 });

@@ -1,3 +1,4 @@
+import { fakeProviders } from "../parley-harness.ts";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
@@ -82,15 +83,7 @@ function start(role: "api" | "worker"): ParleyProcess {
     PARLEY_ADMIN_EMAIL: "nats@parley.test",
     PARLEY_ADMIN_PASSWORD: "restart the world",
     PARLEY_OLLAMA_DETECT: "false",
-    PARLEY_PROVIDERS: JSON.stringify([
-      {
-        id: "fake",
-        name: "Fake",
-        type: "openai-compatible",
-        baseURL: `${fake.url}/v1`,
-        models: ["fake-model"],
-      },
-    ]),
+    PARLEY_PROVIDERS: fakeProviders(fake.url),
     PARLEY_RATE_LIMITS: JSON.stringify({ admin: { apiPerMinute: 100000, aiPerMinute: 100000 } }),
   });
   pods.push(p);
