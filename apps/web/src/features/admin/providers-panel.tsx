@@ -89,7 +89,8 @@ function ProviderRow({ provider }: { provider: Provider }) {
   return (
     <tr>
       <th scope="row">
-        {provider.name} <span className="muted">({provider.id})</span>
+        {provider.name}
+        {provider.name !== provider.id && <span className="muted"> ({provider.id})</span>}
       </th>
       <td>{provider.type}</td>
       <td className="url">{provider.baseURL ?? "vendor default"}</td>
