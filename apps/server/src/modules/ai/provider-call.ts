@@ -1,10 +1,11 @@
-import type { LanguageModelV4 } from "@ai-sdk/provider";
+import type { LanguageModelV4, LanguageModelV4CallOptions } from "@ai-sdk/provider";
 import { AppError } from "../../http/app-error.ts";
 import { withTimeout } from "../../platform/timeout.ts";
 import type { CatalogModel, ModelCatalog } from "../providers/model-catalog.ts";
 import type { ChatCall, ChatPart, EmbedCall } from "./ai.types.ts";
 import type { CircuitBreakers } from "./circuit-breaker.ts";
-import { ProviderStream } from "./provider-stream.ts";
+import { openOpenAiCompatibleStream } from "./openai-compatible-stream.ts";
+import { SdkPartStream, type PartStream } from "./provider-stream.ts";
 import { backoffMs, classifyUpstreamError } from "./upstream-errors.ts";
 
 /** Retry and timeout policy of provider calls. */
@@ -37,7 +38,7 @@ export interface CallDeps {
 /** A stream that delivered its first part: from here on nothing is retried. */
 export interface OpenedStream {
   model: CatalogModel;
-  stream: ProviderStream;
+  stream: PartStream;
   /** Parts already read while waiting for the first token. */
   first: ChatPart[];
   ttftMs: number;
@@ -50,6 +51,38 @@ function languageModelOf(model: CatalogModel, deps: CallDeps): LanguageModelV4 {
   const built = deps.catalog.languageModel(model);
   deps.languageModels?.set(model, built);
   return built;
+}
+
+/** AI SDK models that can build their request body without sending it (OpenAI-compatible). */
+interface PreparesRequests {
+  prepareRequest(options: LanguageModelV4CallOptions): PromiseLike<{ body: unknown }>;
+}
+
+function preparesRequests(model: LanguageModelV4): model is LanguageModelV4 & PreparesRequests {
+  return typeof (model as Partial<PreparesRequests>).prepareRequest === "function";
+}
+
+/**
+ * Opens the upstream stream: straight from an OpenAI-compatible server when the catalog offers
+ * its endpoint (the body still built by the AI SDK model), else through the AI SDK.
+ */
+async function openStream(
+  model: CatalogModel,
+  options: LanguageModelV4CallOptions & { abortSignal: AbortSignal },
+  deps: CallDeps,
+): Promise<PartStream> {
+  const sdkModel = languageModelOf(model, deps);
+  const endpoint = deps.catalog.directChat(model);
+  if (endpoint && preparesRequests(sdkModel)) {
+    const { body } = await sdkModel.prepareRequest(options);
+    return openOpenAiCompatibleStream(endpoint, body as Record<string, unknown>, {
+      signal: options.abortSignal,
+      idleMs: deps.policy.idleMs,
+      providerId: model.providerId,
+    });
+  }
+  const result = await sdkModel.doStream(options);
+  return new SdkPartStream(result.stream, deps.policy.idleMs, model.providerId);
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -83,16 +116,11 @@ export async function openChatStream(
       attempts++;
       const controller = new AbortController();
       const signal = call.signal ? AbortSignal.any([call.signal, controller.signal]) : controller.signal;
-      let stream: ProviderStream | undefined;
+      let stream: PartStream | undefined;
       try {
         const first = await withTimeout(
           (async () => {
-            const result = await languageModelOf(model, deps).doStream({
-              ...call.options,
-              prompt: call.prompt,
-              abortSignal: signal,
-            });
-            stream = new ProviderStream(result.stream, deps.policy.idleMs, model.providerId);
+            stream = await openStream(model, { ...call.options, prompt: call.prompt, abortSignal: signal }, deps);
             const part = await stream.next();
             if (part === null && !stream.finished) {
               throw new AppError(

@@ -4,11 +4,24 @@ import { AppError } from "../../http/app-error.ts";
 import { TimeoutError } from "../../platform/timeout.ts";
 import type { ChatPart, FinishReason } from "./ai.types.ts";
 
+/** An upstream answer, read part by part. */
+export interface PartStream {
+  /** Whether a `finish` part was seen: a stream that ends without one was cut. */
+  readonly finished: boolean;
+  /**
+   * The next part, or null at the end of the stream.
+   * @throws the upstream's error (an `error` part or a read failure), or TimeoutError when idle.
+   */
+  next(): Promise<ChatPart | null>;
+  /** Stops reading and releases the upstream connection. */
+  cancel(reason?: unknown): Promise<void>;
+}
+
 /**
  * Reads an AI SDK stream part by part with an idle timeout, translating parts to `ChatPart`s
  * and dropping those no surface uses (metadata, reasoning, raw).
  */
-export class ProviderStream {
+export class SdkPartStream implements PartStream {
   readonly #reader: ReadableStreamDefaultReader<LanguageModelV4StreamPart>;
   readonly #idleMs: number;
   readonly #providerId: string;

@@ -1,3 +1,4 @@
+import type { Agent } from "node:http";
 import type { EmbeddingModelV4, LanguageModelV4 } from "@ai-sdk/provider";
 import { AppError } from "../../http/app-error.ts";
 import type { ProviderDirectory } from "./provider-directory.ts";
@@ -27,6 +28,15 @@ export interface CatalogModel {
   enabled: boolean;
 }
 
+/** Where an OpenAI-compatible server takes chat completions, and the connections to it. */
+export interface DirectChatEndpoint {
+  /** `…/chat/completions`. */
+  url: URL;
+  apiKey: string | null;
+  /** A keep-alive agent (node:http or node:https, matching `url`) owned by the provider. */
+  agent: Agent;
+}
+
 /** The models the AI pipeline may call, and the AI SDK models that call them. */
 export interface ModelCatalog {
   /** All models (enabled or not), ids sorted. */
@@ -35,6 +45,11 @@ export interface ModelCatalog {
   resolve(idOrAlias: string): Promise<CatalogModel>;
   /** The AI SDK language model for a catalog model (cached per provider config version). */
   languageModel(model: CatalogModel): LanguageModelV4;
+  /**
+   * The endpoint for streaming chat straight from an OpenAI-compatible server (the gateway's
+   * lean path, ADR 0010), or null for other provider types, which stream through the AI SDK.
+   */
+  directChat(model: CatalogModel): DirectChatEndpoint | null;
   /** The AI SDK embedding model. @throws AppError model.not_found if the provider type has none. */
   embeddingModel(model: CatalogModel): EmbeddingModelV4;
 }
@@ -75,6 +90,10 @@ export class DirectoryModelCatalog implements ModelCatalog {
 
   languageModel(model: CatalogModel): LanguageModelV4 {
     return this.#sdkFor(model).languageModel(model.upstreamModel);
+  }
+
+  directChat(model: CatalogModel): DirectChatEndpoint | null {
+    return this.#sdkFor(model).directChat;
   }
 
   embeddingModel(model: CatalogModel): EmbeddingModelV4 {

@@ -3,6 +3,9 @@ import { createAnthropic } from "@ai-sdk/anthropic";
 import { createOpenAI } from "@ai-sdk/openai";
 import { createOpenAICompatible } from "@ai-sdk/openai-compatible";
 import type { EmbeddingModelV4, LanguageModelV4 } from "@ai-sdk/provider";
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import type { DirectChatEndpoint } from "./model-catalog.ts";
 import type { ProviderRecord } from "./provider-record.ts";
 
 /** What the catalog needs from an AI SDK provider instance. */
@@ -10,6 +13,8 @@ export interface SdkProvider {
   languageModel(model: string): LanguageModelV4;
   /** Null when the provider type has no embedding models (Anthropic). */
   embeddingModel: ((model: string) => EmbeddingModelV4) | null;
+  /** For OpenAI-compatible servers: their chat endpoint and a keep-alive connection pool. */
+  directChat: DirectChatEndpoint | null;
 }
 
 /**
@@ -23,11 +28,15 @@ export function createSdkProvider(p: ProviderRecord): SdkProvider {
   switch (p.type) {
     case "openai": {
       const sdk = createOpenAI({ baseURL, apiKey, name: p.id });
-      return { languageModel: (m) => sdk.chat(m), embeddingModel: (m) => sdk.embeddingModel(m) };
+      return {
+        languageModel: (m) => sdk.chat(m),
+        embeddingModel: (m) => sdk.embeddingModel(m),
+        directChat: null,
+      };
     }
     case "anthropic": {
       const sdk = createAnthropic({ baseURL, apiKey, name: `${p.id}.messages` });
-      return { languageModel: (m) => sdk.languageModel(m), embeddingModel: null };
+      return { languageModel: (m) => sdk.languageModel(m), embeddingModel: null, directChat: null };
     }
     case "openai-compatible": {
       const sdk = createOpenAICompatible({
@@ -37,9 +46,29 @@ export function createSdkProvider(p: ProviderRecord): SdkProvider {
         name: p.id,
         includeUsage: true,
       });
-      return { languageModel: (m) => sdk.chatModel(m), embeddingModel: (m) => sdk.embeddingModel(m) };
+      return {
+        languageModel: (m) => sdk.chatModel(m),
+        embeddingModel: (m) => sdk.embeddingModel(m),
+        directChat: baseURL ? directChatEndpoint(baseURL, apiKey ?? null) : null,
+      };
     }
   }
+}
+
+/**
+ * The chat endpoint under `baseURL` (as the AI SDK forms it) with its own keep-alive pool. Idle
+ * pooled connections are closed by the server's keep-alive timeout; an agent replaced with its
+ * provider is simply dropped.
+ */
+function directChatEndpoint(baseURL: string, apiKey: string | null): DirectChatEndpoint | null {
+  let url: URL;
+  try {
+    url = new URL(`${baseURL.replace(/\/+$/, "")}/chat/completions`);
+  } catch {
+    return null;
+  }
+  const Agent = url.protocol === "https:" ? HttpsAgent : HttpAgent;
+  return { url, apiKey, agent: new Agent({ keepAlive: true, scheduling: "lifo" }) };
 }
 
 /** What makes two records need different SDK instances. */
