@@ -5,7 +5,7 @@ import type { Tables } from "../../db/schema.ts";
 import type { Database } from "../../platform/db/database.ts";
 import type { SealedAnchor, SealedFields } from "./audit-hash.ts";
 import { GENESIS_HASH } from "./audit-hash.ts";
-import { AppendQueue } from "./audit-append-queue.ts";
+import { AppendQueue } from "../../platform/db/group-commit.ts";
 import type { AuditAnchorTable, AuditLogTable } from "./audit.tables.ts";
 
 /** A stored audit entry with its summary parsed. */

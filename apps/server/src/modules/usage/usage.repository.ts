@@ -1,5 +1,6 @@
 import { sql, type Insertable, type Kysely, type RawBuilder } from "kysely";
 import type { Tables } from "../../db/schema.ts";
+import { AppendQueue } from "../../platform/db/group-commit.ts";
 import type { UsageRecordsTable } from "./usage.tables.ts";
 
 export const DAY_MS = 86_400_000;
@@ -26,15 +27,27 @@ export interface UsageAggregate {
   duration_sum: number;
 }
 
+/** Most rows inserted by one statement (18 parameters each). */
+const MAX_BATCH = 200;
+
 /** All SQL of metering. */
 export class UsageRepository {
   readonly #db: Kysely<Tables>;
+  readonly #inserts: AppendQueue<Insertable<UsageRecordsTable>, true>;
   constructor(db: Kysely<Tables>) {
     this.#db = db;
+    this.#inserts = new AppendQueue(async (rows) => {
+      await this.#db.insertInto("usage_records").values(rows).execute();
+      return rows.map(() => true as const);
+    }, MAX_BATCH);
   }
 
+  /**
+   * Stores one row; rows recorded while an insert is running go together in the next one
+   * (one commit for many calls under load).
+   */
   async insert(row: Insertable<UsageRecordsTable>): Promise<void> {
-    await this.#db.insertInto("usage_records").values(row).execute();
+    await this.#inserts.enqueue(row);
   }
 
   /**

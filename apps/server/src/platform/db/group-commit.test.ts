@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AppendQueue } from "./audit-append-queue.ts";
+import { AppendQueue } from "./group-commit.ts";
 
 describe("AppendQueue", () => {
   it("writes whatever arrived while a batch was being written as the next batch, in order", async () => {

@@ -8,12 +8,12 @@ interface Pending<I, O> {
 }
 
 /**
- * Group commit for the audit chain: callers enqueue one item each; while a batch is being
- * written, newcomers wait and then go together in the next batch. Each process thus holds at
- * most one database connection for appends (instead of every pooled connection waiting on the
- * chain's lock) and takes the lock once per batch rather than once per entry.
+ * Group commit: callers enqueue one item each; while a batch is being written, newcomers wait
+ * and then go together in the next batch. One lone write goes at once; under load, one commit
+ * (and, for the audit chain, one lock) serves many writes instead of one each, and each process
+ * holds at most one database connection for them. Used for audit entries and usage rows.
  * @example
- * const queue = new AppendQueue((rows) => repository.appendBatch(rows), 200);
+ * const queue = new AppendQueue((rows) => repository.insertMany(rows), 200);
  * const stored = await queue.enqueue(row);
  */
 export class AppendQueue<I, O> {
