@@ -9,8 +9,11 @@ import { openDatabase, type Database } from "../../platform/db/database.ts";
 import { MemoryRateLimiter } from "../../platform/rate-limit/memory-rate-limiter.ts";
 import { deriveSecrets } from "../../platform/secrets.ts";
 import { AuditService } from "../audit/index.ts";
-import { AuthService } from "./auth.service.ts";
+import { toJson } from "../../db/json.ts";
+import { API_KEY_CACHE_MS, AuthService } from "./auth.service.ts";
 import { CredentialRepository } from "./credential.repository.ts";
+import { IdentityChanges } from "./identity-changes.ts";
+import { hashSecret, newId, newSecret } from "./ids.ts";
 import { systemContext, type RequestContext } from "./request-context.ts";
 import { TokenService } from "./token.service.ts";
 import { UserRepository } from "./user.repository.ts";
@@ -136,5 +139,71 @@ describe("access tokens", () => {
     await expect(auth.refresh(session.refreshToken, ctx("10.4.0.1"))).rejects.toMatchObject({
       code: "auth.invalid_token",
     });
+  });
+});
+
+describe("API key principals", () => {
+  /** A key stored for dev@parley.test, and an auth service wired to `changes` like the module is. */
+  async function setup() {
+    const changes = new IdentityChanges();
+    const credentials = new CredentialRepository(database.db, changes);
+    const users = new UserRepository(database.db, changes);
+    const auth = new AuthService({
+      users,
+      credentials,
+      tokens: new TokenService({ key: secrets.key("jwt"), clock }),
+      limiter: new MemoryRateLimiter(),
+      audit,
+      clock,
+      changes,
+    });
+    const owner = await users.findByEmail("dev@parley.test");
+    if (!owner) throw new Error("no owner");
+    const id = newId();
+    const key = `pk_${id}_${newSecret()}`;
+    await credentials.insertApiKey({
+      id,
+      user_id: owner.id,
+      team_id: null,
+      name: "cached",
+      key_hash: hashSecret(key),
+      permissions: toJson(["ai:use"]),
+      created_at: clock.now(),
+      expires_at: clock.now() + 60 * 60_000,
+      last_used_at: null,
+      revoked_at: null,
+    });
+    return { auth, credentials, users, owner, id, key };
+  }
+  const codeOf = (promise: Promise<unknown>) =>
+    promise.then(
+      () => "accepted",
+      (error: unknown) => (error instanceof AppError ? error.code : "thrown"),
+    );
+
+  it("stops accepting a key revoked through this process at once", async () => {
+    const { auth, credentials, id, key } = await setup();
+    expect((await auth.authenticate(key)).principal.apiKey?.id).toBe(id);
+    await credentials.revokeApiKey(id, clock.now());
+    expect(await codeOf(auth.authenticate(key))).toBe("auth.invalid_token");
+  });
+
+  it("applies a change made elsewhere (another pod) within the cache time, and a role change here at once", async () => {
+    const { auth, users, owner, key } = await setup();
+    expect((await auth.authenticate(key)).principal.globalRole).toBe("developer");
+    // Another pod's repositories do not share this process's change counter.
+    await new UserRepository(database.db).update(owner.id, { global_role: "viewer" });
+    expect((await auth.authenticate(key)).principal.globalRole).toBe("developer");
+    clock.advance(API_KEY_CACHE_MS);
+    expect((await auth.authenticate(key)).principal.globalRole).toBe("viewer");
+    await users.update(owner.id, { global_role: "developer" });
+    expect((await auth.authenticate(key)).principal.globalRole).toBe("developer");
+  });
+
+  it("never serves a key past its own expiry from the cache", async () => {
+    const { auth, key } = await setup();
+    await auth.authenticate(key);
+    clock.advance(60 * 60_000);
+    expect(await codeOf(auth.authenticate(key))).toBe("auth.invalid_token");
   });
 });

@@ -4,6 +4,7 @@ import type { Clock } from "../../platform/clock/clock.ts";
 import type { RateLimiter, RateRule } from "../../platform/rate-limit/rate-limit.port.ts";
 import { fromJson } from "../../db/json.ts";
 import type { CredentialRepository } from "./credential.repository.ts";
+import { IdentityChanges } from "./identity-changes.ts";
 import { hashSecret, newId, newSecret } from "./ids.ts";
 import { verifyPassword } from "./password.ts";
 import type { Principal } from "./principal.ts";
@@ -36,6 +37,23 @@ export interface AuthServiceDeps {
   clock: Clock;
   /** Waits between failed attempts; replaceable so that tests need not sleep. */
   sleep?: (ms: number) => Promise<void>;
+  /** Bumped by the repositories on identity writes; empties the API-key cache. */
+  changes?: IdentityChanges;
+}
+
+/**
+ * How long an API key's principal is reused without reading the database again. A change made
+ * through this process (revocation, a role, a membership) applies at once; one made through
+ * another pod applies within this time, as provider changes do.
+ */
+export const API_KEY_CACHE_MS = 2_000;
+const API_KEY_CACHE_MAX = 10_000;
+
+interface CachedKey {
+  principal: Principal;
+  /** `IdentityChanges.version` before the lookups. */
+  version: number;
+  expiresAt: number;
 }
 
 const API_KEY = /^pk_([A-Za-z0-9-]{36})_([A-Za-z0-9_-]{43})$/;
@@ -44,9 +62,13 @@ const API_KEY = /^pk_([A-Za-z0-9-]{36})_([A-Za-z0-9_-]{43})$/;
 export class AuthService {
   readonly #d: AuthServiceDeps;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #changes: IdentityChanges;
+  /** Principals of recently used API keys, by the key's hash. */
+  readonly #keys = new Map<string, CachedKey>();
 
   constructor(deps: AuthServiceDeps) {
     this.#d = deps;
+    this.#changes = deps.changes ?? new IdentityChanges();
     this.#sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
@@ -188,13 +210,35 @@ export class AuthService {
     };
   }
 
+  /**
+   * An API key's principal, from the cache when it was looked up less than `API_KEY_CACHE_MS`
+   * ago and no identity changed since (API calls are the hot path: this saves three reads).
+   */
   async #authenticateApiKey(key: string): Promise<Principal> {
+    const hash = hashSecret(key);
+    const now = this.#d.clock.now();
+    const version = this.#changes.version;
+    const cached = this.#keys.get(hash);
+    if (cached && cached.version === version && now < cached.expiresAt) return cached.principal;
+    const { principal, expiresAt } = await this.#lookUpApiKey(key, hash, now);
+    if (this.#keys.size >= API_KEY_CACHE_MAX) this.#keys.clear();
+    this.#keys.set(hash, {
+      principal,
+      version,
+      expiresAt: Math.min(now + API_KEY_CACHE_MS, expiresAt ?? Infinity),
+    });
+    return principal;
+  }
+
+  async #lookUpApiKey(
+    key: string,
+    hash: string,
+    now: number,
+  ): Promise<{ principal: Principal; expiresAt: number | null }> {
     const match = API_KEY.exec(key);
     const row = match?.[1] ? await this.#d.credentials.findApiKey(match[1]) : undefined;
-    const now = this.#d.clock.now();
     // Compare hashes of the whole key: the id alone proves nothing.
-    if (!row || row.key_hash !== hashSecret(key))
-      throw new AppError("auth.invalid_token", "API key is invalid");
+    if (!row || row.key_hash !== hash) throw new AppError("auth.invalid_token", "API key is invalid");
     if (row.revoked_at !== null) throw new AppError("auth.invalid_token", "API key was revoked");
     if (row.expires_at !== null && row.expires_at <= now)
       throw new AppError("auth.invalid_token", "API key expired");
@@ -204,7 +248,10 @@ export class AuthService {
     if (row.last_used_at === null || now - row.last_used_at > 60_000)
       await this.#d.credentials.touchApiKey(row.id, now);
     const permissions = fromJson(row.permissions) as Permission[];
-    return this.principalOf(user, { id: row.id, permissions, teamId: row.team_id });
+    return {
+      principal: await this.principalOf(user, { id: row.id, permissions, teamId: row.team_id }),
+      expiresAt: row.expires_at,
+    };
   }
 
   async #startSession(user: UserRow, familyId: string, ctx: RequestContext): Promise<IssuedSession> {

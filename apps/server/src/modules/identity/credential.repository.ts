@@ -1,6 +1,7 @@
 import type { Insertable, Kysely, Selectable } from "kysely";
 import type { Tables } from "../../db/schema.ts";
 import type { ApiKeysTable, RefreshTokensTable } from "./identity.tables.ts";
+import { IdentityChanges } from "./identity-changes.ts";
 
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
@@ -8,8 +9,10 @@ export type ApiKeyRow = Selectable<ApiKeysTable>;
 /** All SQL about refresh-token families and API keys. */
 export class CredentialRepository {
   readonly #db: Kysely<Tables>;
-  constructor(db: Kysely<Tables>) {
+  readonly #changes: IdentityChanges;
+  constructor(db: Kysely<Tables>, changes = new IdentityChanges()) {
     this.#db = db;
+    this.#changes = changes;
   }
 
   async insertRefreshToken(row: RefreshTokenRow): Promise<void> {
@@ -94,6 +97,7 @@ export class CredentialRepository {
       .where("id", "=", id)
       .where("revoked_at", "is", null)
       .execute();
+    this.#changes.bump();
   }
 
   async touchApiKey(id: string, now: number): Promise<void> {

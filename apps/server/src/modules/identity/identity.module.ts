@@ -17,6 +17,7 @@ import { registerAuthRoutes } from "./auth.routes.ts";
 import { registerSetupRoutes } from "./setup.routes.ts";
 import { AuthService } from "./auth.service.ts";
 import { CredentialRepository } from "./credential.repository.ts";
+import { IdentityChanges } from "./identity-changes.ts";
 import { InvitationService } from "./invitation.service.ts";
 import type { Principal } from "./principal.ts";
 import { auditOrigin, type AuditSink } from "./request-context.ts";
@@ -68,9 +69,11 @@ export interface IdentityModule {
  * per-principal rate limits.
  */
 export function createIdentityModule(deps: IdentityDeps): IdentityModule {
-  const users = new UserRepository(deps.database.db);
-  const teamsRepo = new TeamRepository(deps.database.db);
-  const credentials = new CredentialRepository(deps.database.db);
+  // Every write to users, memberships or API keys bumps this; the API-key cache follows it.
+  const changes = new IdentityChanges();
+  const users = new UserRepository(deps.database.db, changes);
+  const teamsRepo = new TeamRepository(deps.database.db, changes);
+  const credentials = new CredentialRepository(deps.database.db, changes);
   const tokens = new TokenService({ key: deps.secrets.key("jwt"), clock: deps.clock });
   const auth = new AuthService({
     users,
@@ -79,6 +82,7 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
     limiter: deps.limiter,
     audit: deps.audit,
     clock: deps.clock,
+    changes,
   });
   const userService = new UserService({ users, credentials, audit: deps.audit, clock: deps.clock });
   const teams = new TeamService({ teams: teamsRepo, audit: deps.audit, clock: deps.clock });

@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from "kysely";
 import type { Tables } from "../../db/schema.ts";
 import type { InvitationsTable, TeamsTable } from "./identity.tables.ts";
+import { IdentityChanges } from "./identity-changes.ts";
 
 export type TeamRow = Selectable<TeamsTable>;
 export type InvitationRow = Selectable<InvitationsTable>;
@@ -17,8 +18,10 @@ export interface MemberRow {
 /** All SQL about teams, memberships and invitations. */
 export class TeamRepository {
   readonly #db: Kysely<Tables>;
-  constructor(db: Kysely<Tables>) {
+  readonly #changes: IdentityChanges;
+  constructor(db: Kysely<Tables>, changes = new IdentityChanges()) {
     this.#db = db;
+    this.#changes = changes;
   }
 
   findById(id: string): Promise<TeamRow | undefined> {
@@ -49,6 +52,7 @@ export class TeamRepository {
 
   async delete(id: string): Promise<void> {
     await this.#db.deleteFrom("teams").where("id", "=", id).execute();
+    this.#changes.bump();
   }
 
   members(teamId: string): Promise<MemberRow[]> {
@@ -83,6 +87,7 @@ export class TeamRepository {
       .values({ team_id: teamId, user_id: userId, role, created_at: now })
       .onConflict((oc) => oc.columns(["team_id", "user_id"]).doUpdateSet({ role }))
       .execute();
+    this.#changes.bump();
   }
 
   /** True when a membership was removed. */
@@ -92,6 +97,7 @@ export class TeamRepository {
       .where("team_id", "=", teamId)
       .where("user_id", "=", userId)
       .executeTakeFirst();
+    this.#changes.bump();
     return Number(result.numDeletedRows) > 0;
   }
 

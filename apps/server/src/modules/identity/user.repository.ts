@@ -2,6 +2,7 @@ import type { Role } from "@parley/contracts";
 import type { Kysely, Selectable } from "kysely";
 import type { Tables } from "../../db/schema.ts";
 import type { UsersTable } from "./identity.tables.ts";
+import { IdentityChanges } from "./identity-changes.ts";
 
 export type UserRow = Selectable<UsersTable>;
 
@@ -18,8 +19,10 @@ export function isUniqueViolation(error: unknown): boolean {
 /** All SQL about users and their team memberships. */
 export class UserRepository {
   readonly #db: Kysely<Tables>;
-  constructor(db: Kysely<Tables>) {
+  readonly #changes: IdentityChanges;
+  constructor(db: Kysely<Tables>, changes = new IdentityChanges()) {
     this.#db = db;
+    this.#changes = changes;
   }
 
   findById(id: string): Promise<UserRow | undefined> {
@@ -48,6 +51,7 @@ export class UserRepository {
 
   async update(id: string, patch: Partial<Omit<UserRow, "id">>): Promise<void> {
     await this.#db.updateTable("users").set(patch).where("id", "=", id).execute();
+    this.#changes.bump();
   }
 
   /** Users ordered by email, after `afterEmail`, optionally matching `q` in email or name. */
