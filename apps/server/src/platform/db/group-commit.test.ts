@@ -2,16 +2,23 @@ import { describe, expect, it } from "vitest";
 import { AppendQueue } from "./group-commit.ts";
 
 describe("AppendQueue", () => {
-  it("writes whatever arrived while a batch was being written as the next batch, in order", async () => {
+  it("writes what arrives in one turn together, and what arrived while a batch was being written as the next batch, in order", async () => {
     const batches: number[][] = [];
     const queue = new AppendQueue<number, string>(async (items) => {
       batches.push(items);
       await new Promise((resolve) => setTimeout(resolve, 5));
       return items.map((n) => `#${n}`);
     }, 3);
-    const results = await Promise.all([1, 2, 3, 4, 5, 6, 7].map((n) => queue.enqueue(n)));
-    expect(results).toEqual(["#1", "#2", "#3", "#4", "#5", "#6", "#7"]);
-    expect(batches).toEqual([[1], [2, 3, 4], [5, 6, 7]]);
+    const first = Promise.all([1, 2].map((n) => queue.enqueue(n)));
+    await new Promise((resolve) => setTimeout(resolve, 1));
+    // Batch [1, 2] is being written: these wait, then go in batches of at most 3.
+    const results = await Promise.all([first, ...[3, 4, 5, 6, 7].map((n) => queue.enqueue(n))]);
+    expect(results.flat()).toEqual(["#1", "#2", "#3", "#4", "#5", "#6", "#7"]);
+    expect(batches).toEqual([
+      [1, 2],
+      [3, 4, 5],
+      [6, 7],
+    ]);
     expect(await queue.enqueue(8)).toBe("#8");
   });
 

@@ -8,10 +8,12 @@ interface Pending<I, O> {
 }
 
 /**
- * Group commit: callers enqueue one item each; while a batch is being written, newcomers wait
- * and then go together in the next batch. One lone write goes at once; under load, one commit
- * (and, for the audit chain, one lock) serves many writes instead of one each, and each process
- * holds at most one database connection for them. Used for audit entries and usage rows.
+ * Group commit: callers enqueue one item each; what is enqueued in one turn of the event loop
+ * goes together (the first write waits for `setImmediate`, not for a timer), and while a batch is
+ * being written newcomers wait and then go together in the next batch. Under load one commit
+ * (and, for the audit chain, one lock) thus serves many writes instead of one each, also on
+ * SQLite, whose writes complete synchronously; each process holds at most one database
+ * connection for them. Used for audit entries and usage rows.
  * @example
  * const queue = new AppendQueue((rows) => repository.insertMany(rows), 200);
  * const stored = await queue.enqueue(row);
@@ -31,12 +33,14 @@ export class AppendQueue<I, O> {
   enqueue(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.#pending.push({ item, resolve, reject });
-      if (!this.#draining) void this.#drain();
+      if (!this.#draining) {
+        this.#draining = true;
+        setImmediate(() => void this.#drain());
+      }
     });
   }
 
   async #drain(): Promise<void> {
-    this.#draining = true;
     while (this.#pending.length > 0) {
       const batch = this.#pending.splice(0, this.#maxBatch);
       try {
