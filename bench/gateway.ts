@@ -14,7 +14,15 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import type { StreamJob, StreamJobResult } from "./lib/stream-client.ts";
-import { freePort, machineLine, mb, pollRss, waitForQuietMachine, type ServerProcess } from "./lib/proc.ts";
+import {
+  cpuTimeMs,
+  freePort,
+  machineLine,
+  mb,
+  pollRss,
+  waitForQuietMachine,
+  type ServerProcess,
+} from "./lib/proc.ts";
 import {
   apiKey,
   fakeProvider,
@@ -160,6 +168,8 @@ try {
     totalP50: number;
     streamsPerSecond: number;
     peakRss: number;
+    /** CPU time of the target's process per completed stream, in ms. */
+    cpuPerStream: number;
     completed: number;
     errors: number;
     firstError: string | null;
@@ -184,6 +194,7 @@ try {
       for (const target of order) {
         const pid = pidOf(target, targets);
         const poll = pollRss([pid]);
+        const cpuBefore = cpuTimeMs(pid);
         const result = await runJob({
           kind: "stream",
           ...jobFor(target, targets),
@@ -192,6 +203,7 @@ try {
           maxMs: MAX_MS,
         });
         const peak = poll.stop().get(pid) ?? 0;
+        const cpu = cpuTimeMs(pid) - cpuBefore;
         const row: Row = {
           target,
           config,
@@ -202,13 +214,14 @@ try {
           totalP50: percentile(result.total, 50),
           streamsPerSecond: (result.ttft.length / result.wallMs) * 1000,
           peakRss: peak,
+          cpuPerStream: result.ttft.length ? cpu / result.ttft.length : 0,
           completed: result.ttft.length,
           errors: result.errors,
           firstError: result.firstError,
         };
         rows.push(row);
         console.error(
-          `delay ${config.delayMs} ms, ${config.clients} clients, round ${round + 1}, ${target}: TTFT p50 ${fmt(row.p50)} ms, ${fmt(row.streamsPerSecond, 0)} streams/s, ${mb(peak)} MB${row.errors ? `, ${row.errors} errors (${row.firstError})` : ""}`,
+          `delay ${config.delayMs} ms, ${config.clients} clients, round ${round + 1}, ${target}: TTFT p50 ${fmt(row.p50)} ms, ${fmt(row.streamsPerSecond, 0)} streams/s, ${fmt(row.cpuPerStream, 2)} ms CPU/stream, ${mb(peak)} MB${row.errors ? `, ${row.errors} errors (${row.firstError})` : ""}`,
         );
       }
     }
@@ -227,9 +240,9 @@ try {
   );
   lines.push("");
   lines.push(
-    "| delay | clients | target | TTFT p50 | p95 | p99 | TTFT overhead p50 (vs direct) | total p50 | streams/s | peak RSS | errors |",
+    "| delay | clients | target | TTFT p50 | p95 | p99 | TTFT overhead p50 (vs direct) | total p50 | streams/s | CPU per stream | peak RSS | errors |",
   );
-  lines.push("|---|---|---|---|---|---|---|---|---|---|---|");
+  lines.push("|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const config of CONFIGS) {
     const direct = med("direct", config, (r) => r.p50);
     for (const target of TARGETS) {
@@ -241,7 +254,7 @@ try {
         `| ${config.delayMs} ms | ${config.clients} | ${target} | ${fmt(p50)} | ${fmt(med(target, config, (r) => r.p95))} | ${fmt(med(target, config, (r) => r.p99))} | ${target === "direct" ? "—" : `+${fmt(p50 - direct)} ms`} | ${fmt(med(target, config, (r) => r.totalP50))} | ${fmt(
           med(target, config, (r) => r.streamsPerSecond),
           0,
-        )} | ${mb(Math.max(...rows.filter((r) => r.target === target && r.config === config).map((r) => r.peakRss)))} MB | ${errors} |`,
+        )} | ${fmt(med(target, config, (r) => r.cpuPerStream), 2)} ms | ${mb(Math.max(...rows.filter((r) => r.target === target && r.config === config).map((r) => r.peakRss)))} MB | ${errors} |`,
       );
     }
   }

@@ -86,6 +86,24 @@ export function rssOf(pid: number, field: "VmRSS" | "VmHWM" = "VmRSS"): number {
   }
 }
 
+let clockTicks: number | undefined;
+
+/**
+ * CPU time process `pid` used so far (user + system, from `/proc/<pid>/stat`), in ms; 0 once it
+ * is gone. The kernel counts in clock ticks (usually 10 ms), so measure spans of seconds.
+ */
+export function cpuTimeMs(pid: number): number {
+  clockTicks ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the command name (which may hold spaces, hence from the last ")"): utime is 14th, stime 15th.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicks;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * Polls the RSS of `pids` every `intervalMs` and keeps each one's peak until `stop()`.
  * @example const poll = pollRss([pid]); ...; const peaks = poll.stop(); // Map pid → bytes
