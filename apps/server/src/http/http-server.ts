@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fastifyCookie from "@fastify/cookie";
-import fastifyHelmet from "@fastify/helmet";
 import fastifyStatic from "@fastify/static";
 import Fastify, {
   LogController,
@@ -22,6 +21,7 @@ import { AppError } from "./app-error.ts";
 import { authenticateRequest, type EdgeAuth } from "./authenticate.ts";
 import { presentError } from "./error-status.ts";
 import { registerOpenApi, registerOpenApiDocument } from "./openapi.ts";
+import { registerSecurityHeaders } from "./security-headers.ts";
 import type { TypedApp } from "./route-config.ts";
 
 /** What the HTTP edge needs from the rest of the process. */
@@ -162,8 +162,7 @@ export async function buildHttpServer(
     throw new AppError("route.not_found", `No route ${request.method} ${path}`);
   });
 
-  await app.register(fastifyHelmet, {
-    global: true,
+  registerSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         "default-src": ["'self'"],

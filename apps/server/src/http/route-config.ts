@@ -1,6 +1,7 @@
 import type { FastifyInstance, RawServerDefault, FastifyBaseLogger, RouteOptions } from "fastify";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import type { HelmetOptions } from "helmet";
 import type { Permission } from "@parley/contracts";
 import type { Principal } from "../modules/identity/principal.ts";
 
@@ -25,6 +26,8 @@ declare module "fastify" {
     permission?: RoutePermission;
     /** False to exempt the route from the per-IP request limit (probes, metrics). */
     rateLimit?: boolean;
+    /** Security-header options replacing the global ones for this route (`registerSecurityHeaders`). */
+    helmet?: HelmetOptions;
   }
 }
 
