@@ -116,7 +116,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         idleMs: config.aiIdleTimeoutMs,
       },
     });
-    const chats = new ChatRepository(platform.database.db);
+    const chats = new ChatRepository(platform.database);
     const streams = new EventStreams();
     const chatMetrics = createChatMetrics(metrics.registry);
     const chat = new ChatService({

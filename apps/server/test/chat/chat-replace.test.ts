@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
+import { createTestPostgres, type TestPostgres } from "../postgres.ts";
 import { openSse, type SseEvent } from "./sse-client.ts";
 
 let fake: FakeUpstream;
 let h: Harness;
+let database: TestPostgres | null = null;
 
 beforeAll(async () => {
   // The answer names the last thing it was asked, so the context each answer saw is visible.
@@ -16,18 +18,25 @@ beforeAll(async () => {
       return `answer to ${messages.at(-1)?.content ?? "?"} after ${messages.length} messages`;
     },
   });
+});
+afterAll(async () => {
+  await fake.close();
+});
+
+/** One Parley on SQLite, or on PostgreSQL (where the exchange is stored in one statement). */
+async function startParley(dialect: "SQLite" | "PostgreSQL"): Promise<void> {
+  database = dialect === "PostgreSQL" ? await createTestPostgres() : null;
   h = await startHarness({
     PARLEY_PROVIDERS: fakeProviders(fake.url),
     PARLEY_RATE_LIMITS: JSON.stringify({
       admin: { apiPerMinute: 100000, aiPerMinute: 100000 },
       developer: { apiPerMinute: 100000, aiPerMinute: 100000 },
     }),
+    ...(database
+      ? { PARLEY_DATABASE_URL: database.url, PARLEY_SECRET_KEY: "chat-replace-test-secret-0123456789abcdef" }
+      : {}),
   });
-});
-afterAll(async () => {
-  await h.stop();
-  await fake.close();
-});
+}
 
 interface View {
   messages: { id: string; role: string; content: string; status: string }[];
@@ -73,7 +82,13 @@ async function exchange(id: string, content: string, editOf?: string) {
 
 const shape = (view: View) => view.messages.map((m) => `${m.role}:${m.content}`);
 
-describe("regenerate and edit", () => {
+describe.each(["SQLite", "PostgreSQL"] as const)("regenerate and edit on %s", (dialect) => {
+  beforeAll(() => startParley(dialect));
+  afterAll(async () => {
+    await h.stop();
+    await database?.drop();
+  });
+
   it("regenerates an answer in place: the old one leaves the view and the model's context", async () => {
     const id = await conversation();
     await exchange(id, "first");

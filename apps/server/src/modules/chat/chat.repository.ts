@@ -1,15 +1,53 @@
 import { sql, type Kysely, type Selectable, type Updateable } from "kysely";
 import type { Tables } from "../../db/schema.ts";
+import type { Database } from "../../platform/db/database.ts";
 import type { ConversationsTable, MessagesTable } from "./chat.tables.ts";
 
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MessageRow = Selectable<MessagesTable>;
 
+/** A new exchange: the user's message (none when regenerating) and the `streaming` answer. */
+export interface NewExchange {
+  user: MessageRow | null;
+  assistant: MessageRow;
+  /** Current messages at or after this position are marked replaced first. */
+  replaceFrom?: number;
+  /** The conversation's new title when this is its very first message. */
+  titleIfFirst?: string;
+}
+
+/** Stored exchange: the messages with their positions, and whether the title was set. */
+export interface StoredExchange {
+  user: MessageRow | null;
+  assistant: MessageRow;
+  titled: boolean;
+}
+
+/** SQL types of the message columns a new message sets (the position is computed). */
+const NEW_MESSAGE_COLUMNS = {
+  id: "text",
+  conversation_id: "text",
+  role: "text",
+  content: "text",
+  status: "text",
+  model: "text",
+  finish_reason: "text",
+  error_code: "text",
+  error_message: "text",
+  ttft_ms: "integer",
+  duration_ms: "integer",
+  created_at: "bigint",
+  completed_at: "bigint",
+  replaced_at: "bigint",
+} as const satisfies Partial<Record<keyof MessagesTable, string>>;
+
 /** All SQL of conversations and messages. */
 export class ChatRepository {
   readonly #db: Kysely<Tables>;
-  constructor(db: Kysely<Tables>) {
-    this.#db = db;
+  readonly #dialect: Database["dialect"];
+  constructor(database: Pick<Database, "db" | "dialect">) {
+    this.#db = database.db;
+    this.#dialect = database.dialect;
   }
 
   async insertConversation(row: ConversationRow): Promise<void> {
@@ -106,26 +144,81 @@ export class ChatRepository {
   }
 
   /**
-   * Stores the user's message (unless regenerating) and the assistant's (`streaming`) in one
-   * transaction, refusing when an answer is still streaming. With `replaceFrom`, the current
-   * messages at or after that position are marked replaced first (regenerate, edit and resend).
-   * The unique (conversation, position) constraint makes two concurrent sends collide instead of
+   * Stores the user's message (unless regenerating) and the assistant's (`streaming`) atomically,
+   * refusing when an answer is still streaming. With `replaceFrom`, the current messages at or
+   * after that position are marked replaced first (regenerate, edit and resend). The unique
+   * (conversation, position) constraint makes two concurrent sends collide instead of
    * interleaving.
    * @returns null when an answer is still streaming.
    */
-  async insertExchange(
-    exchange: {
-      user: MessageRow | null;
-      assistant: MessageRow;
-      replaceFrom?: number;
-      /** The conversation's new title when this is its very first message. */
-      titleIfFirst?: string;
-    },
-    now: number,
-  ): Promise<{ user: MessageRow | null; assistant: MessageRow; titled: boolean } | null> {
+  insertExchange(exchange: NewExchange, now: number): Promise<StoredExchange | null> {
+    return this.#dialect === "postgres"
+      ? this.#insertExchangeInOneStatement(exchange, now)
+      : this.#insertExchangeInTransaction(exchange, now);
+  }
+
+  /**
+   * PostgreSQL: one statement (data-modifying CTEs), so the send costs one round trip and one
+   * commit instead of a transaction's five round trips; the answer's first token waits for it.
+   */
+  async #insertExchangeInOneStatement(exchange: NewExchange, now: number): Promise<StoredExchange | null> {
+    const conversationId = exchange.assistant.conversation_id;
+    const messages = [...(exchange.user ? [exchange.user] : []), exchange.assistant];
+    const columns = Object.keys(NEW_MESSAGE_COLUMNS) as (keyof typeof NEW_MESSAGE_COLUMNS)[];
+    const tuples = messages.map(
+      (m, offset) =>
+        sql`(${sql.join([
+          ...columns.map((c) => sql`${m[c]}::${sql.raw(NEW_MESSAGE_COLUMNS[c])}`),
+          sql`${offset + 1}::integer`,
+        ])})`,
+    );
+    const newTitle = exchange.user ? (exchange.titleIfFirst ?? null) : null;
+    const replace =
+      exchange.replaceFrom === undefined
+        ? sql``
+        : sql`replaced as (
+            update messages set replaced_at = ${now}
+            where conversation_id = ${conversationId} and position >= ${exchange.replaceFrom}
+              and replaced_at is null and (select streaming from state) = 0
+          ),`;
+    // `streaming` is a bigint count, read as a number (see platform/db).
+    const result = await sql<{ max: number; streaming: number }>`
+      with state as (
+        select coalesce(max(position), -1) as max,
+               count(*) filter (where status = 'streaming') as streaming
+        from messages where conversation_id = ${conversationId}
+      ),
+      ${replace}
+      inserted as (
+        insert into messages (${sql.join(columns.map((c) => sql.ref(c)))}, position, usage)
+        select ${sql.join(columns.map((c) => sql.ref(`v.${c}`)))}, state.max + v.step, null
+        from (values ${sql.join(tuples)}) as v(${sql.join(columns.map((c) => sql.ref(c)))}, step)
+        cross join state
+        where state.streaming = 0
+        returning id
+      ),
+      touched as (
+        update conversations
+        set updated_at = ${now},
+            title = case when ${newTitle}::text is not null and (select max from state) = -1
+                         then ${newTitle}::text else title end
+        where id = ${conversationId} and exists (select 1 from inserted)
+      )
+      select max, streaming from state
+    `.execute(this.#db);
+    const state = result.rows[0];
+    if (!state || state.streaming > 0) return null;
+    let next = state.max + 1;
+    const user = exchange.user ? { ...exchange.user, position: next++, usage: null } : null;
+    const assistant = { ...exchange.assistant, position: next, usage: null };
+    return { user, assistant, titled: user?.position === 0 && newTitle !== null };
+  }
+
+  /** SQLite: a transaction (in-process, so its statements cost no round trips). */
+  #insertExchangeInTransaction(exchange: NewExchange, now: number): Promise<StoredExchange | null> {
     const conversationId = exchange.assistant.conversation_id;
     return this.#db.transaction().execute(async (trx) => {
-      // One round trip for both facts: is an answer streaming, and the last position.
+      // One query for both facts: is an answer streaming, and the last position.
       const state = await trx
         .selectFrom("messages")
         .select((eb) => [
