@@ -20,7 +20,7 @@ import { newId } from "../identity/ids.ts";
 import { can, type Principal } from "../identity/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../identity/request-context.ts";
 import { requirePrincipal } from "../identity/team.service.ts";
-import type { ChatRepository, ConversationRow, MessageRow } from "./chat.repository.ts";
+import type { ChatRepository, ConversationRow, MessageRow, StoredExchange } from "./chat.repository.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
 
 /** Bus names of the chat module. */
@@ -268,31 +268,57 @@ export class ChatService {
       status: "streaming",
       model,
     };
-    const stored = await this.#d.chats.insertExchange(
-      {
-        user: exchange.user,
-        assistant,
-        ...(exchange.replaceFrom !== undefined ? { replaceFrom: exchange.replaceFrom } : {}),
-        ...(exchange.titleIfFirst !== undefined ? { titleIfFirst: exchange.titleIfFirst } : {}),
-      },
-      now,
-    );
-    if (!stored)
-      throw new AppError(
-        "resource.conflict",
-        "An answer is still streaming in this conversation; wait for it or cancel it",
-      );
     const job: GenerationJob = {
       v: 1,
       conversationId: conversation.id,
-      assistantMessageId: stored.assistant.id,
+      assistantMessageId: assistant.id,
       userId: principal.userId,
       apiKeyId: principal.apiKey?.id ?? null,
       model,
       requestId: ctx.requestId,
     };
-    await this.#d.bus.queue.enqueue(CHAT_QUEUE, { id: stored.assistant.id, payload: job });
+    // The job travels while the exchange is stored: the worker prepares the answer meanwhile and
+    // reads the messages once the commit is there (it waits briefly for one that is not yet).
+    const enqueued = this.#d.bus.queue.enqueue(CHAT_QUEUE, { id: assistant.id, payload: job });
+    let stored: StoredExchange | null;
+    try {
+      stored = await this.#d.chats.insertExchange(
+        {
+          user: exchange.user,
+          assistant,
+          ...(exchange.replaceFrom !== undefined ? { replaceFrom: exchange.replaceFrom } : {}),
+          ...(exchange.titleIfFirst !== undefined ? { titleIfFirst: exchange.titleIfFirst } : {}),
+        },
+        now,
+      );
+    } catch (error) {
+      await this.#abandon(assistant.id, enqueued);
+      throw error;
+    }
+    if (!stored) {
+      await this.#abandon(assistant.id, enqueued);
+      throw new AppError(
+        "resource.conflict",
+        "An answer is still streaming in this conversation; wait for it or cancel it",
+      );
+    }
+    await enqueued;
     return stored;
+  }
+
+  /**
+   * Tells the worker that has (or will get) the job of an answer that was never stored to drop
+   * it, through the same flag and signal as a cancel, rather than wait for the message to appear.
+   * Should that fail too, the worker stops waiting on its own after a while and the job is dropped
+   * after its last delivery; the caller already has the original error.
+   */
+  async #abandon(messageId: string, enqueued: Promise<void>): Promise<void> {
+    await Promise.allSettled([
+      enqueued,
+      this.#d.cache
+        .set(cancelFlagKey(messageId), true, 60 * 60 * 1000)
+        .then(() => this.#d.bus.pubsub.publish(CANCEL_SUBJECT, { messageId })),
+    ]);
   }
 
   /**

@@ -11,14 +11,12 @@ import type { AiPipeline } from "../ai/ai-pipeline.ts";
 import type { AuthService } from "../identity/auth.service.ts";
 import type { UserRepository } from "../identity/user.repository.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
-import { CANCEL_SUBJECT, CHAT_QUEUE, cancelFlagKey } from "./chat.service.ts";
+import { CANCEL_SUBJECT, CHAT_QUEUE } from "./chat.service.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";
+import { claimAnswer, LEASE_MS, leaseKey, loadContext, startedKey } from "./generation-context.ts";
 
 /** The durable-log key of a conversation: every answer's events, in order. */
 export const conversationLogKey = (conversationId: string) => `chat-${conversationId}`;
-const leaseKey = (messageId: string) => `chat:lease:${messageId}`;
-const startedKey = (messageId: string) => `chat:started:${messageId}`;
-const LEASE_MS = 15_000;
 const RENEW_MS = 4_000;
 
 /** Dependencies of the generation worker. */
@@ -71,38 +69,66 @@ async function generate(
     deps.logger.error({ issues: parsed.error.issues }, "dropping a malformed generation job");
     return;
   }
-  const { assistantMessageId: messageId, conversationId } = parsed.data;
-  // Independent reads in one round: every sequential round trip here delays the first token.
-  const [message, user, messages] = await Promise.all([
-    deps.chats.findMessage(messageId),
-    deps.users.findById(parsed.data.userId),
-    deps.chats.messages(conversationId),
-  ]);
-  if (message?.status !== "streaming") return; // already finalized: a duplicate delivery
-  const key = conversationLogKey(conversationId);
-  // Appends run in order: `message.started` is sent while the first token is awaited, and every
-  // later event of the answer waits for it, so the log never holds a delta or an end before it.
-  let appended: Promise<void> = Promise.resolve();
-  const append = (event: ChatEvent): Promise<void> => {
-    appended = appended.then(() => appendReliably(deps.bus, key, event));
-    return appended;
-  };
-
-  if (!(await deps.cache.setIfAbsent(leaseKey(messageId), deps.workerId, LEASE_MS))) {
-    return; // another worker holds the lease and is generating it
+  const messageId = parsed.data.assistantMessageId;
+  // Registered before anything is awaited, so that a cancel signal arriving while the answer is
+  // prepared is not lost (the cancel flag, read below, covers the signals sent before).
+  if (running.has(messageId)) return; // this process is generating it already
+  const controller = new AbortController();
+  running.set(messageId, controller);
+  try {
+    await prepareAndGenerate(deps, job, parsed.data, controller);
+  } finally {
+    running.delete(messageId);
   }
-  if (!(await deps.cache.setIfAbsent(startedKey(messageId), deps.workerId, 24 * 60 * 60 * 1000))) {
-    // Started before by a worker that is gone: its chunks are in the log with their indexes.
+}
+
+async function prepareAndGenerate(
+  deps: GenerationDeps,
+  job: Job,
+  data: GenerationJob,
+  controller: AbortController,
+): Promise<void> {
+  const { assistantMessageId: messageId, conversationId } = data;
+  // The reads and the claim do not depend on each other: one round, since every sequential round
+  // trip here delays the first token.
+  const [loaded, claimed] = await Promise.allSettled([
+    loadContext(deps, data, controller.signal),
+    claimAnswer(deps, messageId),
+  ]);
+  const release = () => deps.cache.delete(leaseKey(messageId)).catch(() => false);
+  if (loaded.status === "rejected" || claimed.status === "rejected") {
+    if (claimed.status === "fulfilled" && claimed.value !== "held") {
+      // Nothing was generated: leave no trace, so that the redelivered job starts afresh.
+      if (claimed.value === "claimed") await deps.cache.delete(startedKey(messageId)).catch(() => false);
+      await release();
+    }
+    throw loaded.status === "rejected" ? loaded.reason : (claimed as PromiseRejectedResult).reason;
+  }
+  const context = loaded.value;
+  if (claimed.value === "held") return; // another worker holds the lease and is generating it
+  if (!context) {
+    await release(); // already finalized: a duplicate delivery
+    return;
+  }
+  const { message } = context;
+  if (claimed.value === "started-before") {
     await finalizeFailed(
       deps,
       message,
       "worker.lost",
       "The worker generating this answer stopped; send the message again",
     );
+    await release();
     return;
   }
-  const controller = new AbortController();
-  running.set(messageId, controller);
+  const key = conversationLogKey(conversationId);
+  // Appends run in order: every event of the answer waits for the one before it, so the log
+  // never holds a delta or an end before `message.started`.
+  let appended: Promise<void> = Promise.resolve();
+  const append = (event: ChatEvent): Promise<void> => {
+    appended = appended.then(() => appendReliably(deps.bus, key, event));
+    return appended;
+  };
   const renew = setInterval(() => {
     void deps.cache.set(leaseKey(messageId), deps.workerId, LEASE_MS).catch(() => undefined);
     void job.extend().catch(() => undefined);
@@ -111,25 +137,21 @@ async function generate(
   let text = "";
   let index = 0;
   try {
-    if (!user) throw new AppError("auth.forbidden", "The sender's account no longer exists");
-    const [cancelled, principal] = await Promise.all([
-      deps.cache.get(cancelFlagKey(messageId)),
-      deps.auth.principalOf(user),
-    ]);
-    if (cancelled) controller.abort();
-    const history = messages.filter((m) => m.position < message.position && m.status === "completed");
+    const principal = context.principal;
+    if (!principal) throw new AppError("auth.forbidden", "The sender's account no longer exists");
+    if (context.cancelled) controller.abort();
     if (controller.signal.aborted) throw new CancelledError();
     const run = await deps.pipeline.streamChat(
       {
         surface: "chat",
-        model: parsed.data.model,
-        prompt: toPrompt(history),
+        model: data.model,
+        prompt: toPrompt(context.history),
         options: {},
         signal: controller.signal,
       },
-      { requestId: parsed.data.requestId, ip: null, userAgent: "parley-worker", principal },
+      { requestId: data.requestId, ip: null, userAgent: "parley-worker", principal },
     );
-    // Not awaited here: the append overlaps the wait for the first token (see `append`).
+    // Not awaited: the first delta's append is chained behind it (see `append`).
     append({ type: "message.started", messageId, model: run.model.id }).catch(() => undefined);
     let ttftMs: number | null = null;
     for await (const part of run.parts) {
@@ -182,8 +204,7 @@ async function generate(
     }
   } finally {
     clearInterval(renew);
-    running.delete(messageId);
-    await deps.cache.delete(leaseKey(messageId)).catch(() => false);
+    await release();
   }
 }
 

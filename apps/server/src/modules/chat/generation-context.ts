@@ -1,0 +1,91 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import type { GenerationJob } from "@parley/contracts";
+import type { Principal } from "../identity/principal.ts";
+import type { MessageRow } from "./chat.repository.ts";
+import { cancelFlagKey } from "./chat.service.ts";
+import type { GenerationDeps } from "./generation.jobs.ts";
+
+/** The registry key of the worker generating an answer now (renewed while it runs). */
+export const leaseKey = (messageId: string) => `chat:lease:${messageId}`;
+/** The registry key set once an answer's generation started: a second start would reuse indexes. */
+export const startedKey = (messageId: string) => `chat:started:${messageId}`;
+export const LEASE_MS = 15_000;
+const STARTED_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** What an answer needs before its provider call. */
+export interface AnswerContext {
+  message: MessageRow;
+  history: MessageRow[];
+  /** Null when the sender's account no longer exists. */
+  principal: Principal | null;
+  cancelled: boolean;
+}
+
+/**
+ * Reads the answer's sender and cancel flag, then its message and history. Null when the message
+ * is no longer streaming (a duplicate delivery of a finished answer), or was never stored (the
+ * send failed and abandoned the job).
+ * @throws Error when the message is still not there after {@link COMMIT_PATIENCE_MS}: the job is
+ *   delivered again later.
+ */
+export async function loadContext(
+  deps: Pick<GenerationDeps, "chats" | "users" | "auth" | "cache">,
+  job: GenerationJob,
+  signal: AbortSignal,
+): Promise<AnswerContext | null> {
+  const id = job.assistantMessageId;
+  const sender = deps.users.findById(job.userId).then((user) => (user ? deps.auth.principalOf(user) : null));
+  const [principal, cancelled] = await Promise.all([sender, deps.cache.get(cancelFlagKey(id))]);
+  const stored = await readStored(deps, job, signal, Boolean(cancelled));
+  if (stored?.message.status !== "streaming") return null;
+  const { message, messages } = stored;
+  const history = messages.filter((m) => m.position < message.position && m.status === "completed");
+  return { message, history, principal, cancelled: Boolean(cancelled) };
+}
+
+/** How long a worker waits for the send that enqueued its job to commit the message. */
+const COMMIT_PATIENCE_MS = 3_000;
+
+/**
+ * The answer's message and the conversation's current messages. The send enqueues the job while
+ * it stores the exchange, so the job can arrive before the commit: a message not visible yet is
+ * read again shortly. A cancel (the send's abandon signal) ends the wait.
+ */
+async function readStored(
+  deps: Pick<GenerationDeps, "chats">,
+  job: GenerationJob,
+  signal: AbortSignal,
+  cancelled: boolean,
+): Promise<{ message: MessageRow; messages: MessageRow[] } | null> {
+  const id = job.assistantMessageId;
+  const deadline = Date.now() + COMMIT_PATIENCE_MS;
+  for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
+    const messages = await deps.chats.messages(job.conversationId);
+    const current = messages.find((m) => m.id === id);
+    if (current) return { message: current, messages };
+    // Not current: replaced since (an old job), or committed just after that read (read again at
+    // once, for the history), or not stored yet.
+    const message = await deps.chats.findMessage(id);
+    const late = message?.status === "streaming" && message.replaced_at === null;
+    if (message && !late) return { message, messages };
+    if (!message && (cancelled || signal.aborted)) return null;
+    if (Date.now() > deadline) throw new Error(`message ${id} of a generation job is not stored yet`);
+    if (late) continue;
+    await sleep(pause, undefined, { signal }).catch(() => undefined);
+  }
+}
+
+/**
+ * Takes the answer's lease, then marks it started: `held` when another worker has the lease,
+ * `started-before` when a worker that is gone started it (its chunks are in the log).
+ */
+export async function claimAnswer(
+  deps: Pick<GenerationDeps, "cache" | "workerId">,
+  messageId: string,
+): Promise<"claimed" | "held" | "started-before"> {
+  if (!(await deps.cache.setIfAbsent(leaseKey(messageId), deps.workerId, LEASE_MS))) return "held";
+  if (!(await deps.cache.setIfAbsent(startedKey(messageId), deps.workerId, STARTED_TTL_MS))) {
+    return "started-before";
+  }
+  return "claimed";
+}
