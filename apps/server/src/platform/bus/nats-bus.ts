@@ -117,6 +117,7 @@ export class NatsBus implements Bus {
   readonly pubsub: PubSub;
   readonly queue: WorkQueue;
   readonly log: EventLog;
+  readonly #log: NatsEventLog;
   readonly #nc: NatsConnection;
   readonly #counters: ReturnType<typeof newCounters>;
   readonly #subscriptions: SubscriptionSet;
@@ -140,6 +141,7 @@ export class NatsBus implements Bus {
     this.#subscriptions = parts.subscriptions;
     this.#checkTimeoutMs = parts.options.checkTimeoutMs ?? 2_000;
     this.log = parts.log;
+    this.#log = parts.log;
     this.queue = parts.queue;
     this.pubsub = new NatsPubSub(
       parts.nc,
@@ -215,6 +217,9 @@ export class NatsBus implements Bus {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.#subscriptions.closeAll(this.#onError);
+      await this.#log.close().catch((error: unknown) => {
+        this.#onError(error, "closing the log tail");
+      });
       if (this.#nc.isClosed()) return;
       try {
         await withTimeout(this.#nc.drain(), 5_000, "NATS drain did not finish within 5000 ms");

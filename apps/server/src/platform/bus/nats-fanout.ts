@@ -21,6 +21,13 @@ export interface LogFanoutDeps {
   onError: BusErrorHandler;
 }
 
+/**
+ * How long the tail stays open after its last follower left, so that a process whose streams come
+ * and go (one conversation opened after another) does not create and delete a JetStream consumer
+ * for each; meanwhile it skips every entry undecoded.
+ */
+const TAIL_LINGER_MS = 30_000;
+
 /** One local reader of one key. */
 class LocalFollower {
   #epoch: string;
@@ -97,6 +104,7 @@ export class LogFanout {
   readonly #followers = new Map<string, Set<LocalFollower>>();
   #count = 0;
   #tail: Promise<NatsFollower> | undefined;
+  #linger: NodeJS.Timeout | undefined;
 
   constructor(deps: LogFanoutDeps) {
     this.#deps = deps;
@@ -108,6 +116,7 @@ export class LogFanout {
     afterSeq: number,
     onEntry: (entry: LogEntry) => void,
   ): Promise<() => Promise<void>> {
+    this.#keepTail();
     const epoch = await this.#deps.epoch();
     const follower = new LocalFollower(key, epoch, afterSeq, onEntry, this.#deps.onError);
     let set = this.#followers.get(key);
@@ -117,16 +126,13 @@ export class LogFanout {
     }
     set.add(follower);
     this.#count += 1;
-    const stop = async () => {
+    const stop = (): Promise<void> => {
       const current = this.#followers.get(key);
-      if (!current?.delete(follower)) return;
+      if (!current?.delete(follower)) return Promise.resolve();
       if (current.size === 0) this.#followers.delete(key);
       this.#count -= 1;
-      if (this.#count === 0) {
-        const tail = this.#tail;
-        this.#tail = undefined;
-        if (tail) await (await tail).close();
-      }
+      if (this.#count === 0) this.#retireTailLater();
+      return Promise.resolve();
     };
     try {
       await this.#ensureTail();
@@ -139,6 +145,35 @@ export class LogFanout {
       throw error;
     }
     return stop;
+  }
+
+  /** Closes the tail now (the bus is closing); later follows open a new one. */
+  async close(): Promise<void> {
+    this.#keepTail();
+    await this.#closeTail();
+  }
+
+  #keepTail(): void {
+    clearTimeout(this.#linger);
+    this.#linger = undefined;
+  }
+
+  #retireTailLater(): void {
+    this.#keepTail();
+    this.#linger = setTimeout(() => {
+      this.#linger = undefined;
+      if (this.#count > 0) return;
+      this.#closeTail().catch((error: unknown) => {
+        this.#deps.onError(error, "closing the idle log tail");
+      });
+    }, TAIL_LINGER_MS);
+    this.#linger.unref();
+  }
+
+  async #closeTail(): Promise<void> {
+    const tail = this.#tail;
+    this.#tail = undefined;
+    if (tail) await (await tail).close();
   }
 
   #ensureTail(): Promise<NatsFollower> {

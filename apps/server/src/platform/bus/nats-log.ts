@@ -160,6 +160,11 @@ export class NatsEventLog implements EventLog {
     return this.read(key, { afterSeq });
   }
 
+  /** Stops the shared tail; called by the bus as it closes, after every follower was stopped. */
+  async close(): Promise<void> {
+    await this.#fanout.close();
+  }
+
   async purge(key: string): Promise<void> {
     assertToken(key, "log key");
     try {
