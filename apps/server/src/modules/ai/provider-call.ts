@@ -114,13 +114,29 @@ export async function openChatStream(
     }
     for (let attempt = 1; attempt <= deps.policy.maxRetries + 1; attempt++) {
       attempts++;
+      // This attempt's signal: aborted by a failed attempt, or by the caller (forwarded by hand:
+      // AbortSignal.any costs a composite signal with weak references per call).
       const controller = new AbortController();
-      const signal = call.signal ? AbortSignal.any([call.signal, controller.signal]) : controller.signal;
+      const outer = call.signal;
+      if (outer?.aborted) controller.abort(outer.reason);
+      else
+        outer?.addEventListener(
+          "abort",
+          () => {
+            controller.abort(outer.reason);
+          },
+          { once: true },
+        );
+      const signal = controller.signal;
       let stream: PartStream | undefined;
       try {
         const first = await withTimeout(
           (async () => {
-            stream = await openStream(model, { ...call.options, prompt: call.prompt, abortSignal: signal }, deps);
+            stream = await openStream(
+              model,
+              { ...call.options, prompt: call.prompt, abortSignal: signal },
+              deps,
+            );
             const part = await stream.next();
             if (part === null && !stream.finished) {
               throw new AppError(
