@@ -119,6 +119,26 @@ describe("NatsBus", () => {
     expect(seen[1]).toEqual(fresh);
   });
 
+  it("keeps the shared log tail for the next follower after the last one left, and drops it on close", async () => {
+    const bus = await open();
+    const stream = natsLayout(`${base}x${count}`).logStream;
+    const consumers = () => withJsm(async (jsm) => (await jsm.streams.info(stream)).state.consumer_count);
+    const first = await bus.log.follow("a1", { afterSeq: 0 }, () => undefined);
+    expect(await consumers()).toBe(1);
+    await first.close();
+    // No follower left, and a while later the tail is still there for the next one.
+    await pause(300);
+    expect(await consumers()).toBe(1);
+    const seen: LogEntry[] = [];
+    const second = await bus.log.follow("a2", { afterSeq: 0 }, (e) => seen.push(e));
+    await bus.log.append("a2", { index: 0 });
+    await waitFor("the entry arrived through the kept tail", () => seen.length === 1);
+    expect(await consumers()).toBe(1);
+    await second.close();
+    await bus.close();
+    await waitFor("the tail's consumer is gone", async () => (await consumers()) === 0);
+  });
+
   it("does not let idle pulls stall other users of the connection", async () => {
     const bus = await open();
     // Idle consumers and followers hold long-polling pull requests on the shared connection.
