@@ -55,6 +55,7 @@ export interface LogEntry {
   readonly seq: number;
   /** Identity of the log's current incarnation; changes when the log was recreated or lost. */
   readonly epoch: string;
+  /** The appended payload. Followers of a key may be handed one shared object: never mutate it. */
   readonly data: unknown;
   /** Append time, ms since the Unix epoch. */
   readonly time: number;

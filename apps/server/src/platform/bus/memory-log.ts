@@ -25,16 +25,16 @@ export interface MemoryEventLogDeps {
 
 /** Hands entries to one follower asynchronously, in order, never after it was closed. */
 class Follower {
-  #pending: StoredEntry[] = [];
+  #pending: LogEntry[] = [];
   #scheduled = false;
   #closed = false;
-  readonly #deliver: (entry: StoredEntry) => void;
+  readonly #deliver: (entry: LogEntry) => void;
 
-  constructor(deliver: (entry: StoredEntry) => void) {
+  constructor(deliver: (entry: LogEntry) => void) {
     this.#deliver = deliver;
   }
 
-  push(entries: readonly StoredEntry[]): void {
+  push(entries: readonly LogEntry[]): void {
     if (this.#closed || entries.length === 0) return;
     this.#pending.push(...entries);
     if (this.#scheduled) return;
@@ -103,7 +103,12 @@ export class MemoryEventLog implements EventLog {
       this.#prune(key);
       this.#deps.counters.appended++;
       if (dedupeId !== undefined) this.#rememberDedupe(dedupeId, stored);
-      for (const follower of this.#followers.get(key) ?? []) follower.push([stored]);
+      // One decoded entry for all live followers (as the NATS log's shared tail does).
+      const followers = this.#followers.get(key);
+      if (followers?.size) {
+        const shared = [this.#toEntry(stored)];
+        for (const follower of followers) follower.push(shared);
+      }
       return this.#toEntry(stored);
     });
   }
@@ -142,16 +147,16 @@ export class MemoryEventLog implements EventLog {
   ): Promise<Subscription> {
     return settle(() => {
       assertToken(key, "log key");
-      const follower = new Follower((stored) => {
+      const follower = new Follower((entry) => {
         try {
-          onEntry(this.#toEntry(stored));
+          onEntry(entry);
         } catch (error) {
           this.#deps.onError(error, `log follower of "${key}" threw`);
         }
       });
       // Replay and registration happen in the same synchronous step, so no append can fall
       // between them: that is what makes the hand-over gap- and duplicate-free.
-      follower.push(this.#after(key, options.afterSeq));
+      follower.push(this.#after(key, options.afterSeq).map((stored) => this.#toEntry(stored)));
       const followers = this.#followers.get(key) ?? new Set<Follower>();
       followers.add(follower);
       this.#followers.set(key, followers);
