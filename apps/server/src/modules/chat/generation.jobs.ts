@@ -13,6 +13,7 @@ import type { UserRepository } from "../identity/user.repository.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
 import { CANCEL_SUBJECT, CHAT_QUEUE } from "./chat.service.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";
+import { AnswerLog, appendReliably } from "./answer-log.ts";
 import { claimAnswer, LEASE_MS, leaseKey, loadContext, startedKey } from "./generation-context.ts";
 
 /** The durable-log key of a conversation: every answer's events, in order. */
@@ -121,14 +122,8 @@ async function prepareAndGenerate(
     await release();
     return;
   }
-  const key = conversationLogKey(conversationId);
-  // Appends run in order: every event of the answer waits for the one before it, so the log
-  // never holds a delta or an end before `message.started`.
-  let appended: Promise<void> = Promise.resolve();
-  const append = (event: ChatEvent): Promise<void> => {
-    appended = appended.then(() => appendReliably(deps.bus, key, event));
-    return appended;
-  };
+  const log = new AnswerLog(deps.bus, conversationLogKey(conversationId));
+  const append = (event: ChatEvent): Promise<void> => log.append(event);
   const renew = setInterval(() => {
     void deps.cache.set(leaseKey(messageId), deps.workerId, LEASE_MS).catch(() => undefined);
     void job.extend().catch(() => undefined);
@@ -151,8 +146,8 @@ async function prepareAndGenerate(
       },
       { requestId: data.requestId, ip: null, userAgent: "parley-worker", principal },
     );
-    // Not awaited: the first delta's append is chained behind it (see `append`).
-    append({ type: "message.started", messageId, model: run.model.id }).catch(() => undefined);
+    // Sent together with the first delta (see AnswerLog).
+    log.start({ type: "message.started", messageId, model: run.model.id });
     let ttftMs: number | null = null;
     for await (const part of run.parts) {
       if (part.type === "text") {
@@ -199,7 +194,7 @@ async function prepareAndGenerate(
           ? error
           : new AppError("upstream.error", "Generation failed", { cause: error });
       if (!(error instanceof AppError)) deps.logger.error({ err: error, messageId }, "generation failed");
-      await appended.catch(() => undefined);
+      await log.flush().catch(() => undefined);
       await finalizeFailed(deps, { ...message, content: text }, appError.code, appError.message);
     }
   } finally {
@@ -209,28 +204,6 @@ async function prepareAndGenerate(
 }
 
 class CancelledError extends Error {}
-
-/** How long an append keeps retrying while the log is unreachable (a NATS restart, say). */
-const APPEND_PATIENCE_MS = 20_000;
-
-/**
- * Appends an event, retrying through a short outage of the log. Each event has a dedupe id
- * (its message, kind and index), so a retry of an append that did land stores nothing twice
- * and no index is ever reused.
- */
-async function appendReliably(bus: Bus, key: string, event: ChatEvent): Promise<void> {
-  const dedupeId = `${event.messageId}:${event.type === "message.delta" ? `delta:${event.index}` : event.type === "message.started" ? "started" : "end"}`;
-  const deadline = Date.now() + APPEND_PATIENCE_MS;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await bus.log.append(key, event, { dedupeId });
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
-    }
-  }
-}
 
 function isAborted(controller: AbortController): boolean {
   return controller.signal.aborted;
