@@ -10,7 +10,7 @@ import { MemoryRateLimiter } from "../../platform/rate-limit/memory-rate-limiter
 import { deriveSecrets } from "../../platform/secrets.ts";
 import { AuditService } from "../audit/index.ts";
 import { toJson } from "../../db/json.ts";
-import { API_KEY_CACHE_MS, AuthService } from "./auth.service.ts";
+import { PRINCIPAL_CACHE_MS, AuthService } from "./auth.service.ts";
 import { CredentialRepository } from "./credential.repository.ts";
 import { IdentityChanges } from "./identity-changes.ts";
 import { hashSecret, newId, newSecret } from "./ids.ts";
@@ -194,10 +194,19 @@ describe("API key principals", () => {
     // Another pod's repositories do not share this process's change counter.
     await new UserRepository(database.db).update(owner.id, { global_role: "viewer" });
     expect((await auth.authenticate(key)).principal.globalRole).toBe("developer");
-    clock.advance(API_KEY_CACHE_MS);
+    clock.advance(PRINCIPAL_CACHE_MS);
     expect((await auth.authenticate(key)).principal.globalRole).toBe("viewer");
     await users.update(owner.id, { global_role: "developer" });
     expect((await auth.authenticate(key)).principal.globalRole).toBe("developer");
+  });
+
+  it("ends a session signed out through this process at once, though its principal was cached", async () => {
+    const { auth } = await setup();
+    const session = await auth.login("dev@parley.test", "a sturdy password", ctx("10.9.9.9"));
+    const { sessionId } = await auth.authenticate(session.accessToken);
+    expect(sessionId).not.toBeNull();
+    await auth.logout(session.refreshToken, sessionId ?? undefined, ctx("10.9.9.9"));
+    expect(await codeOf(auth.authenticate(session.accessToken))).toBe("auth.invalid_token");
   });
 
   it("never serves a key past its own expiry from the cache", async () => {

@@ -42,14 +42,14 @@ export interface AuthServiceDeps {
 }
 
 /**
- * How long an API key's principal is reused without reading the database again. A change made
- * through this process (revocation, a role, a membership) applies at once; one made through
- * another pod applies within this time, as provider changes do.
+ * How long the principal of an API key or of a session is reused without reading the database
+ * again. A change made through this process (a revocation, a sign-out, a role, a membership)
+ * applies at once; one made through another pod applies within this time, as provider changes do.
  */
-export const API_KEY_CACHE_MS = 2_000;
-const API_KEY_CACHE_MAX = 10_000;
+export const PRINCIPAL_CACHE_MS = 2_000;
+const PRINCIPAL_CACHE_MAX = 10_000;
 
-interface CachedKey {
+interface CachedPrincipal {
   principal: Principal;
   /** `IdentityChanges.version` before the lookups. */
   version: number;
@@ -63,8 +63,8 @@ export class AuthService {
   readonly #d: AuthServiceDeps;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #changes: IdentityChanges;
-  /** Principals of recently used API keys, by the key's hash. */
-  readonly #keys = new Map<string, CachedKey>();
+  /** Principals of recently used API keys (by the key's hash) and sessions (by `s:<sid>:<sub>`). */
+  readonly #principals = new Map<string, CachedPrincipal>();
 
   constructor(deps: AuthServiceDeps) {
     this.#d = deps;
@@ -189,12 +189,38 @@ export class AuthService {
     if (credential.startsWith("pk_"))
       return { principal: await this.#authenticateApiKey(credential), sessionId: null };
     const claims = await this.#d.tokens.verify(credential);
-    if (!(await this.#d.credentials.isFamilyActive(claims.sid, this.#d.clock.now()))) {
-      throw new AppError("auth.invalid_token", "The session has ended; sign in again");
-    }
-    const user = await this.#d.users.findById(claims.sub);
-    if (user?.status !== "active") throw new AppError("auth.invalid_token", "The account is disabled");
-    return { principal: await this.principalOf(user), sessionId: claims.sid };
+    const principal = await this.#cached(`s:${claims.sid}:${claims.sub}`, async () => {
+      if (!(await this.#d.credentials.isFamilyActive(claims.sid, this.#d.clock.now()))) {
+        throw new AppError("auth.invalid_token", "The session has ended; sign in again");
+      }
+      const user = await this.#d.users.findById(claims.sub);
+      if (user?.status !== "active") throw new AppError("auth.invalid_token", "The account is disabled");
+      return { principal: await this.principalOf(user), expiresAt: null };
+    });
+    return { principal, sessionId: claims.sid };
+  }
+
+  /**
+   * The principal under `key`, from the cache when it was looked up less than
+   * `PRINCIPAL_CACHE_MS` ago and no identity changed since (every API call and page load
+   * authenticates: this saves three reads each), else from `lookUp`, whose failures are not cached.
+   */
+  async #cached(
+    key: string,
+    lookUp: () => Promise<{ principal: Principal; expiresAt: number | null }>,
+  ): Promise<Principal> {
+    const now = this.#d.clock.now();
+    const version = this.#changes.version;
+    const cached = this.#principals.get(key);
+    if (cached && cached.version === version && now < cached.expiresAt) return cached.principal;
+    const { principal, expiresAt } = await lookUp();
+    if (this.#principals.size >= PRINCIPAL_CACHE_MAX) this.#principals.clear();
+    this.#principals.set(key, {
+      principal,
+      version,
+      expiresAt: Math.min(now + PRINCIPAL_CACHE_MS, expiresAt ?? Infinity),
+    });
+    return principal;
   }
 
   /** The principal of a user (with their current teams and roles). */
@@ -210,24 +236,10 @@ export class AuthService {
     };
   }
 
-  /**
-   * An API key's principal, from the cache when it was looked up less than `API_KEY_CACHE_MS`
-   * ago and no identity changed since (API calls are the hot path: this saves three reads).
-   */
+  /** An API key's principal (cached, see `#cached`). */
   async #authenticateApiKey(key: string): Promise<Principal> {
     const hash = hashSecret(key);
-    const now = this.#d.clock.now();
-    const version = this.#changes.version;
-    const cached = this.#keys.get(hash);
-    if (cached && cached.version === version && now < cached.expiresAt) return cached.principal;
-    const { principal, expiresAt } = await this.#lookUpApiKey(key, hash, now);
-    if (this.#keys.size >= API_KEY_CACHE_MAX) this.#keys.clear();
-    this.#keys.set(hash, {
-      principal,
-      version,
-      expiresAt: Math.min(now + API_KEY_CACHE_MS, expiresAt ?? Infinity),
-    });
-    return principal;
+    return this.#cached(hash, () => this.#lookUpApiKey(key, hash, this.#d.clock.now()));
   }
 
   async #lookUpApiKey(

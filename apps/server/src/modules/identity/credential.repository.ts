@@ -49,6 +49,7 @@ export class CredentialRepository {
       .where("family_id", "=", familyId)
       .where("revoked_at", "is", null)
       .execute();
+    this.#changes.bump();
   }
 
   async revokeAllOfUser(userId: string, now: number): Promise<void> {
@@ -58,6 +59,7 @@ export class CredentialRepository {
       .where("user_id", "=", userId)
       .where("revoked_at", "is", null)
       .execute();
+    this.#changes.bump();
   }
 
   /** Whether the session (family) still has an unrevoked, unexpired token. */
