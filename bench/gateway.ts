@@ -7,7 +7,9 @@
  * targets in a rotated order; medians are quoted.
  *
  * Run: `npm run bench:gateway` (`-- --repeats 5 --quick`). Prints Markdown for bench/README.md and
- * writes the raw numbers to bench/results/gateway-<date>.json.
+ * writes the raw numbers to bench/results/gateway-<date>.json. `--baseline <checkout>` adds a fifth
+ * target, Parley from another checkout (say `git worktree add /tmp/before <commit>`, with its
+ * `node_modules`), measured in the same interleaved rounds: before/after as ratios of one run.
  */
 import { fork } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
@@ -42,15 +44,17 @@ const { values: flags } = parseArgs({
     "cpu-prof": { type: "string" },
     only: { type: "string" },
     configs: { type: "string" },
+    baseline: { type: "string" },
   },
 });
 const REPEATS = Number(flags.repeats);
-const ALL_TARGETS = ["direct", "proxy", "parley", "portkey"] as const;
+const ALL_TARGETS = ["direct", "proxy", "parley", "portkey", "baseline"] as const;
 type Target = (typeof ALL_TARGETS)[number];
 // `--only parley,direct` (for profiling) measures a subset; the README tables use all four.
-const TARGETS: readonly Target[] = flags.only
-  ? ALL_TARGETS.filter((t) => flags.only?.split(",").includes(t))
-  : ALL_TARGETS;
+const TARGETS: readonly Target[] = ALL_TARGETS.filter(
+  (t) =>
+    (t !== "baseline" || flags.baseline !== undefined) && (!flags.only || flags.only.split(",").includes(t)),
+);
 
 interface Config {
   delayMs: number;
@@ -93,6 +97,8 @@ interface Targets {
   parley: ServerProcess;
   portkey: ServerProcess;
   key: string;
+  baseline: ServerProcess | null;
+  baselineKey: string;
 }
 
 async function startTargets(config: Config): Promise<Targets> {
@@ -110,7 +116,22 @@ async function startTargets(config: Config): Promise<Targets> {
   const key = await apiKey(parley.url, await login(parley.url));
   const portkey = await startPortkey(await freePort());
   servers.push(portkey);
-  return { upstream, proxy, parley, portkey, key };
+  let baseline: ServerProcess | null = null;
+  let baselineKey = "";
+  if (flags.baseline) {
+    baseline = await startParley(
+      "baseline",
+      parleyEnv([fakeProvider("up", upstream.url)], {
+        PARLEY_DATA_DIR: mkdtempSync("/tmp/parley-bench-gw-"),
+      }),
+      [],
+      [],
+      `${flags.baseline}/apps/server/src/main.ts`,
+    );
+    servers.push(baseline);
+    baselineKey = await apiKey(baseline.url, await login(baseline.url));
+  }
+  return { upstream, proxy, parley, portkey, key, baseline, baselineKey };
 }
 
 const body = (model: string) =>
@@ -135,6 +156,12 @@ function jobFor(target: Target, t: Targets): Omit<StreamJob, "kind" | "concurren
         headers: { authorization: `Bearer ${t.key}` },
         body: body("up/fake-model"),
       };
+    case "baseline":
+      return {
+        url: `${t.baseline?.url ?? ""}/v1/chat/completions`,
+        headers: { authorization: `Bearer ${t.baselineKey}` },
+        body: body("up/fake-model"),
+      };
     case "portkey":
       return {
         url: `${t.portkey.url}/v1/chat/completions`,
@@ -148,7 +175,13 @@ function jobFor(target: Target, t: Targets): Omit<StreamJob, "kind" | "concurren
   }
 }
 const pidOf = (target: Target, t: Targets): number =>
-  ({ direct: t.upstream, proxy: t.proxy, parley: t.parley, portkey: t.portkey })[target].child.pid ?? 0;
+  ({
+    direct: t.upstream,
+    proxy: t.proxy,
+    parley: t.parley,
+    portkey: t.portkey,
+    baseline: t.baseline ?? t.parley,
+  })[target].child.pid ?? 0;
 const runJob = (job: StreamJob) =>
   new Promise<StreamJobResult>((resolve) => {
     client.once("message", (result) => {
@@ -225,7 +258,9 @@ try {
         );
       }
     }
-    const mine = [targets.upstream, targets.proxy, targets.parley, targets.portkey];
+    const mine = [targets.upstream, targets.proxy, targets.parley, targets.portkey, targets.baseline].filter(
+      (s): s is ServerProcess => s !== null,
+    );
     await Promise.all(mine.map((server) => server.stop()));
     servers.splice(0, servers.length, ...servers.filter((server) => !mine.includes(server)));
   }
@@ -254,7 +289,10 @@ try {
         `| ${config.delayMs} ms | ${config.clients} | ${target} | ${fmt(p50)} | ${fmt(med(target, config, (r) => r.p95))} | ${fmt(med(target, config, (r) => r.p99))} | ${target === "direct" ? "—" : `+${fmt(p50 - direct)} ms`} | ${fmt(med(target, config, (r) => r.totalP50))} | ${fmt(
           med(target, config, (r) => r.streamsPerSecond),
           0,
-        )} | ${fmt(med(target, config, (r) => r.cpuPerStream), 2)} ms | ${mb(Math.max(...rows.filter((r) => r.target === target && r.config === config).map((r) => r.peakRss)))} MB | ${errors} |`,
+        )} | ${fmt(
+          med(target, config, (r) => r.cpuPerStream),
+          2,
+        )} ms | ${mb(Math.max(...rows.filter((r) => r.target === target && r.config === config).map((r) => r.peakRss)))} MB | ${errors} |`,
       );
     }
   }
@@ -294,6 +332,23 @@ try {
     lines.push(
       `- Peak RSS at 200 clients (${config.delayMs} ms delay): Parley ${mb(peak("parley"))} MB, Portkey ${mb(peak("portkey"))} MB, proxy ${mb(peak("proxy"))} MB (target: less than Portkey: ${peak("parley") < peak("portkey") ? "met" : "MISSED"})`,
     );
+  }
+  if (TARGETS.includes("baseline") && TARGETS.includes("parley")) {
+    lines.push("");
+    lines.push(`Against the baseline (Parley from ${flags.baseline ?? ""}), same rounds:`);
+    for (const config of CONFIGS) {
+      const direct = TARGETS.includes("direct") ? med("direct", config, (r) => r.p50) : 0;
+      const pick = (t: Target) => ({
+        over: med(t, config, (r) => r.p50) - direct,
+        rate: med(t, config, (r) => r.streamsPerSecond),
+        cpu: med(t, config, (r) => r.cpuPerStream),
+      });
+      const now = pick("parley");
+      const before = pick("baseline");
+      lines.push(
+        `- ${config.delayMs} ms, ${config.clients} client(s): TTFT ${TARGETS.includes("direct") ? "overhead " : ""}p50 ${fmt(before.over)} → ${fmt(now.over)} ms; ${fmt(before.rate, 0)} → ${fmt(now.rate, 0)} streams/s (${fmt(now.rate / before.rate, 2)}x); CPU per stream ${fmt(before.cpu, 2)} → ${fmt(now.cpu, 2)} ms`,
+      );
+    }
   }
   console.log(lines.join("\n"));
   const dir = fileURLToPath(new URL("./results/", import.meta.url));

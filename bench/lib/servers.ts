@@ -77,11 +77,12 @@ export function startParley(
   env: Record<string, string>,
   args: string[] = [],
   nodeArgs: string[] = [],
+  main = PARLEY_MAIN,
 ): Promise<ServerProcess> {
   return startServer(
     name,
     process.execPath,
-    [...nodeArgs, PARLEY_MAIN, "start", "--port", "0", "--host", "127.0.0.1", ...args],
+    [...nodeArgs, main, "start", "--port", "0", "--host", "127.0.0.1", ...args],
     /listening on (http:\/\/[\d.:]+)/,
     { env, timeoutMs: 60_000 },
   );
