@@ -101,6 +101,6 @@ console.log(`|---|---|---|---|---|---|---|---|---|---|`);
 for (const { thinkMs, latencies: l, errors } of results) {
   const p95 = percentile(l, 95);
   console.log(
-    `| ${USERS} | ${thinkMs ? `${thinkMs} ms (mean)` : "none (saturation)"} | ${l.length} | ${fmt(l.length / SECONDS, 0)} | ${fmt(percentile(l, 50))} ms | ${fmt(p95)} ms | ${fmt(percentile(l, 99))} ms | ${fmt(Math.max(...l))} ms | ${errors} | ${p95 < 50 ? "met" : "MISSED"} |`,
+    `| ${USERS} | ${thinkMs ? `${thinkMs} ms (mean)` : "none (saturation)"} | ${l.length} | ${fmt(l.length / SECONDS, 0)} | ${fmt(percentile(l, 50))} ms | ${fmt(p95)} ms | ${fmt(percentile(l, 99))} ms | ${fmt(Math.max(...l))} ms | ${errors} | ${thinkMs ? (p95 < 50 ? "met" : "MISSED") : "— (capacity, not the target)"} |`,
   );
 }

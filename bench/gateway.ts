@@ -271,7 +271,7 @@ try {
   const lines: string[] = [];
   lines.push(`Measured ${new Date().toISOString()} on ${machine} (waited for load < 2.5: ${quietLoad}).`);
   lines.push(
-    `Each configuration starts its four targets afresh (so peak RSS is that configuration's), warms them up, then runs ${REPEATS} rounds with the targets rotated each round; medians over rounds. Load generator: one Node ${process.version} process (node:http, keep-alive agent), ${MAX_MS / 1000} s cap per run.`,
+    `Each configuration starts its targets afresh (so peak RSS is that configuration's), warms them up, then runs ${REPEATS} rounds with the targets rotated each round; medians over rounds. Load generator: one Node ${process.version} process (node:http, keep-alive agent), ${MAX_MS / 1000} s cap per run.`,
   );
   lines.push("");
   lines.push(
