@@ -87,6 +87,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       rateLimits: config.rateLimits,
       publicUrl: () => config.publicUrl ?? url,
       oidc: { providers: config.oidcProviders, cache: platform.store.cache },
+      broadcast: { pubsub: platform.bus.pubsub, podId },
     });
     await ensureFirstAdmin(config, identity, logger);
     const providers = createProvidersModule({

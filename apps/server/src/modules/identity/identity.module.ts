@@ -5,6 +5,7 @@ import type { Clock } from "../../platform/clock/clock.ts";
 import type { RateDecision, RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
 import type { Secrets } from "../../platform/secrets.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
+import type { PubSub } from "../../platform/bus/bus.port.ts";
 import type { OidcProviderConfig } from "../../config/config.schema.ts";
 import { AppError } from "../../http/app-error.ts";
 import type { EdgeAuth } from "../../http/authenticate.ts";
@@ -50,7 +51,15 @@ export interface IdentityDeps {
   publicUrl: () => string;
   /** OpenID Connect single sign-on; without it the provider list is empty. */
   oidc?: { providers: readonly OidcProviderConfig[]; cache: Cache };
+  /**
+   * Where identity changes are announced to the other pods, so that their cached principals
+   * (ADR 0011) go stale at once rather than within 2 s. `podId` tells one's own announcements apart.
+   */
+  broadcast?: { pubsub: PubSub; podId: string };
 }
+
+/** The subject identity changes are announced on. */
+export const IDENTITY_CHANGED_SUBJECT = "identity.changed";
 
 /** The identity module's services, its HTTP routes and the edge's auth hooks. */
 export interface IdentityModule {
@@ -69,8 +78,22 @@ export interface IdentityModule {
  * per-principal rate limits.
  */
 export function createIdentityModule(deps: IdentityDeps): IdentityModule {
-  // Every write to users, memberships or API keys bumps this; the API-key cache follows it.
+  // Every write to users, memberships, API keys or sessions bumps this; the principal cache
+  // follows it, here and (announced on the bus) on the other pods.
   const changes = new IdentityChanges();
+  const broadcast = deps.broadcast;
+  if (broadcast) {
+    const { pubsub, podId } = broadcast;
+    changes.onBump(() => {
+      // At most once delivery is enough: the cache's 2 s bound stays as the backstop.
+      pubsub.publish(IDENTITY_CHANGED_SUBJECT, { pod: podId }).catch(() => undefined);
+    });
+    pubsub
+      .subscribe(IDENTITY_CHANGED_SUBJECT, (payload) => {
+        if ((payload as { pod?: unknown } | null)?.pod !== podId) changes.bumpFromElsewhere();
+      })
+      .catch(() => undefined);
+  }
   const users = new UserRepository(deps.database.db, changes);
   const teamsRepo = new TeamRepository(deps.database.db, changes);
   const credentials = new CredentialRepository(deps.database.db, changes);
