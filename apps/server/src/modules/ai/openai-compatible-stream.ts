@@ -9,6 +9,7 @@ import { TimeoutError } from "../../platform/timeout.ts";
 import type { DirectChatEndpoint } from "../providers/model-catalog.ts";
 import type { ChatPart, FinishReason } from "./ai.types.ts";
 import type { PartStream } from "./provider-stream.ts";
+import { openAiErrorMessage } from "./upstream-errors.ts";
 
 /** Parts waiting to be read before the upstream response is paused (backpressure). */
 const HIGH_WATER_PARTS = 1_024;
@@ -84,7 +85,7 @@ export function openOpenAiCompatibleStream(
           forgetAbort();
           reject(
             new APICallError({
-              message: errorMessageOf(responseBody) ?? res.statusMessage ?? `HTTP ${status}`,
+              message: openAiErrorMessage(responseBody) ?? res.statusMessage ?? `HTTP ${status}`,
               url,
               requestBodyValues,
               statusCode: status,
@@ -212,10 +213,6 @@ class SsePartStream implements PartStream {
     this.#wake?.();
   }
 
-  #push(part: ChatPart): void {
-    this.#parts.push(part);
-  }
-
   #fail(error: Error): void {
     if (this.#ended) return;
     this.#ended = true;
@@ -266,7 +263,7 @@ class SsePartStream implements PartStream {
     const delta = choice.delta;
     if (isObject(delta)) {
       if (typeof delta.content === "string" && delta.content !== "")
-        this.#push({ type: "text", delta: delta.content });
+        this.#parts.push({ type: "text", delta: delta.content });
       if (Array.isArray(delta.tool_calls))
         for (const call of delta.tool_calls as unknown[]) this.#onToolDelta(call);
     }
@@ -294,13 +291,14 @@ class SsePartStream implements PartStream {
       if (state.name === null) return;
       state.started = true;
       state.id ||= `call_${index}_${Date.now().toString(36)}`;
-      this.#push({ type: "tool-call-start", id: state.id, name: state.name });
-      if (state.arguments) this.#push({ type: "tool-call-delta", id: state.id, delta: state.arguments });
+      this.#parts.push({ type: "tool-call-start", id: state.id, name: state.name });
+      if (state.arguments)
+        this.#parts.push({ type: "tool-call-delta", id: state.id, delta: state.arguments });
       return;
     }
     if (args) {
       state.arguments += args;
-      this.#push({ type: "tool-call-delta", id: state.id, delta: args });
+      this.#parts.push({ type: "tool-call-delta", id: state.id, delta: args });
     }
   }
 
@@ -309,7 +307,7 @@ class SsePartStream implements PartStream {
     if (this.#ended) return;
     for (const state of this.#tools.values()) {
       if (state.name === null) continue;
-      this.#push({ type: "tool-call", id: state.id, name: state.name, input: state.arguments || "{}" });
+      this.#parts.push({ type: "tool-call", id: state.id, name: state.name, input: state.arguments || "{}" });
     }
     this.#tools.clear();
     const unified = mapOpenAICompatibleFinishReason(this.#finishRaw);
@@ -324,7 +322,7 @@ class SsePartStream implements PartStream {
       return;
     }
     const finishReason: FinishReason = unified;
-    this.#push({
+    this.#parts.push({
       type: "finish",
       finishReason,
       usage: { inputTokens: this.#inputTokens, outputTokens: this.#outputTokens },
@@ -365,16 +363,4 @@ function readErrorBody(res: IncomingMessage): Promise<string> {
     });
     res.once("error", reject);
   });
-}
-
-/** `{"error":{"message":…}}`, the shape OpenAI-compatible servers answer errors with. */
-function errorMessageOf(body: string): string | null {
-  try {
-    const parsed = JSON.parse(body) as unknown;
-    if (isObject(parsed) && isObject(parsed.error) && typeof parsed.error.message === "string")
-      return parsed.error.message;
-  } catch {
-    // Not JSON: the status text will do.
-  }
-  return null;
 }

@@ -95,11 +95,20 @@ function parseRetryAfter(value: string | undefined): number | null {
 }
 
 function upstreamMessage(error: APICallError): string {
+  return openAiErrorMessage(error.responseBody ?? "") ?? error.message;
+}
+
+/**
+ * The message of an error body in OpenAI's shape (`{"error":{"message":…}}`, which
+ * OpenAI-compatible servers answer errors with), or null for any other body.
+ */
+export function openAiErrorMessage(body: string): string | null {
   try {
-    const body = JSON.parse(error.responseBody ?? "") as { error?: { message?: string } };
-    return body.error?.message ?? error.message;
+    const parsed = JSON.parse(body) as { error?: { message?: unknown } } | null;
+    const message = parsed?.error?.message;
+    return typeof message === "string" ? message : null;
   } catch {
-    return error.message;
+    return null;
   }
 }
 

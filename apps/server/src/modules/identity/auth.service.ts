@@ -37,7 +37,7 @@ export interface AuthServiceDeps {
   clock: Clock;
   /** Waits between failed attempts; replaceable so that tests need not sleep. */
   sleep?: (ms: number) => Promise<void>;
-  /** Bumped by the repositories on identity writes; empties the API-key cache. */
+  /** Bumped by the repositories on identity writes; makes the principal cache stale. */
   changes?: IdentityChanges;
 }
 

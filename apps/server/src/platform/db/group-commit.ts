@@ -15,8 +15,11 @@ interface Pending<I, O> {
  * SQLite, whose writes complete synchronously; each process holds at most one database
  * connection for them. Used for audit entries and usage rows.
  * @example
- * const queue = new AppendQueue((rows) => repository.insertMany(rows), 200);
- * const stored = await queue.enqueue(row);
+ * const queue = new AppendQueue(async (rows) => {
+ *   await db.insertInto("usage_records").values(rows).execute();
+ *   return rows.map(() => true);
+ * }, 200);
+ * await queue.enqueue(row);
  */
 export class AppendQueue<I, O> {
   readonly #write: BatchWriter<I, O>;
