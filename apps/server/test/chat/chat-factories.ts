@@ -1,6 +1,39 @@
-import type { Kysely } from "kysely";
+import type { Insertable, Kysely } from "kysely";
 import { randomUUID } from "node:crypto";
 import type { Tables } from "../../src/db/schema.ts";
+import type { MessagesTable } from "../../src/modules/chat/chat.tables.ts";
+
+type MessageInsert = Insertable<MessagesTable>;
+
+/**
+ * A message row to store straight in the database: a completed user message at position 0 unless
+ * `fields` say otherwise.
+ * @example
+ * buildMessage({ conversation_id: id, position: 1, role: "assistant", status: "streaming" })
+ */
+export function buildMessage(
+  fields: Pick<MessageInsert, "conversation_id"> & Partial<MessageInsert>,
+): MessageInsert {
+  const now = Date.now();
+  return {
+    id: randomUUID(),
+    position: 0,
+    role: "user",
+    content: "",
+    status: "completed",
+    model: null,
+    usage: null,
+    finish_reason: null,
+    error_code: null,
+    error_message: null,
+    ttft_ms: null,
+    duration_ms: null,
+    created_at: now,
+    completed_at: now,
+    replaced_at: null,
+    ...fields,
+  };
+}
 
 /**
  * Stores a conversation of `exchanges` completed question/answer pairs straight in the database,
@@ -32,26 +65,20 @@ export async function seedConversation(
     const user = position % 2 === 0;
     const n = Math.floor(position / 2) + 1;
     const createdAt = now - (options.exchanges * 2 - position) * 1000;
-    return {
-      id: randomUUID(),
+    return buildMessage({
       conversation_id: id,
       position,
       role: user ? "user" : "assistant",
       content: user
         ? `Question ${n}`
         : `Answer ${n}: ${"a fairly long line of text that wraps on narrow screens ".repeat((n % 4) + 1)}`,
-      status: "completed",
       model: user ? null : model,
-      usage: null,
       finish_reason: user ? null : "stop",
-      error_code: null,
-      error_message: null,
       ttft_ms: user ? null : 20,
       duration_ms: user ? null : 400,
       created_at: createdAt,
       completed_at: createdAt,
-      replaced_at: null,
-    };
+    });
   });
   // SQLite caps bound parameters per statement; insert in slices.
   for (let i = 0; i < rows.length; i += 200) {

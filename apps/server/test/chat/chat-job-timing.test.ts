@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHAT_QUEUE } from "../../src/modules/chat/chat.service.ts";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
+import { buildMessage } from "./chat-factories.ts";
 import { answerOf, openSse, type SseEvent } from "./sse-client.ts";
 
 // The send enqueues the generation job while it stores the exchange, so a worker can get the job
@@ -60,41 +61,19 @@ describe("generation jobs that travel while the exchange is stored", () => {
     await h.parley.platform.bus.queue.enqueue(CHAT_QUEUE, { id: answerId, payload: job });
     // A slow commit: the worker has the job and keeps reading until the messages are there.
     await sleep(150);
-    const now = Date.now();
-    const blank = {
-      conversation_id: conversationId,
-      usage: null,
-      finish_reason: null,
-      error_code: null,
-      error_message: null,
-      ttft_ms: null,
-      duration_ms: null,
-      created_at: now,
-      replaced_at: null,
-    };
     await h.parley.platform.database.db
       .insertInto("messages")
       .values([
-        {
-          ...blank,
-          id: randomUUID(),
-          position: 0,
-          role: "user",
-          content: "asked late",
-          status: "completed",
-          model: null,
-          completed_at: now,
-        },
-        {
-          ...blank,
+        buildMessage({ conversation_id: conversationId, content: "asked late" }),
+        buildMessage({
+          conversation_id: conversationId,
           id: answerId,
           position: 1,
           role: "assistant",
-          content: "",
           status: "streaming",
           model: "fake/fake-model",
           completed_at: null,
-        },
+        }),
       ])
       .execute();
     const events = await sse.until(finished(answerId));
@@ -129,10 +108,13 @@ describe("generation jobs that travel while the exchange is stored", () => {
       body: { content: "second" },
     });
     expect(second.status).toBe(409);
-    // The refused send's job is settled well before the first answer (8 chunks, 60 ms apart) ends.
-    const deadline = Date.now() + 300;
+    // The refused send's job is dropped on the abandon signal, while the first answer (8 chunks,
+    // 60 ms apart) still streams. Without the signal the worker would wait out its 3 s patience
+    // for a message that never comes: the first job to be settled would then be the first answer's.
+    const deadline = Date.now() + 2_500;
     while (h.parley.platform.bus.stats().acked < acked + 1 && Date.now() < deadline) await sleep(10);
     expect(h.parley.platform.bus.stats().acked).toBe(acked + 1);
+    expect(finished(first.body.assistantMessage.id)(sse.events)).toBe(false);
     await sse.until(finished(first.body.assistantMessage.id));
     sse.close();
     expect(fake.requests.length).toBe(calls + 1);
