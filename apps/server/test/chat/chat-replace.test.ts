@@ -54,21 +54,32 @@ async function conversation(): Promise<string> {
   return res.body.id;
 }
 
-/** Waits until the answer is final and returns the conversation as the API shows it. */
+/**
+ * Waits until the answer is final and returns the conversation as the API shows it. The stream
+ * opens before the conversation is read (as the web app does), so an answer that ends in between
+ * is seen either way: a client without Last-Event-ID is sent only the in-flight answer.
+ */
 async function settled(conversationId: string, answerId: string): Promise<View> {
+  const load = async () =>
+    (await h.call<View>("GET", `/api/v1/conversations/${conversationId}`, { token: h.adminToken })).body;
   const sse = await openSse(`${h.url}/api/v1/conversations/${conversationId}/events`, {
     authorization: `Bearer ${h.adminToken}`,
   });
-  await sse.until((events: SseEvent[]) =>
-    events.some(
-      (e) =>
-        ["message.completed", "message.failed", "message.cancelled", "snapshot"].includes(e.event) &&
-        (e.data as { messageId: string; status?: string }).messageId === answerId &&
-        (e.event !== "snapshot" || (e.data as { status: string }).status !== "streaming"),
-    ),
-  );
-  sse.close();
-  return (await h.call<View>("GET", `/api/v1/conversations/${conversationId}`, { token: h.adminToken })).body;
+  try {
+    const before = await load();
+    if (before.messages.find((m) => m.id === answerId)?.status !== "streaming") return before;
+    await sse.until((events: SseEvent[]) =>
+      events.some(
+        (e) =>
+          ["message.completed", "message.failed", "message.cancelled", "snapshot"].includes(e.event) &&
+          (e.data as { messageId: string; status?: string }).messageId === answerId &&
+          (e.event !== "snapshot" || (e.data as { status: string }).status !== "streaming"),
+      ),
+    );
+  } finally {
+    sse.close();
+  }
+  return load();
 }
 
 async function exchange(id: string, content: string, editOf?: string) {
