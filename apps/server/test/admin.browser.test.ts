@@ -34,7 +34,8 @@ describe("administration in a real browser", () => {
     await page.getByRole("button", { name: "Saved" }).waitFor();
     await screenshot(page, "admin-models");
     await page.reload();
-    await expect.poll(() => page.getByLabel("Input price of fake/fake-model").inputValue(), { timeout: 15_000 })
+    await expect
+      .poll(() => page.getByLabel("Input price of fake/fake-model").inputValue(), { timeout: 15_000 })
       .toBe("1.5");
   });
 
@@ -70,7 +71,8 @@ describe("administration in a real browser", () => {
     await page.getByRole("button", { name: "Add user" }).click();
     await page.getByRole("rowheader", { name: "new.dev@parley.test" }).waitFor();
     await page.getByLabel("Role of new.dev@parley.test").selectOption("operator");
-    await expect.poll(() => page.getByLabel("Role of new.dev@parley.test").inputValue(), { timeout: 15_000 })
+    await expect
+      .poll(() => page.getByLabel("Role of new.dev@parley.test").inputValue(), { timeout: 15_000 })
       .toBe("operator");
   });
 
