@@ -52,6 +52,11 @@ async function harness(overrides: Partial<HttpServerDeps> = {}): Promise<Harness
       scope.post("/api/v1/echo", { config: { permission: "public" }, schema: { body: Echo } }, (request) => ({
         hello: request.body.name,
       }));
+      scope.get(
+        "/api/v1/own-headers",
+        { config: { permission: "public", helmet: false } },
+        (_request, reply) => reply.header("x-content-type-options", "nosniff").send({ ok: true }),
+      );
       scope.get<{ Params: { code: string } }>(
         "/api/v1/fail/:code",
         { config: { permission: "public" } },
@@ -189,6 +194,16 @@ describe("HTTP edge", () => {
     expect(res.headers["content-security-policy"]).toContain("default-src 'self'");
     expect(res.headers["x-frame-options"]).toBe("SAMEORIGIN");
     expect(res.headers["strict-transport-security"]).toBeDefined();
+  });
+
+  it("sends none of them on a route that opts out with helmet: false, and still its own", async () => {
+    const { app } = await harness();
+    const res = await app.inject({ method: "GET", url: "/api/v1/own-headers" });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["content-security-policy"]).toBeUndefined();
+    expect(res.headers["x-frame-options"]).toBeUndefined();
+    expect(res.headers["x-content-type-options"]).toBe("nosniff");
+    expect(res.headers["x-request-id"]).toBeDefined();
   });
 
   it("refuses to start when a route declares no permission", async () => {

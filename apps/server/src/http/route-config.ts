@@ -26,8 +26,12 @@ declare module "fastify" {
     permission?: RoutePermission;
     /** False to exempt the route from the per-IP request limit (probes, metrics). */
     rateLimit?: boolean;
-    /** Security-header options replacing the global ones for this route (`registerSecurityHeaders`). */
-    helmet?: HelmetOptions;
+    /**
+     * Security-header options replacing the global ones for this route (`registerSecurityHeaders`),
+     * or false for none: a route that sets its own (the event stream, whose response is held open
+     * for hours, keeps every header it was sent in memory).
+     */
+    helmet?: HelmetOptions | false;
   }
 }
 

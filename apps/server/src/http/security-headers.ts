@@ -5,7 +5,8 @@ type Middleware = ReturnType<typeof helmet>;
 
 /**
  * Sets Helmet's security headers (CSP, HSTS, frame and sniffing protections…) on every response;
- * a route's `config.helmet` replaces the global options it names, as with `@fastify/helmet`.
+ * a route's `config.helmet` replaces the global options it names, as with `@fastify/helmet`, and
+ * `false` sends none.
  * Each configuration's middleware is built once, on first use. (`@fastify/helmet` builds it
  * anew on every request, re-parsing the CSP each time: measurable on the gateway's hot path.)
  * @example
@@ -24,7 +25,12 @@ export function registerSecurityHeaders(app: FastifyInstance, options: HelmetOpt
     return built;
   };
   app.addHook("onRequest", (request, reply, done) => {
-    middlewareOf(request.routeOptions.config.helmet)(request.raw, reply.raw, () => {
+    const own = request.routeOptions.config.helmet;
+    if (own === false) {
+      done();
+      return;
+    }
+    middlewareOf(own)(request.raw, reply.raw, () => {
       done();
     });
   });

@@ -47,6 +47,24 @@ async function send(id: string, content = "hello", token = h.adminToken) {
 }
 
 describe("chat in embedded mode", () => {
+  it("answers the event stream with the few headers a stream needs, not a document's", async () => {
+    const id = await conversation();
+    const controller = new AbortController();
+    const res = await fetch(`${h.url}/api/v1/conversations/${id}/events`, {
+      headers: { accept: "text/event-stream", ...auth(h.adminToken) },
+      signal: controller.signal,
+    });
+    controller.abort();
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/event-stream; charset=utf-8");
+    expect(res.headers.get("cache-control")).toBe("no-cache, no-transform");
+    expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(res.headers.get("x-request-id")).toBeTruthy();
+    // Held open for hours, a response keeps its header block in memory: no CSP and friends.
+    expect(res.headers.get("content-security-policy")).toBeNull();
+    expect(res.headers.get("x-frame-options")).toBeNull();
+  });
+
   it("answers 202 at once, streams the answer on the events endpoint, and persists it once", async () => {
     const id = await conversation();
     const sse = await openSse(`${h.url}/api/v1/conversations/${id}/events`, auth(h.adminToken));

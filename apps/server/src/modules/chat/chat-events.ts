@@ -168,6 +168,7 @@ export async function serveEvents(
     "cache-control": "no-cache, no-transform",
     connection: "keep-alive",
     "x-accel-buffering": "no",
+    "x-content-type-options": "nosniff",
     "x-request-id": request.id,
   });
   raw.write("retry: 1000\n\n");

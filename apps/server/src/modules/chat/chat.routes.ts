@@ -151,7 +151,9 @@ export function registerChatRoutes(app: TypedApp, deps: EventDeps & { chat: Chat
   app.get(
     "/api/v1/conversations/:id/events",
     {
-      config: { permission: "conversations:read" },
+      // Helmet's dozen document headers mean nothing on an event stream, and a response held
+      // open keeps its header block in memory: the relay sends the few that apply itself.
+      config: { permission: "conversations:read", helmet: false },
       schema: {
         tags,
         summary: "Server-Sent Events of the conversation; resume with Last-Event-ID or ?lastEventId=",
