@@ -22,7 +22,8 @@ export interface AnswerContext {
 }
 
 /**
- * Reads the answer's sender and cancel flag, then its message and history. Null when the message
+ * Reads the answer's sender, its cancel flag, and its message and history, all at once (each
+ * sequential round trip here delays the first token). Null when the message
  * is no longer streaming (a duplicate delivery of a finished answer), or was never stored (the
  * send failed and abandoned the job).
  * @throws Error when the message is still not there after {@link COMMIT_PATIENCE_MS}: the job is
@@ -35,12 +36,16 @@ export async function loadContext(
 ): Promise<AnswerContext | null> {
   const id = job.assistantMessageId;
   const sender = deps.users.findById(job.userId).then((user) => (user ? deps.auth.principalOf(user) : null));
-  const [principal, cancelled] = await Promise.all([sender, deps.cache.get(cancelFlagKey(id))]);
-  const stored = await readStored(deps, job, signal, Boolean(cancelled));
+  const cancelled = deps.cache.get(cancelFlagKey(id)).then(Boolean);
+  const [principal, wasCancelled, stored] = await Promise.all([
+    sender,
+    cancelled,
+    readStored(deps, job, signal, cancelled),
+  ]);
   if (stored?.message.status !== "streaming") return null;
   const { message, messages } = stored;
   const history = messages.filter((m) => m.position < message.position && m.status === "completed");
-  return { message, history, principal, cancelled: Boolean(cancelled) };
+  return { message, history, principal, cancelled: wasCancelled };
 }
 
 /** How long a worker waits for the send that enqueued its job to commit the message. */
@@ -49,13 +54,13 @@ const COMMIT_PATIENCE_MS = 3_000;
 /**
  * The answer's message and the conversation's current messages. The send enqueues the job while
  * it stores the exchange, so the job can arrive before the commit: a message not visible yet is
- * read again shortly. A cancel (the send's abandon signal) ends the wait.
+ * read again shortly. A cancel (the send's abandon signal, read once it matters) ends the wait.
  */
 async function readStored(
   deps: Pick<GenerationDeps, "chats">,
   job: GenerationJob,
   signal: AbortSignal,
-  cancelled: boolean,
+  cancelled: Promise<boolean>,
 ): Promise<{ message: MessageRow; messages: MessageRow[] } | null> {
   const id = job.assistantMessageId;
   const deadline = Date.now() + COMMIT_PATIENCE_MS;
@@ -68,7 +73,7 @@ async function readStored(
     const message = await deps.chats.findMessage(id);
     const late = message?.status === "streaming" && message.replaced_at === null;
     if (message && !late) return { message, messages };
-    if (!message && (cancelled || signal.aborted)) return null;
+    if (!message && (signal.aborted || (await cancelled))) return null;
     if (Date.now() > deadline) throw new Error(`message ${id} of a generation job is not stored yet`);
     if (late) continue;
     await sleep(pause, undefined, { signal }).catch(() => undefined);
