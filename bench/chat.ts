@@ -18,7 +18,12 @@ import { fmt, median, percentile } from "./lib/stats.ts";
 import type { StreamJobResult } from "./lib/stream-client.ts";
 
 const { values: flags } = parseArgs({
-  options: { repeats: { type: "string", default: "3" }, only: { type: "string" } },
+  options: {
+    repeats: { type: "string", default: "3" },
+    only: { type: "string" },
+    // A directory for CPU profiles of the Parley processes (written when they stop).
+    "cpu-prof": { type: "string" },
+  },
 });
 const REPEATS = Number(flags.repeats);
 const MODES = (["embedded", "distributed"] as const).filter((m) => !flags.only || flags.only === m);
@@ -56,11 +61,14 @@ try {
   const providers = [fakeProvider("up", upstream.url)];
   for (const mode of MODES) {
     const modeServers: ServerProcess[] = [];
+    const nodeArgs = flags["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`] : [];
     if (mode === "embedded") {
       modeServers.push(
         await startParley(
           "parley",
           parleyEnv(providers, { PARLEY_DATA_DIR: mkdtempSync("/tmp/parley-bench-chat-") }),
+          [],
+          nodeArgs,
         ),
       );
     } else {
@@ -73,8 +81,8 @@ try {
         PARLEY_SECRET_KEY: "bench-chat-distributed-secret-0123456789",
         PARLEY_DATA_DIR: mkdtempSync("/tmp/parley-bench-chat-dist-"),
       });
-      modeServers.push(await startParley("api", env, ["--role", "api"]));
-      modeServers.push(await startParley("worker", env, ["--role", "worker"]));
+      modeServers.push(await startParley("api", env, ["--role", "api"], nodeArgs));
+      modeServers.push(await startParley("worker", env, ["--role", "worker"], nodeArgs));
     }
     servers.push(...modeServers);
     const api = modeServers[0] as ServerProcess;
