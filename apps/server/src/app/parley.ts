@@ -24,7 +24,6 @@ import { EventStreams } from "../modules/chat/chat-events.ts";
 import { createChatMetrics } from "../modules/chat/chat.metrics.ts";
 import { registerChatRoutes } from "../modules/chat/chat.routes.ts";
 import { startGenerationWorker, startLostWorkerSweep } from "../modules/chat/generation.jobs.ts";
-import { UserRepository } from "../modules/identity/user.repository.ts";
 import { ensureFirstAdmin } from "./first-admin.ts";
 import { ensureInstance } from "./instance.ts";
 import { buildPlatform, type Platform } from "./platform.ts";
@@ -191,7 +190,6 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         : await startGenerationWorker({
             bus: platform.bus,
             chats,
-            users: new UserRepository(platform.database.db),
             auth: identity.auth,
             pipeline,
             cache: platform.store.cache,

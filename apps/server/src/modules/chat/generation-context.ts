@@ -30,12 +30,12 @@ export interface AnswerContext {
  *   delivered again later.
  */
 export async function loadContext(
-  deps: Pick<GenerationDeps, "chats" | "users" | "auth" | "cache">,
+  deps: Pick<GenerationDeps, "chats" | "auth" | "cache">,
   job: GenerationJob,
   signal: AbortSignal,
 ): Promise<AnswerContext | null> {
   const id = job.assistantMessageId;
-  const sender = deps.users.findById(job.userId).then((user) => (user ? deps.auth.principalOf(user) : null));
+  const sender = deps.auth.principalOfUser(job.userId);
   const cancelled = deps.cache.get(cancelFlagKey(id)).then(Boolean);
   const [principal, wasCancelled, stored] = await Promise.all([
     sender,

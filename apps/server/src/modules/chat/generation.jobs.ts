@@ -9,7 +9,6 @@ import type { Subscription } from "../../platform/lifecycle.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
 import type { AiPipeline } from "../ai/ai-pipeline.ts";
 import type { AuthService } from "../identity/auth.service.ts";
-import type { UserRepository } from "../identity/user.repository.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
 import { CANCEL_SUBJECT, CHAT_QUEUE } from "./chat.service.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";
@@ -24,7 +23,6 @@ const RENEW_MS = 4_000;
 export interface GenerationDeps {
   bus: Bus;
   chats: ChatRepository;
-  users: UserRepository;
   auth: AuthService;
   pipeline: AiPipeline;
   cache: Cache;

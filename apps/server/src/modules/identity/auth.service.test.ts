@@ -16,6 +16,7 @@ import { IdentityChanges } from "./identity-changes.ts";
 import { hashSecret, newId, newSecret } from "./ids.ts";
 import { systemContext, type RequestContext } from "./request-context.ts";
 import { TokenService } from "./token.service.ts";
+import { TeamRepository } from "./team.repository.ts";
 import { UserRepository } from "./user.repository.ts";
 import { UserService } from "./user.service.ts";
 
@@ -214,5 +215,26 @@ describe("API key principals", () => {
     await auth.authenticate(key);
     clock.advance(60 * 60_000);
     expect(await codeOf(auth.authenticate(key))).toBe("auth.invalid_token");
+  });
+});
+
+describe("principals outside a request", () => {
+  it("reads an account with its team roles, and none for an account that does not exist", async () => {
+    const auth = service([]);
+    const user = await new UserRepository(database.db).findByEmail("dev@parley.test");
+    if (!user) throw new Error("the seeded user is missing");
+    const teams = new TeamRepository(database.db);
+    await teams.insert({
+      id: "team-principal",
+      name: "Principals",
+      slug: "principals",
+      created_at: clock.now(),
+      updated_at: clock.now(),
+    });
+    await teams.upsertMember("team-principal", user.id, "admin", clock.now());
+    const principal = await auth.principalOfUser(user.id);
+    expect(principal).toMatchObject({ kind: "user", userId: user.id, globalRole: "developer" });
+    expect(principal?.teams.get("team-principal")).toBe("admin");
+    expect(await auth.principalOfUser("no-such-user")).toBeNull();
   });
 });
