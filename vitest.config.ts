@@ -10,6 +10,10 @@ export default defineConfig({
     ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // expect.poll waits for a page or a server to reach a state; vitest's 1 s default is shorter
+    // than a page reload takes on a loaded 2-core CI machine. A poll that asserts a time bound
+    // passes its own timeout.
+    expect: { poll: { timeout: 10_000 } },
     pool: "forks",
     // Integration tests share two cores with PostgreSQL, NATS and Redis.
     maxWorkers: 2,
