@@ -83,16 +83,17 @@ async function readStored(
 }
 
 /**
- * Takes the answer's lease, then marks it started: `held` when another worker has the lease,
- * `started-before` when a worker that is gone started it (its chunks are in the log).
+ * Takes the answer's lease, then marks it started, in one round trip: `held` when another worker
+ * has the lease, `started-before` when a worker that is gone started it (its chunks are in the log).
  */
 export async function claimAnswer(
   deps: Pick<GenerationDeps, "cache" | "workerId">,
   messageId: string,
 ): Promise<"claimed" | "held" | "started-before"> {
-  if (!(await deps.cache.setIfAbsent(leaseKey(messageId), deps.workerId, LEASE_MS))) return "held";
-  if (!(await deps.cache.setIfAbsent(startedKey(messageId), deps.workerId, STARTED_TTL_MS))) {
-    return "started-before";
-  }
-  return "claimed";
+  const taken = await deps.cache.setIfAbsentInTurn(
+    { key: leaseKey(messageId), ttlMs: LEASE_MS },
+    { key: startedKey(messageId), ttlMs: STARTED_TTL_MS },
+    deps.workerId,
+  );
+  return taken === 0 ? "held" : taken === 1 ? "started-before" : "claimed";
 }

@@ -171,6 +171,7 @@ const noCache: Cache = {
   get: () => Promise.resolve(undefined),
   set: () => Promise.resolve(),
   setIfAbsent: () => Promise.resolve(false),
+  setIfAbsentInTurn: () => Promise.resolve(0),
   delete: () => Promise.resolve(false),
 };
 

@@ -52,6 +52,15 @@ export class MemoryRegistryStore implements RegistryStore {
           this.#values.set(key, entry);
           return true;
         }),
+      setIfAbsentInTurn: (first, second, value) =>
+        settle(() => {
+          const entries = [this.#entry(value, first.ttlMs), this.#entry(value, second.ttlMs)] as const;
+          if (this.#live(this.#values, first.key)) return 0;
+          this.#values.set(first.key, entries[0]);
+          if (this.#live(this.#values, second.key)) return 1;
+          this.#values.set(second.key, entries[1]);
+          return 2;
+        }),
       delete: (key) => settle(() => this.#live(this.#values, key) !== undefined && this.#values.delete(key)),
     };
     this.registry = {

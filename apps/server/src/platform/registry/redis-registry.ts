@@ -63,6 +63,11 @@ for i = 1, #live, 2 do
 end
 return out`;
 
+// KEYS: first, second. ARGV: value JSON, first's ttlMs, second's ttlMs. Returns how many it set.
+const SET_IF_ABSENT_IN_TURN = `if not redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then return 0 end
+if not redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3], 'NX') then return 1 end
+return 2`;
+
 const DEREGISTER = `redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 return 1`;
@@ -96,6 +101,7 @@ export class RedisRegistryStore implements RegistryStore {
       get: (key) => this.#get(key),
       set: (key, value, ttlMs) => this.#set(key, value, ttlMs),
       setIfAbsent: (key, value, ttlMs) => this.#setIfAbsent(key, value, ttlMs),
+      setIfAbsentInTurn: (first, second, value) => this.#setIfAbsentInTurn(first, second, value),
       delete: async (key) => (await this.#client.del(this.#cacheKey(key))) > 0,
     };
     this.registry = {
@@ -156,6 +162,25 @@ export class RedisRegistryStore implements RegistryStore {
   async #setIfAbsent(key: string, value: unknown, ttlMs: number): Promise<boolean> {
     const reply = await this.#client.set(this.#cacheKey(key), toJson(value), "PX", wholeTtlMs(ttlMs), "NX");
     return reply === "OK";
+  }
+
+  async #setIfAbsentInTurn(
+    first: { key: string; ttlMs: number },
+    second: { key: string; ttlMs: number },
+    value: unknown,
+  ): Promise<0 | 1 | 2> {
+    const reply = await this.#client.eval(
+      SET_IF_ABSENT_IN_TURN,
+      2,
+      this.#cacheKey(first.key),
+      this.#cacheKey(second.key),
+      toJson(value),
+      wholeTtlMs(first.ttlMs),
+      wholeTtlMs(second.ttlMs),
+    );
+    if (reply !== 0 && reply !== 1 && reply !== 2)
+      throw new TypeError("unexpected reply to setIfAbsentInTurn");
+    return reply;
   }
 
   async #register(kind: string, id: string, info: Record<string, unknown>, ttlMs: number): Promise<void> {

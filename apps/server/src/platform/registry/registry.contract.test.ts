@@ -135,10 +135,45 @@ describe.each([
       expect(await h.store.cache.get("lease")).toBe("second");
     });
 
+    it("sets two keys in turn in one step: the second only when the first was absent", async () => {
+      const lease = { key: "lease", ttlMs: LONG_TTL };
+      const mark = { key: "mark", ttlMs: LONG_TTL };
+      expect(await h.store.cache.setIfAbsentInTurn(lease, mark, "a")).toBe(2);
+      expect([await h.store.cache.get("lease"), await h.store.cache.get("mark")]).toEqual(["a", "a"]);
+      // The first key held: nothing changes, not even an absent second key.
+      await h.store.cache.delete("mark");
+      expect(await h.store.cache.setIfAbsentInTurn(lease, mark, "b")).toBe(0);
+      expect([await h.store.cache.get("lease"), await h.store.cache.get("mark")]).toEqual(["a", undefined]);
+      // The first key free, the second held: only the first is taken.
+      await h.store.cache.delete("lease");
+      await h.store.cache.set("mark", "earlier", LONG_TTL);
+      expect(await h.store.cache.setIfAbsentInTurn(lease, mark, "c")).toBe(1);
+      expect([await h.store.cache.get("lease"), await h.store.cache.get("mark")]).toEqual(["c", "earlier"]);
+    });
+
+    it("lets exactly one of many concurrent setIfAbsentInTurn callers take both keys", async () => {
+      const peer = await h.peer();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? peer : h.store).cache.setIfAbsentInTurn(
+            { key: "lease", ttlMs: LONG_TTL },
+            { key: "mark", ttlMs: LONG_TTL },
+            i,
+          ),
+        ),
+      );
+      expect(results.filter((n) => n === 2)).toHaveLength(1);
+      expect(results.filter((n) => n === 0)).toHaveLength(19);
+      expect(await h.store.cache.get("mark")).toBe(results.indexOf(2));
+    });
+
     it("rejects values without a JSON form and TTLs that are not positive", async () => {
       await expect(h.store.cache.set("k", undefined, LONG_TTL)).rejects.toThrow(TypeError);
       await expect(h.store.cache.set("k", "v", 0)).rejects.toThrow(RangeError);
       await expect(h.store.cache.setIfAbsent("k", "v", Number.NaN)).rejects.toThrow(RangeError);
+      await expect(
+        h.store.cache.setIfAbsentInTurn({ key: "a", ttlMs: LONG_TTL }, { key: "b", ttlMs: 0 }, "v"),
+      ).rejects.toThrow(RangeError);
     });
   });
 

@@ -8,6 +8,17 @@ export interface Cache {
   set(key: string, value: unknown, ttlMs: number): Promise<void>;
   /** Stores `value` only when `key` is absent; true when it did (a lease, a lock, a dedupe mark). */
   setIfAbsent(key: string, value: unknown, ttlMs: number): Promise<boolean>;
+  /**
+   * In one atomic step: stores `value` under `first.key` when it is absent and, only if it did,
+   * under `second.key` when that is absent too. Resolves to how many of the two it stored: 0
+   * (`first` was there; nothing changed), 1 (`second` was there) or 2. A lease taken together
+   * with a once-only mark, in one round trip instead of two.
+   */
+  setIfAbsentInTurn(
+    first: { key: string; ttlMs: number },
+    second: { key: string; ttlMs: number },
+    value: unknown,
+  ): Promise<0 | 1 | 2>;
   /** Removes `key`; true when something was removed. */
   delete(key: string): Promise<boolean>;
 }
