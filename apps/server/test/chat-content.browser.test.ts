@@ -200,9 +200,7 @@ describe("chat content and failure states in a real browser", () => {
     await page.keyboard.press("Control+Shift+O");
     await page.waitForURL((u) => u.toString() !== before && u.pathname.startsWith("/c/"));
     await page.getByRole("heading", { name: "New conversation" }).waitFor();
-    await expect
-      .poll(() => page.evaluate("document.activeElement?.id"), { timeout: 10_000 })
-      .toBe("composer");
+    await expect.poll(() => page.evaluate("document.activeElement?.id")).toBe("composer");
     await page.keyboard.type("Typed without a mouse");
     await page.keyboard.press("Enter");
     await page.getByText("Esc stops the answer").waitFor();
