@@ -123,6 +123,8 @@ export const GenerationJob = z.object({
   conversationId: z.string(),
   assistantMessageId: z.string(),
   userId: z.string(),
+  /** The conversation's team: the call is authorized and metered there. Null: a personal one. */
+  teamId: z.string().nullable().optional(),
   apiKeyId: z.string().nullable().optional(),
   model: z.string(),
   requestId: z.string().nullable(),

@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { can, type Principal } from "../modules/identity/principal.ts";
+import { holdsAnywhere, type Principal } from "../modules/identity/principal.ts";
 import { AppError } from "./app-error.ts";
 
 /** Cookie names of a browser session. */
@@ -67,7 +67,7 @@ export async function authenticateRequest(
   if (resolved.via === "cookie" && UNSAFE.has(request.method)) checkCsrf(request);
   request.principal = resolved.principal;
   request.sessionId = resolved.sessionId;
-  if (permission !== "authenticated" && !can(resolved.principal, permission)) {
+  if (permission !== "authenticated" && !holdsAnywhere(resolved.principal, permission)) {
     await auth.denied(request, permission);
     throw new AppError("auth.forbidden", `This needs the ${permission} permission`, {
       details: { permission },

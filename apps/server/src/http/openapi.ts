@@ -33,7 +33,13 @@ export async function registerOpenApi(app: TypedApp, version: string): Promise<v
         { name: "audit", description: "The hash-chained audit log and its verification" },
       ],
     },
-    transform: jsonSchemaTransform,
+    // Each operation names the permission it requires (`x-parley-permission`): the API reference
+    // shows it, and the generated access-matrix test reads it.
+    transform: (input) => {
+      const out = jsonSchemaTransform(input);
+      const permission = input.route.config?.permission;
+      return permission ? { ...out, schema: { ...out.schema, "x-parley-permission": permission } } : out;
+    },
     transformObject: jsonSchemaTransformObject,
   });
 }

@@ -82,7 +82,7 @@ export class AiPipeline {
   async streamChat(call: ChatCall, ctx: RequestContext): Promise<ChatRun> {
     const trace: AiStage[] = [];
     const started = this.#d.clock.now();
-    const principal = this.#authorize(ctx);
+    const principal = this.#authorize(ctx, call);
     const requested = await this.#d.catalog.resolve(call.model);
     trace.push("authorize");
     await this.#limit(principal);
@@ -109,7 +109,7 @@ export class AiPipeline {
     } catch (error) {
       const attempts = (error as { attempts?: number }).attempts ?? 1;
       const mapped = call.signal?.aborted ? null : classifyUpstreamError(error, requested.providerId).error;
-      await this.#settle(trace, ctx, call.surface, requested, principal, {
+      await this.#settle(trace, ctx, call, requested, principal, {
         outcome: mapped ? "failure" : "cancelled",
         errorCode: mapped?.code ?? null,
         usage: { inputTokens: 0, outputTokens: 0 },
@@ -169,7 +169,7 @@ export class AiPipeline {
     } finally {
       await opened.stream.cancel();
       if (usage.inputTokens === 0 && usage.outputTokens === 0) usage = estimateUsage(promptText, text);
-      await this.#settle(trace, ctx, call.surface, opened.model, principal, {
+      await this.#settle(trace, ctx, call, opened.model, principal, {
         outcome,
         errorCode,
         usage,
@@ -186,7 +186,7 @@ export class AiPipeline {
   async embed(call: EmbedCall, ctx: RequestContext): Promise<EmbedResult> {
     const trace: AiStage[] = [];
     const started = this.#d.clock.now();
-    const principal = this.#authorize(ctx);
+    const principal = this.#authorize(ctx, call);
     const model = await this.#d.catalog.resolve(call.model);
     trace.push("authorize");
     await this.#limit(principal);
@@ -206,7 +206,7 @@ export class AiPipeline {
       });
       trace.push("post_checks");
       const inputTokens = result.tokens ?? Math.ceil(call.values.join("").length / 4);
-      await this.#settle(trace, ctx, call.surface, model, principal, {
+      await this.#settle(trace, ctx, call, model, principal, {
         outcome: "success",
         errorCode: null,
         usage: { inputTokens, outputTokens: 0 },
@@ -218,7 +218,7 @@ export class AiPipeline {
       return { model, embeddings: result.embeddings, inputTokens, stages: [...trace] };
     } catch (error) {
       const mapped = classifyUpstreamError(error, model.providerId).error;
-      await this.#settle(trace, ctx, call.surface, model, principal, {
+      await this.#settle(trace, ctx, call, model, principal, {
         outcome: "failure",
         errorCode: mapped.code,
         usage: { inputTokens: 0, outputTokens: 0 },
@@ -231,11 +231,14 @@ export class AiPipeline {
     }
   }
 
-  #authorize(ctx: RequestContext): Principal {
+  /** The caller, if it may use AI for the call's team (or its own account). */
+  #authorize(ctx: RequestContext, call: Pick<ChatCall, "teamId">): Principal {
     const principal = ctx.principal;
     if (!principal) throw new AppError("auth.required", "AI calls need a signed-in user or an API key");
-    if (!can(principal, "ai:use", principal.apiKey?.teamId ?? null)) {
-      throw new AppError("auth.forbidden", "This needs the ai:use permission");
+    if (!can(principal, "ai:use", teamOf(call, principal))) {
+      throw new AppError("auth.forbidden", "This needs the ai:use permission", {
+        details: { permission: "ai:use" },
+      });
     }
     return principal;
   }
@@ -268,7 +271,7 @@ export class AiPipeline {
   async #settle(
     trace: AiStage[],
     ctx: RequestContext,
-    surface: ChatCall["surface"],
+    call: Pick<ChatCall, "surface" | "teamId">,
     model: CatalogModel,
     principal: Principal,
     result: {
@@ -287,7 +290,8 @@ export class AiPipeline {
       ? (result.usage.inputTokens * price.inputPerMTok + result.usage.outputTokens * price.outputPerMTok) /
         1_000_000
       : 0;
-    const teamId = principal.apiKey?.teamId ?? null;
+    const teamId = teamOf(call, principal);
+    const surface = call.surface;
     trace.push("metering");
     try {
       await this.#d.usage.record({
@@ -338,4 +342,9 @@ export class AiPipeline {
 
 function estimateUsage(prompt: string, answer: string): TokenUsage {
   return { inputTokens: Math.ceil(prompt.length / 4), outputTokens: Math.ceil(answer.length / 4) };
+}
+
+/** The team an AI call is made for and metered to: the call's, a team-bound key's, or none. */
+function teamOf(call: Pick<ChatCall, "teamId">, principal: Principal): string | null {
+  return call.teamId ?? principal.apiKey?.teamId ?? null;
 }

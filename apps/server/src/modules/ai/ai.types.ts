@@ -25,6 +25,11 @@ export type ChatOptions = Omit<
 /** A chat completion request, whatever surface it came from. */
 export interface ChatCall {
   surface: AiSurface;
+  /**
+   * The team the call is made for (a team's conversation): authorized by the caller's role there
+   * and metered to it. Absent: a team-bound API key's team, else the caller's own account.
+   */
+  teamId?: string | null;
   /** Model id or alias. */
   model: string;
   prompt: LanguageModelV4Prompt;
@@ -36,6 +41,8 @@ export interface ChatCall {
 /** An embedding request. */
 export interface EmbedCall {
   surface: AiSurface;
+  /** As in {@link ChatCall}. */
+  teamId?: string | null;
   model: string;
   values: string[];
   dimensions?: number;

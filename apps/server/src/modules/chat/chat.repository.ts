@@ -59,8 +59,12 @@ export class ChatRepository {
   }
 
   /** The user's own conversations plus those of `teamIds`, newest first, after the cursor. */
+  /**
+   * Conversations, newest first: the personal ones of `userId` (none when null) and those of
+   * `teamIds`, or only those of `teamId`.
+   */
   listConversations(options: {
-    userId: string;
+    userId: string | null;
     teamIds: string[];
     q?: string;
     before?: { updatedAt: number; id: string };
@@ -77,8 +81,12 @@ export class ChatRepository {
       ? query.where("team_id", "=", options.teamId)
       : query.where((eb) =>
           eb.or([
-            eb("user_id", "=", options.userId),
+            ...(options.userId !== null
+              ? [eb.and([eb("user_id", "=", options.userId), eb("team_id", "is", null)])]
+              : []),
             ...(options.teamIds.length ? [eb("team_id", "in", options.teamIds)] : []),
+            // Nothing at all for a caller who may read neither.
+            sql<boolean>`1 = 0`,
           ]),
         );
     if (options.q) {

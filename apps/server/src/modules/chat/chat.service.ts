@@ -5,6 +5,7 @@ import {
   type ConversationWithMessages,
   type CreateConversationRequest,
   type GenerationJob,
+  type Permission,
   type RegenerateRequest,
   type RegenerateResponse,
   type SendMessageRequest,
@@ -15,9 +16,10 @@ import { decodeCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../http/app-error.ts";
 import type { Bus } from "../../platform/bus/bus.port.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
+import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
 import { newId } from "../identity/ids.ts";
-import { can, type Principal } from "../identity/principal.ts";
+import { can, seesTeam, teamsWhere, type Principal } from "../identity/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../identity/request-context.ts";
 import { requirePrincipal } from "../identity/team.service.ts";
 import type { ChatRepository, ConversationRow, MessageRow, StoredExchange } from "./chat.repository.ts";
@@ -64,9 +66,7 @@ export class ChatService {
 
   async create(input: CreateConversationRequest, ctx: RequestContext): Promise<Conversation> {
     const principal = requirePrincipal(ctx);
-    if (input.teamId && !can(principal, "conversations:write", input.teamId)) {
-      throw new AppError("resource.not_found", `No team ${input.teamId}`);
-    }
+    assertMay(principal, "conversations:write", input.teamId ?? null, "Starting a conversation here");
     const now = this.#d.clock.now();
     const row: ConversationRow = {
       id: newId(),
@@ -77,7 +77,14 @@ export class ChatService {
       created_at: now,
       updated_at: now,
     };
-    await this.#d.chats.insertConversation(row);
+    try {
+      await this.#d.chats.insertConversation(row);
+    } catch (error) {
+      // The team was deleted since the caller's memberships were read.
+      if (row.team_id && isForeignKeyViolation(error))
+        throw new AppError("resource.not_found", `No team ${row.team_id}`, { cause: error });
+      throw error;
+    }
     await this.#audit(ctx, "conversation.created", row, { title: row.title });
     return toConversation(row);
   }
@@ -87,15 +94,11 @@ export class ChatService {
     ctx: RequestContext,
   ): Promise<{ items: Conversation[]; nextCursor: string | null }> {
     const principal = requirePrincipal(ctx);
-    if (query.teamId && !can(principal, "conversations:read", query.teamId)) {
-      throw new AppError("resource.not_found", `No team ${query.teamId}`);
-    }
-    const teamIds = [...principal.teams.entries()]
-      .filter(([id]) => can(principal, "conversations:read", id))
-      .map(([id]) => id);
+    if (query.teamId)
+      assertMay(principal, "conversations:read", query.teamId, "Listing this team's conversations");
     const rows = await this.#d.chats.listConversations({
-      userId: principal.userId,
-      teamIds,
+      userId: can(principal, "conversations:read", null) ? principal.userId : null,
+      teamIds: teamsWhere(principal, "conversations:read"),
       limit: query.limit + 1,
       ...(query.q ? { q: query.q } : {}),
       ...(query.teamId ? { teamId: query.teamId } : {}),
@@ -256,7 +259,7 @@ export class ChatService {
     // The worker generates as the sender's account; the caller itself (an API key may hold
     // fewer permissions than its owner) must be allowed to use AI here.
     if (!can(principal, "ai:use", conversation.team_id)) {
-      throw new AppError("auth.forbidden", "Sending a message needs the ai:use permission");
+      throw new AppError("auth.forbidden", "Sending a message needs the ai:use permission here");
     }
     const model = exchange.model ?? conversation.model ?? (await this.#d.defaultModel());
     if (!model) throw new AppError("model.not_found", "No model given and no default model is configured");
@@ -273,6 +276,7 @@ export class ChatService {
       conversationId: conversation.id,
       assistantMessageId: assistant.id,
       userId: principal.userId,
+      teamId: conversation.team_id,
       apiKeyId: principal.apiKey?.id ?? null,
       model,
       requestId: ctx.requestId,
@@ -345,11 +349,9 @@ export class ChatService {
   ): Promise<ConversationRow> {
     const principal: Principal = requirePrincipal(ctx);
     const row = await this.#d.chats.findConversation(id);
-    const mine = row?.user_id === principal.userId && can(principal, permission);
-    const team = row?.team_id
-      ? can(principal, permission, row.team_id) && principal.teams.has(row.team_id)
-      : false;
-    if (!row || !(mine || team)) throw new AppError("resource.not_found", `No conversation ${id}`);
+    if (!row || !conversationVisible(principal, row))
+      throw new AppError("resource.not_found", `No conversation ${id}`);
+    assertMay(principal, permission, row.team_id, "This");
     return row;
   }
 
@@ -368,6 +370,30 @@ export class ChatService {
       summary,
     });
   }
+}
+
+/**
+ * Conversations are private: a personal one to its owner, a team's to the team's members (a
+ * global admin manages teams but reads their conversations only as a member). A key bound to a
+ * team sees only that team's.
+ */
+function conversationVisible(principal: Principal, row: ConversationRow): boolean {
+  const keyTeam = principal.apiKey?.teamId ?? null;
+  if (row.team_id === null) return row.user_id === principal.userId && keyTeam === null;
+  return principal.teams.has(row.team_id) && (keyTeam === null || keyTeam === row.team_id);
+}
+
+/**
+ * Refuses `permission` on a team's conversations (or, with null, on the caller's own): 404 for
+ * a team the caller is not in, 403 when it is but its role there does not grant it.
+ */
+function assertMay(principal: Principal, permission: Permission, teamId: string | null, what: string): void {
+  if (teamId !== null && !(principal.teams.has(teamId) && seesTeam(principal, teamId)))
+    throw new AppError("resource.not_found", `No team ${teamId}`);
+  if (!can(principal, permission, teamId))
+    throw new AppError("auth.forbidden", `${what} needs the ${permission} permission`, {
+      details: { permission },
+    });
 }
 
 /** A conversation cursor is `<updated_at>:<id>` of the last row shown. */

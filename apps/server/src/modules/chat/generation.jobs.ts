@@ -137,6 +137,7 @@ async function prepareAndGenerate(
     const run = await deps.pipeline.streamChat(
       {
         surface: "chat",
+        teamId: data.teamId ?? null,
         model: data.model,
         prompt: toPrompt(context.history),
         options: {},

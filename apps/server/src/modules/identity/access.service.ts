@@ -3,7 +3,7 @@ import { AppError } from "../../http/app-error.ts";
 import type { AuthService } from "./auth.service.ts";
 import { can, effectivePermissions, type Principal } from "./principal.ts";
 import type { RequestContext } from "./request-context.ts";
-import { rolePermissions } from "./role-permissions.ts";
+import { crossTeamPermissions, rolePermissions, TEAM_PERMISSIONS } from "./role-permissions.ts";
 import { requirePrincipal } from "./team.service.ts";
 import type { TeamRepository } from "./team.repository.ts";
 import type { UserRepository } from "./user.repository.ts";
@@ -37,7 +37,7 @@ export class AccessService {
     const caller = requirePrincipal(ctx);
     let subject: Principal = caller;
     if (query.userId && query.userId !== caller.userId) {
-      const user = can(caller, "users:read") ? await this.#d.users.findById(query.userId) : undefined;
+      const user = can(caller, "users:read", null) ? await this.#d.users.findById(query.userId) : undefined;
       if (!user) throw new AppError("resource.not_found", `No user ${query.userId}`);
       subject = await this.#d.auth.principalOf(user);
     }
@@ -65,23 +65,26 @@ function explainReasons(
 ): string[] {
   const reasons: string[] = [];
   const grants = (role: Role) => rolePermissions[role].includes(permission);
+  const global = grants(p.globalRole);
   reasons.push(
-    grants(p.globalRole)
-      ? `global role ${p.globalRole} grants ${permission}`
-      : `global role ${p.globalRole} does not grant ${permission}`,
+    `global role ${p.globalRole} ${global ? "grants" : "does not grant"} ${permission}${
+      teamId ? "" : " on global and personal resources"
+    }`,
   );
+  if (!TEAM_PERMISSIONS.has(permission)) reasons.push(`${permission} is global: no team role grants it`);
   if (teamId) {
+    if (crossTeamPermissions[p.globalRole].includes(permission))
+      reasons.push(`global role ${p.globalRole} grants ${permission} in every team`);
     const role = p.teams.get(teamId);
     reasons.push(
       role === undefined
         ? `not a member of team ${teamId}`
-        : grants(role)
-          ? `team role ${role} in ${teamId} grants ${permission}`
-          : `team role ${role} in ${teamId} does not grant ${permission}`,
+        : `team role ${role} in ${teamId} ${grants(role) && TEAM_PERMISSIONS.has(permission) ? "grants" : "does not grant"} ${permission}`,
     );
-  } else {
+  } else if (TEAM_PERMISSIONS.has(permission)) {
     for (const [team, role] of p.teams)
-      if (grants(role)) reasons.push(`team role ${role} in ${team} grants ${permission}`);
+      if (grants(role))
+        reasons.push(`team role ${role} in ${team} grants ${permission} on that team's resources`);
   }
   if (p.apiKey) {
     reasons.push(
@@ -89,8 +92,8 @@ function explainReasons(
         ? `API key ${p.apiKey.id} includes ${permission}`
         : `API key ${p.apiKey.id} does not include ${permission}`,
     );
-    if (p.apiKey.teamId && teamId && p.apiKey.teamId !== teamId)
-      reasons.push(`API key is limited to team ${p.apiKey.teamId}`);
+    if (p.apiKey.teamId && p.apiKey.teamId !== teamId)
+      reasons.push(`API key is limited to the resources of team ${p.apiKey.teamId}`);
   }
   return reasons;
 }

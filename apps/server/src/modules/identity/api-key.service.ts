@@ -1,10 +1,11 @@
 import type { ApiKey, ApiKeyCreated, CreateApiKeyRequest, Permission } from "@parley/contracts";
 import { fromJson, toJson } from "../../db/json.ts";
+import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
 import { AppError } from "../../http/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { ApiKeyRow, CredentialRepository } from "./credential.repository.ts";
 import { hashSecret, iso, newId, newSecret } from "./ids.ts";
-import { can } from "./principal.ts";
+import { can, seesTeam, type Principal } from "./principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
 import { requirePrincipal } from "./team.service.ts";
 
@@ -32,7 +33,7 @@ export class ApiKeyService {
     if (principal.apiKey)
       throw new AppError("auth.forbidden", "API keys cannot create API keys; sign in as the user");
     const teamId = input.teamId ?? null;
-    if (teamId && principal.globalRole !== "admin" && !principal.teams.has(teamId)) {
+    if (teamId && !seesTeam(principal, teamId)) {
       throw new AppError("resource.not_found", `No team ${teamId}`);
     }
     const missing = input.permissions.filter((p) => !can(principal, p, teamId));
@@ -61,7 +62,14 @@ export class ApiKeyService {
       last_used_at: null,
       revoked_at: null,
     };
-    await this.#d.credentials.insertApiKey({ ...row, permissions: toJson(permissions) });
+    try {
+      await this.#d.credentials.insertApiKey({ ...row, permissions: toJson(permissions) });
+    } catch (error) {
+      // A global admin names any team; one that does not exist (or was just deleted) is a 404.
+      if (teamId && isForeignKeyViolation(error))
+        throw new AppError("resource.not_found", `No team ${teamId}`, { cause: error });
+      throw error;
+    }
     await this.#d.audit.record({
       ...auditOrigin(ctx),
       action: "api_key.created",
@@ -75,14 +83,15 @@ export class ApiKeyService {
 
   async list(ctx: RequestContext): Promise<ApiKey[]> {
     const principal = requirePrincipal(ctx);
-    return (await this.#d.credentials.listApiKeys(principal.userId)).map(toApiKey);
+    const keys = await this.#d.credentials.listApiKeys(principal.userId);
+    return keys.filter((row) => keyVisible(principal, row)).map(toApiKey);
   }
 
-  /** Revokes one of the caller's keys (admins: anyone's). Revoking twice is fine. */
+  /** Revokes one of the caller's keys (global admins: anyone's). Revoking twice is fine. */
   async revoke(id: string, ctx: RequestContext): Promise<ApiKey> {
     const principal = requirePrincipal(ctx);
     const row = await this.#d.credentials.findApiKey(id);
-    if (!row || (row.user_id !== principal.userId && principal.globalRole !== "admin")) {
+    if (!row || !(keyVisible(principal, row) || can(principal, "users:manage", null))) {
       throw new AppError("resource.not_found", `No API key ${id}`);
     }
     const now = this.#d.clock.now();
@@ -97,6 +106,12 @@ export class ApiKeyService {
     });
     return toApiKey({ ...row, revoked_at: row.revoked_at ?? now });
   }
+}
+
+/** One's own keys; through a team-bound key, only the keys of that team. */
+function keyVisible(principal: Principal, row: ApiKeyRow): boolean {
+  const keyTeam = principal.apiKey?.teamId ?? null;
+  return row.user_id === principal.userId && (keyTeam === null || row.team_id === keyTeam);
 }
 
 function toApiKey(row: ApiKeyRow): ApiKey {

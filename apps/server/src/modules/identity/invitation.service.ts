@@ -8,10 +8,10 @@ import type {
 import { AppError } from "../../http/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { hashSecret, iso, newId, newSecret } from "./ids.ts";
-import { can } from "./principal.ts";
+import { can, seesTeam } from "./principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
 import type { TeamRepository, InvitationRow } from "./team.repository.ts";
-import { requirePrincipal } from "./team.service.ts";
+import { assertMayGrant, requirePrincipal } from "./team.service.ts";
 import type { UserRepository, UserRow } from "./user.repository.ts";
 import type { UserService } from "./user.service.ts";
 
@@ -43,11 +43,12 @@ export class InvitationService {
   ): Promise<InvitationCreated> {
     const principal = requirePrincipal(ctx);
     const team = await this.#d.teams.findById(teamId);
-    if (!team || (principal.globalRole !== "admin" && !principal.teams.has(teamId))) {
+    if (!team || !seesTeam(principal, teamId)) {
       throw new AppError("resource.not_found", `No team ${teamId}`);
     }
     if (!can(principal, "teams:manage", teamId))
       throw new AppError("auth.forbidden", "Inviting needs teams:manage in this team");
+    assertMayGrant(principal, teamId, input.role);
     const now = this.#d.clock.now();
     const token = newSecret();
     const row: InvitationRow = {

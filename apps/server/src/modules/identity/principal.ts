@@ -1,5 +1,5 @@
 import type { Permission, Role } from "@parley/contracts";
-import { rolePermissions } from "./role-permissions.ts";
+import { crossTeamPermissions, ROLE_RANK, rolePermissions, TEAM_PERMISSIONS } from "./role-permissions.ts";
 
 /** Who is making a request: a signed-in user, or a program holding one of a user's API keys. */
 export interface Principal {
@@ -18,31 +18,73 @@ export interface Principal {
 }
 
 /**
- * Whether `principal` holds `permission`, globally or, when `teamId` is given, in that team.
- * An API key only ever narrows: it must list the permission and, when bound to a team, match it.
+ * Whether `principal` holds `permission` on a resource of team `teamId`, or, with `null`, on a
+ * global resource or one of its own personal resources.
+ *
+ * - Global and personal resources: the global role decides.
+ * - A team's resources: the role in that team (team permissions only), or what the global role
+ *   grants across teams (see `crossTeamPermissions`).
+ * - An API key only narrows: it must list the permission, and a key bound to a team acts on that
+ *   team's resources only (never on global or personal ones).
  * @example
  * can(principal, "conversations:write", conversation.teamId)
  */
-export function can(principal: Principal, permission: Permission, teamId?: string | null): boolean {
-  if (principal.apiKey) {
-    if (!principal.apiKey.permissions.includes(permission)) return false;
-    if (principal.apiKey.teamId && teamId && principal.apiKey.teamId !== teamId) return false;
-  }
-  if (rolePermissions[principal.globalRole].includes(permission)) return true;
-  if (teamId) {
-    const teamRole = principal.teams.get(teamId);
-    return teamRole !== undefined && rolePermissions[teamRole].includes(permission);
-  }
-  // Without a specific team, a permission held in any team lets the request through; services
-  // then check the resource's own team.
-  for (const role of principal.teams.values()) if (rolePermissions[role].includes(permission)) return true;
-  return false;
+export function can(principal: Principal, permission: Permission, teamId: string | null): boolean {
+  const key = principal.apiKey;
+  if (key && (!key.permissions.includes(permission) || (key.teamId !== null && key.teamId !== teamId)))
+    return false;
+  if (teamId === null) return rolePermissions[principal.globalRole].includes(permission);
+  if (crossTeamPermissions[principal.globalRole].includes(permission)) return true;
+  const teamRole = principal.teams.get(teamId);
+  return (
+    teamRole !== undefined &&
+    TEAM_PERMISSIONS.has(permission) &&
+    rolePermissions[teamRole].includes(permission)
+  );
+}
+
+/**
+ * Whether `principal` holds `permission` somewhere: globally, or in at least one team. The HTTP
+ * edge lets a request through on this; the service then checks the resource's own team with
+ * {@link can}. A global-only permission is held only through the global role.
+ */
+export function holdsAnywhere(principal: Principal, permission: Permission): boolean {
+  if (can(principal, permission, null)) return true;
+  for (const teamId of principal.teams.keys()) if (can(principal, permission, teamId)) return true;
+  return principal.apiKey?.teamId ? can(principal, permission, principal.apiKey.teamId) : false;
+}
+
+/**
+ * Whether team `teamId` exists for `principal` at all: its members and global admins see it; a
+ * key bound to another team sees nothing of it. Invisible teams answer 404, never 403.
+ */
+export function seesTeam(principal: Principal, teamId: string): boolean {
+  const keyTeam = principal.apiKey?.teamId ?? null;
+  if (keyTeam !== null && keyTeam !== teamId) return false;
+  return principal.globalRole === "admin" || principal.teams.has(teamId);
+}
+
+/** The teams whose resources `principal` may act on with `permission` as a member. */
+export function teamsWhere(principal: Principal, permission: Permission): string[] {
+  return [...principal.teams.keys()].filter((teamId) => can(principal, permission, teamId));
+}
+
+/**
+ * Whether `principal` may hand out `role` (to an account, a member, an invitation) in team
+ * `teamId`, or globally with `null`: never above the role it holds there itself.
+ */
+export function mayGrant(principal: Principal, role: Role, teamId: string | null): boolean {
+  const own =
+    teamId === null
+      ? principal.globalRole
+      : principal.globalRole === "admin"
+        ? "admin"
+        : principal.teams.get(teamId);
+  return own !== undefined && ROLE_RANK[role] <= ROLE_RANK[own];
 }
 
 /** Every permission the principal holds somewhere, sorted. */
 export function effectivePermissions(principal: Principal): Permission[] {
-  const set = new Set<Permission>(rolePermissions[principal.globalRole]);
-  for (const role of principal.teams.values()) for (const p of rolePermissions[role]) set.add(p);
-  const all = [...set].sort();
-  return principal.apiKey ? all.filter((p) => principal.apiKey?.permissions.includes(p)) : all;
+  // Admins hold every permission there is.
+  return rolePermissions.admin.filter((p) => holdsAnywhere(principal, p)).sort();
 }

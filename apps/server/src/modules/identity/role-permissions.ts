@@ -1,8 +1,10 @@
 import { Permission, type Role } from "@parley/contracts";
 
 /**
- * The one table that says what each role may do. A global role applies everywhere; a team role
- * applies to that team's resources. Effective permissions are the union of both.
+ * What each role may do. A global role grants these on global resources (accounts, providers,
+ * models, settings, platform-wide reports) and on its holder's own personal resources; a team role
+ * grants only the {@link TEAM_PERMISSIONS} among them, and only on that team's resources.
+ * `docs/ACCESS.md` is this table in prose (a test keeps the two equal).
  */
 export const rolePermissions: Record<Role, readonly Permission[]> = {
   viewer: ["profile:read", "teams:read", "conversations:read", "access:explain"],
@@ -32,3 +34,36 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
   // Admins hold every permission there is, including ones added later.
   admin: Permission.options,
 };
+
+/**
+ * The permissions a team role can grant, on that team's resources. The others (accounts,
+ * providers and models, system) are global: only a global role grants them, so an admin of one
+ * team is not an administrator of the platform.
+ */
+export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
+  "profile:read",
+  "access:explain",
+  "api-keys:manage",
+  "teams:read",
+  "teams:manage",
+  "conversations:read",
+  "conversations:write",
+  "ai:use",
+  "usage:read",
+  "audit:read",
+]);
+
+/**
+ * What a global role grants on the resources of every team, member or not: everything for
+ * admins; the oversight reads (audit log, usage) for operators; nothing for the others, whose
+ * access to a team comes from their role in it.
+ */
+export const crossTeamPermissions: Record<Role, readonly Permission[]> = {
+  viewer: [],
+  developer: [],
+  operator: ["audit:read", "usage:read"],
+  admin: Permission.options,
+};
+
+/** Roles from least to most powerful: nobody grants a role ranked above their own. */
+export const ROLE_RANK: Record<Role, number> = { viewer: 0, developer: 1, operator: 2, admin: 3 };

@@ -3,7 +3,7 @@ import { decodeCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../http/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { iso, newId } from "./ids.ts";
-import { can, type Principal } from "./principal.ts";
+import { can, mayGrant, seesTeam, type Principal } from "./principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
 import { isUniqueViolation } from "./user.repository.ts";
 import type { TeamRepository, TeamRow } from "./team.repository.ts";
@@ -28,6 +28,8 @@ export class TeamService {
   /** Creates a team; its creator becomes its admin. */
   async create(input: CreateTeamRequest, ctx: RequestContext): Promise<Team> {
     const principal = requirePrincipal(ctx);
+    if (!can(principal, "teams:manage", null))
+      throw new AppError("auth.forbidden", "Creating a team needs teams:manage from a global role");
     const now = this.#d.clock.now();
     const row: TeamRow = {
       id: newId(),
@@ -58,10 +60,11 @@ export class TeamService {
   /** The teams the caller can see: all for global admins, else their own. */
   async list(query: ListQuery, ctx: RequestContext): Promise<{ items: Team[]; nextCursor: string | null }> {
     const principal = requirePrincipal(ctx);
-    const seesAll = principal.globalRole === "admin";
+    const keyTeam = principal.apiKey?.teamId ?? null;
+    const seesAll = principal.globalRole === "admin" && keyTeam === null;
     const rows = await this.#d.teams.list({
       limit: query.limit + 1,
-      ...(seesAll ? {} : { teamIds: [...principal.teams.keys()] }),
+      ...(seesAll ? {} : { teamIds: [...principal.teams.keys()].filter((id) => seesTeam(principal, id)) }),
       ...(query.cursor ? { afterSlug: decodeCursor(query.cursor) } : {}),
       ...(query.q ? { q: query.q } : {}),
     });
@@ -117,8 +120,11 @@ export class TeamService {
 
   /** Adds a user to the team or changes their role. The last admin cannot be demoted. */
   async setMember(id: string, userId: string, role: Role, ctx: RequestContext): Promise<Member> {
-    await this.#manageable(id, requirePrincipal(ctx));
+    const principal = requirePrincipal(ctx);
+    await this.#manageable(id, principal);
     const before = await this.#d.teams.findMember(id, userId);
+    assertMayGrant(principal, id, role);
+    if (before) assertMayGrant(principal, id, before.role as Role);
     if (before?.role === "admin" && role !== "admin") await this.#assertAnotherAdmin(id, userId);
     try {
       await this.#d.teams.upsertMember(id, userId, role, this.#d.clock.now());
@@ -136,9 +142,11 @@ export class TeamService {
   }
 
   async removeMember(id: string, userId: string, ctx: RequestContext): Promise<void> {
-    await this.#manageable(id, requirePrincipal(ctx));
+    const principal = requirePrincipal(ctx);
+    await this.#manageable(id, principal);
     const before = await this.#d.teams.findMember(id, userId);
     if (!before) throw new AppError("resource.not_found", `User ${userId} is not a member`);
+    assertMayGrant(principal, id, before.role as Role);
     if (before.role === "admin") await this.#assertAnotherAdmin(id, userId);
     await this.#d.teams.removeMember(id, userId);
     await this.#record(ctx, "team.member_removed", id, { userId, role: before.role });
@@ -147,7 +155,7 @@ export class TeamService {
   /** The team row if the principal may see it; otherwise as if it did not exist. */
   async #visible(id: string, principal: Principal): Promise<TeamRow> {
     const row = await this.#d.teams.findById(id);
-    if (!row || (principal.globalRole !== "admin" && !principal.teams.has(id))) {
+    if (!row || !seesTeam(principal, id)) {
       throw new AppError("resource.not_found", `No team ${id}`);
     }
     return row;
@@ -184,6 +192,21 @@ export class TeamService {
       summary,
     });
   }
+}
+
+/**
+ * Refuses a team role above the one `principal` holds in the team (handing it out, or acting on a
+ * member who holds it). @throws AppError `auth.forbidden`.
+ */
+export function assertMayGrant(principal: Principal, teamId: string, role: Role): void {
+  if (!mayGrant(principal, role, teamId))
+    throw new AppError(
+      "auth.forbidden",
+      `Only a ${role} of this team or above may grant or change the ${role} role`,
+      {
+        details: { role },
+      },
+    );
 }
 
 /** The signed-in principal; routes with a permission always have one. */

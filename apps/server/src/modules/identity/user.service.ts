@@ -1,11 +1,11 @@
-import type { CreateUserRequest, ListQuery, UpdateUserRequest, User } from "@parley/contracts";
+import type { CreateUserRequest, ListQuery, Role, UpdateUserRequest, User } from "@parley/contracts";
 import { decodeCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../http/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { CredentialRepository } from "./credential.repository.ts";
 import { newId } from "./ids.ts";
 import { hashPassword } from "./password.ts";
-import { can } from "./principal.ts";
+import { can, mayGrant } from "./principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
 import { isUniqueViolation, type UserRepository, type UserRow } from "./user.repository.ts";
 import { toUser } from "./user-view.ts";
@@ -31,7 +31,17 @@ export class UserService {
   }
 
   /**
-   * Creates an account. Passwords are checked against the email and hashed with argon2id.
+   * A signed-in administrator adds an account, never with a global role above their own.
+   * @throws AppError `auth.forbidden`, `user.email_taken`, `user.weak_password`.
+   */
+  async add(input: CreateUserRequest, ctx: RequestContext): Promise<UserRow> {
+    assertMayGrant(ctx, input.globalRole);
+    return this.create(input, ctx);
+  }
+
+  /**
+   * Creates an account with the role its caller decided (first admin, invitation, single sign-on,
+   * CLI); requests from users go through {@link add}. Passwords are checked against the email and hashed with argon2id.
    * @throws AppError `user.email_taken`, `user.weak_password`.
    */
   async create(input: CreateUserRequest, ctx: RequestContext): Promise<UserRow> {
@@ -104,7 +114,7 @@ export class UserService {
    */
   async get(id: string, ctx: RequestContext): Promise<UserRow> {
     const row = await this.#d.users.findById(id);
-    const mayRead = ctx.principal && (ctx.principal.userId === id || can(ctx.principal, "users:read"));
+    const mayRead = ctx.principal && (ctx.principal.userId === id || can(ctx.principal, "users:read", null));
     if (!row || !mayRead) throw new AppError("resource.not_found", `No user ${id}`);
     return row;
   }
@@ -115,6 +125,9 @@ export class UserService {
    */
   async update(id: string, patch: UpdateUserRequest, ctx: RequestContext): Promise<UserRow> {
     const row = await this.get(id, ctx);
+    // Changing an account ranked above one's own (its password, say) would be acting as it.
+    assertMayGrant(ctx, row.global_role as Role);
+    if (patch.globalRole !== undefined) assertMayGrant(ctx, patch.globalRole);
     const self = ctx.principal?.userId === id;
     if (self && ((patch.globalRole && patch.globalRole !== row.global_role) || patch.status === "disabled")) {
       throw new AppError("resource.conflict", "You cannot change your own role or disable yourself");
@@ -144,6 +157,22 @@ export class UserService {
       },
     });
     return { ...row, ...changes };
+  }
+}
+
+/**
+ * Refuses to hand out (or act on an account with) a global role above the caller's own.
+ * @throws AppError `auth.forbidden`.
+ */
+function assertMayGrant(ctx: RequestContext, role: Role): void {
+  if (!ctx.principal || !mayGrant(ctx.principal, role, null)) {
+    throw new AppError(
+      "auth.forbidden",
+      `Only a global ${role} or above may grant or change the ${role} role`,
+      {
+        details: { role },
+      },
+    );
   }
 }
 

@@ -32,7 +32,7 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserService }):
       },
     },
     async (request, reply) =>
-      reply.code(201).send(toUser(await deps.users.create(request.body, contextOf(request)))),
+      reply.code(201).send(toUser(await deps.users.add(request.body, contextOf(request)))),
   );
 
   app.get(

@@ -33,7 +33,7 @@ export class ModelService {
    * @throws AppError `auth.forbidden` when `all` is asked without `providers:read`.
    */
   async list(query: ModelListQuery, ctx: RequestContext): Promise<Model[]> {
-    if (query.all && !(ctx.principal && can(ctx.principal, "providers:read"))) {
+    if (query.all && !(ctx.principal && can(ctx.principal, "providers:read", null))) {
       throw new AppError("auth.forbidden", "Listing disabled models needs providers:read");
     }
     const { catalog } = await this.#d.directory.snapshot();

@@ -11,6 +11,8 @@ export interface UsageFilter {
   to?: number;
   userId?: string;
   teamId?: string;
+  /** Only these teams' usage (a caller who may read some teams' usage, not all). */
+  teamIds?: readonly string[];
   modelId?: string;
 }
 
@@ -85,6 +87,7 @@ export class UsageRepository {
     if (filter.to !== undefined) query = query.where("at", "<", filter.to);
     if (filter.userId) query = query.where("user_id", "=", filter.userId);
     if (filter.teamId) query = query.where("team_id", "=", filter.teamId);
+    if (filter.teamIds) query = query.where("team_id", "in", filter.teamIds.length ? filter.teamIds : [""]);
     if (filter.modelId) query = query.where("model_id", "=", filter.modelId);
     const rows = await query.execute();
     return rows.map((r) => ({

@@ -1,5 +1,6 @@
 import { UsageQuery, UsageReport } from "@parley/contracts";
 import type { TypedApp } from "../../http/route-config.ts";
+import { contextOf } from "../identity/request-context.http.ts";
 import type { UsageService } from "./usage.service.ts";
 
 /** Usage reports for operators and admins. */
@@ -15,6 +16,6 @@ export function registerUsageRoutes(app: TypedApp, deps: { usage: UsageService }
         response: { 200: UsageReport },
       },
     },
-    (request) => deps.usage.report(request.query),
+    (request) => deps.usage.report(request.query, contextOf(request)),
   );
 }

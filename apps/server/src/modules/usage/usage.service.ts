@@ -1,5 +1,9 @@
 import type { UsageQuery, UsageReport, UsageRow } from "@parley/contracts";
+import { AppError } from "../../http/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
+import { can, seesTeam } from "../identity/principal.ts";
+import type { RequestContext } from "../identity/request-context.ts";
+import { requirePrincipal } from "../identity/team.service.ts";
 import { newId } from "../identity/ids.ts";
 import { DAY_MS, type UsageAggregate, type UsageRepository } from "./usage.repository.ts";
 
@@ -57,9 +61,26 @@ export class UsageService {
     });
   }
 
-  /** Aggregates by user, team, model or day, with totals. */
-  async report(query: UsageQuery): Promise<UsageReport> {
+  /**
+   * Aggregates by user, team, model or day, with totals: all usage for a global `usage:read`,
+   * else that of the teams where the caller holds it (another team's is a 404).
+   * @throws AppError `resource.not_found`, `auth.forbidden`.
+   */
+  async report(query: UsageQuery, ctx: RequestContext): Promise<UsageReport> {
+    const principal = requirePrincipal(ctx);
+    let teamIds: string[] | undefined;
+    if (query.teamId && !can(principal, "usage:read", query.teamId)) {
+      if (!seesTeam(principal, query.teamId))
+        throw new AppError("resource.not_found", `No team ${query.teamId}`);
+      throw new AppError("auth.forbidden", "Reading this team's usage needs usage:read in it", {
+        details: { permission: "usage:read" },
+      });
+    } else if (!query.teamId && !can(principal, "usage:read", null)) {
+      const candidates = new Set([...principal.teams.keys(), principal.apiKey?.teamId ?? ""]);
+      teamIds = [...candidates].filter((id) => id !== "" && can(principal, "usage:read", id));
+    }
     const rows = await this.#repo.aggregate(query.groupBy, {
+      ...(teamIds ? { teamIds } : {}),
       ...(query.from ? { from: Date.parse(query.from) } : {}),
       ...(query.to ? { to: Date.parse(query.to) } : {}),
       ...(query.userId ? { userId: query.userId } : {}),
