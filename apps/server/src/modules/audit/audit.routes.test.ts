@@ -95,11 +95,12 @@ describe("audit routes", () => {
     expect(forged.json<ErrorEnvelope>().error.code).toBe("audit.cursor_invalid");
   });
 
-  it("shows a team auditor only their team's entries; another team's filter finds nothing", async () => {
+  it("shows a team auditor only their team's entries; another team is a 404", async () => {
     const own = await get("/api/v1/audit", "teamOperator");
     expect(own.json<AuditPage>().items.map((e) => e.teamId)).toEqual(["t_a", "t_a"]);
     const other = await get("/api/v1/audit?teamId=t_b", "teamOperator");
-    expect(other.json<AuditPage>().items).toEqual([]);
+    expect(other.statusCode).toBe(404);
+    expect(other.json<ErrorEnvelope>().error.code).toBe("resource.not_found");
   });
 
   it("needs audit:read", async () => {

@@ -8,6 +8,7 @@ import type {
   AuditPage,
   AuditVerification,
 } from "@parley/contracts";
+import { AppError } from "../../http/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { Database } from "../../platform/db/database.ts";
 import type { Secrets } from "../../platform/secrets.ts";
@@ -84,9 +85,9 @@ export class AuditService {
     const limit = Math.min(Math.max(Math.trunc(query.limit ?? 50), 1), 200);
     const beforeSeq = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
     const teamIds = scope.allTeams ? undefined : scope.teamIds;
-    // Another team's entries are invisible, not forbidden: the page is simply empty.
+    // Another team is invisible, not forbidden: as if it did not exist.
     if (teamIds && query.teamId !== undefined && !teamIds.includes(query.teamId)) {
-      return { items: [], nextCursor: null };
+      throw new AppError("resource.not_found", `No team ${query.teamId}`);
     }
     const rows = await this.#repo.list(
       {

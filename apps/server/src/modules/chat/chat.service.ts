@@ -66,12 +66,14 @@ export class ChatService {
 
   async create(input: CreateConversationRequest, ctx: RequestContext): Promise<Conversation> {
     const principal = requirePrincipal(ctx);
-    assertMay(principal, "conversations:write", input.teamId ?? null, "Starting a conversation here");
+    // A key bound to a team starts its conversations in that team.
+    const teamId = input.teamId ?? principal.apiKey?.teamId ?? null;
+    assertMay(principal, "conversations:write", teamId, "Starting a conversation here");
     const now = this.#d.clock.now();
     const row: ConversationRow = {
       id: newId(),
       user_id: principal.userId,
-      team_id: input.teamId ?? null,
+      team_id: teamId,
       title: input.title ?? UNTITLED,
       model: input.model ?? null,
       created_at: now,

@@ -34,13 +34,11 @@ export function can(principal: Principal, permission: Permission, teamId: string
   if (key && (!key.permissions.includes(permission) || (key.teamId !== null && key.teamId !== teamId)))
     return false;
   if (teamId === null) return rolePermissions[principal.globalRole].includes(permission);
+  // Global permissions are never held "in a team", not even through a global admin's team-bound key.
+  if (!TEAM_PERMISSIONS.has(permission)) return false;
   if (crossTeamPermissions[principal.globalRole].includes(permission)) return true;
   const teamRole = principal.teams.get(teamId);
-  return (
-    teamRole !== undefined &&
-    TEAM_PERMISSIONS.has(permission) &&
-    rolePermissions[teamRole].includes(permission)
-  );
+  return teamRole !== undefined && rolePermissions[teamRole].includes(permission);
 }
 
 /**

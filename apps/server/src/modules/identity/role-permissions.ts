@@ -54,15 +54,15 @@ export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
 ]);
 
 /**
- * What a global role grants on the resources of every team, member or not: everything for
- * admins; the oversight reads (audit log, usage) for operators; nothing for the others, whose
+ * What a global role grants on the resources of every team, member or not: every team
+ * permission for admins; the oversight reads (audit log, usage) for operators; nothing for the others, whose
  * access to a team comes from their role in it.
  */
 export const crossTeamPermissions: Record<Role, readonly Permission[]> = {
   viewer: [],
   developer: [],
   operator: ["audit:read", "usage:read"],
-  admin: Permission.options,
+  admin: [...TEAM_PERMISSIONS],
 };
 
 /** Roles from least to most powerful: nobody grants a role ranked above their own. */

@@ -1,0 +1,340 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
+import { createTestPostgres, type TestPostgres } from "../postgres.ts";
+import { cleanupNamespace, testServices, uniqueId } from "../services.ts";
+import { expected, type Expected, type ResourceRule, type Scope } from "./access-oracle.ts";
+import { AccessWorld, type Actor } from "./access-world.ts";
+import { operationsOf, sampleOf, type Document, type Operation } from "./openapi-operations.ts";
+
+/**
+ * The access matrix, generated: every operation of the OpenAPI document (so a new route is in
+ * it without editing this file) × every actor of {@link AccessWorld} × every place its resource
+ * can be (team A, team B, one's own, someone else's, global, unknown), each answer checked
+ * against the expected table of `access-oracle.ts`: no cross-team read or write, no escalation,
+ * 404 (not 403) for what the caller cannot see, 404 for unknown ids, never a 500. Both shapes.
+ */
+
+/** How the resource named by an operation's path is treated, by its collection. */
+const COLLECTIONS: Record<string, ResourceRule> = {
+  teams: "team",
+  users: "account",
+  "api-keys": "api-key",
+  providers: "global",
+  models: "global",
+  conversations: "private",
+  messages: "private",
+};
+
+/** Collection operations that act in one place rather than listing what the caller may see. */
+const COLLECTION_RULES: Record<string, ResourceRule> = {
+  "POST /api/v1/teams": "global",
+  "POST /api/v1/users": "global",
+  "POST /api/v1/providers": "global",
+  "GET /api/v1/audit/verify": "global",
+  "POST /api/v1/conversations": "caller-private",
+  "POST /v1/chat/completions": "caller",
+  "POST /v1/embeddings": "caller",
+};
+
+/** How a `teamId` in the query or body is treated, by path (default: `team-ref`). */
+const TEAM_REF_RULES: Record<string, ResourceRule> = {
+  "/api/v1/conversations": "private",
+  "/api/v1/api-keys": "team",
+};
+
+/** Operations an API key may never perform, whatever it holds. */
+const SESSION_ONLY = new Set(["POST /api/v1/api-keys"]);
+
+/** Bodies the schema alone cannot make meaningful (a model that exists, a reachable provider). */
+function exampleBody(op: Operation, fake: FakeUpstream): unknown {
+  switch (`${op.method} ${op.path}`) {
+    case "POST /v1/chat/completions":
+      return { model: "fake/fake-model", messages: [{ role: "user", content: "hi" }] };
+    case "POST /v1/embeddings":
+      return { model: "fake/fake-model", input: "hi" };
+    case "POST /api/v1/providers":
+      return providerBody(fake);
+    default:
+      return undefined;
+  }
+}
+
+function providerBody(fake: FakeUpstream): unknown {
+  const id = `p${randomUUID().slice(0, 8)}`;
+  return { id, type: "openai-compatible", baseURL: `${fake.url}/v1`, models: [`${id}-model`] };
+}
+
+interface Cell {
+  op: Operation;
+  rule: ResourceRule;
+  scope: Scope;
+  label: string;
+}
+
+/** The places an operation's resource can be, with the rule that applies. */
+function cellsOf(op: Operation): Cell[] {
+  const key = `${op.method} ${op.path}`;
+  const collection = /^\/(?:api\/)?v1\/([^/]+)/.exec(op.path)?.[1] ?? "";
+  const make = (rule: ResourceRule, scopes: Scope[]) =>
+    scopes.map((scope) => ({ op, rule, scope, label: labelOf(scope) }));
+  if (op.pathParams.length > 0) {
+    const rule = COLLECTIONS[collection];
+    if (!rule)
+      throw new Error(`${key}: add its collection "${collection}" to the access matrix's COLLECTIONS`);
+    const scopes: Record<ResourceRule, Scope[]> = {
+      team: [team("A"), team("B"), { kind: "unknown" }],
+      private: [team("A"), team("B"), { kind: "own" }, { kind: "other" }, { kind: "unknown" }],
+      account: [
+        { kind: "own" },
+        { kind: "user", rank: "viewer" },
+        { kind: "user", rank: "admin" },
+        { kind: "unknown" },
+      ],
+      "api-key": [{ kind: "own" }, { kind: "other" }, { kind: "unknown" }],
+      global: [{ kind: "global" }, { kind: "unknown" }],
+      caller: [],
+      "caller-private": [],
+      anywhere: [],
+      "team-ref": [],
+    };
+    return make(rule, scopes[rule]);
+  }
+  const teamRef =
+    op.queryParams.some((p) => p.name === "teamId") || Object.hasOwn(op.body?.properties ?? {}, "teamId");
+  const base = make(COLLECTION_RULES[key] ?? "anywhere", [{ kind: "none" }]);
+  if (!teamRef) return base;
+  const rule = TEAM_REF_RULES[op.path] ?? "team-ref";
+  return [...base, ...make(rule, [team("A"), team("B"), { kind: "unknown" }])];
+}
+
+const team = (label: "A" | "B"): Scope => ({ kind: "team", team: label });
+const labelOf = (scope: Scope): string =>
+  scope.kind === "team"
+    ? `team ${scope.team}`
+    : scope.kind === "user"
+      ? `a global ${scope.rank}`
+      : scope.kind;
+
+/** Status codes and error codes each expectation accepts. */
+function matches(outcome: Expected, status: number, code: string | undefined): boolean {
+  switch (outcome) {
+    case "unauthenticated":
+      return status === 401 && code === "auth.required";
+    case "forbidden":
+      return status === 403 && code === "auth.forbidden";
+    case "hidden":
+      return status === 404 && (code?.endsWith("not_found") ?? false);
+    case "allowed":
+      return status < 400 || (status === 409 && code === "resource.conflict");
+  }
+}
+
+for (const shape of ["embedded", "distributed"] as const) {
+  describe(`access matrix (${shape})`, () => {
+    let fake: FakeUpstream;
+    let h: Harness;
+    let world: AccessWorld;
+    let doc: Document;
+    let database: TestPostgres | null = null;
+    const namespace = uniqueId("acl");
+
+    beforeAll(async () => {
+      fake = await startFakeUpstream({ chunks: 2 });
+      database = shape === "distributed" ? await createTestPostgres() : null;
+      const limits = { apiPerMinute: 1_000_000, aiPerMinute: 1_000_000 };
+      h = await startHarness({
+        PARLEY_PROVIDERS: fakeProviders(fake.url),
+        PARLEY_RATE_LIMITS: JSON.stringify({
+          admin: limits,
+          operator: limits,
+          developer: limits,
+          viewer: limits,
+        }),
+        ...(database
+          ? {
+              PARLEY_DATABASE_URL: database.url,
+              PARLEY_NATS_URL: testServices.natsUrl,
+              PARLEY_REDIS_URL: testServices.redisUrl,
+              PARLEY_NAMESPACE: namespace,
+              PARLEY_SECRET_KEY: "access-matrix-secret-key-0123456789abcdef",
+            }
+          : {}),
+      });
+      world = new AccessWorld(h);
+      await world.build();
+      doc = (await h.call<Document>("GET", "/api/openapi.json")).body;
+    }, 120_000);
+    afterAll(async () => {
+      await h.stop();
+      await fake.close();
+      if (database) {
+        await database.drop();
+        await cleanupNamespace(namespace);
+      }
+    });
+
+    it("reads every operation's permission from the OpenAPI document", () => {
+      const operations = operationsOf(doc);
+      expect(operations.length).toBeGreaterThan(40);
+      const declared = h.parley.app.parleyRoutes
+        .filter((r) => r.method !== "HEAD" && /^\/(api\/)?v1\//.test(r.url))
+        .map((r) => `${String(r.method)} ${r.url.replace(/:(\w+)/g, "{$1}")}`);
+      const documented = new Set(operations.map((o) => `${o.method} ${o.path}`));
+      expect(declared.filter((route) => !documented.has(route))).toEqual([]);
+    });
+
+    it("answers public operations without a 5xx", async () => {
+      const failures: string[] = [];
+      for (const op of operationsOf(doc).filter((o) => o.permission === "public")) {
+        const path = op.path.replace(/\{(\w+)\}/g, () => "x".repeat(43));
+        const res = await send(h, op.method, path, null, op.body ? sampleOf(doc, op.body) : undefined);
+        if (res.status >= 500) failures.push(`${op.method} ${path} → ${res.status}`);
+      }
+      expect(failures).toEqual([]);
+    });
+
+    it.each([
+      "anonymous",
+      "global viewer",
+      "global developer",
+      "global operator",
+      "global admin",
+      "viewer of team A only",
+      "developer of team A only",
+      "operator of team A only",
+      "admin of team A only",
+      "developer of team B",
+      "API key of global-developer with conversations:read",
+      "API key of team-a-admin with 10 permissions bound to team A",
+      "API key of global-admin with 10 permissions bound to team A",
+    ])("gives %s exactly what the access table says, on every operation", async (name) => {
+      const actor = world.actors.find((a) => a.name === name);
+      if (!actor) throw new Error(`no actor ${name}: ${world.actors.map((a) => a.name).join(", ")}`);
+      const mismatches: string[] = [];
+      const ops = operationsOf(doc).filter((o) => o.permission !== "public");
+      for (const op of ops) {
+        for (const cell of cellsOf(op)) {
+          const request = await prepare(world, fake, doc, actor, cell);
+          const want: Expected =
+            actor.key && SESSION_ONLY.has(`${op.method} ${op.path}`) && actor.globalRole
+              ? "forbidden"
+              : expected(actor, op.permission, cell.rule, request.scope);
+          const res = await send(h, op.method, request.url, actor.token, request.body);
+          if (!matches(want, res.status, res.code))
+            mismatches.push(
+              `${op.method} ${op.path} on ${cell.label}: expected ${want}, got ${res.status} ${res.code ?? ""} ${res.message ?? ""}`,
+            );
+        }
+      }
+      expect(mismatches).toEqual([]);
+    });
+  });
+}
+
+interface Prepared {
+  url: string;
+  body: unknown;
+  /** Where the resource really is (a copied team is not its members' keys' team). */
+  scope: Scope;
+}
+
+/** Fills in the operation's path, query and body for one cell, making fresh fixtures to change. */
+async function prepare(
+  world: AccessWorld,
+  fake: FakeUpstream,
+  doc: Document,
+  actor: Actor,
+  cell: Cell,
+): Promise<Prepared> {
+  const { op, scope } = cell;
+  let teamId: string | null = null;
+  if (scope.kind === "team") {
+    teamId = world.team(scope.team);
+    // Deleting a team would take it from every later cell: delete a copy with the same members.
+    if (op.method === "DELETE" && op.path === "/api/v1/teams/{id}") {
+      teamId = await world.copyOf(scope.team === "A" ? "A" : "B");
+      cell = { ...cell, scope: { kind: "team", team: scope.team === "A" ? "A'" : "B'" } };
+    }
+  }
+  const ids: Record<string, string> = {};
+  // Valid in form for every id parameter (provider ids allow 32 lowercase characters at most).
+  const unknown = randomUUID().replace(/-/g, "");
+  const ownerId = actor.userId ?? world.builderId;
+  const rule = cell.rule;
+  if (op.pathParams.length > 0) {
+    const first = op.pathParams[0] ?? "id";
+    if (scope.kind === "unknown") {
+      for (const p of op.pathParams) ids[p] = unknown;
+    } else if (rule === "team" && teamId) {
+      ids[first] = teamId;
+      if (op.pathParams.includes("userId")) ids.userId = await world.member(teamId);
+    } else if (rule === "private") {
+      const conversation = await world.conversation(
+        scope.kind === "team"
+          ? { userId: world.builderId, teamId }
+          : { userId: scope.kind === "own" ? ownerId : world.builderId, teamId: null },
+      );
+      ids[first] = op.path.startsWith("/api/v1/messages/") ? conversation.answer : conversation.id;
+    } else if (rule === "account") {
+      ids[first] =
+        scope.kind === "own"
+          ? ownerId
+          : scope.kind === "user"
+            ? world.accounts[scope.rank === "admin" ? "admin" : "viewer"]
+            : unknown;
+    } else if (rule === "api-key") {
+      ids[first] = await world.apiKey(scope.kind === "own" ? ownerId : world.builderId);
+    } else if (rule === "global") {
+      if (op.path.startsWith("/api/v1/models/"))
+        Object.assign(ids, { provider: "fake", model: "fake-model" });
+      else {
+        const created = providerBody(fake) as { id: string };
+        await world.h.call("POST", "/api/v1/providers", { token: world.h.adminToken, body: created });
+        ids[first] = created.id;
+      }
+    }
+  }
+  const path = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => encodeURIComponent(ids[name] ?? unknown));
+  const query = new URLSearchParams();
+  for (const p of op.queryParams) if (p.required) query.set(p.name, String(sampleOf(doc, p.schema)));
+  const refTeam = scope.kind === "unknown" && op.pathParams.length === 0 ? unknown : teamId;
+  const inQuery = op.queryParams.some((p) => p.name === "teamId");
+  if (op.pathParams.length === 0 && refTeam && inQuery) query.set("teamId", refTeam);
+  let body: unknown = op.body ? (exampleBody(op, fake) ?? sampleOf(doc, op.body)) : undefined;
+  if (op.pathParams.length === 0 && refTeam && !inQuery && body && typeof body === "object")
+    body = { ...body, teamId: refTeam };
+  return { url: query.size ? `${path}?${query.toString()}` : path, body, scope: cell.scope };
+}
+
+/** One request; an event stream is closed as soon as its status is known. */
+async function send(
+  h: Harness,
+  method: string,
+  path: string,
+  token: string | null,
+  body: unknown,
+): Promise<{ status: number; code: string | undefined; message?: string }> {
+  const controller = new AbortController();
+  const headers: Record<string, string> = {};
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`${h.url}${path}`, {
+    method,
+    headers,
+    signal: controller.signal,
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  if (res.headers.get("content-type")?.includes("text/event-stream")) {
+    controller.abort();
+    return { status: res.status, code: undefined };
+  }
+  const text = await res.text();
+  try {
+    const error = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error;
+    return { status: res.status, code: error?.code, ...(error?.message ? { message: error.message } : {}) };
+  } catch {
+    return { status: res.status, code: undefined };
+  }
+}

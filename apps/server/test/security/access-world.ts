@@ -1,0 +1,221 @@
+import { createHash, randomUUID } from "node:crypto";
+import type { Permission } from "@parley/contracts";
+import { type Role } from "@parley/contracts";
+import type { Harness } from "../parley-harness.ts";
+import { buildMessage } from "../chat/chat-factories.ts";
+import type { ActorSpec, TeamLabel } from "./access-oracle.ts";
+
+/** An actor of the matrix with its credential. */
+export interface Actor extends ActorSpec {
+  /** Bearer token (JWT or `pk_` key); null for anonymous. */
+  token: string | null;
+  /** The account acting (the key's owner for API keys). */
+  userId: string | null;
+}
+
+const TEAM_ROLE_PERMISSIONS: Permission[] = [
+  "profile:read",
+  "access:explain",
+  "api-keys:manage",
+  "teams:read",
+  "teams:manage",
+  "conversations:read",
+  "conversations:write",
+  "ai:use",
+  "usage:read",
+  "audit:read",
+];
+
+/**
+ * The world the matrix runs in: teams A and B, one actor per global role (in no team), one per
+ * role held only in team A (global viewers otherwise), a member of team B, and API keys that are
+ * narrower than their owners or bound to team A. Built through the API as an admin would, except
+ * for fixtures no actor could make itself (a viewer's own conversation), which go straight into
+ * the database.
+ */
+export class AccessWorld {
+  readonly h: Harness;
+  readonly actors: Actor[] = [];
+  readonly teams = new Map<TeamLabel, string>();
+  /** Fixture accounts no actor signs in as: a viewer and an admin. */
+  readonly accounts = { viewer: "", admin: "" };
+  readonly #members = new Map<"A" | "B", [string, Role][]>();
+  #builderId = "";
+
+  constructor(h: Harness) {
+    this.h = h;
+  }
+
+  async build(): Promise<void> {
+    const me = await this.#call<{ user: { id: string } }>("GET", "/api/v1/me");
+    this.#builderId = me.user.id;
+    for (const label of ["A", "B"] as const) this.teams.set(label, await this.#team(`Team ${label}`));
+    this.actors.push({ name: "anonymous", globalRole: null, teams: {}, token: null, userId: null });
+    const roles: Role[] = ["viewer", "developer", "operator", "admin"];
+    const users = new Map<string, { id: string; token: string }>();
+    for (const role of roles) {
+      const u = await this.h.user(role, `global-${role}`);
+      users.set(`global-${role}`, u);
+      this.actors.push({ name: `global ${role}`, globalRole: role, teams: {}, token: u.token, userId: u.id });
+    }
+    for (const role of roles) {
+      const u = await this.h.user("viewer", `team-a-${role}`);
+      await this.addMember("A", u.id, role);
+      users.set(`team-a-${role}`, u);
+      this.actors.push({
+        name: `${role} of team A only`,
+        globalRole: "viewer",
+        teams: { A: role },
+        token: u.token,
+        userId: u.id,
+      });
+    }
+    const b = await this.h.user("viewer", "team-b-member");
+    await this.addMember("B", b.id, "developer");
+    this.actors.push({
+      name: "developer of team B",
+      globalRole: "viewer",
+      teams: { B: "developer" },
+      token: b.token,
+      userId: b.id,
+    });
+    this.accounts.viewer = (await this.h.user("viewer", "fixture-viewer")).id;
+    this.accounts.admin = (await this.h.user("admin", "fixture-admin")).id;
+
+    const key = async (owner: string, permissions: Permission[], team: "A" | "B" | null) => {
+      const u = users.get(owner);
+      if (!u) throw new Error(owner);
+      const created = await this.#call<{ key: string }>("POST", "/api/v1/api-keys", {
+        token: u.token,
+        body: { name: `${owner} key`, permissions, ...(team ? { teamId: this.team(team) } : {}) },
+      });
+      return { token: created.key, userId: u.id };
+    };
+    const owners: [
+      string,
+      Role | undefined,
+      Partial<Record<"A" | "B", Role>>,
+      Permission[],
+      "A" | "B" | null,
+    ][] = [
+      ["global-developer", "developer", {}, ["conversations:read"], null],
+      ["team-a-admin", "viewer", { A: "admin" }, TEAM_ROLE_PERMISSIONS, "A"],
+      ["global-admin", "admin", {}, TEAM_ROLE_PERMISSIONS, "A"],
+    ];
+    for (const [owner, globalRole, teams, permissions, team] of owners) {
+      const k = await key(owner, permissions, team);
+      this.actors.push({
+        name: `API key of ${owner} with ${permissions.length === 1 ? permissions[0] : `${permissions.length} permissions`}${team ? ` bound to team ${team}` : ""}`,
+        globalRole: globalRole ?? null,
+        teams,
+        key: { permissions, team },
+        token: k.token,
+        userId: k.userId,
+      });
+    }
+  }
+
+  /** The id of team `label`. */
+  team(label: TeamLabel): string {
+    const id = this.teams.get(label);
+    if (!id) throw new Error(`no team ${label}`);
+    return id;
+  }
+
+  async addMember(label: "A" | "B", userId: string, role: Role): Promise<void> {
+    await this.#call("PUT", `/api/v1/teams/${this.team(label)}/members/${userId}`, { body: { role } });
+    this.#members.set(label, [...(this.#members.get(label) ?? []), [userId, role]]);
+  }
+
+  /** A throwaway copy of team `label` with the same members (for deleting it). */
+  async copyOf(label: "A" | "B"): Promise<string> {
+    const id = await this.#team(`Copy of ${label} ${randomUUID().slice(0, 8)}`);
+    for (const [userId, role] of this.#members.get(label) ?? [])
+      await this.#call("PUT", `/api/v1/teams/${id}/members/${userId}`, { body: { role } });
+    return id;
+  }
+
+  /** A fresh member (a developer) of the team with id `teamId`, for changing or removing. */
+  async member(teamId: string): Promise<string> {
+    const u = await this.h.user("viewer", "fixture-member");
+    await this.#call("PUT", `/api/v1/teams/${teamId}/members/${u.id}`, { body: { role: "developer" } });
+    return u.id;
+  }
+
+  /**
+   * A conversation with one completed exchange, stored straight in the database: in team
+   * `teamId`, or personal to `userId`. Returns it and its answer's id.
+   */
+  async conversation(owner: {
+    userId: string;
+    teamId: string | null;
+  }): Promise<{ id: string; answer: string }> {
+    const db = this.h.parley.platform.database.db;
+    const id = randomUUID();
+    const now = Date.now();
+    await db
+      .insertInto("conversations")
+      .values({
+        id,
+        user_id: owner.userId,
+        team_id: owner.teamId,
+        title: "Fixture",
+        model: "fake/fake-model",
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const answer = buildMessage({
+      conversation_id: id,
+      position: 1,
+      role: "assistant",
+      content: "Hello",
+      model: "fake/fake-model",
+      finish_reason: "stop",
+    });
+    await db
+      .insertInto("messages")
+      .values([buildMessage({ conversation_id: id, content: "Hi" }), answer])
+      .execute();
+    return { id, answer: answer.id };
+  }
+
+  /** An unbound API key of `userId`, stored straight in the database (its secret is never used). */
+  async apiKey(userId: string): Promise<string> {
+    const id = randomUUID();
+    await this.h.parley.platform.database.db
+      .insertInto("api_keys")
+      .values({
+        id,
+        user_id: userId,
+        team_id: null,
+        name: "fixture",
+        key_hash: createHash("sha256").update(id).digest("hex"),
+        permissions: JSON.stringify(["profile:read"]),
+        created_at: Date.now(),
+        expires_at: null,
+        last_used_at: null,
+        revoked_at: null,
+      })
+      .execute();
+    return id;
+  }
+
+  /** The builder's own id (the first admin: a member and admin of both teams). */
+  get builderId(): string {
+    return this.#builderId;
+  }
+
+  async #team(name: string): Promise<string> {
+    return (await this.#call<{ id: string }>("POST", "/api/v1/teams", { body: { name } })).id;
+  }
+
+  async #call<T>(method: string, path: string, options: { token?: string; body?: unknown } = {}): Promise<T> {
+    const res = await this.h.call<T>(method, path, {
+      token: options.token ?? this.h.adminToken,
+      ...("body" in options ? { body: options.body } : {}),
+    });
+    if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(res.body)}`);
+    return res.body;
+  }
+}
