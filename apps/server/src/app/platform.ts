@@ -56,9 +56,7 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
   try {
     const ownsProcessState = !config.databaseUrl || !config.natsUrl || !config.redisUrl;
     if (ownsProcessState) {
-      const release = await lockDataDir(config.dataDir, (err) => {
-        logger.error({ err }, "lost the data folder lock");
-      });
+      const release = await lockDataDir(config.dataDir);
       closers.push(release);
     }
 
