@@ -23,7 +23,8 @@ import { ChatService } from "../modules/chat/chat.service.ts";
 import { EventStreams } from "../modules/chat/chat-events.ts";
 import { createChatMetrics } from "../modules/chat/chat.metrics.ts";
 import { registerChatRoutes } from "../modules/chat/chat.routes.ts";
-import { startGenerationWorker, startLostWorkerSweep } from "../modules/chat/generation.jobs.ts";
+import { startGenerationWorker } from "../modules/chat/generation.jobs.ts";
+import { failAnswersLeftStreaming, startLostWorkerSweep } from "../modules/chat/lost-answers.ts";
 import { ensureFirstAdmin } from "./first-admin.ts";
 import { ensureInstance } from "./instance.ts";
 import { buildPlatform, type Platform } from "./platform.ts";
@@ -117,6 +118,11 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       },
     });
     const chats = new ChatRepository(platform.database);
+    // Before serving: answers a crashed predecessor left streaming would block their
+    // conversations forever (409 on every send) and no lease or log of it is left to notice.
+    if (platform.soleDatabaseUser) {
+      await failAnswersLeftStreaming({ chats, bus: platform.bus, clock: platform.clock, logger });
+    }
     const streams = new EventStreams();
     const chatMetrics = createChatMetrics(metrics.registry);
     const chat = new ChatService({

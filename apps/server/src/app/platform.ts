@@ -22,6 +22,11 @@ import { RedisRegistryStore } from "../platform/registry/redis-registry.ts";
 /** Every infrastructure adapter of one process, chosen by configuration. */
 export interface Platform {
   readonly mode: "embedded" | "distributed";
+  /**
+   * Whether this process is the only one on its database (SQLite in the data folder it holds
+   * locked): whatever another process left unfinished there, that process is dead.
+   */
+  readonly soleDatabaseUser: boolean;
   readonly database: Database;
   readonly bus: Bus;
   readonly store: RegistryStore;
@@ -56,9 +61,7 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
   try {
     const ownsProcessState = !config.databaseUrl || !config.natsUrl || !config.redisUrl;
     if (ownsProcessState) {
-      const release = await lockDataDir(config.dataDir, (err) => {
-        logger.error({ err }, "lost the data folder lock");
-      });
+      const release = await lockDataDir(config.dataDir);
       closers.push(release);
     }
 
@@ -115,6 +118,7 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
 
     return {
       mode: deploymentMode(config),
+      soleDatabaseUser: !config.databaseUrl,
       database,
       bus,
       store,

@@ -6,7 +6,7 @@ import { openDatabase } from "../platform/db/database.ts";
 
 /** `parley migrate`: applies pending migrations, or lists them with `--status`. */
 export async function migrateCommand(config: Config, options: { statusOnly: boolean }): Promise<number> {
-  const release = config.databaseUrl ? undefined : await lockDataDir(config.dataDir, () => undefined);
+  const release = config.databaseUrl ? undefined : await lockDataDir(config.dataDir);
   const database = openDatabase(
     config.databaseUrl
       ? { dialect: "postgres", url: config.databaseUrl, poolSize: 2 }

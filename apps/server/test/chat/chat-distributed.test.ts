@@ -6,7 +6,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { createTestPostgres, type TestPostgres } from "../postgres.ts";
-import { runParley, type ParleyProcess } from "../process-harness.ts";
+import { eventually, runParley, type ParleyProcess } from "../process-harness.ts";
 import { cleanupNamespace, testServices, uniqueId } from "../services.ts";
 import { answerOf, openSse, type SseEvent } from "./sse-client.ts";
 
@@ -183,15 +183,30 @@ describe("streaming chat across pods", () => {
     expect(message?.content).toBe(answerOf(sse.events, messageId).text);
   }, 90_000);
 
-  it("fails the answer with worker.lost when its worker is killed mid-answer", async () => {
+  it("fails the answer with worker.lost when its worker is killed mid-answer, keeping the text streamed", async () => {
     // Stop every worker started so far, then run exactly one.
     for (const p of processes) if (p.output().includes("role worker")) p.kill("SIGKILL");
+    fake.configure({ chunkDelayMs: 150 }); // 4.5 s: killed well before it ends
     const api = start("api");
     const worker = start("worker");
     const [url] = await Promise.all([listening(api), listening(worker)]);
     const { conversationId, messageId } = await newAnswer(url);
     const sse = await events(url, conversationId);
-    await sse.until((ev) => answerOf(ev, messageId).indexes.length >= 3);
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    const stored = async () =>
+      (
+        await client.query<{ status: string; content: string }>(
+          "select status, content from messages where id = $1",
+          [messageId],
+        )
+      ).rows[0];
+    // Killed once the worker stored some progress.
+    let progress = "";
+    await eventually("the answer's progress to be stored", async () => {
+      progress = (await stored())?.content ?? "";
+      return progress.length > 0;
+    });
     worker.kill("SIGKILL");
     const killedAt = Date.now();
     await sse.until(finished(messageId), 40_000);
@@ -200,12 +215,13 @@ describe("streaming chat across pods", () => {
     const failed = sse.events.at(-1);
     expect(failed?.event).toBe("message.failed");
     expect(failed?.data).toMatchObject({ messageId, error: { code: "worker.lost" } });
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    const { rows } = await client.query<{ status: string }>("select status from messages where id = $1", [
-      messageId,
-    ]);
+    const row = await stored();
     await client.end();
-    expect(rows[0]?.status).toBe("failed");
+    expect(row?.status).toBe("failed");
+    // At least the stored progress, at most what was streamed (the sweep prefers the log's text).
+    const streamed = answerOf(sse.events, messageId);
+    expect(streamed.indexes.length).toBeLessThan(CHUNKS);
+    expect(row?.content.startsWith(progress)).toBe(true);
+    expect(row?.content).toBe(streamed.text);
   }, 90_000);
 });

@@ -89,3 +89,58 @@ export async function seedConversation(
   }
   return id;
 }
+
+/**
+ * Stores a user, their conversation and an answer still `streaming` with `content` stored so far,
+ * straight in the database: what a process that died mid-answer leaves behind.
+ * @example
+ * const { messageId } = await seedStreamingAnswer(database.db, { content: "Half an ans" });
+ */
+export async function seedStreamingAnswer(
+  db: Kysely<Tables>,
+  options: { content?: string } = {},
+): Promise<{ conversationId: string; messageId: string }> {
+  const now = Date.now();
+  const userId = randomUUID();
+  await db
+    .insertInto("users")
+    .values({
+      id: userId,
+      email: `${userId}@parley.test`,
+      name: "Seeded",
+      password_hash: null,
+      global_role: "developer",
+      status: "active",
+      created_at: now,
+      updated_at: now,
+      last_login_at: null,
+    })
+    .execute();
+  const conversationId = randomUUID();
+  await db
+    .insertInto("conversations")
+    .values({
+      id: conversationId,
+      user_id: userId,
+      team_id: null,
+      title: "Interrupted",
+      model: "fake/fake-model",
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+  const answer = buildMessage({
+    conversation_id: conversationId,
+    position: 1,
+    role: "assistant",
+    status: "streaming",
+    content: options.content ?? "",
+    model: "fake/fake-model",
+    completed_at: null,
+  });
+  await db
+    .insertInto("messages")
+    .values([buildMessage({ conversation_id: conversationId, content: "Tell me" }), answer])
+    .execute();
+  return { conversationId, messageId: answer.id };
+}

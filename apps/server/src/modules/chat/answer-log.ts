@@ -2,6 +2,9 @@ import type { ChatEvent } from "@parley/contracts";
 import { AppError } from "../../http/app-error.ts";
 import type { Bus, LogEntry } from "../../platform/bus/bus.port.ts";
 
+/** The durable-log key of a conversation: every answer's events, in order. */
+export const conversationLogKey = (conversationId: string) => `chat-${conversationId}`;
+
 /** How long an append keeps retrying while the log is unreachable (a NATS restart, say). */
 const APPEND_PATIENCE_MS = 20_000;
 

@@ -6,7 +6,7 @@ import type { Bus, LogEntry } from "../../platform/bus/bus.port.ts";
 import type { Registry } from "../../platform/registry/registry.port.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
-import { conversationLogKey } from "./generation.jobs.ts";
+import { conversationLogKey } from "./answer-log.ts";
 
 const HEARTBEAT_MS = 15_000;
 const REGISTRY_TTL_MS = 45_000;

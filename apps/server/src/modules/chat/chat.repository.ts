@@ -277,7 +277,26 @@ export class ChatRepository {
     return Number(result.numUpdatedRows) > 0;
   }
 
-  /** Streaming messages older than `createdBefore`, for the lost-worker sweep. */
+  /**
+   * Stores the text streamed so far of an answer that is still streaming. Guarded like
+   * {@link finalize}: a write that lands after the answer ended (completed, failed by a sweep or
+   * by start-up recovery) changes nothing.
+   * @returns whether the answer was still streaming.
+   */
+  async saveProgress(id: string, content: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("messages")
+      .set({ content })
+      .where("id", "=", id)
+      .where("status", "=", "streaming")
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Streaming messages created before `createdBefore`, oldest first: the lost-worker sweep's and
+   * start-up recovery's work list.
+   */
   staleStreaming(createdBefore: number, limit: number): Promise<MessageRow[]> {
     return this.#db
       .selectFrom("messages")

@@ -12,11 +12,11 @@ import type { AuthService } from "../identity/auth.service.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
 import { CANCEL_SUBJECT, CHAT_QUEUE } from "./chat.service.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";
-import { AnswerLog, appendReliably } from "./answer-log.ts";
+import { AnswerLog, conversationLogKey } from "./answer-log.ts";
+import { AnswerProgress } from "./answer-progress.ts";
 import { claimAnswer, LEASE_MS, leaseKey, loadContext, startedKey } from "./generation-context.ts";
+import { failLostAnswer, finalizeFailed } from "./lost-answers.ts";
 
-/** The durable-log key of a conversation: every answer's events, in order. */
-export const conversationLogKey = (conversationId: string) => `chat-${conversationId}`;
 const RENEW_MS = 4_000;
 
 /** Dependencies of the generation worker. */
@@ -111,12 +111,7 @@ async function prepareAndGenerate(
   }
   const { message } = context;
   if (claimed.value === "started-before") {
-    await finalizeFailed(
-      deps,
-      message,
-      "worker.lost",
-      "The worker generating this answer stopped; send the message again",
-    );
+    await failLostAnswer(deps, message);
     await release();
     return;
   }
@@ -127,6 +122,14 @@ async function prepareAndGenerate(
     void job.extend().catch(() => undefined);
   }, RENEW_MS);
   const started = deps.clock.now();
+  const progress = new AnswerProgress({
+    chats: deps.chats,
+    clock: deps.clock,
+    messageId,
+    onError: (err) => {
+      deps.logger.warn({ err, messageId }, "could not store an answer's progress");
+    },
+  });
   let text = "";
   let index = 0;
   try {
@@ -156,6 +159,8 @@ async function prepareAndGenerate(
         }
         text += part.delta;
         await append({ type: "message.delta", messageId, index: index++, text: part.delta });
+        // Only text the log holds: the stored progress stays a prefix of what clients saw.
+        progress.offer(text);
       } else if (part.type === "finish") {
         const won = await deps.chats.finalize(messageId, {
           content: text,
@@ -194,7 +199,7 @@ async function prepareAndGenerate(
           : new AppError("upstream.error", "Generation failed", { cause: error });
       if (!(error instanceof AppError)) deps.logger.error({ err: error, messageId }, "generation failed");
       await log.flush().catch(() => undefined);
-      await finalizeFailed(deps, { ...message, content: text }, appError.code, appError.message);
+      await finalizeFailed(deps, message, appError.code, appError.message, text);
     }
   } finally {
     clearInterval(renew);
@@ -206,64 +211,6 @@ class CancelledError extends Error {}
 
 function isAborted(controller: AbortController): boolean {
   return controller.signal.aborted;
-}
-
-/** Fails a streaming message once, and tells its listeners. */
-export async function finalizeFailed(
-  deps: Pick<GenerationDeps, "chats" | "bus" | "clock">,
-  message: MessageRow,
-  code: string,
-  text: string,
-): Promise<boolean> {
-  const won = await deps.chats.finalize(message.id, {
-    content: message.content,
-    status: "failed",
-    error_code: code,
-    error_message: text,
-    completed_at: deps.clock.now(),
-  });
-  if (won) {
-    await appendReliably(deps.bus, conversationLogKey(message.conversation_id), {
-      type: "message.failed",
-      messageId: message.id,
-      error: { code, message: text },
-    });
-  }
-  return won;
-}
-
-/**
- * Fails answers whose worker died: streaming, started by a worker, and no live lease. Runs on
- * every process, so a lost worker is noticed even when no other worker is left.
- */
-export function startLostWorkerSweep(
-  deps: Pick<GenerationDeps, "chats" | "bus" | "clock" | "cache" | "logger">,
-  intervalMs = 5_000,
-): () => void {
-  const sweep = async () => {
-    const stale = await deps.chats.staleStreaming(deps.clock.now() - LEASE_MS, 50);
-    for (const message of stale) {
-      const started = await deps.cache.get(startedKey(message.id));
-      const lease = await deps.cache.get(leaseKey(message.id));
-      if (started && !lease) {
-        await finalizeFailed(
-          deps,
-          message,
-          "worker.lost",
-          "The worker generating this answer stopped; send the message again",
-        );
-      }
-    }
-  };
-  const timer = setInterval(() => {
-    sweep().catch((err: unknown) => {
-      deps.logger.warn({ err }, "lost-worker sweep failed");
-    });
-  }, intervalMs);
-  timer.unref();
-  return () => {
-    clearInterval(timer);
-  };
 }
 
 function toPrompt(history: MessageRow[]): LanguageModelV4Prompt {
