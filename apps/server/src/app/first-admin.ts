@@ -1,6 +1,5 @@
 import type { Logger } from "pino";
 import type { Config } from "../config/config.ts";
-import { AppError } from "../http/app-error.ts";
 import type { IdentityModule } from "../modules/identity/identity.module.ts";
 import { systemContext } from "../modules/identity/request-context.ts";
 
@@ -13,18 +12,14 @@ export async function ensureFirstAdmin(
   identity: IdentityModule,
   logger: Logger,
 ): Promise<void> {
-  if (await identity.users.hasUsers()) return;
+  if (await identity.users.isSetUp()) return;
   if (config.adminEmail && config.adminPassword) {
-    try {
-      const admin = await identity.users.createFirstAdmin(
-        { email: config.adminEmail, password: config.adminPassword },
-        systemContext,
-      );
-      if (admin) logger.info({ email: admin.email }, "created the first admin from PARLEY_ADMIN_EMAIL");
-    } catch (error) {
-      // Another pod starting at the same moment created it first.
-      if (!(error instanceof AppError && error.code === "user.email_taken")) throw error;
-    }
+    // Null when another pod starting at the same moment created it first (or setup ran).
+    const admin = await identity.users.createFirstAdmin(
+      { email: config.adminEmail, password: config.adminPassword },
+      systemContext,
+    );
+    if (admin) logger.info({ email: admin.email }, "created the first admin from PARLEY_ADMIN_EMAIL");
     return;
   }
   logger.warn(

@@ -81,7 +81,7 @@ describe("brute-force protection", () => {
       const delays: number[] = [];
       const auth = service(delays);
       const outcomes: string[] = [];
-      for (let i = 0; i < 11; i++) outcomes.push(await failure(auth, email, `10.0.0.${i}`));
+      for (let i = 0; i < 11; i++) outcomes.push(await failure(auth, email, "10.0.0.1"));
       expect(outcomes.slice(0, 10)).toEqual(Array(10).fill("auth.invalid_credentials"));
       expect(outcomes[10]).toBe("auth.locked");
       // Growing delays from the fourth attempt on, capped.
@@ -103,10 +103,36 @@ describe("brute-force protection", () => {
     const delays: number[] = [];
     const auth = service(delays);
     for (let i = 0; i < 5; i++) await failure(auth, "dev@parley.test", "10.1.0.1");
-    await auth.login("dev@parley.test", "a sturdy password", ctx("10.1.0.2"));
+    await auth.login("dev@parley.test", "a sturdy password", ctx("10.1.0.1"));
     delays.length = 0;
-    await failure(auth, "dev@parley.test", "10.1.0.3");
+    await failure(auth, "dev@parley.test", "10.1.0.1");
     expect(delays).toEqual([]);
+  });
+
+  it.each(["dev@parley.test", "nobody-at-all@parley.test"])(
+    "locks a stranger's IP after 10 failures on %s while the account stays open from other IPs",
+    async (email) => {
+      const auth = service([]);
+      for (let i = 0; i < 10; i++) await failure(auth, email, "203.0.113.7");
+      expect(await failure(auth, email, "203.0.113.7")).toBe("auth.locked");
+      expect(await failure(auth, email, "203.0.113.8")).toBe("auth.invalid_credentials");
+    },
+  );
+
+  it("caps attempts on one account at 100 an hour across IPs, except from an IP it signed in from", async () => {
+    const auth = service([]);
+    await auth.login("dev@parley.test", "a sturdy password", ctx("198.51.100.1"));
+    const outcomes: string[] = [];
+    for (let i = 0; i < 110; i++)
+      outcomes.push(await failure(auth, "dev@parley.test", `10.9.${Math.floor(i / 10)}.1`));
+    expect(outcomes.filter((o) => o === "auth.invalid_credentials")).toHaveLength(100);
+    expect(outcomes.slice(100)).toEqual(Array(10).fill("auth.locked"));
+    await expect(
+      auth.login("dev@parley.test", "a sturdy password", ctx("198.51.100.2")),
+    ).rejects.toMatchObject({ code: "auth.locked" });
+    await expect(
+      auth.login("dev@parley.test", "a sturdy password", ctx("198.51.100.1")),
+    ).resolves.toMatchObject({ user: { email: "dev@parley.test" } });
   });
 
   it("audits every failed sign-in with its reason", async () => {

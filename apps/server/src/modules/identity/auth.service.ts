@@ -1,10 +1,11 @@
 import type { Permission, Role } from "@parley/contracts";
 import { AppError } from "../../http/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import type { RateLimiter, RateRule } from "../../platform/rate-limit/rate-limit.port.ts";
+import type { RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
 import { fromJson } from "../../db/json.ts";
 import type { CredentialRepository } from "./credential.repository.ts";
 import { IdentityChanges } from "./identity-changes.ts";
+import { LoginThrottle } from "./login-throttle.ts";
 import { hashSecret, newId, newSecret } from "./ids.ts";
 import { verifyPassword } from "./password.ts";
 import type { Principal } from "./principal.ts";
@@ -13,10 +14,6 @@ import type { TokenService } from "./token.service.ts";
 import type { UserRepository, UserRow } from "./user.repository.ts";
 
 export const REFRESH_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
-/** Failed logins per account (email as typed, existing or not) before a temporary lock. */
-export const ACCOUNT_FAILURES: RateRule = { points: 10, durationMs: 15 * 60 * 1000 };
-/** Failed logins per client IP before a temporary lock. */
-export const IP_FAILURES: RateRule = { points: 50, durationMs: 15 * 60 * 1000 };
 
 /** A signed-in session: what login and refresh hand out. */
 export interface IssuedSession {
@@ -63,48 +60,44 @@ export class AuthService {
   readonly #d: AuthServiceDeps;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #changes: IdentityChanges;
+  readonly #throttle: LoginThrottle;
   /** Principals of recently used API keys (by the key's hash) and sessions (by `s:<sid>:<sub>`). */
   readonly #principals = new Map<string, CachedPrincipal>();
 
   constructor(deps: AuthServiceDeps) {
     this.#d = deps;
     this.#changes = deps.changes ?? new IdentityChanges();
+    this.#throttle = new LoginThrottle(deps.limiter);
     this.#sleep = deps.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
   /**
-   * Password sign-in. Failures are counted per account and per IP with growing delays and a
-   * temporary lock; the answer and its timing are the same whether the email exists or not.
+   * Password sign-in. Each attempt spends a point per (account, IP) pair, per IP and, from an IP
+   * the account has not signed in from lately, per account, before the password is looked at
+   * (`LoginThrottle`); failures slow down, then lock with Retry-After. The answer and its timing
+   * are the same whether the email exists or not.
    * @throws AppError `auth.invalid_credentials` or `auth.locked`.
    */
   async login(email: string, password: string, ctx: RequestContext): Promise<IssuedSession> {
-    const accountKey = `login-fail:acct:${email.toLowerCase()}`;
-    const ipKey = `login-fail:ip:${ctx.ip ?? "unknown"}`;
-    const [account, ip] = await Promise.all([
-      this.#d.limiter.peek(accountKey, ACCOUNT_FAILURES),
-      this.#d.limiter.peek(ipKey, IP_FAILURES),
-    ]);
-    if (account.consumed >= ACCOUNT_FAILURES.points || ip.consumed >= IP_FAILURES.points) {
-      const retryAfter = Math.max(1, Math.ceil(Math.max(account.resetMs, ip.resetMs) / 1000));
+    const attempt = await this.#throttle.reserve(email, ctx.ip);
+    if (!attempt.allowed) {
+      const retryAfter = Math.max(1, Math.ceil(attempt.retryAfterMs / 1000));
       await this.#auditFailure(email, "locked", ctx);
       throw new AppError("auth.locked", `Too many failed sign-ins; try again in ${retryAfter} s`, {
         headers: { "retry-after": String(retryAfter) },
       });
     }
-    const failures = Math.max(account.consumed, Math.floor(ip.consumed / 5));
+    const failures = attempt.priorFailures;
     if (failures >= 3) await this.#sleep(Math.min(250 * 2 ** (failures - 3), 4_000));
 
     const user = await this.#d.users.findByEmail(email);
     const valid = await verifyPassword(user?.password_hash ?? null, password);
     if (!user || !valid || user.status !== "active") {
-      await Promise.all([
-        this.#d.limiter.consume(accountKey, ACCOUNT_FAILURES),
-        this.#d.limiter.consume(ipKey, IP_FAILURES),
-      ]);
+      // The attempt's points stay spent: they were the failure's count.
       await this.#auditFailure(email, !user ? "unknown_email" : !valid ? "wrong_password" : "disabled", ctx);
       throw new AppError("auth.invalid_credentials", "Email or password is incorrect");
     }
-    await this.#d.limiter.reset(accountKey, ACCOUNT_FAILURES);
+    await this.#throttle.succeeded(attempt);
     const session = await this.#startSession(user, newId(), ctx);
     await this.#d.users.update(user.id, { last_login_at: this.#d.clock.now() });
     await this.#d.audit.record({

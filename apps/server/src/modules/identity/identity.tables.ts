@@ -14,6 +14,17 @@ export interface UsersTable {
   last_login_at: number | null;
 }
 
+/**
+ * The claim of first-run setup: at most one row (`slot` = 1), written with the first account.
+ * Its primary key is what lets exactly one of several concurrent setups succeed.
+ */
+export interface SetupClaimTable {
+  slot: number;
+  /** The account whose creation ended setup. */
+  user_id: string;
+  claimed_at: number;
+}
+
 export interface TeamsTable {
   id: string;
   name: string;
@@ -88,4 +99,5 @@ export interface IdentityTables {
   refresh_tokens: RefreshTokensTable;
   api_keys: ApiKeysTable;
   oidc_identities: OidcIdentitiesTable;
+  setup_claim: SetupClaimTable;
 }

@@ -8,7 +8,8 @@ import type { UserService } from "./user.service.ts";
 
 /**
  * First-run setup from the web app: while no account exists, the first visitor creates the
- * admin (like `parley admin create`). Once any account exists these routes refuse.
+ * admin (like `parley admin create`). Once any account exists these routes refuse; of concurrent
+ * setups exactly one succeeds, the others get 409 `resource.conflict`.
  */
 export function registerSetupRoutes(app: TypedApp, deps: { users: UserService; auth: AuthService }): void {
   app.get(
@@ -21,7 +22,7 @@ export function registerSetupRoutes(app: TypedApp, deps: { users: UserService; a
         response: { 200: SetupStatus },
       },
     },
-    async () => ({ needsAdmin: !(await deps.users.hasUsers()) }),
+    async () => ({ needsAdmin: !(await deps.users.isSetUp()) }),
   );
   app.post(
     "/api/v1/setup/admin",

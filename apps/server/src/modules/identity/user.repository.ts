@@ -37,16 +37,30 @@ export class UserRepository {
       .executeTakeFirst();
   }
 
-  async count(): Promise<number> {
-    const row = await this.#db
-      .selectFrom("users")
-      .select((eb) => eb.fn.countAll<number>().as("n"))
-      .executeTakeFirst();
-    return row ? Number(String(row.n)) : 0;
+  /**
+   * Inserts an account and, in the same transaction, marks first-run setup as done when it is not
+   * yet. With `claimSetup`, the account is inserted only if this call is the one that marks it: of
+   * concurrent callers (on any pod) exactly one wins the `setup_claim` primary key.
+   * @returns false when `claimSetup` was asked and setup was already claimed (nothing written).
+   * @throws the driver's unique violation when the email is taken (see `isUniqueViolation`).
+   */
+  async insert(row: UserRow, options: { claimSetup?: boolean } = {}): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const claim = await trx
+        .insertInto("setup_claim")
+        .values({ slot: 1, user_id: row.id, claimed_at: row.created_at })
+        .onConflict((oc) => oc.column("slot").doNothing())
+        .executeTakeFirst();
+      if (options.claimSetup && Number(claim.numInsertedOrUpdatedRows ?? 0n) === 0) return false;
+      await trx.insertInto("users").values(row).execute();
+      return true;
+    });
   }
 
-  async insert(row: UserRow): Promise<void> {
-    await this.#db.insertInto("users").values(row).execute();
+  /** Whether first-run setup is done (an account was created since the installation began). */
+  async isSetupClaimed(): Promise<boolean> {
+    const row = await this.#db.selectFrom("setup_claim").select("slot").executeTakeFirst();
+    return row !== undefined;
   }
 
   async update(id: string, patch: Partial<Omit<UserRow, "id">>): Promise<void> {

@@ -25,9 +25,12 @@ export class UserService {
     this.#d = deps;
   }
 
-  /** Whether any account exists (a fresh installation has none). */
-  async hasUsers(): Promise<boolean> {
-    return (await this.#d.users.count()) > 0;
+  /**
+   * Whether first-run setup is done: an account was created since the installation began (by
+   * setup, `parley admin create`, `PARLEY_ADMIN_EMAIL` or any other way).
+   */
+  isSetUp(): Promise<boolean> {
+    return this.#d.users.isSetupClaimed();
   }
 
   /**
@@ -45,9 +48,41 @@ export class UserService {
    * @throws AppError `user.email_taken`, `user.weak_password`.
    */
   async create(input: CreateUserRequest, ctx: RequestContext): Promise<UserRow> {
+    const row = await this.#newRow(input);
+    await this.#store(row, false);
+    await this.#audited(row, input, ctx);
+    return row;
+  }
+
+  /**
+   * Creates the first admin unless first-run setup is done. Safe under any concurrency, across
+   * pods: the account is written in the same transaction as the installation's one setup claim
+   * (a primary key), so exactly one of simultaneous callers gets an account.
+   * @returns the new admin, or null when the installation is set up already.
+   * @throws AppError `user.email_taken`, `user.weak_password`.
+   */
+  async createFirstAdmin(
+    input: { email: string; name?: string; password: string },
+    ctx: RequestContext,
+  ): Promise<UserRow | null> {
+    // Cheap refusal first, so that late visitors do not cost a password hash.
+    if (await this.isSetUp()) return null;
+    const request: CreateUserRequest = {
+      email: input.email,
+      name: input.name ?? input.email.split("@")[0] ?? "Admin",
+      password: input.password,
+      globalRole: "admin",
+    };
+    const row = await this.#newRow(request);
+    if (!(await this.#store(row, true))) return null;
+    await this.#audited(row, request, ctx);
+    return row;
+  }
+
+  async #newRow(input: CreateUserRequest): Promise<UserRow> {
     const now = this.#d.clock.now();
     if (input.password) assertPasswordFits(input.password, input.email);
-    const row: UserRow = {
+    return {
       id: newId(),
       email: input.email.toLowerCase(),
       name: input.name,
@@ -58,8 +93,12 @@ export class UserService {
       updated_at: now,
       last_login_at: null,
     };
+  }
+
+  /** Writes `row`; false when `claimSetup` lost the setup claim (see `UserRepository.insert`). */
+  async #store(row: UserRow, claimSetup: boolean): Promise<boolean> {
     try {
-      await this.#d.users.insert(row);
+      return await this.#d.users.insert(row, { claimSetup });
     } catch (error) {
       if (isUniqueViolation(error)) {
         throw new AppError("user.email_taken", `An account with ${row.email} already exists`, {
@@ -68,6 +107,9 @@ export class UserService {
       }
       throw error;
     }
+  }
+
+  async #audited(row: UserRow, input: CreateUserRequest, ctx: RequestContext): Promise<void> {
     await this.#d.audit.record({
       ...auditOrigin(ctx),
       action: "user.created",
@@ -75,27 +117,6 @@ export class UserService {
       target: { type: "user", id: row.id },
       summary: { email: row.email, globalRole: row.global_role, withPassword: input.password !== undefined },
     });
-    return row;
-  }
-
-  /**
-   * Creates the first admin unless an account exists already.
-   * @returns the new admin, or null when the installation already has users.
-   */
-  async createFirstAdmin(
-    input: { email: string; name?: string; password: string },
-    ctx: RequestContext,
-  ): Promise<UserRow | null> {
-    if (await this.hasUsers()) return null;
-    return this.create(
-      {
-        email: input.email,
-        name: input.name ?? input.email.split("@")[0] ?? "Admin",
-        password: input.password,
-        globalRole: "admin",
-      },
-      ctx,
-    );
   }
 
   /** Lists accounts by email, with search and cursor pagination. */

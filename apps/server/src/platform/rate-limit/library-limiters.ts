@@ -90,6 +90,22 @@ export class LibraryLimiters {
   }
 
   /**
+   * Gives back `points` of `key` under `rule` (one atomic decrement in the library's store).
+   * @throws RangeError for a bad rule or points; RateLimitStoreError when the store fails.
+   */
+  async reward(key: string, rule: RateRule, points = 1): Promise<void> {
+    if (!Number.isSafeInteger(points) || points < 1) {
+      throw new RangeError(`rate limit reward must be a positive integer, got ${points}`);
+    }
+    const limiter = this.#limiter(rule);
+    try {
+      await limiter.reward(key, points);
+    } catch (error) {
+      throw new RateLimitStoreError(`rate limit store failed while rewarding "${key}"`, { cause: error });
+    }
+  }
+
+  /**
    * Forgets the count of `key` under `rule`.
    * @throws RateLimitStoreError when the store fails.
    */

@@ -89,6 +89,28 @@ describe.each([
     await h.limiter.reset(uniqueId(), rule);
   });
 
+  it("gives back rewarded points in the current window, across instances", async () => {
+    const rule = perMinute(3);
+    await h.limiter.consume(key, rule, 3);
+    expect((await h.limiter.consume(key, rule)).allowed).toBe(false);
+    await h.limiter.reward(key, rule, 2);
+    expect((await h.limiter.peek(key, rule)).consumed).toBe(2);
+    const peer = await h.peer();
+    await peer.reward(key, rule);
+    expect(await h.limiter.consume(key, rule)).toMatchObject({ allowed: true, remaining: 1 });
+    await expect(h.limiter.reward(key, rule, 0)).rejects.toThrow(RangeError);
+  });
+
+  it("allows at most the limit of 100 simultaneous consumes, from two instances", async () => {
+    const peer = await h.peer();
+    const rule = perMinute(10);
+    const decisions = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? h.limiter : peer).consume(key, rule)),
+    );
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(10);
+    expect((await h.limiter.peek(key, rule)).consumed).toBe(100);
+  });
+
   it("peeks at the spent points without spending any", async () => {
     const rule = perMinute(5);
     expect(await h.limiter.peek(key, rule)).toEqual({ consumed: 0, resetMs: 0 });

@@ -26,6 +26,13 @@ export interface RateLimiter extends Component {
    * that only failures increment, such as failed logins).
    */
   peek(key: string, rule: RateRule): Promise<{ consumed: number; resetMs: number }>;
+  /**
+   * Gives back `points` (default 1) of `key` under `rule`, atomically, in the current window: for
+   * a point reserved before an outcome was known (a sign-in attempt) that turned out not to count
+   * (the password was right). Call it only after a `consume` of the same key in the same window:
+   * on a key with nothing spent it would credit points to the next window.
+   */
+  reward(key: string, rule: RateRule, points?: number): Promise<void>;
   /** Forgets `key` under `rule` (for example after a successful login). */
   reset(key: string, rule: RateRule): Promise<void>;
 }

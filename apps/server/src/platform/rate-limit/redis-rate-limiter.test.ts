@@ -44,6 +44,7 @@ describe("RedisRateLimiter", () => {
       expect((failure as RateLimitStoreError).code).toBe("rate_limit.store_unavailable");
       expect((failure as Error).cause).toBeInstanceOf(Error);
       await expect(limiter.reset("k", rule)).rejects.toBeInstanceOf(RateLimitStoreError);
+      await expect(limiter.reward("k", rule)).rejects.toBeInstanceOf(RateLimitStoreError);
       await expect(limiter.check()).rejects.toThrow(/unavailable/);
     } finally {
       down.disconnect();

@@ -55,6 +55,11 @@ export class RedisRateLimiter implements RateLimiter {
     return this.#limiters.peek(key, rule);
   }
 
+  /** @inheritdoc */
+  reward(key: string, rule: RateRule, points?: number): Promise<void> {
+    return this.#limiters.reward(key, rule, points);
+  }
+
   reset(key: string, rule: RateRule): Promise<void> {
     return this.#limiters.reset(key, rule);
   }
