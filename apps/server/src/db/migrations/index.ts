@@ -7,6 +7,7 @@ import * as providers from "./2026-11-22T1400-providers.ts";
 import * as usage from "./2026-11-22T1410-usage.ts";
 import * as chat from "./2026-11-22T1500-chat.ts";
 import * as messageReplacement from "./2026-11-30T1000-message-replacement.ts";
+import * as auditHead from "./2026-12-14T1000-audit-head.ts";
 
 /** A migration, written once for both dialects. Landed migrations are never edited. */
 export interface DialectMigration {
@@ -23,4 +24,5 @@ export const migrations: Record<string, DialectMigration> = {
   "2026-11-22T1410-usage": usage,
   "2026-11-22T1500-chat": chat,
   "2026-11-30T1000-message-replacement": messageReplacement,
+  "2026-12-14T1000-audit-head": auditHead,
 };

@@ -13,7 +13,8 @@ import type { Database } from "../../platform/db/database.ts";
 import type { Secrets } from "../../platform/secrets.ts";
 import { ChainChecker, type ChainBreak } from "./audit-chain.ts";
 import { decodeCursor, encodeCursor } from "./audit-cursor.ts";
-import { anchorHash, entryHash } from "./audit-hash.ts";
+import { anchorHash, entryHash, GENESIS_HASH } from "./audit-hash.ts";
+import { headBreak, headState, type HeadRow } from "./audit-head.ts";
 import { normalizeEvent } from "./audit-normalize.ts";
 import { AuditRepository, type AnchorRow, type AuditRow } from "./audit.repository.ts";
 
@@ -53,8 +54,8 @@ export class AuditService {
   readonly #clock: Clock;
 
   constructor(deps: AuditServiceDeps) {
-    this.#repo = new AuditRepository(deps.database);
     this.#key = createSecretKey(deps.secrets.key("audit"));
+    this.#repo = new AuditRepository(deps.database, this.#key);
     this.#clock = deps.clock;
   }
 
@@ -105,14 +106,19 @@ export class AuditService {
 
   /**
    * Walks the whole chain in batches and reports the first broken link: an entry edited,
-   * missing or out of place, or a tampered retention anchor. A prune running meanwhile deletes
-   * entries ahead of the walk and moves the anchor: a break seen while the anchor moved is not
-   * reported; the walk starts over (each prune batch moves it once, so this ends).
+   * missing or out of place, a tampered retention anchor, or (against the sealed head read before
+   * the walk) the newest entries deleted or the head itself tampered with. A prune running
+   * meanwhile deletes entries ahead of the walk and moves the anchor: a break seen while the
+   * anchor moved is not reported; the walk starts over (each prune batch moves it once, so this
+   * ends).
    */
   async verify(): Promise<AuditVerification> {
     for (let attempt = 1; ; attempt++) {
       const anchor = await this.#repo.anchor();
-      const result = await this.#walk(anchor);
+      // Read after the anchor and before the walk: every entry up to the head is then either
+      // in the table or pruned behind a newer anchor (which restarts the walk).
+      const head = await this.#repo.head();
+      const result = await this.#walk(anchor, head);
       if (result.ok || attempt === MAX_VERIFY_ATTEMPTS) return result;
       const now = await this.#repo.anchor();
       if (now?.pruned_through_seq === anchor?.pruned_through_seq) return result;
@@ -154,30 +160,39 @@ export class AuditService {
     return { deleted };
   }
 
-  async #walk(anchor: AnchorRow | null): Promise<AuditVerification> {
+  async #walk(anchor: AnchorRow | null, head: HeadRow | null): Promise<AuditVerification> {
     const checker = new ChainChecker(this.#key, anchor);
     const report = (broken: ChainBreak | null): AuditVerification => ({
       ok: broken === null,
       checked: checker.checked,
       firstBrokenSeq: broken?.seq ?? null,
       reason: broken?.reason ?? null,
+      problem: broken?.problem ?? null,
+      headSeq: head && headState(this.#key, head) === "sealed" ? head.head_seq : null,
       anchor: anchor
         ? { prunedThroughSeq: anchor.pruned_through_seq, prunedAt: new Date(anchor.pruned_at).toISOString() }
         : null,
     });
+    const prunedThroughSeq = anchor?.pruned_through_seq ?? 0;
+    let hashAtHead = head?.head_seq === prunedThroughSeq ? (anchor?.last_pruned_hash ?? GENESIS_HASH) : null;
     let rows = await this.#repo.after(0, VERIFY_BATCH);
     if (!checker.anchorIntact()) {
-      return report({ seq: rows[0]?.seq ?? null, reason: "the retention anchor was modified" });
+      return report({
+        seq: rows[0]?.seq ?? null,
+        problem: "anchor_modified",
+        reason: "the retention anchor was modified",
+      });
     }
     while (rows.length > 0) {
       for (const row of rows) {
         const broken = checker.next(row);
         if (broken) return report(broken);
+        if (row.seq === head?.head_seq) hashAtHead = row.hash;
       }
       const last = rows.at(-1);
       rows = rows.length < VERIFY_BATCH || !last ? [] : await this.#repo.after(last.seq, VERIFY_BATCH);
     }
-    return report(null);
+    return report(headBreak(this.#key, head, { end: checker.end, prunedThroughSeq, hashAtHead }));
   }
 }
 
