@@ -111,8 +111,10 @@ export type AuditAnchor = z.infer<typeof AuditAnchor>;
  * What broke the chain, for programs (`reason` says it for people): an entry `modified`,
  * `missing` from the middle, `unlinked` from the one before, `out_of_order` (older than the
  * retention anchor), the retention anchor modified (`anchor_modified`), the newest entries
- * deleted (`truncated`: the sealed head names an entry past the end of the log), or the sealed
- * head itself modified (`head_modified`) or deleted (`head_missing`).
+ * deleted (`truncated`: the sealed head names an entry past the end of the log), the sealed
+ * head itself modified or reset (`head_modified`) or deleted (`head_missing`), the log and its
+ * head rolled back behind the checkpoint kept outside the database (`rolled_back`), or that
+ * checkpoint modified (`checkpoint_modified`).
  */
 export const AuditProblem = z.enum([
   "modified",
@@ -123,6 +125,8 @@ export const AuditProblem = z.enum([
   "truncated",
   "head_modified",
   "head_missing",
+  "rolled_back",
+  "checkpoint_modified",
 ]);
 export type AuditProblem = z.infer<typeof AuditProblem>;
 

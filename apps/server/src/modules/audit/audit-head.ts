@@ -62,49 +62,83 @@ export function sealHead(key: AuditKey, head: ChainHead): HeadRow {
   return { ...sealed, hash: headHash(key, sealed) };
 }
 
-/** Where an intact walk ended, and what it saw at the head's seq. */
+/** Where an intact walk ended, and what it saw at the seqs it was asked to watch. */
 export interface WalkEnd {
   /** The last entry walked, else the anchor, else genesis. */
   end: ChainHead;
   /** The retention anchor's position (0 without one). */
   prunedThroughSeq: number;
   /**
-   * The hash at the head's seq as the walk saw it: the entry's, or the anchor's (genesis at 0)
-   * when the head sits exactly there; null when the walk did not pass it.
+   * The hash at `seq` as the walk saw it: the entry's, or the anchor's (genesis at 0) when `seq`
+   * is exactly there; null when the walk did not pass it.
    */
-  hashAtHead: string | null;
+  hashAt(seq: number): string | null;
 }
 
 /**
- * Compares an intact chain walk with the head read before it: the walk must reach the head and
- * pass through it. Entries after the head are fine (appended during the walk, or between an
- * SQLite batch and its head update); entries missing before it are a truncation.
+ * Compares an intact chain walk with the sealed head read before it: the walk must reach the
+ * head and pass through it. Entries after the head are fine (appended during the walk, or between
+ * an SQLite batch and its head update); entries missing before it are a truncation. `mustBeSealed`
+ * (a checkpoint exists, so the head was sealed once) turns an unsealed head into a break.
  * @example
- * const broken = headBreak(key, row, { end, prunedThroughSeq, hashAtHead });
+ * const broken = headBreak(key, row, walk, checkpoint !== null);
  */
-export function headBreak(key: AuditKey, row: HeadRow | null, walk: WalkEnd): ChainBreak | null {
-  const next = walk.end.seq + 1;
+export function headBreak(
+  key: AuditKey,
+  row: HeadRow | null,
+  walk: WalkEnd,
+  mustBeSealed: boolean,
+): ChainBreak | null {
   switch (headState(key, row)) {
     case "unsealed":
-      return null;
+      return mustBeSealed
+        ? { seq: null, problem: "head_modified", reason: "the sealed head of the log was reset" }
+        : null;
     case "missing":
       return { seq: null, problem: "head_missing", reason: "the sealed head of the log is missing" };
     case "forged":
       return { seq: null, problem: "head_modified", reason: "the sealed head of the log was modified" };
     case "sealed":
-      break;
+      return row ? positionBreak(row, walk, "truncated", "the sealed head") : null;
   }
+}
+
+/**
+ * Compares an intact chain walk with the checkpoint kept outside the database: like the head,
+ * the walk must reach it and pass through it, else the log (and its head) were rolled back.
+ * @example
+ * const broken = checkpointBreak(key, await checkpoints.read(), walk);
+ */
+export function checkpointBreak(key: AuditKey, row: HeadRow | null, walk: WalkEnd): ChainBreak | null {
   if (row === null) return null;
-  const headSeq = row.head_seq;
-  if (headSeq > walk.end.seq) {
-    const which = headSeq === next ? `entry ${next} is` : `entries ${next} to ${headSeq} are`;
-    return { seq: next, problem: "truncated", reason: `${which} missing from the end of the log` };
+  if (row.hash === "" || headHash(key, row) !== row.hash) {
+    return {
+      seq: null,
+      problem: "checkpoint_modified",
+      reason: "the checkpoint outside the database was modified",
+    };
   }
-  // A head behind the anchor points at pruned entries: nothing left to compare.
-  if (headSeq < walk.prunedThroughSeq || walk.hashAtHead === row.head_hash) return null;
+  return positionBreak(row, walk, "rolled_back", "the checkpoint");
+}
+
+function positionBreak(
+  row: HeadRow,
+  walk: WalkEnd,
+  behind: "truncated" | "rolled_back",
+  name: string,
+): ChainBreak | null {
+  const seq = row.head_seq;
+  const next = walk.end.seq + 1;
+  if (seq > walk.end.seq) {
+    const which = seq === next ? `entry ${next} is` : `entries ${next} to ${seq} are`;
+    const where = behind === "truncated" ? "from the end of the log" : `behind ${name}`;
+    return { seq: next, problem: behind, reason: `${which} missing ${where}` };
+  }
+  // A position behind the anchor points at pruned entries: nothing left to compare.
+  if (seq < walk.prunedThroughSeq || walk.hashAt(seq) === row.head_hash) return null;
   return {
-    seq: headSeq,
-    problem: "head_modified",
-    reason: `entry ${headSeq} is not the entry the sealed head names`,
+    seq,
+    problem: behind === "truncated" ? "head_modified" : "rolled_back",
+    reason: `entry ${seq} is not the entry ${name} names`,
   };
 }

@@ -4,8 +4,8 @@ import { fromJson, toJson } from "../../db/json.ts";
 import type { Tables } from "../../db/schema.ts";
 import type { Database } from "../../platform/db/database.ts";
 import type { AuditKey, SealedAnchor, SealedFields } from "./audit-hash.ts";
-import { GENESIS_HASH } from "./audit-hash.ts";
 import { appendStart, sealHead, type ChainHead, type HeadRow } from "./audit-head.ts";
+import { readAnchor, readHead, readHeadRow } from "./audit-reads.repository.ts";
 import { AppendQueue } from "../../platform/db/group-commit.ts";
 import type { AuditAnchorTable, AuditLogTable } from "./audit.tables.ts";
 
@@ -138,6 +138,21 @@ export class AuditRepository {
       .execute();
   }
 
+  /** The hash of the entry at `seq`, or null when there is none. */
+  async hashAt(seq: number): Promise<string | null> {
+    const row = await this.#db
+      .selectFrom("audit_log")
+      .select("hash")
+      .where("seq", "=", seq)
+      .executeTakeFirst();
+    return row?.hash ?? null;
+  }
+
+  /** How far retention has pruned: the anchor's seq, 0 before the first prune. */
+  async prunedThroughSeq(): Promise<number> {
+    return (await readAnchor(this.#db))?.pruned_through_seq ?? 0;
+  }
+
   /** The sealed head, or null when its row is missing. */
   async head(): Promise<HeadRow | null> {
     return readHeadRow(this.#db);
@@ -241,38 +256,6 @@ export class AuditRepository {
       }
     });
   }
-}
-
-async function readHead(db: Kysely<Tables>): Promise<ChainHead> {
-  const last = await db
-    .selectFrom("audit_log")
-    .select(["seq", "hash"])
-    .orderBy("seq", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  if (last) return last;
-  const anchor = await readAnchor(db);
-  return anchor
-    ? { seq: anchor.pruned_through_seq, hash: anchor.last_pruned_hash }
-    : { seq: 0, hash: GENESIS_HASH };
-}
-
-async function readHeadRow(db: Kysely<Tables>): Promise<HeadRow | null> {
-  const row = await db
-    .selectFrom("audit_head")
-    .select(["head_seq", "head_hash", "hash"])
-    .where("slot", "=", 1)
-    .executeTakeFirst();
-  return row ?? null;
-}
-
-async function readAnchor(db: Kysely<Tables>): Promise<AnchorRow | null> {
-  const row = await db
-    .selectFrom("audit_anchor")
-    .select(["pruned_through_seq", "last_pruned_hash", "pruned_at", "hash"])
-    .where("slot", "=", 1)
-    .executeTakeFirst();
-  return row ?? null;
 }
 
 /** Builds entries one after the other, each following the previous. */
