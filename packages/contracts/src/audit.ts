@@ -107,6 +107,29 @@ export const AuditAnchor = z
   .meta({ id: "AuditAnchor" });
 export type AuditAnchor = z.infer<typeof AuditAnchor>;
 
+/**
+ * What broke the chain, for programs (`reason` says it for people): an entry `modified`,
+ * `missing` from the middle, `unlinked` from the one before, `out_of_order` (older than the
+ * retention anchor), the retention anchor modified (`anchor_modified`), the newest entries
+ * deleted (`truncated`: the sealed head names an entry past the end of the log), the sealed
+ * head itself modified or reset (`head_modified`) or deleted (`head_missing`), the log and its
+ * head rolled back behind the checkpoint kept outside the database (`rolled_back`), or that
+ * checkpoint modified (`checkpoint_modified`).
+ */
+export const AuditProblem = z.enum([
+  "modified",
+  "missing",
+  "unlinked",
+  "out_of_order",
+  "anchor_modified",
+  "truncated",
+  "head_modified",
+  "head_missing",
+  "rolled_back",
+  "checkpoint_modified",
+]);
+export type AuditProblem = z.infer<typeof AuditProblem>;
+
 /** `GET /api/v1/audit/verify`: whether every remaining entry is intact and linked. */
 export const AuditVerification = z
   .object({
@@ -114,6 +137,16 @@ export const AuditVerification = z
     checked: z.number().int().nonnegative().describe("Entries checked before stopping."),
     firstBrokenSeq: z.number().int().nullable(),
     reason: z.string().nullable().describe("Why the chain is broken, for example `entry 17 was modified`."),
+    problem: AuditProblem.nullable()
+      .optional()
+      .describe("What broke the chain, as a stable code; null when intact."),
+    headSeq: z
+      .number()
+      .int()
+      .nonnegative()
+      .nullable()
+      .optional()
+      .describe("The newest entry according to the sealed head; null until the head is first sealed."),
     anchor: AuditAnchor.nullable().describe("Null while retention has never removed entries."),
   })
   .meta({ id: "AuditVerification" });

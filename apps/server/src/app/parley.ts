@@ -77,6 +77,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       database: platform.database,
       secrets: platform.secrets,
       clock: platform.clock,
+      checkpoints: platform.blobs,
     });
     const identity = createIdentityModule({
       database: platform.database,

@@ -8,6 +8,7 @@ import * as usage from "./2026-11-22T1410-usage.ts";
 import * as chat from "./2026-11-22T1500-chat.ts";
 import * as messageReplacement from "./2026-11-30T1000-message-replacement.ts";
 import * as setupClaim from "./2026-12-05T2240-setup-claim.ts";
+import * as auditHead from "./2026-12-05T2300-audit-head.ts";
 
 /** A migration, written once for both dialects. Landed migrations are never edited. */
 export interface DialectMigration {
@@ -25,4 +26,5 @@ export const migrations: Record<string, DialectMigration> = {
   "2026-11-22T1500-chat": chat,
   "2026-11-30T1000-message-replacement": messageReplacement,
   "2026-12-05T2240-setup-claim": setupClaim,
+  "2026-12-05T2300-audit-head": auditHead,
 };

@@ -1,9 +1,11 @@
+import type { AuditProblem } from "@parley/contracts";
 import { anchorHash, entryHash, GENESIS_HASH, type AuditKey } from "./audit-hash.ts";
 import type { AnchorRow, AuditRow } from "./audit.repository.ts";
 
-/** The first problem found in the chain. */
+/** The first problem found in the chain: a stable code and a sentence for people. */
 export interface ChainBreak {
   seq: number | null;
+  problem: AuditProblem;
   reason: string;
 }
 
@@ -43,6 +45,11 @@ export class ChainChecker {
     return this.#anchor === null || anchorHash(this.#key, this.#anchor) === this.#anchor.hash;
   }
 
+  /** Where the intact part of the walk ends: the last entry checked, else the anchor, else genesis. */
+  get end(): { seq: number; hash: string } {
+    return { seq: this.#expectedSeq - 1, hash: this.#expectedPrev };
+  }
+
   /** Checks the next entry of the walk; returns the break it shows, or null. */
   next(row: AuditRow): ChainBreak | null {
     const first = this.#checked === 0;
@@ -50,6 +57,7 @@ export class ChainChecker {
       // Only possible for the first entry: later ones come in increasing seq order.
       return {
         seq: row.seq,
+        problem: "out_of_order",
         reason: `entry ${row.seq} is older than the retention anchor (pruned through ${this.#expectedSeq - 1})`,
       };
     }
@@ -58,18 +66,19 @@ export class ChainChecker {
       const to = row.seq - 1;
       return {
         seq: from,
+        problem: "missing",
         reason: from === to ? `entry ${from} is missing` : `entries ${from} to ${to} are missing`,
       };
     }
     if (entryHash(this.#key, row) !== row.hash)
-      return { seq: row.seq, reason: `entry ${row.seq} was modified` };
+      return { seq: row.seq, problem: "modified", reason: `entry ${row.seq} was modified` };
     if (row.prev_hash !== this.#expectedPrev) {
       const previous = first
         ? this.#anchor
           ? "the retention anchor"
           : "the start of the log"
         : `entry ${row.seq - 1}`;
-      return { seq: row.seq, reason: `entry ${row.seq} does not link to ${previous}` };
+      return { seq: row.seq, problem: "unlinked", reason: `entry ${row.seq} does not link to ${previous}` };
     }
     this.#checked++;
     this.#expectedSeq = row.seq + 1;

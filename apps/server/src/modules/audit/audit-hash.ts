@@ -85,6 +85,23 @@ export function anchorHash(key: AuditKey, a: SealedAnchor): string {
   );
 }
 
+/** The fields of the sealed head that its hash seals: the newest entry's seq and hash. */
+export interface SealedHead {
+  head_seq: number;
+  head_hash: string;
+}
+
+/**
+ * The hash sealing the chain's head, so that moving it back (to hide deleted newest entries)
+ * needs the key: HMAC-SHA256 over `["parley.audit-head.v1", head_seq, head_hash]` in the same
+ * canonical form as {@link entryHash}.
+ * @example
+ * const hash = headHash(key, { head_seq: last.seq, head_hash: last.hash });
+ */
+export function headHash(key: AuditKey, h: SealedHead): string {
+  return hmac(key, canonicalJson(["parley.audit-head.v1", h.head_seq, h.head_hash]));
+}
+
 /**
  * Deterministic JSON: no whitespace, object keys sorted by UTF-16 code units, `undefined`
  * object members left out (as `JSON.stringify` does). Throws on values JSON cannot hold

@@ -23,6 +23,8 @@ describe.each(auditDialects)("audit retention and concurrency on %s", (_dialect,
       checked: 6,
       firstBrokenSeq: null,
       reason: null,
+      problem: null,
+      headSeq: 11,
       anchor: { prunedThroughSeq: 5, prunedAt: new Date(T0 + 10 * DAY).toISOString() },
     });
     const items = (await audit.list()).items;

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import type { AuditEvent } from "@parley/contracts";
 import { createTestPostgres } from "../../../test/postgres.ts";
 import { migrateToLatest } from "../../db/migrate.ts";
+import { FolderBlobStore } from "../../platform/blob/folder-blob-store.ts";
 import { ManualClock } from "../../platform/clock/clock.ts";
 import { openDatabase, type Database, type DatabaseTarget } from "../../platform/db/database.ts";
 import { deriveSecrets } from "../../platform/secrets.ts";
@@ -12,11 +13,15 @@ import { AuditService } from "./audit.service.ts";
 /** The secrets every audit test signs with. */
 export const testSecrets = deriveSecrets("test-secret-audit-0123456789");
 
-/** A fresh, migrated database with an audit service on a manual clock. */
+/**
+ * A fresh, migrated database with an audit service on a manual clock, keeping its checkpoints in
+ * a blob folder of its own.
+ */
 export interface AuditHarness {
   database: Database;
   audit: AuditService;
   clock: ManualClock;
+  blobs: FolderBlobStore;
   /** Another connection (pool) to the same database, as a second process would have. */
   connect: () => Promise<Database>;
 }
@@ -72,8 +77,9 @@ function harnessFactory(makeTarget: (cleanups: Cleanup[]) => Promise<DatabaseTar
       const database = await connect(target);
       await migrateToLatest(database);
       const clock = new ManualClock(T0);
-      const audit = new AuditService({ database, secrets: testSecrets, clock });
-      return { database, audit, clock, connect: () => connect(target) };
+      const blobs = new FolderBlobStore({ root: temporaryFolder(cleanups) });
+      const audit = new AuditService({ database, secrets: testSecrets, clock, checkpoints: blobs });
+      return { database, audit, clock, blobs, connect: () => connect(target) };
     },
     async cleanup() {
       for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -81,13 +87,17 @@ function harnessFactory(makeTarget: (cleanups: Cleanup[]) => Promise<DatabaseTar
   };
 }
 
-async function sqliteTarget(cleanups: Cleanup[]): Promise<DatabaseTarget> {
+function temporaryFolder(cleanups: Cleanup[]): string {
   const dir = mkdtempSync(join(tmpdir(), "parley-audit-"));
   cleanups.push(() => {
     rmSync(dir, { recursive: true, force: true });
     return Promise.resolve();
   });
-  return Promise.resolve({ dialect: "sqlite", file: join(dir, "parley.db") });
+  return dir;
+}
+
+async function sqliteTarget(cleanups: Cleanup[]): Promise<DatabaseTarget> {
+  return Promise.resolve({ dialect: "sqlite", file: join(temporaryFolder(cleanups), "parley.db") });
 }
 
 async function postgresTarget(cleanups: Cleanup[]): Promise<DatabaseTarget> {

@@ -26,6 +26,8 @@ describe.each(auditDialects)("audit chain verification on %s", (_dialect, makeFa
       checked: 3,
       firstBrokenSeq: null,
       reason: null,
+      problem: null,
+      headSeq: 3,
       anchor: null,
     });
     const empty = await create();
@@ -53,6 +55,8 @@ describe.each(auditDialects)("audit chain verification on %s", (_dialect, makeFa
       checked: 16,
       firstBrokenSeq: 17,
       reason: "entry 17 was modified",
+      problem: "modified",
+      headSeq: 20,
       anchor: null,
     });
   });

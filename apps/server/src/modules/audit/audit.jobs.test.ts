@@ -20,9 +20,16 @@ describe("startAuditRetention", () => {
 
   it("prunes at once and then every interval, with the configured retention, until stopped", async () => {
     const calls: number[] = [];
+    let checkpoints = 0;
     const logger = recordingLogger();
     const stop = startAuditRetention({
-      audit: { prune: (days) => Promise.resolve({ deleted: calls.push(days) }) },
+      audit: {
+        prune: (days) => Promise.resolve({ deleted: calls.push(days) }),
+        checkpoint: () => {
+          checkpoints++;
+          return Promise.resolve();
+        },
+      },
       retentionDays: 90,
       intervalMs: 1_000,
       logger,
@@ -30,6 +37,7 @@ describe("startAuditRetention", () => {
     expect(calls).toEqual([90]);
     await vi.advanceTimersByTimeAsync(3_500);
     expect(calls).toEqual([90, 90, 90, 90]);
+    expect(checkpoints).toBe(4);
     expect(logger.lines[0]).toMatchObject({ level: "info", msg: "audit log pruned", obj: { deleted: 1 } });
     await stop();
     await vi.advanceTimersByTimeAsync(5_000);
@@ -43,6 +51,7 @@ describe("startAuditRetention", () => {
       audit: {
         prune: () =>
           ++n === 1 ? Promise.reject(new Error("database down")) : Promise.resolve({ deleted: 0 }),
+        checkpoint: () => Promise.resolve(),
       },
       retentionDays: 90,
       intervalMs: 1_000,
@@ -73,6 +82,7 @@ describe("startAuditRetention", () => {
           finished++;
           return { deleted: 0 };
         },
+        checkpoint: () => Promise.resolve(),
       },
       retentionDays: 1,
       intervalMs: 1_000,
@@ -90,7 +100,7 @@ describe("startAuditRetention", () => {
   it("does not keep the process alive", () => {
     const spy = vi.spyOn(globalThis, "setInterval");
     const stop = startAuditRetention({
-      audit: { prune: () => Promise.resolve({ deleted: 0 }) },
+      audit: { prune: () => Promise.resolve({ deleted: 0 }), checkpoint: () => Promise.resolve() },
       retentionDays: 1,
       intervalMs: 1_000,
       logger: recordingLogger(),

@@ -8,7 +8,7 @@ export interface AuditRetentionLogger {
 
 /** Options of the retention job. */
 export interface AuditRetentionOptions {
-  audit: Pick<AuditService, "prune">;
+  audit: Pick<AuditService, "prune" | "checkpoint">;
   /** Entries older than this are deleted (default policy: 90 days). */
   retentionDays: number;
   /** Time between prunes. */
@@ -20,7 +20,9 @@ export interface AuditRetentionOptions {
 export type StopAuditRetention = () => Promise<void>;
 
 /**
- * Prunes the audit log now and then every `intervalMs`. A failed prune is logged and retried at
+ * Prunes the audit log now and then every `intervalMs`, and each time copies the chain's sealed
+ * head to the checkpoint outside the database (so the checkpoint is at most one interval old).
+ * A failed prune or checkpoint is logged and retried at
  * the next tick; the job never throws, never overlaps itself and does not keep the process
  * alive (the timer is unref'd). Several processes may run it: prunes take the chain's lock, so
  * the later one finds nothing to delete.
@@ -57,5 +59,10 @@ async function prune(options: AuditRetentionOptions): Promise<void> {
       options.logger.info({ deleted, retentionDays: options.retentionDays }, "audit log pruned");
   } catch (err) {
     options.logger.error({ err }, "audit retention failed; retrying at the next interval");
+  }
+  try {
+    await options.audit.checkpoint();
+  } catch (err) {
+    options.logger.error({ err }, "audit checkpoint failed; retrying at the next interval");
   }
 }

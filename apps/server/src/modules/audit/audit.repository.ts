@@ -3,8 +3,9 @@ import { sql, type Insertable, type Kysely, type Selectable } from "kysely";
 import { fromJson, toJson } from "../../db/json.ts";
 import type { Tables } from "../../db/schema.ts";
 import type { Database } from "../../platform/db/database.ts";
-import type { SealedAnchor, SealedFields } from "./audit-hash.ts";
-import { GENESIS_HASH } from "./audit-hash.ts";
+import type { AuditKey, SealedAnchor, SealedFields } from "./audit-hash.ts";
+import { appendStart, sealHead, type ChainHead, type HeadRow } from "./audit-head.ts";
+import { readAnchor, readHead, readHeadRow } from "./audit-reads.repository.ts";
 import { AppendQueue } from "../../platform/db/group-commit.ts";
 import type { AuditAnchorTable, AuditLogTable } from "./audit.tables.ts";
 
@@ -15,12 +16,6 @@ export interface AuditRow extends SealedFields {
 
 /** The retention anchor as stored. */
 export type AnchorRow = Omit<Selectable<AuditAnchorTable>, "slot">;
-
-/** The end of the chain a new entry links to: the last entry, else the anchor, else genesis. */
-export interface ChainHead {
-  seq: number;
-  hash: string;
-}
 
 /** Filters of a list query, in storage terms. */
 export interface AuditRowFilter {
@@ -64,10 +59,13 @@ export class AuditRepository {
   readonly #database: Database;
   readonly #db: Kysely<Tables>;
   readonly #queue: AppendQueue<EntryBuilder, AuditRow>;
+  readonly #key: AuditKey;
 
-  constructor(database: Database) {
+  /** `key` seals the head of the chain that every appended batch moves. */
+  constructor(database: Database, key: AuditKey) {
     this.#database = database;
     this.#db = database.db;
+    this.#key = key;
     this.#queue = new AppendQueue((builds) => this.#appendBatch(builds), MAX_BATCH);
   }
 
@@ -81,23 +79,31 @@ export class AuditRepository {
   }
 
   /**
-   * Writes a batch as the next entries of the chain.
+   * Writes a batch as the next entries of the chain and moves the sealed head to its last entry
+   * (one head write per batch, not per entry). Where the batch starts is `appendStart`'s call: it
+   * never lets an append paper over deleted newest entries.
    *
-   * PostgreSQL: inside a transaction holding `pg_advisory_xact_lock`. SQLite: a write lock must
-   * never be held across an `await` (better-sqlite3 waits for locks synchronously, blocking the
-   * event loop that would release them), so the insert is one statement that only succeeds if
-   * nothing was appended (or pruned past it) since the head was read; otherwise it retries.
+   * PostgreSQL: inside a transaction holding `pg_advisory_xact_lock`, so entries and head move
+   * together. SQLite: a write lock must never be held across an `await` (better-sqlite3 waits for
+   * locks synchronously, blocking the event loop that would release them), so the insert is one
+   * statement that only succeeds if nothing was appended (or pruned past it) since the head was
+   * read, else it retries; the head follows in a second statement that only moves it forward. A
+   * crash between the two leaves the head behind the log, which verification accepts (entries
+   * past the head are sealed by their own hashes) and the next append repairs.
    */
   async #appendBatch(builds: EntryBuilder[]): Promise<AuditRow[]> {
     if (this.#database.dialect === "postgres") {
       return this.#lockedTransaction(async (trx) => {
-        const rows = chain(await readHead(trx), builds);
+        const start = appendStart(this.#key, await readHead(trx), await readHeadRow(trx));
+        const rows = chain(start.from, builds);
         await trx.insertInto("audit_log").values(rows.map(toInsert)).execute();
+        if (start.moveHead) await this.#moveHead(trx, rows);
         return rows;
       });
     }
     for (let attempt = 1; ; attempt++) {
-      const rows = chain(await readHead(this.#db), builds);
+      const start = appendStart(this.#key, await readHead(this.#db), await readHeadRow(this.#db));
+      const rows = chain(start.from, builds);
       const first = rows[0]?.seq ?? 0;
       const inserts = rows.map(toInsert);
       const columns = Object.keys(inserts[0] ?? {}) as (keyof Insertable<AuditLogTable>)[];
@@ -108,12 +114,48 @@ export class AuditRepository {
         where not exists (select 1 from audit_log where seq >= ${first})
           and not exists (select 1 from audit_anchor where pruned_through_seq >= ${first})
       `.execute(this.#db);
-      if (result.numAffectedRows === BigInt(rows.length)) return rows;
+      if (result.numAffectedRows === BigInt(rows.length)) {
+        if (start.moveHead) await this.#moveHead(this.#db, rows);
+        return rows;
+      }
       if (attempt >= MAX_SQLITE_ATTEMPTS) {
         throw new Error(`audit append lost the race ${attempt} times; the database is too busy`);
       }
       await sleep(Math.random() * Math.min(attempt, 10));
     }
+  }
+
+  /** Seals the batch's last entry as the head; never moves the head backwards. */
+  async #moveHead(db: Kysely<Tables>, rows: AuditRow[]): Promise<void> {
+    const last = rows.at(-1);
+    if (!last) return;
+    const head = sealHead(this.#key, last);
+    await db
+      .updateTable("audit_head")
+      .set(head)
+      .where("slot", "=", 1)
+      .where("head_seq", "<", head.head_seq)
+      .execute();
+  }
+
+  /** The hash of the entry at `seq`, or null when there is none. */
+  async hashAt(seq: number): Promise<string | null> {
+    const row = await this.#db
+      .selectFrom("audit_log")
+      .select("hash")
+      .where("seq", "=", seq)
+      .executeTakeFirst();
+    return row?.hash ?? null;
+  }
+
+  /** How far retention has pruned: the anchor's seq, 0 before the first prune. */
+  async prunedThroughSeq(): Promise<number> {
+    return (await readAnchor(this.#db))?.pruned_through_seq ?? 0;
+  }
+
+  /** The sealed head, or null when its row is missing. */
+  async head(): Promise<HeadRow | null> {
+    return readHeadRow(this.#db);
   }
 
   /** Entries matching `filter`, newest first. */
@@ -214,29 +256,6 @@ export class AuditRepository {
       }
     });
   }
-}
-
-async function readHead(db: Kysely<Tables>): Promise<ChainHead> {
-  const last = await db
-    .selectFrom("audit_log")
-    .select(["seq", "hash"])
-    .orderBy("seq", "desc")
-    .limit(1)
-    .executeTakeFirst();
-  if (last) return last;
-  const anchor = await readAnchor(db);
-  return anchor
-    ? { seq: anchor.pruned_through_seq, hash: anchor.last_pruned_hash }
-    : { seq: 0, hash: GENESIS_HASH };
-}
-
-async function readAnchor(db: Kysely<Tables>): Promise<AnchorRow | null> {
-  const row = await db
-    .selectFrom("audit_anchor")
-    .select(["pruned_through_seq", "last_pruned_hash", "pruned_at", "hash"])
-    .where("slot", "=", 1)
-    .executeTakeFirst();
-  return row ?? null;
 }
 
 /** Builds entries one after the other, each following the previous. */

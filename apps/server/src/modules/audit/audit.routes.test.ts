@@ -116,6 +116,8 @@ describe("audit routes", () => {
       checked: 4,
       firstBrokenSeq: null,
       reason: null,
+      problem: null,
+      headSeq: 4,
       anchor: null,
     });
     const team = await get("/api/v1/audit/verify", "teamOperator");

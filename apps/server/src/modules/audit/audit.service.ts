@@ -10,11 +10,14 @@ import type {
 } from "@parley/contracts";
 import { AppError } from "../../http/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
+import type { BlobStore } from "../../platform/blob/blob.port.ts";
 import type { Database } from "../../platform/db/database.ts";
 import type { Secrets } from "../../platform/secrets.ts";
 import { ChainChecker, type ChainBreak } from "./audit-chain.ts";
 import { decodeCursor, encodeCursor } from "./audit-cursor.ts";
-import { anchorHash, entryHash } from "./audit-hash.ts";
+import { anchorHash, entryHash, GENESIS_HASH } from "./audit-hash.ts";
+import { AuditCheckpoints } from "./audit-checkpoint.ts";
+import { checkpointBreak, headBreak, headState, type HeadRow } from "./audit-head.ts";
 import { normalizeEvent } from "./audit-normalize.ts";
 import { AuditRepository, type AnchorRow, type AuditRow } from "./audit.repository.ts";
 
@@ -23,6 +26,12 @@ export interface AuditServiceDeps {
   database: Database;
   secrets: Secrets;
   clock: Clock;
+  /**
+   * Where the checkpoint of the sealed head is kept, outside the database (ADR 0014). Without it
+   * (one-shot CLI commands), rolling the head row back together with the newest entries goes
+   * unnoticed.
+   */
+  checkpoints?: BlobStore;
 }
 
 /**
@@ -52,11 +61,13 @@ export class AuditService {
   readonly #repo: AuditRepository;
   readonly #key: KeyObject;
   readonly #clock: Clock;
+  readonly #checkpoints: AuditCheckpoints | null;
 
   constructor(deps: AuditServiceDeps) {
-    this.#repo = new AuditRepository(deps.database);
     this.#key = createSecretKey(deps.secrets.key("audit"));
+    this.#repo = new AuditRepository(deps.database, this.#key);
     this.#clock = deps.clock;
+    this.#checkpoints = deps.checkpoints ? new AuditCheckpoints(deps.checkpoints) : null;
   }
 
   /**
@@ -106,18 +117,46 @@ export class AuditService {
 
   /**
    * Walks the whole chain in batches and reports the first broken link: an entry edited,
-   * missing or out of place, or a tampered retention anchor. A prune running meanwhile deletes
-   * entries ahead of the walk and moves the anchor: a break seen while the anchor moved is not
-   * reported; the walk starts over (each prune batch moves it once, so this ends).
+   * missing or out of place, a tampered retention anchor, or (against the sealed head read before
+   * the walk) the newest entries deleted or the head itself tampered with. A prune running
+   * meanwhile deletes entries ahead of the walk and moves the anchor: a break seen while the
+   * anchor moved is not reported; the walk starts over (each prune batch moves it once, so this
+   * ends).
    */
   async verify(): Promise<AuditVerification> {
     for (let attempt = 1; ; attempt++) {
       const anchor = await this.#repo.anchor();
-      const result = await this.#walk(anchor);
-      if (result.ok || attempt === MAX_VERIFY_ATTEMPTS) return result;
+      // Read after the anchor and before the walk: every entry up to the head (and up to the
+      // checkpoint) is then either in the table or pruned behind a newer anchor (which restarts
+      // the walk).
+      const head = await this.#repo.head();
+      const checkpoint = (await this.#checkpoints?.read()) ?? null;
+      const result = await this.#walk(anchor, head, checkpoint);
+      if (result.ok) {
+        if (head && headState(this.#key, head) === "sealed") await this.#checkpoints?.advance(head);
+        return result;
+      }
+      if (attempt === MAX_VERIFY_ATTEMPTS) return result;
       const now = await this.#repo.anchor();
       if (now?.pruned_through_seq === anchor?.pruned_through_seq) return result;
     }
+  }
+
+  /**
+   * Copies the sealed head to the checkpoint outside the database, if it is sealed, continues
+   * the chain through the current checkpoint and is further along. The retention job calls this
+   * on every tick; a successful `verify` does it too.
+   */
+  async checkpoint(): Promise<void> {
+    if (!this.#checkpoints) return;
+    const head = await this.#repo.head();
+    if (!head || headState(this.#key, head) !== "sealed") return;
+    const current = await this.#checkpoints.read();
+    if (current && current.head_seq > (await this.#repo.prunedThroughSeq())) {
+      // Only an entry still at the checkpoint's seq with its hash proves the head continues it.
+      if ((await this.#repo.hashAt(current.head_seq)) !== current.head_hash) return;
+    }
+    await this.#checkpoints.advance(head);
   }
 
   /**
@@ -155,30 +194,48 @@ export class AuditService {
     return { deleted };
   }
 
-  async #walk(anchor: AnchorRow | null): Promise<AuditVerification> {
+  async #walk(
+    anchor: AnchorRow | null,
+    head: HeadRow | null,
+    checkpoint: HeadRow | null,
+  ): Promise<AuditVerification> {
     const checker = new ChainChecker(this.#key, anchor);
     const report = (broken: ChainBreak | null): AuditVerification => ({
       ok: broken === null,
       checked: checker.checked,
       firstBrokenSeq: broken?.seq ?? null,
       reason: broken?.reason ?? null,
+      problem: broken?.problem ?? null,
+      headSeq: head && headState(this.#key, head) === "sealed" ? head.head_seq : null,
       anchor: anchor
         ? { prunedThroughSeq: anchor.pruned_through_seq, prunedAt: new Date(anchor.pruned_at).toISOString() }
         : null,
     });
+    const prunedThroughSeq = anchor?.pruned_through_seq ?? 0;
+    // The hashes the walk sees at the head's and the checkpoint's seqs.
+    const seen = new Map<number, string>([[prunedThroughSeq, anchor?.last_pruned_hash ?? GENESIS_HASH]]);
+    const watched = new Set([head?.head_seq, checkpoint?.head_seq]);
     let rows = await this.#repo.after(0, VERIFY_BATCH);
     if (!checker.anchorIntact()) {
-      return report({ seq: rows[0]?.seq ?? null, reason: "the retention anchor was modified" });
+      return report({
+        seq: rows[0]?.seq ?? null,
+        problem: "anchor_modified",
+        reason: "the retention anchor was modified",
+      });
     }
     while (rows.length > 0) {
       for (const row of rows) {
         const broken = checker.next(row);
         if (broken) return report(broken);
+        if (watched.has(row.seq)) seen.set(row.seq, row.hash);
       }
       const last = rows.at(-1);
       rows = rows.length < VERIFY_BATCH || !last ? [] : await this.#repo.after(last.seq, VERIFY_BATCH);
     }
-    return report(null);
+    const walk = { end: checker.end, prunedThroughSeq, hashAt: (seq: number) => seen.get(seq) ?? null };
+    return report(
+      headBreak(this.#key, head, walk, checkpoint !== null) ?? checkpointBreak(this.#key, checkpoint, walk),
+    );
   }
 }
 

@@ -37,8 +37,22 @@ export interface AuditAnchorTable {
   hash: string;
 }
 
+/**
+ * The sealed head: the seq and hash of the newest entry, sealed by `hash` (an HMAC with the audit
+ * key), moved forward with every appended batch. It lives outside `audit_log` so that deleting
+ * the newest entries shows (see docs/adr/0014-audit-anchor.md). Row `slot = 1` only, created by
+ * its migration with `hash = ''` (not sealed yet) until the first append seals it.
+ */
+export interface AuditHeadTable {
+  slot: number;
+  head_seq: number;
+  head_hash: string;
+  hash: string;
+}
+
 /** Kysely types of the audit module's tables. */
 export interface AuditTables {
   audit_log: AuditLogTable;
   audit_anchor: AuditAnchorTable;
+  audit_head: AuditHeadTable;
 }

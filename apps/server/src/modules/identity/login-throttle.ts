@@ -1,6 +1,6 @@
 import type { RateLimiter, RateRule } from "../../platform/rate-limit/rate-limit.port.ts";
 
-/** The limits of password sign-in (see docs/adr/0012-login-throttling.md). */
+/** The limits of password sign-in (see docs/adr/0013-login-throttling.md). */
 export interface LoginRules {
   /** Attempts on one account from one IP: the strict limit, which only that IP can exhaust. */
   pair: RateRule;
