@@ -112,14 +112,14 @@ describe.each(auditDialects)("audit log on %s", (_dialect, makeFactory) => {
     }
   });
 
-  it("shows team auditors their teams' entries only", async () => {
+  it("shows team auditors their teams' entries only; another team is as if it did not exist", async () => {
     const { audit } = await factory.create();
     await audit.record(buildAuditEvent({ teamId: "t_a" }));
     await audit.record(buildAuditEvent({ teamId: "t_b" }));
     await audit.record(buildAuditEvent({ teamId: null }));
     const scoped = { allTeams: false, teamIds: ["t_a"] } as const;
     expect((await audit.list({}, scoped)).items.map((e) => e.teamId)).toEqual(["t_a"]);
-    expect((await audit.list({ teamId: "t_b" }, scoped)).items).toEqual([]);
+    await expect(audit.list({ teamId: "t_b" }, scoped)).rejects.toMatchObject({ code: "resource.not_found" });
     expect((await audit.list({}, { allTeams: false, teamIds: [] })).items).toEqual([]);
     expect((await audit.list({})).items).toHaveLength(3);
   });
