@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
 import type { Logger } from "pino";
+import { redactPath, redactUrl } from "../platform/log-redaction.ts";
 import type { Metrics } from "../platform/metrics/metrics.ts";
 import type { RateLimiter } from "../platform/rate-limit/rate-limit.port.ts";
 import { ErrorEnvelope } from "@parley/contracts";
@@ -131,7 +132,7 @@ export async function buildHttpServer(
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: redactUrl(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },
@@ -151,15 +152,20 @@ export async function buildHttpServer(
     const path = request.url.split("?")[0] ?? "/";
     const allowed = METHODS.filter((m) => knownRoutes.find(m, path) !== null);
     if (allowed.length > 0) {
-      throw new AppError("route.method_not_allowed", `${request.method} is not allowed on ${path}`, {
-        headers: { allow: allowed.join(", ") },
-        details: { allow: allowed },
-      });
+      throw new AppError(
+        "route.method_not_allowed",
+        `${request.method} is not allowed on ${redactPath(path)}`,
+        {
+          headers: { allow: allowed.join(", ") },
+          details: { allow: allowed },
+        },
+      );
     }
     if (appShell !== undefined && request.method === "GET" && isAppPath(path)) {
       return reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(appShell);
     }
-    throw new AppError("route.not_found", `No route ${request.method} ${path}`);
+    // The message is logged: a mistyped invitation link must not write its token there.
+    throw new AppError("route.not_found", `No route ${request.method} ${redactPath(path)}`);
   });
 
   registerSecurityHeaders(app, {
