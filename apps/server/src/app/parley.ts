@@ -84,6 +84,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       clock: platform.clock,
       secrets: platform.secrets,
       rateLimits: config.rateLimits,
+      refreshReuseGraceMs: config.refreshReuseGraceMs,
       publicUrl: () => config.publicUrl ?? url,
       oidc: { providers: config.oidcProviders, cache: platform.store.cache },
       broadcast: { pubsub: platform.bus.pubsub, podId },

@@ -35,7 +35,8 @@ export function registerAuthRoutes(app: TypedApp, deps: { auth: AuthService }): 
       schema: {
         tags: ["auth"],
         summary: "Exchange a refresh token (body or cookie) for a new pair",
-        description: "Each refresh token works once; presenting a used one revokes the whole session.",
+        description:
+          "Each refresh token rotates once; presented again within the reuse grace (20 s) it yields a sibling pair, later it revokes the whole session.",
         body: RefreshRequest.nullish(),
         response: { 200: SessionTokens },
       },

@@ -13,6 +13,11 @@ import type { TokenService } from "./token.service.ts";
 import type { UserRepository, UserRow } from "./user.repository.ts";
 
 export const REFRESH_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * How long after its first use a refresh token is still exchanged (for a sibling session in the
+ * same family) instead of being taken as stolen: parallel refreshes from tabs or retries.
+ */
+export const REFRESH_REUSE_GRACE_MS = 20_000;
 /** Failed logins per account (email as typed, existing or not) before a temporary lock. */
 export const ACCOUNT_FAILURES: RateRule = { points: 10, durationMs: 15 * 60 * 1000 };
 /** Failed logins per client IP before a temporary lock. */
@@ -39,6 +44,8 @@ export interface AuthServiceDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Bumped by the repositories on identity writes; makes the principal cache stale. */
   changes?: IdentityChanges;
+  /** Overrides `REFRESH_REUSE_GRACE_MS`; 0 takes every repeat as theft. */
+  refreshReuseGraceMs?: number;
 }
 
 /**
@@ -124,8 +131,9 @@ export class AuthService {
   }
 
   /**
-   * Exchanges a refresh token for a new pair. A token used twice means it was stolen: the whole
-   * family (that sign-in) is revoked.
+   * Exchanges a refresh token for a new pair. A token presented again within the reuse grace of
+   * its first use yields a sibling pair in the same family (parallel refreshes); later, a repeat
+   * means it was stolen: the whole family (that sign-in) is revoked.
    * @throws AppError `auth.invalid_token`.
    */
   async refresh(refreshToken: string, ctx: RequestContext): Promise<IssuedSession> {
@@ -134,7 +142,9 @@ export class AuthService {
     if (!row || row.expires_at <= now) {
       throw new AppError("auth.invalid_token", "Refresh token is invalid or expired; sign in again");
     }
-    const fresh = row.revoked_at === null && (await this.#d.credentials.markRefreshTokenUsed(row.id, now));
+    const grace = this.#d.refreshReuseGraceMs ?? REFRESH_REUSE_GRACE_MS;
+    const fresh =
+      row.revoked_at === null && (await this.#d.credentials.markRefreshTokenUsed(row.id, now, grace));
     if (!fresh) {
       await this.#d.credentials.revokeFamily(row.family_id, now);
       await this.#d.audit.record({

@@ -56,6 +56,8 @@ export interface IdentityDeps {
    * (ADR 0011) go stale at once rather than within 2 s. `podId` tells one's own announcements apart.
    */
   broadcast?: { pubsub: PubSub; podId: string };
+  /** See `REFRESH_REUSE_GRACE_MS`. */
+  refreshReuseGraceMs?: number;
 }
 
 /** The subject identity changes are announced on. */
@@ -106,6 +108,7 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
     audit: deps.audit,
     clock: deps.clock,
     changes,
+    ...(deps.refreshReuseGraceMs !== undefined ? { refreshReuseGraceMs: deps.refreshReuseGraceMs } : {}),
   });
   const userService = new UserService({ users, credentials, audit: deps.audit, clock: deps.clock });
   const teams = new TeamService({ teams: teamsRepo, audit: deps.audit, clock: deps.clock });
