@@ -61,8 +61,13 @@ export function registerAuthRoutes(app: TypedApp, deps: { auth: AuthService }): 
       },
     },
     async (request, reply) => {
-      const token = request.body?.refreshToken ?? request.cookies[COOKIES.refresh];
-      await deps.auth.logout(token, request.sessionId ?? undefined, contextOf(request));
+      const bodyToken = request.body?.refreshToken;
+      const token = bodyToken ?? request.cookies[COOKIES.refresh];
+      // A session named only by cookies (the browser's) must prove the request is its own.
+      const viaCookies = bodyToken === undefined && request.headers.authorization === undefined;
+      const header = request.headers["x-csrf-token"];
+      const csrf = viaCookies ? { token: typeof header === "string" ? header : undefined } : undefined;
+      await deps.auth.logout(token, request.sessionId ?? undefined, contextOf(request), csrf);
       clearSession(reply);
       return reply.code(204).send(null);
     },

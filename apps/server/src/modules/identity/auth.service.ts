@@ -30,6 +30,8 @@ export interface IssuedSession {
   accessTokenExpiresAt: number;
   refreshToken: string;
   refreshTokenExpiresAt: number;
+  /** The session's CSRF token, for cookie clients (bound to the session, see `CsrfTokens`). */
+  csrfToken: string;
 }
 
 /** Dependencies of the auth service. */
@@ -170,11 +172,16 @@ export class AuthService {
     return this.#startSession(user, row.family_id, ctx);
   }
 
-  /** Ends the session the refresh token belongs to. Unknown tokens are ignored. */
+  /**
+   * Ends the session the refresh token belongs to. Unknown tokens are ignored. A cookie session
+   * passes `csrf`: its token must be the session's.
+   * @throws AppError `auth.csrf_failed`.
+   */
   async logout(
     refreshToken: string | undefined,
     sessionId: string | undefined,
     ctx: RequestContext,
+    csrf?: { token: string | undefined },
   ): Promise<void> {
     const now = this.#d.clock.now();
     const family =
@@ -182,6 +189,9 @@ export class AuthService {
         ? (await this.#d.credentials.findRefreshToken(hashSecret(refreshToken)))?.family_id
         : undefined) ?? sessionId;
     if (!family) return;
+    if (csrf && !this.#d.tokens.csrf.matches(family, csrf.token)) {
+      throw new AppError("auth.csrf_failed", "Signing out a cookie session needs its x-csrf-token header");
+    }
     await this.#d.credentials.revokeFamily(family, now);
     await this.#d.audit.record({
       ...auditOrigin(ctx),
@@ -315,6 +325,7 @@ export class AuthService {
       accessTokenExpiresAt: access.expiresAt,
       refreshToken,
       refreshTokenExpiresAt,
+      csrfToken: this.#d.tokens.csrf.forSession(familyId),
     };
   }
 

@@ -99,7 +99,11 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
   const users = new UserRepository(deps.database.db, changes);
   const teamsRepo = new TeamRepository(deps.database.db, changes);
   const credentials = new CredentialRepository(deps.database.db, changes);
-  const tokens = new TokenService({ key: deps.secrets.key("jwt"), clock: deps.clock });
+  const tokens = new TokenService({
+    key: deps.secrets.key("jwt"),
+    csrfKey: deps.secrets.key("csrf"),
+    clock: deps.clock,
+  });
   const auth = new AuthService({
     users,
     credentials,
@@ -137,6 +141,7 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
 
   const edge: EdgeAuth = {
     verify: (credential) => auth.authenticate(credential),
+    csrfMatches: (sessionId, token) => tokens.csrf.matches(sessionId, token),
     denied: async (request: FastifyRequest, permission: string) => {
       await deps.audit.record({
         ...auditOrigin(contextOf(request)),
