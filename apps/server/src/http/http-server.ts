@@ -13,6 +13,7 @@ import Fastify, {
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
+import type { HelmetOptions } from "helmet";
 import type { Logger } from "pino";
 import { redactPath, redactUrl } from "../platform/log-redaction.ts";
 import type { Metrics } from "../platform/metrics/metrics.ts";
@@ -22,7 +23,8 @@ import { AppError } from "./app-error.ts";
 import { authenticateRequest, type EdgeAuth } from "./authenticate.ts";
 import { presentError } from "./error-status.ts";
 import { registerOpenApi, registerOpenApiDocument } from "./openapi.ts";
-import { registerSecurityHeaders } from "./security-headers.ts";
+import { registerSecurityHeaders, securityHeadersFor } from "./security-headers.ts";
+import { answerClientError } from "./client-errors.ts";
 import type { TypedApp } from "./route-config.ts";
 
 /** What the HTTP edge needs from the rest of the process. */
@@ -43,6 +45,28 @@ export interface HttpServerDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Helmet's options for every response, errors included. */
+const SECURITY_HEADERS: HelmetOptions = {
+  contentSecurityPolicy: {
+    directives: {
+      "default-src": ["'self'"],
+      "script-src": ["'self'"],
+      "style-src": ["'self'", "'unsafe-inline'"],
+      "img-src": ["'self'", "data:", "blob:"],
+      "font-src": ["'self'", "data:"],
+      "connect-src": ["'self'"],
+      "frame-ancestors": ["'none'"],
+      "object-src": ["'none'"],
+      "base-uri": ["'self'"],
+      // Self-hosted installs are often reached over plain HTTP on a LAN address; upgrading
+      // their asset requests to HTTPS would break the page.
+      "upgrade-insecure-requests": null,
+    },
+  },
+};
+/** The same headers as a map, for answers written without a reply's hooks. */
+const CORE_HEADERS = securityHeadersFor(SECURITY_HEADERS);
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
 /**
@@ -66,6 +90,19 @@ export async function buildHttpServer(
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Errors raised before a route is found (bad percent-encoding, an overlong path segment)
+    // and by the HTTP parser answer in the envelope with the security headers, like the rest.
+    frameworkErrors: (error, request, reply) => {
+      const presented = presentError(error, request.id);
+      request.log.info({ code: presented.body.error.code }, presented.body.error.message);
+      void (reply as FastifyReply)
+        .code(presented.status)
+        .headers({ ...CORE_HEADERS, ...presented.headers, "x-request-id": request.id })
+        .send(presented.body);
+    },
+    clientErrorHandler: (error, socket) => {
+      answerClientError(error, socket, CORE_HEADERS);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -104,6 +141,8 @@ export async function buildHttpServer(
     }
   });
 
+  // First of the onRequest hooks, so that answers refused by a later one (401, 403, 429) carry them.
+  registerSecurityHeaders(app, SECURITY_HEADERS);
   app.decorateRequest("principal", null);
   app.decorateRequest("sessionId", null);
   await app.register(fastifyCookie);
@@ -168,24 +207,6 @@ export async function buildHttpServer(
     throw new AppError("route.not_found", `No route ${request.method} ${redactPath(path)}`);
   });
 
-  registerSecurityHeaders(app, {
-    contentSecurityPolicy: {
-      directives: {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
-        "font-src": ["'self'", "data:"],
-        "connect-src": ["'self'"],
-        "frame-ancestors": ["'none'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        // Self-hosted installs are often reached over plain HTTP on a LAN address; upgrading
-        // their asset requests to HTTPS would break the page.
-        "upgrade-insecure-requests": null,
-      },
-    },
-  });
   await registerOpenApi(app, deps.version);
   await register(app);
   await registerOpenApiDocument(app);
