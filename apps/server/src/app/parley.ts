@@ -150,6 +150,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         metrics,
         rateLimiter: platform.rateLimiter,
         bodyLimitBytes: config.bodyLimitBytes,
+        requestTimeoutMs: config.requestTimeoutMs,
         trustProxy: config.trustProxy,
         ipRateLimitPerMinute: config.ipRateLimitPerMinute,
         version: PARLEY_VERSION,

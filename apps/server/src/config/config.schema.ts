@@ -100,6 +100,7 @@ export const ConfigSchema = z
       })
       .default("info"),
     bodyLimitBytes: positiveInt("bytes").default(1_048_576),
+    requestTimeoutMs: positiveInt("milliseconds").default(30_000),
     shutdownTimeoutMs: positiveInt("milliseconds").default(10_000),
     trustProxy: booleanish.default(false),
     ipRateLimitPerMinute: positiveInt("requests per minute").default(600),
@@ -182,6 +183,7 @@ export const settingEnvNames: Record<ConfigKey, string> = {
   namespace: "PARLEY_NAMESPACE",
   logLevel: "PARLEY_LOG_LEVEL",
   bodyLimitBytes: "PARLEY_BODY_LIMIT_BYTES",
+  requestTimeoutMs: "PARLEY_REQUEST_TIMEOUT_MS",
   shutdownTimeoutMs: "PARLEY_SHUTDOWN_TIMEOUT_MS",
   trustProxy: "PARLEY_TRUST_PROXY",
   ipRateLimitPerMinute: "PARLEY_IP_RATE_LIMIT_PER_MINUTE",

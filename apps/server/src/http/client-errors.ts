@@ -30,7 +30,10 @@ export function answerClientError(
   securityHeaders: Readonly<Record<string, string>>,
 ): void {
   if (error.code === "ECONNRESET" || socket.destroyed) return;
-  if (socket.writable) {
+  // Writing to a connection whose response has begun would corrupt it (as Node's own handler
+  // avoids): then it is only closed.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && inFlight?.headersSent !== true) {
     const { code, message } = (error.code ? PARSER_ERRORS[error.code] : undefined) ?? MALFORMED;
     const status = errorStatus[code];
     const body = JSON.stringify({ error: { code, message } } satisfies ErrorEnvelope);

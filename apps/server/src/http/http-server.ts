@@ -33,6 +33,11 @@ export interface HttpServerDeps {
   metrics: Metrics;
   rateLimiter: RateLimiter;
   bodyLimitBytes: number;
+  /**
+   * Time to receive a whole request, headers and body (408 `request.timeout` after it); default
+   * 30 s. Responses are not limited: event streams stay open for hours.
+   */
+  requestTimeoutMs?: number;
   trustProxy: boolean;
   ipRateLimitPerMinute: number;
   /** Folder of the built web app, served at `/` when it exists. */
@@ -81,6 +86,7 @@ export async function buildHttpServer(
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse>({
     loggerInstance: deps.logger,
     bodyLimit: deps.bodyLimitBytes,
+    ...requestTimeouts(deps.requestTimeoutMs ?? 30_000),
     trustProxy: deps.trustProxy,
     requestIdHeader: false,
     // Our onResponse hook writes one line per request with the route and timing.
@@ -220,6 +226,20 @@ export async function buildHttpServer(
     });
   }
   return app;
+}
+
+/**
+ * Node's limits for receiving a request: the whole request (a body that stops arriving holds a
+ * connection no longer) and its headers within `ms`, checked often enough to be on time (Node
+ * checks every 30 s by default). They end when the request is received, so a long response
+ * (an event stream, a streamed completion) is never cut.
+ */
+function requestTimeouts(ms: number) {
+  const checkEvery = Math.min(5_000, Math.max(100, Math.floor(ms / 10)));
+  return {
+    requestTimeout: ms,
+    http: { requestTimeout: ms, headersTimeout: ms, connectionsCheckingInterval: checkEvery },
+  };
 }
 
 /**
