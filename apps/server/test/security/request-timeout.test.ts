@@ -1,14 +1,22 @@
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHarness, type Harness } from "../parley-harness.ts";
+import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
 
 const TIMEOUT_MS = 400;
 let h: Harness;
+let fake: FakeUpstream;
 beforeAll(async () => {
-  h = await startHarness({ PARLEY_REQUEST_TIMEOUT_MS: String(TIMEOUT_MS) });
+  // Six chunks 150 ms apart: a streamed completion lasts more than twice the timeout.
+  fake = await startFakeUpstream({ chunks: 6, chunkDelayMs: 150 });
+  h = await startHarness({
+    PARLEY_REQUEST_TIMEOUT_MS: String(TIMEOUT_MS),
+    PARLEY_PROVIDERS: fakeProviders(fake.url),
+  });
 });
 afterAll(async () => {
   await h.stop();
+  await fake.close();
 });
 
 /** A raw connection that records what it receives and whether the server closed it. */
@@ -57,5 +65,21 @@ describe("request timeout", () => {
     expect(stream.received()).toMatch(/^HTTP\/1\.1 200 /);
     expect(stream.socket.destroyed).toBe(false);
     stream.socket.destroy();
+  });
+
+  it("does not cut a streamed completion that lasts longer than the timeout", async () => {
+    const res = await fetch(`${h.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${h.adminToken}`, "content-type": "application/json" },
+      body: JSON.stringify({
+        model: "fake/fake-model",
+        stream: true,
+        messages: [{ role: "user", content: "hello" }],
+      }),
+    });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text.match(/^data: \{/gm)?.length).toBeGreaterThanOrEqual(6);
+    expect(text).toContain("data: [DONE]");
   });
 });
