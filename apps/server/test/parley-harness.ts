@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Role } from "@parley/contracts";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { startParley, type RunningParley } from "../src/app/parley.ts";
 import { loadConfig } from "../src/config/config.ts";
 
@@ -47,11 +47,14 @@ let counter = 0;
 
 /**
  * Starts Parley embedded in this process (port 0, temporary data folder) with generous limits
- * unless `env` says otherwise.
+ * unless `env` says otherwise; its logs go nowhere unless `options.logger` is given.
  * @example
  * const h = await startHarness(); const me = await h.call("GET", "/api/v1/me", { token: h.adminToken });
  */
-export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
+export async function startHarness(
+  env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), "parley-h-"));
   const config = loadConfig({
     env: {
@@ -69,7 +72,10 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     },
     flags: { port: 0, host: "127.0.0.1", dataDir },
   });
-  const parley = await startParley(config, { logger: pino({ level: "silent" }), webRoot: null });
+  const parley = await startParley(config, {
+    logger: options.logger ?? pino({ level: "silent" }),
+    webRoot: null,
+  });
   const call = async <T>(
     method: string,
     path: string,

@@ -55,6 +55,10 @@ export async function api<T>(
   let response = await send();
   if (response.status === 401 && !path.startsWith("/api/v1/auth/") && (await refreshSession()))
     response = await send();
+  // A session signed in before CSRF tokens were bound to sessions holds an old token: a refresh
+  // sets the session's own, once.
+  else if (response.status === 403 && (await isCsrfFailure(response)) && (await refreshSession()))
+    response = await send();
   if (response.status === 204) return undefined as T;
   if (response.ok || init.acceptStatuses?.includes(response.status)) return (await response.json()) as T;
   const body = (await response.json().catch(() => null)) as ErrorEnvelope | null;
@@ -63,6 +67,14 @@ export async function api<T>(
     body?.error.code ?? "http.error",
     body?.error.message ?? `HTTP ${response.status}`,
   );
+}
+
+async function isCsrfFailure(response: Response): Promise<boolean> {
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as ErrorEnvelope | null;
+  return body?.error.code === "auth.csrf_failed";
 }
 
 /** GETs a JSON resource (kept for the status page). */

@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { deploymentMode, type Config } from "../config/config.ts";
@@ -60,6 +61,8 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
   };
   try {
     const ownsProcessState = !config.databaseUrl || !config.natsUrl || !config.redisUrl;
+    // A data folder Parley creates is its user's alone (an existing one keeps its mode).
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     if (ownsProcessState) {
       const release = await lockDataDir(config.dataDir);
       closers.push(release);

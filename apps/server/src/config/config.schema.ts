@@ -100,6 +100,7 @@ export const ConfigSchema = z
       })
       .default("info"),
     bodyLimitBytes: positiveInt("bytes").default(1_048_576),
+    requestTimeoutMs: positiveInt("milliseconds").default(30_000),
     shutdownTimeoutMs: positiveInt("milliseconds").default(10_000),
     trustProxy: booleanish.default(false),
     ipRateLimitPerMinute: positiveInt("requests per minute").default(600),
@@ -109,6 +110,12 @@ export const ConfigSchema = z
     aiFirstTokenTimeoutMs: positiveInt("milliseconds").default(60_000),
     aiIdleTimeoutMs: positiveInt("milliseconds").default(60_000),
     maxStreamsPerUser: positiveInt("connections").default(20),
+    refreshReuseGraceMs: z.coerce
+      .number({ error: "must be a whole number of milliseconds" })
+      .int("must be a whole number of milliseconds")
+      .min(0, "must be 0 or more")
+      .max(300_000, "must be at most 300000 (5 minutes)")
+      .default(20_000),
     aiMaxRetries: z.coerce
       .number()
       .int()
@@ -176,6 +183,7 @@ export const settingEnvNames: Record<ConfigKey, string> = {
   namespace: "PARLEY_NAMESPACE",
   logLevel: "PARLEY_LOG_LEVEL",
   bodyLimitBytes: "PARLEY_BODY_LIMIT_BYTES",
+  requestTimeoutMs: "PARLEY_REQUEST_TIMEOUT_MS",
   shutdownTimeoutMs: "PARLEY_SHUTDOWN_TIMEOUT_MS",
   trustProxy: "PARLEY_TRUST_PROXY",
   ipRateLimitPerMinute: "PARLEY_IP_RATE_LIMIT_PER_MINUTE",
@@ -187,6 +195,7 @@ export const settingEnvNames: Record<ConfigKey, string> = {
   aiIdleTimeoutMs: "PARLEY_AI_IDLE_TIMEOUT_MS",
   aiMaxRetries: "PARLEY_AI_MAX_RETRIES",
   maxStreamsPerUser: "PARLEY_MAX_STREAMS_PER_USER",
+  refreshReuseGraceMs: "PARLEY_REFRESH_REUSE_GRACE_MS",
   publicUrl: "PARLEY_PUBLIC_URL",
   adminEmail: "PARLEY_ADMIN_EMAIL",
   adminPassword: "PARLEY_ADMIN_PASSWORD",

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from "node:crypto";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { holdsAnywhere, type Principal } from "../modules/identity/principal.ts";
 import { AppError } from "./app-error.ts";
@@ -19,6 +18,8 @@ export interface ResolvedCredential {
 export interface EdgeAuth {
   /** Verifies a bearer credential (JWT or `pk_...` key). @throws AppError `auth.invalid_token`. */
   verify(credential: string): Promise<{ principal: Principal; sessionId: string | null }>;
+  /** Whether `token` is the CSRF token of the session `sessionId`; without it, cookie writes fail. */
+  csrfMatches?(sessionId: string, token: string | undefined): boolean;
   /** Records a refused request in the audit log. */
   denied(request: FastifyRequest, permission: string): Promise<void>;
   /** Applies per-user and per-API-key limits. @throws AppError `rate_limit.exceeded`. */
@@ -64,7 +65,7 @@ export async function authenticateRequest(
   }
   if (!resolved)
     throw new AppError("auth.required", "Sign in or send an API key (Authorization: Bearer ...)");
-  if (resolved.via === "cookie" && UNSAFE.has(request.method)) checkCsrf(request);
+  if (resolved.via === "cookie" && UNSAFE.has(request.method)) checkCsrf(auth, request, resolved.sessionId);
   request.principal = resolved.principal;
   request.sessionId = resolved.sessionId;
   if (permission !== "authenticated" && !holdsAnywhere(resolved.principal, permission)) {
@@ -91,13 +92,14 @@ async function resolveCredential(
   return null;
 }
 
-/** Double-submit check: the `x-csrf-token` header must equal the readable CSRF cookie. */
-function checkCsrf(request: FastifyRequest): void {
+/**
+ * The `x-csrf-token` header must be the CSRF token of the session the access cookie belongs to
+ * (derived from the session, not compared with a cookie: a planted cookie proves nothing).
+ */
+function checkCsrf(auth: EdgeAuth, request: FastifyRequest, sessionId: string | null): void {
   const header = request.headers["x-csrf-token"];
-  const cookie = request.cookies[COOKIES.csrf];
-  const a = Buffer.from(typeof header === "string" ? header : "");
-  const b = Buffer.from(cookie ?? "");
-  if (a.length === 0 || a.length !== b.length || !timingSafeEqual(a, b)) {
+  const token = typeof header === "string" ? header : undefined;
+  if (sessionId === null || auth.csrfMatches?.(sessionId, token) !== true) {
     throw new AppError("auth.csrf_failed", "Missing or wrong x-csrf-token header for a cookie session");
   }
 }

@@ -9,6 +9,10 @@ export const errorStatus: Record<ErrorCode, number> = {
   "request.invalid": 400,
   "request.body_too_large": 413,
   "request.unsupported_media_type": 415,
+  "request.bad_url": 400,
+  "request.uri_too_long": 414,
+  "request.headers_too_large": 431,
+  "request.timeout": 408,
   "auth.required": 401,
   "auth.forbidden": 403,
   "auth.invalid_credentials": 401,
@@ -69,6 +73,14 @@ const fastifyCodes: Record<string, { code: ErrorCode; message: string } | undefi
   FST_ERR_CTP_INVALID_JSON_BODY: {
     code: "request.malformed_json",
     message: "Request body is not valid JSON",
+  },
+  FST_ERR_BAD_URL: {
+    code: "request.bad_url",
+    message: "The URL is not valid (bad percent-encoding)",
+  },
+  FST_ERR_MAX_PARAM_LENGTH: {
+    code: "request.uri_too_long",
+    message: "A path segment of the URL is longer than allowed",
   },
   FST_ERR_CTP_EMPTY_JSON_BODY: {
     code: "request.malformed_json",

@@ -13,7 +13,9 @@ import Fastify, {
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import FindMyWay, { type HTTPMethod } from "find-my-way";
+import type { HelmetOptions } from "helmet";
 import type { Logger } from "pino";
+import { redactPath, redactUrl } from "../platform/log-redaction.ts";
 import type { Metrics } from "../platform/metrics/metrics.ts";
 import type { RateLimiter } from "../platform/rate-limit/rate-limit.port.ts";
 import { ErrorEnvelope } from "@parley/contracts";
@@ -21,7 +23,8 @@ import { AppError } from "./app-error.ts";
 import { authenticateRequest, type EdgeAuth } from "./authenticate.ts";
 import { presentError } from "./error-status.ts";
 import { registerOpenApi, registerOpenApiDocument } from "./openapi.ts";
-import { registerSecurityHeaders } from "./security-headers.ts";
+import { registerSecurityHeaders, securityHeadersFor } from "./security-headers.ts";
+import { answerClientError } from "./client-errors.ts";
 import type { TypedApp } from "./route-config.ts";
 
 /** What the HTTP edge needs from the rest of the process. */
@@ -30,6 +33,11 @@ export interface HttpServerDeps {
   metrics: Metrics;
   rateLimiter: RateLimiter;
   bodyLimitBytes: number;
+  /**
+   * Time to receive a whole request, headers and body (408 `request.timeout` after it); default
+   * 30 s. Responses are not limited: event streams stay open for hours.
+   */
+  requestTimeoutMs?: number;
   trustProxy: boolean;
   ipRateLimitPerMinute: number;
   /** Folder of the built web app, served at `/` when it exists. */
@@ -42,6 +50,28 @@ export interface HttpServerDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Helmet's options for every response, errors included. */
+const SECURITY_HEADERS: HelmetOptions = {
+  contentSecurityPolicy: {
+    directives: {
+      "default-src": ["'self'"],
+      "script-src": ["'self'"],
+      "style-src": ["'self'", "'unsafe-inline'"],
+      "img-src": ["'self'", "data:", "blob:"],
+      "font-src": ["'self'", "data:"],
+      "connect-src": ["'self'"],
+      "frame-ancestors": ["'none'"],
+      "object-src": ["'none'"],
+      "base-uri": ["'self'"],
+      // Self-hosted installs are often reached over plain HTTP on a LAN address; upgrading
+      // their asset requests to HTTPS would break the page.
+      "upgrade-insecure-requests": null,
+    },
+  },
+};
+/** The same headers as a map, for answers written without a reply's hooks. */
+const CORE_HEADERS = securityHeadersFor(SECURITY_HEADERS);
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"] as const;
 
 /**
@@ -56,6 +86,7 @@ export async function buildHttpServer(
   const app = Fastify<RawServerDefault, IncomingMessage, ServerResponse>({
     loggerInstance: deps.logger,
     bodyLimit: deps.bodyLimitBytes,
+    ...requestTimeouts(deps.requestTimeoutMs ?? 30_000),
     trustProxy: deps.trustProxy,
     requestIdHeader: false,
     // Our onResponse hook writes one line per request with the route and timing.
@@ -65,6 +96,19 @@ export async function buildHttpServer(
       return typeof given === "string" && REQUEST_ID.test(given) ? given : randomUUID();
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Errors raised before a route is found (bad percent-encoding, an overlong path segment)
+    // and by the HTTP parser answer in the envelope with the security headers, like the rest.
+    frameworkErrors: (error, request, reply) => {
+      const presented = presentError(error, request.id);
+      request.log.info({ code: presented.body.error.code }, presented.body.error.message);
+      void (reply as FastifyReply)
+        .code(presented.status)
+        .headers({ ...CORE_HEADERS, ...presented.headers, "x-request-id": request.id })
+        .send(presented.body);
+    },
+    clientErrorHandler: (error, socket) => {
+      answerClientError(error, socket, CORE_HEADERS);
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -103,6 +147,8 @@ export async function buildHttpServer(
     }
   });
 
+  // First of the onRequest hooks, so that answers refused by a later one (401, 403, 429) carry them.
+  registerSecurityHeaders(app, SECURITY_HEADERS);
   app.decorateRequest("principal", null);
   app.decorateRequest("sessionId", null);
   await app.register(fastifyCookie);
@@ -131,7 +177,7 @@ export async function buildHttpServer(
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: redactUrl(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime),
       },
@@ -151,35 +197,22 @@ export async function buildHttpServer(
     const path = request.url.split("?")[0] ?? "/";
     const allowed = METHODS.filter((m) => knownRoutes.find(m, path) !== null);
     if (allowed.length > 0) {
-      throw new AppError("route.method_not_allowed", `${request.method} is not allowed on ${path}`, {
-        headers: { allow: allowed.join(", ") },
-        details: { allow: allowed },
-      });
+      throw new AppError(
+        "route.method_not_allowed",
+        `${request.method} is not allowed on ${redactPath(path)}`,
+        {
+          headers: { allow: allowed.join(", ") },
+          details: { allow: allowed },
+        },
+      );
     }
     if (appShell !== undefined && request.method === "GET" && isAppPath(path)) {
       return reply.type("text/html; charset=utf-8").header("cache-control", "no-cache").send(appShell);
     }
-    throw new AppError("route.not_found", `No route ${request.method} ${path}`);
+    // The message is logged: a mistyped invitation link must not write its token there.
+    throw new AppError("route.not_found", `No route ${request.method} ${redactPath(path)}`);
   });
 
-  registerSecurityHeaders(app, {
-    contentSecurityPolicy: {
-      directives: {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
-        "font-src": ["'self'", "data:"],
-        "connect-src": ["'self'"],
-        "frame-ancestors": ["'none'"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        // Self-hosted installs are often reached over plain HTTP on a LAN address; upgrading
-        // their asset requests to HTTPS would break the page.
-        "upgrade-insecure-requests": null,
-      },
-    },
-  });
   await registerOpenApi(app, deps.version);
   await register(app);
   await registerOpenApiDocument(app);
@@ -193,6 +226,20 @@ export async function buildHttpServer(
     });
   }
   return app;
+}
+
+/**
+ * Node's limits for receiving a request: the whole request (a body that stops arriving holds a
+ * connection no longer) and its headers within `ms`, checked often enough to be on time (Node
+ * checks every 30 s by default). They end when the request is received, so a long response
+ * (an event stream, a streamed completion) is never cut.
+ */
+function requestTimeouts(ms: number) {
+  const checkEvery = Math.min(5_000, Math.max(100, Math.floor(ms / 10)));
+  return {
+    requestTimeout: ms,
+    http: { requestTimeout: ms, headersTimeout: ms, connectionsCheckingInterval: checkEvery },
+  };
 }
 
 /**

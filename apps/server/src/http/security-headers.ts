@@ -35,3 +35,24 @@ export function registerSecurityHeaders(app: FastifyInstance, options: HelmetOpt
     });
   });
 }
+
+/**
+ * The headers Helmet sets with `options`, as a plain map: for answers written without a Fastify
+ * reply (errors of the HTTP parser, written straight to the socket) and for framework errors
+ * that skip the hooks.
+ * @example
+ * securityHeadersFor({})["x-content-type-options"] // "nosniff"
+ */
+export function securityHeadersFor(options: HelmetOptions): Record<string, string> {
+  const headers = new Map<string, string>();
+  const capture = {
+    setHeader(name: string, value: unknown) {
+      headers.set(name.toLowerCase(), Array.isArray(value) ? value.join(", ") : String(value));
+    },
+    removeHeader(name: string) {
+      headers.delete(name.toLowerCase());
+    },
+  };
+  helmet(options)({} as never, capture as never, () => undefined);
+  return Object.fromEntries(headers);
+}

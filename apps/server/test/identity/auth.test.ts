@@ -4,7 +4,8 @@ import { ADMIN, startHarness, type Harness } from "../parley-harness.ts";
 
 let h: Harness;
 beforeAll(async () => {
-  h = await startHarness();
+  // No reuse grace: a repeated refresh token is theft at once (the grace: security/parallel-refresh).
+  h = await startHarness({ PARLEY_REFRESH_REUSE_GRACE_MS: "0" });
 });
 afterAll(async () => {
   await h.stop();

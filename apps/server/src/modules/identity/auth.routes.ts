@@ -35,7 +35,8 @@ export function registerAuthRoutes(app: TypedApp, deps: { auth: AuthService }): 
       schema: {
         tags: ["auth"],
         summary: "Exchange a refresh token (body or cookie) for a new pair",
-        description: "Each refresh token works once; presenting a used one revokes the whole session.",
+        description:
+          "Each refresh token rotates once; presented again within the reuse grace (20 s) it yields a sibling pair, later it revokes the whole session.",
         body: RefreshRequest.nullish(),
         response: { 200: SessionTokens },
       },
@@ -60,8 +61,13 @@ export function registerAuthRoutes(app: TypedApp, deps: { auth: AuthService }): 
       },
     },
     async (request, reply) => {
-      const token = request.body?.refreshToken ?? request.cookies[COOKIES.refresh];
-      await deps.auth.logout(token, request.sessionId ?? undefined, contextOf(request));
+      const bodyToken = request.body?.refreshToken;
+      const token = bodyToken ?? request.cookies[COOKIES.refresh];
+      // A session named only by cookies (the browser's) must prove the request is its own.
+      const viaCookies = bodyToken === undefined && request.headers.authorization === undefined;
+      const header = request.headers["x-csrf-token"];
+      const csrf = viaCookies ? { token: typeof header === "string" ? header : undefined } : undefined;
+      await deps.auth.logout(token, request.sessionId ?? undefined, contextOf(request), csrf);
       clearSession(reply);
       return reply.code(204).send(null);
     },

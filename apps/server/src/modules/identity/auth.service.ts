@@ -14,6 +14,11 @@ import type { TokenService } from "./token.service.ts";
 import type { UserRepository, UserRow } from "./user.repository.ts";
 
 export const REFRESH_TOKEN_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/**
+ * How long after its first use a refresh token is still exchanged (for a sibling session in the
+ * same family) instead of being taken as stolen: parallel refreshes from tabs or retries.
+ */
+export const REFRESH_REUSE_GRACE_MS = 20_000;
 
 /** A signed-in session: what login and refresh hand out. */
 export interface IssuedSession {
@@ -22,6 +27,8 @@ export interface IssuedSession {
   accessTokenExpiresAt: number;
   refreshToken: string;
   refreshTokenExpiresAt: number;
+  /** The session's CSRF token, for cookie clients (bound to the session, see `CsrfTokens`). */
+  csrfToken: string;
 }
 
 /** Dependencies of the auth service. */
@@ -36,6 +43,8 @@ export interface AuthServiceDeps {
   sleep?: (ms: number) => Promise<void>;
   /** Bumped by the repositories on identity writes; makes the principal cache stale. */
   changes?: IdentityChanges;
+  /** Overrides `REFRESH_REUSE_GRACE_MS`; 0 takes every repeat as theft. */
+  refreshReuseGraceMs?: number;
 }
 
 /**
@@ -117,8 +126,9 @@ export class AuthService {
   }
 
   /**
-   * Exchanges a refresh token for a new pair. A token used twice means it was stolen: the whole
-   * family (that sign-in) is revoked.
+   * Exchanges a refresh token for a new pair. A token presented again within the reuse grace of
+   * its first use yields a sibling pair in the same family (parallel refreshes); later, a repeat
+   * means it was stolen: the whole family (that sign-in) is revoked.
    * @throws AppError `auth.invalid_token`.
    */
   async refresh(refreshToken: string, ctx: RequestContext): Promise<IssuedSession> {
@@ -127,7 +137,9 @@ export class AuthService {
     if (!row || row.expires_at <= now) {
       throw new AppError("auth.invalid_token", "Refresh token is invalid or expired; sign in again");
     }
-    const fresh = row.revoked_at === null && (await this.#d.credentials.markRefreshTokenUsed(row.id, now));
+    const grace = this.#d.refreshReuseGraceMs ?? REFRESH_REUSE_GRACE_MS;
+    const fresh =
+      row.revoked_at === null && (await this.#d.credentials.markRefreshTokenUsed(row.id, now, grace));
     if (!fresh) {
       await this.#d.credentials.revokeFamily(row.family_id, now);
       await this.#d.audit.record({
@@ -153,11 +165,16 @@ export class AuthService {
     return this.#startSession(user, row.family_id, ctx);
   }
 
-  /** Ends the session the refresh token belongs to. Unknown tokens are ignored. */
+  /**
+   * Ends the session the refresh token belongs to. Unknown tokens are ignored. A cookie session
+   * passes `csrf`: its token must be the session's.
+   * @throws AppError `auth.csrf_failed`.
+   */
   async logout(
     refreshToken: string | undefined,
     sessionId: string | undefined,
     ctx: RequestContext,
+    csrf?: { token: string | undefined },
   ): Promise<void> {
     const now = this.#d.clock.now();
     const family =
@@ -165,6 +182,9 @@ export class AuthService {
         ? (await this.#d.credentials.findRefreshToken(hashSecret(refreshToken)))?.family_id
         : undefined) ?? sessionId;
     if (!family) return;
+    if (csrf && !this.#d.tokens.csrf.matches(family, csrf.token)) {
+      throw new AppError("auth.csrf_failed", "Signing out a cookie session needs its x-csrf-token header");
+    }
     await this.#d.credentials.revokeFamily(family, now);
     await this.#d.audit.record({
       ...auditOrigin(ctx),
@@ -298,6 +318,7 @@ export class AuthService {
       accessTokenExpiresAt: access.expiresAt,
       refreshToken,
       refreshTokenExpiresAt,
+      csrfToken: this.#d.tokens.csrf.forSession(familyId),
     };
   }
 

@@ -28,16 +28,19 @@ export class CredentialRepository {
   }
 
   /**
-   * Marks a token used, once: false when it was already used (a replay) or revoked, which the
-   * caller treats as theft of the family.
+   * Marks a token used, in one atomic statement (correct across pods and concurrent requests):
+   * true for its first use, and for a repeat presented within `graceMs` of that first use (parallel
+   * refreshes of one token, as tabs or retries send them); false when it was revoked or first used
+   * longer ago than that, which the caller treats as theft of the family. A repeat keeps the
+   * first use's time, so the window never extends.
    */
-  async markRefreshTokenUsed(id: string, now: number): Promise<boolean> {
+  async markRefreshTokenUsed(id: string, now: number, graceMs = 0): Promise<boolean> {
     const result = await this.#db
       .updateTable("refresh_tokens")
-      .set({ used_at: now })
+      .set((eb) => ({ used_at: eb.fn.coalesce("used_at", eb.val(now)) }))
       .where("id", "=", id)
-      .where("used_at", "is", null)
       .where("revoked_at", "is", null)
+      .where((eb) => eb.or([eb("used_at", "is", null), eb("used_at", ">=", now - graceMs)]))
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
   }

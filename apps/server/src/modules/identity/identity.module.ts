@@ -56,6 +56,8 @@ export interface IdentityDeps {
    * (ADR 0011) go stale at once rather than within 2 s. `podId` tells one's own announcements apart.
    */
   broadcast?: { pubsub: PubSub; podId: string };
+  /** See `REFRESH_REUSE_GRACE_MS`. */
+  refreshReuseGraceMs?: number;
 }
 
 /** The subject identity changes are announced on. */
@@ -97,7 +99,11 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
   const users = new UserRepository(deps.database.db, changes);
   const teamsRepo = new TeamRepository(deps.database.db, changes);
   const credentials = new CredentialRepository(deps.database.db, changes);
-  const tokens = new TokenService({ key: deps.secrets.key("jwt"), clock: deps.clock });
+  const tokens = new TokenService({
+    key: deps.secrets.key("jwt"),
+    csrfKey: deps.secrets.key("csrf"),
+    clock: deps.clock,
+  });
   const auth = new AuthService({
     users,
     credentials,
@@ -106,6 +112,7 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
     audit: deps.audit,
     clock: deps.clock,
     changes,
+    ...(deps.refreshReuseGraceMs !== undefined ? { refreshReuseGraceMs: deps.refreshReuseGraceMs } : {}),
   });
   const userService = new UserService({ users, credentials, audit: deps.audit, clock: deps.clock });
   const teams = new TeamService({ teams: teamsRepo, audit: deps.audit, clock: deps.clock });
@@ -134,6 +141,7 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
 
   const edge: EdgeAuth = {
     verify: (credential) => auth.authenticate(credential),
+    csrfMatches: (sessionId, token) => tokens.csrf.matches(sessionId, token),
     denied: async (request: FastifyRequest, permission: string) => {
       await deps.audit.record({
         ...auditOrigin(contextOf(request)),

@@ -2,12 +2,13 @@ import type { SessionTokens } from "@parley/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { COOKIES } from "../../http/authenticate.ts";
 import type { IssuedSession } from "./auth.service.ts";
-import { iso, newSecret } from "./ids.ts";
+import { iso } from "./ids.ts";
 import { toUser } from "./user-view.ts";
 
 /**
- * Sets the session as cookies for the web app (httpOnly tokens, readable CSRF token) and
- * returns it as the JSON body for other clients.
+ * Sets the session as cookies for the web app (httpOnly tokens, and the session's CSRF token
+ * readable by the app, which echoes it as `x-csrf-token`) and returns it as the JSON body for
+ * other clients.
  */
 export function sendSession(
   request: FastifyRequest,
@@ -15,7 +16,7 @@ export function sendSession(
   session: IssuedSession,
 ): SessionTokens {
   const secure = request.protocol === "https";
-  const csrfToken = newSecret(24);
+  const csrfToken = session.csrfToken;
   const refreshMaxAge = Math.floor((session.refreshTokenExpiresAt - Date.now()) / 1000);
   reply.setCookie(COOKIES.access, session.accessToken, {
     httpOnly: true,

@@ -1,6 +1,8 @@
+import { createHmac } from "node:crypto";
 import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
 import { AppError } from "../../http/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
+import { CsrfTokens } from "./csrf-token.ts";
 
 /** Claims of a Parley access token. */
 export interface AccessClaims {
@@ -21,10 +23,16 @@ const AUDIENCE = "parley-api";
 export class TokenService {
   readonly #key: Uint8Array;
   readonly #clock: Clock;
+  /** The CSRF tokens of cookie sessions (see `CsrfTokens`). */
+  readonly csrf: CsrfTokens;
 
-  constructor(deps: { key: Uint8Array; clock: Clock }) {
+  /** `csrfKey` defaults to a subkey of `key` (HMAC with a fixed label). */
+  constructor(deps: { key: Uint8Array; clock: Clock; csrfKey?: Uint8Array }) {
     this.#key = deps.key;
     this.#clock = deps.clock;
+    this.csrf = new CsrfTokens(
+      deps.csrfKey ?? createHmac("sha256", deps.key).update("parley/csrf-key").digest(),
+    );
   }
 
   /** Signs an access token valid for 15 minutes. */

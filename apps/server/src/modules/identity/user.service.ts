@@ -5,6 +5,7 @@ import type { Clock } from "../../platform/clock/clock.ts";
 import type { CredentialRepository } from "./credential.repository.ts";
 import { newId } from "./ids.ts";
 import { hashPassword } from "./password.ts";
+import { isPasswordStrong } from "./password-strength.ts";
 import { can, mayGrant } from "./principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
 import { isUniqueViolation, type UserRepository, type UserRow } from "./user.repository.ts";
@@ -204,5 +205,12 @@ function assertPasswordFits(password: string, email: string): void {
   }
   if (new Set(password).size < 4) {
     throw new AppError("user.weak_password", "The password repeats too few characters");
+  }
+  const related = [email, email.split("@")[0] ?? "", "parley"];
+  if (!isPasswordStrong(password, related)) {
+    throw new AppError(
+      "user.weak_password",
+      "This password is too common or too easy to guess; a few unrelated words make a strong one",
+    );
   }
 }

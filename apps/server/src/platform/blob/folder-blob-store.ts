@@ -70,7 +70,7 @@ export class FolderBlobStore implements BlobStore {
   static async open(options: FolderBlobStoreOptions): Promise<FolderBlobStore> {
     const store = new FolderBlobStore(options);
     const tmp = store.#dir("tmp");
-    await mkdir(tmp, { recursive: true });
+    await mkdir(tmp, { recursive: true, mode: 0o700 });
     for (const name of await readdir(tmp)) {
       const path = join(tmp, name);
       const info = await stat(path).catch(() => null);
@@ -83,7 +83,7 @@ export class FolderBlobStore implements BlobStore {
     assertValidBlobKey(key);
     const contentType = options.contentType ?? DEFAULT_CONTENT_TYPE;
     const tmp = this.#dir("tmp");
-    await mkdir(tmp, { recursive: true });
+    await mkdir(tmp, { recursive: true, mode: 0o700 });
     const tmpData = join(tmp, randomUUID());
     const tmpMeta = `${tmpData}.json`;
     try {
@@ -93,10 +93,10 @@ export class FolderBlobStore implements BlobStore {
       );
       const ino = (await stat(tmpData, { bigint: true })).ino.toString();
       const meta: Meta = { sha256, size, contentType, ino };
-      await writeFile(tmpMeta, JSON.stringify(meta), { flush: true });
+      await writeFile(tmpMeta, JSON.stringify(meta), { flush: true, mode: 0o600 });
       await this.#serialised(key, async () => {
-        await mkdir(dirname(this.#dataPath(key)), { recursive: true });
-        await mkdir(dirname(this.#metaPath(key)), { recursive: true });
+        await mkdir(dirname(this.#dataPath(key)), { recursive: true, mode: 0o700 });
+        await mkdir(dirname(this.#metaPath(key)), { recursive: true, mode: 0o700 });
         await rename(tmpData, this.#dataPath(key));
         await rename(tmpMeta, this.#metaPath(key));
       });
@@ -157,8 +157,8 @@ export class FolderBlobStore implements BlobStore {
     const tmp = this.#dir("tmp");
     const probe = join(tmp, `check-${randomUUID()}`);
     try {
-      await mkdir(tmp, { recursive: true });
-      await writeFile(probe, "ok");
+      await mkdir(tmp, { recursive: true, mode: 0o700 });
+      await writeFile(probe, "ok", { mode: 0o600 });
       await unlink(probe);
     } catch (error) {
       throw new Error(`blob folder ${this.#root} is not writable`, { cause: error });
@@ -229,7 +229,7 @@ async function writeHashed(source: Readable, path: string): Promise<{ sha256: st
       callback(null, chunk);
     },
   });
-  await pipeline(source, measure, createWriteStream(path, { flags: "wx", flush: true }));
+  await pipeline(source, measure, createWriteStream(path, { flags: "wx", flush: true, mode: 0o600 }));
   return { sha256: hash.digest("hex"), size };
 }
 

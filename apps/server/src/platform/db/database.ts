@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import SqliteDriver from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
@@ -82,8 +82,20 @@ function openPostgres(url: string, poolSize: number): Database {
   };
 }
 
+/**
+ * Creates the database file readable by its owner only, and tightens the files of an existing
+ * one: SQLite creates `-wal` and `-shm` with the database file's permissions.
+ */
+function restrictSqliteFiles(file: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  closeSync(openSync(file, "a", 0o600));
+  for (const path of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(path)) chmodSync(path, 0o600);
+  }
+}
+
 function openSqlite(file: string): Database {
-  mkdirSync(dirname(file), { recursive: true });
+  restrictSqliteFiles(file);
   const driver = new SqliteDriver(file);
   // WAL: readers never block the writer; NORMAL sync is durable across process crashes and
   // only risks the last transactions on power loss (see docs/adr/0002-query-layer.md).
