@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Permission } from "@parley/contracts";
 import { type Role } from "@parley/contracts";
+import { TEAM_PERMISSIONS } from "../../src/modules/identity/role-permissions.ts";
 import type { Harness } from "../parley-harness.ts";
 import { buildMessage } from "../chat/chat-factories.ts";
 import type { ActorSpec, TeamLabel } from "./access-oracle.ts";
@@ -13,18 +14,8 @@ export interface Actor extends ActorSpec {
   userId: string | null;
 }
 
-const TEAM_ROLE_PERMISSIONS: Permission[] = [
-  "profile:read",
-  "access:explain",
-  "api-keys:manage",
-  "teams:read",
-  "teams:manage",
-  "conversations:read",
-  "conversations:write",
-  "ai:use",
-  "usage:read",
-  "audit:read",
-];
+/** Every team permission: what a team admin holds in its team, and the most a team-bound key can. */
+const TEAM_ROLE_PERMISSIONS: Permission[] = [...TEAM_PERMISSIONS];
 
 /**
  * The world the matrix runs in: teams A and B, one actor per global role (in no team), one per
