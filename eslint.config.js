@@ -54,6 +54,34 @@ export default tseslint.config(
     },
   },
   {
+    // The kernel is what every module needs; it depends on no module and not on the HTTP edge.
+    files: ["apps/server/src/kernel/**/*.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/http/**", "**/modules/**", "**/app/**", "**/cli/**"],
+              message: "the kernel imports nothing from the edge, the modules or the composition root",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The HTTP edge serves modules' routes; it knows no module (they plug into it).
+    files: ["apps/server/src/http/**/*.ts"],
+    ignores: ["**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ group: ["**/modules/**", "**/app/**"], message: "the HTTP edge imports no module" }] },
+      ],
+    },
+  },
+  {
     files: ["apps/web/**/*.{ts,tsx}"],
     languageOptions: { globals: { ...globals.browser } },
   },

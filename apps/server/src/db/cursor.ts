@@ -1,4 +1,4 @@
-import { AppError } from "../http/app-error.ts";
+import { AppError } from "../kernel/app-error.ts";
 
 /** Opaque cursors: base64url of the sort key of a page's last row. */
 export function encodeCursor(key: string): string {

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { holdsAnywhere, type Principal } from "../modules/identity/principal.ts";
-import { AppError } from "./app-error.ts";
+import { holdsAnywhere, type Principal } from "../kernel/principal.ts";
+import { AppError } from "../kernel/app-error.ts";
 
 /** Cookie names of a browser session. */
 export const COOKIES = { access: "parley_access", refresh: "parley_refresh", csrf: "parley_csrf" } as const;

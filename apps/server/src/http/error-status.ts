@@ -1,6 +1,6 @@
 import type { ErrorCode, ErrorEnvelope, ValidationIssue } from "@parley/contracts";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
-import { AppError } from "./app-error.ts";
+import { AppError } from "../kernel/app-error.ts";
 
 /** The one table deciding which HTTP status each error code gets. */
 export const errorStatus: Record<ErrorCode, number> = {

@@ -6,7 +6,7 @@ import type { ErrorEnvelope } from "@parley/contracts";
 import { z } from "zod";
 import { createMetrics } from "../platform/metrics/metrics.ts";
 import { MemoryRateLimiter } from "../platform/rate-limit/memory-rate-limiter.ts";
-import { AppError } from "./app-error.ts";
+import { AppError } from "../kernel/app-error.ts";
 import { buildHttpServer, type HttpServerDeps } from "./http-server.ts";
 import type { TypedApp } from "./route-config.ts";
 

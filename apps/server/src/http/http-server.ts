@@ -19,7 +19,7 @@ import { redactPath, redactUrl } from "../platform/log-redaction.ts";
 import type { Metrics } from "../platform/metrics/metrics.ts";
 import type { RateLimiter } from "../platform/rate-limit/rate-limit.port.ts";
 import { ErrorEnvelope } from "@parley/contracts";
-import { AppError } from "./app-error.ts";
+import { AppError } from "../kernel/app-error.ts";
 import { authenticateRequest, type EdgeAuth } from "./authenticate.ts";
 import { presentError } from "./error-status.ts";
 import { registerOpenApi, registerOpenApiDocument } from "./openapi.ts";

@@ -6,7 +6,7 @@ import Fastify, {
   type FastifyReply,
   type FastifyRequest,
 } from "fastify";
-import { AppError } from "./app-error.ts";
+import { AppError } from "../kernel/app-error.ts";
 import type { TypedApp } from "./route-config.ts";
 
 /**

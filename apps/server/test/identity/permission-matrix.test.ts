@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { Role } from "@parley/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rolePermissions } from "../../src/modules/identity/role-permissions.ts";
+import { rolePermissions } from "../../src/kernel/role-permissions.ts";
 import { startHarness, type Harness } from "../parley-harness.ts";
 
 let h: Harness;

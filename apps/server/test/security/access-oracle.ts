@@ -1,5 +1,5 @@
 import type { Permission, Role } from "@parley/contracts";
-import { rolePermissions } from "../../src/modules/identity/role-permissions.ts";
+import { rolePermissions } from "../../src/kernel/role-permissions.ts";
 
 /**
  * The expected answer of every (actor, operation, resource) cell of the access matrix, written

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { Permission } from "@parley/contracts";
 import { type Role } from "@parley/contracts";
-import { TEAM_PERMISSIONS } from "../../src/modules/identity/role-permissions.ts";
+import { TEAM_PERMISSIONS } from "../../src/kernel/role-permissions.ts";
 import type { Harness } from "../parley-harness.ts";
 import { buildMessage } from "../chat/chat-factories.ts";
 import type { ActorSpec, TeamLabel } from "./access-oracle.ts";

@@ -1,11 +1,11 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
 import type { Logger } from "pino";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
 import { consumePrincipalLimit, rateLimitError, type RoleRateLimits } from "../identity/identity.module.ts";
-import { can, type Principal } from "../identity/principal.ts";
-import { auditOrigin, type AuditSink, type RequestContext } from "../identity/request-context.ts";
+import { can, type Principal } from "../../kernel/principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { CatalogModel, ModelCatalog } from "../providers/model-catalog.ts";
 import type { UsageService } from "../usage/usage.service.ts";
 import type { AiStage, ChatCall, ChatPart, EmbedCall, PostCheck, PreCheck, TokenUsage } from "./ai.types.ts";

@@ -1,5 +1,5 @@
 import type { LanguageModelV4CallOptions, LanguageModelV4Prompt } from "@ai-sdk/provider";
-import type { RequestContext } from "../identity/request-context.ts";
+import type { RequestContext } from "../../kernel/request-context.ts";
 
 /** Where an AI call comes from. Every surface goes through the same pipeline. */
 export type AiSurface = "gateway" | "chat" | "widget" | "telegram" | "mcp" | "guides" | "ops";

@@ -2,7 +2,7 @@ import { Agent, createServer, type IncomingMessage, type Server, type ServerResp
 import type { AddressInfo } from "node:net";
 import { APICallError } from "@ai-sdk/provider";
 import { afterEach, describe, expect, it } from "vitest";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { DirectChatEndpoint } from "../providers/model-catalog.ts";
 import { TimeoutError } from "../../platform/timeout.ts";
 import type { ChatPart } from "./ai.types.ts";

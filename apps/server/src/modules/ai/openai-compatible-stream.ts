@@ -4,7 +4,7 @@ import { request as httpsRequest } from "node:https";
 import { mapOpenAICompatibleFinishReason } from "@ai-sdk/openai-compatible/internal";
 import { APICallError } from "@ai-sdk/provider";
 import { createParser, type EventSourceParser } from "eventsource-parser";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import { TimeoutError } from "../../platform/timeout.ts";
 import type { DirectChatEndpoint } from "../providers/model-catalog.ts";
 import type { ChatPart, FinishReason } from "./ai.types.ts";

@@ -1,5 +1,5 @@
 import type { LanguageModelV4, LanguageModelV4CallOptions } from "@ai-sdk/provider";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import { withTimeout } from "../../platform/timeout.ts";
 import type { CatalogModel, ModelCatalog } from "../providers/model-catalog.ts";
 import type { ChatCall, ChatPart, EmbedCall } from "./ai.types.ts";

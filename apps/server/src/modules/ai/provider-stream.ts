@@ -1,6 +1,6 @@
 import type { LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import type { ReadableStream, ReadableStreamDefaultReader, ReadableStreamReadResult } from "node:stream/web";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import { TimeoutError } from "../../platform/timeout.ts";
 import type { ChatPart, FinishReason } from "./ai.types.ts";
 

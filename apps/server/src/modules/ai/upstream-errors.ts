@@ -1,5 +1,5 @@
 import { APICallError } from "@ai-sdk/provider";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import { TimeoutError } from "../../platform/timeout.ts";
 
 /** How the pipeline should react to a failed upstream attempt. */

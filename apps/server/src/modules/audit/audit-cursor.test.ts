@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import { decodeCursor, encodeCursor } from "./audit-cursor.ts";
 
 describe("audit cursors", () => {

@@ -1,6 +1,6 @@
 import type { Permission, Role } from "@parley/contracts";
 import { describe, expect, it } from "vitest";
-import type { Principal } from "../identity/principal.ts";
+import type { Principal } from "../../kernel/principal.ts";
 import { auditScopeOf } from "./audit-scope.ts";
 
 function principal(

@@ -1,6 +1,6 @@
 import type { Permission } from "@parley/contracts";
-import { can, type Principal } from "../identity/principal.ts";
-import { rolePermissions } from "../identity/role-permissions.ts";
+import { can, type Principal } from "../../kernel/principal.ts";
+import { rolePermissions } from "../../kernel/role-permissions.ts";
 import type { AuditScope } from "./audit.service.ts";
 
 const READ: Permission = "audit:read";

@@ -1,4 +1,4 @@
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 
 /** `audit.cursor_invalid` (400): the cursor was not one this API handed out. */
 export function invalidCursor(cursor: string): AppError {

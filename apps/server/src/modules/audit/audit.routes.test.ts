@@ -6,7 +6,7 @@ import { buildHttpServer } from "../../http/http-server.ts";
 import type { TypedApp } from "../../http/route-config.ts";
 import { createMetrics } from "../../platform/metrics/metrics.ts";
 import { MemoryRateLimiter } from "../../platform/rate-limit/memory-rate-limiter.ts";
-import type { Principal } from "../identity/principal.ts";
+import type { Principal } from "../../kernel/principal.ts";
 import { registerAuditRoutes } from "./audit.routes.ts";
 import { auditDialects, buildAuditEvent, type AuditHarness } from "./audit-test-support.ts";
 

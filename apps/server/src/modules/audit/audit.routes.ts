@@ -1,5 +1,5 @@
 import { AuditListQuery, AuditPage, AuditVerification } from "@parley/contracts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { TypedApp } from "../../http/route-config.ts";
 import { auditScopeOf } from "./audit-scope.ts";
 import type { AuditService } from "./audit.service.ts";

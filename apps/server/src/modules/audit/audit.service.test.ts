@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { AuditEntry, type AuditEvent } from "@parley/contracts";
 import { afterAll, describe, expect, it } from "vitest";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import { GENESIS_HASH } from "./audit-hash.ts";
 import { normalizeSummary } from "./audit-normalize.ts";
 import { auditDialects, buildAuditEvent, T0 } from "./audit-test-support.ts";

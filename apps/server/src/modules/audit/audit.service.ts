@@ -8,7 +8,7 @@ import type {
   AuditPage,
   AuditVerification,
 } from "@parley/contracts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { BlobStore } from "../../platform/blob/blob.port.ts";
 import type { Database } from "../../platform/db/database.ts";

@@ -1,5 +1,5 @@
 import type { ChatEvent } from "@parley/contracts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Bus, LogEntry } from "../../platform/bus/bus.port.ts";
 
 /** The durable-log key of a conversation: every answer's events, in order. */

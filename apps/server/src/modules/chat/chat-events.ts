@@ -1,7 +1,7 @@
 import type { ChatEvent } from "@parley/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { randomUUID } from "node:crypto";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Bus, LogEntry } from "../../platform/bus/bus.port.ts";
 import type { Registry } from "../../platform/registry/registry.port.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";

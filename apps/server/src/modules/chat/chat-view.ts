@@ -1,6 +1,6 @@
 import type { ChatMessageView, Conversation, MessageStatus } from "@parley/contracts";
 import { fromJson } from "../../db/json.ts";
-import { iso } from "../identity/ids.ts";
+import { iso } from "../../kernel/ids.ts";
 import type { ConversationRow, MessageRow } from "./chat.repository.ts";
 
 export function toConversation(row: ConversationRow): Conversation {

@@ -13,15 +13,15 @@ import {
   type UpdateConversationRequest,
 } from "@parley/contracts";
 import { decodeCursor, pageOf } from "../../db/cursor.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Bus } from "../../platform/bus/bus.port.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
-import { newId } from "../identity/ids.ts";
-import { can, seesTeam, teamsWhere, type Principal } from "../identity/principal.ts";
-import { auditOrigin, type AuditSink, type RequestContext } from "../identity/request-context.ts";
-import { requirePrincipal } from "../identity/team.service.ts";
+import { newId } from "../../kernel/ids.ts";
+import { can, seesTeam, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
+import { requirePrincipal } from "../../kernel/principal.ts";
 import type { ChatRepository, ConversationRow, MessageRow, StoredExchange } from "./chat.repository.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { GenerationJob } from "@parley/contracts";
-import type { Principal } from "../identity/principal.ts";
+import type { Principal } from "../../kernel/principal.ts";
 import type { MessageRow } from "./chat.repository.ts";
 import { cancelFlagKey } from "./chat.service.ts";
 import type { GenerationDeps } from "./generation.jobs.ts";

@@ -2,7 +2,7 @@ import { GenerationJob, type ChatEvent } from "@parley/contracts";
 import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
 import type { Logger } from "pino";
 import { toJson } from "../../db/json.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Bus, Job } from "../../platform/bus/bus.port.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { Subscription } from "../../platform/lifecycle.ts";

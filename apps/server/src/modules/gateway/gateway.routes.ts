@@ -4,7 +4,7 @@ import type { AiPipeline } from "../ai/ai-pipeline.ts";
 import { contextOf } from "../identity/request-context.http.ts";
 import type { ModelCatalog } from "../providers/model-catalog.ts";
 import { chatCompletion } from "./chat-completions.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import { ChatCompletionRequest, EmbeddingRequest, OpenAiError } from "./openai.schemas.ts";
 import { sendOpenAiError } from "./openai-errors.ts";
 

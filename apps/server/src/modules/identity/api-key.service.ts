@@ -1,13 +1,13 @@
 import type { ApiKey, ApiKeyCreated, CreateApiKeyRequest, Permission } from "@parley/contracts";
 import { fromJson, toJson } from "../../db/json.ts";
 import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { ApiKeyRow, CredentialRepository } from "./credential.repository.ts";
-import { hashSecret, iso, newId, newSecret } from "./ids.ts";
-import { can, seesTeam, type Principal } from "./principal.ts";
-import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
-import { requirePrincipal } from "./team.service.ts";
+import { hashSecret, iso, newId, newSecret } from "../../kernel/ids.ts";
+import { can, seesTeam, type Principal } from "../../kernel/principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
+import { requirePrincipal } from "../../kernel/principal.ts";
 
 /** Dependencies of the API key service. */
 export interface ApiKeyServiceDeps {

@@ -1,7 +1,7 @@
 import { LoginRequest, RefreshRequest, SessionTokens } from "@parley/contracts";
 import { z } from "zod";
 import { COOKIES } from "../../http/authenticate.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { TypedApp } from "../../http/route-config.ts";
 import type { AuthService } from "./auth.service.ts";
 import { contextOf } from "./request-context.http.ts";

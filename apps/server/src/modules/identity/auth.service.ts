@@ -1,15 +1,15 @@
 import type { Permission, Role } from "@parley/contracts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
 import { fromJson } from "../../db/json.ts";
 import type { CredentialRepository } from "./credential.repository.ts";
 import { IdentityChanges } from "./identity-changes.ts";
 import { LoginThrottle } from "./login-throttle.ts";
-import { hashSecret, newId, newSecret } from "./ids.ts";
+import { hashSecret, newId, newSecret } from "../../kernel/ids.ts";
 import { verifyPassword } from "./password.ts";
-import type { Principal } from "./principal.ts";
-import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
+import type { Principal } from "../../kernel/principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { TokenService } from "./token.service.ts";
 import type { UserRepository, UserRow } from "./user.repository.ts";
 

@@ -5,13 +5,14 @@ import type {
   InvitationInfo,
   Role,
 } from "@parley/contracts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import { hashSecret, iso, newId, newSecret } from "./ids.ts";
-import { can, seesTeam } from "./principal.ts";
-import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
+import { hashSecret, iso, newId, newSecret } from "../../kernel/ids.ts";
+import { can, seesTeam } from "../../kernel/principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { TeamRepository, InvitationRow } from "./team.repository.ts";
-import { assertMayGrant, requirePrincipal } from "./team.service.ts";
+import { requirePrincipal } from "../../kernel/principal.ts";
+import { assertMayGrant } from "./team.service.ts";
 import type { UserRepository, UserRow } from "./user.repository.ts";
 import type { UserService } from "./user.service.ts";
 

@@ -11,7 +11,7 @@ import { deriveSecrets } from "../../platform/secrets.ts";
 import { AuditService } from "../audit/index.ts";
 import { AuthService } from "./auth.service.ts";
 import { CredentialRepository } from "./credential.repository.ts";
-import { systemContext } from "./request-context.ts";
+import { systemContext } from "../../kernel/request-context.ts";
 import { TokenService } from "./token.service.ts";
 import { UserRepository } from "./user.repository.ts";
 import { UserService } from "./user.service.ts";

@@ -2,7 +2,7 @@ import type { SessionTokens } from "@parley/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { COOKIES } from "../../http/authenticate.ts";
 import type { IssuedSession } from "./auth.service.ts";
-import { iso } from "./ids.ts";
+import { iso } from "../../kernel/ids.ts";
 import { toUser } from "./user-view.ts";
 
 /**

@@ -1,5 +1,5 @@
 import { SessionTokens, SetupAdminRequest, SetupStatus } from "@parley/contracts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { TypedApp } from "../../http/route-config.ts";
 import type { AuthService } from "./auth.service.ts";
 import { contextOf } from "./request-context.http.ts";

@@ -1,10 +1,10 @@
 import type { CreateTeamRequest, ListQuery, Member, Role, Team, UpdateTeamRequest } from "@parley/contracts";
 import { decodeCursor, pageOf } from "../../db/cursor.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import { iso, newId } from "./ids.ts";
-import { can, mayGrant, seesTeam, type Principal } from "./principal.ts";
-import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
+import { iso, newId } from "../../kernel/ids.ts";
+import { can, mayGrant, requirePrincipal, seesTeam, type Principal } from "../../kernel/principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import { isUniqueViolation } from "./user.repository.ts";
 import type { TeamRepository, TeamRow } from "./team.repository.ts";
 
@@ -207,12 +207,6 @@ export function assertMayGrant(principal: Principal, teamId: string, role: Role)
         details: { role },
       },
     );
-}
-
-/** The signed-in principal; routes with a permission always have one. */
-export function requirePrincipal(ctx: RequestContext): Principal {
-  if (!ctx.principal) throw new AppError("auth.required", "Sign in first");
-  return ctx.principal;
 }
 
 function toTeam(row: TeamRow, role: Role | null): Team {

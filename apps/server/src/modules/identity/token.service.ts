@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { SignJWT, errors as joseErrors, jwtVerify } from "jose";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { CsrfTokens } from "./csrf-token.ts";
 

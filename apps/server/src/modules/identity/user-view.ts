@@ -1,5 +1,5 @@
 import type { Role, User } from "@parley/contracts";
-import { iso } from "./ids.ts";
+import { iso } from "../../kernel/ids.ts";
 import type { UserRow } from "./user.repository.ts";
 
 /** A stored user as the API shows it. */

@@ -1,13 +1,13 @@
 import type { CreateUserRequest, ListQuery, Role, UpdateUserRequest, User } from "@parley/contracts";
 import { decodeCursor, pageOf } from "../../db/cursor.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { CredentialRepository } from "./credential.repository.ts";
-import { newId } from "./ids.ts";
+import { newId } from "../../kernel/ids.ts";
 import { hashPassword } from "./password.ts";
 import { isPasswordStrong } from "./password-strength.ts";
-import { can, mayGrant } from "./principal.ts";
-import { auditOrigin, type AuditSink, type RequestContext } from "./request-context.ts";
+import { can, mayGrant } from "../../kernel/principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import { isUniqueViolation, type UserRepository, type UserRow } from "./user.repository.ts";
 import { toUser } from "./user-view.ts";
 

@@ -1,4 +1,4 @@
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import { buildCatalog } from "./catalog-build.ts";
 import type { ModelOverride, ProviderRecord } from "./provider-record.ts";
 

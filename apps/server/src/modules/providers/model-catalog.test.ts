@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import { ConfigError } from "../../config/config.ts";
 import { declare, providersFactory, type ProvidersHarness } from "./providers-test-support.ts";
 

@@ -1,6 +1,6 @@
 import type { Agent } from "node:http";
 import type { EmbeddingModelV4, LanguageModelV4 } from "@ai-sdk/provider";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { ProviderDirectory } from "./provider-directory.ts";
 import type { SdkProviderCache } from "./sdk-providers.ts";
 

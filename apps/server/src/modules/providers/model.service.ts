@@ -1,9 +1,9 @@
 import type { Model, ModelListQuery, UpdateModelRequest } from "@parley/contracts";
 import { toJson } from "../../db/json.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import { can } from "../identity/principal.ts";
-import { auditOrigin, type AuditSink, type RequestContext } from "../identity/request-context.ts";
+import { can } from "../../kernel/principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import { checkCatalogChange } from "./catalog-checks.ts";
 import type { ProviderDirectory } from "./provider-directory.ts";
 import { modelIdOf, type ModelOverride } from "./provider-record.ts";

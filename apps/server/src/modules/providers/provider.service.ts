@@ -6,9 +6,9 @@ import type {
   UpdateProviderRequest,
 } from "@parley/contracts";
 import { toJson } from "../../db/json.ts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import { auditOrigin, type AuditSink, type RequestContext } from "../identity/request-context.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import { checkCatalogChange } from "./catalog-checks.ts";
 import { sealSecret } from "./crypto.ts";
 import { sealContext, type ProviderDirectory } from "./provider-directory.ts";

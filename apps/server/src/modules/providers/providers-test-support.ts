@@ -9,8 +9,8 @@ import { ManualClock } from "../../platform/clock/clock.ts";
 import { openDatabase, type Database } from "../../platform/db/database.ts";
 import { deriveSecrets } from "../../platform/secrets.ts";
 import { AuditService } from "../audit/index.ts";
-import type { Principal } from "../identity/principal.ts";
-import type { RequestContext } from "../identity/request-context.ts";
+import type { Principal } from "../../kernel/principal.ts";
+import type { RequestContext } from "../../kernel/request-context.ts";
 import type { ProvidersLogger } from "./provider-directory.ts";
 import { createProvidersModule, type ProvidersDeps, type ProvidersModule } from "./providers.module.ts";
 

@@ -4,7 +4,7 @@ import type { TypedApp } from "../../http/route-config.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { Database } from "../../platform/db/database.ts";
 import type { Secrets } from "../../platform/secrets.ts";
-import type { AuditSink } from "../identity/request-context.ts";
+import type { AuditSink } from "../../kernel/request-context.ts";
 import { buildCatalog } from "./catalog-build.ts";
 import { DirectoryModelCatalog, type ModelCatalog } from "./model-catalog.ts";
 import { ModelService } from "./model.service.ts";

@@ -1,10 +1,10 @@
 import type { UsageQuery, UsageReport, UsageRow } from "@parley/contracts";
-import { AppError } from "../../http/app-error.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import { can, seesTeam } from "../identity/principal.ts";
-import type { RequestContext } from "../identity/request-context.ts";
-import { requirePrincipal } from "../identity/team.service.ts";
-import { newId } from "../identity/ids.ts";
+import { can, seesTeam } from "../../kernel/principal.ts";
+import type { RequestContext } from "../../kernel/request-context.ts";
+import { requirePrincipal } from "../../kernel/principal.ts";
+import { newId } from "../../kernel/ids.ts";
 import { DAY_MS, type UsageAggregate, type UsageRepository } from "./usage.repository.ts";
 
 /** What one AI call consumed, as the pipeline reports it. */

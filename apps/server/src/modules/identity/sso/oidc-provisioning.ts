@@ -1,13 +1,13 @@
 import type { Role } from "@parley/contracts";
-import { AppError } from "../../../http/app-error.ts";
+import { AppError } from "../../../kernel/app-error.ts";
 import type { Clock } from "../../../platform/clock/clock.ts";
-import { newId } from "../ids.ts";
+import { newId } from "../../../kernel/ids.ts";
 import {
   auditOrigin,
   type AuditEventInput,
   type AuditSink,
   type RequestContext,
-} from "../request-context.ts";
+} from "../../../kernel/request-context.ts";
 import type { TeamRepository, TeamRow } from "../team.repository.ts";
 import { isUniqueViolation, type UserRepository, type UserRow } from "../user.repository.ts";
 import type { UserService } from "../user.service.ts";

@@ -1,4 +1,4 @@
-import { AppError } from "../../../http/app-error.ts";
+import { AppError } from "../../../kernel/app-error.ts";
 
 /**
  * An `auth.sso_failed` with a short machine-readable reason (`state_unknown`, `not_allowed`,

@@ -1,7 +1,7 @@
 import { SsoCallbackQuery, SsoProviderList, SsoProviderParams, SsoStartQuery } from "@parley/contracts";
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
-import { AppError } from "../../../http/app-error.ts";
+import { AppError } from "../../../kernel/app-error.ts";
 import type { TypedApp } from "../../../http/route-config.ts";
 import { contextOf } from "../request-context.http.ts";
 import { sendSession } from "../session-cookies.ts";

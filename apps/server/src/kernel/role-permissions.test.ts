@@ -5,7 +5,7 @@ import { rolePermissions, TEAM_PERMISSIONS } from "./role-permissions.ts";
 
 /** The "Roles and permissions" table of docs/ACCESS.md, as rows of cells. */
 function documentedTable(): Map<string, string[]> {
-  const doc = readFileSync(new URL("../../../../../docs/ACCESS.md", import.meta.url), "utf8");
+  const doc = readFileSync(new URL("../../../../docs/ACCESS.md", import.meta.url), "utf8");
   const rows = new Map<string, string[]>();
   for (const line of doc.split("\n")) {
     const match = /^\| `([a-z-]+:[a-z]+)` \|(.*)\|$/.exec(line);

@@ -1,4 +1,6 @@
 import type { Permission, Role } from "@parley/contracts";
+import { AppError } from "./app-error.ts";
+import type { RequestContext } from "./request-context.ts";
 import { crossTeamPermissions, ROLE_RANK, rolePermissions, TEAM_PERMISSIONS } from "./role-permissions.ts";
 
 /** Who is making a request: a signed-in user, or a program holding one of a user's API keys. */
@@ -85,4 +87,10 @@ export function mayGrant(principal: Principal, role: Role, teamId: string | null
 export function effectivePermissions(principal: Principal): Permission[] {
   // Admins hold every permission there is.
   return rolePermissions.admin.filter((p) => holdsAnywhere(principal, p)).sort();
+}
+
+/** The signed-in principal; routes with a permission always have one. @throws AppError `auth.required`. */
+export function requirePrincipal(ctx: RequestContext): Principal {
+  if (!ctx.principal) throw new AppError("auth.required", "Sign in first");
+  return ctx.principal;
 }
