@@ -89,6 +89,21 @@ export function effectivePermissions(principal: Principal): Permission[] {
   return rolePermissions.admin.filter((p) => holdsAnywhere(principal, p)).sort();
 }
 
+/**
+ * Refuses a use case on global resources unless the caller holds `permission` from its global role
+ * (an unbound key), or it is work Parley does on its own behalf (start-up, CLI, jobs). Use cases
+ * authorize themselves, so an MCP tool or a bot handler calling them cannot skip the check.
+ * @throws AppError `auth.required`, `auth.forbidden`.
+ */
+export function assertGlobal(ctx: RequestContext, permission: Permission): void {
+  if (ctx.system && !ctx.principal) return;
+  if (!can(requirePrincipal(ctx), permission, null)) {
+    throw new AppError("auth.forbidden", `This needs the ${permission} permission`, {
+      details: { permission },
+    });
+  }
+}
+
 /** The signed-in principal; routes with a permission always have one. @throws AppError `auth.required`. */
 export function requirePrincipal(ctx: RequestContext): Principal {
   if (!ctx.principal) throw new AppError("auth.required", "Sign in first");

@@ -6,7 +6,7 @@ import type { CredentialRepository } from "./credential.repository.ts";
 import { newId } from "../../kernel/ids.ts";
 import { hashPassword } from "./password.ts";
 import { isPasswordStrong } from "./password-strength.ts";
-import { can, mayGrant } from "../../kernel/principal.ts";
+import { assertGlobal, can, mayGrant } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import { isUniqueViolation, type UserRepository, type UserRow } from "./user.repository.ts";
 import { toUser } from "./user-view.ts";
@@ -121,7 +121,8 @@ export class UserService {
   }
 
   /** Lists accounts by email, with search and cursor pagination. */
-  async list(query: ListQuery): Promise<{ items: User[]; nextCursor: string | null }> {
+  async list(query: ListQuery, ctx: RequestContext): Promise<{ items: User[]; nextCursor: string | null }> {
+    assertGlobal(ctx, "users:read");
     const rows = await this.#d.users.list({
       limit: query.limit + 1,
       ...(query.q ? { q: query.q } : {}),

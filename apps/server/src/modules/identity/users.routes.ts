@@ -17,7 +17,7 @@ export function registerUserRoutes(app: TypedApp, deps: { users: UserService }):
         response: { 200: pageOf(User) },
       },
     },
-    (request) => deps.users.list(request.query),
+    (request) => deps.users.list(request.query, contextOf(request)),
   );
 
   app.post(

@@ -103,20 +103,22 @@ describe("AI SDK models from the catalog, against a fake upstream", () => {
   });
 
   it("tests a provider: its models when the key works, the upstream's refusal without the key otherwise", async () => {
-    const ok = await h.module.providers.test("local");
+    const ok = await h.module.providers.test("local", ctxOf());
     expect(ok).toMatchObject({ ok: true, models: ["m1", "m2"], error: null });
     expect(ok.latencyMs).toBeGreaterThanOrEqual(0);
-    expect(await h.module.providers.test("ant")).toMatchObject({ ok: true, models: ["m1", "m2"] });
+    expect(await h.module.providers.test("ant", ctxOf())).toMatchObject({ ok: true, models: ["m1", "m2"] });
     await h.module.providers.update("stored", { apiKey: "sk-bad-key-visible?" }, ctxOf());
-    const refused = await h.module.providers.test("stored");
+    const refused = await h.module.providers.test("stored", ctxOf());
     expect(refused).toMatchObject({ ok: false, models: [], error: { code: "upstream.error" } });
     expect(refused.error?.message).toMatch(/^HTTP 401/);
     expect(JSON.stringify(refused)).not.toContain("sk-bad-key-visible?");
     await h.module.providers.update("stored", { baseURL: "http://127.0.0.1:9/v1" }, ctxOf());
-    expect(await h.module.providers.test("stored")).toMatchObject({
+    expect(await h.module.providers.test("stored", ctxOf())).toMatchObject({
       ok: false,
       error: { code: "provider.unavailable" },
     });
-    await expect(h.module.providers.test("ghost")).rejects.toMatchObject({ code: "provider.not_found" });
+    await expect(h.module.providers.test("ghost", ctxOf())).rejects.toMatchObject({
+      code: "provider.not_found",
+    });
   });
 });

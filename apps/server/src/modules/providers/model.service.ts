@@ -2,7 +2,7 @@ import type { Model, ModelListQuery, UpdateModelRequest } from "@parley/contract
 import { toJson } from "../../db/json.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import { can } from "../../kernel/principal.ts";
+import { assertGlobal, can } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import { checkCatalogChange } from "./catalog-checks.ts";
 import type { ProviderDirectory } from "./provider-directory.ts";
@@ -51,6 +51,7 @@ export class ModelService {
     patch: UpdateModelRequest,
     ctx: RequestContext,
   ): Promise<Model> {
+    assertGlobal(ctx, "providers:manage");
     const id = modelIdOf(providerId, model);
     this.#d.directory.invalidate();
     const { providers, overrides, catalog } = await this.#d.directory.snapshot();

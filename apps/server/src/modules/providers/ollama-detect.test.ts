@@ -48,7 +48,7 @@ describe("Ollama detection", () => {
       config: { providers: [], ollamaUrl: `${ollama.url}/`, ollamaDetect: true },
     });
     await h.module.detectOllama();
-    const [provider] = await h.module.providers.list();
+    const [provider] = await h.module.providers.list(ctxOf());
     expect(provider).toMatchObject({
       id: "ollama",
       type: "openai-compatible",
@@ -73,10 +73,10 @@ describe("Ollama detection", () => {
     const gone = await fakeOllama(["m"]);
     const h = await factory.create({ config: { providers: [], ollamaUrl: gone.url, ollamaDetect: true } });
     await h.module.detectOllama();
-    expect((await h.module.providers.list()).map((p) => p.id)).toEqual(["ollama"]);
+    expect((await h.module.providers.list(ctxOf())).map((p) => p.id)).toEqual(["ollama"]);
     await close(gone.server);
     await h.module.detectOllama();
-    expect(await h.module.providers.list()).toEqual([]);
+    expect(await h.module.providers.list(ctxOf())).toEqual([]);
     expect(h.logger.lines.filter((l) => l.level !== "debug" && l.level !== "info")).toEqual([]);
     expect(h.logger.lines.at(-1)).toMatchObject({ level: "debug", message: "no Ollama detected" });
   });
@@ -92,7 +92,7 @@ describe("Ollama detection", () => {
     const t0 = performance.now();
     await h.module.detectOllama();
     expect(performance.now() - t0).toBeLessThan(1_000);
-    expect(await h.module.providers.list()).toEqual([]);
+    expect(await h.module.providers.list(ctxOf())).toEqual([]);
     silent.closeAllConnections();
     await close(silent);
   });
@@ -109,12 +109,12 @@ describe("Ollama detection", () => {
       config: { providers: configured, ollamaUrl: ollama.url, ollamaDetect: true },
     });
     await taken.module.detectOllama();
-    expect((await taken.module.providers.list()).map((p) => p.id)).toEqual(["mine"]);
+    expect((await taken.module.providers.list(ctxOf())).map((p) => p.id)).toEqual(["mine"]);
     const off = await factory.create({
       config: { providers: [], ollamaUrl: ollama.url, ollamaDetect: false },
     });
     await off.module.detectOllama();
-    expect(await off.module.providers.list()).toEqual([]);
+    expect(await off.module.providers.list(ctxOf())).toEqual([]);
     expect(ollama.hits()).toBe(before);
   });
 
@@ -130,7 +130,7 @@ describe("Ollama detection", () => {
       }),
       ctxOf(),
     );
-    const listed = await h.module.providers.list();
+    const listed = await h.module.providers.list(ctxOf());
     expect(listed.map((p) => [p.id, p.source])).toEqual([["ollama", "api"]]);
   });
 });

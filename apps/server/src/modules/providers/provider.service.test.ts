@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromJson } from "../../db/json.ts";
+import type { RequestContext } from "../../kernel/request-context.ts";
 import { deriveSecrets } from "../../platform/secrets.ts";
 import { openSecret } from "./crypto.ts";
 import { DIRECTORY_TTL_MS, sealContext } from "./provider-directory.ts";
@@ -7,6 +8,7 @@ import {
   ctxOf,
   declare,
   declareOne,
+  principal,
   providersFactory,
   testSecrets,
   type ProvidersHarness,
@@ -70,7 +72,7 @@ describe.each(["sqlite", "postgres"] as const)("providers and models on %s", (di
     expect(openSecret(row.api_key_sealed ?? "", testSecrets.key("encryption"), sealContext("openai"))).toBe(
       KEY,
     );
-    const listed = await h.module.providers.list();
+    const listed = await h.module.providers.list(ctxOf());
     expect(listed.map((p) => [p.id, p.source])).toEqual([
       ["local", "config"],
       ["openai", "api"],
@@ -79,6 +81,25 @@ describe.each(["sqlite", "postgres"] as const)("providers and models on %s", (di
     expect(await auditText()).toContain("provider.created");
     expect(await auditText()).not.toContain(KEY);
     expect((await h.module.catalog.resolve("mini")).id).toBe("openai/gpt-4o-mini");
+  });
+
+  it("authorizes itself: providers and models are global, a team admin or a developer cannot touch them", async () => {
+    const teamAdmin: RequestContext = {
+      ...ctxOf("viewer"),
+      principal: { ...principal("viewer"), teams: new Map([["t_a", "admin" as const]]) },
+    };
+    for (const ctx of [ctxOf("developer"), teamAdmin]) {
+      const refusals = [
+        h.module.providers.list(ctx),
+        h.module.providers.create(declareOne({ id: "evil", type: "openai", models: [] }), ctx),
+        h.module.providers.update("local", { name: "x" }, ctx),
+        h.module.providers.remove("local", ctx),
+        h.module.providers.test("local", ctx),
+        h.module.models.update("local", "llama3.2", { enabled: false }, ctx),
+      ];
+      for (const refusal of refusals) await expect(refusal).rejects.toMatchObject({ code: "auth.forbidden" });
+    }
+    expect(await h.module.providers.list(ctxOf("operator"))).not.toHaveLength(0);
   });
 
   it("refuses a taken id, an alias clash and an unknown fallback", async () => {
@@ -111,7 +132,7 @@ describe.each(["sqlite", "postgres"] as const)("providers and models on %s", (di
     await expect(h.module.providers.create(badFallback, ctxOf())).rejects.toMatchObject({
       code: "validation.failed",
     });
-    expect((await h.module.providers.list()).map((p) => p.id)).toEqual(["local", "openai"]);
+    expect((await h.module.providers.list(ctxOf())).map((p) => p.id)).toEqual(["local", "openai"]);
   });
 
   it("changes name, state, URL and key; audits a key change without the key", async () => {
@@ -265,14 +286,14 @@ describe.each(["sqlite", "postgres"] as const)("providers and models on %s", (di
 
   it("keeps serving a provider whose key no longer decrypts, logging without the key", async () => {
     const rotated = h.otherPod({ secrets: deriveSecrets("another-secret-entirely-0123456789") });
-    const openai = (await rotated.providers.list()).find((p) => p.id === "compat");
+    const openai = (await rotated.providers.list(ctxOf())).find((p) => p.id === "compat");
     expect(openai).toBeDefined();
     await rotated.providers.update("compat", { apiKey: "sk-under-new-secret" }, ctxOf());
     h.clock.advance(DIRECTORY_TTL_MS);
-    await h.module.providers.list();
+    await h.module.providers.list(ctxOf());
     const failure = h.logger.lines.find((l) => l.level === "error");
     expect(failure?.message).toMatch(/does not decrypt/);
     expect(JSON.stringify(h.logger.lines)).not.toContain("sk-under-new-secret");
-    expect((await h.module.providers.list()).find((p) => p.id === "compat")?.hasApiKey).toBe(true);
+    expect((await h.module.providers.list(ctxOf())).find((p) => p.id === "compat")?.hasApiKey).toBe(true);
   });
 });

@@ -8,6 +8,7 @@ import type {
 import { toJson } from "../../db/json.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
+import { assertGlobal } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import { checkCatalogChange } from "./catalog-checks.ts";
 import { sealSecret } from "./crypto.ts";
@@ -40,13 +41,15 @@ export class ProviderService {
   }
 
   /** Every provider, sorted by id. */
-  async list(): Promise<Provider[]> {
+  async list(ctx: RequestContext): Promise<Provider[]> {
+    assertGlobal(ctx, "providers:read");
     const { providers } = await this.#d.directory.snapshot();
     return providers.map(toProviderView).sort((a, b) => (a.id < b.id ? -1 : 1));
   }
 
   /** @throws AppError `resource.conflict` when the id is taken or an alias clashes. */
   async create(input: CreateProviderRequest, ctx: RequestContext): Promise<Provider> {
+    assertGlobal(ctx, "providers:manage");
     this.#d.directory.invalidate();
     if (this.#d.directory.isConfigured(input.id) || (await this.#d.repository.findProvider(input.id))) {
       throw conflict(`Provider ${input.id} already exists`, input.id);
@@ -96,6 +99,7 @@ export class ProviderService {
 
   /** @throws AppError `provider.not_found`, or `resource.conflict` for a read-only provider. */
   async update(id: string, patch: UpdateProviderRequest, ctx: RequestContext): Promise<Provider> {
+    assertGlobal(ctx, "providers:manage");
     const current = await this.#editable(id);
     const now = this.#d.clock.now();
     const next: ProviderRecord = {
@@ -138,6 +142,7 @@ export class ProviderService {
 
   /** Deletes an API provider and its models' overrides. */
   async remove(id: string, ctx: RequestContext): Promise<void> {
+    assertGlobal(ctx, "providers:manage");
     const current = await this.#editable(id);
     if (!(await this.#d.repository.deleteProvider(id))) throw notFound(id);
     this.#d.directory.invalidate();
@@ -145,7 +150,8 @@ export class ProviderService {
   }
 
   /** Lists the upstream's models with the provider's credentials; reports, never throws for the upstream. */
-  async test(id: string): Promise<ProviderTestResult> {
+  async test(id: string, ctx: RequestContext): Promise<ProviderTestResult> {
+    assertGlobal(ctx, "providers:manage");
     this.#d.directory.invalidate();
     const { providers } = await this.#d.directory.snapshot();
     const provider = providers.find((p) => p.id === id);

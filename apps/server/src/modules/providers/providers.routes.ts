@@ -31,7 +31,7 @@ export function registerProvidersRoutes(
         response: { 200: z.object({ items: z.array(Provider) }) },
       },
     },
-    async () => ({ items: await deps.providers.list() }),
+    async (request) => ({ items: await deps.providers.list(contextOf(request)) }),
   );
   app.post(
     "/api/v1/providers",
@@ -83,7 +83,7 @@ export function registerProvidersRoutes(
         response: { 200: ProviderTestResult },
       },
     },
-    (request) => deps.providers.test(request.params.id),
+    (request) => deps.providers.test(request.params.id, contextOf(request)),
   );
   app.get(
     "/api/v1/models",
