@@ -57,7 +57,12 @@ export async function authenticateRequest(
     if (permission !== "public") throw error;
   }
   if (permission === "public") {
-    if (resolved) {
+    // A public write acts as the cookie session only when it proves it is the session's own
+    // (joining a team through an invitation, signing out); without the token it is anonymous.
+    if (
+      resolved &&
+      !(resolved.via === "cookie" && UNSAFE.has(request.method) && !csrfHolds(auth, request, resolved))
+    ) {
       request.principal = resolved.principal;
       request.sessionId = resolved.sessionId;
     }
@@ -90,6 +95,15 @@ async function resolveCredential(
   const cookie = request.cookies[COOKIES.access];
   if (cookie) return { ...(await auth.verify(cookie)), via: "cookie" };
   return null;
+}
+
+function csrfHolds(auth: EdgeAuth, request: FastifyRequest, resolved: ResolvedCredential): boolean {
+  try {
+    checkCsrf(auth, request, resolved.sessionId);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

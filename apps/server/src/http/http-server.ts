@@ -190,6 +190,8 @@ export async function buildHttpServer(
     const presented = presentError(error, request.id);
     if (presented.logLevel === "error") request.log.error({ err: error }, "request failed");
     else request.log.info({ code: presented.body.error.code }, presented.body.error.message);
+    // A route that sets its own headers (the event stream) still answers its errors as a document.
+    if (request.routeOptions.config.helmet === false && !reply.sent) reply.headers(CORE_HEADERS);
     return reply.code(presented.status).headers(presented.headers).send(presented.body);
   });
 

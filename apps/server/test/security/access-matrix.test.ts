@@ -42,6 +42,13 @@ const COLLECTION_RULES: Record<string, ResourceRule> = {
 const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/conversations": "private",
   "/api/v1/api-keys": "team",
+  "/api/v1/access/explain": "team",
+};
+
+/** Query or body fields that name a team, and how a team id is written in each. */
+const TEAM_REF_FIELDS: Record<string, (teamId: string) => string> = {
+  teamId: (id) => id,
+  resource: (id) => `team:${id}`,
 };
 
 /** Operations an API key may never perform, whatever it holds. */
@@ -101,8 +108,7 @@ function cellsOf(op: Operation): Cell[] {
     };
     return make(rule, scopes[rule]);
   }
-  const teamRef =
-    op.queryParams.some((p) => p.name === "teamId") || Object.hasOwn(op.body?.properties ?? {}, "teamId");
+  const teamRef = teamRefField(op) !== null;
   const base = make(COLLECTION_RULES[key] ?? "anywhere", [{ kind: "none" }]);
   if (!teamRef) return base;
   const rule = TEAM_REF_RULES[op.path] ?? "team-ref";
@@ -110,6 +116,15 @@ function cellsOf(op: Operation): Cell[] {
 }
 
 const team = (label: "A" | "B"): Scope => ({ kind: "team", team: label });
+
+/** The query or body field through which an operation names a team, if it has one. */
+function teamRefField(op: Operation): { name: string; in: "query" | "body" } | null {
+  for (const name of Object.keys(TEAM_REF_FIELDS)) {
+    if (op.queryParams.some((p) => p.name === name)) return { name, in: "query" };
+    if (Object.hasOwn(op.body?.properties ?? {}, name)) return { name, in: "body" };
+  }
+  return null;
+}
 const labelOf = (scope: Scope): string =>
   scope.kind === "team"
     ? `team ${scope.team}`
@@ -300,11 +315,12 @@ async function prepare(
   const query = new URLSearchParams();
   for (const p of op.queryParams) if (p.required) query.set(p.name, String(sampleOf(doc, p.schema)));
   const refTeam = scope.kind === "unknown" && op.pathParams.length === 0 ? unknown : teamId;
-  const inQuery = op.queryParams.some((p) => p.name === "teamId");
-  if (op.pathParams.length === 0 && refTeam && inQuery) query.set("teamId", refTeam);
+  const field = op.pathParams.length === 0 && refTeam ? teamRefField(op) : null;
+  const refValue = field && refTeam ? (TEAM_REF_FIELDS[field.name] ?? String)(refTeam) : null;
+  if (field?.in === "query" && refValue) query.set(field.name, refValue);
   let body: unknown = op.body ? (exampleBody(op, fake) ?? sampleOf(doc, op.body)) : undefined;
-  if (op.pathParams.length === 0 && refTeam && !inQuery && body && typeof body === "object")
-    body = { ...body, teamId: refTeam };
+  if (field?.in === "body" && refValue && body && typeof body === "object")
+    body = { ...body, [field.name]: refValue };
   return { url: query.size ? `${path}?${query.toString()}` : path, body, scope: cell.scope };
 }
 

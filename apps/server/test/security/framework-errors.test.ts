@@ -74,4 +74,8 @@ describe("errors raised before a route runs", () => {
   it("sends the security headers on answers refused by authentication", async () => {
     expectEnvelope(await get("/api/v1/me"), 401, "auth.required");
   });
+
+  it("sends them on the errors of a route that sets its own headers (the event stream)", async () => {
+    expectEnvelope(await get(`/api/v1/conversations/${"c".repeat(36)}/events`), 401, "auth.required");
+  });
 });

@@ -1,7 +1,7 @@
 import type { AccessExplanation, ExplainQuery, Me, Role } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { AuthService } from "./auth.service.ts";
-import { can, effectivePermissions, type Principal } from "../../kernel/principal.ts";
+import { can, effectivePermissions, seesTeam, type Principal } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import { crossTeamPermissions, rolePermissions, TEAM_PERMISSIONS } from "../../kernel/role-permissions.ts";
 import { requirePrincipal } from "../../kernel/principal.ts";
@@ -42,7 +42,7 @@ export class AccessService {
       subject = await this.#d.auth.principalOf(user);
     }
     const teamId = query.resource?.slice("team:".length) ?? null;
-    if (teamId && caller.globalRole !== "admin" && !caller.teams.has(teamId)) {
+    if (teamId && !seesTeam(caller, teamId)) {
       throw new AppError("resource.not_found", `No team ${teamId}`);
     }
     if (teamId && !(await this.#d.teams.findById(teamId)))

@@ -105,40 +105,10 @@ export class InvitationService {
     ctx: RequestContext,
   ): Promise<{ user: UserRow; teamId: string }> {
     const { invitation } = await this.#open(token);
-    let user: UserRow | undefined;
-    if (ctx.principal) {
-      user = await this.#d.users.findById(ctx.principal.userId);
-    } else {
-      if (!input.email || !input.name || !input.password) {
-        throw new AppError(
-          "validation.failed",
-          "Sign in, or send email, name and password to create an account",
-          {
-            details: {
-              issues: [
-                {
-                  location: "body",
-                  path: "",
-                  message: "email, name and password are required without a session",
-                },
-              ],
-            },
-          },
-        );
-      }
-      user = await this.#d.userService.create(
-        { email: input.email, name: input.name, password: input.password, globalRole: "viewer" },
-        ctx,
-      );
-    }
-    if (!user) throw new AppError("auth.required", "Sign in first");
-    if (invitation.email && invitation.email !== user.email) {
-      throw new AppError("invitation.invalid", "This invitation is for another email address");
-    }
     const now = this.#d.clock.now();
-    if (!(await this.#d.teams.acceptInvitation(invitation.id, user.id, now))) {
-      throw new AppError("invitation.invalid", "This invitation was already used");
-    }
+    const user = ctx.principal
+      ? await this.#acceptAsSignedIn(invitation, ctx.principal.userId, now)
+      : await this.#acceptWithNewAccount(invitation, input, ctx, now);
     const existing = await this.#d.teams.findMember(invitation.team_id, user.id);
     if (!existing) await this.#d.teams.upsertMember(invitation.team_id, user.id, invitation.role, now);
     await this.#d.audit.record({
@@ -151,6 +121,68 @@ export class InvitationService {
       summary: { role: existing?.role ?? invitation.role, alreadyMember: existing !== undefined },
     });
     return { user, teamId: invitation.team_id };
+  }
+
+  async #acceptAsSignedIn(invitation: InvitationRow, userId: string, now: number): Promise<UserRow> {
+    const user = await this.#d.users.findById(userId);
+    if (!user) throw new AppError("auth.required", "Sign in first");
+    if (invitation.email && invitation.email !== user.email) {
+      throw new AppError("invitation.invalid", "This invitation is for another email address");
+    }
+    if (!(await this.#d.teams.acceptInvitation(invitation.id, user.id, now))) {
+      throw new AppError("invitation.invalid", "This invitation was already used");
+    }
+    return user;
+  }
+
+  /**
+   * Signs up through the link. Nothing is created unless the invitation admits this email and is
+   * taken by this very call: the invitation is claimed first (one atomic update), the account
+   * created next, and the claim given back if the account cannot be made, so one link makes at
+   * most one account however many requests race for it.
+   */
+  async #acceptWithNewAccount(
+    invitation: InvitationRow,
+    input: AcceptInvitationRequest,
+    ctx: RequestContext,
+    now: number,
+  ): Promise<UserRow> {
+    if (!input.email || !input.name || !input.password) {
+      throw new AppError(
+        "validation.failed",
+        "Sign in, or send email, name and password to create an account",
+        {
+          details: {
+            issues: [
+              {
+                location: "body",
+                path: "",
+                message: "email, name and password are required without a session",
+              },
+            ],
+          },
+        },
+      );
+    }
+    if (invitation.email && invitation.email !== input.email.toLowerCase()) {
+      throw new AppError("invitation.invalid", "This invitation is for another email address");
+    }
+    const claimant = `claim:${newId()}`;
+    if (!(await this.#d.teams.acceptInvitation(invitation.id, claimant, now))) {
+      throw new AppError("invitation.invalid", "This invitation was already used");
+    }
+    let user: UserRow;
+    try {
+      user = await this.#d.userService.create(
+        { email: input.email, name: input.name, password: input.password, globalRole: "viewer" },
+        ctx,
+      );
+    } catch (error) {
+      await this.#d.teams.releaseInvitation(invitation.id, claimant);
+      throw error;
+    }
+    await this.#d.teams.setInvitationAcceptor(invitation.id, claimant, user.id);
+    return user;
   }
 
   async #open(token: string): Promise<{ invitation: InvitationRow; teamName: string }> {

@@ -114,6 +114,30 @@ export class TeamRepository {
   }
 
   /** Marks an open invitation accepted; false when someone else was first. */
+  /**
+   * Gives back an invitation that `claimant` took but could not use (its account could not be
+   * created); a no-op when someone else holds it.
+   */
+  async releaseInvitation(id: string, claimant: string): Promise<void> {
+    await this.#db
+      .updateTable("invitations")
+      .set({ accepted_at: null, accepted_by: null })
+      .where("id", "=", id)
+      .where("accepted_by", "=", claimant)
+      .execute();
+  }
+
+  /** Records the account that used an invitation `claimant` took for it. */
+  async setInvitationAcceptor(id: string, claimant: string, userId: string): Promise<void> {
+    await this.#db
+      .updateTable("invitations")
+      .set({ accepted_by: userId })
+      .where("id", "=", id)
+      .where("accepted_by", "=", claimant)
+      .execute();
+  }
+
+  /** Takes the invitation for `userId` unless it was taken already; true when this call took it. */
   async acceptInvitation(id: string, userId: string, now: number): Promise<boolean> {
     const result = await this.#db
       .updateTable("invitations")

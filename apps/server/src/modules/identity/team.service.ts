@@ -118,7 +118,10 @@ export class TeamService {
     }));
   }
 
-  /** Adds a user to the team or changes their role. The last admin cannot be demoted. */
+  /**
+   * Adds an account to the team or changes a member's role. The last admin cannot be demoted;
+   * nobody grants or changes a role above their own.
+   */
   async setMember(id: string, userId: string, role: Role, ctx: RequestContext): Promise<Member> {
     const principal = requirePrincipal(ctx);
     await this.#manageable(id, principal);
