@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { z } from "zod";
 import { ProcessRole, ProviderDeclaration, Role } from "@parley/contracts";
 
@@ -44,6 +45,40 @@ const booleanish = z
     error: "must be true or false",
   })
   .transform((v) => v === true || v === "true" || v === "1" || v === "yes");
+
+/**
+ * Which `X-Forwarded-For` entries to believe: `false` (none: the socket's address), a hop count
+ * (`1`: one proxy in front, the address it appended), a comma list of proxy addresses or CIDR
+ * ranges, or `true` (every entry: only behind a proxy that overwrites the header, since clients
+ * can write its leftmost entries themselves).
+ */
+const trustProxySetting = z
+  .union([z.boolean(), z.number().int().min(0), z.array(z.string()), z.string()])
+  .transform((value, ctx): boolean | number | string[] => {
+    if (typeof value === "boolean") return value;
+    if (typeof value === "number") return value === 0 ? false : value;
+    const text = Array.isArray(value) ? value.join(",") : value.trim();
+    const lowered = text.toLowerCase();
+    if (lowered === "true" || lowered === "yes") return true;
+    if (lowered === "false" || lowered === "no" || lowered === "" || lowered === "0") return false;
+    if (/^\d+$/.test(text)) return Number(text);
+    const entries = text
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean);
+    const bad = entries.filter((e) => {
+      const [address = "", bits] = e.split("/");
+      return isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits));
+    });
+    if (bad.length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be true, false, a hop count, or proxy addresses/CIDR ranges (not ${bad.join(", ")})`,
+      });
+      return z.NEVER;
+    }
+    return entries;
+  });
 
 /**
  * One OpenID Connect issuer users may sign in with. Groups in `groupsClaim` map to a global
@@ -102,7 +137,7 @@ export const ConfigSchema = z
     bodyLimitBytes: positiveInt("bytes").default(1_048_576),
     requestTimeoutMs: positiveInt("milliseconds").default(30_000),
     shutdownTimeoutMs: positiveInt("milliseconds").default(10_000),
-    trustProxy: booleanish.default(false),
+    trustProxy: trustProxySetting.default(false),
     ipRateLimitPerMinute: positiveInt("requests per minute").default(600),
     logRetentionMs: positiveInt("milliseconds").default(24 * 60 * 60 * 1000),
     dbPoolSize: positiveInt("connections").default(10),

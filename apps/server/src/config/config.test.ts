@@ -31,6 +31,19 @@ describe("loadConfig", () => {
     expect(loadConfig({ env, flags: { dataDir: undefined } }).dataDir).toBe("/tmp/p");
   });
 
+  it("reads PARLEY_TRUST_PROXY as off, a hop count, proxy addresses or everything", () => {
+    const trust = (value: string) => loadConfig({ env: { PARLEY_TRUST_PROXY: value } }).trustProxy;
+    expect(trust("false")).toBe(false);
+    expect(trust("0")).toBe(false);
+    expect(trust("1")).toBe(1);
+    expect(trust("2")).toBe(2);
+    expect(trust("true")).toBe(true);
+    expect(trust("127.0.0.1, 10.0.0.0/8,::1")).toEqual(["127.0.0.1", "10.0.0.0/8", "::1"]);
+    expect(problemsOf(() => trust("proxy.example.com"))).toEqual([
+      expect.stringContaining("PARLEY_TRUST_PROXY"),
+    ]);
+  });
+
   it("names the setting, its variable and what it expects when a value is bad", () => {
     const problems = problemsOf(() => loadConfig({ env: { PARLEY_PORT: "eighty" } }));
     expect(problems).toHaveLength(1);

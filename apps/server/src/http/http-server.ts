@@ -38,7 +38,8 @@ export interface HttpServerDeps {
    * 30 s. Responses are not limited: event streams stay open for hours.
    */
   requestTimeoutMs?: number;
-  trustProxy: boolean;
+  /** Which `X-Forwarded-For` entries to believe (`PARLEY_TRUST_PROXY`): none, a hop count, proxy addresses, or all. */
+  trustProxy: boolean | number | string[];
   ipRateLimitPerMinute: number;
   /** Folder of the built web app, served at `/` when it exists. */
   webRoot?: string;
@@ -87,7 +88,7 @@ export async function buildHttpServer(
     loggerInstance: deps.logger,
     bodyLimit: deps.bodyLimitBytes,
     ...requestTimeouts(deps.requestTimeoutMs ?? 30_000),
-    trustProxy: deps.trustProxy,
+    trustProxy: trustedProxies(deps.trustProxy),
     requestIdHeader: false,
     // Our onResponse hook writes one line per request with the route and timing.
     logController: new LogController({ requestIdLogLabel: "requestId", disableRequestLogging: true }),
@@ -274,4 +275,11 @@ async function limitByIp(deps: HttpServerDeps, request: FastifyRequest, reply: F
       details: { limit: decision.limit, windowSeconds: 60, scope: "ip" },
     });
   }
+}
+
+/** Fastify's form of `PARLEY_TRUST_PROXY`: a hop count trusts that many proxies nearest to us. */
+function trustedProxies(
+  setting: boolean | number | string[],
+): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === "number" ? (_address, hop) => hop < setting : setting;
 }
