@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Database } from "../../platform/db/database.ts";
-import { auditDialects, buildAuditEvent, type AuditHarness } from "./audit-test-support.ts";
+import { auditDialects, buildAuditEvent, testSecrets, type AuditHarness } from "./audit-test-support.ts";
+import { AuditService } from "./audit.service.ts";
 
 const DAY = 86_400_000;
 
@@ -78,6 +79,46 @@ describe.each(auditDialects)("audit checkpoint outside the database on %s", (_di
     await record(harness, 10);
     await audit.checkpoint();
     expect(await audit.verify()).toMatchObject({ ok: false, problem: "rolled_back", firstBrokenSeq: 20 });
+  });
+
+  /** The same database and data folder, opened by a new process (as after a restart). */
+  const restarted = (harness: AuditHarness) =>
+    new AuditService({
+      database: harness.database,
+      secrets: testSecrets,
+      clock: harness.clock,
+      checkpoints: harness.blobs,
+    });
+
+  it("never lets a restarted server's first append adopt a head reset to unsealed once a checkpoint exists", async () => {
+    const harness = await factory.create();
+    await record(harness, 10);
+    await harness.audit.checkpoint();
+    await record(harness, 20);
+    const kept = await sql<{ hash: string }>`select hash from audit_log where seq = 25`.execute(
+      harness.database.db,
+    );
+    await rollBack(harness.database.db, 25, { head_seq: 25, head_hash: kept.rows[0]?.hash ?? "", hash: "" });
+    const audit = restarted(harness);
+    // Signing in to look is itself audited: that append must not seal the reset head.
+    await audit.record(buildAuditEvent({ action: "auth.login" }));
+    expect(await audit.verify()).toMatchObject({ ok: false, problem: "head_modified" });
+  });
+
+  it("reports a checkpoint copied into the head row: a checkpoint's seal is no head's seal", async () => {
+    const harness = await factory.create();
+    await record(harness, 10);
+    await harness.audit.checkpoint();
+    await record(harness, 10);
+    const object = await harness.blobs.get("audit/checkpoint.json");
+    if (!object) throw new Error("no checkpoint");
+    const chunks: Buffer[] = [];
+    for await (const chunk of object.body) chunks.push(chunk as Buffer);
+    const checkpoint = JSON.parse(Buffer.concat(chunks).toString("utf8")) as HeadCopy;
+    await rollBack(harness.database.db, checkpoint.head_seq, checkpoint);
+    const audit = restarted(harness);
+    await audit.record(buildAuditEvent({ action: "auth.login" }));
+    expect(await audit.verify()).toMatchObject({ ok: false, problem: "head_modified" });
   });
 
   it("reports a checkpoint that is not a sealed head", async () => {

@@ -1,12 +1,13 @@
 import { buffer } from "node:stream/consumers";
 import { z } from "zod";
 import type { BlobStore } from "../../platform/blob/blob.port.ts";
+import { checkpointHash, type AuditKey } from "./audit-hash.ts";
 import type { HeadRow } from "./audit-head.ts";
 
 /** Where the checkpoint lives in the blob store. */
 const CHECKPOINT_KEY = "audit/checkpoint.json";
 
-/** The stored form: a copy of a sealed head (its seal is the head's HMAC). */
+/** The stored form: a position of the head, sealed with the checkpoint's own label. */
 const StoredCheckpoint = z.object({
   head_seq: z.number().int().nonnegative(),
   head_hash: z.string(),
@@ -19,14 +20,16 @@ const StoredCheckpoint = z.object({
  * the `audit_head` row back to an older sealed value (or back to unsealed) cannot roll this copy
  * back with database access alone, so verification still sees what was deleted.
  * @example
- * const checkpoints = new AuditCheckpoints(platform.blobs);
+ * const checkpoints = new AuditCheckpoints(platform.blobs, key);
  * await checkpoints.advance(head);
  */
 export class AuditCheckpoints {
   readonly #blobs: BlobStore;
+  readonly #key: AuditKey;
 
-  constructor(blobs: BlobStore) {
+  constructor(blobs: BlobStore, key: AuditKey) {
     this.#blobs = blobs;
+    this.#key = key;
   }
 
   /**
@@ -55,7 +58,8 @@ export class AuditCheckpoints {
   async advance(head: HeadRow): Promise<void> {
     const current = await this.read();
     if (current && (current.hash === "" || current.head_seq >= head.head_seq)) return;
-    const { head_seq, head_hash, hash } = head;
+    const { head_seq, head_hash } = head;
+    const hash = checkpointHash(this.#key, { head_seq, head_hash });
     await this.#blobs.put(CHECKPOINT_KEY, Buffer.from(JSON.stringify({ head_seq, head_hash, hash })), {
       contentType: "application/json",
     });

@@ -103,6 +103,14 @@ export function headHash(key: AuditKey, h: SealedHead): string {
 }
 
 /**
+ * The seal of a checkpoint (a copy of the head kept outside the database). Its own label: a
+ * checkpoint copied into `audit_head` is not a valid head seal, and a head is not a checkpoint.
+ */
+export function checkpointHash(key: AuditKey, h: SealedHead): string {
+  return hmac(key, canonicalJson(["parley.audit-checkpoint.v1", h.head_seq, h.head_hash]));
+}
+
+/**
  * Deterministic JSON: no whitespace, object keys sorted by UTF-16 code units, `undefined`
  * object members left out (as `JSON.stringify` does). Throws on values JSON cannot hold
  * (non-finite numbers, bigints, functions) instead of writing something ambiguous.

@@ -1,4 +1,4 @@
-import { headHash, type AuditKey, type SealedHead } from "./audit-hash.ts";
+import { checkpointHash, headHash, type AuditKey, type SealedHead } from "./audit-hash.ts";
 import type { ChainBreak } from "./audit-chain.ts";
 
 /** The end of the chain a new entry links to: its seq and hash. */
@@ -43,14 +43,21 @@ export function headState(key: AuditKey, row: HeadRow | null): HeadState {
  *   head, leaving the deleted seqs as a permanent gap that verification reports;
  * - a missing, forged or contradicted head (same seq, other hash) is left as it is for
  *   verification to report; the batch follows `last`;
- * - an unsealed head (first append after the migration) is adopted: the batch seals it.
+ * - an unsealed head (first append after the migration) is adopted: the batch seals it; but not
+ *   once a checkpoint exists (`adoptUnsealed` false): then the head was sealed before, and an
+ *   unsealed one was reset behind the application's back, which verification must still see.
  * @example
  * const { from, moveHead } = appendStart(key, await lastEntry(db), await readHeadRow(db));
  */
-export function appendStart(key: AuditKey, last: ChainHead, row: HeadRow | null): AppendStart {
+export function appendStart(
+  key: AuditKey,
+  last: ChainHead,
+  row: HeadRow | null,
+  adoptUnsealed = true,
+): AppendStart {
   const state = headState(key, row);
   if (row === null || state === "missing" || state === "forged") return { from: last, moveHead: false };
-  if (state === "unsealed") return { from: last, moveHead: true };
+  if (state === "unsealed") return { from: last, moveHead: adoptUnsealed };
   if (row.head_seq > last.seq) return { from: { seq: row.head_seq, hash: row.head_hash }, moveHead: true };
   if (row.head_seq === last.seq && row.head_hash !== last.hash) return { from: last, moveHead: false };
   return { from: last, moveHead: true };
@@ -111,7 +118,7 @@ export function headBreak(
  */
 export function checkpointBreak(key: AuditKey, row: HeadRow | null, walk: WalkEnd): ChainBreak | null {
   if (row === null) return null;
-  if (row.hash === "" || headHash(key, row) !== row.hash) {
+  if (row.hash === "" || checkpointHash(key, row) !== row.hash) {
     return {
       seq: null,
       problem: "checkpoint_modified",

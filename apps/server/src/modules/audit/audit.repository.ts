@@ -60,6 +60,7 @@ export class AuditRepository {
   readonly #db: Kysely<Tables>;
   readonly #queue: AppendQueue<EntryBuilder, AuditRow>;
   readonly #key: AuditKey;
+  #adoptUnsealed = true;
 
   /** `key` seals the head of the chain that every appended batch moves. */
   constructor(database: Database, key: AuditKey) {
@@ -74,6 +75,11 @@ export class AuditRepository {
    * are grouped (see `AppendQueue`); every batch links to the entry before it even with several
    * processes appending.
    */
+  /** From now on, an unsealed head is a reset to report, not one to adopt (see `appendStart`). */
+  refuseUnsealedHead(): void {
+    this.#adoptUnsealed = false;
+  }
+
   append(build: EntryBuilder): Promise<AuditRow> {
     return this.#queue.enqueue(build);
   }
@@ -94,7 +100,12 @@ export class AuditRepository {
   async #appendBatch(builds: EntryBuilder[]): Promise<AuditRow[]> {
     if (this.#database.dialect === "postgres") {
       return this.#lockedTransaction(async (trx) => {
-        const start = appendStart(this.#key, await readHead(trx), await readHeadRow(trx));
+        const start = appendStart(
+          this.#key,
+          await readHead(trx),
+          await readHeadRow(trx),
+          this.#adoptUnsealed,
+        );
         const rows = chain(start.from, builds);
         await trx.insertInto("audit_log").values(rows.map(toInsert)).execute();
         if (start.moveHead) await this.#moveHead(trx, rows);
@@ -102,7 +113,12 @@ export class AuditRepository {
       });
     }
     for (let attempt = 1; ; attempt++) {
-      const start = appendStart(this.#key, await readHead(this.#db), await readHeadRow(this.#db));
+      const start = appendStart(
+        this.#key,
+        await readHead(this.#db),
+        await readHeadRow(this.#db),
+        this.#adoptUnsealed,
+      );
       const rows = chain(start.from, builds);
       const first = rows[0]?.seq ?? 0;
       const inserts = rows.map(toInsert);

@@ -62,12 +62,14 @@ export class AuditService {
   readonly #key: KeyObject;
   readonly #clock: Clock;
   readonly #checkpoints: AuditCheckpoints | null;
+  #checkpointRead: Promise<void> | undefined;
+  #checkpointChecked = false;
 
   constructor(deps: AuditServiceDeps) {
     this.#key = createSecretKey(deps.secrets.key("audit"));
     this.#repo = new AuditRepository(deps.database, this.#key);
     this.#clock = deps.clock;
-    this.#checkpoints = deps.checkpoints ? new AuditCheckpoints(deps.checkpoints) : null;
+    this.#checkpoints = deps.checkpoints ? new AuditCheckpoints(deps.checkpoints, this.#key) : null;
   }
 
   /**
@@ -80,6 +82,7 @@ export class AuditService {
   async record(event: AuditEvent): Promise<AuditEntry> {
     const fields = normalizeEvent(event);
     const id = randomUUID();
+    await this.#learnOfCheckpoint();
     const row = await this.#repo.append((head) => {
       // The time is read under the chain's lock, so that it rarely runs backwards along seq.
       const sealed = { ...fields, seq: head.seq + 1, id, at: this.#clock.now(), prev_hash: head.hash };
@@ -143,6 +146,19 @@ export class AuditService {
   }
 
   /**
+   * Once a checkpoint exists the head was sealed before: from then on an unsealed head is never
+   * adopted by an append (it was reset behind the application's back). Read once per process.
+   */
+  async #learnOfCheckpoint(): Promise<void> {
+    if (this.#checkpointChecked || !this.#checkpoints) return;
+    this.#checkpointRead ??= this.#checkpoints.read().then((checkpoint) => {
+      if (checkpoint !== null) this.#repo.refuseUnsealedHead();
+      this.#checkpointChecked = true;
+    });
+    await this.#checkpointRead;
+  }
+
+  /**
    * Copies the sealed head to the checkpoint outside the database, if it is sealed, continues
    * the chain through the current checkpoint and is further along. The retention job calls this
    * on every tick; a successful `verify` does it too.
@@ -157,6 +173,7 @@ export class AuditService {
       if ((await this.#repo.hashAt(current.head_seq)) !== current.head_hash) return;
     }
     await this.#checkpoints.advance(head);
+    this.#repo.refuseUnsealedHead();
   }
 
   /**
