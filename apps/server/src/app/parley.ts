@@ -5,31 +5,14 @@ import type { Logger } from "pino";
 import { deploymentMode, type Config } from "../config/config.ts";
 import { migrateToLatest } from "../db/migrate.ts";
 import { buildHttpServer } from "../http/http-server.ts";
-import type { TypedApp } from "../http/route-config.ts";
-import { registerProbeRoutes, registerSystemApiRoutes } from "../modules/system/system.routes.ts";
-import { SystemService } from "../modules/system/system.service.ts";
+import type { TypedApp } from "../kernel/route-config.ts";
 import { createLogger } from "../platform/logger.ts";
 import { createMetrics } from "../platform/metrics/metrics.ts";
-import { AuditService, registerAuditRoutes, startAuditRetention } from "../modules/audit/index.ts";
-import { createIdentityModule } from "../modules/identity/identity.module.ts";
-import { AiPipeline } from "../modules/ai/ai-pipeline.ts";
-import { registerGatewayRoutes } from "../modules/gateway/gateway.routes.ts";
-import { createProvidersModule } from "../modules/providers/index.ts";
-import { UsageRepository } from "../modules/usage/usage.repository.ts";
-import { registerUsageRoutes } from "../modules/usage/usage.routes.ts";
-import { UsageService } from "../modules/usage/usage.service.ts";
-import { ChatRepository } from "../modules/chat/chat.repository.ts";
-import { ChatService } from "../modules/chat/chat.service.ts";
-import { EventStreams } from "../modules/chat/chat-events.ts";
-import { createChatMetrics } from "../modules/chat/chat.metrics.ts";
-import { registerChatRoutes } from "../modules/chat/chat.routes.ts";
-import { startGenerationWorker } from "../modules/chat/generation.jobs.ts";
-import { failAnswersLeftStreaming, startLostWorkerSweep } from "../modules/chat/lost-answers.ts";
-import { ensureFirstAdmin } from "./first-admin.ts";
 import { ensureInstance } from "./instance.ts";
+import { buildModules, workersFor } from "./modules.ts";
 import { buildPlatform, type Platform } from "./platform.ts";
 import { startPodHeartbeat } from "./pod-heartbeat.ts";
-import { PARLEY_VERSION } from "./version.ts";
+import { PARLEY_VERSION } from "../kernel/version.ts";
 
 /** A started Parley process. */
 export interface RunningParley {
@@ -73,81 +56,15 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     const instance = await ensureInstance(platform.database, platform.clock);
 
     let url = `http://localhost:${config.port}`;
-    const audit = new AuditService({
-      database: platform.database,
-      secrets: platform.secrets,
-      clock: platform.clock,
-      checkpoints: platform.blobs,
-    });
-    const identity = createIdentityModule({
-      database: platform.database,
-      limiter: platform.rateLimiter,
-      audit,
-      clock: platform.clock,
-      secrets: platform.secrets,
-      rateLimits: config.rateLimits,
-      refreshReuseGraceMs: config.refreshReuseGraceMs,
+    const modules = await buildModules({
+      config,
+      platform,
+      logger,
+      metrics: metrics.registry,
+      podId,
       publicUrl: () => config.publicUrl ?? url,
-      oidc: { providers: config.oidcProviders, cache: platform.store.cache },
-      broadcast: { pubsub: platform.bus.pubsub, podId },
     });
-    await ensureFirstAdmin(config, identity, logger);
-    const providers = createProvidersModule({
-      database: platform.database,
-      secrets: platform.secrets,
-      audit,
-      clock: platform.clock,
-      logger,
-      config: { providers: config.providers, ollamaUrl: config.ollamaUrl, ollamaDetect: config.ollamaDetect },
-    });
-    await providers.detectOllama();
-    const usage = new UsageService({
-      repository: new UsageRepository(platform.database.db),
-      clock: platform.clock,
-    });
-    const pipeline = new AiPipeline({
-      catalog: providers.catalog,
-      limiter: platform.rateLimiter,
-      rateLimits: config.rateLimits,
-      usage,
-      audit,
-      clock: platform.clock,
-      logger,
-      policy: {
-        maxRetries: config.aiMaxRetries,
-        firstTokenMs: config.aiFirstTokenTimeoutMs,
-        idleMs: config.aiIdleTimeoutMs,
-      },
-    });
-    const chats = new ChatRepository(platform.database);
-    // Before serving: answers a crashed predecessor left streaming would block their
-    // conversations forever (409 on every send) and no lease or log of it is left to notice.
-    if (platform.soleDatabaseUser) {
-      await failAnswersLeftStreaming({ chats, bus: platform.bus, clock: platform.clock, logger });
-    }
-    const streams = new EventStreams();
-    const chatMetrics = createChatMetrics(metrics.registry);
-    const chat = new ChatService({
-      chats,
-      bus: platform.bus,
-      cache: platform.store.cache,
-      audit,
-      clock: platform.clock,
-      defaultModel: async () => (await providers.catalog.list()).find((m) => m.enabled)?.id ?? null,
-    });
-
-    const startedAt = new Date().toISOString();
-    const system = new SystemService({
-      components: () => platform.components(),
-      info: {
-        name: "parley",
-        version: PARLEY_VERSION,
-        mode: deploymentMode(config),
-        role: config.role,
-        podId,
-        startedAt,
-      },
-    });
+    const { system } = modules.exports.system;
     metrics.attach({ poolStats: () => platform.database.poolStats(), busStats: () => platform.bus.stats() });
 
     const webRoot = options.webRoot === null ? undefined : (options.webRoot ?? DEFAULT_WEB_ROOT);
@@ -162,30 +79,12 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         ipRateLimitPerMinute: config.ipRateLimitPerMinute,
         version: PARLEY_VERSION,
         draining: () => system.isDraining(),
-        auth: identity.edge,
+        auth: modules.exports.identity.edge,
         ...(config.role !== "worker" && webRoot ? { webRoot } : {}),
       },
       async (scope) => {
-        registerProbeRoutes(scope, { system, metrics: metrics.registry });
-        if (config.role !== "worker") {
-          registerSystemApiRoutes(scope, { system });
-          identity.registerRoutes(scope);
-          registerAuditRoutes(scope, { audit });
-          providers.registerRoutes(scope);
-          registerUsageRoutes(scope, { usage });
-          await registerGatewayRoutes(scope, { pipeline, catalog: providers.catalog });
-          registerChatRoutes(scope, {
-            chat,
-            bus: platform.bus,
-            chats,
-            streams,
-            registry: platform.store.registry,
-            metrics: chatMetrics,
-            podId,
-            maxStreamsPerUser: config.maxStreamsPerUser,
-          });
-        }
-        return Promise.resolve();
+        for (const part of modules.parts) part.probes?.(scope);
+        if (config.role !== "worker") for (const part of modules.parts) await part.routes?.(scope);
       },
     );
     await app.listen({ port: config.port, host: config.host });
@@ -193,42 +92,20 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     const port = typeof address === "object" && address ? address.port : config.port;
     const shownHost = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
     url = `http://${shownHost}:${port}`;
-    const stopWorker =
-      config.role === "api"
-        ? () => Promise.resolve()
-        : await startGenerationWorker({
-            bus: platform.bus,
-            chats,
-            auth: identity.auth,
-            pipeline,
-            cache: platform.store.cache,
-            clock: platform.clock,
-            logger,
-            workerId: podId,
-            concurrency: 32,
-            metrics: chatMetrics,
-          });
-    const stopSweep = startLostWorkerSweep({
-      chats,
-      bus: platform.bus,
-      clock: platform.clock,
-      cache: platform.store.cache,
-      logger,
-    });
-    const stopRetention =
-      config.role === "api"
-        ? () => Promise.resolve()
-        : startAuditRetention({
-            audit,
-            retentionDays: config.auditRetentionDays,
-            intervalMs: 60 * 60 * 1000,
-            logger,
-          });
+    const stops: (() => Promise<void> | void)[] = [];
+    for (const worker of workersFor(modules, config.role)) stops.push(await worker.start());
 
     const stopHeartbeat = await startPodHeartbeat(
       platform.store.registry,
       podId,
-      { role: config.role, host: hostname(), pid: process.pid, version: PARLEY_VERSION, url, startedAt },
+      {
+        role: config.role,
+        host: hostname(),
+        pid: process.pid,
+        version: PARLEY_VERSION,
+        url,
+        startedAt: system.info().startedAt,
+      },
       logger,
     );
     logger.info(
@@ -250,8 +127,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
           logger.info({ ms: Math.round(performance.now() - t0) }, `shutdown: ${name}`);
         };
         system.startDraining();
-        // SSE clients get a retry hint and reconnect to another pod; answers keep generating.
-        streams.drain();
+        for (const part of modules.parts) part.drain?.();
         // In-flight requests get most of the shutdown budget; connections still open after it
         // (a client that ignores Connection: close) are cut so the process can exit in time.
         const cut = setTimeout(
@@ -264,9 +140,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         await app.close();
         clearTimeout(cut);
         step("http closed");
-        await stopRetention();
-        stopSweep();
-        await stopWorker();
+        for (const stopWorker of stops.reverse()) await stopWorker();
+        step("workers stopped");
         await stopHeartbeat();
         step("left the registry");
         await platform.close();

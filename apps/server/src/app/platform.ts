@@ -3,15 +3,14 @@ import { join } from "node:path";
 import type { Logger } from "pino";
 import { deploymentMode, type Config } from "../config/config.ts";
 import { FolderBlobStore } from "../platform/blob/folder-blob-store.ts";
-import type { BlobStore } from "../platform/blob/blob.port.ts";
 import type { Bus } from "../platform/bus/bus.port.ts";
 import { MemoryBus } from "../platform/bus/memory-bus.ts";
 import { NatsBus } from "../platform/bus/nats-bus.ts";
-import { systemClock, type Clock } from "../platform/clock/clock.ts";
+import { systemClock } from "../platform/clock/clock.ts";
 import { lockDataDir } from "../platform/data-dir-lock.ts";
-import { deriveSecrets, loadMasterSecret, type Secrets } from "../platform/secrets.ts";
-import { openDatabase, type Database } from "../platform/db/database.ts";
-import type { Component } from "../platform/lifecycle.ts";
+import { deriveSecrets, loadMasterSecret } from "../platform/secrets.ts";
+import { openDatabase } from "../platform/db/database.ts";
+import type { Platform } from "../platform/platform.port.ts";
 import { MemoryRateLimiter } from "../platform/rate-limit/memory-rate-limiter.ts";
 import type { RateLimiter } from "../platform/rate-limit/rate-limit.port.ts";
 import { RedisRateLimiter } from "../platform/rate-limit/redis-rate-limiter.ts";
@@ -20,27 +19,7 @@ import { closeRedisClient, createRedisClient, waitForRedis } from "../platform/r
 import type { RegistryStore } from "../platform/registry/registry.port.ts";
 import { RedisRegistryStore } from "../platform/registry/redis-registry.ts";
 
-/** Every infrastructure adapter of one process, chosen by configuration. */
-export interface Platform {
-  readonly mode: "embedded" | "distributed";
-  /**
-   * Whether this process is the only one on its database (SQLite in the data folder it holds
-   * locked): whatever another process left unfinished there, that process is dead.
-   */
-  readonly soleDatabaseUser: boolean;
-  readonly database: Database;
-  readonly bus: Bus;
-  readonly store: RegistryStore;
-  readonly rateLimiter: RateLimiter;
-  readonly blobs: BlobStore;
-  readonly clock: Clock;
-  /** Keys derived from the installation's secret (JWT signing, audit seal, encryption at rest). */
-  readonly secrets: Secrets;
-  /** The components `/readyz` checks. */
-  components(): Component[];
-  /** Closes every adapter, newest first. */
-  close(): Promise<void>;
-}
+export type { Platform } from "../platform/platform.port.ts";
 
 /**
  * Builds the adapters: each shared service whose URL is configured (PostgreSQL, NATS, Redis),

@@ -1,5 +1,5 @@
 import { Command, CommanderError, Option } from "commander";
-import { PARLEY_VERSION } from "../app/version.ts";
+import { PARLEY_VERSION } from "../kernel/version.ts";
 import { ConfigError, loadConfig, type Config } from "../config/config.ts";
 import { ProcessRole } from "@parley/contracts";
 import { migrateCommand } from "./migrate.command.ts";

@@ -8,7 +8,7 @@ import { createMetrics } from "../platform/metrics/metrics.ts";
 import { MemoryRateLimiter } from "../platform/rate-limit/memory-rate-limiter.ts";
 import { AppError } from "../kernel/app-error.ts";
 import { buildHttpServer, type HttpServerDeps } from "./http-server.ts";
-import type { TypedApp } from "./route-config.ts";
+import type { TypedApp } from "../kernel/route-config.ts";
 
 /** The `error` of an error envelope answer. */
 function errorOf(res: { json: () => unknown }): { code: string; message: string; details?: unknown } {

@@ -25,7 +25,7 @@ import { presentError } from "./error-status.ts";
 import { registerOpenApi, registerOpenApiDocument } from "./openapi.ts";
 import { registerSecurityHeaders, securityHeadersFor } from "./security-headers.ts";
 import { answerClientError } from "./client-errors.ts";
-import type { TypedApp } from "./route-config.ts";
+import type { TypedApp } from "../kernel/route-config.ts";
 
 /** What the HTTP edge needs from the rest of the process. */
 export interface HttpServerDeps {

@@ -7,7 +7,7 @@ import Fastify, {
   type FastifyRequest,
 } from "fastify";
 import { AppError } from "../kernel/app-error.ts";
-import type { TypedApp } from "./route-config.ts";
+import type { TypedApp } from "../kernel/route-config.ts";
 
 /**
  * Starts collecting route schemas into an OpenAPI 3.1 document. Must run before the routes are

@@ -1,6 +1,6 @@
 import { AuditListQuery, AuditPage, AuditVerification } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
-import type { TypedApp } from "../../http/route-config.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
 import { auditScopeOf } from "./audit-scope.ts";
 import type { AuditService } from "./audit.service.ts";
 

@@ -12,8 +12,8 @@ import {
   pageOf,
 } from "@parley/contracts";
 import { z } from "zod";
-import type { TypedApp } from "../../http/route-config.ts";
-import { contextOf } from "../identity/request-context.http.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
+import { contextOf } from "../../http/request-context.ts";
 import type { ChatService } from "./chat.service.ts";
 import { serveEvents, type EventDeps } from "./chat-events.ts";
 

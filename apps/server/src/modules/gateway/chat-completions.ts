@@ -3,7 +3,7 @@ import { batchedWriter } from "../../http/batched-writer.ts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AiPipeline } from "../ai/ai-pipeline.ts";
 import type { ChatPart, FinishReason, TokenUsage } from "../ai/ai.types.ts";
-import { contextOf } from "../identity/request-context.http.ts";
+import { contextOf } from "../../http/request-context.ts";
 import type { ChatCompletionRequest } from "./openai.schemas.ts";
 import { toOpenAiError } from "./openai-errors.ts";
 import { toFinishReason, toOptions, toPrompt } from "./openai-translate.ts";

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import type { TypedApp } from "../../http/route-config.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
 import type { AiPipeline } from "../ai/ai-pipeline.ts";
-import { contextOf } from "../identity/request-context.http.ts";
+import { contextOf } from "../../http/request-context.ts";
 import type { ModelCatalog } from "../providers/model-catalog.ts";
 import { chatCompletion } from "./chat-completions.ts";
 import { AppError } from "../../kernel/app-error.ts";

@@ -1,7 +1,7 @@
 import { AccessExplanation, ExplainQuery, Me } from "@parley/contracts";
-import type { TypedApp } from "../../http/route-config.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
 import type { AccessService } from "./access.service.ts";
-import { contextOf } from "./request-context.http.ts";
+import { contextOf } from "../../http/request-context.ts";
 
 /** Who am I, and why may I (not) do something. */
 export function registerAccessRoutes(app: TypedApp, deps: { access: AccessService }): void {

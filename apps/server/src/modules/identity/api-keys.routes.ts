@@ -1,8 +1,8 @@
 import { ApiKey, ApiKeyCreated, CreateApiKeyRequest, IdParams } from "@parley/contracts";
 import { z } from "zod";
-import type { TypedApp } from "../../http/route-config.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
 import type { ApiKeyService } from "./api-key.service.ts";
-import { contextOf } from "./request-context.http.ts";
+import { contextOf } from "../../http/request-context.ts";
 
 /** API keys of the signed-in user. */
 export function registerApiKeyRoutes(app: TypedApp, deps: { apiKeys: ApiKeyService }): void {

@@ -2,9 +2,9 @@ import { LoginRequest, RefreshRequest, SessionTokens } from "@parley/contracts";
 import { z } from "zod";
 import { COOKIES } from "../../http/authenticate.ts";
 import { AppError } from "../../kernel/app-error.ts";
-import type { TypedApp } from "../../http/route-config.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
 import type { AuthService } from "./auth.service.ts";
-import { contextOf } from "./request-context.http.ts";
+import { contextOf } from "../../http/request-context.ts";
 import { clearSession, sendSession } from "./session-cookies.ts";
 
 /** Password sign-in, token rotation and sign-out. */

@@ -1,8 +1,8 @@
 import { SessionTokens, SetupAdminRequest, SetupStatus } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
-import type { TypedApp } from "../../http/route-config.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
 import type { AuthService } from "./auth.service.ts";
-import { contextOf } from "./request-context.http.ts";
+import { contextOf } from "../../http/request-context.ts";
 import { sendSession } from "./session-cookies.ts";
 import type { UserService } from "./user.service.ts";
 

@@ -16,10 +16,10 @@ import {
   pageOf,
 } from "@parley/contracts";
 import { z } from "zod";
-import type { TypedApp } from "../../http/route-config.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
 import type { AuthService } from "./auth.service.ts";
 import type { InvitationService } from "./invitation.service.ts";
-import { contextOf } from "./request-context.http.ts";
+import { contextOf } from "../../http/request-context.ts";
 import { sendSession } from "./session-cookies.ts";
 import type { TeamService } from "./team.service.ts";
 import { toUser } from "./user-view.ts";

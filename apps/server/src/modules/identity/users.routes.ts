@@ -1,6 +1,6 @@
 import { CreateUserRequest, IdParams, ListQuery, UpdateUserRequest, User, pageOf } from "@parley/contracts";
-import type { TypedApp } from "../../http/route-config.ts";
-import { contextOf } from "./request-context.http.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
+import { contextOf } from "../../http/request-context.ts";
 import type { UserService } from "./user.service.ts";
 import { toUser } from "./user-view.ts";
 

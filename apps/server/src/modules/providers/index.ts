@@ -3,6 +3,43 @@
  * Ollama), their models with aliases, limits, prices and fallbacks, and the `ModelCatalog`
  * the AI pipeline resolves models and gets AI SDK models from.
  */
+import { defineModule } from "../../kernel/module.ts";
+import type { AuditExports } from "../audit/index.ts";
+import { createProvidersModule, type ProvidersModule } from "./providers.module.ts";
+
+/** What the providers module offers the modules built after it. */
+export type ProvidersExports = Omit<ProvidersModule, "registerRoutes">;
+
+/** Providers and the model catalog; a local Ollama is looked for at start. */
+export const providersModule = defineModule({
+  name: "providers",
+  needs: ["audit"],
+  permissions: ["providers:read", "providers:manage"],
+  tables: ["providers", "model_settings"],
+  migrations: ["2026-11-22T1400-providers"],
+  build: async (ctx, { audit }: { audit: AuditExports }) => {
+    const providers = createProvidersModule({
+      database: ctx.platform.database,
+      secrets: ctx.platform.secrets,
+      audit: audit.audit,
+      clock: ctx.platform.clock,
+      logger: ctx.logger,
+      config: {
+        providers: ctx.config.providers,
+        ollamaUrl: ctx.config.ollamaUrl,
+        ollamaDetect: ctx.config.ollamaDetect,
+      },
+    });
+    await providers.detectOllama();
+    return {
+      exports: providers satisfies ProvidersExports,
+      routes: (app) => {
+        providers.registerRoutes(app);
+      },
+    };
+  },
+});
+
 export { createProvidersModule } from "./providers.module.ts";
 export type { ProvidersDeps, ProvidersModule } from "./providers.module.ts";
 export type { CatalogModel, ModelCatalog, ModelPrice } from "./model-catalog.ts";

@@ -1,6 +1,6 @@
 import type { ProviderDeclaration } from "@parley/contracts";
 import { ConfigError } from "../../config/config.ts";
-import type { TypedApp } from "../../http/route-config.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { Database } from "../../platform/db/database.ts";
 import type { Secrets } from "../../platform/secrets.ts";

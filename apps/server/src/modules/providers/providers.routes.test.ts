@@ -3,7 +3,7 @@ import type { Model, Provider, ProviderTestResult, Role } from "@parley/contract
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EdgeAuth } from "../../http/authenticate.ts";
 import { buildHttpServer } from "../../http/http-server.ts";
-import type { TypedApp } from "../../http/route-config.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
 import { createMetrics } from "../../platform/metrics/metrics.ts";
 import { MemoryRateLimiter } from "../../platform/rate-limit/memory-rate-limiter.ts";
 import { startFakeUpstream, type FakeUpstream } from "../../../test/fake-upstream/fake-upstream.ts";

@@ -10,8 +10,8 @@ import {
   UpdateProviderRequest,
 } from "@parley/contracts";
 import { z } from "zod";
-import type { TypedApp } from "../../http/route-config.ts";
-import { contextOf } from "../identity/request-context.http.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
+import { contextOf } from "../../http/request-context.ts";
 import type { ModelService } from "./model.service.ts";
 import type { ProviderService } from "./provider.service.ts";
 

@@ -1,6 +1,6 @@
 import { Liveness, Readiness, SystemInfo } from "@parley/contracts";
 import type { Registry } from "prom-client";
-import type { TypedApp } from "../../http/route-config.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
 import type { SystemService } from "./system.service.ts";
 
 /** Probes and metrics: public, exempt from rate limits, answered by every role. */

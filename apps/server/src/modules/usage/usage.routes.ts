@@ -1,6 +1,6 @@
 import { UsageQuery, UsageReport } from "@parley/contracts";
-import type { TypedApp } from "../../http/route-config.ts";
-import { contextOf } from "../identity/request-context.http.ts";
+import type { TypedApp } from "../../kernel/route-config.ts";
+import { contextOf } from "../../http/request-context.ts";
 import type { UsageService } from "./usage.service.ts";
 
 /** Usage reports for operators and admins. */

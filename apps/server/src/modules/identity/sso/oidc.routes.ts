@@ -2,8 +2,8 @@ import { SsoCallbackQuery, SsoProviderList, SsoProviderParams, SsoStartQuery } f
 import type { FastifyRequest } from "fastify";
 import { z } from "zod";
 import { AppError } from "../../../kernel/app-error.ts";
-import type { TypedApp } from "../../../http/route-config.ts";
-import { contextOf } from "../request-context.http.ts";
+import type { TypedApp } from "../../../kernel/route-config.ts";
+import { contextOf } from "../../../http/request-context.ts";
 import { sendSession } from "../session-cookies.ts";
 import { SSO_STATE_TTL_MS, type OidcService } from "./oidc.service.ts";
 

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
-import type { Config } from "../config/config.ts";
-import type { IdentityModule } from "../modules/identity/identity.module.ts";
-import { systemContext } from "../kernel/request-context.ts";
+import type { Config } from "../../config/config.ts";
+import type { IdentityModule } from "./identity.module.ts";
+import { systemContext } from "../../kernel/request-context.ts";
 
 /**
  * On a fresh installation, creates the first admin from PARLEY_ADMIN_EMAIL and

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { HelmetOptions } from "helmet";
 import type { Permission } from "@parley/contracts";
-import type { Principal } from "../kernel/principal.ts";
+import type { Principal } from "./principal.ts";
 
 /**
  * What a route requires: `public` (no authentication), `authenticated` (any signed-in user or

@@ -1,5 +1,5 @@
 import type { FastifyRequest } from "fastify";
-import type { RequestContext } from "../../kernel/request-context.ts";
+import type { RequestContext } from "../kernel/request-context.ts";
 
 /** The use-case context of an HTTP request. */
 export function contextOf(request: FastifyRequest): RequestContext {

@@ -1,0 +1,75 @@
+import type { Permission } from "@parley/contracts";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { Config } from "../config/config.ts";
+import type { Platform } from "../platform/platform.port.ts";
+import type { TypedApp } from "./route-config.ts";
+
+/** What one process is for (`parley start --role`). */
+export type ProcessRole = Config["role"];
+
+/** What every module is built with: the process's configuration, adapters and identity. */
+export interface ModuleContext {
+  readonly config: Config;
+  readonly platform: Platform;
+  readonly logger: Logger;
+  /** The process's Prometheus registry, for a module's own metrics. */
+  readonly metrics: Registry;
+  readonly podId: string;
+  /** The URL users reach Parley at (known once the server listens). */
+  publicUrl(): string;
+}
+
+/** Background work of a module: bus consumers, sweeps, retention. */
+export interface ModuleWorker {
+  readonly name: string;
+  /** The roles whose processes run it. */
+  readonly roles: readonly ProcessRole[];
+  /** Starts it; resolves to the function that stops it. */
+  start(): Promise<() => Promise<void> | void>;
+}
+
+/** A module once built: the API it offers the modules after it, and what it plugs in. */
+export interface BuiltModule<Exports> {
+  /** Services other modules may use (through the module's `index.ts` types). */
+  readonly exports: Exports;
+  /** HTTP routes, registered by `api` and `all` processes. */
+  routes?(app: TypedApp): void | Promise<void>;
+  /** Routes every process serves, workers included (probes, metrics). */
+  probes?(app: TypedApp): void;
+  readonly workers?: readonly ModuleWorker[];
+  /** MCP tools: the same service methods as the routes (none yet). */
+  readonly tools?: readonly never[];
+  /** Called first on SIGTERM, before HTTP closes (tell long-lived streams to reconnect elsewhere). */
+  drain?(): void;
+}
+
+/**
+ * A capability's manifest: one per module folder, exported by its `index.ts`. The composition
+ * root builds the modules of `app/modules.ts` in order, each from the context and the exports of
+ * the modules it `needs` (built before it). Nothing runs at import time.
+ * @example
+ * export const usageModule = defineModule({
+ *   name: "usage", needs: [], permissions: ["usage:read"], tables: ["usage_records"], migrations: ["2026-11-22T1410-usage"],
+ *   build: (ctx) => { const usage = new UsageService(...); return { exports: { usage }, routes: (app) => registerUsageRoutes(app, { usage }) }; },
+ * });
+ */
+export interface ModuleManifest<Name extends string, Needs, Exports> {
+  readonly name: Name;
+  /** Modules whose exports `build` receives; each must come earlier in the list. */
+  readonly needs: readonly (keyof Needs & string)[];
+  /** The permissions its routes and use cases check. */
+  readonly permissions: readonly Permission[];
+  /** The tables it owns (only its repositories touch them). */
+  readonly tables: readonly string[];
+  /** The migrations that create and change them (in `db/migrations/`). */
+  readonly migrations: readonly string[];
+  build(ctx: ModuleContext, needs: Needs): BuiltModule<Exports> | Promise<BuiltModule<Exports>>;
+}
+
+/** Declares a module manifest with its types inferred. */
+export function defineModule<Name extends string, Needs, Exports>(
+  manifest: ModuleManifest<Name, Needs, Exports>,
+): ModuleManifest<Name, Needs, Exports> {
+  return manifest;
+}

@@ -1,0 +1,107 @@
+/**
+ * The chat module: conversations, the 202 send, the generation worker, the resumable event
+ * stream, cancel, and the recovery of answers a dead process left streaming.
+ */
+import { defineModule } from "../../kernel/module.ts";
+import type { AiExports } from "../ai/index.ts";
+import type { AuditExports } from "../audit/index.ts";
+import type { IdentityExports } from "../identity/index.ts";
+import type { ProvidersExports } from "../providers/index.ts";
+import { EventStreams } from "./chat-events.ts";
+import { createChatMetrics } from "./chat.metrics.ts";
+import { ChatRepository } from "./chat.repository.ts";
+import { registerChatRoutes } from "./chat.routes.ts";
+import { ChatService } from "./chat.service.ts";
+import { startGenerationWorker } from "./generation.jobs.ts";
+import { failAnswersLeftStreaming, startLostWorkerSweep } from "./lost-answers.ts";
+
+/** What the chat module offers the modules built after it. */
+export interface ChatExports {
+  chat: ChatService;
+}
+
+/** Chat that streams across stateless pods and survives reloads and crashes. */
+export const chatModule = defineModule({
+  name: "chat",
+  needs: ["audit", "identity", "ai", "providers"],
+  permissions: ["conversations:read", "conversations:write"],
+  tables: ["conversations", "messages"],
+  migrations: ["2026-11-22T1500-chat", "2026-11-30T1000-message-replacement"],
+  build: async (
+    ctx,
+    deps: { audit: AuditExports; identity: IdentityExports; ai: AiExports; providers: ProvidersExports },
+  ) => {
+    const { platform, logger } = ctx;
+    const chats = new ChatRepository(platform.database);
+    // Before serving: answers a crashed predecessor left streaming would block their
+    // conversations forever (409 on every send) and no lease or log of it is left to notice.
+    if (platform.soleDatabaseUser) {
+      await failAnswersLeftStreaming({ chats, bus: platform.bus, clock: platform.clock, logger });
+    }
+    const streams = new EventStreams();
+    const metrics = createChatMetrics(ctx.metrics);
+    const chat = new ChatService({
+      chats,
+      bus: platform.bus,
+      cache: platform.store.cache,
+      audit: deps.audit.audit,
+      clock: platform.clock,
+      defaultModel: async () => (await deps.providers.catalog.list()).find((m) => m.enabled)?.id ?? null,
+    });
+    return {
+      exports: { chat } satisfies ChatExports,
+      routes: (app) => {
+        registerChatRoutes(app, {
+          chat,
+          bus: platform.bus,
+          chats,
+          streams,
+          registry: platform.store.registry,
+          metrics,
+          podId: ctx.podId,
+          maxStreamsPerUser: ctx.config.maxStreamsPerUser,
+        });
+      },
+      // SSE clients get a retry hint and reconnect to another pod; answers keep generating.
+      drain: () => {
+        streams.drain();
+      },
+      workers: [
+        {
+          name: "chat generation",
+          roles: ["worker", "all"],
+          start: () =>
+            startGenerationWorker({
+              bus: platform.bus,
+              chats,
+              auth: deps.identity.auth,
+              pipeline: deps.ai.pipeline,
+              cache: platform.store.cache,
+              clock: platform.clock,
+              logger,
+              workerId: ctx.podId,
+              concurrency: 32,
+              metrics,
+            }),
+        },
+        {
+          name: "lost-worker sweep",
+          roles: ["api", "worker", "all"],
+          start: () => {
+            const stop = startLostWorkerSweep({
+              chats,
+              bus: platform.bus,
+              clock: platform.clock,
+              cache: platform.store.cache,
+              logger,
+            });
+            return Promise.resolve(stop);
+          },
+        },
+      ],
+    };
+  },
+});
+
+export type { ChatService } from "./chat.service.ts";
+export type { ChatTables } from "./chat.tables.ts";

@@ -1,0 +1,19 @@
+/** The gateway module: the OpenAI-compatible API (`/v1/chat/completions`, `/v1/models`, `/v1/embeddings`). */
+import { defineModule } from "../../kernel/module.ts";
+import type { AiExports } from "../ai/index.ts";
+import type { ProvidersExports } from "../providers/index.ts";
+import { registerGatewayRoutes } from "./gateway.routes.ts";
+
+/** Any OpenAI client talks to every configured model through the AI pipeline. */
+export const gatewayModule = defineModule({
+  name: "gateway",
+  needs: ["ai", "providers"],
+  permissions: ["ai:use"],
+  tables: [],
+  migrations: [],
+  build: (_ctx, deps: { ai: AiExports; providers: ProvidersExports }) => ({
+    exports: {},
+    routes: (app) =>
+      registerGatewayRoutes(app, { pipeline: deps.ai.pipeline, catalog: deps.providers.catalog }),
+  }),
+});

@@ -1,0 +1,68 @@
+/**
+ * The identity module: accounts, teams, invitations, sessions, API keys, single sign-on, and the
+ * per-principal limits; the HTTP edge authenticates through its `edge`.
+ */
+import { defineModule } from "../../kernel/module.ts";
+import type { AuditExports } from "../audit/index.ts";
+import { ensureFirstAdmin } from "./first-admin.ts";
+import { createIdentityModule, type IdentityModule } from "./identity.module.ts";
+
+/** What the identity module offers the modules built after it (and the HTTP edge). */
+export type IdentityExports = Omit<IdentityModule, "registerRoutes">;
+
+/** Identity and access. On a fresh install it creates the first admin from the environment. */
+export const identityModule = defineModule({
+  name: "identity",
+  needs: ["audit"],
+  permissions: [
+    "profile:read",
+    "users:read",
+    "users:manage",
+    "teams:read",
+    "teams:manage",
+    "api-keys:manage",
+    "access:explain",
+  ],
+  tables: [
+    "users",
+    "teams",
+    "memberships",
+    "invitations",
+    "refresh_tokens",
+    "api_keys",
+    "oidc_identities",
+    "setup_claim",
+  ],
+  migrations: ["2026-11-22T1300-identity", "2026-12-05T2240-setup-claim"],
+  build: async (ctx, { audit }: { audit: AuditExports }) => {
+    const identity = createIdentityModule({
+      database: ctx.platform.database,
+      limiter: ctx.platform.rateLimiter,
+      audit: audit.audit,
+      clock: ctx.platform.clock,
+      secrets: ctx.platform.secrets,
+      rateLimits: ctx.config.rateLimits,
+      refreshReuseGraceMs: ctx.config.refreshReuseGraceMs,
+      publicUrl: () => ctx.publicUrl(),
+      oidc: { providers: ctx.config.oidcProviders, cache: ctx.platform.store.cache },
+      broadcast: { pubsub: ctx.platform.bus.pubsub, podId: ctx.podId },
+    });
+    await ensureFirstAdmin(ctx.config, identity, ctx.logger);
+    return {
+      exports: identity satisfies IdentityExports,
+      routes: (app) => {
+        identity.registerRoutes(app);
+      },
+    };
+  },
+});
+
+export {
+  createIdentityModule,
+  consumePrincipalLimit,
+  rateLimitError,
+  DEFAULT_LIMITS,
+} from "./identity.module.ts";
+export type { IdentityDeps, IdentityModule, RoleRateLimits } from "./identity.module.ts";
+export type { AuthService } from "./auth.service.ts";
+export type { IdentityTables } from "./identity.tables.ts";

@@ -1,0 +1,33 @@
+import { defineModule } from "../../kernel/module.ts";
+import { UsageRepository } from "./usage.repository.ts";
+import { registerUsageRoutes } from "./usage.routes.ts";
+import { UsageService } from "./usage.service.ts";
+
+/** What the usage module offers the modules built after it. */
+export interface UsageExports {
+  usage: UsageService;
+}
+
+/** Metering: one record per AI call, reports by user, team, model or day. */
+export const usageModule = defineModule({
+  name: "usage",
+  needs: [],
+  permissions: ["usage:read"],
+  tables: ["usage_records"],
+  migrations: ["2026-11-22T1410-usage"],
+  build: (ctx) => {
+    const usage = new UsageService({
+      repository: new UsageRepository(ctx.platform.database.db),
+      clock: ctx.platform.clock,
+    });
+    return {
+      exports: { usage } satisfies UsageExports,
+      routes: (app) => {
+        registerUsageRoutes(app, { usage });
+      },
+    };
+  },
+});
+
+export type { UsageEvent, UsageService } from "./usage.service.ts";
+export type { UsageTables } from "./usage.tables.ts";
