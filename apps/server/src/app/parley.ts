@@ -25,6 +25,7 @@ import { createChatMetrics } from "../modules/chat/chat.metrics.ts";
 import { registerChatRoutes } from "../modules/chat/chat.routes.ts";
 import { startGenerationWorker } from "../modules/chat/generation.jobs.ts";
 import { failAnswersLeftStreaming, startLostWorkerSweep } from "../modules/chat/lost-answers.ts";
+import { errorCatalog } from "./errors.ts";
 import { ensureFirstAdmin } from "./first-admin.ts";
 import { ensureInstance } from "./instance.ts";
 import { buildPlatform, type Platform } from "./platform.ts";
@@ -163,6 +164,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         version: PARLEY_VERSION,
         draining: () => system.isDraining(),
         auth: identity.edge,
+        errors: errorCatalog,
         ...(config.role !== "worker" && webRoot ? { webRoot } : {}),
       },
       async (scope) => {
@@ -173,7 +175,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
           registerAuditRoutes(scope, { audit });
           providers.registerRoutes(scope);
           registerUsageRoutes(scope, { usage });
-          await registerGatewayRoutes(scope, { pipeline, catalog: providers.catalog });
+          await registerGatewayRoutes(scope, { pipeline, catalog: providers.catalog, errors: errorCatalog });
           registerChatRoutes(scope, {
             chat,
             bus: platform.bus,

@@ -11,8 +11,8 @@ export interface AppErrorOptions {
 }
 
 /**
- * An expected failure with a stable code. Services throw it; the HTTP edge maps the code to a
- * status in exactly one place (`error-status.ts`).
+ * An expected failure with a stable code. Services throw it; the HTTP edge answers with the
+ * status and visibility the code's owner declared with `defineErrors` (merged in `app/errors.ts`).
  * @example
  * throw new AppError("resource.not_found", "Conversation c_123 does not exist");
  */

@@ -3,6 +3,7 @@ import type { AuditPage, AuditVerification, ErrorEnvelope, Role } from "@parley/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EdgeAuth } from "../../http/authenticate.ts";
 import { buildHttpServer } from "../../http/http-server.ts";
+import { errorCatalog } from "../../app/errors.ts";
 import type { TypedApp } from "../../http/route-config.ts";
 import { createMetrics } from "../../platform/metrics/metrics.ts";
 import { MemoryRateLimiter } from "../../platform/rate-limit/memory-rate-limiter.ts";
@@ -55,6 +56,7 @@ describe("audit routes", () => {
         trustProxy: false,
         ipRateLimitPerMinute: 10_000,
         version: "0.0.0-test",
+        errors: errorCatalog,
         auth: edge,
       },
       async (scope) => {
