@@ -3,6 +3,7 @@ import { kernelErrors } from "../kernel/kernel.errors.ts";
 import { httpErrors } from "../http/http.errors.ts";
 import { aiErrors } from "../modules/ai/ai.errors.ts";
 import { auditErrors } from "../modules/audit/audit.errors.ts";
+import { chatErrors } from "../modules/chat/chat.errors.ts";
 import { identityErrors } from "../modules/identity/identity.errors.ts";
 import { providersErrors } from "../modules/providers/providers.errors.ts";
 
@@ -17,4 +18,5 @@ export const errorCatalog = mergeErrors([
   auditErrors,
   providersErrors,
   aiErrors,
+  chatErrors,
 ]);

@@ -102,7 +102,7 @@ describe("audit routes", () => {
     expect(own.json<AuditPage>().items.map((e) => e.teamId)).toEqual(["t_a", "t_a"]);
     const other = await get("/api/v1/audit?teamId=t_b", "teamOperator");
     expect(other.statusCode).toBe(404);
-    expect(other.json<ErrorEnvelope>().error.code).toBe("resource.not_found");
+    expect(other.json<ErrorEnvelope>().error.code).toBe("team.not_found");
   });
 
   it("needs audit:read", async () => {

@@ -12,4 +12,10 @@ export const identityErrors = defineErrors({
   "team.slug_taken": { status: 409, expose: true },
   "invitation.invalid": { status: 404, expose: true },
   "api_key.permission_not_held": { status: 403, expose: true },
+  // Hidden and missing answer alike (404), so a 404 never confirms that something exists.
+  "team.not_found": { status: 404, expose: true },
+  "user.not_found": { status: 404, expose: true },
+  "member.not_found": { status: 404, expose: true },
+  "api_key.not_found": { status: 404, expose: true },
+  "sso_provider.not_found": { status: 404, expose: true },
 });
