@@ -8,6 +8,7 @@ import { buildHttpServer } from "../http/http-server.ts";
 import type { TypedApp } from "../kernel/route-config.ts";
 import { createLogger } from "../platform/logger.ts";
 import { createMetrics } from "../platform/metrics/metrics.ts";
+import { errorCatalog } from "./errors.ts";
 import { ensureInstance } from "./instance.ts";
 import { buildModules, workersFor } from "./modules.ts";
 import { buildPlatform, type Platform } from "./platform.ts";
@@ -62,6 +63,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       logger,
       metrics: metrics.registry,
       podId,
+      errors: errorCatalog,
       publicUrl: () => config.publicUrl ?? url,
     });
     const { system } = modules.exports.system;
@@ -80,6 +82,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         version: PARLEY_VERSION,
         draining: () => system.isDraining(),
         auth: modules.exports.identity.edge,
+        errors: errorCatalog,
         ...(config.role !== "worker" && webRoot ? { webRoot } : {}),
       },
       async (scope) => {

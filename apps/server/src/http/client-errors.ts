@@ -1,10 +1,10 @@
 import { STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
-import type { ErrorCode, ErrorEnvelope } from "@parley/contracts";
-import { errorStatus } from "./error-status.ts";
+import type { ErrorEnvelope } from "@parley/contracts";
+import { httpErrors } from "./http.errors.ts";
 
 /** What the HTTP parser's errors (before any request object exists) answer. */
-const PARSER_ERRORS: Record<string, { code: ErrorCode; message: string } | undefined> = {
+const PARSER_ERRORS: Record<string, { code: keyof typeof httpErrors; message: string } | undefined> = {
   HPE_HEADER_OVERFLOW: {
     code: "request.headers_too_large",
     message: "The request line and headers are larger than allowed (16 KiB)",
@@ -35,7 +35,7 @@ export function answerClientError(
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (socket.writable && inFlight?.headersSent !== true) {
     const { code, message } = (error.code ? PARSER_ERRORS[error.code] : undefined) ?? MALFORMED;
-    const status = errorStatus[code];
+    const { status } = httpErrors[code];
     const body = JSON.stringify({ error: { code, message } } satisfies ErrorEnvelope);
     const headers = {
       ...securityHeaders,

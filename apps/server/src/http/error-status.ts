@@ -1,57 +1,18 @@
 import type { ErrorCode, ErrorEnvelope, ValidationIssue } from "@parley/contracts";
 import { hasZodFastifySchemaValidationErrors } from "fastify-type-provider-zod";
 import { AppError } from "../kernel/app-error.ts";
-
-/** The one table deciding which HTTP status each error code gets. */
-export const errorStatus: Record<ErrorCode, number> = {
-  "validation.failed": 400,
-  "request.malformed_json": 400,
-  "request.invalid": 400,
-  "request.body_too_large": 413,
-  "request.unsupported_media_type": 415,
-  "request.bad_url": 400,
-  "request.uri_too_long": 414,
-  "request.headers_too_large": 431,
-  "request.timeout": 408,
-  "auth.required": 401,
-  "auth.forbidden": 403,
-  "auth.invalid_credentials": 401,
-  "auth.invalid_token": 401,
-  "auth.locked": 429,
-  "auth.csrf_failed": 403,
-  "auth.sso_failed": 400,
-  "user.email_taken": 409,
-  "user.weak_password": 400,
-  "team.slug_taken": 409,
-  "invitation.invalid": 404,
-  "api_key.permission_not_held": 403,
-  "audit.cursor_invalid": 400,
-  "route.not_found": 404,
-  "resource.not_found": 404,
-  "route.method_not_allowed": 405,
-  "resource.conflict": 409,
-  "rate_limit.exceeded": 429,
-  "model.not_found": 404,
-  "provider.not_found": 404,
-  "provider.disabled": 409,
-  "provider.unavailable": 503,
-  "prompt.too_large": 400,
-  "governance.blocked": 403,
-  "upstream.rate_limited": 429,
-  "upstream.error": 502,
-  "upstream.timeout": 504,
-  "upstream.incomplete": 502,
-  "server.internal": 500,
-  "server.unavailable": 503,
-  "server.shutting_down": 503,
-};
+import { HIDDEN_MESSAGE, type ErrorCatalog } from "../kernel/define-errors.ts";
+import { httpErrors } from "./http.errors.ts";
 
 /** What the edge answers for an error, and how loudly it is logged. */
 export interface PresentedError {
   status: number;
   body: ErrorEnvelope;
   headers: Record<string, string>;
-  /** `error` for bugs (5xx): logged with stack; `info` for client mistakes. */
+  /**
+   * `error` for bugs and outages (5xx) and for hidden messages: logged with the error, its cause
+   * and stack; `info` for client mistakes.
+   */
   logLevel: "error" | "info";
 }
 
@@ -61,7 +22,9 @@ interface FastifyLikeError {
   message?: string;
 }
 
-const fastifyCodes: Record<string, { code: ErrorCode; message: string } | undefined> = {
+type HttpCode = keyof typeof httpErrors;
+
+const fastifyCodes: Record<string, { code: HttpCode; message: string } | undefined> = {
   FST_ERR_CTP_BODY_TOO_LARGE: {
     code: "request.body_too_large",
     message: "Request body is larger than allowed",
@@ -89,20 +52,26 @@ const fastifyCodes: Record<string, { code: ErrorCode; message: string } | undefi
 };
 
 /**
- * Turns anything thrown while serving a request into the JSON error envelope. Expected errors
- * keep their message; unexpected ones answer a generic 500 and are logged in full.
+ * Turns anything thrown while serving a request into the JSON error envelope, with the status
+ * and visibility `errors` (the merged table of `app/errors.ts`) gives the code. An `AppError`
+ * keeps its message when its code is exposed; otherwise, and for anything unexpected, the client
+ * reads a generic message and the error is logged in full.
+ * @example
+ * const { status, body } = presentError(new AppError("model.not_found", "No model x"), id, errors);
  */
-export function presentError(error: unknown, requestId: string): PresentedError {
+export function presentError(error: unknown, requestId: string, errors: ErrorCatalog): PresentedError {
   const envelope = (code: ErrorCode, message: string, details?: unknown): ErrorEnvelope => ({
     error: details === undefined ? { code, message, requestId } : { code, message, details, requestId },
   });
   if (error instanceof AppError) {
-    const status = errorStatus[error.code];
+    const { status, expose, message } = errors[error.code];
     return {
       status,
-      body: envelope(error.code, error.message, error.details),
+      body: expose
+        ? envelope(error.code, error.message, error.details)
+        : envelope(error.code, message ?? HIDDEN_MESSAGE),
       headers: error.headers,
-      logLevel: status >= 500 ? "error" : "info",
+      logLevel: status >= 500 || !expose ? "error" : "info",
     };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {
@@ -125,7 +94,7 @@ export function presentError(error: unknown, requestId: string): PresentedError 
   const known = fastifyError.code ? fastifyCodes[fastifyError.code] : undefined;
   if (known) {
     return {
-      status: errorStatus[known.code],
+      status: httpErrors[known.code].status,
       body: envelope(known.code, known.message),
       headers: {},
       logLevel: "info",
@@ -134,7 +103,7 @@ export function presentError(error: unknown, requestId: string): PresentedError 
   const statusCode = fastifyError.statusCode ?? 500;
   if (statusCode === 503) {
     return {
-      status: 503,
+      status: httpErrors["server.shutting_down"].status,
       body: envelope("server.shutting_down", "This server is shutting down; retry on another"),
       headers: { connection: "close", "retry-after": "1" },
       logLevel: "info",
@@ -148,9 +117,10 @@ export function presentError(error: unknown, requestId: string): PresentedError 
       logLevel: "info",
     };
   }
+  const internal = errors["server.internal"];
   return {
-    status: 500,
-    body: envelope("server.internal", "Internal error; the request id identifies it in the server logs"),
+    status: internal.status,
+    body: envelope("server.internal", internal.message ?? HIDDEN_MESSAGE),
     headers: {},
     logLevel: "error",
   };

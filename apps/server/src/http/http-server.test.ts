@@ -8,6 +8,8 @@ import { createMetrics } from "../platform/metrics/metrics.ts";
 import { MemoryRateLimiter } from "../platform/rate-limit/memory-rate-limiter.ts";
 import { AppError } from "../kernel/app-error.ts";
 import { buildHttpServer, type HttpServerDeps } from "./http-server.ts";
+import { errorCatalog } from "../app/errors.ts";
+import { HIDDEN_MESSAGE } from "../kernel/define-errors.ts";
 import type { TypedApp } from "../kernel/route-config.ts";
 
 /** The `error` of an error envelope answer. */
@@ -46,6 +48,7 @@ async function harness(overrides: Partial<HttpServerDeps> = {}): Promise<Harness
       trustProxy: false,
       ipRateLimitPerMinute: 1000,
       version: "0.0.0-test",
+      errors: errorCatalog,
       ...overrides,
     },
     async (scope) => {
@@ -135,6 +138,21 @@ describe("HTTP edge", () => {
     expect(logs.some((l) => l.level === 50 && JSON.stringify(l).includes("hunter2"))).toBe(true);
   });
 
+  it("answers a code declared hidden with its generic message and logs the thrown one", async () => {
+    const { app, logs } = await harness();
+    const res = await app.inject({ method: "GET", url: "/api/v1/fail/server.internal" });
+    expect(res.statusCode).toBe(500);
+    expect(errorOf(res)).toEqual({
+      code: "server.internal",
+      message: HIDDEN_MESSAGE,
+      requestId: res.headers["x-request-id"],
+    });
+    const logged = logs.filter(
+      (l) => l.level === 50 && JSON.stringify(l).includes("failed with server.internal"),
+    );
+    expect(logged).toHaveLength(1);
+  });
+
   it("answers 404 route.not_found for unknown paths and 405 with Allow for known paths", async () => {
     const { app } = await harness();
     const missing = await app.inject({ method: "GET", url: "/api/v1/nothing-here" });
@@ -216,6 +234,7 @@ describe("HTTP edge", () => {
         trustProxy: false,
         ipRateLimitPerMinute: 10,
         version: "0",
+        errors: errorCatalog,
       },
       async (scope) => {
         scope.get("/api/v1/open", () => "oops");

@@ -20,6 +20,7 @@ import type { Metrics } from "../platform/metrics/metrics.ts";
 import type { RateLimiter } from "../platform/rate-limit/rate-limit.port.ts";
 import { ErrorEnvelope } from "@parley/contracts";
 import { AppError } from "../kernel/app-error.ts";
+import type { ErrorCatalog } from "../kernel/define-errors.ts";
 import { authenticateRequest, type EdgeAuth } from "./authenticate.ts";
 import { presentError } from "./error-status.ts";
 import { registerOpenApi, registerOpenApiDocument } from "./openapi.ts";
@@ -48,6 +49,8 @@ export interface HttpServerDeps {
   auth?: EdgeAuth;
   /** True once the process is shutting down: responses then close their connection. */
   draining?: () => boolean;
+  /** Every error code's status and visibility (`app/errors.ts`). */
+  errors: ErrorCatalog;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -100,7 +103,7 @@ export async function buildHttpServer(
     // Errors raised before a route is found (bad percent-encoding, an overlong path segment)
     // and by the HTTP parser answer in the envelope with the security headers, like the rest.
     frameworkErrors: (error, request, reply) => {
-      const presented = presentError(error, request.id);
+      const presented = presentError(error, request.id, deps.errors);
       request.log.info({ code: presented.body.error.code }, presented.body.error.message);
       void (reply as FastifyReply)
         .code(presented.status)
@@ -188,7 +191,7 @@ export async function buildHttpServer(
   });
 
   app.setErrorHandler(async (error, request, reply) => {
-    const presented = presentError(error, request.id);
+    const presented = presentError(error, request.id, deps.errors);
     if (presented.logLevel === "error") request.log.error({ err: error }, "request failed");
     else request.log.info({ code: presented.body.error.code }, presented.body.error.message);
     // A route that sets its own headers (the event stream) still answers its errors as a document.

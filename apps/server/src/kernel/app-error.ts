@@ -11,10 +11,10 @@ export interface AppErrorOptions {
 }
 
 /**
- * An expected failure with a stable code. Services throw it; the HTTP edge maps the code to a
- * status in exactly one place (`error-status.ts`).
+ * An expected failure with a stable code. Services throw it; the HTTP edge answers with the
+ * status and visibility the code's owner declared with `defineErrors` (merged in `app/errors.ts`).
  * @example
- * throw new AppError("resource.not_found", "Conversation c_123 does not exist");
+ * throw new AppError("conversation.not_found", "Conversation c_123 does not exist");
  */
 export class AppError extends Error {
   override readonly name = "AppError";

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/config.ts";
 import type { Platform } from "../platform/platform.port.ts";
+import type { ErrorCatalog } from "./define-errors.ts";
 import type { TypedApp } from "./route-config.ts";
 
 /** What one process is for (`parley start --role`). */
@@ -16,6 +17,8 @@ export interface ModuleContext {
   /** The process's Prometheus registry, for a module's own metrics. */
   readonly metrics: Registry;
   readonly podId: string;
+  /** Every error code with its status and visibility (for surfaces that answer in their own format). */
+  readonly errors: ErrorCatalog;
   /** The URL users reach Parley at (known once the server listens). */
   publicUrl(): string;
 }

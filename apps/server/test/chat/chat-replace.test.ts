@@ -180,7 +180,7 @@ describe.each(["SQLite", "PostgreSQL"] as const)("regenerate and edit on %s", (d
       `/api/v1/messages/${sent.userMessage.id}/regenerate`,
       { token: h.adminToken, body: {} },
     );
-    expect([regenUser.status, regenUser.body.error.code]).toEqual([404, "resource.not_found"]);
+    expect([regenUser.status, regenUser.body.error.code]).toEqual([404, "message.not_found"]);
     const editAnswer = await h.call<{ error: { code: string } }>(
       "POST",
       `/api/v1/conversations/${id}/messages`,
@@ -189,7 +189,7 @@ describe.each(["SQLite", "PostgreSQL"] as const)("regenerate and edit on %s", (d
         body: { content: "x", editOf: sent.assistantMessage.id },
       },
     );
-    expect([editAnswer.status, editAnswer.body.error.code]).toEqual([404, "resource.not_found"]);
+    expect([editAnswer.status, editAnswer.body.error.code]).toEqual([404, "message.not_found"]);
     // A message of another conversation is not one of this one.
     const editForeign = await h.call("POST", `/api/v1/conversations/${other}/messages`, {
       token: h.adminToken,

@@ -315,7 +315,7 @@ describe("refused sign-ins", () => {
   it("answers 404 for an unknown provider", async () => {
     for (const path of ["/api/v1/auth/oidc/nope/start", "/api/v1/auth/oidc/nope/callback?code=x&state=y"]) {
       const res = await h.call<{ error: { code: string } }>("GET", path);
-      expect([path, res.status, res.body.error.code]).toEqual([path, 404, "resource.not_found"]);
+      expect([path, res.status, res.body.error.code]).toEqual([path, 404, "sso_provider.not_found"]);
     }
   });
 

@@ -1,4 +1,5 @@
 import { AppError } from "../../kernel/app-error.ts";
+import { defineErrors } from "../../kernel/define-errors.ts";
 
 /** `audit.cursor_invalid` (400): the cursor was not one this API handed out. */
 export function invalidCursor(cursor: string): AppError {
@@ -10,3 +11,8 @@ export function invalidCursor(cursor: string): AppError {
     },
   );
 }
+
+/** The audit module's codes. */
+export const auditErrors = defineErrors({
+  "audit.cursor_invalid": { status: 400, expose: true },
+});

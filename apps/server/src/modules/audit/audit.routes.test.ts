@@ -3,6 +3,7 @@ import type { AuditPage, AuditVerification, ErrorEnvelope, Role } from "@parley/
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EdgeAuth } from "../../http/authenticate.ts";
 import { buildHttpServer } from "../../http/http-server.ts";
+import { errorCatalog } from "../../app/errors.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import { createMetrics } from "../../platform/metrics/metrics.ts";
 import { MemoryRateLimiter } from "../../platform/rate-limit/memory-rate-limiter.ts";
@@ -55,6 +56,7 @@ describe("audit routes", () => {
         trustProxy: false,
         ipRateLimitPerMinute: 10_000,
         version: "0.0.0-test",
+        errors: errorCatalog,
         auth: edge,
       },
       async (scope) => {
@@ -100,7 +102,7 @@ describe("audit routes", () => {
     expect(own.json<AuditPage>().items.map((e) => e.teamId)).toEqual(["t_a", "t_a"]);
     const other = await get("/api/v1/audit?teamId=t_b", "teamOperator");
     expect(other.statusCode).toBe(404);
-    expect(other.json<ErrorEnvelope>().error.code).toBe("resource.not_found");
+    expect(other.json<ErrorEnvelope>().error.code).toBe("team.not_found");
   });
 
   it("needs audit:read", async () => {

@@ -119,7 +119,7 @@ describe.each(auditDialects)("audit log on %s", (_dialect, makeFactory) => {
     await audit.record(buildAuditEvent({ teamId: null }));
     const scoped = { allTeams: false, teamIds: ["t_a"] } as const;
     expect((await audit.list({}, scoped)).items.map((e) => e.teamId)).toEqual(["t_a"]);
-    await expect(audit.list({ teamId: "t_b" }, scoped)).rejects.toMatchObject({ code: "resource.not_found" });
+    await expect(audit.list({ teamId: "t_b" }, scoped)).rejects.toMatchObject({ code: "team.not_found" });
     expect((await audit.list({}, { allTeams: false, teamIds: [] })).items).toEqual([]);
     expect((await audit.list({})).items).toHaveLength(3);
   });

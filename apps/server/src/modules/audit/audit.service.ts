@@ -101,7 +101,7 @@ export class AuditService {
     const teamIds = scope.allTeams ? undefined : scope.teamIds;
     // Another team is invisible, not forbidden: as if it did not exist.
     if (teamIds && query.teamId !== undefined && !teamIds.includes(query.teamId)) {
-      throw new AppError("resource.not_found", `No team ${query.teamId}`);
+      throw new AppError("team.not_found", `No team ${query.teamId}`);
     }
     const rows = await this.#repo.list(
       {

@@ -84,7 +84,7 @@ export class ChatService {
     } catch (error) {
       // The team was deleted since the caller's memberships were read.
       if (row.team_id && isForeignKeyViolation(error))
-        throw new AppError("resource.not_found", `No team ${row.team_id}`, { cause: error });
+        throw new AppError("team.not_found", `No team ${row.team_id}`, { cause: error });
       throw error;
     }
     await this.#audit(ctx, "conversation.created", row, { title: row.title });
@@ -192,7 +192,7 @@ export class ChatService {
     ctx: RequestContext,
   ): Promise<RegenerateResponse> {
     const message = await this.#d.chats.findMessage(messageId);
-    if (!message) throw new AppError("resource.not_found", `No message ${messageId}`);
+    if (!message) throw new AppError("message.not_found", `No message ${messageId}`);
     const conversation = await this.visible(message.conversation_id, ctx, "conversations:write");
     const previous = await this.#current(conversation.id, messageId, "assistant");
     const stored = await this.#start(
@@ -221,7 +221,7 @@ export class ChatService {
       message.replaced_at !== null
     ) {
       throw new AppError(
-        "resource.not_found",
+        "message.not_found",
         `No current ${role === "user" ? "message of yours" : "answer"} ${messageId} in this conversation`,
       );
     }
@@ -333,7 +333,7 @@ export class ChatService {
    */
   async cancel(messageId: string, ctx: RequestContext): Promise<{ messageId: string; status: string }> {
     const message = await this.#d.chats.findMessage(messageId);
-    if (!message) throw new AppError("resource.not_found", `No message ${messageId}`);
+    if (!message) throw new AppError("message.not_found", `No message ${messageId}`);
     await this.visible(message.conversation_id, ctx, "conversations:write");
     if (message.status !== "streaming") return { messageId, status: message.status };
     await this.#d.cache.set(cancelFlagKey(messageId), true, 60 * 60 * 1000);
@@ -352,7 +352,7 @@ export class ChatService {
     const principal: Principal = requirePrincipal(ctx);
     const row = await this.#d.chats.findConversation(id);
     if (!row || !conversationVisible(principal, row))
-      throw new AppError("resource.not_found", `No conversation ${id}`);
+      throw new AppError("conversation.not_found", `No conversation ${id}`);
     assertMay(principal, permission, row.team_id, "This");
     return row;
   }
@@ -391,7 +391,7 @@ function conversationVisible(principal: Principal, row: ConversationRow): boolea
  */
 function assertMay(principal: Principal, permission: Permission, teamId: string | null, what: string): void {
   if (teamId !== null && !(principal.teams.has(teamId) && seesTeam(principal, teamId)))
-    throw new AppError("resource.not_found", `No team ${teamId}`);
+    throw new AppError("team.not_found", `No team ${teamId}`);
   if (!can(principal, permission, teamId))
     throw new AppError("auth.forbidden", `${what} needs the ${permission} permission`, {
       details: { permission },

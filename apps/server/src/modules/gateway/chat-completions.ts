@@ -3,6 +3,7 @@ import { batchedWriter } from "../../http/batched-writer.ts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { AiPipeline } from "../ai/ai-pipeline.ts";
 import type { ChatPart, FinishReason, TokenUsage } from "../ai/ai.types.ts";
+import type { ErrorCatalog } from "../../kernel/define-errors.ts";
 import { contextOf } from "../../http/request-context.ts";
 import type { ChatCompletionRequest } from "./openai.schemas.ts";
 import { toOpenAiError } from "./openai-errors.ts";
@@ -15,9 +16,9 @@ interface ToolCallState {
   arguments: string;
 }
 
-/** Serves one `POST /v1/chat/completions`, streaming or not. */
+/** Serves one `POST /v1/chat/completions`, streaming or not; `errors` words a failure in the stream. */
 export async function chatCompletion(
-  pipeline: AiPipeline,
+  { pipeline, errors }: { pipeline: AiPipeline; errors: ErrorCatalog },
   body: ChatCompletionRequest,
   request: FastifyRequest,
   reply: FastifyReply,
@@ -175,7 +176,7 @@ export async function chatCompletion(
     // After the first token nothing is retried: the client learns the answer failed, and no
     // [DONE] pretends otherwise.
     if (!controller.signal.aborted)
-      out.write(`data: ${JSON.stringify(toOpenAiError(error, request.id).body)}\n\n`);
+      out.write(`data: ${JSON.stringify(toOpenAiError(error, request.id, errors).body)}\n\n`);
   } finally {
     out.end();
   }

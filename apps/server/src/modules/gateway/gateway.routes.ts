@@ -5,6 +5,7 @@ import { contextOf } from "../../http/request-context.ts";
 import type { ModelCatalog } from "../providers/model-catalog.ts";
 import { chatCompletion } from "./chat-completions.ts";
 import { AppError } from "../../kernel/app-error.ts";
+import type { ErrorCatalog } from "../../kernel/define-errors.ts";
 import { ChatCompletionRequest, EmbeddingRequest, OpenAiError } from "./openai.schemas.ts";
 import { sendOpenAiError } from "./openai-errors.ts";
 
@@ -14,13 +15,14 @@ import { sendOpenAiError } from "./openai-errors.ts";
  */
 export async function registerGatewayRoutes(
   app: TypedApp,
-  deps: { pipeline: AiPipeline; catalog: ModelCatalog },
+  deps: { pipeline: AiPipeline; catalog: ModelCatalog; errors: ErrorCatalog },
 ): Promise<void> {
   await app.register(
     (scope: TypedApp, _options, done) => {
-      scope.setErrorHandler(sendOpenAiError);
+      scope.setErrorHandler((error, request, reply) => sendOpenAiError(deps.errors, error, request, reply));
       scope.setNotFoundHandler(async (request, reply) => {
         await sendOpenAiError(
+          deps.errors,
           new AppError("route.not_found", `No route ${request.method} ${request.url.split("?")[0] ?? ""}`),
           request,
           reply,
@@ -40,7 +42,7 @@ export async function registerGatewayRoutes(
             response: { 200: z.unknown(), ...errors },
           },
         },
-        (request, reply) => chatCompletion(deps.pipeline, request.body, request, reply),
+        (request, reply) => chatCompletion(deps, request.body, request, reply),
       );
 
       scope.get(

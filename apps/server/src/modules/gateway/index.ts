@@ -11,9 +11,13 @@ export const gatewayModule = defineModule({
   permissions: ["ai:use"],
   tables: [],
   migrations: [],
-  build: (_ctx, deps: { ai: AiExports; providers: ProvidersExports }) => ({
+  build: (ctx, deps: { ai: AiExports; providers: ProvidersExports }) => ({
     exports: {},
     routes: (app) =>
-      registerGatewayRoutes(app, { pipeline: deps.ai.pipeline, catalog: deps.providers.catalog }),
+      registerGatewayRoutes(app, {
+        pipeline: deps.ai.pipeline,
+        catalog: deps.providers.catalog,
+        errors: ctx.errors,
+      }),
   }),
 });

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { presentError } from "../../http/error-status.ts";
+import type { ErrorCatalog } from "../../kernel/define-errors.ts";
 import type { OpenAiError } from "./openai.schemas.ts";
 
 /** OpenAI's error `type` for an HTTP status. */
@@ -18,8 +19,9 @@ function typeFor(status: number): string {
 export function toOpenAiError(
   error: unknown,
   requestId: string,
+  errors: ErrorCatalog,
 ): { status: number; headers: Record<string, string>; body: OpenAiError; logLevel: "error" | "info" } {
-  const presented = presentError(error, requestId);
+  const presented = presentError(error, requestId, errors);
   const details = presented.body.error.details as { issues?: { path: string }[] } | undefined;
   return {
     status: presented.status,
@@ -36,13 +38,14 @@ export function toOpenAiError(
   };
 }
 
-/** The `/v1` scope's error handler. */
+/** The `/v1` scope's error handler, answering from the error table `errors`. */
 export async function sendOpenAiError(
+  errors: ErrorCatalog,
   error: unknown,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<void> {
-  const answer = toOpenAiError(error, request.id);
+  const answer = toOpenAiError(error, request.id, errors);
   if (answer.logLevel === "error") request.log.error({ err: error }, "gateway request failed");
   else request.log.info({ code: answer.body.error.code }, answer.body.error.message);
   await reply.code(answer.status).headers(answer.headers).send(answer.body);

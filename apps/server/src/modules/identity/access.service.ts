@@ -38,15 +38,15 @@ export class AccessService {
     let subject: Principal = caller;
     if (query.userId && query.userId !== caller.userId) {
       const user = can(caller, "users:read", null) ? await this.#d.users.findById(query.userId) : undefined;
-      if (!user) throw new AppError("resource.not_found", `No user ${query.userId}`);
+      if (!user) throw new AppError("user.not_found", `No user ${query.userId}`);
       subject = await this.#d.auth.principalOf(user);
     }
     const teamId = query.resource?.slice("team:".length) ?? null;
     if (teamId && !seesTeam(caller, teamId)) {
-      throw new AppError("resource.not_found", `No team ${teamId}`);
+      throw new AppError("team.not_found", `No team ${teamId}`);
     }
     if (teamId && !(await this.#d.teams.findById(teamId)))
-      throw new AppError("resource.not_found", `No team ${teamId}`);
+      throw new AppError("team.not_found", `No team ${teamId}`);
     const reasons = explainReasons(subject, query.permission, teamId);
     return {
       permission: query.permission,

@@ -34,7 +34,7 @@ export class ApiKeyService {
       throw new AppError("auth.forbidden", "API keys cannot create API keys; sign in as the user");
     const teamId = input.teamId ?? null;
     if (teamId && !seesTeam(principal, teamId)) {
-      throw new AppError("resource.not_found", `No team ${teamId}`);
+      throw new AppError("team.not_found", `No team ${teamId}`);
     }
     const missing = input.permissions.filter((p) => !can(principal, p, teamId));
     if (missing.length > 0) {
@@ -67,7 +67,7 @@ export class ApiKeyService {
     } catch (error) {
       // A global admin names any team; one that does not exist (or was just deleted) is a 404.
       if (teamId && isForeignKeyViolation(error))
-        throw new AppError("resource.not_found", `No team ${teamId}`, { cause: error });
+        throw new AppError("team.not_found", `No team ${teamId}`, { cause: error });
       throw error;
     }
     await this.#d.audit.record({
@@ -92,7 +92,7 @@ export class ApiKeyService {
     const principal = requirePrincipal(ctx);
     const row = await this.#d.credentials.findApiKey(id);
     if (!row || !(keyVisible(principal, row) || can(principal, "users:manage", null))) {
-      throw new AppError("resource.not_found", `No API key ${id}`);
+      throw new AppError("api_key.not_found", `No API key ${id}`);
     }
     const now = this.#d.clock.now();
     await this.#d.credentials.revokeApiKey(id, now);

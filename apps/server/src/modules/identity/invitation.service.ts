@@ -45,7 +45,7 @@ export class InvitationService {
     const principal = requirePrincipal(ctx);
     const team = await this.#d.teams.findById(teamId);
     if (!team || !seesTeam(principal, teamId)) {
-      throw new AppError("resource.not_found", `No team ${teamId}`);
+      throw new AppError("team.not_found", `No team ${teamId}`);
     }
     if (!can(principal, "teams:manage", teamId))
       throw new AppError("auth.forbidden", "Inviting needs teams:manage in this team");

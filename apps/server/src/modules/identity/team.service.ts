@@ -132,7 +132,7 @@ export class TeamService {
     try {
       await this.#d.teams.upsertMember(id, userId, role, this.#d.clock.now());
     } catch (error) {
-      throw new AppError("resource.not_found", `No user ${userId}`, { cause: error });
+      throw new AppError("user.not_found", `No user ${userId}`, { cause: error });
     }
     await this.#record(ctx, before ? "team.member_role_changed" : "team.member_added", id, {
       userId,
@@ -140,7 +140,7 @@ export class TeamService {
       ...(before ? { previousRole: before.role } : {}),
     });
     const member = (await this.#d.teams.members(id)).find((m) => m.userId === userId);
-    if (!member) throw new AppError("resource.not_found", `No user ${userId}`);
+    if (!member) throw new AppError("user.not_found", `No user ${userId}`);
     return { userId, email: member.email, name: member.name, role, joinedAt: iso(member.joinedAt) };
   }
 
@@ -148,7 +148,7 @@ export class TeamService {
     const principal = requirePrincipal(ctx);
     await this.#manageable(id, principal);
     const before = await this.#d.teams.findMember(id, userId);
-    if (!before) throw new AppError("resource.not_found", `User ${userId} is not a member`);
+    if (!before) throw new AppError("member.not_found", `User ${userId} is not a member`);
     assertMayGrant(principal, id, before.role as Role);
     if (before.role === "admin") await this.#assertAnotherAdmin(id, userId);
     await this.#d.teams.removeMember(id, userId);
@@ -159,7 +159,7 @@ export class TeamService {
   async #visible(id: string, principal: Principal): Promise<TeamRow> {
     const row = await this.#d.teams.findById(id);
     if (!row || !seesTeam(principal, id)) {
-      throw new AppError("resource.not_found", `No team ${id}`);
+      throw new AppError("team.not_found", `No team ${id}`);
     }
     return row;
   }

@@ -138,7 +138,7 @@ export class UserService {
   async get(id: string, ctx: RequestContext): Promise<UserRow> {
     const row = await this.#d.users.findById(id);
     const mayRead = ctx.principal && (ctx.principal.userId === id || can(ctx.principal, "users:read", null));
-    if (!row || !mayRead) throw new AppError("resource.not_found", `No user ${id}`);
+    if (!row || !mayRead) throw new AppError("user.not_found", `No user ${id}`);
     return row;
   }
 

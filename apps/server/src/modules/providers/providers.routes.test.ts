@@ -3,6 +3,7 @@ import type { Model, Provider, ProviderTestResult, Role } from "@parley/contract
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { EdgeAuth } from "../../http/authenticate.ts";
 import { buildHttpServer } from "../../http/http-server.ts";
+import { errorCatalog } from "../../app/errors.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import { createMetrics } from "../../platform/metrics/metrics.ts";
 import { MemoryRateLimiter } from "../../platform/rate-limit/memory-rate-limiter.ts";
@@ -45,6 +46,7 @@ describe("providers and models over HTTP", () => {
         trustProxy: false,
         ipRateLimitPerMinute: 100_000,
         version: "0.0.0-test",
+        errors: errorCatalog,
         auth: edge,
       },
       async (scope) => {

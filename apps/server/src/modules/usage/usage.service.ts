@@ -70,8 +70,7 @@ export class UsageService {
     const principal = requirePrincipal(ctx);
     let teamIds: string[] | undefined;
     if (query.teamId && !can(principal, "usage:read", query.teamId)) {
-      if (!seesTeam(principal, query.teamId))
-        throw new AppError("resource.not_found", `No team ${query.teamId}`);
+      if (!seesTeam(principal, query.teamId)) throw new AppError("team.not_found", `No team ${query.teamId}`);
       throw new AppError("auth.forbidden", "Reading this team's usage needs usage:read in it", {
         details: { permission: "usage:read" },
       });

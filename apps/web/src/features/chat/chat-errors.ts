@@ -1,56 +1,131 @@
+import type { ErrorCode } from "@parley/contracts";
 import { ApiError } from "../../api.ts";
 
-/** What a person should read about a failed answer or a refused request, by stable error code. */
-export function describeFailure(code: string, message: string): { title: string; hint: string } {
-  switch (code) {
-    case "rate_limit.exceeded":
-      return { title: "Slow down", hint: `${message}. Wait a moment, then try again.` };
-    case "upstream.rate_limited":
-      return {
-        title: "The provider is rate limiting",
-        hint: "The model's provider asked us to slow down. Try again shortly.",
-      };
-    case "provider.unavailable":
-      return {
-        title: "The provider is not answering",
-        hint: "Parley could not reach the model's provider (it may be stopped or failing). Retry, or pick another model.",
-      };
-    case "provider.disabled":
-      return {
-        title: "This provider is switched off",
-        hint: "An administrator disabled it. Pick another model.",
-      };
-    case "model.not_found":
-      return { title: "Unknown model", hint: "This model is not offered any more. Pick another model." };
-    case "upstream.timeout":
-      return {
-        title: "The model took too long",
-        hint: "No answer arrived in time. Retry, or pick a faster model.",
-      };
-    case "upstream.incomplete":
-      return {
-        title: "The answer was cut off",
-        hint: "The provider's stream ended early. Regenerate to try again.",
-      };
-    case "upstream.error":
-      return { title: "The provider failed", hint: `${message}. Retry, or pick another model.` };
-    case "governance.blocked":
-      return { title: "Blocked by a policy", hint: message };
-    case "prompt.too_large":
-      return {
-        title: "The conversation is too long for this model",
-        hint: "Start a new chat or pick a model with a larger context.",
-      };
-    case "worker.lost":
-      return {
-        title: "The answer was interrupted",
-        hint: "The server generating it stopped. Regenerate to try again.",
-      };
-    case "budget.exceeded":
-      return { title: "Budget reached", hint: message };
-    default:
-      return { title: "The answer failed", hint: message };
-  }
+/** What a person reads about a failure: a short title and what to do next. */
+export interface FailureText {
+  title: string;
+  hint: string;
+}
+
+/**
+ * Every code a request or an answer can fail with. `worker.lost` (an answer whose worker
+ * stopped) joins `ErrorCode` with the typed bus work; until then it is added here, and once it
+ * is there this union is simply `ErrorCode`.
+ */
+export type FailureCode = ErrorCode | "worker.lost";
+
+type Describe = (message: string) => FailureText;
+
+/** The server's message is the best there is: shown as it is. */
+const asSent: Describe = (message) => ({ title: "The answer failed", hint: message });
+
+/**
+ * What to say for each code. A `Record` over every code, so adding one to `ErrorCode` does not
+ * compile until someone decides here what a person reads about it.
+ */
+const FAILURES: Record<FailureCode, Describe> = {
+  "validation.failed": asSent,
+  "request.malformed_json": asSent,
+  "request.invalid": asSent,
+  "request.body_too_large": asSent,
+  "request.unsupported_media_type": asSent,
+  "request.bad_url": asSent,
+  "request.uri_too_long": asSent,
+  "request.headers_too_large": asSent,
+  "request.timeout": asSent,
+  "auth.required": asSent,
+  "auth.forbidden": asSent,
+  "auth.invalid_credentials": asSent,
+  "auth.invalid_token": asSent,
+  "auth.locked": asSent,
+  "auth.csrf_failed": asSent,
+  "auth.sso_failed": asSent,
+  "user.email_taken": asSent,
+  "user.weak_password": asSent,
+  "team.slug_taken": asSent,
+  "invitation.invalid": asSent,
+  "api_key.permission_not_held": asSent,
+  "audit.cursor_invalid": asSent,
+  "route.not_found": asSent,
+  "route.method_not_allowed": asSent,
+  "resource.not_found": asSent,
+  "resource.conflict": asSent,
+  "rate_limit.exceeded": (message) => ({
+    title: "Slow down",
+    hint: `${message}. Wait a moment, then try again.`,
+  }),
+  "model.not_found": () => ({
+    title: "Unknown model",
+    hint: "This model is not offered any more. Pick another model.",
+  }),
+  "provider.not_found": asSent,
+  "conversation.not_found": () => ({
+    title: "This conversation is gone",
+    hint: "It was deleted, or it is no longer shared with you. Pick another one.",
+  }),
+  "message.not_found": () => ({
+    title: "This message changed",
+    hint: "It was replaced or removed meanwhile. Reload the conversation.",
+  }),
+  "team.not_found": () => ({
+    title: "This team is gone",
+    hint: "It was deleted, or you are no longer a member. Reload the page.",
+  }),
+  "user.not_found": asSent,
+  "member.not_found": asSent,
+  "api_key.not_found": asSent,
+  "sso_provider.not_found": asSent,
+  "provider.disabled": () => ({
+    title: "This provider is switched off",
+    hint: "An administrator disabled it. Pick another model.",
+  }),
+  "provider.unavailable": () => ({
+    title: "The provider is not answering",
+    hint: "Parley could not reach the model's provider (it may be stopped or failing). Retry, or pick another model.",
+  }),
+  "prompt.too_large": () => ({
+    title: "The conversation is too long for this model",
+    hint: "Start a new chat or pick a model with a larger context.",
+  }),
+  "governance.blocked": (message) => ({ title: "Blocked by a policy", hint: message }),
+  "upstream.rate_limited": () => ({
+    title: "The provider is rate limiting",
+    hint: "The model's provider asked us to slow down. Try again shortly.",
+  }),
+  "upstream.error": (message) => ({
+    title: "The provider failed",
+    hint: `${message}. Retry, or pick another model.`,
+  }),
+  "upstream.timeout": () => ({
+    title: "The model took too long",
+    hint: "No answer arrived in time. Retry, or pick a faster model.",
+  }),
+  "upstream.incomplete": () => ({
+    title: "The answer was cut off",
+    hint: "The provider's stream ended early. Regenerate to try again.",
+  }),
+  "server.unavailable": asSent,
+  "server.shutting_down": asSent,
+  "server.internal": asSent,
+  "worker.lost": () => ({
+    title: "The answer was interrupted",
+    hint: "The server generating it stopped. Regenerate to try again.",
+  }),
+};
+
+/** True for a code this app knows; a newer server may send one it does not. */
+export function isFailureCode(code: string): code is FailureCode {
+  return Object.hasOwn(FAILURES, code);
+}
+
+/**
+ * What a person should read about a failed answer or a refused request, by stable error code;
+ * an unknown code (or none) shows the server's message.
+ * @example
+ * describeFailure("upstream.timeout", "Provider p did not answer in time").title; // "The model took too long"
+ */
+export function describeFailure(code: string, message: string): FailureText {
+  return (isFailureCode(code) ? FAILURES[code] : asSent)(message);
 }
 
 /** One sentence for an error thrown by the API client. */

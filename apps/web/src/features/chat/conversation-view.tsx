@@ -89,7 +89,8 @@ export function ConversationView({
   };
 
   if (conversation.isError) {
-    const missing = conversation.error instanceof ApiError && conversation.error.status === 404;
+    const missing =
+      conversation.error instanceof ApiError && conversation.error.code === "conversation.not_found";
     return (
       <div className="empty">
         <p role="alert">

@@ -108,7 +108,7 @@ export function registerOidcRoutes(app: TypedApp, deps: { oidc: OidcService }): 
  * providers are rethrown (404): there is no sign-in to report on.
  */
 function failureTarget(request: FastifyRequest, error: unknown): string {
-  if (error instanceof AppError && error.code === "resource.not_found") throw error;
+  if (error instanceof AppError && error.code === "sso_provider.not_found") throw error;
   if (error instanceof AppError) request.log.info({ err: error }, "single sign-on failed");
   else request.log.error({ err: error }, "single sign-on failed");
   const code = error instanceof AppError ? error.code : "server.internal";

@@ -267,7 +267,7 @@ export class OidcService {
 
   #provider(id: string): OidcProviderConfig {
     const provider = this.#byId.get(id);
-    if (!provider) throw new AppError("resource.not_found", `No sign-in provider "${id}"`);
+    if (!provider) throw new AppError("sso_provider.not_found", `No sign-in provider "${id}"`);
     return provider;
   }
 }
