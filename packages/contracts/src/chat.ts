@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ErrorCode } from "./errors.ts";
 
 /** A message's lifecycle: user messages are `completed` at once; answers stream first. */
 export const MessageStatus = z.enum(["streaming", "completed", "failed", "cancelled"]);
@@ -110,7 +111,7 @@ export const ChatEvent = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("message.failed"),
     messageId: z.string(),
-    error: z.object({ code: z.string(), message: z.string() }),
+    error: z.object({ code: ErrorCode, message: z.string() }),
   }),
   z.object({ type: z.literal("message.cancelled"), messageId: z.string() }),
   z.object({ type: z.literal("snapshot"), messageId: z.string(), text: z.string(), status: MessageStatus }),

@@ -44,6 +44,7 @@ export const errorStatus: Record<ErrorCode, number> = {
   "server.internal": 500,
   "server.unavailable": 503,
   "server.shutting_down": 503,
+  "worker.lost": 503,
 };
 
 /** What the edge answers for an error, and how loudly it is logged. */

@@ -1,4 +1,4 @@
-import type { ChatEvent } from "@parley/contracts";
+import type { ChatEvent, ErrorCode } from "@parley/contracts";
 import type { Logger } from "pino";
 import type { Bus } from "../../platform/bus/bus.port.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
@@ -15,7 +15,7 @@ export interface FailDeps {
 }
 
 /** The code of an answer whose generator died: a lost worker, or a crashed embedded server. */
-export const LOST_CODE = "worker.lost";
+export const LOST_CODE: ErrorCode = "worker.lost";
 const LOST_WORKER = "The worker generating this answer stopped; send the message again";
 const RESTARTED = "The server restarted while generating this answer; send the message again";
 
@@ -28,7 +28,7 @@ const RESTARTED = "The server restarted while generating this answer; send the m
 export async function finalizeFailed(
   deps: FailDeps,
   message: MessageRow,
-  code: string,
+  code: ErrorCode,
   text: string,
   content?: string,
 ): Promise<boolean> {
