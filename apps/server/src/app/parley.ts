@@ -10,6 +10,7 @@ import { registerProbeRoutes, registerSystemApiRoutes } from "../modules/system/
 import { SystemService } from "../modules/system/system.service.ts";
 import { createLogger } from "../platform/logger.ts";
 import { createMetrics } from "../platform/metrics/metrics.ts";
+import { TypedBus } from "../kernel/typed-bus.ts";
 import { AuditService, registerAuditRoutes, startAuditRetention } from "../modules/audit/index.ts";
 import { createIdentityModule } from "../modules/identity/identity.module.ts";
 import { AiPipeline } from "../modules/ai/ai-pipeline.ts";
@@ -67,6 +68,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     : createLogger({ level: config.logLevel, base: { pod: podId, role: config.role }, pretty: false });
   const metrics = createMetrics({ pod: podId, role: config.role });
   const platform = await buildPlatform(config, logger);
+  // What modules use: payloads checked against their topics' schemas, rejects counted.
+  const bus = new TypedBus({ bus: platform.bus, malformed: metrics.busMalformed, logger });
   try {
     const applied = await migrateToLatest(platform.database);
     if (applied.length > 0) logger.info({ applied }, "database migrated");
@@ -89,7 +92,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       refreshReuseGraceMs: config.refreshReuseGraceMs,
       publicUrl: () => config.publicUrl ?? url,
       oidc: { providers: config.oidcProviders, cache: platform.store.cache },
-      broadcast: { pubsub: platform.bus.pubsub, podId },
+      broadcast: { bus, podId },
     });
     await ensureFirstAdmin(config, identity, logger);
     const providers = createProvidersModule({
@@ -123,13 +126,13 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     // Before serving: answers a crashed predecessor left streaming would block their
     // conversations forever (409 on every send) and no lease or log of it is left to notice.
     if (platform.soleDatabaseUser) {
-      await failAnswersLeftStreaming({ chats, bus: platform.bus, clock: platform.clock, logger });
+      await failAnswersLeftStreaming({ chats, bus, clock: platform.clock, logger });
     }
     const streams = new EventStreams();
     const chatMetrics = createChatMetrics(metrics.registry);
     const chat = new ChatService({
       chats,
-      bus: platform.bus,
+      bus,
       cache: platform.store.cache,
       audit,
       clock: platform.clock,
@@ -176,7 +179,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
           await registerGatewayRoutes(scope, { pipeline, catalog: providers.catalog });
           registerChatRoutes(scope, {
             chat,
-            bus: platform.bus,
+            bus,
             chats,
             streams,
             registry: platform.store.registry,
@@ -197,7 +200,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       config.role === "api"
         ? () => Promise.resolve()
         : await startGenerationWorker({
-            bus: platform.bus,
+            bus,
             chats,
             auth: identity.auth,
             pipeline,
@@ -210,7 +213,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
           });
     const stopSweep = startLostWorkerSweep({
       chats,
-      bus: platform.bus,
+      bus,
       clock: platform.clock,
       cache: platform.store.cache,
       logger,
