@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { ErrorCode } from "./errors.ts";
+import { defineTopic, defineTopicFamily } from "./topics.ts";
 
 /** A message's lifecycle: user messages are `completed` at once; answers stream first. */
 export const MessageStatus = z.enum(["streaming", "completed", "failed", "cancelled"]);
@@ -110,7 +112,7 @@ export const ChatEvent = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("message.failed"),
     messageId: z.string(),
-    error: z.object({ code: z.string(), message: z.string() }),
+    error: z.object({ code: ErrorCode, message: z.string() }),
   }),
   z.object({ type: z.literal("message.cancelled"), messageId: z.string() }),
   z.object({ type: z.literal("snapshot"), messageId: z.string(), text: z.string(), status: MessageStatus }),
@@ -130,3 +132,22 @@ export const GenerationJob = z.object({
   requestId: z.string().nullable(),
 });
 export type GenerationJob = z.infer<typeof GenerationJob>;
+
+/** Bus payload: stop generating the answer `messageId`, wherever it runs. */
+export const CancelGeneration = z.object({ messageId: z.string() });
+export type CancelGeneration = z.infer<typeof CancelGeneration>;
+
+/** The chat module's bus topics: the one place their subjects, queues and log keys are spelled. */
+export const chatTopics = {
+  /** Generation requests, one job per answer (job id: the assistant message id). */
+  generate: defineTopic({ name: "chat-generate", kind: "job", schema: GenerationJob }),
+  /** Cancel signals for running generations (the durable cancel flag is in the cache). */
+  cancel: defineTopic({ name: "chat-cancel", kind: "event", schema: CancelGeneration }),
+  /** A conversation's answers, event by event, as the SSE stream relays them. */
+  answerLog: defineTopicFamily({
+    name: "chat-answers",
+    kind: "log",
+    schema: ChatEvent,
+    address: (conversationId: string) => `chat-${conversationId}`,
+  }),
+};

@@ -52,6 +52,8 @@ export const ErrorCode = z.enum([
   "server.unavailable",
   "server.shutting_down",
   "server.internal",
+  /** An answer's generator died mid-answer (a lost worker, a restarted server): send it again. */
+  "worker.lost",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

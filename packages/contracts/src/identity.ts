@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { Permission, Role } from "./permissions.ts";
+import { defineTopic } from "./topics.ts";
 
 const Email = z
   .string()
@@ -288,3 +289,13 @@ export const SetupAdminRequest = z
   .strictObject({ email: Email, name: z.string().trim().min(1).max(200).optional(), password: NewPassword })
   .meta({ id: "SetupAdminRequest" });
 export type SetupAdminRequest = z.infer<typeof SetupAdminRequest>;
+
+/** Bus payload: a user, membership, API key or session changed on pod `pod`. */
+export const IdentityChanged = z.object({ pod: z.string() });
+export type IdentityChanged = z.infer<typeof IdentityChanged>;
+
+/** The identity module's bus topics. */
+export const identityTopics = {
+  /** Tells the other pods to drop their cached principals (ADR 0011); at most once is enough. */
+  changed: defineTopic({ name: "identity.changed", kind: "event", schema: IdentityChanged }),
+};

@@ -1,4 +1,5 @@
 export * from "./errors.ts";
+export * from "./topics.ts";
 export * from "./system.ts";
 export * from "./permissions.ts";
 export * from "./identity.ts";

@@ -9,6 +9,7 @@ import type { TypedApp } from "../kernel/route-config.ts";
 import { createLogger } from "../platform/logger.ts";
 import { createMetrics } from "../platform/metrics/metrics.ts";
 import { errorCatalog } from "./errors.ts";
+import { TypedBus } from "../kernel/typed-bus.ts";
 import { ensureInstance } from "./instance.ts";
 import { buildModules, workersFor } from "./modules.ts";
 import { buildPlatform, type Platform } from "./platform.ts";
@@ -51,6 +52,8 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     : createLogger({ level: config.logLevel, base: { pod: podId, role: config.role }, pretty: false });
   const metrics = createMetrics({ pod: podId, role: config.role });
   const platform = await buildPlatform(config, logger);
+  // What modules use: payloads checked against their topics' schemas, rejects counted.
+  const bus = new TypedBus({ bus: platform.bus, malformed: metrics.busMalformed, logger });
   try {
     const applied = await migrateToLatest(platform.database);
     if (applied.length > 0) logger.info({ applied }, "database migrated");
@@ -63,6 +66,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       logger,
       metrics: metrics.registry,
       podId,
+      bus,
       errors: errorCatalog,
       publicUrl: () => config.publicUrl ?? url,
     });

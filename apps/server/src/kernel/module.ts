@@ -5,6 +5,7 @@ import type { Config } from "../config/config.ts";
 import type { Platform } from "../platform/platform.port.ts";
 import type { ErrorCatalog } from "./define-errors.ts";
 import type { TypedApp } from "./route-config.ts";
+import type { TypedBus } from "./typed-bus.ts";
 
 /** What one process is for (`parley start --role`). */
 export type ProcessRole = Config["role"];
@@ -17,6 +18,8 @@ export interface ModuleContext {
   /** The process's Prometheus registry, for a module's own metrics. */
   readonly metrics: Registry;
   readonly podId: string;
+  /** The bus with typed topics: payloads checked against their schemas, rejects counted. */
+  readonly bus: TypedBus;
   /** Every error code with its status and visibility (for surfaces that answer in their own format). */
   readonly errors: ErrorCatalog;
   /** The URL users reach Parley at (known once the server listens). */

@@ -1,8 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { GenerationJob } from "@parley/contracts";
+import { chatTopics, type GenerationJob } from "@parley/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHAT_QUEUE } from "../../src/modules/chat/chat.service.ts";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
 import { buildMessage } from "./chat-factories.ts";
@@ -58,7 +57,7 @@ describe("generation jobs that travel while the exchange is stored", () => {
       model: "fake/fake-model",
       requestId: null,
     };
-    await h.parley.platform.bus.queue.enqueue(CHAT_QUEUE, { id: answerId, payload: job });
+    await h.parley.platform.bus.queue.enqueue(chatTopics.generate.address, { id: answerId, payload: job });
     // A slow commit: the worker has the job and keeps reading until the messages are there.
     await sleep(150);
     await h.parley.platform.database.db

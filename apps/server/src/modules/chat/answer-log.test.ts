@@ -1,12 +1,14 @@
-import type { ChatEvent } from "@parley/contracts";
+import { chatTopics, type ChatEvent } from "@parley/contracts";
+import pino from "pino";
 import { describe, expect, it } from "vitest";
+import { TypedBus } from "../../kernel/typed-bus.ts";
 import type { Bus, LogEntry } from "../../platform/bus/bus.port.ts";
 import { AnswerLog } from "./answer-log.ts";
 
 /** A log whose appends stay pending until `settle` gives each its position. */
 function pendingLog() {
   const calls: { data: ChatEvent; resolve: (entry: LogEntry) => void }[] = [];
-  const bus = {
+  const raw = {
     log: {
       append: (key: string, data: unknown) =>
         new Promise<LogEntry>((resolve) => {
@@ -19,19 +21,25 @@ function pendingLog() {
         }),
     },
   } as unknown as Bus;
+  const bus = new TypedBus({
+    bus: raw,
+    malformed: { inc: () => undefined },
+    logger: pino({ level: "silent" }),
+  });
   const settle = (index: number, seq: number) => {
     calls[index]?.resolve({ key: "", seq, epoch: "e1", data: null, time: 0 });
   };
   return { bus, calls, settle };
 }
 
+const topic = chatTopics.answerLog("c");
 const started: ChatEvent = { type: "message.started", messageId: "m", model: "x/y" };
 const delta = (index: number): ChatEvent => ({ type: "message.delta", messageId: "m", index, text: "t" });
 
 describe("AnswerLog", () => {
   it("sends message.started together with the first delta, and later events only after both", async () => {
     const { bus, calls, settle } = pendingLog();
-    const log = new AnswerLog(bus, "chat-c");
+    const log = new AnswerLog(bus, topic);
     log.start(started);
     const first = log.append(delta(0));
     const second = log.append(delta(1));
@@ -48,7 +56,7 @@ describe("AnswerLog", () => {
 
   it("fails when an outage left the first delta before message.started", async () => {
     const { bus, settle } = pendingLog();
-    const log = new AnswerLog(bus, "chat-c");
+    const log = new AnswerLog(bus, topic);
     log.start(started);
     const first = log.append(delta(0));
     await Promise.resolve();
@@ -59,7 +67,7 @@ describe("AnswerLog", () => {
 
   it("appends a start still held when the answer ends without another event", async () => {
     const { bus, calls, settle } = pendingLog();
-    const log = new AnswerLog(bus, "chat-c");
+    const log = new AnswerLog(bus, topic);
     log.start(started);
     const flushed = log.flush();
     await Promise.resolve();

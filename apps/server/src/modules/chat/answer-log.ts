@@ -1,9 +1,9 @@
-import type { ChatEvent } from "@parley/contracts";
+import type { ChatEvent, chatTopics } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
-import type { Bus, LogEntry } from "../../platform/bus/bus.port.ts";
+import type { LogPosition, TypedBus } from "../../kernel/typed-bus.ts";
 
-/** The durable-log key of a conversation: every answer's events, in order. */
-export const conversationLogKey = (conversationId: string) => `chat-${conversationId}`;
+/** A conversation's answer log: `chatTopics.answerLog(conversationId)`. */
+export type AnswerLogTopic = ReturnType<typeof chatTopics.answerLog>;
 
 /** How long an append keeps retrying while the log is unreachable (a NATS restart, say). */
 const APPEND_PATIENCE_MS = 20_000;
@@ -14,12 +14,16 @@ const APPEND_PATIENCE_MS = 20_000;
  * and no index is ever reused.
  * @returns the entry, at its first position when a retry found it stored already.
  */
-export async function appendReliably(bus: Bus, key: string, event: ChatEvent): Promise<LogEntry> {
+export async function appendReliably(
+  bus: TypedBus,
+  topic: AnswerLogTopic,
+  event: ChatEvent,
+): Promise<LogPosition> {
   const dedupeId = `${event.messageId}:${event.type === "message.delta" ? `delta:${event.index}` : event.type === "message.started" ? "started" : "end"}`;
   const deadline = Date.now() + APPEND_PATIENCE_MS;
   for (let attempt = 1; ; attempt++) {
     try {
-      return await bus.log.append(key, event, { dedupeId });
+      return await bus.append(topic, event, { dedupeId });
     } catch (error) {
       if (Date.now() > deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, Math.min(1_000, 50 * 2 ** attempt)));
@@ -35,17 +39,18 @@ export async function appendReliably(bus: Bus, key: string, event: ChatEvent): P
  * between the two, whose retries could cross, may reorder them, and the positions the log gives
  * back tell: the answer then fails rather than leave a delta before its start unnoticed.
  * @example
- * const log = new AnswerLog(bus, key); log.start(started); await log.append(firstDelta);
+ * const log = new AnswerLog(bus, chatTopics.answerLog(conversationId));
+ * log.start(started); await log.append(firstDelta);
  */
 export class AnswerLog {
-  readonly #bus: Bus;
-  readonly #key: string;
+  readonly #bus: TypedBus;
+  readonly #topic: AnswerLogTopic;
   #held: ChatEvent | null = null;
   #appended: Promise<unknown> = Promise.resolve();
 
-  constructor(bus: Bus, key: string) {
+  constructor(bus: TypedBus, topic: AnswerLogTopic) {
     this.#bus = bus;
-    this.#key = key;
+    this.#topic = topic;
   }
 
   /** Holds `message.started` for the next append. */
@@ -58,7 +63,7 @@ export class AnswerLog {
     const held = this.#held;
     this.#held = null;
     const next = this.#appended.then((): Promise<unknown> =>
-      held ? this.#appendPair(held, event) : appendReliably(this.#bus, this.#key, event),
+      held ? this.#appendPair(held, event) : appendReliably(this.#bus, this.#topic, event),
     );
     this.#appended = next;
     return next.then(() => undefined);
@@ -69,15 +74,15 @@ export class AnswerLog {
     const held = this.#held;
     this.#held = null;
     if (held) {
-      this.#appended = this.#appended.then(() => appendReliably(this.#bus, this.#key, held));
+      this.#appended = this.#appended.then(() => appendReliably(this.#bus, this.#topic, held));
     }
     await this.#appended;
   }
 
   async #appendPair(first: ChatEvent, second: ChatEvent): Promise<void> {
     const [a, b] = await Promise.all([
-      appendReliably(this.#bus, this.#key, first),
-      appendReliably(this.#bus, this.#key, second),
+      appendReliably(this.#bus, this.#topic, first),
+      appendReliably(this.#bus, this.#topic, second),
     ]);
     if (a.epoch === b.epoch && a.seq > b.seq) {
       throw new AppError(

@@ -1,19 +1,19 @@
-import type { ChatEvent } from "@parley/contracts";
+import { chatTopics, type ChatEvent } from "@parley/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { randomUUID } from "node:crypto";
 import { AppError } from "../../kernel/app-error.ts";
-import type { Bus, LogEntry } from "../../platform/bus/bus.port.ts";
+import type { TypedBus, TypedLogEntry } from "../../kernel/typed-bus.ts";
 import type { Registry } from "../../platform/registry/registry.port.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
-import { conversationLogKey } from "./answer-log.ts";
+import { chatKeys } from "./chat.keys.ts";
 
 const HEARTBEAT_MS = 15_000;
 const REGISTRY_TTL_MS = 45_000;
 
 /** What serving an event stream needs. */
 export interface EventDeps {
-  bus: Bus;
+  bus: TypedBus;
   chats: ChatRepository;
   streams: EventStreams;
   registry: Registry;
@@ -63,13 +63,12 @@ export function parseEventId(id: string | undefined): { epoch: string; seq: numb
  * the database when the log cannot tell the client what it missed.
  */
 export async function resumePoint(
-  bus: Bus,
+  bus: TypedBus,
   chats: ChatRepository,
   conversationId: string,
   lastEventId: string | undefined,
 ): Promise<{ afterSeq: number; epoch: string; snapshot: ChatEvent | null; resumed: boolean }> {
-  const key = conversationLogKey(conversationId);
-  const head = await bus.log.head();
+  const head = await bus.head();
   const given = parseEventId(lastEventId);
   if (given && given.epoch === head.epoch && given.seq <= head.seq) {
     return { afterSeq: given.seq, epoch: head.epoch, snapshot: null, resumed: true };
@@ -77,9 +76,9 @@ export async function resumePoint(
   const asked = lastEventId !== undefined && lastEventId !== "";
   const inflight = await chats.streamingMessage(conversationId);
   if (inflight) {
-    const entries = await bus.log.read(key, { afterSeq: 0 });
-    const first = entries.find((e) => messageIdOf(e) === inflight.id);
-    if (first && (first.data as ChatEvent).type === "message.started") {
+    const entries = await bus.read(chatTopics.answerLog(conversationId), { afterSeq: 0 });
+    const first = entries.find((e) => e.data.messageId === inflight.id);
+    if (first?.data.type === "message.started") {
       return { afterSeq: first.seq - 1, epoch: head.epoch, snapshot: null, resumed: false };
     }
     if (first)
@@ -93,11 +92,6 @@ export async function resumePoint(
   }
   const last = asked ? await chats.lastAssistantMessage(conversationId) : undefined;
   return { afterSeq: head.seq, epoch: head.epoch, snapshot: last ? snapshotOf(last) : null, resumed: false };
-}
-
-function messageIdOf(entry: LogEntry): string | undefined {
-  const data = entry.data as { messageId?: unknown };
-  return typeof data.messageId === "string" ? data.messageId : undefined;
 }
 
 function snapshotOf(message: MessageRow): ChatEvent {
@@ -114,11 +108,11 @@ function snapshotOf(message: MessageRow): ChatEvent {
  * a conversation's event is serialised once however many connections relay it (the relay's hot
  * path: 40 viewers of one answer used to cost 40 `JSON.stringify` per delta).
  */
-const frames = new WeakMap<LogEntry, string>();
-function frameOf(entry: LogEntry): string {
+const frames = new WeakMap<TypedLogEntry<ChatEvent>, string>();
+function frameOf(entry: TypedLogEntry<ChatEvent>): string {
   let frame = frames.get(entry);
   if (frame === undefined) {
-    const event = entry.data as ChatEvent;
+    const event = entry.data;
     frame = `id: ${eventId(entry.epoch, entry.seq)}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
     frames.set(entry, frame);
   }
@@ -137,7 +131,8 @@ export async function serveEvents(
 ): Promise<FastifyReply> {
   const userId = request.principal?.userId ?? "anonymous";
   const connectionId = randomUUID();
-  const userKind = `sse-user-${userId}`;
+  const userKind = chatKeys.userStreams(userId);
+  const conversationKind = chatKeys.conversationStreams(conversationId);
   const open = await deps.registry.list(userKind).catch(() => []);
   if (open.length >= deps.maxStreamsPerUser) {
     deps.metrics.rejectedStreams.inc();
@@ -157,7 +152,7 @@ export async function serveEvents(
     const info = { pod: deps.podId, conversationId, userId };
     await Promise.all([
       deps.registry.register(userKind, connectionId, info, REGISTRY_TTL_MS),
-      deps.registry.register(`sse-conv-${conversationId}`, connectionId, info, REGISTRY_TTL_MS),
+      deps.registry.register(conversationKind, connectionId, info, REGISTRY_TTL_MS),
     ]).catch(() => undefined);
   };
   await presence();
@@ -179,8 +174,8 @@ export async function serveEvents(
   }
   deps.streams.add(reply);
   deps.metrics.activeStreams.inc();
-  const subscription = await deps.bus.log.follow(
-    conversationLogKey(conversationId),
+  const subscription = await deps.bus.follow(
+    chatTopics.answerLog(conversationId),
     { afterSeq: start.afterSeq },
     (entry) => {
       raw.write(frameOf(entry));
@@ -199,7 +194,7 @@ export async function serveEvents(
     void subscription.close();
     void Promise.all([
       deps.registry.deregister(userKind, connectionId),
-      deps.registry.deregister(`sse-conv-${conversationId}`, connectionId),
+      deps.registry.deregister(conversationKind, connectionId),
     ]).catch(() => undefined);
   });
   return reply;

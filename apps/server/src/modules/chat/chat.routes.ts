@@ -16,6 +16,7 @@ import type { TypedApp } from "../../kernel/route-config.ts";
 import { contextOf } from "../../http/request-context.ts";
 import type { ChatService } from "./chat.service.ts";
 import { serveEvents, type EventDeps } from "./chat-events.ts";
+import { chatKeys } from "./chat.keys.ts";
 
 /** Conversations, sending, the event stream and cancel. */
 export function registerChatRoutes(app: TypedApp, deps: EventDeps & { chat: ChatService }): void {
@@ -143,7 +144,7 @@ export function registerChatRoutes(app: TypedApp, deps: EventDeps & { chat: Chat
     },
     async (request) => {
       await deps.chat.visible(request.params.id, contextOf(request), "conversations:read");
-      const members = await deps.registry.list(`sse-conv-${request.params.id}`);
+      const members = await deps.registry.list(chatKeys.conversationStreams(request.params.id));
       const users = [...new Set(members.map((m) => String(m.info.userId)))].sort();
       return { viewers: members.length, users };
     },

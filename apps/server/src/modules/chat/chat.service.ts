@@ -1,4 +1,5 @@
 import {
+  chatTopics,
   MAX_MESSAGE_CHARS,
   type ConversationListQuery,
   type Conversation,
@@ -14,7 +15,7 @@ import {
 } from "@parley/contracts";
 import { decodeCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../kernel/app-error.ts";
-import type { Bus } from "../../platform/bus/bus.port.ts";
+import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
@@ -24,11 +25,7 @@ import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/r
 import { requirePrincipal } from "../../kernel/principal.ts";
 import type { ChatRepository, ConversationRow, MessageRow, StoredExchange } from "./chat.repository.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
-
-/** Bus names of the chat module. */
-export const CHAT_QUEUE = "chat-generate";
-export const CANCEL_SUBJECT = "chat-cancel";
-export const cancelFlagKey = (messageId: string) => `chat:cancel:${messageId}`;
+import { chatKeys } from "./chat.keys.ts";
 
 /** The title of a conversation created without one, until its first message names it. */
 export const UNTITLED = "New conversation";
@@ -46,7 +43,7 @@ export function titleFrom(content: string): string {
 /** Dependencies of the chat service. */
 export interface ChatServiceDeps {
   chats: ChatRepository;
-  bus: Bus;
+  bus: TypedBus;
   cache: Cache;
   audit: AuditSink;
   clock: Clock;
@@ -285,7 +282,7 @@ export class ChatService {
     };
     // The job travels while the exchange is stored: the worker prepares the answer meanwhile and
     // reads the messages once the commit is there (it waits briefly for one that is not yet).
-    const enqueued = this.#d.bus.queue.enqueue(CHAT_QUEUE, { id: assistant.id, payload: job });
+    const enqueued = this.#d.bus.enqueue(chatTopics.generate, { id: assistant.id, payload: job });
     let stored: StoredExchange | null;
     try {
       stored = await this.#d.chats.insertExchange(
@@ -322,8 +319,8 @@ export class ChatService {
     await Promise.allSettled([
       enqueued,
       this.#d.cache
-        .set(cancelFlagKey(messageId), true, 60 * 60 * 1000)
-        .then(() => this.#d.bus.pubsub.publish(CANCEL_SUBJECT, { messageId })),
+        .set(chatKeys.cancelFlag(messageId), true, 60 * 60 * 1000)
+        .then(() => this.#d.bus.publish(chatTopics.cancel, { messageId })),
     ]);
   }
 
@@ -336,8 +333,8 @@ export class ChatService {
     if (!message) throw new AppError("message.not_found", `No message ${messageId}`);
     await this.visible(message.conversation_id, ctx, "conversations:write");
     if (message.status !== "streaming") return { messageId, status: message.status };
-    await this.#d.cache.set(cancelFlagKey(messageId), true, 60 * 60 * 1000);
-    await this.#d.bus.pubsub.publish(CANCEL_SUBJECT, { messageId });
+    await this.#d.cache.set(chatKeys.cancelFlag(messageId), true, 60 * 60 * 1000);
+    await this.#d.bus.publish(chatTopics.cancel, { messageId });
     const conversation = await this.#d.chats.findConversation(message.conversation_id);
     if (conversation) await this.#audit(ctx, "message.cancel_requested", conversation, { messageId });
     return { messageId, status: "cancelling" };

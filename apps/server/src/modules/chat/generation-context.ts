@@ -2,13 +2,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { GenerationJob } from "@parley/contracts";
 import type { Principal } from "../../kernel/principal.ts";
 import type { MessageRow } from "./chat.repository.ts";
-import { cancelFlagKey } from "./chat.service.ts";
+import { chatKeys } from "./chat.keys.ts";
 import type { GenerationDeps } from "./generation.jobs.ts";
 
-/** The registry key of the worker generating an answer now (renewed while it runs). */
-export const leaseKey = (messageId: string) => `chat:lease:${messageId}`;
-/** The registry key set once an answer's generation started: a second start would reuse indexes. */
-export const startedKey = (messageId: string) => `chat:started:${messageId}`;
 export const LEASE_MS = 15_000;
 const STARTED_TTL_MS = 24 * 60 * 60 * 1000;
 
@@ -36,7 +32,7 @@ export async function loadContext(
 ): Promise<AnswerContext | null> {
   const id = job.assistantMessageId;
   const sender = deps.auth.principalOfUser(job.userId);
-  const cancelled = deps.cache.get(cancelFlagKey(id)).then(Boolean);
+  const cancelled = deps.cache.get(chatKeys.cancelFlag(id)).then(Boolean);
   const [principal, wasCancelled, stored] = await Promise.all([
     sender,
     cancelled,
@@ -91,8 +87,8 @@ export async function claimAnswer(
   messageId: string,
 ): Promise<"claimed" | "held" | "started-before"> {
   const taken = await deps.cache.setIfAbsentInTurn(
-    { key: leaseKey(messageId), ttlMs: LEASE_MS },
-    { key: startedKey(messageId), ttlMs: STARTED_TTL_MS },
+    { key: chatKeys.lease(messageId), ttlMs: LEASE_MS },
+    { key: chatKeys.started(messageId), ttlMs: STARTED_TTL_MS },
     deps.workerId,
   );
   return taken === 0 ? "held" : taken === 1 ? "started-before" : "claimed";

@@ -1,27 +1,27 @@
-import { GenerationJob, type ChatEvent } from "@parley/contracts";
+import { chatTopics, type ChatEvent, type GenerationJob } from "@parley/contracts";
 import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
 import type { Logger } from "pino";
 import { toJson } from "../../db/json.ts";
 import { AppError } from "../../kernel/app-error.ts";
-import type { Bus, Job } from "../../platform/bus/bus.port.ts";
+import type { TypedBus, TypedJob } from "../../kernel/typed-bus.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { Subscription } from "../../platform/lifecycle.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
 import type { AiPipeline } from "../ai/ai-pipeline.ts";
 import type { AuthService } from "../identity/auth.service.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
-import { CANCEL_SUBJECT, CHAT_QUEUE } from "./chat.service.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";
-import { AnswerLog, conversationLogKey } from "./answer-log.ts";
+import { AnswerLog } from "./answer-log.ts";
 import { AnswerProgress } from "./answer-progress.ts";
-import { claimAnswer, LEASE_MS, leaseKey, loadContext, startedKey } from "./generation-context.ts";
+import { chatKeys } from "./chat.keys.ts";
+import { claimAnswer, LEASE_MS, loadContext } from "./generation-context.ts";
 import { failLostAnswer, finalizeFailed } from "./lost-answers.ts";
 
 const RENEW_MS = 4_000;
 
 /** Dependencies of the generation worker. */
 export interface GenerationDeps {
-  bus: Bus;
+  bus: TypedBus;
   chats: ChatRepository;
   auth: AuthService;
   pipeline: AiPipeline;
@@ -43,11 +43,10 @@ export interface GenerationDeps {
  */
 export async function startGenerationWorker(deps: GenerationDeps): Promise<() => Promise<void>> {
   const running = new Map<string, AbortController>();
-  const cancels: Subscription = await deps.bus.pubsub.subscribe(CANCEL_SUBJECT, (payload) => {
-    const id = (payload as { messageId?: unknown }).messageId;
-    if (typeof id === "string") running.get(id)?.abort();
+  const cancels: Subscription = await deps.bus.subscribe(chatTopics.cancel, ({ messageId }) => {
+    running.get(messageId)?.abort();
   });
-  const consumer = await deps.bus.queue.consume(CHAT_QUEUE, (job) => generate(deps, job, running), {
+  const consumer = await deps.bus.consume(chatTopics.generate, (job) => generate(deps, job, running), {
     concurrency: deps.concurrency,
     ackWaitMs: 12_000,
     maxAttempts: 5,
@@ -60,22 +59,18 @@ export async function startGenerationWorker(deps: GenerationDeps): Promise<() =>
 
 async function generate(
   deps: GenerationDeps,
-  job: Job,
+  job: TypedJob<GenerationJob>,
   running: Map<string, AbortController>,
 ): Promise<void> {
-  const parsed = GenerationJob.safeParse(job.payload);
-  if (!parsed.success) {
-    deps.logger.error({ issues: parsed.error.issues }, "dropping a malformed generation job");
-    return;
-  }
-  const messageId = parsed.data.assistantMessageId;
+  // A malformed job never gets here: the typed bus drops, counts and logs it.
+  const messageId = job.payload.assistantMessageId;
   // Registered before anything is awaited, so that a cancel signal arriving while the answer is
   // prepared is not lost (the cancel flag, read below, covers the signals sent before).
   if (running.has(messageId)) return; // this process is generating it already
   const controller = new AbortController();
   running.set(messageId, controller);
   try {
-    await prepareAndGenerate(deps, job, parsed.data, controller);
+    await prepareAndGenerate(deps, job, job.payload, controller);
   } finally {
     running.delete(messageId);
   }
@@ -83,7 +78,7 @@ async function generate(
 
 async function prepareAndGenerate(
   deps: GenerationDeps,
-  job: Job,
+  job: TypedJob<GenerationJob>,
   data: GenerationJob,
   controller: AbortController,
 ): Promise<void> {
@@ -94,11 +89,12 @@ async function prepareAndGenerate(
     loadContext(deps, data, controller.signal),
     claimAnswer(deps, messageId),
   ]);
-  const release = () => deps.cache.delete(leaseKey(messageId)).catch(() => false);
+  const release = () => deps.cache.delete(chatKeys.lease(messageId)).catch(() => false);
   if (loaded.status === "rejected" || claimed.status === "rejected") {
     if (claimed.status === "fulfilled" && claimed.value !== "held") {
       // Nothing was generated: leave no trace, so that the redelivered job starts afresh.
-      if (claimed.value === "claimed") await deps.cache.delete(startedKey(messageId)).catch(() => false);
+      if (claimed.value === "claimed")
+        await deps.cache.delete(chatKeys.started(messageId)).catch(() => false);
       await release();
     }
     throw loaded.status === "rejected" ? loaded.reason : (claimed as PromiseRejectedResult).reason;
@@ -115,10 +111,10 @@ async function prepareAndGenerate(
     await release();
     return;
   }
-  const log = new AnswerLog(deps.bus, conversationLogKey(conversationId));
+  const log = new AnswerLog(deps.bus, chatTopics.answerLog(conversationId));
   const append = (event: ChatEvent): Promise<void> => log.append(event);
   const renew = setInterval(() => {
-    void deps.cache.set(leaseKey(messageId), deps.workerId, LEASE_MS).catch(() => undefined);
+    void deps.cache.set(chatKeys.lease(messageId), deps.workerId, LEASE_MS).catch(() => undefined);
     void job.extend().catch(() => undefined);
   }, RENEW_MS);
   const started = deps.clock.now();

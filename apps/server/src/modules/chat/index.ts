@@ -36,13 +36,13 @@ export const chatModule = defineModule({
     // Before serving: answers a crashed predecessor left streaming would block their
     // conversations forever (409 on every send) and no lease or log of it is left to notice.
     if (platform.soleDatabaseUser) {
-      await failAnswersLeftStreaming({ chats, bus: platform.bus, clock: platform.clock, logger });
+      await failAnswersLeftStreaming({ chats, bus: ctx.bus, clock: platform.clock, logger });
     }
     const streams = new EventStreams();
     const metrics = createChatMetrics(ctx.metrics);
     const chat = new ChatService({
       chats,
-      bus: platform.bus,
+      bus: ctx.bus,
       cache: platform.store.cache,
       audit: deps.audit.audit,
       clock: platform.clock,
@@ -53,7 +53,7 @@ export const chatModule = defineModule({
       routes: (app) => {
         registerChatRoutes(app, {
           chat,
-          bus: platform.bus,
+          bus: ctx.bus,
           chats,
           streams,
           registry: platform.store.registry,
@@ -72,7 +72,7 @@ export const chatModule = defineModule({
           roles: ["worker", "all"],
           start: () =>
             startGenerationWorker({
-              bus: platform.bus,
+              bus: ctx.bus,
               chats,
               auth: deps.identity.auth,
               pipeline: deps.ai.pipeline,
@@ -90,7 +90,7 @@ export const chatModule = defineModule({
           start: () => {
             const stop = startLostWorkerSweep({
               chats,
-              bus: platform.bus,
+              bus: ctx.bus,
               clock: platform.clock,
               cache: platform.store.cache,
               logger,

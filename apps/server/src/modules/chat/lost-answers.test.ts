@@ -1,4 +1,4 @@
-import type { ChatEvent } from "@parley/contracts";
+import { chatTopics } from "@parley/contracts";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -6,16 +6,18 @@ import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedStreamingAnswer } from "../../../test/chat/chat-factories.ts";
 import { migrateToLatest } from "../../db/migrate.ts";
+import { TypedBus } from "../../kernel/typed-bus.ts";
 import { MemoryBus } from "../../platform/bus/memory-bus.ts";
 import { systemClock } from "../../platform/clock/clock.ts";
 import { openDatabase, type Database } from "../../platform/db/database.ts";
-import { appendReliably, conversationLogKey } from "./answer-log.ts";
+import { appendReliably } from "./answer-log.ts";
 import { ChatRepository } from "./chat.repository.ts";
 import { failAnswersLeftStreaming, failLostAnswer, finalizeFailed } from "./lost-answers.ts";
 
 let database: Database;
 let chats: ChatRepository;
-let bus: MemoryBus;
+let raw: MemoryBus;
+let bus: TypedBus;
 const logger = pino({ level: "silent" });
 beforeAll(async () => {
   database = openDatabase({
@@ -24,16 +26,17 @@ beforeAll(async () => {
   });
   await migrateToLatest(database);
   chats = new ChatRepository(database);
-  bus = new MemoryBus({});
+  raw = new MemoryBus({});
+  bus = new TypedBus({ bus: raw, malformed: { inc: () => undefined }, logger });
 });
 afterAll(async () => {
-  await bus.close();
+  await raw.close();
   await database.close();
 });
 
 const deps = () => ({ chats, bus, clock: systemClock, logger });
 const logged = async (conversationId: string) =>
-  (await bus.log.read(conversationLogKey(conversationId), { afterSeq: 0 })).map((e) => e.data as ChatEvent);
+  (await bus.read(chatTopics.answerLog(conversationId), { afterSeq: 0 })).map((e) => e.data);
 const stored = async (id: string) => {
   const row = await chats.findMessage(id);
   if (!row) throw new Error(`no message ${id}`);
@@ -80,9 +83,9 @@ describe("answers of a dead process", () => {
 
   it("a lost answer takes the log's text when the log holds more than the stored progress", async () => {
     const { conversationId, messageId } = await seedStreamingAnswer(database.db, { content: "One " });
-    const key = conversationLogKey(conversationId);
+    const topic = chatTopics.answerLog(conversationId);
     for (const [index, text] of ["One ", "two ", "three"].entries()) {
-      await appendReliably(bus, key, { type: "message.delta", messageId, index, text });
+      await appendReliably(bus, topic, { type: "message.delta", messageId, index, text });
     }
     expect(await failLostAnswer(deps(), await stored(messageId))).toBe(true);
     expect(await stored(messageId)).toMatchObject({ status: "failed", content: "One two three" });

@@ -1,21 +1,22 @@
-import type { ChatEvent } from "@parley/contracts";
+import { chatTopics, type ErrorCode } from "@parley/contracts";
 import type { Logger } from "pino";
-import type { Bus } from "../../platform/bus/bus.port.ts";
+import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
-import { appendReliably, conversationLogKey } from "./answer-log.ts";
+import { appendReliably } from "./answer-log.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
-import { LEASE_MS, leaseKey, startedKey } from "./generation-context.ts";
+import { chatKeys } from "./chat.keys.ts";
+import { LEASE_MS } from "./generation-context.ts";
 
 /** What failing an answer needs. */
 export interface FailDeps {
   chats: ChatRepository;
-  bus: Bus;
+  bus: TypedBus;
   clock: Clock;
 }
 
 /** The code of an answer whose generator died: a lost worker, or a crashed embedded server. */
-export const LOST_CODE = "worker.lost";
+export const LOST_CODE: ErrorCode = "worker.lost";
 const LOST_WORKER = "The worker generating this answer stopped; send the message again";
 const RESTARTED = "The server restarted while generating this answer; send the message again";
 
@@ -28,7 +29,7 @@ const RESTARTED = "The server restarted while generating this answer; send the m
 export async function finalizeFailed(
   deps: FailDeps,
   message: MessageRow,
-  code: string,
+  code: ErrorCode,
   text: string,
   content?: string,
 ): Promise<boolean> {
@@ -40,7 +41,7 @@ export async function finalizeFailed(
     completed_at: deps.clock.now(),
   });
   if (won) {
-    await appendReliably(deps.bus, conversationLogKey(message.conversation_id), {
+    await appendReliably(deps.bus, chatTopics.answerLog(message.conversation_id), {
       type: "message.failed",
       messageId: message.id,
       error: { code, message: text },
@@ -53,11 +54,11 @@ export async function finalizeFailed(
  * The text of an answer as its deltas in the log spell it, from index 0 while indexes follow on;
  * empty when the log no longer holds them (expired, or an in-memory log of a previous process).
  */
-export async function textFromLog(bus: Bus, message: MessageRow): Promise<string> {
-  const entries = await bus.log.read(conversationLogKey(message.conversation_id), { afterSeq: 0 });
+export async function textFromLog(bus: TypedBus, message: MessageRow): Promise<string> {
+  const entries = await bus.read(chatTopics.answerLog(message.conversation_id), { afterSeq: 0 });
   const parts: string[] = [];
   for (const entry of entries) {
-    const event = entry.data as ChatEvent;
+    const event = entry.data;
     if (event.type === "message.delta" && event.messageId === message.id && event.index === parts.length) {
       parts.push(event.text);
     }
@@ -95,8 +96,8 @@ export function startLostWorkerSweep(
   const sweep = async () => {
     const stale = await deps.chats.staleStreaming(deps.clock.now() - LEASE_MS, 50);
     for (const message of stale) {
-      const started = await deps.cache.get(startedKey(message.id));
-      const lease = await deps.cache.get(leaseKey(message.id));
+      const started = await deps.cache.get(chatKeys.started(message.id));
+      const lease = await deps.cache.get(chatKeys.lease(message.id));
       if (started && !lease) await failLostAnswer(deps, message);
     }
   };

@@ -1,13 +1,13 @@
-import type { Role } from "@parley/contracts";
+import { identityTopics, type Role } from "@parley/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { Database } from "../../platform/db/database.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { RateDecision, RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
 import type { Secrets } from "../../platform/secrets.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
-import type { PubSub } from "../../platform/bus/bus.port.ts";
 import type { OidcProviderConfig } from "../../config/config.schema.ts";
 import { AppError } from "../../kernel/app-error.ts";
+import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { EdgeAuth } from "../../http/authenticate.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import { AccessService } from "./access.service.ts";
@@ -55,13 +55,10 @@ export interface IdentityDeps {
    * Where identity changes are announced to the other pods, so that their cached principals
    * (ADR 0011) go stale at once rather than within 2 s. `podId` tells one's own announcements apart.
    */
-  broadcast?: { pubsub: PubSub; podId: string };
+  broadcast?: { bus: TypedBus; podId: string };
   /** See `REFRESH_REUSE_GRACE_MS`. */
   refreshReuseGraceMs?: number;
 }
-
-/** The subject identity changes are announced on. */
-export const IDENTITY_CHANGED_SUBJECT = "identity.changed";
 
 /** The identity module's services, its HTTP routes and the edge's auth hooks. */
 export interface IdentityModule {
@@ -85,14 +82,14 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
   const changes = new IdentityChanges();
   const broadcast = deps.broadcast;
   if (broadcast) {
-    const { pubsub, podId } = broadcast;
+    const { bus, podId } = broadcast;
     changes.onBump(() => {
       // At most once delivery is enough: the cache's 2 s bound stays as the backstop.
-      pubsub.publish(IDENTITY_CHANGED_SUBJECT, { pod: podId }).catch(() => undefined);
+      bus.publish(identityTopics.changed, { pod: podId }).catch(() => undefined);
     });
-    pubsub
-      .subscribe(IDENTITY_CHANGED_SUBJECT, (payload) => {
-        if ((payload as { pod?: unknown } | null)?.pod !== podId) changes.bumpFromElsewhere();
+    bus
+      .subscribe(identityTopics.changed, ({ pod }) => {
+        if (pod !== podId) changes.bumpFromElsewhere();
       })
       .catch(() => undefined);
   }

@@ -45,7 +45,7 @@ export const identityModule = defineModule({
       refreshReuseGraceMs: ctx.config.refreshReuseGraceMs,
       publicUrl: () => ctx.publicUrl(),
       oidc: { providers: ctx.config.oidcProviders, cache: ctx.platform.store.cache },
-      broadcast: { pubsub: ctx.platform.bus.pubsub, podId: ctx.podId },
+      broadcast: { bus: ctx.bus, podId: ctx.podId },
     });
     await ensureFirstAdmin(ctx.config, identity, ctx.logger);
     return {

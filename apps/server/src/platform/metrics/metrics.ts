@@ -13,6 +13,8 @@ export interface Metrics {
   readonly registry: Registry;
   readonly httpDuration: Histogram<"method" | "route" | "status_code">;
   readonly rateLimitErrors: Counter;
+  /** Bus payloads a consumer rejected because they did not match their topic's schema. */
+  readonly busMalformed: Counter<"topic">;
   /** Connects scrape-time gauges (pool, bus) to their sources. */
   attach(sources: MetricSources): void;
 }
@@ -35,6 +37,12 @@ export function createMetrics(labels: { pod: string; role: string }): Metrics {
   const rateLimitErrors = new Counter({
     name: "parley_rate_limit_errors_total",
     help: "Rate limit checks that failed because the limiter's store was unavailable (request allowed)",
+    registers: [registry],
+  });
+  const busMalformed = new Counter({
+    name: "parley_bus_malformed_total",
+    help: "Bus payloads rejected by their consumer for not matching the topic's schema, by topic",
+    labelNames: ["topic"] as const,
     registers: [registry],
   });
   let sources: MetricSources | undefined;
@@ -66,6 +74,7 @@ export function createMetrics(labels: { pod: string; role: string }): Metrics {
     registry,
     httpDuration,
     rateLimitErrors,
+    busMalformed,
     attach(next) {
       sources = next;
     },

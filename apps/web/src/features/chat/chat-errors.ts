@@ -7,12 +7,8 @@ export interface FailureText {
   hint: string;
 }
 
-/**
- * Every code a request or an answer can fail with. `worker.lost` (an answer whose worker
- * stopped) joins `ErrorCode` with the typed bus work; until then it is added here, and once it
- * is there this union is simply `ErrorCode`.
- */
-export type FailureCode = ErrorCode | "worker.lost";
+/** Every code a request or an answer can fail with. */
+export type FailureCode = ErrorCode;
 
 type Describe = (message: string) => FailureText;
 
