@@ -13,6 +13,12 @@ import { createMetrics } from "../platform/metrics/metrics.ts";
 import { AuditService, registerAuditRoutes, startAuditRetention } from "../modules/audit/index.ts";
 import { createIdentityModule } from "../modules/identity/identity.module.ts";
 import { AiPipeline } from "../modules/ai/ai-pipeline.ts";
+import { aiAuditStage } from "../modules/ai/ai-audit.stage.ts";
+import type { PipelineStage } from "../modules/ai/ai-stage.ts";
+import { createAiMetrics } from "../modules/ai/ai.metrics.ts";
+import { contextWindowStage } from "../modules/ai/context-window.stage.ts";
+import { rateLimitStage } from "../modules/identity/identity.stages.ts";
+import { meteringStage } from "../modules/usage/usage.stages.ts";
 import { registerGatewayRoutes } from "../modules/gateway/gateway.routes.ts";
 import { createProvidersModule } from "../modules/providers/index.ts";
 import { UsageRepository } from "../modules/usage/usage.repository.ts";
@@ -48,6 +54,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Folder of the built web app; defaults to `apps/web/dist`. */
   webRoot?: string | null;
+  /** Changes the AI pipeline's stage list (tests add their own stages around the defaults). */
+  aiStages?: (defaults: PipelineStage[]) => PipelineStage[];
 }
 
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL("../../../web/dist", import.meta.url));
@@ -105,14 +113,20 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       repository: new UsageRepository(platform.database.db),
       clock: platform.clock,
     });
+    // In order (ADR 0016): refusals of the stages before audit and metering are neither.
+    const aiStages = [
+      rateLimitStage({ limiter: platform.rateLimiter, rateLimits: config.rateLimits }),
+      contextWindowStage(),
+      aiAuditStage({ audit }),
+      meteringStage({ usage }),
+    ];
     const pipeline = new AiPipeline({
       catalog: providers.catalog,
-      limiter: platform.rateLimiter,
-      rateLimits: config.rateLimits,
-      usage,
-      audit,
+      stages: options.aiStages ? options.aiStages(aiStages) : aiStages,
       clock: platform.clock,
       logger,
+      events: platform.bus.pubsub,
+      metrics: createAiMetrics(metrics.registry),
       policy: {
         maxRetries: config.aiMaxRetries,
         firstTokenMs: config.aiFirstTokenTimeoutMs,
