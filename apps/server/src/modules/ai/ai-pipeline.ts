@@ -1,5 +1,5 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
-import { AI_CALL_SETTLED, type AiCallSettled } from "@parley/contracts";
+import { AI_CALL_SETTLED } from "@parley/contracts";
 import type { Logger } from "pino";
 import { AppError } from "../../kernel/app-error.ts";
 import { can, type Principal } from "../../kernel/principal.ts";
@@ -9,10 +9,11 @@ import type { Clock } from "../../platform/clock/clock.ts";
 import type { CatalogModel, ModelCatalog } from "../providers/model-catalog.ts";
 import type { AiMetrics } from "./ai.metrics.ts";
 import type { ChatCall, ChatPart, EmbedCall, TokenUsage } from "./ai.types.ts";
-import type { PipelineStage, StageContext } from "./ai-stage.ts";
+import type { PipelineStage, StageCall, StageContext } from "./ai-stage.ts";
 import { CircuitBreakers } from "./circuit-breaker.ts";
 import { promptText } from "./context-window.stage.ts";
 import { openChatStream, runEmbedding, type CallPolicy, type OpenedStream } from "./provider-call.ts";
+import { settledEvent } from "./settled-event.ts";
 import { StageRunner, type OpenSettlement, type TextPipe } from "./stage-runner.ts";
 import { classifyUpstreamError } from "./upstream-errors.ts";
 
@@ -108,15 +109,17 @@ export class AiPipeline {
    */
   async streamChat(call: ChatCall, ctx: RequestContext): Promise<ChatRun> {
     const { run, requested } = await this.#start(call, ctx, "chat");
-    const entry = await this.#runner.before({ ...call, operation: "chat" }, run.ctx, run.trace, run.errors);
+    const staged: StageCall = { ...call, operation: "chat" };
+    const entry = await this.#runner.before(staged, run.ctx, run.trace, run.errors);
     run.entered = entry.entered;
     if (entry.refusal) throw await this.#refuse(run, requested, entry.refusal);
     const filters = this.#runner.filters(entry.call, run.ctx, run.errors);
     if (filters.refusal) throw await this.#refuse(run, requested, filters.refusal);
+    // A copy only when a stage amended the call.
     const amended =
-      entry.call.operation === "chat"
-        ? { ...call, prompt: entry.call.prompt, options: entry.call.options }
-        : call;
+      entry.call === staged || entry.call.operation !== "chat"
+        ? call
+        : { ...call, prompt: entry.call.prompt, options: entry.call.options };
     run.trace.push("provider_call");
     let opened: OpenedStream;
     try {
@@ -208,15 +211,14 @@ export class AiPipeline {
   /** Embeds `values` through the same stages (no filters: there is no text to release). */
   async embed(call: EmbedCall, ctx: RequestContext): Promise<EmbedResult> {
     const { run, requested: model } = await this.#start(call, ctx, "embedding");
-    const entry = await this.#runner.before(
-      { ...call, operation: "embedding" },
-      run.ctx,
-      run.trace,
-      run.errors,
-    );
+    const staged: StageCall = { ...call, operation: "embedding" };
+    const entry = await this.#runner.before(staged, run.ctx, run.trace, run.errors);
     run.entered = entry.entered;
     if (entry.refusal) throw await this.#refuse(run, model, entry.refusal);
-    const amended = entry.call.operation === "embedding" ? { ...call, values: entry.call.values } : call;
+    const amended =
+      entry.call === staged || entry.call.operation !== "embedding"
+        ? call
+        : { ...call, values: entry.call.values };
     run.trace.push("provider_call");
     try {
       const result = await runEmbedding(amended, model, {
@@ -331,27 +333,7 @@ export class AiPipeline {
   #publish(settled: OpenSettlement, ctx: StageContext): void {
     const events = this.#d.events;
     if (!events) return;
-    const payload: AiCallSettled = {
-      v: 1,
-      requestId: ctx.request.requestId,
-      surface: ctx.surface,
-      operation: ctx.operation,
-      teamId: ctx.teamId,
-      userId: ctx.principal.userId,
-      apiKeyId: ctx.principal.apiKey?.id ?? null,
-      model: settled.model.id,
-      providerId: settled.model.providerId,
-      fallbackFrom: settled.fallbackFrom,
-      outcome: settled.outcome,
-      errorCode: settled.errorCode,
-      refusedBy: settled.refusedBy,
-      usage: { inputTokens: settled.usage.inputTokens, outputTokens: settled.usage.outputTokens },
-      costMicros: settled.costMicros,
-      ttftMs: settled.ttftMs,
-      durationMs: settled.durationMs,
-      attempts: settled.attempts,
-      stages: [...settled.trace],
-    };
+    const payload = settledEvent(settled, ctx);
     const failed = (err: unknown) => {
       this.#d.metrics?.settledPublishFailures.inc();
       this.#d.logger.warn({ err }, `could not publish ${AI_CALL_SETTLED}`);
