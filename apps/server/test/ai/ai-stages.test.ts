@@ -96,6 +96,18 @@ const exploder: PipelineStage = {
   },
 };
 
+/** Fails in `after` for calls marked `afterfail`, as a settlement store that is down would. */
+const brokenAfter: PipelineStage = {
+  name: "broken_after",
+  before(call, ctx) {
+    markers.set(ctx, markerOf(call));
+    return undefined;
+  },
+  after(_result, ctx) {
+    if (markers.get(ctx) === "afterfail") throw new Error("ledger unavailable");
+  },
+};
+
 let fake: FakeUpstream;
 let h: Harness;
 let client: OpenAI;
@@ -110,7 +122,15 @@ beforeAll(async () => {
     },
     {
       // After the defaults (rate limit, context window, audit, metering): refusals are audited.
-      aiStages: (defaults) => [...defaults, recorder("first"), guard, recorder("second"), holdback, exploder],
+      aiStages: (defaults) => [
+        ...defaults,
+        recorder("first"),
+        guard,
+        recorder("second"),
+        holdback,
+        exploder,
+        brokenAfter,
+      ],
     },
   );
   await h.parley.platform.bus.pubsub.subscribe(AI_CALL_SETTLED, (payload) => {
@@ -334,6 +354,50 @@ describe("settlement", () => {
     expect(seen[0]).toMatchObject({ stage: "second", outcome: "failure", errorCode: "upstream.error" });
   });
 
+  it("runs after exactly once when a chat answer is stopped", async () => {
+    fake.configure({ chunkDelayMs: 50 });
+    const conversation = await h.call<{ id: string }>("POST", "/api/v1/conversations", {
+      token: h.adminToken,
+      body: { title: "Stopped", model: "fake/fake-model" },
+    });
+    const id = conversation.body.id;
+    const sse = await openSse(`${h.url}/api/v1/conversations/${id}/events`, {
+      authorization: `Bearer ${h.adminToken}`,
+    });
+    const sent = await h.call<{ assistantMessage: { id: string } }>(
+      "POST",
+      `/api/v1/conversations/${id}/messages`,
+      { token: h.adminToken, body: { content: "[[stopped]] hi" } },
+    );
+    await sse.until((events) => events.some((e) => e.event === "message.delta"));
+    await h.call("POST", `/api/v1/messages/${sent.body.assistantMessage.id}/cancel`, { token: h.adminToken });
+    await sse.until((events) => events.some((e) => e.event === "message.cancelled"));
+    sse.close();
+    const after = await until(() =>
+      hooksOf("stopped").find((x) => x.hook === "after" && x.stage === "first"),
+    );
+    expect(after.outcome).toBe("cancelled");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(hooksOf("stopped").filter((x) => x.hook === "after")).toHaveLength(2);
+  });
+
+  it("still meters and audits a call when another stage's after throws, and says so", async () => {
+    const answer = await client.chat.completions.create({
+      model: "fake/fake-model",
+      messages: ask("afterfail"),
+    });
+    expect(answer.choices[0]?.message.content).toBe(TEXT);
+    const audit = await h.call<{
+      items: { action: string; summary: { stages: string[]; stageErrors?: string[] } }[];
+    }>("GET", "/api/v1/audit?limit=5&outcome=success", { token: h.adminToken });
+    const entry = audit.body.items.find((e) => e.action === "ai.chat");
+    // broken_after failed first (reverse order); metering and audit still ran, and audit knew.
+    expect(entry?.summary.stageErrors).toEqual(["broken_after"]);
+    expect(entry?.summary.stages.slice(-5)).toEqual(["broken_after", "second", "first", "metering", "audit"]);
+    const metrics = await fetch(`${h.url}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/parley_ai_stage_failures_total\{[^}]*stage="broken_after"[^}]*\} 1/);
+  });
+
   it("publishes one typed ai.call.settled per call, after the stages settled it", async () => {
     const before = settled.length;
     const answer = await client.chat.completions.create({ model: "fake/fake-model", messages: ask("event") });
@@ -365,7 +429,9 @@ describe("settlement", () => {
       "first",
       "guard",
       "second",
+      "broken_after",
       "provider_call",
+      "broken_after",
       "second",
       "first",
       "metering",
