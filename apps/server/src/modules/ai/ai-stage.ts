@@ -32,9 +32,12 @@ export interface StageContext {
  * on every chunk of the hot path (deterministic detectors only; a model-based judge belongs before
  * or after the call). The pipeline chains the filters of all stages in list order.
  *
- * Bound: a filter may hold back at most {@link MAX_HELD_CHARS} characters (taken in minus
- * released); beyond that the call fails closed (`server.internal`). Holding up to a boundary (a
- * sentence, a line) is the point; holding a whole answer is not allowed.
+ * Bound: a filter may take in at most {@link MAX_HELD_CHARS} characters without releasing any;
+ * beyond that the call fails closed (`server.internal`). Holding up to a boundary (a sentence, a
+ * line) is the point; holding a whole answer is not allowed. (Counting what is taken in since the
+ * last release, rather than taken in minus released, lets a redaction shorten text freely.)
+ * Parts other than text (tool calls) are not filtered and pass at once; held text is released
+ * before the answer's `finish` part, and never when the stream breaks off.
  */
 export interface TextFilter {
   /** Takes the next text delta; returns what may be released now ("" holds it all back). */
@@ -46,7 +49,7 @@ export interface TextFilter {
   flush(): string;
 }
 
-/** The most a {@link TextFilter} may hold back, in characters. */
+/** The most a {@link TextFilter} may take in without releasing anything, in characters. */
 export const MAX_HELD_CHARS = 4_096;
 
 /** How a call ended, as every stage's `after` sees it. */

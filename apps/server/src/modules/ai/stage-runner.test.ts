@@ -234,6 +234,17 @@ describe("text filters", () => {
     expect(errors).toEqual([{ stage: "hoard", hook: "filter", code: "server.internal" }]);
   });
 
+  it("lets a redacting filter shorten text without nearing the bound", () => {
+    const redact: TextFilter = { push: (t) => t.replace(/sk-\w+/g, "[key]"), flush: () => "" };
+    const pipe = new StageRunner([{ name: "redact", filter: () => redact }], silent).filters(
+      call,
+      ctx,
+      [],
+    ).pipe;
+    if (!pipe) throw new Error("no pipe");
+    for (let i = 0; i < 200; i++) expect(pipe.push(`key sk-${"a".repeat(40)} `)).toBe("key [key] ");
+  });
+
   it("refuses the call when a stage cannot build its filter", () => {
     const runner = new StageRunner(
       [

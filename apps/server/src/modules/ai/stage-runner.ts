@@ -161,13 +161,14 @@ export class StageRunner {
 export class TextPipe {
   readonly #filters: TextFilter[];
   readonly #names: string[];
-  readonly #held: number[];
+  /** Per filter: characters taken in since it last released something. */
+  readonly #pending: number[];
   readonly #fail: (stage: string, error: unknown) => AppError;
 
   constructor(filters: TextFilter[], names: string[], fail: (stage: string, error: unknown) => AppError) {
     this.#filters = filters;
     this.#names = names;
-    this.#held = filters.map(() => 0);
+    this.#pending = filters.map(() => 0);
     this.#fail = fail;
   }
 
@@ -184,12 +185,16 @@ export class TextPipe {
       } catch (error) {
         throw this.#fail(this.#names[i] as string, error);
       }
-      const held = Math.max(0, (this.#held[i] as number) + input.length - out.length);
-      this.#held[i] = held;
-      if (held > MAX_HELD_CHARS) {
+      if (out !== "") {
+        this.#pending[i] = 0;
+        continue;
+      }
+      const pending = (this.#pending[i] as number) + input.length;
+      this.#pending[i] = pending;
+      if (pending > MAX_HELD_CHARS) {
         throw this.#fail(
           this.#names[i] as string,
-          new Error(`held back ${held} characters, more than ${MAX_HELD_CHARS}`),
+          new Error(`held back ${pending} characters without releasing any (at most ${MAX_HELD_CHARS})`),
         );
       }
     }
