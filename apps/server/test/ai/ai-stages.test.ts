@@ -1,112 +1,15 @@
 import { AI_CALL_SETTLED, AiCallSettled } from "@parley/contracts";
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AppError } from "../../src/kernel/app-error.ts";
-import type { PipelineStage, StageCall, StageContext, TextFilter } from "../../src/modules/ai/ai-stage.ts";
-import { promptText } from "../../src/modules/ai/context-window.stage.ts";
 import { openSse, type SseEvent } from "../chat/sse-client.ts";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
+import { brokenAfter, exploder, guard, holdback, hooks, recorder } from "./test-stages.ts";
 
 // Whole words, split by the fake upstream one word a chunk.
 const TEXT = "Alpha beta gamma. Delta epsilon. Zeta eta theta";
 const CHUNKS = 8;
-
-/** Every hook a test stage ran, tagged with the call's marker (a `[[word]]` in the prompt). */
-interface Hook {
-  marker: string;
-  stage: string;
-  hook: "before" | "after";
-  outcome?: string;
-  errorCode?: string | null;
-}
-const hooks: Hook[] = [];
 const settled: AiCallSettled[] = [];
-const markers = new WeakMap<StageContext, string>();
-
-function markerOf(call: StageCall): string {
-  const text = call.operation === "chat" ? promptText(call.prompt) : call.values.join(" ");
-  return /\[\[(\w+)\]\]/.exec(text)?.[1] ?? "none";
-}
-
-/** A stage that records its hooks. */
-function recorder(name: string): PipelineStage {
-  return {
-    name,
-    before(call, ctx) {
-      markers.set(ctx, markerOf(call));
-      hooks.push({ marker: markerOf(call), stage: name, hook: "before" });
-      return undefined;
-    },
-    after(result, ctx) {
-      hooks.push({
-        marker: markers.get(ctx) ?? "unknown",
-        stage: name,
-        hook: "after",
-        outcome: result.outcome,
-        errorCode: result.errorCode,
-      });
-    },
-  };
-}
-
-/** Refuses calls marked `blocked`, as a governance pre-check would. */
-const guard: PipelineStage = {
-  name: "guard",
-  before(call) {
-    if (markerOf(call) === "blocked") throw new AppError("governance.blocked", "This prompt is not allowed");
-    return undefined;
-  },
-};
-
-/** Holds text back until a sentence ends, for calls marked `holdback`. */
-const holdback: PipelineStage = {
-  name: "holdback",
-  filter(call) {
-    if (markerOf(call) !== "holdback") return undefined;
-    let held = "";
-    const filter: TextFilter = {
-      push(text) {
-        held += text;
-        const end = held.lastIndexOf(". ");
-        if (end < 0) return "";
-        const out = held.slice(0, end + 2);
-        held = held.slice(end + 2);
-        return out;
-      },
-      flush: () => held,
-    };
-    return filter;
-  },
-};
-
-/** Lets two deltas through and breaks on the third, for calls marked `explode`. */
-const exploder: PipelineStage = {
-  name: "exploder",
-  filter(call) {
-    if (markerOf(call) !== "explode") return undefined;
-    let seen = 0;
-    return {
-      push(text) {
-        if (++seen === 3) throw new Error("detector crashed");
-        return text;
-      },
-      flush: () => "",
-    };
-  },
-};
-
-/** Fails in `after` for calls marked `afterfail`, as a settlement store that is down would. */
-const brokenAfter: PipelineStage = {
-  name: "broken_after",
-  before(call, ctx) {
-    markers.set(ctx, markerOf(call));
-    return undefined;
-  },
-  after(_result, ctx) {
-    if (markers.get(ctx) === "afterfail") throw new Error("ledger unavailable");
-  },
-};
 
 let fake: FakeUpstream;
 let h: Harness;
