@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Role } from "@parley/contracts";
 import pino, { type Logger } from "pino";
-import { startParley, type RunningParley } from "../src/app/parley.ts";
+import { startParley, type RunningParley, type StartOptions } from "../src/app/parley.ts";
 import { loadConfig } from "../src/config/config.ts";
 
 export const ADMIN = { email: "admin@parley.test", password: "correct horse battery staple" };
@@ -53,7 +53,7 @@ let counter = 0;
  */
 export async function startHarness(
   env: Record<string, string> = {},
-  options: { logger?: Logger } = {},
+  options: { logger?: Logger; aiStages?: StartOptions["aiStages"] } = {},
 ): Promise<Harness> {
   const dataDir = mkdtempSync(join(tmpdir(), "parley-h-"));
   const config = loadConfig({
@@ -75,6 +75,7 @@ export async function startHarness(
   const parley = await startParley(config, {
     logger: options.logger ?? pino({ level: "silent" }),
     webRoot: null,
+    ...(options.aiStages ? { aiStages: options.aiStages } : {}),
   });
   const call = async <T>(
     method: string,

@@ -7,3 +7,4 @@ export * from "./audit.ts";
 export * from "./usage.ts";
 export * from "./providers.ts";
 export * from "./chat.ts";
+export * from "./ai.ts";

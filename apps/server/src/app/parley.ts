@@ -10,6 +10,7 @@ import { createLogger } from "../platform/logger.ts";
 import { createMetrics } from "../platform/metrics/metrics.ts";
 import { errorCatalog } from "./errors.ts";
 import { TypedBus } from "../kernel/typed-bus.ts";
+import type { PipelineStage } from "../modules/ai/index.ts";
 import { ensureInstance } from "./instance.ts";
 import { buildModules, workersFor } from "./modules.ts";
 import { buildPlatform, type Platform } from "./platform.ts";
@@ -33,6 +34,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Folder of the built web app; defaults to `apps/web/dist`. */
   webRoot?: string | null;
+  /** Changes the AI pipeline's stage list (tests add their own stages around the defaults). */
+  aiStages?: (defaults: PipelineStage[]) => PipelineStage[];
 }
 
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL("../../../web/dist", import.meta.url));
@@ -68,6 +71,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       podId,
       bus,
       errors: errorCatalog,
+      ...(options.aiStages ? { hooks: { aiStages: options.aiStages } } : {}),
       publicUrl: () => config.publicUrl ?? url,
     });
     const { system } = modules.exports.system;

@@ -22,6 +22,8 @@ export interface ModuleContext {
   readonly bus: TypedBus;
   /** Every error code with its status and visibility (for surfaces that answer in their own format). */
   readonly errors: ErrorCatalog;
+  /** Test seams a module may read (for example `aiStages`, to wrap the AI pipeline's stages). */
+  readonly hooks?: Readonly<Record<string, unknown>>;
   /** The URL users reach Parley at (known once the server listens). */
   publicUrl(): string;
 }

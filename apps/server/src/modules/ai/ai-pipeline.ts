@@ -1,29 +1,32 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
+import { AI_CALL_SETTLED } from "@parley/contracts";
 import type { Logger } from "pino";
 import { AppError } from "../../kernel/app-error.ts";
-import type { Clock } from "../../platform/clock/clock.ts";
-import type { RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
-import { consumePrincipalLimit, rateLimitError, type RoleRateLimits } from "../identity/identity.module.ts";
 import { can, type Principal } from "../../kernel/principal.ts";
-import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
+import type { RequestContext } from "../../kernel/request-context.ts";
+import type { PubSub } from "../../platform/bus/bus.port.ts";
+import type { Clock } from "../../platform/clock/clock.ts";
 import type { CatalogModel, ModelCatalog } from "../providers/model-catalog.ts";
-import type { UsageService } from "../usage/usage.service.ts";
-import type { AiStage, ChatCall, ChatPart, EmbedCall, PostCheck, PreCheck, TokenUsage } from "./ai.types.ts";
+import type { AiMetrics } from "./ai.metrics.ts";
+import type { ChatCall, ChatPart, EmbedCall, TokenUsage } from "./ai.types.ts";
+import type { PipelineStage, StageCall, StageContext } from "./ai-stage.ts";
 import { CircuitBreakers } from "./circuit-breaker.ts";
+import { promptText } from "./context-window.stage.ts";
 import { openChatStream, runEmbedding, type CallPolicy, type OpenedStream } from "./provider-call.ts";
+import { settledEvent } from "./settled-event.ts";
+import { StageRunner, type OpenSettlement, type TextPipe } from "./stage-runner.ts";
 import { classifyUpstreamError } from "./upstream-errors.ts";
 
 /** Dependencies of the AI pipeline. */
 export interface AiPipelineDeps {
   catalog: ModelCatalog;
-  limiter: RateLimiter;
-  rateLimits: RoleRateLimits;
-  usage: UsageService;
-  audit: AuditSink;
+  /** The stages modules contribute, in order (see {@link PipelineStage} for what order means). */
+  stages: readonly PipelineStage[];
   clock: Clock;
   logger: Logger;
-  preChecks?: PreCheck[];
-  postChecks?: PostCheck[];
+  /** Where `ai.call.settled` is published (the bus's pub/sub); without it, nowhere. */
+  events?: Pick<PubSub, "publish">;
+  metrics?: AiMetrics;
   policy?: Partial<CallPolicy>;
 }
 
@@ -33,8 +36,8 @@ export interface ChatRun {
   readonly model: CatalogModel;
   readonly requestedModel: CatalogModel;
   readonly parts: AsyncGenerator<ChatPart, void, undefined>;
-  /** The stages run so far, in order. */
-  stages(): AiStage[];
+  /** The steps and stages run so far, in order. */
+  stages(): string[];
 }
 
 /** The result of an embedding call. */
@@ -42,7 +45,7 @@ export interface EmbedResult {
   model: CatalogModel;
   embeddings: number[][];
   inputTokens: number;
-  stages: AiStage[];
+  stages: string[];
 }
 
 const DEFAULT_POLICY: CallPolicy = {
@@ -53,20 +56,44 @@ const DEFAULT_POLICY: CallPolicy = {
   idleMs: 60_000,
 };
 
+/** How a call ended, before pricing: what the pipeline measured. */
+interface Ending {
+  outcome: "success" | "failure" | "cancelled";
+  error: AppError | null;
+  refusedBy?: string;
+  usage: TokenUsage;
+  model: CatalogModel;
+  ttftMs: number | null;
+  attempts: number;
+}
+
+/** One call's bookkeeping from authorization to settlement. */
+interface Run {
+  ctx: StageContext;
+  started: number;
+  trace: string[];
+  errors: OpenSettlement["stageErrors"];
+  /** Stages whose `after` runs (see `StageRunner.before`). */
+  entered: number;
+}
+
 /**
- * The one path every AI call takes, whatever the surface: authorize → rate limit → pre-checks →
- * provider call (retries before the first token, circuit breaker, fallbacks) → post-checks →
- * metering → audit.
+ * The one path every AI call takes, whatever the surface: authorize (fixed) → the stages'
+ * `before` in order → provider call (retries before the first token, circuit breaker, fallbacks),
+ * its text through the stages' filters → the stages' `after` in reverse order → `ai.call.settled`.
+ * Rate limits, metering and audit are stages (ADR 0016).
  */
 export class AiPipeline {
   readonly #d: AiPipelineDeps;
   readonly #policy: CallPolicy;
   readonly #breakers: CircuitBreakers;
+  readonly #runner: StageRunner;
   readonly #languageModels = new WeakMap<CatalogModel, LanguageModelV4>();
 
   constructor(deps: AiPipelineDeps) {
     this.#d = deps;
     this.#policy = { ...DEFAULT_POLICY, ...deps.policy };
+    this.#runner = new StageRunner(deps.stages, deps.logger, deps.metrics);
     this.#breakers = new CircuitBreakers({
       failureThreshold: 5,
       openMs: 30_000,
@@ -78,28 +105,25 @@ export class AiPipeline {
    * Starts a chat call. Resolves once the first token (or tool call) arrived, so every failure
    * that can still fall back or be retried has been handled; later failures end `parts` with an
    * error and are never retried.
+   * @throws AppError: a stage's refusal, or the provider call's failure.
    */
   async streamChat(call: ChatCall, ctx: RequestContext): Promise<ChatRun> {
-    const trace: AiStage[] = [];
-    const started = this.#d.clock.now();
-    const principal = this.#authorize(ctx, call);
-    const requested = await this.#d.catalog.resolve(call.model);
-    trace.push("authorize");
-    await this.#limit(principal);
-    trace.push("rate_limit");
-    const promptText = call.prompt
-      .map((m) =>
-        typeof m.content === "string"
-          ? m.content
-          : m.content.map((p) => ("text" in p ? p.text : "")).join(""),
-      )
-      .join("\n");
-    await this.#preChecks({ surface: call.surface, model: requested.id, text: promptText }, requested, ctx);
-    trace.push("pre_checks");
-    trace.push("provider_call");
+    const { run, requested } = await this.#start(call, ctx, "chat");
+    const staged: StageCall = { ...call, operation: "chat" };
+    const entry = await this.#runner.before(staged, run.ctx, run.trace, run.errors);
+    run.entered = entry.entered;
+    if (entry.refusal) throw await this.#refuse(run, requested, entry.refusal);
+    const filters = this.#runner.filters(entry.call, run.ctx, run.errors);
+    if (filters.refusal) throw await this.#refuse(run, requested, filters.refusal);
+    // A copy only when a stage amended the call.
+    const amended =
+      entry.call === staged || entry.call.operation !== "chat"
+        ? call
+        : { ...call, prompt: entry.call.prompt, options: entry.call.options };
+    run.trace.push("provider_call");
     let opened: OpenedStream;
     try {
-      opened = await openChatStream(call, requested, {
+      opened = await openChatStream(amended, requested, {
         catalog: this.#d.catalog,
         breakers: this.#breakers,
         policy: this.#policy,
@@ -107,46 +131,51 @@ export class AiPipeline {
         now: () => this.#d.clock.now(),
       });
     } catch (error) {
-      const attempts = (error as { attempts?: number }).attempts ?? 1;
       const mapped = call.signal?.aborted ? null : classifyUpstreamError(error, requested.providerId).error;
-      await this.#settle(trace, ctx, call, requested, principal, {
+      await this.#settle(run, requested, {
         outcome: mapped ? "failure" : "cancelled",
-        errorCode: mapped?.code ?? null,
+        error: mapped,
         usage: { inputTokens: 0, outputTokens: 0 },
+        model: requested,
         ttftMs: null,
-        durationMs: this.#d.clock.now() - started,
-        attempts,
-        operation: "chat",
+        attempts: (error as { attempts?: number }).attempts ?? 1,
       });
       throw mapped ?? new AppError("upstream.error", "The call was cancelled before the first token");
     }
-
-    const parts = this.#parts({ call, ctx, opened, requested, principal, trace, started, promptText });
-    return { model: opened.model, requestedModel: requested, parts, stages: () => [...trace] };
+    const parts = this.#parts(run, amended, opened, requested, filters.pipe);
+    return { model: opened.model, requestedModel: requested, parts, stages: () => [...run.trace] };
   }
 
-  /** The answer's parts; ending them, however, runs post-checks, metering and audit. */
-  async *#parts(run: {
-    call: ChatCall;
-    ctx: RequestContext;
-    opened: OpenedStream;
-    requested: CatalogModel;
-    principal: Principal;
-    trace: AiStage[];
-    started: number;
-    promptText: string;
-  }): AsyncGenerator<ChatPart, void, undefined> {
-    const { call, ctx, opened, requested, principal, trace, started, promptText } = run;
+  /** The answer's parts, through the stages' filters; ending them, however, settles the call. */
+  async *#parts(
+    run: Run,
+    call: ChatCall,
+    opened: OpenedStream,
+    requested: CatalogModel,
+    pipe: TextPipe | null,
+  ): AsyncGenerator<ChatPart, void, undefined> {
     let text = "";
     let usage: TokenUsage = { inputTokens: 0, outputTokens: 0 };
-    let outcome: "success" | "failure" | "cancelled" = "cancelled";
-    let errorCode: string | null = null;
+    let outcome: Ending["outcome"] = "cancelled";
+    let failure: AppError | null = null;
     try {
       let part: ChatPart | null;
       const buffered = [...opened.first];
       while ((part = buffered.shift() ?? (await opened.stream.next())) !== null) {
-        if (part.type === "text") text += part.delta;
-        if (part.type === "finish") usage = part.usage;
+        if (part.type === "text") {
+          text += part.delta;
+          // Without filters (the fast path) the part goes out as it came.
+          if (pipe !== null) {
+            const released = pipe.push(part.delta);
+            if (released === "") continue;
+            if (released !== part.delta) part = { type: "text", delta: released };
+          }
+        } else if (part.type === "finish") {
+          usage = part.usage;
+          // The text held back goes out before the finish; a stream cut before it releases none.
+          const rest = pipe === null ? "" : pipe.flush();
+          if (rest !== "") yield { type: "text", delta: rest };
+        }
         yield part;
       }
       if (!opened.stream.finished) {
@@ -155,80 +184,90 @@ export class AiPipeline {
           `Provider ${opened.model.providerId} ended the stream without finishing the answer`,
         );
       }
-      trace.push("post_checks");
-      for (const check of this.#d.postChecks ?? [])
-        await check.check({ text, model: opened.model.id, surface: call.surface }, ctx);
       outcome = "success";
     } catch (error) {
-      const mapped = call.signal?.aborted
-        ? null
-        : classifyUpstreamError(error, opened.model.providerId).error;
-      outcome = mapped ? "failure" : "cancelled";
-      errorCode = mapped?.code ?? null;
-      if (mapped) throw mapped;
+      failure = call.signal?.aborted ? null : classifyUpstreamError(error, opened.model.providerId).error;
+      outcome = failure ? "failure" : "cancelled";
+      if (failure) throw failure;
     } finally {
       await opened.stream.cancel();
-      if (usage.inputTokens === 0 && usage.outputTokens === 0) usage = estimateUsage(promptText, text);
-      await this.#settle(trace, ctx, call, opened.model, principal, {
+      if (usage.inputTokens === 0 && usage.outputTokens === 0) {
+        usage = {
+          inputTokens: Math.ceil(promptText(call.prompt).length / 4),
+          outputTokens: Math.ceil(text.length / 4),
+        };
+      }
+      await this.#settle(run, requested, {
         outcome,
-        errorCode,
+        error: failure,
         usage,
+        model: opened.model,
         ttftMs: opened.ttftMs,
-        durationMs: this.#d.clock.now() - started,
         attempts: opened.attempts,
-        operation: "chat",
-        ...(opened.model.id !== requested.id ? { fallbackFrom: requested.id } : {}),
       });
     }
   }
 
-  /** Embeds `values` through the same stages. */
+  /** Embeds `values` through the same stages (no filters: there is no text to release). */
   async embed(call: EmbedCall, ctx: RequestContext): Promise<EmbedResult> {
-    const trace: AiStage[] = [];
-    const started = this.#d.clock.now();
-    const principal = this.#authorize(ctx, call);
-    const model = await this.#d.catalog.resolve(call.model);
-    trace.push("authorize");
-    await this.#limit(principal);
-    trace.push("rate_limit");
-    await this.#preChecks(
-      { surface: call.surface, model: model.id, text: call.values.join("\n") },
-      model,
-      ctx,
-    );
-    trace.push("pre_checks");
-    trace.push("provider_call");
+    const { run, requested: model } = await this.#start(call, ctx, "embedding");
+    const staged: StageCall = { ...call, operation: "embedding" };
+    const entry = await this.#runner.before(staged, run.ctx, run.trace, run.errors);
+    run.entered = entry.entered;
+    if (entry.refusal) throw await this.#refuse(run, model, entry.refusal);
+    const amended =
+      entry.call === staged || entry.call.operation !== "embedding"
+        ? call
+        : { ...call, values: entry.call.values };
+    run.trace.push("provider_call");
     try {
-      const result = await runEmbedding(call, model, {
+      const result = await runEmbedding(amended, model, {
         catalog: this.#d.catalog,
         breakers: this.#breakers,
         policy: this.#policy,
       });
-      trace.push("post_checks");
-      const inputTokens = result.tokens ?? Math.ceil(call.values.join("").length / 4);
-      await this.#settle(trace, ctx, call, model, principal, {
+      const inputTokens = result.tokens ?? Math.ceil(amended.values.join("").length / 4);
+      await this.#settle(run, model, {
         outcome: "success",
-        errorCode: null,
+        error: null,
         usage: { inputTokens, outputTokens: 0 },
+        model,
         ttftMs: null,
-        durationMs: this.#d.clock.now() - started,
         attempts: result.attempts,
-        operation: "embedding",
       });
-      return { model, embeddings: result.embeddings, inputTokens, stages: [...trace] };
+      return { model, embeddings: result.embeddings, inputTokens, stages: [...run.trace] };
     } catch (error) {
       const mapped = classifyUpstreamError(error, model.providerId).error;
-      await this.#settle(trace, ctx, call, model, principal, {
+      await this.#settle(run, model, {
         outcome: "failure",
-        errorCode: mapped.code,
+        error: mapped,
         usage: { inputTokens: 0, outputTokens: 0 },
+        model,
         ttftMs: null,
-        durationMs: this.#d.clock.now() - started,
         attempts: (error as { attempts?: number }).attempts ?? 1,
-        operation: "embedding",
       });
       throw mapped;
     }
+  }
+
+  /** Authorizes (fixed, first) and resolves the model: a call failing here enters no stage. */
+  async #start(
+    call: ChatCall | EmbedCall,
+    request: RequestContext,
+    operation: "chat" | "embedding",
+  ): Promise<{ run: Run; requested: CatalogModel }> {
+    const started = this.#d.clock.now();
+    const principal = this.#authorize(request, call);
+    const requested = await this.#d.catalog.resolve(call.model);
+    const ctx: StageContext = {
+      request,
+      principal,
+      surface: call.surface,
+      operation,
+      teamId: teamOf(call, principal),
+      requested,
+    };
+    return { run: { ctx, started, trace: ["authorize"], errors: [], entered: 0 }, requested };
   }
 
   /** The caller, if it may use AI for the call's team (or its own account). */
@@ -243,105 +282,68 @@ export class AiPipeline {
     return principal;
   }
 
-  async #limit(principal: Principal): Promise<void> {
-    const decision = await consumePrincipalLimit(this.#d.limiter, this.#d.rateLimits, principal, "ai");
-    if (!decision.allowed) throw rateLimitError(decision, principal, "ai");
+  /** Settles a call a stage refused before the provider call; returns the error to throw. */
+  async #refuse(
+    run: Run,
+    requested: CatalogModel,
+    refusal: { stage: string; error: AppError },
+  ): Promise<AppError> {
+    await this.#settle(run, requested, {
+      outcome: "failure",
+      error: refusal.error,
+      refusedBy: refusal.stage,
+      usage: { inputTokens: 0, outputTokens: 0 },
+      model: requested,
+      ttftMs: null,
+      attempts: 0,
+    });
+    return refusal.error;
   }
 
-  async #preChecks(
-    input: Parameters<PreCheck["check"]>[0],
-    model: CatalogModel,
-    ctx: RequestContext,
-  ): Promise<void> {
-    // Built in: a prompt that cannot fit the model's context window is refused before any cost.
-    const estimated = Math.ceil(input.text.length / 4);
-    if (model.contextWindow !== null && estimated > model.contextWindow) {
-      throw new AppError(
-        "prompt.too_large",
-        `The prompt (~${estimated} tokens) exceeds ${model.id}'s context window of ${model.contextWindow}`,
-        {
-          details: { estimatedTokens: estimated, contextWindow: model.contextWindow },
-        },
-      );
-    }
-    for (const check of this.#d.preChecks ?? []) await check.check(input, ctx);
-  }
-
-  /** Metering, then audit: both always run, whatever the outcome. */
-  async #settle(
-    trace: AiStage[],
-    ctx: RequestContext,
-    call: Pick<ChatCall, "surface" | "teamId">,
-    model: CatalogModel,
-    principal: Principal,
-    result: {
-      outcome: "success" | "failure" | "cancelled";
-      errorCode: string | null;
-      usage: TokenUsage;
-      ttftMs: number | null;
-      durationMs: number;
-      attempts: number;
-      operation: "chat" | "embedding";
-      fallbackFrom?: string;
-    },
-  ): Promise<void> {
-    const price = model.price;
+  /**
+   * Prices the call, runs the entered stages' `after` (each exactly once), then publishes
+   * `ai.call.settled` without waiting for the bus.
+   */
+  async #settle(run: Run, requested: CatalogModel, end: Ending): Promise<void> {
+    const price = end.model.price;
     const cost = price
-      ? (result.usage.inputTokens * price.inputPerMTok + result.usage.outputTokens * price.outputPerMTok) /
+      ? (end.usage.inputTokens * price.inputPerMTok + end.usage.outputTokens * price.outputPerMTok) /
         1_000_000
       : 0;
-    const teamId = teamOf(call, principal);
-    const surface = call.surface;
-    trace.push("metering");
+    const settled: OpenSettlement = {
+      outcome: end.outcome,
+      errorCode: end.error?.code ?? null,
+      refusedBy: end.refusedBy ?? null,
+      usage: end.usage,
+      model: end.model,
+      fallbackFrom: end.model.id !== requested.id ? requested.id : null,
+      cost,
+      costMicros: Math.round(cost * 1_000_000),
+      ttftMs: end.ttftMs,
+      durationMs: this.#d.clock.now() - run.started,
+      attempts: end.attempts,
+      trace: run.trace,
+      stageErrors: run.errors,
+    };
+    await this.#runner.after(settled, run.ctx, run.entered);
+    this.#publish(settled, run.ctx);
+  }
+
+  /** Fire-and-forget: the call never waits for the bus; a failure is logged and counted. */
+  #publish(settled: OpenSettlement, ctx: StageContext): void {
+    const events = this.#d.events;
+    if (!events) return;
+    const payload = settledEvent(settled, ctx);
+    const failed = (err: unknown) => {
+      this.#d.metrics?.settledPublishFailures.inc();
+      this.#d.logger.warn({ err }, `could not publish ${AI_CALL_SETTLED}`);
+    };
     try {
-      await this.#d.usage.record({
-        surface,
-        operation: result.operation,
-        userId: principal.userId,
-        teamId,
-        apiKeyId: principal.apiKey?.id ?? null,
-        modelId: model.id,
-        providerId: model.providerId,
-        inputTokens: result.usage.inputTokens,
-        outputTokens: result.usage.outputTokens,
-        cost,
-        ttftMs: result.ttftMs,
-        durationMs: result.durationMs,
-        outcome: result.outcome,
-        errorCode: result.errorCode,
-        attempts: result.attempts,
-        requestId: ctx.requestId,
-      });
+      events.publish(AI_CALL_SETTLED, payload).catch(failed);
     } catch (err) {
-      this.#d.logger.error({ err }, "could not record usage");
-    }
-    trace.push("audit");
-    try {
-      await this.#d.audit.record({
-        ...auditOrigin(ctx),
-        action: result.operation === "chat" ? "ai.chat" : "ai.embed",
-        outcome: result.outcome === "success" ? "success" : "failure",
-        target: { type: "model", id: model.id },
-        teamId,
-        summary: {
-          surface,
-          stages: [...trace],
-          inputTokens: result.usage.inputTokens,
-          outputTokens: result.usage.outputTokens,
-          attempts: result.attempts,
-          outcome: result.outcome,
-          ...(result.errorCode ? { errorCode: result.errorCode } : {}),
-          ...(result.fallbackFrom ? { fallbackFrom: result.fallbackFrom } : {}),
-        },
-      });
-    } catch (err) {
-      this.#d.logger.error({ err }, "could not audit an AI call");
+      failed(err);
     }
   }
-}
-
-function estimateUsage(prompt: string, answer: string): TokenUsage {
-  return { inputTokens: Math.ceil(prompt.length / 4), outputTokens: Math.ceil(answer.length / 4) };
 }
 
 /** The team an AI call is made for and metered to: the call's, a team-bound key's, or none. */

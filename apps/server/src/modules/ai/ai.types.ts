@@ -1,20 +1,22 @@
 import type { LanguageModelV4CallOptions, LanguageModelV4Prompt } from "@ai-sdk/provider";
-import type { RequestContext } from "../../kernel/request-context.ts";
+import type { AiSurface } from "@parley/contracts";
 
 /** Where an AI call comes from. Every surface goes through the same pipeline. */
-export type AiSurface = "gateway" | "chat" | "widget" | "telegram" | "mcp" | "guides" | "ops";
+export type { AiSurface } from "@parley/contracts";
 
-/** The pipeline's stages, in order; each call's audit entry lists those it ran. */
+/**
+ * The trace of a call through the default stages of `app/parley.ts`, in order: the fixed steps
+ * (`authorize`, `provider_call`) and the stages' names (ADR 0016). Each call's audit entry lists
+ * the steps it ran.
+ */
 export const AI_STAGES = [
   "authorize",
   "rate_limit",
-  "pre_checks",
+  "context_window",
   "provider_call",
-  "post_checks",
   "metering",
   "audit",
 ] as const;
-export type AiStage = (typeof AI_STAGES)[number];
 
 /** Model settings a caller may pass through to the provider. */
 export type ChatOptions = Omit<
@@ -62,17 +64,4 @@ export type FinishReason = "stop" | "length" | "tool-calls" | "content-filter" |
 export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
-}
-
-/** A hook that may refuse a call before it reaches a provider (governance fills these in). */
-export interface PreCheck {
-  readonly name: string;
-  /** @throws AppError (for example `governance.blocked`) to refuse. */
-  check(call: { surface: AiSurface; model: string; text: string }, ctx: RequestContext): Promise<void>;
-}
-
-/** A hook that inspects a finished answer (governance: validate output). */
-export interface PostCheck {
-  readonly name: string;
-  check(output: { text: string; model: string; surface: AiSurface }, ctx: RequestContext): Promise<void>;
 }

@@ -5,10 +5,15 @@
 import { defineModule } from "../../kernel/module.ts";
 import type { AuditExports } from "../audit/index.ts";
 import { ensureFirstAdmin } from "./first-admin.ts";
+import type { PipelineStage } from "../ai/index.ts";
+import { rateLimitStage as createRateLimitStage } from "./identity.stages.ts";
 import { createIdentityModule, type IdentityModule } from "./identity.module.ts";
 
 /** What the identity module offers the modules built after it (and the HTTP edge). */
-export type IdentityExports = Omit<IdentityModule, "registerRoutes">;
+export type IdentityExports = Omit<IdentityModule, "registerRoutes"> & {
+  /** Its AI pipeline stage: per-principal AI rate limits. */
+  rateLimitStage: PipelineStage;
+};
 
 /** Identity and access. On a fresh install it creates the first admin from the environment. */
 export const identityModule = defineModule({
@@ -48,8 +53,12 @@ export const identityModule = defineModule({
       broadcast: { bus: ctx.bus, podId: ctx.podId },
     });
     await ensureFirstAdmin(ctx.config, identity, ctx.logger);
+    const rateLimitStage = createRateLimitStage({
+      limiter: ctx.platform.rateLimiter,
+      rateLimits: ctx.config.rateLimits,
+    });
     return {
-      exports: identity satisfies IdentityExports,
+      exports: { ...identity, rateLimitStage } satisfies IdentityExports,
       routes: (app) => {
         identity.registerRoutes(app);
       },

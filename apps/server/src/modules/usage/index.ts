@@ -1,11 +1,15 @@
 import { defineModule } from "../../kernel/module.ts";
+import type { PipelineStage } from "../ai/index.ts";
 import { UsageRepository } from "./usage.repository.ts";
+import { meteringStage } from "./usage.stages.ts";
 import { registerUsageRoutes } from "./usage.routes.ts";
 import { UsageService } from "./usage.service.ts";
 
 /** What the usage module offers the modules built after it. */
 export interface UsageExports {
   usage: UsageService;
+  /** Its AI pipeline stage: one usage record per call, priced. */
+  meteringStage: PipelineStage;
 }
 
 /** Metering: one record per AI call, reports by user, team, model or day. */
@@ -21,7 +25,7 @@ export const usageModule = defineModule({
       clock: ctx.platform.clock,
     });
     return {
-      exports: { usage } satisfies UsageExports,
+      exports: { usage, meteringStage: meteringStage({ usage }) } satisfies UsageExports,
       routes: (app) => {
         registerUsageRoutes(app, { usage });
       },

@@ -1,0 +1,112 @@
+import type { ErrorCode } from "@parley/contracts";
+import type { Principal } from "../../kernel/principal.ts";
+import type { RequestContext } from "../../kernel/request-context.ts";
+import type { CatalogModel } from "../providers/model-catalog.ts";
+import type { AiSurface, ChatCall, EmbedCall, TokenUsage } from "./ai.types.ts";
+
+/**
+ * The call as stages see it before the provider call. A stage may return a changed copy to amend
+ * it (redact the prompt, add system text); the pipeline takes only `prompt` and `options` (chat)
+ * or `values` (embedding) from it: surface, team, model and signal are the pipeline's.
+ */
+export type StageCall =
+  (ChatCall & { readonly operation: "chat" }) | (EmbedCall & { readonly operation: "embedding" });
+
+/**
+ * What a stage knows about the call, the same object from `before` to `after`: a stage that
+ * carries state across its hooks (a budget reservation) keys a `WeakMap` by it.
+ */
+export interface StageContext {
+  readonly request: RequestContext;
+  readonly principal: Principal;
+  readonly surface: AiSurface;
+  readonly operation: "chat" | "embedding";
+  /** The team the call is made for and metered to; null: the caller's own account. */
+  readonly teamId: string | null;
+  /** The requested model (the answering one, maybe a fallback, is in the settlement). */
+  readonly requested: CatalogModel;
+}
+
+/**
+ * Holds back or rewrites an answer's text, for one call. `push` is synchronous on purpose: it runs
+ * on every chunk of the hot path (deterministic detectors only; a model-based judge belongs before
+ * or after the call). The pipeline chains the filters of all stages in list order.
+ *
+ * Bound: a filter may take in at most {@link MAX_HELD_CHARS} characters without releasing any;
+ * beyond that the call fails closed (`server.internal`). Holding up to a boundary (a sentence, a
+ * line) is the point; holding a whole answer is not allowed. (Counting what is taken in since the
+ * last release, rather than taken in minus released, lets a redaction shorten text freely.)
+ * Parts other than text (tool calls) are not filtered and pass at once; held text is released
+ * before the answer's `finish` part, and never when the stream breaks off.
+ */
+export interface TextFilter {
+  /** Takes the next text delta; returns what may be released now ("" holds it all back). */
+  push(text: string): string;
+  /**
+   * The upstream finished the answer: returns what is still held. Throwing here refuses the
+   * answer's end: the call fails and the held text is never released.
+   */
+  flush(): string;
+}
+
+/** The most a {@link TextFilter} may take in without releasing anything, in characters. */
+export const MAX_HELD_CHARS = 4_096;
+
+/** How a call ended, as every stage's `after` sees it. */
+export interface Settlement {
+  readonly outcome: "success" | "failure" | "cancelled";
+  readonly errorCode: ErrorCode | null;
+  /** The stage whose `before` refused the call, if one did (then there was no provider call). */
+  readonly refusedBy: string | null;
+  readonly usage: TokenUsage;
+  /** The model that answered: the requested one or a fallback (the requested one when refused). */
+  readonly model: CatalogModel;
+  /** The requested model's id when a fallback answered. */
+  readonly fallbackFrom: string | null;
+  /** In the price table's currency (0 without a price); `costMicros` is the same, rounded. */
+  readonly cost: number;
+  readonly costMicros: number;
+  readonly ttftMs: number | null;
+  readonly durationMs: number;
+  /** Provider attempts, retries and fallbacks included; 0 when refused before the call. */
+  readonly attempts: number;
+  /** Fixed steps and stage hooks run so far, in order, this stage's own name last. */
+  readonly trace: readonly string[];
+  /** Stages whose hooks failed during this call (logged and counted; settlement went on). */
+  readonly stageErrors: readonly { stage: string; hook: "before" | "filter" | "after"; code: string }[];
+}
+
+/**
+ * One step of the AI pipeline, contributed by a module (its `<m>.stages.ts`) and placed in the
+ * ordered list the composition root gives the pipeline. Every hook is optional.
+ *
+ * Order (as Hono's and Koa's middleware): `before` hooks run in list order; `after` hooks run in
+ * reverse list order, and only for the stages whose `before` completed (a stage without `before`
+ * counts as entered once the pipeline reached it). So a stage placed after the metering and
+ * audit stages has its refusals metered and audited, and one placed before them (the rate limit)
+ * does not; settlement stages placed first see every inner stage's outcome.
+ *
+ * Failures fail closed: a `before` that throws refuses the call (an `AppError` reaches the caller
+ * as is, anything else as `server.internal`) and no provider is called; a filter that throws ends
+ * the answer with that error and releases no further text. An `after` that throws is logged and
+ * counted (`parley_ai_stage_failures_total`) and does not stop the other stages' settlement; it
+ * does not change the call's outcome either, since the answer was already delivered: a check that
+ * must be able to refuse an answer holds it back with a filter and refuses in `flush`.
+ * @example
+ * const shout: PipelineStage = {
+ *   name: "shout",
+ *   filter: () => ({ push: (text) => text.toUpperCase(), flush: () => "" }),
+ * };
+ */
+export interface PipelineStage {
+  /** Stable, snake_case: it appears in audit entries and metrics. */
+  readonly name: string;
+  /**
+   * Before the provider call. Throws (an `AppError`) to refuse; returns a changed call to amend it.
+   */
+  before?(call: StageCall, ctx: StageContext): StageCall | undefined | Promise<StageCall | undefined>;
+  /** A text filter for this chat call's answer, or undefined for none (never for embeddings). */
+  filter?(call: StageCall, ctx: StageContext): TextFilter | undefined;
+  /** Once per call whose `before` this stage passed, whatever the outcome: success, failure, cancel. */
+  after?(settled: Settlement, ctx: StageContext): void | Promise<void>;
+}
