@@ -71,6 +71,46 @@ export default tseslint.config(
     },
   },
   {
+    // A module reaches another only through its index.ts (its manifest and public types).
+    files: ["apps/server/src/modules/*/*.ts"],
+    ignores: ["**/*.test.ts", "**/*-test-support.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^\\.\\./(?!\\.\\.)[^/]+/(?!index\\.ts$)",
+              message: "import another module through its index.ts, never its internal files",
+            },
+            { regex: "^\\.\\./\\.\\./(app|cli)/", message: "modules never import the composition root" },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ["apps/server/src/modules/*/*/*.ts"],
+    ignores: ["**/*.test.ts", "**/*-test-support.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "^\\.\\./\\.\\./(?!\\.\\.)[^/]+/(?!index\\.ts$)",
+              message: "import another module through its index.ts, never its internal files",
+            },
+            {
+              regex: "^\\.\\./\\.\\./\\.\\./(app|cli)/",
+              message: "modules never import the composition root",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The HTTP edge serves modules' routes; it knows no module (they plug into it).
     files: ["apps/server/src/http/**/*.ts"],
     ignores: ["**/*.test.ts"],

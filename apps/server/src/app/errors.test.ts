@@ -21,7 +21,6 @@ describe("the error catalog", () => {
 
   it("is the README's error table: every code with its status and visibility", () => {
     const rows = documentedErrors();
-    // The catalog's keys, not ErrorCode's: they include worker.lost before the contracts do.
     expect([...rows.keys()].sort()).toEqual(Object.keys(errorCatalog).sort());
     for (const [code, { status, expose }] of Object.entries(errorCatalog)) {
       expect(rows.get(code), code).toBe(`${status} ${expose ? "shown" : "logged only"}`);

@@ -6,7 +6,7 @@ import { can, type Principal } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { PubSub } from "../../platform/bus/bus.port.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import type { CatalogModel, ModelCatalog } from "../providers/model-catalog.ts";
+import type { CatalogModel, ModelCatalog } from "../providers/index.ts";
 import type { AiMetrics } from "./ai.metrics.ts";
 import type { ChatCall, ChatPart, EmbedCall, TokenUsage } from "./ai.types.ts";
 import type { PipelineStage, StageCall, StageContext } from "./ai-stage.ts";

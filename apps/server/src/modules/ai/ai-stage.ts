@@ -1,7 +1,7 @@
 import type { ErrorCode } from "@parley/contracts";
 import type { Principal } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
-import type { CatalogModel } from "../providers/model-catalog.ts";
+import type { CatalogModel } from "../providers/index.ts";
 import type { AiSurface, ChatCall, EmbedCall, TokenUsage } from "./ai.types.ts";
 
 /**

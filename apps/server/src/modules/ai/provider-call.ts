@@ -1,7 +1,7 @@
 import type { LanguageModelV4, LanguageModelV4CallOptions } from "@ai-sdk/provider";
 import { AppError } from "../../kernel/app-error.ts";
 import { withTimeout } from "../../platform/timeout.ts";
-import type { CatalogModel, ModelCatalog } from "../providers/model-catalog.ts";
+import type { CatalogModel, ModelCatalog } from "../providers/index.ts";
 import type { ChatCall, ChatPart, EmbedCall } from "./ai.types.ts";
 import type { CircuitBreakers } from "./circuit-breaker.ts";
 import { openOpenAiCompatibleStream } from "./openai-compatible-stream.ts";

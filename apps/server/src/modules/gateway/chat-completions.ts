@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { batchedWriter } from "../../http/batched-writer.ts";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { AiPipeline } from "../ai/ai-pipeline.ts";
-import type { ChatPart, FinishReason, TokenUsage } from "../ai/ai.types.ts";
+import type { AiPipeline } from "../ai/index.ts";
+import type { ChatPart, FinishReason, TokenUsage } from "../ai/index.ts";
 import type { ErrorCatalog } from "../../kernel/define-errors.ts";
 import { contextOf } from "../../http/request-context.ts";
 import type { ChatCompletionRequest } from "./openai.schemas.ts";

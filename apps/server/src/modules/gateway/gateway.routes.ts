@@ -1,8 +1,8 @@
 import { z } from "zod";
 import type { TypedApp } from "../../kernel/route-config.ts";
-import type { AiPipeline } from "../ai/ai-pipeline.ts";
+import type { AiPipeline } from "../ai/index.ts";
 import { contextOf } from "../../http/request-context.ts";
-import type { ModelCatalog } from "../providers/model-catalog.ts";
+import type { ModelCatalog } from "../providers/index.ts";
 import { chatCompletion } from "./chat-completions.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { ErrorCatalog } from "../../kernel/define-errors.ts";

@@ -4,7 +4,7 @@ import type {
   LanguageModelV4Prompt,
   LanguageModelV4ToolChoice,
 } from "@ai-sdk/provider";
-import type { ChatOptions, FinishReason } from "../ai/ai.types.ts";
+import type { ChatOptions, FinishReason } from "../ai/index.ts";
 import type { ChatCompletionRequest, ChatMessage } from "./openai.schemas.ts";
 
 const text = (content: string | { text: string }[] | null | undefined): string =>

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { sql } from "kysely";
+import { Permission } from "@parley/contracts";
+import { describe, expect, it } from "vitest";
+import { migrateToLatest } from "../db/migrate.ts";
+import { migrations } from "../db/migrations/index.ts";
+import { openDatabase } from "../platform/db/database.ts";
+import { MODULES } from "./modules.ts";
+
+describe("the module list", () => {
+  it("builds every module after the modules it needs", () => {
+    const seen = new Set<string>();
+    for (const manifest of MODULES) {
+      expect(
+        manifest.needs.filter((name) => !seen.has(name)),
+        manifest.name,
+      ).toEqual([]);
+      seen.add(manifest.name);
+    }
+  });
+
+  it("gives every migration exactly one owning module", () => {
+    const claimed = MODULES.flatMap((m) => m.migrations);
+    expect(new Set(claimed).size).toBe(claimed.length);
+    expect([...claimed].sort()).toEqual(Object.keys(migrations).sort());
+  });
+
+  it("gives every table the migrations create exactly one owning module", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parley-modules-"));
+    const database = openDatabase({ dialect: "sqlite", file: join(dir, "parley.db") });
+    try {
+      await migrateToLatest(database);
+      const { rows } = await sql<{ name: string }>`
+        select name from sqlite_master where type = 'table'
+          and name not like 'sqlite_%' and name not like 'parley_migration%'`.execute(database.db);
+      const owned = MODULES.flatMap((m) => m.tables);
+      expect(new Set(owned).size).toBe(owned.length);
+      expect([...owned].sort()).toEqual(rows.map((r) => r.name).sort());
+    } finally {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("has every permission declared by the module whose routes check it", () => {
+    const declared = new Set(MODULES.flatMap((m) => m.permissions));
+    expect(Permission.options.filter((p) => !declared.has(p))).toEqual([]);
+  });
+});
