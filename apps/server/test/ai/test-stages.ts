@@ -51,23 +51,27 @@ export const guard: PipelineStage = {
 };
 
 /** Holds text back until a sentence ends, for calls marked `holdback`. */
+/** Holds text back until a sentence ends (". "), as a governance detector would. */
+export function sentenceFilter(): TextFilter {
+  let held = "";
+  return {
+    push(text) {
+      held += text;
+      const end = held.lastIndexOf(". ");
+      if (end < 0) return "";
+      const out = held.slice(0, end + 2);
+      held = held.slice(end + 2);
+      return out;
+    },
+    flush: () => held,
+  };
+}
+
 export const holdback: PipelineStage = {
   name: "holdback",
   filter(call) {
     if (markerOf(call) !== "holdback") return undefined;
-    let held = "";
-    const filter: TextFilter = {
-      push(text) {
-        held += text;
-        const end = held.lastIndexOf(". ");
-        if (end < 0) return "";
-        const out = held.slice(0, end + 2);
-        held = held.slice(end + 2);
-        return out;
-      },
-      flush: () => held,
-    };
-    return filter;
+    return sentenceFilter();
   },
 };
 

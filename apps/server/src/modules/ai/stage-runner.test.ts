@@ -13,6 +13,7 @@ import {
   type TextFilter,
 } from "./ai-stage.ts";
 import { StageRunner, type OpenSettlement } from "./stage-runner.ts";
+import { sentenceFilter } from "../../../test/ai/test-stages.ts";
 
 const silent = pino({ level: "silent" });
 const model = {
@@ -64,22 +65,6 @@ function recorder(name: string, log: string[], extra: Partial<PipelineStage> = {
       log.push(`after:${name}`);
     },
     ...extra,
-  };
-}
-
-/** Holds text back until a sentence ends (". "), as a governance detector would. */
-function sentences(): TextFilter {
-  let held = "";
-  return {
-    push(text) {
-      held += text;
-      const end = held.lastIndexOf(". ");
-      if (end < 0) return "";
-      const out = held.slice(0, end + 2);
-      held = held.slice(end + 2);
-      return out;
-    },
-    flush: () => held,
   };
 }
 
@@ -197,7 +182,7 @@ describe("text filters", () => {
   });
 
   it("holds text back until a boundary, releases it in order and flushes the rest", () => {
-    const runner = new StageRunner([{ name: "holdback", filter: sentences }], silent);
+    const runner = new StageRunner([{ name: "holdback", filter: sentenceFilter }], silent);
     const pipe = runner.filters(call, ctx, []).pipe;
     if (!pipe) throw new Error("no pipe");
     const out = ["One ", "two. ", "Three ", "four", ". Five"].map((t) => pipe.push(t));
@@ -209,7 +194,7 @@ describe("text filters", () => {
     const upper: TextFilter = { push: (t) => t.toUpperCase(), flush: () => "" };
     const runner = new StageRunner(
       [
-        { name: "holdback", filter: sentences },
+        { name: "holdback", filter: sentenceFilter },
         { name: "upper", filter: () => upper },
       ],
       silent,
