@@ -8,7 +8,9 @@ import { Drawer } from "../../components/ui/dialog.tsx";
 import { Icon } from "../../components/ui/icons.tsx";
 import { useMediaQuery } from "../../components/ui/use-media-query.ts";
 import { errorText } from "./chat-errors.ts";
+import { useMe } from "../auth/use-me.ts";
 import { lastModel } from "./last-model.ts";
+import { newChatTeam } from "./new-chat-team.ts";
 import { ConversationSidebar } from "./conversation-sidebar.tsx";
 import { ConversationView } from "./conversation-view.tsx";
 
@@ -21,13 +23,20 @@ export function ChatPage() {
   const [drawer, setDrawer] = useState(false);
   const search = useRef<HTMLInputElement>(null);
   const models = useQuery({ queryKey: ["models"], queryFn: () => api<ItemList<Model>>("/api/v1/models") });
+  const me = useMe().data;
   const create = useMutation({
-    mutationFn: () =>
-      api<Conversation>("/api/v1/conversations", {
+    mutationFn: () => {
+      const teamId = me ? newChatTeam(me) : undefined;
+      return api<Conversation>("/api/v1/conversations", {
         method: "POST",
-        // The model picked last in this browser, else the server's default.
-        body: models.data?.items.some((m) => m.id === lastModel()) ? { model: lastModel() } : {},
-      }),
+        body: {
+          // The model picked last in this browser, else the server's default.
+          ...(models.data?.items.some((m) => m.id === lastModel()) ? { model: lastModel() } : {}),
+          // Without chats of their own (an invited viewer), a new chat starts in their team.
+          ...(teamId ? { teamId } : {}),
+        },
+      });
+    },
     onSuccess: async (conversation) => {
       setDrawer(false);
       await queryClient.invalidateQueries({ queryKey: ["conversations"] });
