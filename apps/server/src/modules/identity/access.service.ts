@@ -1,10 +1,15 @@
 import type { AccessExplanation, ExplainQuery, Me, Role } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { AuthService } from "./auth.service.ts";
-import { can, effectivePermissions, seesTeam, type Principal } from "../../kernel/principal.ts";
+import {
+  can,
+  effectivePermissions,
+  type Principal,
+  requirePrincipal,
+  seesTeam,
+} from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import { crossTeamPermissions, rolePermissions, TEAM_PERMISSIONS } from "../../kernel/role-permissions.ts";
-import { requirePrincipal } from "../../kernel/principal.ts";
 import type { TeamRepository } from "./team.repository.ts";
 import type { UserRepository } from "./user.repository.ts";
 import { toUser } from "./user-view.ts";

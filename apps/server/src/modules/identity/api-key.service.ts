@@ -5,9 +5,8 @@ import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { ApiKeyRow, CredentialRepository } from "./credential.repository.ts";
 import { hashSecret, iso, newId, newSecret } from "../../kernel/ids.ts";
-import { can, seesTeam, type Principal } from "../../kernel/principal.ts";
+import { can, type Principal, requirePrincipal, seesTeam } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
-import { requirePrincipal } from "../../kernel/principal.ts";
 
 /** Dependencies of the API key service. */
 export interface ApiKeyServiceDeps {

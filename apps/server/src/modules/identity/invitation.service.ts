@@ -8,10 +8,9 @@ import type {
 import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { hashSecret, iso, newId, newSecret } from "../../kernel/ids.ts";
-import { can, seesTeam } from "../../kernel/principal.ts";
+import { can, requirePrincipal, seesTeam } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { TeamRepository, InvitationRow } from "./team.repository.ts";
-import { requirePrincipal } from "../../kernel/principal.ts";
 import { assertMayGrant } from "./team.service.ts";
 import type { UserRepository, UserRow } from "./user.repository.ts";
 import type { UserService } from "./user.service.ts";

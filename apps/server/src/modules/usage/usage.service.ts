@@ -1,9 +1,8 @@
 import type { UsageQuery, UsageReport, UsageRow } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import { can, seesTeam } from "../../kernel/principal.ts";
+import { can, requirePrincipal, seesTeam } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
-import { requirePrincipal } from "../../kernel/principal.ts";
 import { newId } from "../../kernel/ids.ts";
 import { DAY_MS, type UsageAggregate, type UsageRepository } from "./usage.repository.ts";
 
