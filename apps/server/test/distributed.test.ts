@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrations } from "../src/db/migrations/index.ts";
+import { allMigrations } from "../src/app/migrations.ts";
 import { createTestPostgres, type TestPostgres } from "./postgres.ts";
 import { eventually, runParley, type ParleyProcess } from "./process-harness.ts";
 import { cleanupNamespace, testServices, uniqueId } from "./services.ts";
@@ -77,7 +77,7 @@ describe("distributed mode", () => {
       const { rows } = await client.query<{ name: string }>(
         "select name from parley_migration order by name",
       );
-      expect(rows.map((r) => r.name)).toEqual(Object.keys(migrations).sort());
+      expect(rows.map((r) => r.name)).toEqual(Object.keys(allMigrations()).sort());
       const instance = await client.query("select * from instance");
       expect(instance.rowCount).toBe(1);
     } finally {

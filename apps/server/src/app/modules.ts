@@ -1,3 +1,4 @@
+import type { PipelineStage } from "../kernel/ai-stage.ts";
 import type { BuiltModule, ModuleContext, ModuleWorker } from "../kernel/module.ts";
 import { aiModule } from "../modules/ai/index.ts";
 import { auditModule } from "../modules/audit/index.ts";
@@ -39,18 +40,34 @@ export interface BuiltModules {
   readonly parts: readonly (BuiltModule<unknown> & { readonly name: string })[];
 }
 
+/** Options of {@link buildModules}. */
+export interface BuildOptions {
+  /** The modules to build: a prefix of {@link MODULES} (the CLI needs no more than identity). */
+  manifests?: readonly AnyManifest[];
+  /** Changes the AI pipeline's stage list (tests put their own stages around the modules'). */
+  aiStages?: (contributed: PipelineStage[]) => PipelineStage[];
+}
+
 /**
- * Builds `manifests` (a prefix of {@link MODULES}, for the CLI) in order, each from the context
- * and the exports of the modules it needs.
+ * Builds the modules in order, each from the context and the exports of the modules it needs,
+ * then orders the AI pipeline stages they contribute.
  * @throws Error when a module needs one that is not built before it (a wrong order is a bug).
  */
 export async function buildModules(
-  ctx: ModuleContext,
-  manifests: readonly AnyManifest[] = MODULES,
+  context: Omit<ModuleContext, "aiStages">,
+  options: BuildOptions = {},
 ): Promise<BuiltModules> {
+  let stages: readonly PipelineStage[] | null = null;
+  const ctx: ModuleContext = {
+    ...context,
+    aiStages: () => {
+      if (!stages) throw new Error("an AI call ran before every module was built");
+      return stages;
+    },
+  };
   const exports: Record<string, unknown> = {};
   const parts: (BuiltModule<unknown> & { name: string })[] = [];
-  for (const manifest of manifests) {
+  for (const manifest of options.manifests ?? MODULES) {
     const missing = manifest.needs.filter((name) => !(name in exports));
     if (missing.length > 0)
       throw new Error(`module ${manifest.name} needs ${missing.join(", ")}, which are not built before it`);
@@ -59,6 +76,12 @@ export async function buildModules(
     exports[manifest.name] = built.exports;
     parts.push({ ...built, name: manifest.name });
   }
+  // Stable sort: stages of equal order keep the module list's order.
+  const contributed = parts
+    .flatMap((part) => part.stages ?? [])
+    .sort((a, b) => a.order - b.order)
+    .map((c) => c.stage);
+  stages = options.aiStages ? options.aiStages(contributed) : contributed;
   return { exports: exports as ModuleExports, parts };
 }
 

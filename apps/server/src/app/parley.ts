@@ -3,16 +3,16 @@ import { hostname } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { Logger } from "pino";
 import { deploymentMode, type Config } from "../config/config.ts";
-import { migrateToLatest } from "../db/migrate.ts";
+import { migrateToLatest } from "./migrations.ts";
 import { buildHttpServer } from "../http/http-server.ts";
 import type { TypedApp } from "../kernel/route-config.ts";
 import { createLogger } from "../platform/logger.ts";
 import { createMetrics } from "../platform/metrics/metrics.ts";
 import { errorCatalog } from "./errors.ts";
 import { TypedBus } from "../kernel/typed-bus.ts";
-import type { PipelineStage } from "../modules/ai/index.ts";
+import type { PipelineStage } from "../kernel/ai-stage.ts";
 import { ensureInstance } from "./instance.ts";
-import { buildModules, workersFor } from "./modules.ts";
+import { buildModules, workersFor, type ModuleExports } from "./modules.ts";
 import { buildPlatform, type Platform } from "./platform.ts";
 import { startPodHeartbeat } from "./pod-heartbeat.ts";
 import { PARLEY_VERSION } from "../kernel/version.ts";
@@ -23,6 +23,8 @@ export interface RunningParley {
   readonly url: string;
   readonly podId: string;
   readonly platform: Platform;
+  /** The modules' use cases, for callers other than HTTP (tests, tools) to reach them the same way. */
+  readonly modules: ModuleExports;
   readonly app: TypedApp;
   readonly logger: Logger;
   /** Drains and stops: readiness fails, new connections are refused, in-flight requests finish, adapters close. */
@@ -63,17 +65,19 @@ export async function startParley(config: Config, options: StartOptions = {}): P
     const instance = await ensureInstance(platform.database, platform.clock);
 
     let url = `http://localhost:${config.port}`;
-    const modules = await buildModules({
-      config,
-      platform,
-      logger,
-      metrics: metrics.registry,
-      podId,
-      bus,
-      errors: errorCatalog,
-      ...(options.aiStages ? { hooks: { aiStages: options.aiStages } } : {}),
-      publicUrl: () => config.publicUrl ?? url,
-    });
+    const modules = await buildModules(
+      {
+        config,
+        platform,
+        logger,
+        metrics: metrics.registry,
+        podId,
+        bus,
+        errors: errorCatalog,
+        publicUrl: () => config.publicUrl ?? url,
+      },
+      options.aiStages ? { aiStages: options.aiStages } : {},
+    );
     const { system } = modules.exports.system;
     metrics.attach({ poolStats: () => platform.database.poolStats(), busStats: () => platform.bus.stats() });
 
@@ -160,7 +164,7 @@ export async function startParley(config: Config, options: StartOptions = {}): P
       })();
       return stopping;
     };
-    return { url, podId, platform, app, logger, stop };
+    return { url, podId, platform, modules: modules.exports, app, logger, stop };
   } catch (error) {
     await platform.close();
     throw error;

@@ -21,12 +21,27 @@ import { RedisRegistryStore } from "../platform/registry/redis-registry.ts";
 
 export type { Platform } from "../platform/platform.port.ts";
 
+/** Options of {@link buildPlatform}. */
+export interface PlatformOptions {
+  /**
+   * For a command-line tool that acts beside a running server (`parley admin create`): the
+   * database and the data folder's secret and blobs are shared, the bus, registry and rate
+   * limiter are the process's own, and the data folder is not locked.
+   */
+  tool?: boolean;
+}
+
 /**
  * Builds the adapters: each shared service whose URL is configured (PostgreSQL, NATS, Redis),
  * the embedded adapter otherwise. Embedded state lives in this process, so the data folder is
  * locked against a second process.
  */
-export async function buildPlatform(config: Config, logger: Logger): Promise<Platform> {
+export async function buildPlatform(
+  config: Config,
+  logger: Logger,
+  options: PlatformOptions = {},
+): Promise<Platform> {
+  const tool = options.tool === true;
   const closers: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) {
@@ -39,7 +54,7 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
     closers.length = 0;
   };
   try {
-    const ownsProcessState = !config.databaseUrl || !config.natsUrl || !config.redisUrl;
+    const ownsProcessState = !tool && (!config.databaseUrl || !config.natsUrl || !config.redisUrl);
     // A data folder Parley creates is its user's alone (an existing one keeps its mode).
     mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
     if (ownsProcessState) {
@@ -51,31 +66,32 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
 
     const database = openDatabase(
       config.databaseUrl
-        ? { dialect: "postgres", url: config.databaseUrl, poolSize: config.dbPoolSize }
+        ? { dialect: "postgres", url: config.databaseUrl, poolSize: tool ? 2 : config.dbPoolSize }
         : { dialect: "sqlite", file: join(config.dataDir, "parley.db") },
     );
     closers.push(() => database.close());
 
-    const bus: Bus = config.natsUrl
-      ? await NatsBus.connect({
-          url: config.natsUrl,
-          prefix: config.namespace,
-          logRetentionMs: config.logRetentionMs,
-          onError: (err, context) => {
-            logger.warn({ err, context }, "bus error");
-          },
-        })
-      : new MemoryBus({
-          logRetentionMs: config.logRetentionMs,
-          onError: (err, context) => {
-            logger.warn({ err, context }, "bus error");
-          },
-        });
+    const bus: Bus =
+      config.natsUrl && !tool
+        ? await NatsBus.connect({
+            url: config.natsUrl,
+            prefix: config.namespace,
+            logRetentionMs: config.logRetentionMs,
+            onError: (err, context) => {
+              logger.warn({ err, context }, "bus error");
+            },
+          })
+        : new MemoryBus({
+            logRetentionMs: config.logRetentionMs,
+            onError: (err, context) => {
+              logger.warn({ err, context }, "bus error");
+            },
+          });
     closers.push(() => bus.close());
 
     let store: RegistryStore;
     let rateLimiter: RateLimiter;
-    if (config.redisUrl) {
+    if (config.redisUrl && !tool) {
       const client = createRedisClient({
         url: config.redisUrl,
         onError: (err: Error) => {
@@ -100,7 +116,7 @@ export async function buildPlatform(config: Config, logger: Logger): Promise<Pla
 
     return {
       mode: deploymentMode(config),
-      soleDatabaseUser: !config.databaseUrl,
+      soleDatabaseUser: !config.databaseUrl && !tool,
       database,
       bus,
       store,

@@ -1,17 +1,10 @@
 import { createInterface } from "node:readline/promises";
 import { Writable } from "node:stream";
-import { join } from "node:path";
 import { CreateUserRequest } from "@parley/contracts";
 import type { Config } from "../config/config.ts";
-import { migrateToLatest } from "../db/migrate.ts";
+import { openTool } from "../app/tool.ts";
 import { AppError } from "../kernel/app-error.ts";
-import { AuditService } from "../modules/audit/index.ts";
-import { createIdentityModule } from "../modules/identity/identity.module.ts";
 import { systemContext } from "../kernel/request-context.ts";
-import { systemClock } from "../platform/clock/clock.ts";
-import { openDatabase } from "../platform/db/database.ts";
-import { MemoryRateLimiter } from "../platform/rate-limit/memory-rate-limiter.ts";
-import { deriveSecrets, loadMasterSecret } from "../platform/secrets.ts";
 
 /** Flags of `parley admin create`. */
 export interface AdminCreateFlags {
@@ -55,28 +48,13 @@ export async function adminCreateCommand(config: Config, flags: AdminCreateFlags
     return 2;
   }
 
-  const database = openDatabase(
-    config.databaseUrl
-      ? { dialect: "postgres", url: config.databaseUrl, poolSize: 2 }
-      : { dialect: "sqlite", file: join(config.dataDir, "parley.db") },
-  );
+  const tool = await openTool(config, "identity");
   try {
-    await migrateToLatest(database);
-    const secrets = deriveSecrets(loadMasterSecret(config.secretKey, config.dataDir));
-    const audit = new AuditService({ database, secrets, clock: systemClock });
-    const limiter = new MemoryRateLimiter();
-    const identity = createIdentityModule({
-      database,
-      limiter,
-      audit,
-      clock: systemClock,
-      secrets,
-      rateLimits: {},
-      publicUrl: () => config.publicUrl ?? `http://localhost:${config.port}`,
+    const user = await tool.exports.identity.users.create(parsed.data, {
+      ...systemContext,
+      userAgent: "parley-cli",
     });
-    const user = await identity.users.create(parsed.data, { ...systemContext, userAgent: "parley-cli" });
     process.stdout.write(`created admin ${user.email} (${user.id})\n`);
-    await limiter.close();
     return 0;
   } catch (error) {
     if (error instanceof AppError) {
@@ -85,7 +63,7 @@ export async function adminCreateCommand(config: Config, flags: AdminCreateFlags
     }
     throw error;
   } finally {
-    await database.close();
+    await tool.close();
   }
 }
 

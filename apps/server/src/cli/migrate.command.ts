@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type { Config } from "../config/config.ts";
-import { migrateToLatest, migrationStatus } from "../db/migrate.ts";
+import { migrateToLatest, migrationStatus } from "../app/migrations.ts";
 import { lockDataDir } from "../platform/data-dir-lock.ts";
 import { openDatabase } from "../platform/db/database.ts";
 

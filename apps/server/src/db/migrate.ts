@@ -1,6 +1,8 @@
 import { Migrator, type Migration, type MigrationResult } from "kysely/migration";
-import type { Database } from "../platform/db/database.ts";
-import { migrations } from "./migrations/index.ts";
+import type { Database, DialectMigration } from "../platform/db/database.ts";
+
+/** Every migration by name; names sort in the order they run (the modules' migrations, merged). */
+export type MigrationSet = Readonly<Record<string, DialectMigration>>;
 
 /** A migration run that did not finish; the database keeps the migrations that completed. */
 export class MigrationError extends Error {
@@ -12,7 +14,7 @@ export class MigrationError extends Error {
   }
 }
 
-function migratorFor(database: Database): Migrator {
+function migratorFor(database: Database, migrations: MigrationSet): Migrator {
   const provider = {
     getMigrations: () => {
       const out: Record<string, Migration> = {};
@@ -32,13 +34,13 @@ function migratorFor(database: Database): Migrator {
 }
 
 /**
- * Brings the schema to the latest version. Safe when several processes start at once: on
+ * Brings the schema to the latest version of `migrations`. Safe when several processes start at once: on
  * PostgreSQL the migrator holds an advisory lock, so each migration runs exactly once.
  * @returns the names of the migrations this call applied (empty when already current).
  */
-export async function migrateToLatest(database: Database): Promise<string[]> {
+export async function applyMigrations(database: Database, migrations: MigrationSet): Promise<string[]> {
   const { error, results = [] } = await database.exclusiveMigration(() =>
-    migratorFor(database).migrateToLatest(),
+    migratorFor(database, migrations).migrateToLatest(),
   );
   if (error) {
     const failed = results.find((r) => r.status === "Error")?.migrationName ?? "unknown";
@@ -49,7 +51,10 @@ export async function migrateToLatest(database: Database): Promise<string[]> {
 }
 
 /** Every known migration with whether it has been applied, for `parley migrate --status`. */
-export async function migrationStatus(database: Database): Promise<{ name: string; executedAt?: Date }[]> {
-  const list = await migratorFor(database).getMigrations();
+export async function migrationStatusOf(
+  database: Database,
+  migrations: MigrationSet,
+): Promise<{ name: string; executedAt?: Date }[]> {
+  const list = await migratorFor(database, migrations).getMigrations();
   return list.map((m) => (m.executedAt ? { name: m.name, executedAt: m.executedAt } : { name: m.name }));
 }

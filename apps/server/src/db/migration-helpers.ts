@@ -1,7 +1,7 @@
 import { sql, type Expression } from "kysely";
+import type { MigrationDialect } from "../platform/db/database.ts";
 
-/** The SQL dialects Parley runs on. */
-export type MigrationDialect = "sqlite" | "postgres";
+export type { DialectMigration, MigrationDialect } from "../platform/db/database.ts";
 
 /**
  * Column types that differ between the dialects, so that one migration set serves both.

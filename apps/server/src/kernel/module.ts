@@ -2,7 +2,9 @@ import type { Permission } from "@parley/contracts";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/config.ts";
+import type { DialectMigration } from "../platform/db/database.ts";
 import type { Platform } from "../platform/platform.port.ts";
+import type { PipelineStage, StageContribution } from "./ai-stage.ts";
 import type { ErrorCatalog } from "./define-errors.ts";
 import type { TypedApp } from "./route-config.ts";
 import type { TypedBus } from "./typed-bus.ts";
@@ -22,8 +24,11 @@ export interface ModuleContext {
   readonly bus: TypedBus;
   /** Every error code with its status and visibility (for surfaces that answer in their own format). */
   readonly errors: ErrorCatalog;
-  /** Test seams a module may read (for example `aiStages`, to wrap the AI pipeline's stages). */
-  readonly hooks?: Readonly<Record<string, unknown>>;
+  /**
+   * Every module's AI pipeline stages, in order: known once all modules are built, so call it
+   * when an AI call runs, never while building.
+   */
+  aiStages(): readonly PipelineStage[];
   /** The URL users reach Parley at (known once the server listens). */
   publicUrl(): string;
 }
@@ -46,6 +51,8 @@ export interface BuiltModule<Exports> {
   /** Routes every process serves, workers included (probes, metrics). */
   probes?(app: TypedApp): void;
   readonly workers?: readonly ModuleWorker[];
+  /** Its AI pipeline stages; every AI call on every surface runs them (ADR 0016). */
+  readonly stages?: readonly StageContribution[];
   /** MCP tools: the same service methods as the routes (none yet). */
   readonly tools?: readonly never[];
   /** Called first on SIGTERM, before HTTP closes (tell long-lived streams to reconnect elsewhere). */
@@ -58,7 +65,7 @@ export interface BuiltModule<Exports> {
  * the modules it `needs` (built before it). Nothing runs at import time.
  * @example
  * export const usageModule = defineModule({
- *   name: "usage", needs: [], permissions: ["usage:read"], tables: ["usage_records"], migrations: ["2026-11-22T1410-usage"],
+ *   name: "usage", needs: [], permissions: ["usage:read"], tables: ["usage_records"], migrations: { "2026-11-22T1410-usage": usageTable },
  *   build: (ctx) => { const usage = new UsageService(...); return { exports: { usage }, routes: (app) => registerUsageRoutes(app, { usage }) }; },
  * });
  */
@@ -70,8 +77,8 @@ export interface ModuleManifest<Name extends string, Needs, Exports> {
   readonly permissions: readonly Permission[];
   /** The tables it owns (only its repositories touch them). */
   readonly tables: readonly string[];
-  /** The migrations that create and change them (in `db/migrations/`). */
-  readonly migrations: readonly string[];
+  /** The migrations that create and change them, by name (files in its `migrations/` folder). */
+  readonly migrations: Readonly<Record<string, DialectMigration>>;
   build(ctx: ModuleContext, needs: Needs): BuiltModule<Exports> | Promise<BuiltModule<Exports>>;
 }
 

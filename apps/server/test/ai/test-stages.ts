@@ -1,5 +1,5 @@
 import { AppError } from "../../src/kernel/app-error.ts";
-import type { PipelineStage, StageCall, StageContext, TextFilter } from "../../src/modules/ai/ai-stage.ts";
+import type { PipelineStage, StageCall, StageContext, TextFilter } from "../../src/kernel/ai-stage.ts";
 import { promptText } from "../../src/modules/ai/context-window.stage.ts";
 
 // Pipeline stages for tests: real stages, switched on per call by a `[[marker]]` in the prompt.

@@ -1,6 +1,6 @@
 import type { Insertable, Kysely } from "kysely";
 import { randomUUID } from "node:crypto";
-import type { Tables } from "../../src/db/schema.ts";
+import type { AllTables as Tables } from "../all-tables.ts";
 import type { MessagesTable } from "../../src/modules/chat/chat.tables.ts";
 
 type MessageInsert = Insertable<MessagesTable>;

@@ -6,6 +6,7 @@ import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upst
 import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
 import { buildMessage } from "./chat-factories.ts";
 import { answerOf, openSse, type SseEvent } from "./sse-client.ts";
+import { allTables } from "../all-tables.ts";
 
 // The send enqueues the generation job while it stores the exchange, so a worker can get the job
 // before the commit (and, when the send fails, for a message that never exists).
@@ -60,7 +61,7 @@ describe("generation jobs that travel while the exchange is stored", () => {
     await h.parley.platform.bus.queue.enqueue(chatTopics.generate.address, { id: answerId, payload: job });
     // A slow commit: the worker has the job and keeps reading until the messages are there.
     await sleep(150);
-    await h.parley.platform.database.db
+    await allTables(h.parley.platform.database)
       .insertInto("messages")
       .values([
         buildMessage({ conversation_id: conversationId, content: "asked late" }),

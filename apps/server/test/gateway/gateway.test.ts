@@ -1,8 +1,10 @@
 import OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { AI_STAGES } from "../../src/modules/ai/ai.types.ts";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { startHarness, type Harness } from "../parley-harness.ts";
+
+/** The trace of a call through the modules' stages, in order, with the fixed steps (ADR 0016). */
+const AI_STAGES = ["authorize", "rate_limit", "context_window", "provider_call", "metering", "audit"];
 
 const TEXT = "Parley streams every token through one governed pipeline.";
 let fake: FakeUpstream;
@@ -270,7 +272,7 @@ describe("one pipeline", () => {
       .filter((e) => e.action === "ai.chat" || e.action === "ai.embed")
       .slice(0, 3);
     expect(calls.map((c) => c.action).sort()).toEqual(["ai.chat", "ai.chat", "ai.embed"]);
-    for (const call of calls) expect(call.summary.stages).toEqual([...AI_STAGES]);
+    for (const call of calls) expect(call.summary.stages).toEqual(AI_STAGES);
 
     const usage = await h.call<{
       rows: { key: string; requests: number; inputTokens: number; cost: number }[];

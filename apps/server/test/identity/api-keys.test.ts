@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "../parley-harness.ts";
+import { allTables } from "../all-tables.ts";
 
 let h: Harness;
 beforeAll(async () => {
@@ -36,7 +37,7 @@ describe("API keys", () => {
     expect(me.status).toBe(200);
     expect(me.body.authenticatedBy).toBe("api_key");
     expect(me.body.permissions).toEqual(["profile:read", "teams:read"]);
-    const stored = await h.parley.platform.database.db
+    const stored = await allTables(h.parley.platform.database)
       .selectFrom("api_keys")
       .select("key_hash")
       .where("id", "=", created.body.id)
@@ -119,7 +120,7 @@ describe("API keys", () => {
       token: dev.token,
       body: { name: "short", permissions: ["profile:read"], expiresInDays: 1 },
     });
-    await h.parley.platform.database.db
+    await allTables(h.parley.platform.database)
       .updateTable("api_keys")
       .set({ expires_at: Date.now() - 1 })
       .where("id", "=", key.body.id)

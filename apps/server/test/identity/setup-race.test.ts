@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startParley, type RunningParley } from "../../src/app/parley.ts";
 import { loadConfig } from "../../src/config/config.ts";
 import { raceSetups } from "./setup-race.ts";
+import { allTables } from "../all-tables.ts";
 
 // The same race across two pods on PostgreSQL is in two-pods.test.ts.
 let parley: RunningParley;
@@ -29,7 +30,10 @@ describe("first-run setup on an embedded installation", () => {
     expect(outcomes.filter((o) => o.status !== 201)).toEqual(
       Array(19).fill({ status: 409, code: "resource.conflict" }),
     );
-    const users = await parley.platform.database.db.selectFrom("users").select("global_role").execute();
+    const users = await allTables(parley.platform.database)
+      .selectFrom("users")
+      .select("global_role")
+      .execute();
     expect(users).toEqual([{ global_role: "admin" }]);
     expect(await (await fetch(`${parley.url}/api/v1/setup`)).json()).toEqual({ needsAdmin: false });
   });

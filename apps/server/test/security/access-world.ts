@@ -5,6 +5,7 @@ import { TEAM_PERMISSIONS } from "../../src/kernel/role-permissions.ts";
 import type { Harness } from "../parley-harness.ts";
 import { buildMessage } from "../chat/chat-factories.ts";
 import type { ActorSpec, TeamLabel } from "./access-oracle.ts";
+import { allTables } from "../all-tables.ts";
 
 /** An actor of the matrix with its credential. */
 export interface Actor extends ActorSpec {
@@ -141,7 +142,7 @@ export class AccessWorld {
     userId: string;
     teamId: string | null;
   }): Promise<{ id: string; answer: string }> {
-    const db = this.h.parley.platform.database.db;
+    const db = allTables(this.h.parley.platform.database);
     const id = randomUUID();
     const now = Date.now();
     await db
@@ -174,7 +175,7 @@ export class AccessWorld {
   /** An unbound API key of `userId`, stored straight in the database (its secret is never used). */
   async apiKey(userId: string): Promise<string> {
     const id = randomUUID();
-    await this.h.parley.platform.database.db
+    await allTables(this.h.parley.platform.database)
       .insertInto("api_keys")
       .values({
         id,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { FolderBlobStore } from "../../src/platform/blob/folder-blob-store.ts";
 import { openDatabase } from "../../src/platform/db/database.ts";
-import { migrateToLatest } from "../../src/db/migrate.ts";
+import { migrateToLatest } from "../../src/app/migrations.ts";
 import { ADMIN } from "../parley-harness.ts";
 import { runParley, type ParleyProcess } from "../process-harness.ts";
 

@@ -1,5 +1,5 @@
 import { auditOrigin, type AuditSink } from "../../kernel/request-context.ts";
-import type { PipelineStage } from "./ai-stage.ts";
+import type { PipelineStage } from "../../kernel/ai-stage.ts";
 
 /**
  * Audits every AI call that passed the stages before it (`ai.chat` or `ai.embed`, target the

@@ -8,8 +8,8 @@ import type { PubSub } from "../../platform/bus/bus.port.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { CatalogModel, ModelCatalog } from "../providers/index.ts";
 import type { AiMetrics } from "./ai.metrics.ts";
-import type { ChatCall, ChatPart, EmbedCall, TokenUsage } from "./ai.types.ts";
-import type { PipelineStage, StageCall, StageContext } from "./ai-stage.ts";
+import type { ChatCall, ChatPart, EmbedCall, TokenUsage } from "../../kernel/ai-call.ts";
+import type { PipelineStage, StageCall, StageContext } from "../../kernel/ai-stage.ts";
 import { CircuitBreakers } from "./circuit-breaker.ts";
 import { promptText } from "./context-window.stage.ts";
 import { openChatStream, runEmbedding, type CallPolicy, type OpenedStream } from "./provider-call.ts";
@@ -20,8 +20,11 @@ import { classifyUpstreamError } from "./upstream-errors.ts";
 /** Dependencies of the AI pipeline. */
 export interface AiPipelineDeps {
   catalog: ModelCatalog;
-  /** The stages modules contribute, in order (see {@link PipelineStage} for what order means). */
-  stages: readonly PipelineStage[];
+  /**
+   * The stages modules contribute, in order (see {@link PipelineStage} for what order means); a
+   * function when they are known only once every module is built (read at the first call).
+   */
+  stages: readonly PipelineStage[] | (() => readonly PipelineStage[]);
   clock: Clock;
   logger: Logger;
   /** Where `ai.call.settled` is published (the bus's pub/sub); without it, nowhere. */
@@ -87,13 +90,20 @@ export class AiPipeline {
   readonly #d: AiPipelineDeps;
   readonly #policy: CallPolicy;
   readonly #breakers: CircuitBreakers;
-  readonly #runner: StageRunner;
+  #stageRunner: StageRunner | null = null;
   readonly #languageModels = new WeakMap<CatalogModel, LanguageModelV4>();
+
+  get #runner(): StageRunner {
+    if (!this.#stageRunner) {
+      const { stages, logger, metrics } = this.#d;
+      this.#stageRunner = new StageRunner(typeof stages === "function" ? stages() : stages, logger, metrics);
+    }
+    return this.#stageRunner;
+  }
 
   constructor(deps: AiPipelineDeps) {
     this.#d = deps;
     this.#policy = { ...DEFAULT_POLICY, ...deps.policy };
-    this.#runner = new StageRunner(deps.stages, deps.logger, deps.metrics);
     this.#breakers = new CircuitBreakers({
       failureThreshold: 5,
       openMs: 30_000,

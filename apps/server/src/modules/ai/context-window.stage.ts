@@ -1,5 +1,5 @@
 import { AppError } from "../../kernel/app-error.ts";
-import type { PipelineStage, StageCall } from "./ai-stage.ts";
+import type { PipelineStage, StageCall } from "../../kernel/ai-stage.ts";
 
 /**
  * Built in: a prompt that cannot fit the model's context window is refused before any cost

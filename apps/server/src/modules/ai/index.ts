@@ -2,11 +2,9 @@
 import { defineModule } from "../../kernel/module.ts";
 import type { AuditExports } from "../audit/index.ts";
 import type { ProvidersExports } from "../providers/index.ts";
-import type { IdentityExports } from "../identity/index.ts";
-import type { UsageExports } from "../usage/index.ts";
 import { aiAuditStage } from "./ai-audit.stage.ts";
 import { AiPipeline } from "./ai-pipeline.ts";
-import type { PipelineStage } from "./ai-stage.ts";
+import { STAGE_ORDER } from "../../kernel/ai-stage.ts";
 import { createAiMetrics } from "./ai.metrics.ts";
 import { contextWindowStage } from "./context-window.stage.ts";
 
@@ -18,33 +16,21 @@ export interface AiExports {
 /** Authorization, limits, provider calls with retries and fallbacks, metering and audit. */
 export const aiModule = defineModule({
   name: "ai",
-  needs: ["audit", "identity", "providers", "usage"],
+  needs: ["audit", "providers"],
   permissions: ["ai:use"],
   tables: [],
-  migrations: [],
+  migrations: {},
   build: (
     ctx,
     deps: {
       audit: AuditExports;
-      identity: IdentityExports;
       providers: ProvidersExports;
-      usage: UsageExports;
     },
   ) => {
-    // The stages modules contribute, in order (ADR 0016): refusals of the stages before audit
-    // and metering are neither audited nor metered.
-    const defaults: PipelineStage[] = [
-      deps.identity.rateLimitStage,
-      contextWindowStage(),
-      aiAuditStage({ audit: deps.audit.audit }),
-      deps.usage.meteringStage,
-    ];
-    const wrap = ctx.hooks?.aiStages;
-    const stages =
-      typeof wrap === "function" ? (wrap as (d: PipelineStage[]) => PipelineStage[])(defaults) : defaults;
+    // Every module's stages, ordered by the composition root (ADR 0016).
     const pipeline = new AiPipeline({
       catalog: deps.providers.catalog,
-      stages,
+      stages: () => ctx.aiStages(),
       clock: ctx.platform.clock,
       logger: ctx.logger,
       events: ctx.platform.bus.pubsub,
@@ -55,10 +41,16 @@ export const aiModule = defineModule({
         idleMs: ctx.config.aiIdleTimeoutMs,
       },
     });
-    return { exports: { pipeline } satisfies AiExports };
+    return {
+      exports: { pipeline } satisfies AiExports,
+      stages: [
+        { order: STAGE_ORDER.request, stage: contextWindowStage() },
+        { order: STAGE_ORDER.record, stage: aiAuditStage({ audit: deps.audit.audit }) },
+      ],
+    };
   },
 });
 
 export type { AiPipeline, ChatRun, EmbedResult } from "./ai-pipeline.ts";
-export type * from "./ai-stage.ts";
-export type * from "./ai.types.ts";
+export type * from "../../kernel/ai-stage.ts";
+export type * from "../../kernel/ai-call.ts";

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AppError } from "../../kernel/app-error.ts";
 import type { DirectChatEndpoint } from "../providers/model-catalog.ts";
 import { TimeoutError } from "../../platform/timeout.ts";
-import type { ChatPart } from "./ai.types.ts";
+import type { ChatPart } from "../../kernel/ai-call.ts";
 import { openOpenAiCompatibleStream } from "./openai-compatible-stream.ts";
 
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;

@@ -7,7 +7,7 @@ import { createParser, type EventSourceParser } from "eventsource-parser";
 import { AppError } from "../../kernel/app-error.ts";
 import { TimeoutError } from "../../platform/timeout.ts";
 import type { DirectChatEndpoint } from "../providers/index.ts";
-import type { ChatPart, FinishReason } from "./ai.types.ts";
+import type { ChatPart, FinishReason } from "../../kernel/ai-call.ts";
 import type { PartStream } from "./provider-stream.ts";
 import { openAiErrorMessage } from "./upstream-errors.ts";
 

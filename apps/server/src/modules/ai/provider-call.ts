@@ -2,7 +2,7 @@ import type { LanguageModelV4, LanguageModelV4CallOptions } from "@ai-sdk/provid
 import { AppError } from "../../kernel/app-error.ts";
 import { withTimeout } from "../../platform/timeout.ts";
 import type { CatalogModel, ModelCatalog } from "../providers/index.ts";
-import type { ChatCall, ChatPart, EmbedCall } from "./ai.types.ts";
+import type { ChatCall, ChatPart, EmbedCall } from "../../kernel/ai-call.ts";
 import type { CircuitBreakers } from "./circuit-breaker.ts";
 import { openOpenAiCompatibleStream } from "./openai-compatible-stream.ts";
 import { SdkPartStream, type PartStream } from "./provider-stream.ts";

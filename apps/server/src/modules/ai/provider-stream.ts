@@ -2,7 +2,7 @@ import type { LanguageModelV4StreamPart } from "@ai-sdk/provider";
 import type { ReadableStream, ReadableStreamDefaultReader, ReadableStreamReadResult } from "node:stream/web";
 import { AppError } from "../../kernel/app-error.ts";
 import { TimeoutError } from "../../platform/timeout.ts";
-import type { ChatPart, FinishReason } from "./ai.types.ts";
+import type { ChatPart, FinishReason } from "../../kernel/ai-call.ts";
 
 /** An upstream answer, read part by part. */
 export interface PartStream {

@@ -1,5 +1,5 @@
 import type { AiCallSettled } from "@parley/contracts";
-import type { Settlement, StageContext } from "./ai-stage.ts";
+import type { Settlement, StageContext } from "../../kernel/ai-stage.ts";
 
 /**
  * The `ai.call.settled` bus payload of a settled call.

@@ -11,7 +11,7 @@ import {
   type StageCall,
   type StageContext,
   type TextFilter,
-} from "./ai-stage.ts";
+} from "../../kernel/ai-stage.ts";
 import { StageRunner, type OpenSettlement } from "./stage-runner.ts";
 import { sentenceFilter } from "../../../test/ai/test-stages.ts";
 

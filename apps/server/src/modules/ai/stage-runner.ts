@@ -8,7 +8,7 @@ import {
   type StageCall,
   type StageContext,
   type TextFilter,
-} from "./ai-stage.ts";
+} from "../../kernel/ai-stage.ts";
 
 type Hook = "before" | "filter" | "after";
 

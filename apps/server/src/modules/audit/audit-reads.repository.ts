@@ -1,8 +1,8 @@
 import type { Kysely } from "kysely";
-import type { Tables } from "../../db/schema.ts";
 import { GENESIS_HASH } from "./audit-hash.ts";
 import type { ChainHead, HeadRow } from "./audit-head.ts";
 import type { AnchorRow } from "./audit.repository.ts";
+import type { AuditTables as Tables } from "./audit.tables.ts";
 
 /*
  * Reads of the chain's ends, shared by the repository's appends, prunes and verification. They

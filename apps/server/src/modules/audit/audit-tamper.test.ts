@@ -1,7 +1,7 @@
 import type { AuditProblem, AuditVerification } from "@parley/contracts";
 import { sql, type Kysely } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
-import * as auditHeadMigration from "../../db/migrations/2026-12-05T2300-audit-head.ts";
+import * as auditHeadMigration from "./migrations/2026-12-05T2300-audit-head.ts";
 import type { Database } from "../../platform/db/database.ts";
 import { AuditService } from "./audit.service.ts";
 import { auditDialects, buildAuditEvent, testSecrets, type AuditHarness } from "./audit-test-support.ts";

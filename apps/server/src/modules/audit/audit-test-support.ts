@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AuditEvent } from "@parley/contracts";
 import { createTestPostgres } from "../../../test/postgres.ts";
-import { migrateToLatest } from "../../db/migrate.ts";
+import { migrateToLatest } from "../../app/migrations.ts";
 import { FolderBlobStore } from "../../platform/blob/folder-blob-store.ts";
 import { ManualClock } from "../../platform/clock/clock.ts";
 import { openDatabase, type Database, type DatabaseTarget } from "../../platform/db/database.ts";

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
 import { auditDialects, buildAuditEvent, type AuditHarness } from "./audit-test-support.ts";
+import { allTables } from "../../../test/all-tables.ts";
 
 const DAY = 86_400_000;
 
@@ -124,7 +125,7 @@ describe.each(auditDialects)("audit chain verification on %s", (_dialect, makeFa
     expect(await audit.verify()).toMatchObject({ ok: true, checked: 5 });
     // Hide entries 11 and 12: delete them and move the anchor, copying the hash entry 13 links to.
     await sql`delete from audit_log where seq <= 12`.execute(database.db);
-    const linked = await database.db
+    const linked = await allTables(database)
       .selectFrom("audit_log")
       .select("prev_hash")
       .where("seq", "=", 13)
@@ -156,12 +157,12 @@ describe.each(auditDialects)("audit chain verification on %s", (_dialect, makeFa
 
   it("reports an entry inserted behind the application's back", async () => {
     const { audit, database } = await withEntries(create, 3);
-    const last = await database.db
+    const last = await allTables(database)
       .selectFrom("audit_log")
       .selectAll()
       .where("seq", "=", 3)
       .executeTakeFirstOrThrow();
-    await database.db
+    await allTables(database)
       .insertInto("audit_log")
       .values({
         ...last,

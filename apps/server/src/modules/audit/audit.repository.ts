@@ -1,13 +1,12 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { sql, type Insertable, type Kysely, type Selectable } from "kysely";
 import { fromJson, toJson } from "../../db/json.ts";
-import type { Tables } from "../../db/schema.ts";
-import type { Database } from "../../platform/db/database.ts";
+import { tablesOf, type Database } from "../../platform/db/database.ts";
 import type { AuditKey, SealedAnchor, SealedFields } from "./audit-hash.ts";
 import { appendStart, sealHead, type ChainHead, type HeadRow } from "./audit-head.ts";
 import { readAnchor, readHead, readHeadRow } from "./audit-reads.repository.ts";
 import { AppendQueue } from "../../platform/db/group-commit.ts";
-import type { AuditAnchorTable, AuditLogTable } from "./audit.tables.ts";
+import type { AuditAnchorTable, AuditLogTable, AuditTables as Tables } from "./audit.tables.ts";
 
 /** A stored audit entry with its summary parsed. */
 export interface AuditRow extends SealedFields {
@@ -65,7 +64,7 @@ export class AuditRepository {
   /** `key` seals the head of the chain that every appended batch moves. */
   constructor(database: Database, key: AuditKey) {
     this.#database = database;
-    this.#db = database.db;
+    this.#db = tablesOf<Tables>(database.db);
     this.#key = key;
     this.#queue = new AppendQueue((builds) => this.#appendBatch(builds), MAX_BATCH);
   }

@@ -5,6 +5,7 @@ import { AppError } from "../../kernel/app-error.ts";
 import { GENESIS_HASH } from "./audit-hash.ts";
 import { normalizeSummary } from "./audit-normalize.ts";
 import { auditDialects, buildAuditEvent, T0 } from "./audit-test-support.ts";
+import { allTables } from "../../../test/all-tables.ts";
 
 describe.each(auditDialects)("audit log on %s", (_dialect, makeFactory) => {
   const factory = makeFactory();
@@ -147,7 +148,7 @@ describe.each(auditDialects)("audit log on %s", (_dialect, makeFactory) => {
       signingKey: "[redacted]",
     };
     expect(entry.summary).toEqual(redacted);
-    const raw = await database.db.selectFrom("audit_log").select("summary").executeTakeFirstOrThrow();
+    const raw = await allTables(database).selectFrom("audit_log").select("summary").executeTakeFirstOrThrow();
     expect(JSON.stringify(raw.summary)).not.toMatch(/hunter2|s3cr3t|"rt"|"k"/);
     expect((await audit.verify()).ok).toBe(true);
   });

@@ -6,6 +6,8 @@ import { defineModule } from "../../kernel/module.ts";
 import { registerAuditRoutes } from "./audit.routes.ts";
 import { startAuditRetention } from "./audit.jobs.ts";
 import { AuditService } from "./audit.service.ts";
+import * as auditMigration from "./migrations/2026-11-22T1310-audit.ts";
+import * as auditHeadMigration from "./migrations/2026-12-05T2300-audit-head.ts";
 
 /** What the audit module offers the modules built after it. */
 export interface AuditExports {
@@ -18,7 +20,7 @@ export const auditModule = defineModule({
   needs: [],
   permissions: ["audit:read"],
   tables: ["audit_log", "audit_anchor", "audit_head"],
-  migrations: ["2026-11-22T1310-audit", "2026-12-05T2300-audit-head"],
+  migrations: { "2026-11-22T1310-audit": auditMigration, "2026-12-05T2300-audit-head": auditHeadMigration },
   build: (ctx) => {
     const audit = new AuditService({
       database: ctx.platform.database,

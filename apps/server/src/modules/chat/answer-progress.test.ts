@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedStreamingAnswer } from "../../../test/chat/chat-factories.ts";
-import { migrateToLatest } from "../../db/migrate.ts";
+import { migrateToLatest } from "../../app/migrations.ts";
 import { ManualClock } from "../../platform/clock/clock.ts";
 import { openDatabase, type Database } from "../../platform/db/database.ts";
 import { AnswerProgress, PROGRESS_INTERVAL_MS } from "./answer-progress.ts";

@@ -1,25 +1,15 @@
-import { chatTopics, type ChatEvent } from "@parley/contracts";
+import type { ChatEvent } from "@parley/contracts";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { randomUUID } from "node:crypto";
-import { AppError } from "../../kernel/app-error.ts";
-import type { TypedBus, TypedLogEntry } from "../../kernel/typed-bus.ts";
-import type { Registry } from "../../platform/registry/registry.port.ts";
+import type { TypedLogEntry } from "../../kernel/typed-bus.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";
-import type { ChatRepository, MessageRow } from "./chat.repository.ts";
-import { chatKeys } from "./chat.keys.ts";
+import { eventId, type ConversationEventStream } from "./conversation-events.ts";
 
 const HEARTBEAT_MS = 15_000;
-const REGISTRY_TTL_MS = 45_000;
 
-/** What serving an event stream needs. */
-export interface EventDeps {
-  bus: TypedBus;
-  chats: ChatRepository;
+/** What relaying a stream over SSE needs. */
+export interface RelayDeps {
   streams: EventStreams;
-  registry: Registry;
   metrics: ChatMetrics;
-  podId: string;
-  maxStreamsPerUser: number;
 }
 
 /** Open SSE responses, so that a draining process can hand them a retry hint. */
@@ -43,69 +33,9 @@ export class EventStreams {
   }
 }
 
-/** `<epoch>:<seq>`, the id of every event: where it sits in the durable log. */
-export function eventId(epoch: string, seq: number): string {
-  return `${epoch}:${seq}`;
-}
-
-/** Parses an event id; null when malformed. */
-export function parseEventId(id: string | undefined): { epoch: string; seq: number } | null {
-  if (!id) return null;
-  const at = id.lastIndexOf(":");
-  const seq = Number(id.slice(at + 1));
-  if (at <= 0 || !Number.isSafeInteger(seq) || seq < 0) return null;
-  return { epoch: id.slice(0, at), seq };
-}
-
 /**
- * Decides where a (re)connecting client starts: right after its Last-Event-ID when the log can
- * replay from there; otherwise at the start of the in-flight answer; and with a `snapshot` from
- * the database when the log cannot tell the client what it missed.
- */
-export async function resumePoint(
-  bus: TypedBus,
-  chats: ChatRepository,
-  conversationId: string,
-  lastEventId: string | undefined,
-): Promise<{ afterSeq: number; epoch: string; snapshot: ChatEvent | null; resumed: boolean }> {
-  const head = await bus.head();
-  const given = parseEventId(lastEventId);
-  if (given && given.epoch === head.epoch && given.seq <= head.seq) {
-    return { afterSeq: given.seq, epoch: head.epoch, snapshot: null, resumed: true };
-  }
-  const asked = lastEventId !== undefined && lastEventId !== "";
-  const inflight = await chats.streamingMessage(conversationId);
-  if (inflight) {
-    const entries = await bus.read(chatTopics.answerLog(conversationId), { afterSeq: 0 });
-    const first = entries.find((e) => e.data.messageId === inflight.id);
-    if (first?.data.type === "message.started") {
-      return { afterSeq: first.seq - 1, epoch: head.epoch, snapshot: null, resumed: false };
-    }
-    if (first)
-      return { afterSeq: first.seq - 1, epoch: head.epoch, snapshot: snapshotOf(inflight), resumed: false };
-    return {
-      afterSeq: head.seq,
-      epoch: head.epoch,
-      snapshot: asked ? snapshotOf(inflight) : null,
-      resumed: false,
-    };
-  }
-  const last = asked ? await chats.lastAssistantMessage(conversationId) : undefined;
-  return { afterSeq: head.seq, epoch: head.epoch, snapshot: last ? snapshotOf(last) : null, resumed: false };
-}
-
-function snapshotOf(message: MessageRow): ChatEvent {
-  return {
-    type: "snapshot",
-    messageId: message.id,
-    text: message.content,
-    status: message.status as "streaming",
-  };
-}
-
-/**
- * The SSE frame of a log entry. The log hands every follower of a key the same entry object, so
- * a conversation's event is serialised once however many connections relay it (the relay's hot
+ * The SSE frame of a log entry. The log hands every reader of a conversation the same entry
+ * object, so an event is serialised once however many connections relay it (the relay's hot
  * path: 40 viewers of one answer used to cost 40 `JSON.stringify` per delta).
  */
 const frames = new WeakMap<TypedLogEntry<ChatEvent>, string>();
@@ -118,44 +48,17 @@ function frameOf(entry: TypedLogEntry<ChatEvent>): string {
   }
   return frame;
 }
+
 /**
- * Serves the conversation's events as SSE until the client leaves or the process drains. SSE
- * pods only relay: they never persist.
+ * Writes an opened conversation event stream out as Server-Sent Events until the client leaves
+ * or the process drains; then closes the stream. SSE pods only relay: they never persist.
  */
-export async function serveEvents(
-  deps: EventDeps,
-  conversationId: string,
-  lastEventId: string | undefined,
+export function relayEvents(
+  deps: RelayDeps,
+  stream: ConversationEventStream,
   request: FastifyRequest,
   reply: FastifyReply,
-): Promise<FastifyReply> {
-  const userId = request.principal?.userId ?? "anonymous";
-  const connectionId = randomUUID();
-  const userKind = chatKeys.userStreams(userId);
-  const conversationKind = chatKeys.conversationStreams(conversationId);
-  const open = await deps.registry.list(userKind).catch(() => []);
-  if (open.length >= deps.maxStreamsPerUser) {
-    deps.metrics.rejectedStreams.inc();
-    throw new AppError(
-      "rate_limit.exceeded",
-      `At most ${deps.maxStreamsPerUser} event streams may be open per user; close a tab`,
-      {
-        headers: { "retry-after": "5" },
-        details: { open: open.length, limit: deps.maxStreamsPerUser, scope: "streams" },
-      },
-    );
-  }
-  const start = await resumePoint(deps.bus, deps.chats, conversationId, lastEventId);
-  deps.metrics.replays.inc({ kind: start.snapshot ? "snapshot" : start.resumed ? "resume" : "fresh" });
-  // Presence and the per-user limit: the registry's entries expire unless the heartbeat renews them.
-  const presence = async () => {
-    const info = { pod: deps.podId, conversationId, userId };
-    await Promise.all([
-      deps.registry.register(userKind, connectionId, info, REGISTRY_TTL_MS),
-      deps.registry.register(conversationKind, connectionId, info, REGISTRY_TTL_MS),
-    ]).catch(() => undefined);
-  };
-  await presence();
+): FastifyReply {
   reply.hijack();
   const raw = reply.raw;
   raw.writeHead(200, {
@@ -167,35 +70,28 @@ export async function serveEvents(
     "x-request-id": request.id,
   });
   raw.write("retry: 1000\n\n");
-  if (start.snapshot) {
-    raw.write(
-      `id: ${eventId(start.epoch, start.afterSeq)}\nevent: snapshot\ndata: ${JSON.stringify(start.snapshot)}\n\n`,
-    );
+  if (stream.snapshot) {
+    const { id, event } = stream.snapshot;
+    raw.write(`id: ${id}\nevent: snapshot\ndata: ${JSON.stringify(event)}\n\n`);
   }
   deps.streams.add(reply);
   deps.metrics.activeStreams.inc();
-  const subscription = await deps.bus.follow(
-    chatTopics.answerLog(conversationId),
-    { afterSeq: start.afterSeq },
-    (entry) => {
-      raw.write(frameOf(entry));
-      deps.metrics.eventsRelayed.inc();
-      deps.metrics.logLag.observe(Math.max(0, Date.now() - entry.time) / 1000);
-    },
-  );
-  const heartbeat = setInterval(() => {
-    raw.write(": heartbeat\n\n");
-    void presence();
-  }, HEARTBEAT_MS);
+  const heartbeat = setInterval(() => raw.write(": heartbeat\n\n"), HEARTBEAT_MS);
   raw.once("close", () => {
     clearInterval(heartbeat);
     deps.streams.delete(reply);
     deps.metrics.activeStreams.dec();
-    void subscription.close();
-    void Promise.all([
-      deps.registry.deregister(userKind, connectionId),
-      deps.registry.deregister(conversationKind, connectionId),
-    ]).catch(() => undefined);
+    void stream.close();
+  });
+  void (async () => {
+    for await (const entry of stream) {
+      raw.write(frameOf(entry));
+      deps.metrics.eventsRelayed.inc();
+      deps.metrics.logLag.observe(Math.max(0, Date.now() - entry.time) / 1000);
+    }
+  })().catch((err: unknown) => {
+    request.log.warn({ err }, "event relay failed");
+    raw.destroy();
   });
   return reply;
 }

@@ -1,7 +1,6 @@
 import { sql, type Kysely, type Selectable, type Updateable } from "kysely";
-import type { Tables } from "../../db/schema.ts";
-import type { Database } from "../../platform/db/database.ts";
-import type { ConversationsTable, MessagesTable } from "./chat.tables.ts";
+import { tablesOf, type Database } from "../../platform/db/database.ts";
+import type { ChatTables as Tables, ConversationsTable, MessagesTable } from "./chat.tables.ts";
 
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MessageRow = Selectable<MessagesTable>;
@@ -46,7 +45,7 @@ export class ChatRepository {
   readonly #db: Kysely<Tables>;
   readonly #dialect: Database["dialect"];
   constructor(database: Pick<Database, "db" | "dialect">) {
-    this.#db = database.db;
+    this.#db = tablesOf<Tables>(database.db);
     this.#dialect = database.dialect;
   }
 

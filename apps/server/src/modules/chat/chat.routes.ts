@@ -15,11 +15,21 @@ import { z } from "zod";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import { contextOf } from "../../http/request-context.ts";
 import type { ChatService } from "./chat.service.ts";
-import { serveEvents, type EventDeps } from "./chat-events.ts";
+import { relayEvents, type RelayDeps } from "./chat-events.ts";
 import { chatKeys } from "./chat.keys.ts";
+import type { ConversationEvents } from "./conversation-events.ts";
+import type { Registry } from "../../platform/registry/registry.port.ts";
+
+/** What the chat routes call. */
+export interface ChatRouteDeps extends RelayDeps {
+  chat: ChatService;
+  events: ConversationEvents;
+  /** Presence: who has the conversation's events open. */
+  registry: Registry;
+}
 
 /** Conversations, sending, the event stream and cancel. */
-export function registerChatRoutes(app: TypedApp, deps: EventDeps & { chat: ChatService }): void {
+export function registerChatRoutes(app: TypedApp, deps: ChatRouteDeps): void {
   const tags = ["chat"];
   app.get(
     "/api/v1/conversations",
@@ -163,10 +173,10 @@ export function registerChatRoutes(app: TypedApp, deps: EventDeps & { chat: Chat
       },
     },
     async (request, reply) => {
-      await deps.chat.visible(request.params.id, contextOf(request), "conversations:read");
       const header = request.headers["last-event-id"];
       const lastEventId = (typeof header === "string" ? header : undefined) ?? request.query.lastEventId;
-      return serveEvents(deps, request.params.id, lastEventId, request, reply);
+      const stream = await deps.events.open(request.params.id, contextOf(request), { lastEventId });
+      return relayEvents(deps, stream, request, reply);
     },
   );
 }

@@ -8,16 +8,21 @@ import type { AuditExports } from "../audit/index.ts";
 import type { IdentityExports } from "../identity/index.ts";
 import type { ProvidersExports } from "../providers/index.ts";
 import { EventStreams } from "./chat-events.ts";
+import { ConversationEvents } from "./conversation-events.ts";
 import { createChatMetrics } from "./chat.metrics.ts";
 import { ChatRepository } from "./chat.repository.ts";
 import { registerChatRoutes } from "./chat.routes.ts";
 import { ChatService } from "./chat.service.ts";
 import { startGenerationWorker } from "./generation.jobs.ts";
 import { failAnswersLeftStreaming, startLostWorkerSweep } from "./lost-answers.ts";
+import * as chatMigration from "./migrations/2026-11-22T1500-chat.ts";
+import * as messageReplacementMigration from "./migrations/2026-11-30T1000-message-replacement.ts";
 
 /** What the chat module offers the modules built after it. */
 export interface ChatExports {
   chat: ChatService;
+  /** A conversation's events as an async iterable, from a position (what the SSE route relays). */
+  events: ConversationEvents;
 }
 
 /** Chat that streams across stateless pods and survives reloads and crashes. */
@@ -26,7 +31,10 @@ export const chatModule = defineModule({
   needs: ["audit", "identity", "ai", "providers"],
   permissions: ["conversations:read", "conversations:write"],
   tables: ["conversations", "messages"],
-  migrations: ["2026-11-22T1500-chat", "2026-11-30T1000-message-replacement"],
+  migrations: {
+    "2026-11-22T1500-chat": chatMigration,
+    "2026-11-30T1000-message-replacement": messageReplacementMigration,
+  },
   build: async (
     ctx,
     deps: { audit: AuditExports; identity: IdentityExports; ai: AiExports; providers: ProvidersExports },
@@ -48,19 +56,19 @@ export const chatModule = defineModule({
       clock: platform.clock,
       defaultModel: async () => (await deps.providers.catalog.list()).find((m) => m.enabled)?.id ?? null,
     });
+    const events = new ConversationEvents({
+      chat,
+      bus: ctx.bus,
+      chats,
+      registry: platform.store.registry,
+      metrics,
+      podId: ctx.podId,
+      maxStreamsPerUser: ctx.config.maxStreamsPerUser,
+    });
     return {
-      exports: { chat } satisfies ChatExports,
+      exports: { chat, events } satisfies ChatExports,
       routes: (app) => {
-        registerChatRoutes(app, {
-          chat,
-          bus: ctx.bus,
-          chats,
-          streams,
-          registry: platform.store.registry,
-          metrics,
-          podId: ctx.podId,
-          maxStreamsPerUser: ctx.config.maxStreamsPerUser,
-        });
+        registerChatRoutes(app, { chat, events, streams, metrics, registry: platform.store.registry });
       },
       // SSE clients get a retry hint and reconnect to another pod; answers keep generating.
       drain: () => {
@@ -104,4 +112,5 @@ export const chatModule = defineModule({
 });
 
 export type { ChatService } from "./chat.service.ts";
+export type { ConversationEvents, ConversationEventStream } from "./conversation-events.ts";
 export type { ChatTables } from "./chat.tables.ts";

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seedStreamingAnswer } from "../../../test/chat/chat-factories.ts";
-import { migrateToLatest } from "../../db/migrate.ts";
+import { migrateToLatest } from "../../app/migrations.ts";
 import { TypedBus } from "../../kernel/typed-bus.ts";
 import { MemoryBus } from "../../platform/bus/memory-bus.ts";
 import { systemClock } from "../../platform/clock/clock.ts";

@@ -10,7 +10,7 @@ export const gatewayModule = defineModule({
   needs: ["ai", "providers"],
   permissions: ["ai:use"],
   tables: [],
-  migrations: [],
+  migrations: {},
   build: (ctx, deps: { ai: AiExports; providers: ProvidersExports }) => ({
     exports: {},
     routes: (app) =>

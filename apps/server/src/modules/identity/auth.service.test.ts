@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrateToLatest } from "../../db/migrate.ts";
+import { migrateToLatest } from "../../app/migrations.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { ManualClock } from "../../platform/clock/clock.ts";
 import { openDatabase, type Database } from "../../platform/db/database.ts";
@@ -19,6 +19,7 @@ import { TokenService } from "./token.service.ts";
 import { TeamRepository } from "./team.repository.ts";
 import { UserRepository } from "./user.repository.ts";
 import { UserService } from "./user.service.ts";
+import { tablesOf } from "../../platform/db/database.ts";
 
 let database: Database;
 let audit: AuditService;
@@ -33,8 +34,8 @@ beforeAll(async () => {
   await migrateToLatest(database);
   audit = new AuditService({ database, secrets, clock });
   const users = new UserService({
-    users: new UserRepository(database.db),
-    credentials: new CredentialRepository(database.db),
+    users: new UserRepository(tablesOf(database.db)),
+    credentials: new CredentialRepository(tablesOf(database.db)),
     audit,
     clock,
   });
@@ -49,8 +50,8 @@ afterAll(async () => {
 
 function service(delays: number[]): AuthService {
   return new AuthService({
-    users: new UserRepository(database.db),
-    credentials: new CredentialRepository(database.db),
+    users: new UserRepository(tablesOf(database.db)),
+    credentials: new CredentialRepository(tablesOf(database.db)),
     tokens: new TokenService({ key: secrets.key("jwt"), clock }),
     limiter: new MemoryRateLimiter(),
     audit,
@@ -173,8 +174,8 @@ describe("API key principals", () => {
   /** A key stored for dev@parley.test, and an auth service wired to `changes` like the module is. */
   async function setup() {
     const changes = new IdentityChanges();
-    const credentials = new CredentialRepository(database.db, changes);
-    const users = new UserRepository(database.db, changes);
+    const credentials = new CredentialRepository(tablesOf(database.db), changes);
+    const users = new UserRepository(tablesOf(database.db), changes);
     const auth = new AuthService({
       users,
       credentials,
@@ -219,7 +220,7 @@ describe("API key principals", () => {
     const { auth, users, owner, key } = await setup();
     expect((await auth.authenticate(key)).principal.globalRole).toBe("developer");
     // Another pod's repositories do not share this process's change counter.
-    await new UserRepository(database.db).update(owner.id, { global_role: "viewer" });
+    await new UserRepository(tablesOf(database.db)).update(owner.id, { global_role: "viewer" });
     expect((await auth.authenticate(key)).principal.globalRole).toBe("developer");
     clock.advance(PRINCIPAL_CACHE_MS);
     expect((await auth.authenticate(key)).principal.globalRole).toBe("viewer");
@@ -247,9 +248,9 @@ describe("API key principals", () => {
 describe("principals outside a request", () => {
   it("reads an account with its team roles, and none for an account that does not exist", async () => {
     const auth = service([]);
-    const user = await new UserRepository(database.db).findByEmail("dev@parley.test");
+    const user = await new UserRepository(tablesOf(database.db)).findByEmail("dev@parley.test");
     if (!user) throw new Error("the seeded user is missing");
-    const teams = new TeamRepository(database.db);
+    const teams = new TeamRepository(tablesOf(database.db));
     await teams.insert({
       id: "team-principal",
       name: "Principals",

@@ -1,6 +1,5 @@
 import type { Insertable, Kysely, Selectable } from "kysely";
-import type { Tables } from "../../db/schema.ts";
-import type { ApiKeysTable, RefreshTokensTable } from "./identity.tables.ts";
+import type { ApiKeysTable, IdentityTables as Tables, RefreshTokensTable } from "./identity.tables.ts";
 import { IdentityChanges } from "./identity-changes.ts";
 
 export type RefreshTokenRow = Selectable<RefreshTokensTable>;

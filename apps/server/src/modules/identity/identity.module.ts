@@ -33,6 +33,7 @@ import { registerUserRoutes } from "./users.routes.ts";
 import { OidcIdentityRepository } from "./sso/oidc-identity.repository.ts";
 import { registerOidcRoutes } from "./sso/oidc.routes.ts";
 import { OidcService } from "./sso/oidc.service.ts";
+import { tablesOf } from "../../platform/db/database.ts";
 
 /** Per-role request limits; missing roles and fields take the defaults. */
 export type RoleRateLimits = Partial<Record<Role, { apiPerMinute?: number; aiPerMinute?: number }>>;
@@ -93,9 +94,9 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
       })
       .catch(() => undefined);
   }
-  const users = new UserRepository(deps.database.db, changes);
-  const teamsRepo = new TeamRepository(deps.database.db, changes);
-  const credentials = new CredentialRepository(deps.database.db, changes);
+  const users = new UserRepository(tablesOf(deps.database.db), changes);
+  const teamsRepo = new TeamRepository(tablesOf(deps.database.db), changes);
+  const credentials = new CredentialRepository(tablesOf(deps.database.db), changes);
   const tokens = new TokenService({
     key: deps.secrets.key("jwt"),
     csrfKey: deps.secrets.key("csrf"),
@@ -128,7 +129,7 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
     users,
     userService,
     teams: teamsRepo,
-    identities: new OidcIdentityRepository(deps.database.db),
+    identities: new OidcIdentityRepository(tablesOf(deps.database.db)),
     auth,
     cache: deps.oidc?.cache ?? noCache,
     audit: deps.audit,

@@ -1,5 +1,5 @@
 import type { RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
-import type { PipelineStage } from "../ai/index.ts";
+import type { PipelineStage } from "../../kernel/ai-stage.ts";
 import { consumePrincipalLimit, rateLimitError, type RoleRateLimits } from "./identity.module.ts";
 
 /**

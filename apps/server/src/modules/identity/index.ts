@@ -5,15 +5,14 @@
 import { defineModule } from "../../kernel/module.ts";
 import type { AuditExports } from "../audit/index.ts";
 import { ensureFirstAdmin } from "./first-admin.ts";
-import type { PipelineStage } from "../ai/index.ts";
+import { STAGE_ORDER } from "../../kernel/ai-stage.ts";
 import { rateLimitStage as createRateLimitStage } from "./identity.stages.ts";
 import { createIdentityModule, type IdentityModule } from "./identity.module.ts";
+import * as identityMigration from "./migrations/2026-11-22T1300-identity.ts";
+import * as setupClaimMigration from "./migrations/2026-12-05T2240-setup-claim.ts";
 
 /** What the identity module offers the modules built after it (and the HTTP edge). */
-export type IdentityExports = Omit<IdentityModule, "registerRoutes"> & {
-  /** Its AI pipeline stage: per-principal AI rate limits. */
-  rateLimitStage: PipelineStage;
-};
+export type IdentityExports = Omit<IdentityModule, "registerRoutes">;
 
 /** Identity and access. On a fresh install it creates the first admin from the environment. */
 export const identityModule = defineModule({
@@ -38,7 +37,10 @@ export const identityModule = defineModule({
     "oidc_identities",
     "setup_claim",
   ],
-  migrations: ["2026-11-22T1300-identity", "2026-12-05T2240-setup-claim"],
+  migrations: {
+    "2026-11-22T1300-identity": identityMigration,
+    "2026-12-05T2240-setup-claim": setupClaimMigration,
+  },
   build: async (ctx, { audit }: { audit: AuditExports }) => {
     const identity = createIdentityModule({
       database: ctx.platform.database,
@@ -58,7 +60,9 @@ export const identityModule = defineModule({
       rateLimits: ctx.config.rateLimits,
     });
     return {
-      exports: { ...identity, rateLimitStage } satisfies IdentityExports,
+      exports: identity satisfies IdentityExports,
+      // Per-principal AI rate limits: refused calls are neither audited nor metered.
+      stages: [{ order: STAGE_ORDER.admission, stage: rateLimitStage }],
       routes: (app) => {
         identity.registerRoutes(app);
       },

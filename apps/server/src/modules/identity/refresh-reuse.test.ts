@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { migrateToLatest } from "../../db/migrate.ts";
+import { migrateToLatest } from "../../app/migrations.ts";
 import { ManualClock } from "../../platform/clock/clock.ts";
 import { openDatabase, type Database, type DatabaseTarget } from "../../platform/db/database.ts";
 import { createTestPostgres } from "../../../test/postgres.ts";
@@ -15,6 +15,7 @@ import { systemContext } from "../../kernel/request-context.ts";
 import { TokenService } from "./token.service.ts";
 import { UserRepository } from "./user.repository.ts";
 import { UserService } from "./user.service.ts";
+import { tablesOf } from "../../platform/db/database.ts";
 
 const GRACE_MS = 10_000;
 const clock = new ManualClock(Date.UTC(2026, 10, 22));
@@ -37,8 +38,8 @@ async function start(dialect: "sqlite" | "postgres"): Promise<AuthService> {
   await migrateToLatest(database);
   const secrets = deriveSecrets("refresh-reuse-test-secret-0123456789");
   const audit = new AuditService({ database, secrets, clock });
-  const credentials = new CredentialRepository(database.db);
-  const users = new UserRepository(database.db);
+  const credentials = new CredentialRepository(tablesOf(database.db));
+  const users = new UserRepository(tablesOf(database.db));
   await new UserService({ users, credentials, audit, clock }).create(
     { email: "tabs@parley.test", name: "Tabs", password: "a sturdy password", globalRole: "developer" },
     systemContext,

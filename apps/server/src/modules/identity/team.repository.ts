@@ -1,6 +1,5 @@
 import type { Kysely, Selectable } from "kysely";
-import type { Tables } from "../../db/schema.ts";
-import type { InvitationsTable, TeamsTable } from "./identity.tables.ts";
+import type { IdentityTables as Tables, InvitationsTable, TeamsTable } from "./identity.tables.ts";
 import { IdentityChanges } from "./identity-changes.ts";
 
 export type TeamRow = Selectable<TeamsTable>;

@@ -1,7 +1,6 @@
 import type { Role } from "@parley/contracts";
 import type { Kysely, Selectable } from "kysely";
-import type { Tables } from "../../db/schema.ts";
-import type { UsersTable } from "./identity.tables.ts";
+import type { IdentityTables as Tables, UsersTable } from "./identity.tables.ts";
 import { IdentityChanges } from "./identity-changes.ts";
 
 export type UserRow = Selectable<UsersTable>;

@@ -4,8 +4,8 @@ import { join } from "node:path";
 import type { Kysely } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestPostgres } from "../../../test/postgres.ts";
-import { migrateToLatest } from "../../db/migrate.ts";
-import * as setupClaim from "../../db/migrations/2026-12-05T2240-setup-claim.ts";
+import { migrateToLatest } from "../../app/migrations.ts";
+import * as setupClaim from "./migrations/2026-12-05T2240-setup-claim.ts";
 import { systemClock } from "../../platform/clock/clock.ts";
 import { openDatabase, type Database, type DatabaseTarget } from "../../platform/db/database.ts";
 import { deriveSecrets } from "../../platform/secrets.ts";
@@ -14,6 +14,8 @@ import { CredentialRepository } from "./credential.repository.ts";
 import { systemContext } from "../../kernel/request-context.ts";
 import { UserRepository } from "./user.repository.ts";
 import { UserService } from "./user.service.ts";
+import { allTables } from "../../../test/all-tables.ts";
+import { tablesOf } from "../../platform/db/database.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -42,8 +44,8 @@ async function fresh(target: DatabaseTarget): Promise<{ database: Database; user
     clock: systemClock,
   });
   const users = new UserService({
-    users: new UserRepository(database.db),
-    credentials: new CredentialRepository(database.db),
+    users: new UserRepository(tablesOf(database.db)),
+    credentials: new CredentialRepository(tablesOf(database.db)),
     audit,
     clock: systemClock,
   });
@@ -51,7 +53,7 @@ async function fresh(target: DatabaseTarget): Promise<{ database: Database; user
 }
 
 const accounts = async (database: Database) =>
-  database.db.selectFrom("users").select(["email", "global_role"]).execute();
+  allTables(database).selectFrom("users").select(["email", "global_role"]).execute();
 
 describe.each([
   ["sqlite", sqlite],

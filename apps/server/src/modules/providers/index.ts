@@ -6,6 +6,7 @@
 import { defineModule } from "../../kernel/module.ts";
 import type { AuditExports } from "../audit/index.ts";
 import { createProvidersModule, type ProvidersModule } from "./providers.module.ts";
+import * as providersMigration from "./migrations/2026-11-22T1400-providers.ts";
 
 /** What the providers module offers the modules built after it. */
 export type ProvidersExports = Omit<ProvidersModule, "registerRoutes">;
@@ -16,7 +17,7 @@ export const providersModule = defineModule({
   needs: ["audit"],
   permissions: ["providers:read", "providers:manage"],
   tables: ["providers", "model_settings"],
-  migrations: ["2026-11-22T1400-providers"],
+  migrations: { "2026-11-22T1400-providers": providersMigration },
   build: async (ctx, { audit }: { audit: AuditExports }) => {
     const providers = createProvidersModule({
       database: ctx.platform.database,

@@ -1,32 +1,11 @@
 import type { Agent } from "node:http";
 import type { EmbeddingModelV4, LanguageModelV4 } from "@ai-sdk/provider";
+import type { CatalogModel } from "../../kernel/ai-call.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { ProviderDirectory } from "./provider-directory.ts";
 import type { SdkProviderCache } from "./sdk-providers.ts";
 
-/** US dollars per million tokens. */
-export interface ModelPrice {
-  inputPerMTok: number;
-  outputPerMTok: number;
-}
-
-/** A model the platform can call, with the admins' overrides applied. */
-export interface CatalogModel {
-  /** `provider/model`. */
-  id: string;
-  providerId: string;
-  providerType: "openai" | "anthropic" | "openai-compatible";
-  /** The name the upstream knows. */
-  upstreamModel: string;
-  aliases: string[];
-  contextWindow: number | null;
-  maxOutputTokens: number | null;
-  price: ModelPrice | null;
-  /** Model ids to try next, in order (known models only; aliases already resolved). */
-  fallbacks: string[];
-  /** False when the model or its provider is disabled. */
-  enabled: boolean;
-}
+export type { CatalogModel, ModelPrice } from "../../kernel/ai-call.ts";
 
 /** Where an OpenAI-compatible server takes chat completions, and the connections to it. */
 export interface DirectChatEndpoint {

@@ -13,6 +13,7 @@ import {
   testSecrets,
   type ProvidersHarness,
 } from "./providers-test-support.ts";
+import { allTables } from "../../../test/all-tables.ts";
 
 const KEY = "sk-very-secret-0123456789";
 const configured = declare({
@@ -33,11 +34,11 @@ describe.each(["sqlite", "postgres"] as const)("providers and models on %s", (di
 
   // Entries with their summaries parsed (SQLite keeps JSON as text), as one string to search.
   const auditText = async () => {
-    const rows = await h.database.db.selectFrom("audit_log").selectAll().execute();
+    const rows = await allTables(h.database).selectFrom("audit_log").selectAll().execute();
     return JSON.stringify(rows.map((r) => ({ ...r, summary: fromJson(r.summary) })));
   };
   const lastSummary = async (action: string) => {
-    const row = await h.database.db
+    const row = await allTables(h.database)
       .selectFrom("audit_log")
       .select("summary")
       .where("action", "=", action)
@@ -63,7 +64,7 @@ describe.each(["sqlite", "postgres"] as const)("providers and models on %s", (di
       source: "api",
       editable: true,
     });
-    const row = await h.database.db
+    const row = await allTables(h.database)
       .selectFrom("providers")
       .selectAll()
       .where("id", "=", "openai")
@@ -154,7 +155,7 @@ describe.each(["sqlite", "postgres"] as const)("providers and models on %s", (di
     expect(text).not.toContain("sk-new-key-abcdef");
     const keyless = await h.module.providers.update("openai", { apiKey: null, baseURL: null }, ctxOf());
     expect(keyless).toMatchObject({ hasApiKey: false, baseURL: null });
-    const row = await h.database.db
+    const row = await allTables(h.database)
       .selectFrom("providers")
       .select("api_key_sealed")
       .where("id", "=", "openai")
@@ -254,7 +255,7 @@ describe.each(["sqlite", "postgres"] as const)("providers and models on %s", (di
     await h.module.models.update("gone", "m", { inputPricePerMTok: 9 }, ctxOf());
     await h.module.providers.remove("gone", ctxOf());
     await expect(h.module.catalog.resolve("gone/m")).rejects.toMatchObject({ code: "model.not_found" });
-    const left = await h.database.db
+    const left = await allTables(h.database)
       .selectFrom("model_settings")
       .selectAll()
       .where("provider_id", "=", "gone")

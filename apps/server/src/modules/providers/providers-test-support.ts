@@ -4,7 +4,7 @@ import { join } from "node:path";
 import type { ProviderDeclaration, Role } from "@parley/contracts";
 import { ProviderDeclaration as ProviderDeclarationSchema } from "@parley/contracts";
 import { createTestPostgres } from "../../../test/postgres.ts";
-import { migrateToLatest } from "../../db/migrate.ts";
+import { migrateToLatest } from "../../app/migrations.ts";
 import { ManualClock } from "../../platform/clock/clock.ts";
 import { openDatabase, type Database } from "../../platform/db/database.ts";
 import { deriveSecrets } from "../../platform/secrets.ts";

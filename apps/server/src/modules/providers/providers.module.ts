@@ -16,6 +16,7 @@ import { ProviderService } from "./provider.service.ts";
 import { ProvidersRepository } from "./providers.repository.ts";
 import { registerProvidersRoutes } from "./providers.routes.ts";
 import { SdkProviderCache } from "./sdk-providers.ts";
+import { tablesOf } from "../../platform/db/database.ts";
 
 /** Dependencies of the providers module. */
 export interface ProvidersDeps {
@@ -66,7 +67,7 @@ export interface ProvidersModule {
  */
 export function createProvidersModule(deps: ProvidersDeps): ProvidersModule {
   checkConfigured(deps.config.providers);
-  const repository = new ProvidersRepository(deps.database.db);
+  const repository = new ProvidersRepository(tablesOf(deps.database.db));
   const encryptionKey = deps.secrets.key("encryption");
   const directory = new ProviderDirectory({
     configured: deps.config.providers,

@@ -1,6 +1,5 @@
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
-import type { Tables } from "../../db/schema.ts";
-import type { ModelSettingsTable, ProvidersTable } from "./providers.tables.ts";
+import type { ModelSettingsTable, ProvidersTable, ProvidersTables as Tables } from "./providers.tables.ts";
 
 export type ProviderRow = Selectable<ProvidersTable>;
 export type ModelSettingsRow = Selectable<ModelSettingsTable>;

@@ -4,6 +4,7 @@ import { defineModule } from "../../kernel/module.ts";
 import { PARLEY_VERSION } from "../../kernel/version.ts";
 import { registerProbeRoutes, registerSystemApiRoutes } from "./system.routes.ts";
 import { SystemService } from "./system.service.ts";
+import * as instanceMigration from "./migrations/2026-11-22T1200-instance.ts";
 
 /** What the system module offers: the process's state (draining) for the edge and shutdown. */
 export interface SystemExports {
@@ -16,7 +17,7 @@ export const systemModule = defineModule({
   needs: [],
   permissions: ["system:read"],
   tables: ["instance"],
-  migrations: ["2026-11-22T1200-instance"],
+  migrations: { "2026-11-22T1200-instance": instanceMigration },
   build: (ctx) => {
     const system = new SystemService({
       components: () => ctx.platform.components(),

@@ -1,15 +1,15 @@
 import { defineModule } from "../../kernel/module.ts";
-import type { PipelineStage } from "../ai/index.ts";
+import { STAGE_ORDER } from "../../kernel/ai-stage.ts";
 import { UsageRepository } from "./usage.repository.ts";
 import { meteringStage } from "./usage.stages.ts";
 import { registerUsageRoutes } from "./usage.routes.ts";
 import { UsageService } from "./usage.service.ts";
+import * as usageMigration from "./migrations/2026-11-22T1410-usage.ts";
+import { tablesOf } from "../../platform/db/database.ts";
 
 /** What the usage module offers the modules built after it. */
 export interface UsageExports {
   usage: UsageService;
-  /** Its AI pipeline stage: one usage record per call, priced. */
-  meteringStage: PipelineStage;
 }
 
 /** Metering: one record per AI call, reports by user, team, model or day. */
@@ -18,14 +18,16 @@ export const usageModule = defineModule({
   needs: [],
   permissions: ["usage:read"],
   tables: ["usage_records"],
-  migrations: ["2026-11-22T1410-usage"],
+  migrations: { "2026-11-22T1410-usage": usageMigration },
   build: (ctx) => {
     const usage = new UsageService({
-      repository: new UsageRepository(ctx.platform.database.db),
+      repository: new UsageRepository(tablesOf(ctx.platform.database.db)),
       clock: ctx.platform.clock,
     });
     return {
-      exports: { usage, meteringStage: meteringStage({ usage }) } satisfies UsageExports,
+      exports: { usage } satisfies UsageExports,
+      // One usage record per AI call, priced.
+      stages: [{ order: STAGE_ORDER.meter, stage: meteringStage({ usage }) }],
       routes: (app) => {
         registerUsageRoutes(app, { usage });
       },

@@ -1,7 +1,6 @@
 import { sql, type Insertable, type Kysely, type RawBuilder } from "kysely";
-import type { Tables } from "../../db/schema.ts";
 import { AppendQueue } from "../../platform/db/group-commit.ts";
-import type { UsageRecordsTable } from "./usage.tables.ts";
+import type { UsageRecordsTable, UsageTables as Tables } from "./usage.tables.ts";
 
 export const DAY_MS = 86_400_000;
 

@@ -1,4 +1,4 @@
-import type { PipelineStage } from "../ai/index.ts";
+import type { PipelineStage } from "../../kernel/ai-stage.ts";
 import type { UsageService } from "./usage.service.ts";
 
 /**

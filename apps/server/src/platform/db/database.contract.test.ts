@@ -3,8 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestPostgres, type TestPostgres } from "../../../test/postgres.ts";
-import { migrateToLatest, migrationStatus } from "../../db/migrate.ts";
-import { migrations } from "../../db/migrations/index.ts";
+import { allMigrations, migrateToLatest, migrationStatus } from "../../app/migrations.ts";
 import { openDatabase, type Database, type DatabaseTarget } from "./database.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -37,7 +36,7 @@ describe.each([
     const database = open(await makeTarget());
     expect(database.dialect).toBe(dialect);
     const applied = await migrateToLatest(database);
-    expect(applied).toEqual(Object.keys(migrations).sort());
+    expect(applied).toEqual(Object.keys(allMigrations()).sort());
     expect(await migrateToLatest(database)).toEqual([]);
     const status = await migrationStatus(database);
     expect(status.every((m) => m.executedAt instanceof Date)).toBe(true);
@@ -63,7 +62,7 @@ describe.each([
     // on one file still must not double-apply.
     const databases = [open(target), open(target), open(target)];
     const results = await Promise.all(databases.map((d) => migrateToLatest(d)));
-    expect(results.flat().sort()).toEqual(Object.keys(migrations).sort());
+    expect(results.flat().sort()).toEqual(Object.keys(allMigrations()).sort());
   });
 });
 

@@ -4,11 +4,34 @@ import SqliteDriver from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import lockfile from "proper-lockfile";
-import type { MigrationDialect } from "../../db/migration-helpers.ts";
-import type { Tables } from "../../db/schema.ts";
 import type { Component } from "../lifecycle.ts";
 import { withTimeout } from "../timeout.ts";
 import { cachedStatements } from "./sqlite-statements.ts";
+
+/** The SQL dialects Parley runs on. */
+export type MigrationDialect = "sqlite" | "postgres";
+
+/** A migration, written once for both dialects. Landed migrations are never edited. */
+export interface DialectMigration {
+  up(dialect: MigrationDialect): (db: Kysely<unknown>) => Promise<void>;
+  down?(dialect: MigrationDialect): (db: Kysely<unknown>) => Promise<void>;
+}
+
+/** The installation's identity (one row, made on first start by the system module). */
+export interface InstanceTable {
+  slot: number;
+  id: string;
+  created_at: number;
+}
+
+/**
+ * The tables every process may read through the port itself. A module's repositories see their
+ * own tables (and those they read of the modules they need) with `database.db.withTables<T>()`:
+ * no type lists every module's tables, so the platform depends on no module.
+ */
+export interface PlatformTables {
+  instance: InstanceTable;
+}
 
 /** Connection pool counters for `/metrics`. */
 export interface PoolStats {
@@ -19,7 +42,7 @@ export interface PoolStats {
 
 /** The database port: a Kysely instance over SQLite (embedded) or PostgreSQL (distributed). */
 export interface Database extends Component {
-  readonly db: Kysely<Tables>;
+  readonly db: Kysely<PlatformTables>;
   readonly dialect: MigrationDialect;
   poolStats(): PoolStats;
   /**
@@ -62,7 +85,7 @@ function openPostgres(url: string, poolSize: number): Database {
   pool.on("connect", (client) => {
     client.on("error", () => undefined);
   });
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<PlatformTables>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {
     name: "database",
@@ -103,7 +126,9 @@ function openSqlite(file: string): Database {
   driver.pragma("synchronous = NORMAL");
   driver.pragma("foreign_keys = ON");
   driver.pragma("busy_timeout = 5000");
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: cachedStatements(driver) }) });
+  const db = new Kysely<PlatformTables>({
+    dialect: new SqliteDialect({ database: cachedStatements(driver) }),
+  });
   let closed = false;
   return {
     name: "database",
@@ -132,4 +157,14 @@ function openSqlite(file: string): Database {
       await db.destroy();
     },
   };
+}
+
+/**
+ * A module's typed view of the database: the tables `T` it owns (and those it reads of the
+ * modules it needs). The same connection and transactions, no copy; only the type changes.
+ * @example
+ * const db = tablesOf<ChatTables>(platform.database.db);
+ */
+export function tablesOf<T>(db: Kysely<PlatformTables>): Kysely<T> {
+  return db as unknown as Kysely<T>;
 }

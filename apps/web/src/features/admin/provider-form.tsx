@@ -3,7 +3,7 @@ import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
-import { errorText } from "../chat/chat-errors.ts";
+import { errorText } from "../../failures.ts";
 
 const TYPES: { value: ProviderType; label: string; baseURL: string }[] = [
   {

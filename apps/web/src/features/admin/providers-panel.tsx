@@ -4,7 +4,7 @@ import { useState } from "react";
 import { api } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { ConfirmDialog } from "../../components/ui/dialog.tsx";
-import { errorText } from "../chat/chat-errors.ts";
+import { errorText } from "../../failures.ts";
 import { ProviderForm } from "./provider-form.tsx";
 
 /** Every provider with where it comes from, a connection test, enable/disable and delete; and a form to add one. */

@@ -7,7 +7,7 @@ import { Alert } from "../../components/ui/alert.tsx";
 import { Drawer } from "../../components/ui/dialog.tsx";
 import { Icon } from "../../components/ui/icons.tsx";
 import { useMediaQuery } from "../../components/ui/use-media-query.ts";
-import { errorText } from "./chat-errors.ts";
+import { errorText } from "../../failures.ts";
 import { useMe } from "../auth/use-me.ts";
 import { lastModel } from "./last-model.ts";
 import { newChatTeam } from "./new-chat-team.ts";

@@ -6,7 +6,7 @@ import { api, ApiError } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { Icon } from "../../components/ui/icons.tsx";
 import { useMe } from "../auth/use-me.ts";
-import { errorText } from "./chat-errors.ts";
+import { errorText } from "../../failures.ts";
 import { Composer } from "./composer.tsx";
 import { ConversationMenu } from "./conversation-menu.tsx";
 import { rememberModel } from "./last-model.ts";

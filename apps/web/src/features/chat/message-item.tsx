@@ -1,7 +1,7 @@
 import type { ChatMessageView } from "@parley/contracts";
 import { useState } from "react";
 import { Icon } from "../../components/ui/icons.tsx";
-import { describeFailure } from "./chat-errors.ts";
+import { describeFailure } from "../../failures.ts";
 import { CopyButton } from "./copy-button.tsx";
 import { Markdown } from "./markdown.tsx";
 

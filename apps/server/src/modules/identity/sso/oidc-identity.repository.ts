@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { Tables } from "../../../db/schema.ts";
+import type { IdentityTables as Tables } from "../identity.tables.ts";
 
 /** All SQL about the links between OpenID Connect identities (issuer + subject) and users. */
 export class OidcIdentityRepository {

@@ -1,5 +1,5 @@
 import type { ErrorCode } from "@parley/contracts";
-import { ApiError } from "../../api.ts";
+import { ApiError } from "./api.ts";
 
 /** What a person reads about a failure: a short title and what to do next. */
 export interface FailureText {

@@ -1,8 +1,7 @@
 import type { ErrorCode } from "@parley/contracts";
-import type { Principal } from "../../kernel/principal.ts";
-import type { RequestContext } from "../../kernel/request-context.ts";
-import type { CatalogModel } from "../providers/index.ts";
-import type { AiSurface, ChatCall, EmbedCall, TokenUsage } from "./ai.types.ts";
+import type { Principal } from "./principal.ts";
+import type { RequestContext } from "./request-context.ts";
+import type { AiSurface, CatalogModel, ChatCall, EmbedCall, TokenUsage } from "./ai-call.ts";
 
 /**
  * The call as stages see it before the provider call. A stage may return a changed copy to amend
@@ -109,4 +108,27 @@ export interface PipelineStage {
   filter?(call: StageCall, ctx: StageContext): TextFilter | undefined;
   /** Once per call whose `before` this stage passed, whatever the outcome: success, failure, cancel. */
   after?(settled: Settlement, ctx: StageContext): void | Promise<void>;
+}
+
+/**
+ * Where a contributed stage sits in the pipeline (ascending: `before` hooks run in this order,
+ * `after` hooks in reverse). Refusals of a stage placed before `record` are neither audited nor
+ * metered; stages placed after `meter` have their refusals audited and metered.
+ */
+export const STAGE_ORDER = {
+  /** Cheap refusals nothing records: per-principal rate limits. */
+  admission: 100,
+  /** Refusals about the request itself (too long for the model's context window). */
+  request: 200,
+  /** Records every call that got this far, with its outcome (audit). */
+  record: 300,
+  /** Meters every call that got this far (usage). */
+  meter: 400,
+} as const;
+
+/** A stage a module contributes (`BuiltModule.stages`), with its place in the pipeline. */
+export interface StageContribution {
+  /** See {@link STAGE_ORDER}; stages of equal order run in the module list's order. */
+  readonly order: number;
+  readonly stage: PipelineStage;
 }

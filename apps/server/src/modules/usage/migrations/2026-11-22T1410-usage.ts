@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { columnTypes, type MigrationDialect } from "../migration-helpers.ts";
+import { columnTypes, type MigrationDialect } from "../../../db/migration-helpers.ts";
 
 /** One row per AI call: who, which model, tokens, cost, timings, outcome. */
 export function up(dialect: MigrationDialect) {

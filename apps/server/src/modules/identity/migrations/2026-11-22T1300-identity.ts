@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { columnTypes, type MigrationDialect } from "../migration-helpers.ts";
+import { columnTypes, type MigrationDialect } from "../../../db/migration-helpers.ts";
 
 /** Users, teams, memberships, invitations, refresh-token families, API keys, SSO identities. */
 export function up(dialect: MigrationDialect) {

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { type MigrationDialect, columnTypes } from "../migration-helpers.ts";
+import { type MigrationDialect, columnTypes } from "../../../db/migration-helpers.ts";
 
 /**
  * The hash-chained audit log and its retention anchor. `seq` is assigned by the application

@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { columnTypes, type MigrationDialect } from "../migration-helpers.ts";
+import { columnTypes, type MigrationDialect } from "../../../db/migration-helpers.ts";
 
 /**
  * Providers created through the API (their API key sealed with AES-256-GCM) and the admins'

@@ -1,22 +1,12 @@
+/**
+ * An AI call as every module sees it: the request, the model it is made to, and what comes back.
+ * The AI module runs calls; the stages other modules contribute (kernel/ai-stage.ts) read them.
+ */
 import type { LanguageModelV4CallOptions, LanguageModelV4Prompt } from "@ai-sdk/provider";
 import type { AiSurface } from "@parley/contracts";
 
 /** Where an AI call comes from. Every surface goes through the same pipeline. */
 export type { AiSurface } from "@parley/contracts";
-
-/**
- * The trace of a call through the default stages of `app/parley.ts`, in order: the fixed steps
- * (`authorize`, `provider_call`) and the stages' names (ADR 0016). Each call's audit entry lists
- * the steps it ran.
- */
-export const AI_STAGES = [
-  "authorize",
-  "rate_limit",
-  "context_window",
-  "provider_call",
-  "metering",
-  "audit",
-] as const;
 
 /** Model settings a caller may pass through to the provider. */
 export type ChatOptions = Omit<
@@ -64,4 +54,28 @@ export type FinishReason = "stop" | "length" | "tool-calls" | "content-filter" |
 export interface TokenUsage {
   inputTokens: number;
   outputTokens: number;
+}
+
+/** US dollars per million tokens. */
+export interface ModelPrice {
+  inputPerMTok: number;
+  outputPerMTok: number;
+}
+
+/** A model the platform can call, with the admins' overrides applied. */
+export interface CatalogModel {
+  /** `provider/model`. */
+  id: string;
+  providerId: string;
+  providerType: "openai" | "anthropic" | "openai-compatible";
+  /** The name the upstream knows. */
+  upstreamModel: string;
+  aliases: string[];
+  contextWindow: number | null;
+  maxOutputTokens: number | null;
+  price: ModelPrice | null;
+  /** Model ids to try next, in order (known models only; aliases already resolved). */
+  fallbacks: string[];
+  /** False when the model or its provider is disabled. */
+  enabled: boolean;
 }

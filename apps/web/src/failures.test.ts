@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ApiError } from "../../api.ts";
-import { describeFailure, errorText, isFailureCode } from "./chat-errors.ts";
+import { ApiError } from "./api.ts";
+import { describeFailure, errorText, isFailureCode } from "./failures.ts";
 
 describe("describeFailure", () => {
   it("says what to do for a code a person can act on", () => {

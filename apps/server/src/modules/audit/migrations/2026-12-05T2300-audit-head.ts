@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import type { MigrationDialect } from "../migration-helpers.ts";
+import type { MigrationDialect } from "../../../db/migration-helpers.ts";
 
 /**
  * The audit chain's sealed head (`audit_head`, one row): the newest entry's seq and hash, sealed

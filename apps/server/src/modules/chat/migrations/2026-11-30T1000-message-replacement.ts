@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { columnTypes, type MigrationDialect } from "../migration-helpers.ts";
+import { columnTypes, type MigrationDialect } from "../../../db/migration-helpers.ts";
 
 /**
  * Regenerating an answer or editing a sent message replaces messages instead of deleting them:

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from "kysely";
-import { columnTypes, type MigrationDialect } from "../migration-helpers.ts";
+import { columnTypes, type MigrationDialect } from "../../../db/migration-helpers.ts";
 
 /**
  * First-run setup is claimed once: `setup_claim` holds at most one row (`slot` is always 1, the

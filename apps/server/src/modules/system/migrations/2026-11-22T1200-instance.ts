@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import { type MigrationDialect, columnTypes } from "../migration-helpers.ts";
+import { type MigrationDialect, columnTypes } from "../../../db/migration-helpers.ts";
 
 /** The installation's identity: one row, made on first start. */
 export function up(dialect: MigrationDialect) {

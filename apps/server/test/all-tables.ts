@@ -1,0 +1,20 @@
+import type { Kysely } from "kysely";
+import type { AuditTables } from "../src/modules/audit/index.ts";
+import type { ChatTables } from "../src/modules/chat/index.ts";
+import type { IdentityTables } from "../src/modules/identity/index.ts";
+import type { ProvidersTables } from "../src/modules/providers/index.ts";
+import type { UsageTables } from "../src/modules/usage/index.ts";
+import { tablesOf, type Database, type PlatformTables } from "../src/platform/db/database.ts";
+
+/** Every table, for tests that set up or inspect rows across modules. */
+export type AllTables = PlatformTables &
+  AuditTables &
+  ChatTables &
+  IdentityTables &
+  ProvidersTables &
+  UsageTables;
+
+/** The database typed with every module's tables (tests only: modules see their own). */
+export function allTables(database: Pick<Database, "db">): Kysely<AllTables> {
+  return tablesOf<AllTables>(database.db);
+}
