@@ -6,6 +6,9 @@
  * streams 50 chunks 10 ms apart. Rounds rotate the targets; medians over rounds are quoted.
  *
  * Run: `npm run bench:chat` (`-- --repeats 5`). Prints Markdown for bench/README.md.
+ * `--baseline <checkout>` adds a fourth target, the chat path of Parley from another checkout (say
+ * `git worktree add /tmp/before <commit>`, with its `node_modules`) in the same mode, measured in
+ * the same interleaved rounds: before/after as ratios of one run.
  */
 import { mkdtempSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -21,6 +24,7 @@ const { values: flags } = parseArgs({
   options: {
     repeats: { type: "string", default: "3" },
     only: { type: "string" },
+    baseline: { type: "string" },
     // A directory for CPU profiles of the Parley processes (written when they stop).
     "cpu-prof": { type: "string" },
   },
@@ -28,8 +32,9 @@ const { values: flags } = parseArgs({
 const REPEATS = Number(flags.repeats);
 const MODES = (["embedded", "distributed"] as const).filter((m) => !flags.only || flags.only === m);
 type Mode = (typeof MODES)[number];
-const TARGETS = ["direct", "gateway", "chat"] as const;
-type Target = (typeof TARGETS)[number];
+const ALL_TARGETS = ["direct", "gateway", "chat", "baseline"] as const;
+type Target = (typeof ALL_TARGETS)[number];
+const TARGETS = ALL_TARGETS.filter((t) => t !== "baseline" || flags.baseline !== undefined);
 const LOADS = [
   { clients: 1, total: 8 },
   { clients: 10, total: 40 },
@@ -40,8 +45,8 @@ const quietLoad = await waitForQuietMachine(2.5);
 const machine = machineLine();
 const load = startLoadWorker();
 const servers: ServerProcess[] = [];
-let database: TestPostgres | null = null;
-const namespace = uniqueId("bench");
+const databases: TestPostgres[] = [];
+const namespaces: string[] = [];
 
 interface Row {
   mode: Mode;
@@ -59,35 +64,42 @@ try {
   const upstream = await startFakeUpstream(10);
   servers.push(upstream);
   const providers = [fakeProvider("up", upstream.url)];
-  for (const mode of MODES) {
-    const modeServers: ServerProcess[] = [];
-    const nodeArgs = flags["cpu-prof"] ? ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`] : [];
+  /** Parley from `main` in `mode`: one process embedded, api and worker distributed. */
+  const startMode = async (mode: Mode, prefix: string, main?: string): Promise<ServerProcess[]> => {
+    const nodeArgs = flags["cpu-prof"] && !main ? ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`] : [];
     if (mode === "embedded") {
-      modeServers.push(
-        await startParley(
-          "parley",
-          parleyEnv(providers, { PARLEY_DATA_DIR: mkdtempSync("/tmp/parley-bench-chat-") }),
-          [],
-          nodeArgs,
-        ),
-      );
-    } else {
-      database = await createTestPostgres();
-      const env = parleyEnv(providers, {
-        PARLEY_DATABASE_URL: database.url,
-        PARLEY_NATS_URL: testServices.natsUrl,
-        PARLEY_REDIS_URL: testServices.redisUrl,
-        PARLEY_NAMESPACE: namespace,
-        PARLEY_SECRET_KEY: "bench-chat-distributed-secret-0123456789",
-        PARLEY_DATA_DIR: mkdtempSync("/tmp/parley-bench-chat-dist-"),
-      });
-      modeServers.push(await startParley("api", env, ["--role", "api"], nodeArgs));
-      modeServers.push(await startParley("worker", env, ["--role", "worker"], nodeArgs));
+      const env = parleyEnv(providers, { PARLEY_DATA_DIR: mkdtempSync("/tmp/parley-bench-chat-") });
+      return [await startParley(prefix || "parley", env, [], nodeArgs, main)];
     }
+    const database = await createTestPostgres();
+    databases.push(database);
+    const namespace = uniqueId("bench");
+    namespaces.push(namespace);
+    const env = parleyEnv(providers, {
+      PARLEY_DATABASE_URL: database.url,
+      PARLEY_NATS_URL: testServices.natsUrl,
+      PARLEY_REDIS_URL: testServices.redisUrl,
+      PARLEY_NAMESPACE: namespace,
+      PARLEY_SECRET_KEY: "bench-chat-distributed-secret-0123456789",
+      PARLEY_DATA_DIR: mkdtempSync("/tmp/parley-bench-chat-dist-"),
+    });
+    return [
+      await startParley(`${prefix}api`, env, ["--role", "api"], nodeArgs, main),
+      await startParley(`${prefix}worker`, env, ["--role", "worker"], nodeArgs, main),
+    ];
+  };
+  for (const mode of MODES) {
+    const modeServers = await startMode(mode, "");
     servers.push(...modeServers);
+    const baselineServers = flags.baseline
+      ? await startMode(mode, "baseline ", `${flags.baseline}/apps/server/src/main.ts`)
+      : [];
+    servers.push(...baselineServers);
     const api = modeServers[0] as ServerProcess;
     const token = await login(api.url);
     const key = await apiKey(api.url, token);
+    const baselineApi = baselineServers[0];
+    const baselineToken = baselineApi ? await login(baselineApi.url) : "";
     const jobs = {
       direct: {
         kind: "stream" as const,
@@ -110,13 +122,19 @@ try {
         }),
       },
       chat: { kind: "chat" as const, baseUrl: api.url, token, model: "up/fake-model" },
+      baseline: {
+        kind: "chat" as const,
+        baseUrl: baselineApi?.url ?? "",
+        token: baselineToken,
+        model: "up/fake-model",
+      },
     };
     // Warm-up outside the measurements.
     for (const target of TARGETS) {
       const warm = await load.run({ ...jobs[target], concurrency: 5, total: 20, maxMs: MAX_MS });
       if (warm.errors > 0) throw new Error(`${mode} ${target} failed during warm-up: ${warm.firstError}`);
     }
-    const pids = modeServers.map((s) => s.child.pid ?? 0);
+    const pids = [...modeServers, ...baselineServers].map((s) => s.child.pid ?? 0);
     const poll = pollRss(pids);
     for (const { clients, total } of LOADS) {
       const results = new Map<Target, StreamJobResult[]>(TARGETS.map((t) => [t, []]));
@@ -144,8 +162,10 @@ try {
       }
     }
     const peaks = poll.stop();
-    modeServers.forEach((s) => rss.set(`${mode} ${s.name}`, peaks.get(s.child.pid ?? 0) ?? 0));
-    await Promise.all(modeServers.map((s) => s.stop()));
+    [...modeServers, ...baselineServers].forEach((s) =>
+      rss.set(`${mode} ${s.name}`, peaks.get(s.child.pid ?? 0) ?? 0),
+    );
+    await Promise.all([...modeServers, ...baselineServers].map((s) => s.stop()));
   }
 
   const lines: string[] = [];
@@ -177,10 +197,25 @@ try {
         `- ${mode}, ${clients} client(s): chat +${fmt(chat)} ms vs gateway +${fmt(gateway)} ms = ${fmt(chat / gateway, 2)}x (target ≤ 2x: ${chat <= 2 * gateway ? "met" : "MISSED"})`,
       );
     }
+  if (flags.baseline) {
+    lines.push("");
+    lines.push(
+      `Against the baseline (${flags.baseline}), same rounds: chat TTFT p50 and total p50, this / baseline:`,
+    );
+    for (const mode of MODES)
+      for (const { clients } of LOADS) {
+        const now = find(mode, clients, "chat");
+        const before = find(mode, clients, "baseline");
+        if (!now || !before) continue;
+        lines.push(
+          `- ${mode}, ${clients} client(s): TTFT ${fmt(now.p50)} / ${fmt(before.p50)} ms = ${fmt(now.p50 / before.p50, 2)}x; total ${fmt(now.totalP50)} / ${fmt(before.totalP50)} ms = ${fmt(now.totalP50 / before.totalP50, 2)}x`,
+        );
+      }
+  }
   console.log(lines.join("\n"));
 } finally {
   load.stop();
   await Promise.all(servers.map((s) => s.stop()));
-  if (database) await database.drop();
-  if (MODES.includes("distributed")) await cleanupNamespace(namespace);
+  for (const database of databases) await database.drop();
+  for (const namespace of namespaces) await cleanupNamespace(namespace);
 }

@@ -214,7 +214,9 @@ describe.each(["SQLite", "PostgreSQL"] as const)("regenerate and edit on %s", (d
       { token: h.adminToken, body: { model: "", extra: 1 } },
     );
     expect([badBody.status, badBody.body.error.code]).toEqual([400, "validation.failed"]);
-    // While an answer streams, nothing is replaced.
+    // While an answer streams, nothing is replaced. (This answer is slowed down so that it still
+    // streams when the regenerate arrives, however loaded the machine.)
+    fake.configure({ chunkDelayMs: 400 });
     const streaming = await h.call<Sent>("POST", `/api/v1/conversations/${id}/messages`, {
       token: h.adminToken,
       body: { content: "second" },
@@ -224,6 +226,7 @@ describe.each(["SQLite", "PostgreSQL"] as const)("regenerate and edit on %s", (d
       `/api/v1/messages/${sent.assistantMessage.id}/regenerate`,
       { token: h.adminToken, body: {} },
     );
+    fake.configure({ chunkDelayMs: 20 });
     expect([busy.status, busy.body.error.code]).toEqual([409, "resource.conflict"]);
     const view = await settled(id, streaming.body.assistantMessage.id);
     expect(shape(view)).toEqual([
