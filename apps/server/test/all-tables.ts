@@ -1,4 +1,5 @@
 import type { Kysely } from "kysely";
+import type { AssistantsTables } from "../src/modules/assistants/index.ts";
 import type { AuditTables } from "../src/modules/audit/index.ts";
 import type { ChatTables } from "../src/modules/chat/index.ts";
 import type { IdentityTables } from "../src/modules/identity/index.ts";
@@ -8,6 +9,7 @@ import { tablesOf, type Database, type PlatformTables } from "../src/platform/db
 
 /** Every table, for tests that set up or inspect rows across modules. */
 export type AllTables = PlatformTables &
+  AssistantsTables &
   AuditTables &
   ChatTables &
   IdentityTables &

@@ -71,6 +71,10 @@ const FAILURES: Record<FailureCode, Describe> = {
   "member.not_found": asSent,
   "api_key.not_found": asSent,
   "sso_provider.not_found": asSent,
+  "assistant.not_found": () => ({
+    title: "This assistant is gone",
+    hint: "It was deleted or is no longer shared with you. Start the chat without it or pick another one.",
+  }),
   "provider.disabled": () => ({
     title: "This provider is switched off",
     hint: "An administrator disabled it. Pick another model.",

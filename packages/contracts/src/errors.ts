@@ -41,6 +41,7 @@ export const ErrorCode = z.enum([
   "member.not_found",
   "api_key.not_found",
   "sso_provider.not_found",
+  "assistant.not_found",
   "provider.disabled",
   "provider.unavailable",
   "prompt.too_large",

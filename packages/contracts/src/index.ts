@@ -8,3 +8,4 @@ export * from "./usage.ts";
 export * from "./providers.ts";
 export * from "./chat.ts";
 export * from "./ai.ts";
+export * from "./assistants.ts";

@@ -24,5 +24,8 @@ export const Permission = z.enum([
   "providers:read",
   "providers:manage",
   "system:read",
+  "assistants:read",
+  "assistants:write",
+  "assistants:manage",
 ]);
 export type Permission = z.infer<typeof Permission>;

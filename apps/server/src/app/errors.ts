@@ -2,6 +2,7 @@ import { mergeErrors } from "../kernel/define-errors.ts";
 import { kernelErrors } from "../kernel/kernel.errors.ts";
 import { httpErrors } from "../http/http.errors.ts";
 import { aiErrors } from "../modules/ai/ai.errors.ts";
+import { assistantsErrors } from "../modules/assistants/assistants.errors.ts";
 import { auditErrors } from "../modules/audit/audit.errors.ts";
 import { chatErrors } from "../modules/chat/chat.errors.ts";
 import { identityErrors } from "../modules/identity/identity.errors.ts";
@@ -18,5 +19,6 @@ export const errorCatalog = mergeErrors([
   auditErrors,
   providersErrors,
   aiErrors,
+  assistantsErrors,
   chatErrors,
 ]);

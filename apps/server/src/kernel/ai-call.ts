@@ -24,6 +24,8 @@ export interface ChatCall {
   teamId?: string | null;
   /** Model id or alias. */
   model: string;
+  /** The assistant the call is made with: its stage adds its instructions and settings. */
+  assistantId?: string | null;
   prompt: LanguageModelV4Prompt;
   options: ChatOptions;
   /** Aborts the upstream call (the client went away, or a stop was requested). */

@@ -118,6 +118,8 @@ export interface PipelineStage {
 export const STAGE_ORDER = {
   /** Cheap refusals nothing records: per-principal rate limits. */
   admission: 100,
+  /** What the call is made with: an assistant's instructions and settings (measured by `request`). */
+  context: 150,
   /** Refusals about the request itself (too long for the model's context window). */
   request: 200,
   /** Records every call that got this far, with its outcome (audit). */

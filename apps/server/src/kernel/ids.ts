@@ -24,3 +24,19 @@ export function iso(ms: number | null): string | null;
 export function iso(ms: number | null): string | null {
   return ms === null ? null : new Date(ms).toISOString();
 }
+
+/**
+ * A URL-safe slug from a name (lowercase letters, digits, dashes; at most 40 characters), or
+ * `<fallback>-<random>` when nothing usable is left (a name of emoji, say).
+ * @example slugify("Release Notes Bot!", "assistant") // "release-notes-bot"
+ */
+export function slugify(name: string, fallback: string): string {
+  const base = name
+    .normalize("NFKD")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 40)
+    .replace(/-+$/g, "");
+  return base || `${fallback}-${newId().slice(0, 8)}`;
+}

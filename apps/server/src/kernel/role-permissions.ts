@@ -7,7 +7,7 @@ import { Permission, type Role } from "@parley/contracts";
  * `docs/ACCESS.md` is this table in prose (a test keeps the two equal).
  */
 export const rolePermissions: Record<Role, readonly Permission[]> = {
-  viewer: ["profile:read", "teams:read", "conversations:read", "access:explain"],
+  viewer: ["profile:read", "teams:read", "conversations:read", "access:explain", "assistants:read"],
   developer: [
     "profile:read",
     "teams:read",
@@ -16,6 +16,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "ai:use",
     "api-keys:manage",
     "access:explain",
+    "assistants:read",
+    "assistants:write",
   ],
   operator: [
     "profile:read",
@@ -30,6 +32,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "usage:read",
     "providers:read",
     "system:read",
+    "assistants:read",
+    "assistants:write",
   ],
   // Admins hold every permission there is, including ones added later.
   admin: Permission.options,
@@ -51,6 +55,9 @@ export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   "ai:use",
   "usage:read",
   "audit:read",
+  "assistants:read",
+  "assistants:write",
+  "assistants:manage",
 ]);
 
 /**

@@ -328,6 +328,7 @@ describe("settlement", () => {
     expect(event.stages).toEqual([
       "authorize",
       "rate_limit",
+      "assistant",
       "context_window",
       "first",
       "guard",

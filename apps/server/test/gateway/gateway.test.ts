@@ -4,7 +4,15 @@ import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upst
 import { startHarness, type Harness } from "../parley-harness.ts";
 
 /** The trace of a call through the modules' stages, in order, with the fixed steps (ADR 0016). */
-const AI_STAGES = ["authorize", "rate_limit", "context_window", "provider_call", "metering", "audit"];
+const AI_STAGES = [
+  "authorize",
+  "rate_limit",
+  "assistant",
+  "context_window",
+  "provider_call",
+  "metering",
+  "audit",
+];
 
 const TEXT = "Parley streams every token through one governed pipeline.";
 let fake: FakeUpstream;

@@ -25,6 +25,13 @@ const COLLECTIONS: Record<string, ResourceRule> = {
   models: "global",
   conversations: "private",
   messages: "private",
+  assistants: "assistant",
+};
+
+/** Operations on one resource treated otherwise than their collection. */
+const OPERATION_RULES: Record<string, ResourceRule> = {
+  // A copy needs to see the original and to create where it goes (the same place): no manage.
+  "POST /api/v1/assistants/{id}/duplicate": "private",
 };
 
 /** Collection operations that act in one place rather than listing what the caller may see. */
@@ -34,6 +41,7 @@ const COLLECTION_RULES: Record<string, ResourceRule> = {
   "POST /api/v1/providers": "global",
   "GET /api/v1/audit/verify": "global",
   "POST /api/v1/conversations": "caller-private",
+  "POST /api/v1/assistants": "caller-private",
   "POST /v1/chat/completions": "caller",
   "POST /v1/embeddings": "caller",
 };
@@ -41,6 +49,7 @@ const COLLECTION_RULES: Record<string, ResourceRule> = {
 /** How a `teamId` in the query or body is treated, by path (default: `team-ref`). */
 const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/conversations": "private",
+  "/api/v1/assistants": "private",
   "/api/v1/api-keys": "team",
   "/api/v1/access/explain": "team",
 };
@@ -87,12 +96,13 @@ function cellsOf(op: Operation): Cell[] {
   const make = (rule: ResourceRule, scopes: Scope[]) =>
     scopes.map((scope) => ({ op, rule, scope, label: labelOf(scope) }));
   if (op.pathParams.length > 0) {
-    const rule = COLLECTIONS[collection];
+    const rule = OPERATION_RULES[key] ?? COLLECTIONS[collection];
     if (!rule)
       throw new Error(`${key}: add its collection "${collection}" to the access matrix's COLLECTIONS`);
     const scopes: Record<ResourceRule, Scope[]> = {
       team: [team("A"), team("B"), { kind: "unknown" }],
       private: [team("A"), team("B"), { kind: "own" }, { kind: "other" }, { kind: "unknown" }],
+      assistant: [team("A"), team("B"), { kind: "own" }, { kind: "other" }, { kind: "unknown" }],
       account: [
         { kind: "own" },
         { kind: "user", rank: "viewer" },
@@ -222,8 +232,8 @@ for (const shape of ["embedded", "distributed"] as const) {
       "admin of team A only",
       "developer of team B",
       "API key of global-developer with conversations:read",
-      "API key of team-a-admin with 10 permissions bound to team A",
-      "API key of global-admin with 10 permissions bound to team A",
+      "API key of team-a-admin with every team permission bound to team A",
+      "API key of global-admin with every team permission bound to team A",
     ])("gives %s exactly what the access table says, on every operation", async (name) => {
       const actor = world.actors.find((a) => a.name === name);
       if (!actor) throw new Error(`no actor ${name}: ${world.actors.map((a) => a.name).join(", ")}`);
@@ -285,6 +295,12 @@ async function prepare(
     } else if (rule === "team" && teamId) {
       ids[first] = teamId;
       if (op.pathParams.includes("userId")) ids.userId = await world.member(teamId);
+    } else if (op.path.startsWith("/api/v1/assistants/")) {
+      ids[first] = await world.assistant(
+        scope.kind === "team"
+          ? { userId: world.builderId, teamId }
+          : { userId: scope.kind === "own" ? ownerId : world.builderId, teamId: null },
+      );
     } else if (rule === "private") {
       const conversation = await world.conversation(
         scope.kind === "team"

@@ -104,6 +104,8 @@ export type ResourceRule =
   | "team"
   /** Conversations and their messages: members only, even for global admins; personal: owner only. */
   | "private"
+  /** Assistants: as `private`; changing someone else's team-visible one needs `assistants:manage` there. */
+  | "assistant"
   /** Accounts: one's own, or any with a global users:read. */
   | "account"
   /** One's API keys; anyone's for a global users:manage. */
@@ -147,7 +149,7 @@ export function expected(actor: ActorSpec, permission: string, rule: ResourceRul
     case "own":
       // Revoking one's own key only ever reduces power: whoever manages keys anywhere may.
       if (rule === "api-key") return decide(keyReaches(actor, null), true);
-      if (rule === "private") return decide(keyReaches(actor, null), need(null));
+      if (rule === "private" || rule === "assistant") return decide(keyReaches(actor, null), need(null));
       return decide(true, need(null));
     case "other":
       return rule === "api-key" ? decide(holds(actor, "users:manage", null), true) : "hidden";
@@ -159,6 +161,11 @@ export function expected(actor: ActorSpec, permission: string, rule: ResourceRul
     case "team": {
       const team = scope.team;
       if (rule === "private") return decide(isMember(actor, team) && keyReaches(actor, team), need(team));
+      if (rule === "assistant")
+        return decide(
+          isMember(actor, team) && keyReaches(actor, team),
+          need(team) && (permission !== "assistants:write" || holds(actor, "assistants:manage", team)),
+        );
       const visible = (actor.globalRole === "admin" || isMember(actor, team)) && keyReaches(actor, team);
       if (rule === "team-ref" && need(team)) return "allowed";
       return decide(visible, need(team));

@@ -97,7 +97,7 @@ export class AccessWorld {
     for (const [owner, globalRole, teams, permissions, team] of owners) {
       const k = await key(owner, permissions, team);
       this.actors.push({
-        name: `API key of ${owner} with ${permissions.length === 1 ? permissions[0] : `${permissions.length} permissions`}${team ? ` bound to team ${team}` : ""}`,
+        name: `API key of ${owner} with ${permissions.length === 1 ? permissions[0] : "every team permission"}${team ? ` bound to team ${team}` : ""}`,
         globalRole: globalRole ?? null,
         teams,
         key: { permissions, team },
@@ -170,6 +170,33 @@ export class AccessWorld {
       .values([buildMessage({ conversation_id: id, content: "Hi" }), answer])
       .execute();
     return { id, answer: answer.id };
+  }
+
+  /** A team-visible assistant in team `teamId` (or a personal one of `userId`), stored straight. */
+  async assistant(owner: { userId: string; teamId: string | null }): Promise<string> {
+    const id = randomUUID();
+    const now = Date.now();
+    await allTables(this.h.parley.platform.database)
+      .insertInto("assistants")
+      .values({
+        id,
+        slug: `fixture-${id}`,
+        owner_id: owner.userId,
+        team_id: owner.teamId,
+        visibility: owner.teamId ? "team" : "private",
+        name: "Fixture",
+        description: "",
+        icon: null,
+        instructions: "Be brief.",
+        model: null,
+        temperature: null,
+        max_output_tokens: null,
+        starter_prompts: "[]",
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    return id;
   }
 
   /** An unbound API key of `userId`, stored straight in the database (its secret is never used). */

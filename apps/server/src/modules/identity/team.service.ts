@@ -2,10 +2,10 @@ import type { CreateTeamRequest, ListQuery, Member, Role, Team, UpdateTeamReques
 import { decodeCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import { iso, newId } from "../../kernel/ids.ts";
+import { iso, newId, slugify } from "../../kernel/ids.ts";
 import { can, mayGrant, requirePrincipal, seesTeam, type Principal } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
-import { isUniqueViolation } from "./user.repository.ts";
+import { isUniqueViolation } from "../../platform/db/constraint-errors.ts";
 import type { TeamRepository, TeamRow } from "./team.repository.ts";
 
 /** Dependencies of the team service. */
@@ -34,7 +34,7 @@ export class TeamService {
     const row: TeamRow = {
       id: newId(),
       name: input.name,
-      slug: input.slug ?? slugify(input.name),
+      slug: input.slug ?? slugify(input.name, "team"),
       created_at: now,
       updated_at: now,
     };
@@ -214,16 +214,4 @@ export function assertMayGrant(principal: Principal, teamId: string, role: Role)
 
 function toTeam(row: TeamRow, role: Role | null): Team {
   return { id: row.id, name: row.name, slug: row.slug, createdAt: iso(row.created_at), role };
-}
-
-/** A URL-safe slug from a team name, with a random suffix when nothing usable is left. */
-export function slugify(name: string): string {
-  const base = name
-    .normalize("NFKD")
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 40)
-    .replace(/-+$/g, "");
-  return base || `team-${newId().slice(0, 8)}`;
 }

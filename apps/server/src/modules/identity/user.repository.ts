@@ -5,16 +5,6 @@ import { IdentityChanges } from "./identity-changes.ts";
 
 export type UserRow = Selectable<UsersTable>;
 
-/** A unique-constraint violation, in either dialect. */
-export function isUniqueViolation(error: unknown): boolean {
-  const e = error as { code?: string } | null;
-  return (
-    e?.code === "23505" ||
-    e?.code === "SQLITE_CONSTRAINT_UNIQUE" ||
-    e?.code === "SQLITE_CONSTRAINT_PRIMARYKEY"
-  );
-}
-
 /** All SQL about users and their team memberships. */
 export class UserRepository {
   readonly #db: Kysely<Tables>;

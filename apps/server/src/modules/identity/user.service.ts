@@ -8,7 +8,8 @@ import { hashPassword } from "./password.ts";
 import { isPasswordStrong } from "./password-strength.ts";
 import { assertGlobal, can, mayGrant } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
-import { isUniqueViolation, type UserRepository, type UserRow } from "./user.repository.ts";
+import { isUniqueViolation } from "../../platform/db/constraint-errors.ts";
+import type { UserRepository, UserRow } from "./user.repository.ts";
 import { toUser } from "./user-view.ts";
 
 /** Dependencies of the user service. */

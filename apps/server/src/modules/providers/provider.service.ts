@@ -16,7 +16,8 @@ import { sealContext, type ProviderDirectory } from "./provider-directory.ts";
 import { probeProvider, type ProbeOptions } from "./provider-probe.ts";
 import { declarationOf, modelIdOf, type ProviderRecord } from "./provider-record.ts";
 import { toProviderView } from "./provider-view.ts";
-import { isUniqueViolation, type ProvidersRepository } from "./providers.repository.ts";
+import { isUniqueViolation } from "../../platform/db/constraint-errors.ts";
+import type { ProvidersRepository } from "./providers.repository.ts";
 
 /** Dependencies of the provider service. */
 export interface ProviderServiceDeps {

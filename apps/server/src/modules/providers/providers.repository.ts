@@ -66,9 +66,3 @@ export class ProvidersRepository {
       .execute();
   }
 }
-
-/** Whether `error` is a unique or primary key violation, in either dialect. */
-export function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === "23505" || code === "SQLITE_CONSTRAINT_UNIQUE" || code === "SQLITE_CONSTRAINT_PRIMARYKEY";
-}

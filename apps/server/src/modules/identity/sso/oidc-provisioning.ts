@@ -9,7 +9,8 @@ import {
   type RequestContext,
 } from "../../../kernel/request-context.ts";
 import type { TeamRepository, TeamRow } from "../team.repository.ts";
-import { isUniqueViolation, type UserRepository, type UserRow } from "../user.repository.ts";
+import { isUniqueViolation } from "../../../platform/db/constraint-errors.ts";
+import type { UserRepository, UserRow } from "../user.repository.ts";
 import type { UserService } from "../user.service.ts";
 import type { MappedAccess } from "./group-mapping.ts";
 import type { OidcIdentityRepository } from "./oidc-identity.repository.ts";

@@ -1,0 +1,6 @@
+import { defineErrors } from "../../kernel/define-errors.ts";
+
+/** The assistants module's codes. A client that gets one drops the assistant it holds. */
+export const assistantsErrors = defineErrors({
+  "assistant.not_found": { status: 404, expose: true },
+});

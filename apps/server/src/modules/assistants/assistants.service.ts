@@ -1,0 +1,312 @@
+import type {
+  Assistant,
+  AssistantListQuery,
+  CreateAssistantRequest,
+  DuplicateAssistantRequest,
+  Permission,
+  UpdateAssistantRequest,
+} from "@parley/contracts";
+import { decodeCursor, pageOf } from "../../db/cursor.ts";
+import { fromJson, toJson } from "../../db/json.ts";
+import { AppError } from "../../kernel/app-error.ts";
+import { iso, newId, slugify } from "../../kernel/ids.ts";
+import { can, requirePrincipal, seesTeam, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
+import type { Clock } from "../../platform/clock/clock.ts";
+import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
+import type { AssistantRepository, AssistantRow } from "./assistants.repository.ts";
+
+/** A row about to be stored (its JSON column serialised). */
+type NewAssistantRow = Omit<AssistantRow, "starter_prompts"> & { starter_prompts: string };
+
+/** Dependencies of the assistant service. */
+export interface AssistantServiceDeps {
+  assistants: AssistantRepository;
+  audit: AuditSink;
+  clock: Clock;
+}
+
+/** What an answer takes from an assistant (the AI stage applies it to every call). */
+export interface AssistantSettings {
+  id: string;
+  slug: string;
+  instructions: string;
+  model: string | null;
+  temperature: number | null;
+  maxOutputTokens: number | null;
+}
+
+/**
+ * Assistants: CRUD and duplicate with per-team access, and the settings an answer uses. A
+ * private assistant is its owner's alone; a team-visible one is read by the team's members.
+ */
+export class AssistantService {
+  readonly #d: AssistantServiceDeps;
+  constructor(deps: AssistantServiceDeps) {
+    this.#d = deps;
+  }
+
+  async list(
+    query: AssistantListQuery,
+    ctx: RequestContext,
+  ): Promise<{ items: Assistant[]; nextCursor: string | null }> {
+    const principal = requirePrincipal(ctx);
+    if (query.teamId) assertMay(principal, "assistants:read", query.teamId, "Listing this team's assistants");
+    const keyTeam = principal.apiKey?.teamId ?? null;
+    const teamIds = teamsWhere(principal, "assistants:read").filter((t) => keyTeam === null || t === keyTeam);
+    const rows = await this.#d.assistants.list({
+      scope: {
+        ownerId: principal.userId,
+        teamIds,
+        ownTeamIds: teamIds,
+        personal: keyTeam === null && can(principal, "assistants:read", null),
+      },
+      limit: query.limit + 1,
+      ...(query.teamId ? { teamId: query.teamId } : {}),
+      ...(query.q ? { q: query.q } : {}),
+      ...(query.cursor ? { after: parseCursor(query.cursor) } : {}),
+    });
+    return pageOf(rows, query.limit, (r) => JSON.stringify([r.name, r.id]), toAssistant);
+  }
+
+  async get(id: string, ctx: RequestContext): Promise<Assistant> {
+    return toAssistant(await this.visible(id, ctx));
+  }
+
+  async create(input: CreateAssistantRequest, ctx: RequestContext): Promise<Assistant> {
+    const principal = requirePrincipal(ctx);
+    const teamId = input.teamId ?? principal.apiKey?.teamId ?? null;
+    assertMay(principal, "assistants:write", teamId, "Creating an assistant here");
+    const now = this.#d.clock.now();
+    const row: NewAssistantRow = {
+      id: newId(),
+      slug: slugify(input.name, "assistant"),
+      owner_id: principal.userId,
+      team_id: teamId,
+      visibility: teamId === null ? "private" : (input.visibility ?? "team"),
+      name: input.name,
+      description: input.description ?? "",
+      icon: input.icon ?? null,
+      instructions: input.instructions ?? "",
+      model: input.model ?? null,
+      temperature: input.temperature ?? null,
+      max_output_tokens: input.maxOutputTokens ?? null,
+      starter_prompts: toJson(input.starterPrompts ?? []),
+      created_at: now,
+      updated_at: now,
+    };
+    const stored = await this.#insert(row);
+    await this.#audit(ctx, "assistant.created", stored, { name: stored.name, slug: stored.slug });
+    return toAssistant(stored);
+  }
+
+  async update(id: string, patch: UpdateAssistantRequest, ctx: RequestContext): Promise<Assistant> {
+    const row = await this.#changeable(id, ctx);
+    const changes = {
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.description !== undefined ? { description: patch.description } : {}),
+      ...(patch.icon !== undefined ? { icon: patch.icon } : {}),
+      ...(patch.instructions !== undefined ? { instructions: patch.instructions } : {}),
+      ...(patch.model !== undefined ? { model: patch.model } : {}),
+      ...(patch.temperature !== undefined ? { temperature: patch.temperature } : {}),
+      ...(patch.maxOutputTokens !== undefined ? { max_output_tokens: patch.maxOutputTokens } : {}),
+      ...(patch.starterPrompts !== undefined ? { starter_prompts: toJson(patch.starterPrompts) } : {}),
+      ...(patch.visibility !== undefined && row.team_id !== null ? { visibility: patch.visibility } : {}),
+      updated_at: this.#d.clock.now(),
+    };
+    await this.#d.assistants.update(id, changes);
+    const updated = { ...row, ...changes };
+    // What changed, never the instructions themselves (they may be long or confidential).
+    await this.#audit(ctx, "assistant.updated", updated, { changed: Object.keys(patch).sort() });
+    return toAssistant(updated);
+  }
+
+  async delete(id: string, ctx: RequestContext): Promise<void> {
+    const row = await this.#changeable(id, ctx);
+    await this.#d.assistants.delete(id);
+    await this.#audit(ctx, "assistant.deleted", row, { name: row.name, slug: row.slug });
+  }
+
+  /** A copy owned by the caller, named "<name> (copy)" unless named, in the same or another place. */
+  async duplicate(id: string, input: DuplicateAssistantRequest, ctx: RequestContext): Promise<Assistant> {
+    const original = await this.visible(id, ctx);
+    const principal = requirePrincipal(ctx);
+    const teamId = input.teamId === undefined ? original.team_id : input.teamId;
+    assertMay(principal, "assistants:write", teamId, "Creating an assistant here");
+    const now = this.#d.clock.now();
+    const name = input.name ?? `${original.name} (copy)`.slice(0, 100);
+    const copy: NewAssistantRow = {
+      ...original,
+      id: newId(),
+      slug: slugify(name, "assistant"),
+      owner_id: principal.userId,
+      team_id: teamId,
+      visibility: teamId === null ? "private" : original.visibility,
+      name,
+      starter_prompts: toJson(fromJson(original.starter_prompts)),
+      created_at: now,
+      updated_at: now,
+    };
+    const stored = await this.#insert(copy);
+    await this.#audit(ctx, "assistant.duplicated", stored, { from: original.id, name: stored.name });
+    return toAssistant(stored);
+  }
+
+  /**
+   * The settings of assistant `id` for an AI call by the caller of `ctx` (who must see it and
+   * may use AI where it lives).
+   * @throws AppError `assistant.not_found`, `auth.forbidden`.
+   */
+  async settingsFor(id: string, ctx: RequestContext): Promise<AssistantSettings> {
+    return toSettings(await this.#usable(await this.#d.assistants.find(id), id, ctx));
+  }
+
+  /** As {@link settingsFor}, by the slug of its `assistant/<slug>` model id. */
+  async settingsBySlug(slug: string, ctx: RequestContext): Promise<AssistantSettings> {
+    return toSettings(await this.#usable(await this.#d.assistants.findBySlug(slug), slug, ctx));
+  }
+
+  /** The assistants the caller may use on the OpenAI-compatible API (`/v1/models`). */
+  async usable(ctx: RequestContext): Promise<AssistantSettings[]> {
+    const principal = requirePrincipal(ctx);
+    const page = await this.list({ limit: 200 }, ctx);
+    return page.items
+      .filter((a) => can(principal, "ai:use", a.teamId))
+      .map((a) => ({
+        id: a.id,
+        slug: a.slug,
+        instructions: a.instructions,
+        model: a.model,
+        temperature: a.temperature,
+        maxOutputTokens: a.maxOutputTokens,
+      }));
+  }
+
+  /** The row of an assistant the caller may read. @throws AppError `assistant.not_found`. */
+  async visible(id: string, ctx: RequestContext): Promise<AssistantRow> {
+    const principal = requirePrincipal(ctx);
+    const row = await this.#d.assistants.find(id);
+    if (!row || !visibleTo(principal, row)) throw new AppError("assistant.not_found", `No assistant ${id}`);
+    return row;
+  }
+
+  async #usable(row: AssistantRow | undefined, ref: string, ctx: RequestContext): Promise<AssistantRow> {
+    const principal = requirePrincipal(ctx);
+    if (!row || !visibleTo(principal, row)) throw new AppError("assistant.not_found", `No assistant ${ref}`);
+    if (!can(principal, "ai:use", row.team_id))
+      throw new AppError("auth.forbidden", "Using this assistant needs the ai:use permission", {
+        details: { permission: "ai:use" },
+      });
+    return Promise.resolve(row);
+  }
+
+  /** An assistant the caller may change: its own with `assistants:write`, a team one with `assistants:manage`. */
+  async #changeable(id: string, ctx: RequestContext): Promise<AssistantRow> {
+    const row = await this.visible(id, ctx);
+    const principal = requirePrincipal(ctx);
+    const permission: Permission =
+      row.owner_id === principal.userId ? "assistants:write" : "assistants:manage";
+    if (!can(principal, permission, row.team_id))
+      throw new AppError("auth.forbidden", `Changing this assistant needs the ${permission} permission`, {
+        details: { permission },
+      });
+    return row;
+  }
+
+  /** Inserts `row`, with a numbered slug when its slug is taken. */
+  async #insert(row: NewAssistantRow): Promise<AssistantRow> {
+    for (let attempt = 0; ; attempt++) {
+      const candidate =
+        attempt === 0 ? row : { ...row, slug: `${row.slug.slice(0, 40)}-${newId().slice(0, 6)}` };
+      try {
+        await this.#d.assistants.insert(candidate);
+        return candidate;
+      } catch (error) {
+        if (isForeignKeyViolation(error))
+          throw new AppError("team.not_found", `No team ${row.team_id ?? ""}`);
+        if (!isUniqueViolation(error) || attempt >= 5) throw error;
+      }
+    }
+  }
+
+  async #audit(ctx: RequestContext, action: string, row: AssistantRow, summary: Record<string, unknown>) {
+    await this.#d.audit.record({
+      ...auditOrigin(ctx),
+      action,
+      outcome: "success",
+      target: { type: "assistant", id: row.id },
+      teamId: row.team_id,
+      summary,
+    });
+  }
+}
+
+/** Whether `principal` may read `row`: its owner, or a team member when it is team-visible. */
+function visibleTo(principal: Principal, row: AssistantRow): boolean {
+  const keyTeam = principal.apiKey?.teamId ?? null;
+  if (row.team_id === null)
+    return row.owner_id === principal.userId && keyTeam === null && can(principal, "assistants:read", null);
+  if (keyTeam !== null && keyTeam !== row.team_id) return false;
+  if (!principal.teams.has(row.team_id) || !can(principal, "assistants:read", row.team_id)) return false;
+  return row.visibility === "team" || row.owner_id === principal.userId;
+}
+
+/**
+ * Refuses `permission` on a team's assistants (or, with null, on the caller's own): 404 for a
+ * team the caller is not in, 403 when it is but its role there does not grant it.
+ */
+function assertMay(principal: Principal, permission: Permission, teamId: string | null, what: string): void {
+  if (teamId !== null && !(principal.teams.has(teamId) && seesTeam(principal, teamId)))
+    throw new AppError("team.not_found", `No team ${teamId}`);
+  if (principal.apiKey?.teamId && principal.apiKey.teamId !== teamId)
+    throw new AppError("team.not_found", `No team ${teamId ?? "(personal)"}`);
+  if (!can(principal, permission, teamId))
+    throw new AppError("auth.forbidden", `${what} needs the ${permission} permission`, {
+      details: { permission },
+    });
+}
+
+function parseCursor(cursor: string): { name: string; id: string } {
+  try {
+    const parsed = JSON.parse(decodeCursor(cursor)) as unknown;
+    if (Array.isArray(parsed) && typeof parsed[0] === "string" && typeof parsed[1] === "string")
+      return { name: parsed[0], id: parsed[1] };
+  } catch {
+    // answered below
+  }
+  throw new AppError("validation.failed", "Invalid cursor", {
+    details: { issues: [{ location: "query", path: "cursor", message: "is not a cursor from this API" }] },
+  });
+}
+
+function toSettings(row: AssistantRow): AssistantSettings {
+  return {
+    id: row.id,
+    slug: row.slug,
+    instructions: row.instructions,
+    model: row.model,
+    temperature: row.temperature,
+    maxOutputTokens: row.max_output_tokens,
+  };
+}
+
+/** The API view of an assistant row. */
+export function toAssistant(row: AssistantRow): Assistant {
+  return {
+    id: row.id,
+    slug: row.slug,
+    name: row.name,
+    description: row.description,
+    icon: row.icon,
+    instructions: row.instructions,
+    model: row.model,
+    temperature: row.temperature,
+    maxOutputTokens: row.max_output_tokens,
+    starterPrompts: fromJson(row.starter_prompts) as string[],
+    visibility: row.visibility === "team" ? "team" : "private",
+    teamId: row.team_id,
+    ownerId: row.owner_id,
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}

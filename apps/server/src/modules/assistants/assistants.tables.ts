@@ -1,0 +1,26 @@
+import type { JsonColumn } from "../../db/json.ts";
+
+/** An assistant; `team_id` null: its owner's personal space. */
+export interface AssistantsTable {
+  id: string;
+  slug: string;
+  owner_id: string;
+  team_id: string | null;
+  /** `private` (the owner only) or `team`. */
+  visibility: string;
+  name: string;
+  description: string;
+  icon: string | null;
+  instructions: string;
+  model: string | null;
+  temperature: number | null;
+  max_output_tokens: number | null;
+  /** A JSON array of strings. */
+  starter_prompts: JsonColumn;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AssistantsTables {
+  assistants: AssistantsTable;
+}

@@ -1,0 +1,40 @@
+/** The assistants module: instructions, model and settings a team answers with, on every surface. */
+import { STAGE_ORDER } from "../../kernel/ai-stage.ts";
+import { defineModule } from "../../kernel/module.ts";
+import type { AuditExports } from "../audit/index.ts";
+import { AssistantRepository } from "./assistants.repository.ts";
+import { registerAssistantRoutes } from "./assistants.routes.ts";
+import { AssistantService } from "./assistants.service.ts";
+import { assistantStage } from "./assistants.stages.ts";
+import * as assistantsMigration from "./migrations/2026-12-06T0200-assistants.ts";
+
+/** What the assistants module offers the modules built after it. */
+export interface AssistantsExports {
+  assistants: AssistantService;
+}
+
+/** Assistants: CRUD with per-team access, and the AI stage that applies one to a call. */
+export const assistantsModule = defineModule({
+  name: "assistants",
+  needs: ["audit"],
+  permissions: ["assistants:read", "assistants:write", "assistants:manage"],
+  tables: ["assistants"],
+  migrations: { "2026-12-06T0200-assistants": assistantsMigration },
+  build: (ctx, deps: { audit: AuditExports }) => {
+    const assistants = new AssistantService({
+      assistants: new AssistantRepository(ctx.platform.database),
+      audit: deps.audit.audit,
+      clock: ctx.platform.clock,
+    });
+    return {
+      exports: { assistants } satisfies AssistantsExports,
+      routes: (app) => {
+        registerAssistantRoutes(app, { assistants });
+      },
+      stages: [{ order: STAGE_ORDER.context, stage: assistantStage({ assistants }) }],
+    };
+  },
+});
+
+export type { AssistantService, AssistantSettings } from "./assistants.service.ts";
+export type { AssistantsTables } from "./assistants.tables.ts";
