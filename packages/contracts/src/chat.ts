@@ -30,6 +30,8 @@ export const Conversation = z
     title: z.string(),
     model: z.string().nullable(),
     teamId: z.string().nullable(),
+    /** The assistant whose instructions and settings every answer uses; null: none. */
+    assistantId: z.string().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -46,6 +48,8 @@ export const CreateConversationRequest = z
     title: z.string().trim().min(1).max(200).optional(),
     model: z.string().min(1).max(200).optional(),
     teamId: z.string().max(100).optional(),
+    /** Holds the conversation with this assistant (in its team, unless it is a personal one). */
+    assistantId: z.string().max(100).optional(),
   })
   .meta({ id: "CreateConversationRequest" });
 export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
@@ -128,6 +132,8 @@ export const GenerationJob = z.object({
   /** The conversation's team: the call is authorized and metered there. Null: a personal one. */
   teamId: z.string().nullable().optional(),
   apiKeyId: z.string().nullable().optional(),
+  /** The conversation's assistant (its AI stage applies it). */
+  assistantId: z.string().nullable().optional(),
   model: z.string(),
   requestId: z.string().nullable(),
 });

@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /** `GET /api/v1/usage`: aggregate metered AI calls. */
 export const UsageQuery = z.strictObject({
-  groupBy: z.enum(["user", "team", "model", "day"]).default("day"),
+  groupBy: z.enum(["user", "team", "model", "assistant", "day"]).default("day"),
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
   userId: z.string().max(100).optional(),
@@ -26,7 +26,7 @@ export type UsageRow = z.infer<typeof UsageRow>;
 
 export const UsageReport = z
   .object({
-    groupBy: z.enum(["user", "team", "model", "day"]),
+    groupBy: z.enum(["user", "team", "model", "assistant", "day"]),
     rows: z.array(UsageRow),
     totals: UsageRow.omit({ key: true }),
   })

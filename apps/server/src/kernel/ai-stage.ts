@@ -22,6 +22,8 @@ export interface StageContext {
   readonly operation: "chat" | "embedding";
   /** The team the call is made for and metered to; null: the caller's own account. */
   readonly teamId: string | null;
+  /** The assistant the call is made with (its stage applied it); null: none. */
+  readonly assistantId: string | null;
   /** The requested model (the answering one, maybe a fallback, is in the settlement). */
   readonly requested: CatalogModel;
 }

@@ -1,8 +1,10 @@
-import type { Assistant, ErrorEnvelope } from "@parley/contracts";
+import type { Assistant, Conversation, ErrorEnvelope, UsageReport } from "@parley/contracts";
+import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RequestContext } from "../../src/kernel/request-context.ts";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
+import { openSse } from "../chat/sse-client.ts";
 
 let fake: FakeUpstream;
 let h: Harness;
@@ -200,5 +202,123 @@ describe("assistants", () => {
         await contextOf(outsider.token),
       ),
     ).rejects.toMatchObject({ code: "assistant.not_found" });
+  });
+});
+
+describe("assistants on the OpenAI-compatible API and in chat", () => {
+  it("lists assistants as assistant/<slug> models and answers through them with the official SDK", async () => {
+    const dev = await member("developer");
+    const made = await h.call<Assistant>("POST", "/api/v1/assistants", {
+      token: dev.token,
+      body: { name: "SDK helper", instructions: "Answer in haiku.", teamId },
+    });
+    const key = await h.call<{ key: string }>("POST", "/api/v1/api-keys", {
+      token: dev.token,
+      body: { name: "sdk", permissions: ["ai:use", "assistants:read"], teamId },
+    });
+    const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: key.body.key, maxRetries: 0 });
+    const model = `assistant/${made.body.slug}`;
+    const ids = (await client.models.list()).data.map((m) => m.id);
+    expect(ids).toContain(model);
+    expect(ids).toContain("fake/fake-model");
+
+    const whole = await client.chat.completions.create({
+      model,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    expect(whole.model).toBe(model);
+    expect(whole.choices[0]?.message.content).toBe("system=Answer in haiku. temperature=default");
+    let streamed = "";
+    const stream = await client.chat.completions.create({
+      model,
+      stream: true,
+      temperature: 0.5,
+      messages: [{ role: "user", content: "hi" }],
+    });
+    for await (const chunk of stream) streamed += chunk.choices[0]?.delta.content ?? "";
+    // The request's own temperature wins over the assistant's default.
+    expect(streamed).toBe("system=Answer in haiku. temperature=0.5");
+
+    // Usage rows carry the assistant.
+    const usage = await h.call<UsageReport>("GET", `/api/v1/usage?groupBy=assistant&teamId=${teamId}`, {
+      token: h.adminToken,
+    });
+    expect(usage.body.rows.find((r) => r.key === made.body.id)?.requests).toBe(2);
+
+    // An unknown or invisible assistant is an OpenAI-shaped 404.
+    const other = await h.user("developer");
+    const otherKey = await h.call<{ key: string }>("POST", "/api/v1/api-keys", {
+      token: other.token,
+      body: { name: "sdk", permissions: ["ai:use", "assistants:read"] },
+    });
+    const outsider = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: otherKey.body.key, maxRetries: 0 });
+    expect((await outsider.models.list()).data.map((m) => m.id)).not.toContain(model);
+    await expect(
+      outsider.chat.completions.create({ model, messages: [{ role: "user", content: "hi" }] }),
+    ).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("holds a conversation with an assistant, and goes on without it once it is deleted", async () => {
+    const dev = await member("developer");
+    const made = await h.call<Assistant>("POST", "/api/v1/assistants", {
+      token: dev.token,
+      body: { name: "Chat helper", instructions: "Be terse.", temperature: 0.1, teamId },
+    });
+    const conversation = await h.call<Conversation>("POST", "/api/v1/conversations", {
+      token: dev.token,
+      body: { assistantId: made.body.id },
+    });
+    expect(conversation.status).toBe(201);
+    expect(conversation.body).toMatchObject({ assistantId: made.body.id, teamId });
+    const answer = async () => {
+      const sse = await openSse(`${h.url}/api/v1/conversations/${conversation.body.id}/events`, {
+        authorization: `Bearer ${dev.token}`,
+      });
+      const sent = await h.call<{ assistantMessage: { id: string } }>(
+        "POST",
+        `/api/v1/conversations/${conversation.body.id}/messages`,
+        { token: dev.token, body: { content: "hi" } },
+      );
+      expect(sent.status).toBe(202);
+      const id = sent.body.assistantMessage.id;
+      await sse.until((events) =>
+        events.some(
+          (e) => e.event === "message.completed" && (e.data as { messageId: string }).messageId === id,
+        ),
+      );
+      sse.close();
+      const view = await h.call<{ messages: { id: string; content: string }[] }>(
+        "GET",
+        `/api/v1/conversations/${conversation.body.id}`,
+        { token: dev.token },
+      );
+      return view.body.messages.find((m) => m.id === id)?.content;
+    };
+    expect(await answer()).toBe("system=Be terse. temperature=0.1");
+
+    await h.call("DELETE", `/api/v1/assistants/${made.body.id}`, { token: dev.token });
+    const after = await h.call<Conversation>("GET", `/api/v1/conversations/${conversation.body.id}`, {
+      token: dev.token,
+    });
+    expect(after.body.assistantId).toBeNull();
+    expect(await answer()).toBe("system=none temperature=default");
+  });
+
+  it("refuses a conversation in another team than its assistant's", async () => {
+    const dev = await h.user("developer");
+    await h.call("PUT", `/api/v1/teams/${teamId}/members/${dev.id}`, {
+      token: h.adminToken,
+      body: { role: "developer" },
+    });
+    const personal = await h.call<Assistant>("POST", "/api/v1/assistants", {
+      token: dev.token,
+      body: { name: "Mine" },
+    });
+    expect(personal.body).toMatchObject({ teamId: null, visibility: "private" });
+    const res = await h.call<ErrorEnvelope>("POST", "/api/v1/conversations", {
+      token: dev.token,
+      body: { assistantId: personal.body.id, teamId },
+    });
+    expect([res.status, res.body.error.code]).toEqual([400, "validation.failed"]);
   });
 });

@@ -275,6 +275,7 @@ export class AiPipeline {
       surface: call.surface,
       operation,
       teamId: teamOf(call, principal),
+      assistantId: "assistantId" in call ? (call.assistantId ?? null) : null,
       requested,
     };
     return { run: { ctx, started, trace: ["authorize"], errors: [], entered: 0 }, requested };

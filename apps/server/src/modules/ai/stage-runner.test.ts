@@ -28,6 +28,7 @@ const ctx: StageContext = {
   surface: "gateway",
   operation: "chat",
   teamId: null,
+  assistantId: null,
   requested: model,
 };
 const call: StageCall = {

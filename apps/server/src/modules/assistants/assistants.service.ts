@@ -30,6 +30,8 @@ export interface AssistantServiceDeps {
 export interface AssistantSettings {
   id: string;
   slug: string;
+  /** Where it lives (calls with it are made for and metered to this team); null: personal. */
+  teamId: string | null;
   instructions: string;
   model: string | null;
   temperature: number | null;
@@ -175,6 +177,7 @@ export class AssistantService {
       .map((a) => ({
         id: a.id,
         slug: a.slug,
+        teamId: a.teamId,
         instructions: a.instructions,
         model: a.model,
         temperature: a.temperature,
@@ -193,10 +196,11 @@ export class AssistantService {
   async #usable(row: AssistantRow | undefined, ref: string, ctx: RequestContext): Promise<AssistantRow> {
     const principal = requirePrincipal(ctx);
     if (!row || !visibleTo(principal, row)) throw new AppError("assistant.not_found", `No assistant ${ref}`);
-    if (!can(principal, "ai:use", row.team_id))
-      throw new AppError("auth.forbidden", "Using this assistant needs the ai:use permission", {
-        details: { permission: "ai:use" },
-      });
+    for (const permission of ["assistants:read", "ai:use"] as const)
+      if (!can(principal, permission, row.team_id))
+        throw new AppError("auth.forbidden", `Using this assistant needs the ${permission} permission`, {
+          details: { permission },
+        });
     return Promise.resolve(row);
   }
 
@@ -283,6 +287,7 @@ function toSettings(row: AssistantRow): AssistantSettings {
   return {
     id: row.id,
     slug: row.slug,
+    teamId: row.team_id,
     instructions: row.instructions,
     model: row.model,
     temperature: row.temperature,

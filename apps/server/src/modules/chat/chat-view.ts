@@ -9,6 +9,7 @@ export function toConversation(row: ConversationRow): Conversation {
     title: row.title,
     model: row.model,
     teamId: row.team_id,
+    assistantId: row.assistant_id,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

@@ -22,6 +22,7 @@ import type { Cache } from "../../platform/registry/registry.port.ts";
 import { newId } from "../../kernel/ids.ts";
 import { can, requirePrincipal, seesTeam, teamsWhere, type Principal } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
+import type { AssistantService } from "../assistants/index.ts";
 import type { ChatRepository, ConversationRow, MessageRow, StoredExchange } from "./chat.repository.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
 import { chatKeys } from "./chat.keys.ts";
@@ -45,6 +46,8 @@ export interface ChatServiceDeps {
   bus: TypedBus;
   cache: Cache;
   audit: AuditSink;
+  /** An assistant's settings for a call (checks the caller may see and use it). */
+  assistants: Pick<AssistantService, "settingsFor">;
   clock: Clock;
   /** The model used when neither the message nor the conversation names one. */
   defaultModel: () => Promise<string | null>;
@@ -62,8 +65,15 @@ export class ChatService {
 
   async create(input: CreateConversationRequest, ctx: RequestContext): Promise<Conversation> {
     const principal = requirePrincipal(ctx);
-    // A key bound to a team starts its conversations in that team.
-    const teamId = input.teamId ?? principal.apiKey?.teamId ?? null;
+    const persona = input.assistantId ? await this.#d.assistants.settingsFor(input.assistantId, ctx) : null;
+    // A key bound to a team starts its conversations in that team; an assistant, in its own.
+    const teamId = input.teamId ?? persona?.teamId ?? principal.apiKey?.teamId ?? null;
+    if (persona && persona.teamId !== teamId)
+      throw new AppError("validation.failed", "The assistant belongs to another team than the conversation", {
+        details: {
+          issues: [{ location: "body", path: "assistantId", message: "is not an assistant of this team" }],
+        },
+      });
     assertMay(principal, "conversations:write", teamId, "Starting a conversation here");
     const now = this.#d.clock.now();
     const row: ConversationRow = {
@@ -72,6 +82,7 @@ export class ChatService {
       team_id: teamId,
       title: input.title ?? UNTITLED,
       model: input.model ?? null,
+      assistant_id: persona?.id ?? null,
       created_at: now,
       updated_at: now,
     };
@@ -259,7 +270,11 @@ export class ChatService {
     if (!can(principal, "ai:use", conversation.team_id)) {
       throw new AppError("auth.forbidden", "Sending a message needs the ai:use permission here");
     }
-    const model = exchange.model ?? conversation.model ?? (await this.#d.defaultModel());
+    // The assistant applies to every answer: a caller who may no longer see or use it is refused.
+    const persona = conversation.assistant_id
+      ? await this.#d.assistants.settingsFor(conversation.assistant_id, ctx)
+      : null;
+    const model = exchange.model ?? conversation.model ?? persona?.model ?? (await this.#d.defaultModel());
     if (!model) throw new AppError("model.not_found", "No model given and no default model is configured");
     const now = this.#d.clock.now();
     const assistant: MessageRow = {
@@ -276,6 +291,7 @@ export class ChatService {
       userId: principal.userId,
       teamId: conversation.team_id,
       apiKeyId: principal.apiKey?.id ?? null,
+      assistantId: conversation.assistant_id,
       model,
       requestId: ctx.requestId,
     };

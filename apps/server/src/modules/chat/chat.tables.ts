@@ -7,6 +7,8 @@ export interface ConversationsTable {
   title: string;
   /** The model new messages use unless they name one. */
   model: string | null;
+  /** The assistant every answer is given with (null: none, or it was deleted). */
+  assistant_id: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -137,6 +137,7 @@ async function prepareAndGenerate(
       {
         surface: "chat",
         teamId: data.teamId ?? null,
+        assistantId: data.assistantId ?? null,
         model: data.model,
         prompt: toPrompt(context.history),
         options: {},

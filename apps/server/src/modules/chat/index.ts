@@ -4,6 +4,7 @@
  */
 import { defineModule } from "../../kernel/module.ts";
 import type { AiExports } from "../ai/index.ts";
+import type { AssistantsExports } from "../assistants/index.ts";
 import type { AuditExports } from "../audit/index.ts";
 import type { IdentityExports } from "../identity/index.ts";
 import type { ProvidersExports } from "../providers/index.ts";
@@ -17,6 +18,7 @@ import { startGenerationWorker } from "./generation.jobs.ts";
 import { failAnswersLeftStreaming, startLostWorkerSweep } from "./lost-answers.ts";
 import * as chatMigration from "./migrations/2026-11-22T1500-chat.ts";
 import * as messageReplacementMigration from "./migrations/2026-11-30T1000-message-replacement.ts";
+import * as conversationAssistantMigration from "./migrations/2026-12-06T0220-conversation-assistant.ts";
 
 /** What the chat module offers the modules built after it. */
 export interface ChatExports {
@@ -28,16 +30,23 @@ export interface ChatExports {
 /** Chat that streams across stateless pods and survives reloads and crashes. */
 export const chatModule = defineModule({
   name: "chat",
-  needs: ["audit", "identity", "ai", "providers"],
+  needs: ["audit", "identity", "ai", "providers", "assistants"],
   permissions: ["conversations:read", "conversations:write"],
   tables: ["conversations", "messages"],
   migrations: {
     "2026-11-22T1500-chat": chatMigration,
     "2026-11-30T1000-message-replacement": messageReplacementMigration,
+    "2026-12-06T0220-conversation-assistant": conversationAssistantMigration,
   },
   build: async (
     ctx,
-    deps: { audit: AuditExports; identity: IdentityExports; ai: AiExports; providers: ProvidersExports },
+    deps: {
+      audit: AuditExports;
+      identity: IdentityExports;
+      ai: AiExports;
+      providers: ProvidersExports;
+      assistants: AssistantsExports;
+    },
   ) => {
     const { platform, logger } = ctx;
     const chats = new ChatRepository(platform.database);
@@ -53,6 +62,7 @@ export const chatModule = defineModule({
       bus: ctx.bus,
       cache: platform.store.cache,
       audit: deps.audit.audit,
+      assistants: deps.assistants.assistants,
       clock: platform.clock,
       defaultModel: async () => (await deps.providers.catalog.list()).find((m) => m.enabled)?.id ?? null,
     });

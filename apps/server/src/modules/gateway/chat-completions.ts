@@ -16,10 +16,21 @@ interface ToolCallState {
   arguments: string;
 }
 
+/** Where a completion goes: a model, or an assistant (`assistant/<slug>`) with its model. */
+export interface CompletionTarget {
+  model: string;
+  assistantId?: string;
+  /** The assistant's team: the call is made for and metered to it. */
+  teamId?: string | null;
+  /** The model id the answer names (the assistant's, as the client asked for it). */
+  shownModel?: string;
+}
+
 /** Serves one `POST /v1/chat/completions`, streaming or not; `errors` words a failure in the stream. */
 export async function chatCompletion(
   { pipeline, errors }: { pipeline: AiPipeline; errors: ErrorCatalog },
   body: ChatCompletionRequest,
+  target: CompletionTarget,
   request: FastifyRequest,
   reply: FastifyReply,
 ): Promise<unknown> {
@@ -32,7 +43,8 @@ export async function chatCompletion(
   const run = await pipeline.streamChat(
     {
       surface: "gateway",
-      model: body.model,
+      model: target.model,
+      ...(target.assistantId ? { assistantId: target.assistantId, teamId: target.teamId ?? null } : {}),
       prompt: toPrompt(body.messages),
       options: toOptions(body),
       signal: controller.signal,
@@ -42,7 +54,7 @@ export async function chatCompletion(
   // randomUUID draws from a buffered pool; randomBytes made a system call per request.
   const id = `chatcmpl-${randomUUID().replaceAll("-", "")}`;
   const created = Math.floor(Date.now() / 1000);
-  const model = run.model.id;
+  const model = target.shownModel ?? run.model.id;
   const tools = new Map<string, ToolCallState>();
   const toolDelta = (part: ChatPart): object | null => {
     switch (part.type) {

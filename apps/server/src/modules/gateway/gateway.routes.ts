@@ -1,9 +1,12 @@
+import { ASSISTANT_MODEL_PREFIX } from "@parley/contracts";
 import { z } from "zod";
+import type { AssistantService } from "../assistants/index.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import type { AiPipeline } from "../ai/index.ts";
 import { contextOf } from "../../http/request-context.ts";
 import type { ModelCatalog } from "../providers/index.ts";
-import { chatCompletion } from "./chat-completions.ts";
+import { chatCompletion, type CompletionTarget } from "./chat-completions.ts";
+import type { RequestContext } from "../../kernel/request-context.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { ErrorCatalog } from "../../kernel/define-errors.ts";
 import { ChatCompletionRequest, EmbeddingRequest, OpenAiError } from "./openai.schemas.ts";
@@ -15,8 +18,23 @@ import { sendOpenAiError } from "./openai-errors.ts";
  */
 export async function registerGatewayRoutes(
   app: TypedApp,
-  deps: { pipeline: AiPipeline; catalog: ModelCatalog; errors: ErrorCatalog },
+  deps: {
+    pipeline: AiPipeline;
+    catalog: ModelCatalog;
+    errors: ErrorCatalog;
+    assistants: Pick<AssistantService, "settingsBySlug" | "usable">;
+  },
 ): Promise<void> {
+  /** `assistant/<slug>` is that assistant with its model (else the first enabled one). */
+  const targetOf = async (model: string, ctx: RequestContext): Promise<CompletionTarget> => {
+    if (!model.startsWith(ASSISTANT_MODEL_PREFIX)) return { model };
+    const settings = await deps.assistants.settingsBySlug(model.slice(ASSISTANT_MODEL_PREFIX.length), ctx);
+    const fallback = (await deps.catalog.list()).find((m) => m.enabled)?.id;
+    const chosen = settings.model ?? fallback;
+    if (!chosen)
+      throw new AppError("model.not_found", "The assistant names no model and no model is configured");
+    return { model: chosen, assistantId: settings.id, teamId: settings.teamId, shownModel: model };
+  };
   await app.register(
     (scope: TypedApp, _options, done) => {
       scope.setErrorHandler((error, request, reply) => sendOpenAiError(deps.errors, error, request, reply));
@@ -42,20 +60,40 @@ export async function registerGatewayRoutes(
             response: { 200: z.unknown(), ...errors },
           },
         },
-        (request, reply) => chatCompletion(deps, request.body, request, reply),
+        async (request, reply) =>
+          chatCompletion(
+            deps,
+            request.body,
+            await targetOf(request.body.model, contextOf(request)),
+            request,
+            reply,
+          ),
       );
 
       scope.get(
         "/models",
         {
           config: { permission: "ai:use" },
-          schema: { tags, summary: "Models you may use", response: { 200: z.unknown(), ...errors } },
+          schema: {
+            tags,
+            summary: "Models you may use, and your assistants as `assistant/<slug>`",
+            response: { 200: z.unknown(), ...errors },
+          },
         },
-        async () => {
+        async (request) => {
           const models = (await deps.catalog.list()).filter((m) => m.enabled);
+          const assistants = await deps.assistants.usable(contextOf(request));
           return {
             object: "list",
-            data: models.map((m) => ({ id: m.id, object: "model", created: 0, owned_by: m.providerId })),
+            data: [
+              ...models.map((m) => ({ id: m.id, object: "model", created: 0, owned_by: m.providerId })),
+              ...assistants.map((a) => ({
+                id: `${ASSISTANT_MODEL_PREFIX}${a.slug}`,
+                object: "model",
+                created: 0,
+                owned_by: "parley-assistant",
+              })),
+            ],
           };
         },
       );

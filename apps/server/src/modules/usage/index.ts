@@ -5,6 +5,7 @@ import { meteringStage } from "./usage.stages.ts";
 import { registerUsageRoutes } from "./usage.routes.ts";
 import { UsageService } from "./usage.service.ts";
 import * as usageMigration from "./migrations/2026-11-22T1410-usage.ts";
+import * as usageAssistantMigration from "./migrations/2026-12-06T0210-usage-assistant.ts";
 import { tablesOf } from "../../platform/db/database.ts";
 
 /** What the usage module offers the modules built after it. */
@@ -18,7 +19,10 @@ export const usageModule = defineModule({
   needs: [],
   permissions: ["usage:read"],
   tables: ["usage_records"],
-  migrations: { "2026-11-22T1410-usage": usageMigration },
+  migrations: {
+    "2026-11-22T1410-usage": usageMigration,
+    "2026-12-06T0210-usage-assistant": usageAssistantMigration,
+  },
   build: (ctx) => {
     const usage = new UsageService({
       repository: new UsageRepository(tablesOf(ctx.platform.database.db)),

@@ -28,7 +28,7 @@ export interface UsageAggregate {
   duration_sum: number;
 }
 
-/** Most rows inserted by one statement (18 parameters each). */
+/** Most rows inserted by one statement (19 parameters each). */
 const MAX_BATCH = 200;
 
 /** All SQL of metering. */
@@ -56,7 +56,7 @@ export class UsageRepository {
    * and PostgreSQL evaluate the same way, so no date functions differ between dialects.
    */
   async aggregate(
-    groupBy: "user" | "team" | "model" | "day",
+    groupBy: "user" | "team" | "model" | "assistant" | "day",
     filter: UsageFilter,
   ): Promise<UsageAggregate[]> {
     const keyExpr: RawBuilder<string | number | null> =
@@ -66,7 +66,9 @@ export class UsageRepository {
           ? sql<string | null>`team_id`
           : groupBy === "model"
             ? sql<string>`model_id`
-            : sql<number>`(at / ${sql.lit(DAY_MS)})`;
+            : groupBy === "assistant"
+              ? sql<string | null>`assistant_id`
+              : sql<number>`(at / ${sql.lit(DAY_MS)})`;
     let query = this.#db
       .selectFrom("usage_records")
       .select([

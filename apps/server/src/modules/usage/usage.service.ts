@@ -13,6 +13,8 @@ export interface UsageEvent {
   userId: string | null;
   teamId: string | null;
   apiKeyId: string | null;
+  /** The assistant the call was made with; absent or null: none. */
+  assistantId?: string | null;
   modelId: string;
   providerId: string;
   inputTokens: number;
@@ -46,6 +48,7 @@ export class UsageService {
       user_id: event.userId,
       team_id: event.teamId,
       api_key_id: event.apiKeyId,
+      assistant_id: event.assistantId ?? null,
       model_id: event.modelId,
       provider_id: event.providerId,
       input_tokens: event.inputTokens,

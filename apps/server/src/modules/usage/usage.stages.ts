@@ -18,6 +18,7 @@ export function meteringStage(deps: { usage: UsageService }): PipelineStage {
         userId: ctx.principal.userId,
         teamId: ctx.teamId,
         apiKeyId: ctx.principal.apiKey?.id ?? null,
+        assistantId: ctx.assistantId,
         modelId: settled.model.id,
         providerId: settled.model.providerId,
         inputTokens: settled.usage.inputTokens,

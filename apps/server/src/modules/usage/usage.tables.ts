@@ -9,6 +9,8 @@ export interface UsageRecordsTable {
   user_id: string | null;
   team_id: string | null;
   api_key_id: string | null;
+  /** The assistant the call was made with, if any. */
+  assistant_id: string | null;
   model_id: string;
   provider_id: string;
   input_tokens: number;

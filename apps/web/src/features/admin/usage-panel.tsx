@@ -29,6 +29,7 @@ export function UsagePanel() {
           <option value="model">model</option>
           <option value="user">user</option>
           <option value="team">team</option>
+          <option value="assistant">assistant</option>
         </select>
       </label>
       {rows.length === 0 && !usage.isPending && <p className="muted">No AI calls yet.</p>}
