@@ -11,6 +11,9 @@ import { ChatPage } from "./features/chat/chat-page.tsx";
 const AdminPage = lazy(() =>
   import("./features/admin/admin-page.tsx").then((m) => ({ default: m.AdminPage })),
 );
+const AssistantsPage = lazy(() =>
+  import("./features/assistants/assistants-page.tsx").then((m) => ({ default: m.AssistantsPage })),
+);
 const SetupPage = lazy(() =>
   import("./features/auth/setup-page.tsx").then((m) => ({ default: m.SetupPage })),
 );
@@ -52,6 +55,22 @@ export function App() {
             element={
               <RequireSession>
                 <ChatPage />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/assistants"
+            element={
+              <RequireSession>
+                <AssistantsPage />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/assistants/:id"
+            element={
+              <RequireSession>
+                <AssistantsPage />
               </RequireSession>
             }
           />

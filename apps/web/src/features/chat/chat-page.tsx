@@ -9,6 +9,7 @@ import { Icon } from "../../components/ui/icons.tsx";
 import { useMediaQuery } from "../../components/ui/use-media-query.ts";
 import { errorText } from "../../failures.ts";
 import { useMe } from "../auth/use-me.ts";
+import { AssistantPicker } from "./assistant-picker.tsx";
 import { lastModel } from "./last-model.ts";
 import { newChatTeam } from "./new-chat-team.ts";
 import { ConversationSidebar } from "./conversation-sidebar.tsx";
@@ -132,6 +133,7 @@ export function ChatPage() {
               <Icon name="plus" /> New chat
             </button>
             <Alert>{create.error ? errorText(create.error) : null}</Alert>
+            <AssistantPicker />
           </div>
         )}
       </main>

@@ -131,6 +131,9 @@ export function ConversationSidebar({
           <span className="who-name">{me.data?.user.name || me.data?.user.email}</span>
         </div>
         <ThemeSelect />
+        <NavLink to="/assistants" className="admin-link">
+          Assistants
+        </NavLink>
         {isAdmin && (
           <NavLink to="/admin/models" className="admin-link">
             Administration
