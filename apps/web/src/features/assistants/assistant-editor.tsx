@@ -6,7 +6,7 @@ import { api } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { errorText } from "../../failures.ts";
 import { useMe } from "../auth/use-me.ts";
-import { StartChatButton } from "./assistants-page.tsx";
+import { StartChatButton } from "./start-chat-button.tsx";
 
 /** The editable fields of an assistant, as the form holds them (numbers as typed text). */
 interface Draft {

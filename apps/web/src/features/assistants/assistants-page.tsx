@@ -1,12 +1,13 @@
-import type { Assistant, Conversation, ItemList, Model, Page } from "@parley/contracts";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { NavLink, useNavigate, useParams } from "react-router";
+import type { Assistant, ItemList, Model, Page } from "@parley/contracts";
+import { useQuery } from "@tanstack/react-query";
+import { NavLink, useParams } from "react-router";
 import { api } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { Icon } from "../../components/ui/icons.tsx";
 import { errorText } from "../../failures.ts";
 import { useMe } from "../auth/use-me.ts";
 import { AssistantEditor } from "./assistant-editor.tsx";
+import { StartChatButton } from "./start-chat-button.tsx";
 
 /** Assistants: the ones you can use on the left, the one you open (or a new one) on the right. */
 export function AssistantsPage() {
@@ -87,40 +88,5 @@ function AssistantGallery({ items, loading }: { items: Assistant[]; loading: boo
         ))}
       </ul>
     </section>
-  );
-}
-
-/** Starts a conversation held with `assistant` and opens it. */
-export function StartChatButton({
-  assistant,
-  label = "Start a chat",
-}: {
-  assistant: Assistant;
-  label?: string;
-}) {
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
-  const start = useMutation({
-    mutationFn: () =>
-      api<Conversation>("/api/v1/conversations", { method: "POST", body: { assistantId: assistant.id } }),
-    onSuccess: async (conversation) => {
-      await queryClient.invalidateQueries({ queryKey: ["conversations"] });
-      await navigate(`/c/${conversation.id}`);
-    },
-  });
-  return (
-    <>
-      <button
-        type="button"
-        className="primary small"
-        disabled={start.isPending}
-        onClick={() => {
-          start.mutate();
-        }}
-      >
-        {label}
-      </button>
-      <Alert>{start.error ? errorText(start.error) : null}</Alert>
-    </>
   );
 }
