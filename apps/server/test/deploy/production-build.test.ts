@@ -27,6 +27,8 @@ import { cleanupNamespace, testServices, uniqueId } from "../services.ts";
 
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const ARBITRARY_UID = 1_000_670_000;
+/** The image's own user, who owns its data folder. */
+const IMAGE_UID = 1001;
 
 let base: string;
 let app: string;
@@ -50,12 +52,15 @@ afterAll(() => {
   if (base) rmSync(base, { recursive: true, force: true });
 });
 
-/** A data folder as the image's VOLUME or a pod's volume gives it: writable by group 0. */
+/**
+ * A data folder as the image makes it (Containerfile: owned by 1001:0, mode 0770): the arbitrary
+ * UID is not its owner and writes to it only as a member of group 0.
+ */
 function dataDir(name: string): string {
   const dir = join(base, name);
   mkdirSync(dir, { mode: 0o770 });
   chmodSync(dir, 0o770);
-  chownSync(dir, ARBITRARY_UID, 0);
+  chownSync(dir, IMAGE_UID, 0);
   return dir;
 }
 
@@ -158,6 +163,14 @@ describe("the production build", () => {
       (path) => path !== data && !path.startsWith(`${data}/`),
     );
     expect(elsewhere).toEqual([]);
+  });
+
+  it("really cannot write its own tree: a data folder inside it stops the start", async () => {
+    const parley = runAsArbitraryUid(["start", "--port", "0", "--host", "127.0.0.1"], {
+      PARLEY_DATA_DIR: join(app, "data"),
+    });
+    expect(await parley.exited).toBe(1);
+    expect(parley.output()).toMatch(/EACCES|permission denied/i);
   });
 
   describe("distributed, as the api and worker pods run it", () => {
