@@ -42,7 +42,7 @@ function routeValidator(): Validate {
   const schema = JSON.parse(
     readFileSync(join(ROOT, "deploy/schemas/route.openshift.io-v1.Route.json"), "utf8"),
   ) as object;
-  const check = new Ajv({ allErrors: true }).compile(schema);
+  const check = new Ajv({ allErrors: true, allowUnionTypes: true }).compile(schema);
   return (object) => {
     if (!check(object)) throw new Error(JSON.stringify(check.errors, null, 2));
   };
@@ -154,6 +154,86 @@ describe.each(OVERLAYS)("deploy/overlays/%s", (overlay) => {
     }
     const job = byKind(objectsOf(overlay), "Job").get("parley-migrate");
     expect(job && podSpec(job).containers[0]?.args).toEqual(["migrate"]);
+  });
+});
+
+/** True when every label of `selector` is on `labels`. */
+function selects(
+  selector: Record<string, string> | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
+  if (!selector || Object.keys(selector).length === 0) return false;
+  return Object.entries(selector).every(([key, value]) => labels?.[key] === value);
+}
+
+describe.each(OVERLAYS)("deploy/overlays/%s wiring", (overlay) => {
+  it("connects selectors, targets and ports to objects that exist", () => {
+    const objects = objectsOf(overlay);
+    const deployments = [...byKind(objects, "Deployment").values()];
+    const podLabels = (d: K8sObject) =>
+      (d.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels;
+    const selectorOf = (o: K8sObject, path: "selector" | "podSelector") =>
+      (o.spec?.[path] as { matchLabels?: Record<string, string> } | undefined)?.matchLabels;
+    for (const deployment of deployments)
+      expect(
+        selects(selectorOf(deployment, "selector"), podLabels(deployment)),
+        deployment.metadata.name,
+      ).toBe(true);
+    // Each Service, PDB and NetworkPolicy picks the pods of exactly one Deployment.
+    for (const [kind, path] of [
+      ["Service", "selector"],
+      ["PodDisruptionBudget", "selector"],
+      ["NetworkPolicy", "podSelector"],
+    ] as const) {
+      for (const object of byKind(objects, kind).values()) {
+        if (object.metadata.name === "parley-migrate") continue;
+        const selector =
+          kind === "Service" ? (object.spec?.selector as Record<string, string>) : selectorOf(object, path);
+        const matched = deployments.filter((d) => selects(selector, podLabels(d)));
+        expect(
+          matched.map((d) => d.metadata.name),
+          `${kind}/${object.metadata.name}`,
+        ).toEqual([object.metadata.name]);
+      }
+    }
+    for (const hpa of byKind(objects, "HorizontalPodAutoscaler").values()) {
+      const target = (hpa.spec as { scaleTargetRef: { kind: string; name: string } }).scaleTargetRef;
+      expect(byKind(objects, target.kind).has(target.name), hpa.metadata.name).toBe(true);
+    }
+    // The ServiceMonitor scrapes both Services on their named port.
+    const monitor = byKind(objects, "ServiceMonitor").get("parley");
+    const services = [...byKind(objects, "Service").values()];
+    expect(
+      services.filter((s) => selects(selectorOf(monitor ?? ({} as K8sObject), "selector"), s.metadata.labels))
+        .length,
+    ).toBe(2);
+    for (const service of services) {
+      const ports = (service.spec as { ports: { name: string }[] }).ports.map((p) => p.name);
+      expect(ports).toContain("http");
+    }
+    // Whatever fronts the api (Ingress or Route) points at the api Service's named port.
+    const ingress = byKind(objects, "Ingress").get("parley");
+    const route = byKind(objects, "Route").get("parley");
+    const backend = ingress
+      ? (
+          ingress.spec as {
+            rules: {
+              http: { paths: { backend: { service: { name: string; port: { name: string } } } }[] };
+            }[];
+          }
+        ).rules[0]?.http.paths[0]?.backend.service
+      : {
+          name: (route?.spec as { to: { name: string } }).to.name,
+          port: { name: (route?.spec as { port: { targetPort: string } }).port.targetPort },
+        };
+    expect(backend).toEqual({ name: "parley-api", port: { name: "http" } });
+    // The pods mount the data volume the overlay declares.
+    expect(byKind(objects, "PersistentVolumeClaim").has("parley-data")).toBe(true);
+    for (const deployment of deployments) {
+      const pod = podSpec(deployment) as { volumes?: { persistentVolumeClaim?: { claimName: string } }[] };
+      const claims = (pod.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName);
+      expect(claims, deployment.metadata.name).toContain("parley-data");
+    }
   });
 });
 
