@@ -18,7 +18,18 @@
  * @example
  * node scripts/build-production.ts --out dist/parley
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -108,6 +119,22 @@ export function productionClosure(root: string): { packages: string[]; links: Ma
 }
 
 /**
+ * Makes the tree writable by its owner only (folders 0755, files 0644, or 0755 when executable):
+ * whatever umask the builder has (002 is common in images made for OpenShift), the group, which is
+ * group 0 in the image and holds every arbitrary UID, cannot write to it.
+ */
+function makeReadOnlyForOthers(root: string): void {
+  chmodSync(root, 0o755);
+  for (const entry of readdirSync(root, { recursive: true, encoding: "utf8" })) {
+    const path = join(root, entry);
+    const stat = lstatSync(path);
+    if (stat.isSymbolicLink()) continue;
+    if (stat.isDirectory()) chmodSync(path, 0o755);
+    else chmodSync(path, stat.mode & 0o111 ? 0o755 : 0o644);
+  }
+}
+
+/**
  * Builds the production folder at `out` (replacing it) from the repository at `root`.
  * @throws when the web app is not built or a dependency is missing.
  */
@@ -159,6 +186,7 @@ export function buildProduction(options: { root: string; out: string }): BuildSu
 
   mkdirSync(join(out, "bin"));
   symlinkSync("../apps/server/src/main.ts", join(out, "bin/parley"));
+  makeReadOnlyForOthers(out);
   return { out, packages };
 }
 

@@ -144,6 +144,12 @@ describe("the production build", () => {
       ),
     ).toEqual([]);
     expect(lstatSync(join(app, "node_modules/@parley/contracts")).isSymbolicLink()).toBe(true);
+    // Nothing in it is writable by the group (0 in the image, every arbitrary UID's) or others.
+    const writable = readdirSync(app, { recursive: true, encoding: "utf8" }).filter((entry) => {
+      const stat = lstatSync(join(app, entry));
+      return !stat.isSymbolicLink() && (stat.mode & 0o022) !== 0;
+    });
+    expect(writable).toEqual([]);
   });
 
   it("starts as an arbitrary UID in group 0 with a read-only tree, serves /readyz and the web app, and writes only its data folder", async () => {
