@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { defineTopic } from "./topics.ts";
 
 /** Where an AI call comes from. Every surface goes through the same pipeline. */
 export const AiSurface = z.enum(["gateway", "chat", "widget", "telegram", "mcp", "guides", "ops"]);
@@ -43,3 +44,9 @@ export const AiCallSettled = z.object({
   stages: z.array(z.string()),
 });
 export type AiCallSettled = z.infer<typeof AiCallSettled>;
+
+/** The AI module's bus topics. */
+export const aiTopics = {
+  /** One event per settled AI call (see {@link AiCallSettled}). */
+  callSettled: defineTopic({ name: AI_CALL_SETTLED, kind: "event", schema: AiCallSettled }),
+};

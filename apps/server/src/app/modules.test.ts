@@ -47,6 +47,14 @@ describe("the module list", () => {
     }
   });
 
+  it("gives every bus topic one owning module and a name no other topic has", () => {
+    const names = MODULES.flatMap((m) =>
+      Object.values(m.topics).map((topic) => (typeof topic === "function" ? topic().name : topic.name)),
+    );
+    expect(names.length).toBeGreaterThan(0);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
   it("has every permission declared by the module whose routes check it", () => {
     const declared = new Set(MODULES.flatMap((m) => m.permissions));
     expect(Permission.options.filter((p) => !declared.has(p))).toEqual([]);

@@ -34,7 +34,9 @@ export function defineErrors<C extends ErrorCode>(table: { readonly [K in C]: Er
   return table;
 }
 
-type AnyTable = Partial<Record<ErrorCode, ErrorSpec>>;
+/** Any part of the error table (some codes). */
+export type AnyErrorTable = Partial<Record<ErrorCode, ErrorSpec>>;
+type AnyTable = AnyErrorTable;
 type CodesOf<T extends readonly AnyTable[]> = { [I in keyof T]: keyof T[I] }[number];
 type Duplicated<T extends readonly AnyTable[]> = T extends readonly [
   infer Head extends AnyTable,

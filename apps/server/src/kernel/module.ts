@@ -1,13 +1,16 @@
-import type { Permission } from "@parley/contracts";
+import type { Permission, Topic } from "@parley/contracts";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { Config } from "../config/config.ts";
 import type { DialectMigration } from "../platform/db/database.ts";
 import type { Platform } from "../platform/platform.port.ts";
 import type { PipelineStage, StageContribution } from "./ai-stage.ts";
-import type { ErrorCatalog } from "./define-errors.ts";
+import type { AnyErrorTable, ErrorCatalog } from "./define-errors.ts";
 import type { TypedApp } from "./route-config.ts";
 import type { TypedBus } from "./typed-bus.ts";
+
+/** A topic, or a family of topics whose address takes arguments (`defineTopicFamily`). */
+export type TopicDeclaration = Topic | ((...args: never[]) => Topic);
 
 /** What one process is for (`parley start --role`). */
 export type ProcessRole = Config["role"];
@@ -69,10 +72,14 @@ export interface BuiltModule<Exports> {
  *   build: (ctx) => { const usage = new UsageService(...); return { exports: { usage }, routes: (app) => registerUsageRoutes(app, { usage }) }; },
  * });
  */
-export interface ModuleManifest<Name extends string, Needs, Exports> {
+export interface ModuleManifest<Name extends string, Needs, Exports, Errors extends AnyErrorTable> {
   readonly name: Name;
   /** Modules whose exports `build` receives; each must come earlier in the list. */
   readonly needs: readonly (keyof Needs & string)[];
+  /** The error codes it throws, with status and visibility (`<m>.errors.ts`; merged by `app/errors.ts`). */
+  readonly errors: Errors;
+  /** Its bus topics, declared with their payload schemas in `packages/contracts`. */
+  readonly topics: Readonly<Record<string, TopicDeclaration>>;
   /** The permissions its routes and use cases check. */
   readonly permissions: readonly Permission[];
   /** The tables it owns (only its repositories touch them). */
@@ -83,8 +90,8 @@ export interface ModuleManifest<Name extends string, Needs, Exports> {
 }
 
 /** Declares a module manifest with its types inferred. */
-export function defineModule<Name extends string, Needs, Exports>(
-  manifest: ModuleManifest<Name, Needs, Exports>,
-): ModuleManifest<Name, Needs, Exports> {
+export function defineModule<Name extends string, Needs, Exports, Errors extends AnyErrorTable>(
+  manifest: ModuleManifest<Name, Needs, Exports, Errors>,
+): ModuleManifest<Name, Needs, Exports, Errors> {
   return manifest;
 }

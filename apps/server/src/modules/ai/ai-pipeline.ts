@@ -1,10 +1,10 @@
 import type { LanguageModelV4 } from "@ai-sdk/provider";
-import { AI_CALL_SETTLED } from "@parley/contracts";
+import { aiTopics, AI_CALL_SETTLED } from "@parley/contracts";
 import type { Logger } from "pino";
 import { AppError } from "../../kernel/app-error.ts";
 import { can, type Principal } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
-import type { PubSub } from "../../platform/bus/bus.port.ts";
+import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { CatalogModel, ModelCatalog } from "../providers/index.ts";
 import type { AiMetrics } from "./ai.metrics.ts";
@@ -28,7 +28,7 @@ export interface AiPipelineDeps {
   clock: Clock;
   logger: Logger;
   /** Where `ai.call.settled` is published (the bus's pub/sub); without it, nowhere. */
-  events?: Pick<PubSub, "publish">;
+  events?: Pick<TypedBus, "publish">;
   metrics?: AiMetrics;
   policy?: Partial<CallPolicy>;
 }
@@ -350,7 +350,7 @@ export class AiPipeline {
       this.#d.logger.warn({ err }, `could not publish ${AI_CALL_SETTLED}`);
     };
     try {
-      events.publish(AI_CALL_SETTLED, payload).catch(failed);
+      events.publish(aiTopics.callSettled, payload).catch(failed);
     } catch (err) {
       failed(err);
     }

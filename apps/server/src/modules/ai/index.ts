@@ -1,5 +1,7 @@
 /** The AI module: the one pipeline every surface's AI calls go through. */
 import { defineModule } from "../../kernel/module.ts";
+import { aiErrors } from "./ai.errors.ts";
+import { aiTopics } from "@parley/contracts";
 import type { AuditExports } from "../audit/index.ts";
 import type { ProvidersExports } from "../providers/index.ts";
 import { aiAuditStage } from "./ai-audit.stage.ts";
@@ -16,6 +18,8 @@ export interface AiExports {
 /** Authorization, limits, provider calls with retries and fallbacks, metering and audit. */
 export const aiModule = defineModule({
   name: "ai",
+  errors: aiErrors,
+  topics: aiTopics,
   needs: ["audit", "providers"],
   permissions: ["ai:use"],
   tables: [],
@@ -33,7 +37,7 @@ export const aiModule = defineModule({
       stages: () => ctx.aiStages(),
       clock: ctx.platform.clock,
       logger: ctx.logger,
-      events: ctx.platform.bus.pubsub,
+      events: ctx.bus,
       metrics: createAiMetrics(ctx.metrics),
       policy: {
         maxRetries: ctx.config.aiMaxRetries,

@@ -1,6 +1,7 @@
 /** The assistants module: instructions, model and settings a team answers with, on every surface. */
 import { STAGE_ORDER } from "../../kernel/ai-stage.ts";
 import { defineModule } from "../../kernel/module.ts";
+import { assistantsErrors } from "./assistants.errors.ts";
 import type { AuditExports } from "../audit/index.ts";
 import { AssistantRepository } from "./assistants.repository.ts";
 import { registerAssistantRoutes } from "./assistants.routes.ts";
@@ -16,6 +17,8 @@ export interface AssistantsExports {
 /** Assistants: CRUD with per-team access, and the AI stage that applies one to a call. */
 export const assistantsModule = defineModule({
   name: "assistants",
+  errors: assistantsErrors,
+  topics: {},
   needs: ["audit"],
   permissions: ["assistants:read", "assistants:write", "assistants:manage"],
   tables: ["assistants"],

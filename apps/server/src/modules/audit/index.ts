@@ -3,6 +3,7 @@
  * Other modules record events through `AuditService.record`.
  */
 import { defineModule } from "../../kernel/module.ts";
+import { auditErrors } from "./audit.errors.ts";
 import { registerAuditRoutes } from "./audit.routes.ts";
 import { startAuditRetention } from "./audit.jobs.ts";
 import { AuditService } from "./audit.service.ts";
@@ -17,6 +18,8 @@ export interface AuditExports {
 /** The audit log: routes to read and verify it, and retention on workers. */
 export const auditModule = defineModule({
   name: "audit",
+  errors: auditErrors,
+  topics: {},
   needs: [],
   permissions: ["audit:read"],
   tables: ["audit_log", "audit_anchor", "audit_head"],

@@ -3,6 +3,8 @@
  * stream, cancel, and the recovery of answers a dead process left streaming.
  */
 import { defineModule } from "../../kernel/module.ts";
+import { chatErrors } from "./chat.errors.ts";
+import { chatTopics } from "@parley/contracts";
 import type { AiExports } from "../ai/index.ts";
 import type { AssistantsExports } from "../assistants/index.ts";
 import type { AuditExports } from "../audit/index.ts";
@@ -30,6 +32,8 @@ export interface ChatExports {
 /** Chat that streams across stateless pods and survives reloads and crashes. */
 export const chatModule = defineModule({
   name: "chat",
+  errors: chatErrors,
+  topics: chatTopics,
   needs: ["audit", "identity", "ai", "providers", "assistants"],
   permissions: ["conversations:read", "conversations:write"],
   tables: ["conversations", "messages"],

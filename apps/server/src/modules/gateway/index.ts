@@ -8,6 +8,8 @@ import { registerGatewayRoutes } from "./gateway.routes.ts";
 /** Any OpenAI client talks to every configured model through the AI pipeline. */
 export const gatewayModule = defineModule({
   name: "gateway",
+  errors: {},
+  topics: {},
   needs: ["ai", "providers", "assistants"],
   permissions: ["ai:use"],
   tables: [],

@@ -3,6 +3,8 @@
  * per-principal limits; the HTTP edge authenticates through its `edge`.
  */
 import { defineModule } from "../../kernel/module.ts";
+import { identityErrors } from "./identity.errors.ts";
+import { identityTopics } from "@parley/contracts";
 import type { AuditExports } from "../audit/index.ts";
 import { ensureFirstAdmin } from "./first-admin.ts";
 import { STAGE_ORDER } from "../../kernel/ai-stage.ts";
@@ -17,6 +19,8 @@ export type IdentityExports = Omit<IdentityModule, "registerRoutes">;
 /** Identity and access. On a fresh install it creates the first admin from the environment. */
 export const identityModule = defineModule({
   name: "identity",
+  errors: identityErrors,
+  topics: identityTopics,
   needs: ["audit"],
   permissions: [
     "profile:read",

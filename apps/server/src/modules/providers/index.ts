@@ -4,6 +4,7 @@
  * the AI pipeline resolves models and gets AI SDK models from.
  */
 import { defineModule } from "../../kernel/module.ts";
+import { providersErrors } from "./providers.errors.ts";
 import type { AuditExports } from "../audit/index.ts";
 import { createProvidersModule, type ProvidersModule } from "./providers.module.ts";
 import * as providersMigration from "./migrations/2026-11-22T1400-providers.ts";
@@ -14,6 +15,8 @@ export type ProvidersExports = Omit<ProvidersModule, "registerRoutes">;
 /** Providers and the model catalog; a local Ollama is looked for at start. */
 export const providersModule = defineModule({
   name: "providers",
+  errors: providersErrors,
+  topics: {},
   needs: ["audit"],
   permissions: ["providers:read", "providers:manage"],
   tables: ["providers", "model_settings"],

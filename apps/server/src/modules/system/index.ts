@@ -14,6 +14,8 @@ export interface SystemExports {
 /** Probes on every process, process information on the API. */
 export const systemModule = defineModule({
   name: "system",
+  errors: {},
+  topics: {},
   needs: [],
   permissions: ["system:read"],
   tables: ["instance"],

@@ -16,6 +16,8 @@ export interface UsageExports {
 /** Metering: one record per AI call, reports by user, team, model or day. */
 export const usageModule = defineModule({
   name: "usage",
+  errors: {},
+  topics: {},
   needs: [],
   permissions: ["usage:read"],
   tables: ["usage_records"],
