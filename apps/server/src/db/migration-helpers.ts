@@ -1,4 +1,3 @@
-import { sql, type Expression } from "kysely";
 import type { MigrationDialect } from "../platform/db/database.ts";
 
 export type { DialectMigration, MigrationDialect } from "../platform/db/database.ts";
@@ -21,9 +20,4 @@ export function columnTypes(dialect: MigrationDialect) {
     /** Binary data. */
     bytes: pg ? "bytea" : "blob",
   } as const satisfies Record<string, string>;
-}
-
-/** A literal empty JSON object in either dialect. */
-export function emptyJsonObject(dialect: MigrationDialect): Expression<unknown> {
-  return dialect === "postgres" ? sql`'{}'::jsonb` : sql`'{}'`;
 }

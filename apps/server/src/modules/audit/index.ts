@@ -55,10 +55,7 @@ export const auditModule = defineModule({
   },
 });
 
-export { AuditService, ALL_TEAMS, DEFAULT_AUDIT_RETENTION_DAYS } from "./audit.service.ts";
+// The service itself: tests of other modules build one on a throwaway database.
+export { AuditService } from "./audit.service.ts";
 export type { AuditScope, AuditServiceDeps } from "./audit.service.ts";
-export { registerAuditRoutes } from "./audit.routes.ts";
-export { startAuditRetention } from "./audit.jobs.ts";
-export type { AuditRetentionLogger, AuditRetentionOptions, StopAuditRetention } from "./audit.jobs.ts";
-export { auditScopeOf } from "./audit-scope.ts";
 export type { AuditTables } from "./audit.tables.ts";

@@ -74,12 +74,6 @@ export const identityModule = defineModule({
   },
 });
 
-export {
-  createIdentityModule,
-  consumePrincipalLimit,
-  rateLimitError,
-  DEFAULT_LIMITS,
-} from "./identity.module.ts";
 export type { IdentityDeps, IdentityModule, RoleRateLimits } from "./identity.module.ts";
 export type { AuthService } from "./auth.service.ts";
 export type { IdentityTables } from "./identity.tables.ts";

@@ -44,9 +44,7 @@ export const providersModule = defineModule({
   },
 });
 
-export { createProvidersModule } from "./providers.module.ts";
 export type { ProvidersDeps, ProvidersModule } from "./providers.module.ts";
 export type { CatalogModel, DirectChatEndpoint, ModelCatalog, ModelPrice } from "./model-catalog.ts";
 export type { ProvidersTables } from "./providers.tables.ts";
-export { DIRECTORY_TTL_MS } from "./provider-directory.ts";
 export type { ProvidersLogger } from "./provider-directory.ts";
