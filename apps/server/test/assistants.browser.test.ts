@@ -58,6 +58,14 @@ describe("assistants in a real browser", () => {
     await expect.poll(() => page.getByLabel("Temperature").inputValue()).toBe("");
     await expect.poll(() => page.getByLabel("Instructions").inputValue()).toBe("Write crisp release notes.");
 
+    // Try it, without keeping a conversation: streamed through /v1 as assistant/release-notes.
+    await page.getByLabel("Question").fill("Anything new?");
+    await page.getByRole("button", { name: "Ask" }).click();
+    await expect
+      .poll(() => page.getByLabel("Preview answer").innerText())
+      .toBe("As instructed: Write crisp release notes.");
+    expect(await seriousViolations(page)).toEqual([]);
+
     // A chat with it answers with its instructions.
     await page.getByRole("button", { name: "Start a chat" }).click();
     await page.waitForURL(/\/c\//);

@@ -31,6 +31,60 @@ function refreshSession(): Promise<boolean> {
   return refreshing;
 }
 
+/** Sends a request with the session cookies and CSRF token; refreshes an expired session once. */
+async function send(
+  path: string,
+  init: { method?: string; body?: unknown; accept?: string; signal?: AbortSignal },
+): Promise<Response> {
+  const method = init.method ?? "GET";
+  const attempt = () => {
+    const headers: Record<string, string> = { accept: init.accept ?? "application/json" };
+    if (init.body !== undefined) headers["content-type"] = "application/json";
+    const csrf = UNSAFE.has(method) ? csrfToken() : null;
+    if (csrf) headers["x-csrf-token"] = csrf;
+    return fetch(path, {
+      method,
+      headers,
+      credentials: "same-origin",
+      ...(init.signal ? { signal: init.signal } : {}),
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+  };
+  let response = await attempt();
+  if (response.status === 401 && !path.startsWith("/api/v1/auth/") && (await refreshSession()))
+    response = await attempt();
+  // A session signed in before CSRF tokens were bound to sessions holds an old token: a refresh
+  // sets the session's own, once.
+  else if (response.status === 403 && (await isCsrfFailure(response)) && (await refreshSession()))
+    response = await attempt();
+  return response;
+}
+
+/** The `ApiError` of an error answer (Parley's envelope, or OpenAI's shape on `/v1`). */
+async function errorOf(response: Response): Promise<ApiError> {
+  const body = (await response.json().catch(() => null)) as ErrorEnvelope | null;
+  return new ApiError(
+    response.status,
+    body?.error.code ?? "http.error",
+    body?.error.message ?? `HTTP ${response.status}`,
+  );
+}
+
+/**
+ * A streaming POST (an OpenAI-compatible completion, say) with the session: the response to read
+ * as it arrives. @throws ApiError when the server refuses it.
+ */
+export async function apiStream(path: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  const response = await send(path, {
+    method: "POST",
+    body,
+    accept: "text/event-stream",
+    ...(signal ? { signal } : {}),
+  });
+  if (!response.ok) throw await errorOf(response);
+  return response;
+}
+
 /**
  * Calls the API with the session cookies: adds the CSRF token on unsafe methods, refreshes an
  * expired access token once, and turns error answers into `ApiError`s with their stable codes.
@@ -39,34 +93,10 @@ export async function api<T>(
   path: string,
   init: { method?: string; body?: unknown; acceptStatuses?: number[] } = {},
 ): Promise<T> {
-  const method = init.method ?? "GET";
-  const send = () => {
-    const headers: Record<string, string> = { accept: "application/json" };
-    if (init.body !== undefined) headers["content-type"] = "application/json";
-    const csrf = UNSAFE.has(method) ? csrfToken() : null;
-    if (csrf) headers["x-csrf-token"] = csrf;
-    return fetch(path, {
-      method,
-      headers,
-      credentials: "same-origin",
-      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
-    });
-  };
-  let response = await send();
-  if (response.status === 401 && !path.startsWith("/api/v1/auth/") && (await refreshSession()))
-    response = await send();
-  // A session signed in before CSRF tokens were bound to sessions holds an old token: a refresh
-  // sets the session's own, once.
-  else if (response.status === 403 && (await isCsrfFailure(response)) && (await refreshSession()))
-    response = await send();
+  const response = await send(path, init);
   if (response.status === 204) return undefined as T;
   if (response.ok || init.acceptStatuses?.includes(response.status)) return (await response.json()) as T;
-  const body = (await response.json().catch(() => null)) as ErrorEnvelope | null;
-  throw new ApiError(
-    response.status,
-    body?.error.code ?? "http.error",
-    body?.error.message ?? `HTTP ${response.status}`,
-  );
+  throw await errorOf(response);
 }
 
 async function isCsrfFailure(response: Response): Promise<boolean> {

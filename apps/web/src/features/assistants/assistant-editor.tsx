@@ -6,6 +6,7 @@ import { api } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { errorText } from "../../failures.ts";
 import { useMe } from "../auth/use-me.ts";
+import { AssistantPreview } from "./assistant-preview.tsx";
 import { StartChatButton } from "./start-chat-button.tsx";
 
 /** The editable fields of an assistant, as the form holds them (numbers as typed text). */
@@ -232,6 +233,7 @@ export function AssistantEditor({ assistant, models }: { assistant: Assistant | 
           {[save.error, duplicate.error, remove.error].map((e) => (e ? errorText(e) : "")).find(Boolean)}
         </Alert>
       </form>
+      {assistant && <AssistantPreview key={assistant.updatedAt} assistant={assistant} />}
     </section>
   );
 }
