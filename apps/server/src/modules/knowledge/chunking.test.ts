@@ -1,0 +1,67 @@
+import { describe, expect, it } from "vitest";
+import { chunkMarkdown } from "./chunking.ts";
+import { toMarkdown } from "./document-parse.ts";
+
+describe("chunkMarkdown", () => {
+  it("follows headings, keeps the heading path and spans that point into the document", () => {
+    const md =
+      "# Guide\n\nIntro text.\n\n## Install\n\nRun npm install.\n\n### On Debian\n\napt install nodejs\n\n## Use\n\nnpm start";
+    const chunks = chunkMarkdown(md);
+    expect(chunks.map((c) => c.headingPath)).toEqual([
+      ["Guide"],
+      ["Guide", "Install"],
+      ["Guide", "Install", "On Debian"],
+      ["Guide", "Use"],
+    ]);
+    for (const c of chunks) expect(md.slice(c.start, c.end)).toBe(c.text);
+    expect(chunks.map((c) => c.ordinal)).toEqual([0, 1, 2, 3]);
+    expect(chunks[1]?.text).toBe("## Install\n\nRun npm install.");
+  });
+
+  it("gathers paragraphs up to the target size and cuts an oversized one between words", () => {
+    const paragraph = (n: number) => `Paragraph ${n} ${"word ".repeat(60)}`.trim();
+    const md = Array.from({ length: 12 }, (_, i) => paragraph(i)).join("\n\n");
+    const chunks = chunkMarkdown(md, { target: 200, max: 300 });
+    expect(chunks.length).toBeGreaterThan(2);
+    for (const c of chunks) {
+      expect(c.tokens).toBeLessThanOrEqual(300);
+      expect(md.slice(c.start, c.end)).toBe(c.text);
+    }
+    const huge = "x ".repeat(2_000).trim();
+    const cut = chunkMarkdown(huge, { target: 200, max: 300 });
+    expect(cut.length).toBeGreaterThan(3);
+    for (const c of cut) expect(c.tokens).toBeLessThanOrEqual(300);
+    expect(cut.map((c) => c.text).join("")).toBe(huge);
+  });
+
+  it("does not treat a heading inside a code block as a heading", () => {
+    const md = "# Real\n\n```sh\n# not a heading\necho hi\n```\n";
+    expect(chunkMarkdown(md).map((c) => c.headingPath)).toEqual([["Real"]]);
+  });
+});
+
+describe("toMarkdown", () => {
+  it("keeps the main content of HTML and drops scripts and navigation", () => {
+    const html = `<html><head><title>Deploy notes</title><script>alert(1)</script></head><body>
+      <nav><a href="/">Home</a> <a href="/x">Other</a></nav>
+      <article><h1>Deploy notes</h1><p>${"Parley runs on one machine or many. ".repeat(20)}</p>
+      <h2>Kubernetes</h2><p>${"Use the overlays under deploy. ".repeat(20)}</p></article>
+      <footer>© someone</footer></body></html>`;
+    const md = toMarkdown(Buffer.from(html), "text/html", "deploy.html");
+    expect(md).toContain("## Kubernetes");
+    expect(md).not.toContain("alert(1)");
+    expect(md).not.toContain("© someone");
+  });
+
+  it("turns CSV rows into column: value paragraphs", () => {
+    const md = toMarkdown(Buffer.from("name,role\nAda,admin\nLin,viewer\n"), "text/csv", "people.csv");
+    expect(md).toBe("# people.csv\n\nname: Ada; role: admin\n\nname: Lin; role: viewer\n");
+  });
+
+  it("refuses an empty file and binary content", () => {
+    expect(() => toMarkdown(Buffer.from("  \n"), "text/plain", "x.txt")).toThrow(/no text/);
+    expect(() =>
+      toMarkdown(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00]), "text/plain", "x.txt"),
+    ).toThrow(/binary/);
+  });
+});

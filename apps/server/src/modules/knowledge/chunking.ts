@@ -1,0 +1,88 @@
+import type { Heading, RootContent } from "mdast";
+import { fromMarkdown } from "mdast-util-from-markdown";
+import { toString } from "mdast-util-to-string";
+import { countTokens } from "gpt-tokenizer";
+
+/** One passage of a document: its text, where it sits, and the headings above it. */
+export interface Chunk {
+  ordinal: number;
+  headingPath: string[];
+  /** Character offsets into the document's markdown: `text === markdown.slice(start, end)`. */
+  start: number;
+  end: number;
+  text: string;
+  tokens: number;
+}
+
+/** Chunk size bounds, in tokens (o200k, as `gpt-tokenizer` counts them). */
+export const CHUNK_TOKENS = { target: 350, max: 500 } as const;
+
+/**
+ * Cuts markdown into passages along its structure: a heading starts a new passage and becomes
+ * part of the heading path of those under it; blocks (paragraphs, lists, code, tables) are
+ * gathered until the target size; a block larger than the maximum is cut between words. Each
+ * chunk's span points into `markdown`, so a citation can show the passage in its document.
+ * @example chunkMarkdown("# Intro\n\nHello.") // [{ headingPath: ["Intro"], text: "# Intro\n\nHello.", ... }]
+ */
+export function chunkMarkdown(markdown: string, limits = CHUNK_TOKENS): Chunk[] {
+  const root = fromMarkdown(markdown);
+  const chunks: Chunk[] = [];
+  const headings: string[] = [];
+  let open: { start: number; end: number; path: string[] } | null = null;
+  const flush = () => {
+    if (!open) return;
+    for (const piece of splitOversized(markdown, open.start, open.end, limits.max)) {
+      chunks.push({ ordinal: chunks.length, headingPath: open.path, ...piece });
+    }
+    open = null;
+  };
+  for (const node of root.children) {
+    const start = node.position?.start.offset;
+    const end = node.position?.end.offset;
+    if (start === undefined || end === undefined) continue;
+    if (isHeading(node)) {
+      flush();
+      headings.length = node.depth - 1;
+      headings[node.depth - 1] = toString(node).trim();
+      open = { start, end, path: headings.filter(Boolean) };
+      continue;
+    }
+    if (open && countTokens(markdown.slice(open.start, end)) > limits.target) flush();
+    open ??= { start, end, path: headings.filter(Boolean) };
+    open.end = end;
+  }
+  flush();
+  return chunks;
+}
+
+function isHeading(node: RootContent): node is Heading {
+  return node.type === "heading";
+}
+
+/** `markdown[start, end)` as pieces of at most `max` tokens, cut at whitespace. */
+function splitOversized(
+  markdown: string,
+  start: number,
+  end: number,
+  max: number,
+): { start: number; end: number; text: string; tokens: number }[] {
+  const text = markdown.slice(start, end);
+  const tokens = countTokens(text);
+  if (tokens <= max) return [{ start, end, text, tokens }];
+  const pieces: { start: number; end: number; text: string; tokens: number }[] = [];
+  // Characters per token in this passage, to guess each cut; the guess is then checked.
+  const perToken = text.length / tokens;
+  let from = start;
+  while (from < end) {
+    let to = Math.min(end, from + Math.floor(max * perToken));
+    while (to < end && countTokens(markdown.slice(from, to)) > max) to = from + Math.floor((to - from) * 0.9);
+    if (to < end) {
+      const space = markdown.lastIndexOf(" ", to);
+      if (space > from + (to - from) / 2) to = space;
+    }
+    const piece = markdown.slice(from, to);
+    if (piece.trim()) pieces.push({ start: from, end: to, text: piece, tokens: countTokens(piece) });
+    from = to;
+  }
+  return pieces;
+}

@@ -1,0 +1,69 @@
+import { Readability } from "@mozilla/readability";
+import { parseHTML } from "linkedom";
+import Papa from "papaparse";
+import TurndownService from "turndown";
+import { AppError } from "../../kernel/app-error.ts";
+
+/**
+ * A document's text as markdown: what is chunked, searched and cited (spans point into it).
+ * Markdown and plain text are kept as they are; HTML is reduced to its main content
+ * (Readability) and converted (Turndown); a CSV becomes one paragraph per row, `column: value`.
+ * @throws AppError `validation.failed` for an empty or unreadable file (the document fails with it).
+ */
+export function toMarkdown(bytes: Buffer, mediaType: string, name: string): string {
+  const text = decodeText(bytes);
+  let markdown: string;
+  switch (mediaType) {
+    case "text/markdown":
+    case "text/plain":
+      markdown = text;
+      break;
+    case "text/html":
+      markdown = htmlToMarkdown(text, name);
+      break;
+    case "text/csv":
+      markdown = csvToMarkdown(text, name);
+      break;
+    default:
+      throw unreadable(`${mediaType} documents are not supported`);
+  }
+  if (!markdown.trim()) throw unreadable("The file holds no text");
+  return markdown;
+}
+
+/** UTF-8 text, refusing binary content that claims to be text. */
+function decodeText(bytes: Buffer): string {
+  const text = new TextDecoder("utf-8", { fatal: false }).decode(bytes).replace(/^\uFEFF/, "");
+  if (text.includes("\u0000")) throw unreadable("The file is binary, not text");
+  return text.replace(/\r\n?/g, "\n");
+}
+
+function htmlToMarkdown(html: string, name: string): string {
+  const { document } = parseHTML(html);
+  // Readability keeps the article and drops navigation, footers and scripts.
+  const article = new Readability(
+    document as unknown as ConstructorParameters<typeof Readability>[0],
+  ).parse();
+  const turndown = new TurndownService({ headingStyle: "atx", codeBlockStyle: "fenced" });
+  turndown.remove(["script", "style", "noscript"]);
+  const body = article?.content ?? document.body?.innerHTML ?? "";
+  const title = article?.title?.trim() || name;
+  const markdown = turndown.turndown(body).trim();
+  return markdown ? `# ${title}\n\n${markdown}\n` : "";
+}
+
+function csvToMarkdown(text: string, name: string): string {
+  const parsed = Papa.parse<Record<string, string>>(text.trim(), { header: true, skipEmptyLines: true });
+  if (parsed.data.length === 0) return "";
+  const rows = parsed.data.map((row) =>
+    Object.entries(row)
+      .filter(([, value]) => value !== undefined && String(value).trim() !== "")
+      .map(([column, value]) => `${column}: ${String(value).trim()}`)
+      .join("; "),
+  );
+  return `# ${name}\n\n${rows.filter(Boolean).join("\n\n")}\n`;
+}
+
+function unreadable(message: string): AppError {
+  return new AppError("validation.failed", message);
+}
