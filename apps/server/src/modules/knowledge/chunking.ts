@@ -24,7 +24,10 @@ export const CHUNK_TOKENS = { target: 350, max: 500 } as const;
  * chunk's span points into `markdown`, so a citation can show the passage in its document.
  * @example chunkMarkdown("# Intro\n\nHello.") // [{ headingPath: ["Intro"], text: "# Intro\n\nHello.", ... }]
  */
-export function chunkMarkdown(markdown: string, limits = CHUNK_TOKENS): Chunk[] {
+export function chunkMarkdown(
+  markdown: string,
+  limits: { target: number; max: number } = CHUNK_TOKENS,
+): Chunk[] {
   const root = fromMarkdown(markdown);
   const chunks: Chunk[] = [];
   const headings: string[] = [];

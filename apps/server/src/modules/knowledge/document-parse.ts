@@ -38,15 +38,18 @@ function decodeText(bytes: Buffer): string {
   return text.replace(/\r\n?/g, "\n");
 }
 
+/** What this file uses of linkedom's DOM (its types lean on the browser's, which the server lacks). */
+interface ParsedPage {
+  body: { innerHTML: string } | null;
+}
+
 function htmlToMarkdown(html: string, name: string): string {
-  const { document } = parseHTML(html);
+  const page = (parseHTML(html) as unknown as { document: ParsedPage }).document;
   // Readability keeps the article and drops navigation, footers and scripts.
-  const article = new Readability(
-    document as unknown as ConstructorParameters<typeof Readability>[0],
-  ).parse();
+  const article = new Readability(page).parse();
   const turndown = new TurndownService({ headingStyle: "atx", codeBlockStyle: "fenced" });
   turndown.remove(["script", "style", "noscript"]);
-  const body = article?.content ?? document.body?.innerHTML ?? "";
+  const body = article?.content ?? page.body?.innerHTML ?? "";
   const title = article?.title?.trim() || name;
   const markdown = turndown.turndown(body).trim();
   return markdown ? `# ${title}\n\n${markdown}\n` : "";
@@ -57,8 +60,8 @@ function csvToMarkdown(text: string, name: string): string {
   if (parsed.data.length === 0) return "";
   const rows = parsed.data.map((row) =>
     Object.entries(row)
-      .filter(([, value]) => value !== undefined && String(value).trim() !== "")
-      .map(([column, value]) => `${column}: ${String(value).trim()}`)
+      .filter(([, value]) => typeof value === "string" && value.trim() !== "")
+      .map(([column, value]) => `${column}: ${value.trim()}`)
       .join("; "),
   );
   return `# ${name}\n\n${rows.filter(Boolean).join("\n\n")}\n`;
