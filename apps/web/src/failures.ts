@@ -71,6 +71,14 @@ const FAILURES: Record<FailureCode, Describe> = {
   "member.not_found": asSent,
   "api_key.not_found": asSent,
   "sso_provider.not_found": asSent,
+  "knowledge_base.not_found": () => ({
+    title: "This knowledge base is gone",
+    hint: "It was deleted or is not shared with you.",
+  }),
+  "document.not_found": () => ({
+    title: "This document is gone",
+    hint: "It was deleted meanwhile. Refresh the list.",
+  }),
   "assistant.not_found": () => ({
     title: "This assistant is gone",
     hint: "It was deleted or is no longer shared with you. Start the chat without it or pick another one.",

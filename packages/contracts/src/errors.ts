@@ -42,6 +42,8 @@ export const ErrorCode = z.enum([
   "api_key.not_found",
   "sso_provider.not_found",
   "assistant.not_found",
+  "knowledge_base.not_found",
+  "document.not_found",
   "provider.disabled",
   "provider.unavailable",
   "prompt.too_large",

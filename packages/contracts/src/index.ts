@@ -9,3 +9,4 @@ export * from "./providers.ts";
 export * from "./chat.ts";
 export * from "./ai.ts";
 export * from "./assistants.ts";
+export * from "./knowledge.ts";

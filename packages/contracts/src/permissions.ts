@@ -27,5 +27,7 @@ export const Permission = z.enum([
   "assistants:read",
   "assistants:write",
   "assistants:manage",
+  "knowledge:read",
+  "knowledge:manage",
 ]);
 export type Permission = z.infer<typeof Permission>;

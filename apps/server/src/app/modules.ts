@@ -2,6 +2,7 @@ import type { PipelineStage } from "../kernel/ai-stage.ts";
 import type { BuiltModule, ModuleContext, ModuleWorker } from "../kernel/module.ts";
 import { aiModule } from "../modules/ai/index.ts";
 import { assistantsModule } from "../modules/assistants/index.ts";
+import { knowledgeModule } from "../modules/knowledge/index.ts";
 import { auditModule } from "../modules/audit/index.ts";
 import { chatModule } from "../modules/chat/index.ts";
 import { gatewayModule } from "../modules/gateway/index.ts";
@@ -21,6 +22,7 @@ export const MODULES = [
   providersModule,
   usageModule,
   assistantsModule,
+  knowledgeModule,
   aiModule,
   gatewayModule,
   chatModule,

@@ -7,7 +7,14 @@ import { Permission, type Role } from "@parley/contracts";
  * `docs/ACCESS.md` is this table in prose (a test keeps the two equal).
  */
 export const rolePermissions: Record<Role, readonly Permission[]> = {
-  viewer: ["profile:read", "teams:read", "conversations:read", "access:explain", "assistants:read"],
+  viewer: [
+    "profile:read",
+    "teams:read",
+    "conversations:read",
+    "access:explain",
+    "assistants:read",
+    "knowledge:read",
+  ],
   developer: [
     "profile:read",
     "teams:read",
@@ -18,6 +25,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "access:explain",
     "assistants:read",
     "assistants:write",
+    "knowledge:read",
+    "knowledge:manage",
   ],
   operator: [
     "profile:read",
@@ -34,6 +43,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "system:read",
     "assistants:read",
     "assistants:write",
+    "knowledge:read",
+    "knowledge:manage",
   ],
   // Admins hold every permission there is, including ones added later.
   admin: Permission.options,
@@ -58,6 +69,8 @@ export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   "assistants:read",
   "assistants:write",
   "assistants:manage",
+  "knowledge:read",
+  "knowledge:manage",
 ]);
 
 /**

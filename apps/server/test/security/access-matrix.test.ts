@@ -26,6 +26,7 @@ const COLLECTIONS: Record<string, ResourceRule> = {
   conversations: "private",
   messages: "private",
   assistants: "assistant",
+  "knowledge-bases": "private",
 };
 
 /** Operations on one resource treated otherwise than their collection. */
@@ -42,6 +43,7 @@ const COLLECTION_RULES: Record<string, ResourceRule> = {
   "GET /api/v1/audit/verify": "global",
   "POST /api/v1/conversations": "caller-private",
   "POST /api/v1/assistants": "caller-private",
+  "POST /api/v1/knowledge-bases": "caller-private",
   "POST /v1/chat/completions": "caller",
   "POST /v1/embeddings": "caller",
 };
@@ -50,6 +52,7 @@ const COLLECTION_RULES: Record<string, ResourceRule> = {
 const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/conversations": "private",
   "/api/v1/assistants": "private",
+  "/api/v1/knowledge-bases": "private",
   "/api/v1/api-keys": "team",
   "/api/v1/access/explain": "team",
 };
@@ -72,6 +75,11 @@ function exampleBody(op: Operation, fake: FakeUpstream): unknown {
       return { model: "fake/fake-model", input: "hi" };
     case "POST /api/v1/providers":
       return providerBody(fake);
+    case "POST /api/v1/knowledge-bases/{id}/documents": {
+      const form = new FormData();
+      form.append("file", new Blob(["# Notes\n\nHello."]), "notes.md");
+      return form;
+    }
     default:
       return undefined;
   }
@@ -295,6 +303,13 @@ async function prepare(
     } else if (rule === "team" && teamId) {
       ids[first] = teamId;
       if (op.pathParams.includes("userId")) ids.userId = await world.member(teamId);
+    } else if (op.path.startsWith("/api/v1/knowledge-bases/")) {
+      ids[first] = await world.knowledgeBase(
+        scope.kind === "team"
+          ? { userId: world.builderId, teamId }
+          : { userId: scope.kind === "own" ? ownerId : world.builderId, teamId: null },
+      );
+      if (op.pathParams.includes("documentId")) ids.documentId = await world.document(ids[first]);
     } else if (op.path.startsWith("/api/v1/assistants/")) {
       ids[first] = await world.assistant(
         scope.kind === "team"
@@ -334,7 +349,7 @@ async function prepare(
   const field = op.pathParams.length === 0 && refTeam ? teamRefField(op) : null;
   const refValue = field && refTeam ? (TEAM_REF_FIELDS[field.name] ?? String)(refTeam) : null;
   if (field?.in === "query" && refValue) query.set(field.name, refValue);
-  let body: unknown = op.body ? (exampleBody(op, fake) ?? sampleOf(doc, op.body)) : undefined;
+  let body: unknown = exampleBody(op, fake) ?? (op.body ? sampleOf(doc, op.body) : undefined);
   if (field?.in === "body" && refValue && body && typeof body === "object")
     body = { ...body, [field.name]: refValue };
   return { url: query.size ? `${path}?${query.toString()}` : path, body, scope: cell.scope };
@@ -351,12 +366,13 @@ async function send(
   const controller = new AbortController();
   const headers: Record<string, string> = {};
   if (token) headers.authorization = `Bearer ${token}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
+  const multipart = body instanceof FormData;
+  if (body !== undefined && !multipart) headers["content-type"] = "application/json";
   const res = await fetch(`${h.url}${path}`, {
     method,
     headers,
     signal: controller.signal,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    ...(body !== undefined ? { body: multipart ? body : JSON.stringify(body) } : {}),
   });
   if (res.headers.get("content-type")?.includes("text/event-stream")) {
     controller.abort();

@@ -172,6 +172,50 @@ export class AccessWorld {
     return { id, answer: answer.id };
   }
 
+  /** A knowledge base in team `teamId` (or a personal one of `userId`), stored straight. */
+  async knowledgeBase(owner: { userId: string; teamId: string | null }): Promise<string> {
+    const id = randomUUID();
+    const now = Date.now();
+    await allTables(this.h.parley.platform.database)
+      .insertInto("knowledge_bases")
+      .values({
+        id,
+        owner_id: owner.userId,
+        team_id: owner.teamId,
+        name: "Fixture",
+        description: "",
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    return id;
+  }
+
+  /** A ready document of knowledge base `knowledgeBaseId` (no file behind it), stored straight. */
+  async document(knowledgeBaseId: string): Promise<string> {
+    const id = randomUUID();
+    const now = Date.now();
+    await allTables(this.h.parley.platform.database)
+      .insertInto("knowledge_documents")
+      .values({
+        id,
+        knowledge_base_id: knowledgeBaseId,
+        name: "fixture.md",
+        media_type: "text/markdown",
+        size_bytes: 10,
+        sha256: id,
+        blob_key: `knowledge/${knowledgeBaseId}/${id}`,
+        status: "ready",
+        error: null,
+        chunk_count: 0,
+        content: null,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    return id;
+  }
+
   /** A team-visible assistant in team `teamId` (or a personal one of `userId`), stored straight. */
   async assistant(owner: { userId: string; teamId: string | null }): Promise<string> {
     const id = randomUUID();

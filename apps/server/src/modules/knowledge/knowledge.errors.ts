@@ -1,0 +1,7 @@
+import { defineErrors } from "../../kernel/define-errors.ts";
+
+/** The knowledge module's codes. A client that gets one drops the base or document it holds. */
+export const knowledgeErrors = defineErrors({
+  "knowledge_base.not_found": { status: 404, expose: true },
+  "document.not_found": { status: 404, expose: true },
+});
