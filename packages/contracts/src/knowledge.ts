@@ -52,6 +52,7 @@ export const DOCUMENT_TYPES = {
   "text/markdown": [".md", ".markdown"],
   "text/html": [".html", ".htm"],
   "text/csv": [".csv"],
+  "application/pdf": [".pdf"],
 } as const;
 
 export const KnowledgeDocument = z

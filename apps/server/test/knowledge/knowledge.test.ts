@@ -1,6 +1,7 @@
 import type { ErrorEnvelope, KnowledgeBase, KnowledgeDocument, UploadResult } from "@parley/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allTables } from "../all-tables.ts";
+import { pdfWith } from "../../src/modules/knowledge/pdf-test-support.ts";
 import { startHarness, type Harness } from "../parley-harness.ts";
 
 let h: Harness;
@@ -74,6 +75,8 @@ describe("knowledge bases", () => {
       "page.html": `<html><body><article><h1>Status page</h1><p>${"All systems work. ".repeat(30)}</p></article></body></html>`,
       "people.csv": "name,role\nAda,admin\n",
       "empty.txt": "   \n",
+      "manual.pdf": new Uint8Array(pdfWith([["Backups run nightly."], ["Restore with pg_restore."]])),
+      "broken.pdf": "%PDF-1.4 garbage",
     });
     expect(first.status).toBe(201);
     expect(first.body.documents.map((d) => [d.name, d.status, d.duplicate])).toEqual([
@@ -82,6 +85,8 @@ describe("knowledge bases", () => {
       ["page.html", "queued", false],
       ["people.csv", "queued", false],
       ["empty.txt", "queued", false],
+      ["manual.pdf", "queued", false],
+      ["broken.pdf", "queued", false],
     ]);
     const again = await upload(dev.token, kb.body.id, { "copy-of-deploy.md": GUIDE });
     expect(again.body.documents[0]).toMatchObject({ name: "deploy.md", duplicate: true });
@@ -101,7 +106,16 @@ describe("knowledge bases", () => {
       error: "The file holds no text",
       chunkCount: 0,
     });
-    expect(done).toHaveLength(5);
+    expect(byName.get("manual.pdf")).toMatchObject({
+      status: "ready",
+      chunkCount: 2,
+      mediaType: "application/pdf",
+    });
+    expect(byName.get("broken.pdf")).toMatchObject({
+      status: "failed",
+      error: "The PDF is damaged or not a PDF",
+    });
+    expect(done).toHaveLength(7);
 
     // Chunks keep their heading path and their span in the document's text.
     const db = allTables(h.parley.platform.database);
@@ -122,7 +136,7 @@ describe("knowledge bases", () => {
     const base = await h.call<KnowledgeBase>("GET", `/api/v1/knowledge-bases/${kb.body.id}`, {
       token: dev.token,
     });
-    expect(base.body.documentCount).toBe(5);
+    expect(base.body.documentCount).toBe(7);
   });
 
   it("re-indexes and deletes a document, and deletes a base with its files", async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { chunkMarkdown } from "./chunking.ts";
 import { toMarkdown } from "./document-parse.ts";
+import { pdfWith } from "./pdf-test-support.ts";
 
 describe("chunkMarkdown", () => {
   it("follows headings, keeps the heading path and spans that point into the document", () => {
@@ -34,6 +35,11 @@ describe("chunkMarkdown", () => {
     expect(cut.map((c) => c.text).join("")).toBe(huge);
   });
 
+  it("keeps a heading with nothing under it with the next one", () => {
+    const md = "# Manual\n\n## Page 1\n\nBackups run nightly.";
+    expect(chunkMarkdown(md)).toMatchObject([{ headingPath: ["Manual", "Page 1"], text: md, start: 0 }]);
+  });
+
   it("does not treat a heading inside a code block as a heading", () => {
     const md = "# Real\n\n```sh\n# not a heading\necho hi\n```\n";
     expect(chunkMarkdown(md).map((c) => c.headingPath)).toEqual([["Real"]]);
@@ -41,27 +47,37 @@ describe("chunkMarkdown", () => {
 });
 
 describe("toMarkdown", () => {
-  it("keeps the main content of HTML and drops scripts and navigation", () => {
+  it("keeps the main content of HTML and drops scripts and navigation", async () => {
     const html = `<html><head><title>Deploy notes</title><script>alert(1)</script></head><body>
       <nav><a href="/">Home</a> <a href="/x">Other</a></nav>
       <article><h1>Deploy notes</h1><p>${"Parley runs on one machine or many. ".repeat(20)}</p>
       <h2>Kubernetes</h2><p>${"Use the overlays under deploy. ".repeat(20)}</p></article>
       <footer>© someone</footer></body></html>`;
-    const md = toMarkdown(Buffer.from(html), "text/html", "deploy.html");
+    const md = await toMarkdown(Buffer.from(html), "text/html", "deploy.html");
     expect(md).toContain("## Kubernetes");
     expect(md).not.toContain("alert(1)");
     expect(md).not.toContain("© someone");
   });
 
-  it("turns CSV rows into column: value paragraphs", () => {
-    const md = toMarkdown(Buffer.from("name,role\nAda,admin\nLin,viewer\n"), "text/csv", "people.csv");
+  it("turns CSV rows into column: value paragraphs", async () => {
+    const md = await toMarkdown(Buffer.from("name,role\nAda,admin\nLin,viewer\n"), "text/csv", "people.csv");
     expect(md).toBe("# people.csv\n\nname: Ada; role: admin\n\nname: Lin; role: viewer\n");
   });
 
-  it("refuses an empty file and binary content", () => {
-    expect(() => toMarkdown(Buffer.from("  \n"), "text/plain", "x.txt")).toThrow(/no text/);
-    expect(() =>
-      toMarkdown(Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00]), "text/plain", "x.txt"),
-    ).toThrow(/binary/);
+  it("refuses an empty file and binary content", async () => {
+    await expect(toMarkdown(Buffer.from("  \n"), "text/plain", "x.txt")).rejects.toThrow(/no text/);
+    const zip = Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00]);
+    await expect(toMarkdown(zip, "text/plain", "x.txt")).rejects.toThrow(/binary/);
+  });
+
+  it("reads a PDF page by page, and names a damaged one", async () => {
+    const pdf = pdfWith([["Parley runs anywhere.", "On one machine."], ["Or on many."]]);
+    expect(await toMarkdown(pdf, "application/pdf", "guide.pdf")).toBe(
+      "# guide.pdf\n\n## Page 1\n\nParley runs anywhere.\nOn one machine.\n\n## Page 2\n\nOr on many.\n",
+    );
+    await expect(toMarkdown(Buffer.from("%PDF-1.4 garbage"), "application/pdf", "x.pdf")).rejects.toThrow(
+      "The PDF is damaged or not a PDF",
+    );
+    await expect(toMarkdown(pdfWith([[]]), "application/pdf", "blank.pdf")).rejects.toThrow(/no text/);
   });
 });

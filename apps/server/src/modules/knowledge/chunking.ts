@@ -31,7 +31,8 @@ export function chunkMarkdown(
   const root = fromMarkdown(markdown);
   const chunks: Chunk[] = [];
   const headings: string[] = [];
-  let open: { start: number; end: number; path: string[] } | null = null;
+  // `body`: whether the open passage holds more than headings (a heading alone is no passage).
+  let open: { start: number; end: number; path: string[]; body: boolean } | null = null;
   const flush = () => {
     if (!open) return;
     for (const piece of splitOversized(markdown, open.start, open.end, limits.max)) {
@@ -44,15 +45,18 @@ export function chunkMarkdown(
     const end = node.position?.end.offset;
     if (start === undefined || end === undefined) continue;
     if (isHeading(node)) {
-      flush();
+      // A heading with nothing under it yet stays with the next one ("# Title" then "## Page 1").
+      const keep: number | null = open && !open.body ? open.start : null;
+      if (keep === null) flush();
       headings.length = node.depth - 1;
       headings[node.depth - 1] = toString(node).trim();
-      open = { start, end, path: headings.filter(Boolean) };
+      open = { start: keep ?? start, end, path: headings.filter(Boolean), body: false };
       continue;
     }
-    if (open && countTokens(markdown.slice(open.start, end)) > limits.target) flush();
-    open ??= { start, end, path: headings.filter(Boolean) };
+    if (open?.body && countTokens(markdown.slice(open.start, end)) > limits.target) flush();
+    open ??= { start, end, path: headings.filter(Boolean), body: true };
     open.end = end;
+    open.body = true;
   }
   flush();
   return chunks;

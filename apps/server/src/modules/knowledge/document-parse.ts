@@ -2,15 +2,18 @@ import { Readability } from "@mozilla/readability";
 import { parseHTML } from "linkedom";
 import Papa from "papaparse";
 import TurndownService from "turndown";
+import { extractText, getDocumentProxy } from "unpdf";
 import { AppError } from "../../kernel/app-error.ts";
 
 /**
  * A document's text as markdown: what is chunked, searched and cited (spans point into it).
  * Markdown and plain text are kept as they are; HTML is reduced to its main content
- * (Readability) and converted (Turndown); a CSV becomes one paragraph per row, `column: value`.
+ * (Readability) and converted (Turndown); a CSV becomes one paragraph per row, `column: value`;
+ * a PDF's text comes page by page, each page a section (`## Page n`) so citations name the page.
  * @throws AppError `validation.failed` for an empty or unreadable file (the document fails with it).
  */
-export function toMarkdown(bytes: Buffer, mediaType: string, name: string): string {
+export async function toMarkdown(bytes: Buffer, mediaType: string, name: string): Promise<string> {
+  if (mediaType === "application/pdf") return nonEmpty(await pdfToMarkdown(bytes, name));
   const text = decodeText(bytes);
   let markdown: string;
   switch (mediaType) {
@@ -27,8 +30,31 @@ export function toMarkdown(bytes: Buffer, mediaType: string, name: string): stri
     default:
       throw unreadable(`${mediaType} documents are not supported`);
   }
+  return nonEmpty(markdown);
+}
+
+function nonEmpty(markdown: string): string {
   if (!markdown.trim()) throw unreadable("The file holds no text");
   return markdown;
+}
+
+/** The PDF's text (pdf.js through unpdf), one `## Page n` section per page that has text. */
+async function pdfToMarkdown(bytes: Buffer, name: string): Promise<string> {
+  let pages: string[];
+  try {
+    const pdf = await getDocumentProxy(new Uint8Array(bytes), { verbosity: 0 });
+    pages = (await extractText(pdf, { mergePages: false })).text;
+  } catch (error) {
+    const kind = (error as { name?: string } | null)?.name;
+    if (kind === "PasswordException")
+      throw unreadable("The PDF is encrypted; upload a copy without a password");
+    throw unreadable("The PDF is damaged or not a PDF");
+  }
+  const sections = pages
+    .map((text, i) => ({ text: text.trim(), page: i + 1 }))
+    .filter((p) => p.text)
+    .map((p) => `## Page ${p.page}\n\n${p.text}`);
+  return sections.length ? `# ${name}\n\n${sections.join("\n\n")}\n` : "";
 }
 
 /** UTF-8 text, refusing binary content that claims to be text. */

@@ -43,7 +43,7 @@ export async function startIngestWorker(deps: IngestDeps): Promise<() => Promise
         if (!object)
           throw new AppError("validation.failed", "The file is missing from storage; upload it again");
         const bytes = await collect(object.body);
-        const markdown = toMarkdown(bytes, document.media_type, document.name);
+        const markdown = await toMarkdown(bytes, document.media_type, document.name);
         const chunks = chunkMarkdown(markdown);
         await deps.knowledge.storeChunks(
           documentId,
