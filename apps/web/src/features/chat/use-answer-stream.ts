@@ -43,7 +43,14 @@ export function useAnswerStream(conversationId: string): { live: LiveAnswers; st
     let disposed = false;
     dispatch("reset");
     setState("connecting");
-    const refresh = () => queryClient.invalidateQueries({ queryKey: ["conversation", conversationId] });
+    // A read in flight may have been answered before what just happened: it is cancelled and the
+    // conversation read anew (invalidating alone reuses a read in flight while there is no data
+    // yet, as on a page's first load).
+    const refresh = async () => {
+      const queryKey = ["conversation", conversationId];
+      await queryClient.cancelQueries({ queryKey });
+      await queryClient.invalidateQueries({ queryKey });
+    };
 
     const connect = () => {
       if (disposed) return;
