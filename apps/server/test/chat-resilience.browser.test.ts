@@ -1,4 +1,4 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { APIResponse, Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser.ts";
 import { seedConversation } from "./chat/chat-factories.ts";
@@ -69,6 +69,56 @@ describe("chat resilience in a real browser", () => {
     await expect.poll(() => answerText(page), { timeout: 25_000 }).toBe(fullText);
     await page.getByRole("status").filter({ hasText: "Live" }).waitFor({ timeout: 15_000 });
   }, 60_000);
+
+  // A slow network: the page's conversation is the one the server gave while the answer streamed,
+  // and the event stream opens once the answer has completed (the race of a loaded machine, every
+  // time); the conversation reaches the page before the stream opens, or after.
+  it.each(["before", "after"] as const)(
+    "shows an answer that finished while the page was loading, its conversation arriving %s the stream opened",
+    async (arrives) => {
+      await startAnswer(`Finish while I reload, ${arrives}`);
+      const id = new URL(page.url()).pathname.split("/").pop() ?? "";
+      const conversationUrl = `${base}/api/v1/conversations/${id}`;
+      const answerStatus = async (response: APIResponse) => {
+        const body = (await response.json()) as { messages: { role: string; status: string }[] };
+        return body.messages.findLast((m) => m.role === "assistant")?.status;
+      };
+      const early = await context.request.get(conversationUrl);
+      expect(await answerStatus(early)).toBe("streaming");
+      let completed: Promise<void> | undefined;
+      const untilCompleted = () =>
+        (completed ??= expect
+          .poll(async () => answerStatus(await context.request.get(conversationUrl)), {
+            timeout: 20_000,
+            interval: 100,
+          })
+          .toBe("completed"));
+      let first = true;
+      await page.route(
+        (url) => url.pathname === `/api/v1/conversations/${id}`,
+        async (route) => {
+          if (!first) return route.continue();
+          first = false;
+          await untilCompleted();
+          if (arrives === "after") await page.getByRole("status").filter({ hasText: "Live" }).waitFor();
+          return route.fulfill({ response: early });
+        },
+      );
+      await page.route(
+        (url) => url.pathname === `/api/v1/conversations/${id}/events`,
+        async (route) => {
+          await untilCompleted();
+          await route.continue();
+        },
+      );
+      await page.reload();
+      await expect.poll(() => answerText(page), { timeout: 10_000 }).toBe(fullText);
+      await page.locator('.message-assistant[data-status="completed"]').waitFor();
+      await page.getByRole("button", { name: "Send" }).waitFor();
+      await page.unrouteAll();
+    },
+    60_000,
+  );
 
   it("renders a 2,000-message conversation with only the visible rows in the page", async () => {
     const { userId } = await web.adminSession();

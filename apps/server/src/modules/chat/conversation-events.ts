@@ -155,7 +155,9 @@ export class ConversationEvents {
 /**
  * Decides where a (re)connecting reader starts: right after its Last-Event-ID when the log can
  * replay from there; otherwise at the start of the in-flight answer; and with a `snapshot` from
- * the database when the log cannot tell the reader what it missed.
+ * the database when the log cannot tell the reader what it missed. A reader without Last-Event-ID
+ * is told nothing of an answer that ended before it connected, so it reads the conversation after
+ * its stream has opened (as the web app does), not only before.
  */
 export async function resumePoint(
   bus: TypedBus,

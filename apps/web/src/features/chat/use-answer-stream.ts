@@ -23,7 +23,8 @@ const MAX_BACKOFF_MS = 10_000;
  * by itself after a dropped connection and sends Last-Event-ID, so a flaky network resumes exactly.
  * When the browser gives up (an HTTP error: an expired session, a proxy's 502), this hook renews
  * the session and reconnects itself with `?lastEventId=`, backing off. A fresh page gets the
- * in-flight answer from its beginning.
+ * in-flight answer from its beginning. Each time the stream opens, the conversation is read again:
+ * only then does what the database shows and what the stream will send meet without a gap.
  */
 export function useAnswerStream(conversationId: string): { live: LiveAnswers; state: StreamState } {
   const [live, dispatch] = useReducer(
@@ -42,7 +43,14 @@ export function useAnswerStream(conversationId: string): { live: LiveAnswers; st
     let disposed = false;
     dispatch("reset");
     setState("connecting");
-    const refresh = () => queryClient.invalidateQueries({ queryKey: ["conversation", conversationId] });
+    // A read in flight may have been answered before what just happened: it is cancelled and the
+    // conversation read anew (invalidating alone reuses a read in flight while there is no data
+    // yet, as on a page's first load).
+    const refresh = async () => {
+      const queryKey = ["conversation", conversationId];
+      await queryClient.cancelQueries({ queryKey });
+      await queryClient.invalidateQueries({ queryKey });
+    };
 
     const connect = () => {
       if (disposed) return;
@@ -52,8 +60,11 @@ export function useAnswerStream(conversationId: string): { live: LiveAnswers; st
       current.onopen = () => {
         attempts = 0;
         setState("live");
-        // Whatever finished while we were away is in the database now.
-        if (lastId) void refresh();
+        // Read the conversation again now that the stream is open, on a first connection too: a
+        // reader without Last-Event-ID is sent only the answer in flight when it connects, so an
+        // answer that ended after the conversation was read (on load, or while we were away) is
+        // learnt from the database, never shown as streaming forever.
+        void refresh();
       };
       current.onerror = () => {
         setState("reconnecting");
