@@ -69,7 +69,19 @@ describe("assistants in a real browser", () => {
     // A chat with it answers with its instructions.
     await page.getByRole("button", { name: "Start a chat" }).click();
     await page.waitForURL(/\/c\//);
-    await page.getByRole("textbox", { name: /message/i }).fill("What changed?");
+    // The header names the assistant; its starter prompts fill the message box.
+    await page
+      .locator(".conversation-header")
+      .getByRole("link", { name: /Release notes/ })
+      .waitFor();
+    await page
+      .getByRole("list", { name: "Starter prompts" })
+      .getByRole("button", { name: "Draft a changelog" })
+      .click();
+    await expect
+      .poll(() => page.getByRole("textbox", { name: /message/i }).inputValue())
+      .toBe("Draft a changelog");
+    expect(await seriousViolations(page)).toEqual([]);
     await page.keyboard.press("Enter");
     await page.getByText("As instructed: Write crisp release notes.").waitFor();
     await screenshot(page, "assistant-chat");

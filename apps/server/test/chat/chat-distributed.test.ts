@@ -164,6 +164,8 @@ describe("streaming chat across pods", () => {
   it("cancels from another pod: the stop reaches the worker, the partial text is kept", async () => {
     const [a, b] = [start("api"), start("api")];
     const [urlA, urlB] = await Promise.all([listening(a), listening(b)]);
+    // 9 s of answer: the stop lands mid-answer however loaded the machine (it ends it at once).
+    fake.configure({ chunkDelayMs: 300 });
     const { conversationId, messageId } = await newAnswer(urlA);
     const sse = await events(urlA, conversationId);
     await sse.until((ev) => answerOf(ev, messageId).indexes.length >= 3);
@@ -181,6 +183,7 @@ describe("streaming chat across pods", () => {
     ).messages.find((m) => m.id === messageId);
     expect(message?.status).toBe("cancelled");
     expect(message?.content).toBe(answerOf(sse.events, messageId).text);
+    fake.configure({ chunkDelayMs: 60 });
   }, 90_000);
 
   it("fails the answer with worker.lost when its worker is killed mid-answer, keeping the text streamed", async () => {

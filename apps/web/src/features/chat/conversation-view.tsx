@@ -1,4 +1,4 @@
-import type { ChatMessageView, ConversationWithMessages } from "@parley/contracts";
+import type { Assistant, ChatMessageView, ConversationWithMessages } from "@parley/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef } from "react";
 import { Link } from "react-router";
@@ -36,6 +36,13 @@ export function ConversationView({
     queryKey: ["conversation", id],
     queryFn: () => api<ConversationWithMessages>(`/api/v1/conversations/${id}`),
   });
+  const assistantId = conversation.data?.assistantId ?? null;
+  // The assistant the conversation is held with: its name in the header, its starter prompts.
+  const assistant = useQuery({
+    queryKey: ["assistant", assistantId],
+    queryFn: () => api<Assistant>(`/api/v1/assistants/${assistantId ?? ""}`),
+    enabled: assistantId !== null,
+  }).data;
   const { live, state } = useAnswerStream(id);
   const canManageProviders = useMe().data?.permissions.includes("providers:manage") ?? false;
   const actions = useChatActions(id);
@@ -43,8 +50,8 @@ export function ConversationView({
   const composer = useRef<HTMLTextAreaElement>(null);
   const messages = conversation.data?.messages ?? [];
   const streaming = messages.find((m) => m.status === "streaming");
-  // The conversation's model, else the server's default (the first model listed).
-  const model = conversation.data ? (conversation.data.model ?? models[0]?.id ?? "") : "";
+  // The conversation's model, else its assistant's, else the server's default (the first listed).
+  const model = conversation.data ? (conversation.data.model ?? assistant?.model ?? models[0]?.id ?? "") : "";
   const busy = Boolean(streaming) || actions.send.isPending || actions.regenerate.isPending;
   const error = actions.send.error ?? actions.regenerate.error ?? actions.update.error ?? actions.stop.error;
 
@@ -115,6 +122,15 @@ export function ConversationView({
           </button>
         )}
         <h1>{title}</h1>
+        {assistant && (
+          <Link
+            to={`/assistants/${assistant.id}`}
+            className="assistant-chip"
+            title={assistant.description || assistant.name}
+          >
+            <span aria-hidden="true">{assistant.icon ?? "🤖"}</span> {assistant.name}
+          </Link>
+        )}
         <span className={`connection connection-${state}`} role="status">
           <span className="dot" aria-hidden="true" />
           {STATE_LABEL[state]}
@@ -125,7 +141,29 @@ export function ConversationView({
         <p className="muted center">Loading…</p>
       ) : messages.length === 0 ? (
         <div className="empty">
-          <p className="muted">Ask anything. Answers stream live and survive reloads.</p>
+          <p className="muted">
+            {assistant
+              ? `${assistant.name} answers with its own instructions.`
+              : "Ask anything. Answers stream live and survive reloads."}
+          </p>
+          {assistant && assistant.starterPrompts.length > 0 && (
+            <ul className="starter-prompts" aria-label="Starter prompts">
+              {assistant.starterPrompts.map((prompt) => (
+                <li key={prompt}>
+                  <button
+                    type="button"
+                    className="ghost"
+                    onClick={() => {
+                      setDraft(prompt);
+                      composer.current?.focus();
+                    }}
+                  >
+                    {prompt}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )}
         </div>
       ) : (
         <MessageList messages={messages} live={live} actionsFor={actionsFor} />
