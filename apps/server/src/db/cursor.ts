@@ -36,3 +36,22 @@ export function pageOf<Row, Item>(
     nextCursor: rows.length > limit && last ? encodeCursor(keyOf(last)) : null,
   };
 }
+
+/** The cursor of a list sorted by name, then id: the last row's pair. */
+export function encodeNameCursor(row: { name: string; id: string }): string {
+  return JSON.stringify([row.name, row.id]);
+}
+
+/** @throws AppError `validation.failed` for a cursor that is not a name cursor of this API. */
+export function decodeNameCursor(cursor: string): { name: string; id: string } {
+  try {
+    const parsed = JSON.parse(decodeCursor(cursor)) as unknown;
+    if (Array.isArray(parsed) && typeof parsed[0] === "string" && typeof parsed[1] === "string")
+      return { name: parsed[0], id: parsed[1] };
+  } catch {
+    // answered below
+  }
+  throw new AppError("validation.failed", "Invalid cursor", {
+    details: { issues: [{ location: "query", path: "cursor", message: "is not a cursor from this API" }] },
+  });
+}

@@ -109,3 +109,39 @@ export function requirePrincipal(ctx: RequestContext): Principal {
   if (!ctx.principal) throw new AppError("auth.required", "Sign in first");
   return ctx.principal;
 }
+
+/**
+ * Whether a member-private resource (a conversation, a knowledge base) reaches `principal`: a
+ * personal one only its owner, without a team-bound key; a team's one that team's members,
+ * through a key bound to that team if a key is used. Global admins are no exception.
+ */
+export function reachesShared(
+  principal: Principal,
+  row: { ownerId: string; teamId: string | null },
+): boolean {
+  const keyTeam = principal.apiKey?.teamId ?? null;
+  if (row.teamId === null) return row.ownerId === principal.userId && keyTeam === null;
+  return principal.teams.has(row.teamId) && (keyTeam === null || keyTeam === row.teamId);
+}
+
+/**
+ * Refuses `permission` on a team's resources (or, with null, on the caller's own): 404 for a
+ * team the caller is not in (or that its key is not bound to), 403 when the role there does not
+ * grant it.
+ * @throws AppError `team.not_found`, `auth.forbidden`.
+ */
+export function assertMayIn(
+  principal: Principal,
+  permission: Permission,
+  teamId: string | null,
+  what: string,
+): void {
+  if (teamId !== null && !(principal.teams.has(teamId) && seesTeam(principal, teamId)))
+    throw new AppError("team.not_found", `No team ${teamId}`);
+  if (principal.apiKey?.teamId && principal.apiKey.teamId !== teamId)
+    throw new AppError("team.not_found", `No team ${teamId ?? "(personal)"}`);
+  if (!can(principal, permission, teamId))
+    throw new AppError("auth.forbidden", `${what} needs the ${permission} permission`, {
+      details: { permission },
+    });
+}

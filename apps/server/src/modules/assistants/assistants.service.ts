@@ -6,11 +6,11 @@ import type {
   Permission,
   UpdateAssistantRequest,
 } from "@parley/contracts";
-import { decodeCursor, pageOf } from "../../db/cursor.ts";
+import { decodeNameCursor, encodeNameCursor, pageOf } from "../../db/cursor.ts";
 import { fromJson, toJson } from "../../db/json.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { iso, newId, slugify } from "../../kernel/ids.ts";
-import { can, requirePrincipal, seesTeam, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import { assertMayIn, can, requirePrincipal, teamsWhere, type Principal } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
@@ -53,7 +53,8 @@ export class AssistantService {
     ctx: RequestContext,
   ): Promise<{ items: Assistant[]; nextCursor: string | null }> {
     const principal = requirePrincipal(ctx);
-    if (query.teamId) assertMay(principal, "assistants:read", query.teamId, "Listing this team's assistants");
+    if (query.teamId)
+      assertMayIn(principal, "assistants:read", query.teamId, "Listing this team's assistants");
     const keyTeam = principal.apiKey?.teamId ?? null;
     const teamIds = teamsWhere(principal, "assistants:read").filter((t) => keyTeam === null || t === keyTeam);
     const rows = await this.#d.assistants.list({
@@ -66,9 +67,9 @@ export class AssistantService {
       limit: query.limit + 1,
       ...(query.teamId ? { teamId: query.teamId } : {}),
       ...(query.q ? { q: query.q } : {}),
-      ...(query.cursor ? { after: parseCursor(query.cursor) } : {}),
+      ...(query.cursor ? { after: decodeNameCursor(query.cursor) } : {}),
     });
-    return pageOf(rows, query.limit, (r) => JSON.stringify([r.name, r.id]), toAssistant);
+    return pageOf(rows, query.limit, encodeNameCursor, toAssistant);
   }
 
   async get(id: string, ctx: RequestContext): Promise<Assistant> {
@@ -78,7 +79,7 @@ export class AssistantService {
   async create(input: CreateAssistantRequest, ctx: RequestContext): Promise<Assistant> {
     const principal = requirePrincipal(ctx);
     const teamId = input.teamId ?? principal.apiKey?.teamId ?? null;
-    assertMay(principal, "assistants:write", teamId, "Creating an assistant here");
+    assertMayIn(principal, "assistants:write", teamId, "Creating an assistant here");
     const now = this.#d.clock.now();
     const row: NewAssistantRow = {
       id: newId(),
@@ -134,7 +135,7 @@ export class AssistantService {
     const original = await this.visible(id, ctx);
     const principal = requirePrincipal(ctx);
     const teamId = input.teamId === undefined ? original.team_id : input.teamId;
-    assertMay(principal, "assistants:write", teamId, "Creating an assistant here");
+    assertMayIn(principal, "assistants:write", teamId, "Creating an assistant here");
     const now = this.#d.clock.now();
     const name = input.name ?? `${original.name} (copy)`.slice(0, 100);
     const copy: NewAssistantRow = {
@@ -253,34 +254,6 @@ function visibleTo(principal: Principal, row: AssistantRow): boolean {
   if (keyTeam !== null && keyTeam !== row.team_id) return false;
   if (!principal.teams.has(row.team_id) || !can(principal, "assistants:read", row.team_id)) return false;
   return row.visibility === "team" || row.owner_id === principal.userId;
-}
-
-/**
- * Refuses `permission` on a team's assistants (or, with null, on the caller's own): 404 for a
- * team the caller is not in, 403 when it is but its role there does not grant it.
- */
-function assertMay(principal: Principal, permission: Permission, teamId: string | null, what: string): void {
-  if (teamId !== null && !(principal.teams.has(teamId) && seesTeam(principal, teamId)))
-    throw new AppError("team.not_found", `No team ${teamId}`);
-  if (principal.apiKey?.teamId && principal.apiKey.teamId !== teamId)
-    throw new AppError("team.not_found", `No team ${teamId ?? "(personal)"}`);
-  if (!can(principal, permission, teamId))
-    throw new AppError("auth.forbidden", `${what} needs the ${permission} permission`, {
-      details: { permission },
-    });
-}
-
-function parseCursor(cursor: string): { name: string; id: string } {
-  try {
-    const parsed = JSON.parse(decodeCursor(cursor)) as unknown;
-    if (Array.isArray(parsed) && typeof parsed[0] === "string" && typeof parsed[1] === "string")
-      return { name: parsed[0], id: parsed[1] };
-  } catch {
-    // answered below
-  }
-  throw new AppError("validation.failed", "Invalid cursor", {
-    details: { issues: [{ location: "query", path: "cursor", message: "is not a cursor from this API" }] },
-  });
 }
 
 function toSettings(row: AssistantRow): AssistantSettings {

@@ -6,7 +6,6 @@ import {
   type ConversationWithMessages,
   type CreateConversationRequest,
   type GenerationJob,
-  type Permission,
   type RegenerateRequest,
   type RegenerateResponse,
   type SendMessageRequest,
@@ -20,7 +19,14 @@ import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
 import { newId } from "../../kernel/ids.ts";
-import { can, requirePrincipal, seesTeam, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import {
+  assertMayIn,
+  can,
+  reachesShared,
+  requirePrincipal,
+  teamsWhere,
+  type Principal,
+} from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { AssistantService } from "../assistants/index.ts";
 import type { ChatRepository, ConversationRow, MessageRow, StoredExchange } from "./chat.repository.ts";
@@ -74,7 +80,7 @@ export class ChatService {
           issues: [{ location: "body", path: "assistantId", message: "is not an assistant of this team" }],
         },
       });
-    assertMay(principal, "conversations:write", teamId, "Starting a conversation here");
+    assertMayIn(principal, "conversations:write", teamId, "Starting a conversation here");
     const now = this.#d.clock.now();
     const row: ConversationRow = {
       id: newId(),
@@ -104,7 +110,7 @@ export class ChatService {
   ): Promise<{ items: Conversation[]; nextCursor: string | null }> {
     const principal = requirePrincipal(ctx);
     if (query.teamId)
-      assertMay(principal, "conversations:read", query.teamId, "Listing this team's conversations");
+      assertMayIn(principal, "conversations:read", query.teamId, "Listing this team's conversations");
     const rows = await this.#d.chats.listConversations({
       userId: can(principal, "conversations:read", null) ? principal.userId : null,
       teamIds: teamsWhere(principal, "conversations:read"),
@@ -363,9 +369,9 @@ export class ChatService {
   ): Promise<ConversationRow> {
     const principal: Principal = requirePrincipal(ctx);
     const row = await this.#d.chats.findConversation(id);
-    if (!row || !conversationVisible(principal, row))
+    if (!row || !reachesShared(principal, { ownerId: row.user_id, teamId: row.team_id }))
       throw new AppError("conversation.not_found", `No conversation ${id}`);
-    assertMay(principal, permission, row.team_id, "This");
+    assertMayIn(principal, permission, row.team_id, "This");
     return row;
   }
 
@@ -384,30 +390,6 @@ export class ChatService {
       summary,
     });
   }
-}
-
-/**
- * Conversations are private: a personal one to its owner, a team's to the team's members (a
- * global admin manages teams but reads their conversations only as a member). A key bound to a
- * team sees only that team's.
- */
-function conversationVisible(principal: Principal, row: ConversationRow): boolean {
-  const keyTeam = principal.apiKey?.teamId ?? null;
-  if (row.team_id === null) return row.user_id === principal.userId && keyTeam === null;
-  return principal.teams.has(row.team_id) && (keyTeam === null || keyTeam === row.team_id);
-}
-
-/**
- * Refuses `permission` on a team's conversations (or, with null, on the caller's own): 404 for
- * a team the caller is not in, 403 when it is but its role there does not grant it.
- */
-function assertMay(principal: Principal, permission: Permission, teamId: string | null, what: string): void {
-  if (teamId !== null && !(principal.teams.has(teamId) && seesTeam(principal, teamId)))
-    throw new AppError("team.not_found", `No team ${teamId}`);
-  if (!can(principal, permission, teamId))
-    throw new AppError("auth.forbidden", `${what} needs the ${permission} permission`, {
-      details: { permission },
-    });
 }
 
 /** A conversation cursor is `<updated_at>:<id>` of the last row shown. */

@@ -11,10 +11,10 @@ import {
   type UpdateKnowledgeBaseRequest,
   type UploadResult,
 } from "@parley/contracts";
-import { decodeCursor, pageOf } from "../../db/cursor.ts";
+import { decodeNameCursor, encodeNameCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { iso, newId } from "../../kernel/ids.ts";
-import { can, requirePrincipal, seesTeam, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import { assertMayIn, can, reachesShared, requirePrincipal, teamsWhere } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { BlobStore } from "../../platform/blob/blob.port.ts";
@@ -65,16 +65,16 @@ export class KnowledgeService {
   ): Promise<{ items: KnowledgeBase[]; nextCursor: string | null }> {
     const principal = requirePrincipal(ctx);
     if (query.teamId)
-      assertMay(principal, "knowledge:read", query.teamId, "Listing this team's knowledge bases");
+      assertMayIn(principal, "knowledge:read", query.teamId, "Listing this team's knowledge bases");
     const keyTeam = principal.apiKey?.teamId ?? null;
     const rows = await this.#d.knowledge.listBases({
       ownerId: keyTeam === null && can(principal, "knowledge:read", null) ? principal.userId : null,
       teamIds: teamsWhere(principal, "knowledge:read").filter((t) => keyTeam === null || t === keyTeam),
       limit: query.limit + 1,
       ...(query.teamId ? { teamId: query.teamId } : {}),
-      ...(query.cursor ? { after: parseCursor(query.cursor) } : {}),
+      ...(query.cursor ? { after: decodeNameCursor(query.cursor) } : {}),
     });
-    return pageOf(rows, query.limit, (r) => JSON.stringify([r.name, r.id]), toKnowledgeBase);
+    return pageOf(rows, query.limit, encodeNameCursor, toKnowledgeBase);
   }
 
   async get(id: string, ctx: RequestContext): Promise<KnowledgeBase> {
@@ -84,7 +84,7 @@ export class KnowledgeService {
   async create(input: CreateKnowledgeBaseRequest, ctx: RequestContext): Promise<KnowledgeBase> {
     const principal = requirePrincipal(ctx);
     const teamId = input.teamId ?? principal.apiKey?.teamId ?? null;
-    assertMay(principal, "knowledge:manage", teamId, "Creating a knowledge base here");
+    assertMayIn(principal, "knowledge:manage", teamId, "Creating a knowledge base here");
     const now = this.#d.clock.now();
     const row = {
       id: newId(),
@@ -193,6 +193,9 @@ export class KnowledgeService {
         ? await this.#d.knowledge.findByHash(base.id, info.sha256)
         : undefined;
       if (raced) return { ...toDocument(raced), duplicate: true };
+      // The base was deleted while its file arrived.
+      if (isForeignKeyViolation(error))
+        throw new AppError("knowledge_base.not_found", `No knowledge base ${base.id}`);
       throw error;
     }
     await this.#enqueue(row, 1);
@@ -223,7 +226,7 @@ export class KnowledgeService {
   async visible(id: string, ctx: RequestContext, permission: Permission): Promise<KnowledgeBaseRow> {
     const principal = requirePrincipal(ctx);
     const row = await this.#d.knowledge.findBase(id);
-    if (!row || !visibleTo(principal, row))
+    if (!row || !reachesShared(principal, { ownerId: row.owner_id, teamId: row.team_id }))
       throw new AppError("knowledge_base.not_found", `No knowledge base ${id}`);
     if (!can(principal, permission, row.team_id))
       throw new AppError("auth.forbidden", `This needs the ${permission} permission`, {
@@ -262,37 +265,6 @@ export class KnowledgeService {
       summary,
     });
   }
-}
-
-/** Team members see a team's bases (whatever their role); a personal base, its owner only. */
-function visibleTo(principal: Principal, row: KnowledgeBaseRow): boolean {
-  const keyTeam = principal.apiKey?.teamId ?? null;
-  if (row.team_id === null) return row.owner_id === principal.userId && keyTeam === null;
-  return principal.teams.has(row.team_id) && (keyTeam === null || keyTeam === row.team_id);
-}
-
-function assertMay(principal: Principal, permission: Permission, teamId: string | null, what: string): void {
-  if (teamId !== null && !(principal.teams.has(teamId) && seesTeam(principal, teamId)))
-    throw new AppError("team.not_found", `No team ${teamId}`);
-  if (principal.apiKey?.teamId && principal.apiKey.teamId !== teamId)
-    throw new AppError("team.not_found", `No team ${teamId ?? "(personal)"}`);
-  if (!can(principal, permission, teamId))
-    throw new AppError("auth.forbidden", `${what} needs the ${permission} permission`, {
-      details: { permission },
-    });
-}
-
-function parseCursor(cursor: string): { name: string; id: string } {
-  try {
-    const parsed = JSON.parse(decodeCursor(cursor)) as unknown;
-    if (Array.isArray(parsed) && typeof parsed[0] === "string" && typeof parsed[1] === "string")
-      return { name: parsed[0], id: parsed[1] };
-  } catch {
-    // answered below
-  }
-  throw new AppError("validation.failed", "Invalid cursor", {
-    details: { issues: [{ location: "query", path: "cursor", message: "is not a cursor from this API" }] },
-  });
 }
 
 function toKnowledgeBase(row: KnowledgeBaseRow): KnowledgeBase {
