@@ -95,3 +95,68 @@ export const knowledgeTopics = {
   /** One job per document to ingest (job id: the document id and its attempt). */
   ingest: defineTopic({ name: "knowledge-ingest", kind: "job", schema: IngestJob }),
 };
+
+/** How a search ranks: words (BM25), meaning (embeddings), or both fused by reciprocal rank. */
+export const SearchMode = z.enum(["keyword", "vector", "hybrid"]);
+export type SearchMode = z.infer<typeof SearchMode>;
+
+/** Longest query a search takes, in characters. */
+export const MAX_QUERY_CHARS = 2000;
+
+export const KnowledgeSearchRequest = z
+  .strictObject({
+    query: z.string().trim().min(1).max(MAX_QUERY_CHARS),
+    limit: z.number().int().min(1).max(100).default(10),
+    /** Default: hybrid when an embedding model is configured, keyword otherwise. */
+    mode: SearchMode.optional(),
+  })
+  .meta({ id: "KnowledgeSearchRequest" });
+export type KnowledgeSearchRequest = z.infer<typeof KnowledgeSearchRequest>;
+
+/** One passage found: where it is in which document, and how well it matched. */
+export const SearchHit = z
+  .object({
+    chunkId: z.string(),
+    documentId: z.string(),
+    documentName: z.string(),
+    knowledgeBaseId: z.string(),
+    headingPath: z.array(z.string()),
+    /** Character span of the passage in the document's text. */
+    start: z.number().int(),
+    end: z.number().int(),
+    text: z.string(),
+    /** Higher is better; comparable only within one answer. */
+    score: z.number(),
+  })
+  .meta({ id: "SearchHit" });
+export type SearchHit = z.infer<typeof SearchHit>;
+
+export const KnowledgeSearchResult = z
+  .object({
+    /** The mode that ran (vector and hybrid fall back to keyword without an embedding model). */
+    mode: SearchMode,
+    data: z.array(SearchHit),
+    tookMs: z.number(),
+  })
+  .meta({ id: "KnowledgeSearchResult" });
+export type KnowledgeSearchResult = z.infer<typeof KnowledgeSearchResult>;
+
+/** Where a document's ingestion stands, as the live events tell it. */
+export const IngestStage = z.enum(["queued", "parsing", "chunking", "indexing", "embedding", "ready", "failed"]);
+export type IngestStage = z.infer<typeof IngestStage>;
+
+/** A change to one document of a knowledge base (status, stage, progress), for live views. */
+export const DocumentProgress = z
+  .object({
+    v: z.literal(1),
+    knowledgeBaseId: z.string(),
+    documentId: z.string(),
+    status: DocumentStatus,
+    stage: IngestStage,
+    /** 0..1 within the whole ingestion. */
+    progress: z.number().min(0).max(1),
+    chunkCount: z.number().int(),
+    error: z.string().nullable(),
+  })
+  .meta({ id: "DocumentProgress" });
+export type DocumentProgress = z.infer<typeof DocumentProgress>;
