@@ -44,6 +44,8 @@ export interface KnowledgeChunksTable {
   token_count: number;
   /** Analysed terms (stop words out), the chunk's length for BM25. */
   term_count: Generated<number>;
+  /** SQLite: the chunk's rowid in its base's FTS5 table. */
+  index_rowid: number | null;
 }
 
 /** PostgreSQL's keyword index: one row per term and chunk (SQLite uses FTS5 instead). */
