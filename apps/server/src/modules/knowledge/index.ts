@@ -1,7 +1,13 @@
-/** The knowledge module: knowledge bases, document upload and ingestion (parse, chunk). */
+/** The knowledge module: knowledge bases, document upload and ingestion (parse, chunk, embed), search. */
 import { knowledgeTopics } from "@parley/contracts";
 import { defineModule } from "../../kernel/module.ts";
+import type { AiExports } from "../ai/index.ts";
 import type { AuditExports } from "../audit/index.ts";
+import type { IdentityExports } from "../identity/index.ts";
+import type { ProvidersExports } from "../providers/index.ts";
+import { startEmbedWorker } from "./embedding.jobs.ts";
+import { PassageEmbedder } from "./embeddings.ts";
+import { KnowledgeEmbeddings } from "./knowledge-embeddings.ts";
 import { startIngestWorker } from "./knowledge.jobs.ts";
 import { knowledgeErrors } from "./knowledge.errors.ts";
 import { KnowledgeRepository } from "./knowledge.repository.ts";
@@ -11,6 +17,10 @@ import { KnowledgeService } from "./knowledge.service.ts";
 import { keywordIndexFor } from "./keyword-index.ts";
 import * as knowledgeMigration from "./migrations/2026-12-06T0300-knowledge.ts";
 import * as searchMigration from "./migrations/2026-12-06T0500-knowledge-search.ts";
+import * as vectorsMigration from "./migrations/2026-12-06T0600-knowledge-vectors.ts";
+import { vectorIndexFor } from "./vector-index.ts";
+import { VectorRepository } from "./vector.repository.ts";
+import { VectorSync } from "./vector-sync.ts";
 
 /** What the knowledge module offers the modules built after it. */
 export interface KnowledgeExports {
@@ -19,25 +29,57 @@ export interface KnowledgeExports {
   search: KnowledgeSearch;
 }
 
-/** Knowledge bases per team: documents in the blob store, chunked by the ingestion worker. */
+/**
+ * Knowledge bases per team: documents in the blob store, chunked (and embedded, with the base's
+ * embedding model) by the ingestion worker; keyword, vector and hybrid search.
+ */
 export const knowledgeModule = defineModule({
   name: "knowledge",
   errors: knowledgeErrors,
   topics: knowledgeTopics,
-  needs: ["audit"],
+  needs: ["audit", "identity", "providers", "ai"],
   permissions: ["knowledge:read", "knowledge:manage"],
-  tables: ["knowledge_bases", "knowledge_documents", "knowledge_chunks", "knowledge_postings"],
+  tables: [
+    "knowledge_bases",
+    "knowledge_documents",
+    "knowledge_chunks",
+    "knowledge_postings",
+    "knowledge_vectors",
+  ],
   migrations: {
     "2026-12-06T0300-knowledge": knowledgeMigration,
     "2026-12-06T0500-knowledge-search": searchMigration,
+    "2026-12-06T0600-knowledge-vectors": vectorsMigration,
   },
-  build: (ctx, deps: { audit: AuditExports }) => {
-    const keyword = keywordIndexFor(ctx.platform.database.dialect);
-    const repository = new KnowledgeRepository(ctx.platform.database, keyword);
-    const search = new KnowledgeSearch({ db: repository.db, keyword });
+  build: async (
+    ctx,
+    deps: { audit: AuditExports; identity: IdentityExports; providers: ProvidersExports; ai: AiExports },
+  ) => {
+    const { database } = ctx.platform;
+    const keyword = keywordIndexFor(database.dialect);
+    const repository = new KnowledgeRepository(database, keyword);
+    const index = await vectorIndexFor(database.dialect, repository.db);
+    if (index.ranking === "none")
+      ctx.logger.warn(
+        "PostgreSQL has no pgvector: knowledge bases store their vectors but answer vector and hybrid searches by keyword",
+      );
+    else ctx.logger.info({ ranking: index.ranking }, "knowledge vector search");
+    const vectors = new VectorRepository(database, index);
+    const embedder = new PassageEmbedder({
+      pipeline: deps.ai.pipeline,
+      catalog: deps.providers.catalog,
+      principalOf: (userId) => deps.identity.auth.principalOfUser(userId),
+    });
+    const sync = new VectorSync({ vectors, embedder, clock: ctx.platform.clock, logger: ctx.logger });
+    const search = new KnowledgeSearch({
+      db: repository.db,
+      keyword,
+      vector: { vectors, embedder, logger: ctx.logger },
+    });
     const knowledge = new KnowledgeService({
       knowledge: repository,
       search,
+      embeddings: new KnowledgeEmbeddings({ vectors, embedder, bus: ctx.bus, clock: ctx.platform.clock }),
       blobs: ctx.platform.blobs,
       bus: ctx.bus,
       audit: deps.audit.audit,
@@ -58,7 +100,13 @@ export const knowledgeModule = defineModule({
               clock: ctx.platform.clock,
               logger: ctx.logger,
               concurrency: 2,
+              vectors: sync,
             }),
+        },
+        {
+          name: "knowledge re-embedding",
+          roles: ["worker", "all"],
+          start: () => startEmbedWorker({ bus: ctx.bus, sync, logger: ctx.logger, concurrency: 1 }),
         },
       ],
     };

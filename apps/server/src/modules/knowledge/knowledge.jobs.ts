@@ -6,7 +6,8 @@ import type { BlobStore } from "../../platform/blob/blob.port.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { chunkMarkdown } from "./chunking.ts";
 import { toMarkdown } from "./document-parse.ts";
-import type { KnowledgeRepository } from "./knowledge.repository.ts";
+import type { DocumentRow, KnowledgeRepository } from "./knowledge.repository.ts";
+import type { VectorSync } from "./vector-sync.ts";
 
 /** Deliveries of one ingestion before the document is marked failed. */
 export const INGEST_ATTEMPTS = 3;
@@ -19,6 +20,8 @@ export interface IngestDeps {
   clock: Clock;
   logger: Logger;
   concurrency: number;
+  /** Embeds an indexed document's passages when its base has an embedding model. */
+  vectors?: Pick<VectorSync, "embedDocument">;
 }
 
 /**
@@ -26,7 +29,9 @@ export interface IngestDeps {
  * and stores the chunks with the `ready` status in one transaction. A file that cannot be read
  * (empty, binary, unsupported) fails at once with the reason; any other error is retried, and
  * the document is marked failed on the last attempt. A worker that dies mid-document leaves it
- * `processing` with no chunks visible, and the job is delivered again.
+ * `processing` with no chunks visible, and the job is delivered again. Once ready (searchable by
+ * keyword), the passages are embedded when the base has an embedding model; a failure there is
+ * retried on the next delivery and never fails the document (see `VectorSync`).
  * @returns a function that stops consuming.
  */
 export async function startIngestWorker(deps: IngestDeps): Promise<() => Promise<void>> {
@@ -35,8 +40,10 @@ export async function startIngestWorker(deps: IngestDeps): Promise<() => Promise
     async (job) => {
       const { documentId } = job.payload;
       const document = await deps.knowledge.findDocument(documentId);
-      // Deleted meanwhile, or indexed by an earlier delivery of this job.
-      if (!document || document.status === "ready") return;
+      // Deleted meanwhile.
+      if (!document) return;
+      // Indexed by an earlier delivery of this job: only its vectors may be missing still.
+      if (document.status === "ready") return embed(deps, document, job);
       await deps.knowledge.setStatus(documentId, "processing", null, deps.clock.now());
       try {
         const object = await deps.blobs.get(document.blob_key);
@@ -62,10 +69,26 @@ export async function startIngestWorker(deps: IngestDeps): Promise<() => Promise
         }
         throw error;
       }
+      await embed(deps, document, job);
     },
     { concurrency: deps.concurrency, ackWaitMs: 60_000, maxAttempts: INGEST_ATTEMPTS },
   );
   return () => consumer.close();
+}
+
+/**
+ * The `embedding` stage: vectors for a document keyword search already has. Each batch embedded
+ * tells the queue the job is alive (a long document takes many calls).
+ */
+async function embed(
+  deps: IngestDeps,
+  document: DocumentRow,
+  job: { attempt: number; extend(): Promise<void> },
+): Promise<void> {
+  await deps.vectors?.embedDocument(document, {
+    final: job.attempt >= INGEST_ATTEMPTS,
+    onProgress: () => job.extend(),
+  });
 }
 
 async function collect(stream: AsyncIterable<Buffer | string>): Promise<Buffer> {

@@ -22,6 +22,7 @@ import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { BlobStore } from "../../platform/blob/blob.port.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
+import type { KnowledgeEmbeddings } from "./knowledge-embeddings.ts";
 import type { DocumentRow, KnowledgeBaseRow, KnowledgeRepository } from "./knowledge.repository.ts";
 import type { KnowledgeSearch } from "./knowledge.search.ts";
 
@@ -29,6 +30,8 @@ import type { KnowledgeSearch } from "./knowledge.search.ts";
 export interface KnowledgeServiceDeps {
   knowledge: KnowledgeRepository;
   search: KnowledgeSearch;
+  /** The bases' embedding models (vector search). */
+  embeddings: KnowledgeEmbeddings;
   blobs: BlobStore;
   bus: TypedBus;
   audit: AuditSink;
@@ -89,6 +92,7 @@ export class KnowledgeService {
     const principal = requirePrincipal(ctx);
     const teamId = input.teamId ?? principal.apiKey?.teamId ?? null;
     assertMayIn(principal, "knowledge:manage", teamId, "Creating a knowledge base here");
+    const embeddingModel = await this.#d.embeddings.resolve(input.embeddingModel ?? null);
     const now = this.#d.clock.now();
     const row = {
       id: newId(),
@@ -96,6 +100,9 @@ export class KnowledgeService {
       team_id: teamId,
       name: input.name,
       description: input.description ?? "",
+      // No passages yet: the (empty) set of vectors is complete, searches may use the model.
+      embedding_model: embeddingModel,
+      active_embedding_model: embeddingModel,
       created_at: now,
       updated_at: now,
     };
@@ -105,16 +112,25 @@ export class KnowledgeService {
       if (isForeignKeyViolation(error)) throw new AppError("team.not_found", `No team ${teamId ?? ""}`);
       throw error;
     }
-    await this.#audit(ctx, "knowledge_base.created", row, { name: row.name });
+    await this.#audit(ctx, "knowledge_base.created", row, { name: row.name, embeddingModel });
     return toKnowledgeBase({ ...row, document_count: 0, indexed_chunks: 0, indexed_terms: 0 });
   }
 
   async update(id: string, patch: UpdateKnowledgeBaseRequest, ctx: RequestContext): Promise<KnowledgeBase> {
     const row = await this.visible(id, ctx, "knowledge:manage");
-    const changes = { ...patch, updated_at: this.#d.clock.now() };
+    const { embeddingModel: named, ...rest } = patch;
+    const model = named === undefined ? undefined : await this.#d.embeddings.resolve(named);
+    const changes = { ...rest, updated_at: this.#d.clock.now() };
     await this.#d.knowledge.updateBase(id, changes);
-    await this.#audit(ctx, "knowledge_base.updated", row, { ...patch });
-    return toKnowledgeBase({ ...row, ...changes });
+    const embedding =
+      model === undefined
+        ? {}
+        : { embedding_model: model, active_embedding_model: await this.#d.embeddings.change(id, model) };
+    await this.#audit(ctx, "knowledge_base.updated", row, {
+      ...patch,
+      ...(model === undefined ? {} : { embeddingModel: model }),
+    });
+    return toKnowledgeBase({ ...row, ...changes, ...embedding });
   }
 
   /** Deletes the base with its documents and chunks, then their files. */
@@ -127,8 +143,12 @@ export class KnowledgeService {
   }
 
   async documents(id: string, ctx: RequestContext): Promise<KnowledgeDocument[]> {
-    await this.visible(id, ctx, "knowledge:read");
-    return (await this.#d.knowledge.documents(id)).map(toDocument);
+    const base = await this.visible(id, ctx, "knowledge:read");
+    const pending = await this.#d.embeddings.documentsPending(base);
+    return (await this.#d.knowledge.documents(id)).map((row) => ({
+      ...toDocument(row),
+      vectorsPending: pending.has(row.id),
+    }));
   }
 
   /**
@@ -239,6 +259,7 @@ export class KnowledgeService {
       query: request.query,
       limit: request.limit,
       mode: request.mode,
+      context: ctx,
     });
     return { mode: outcome.mode, data: outcome.hits, tookMs: outcome.tookMs };
   }
@@ -295,6 +316,8 @@ function toKnowledgeBase(row: KnowledgeBaseRow): KnowledgeBase {
     teamId: row.team_id,
     ownerId: row.owner_id,
     documentCount: row.document_count,
+    embeddingModel: row.embedding_model,
+    activeEmbeddingModel: row.active_embedding_model,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

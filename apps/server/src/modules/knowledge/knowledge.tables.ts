@@ -12,6 +12,10 @@ export interface KnowledgeBasesTable {
   /** Chunks in the keyword index, and the analysed terms in them (BM25's N and average length). */
   indexed_chunks: Generated<number>;
   indexed_terms: Generated<number>;
+  /** The catalog model passages should be embedded with; null: keyword search only. */
+  embedding_model: string | null;
+  /** The model whose complete set of vectors searches use (the previous one during a change). */
+  active_embedding_model: string | null;
 }
 
 export interface KnowledgeDocumentsTable {
@@ -57,9 +61,22 @@ export interface KnowledgePostingsTable {
   dl: number;
 }
 
+/**
+ * One passage's vector from one model: float32 little-endian bytes on SQLite and in PostgreSQL's
+ * `bytea` fallback, pgvector's text form (`[0.1,0.2]`) where the column is a `vector`.
+ */
+export interface KnowledgeVectorsTable {
+  chunk_id: string;
+  knowledge_base_id: string;
+  model: string;
+  dimensions: number;
+  embedding: Uint8Array | string;
+}
+
 export interface KnowledgeTables {
   knowledge_bases: KnowledgeBasesTable;
   knowledge_documents: KnowledgeDocumentsTable;
   knowledge_chunks: KnowledgeChunksTable;
   knowledge_postings: KnowledgePostingsTable;
+  knowledge_vectors: KnowledgeVectorsTable;
 }
