@@ -2,6 +2,7 @@ import type { SearchHit, SearchMode } from "@parley/contracts";
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import { fromJson } from "../../db/json.ts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { PassageEmbedder } from "./embeddings.ts";
 import type { KeywordIndex } from "./keyword-index.ts";
@@ -98,8 +99,13 @@ export class KnowledgeSearch {
       try {
         query = await vector.embedder.query(model, request.query, ctx, group[0]?.teamId ?? null);
       } catch (error) {
-        // Refused (no AI for this asker, a rate limit) or failed: the words still answer.
-        vector.logger.warn({ err: error, model }, "could not embed a search query; searching by keyword");
+        // Refused (no AI for this asker, a rate limit) or failed: the words still answer. A
+        // refusal is routine (every viewer's search); anything else is worth a warning.
+        const routine = error instanceof AppError && error.code.startsWith("auth.");
+        vector.logger[routine ? "debug" : "warn"](
+          { err: error, model },
+          "could not embed a search query; searching by keyword",
+        );
         continue;
       }
       lists.push(
