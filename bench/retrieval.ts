@@ -132,7 +132,7 @@ async function waitIngested(h: Harness, kbId: string, total: number): Promise<vo
   for (;;) {
     const rows = await db
       .selectFrom("knowledge_documents")
-      .select(["status", (eb) => eb.fn.countAll<number>().as("n")])
+      .select(["status", (eb) => eb.fn.countAll<number | string>().as("n")])
       .where("knowledge_base_id", "=", kbId)
       .groupBy("status")
       .execute();
@@ -266,7 +266,7 @@ async function runShape(shape: Shape): Promise<Result> {
       (
         await db
           .selectFrom("knowledge_chunks")
-          .select((eb) => eb.fn.countAll<number>().as("n"))
+          .select((eb) => eb.fn.countAll<number | string>().as("n"))
           .where("knowledge_base_id", "=", kbId)
           .executeTakeFirstOrThrow()
       ).n,
