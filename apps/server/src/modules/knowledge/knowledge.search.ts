@@ -65,7 +65,9 @@ export class KnowledgeSearch {
   async search(request: SearchRequest): Promise<SearchOutcome> {
     const started = performance.now();
     const ids = [...new Set(request.knowledgeBaseIds)];
-    const bases = this.#vector && ids.length ? await this.#vector.vectors.bases(ids) : [];
+    // Keyword mode needs nothing of the bases: not even one more query.
+    const bases =
+      this.#vector && ids.length && request.mode !== "keyword" ? await this.#vector.vectors.bases(ids) : [];
     const wanted = request.mode ?? (bases.some((b) => b.model !== null) ? "hybrid" : "keyword");
     const depth = wanted === "hybrid" ? Math.max(request.limit, FUSION_DEPTH) : request.limit;
     const vectorLists = wanted === "keyword" ? null : await this.#byVector(bases, request, depth);
