@@ -53,6 +53,7 @@ export const DOCUMENT_TYPES = {
   "text/html": [".html", ".htm"],
   "text/csv": [".csv"],
   "application/pdf": [".pdf"],
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"],
 } as const;
 
 export const KnowledgeDocument = z
@@ -142,7 +143,15 @@ export const KnowledgeSearchResult = z
 export type KnowledgeSearchResult = z.infer<typeof KnowledgeSearchResult>;
 
 /** Where a document's ingestion stands, as the live events tell it. */
-export const IngestStage = z.enum(["queued", "parsing", "chunking", "indexing", "embedding", "ready", "failed"]);
+export const IngestStage = z.enum([
+  "queued",
+  "parsing",
+  "chunking",
+  "indexing",
+  "embedding",
+  "ready",
+  "failed",
+]);
 export type IngestStage = z.infer<typeof IngestStage>;
 
 /** A change to one document of a knowledge base (status, stage, progress), for live views. */
