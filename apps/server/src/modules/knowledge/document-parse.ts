@@ -87,6 +87,8 @@ async function docxToMarkdown(bytes: Buffer): Promise<string> {
   } catch (error) {
     throw new AppError("validation.failed", "The DOCX is damaged or not a Word document", { cause: error });
   }
+  // Not through Readability as web pages are: it keeps an article and drops what looks like
+  // navigation, while every part of a Word document is content.
   const turndown = markdownConverter();
   turndown.remove(["img"]);
   const markdown = turndown.turndown(html).trim();

@@ -1,13 +1,20 @@
 /** The knowledge module: knowledge bases, document upload and ingestion (parse, chunk). */
-import { knowledgeTopics } from "@parley/contracts";
+import { knowledgeEventTopics, knowledgeTopics } from "@parley/contracts";
 import { defineModule } from "../../kernel/module.ts";
 import type { AuditExports } from "../audit/index.ts";
+import { startIngestSweep, sweepIngestion, type IngestSweepDeps } from "./ingest-sweep.ts";
+import { KnowledgeEvents, ProgressHub } from "./knowledge-events.ts";
+import { ProgressStreams } from "./knowledge-sse.ts";
+import { KnowledgeSweepRepository } from "./knowledge-sweep.repository.ts";
+import { DocumentUploads } from "./knowledge-upload.service.ts";
+import { KnowledgeUploadsRepository } from "./knowledge-uploads.repository.ts";
 import { startIngestWorker } from "./knowledge.jobs.ts";
 import { knowledgeErrors } from "./knowledge.errors.ts";
 import { KnowledgeRepository } from "./knowledge.repository.ts";
 import { registerKnowledgeRoutes } from "./knowledge.routes.ts";
 import { KnowledgeService } from "./knowledge.service.ts";
 import * as knowledgeMigration from "./migrations/2026-12-06T0300-knowledge.ts";
+import * as sweepsMigration from "./migrations/2026-12-07T1200-knowledge-sweeps.ts";
 
 /** What the knowledge module offers the modules built after it. */
 export interface KnowledgeExports {
@@ -18,23 +25,65 @@ export interface KnowledgeExports {
 export const knowledgeModule = defineModule({
   name: "knowledge",
   errors: knowledgeErrors,
-  topics: knowledgeTopics,
+  topics: { ...knowledgeTopics, ...knowledgeEventTopics },
   needs: ["audit"],
   permissions: ["knowledge:read", "knowledge:manage"],
   tables: ["knowledge_bases", "knowledge_documents", "knowledge_chunks"],
-  migrations: { "2026-12-06T0300-knowledge": knowledgeMigration },
-  build: (ctx, deps: { audit: AuditExports }) => {
-    const repository = new KnowledgeRepository(ctx.platform.database);
-    const knowledge = new KnowledgeService({
+  migrations: {
+    "2026-12-06T0300-knowledge": knowledgeMigration,
+    "2026-12-07T1200-knowledge-sweeps": sweepsMigration,
+  },
+  build: async (ctx, deps: { audit: AuditExports }) => {
+    const { platform, config, logger } = ctx;
+    const repository = new KnowledgeRepository(platform.database);
+    const uploadsRepository = new KnowledgeUploadsRepository(platform.database);
+    const sweeps = new KnowledgeSweepRepository(platform.database);
+    const signals = { bus: ctx.bus, logger };
+    const uploads = new DocumentUploads({
+      ...signals,
       knowledge: repository,
-      blobs: ctx.platform.blobs,
-      bus: ctx.bus,
+      uploads: uploadsRepository,
+      blobs: platform.blobs,
       audit: deps.audit.audit,
-      clock: ctx.platform.clock,
+      clock: platform.clock,
+      limits: { fileBytes: config.knowledgeMaxFileBytes, teamBytes: config.knowledgeMaxTeamBytes },
     });
+    const knowledge = new KnowledgeService({
+      ...signals,
+      knowledge: repository,
+      sweeps,
+      uploads,
+      blobs: platform.blobs,
+      audit: deps.audit.audit,
+      clock: platform.clock,
+    });
+    const hub = new ProgressHub(ctx.bus);
+    const events = new KnowledgeEvents({ knowledge, documents: repository, hub });
+    const streams = new ProgressStreams(ctx.metrics);
+    const sweepDeps: IngestSweepDeps = {
+      ...signals,
+      sweeps,
+      uploads: uploadsRepository,
+      blobs: platform.blobs,
+      clock: platform.clock,
+      staleAfterMs: config.knowledgeStaleAfterMs,
+    };
+    // Alone on its database, a process inherits what its predecessor was doing: its queue (in
+    // memory) died with it, so every queued, processing or half-uploaded document is stranded now.
+    if (platform.soleDatabaseUser) await sweepIngestion(sweepDeps, { everything: true });
     return {
       exports: { knowledge } satisfies KnowledgeExports,
-      routes: (app) => registerKnowledgeRoutes(app, { knowledge }),
+      routes: (app) =>
+        registerKnowledgeRoutes(app, {
+          knowledge,
+          events,
+          streams,
+          maxFileBytes: config.knowledgeMaxFileBytes,
+        }),
+      drain: () => {
+        streams.drain();
+        void hub.close();
+      },
       workers: [
         {
           name: "knowledge ingestion",
@@ -43,11 +92,16 @@ export const knowledgeModule = defineModule({
             startIngestWorker({
               bus: ctx.bus,
               knowledge: repository,
-              blobs: ctx.platform.blobs,
-              clock: ctx.platform.clock,
-              logger: ctx.logger,
+              blobs: platform.blobs,
+              clock: platform.clock,
+              logger,
               concurrency: 2,
             }),
+        },
+        {
+          name: "knowledge ingestion sweep",
+          roles: ["worker", "all"],
+          start: () => startIngestSweep(sweepDeps, config.knowledgeSweepIntervalMs),
         },
       ],
     };
