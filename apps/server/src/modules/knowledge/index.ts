@@ -34,43 +34,44 @@ export const knowledgeModule = defineModule({
     "2026-12-07T1200-knowledge-sweeps": sweepsMigration,
   },
   build: async (ctx, deps: { audit: AuditExports }) => {
-    const { platform, config, logger } = ctx;
-    const repository = new KnowledgeRepository(platform.database);
-    const uploadsRepository = new KnowledgeUploadsRepository(platform.database);
-    const sweeps = new KnowledgeSweepRepository(platform.database);
-    const signals = { bus: ctx.bus, logger };
+    const repository = new KnowledgeRepository(ctx.platform.database);
+    const uploadsRepository = new KnowledgeUploadsRepository(ctx.platform.database);
+    const sweeps = new KnowledgeSweepRepository(ctx.platform.database);
     const uploads = new DocumentUploads({
-      ...signals,
       knowledge: repository,
       uploads: uploadsRepository,
-      blobs: platform.blobs,
+      blobs: ctx.platform.blobs,
+      bus: ctx.bus,
       audit: deps.audit.audit,
-      clock: platform.clock,
-      limits: { fileBytes: config.knowledgeMaxFileBytes, teamBytes: config.knowledgeMaxTeamBytes },
+      clock: ctx.platform.clock,
+      logger: ctx.logger,
+      limits: { fileBytes: ctx.config.knowledgeMaxFileBytes, teamBytes: ctx.config.knowledgeMaxTeamBytes },
     });
     const knowledge = new KnowledgeService({
-      ...signals,
       knowledge: repository,
+      blobs: ctx.platform.blobs,
+      bus: ctx.bus,
+      audit: deps.audit.audit,
+      clock: ctx.platform.clock,
       sweeps,
       uploads,
-      blobs: platform.blobs,
-      audit: deps.audit.audit,
-      clock: platform.clock,
+      logger: ctx.logger,
     });
     const hub = new ProgressHub(ctx.bus);
     const events = new KnowledgeEvents({ knowledge, documents: repository, hub });
     const streams = new ProgressStreams(ctx.metrics);
     const sweepDeps: IngestSweepDeps = {
-      ...signals,
       sweeps,
       uploads: uploadsRepository,
-      blobs: platform.blobs,
-      clock: platform.clock,
-      staleAfterMs: config.knowledgeStaleAfterMs,
+      blobs: ctx.platform.blobs,
+      bus: ctx.bus,
+      clock: ctx.platform.clock,
+      logger: ctx.logger,
+      staleAfterMs: ctx.config.knowledgeStaleAfterMs,
     };
     // Alone on its database, a process inherits what its predecessor was doing: its queue (in
     // memory) died with it, so every queued, processing or half-uploaded document is stranded now.
-    if (platform.soleDatabaseUser) await sweepIngestion(sweepDeps, { everything: true });
+    if (ctx.platform.soleDatabaseUser) await sweepIngestion(sweepDeps, { everything: true });
     return {
       exports: { knowledge } satisfies KnowledgeExports,
       routes: (app) =>
@@ -78,8 +79,9 @@ export const knowledgeModule = defineModule({
           knowledge,
           events,
           streams,
-          maxFileBytes: config.knowledgeMaxFileBytes,
+          maxFileBytes: ctx.config.knowledgeMaxFileBytes,
         }),
+      // Event streams get a retry hint and reconnect to another pod.
       drain: () => {
         streams.drain();
         void hub.close();
@@ -92,16 +94,16 @@ export const knowledgeModule = defineModule({
             startIngestWorker({
               bus: ctx.bus,
               knowledge: repository,
-              blobs: platform.blobs,
-              clock: platform.clock,
-              logger,
+              blobs: ctx.platform.blobs,
+              clock: ctx.platform.clock,
+              logger: ctx.logger,
               concurrency: 2,
             }),
         },
         {
           name: "knowledge ingestion sweep",
           roles: ["worker", "all"],
-          start: () => startIngestSweep(sweepDeps, config.knowledgeSweepIntervalMs),
+          start: () => startIngestSweep(sweepDeps, ctx.config.knowledgeSweepIntervalMs),
         },
       ],
     };
