@@ -92,8 +92,9 @@ async function handOn(
   }
   if (!(await deps.sweeps.requeueStranded(document, now))) return;
   report.requeued++;
-  await enqueueIngest(deps.bus, document, `sweep-${now}`);
+  // Told before the job exists, so that no worker's `parsing` can come before it.
   await publishProgress(deps, progressOfRow({ ...document, status: "queued", error: null }));
+  await enqueueIngest(deps.bus, document, `sweep-${now}`);
 }
 
 /**

@@ -122,8 +122,9 @@ export class DocumentUploads {
         continue;
       }
       const row = { ...item.stored, status: "queued", updated_at: now };
-      await enqueueIngest(this.#d.bus, row, 1);
+      // Told before the job exists, so that no worker's `parsing` can come before it.
       await publishProgress(this.#d, progressOfRow(row));
+      await enqueueIngest(this.#d.bus, row, 1);
       await recordKnowledgeEvent(this.#d.audit, ctx, "knowledge.document_added", base, {
         document: row.id,
         name: row.name,

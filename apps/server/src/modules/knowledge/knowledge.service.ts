@@ -153,8 +153,9 @@ export class KnowledgeService {
     const now = this.#d.clock.now();
     await this.#d.sweeps.requeue(documentId, now);
     const queued = { ...document, status: "queued", error: null, updated_at: now };
-    await enqueueIngest(this.#d.bus, document, now);
+    // Told before the job exists, so that no worker's `parsing` can come before it.
     await publishProgress(this.#d, progressOfRow(queued));
+    await enqueueIngest(this.#d.bus, document, now);
     await this.#audit(ctx, "knowledge.document_reindexed", base, { document: documentId });
     return toDocument(queued);
   }
