@@ -71,6 +71,7 @@ export const DOCUMENT_TYPES = {
   "text/html": [".html", ".htm"],
   "text/csv": [".csv"],
   "application/pdf": [".pdf"],
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"],
 } as const;
 
 export const KnowledgeDocument = z
@@ -206,6 +207,13 @@ export const DocumentProgress = z
     progress: z.number().min(0).max(1),
     chunkCount: z.number().int(),
     error: z.string().nullable(),
+    /** True once the document was deleted (with its base, or alone): drop it from the view. */
+    deleted: z.boolean().optional(),
   })
   .meta({ id: "DocumentProgress" });
 export type DocumentProgress = z.infer<typeof DocumentProgress>;
+
+/** Live document changes, to every process (each relays those of the bases its clients watch). */
+export const knowledgeEventTopics = {
+  progress: defineTopic({ name: "knowledge-progress", kind: "event", schema: DocumentProgress }),
+};

@@ -1,5 +1,5 @@
 /** The knowledge module: knowledge bases, document upload and ingestion (parse, chunk, embed), search. */
-import { knowledgeTopics } from "@parley/contracts";
+import { knowledgeEventTopics, knowledgeTopics } from "@parley/contracts";
 import { defineModule } from "../../kernel/module.ts";
 import type { AiExports } from "../ai/index.ts";
 import type { AuditExports } from "../audit/index.ts";
@@ -7,6 +7,12 @@ import type { IdentityExports } from "../identity/index.ts";
 import type { ProvidersExports } from "../providers/index.ts";
 import { startEmbedWorker } from "./embedding.jobs.ts";
 import { PassageEmbedder } from "./embeddings.ts";
+import { startIngestSweep, sweepIngestion, type IngestSweepDeps } from "./ingest-sweep.ts";
+import { KnowledgeEvents, ProgressHub } from "./knowledge-events.ts";
+import { ProgressStreams } from "./knowledge-sse.ts";
+import { KnowledgeSweepRepository } from "./knowledge-sweep.repository.ts";
+import { DocumentUploads } from "./knowledge-upload.service.ts";
+import { KnowledgeUploadsRepository } from "./knowledge-uploads.repository.ts";
 import { KnowledgeEmbeddings } from "./knowledge-embeddings.ts";
 import { startIngestWorker } from "./knowledge.jobs.ts";
 import { knowledgeErrors } from "./knowledge.errors.ts";
@@ -18,6 +24,7 @@ import { keywordIndexFor } from "./keyword-index.ts";
 import * as knowledgeMigration from "./migrations/2026-12-06T0300-knowledge.ts";
 import * as searchMigration from "./migrations/2026-12-06T0500-knowledge-search.ts";
 import * as vectorsMigration from "./migrations/2026-12-06T0600-knowledge-vectors.ts";
+import * as sweepsMigration from "./migrations/2026-12-06T0700-knowledge-sweeps.ts";
 import { vectorIndexFor } from "./vector-index.ts";
 import { VectorRepository } from "./vector.repository.ts";
 import { VectorSync } from "./vector-sync.ts";
@@ -36,7 +43,7 @@ export interface KnowledgeExports {
 export const knowledgeModule = defineModule({
   name: "knowledge",
   errors: knowledgeErrors,
-  topics: knowledgeTopics,
+  topics: { ...knowledgeTopics, ...knowledgeEventTopics },
   needs: ["audit", "identity", "providers", "ai"],
   permissions: ["knowledge:read", "knowledge:manage"],
   tables: [
@@ -50,6 +57,7 @@ export const knowledgeModule = defineModule({
     "2026-12-06T0300-knowledge": knowledgeMigration,
     "2026-12-06T0500-knowledge-search": searchMigration,
     "2026-12-06T0600-knowledge-vectors": vectorsMigration,
+    "2026-12-06T0700-knowledge-sweeps": sweepsMigration,
   },
   build: async (
     ctx,
@@ -76,6 +84,18 @@ export const knowledgeModule = defineModule({
       keyword,
       vector: { vectors, embedder, logger: ctx.logger },
     });
+    const uploadsRepository = new KnowledgeUploadsRepository(database);
+    const sweeps = new KnowledgeSweepRepository(database);
+    const uploads = new DocumentUploads({
+      knowledge: repository,
+      uploads: uploadsRepository,
+      blobs: ctx.platform.blobs,
+      bus: ctx.bus,
+      audit: deps.audit.audit,
+      clock: ctx.platform.clock,
+      logger: ctx.logger,
+      limits: { fileBytes: ctx.config.knowledgeMaxFileBytes, teamBytes: ctx.config.knowledgeMaxTeamBytes },
+    });
     const knowledge = new KnowledgeService({
       knowledge: repository,
       search,
@@ -84,10 +104,39 @@ export const knowledgeModule = defineModule({
       bus: ctx.bus,
       audit: deps.audit.audit,
       clock: ctx.platform.clock,
+      sweeps,
+      uploads,
+      logger: ctx.logger,
     });
+    const hub = new ProgressHub(ctx.bus);
+    const events = new KnowledgeEvents({ knowledge, documents: repository, hub });
+    const streams = new ProgressStreams(ctx.metrics);
+    const sweepDeps: IngestSweepDeps = {
+      sweeps,
+      uploads: uploadsRepository,
+      blobs: ctx.platform.blobs,
+      bus: ctx.bus,
+      clock: ctx.platform.clock,
+      logger: ctx.logger,
+      staleAfterMs: ctx.config.knowledgeStaleAfterMs,
+    };
+    // Alone on its database, a process inherits what its predecessor was doing: its queue (in
+    // memory) died with it, so every queued, processing or half-uploaded document is stranded now.
+    if (ctx.platform.soleDatabaseUser) await sweepIngestion(sweepDeps, { everything: true });
     return {
       exports: { knowledge, search } satisfies KnowledgeExports,
-      routes: (app) => registerKnowledgeRoutes(app, { knowledge }),
+      routes: (app) =>
+        registerKnowledgeRoutes(app, {
+          knowledge,
+          events,
+          streams,
+          maxFileBytes: ctx.config.knowledgeMaxFileBytes,
+        }),
+      // Event streams get a retry hint and reconnect to another pod.
+      drain: () => {
+        streams.drain();
+        void hub.close();
+      },
       workers: [
         {
           name: "knowledge ingestion",
@@ -107,6 +156,11 @@ export const knowledgeModule = defineModule({
           name: "knowledge re-embedding",
           roles: ["worker", "all"],
           start: () => startEmbedWorker({ bus: ctx.bus, sync, logger: ctx.logger, concurrency: 1 }),
+        },
+        {
+          name: "knowledge ingestion sweep",
+          roles: ["worker", "all"],
+          start: () => startIngestSweep(sweepDeps, ctx.config.knowledgeSweepIntervalMs),
         },
       ],
     };

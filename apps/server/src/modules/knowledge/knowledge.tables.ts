@@ -26,13 +26,18 @@ export interface KnowledgeDocumentsTable {
   size_bytes: number;
   sha256: string;
   blob_key: string;
-  /** queued, processing, ready, failed. */
+  /**
+   * queued, processing, ready, failed; `uploading` while its file arrives (a row never shown:
+   * it exists before the file so that a file never exists without a row).
+   */
   status: string;
   error: string | null;
   chunk_count: number;
   content: string | null;
   created_at: number;
   updated_at: number;
+  /** Times the sweep handed it back to the queue while it was processing (see `ingest-sweep.ts`). */
+  sweeps: Generated<number>;
 }
 
 export interface KnowledgeChunksTable {
