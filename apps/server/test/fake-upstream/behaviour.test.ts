@@ -9,22 +9,32 @@ describe("resolveSettings", () => {
       chunkDelayMs: 0,
       firstTokenDelayMs: 0,
       fault: undefined,
+      reply: "text",
     });
   });
 
   it("lets x-fake headers override the behaviour and model directives override the headers", () => {
-    const headers = { "x-fake-chunks": "3", "x-fake-delay": "7", "x-fake-fault": "500" };
+    const headers = {
+      "x-fake-chunks": "3",
+      "x-fake-delay": "7",
+      "x-fake-fault": "500",
+      "x-fake-reply": "cite",
+    };
     expect(resolveSettings(DEFAULT_BEHAVIOUR, "fake-large@chunks=5,ttft=50,fault=cut", headers)).toEqual({
       model: "fake-large",
       chunks: 5,
       chunkDelayMs: 7,
       firstTokenDelayMs: 50,
       fault: "cut",
+      reply: "cite",
+    });
+    expect(resolveSettings({ ...DEFAULT_BEHAVIOUR, reply: "cite" }, "m@reply=text", {})).toMatchObject({
+      reply: "text",
     });
   });
 
   it("explains a directive it cannot use", () => {
-    const cases = ["m@chunks=0", "m@delay=-1", "m@speed=2", "m@fault=boom", "m@chunks"];
+    const cases = ["m@chunks=0", "m@delay=-1", "m@speed=2", "m@fault=boom", "m@chunks", "m@reply=sing"];
     const errors = cases.map((model) => {
       const result = resolveSettings(DEFAULT_BEHAVIOUR, model, {});
       return "error" in result ? result.error : "";
@@ -35,6 +45,7 @@ describe("resolveSettings", () => {
       expect.stringContaining('unknown directive "speed"'),
       expect.stringContaining('unknown fault "boom"'),
       expect.stringContaining("key=value"),
+      expect.stringContaining('unknown reply "sing"'),
     ]);
     expect(resolveSettings(DEFAULT_BEHAVIOUR, "m", { "x-fake-ttft": "soon" })).toEqual({
       error: expect.stringContaining("header x-fake-ttft") as unknown,
@@ -49,6 +60,9 @@ describe("validateBehaviour", () => {
     }).toThrow(RangeError);
     expect(() => {
       validateBehaviour({ ...DEFAULT_BEHAVIOUR, chunkDelayMs: 1.5 });
+    }).toThrow(RangeError);
+    expect(() => {
+      validateBehaviour({ ...DEFAULT_BEHAVIOUR, reply: "sing" as "text" });
     }).toThrow(RangeError);
   });
 });
