@@ -44,6 +44,8 @@ export const ErrorCode = z.enum([
   "assistant.not_found",
   "knowledge_base.not_found",
   "document.not_found",
+  /** A team-visible assistant was given a knowledge base outside its team (a personal one would leak). */
+  "assistant.knowledge_base_not_in_team",
   "provider.disabled",
   "provider.unavailable",
   "prompt.too_large",

@@ -21,8 +21,9 @@ export const MODULES = [
   identityModule,
   providersModule,
   usageModule,
-  assistantsModule,
+  // Before assistants: an assistant attaches knowledge bases, and grounds its answers in them.
   knowledgeModule,
+  assistantsModule,
   aiModule,
   gatewayModule,
   chatModule,

@@ -3,11 +3,13 @@ import { STAGE_ORDER } from "../../kernel/ai-stage.ts";
 import { defineModule } from "../../kernel/module.ts";
 import { assistantsErrors } from "./assistants.errors.ts";
 import type { AuditExports } from "../audit/index.ts";
+import type { KnowledgeExports } from "../knowledge/index.ts";
 import { AssistantRepository } from "./assistants.repository.ts";
 import { registerAssistantRoutes } from "./assistants.routes.ts";
 import { AssistantService } from "./assistants.service.ts";
 import { assistantStage } from "./assistants.stages.ts";
 import * as assistantsMigration from "./migrations/2026-12-06T0200-assistants.ts";
+import * as knowledgeBasesMigration from "./migrations/2026-12-07T0100-assistant-knowledge-bases.ts";
 
 /** What the assistants module offers the modules built after it. */
 export interface AssistantsExports {
@@ -19,11 +21,14 @@ export const assistantsModule = defineModule({
   name: "assistants",
   errors: assistantsErrors,
   topics: {},
-  needs: ["audit"],
+  needs: ["audit", "knowledge"],
   permissions: ["assistants:read", "assistants:write", "assistants:manage"],
-  tables: ["assistants"],
-  migrations: { "2026-12-06T0200-assistants": assistantsMigration },
-  build: (ctx, deps: { audit: AuditExports }) => {
+  tables: ["assistants", "assistant_knowledge_bases"],
+  migrations: {
+    "2026-12-06T0200-assistants": assistantsMigration,
+    "2026-12-07T0100-assistant-knowledge-bases": knowledgeBasesMigration,
+  },
+  build: (ctx, deps: { audit: AuditExports; knowledge: KnowledgeExports }) => {
     const assistants = new AssistantService({
       assistants: new AssistantRepository(ctx.platform.database),
       audit: deps.audit.audit,
@@ -39,5 +44,6 @@ export const assistantsModule = defineModule({
   },
 });
 
-export type { AssistantService, AssistantSettings } from "./assistants.service.ts";
+export type { AssistantService } from "./assistants.service.ts";
+export type { AssistantSettings } from "./assistant-view.ts";
 export type { AssistantsTables } from "./assistants.tables.ts";
