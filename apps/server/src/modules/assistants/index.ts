@@ -10,13 +10,17 @@ import { AssistantService } from "./assistants.service.ts";
 import { assistantStage } from "./assistants.stages.ts";
 import * as assistantsMigration from "./migrations/2026-12-06T0200-assistants.ts";
 import * as knowledgeBasesMigration from "./migrations/2026-12-07T0100-assistant-knowledge-bases.ts";
+import { retrievalStage } from "./retrieval.stage.ts";
 
 /** What the assistants module offers the modules built after it. */
 export interface AssistantsExports {
   assistants: AssistantService;
 }
 
-/** Assistants: CRUD with per-team access, and the AI stage that applies one to a call. */
+/**
+ * Assistants: CRUD with per-team access, the AI stage that applies one to a call, and the
+ * retrieval stage that grounds its answers in its knowledge bases.
+ */
 export const assistantsModule = defineModule({
   name: "assistants",
   errors: assistantsErrors,
@@ -39,7 +43,13 @@ export const assistantsModule = defineModule({
       routes: (app) => {
         registerAssistantRoutes(app, { assistants });
       },
-      stages: [{ order: STAGE_ORDER.context, stage: assistantStage({ assistants }) }],
+      stages: [
+        { order: STAGE_ORDER.context, stage: assistantStage({ assistants }) },
+        {
+          order: STAGE_ORDER.retrieval,
+          stage: retrievalStage({ assistants, search: deps.knowledge.search }),
+        },
+      ],
     };
   },
 });
