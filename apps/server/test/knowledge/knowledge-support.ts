@@ -1,9 +1,4 @@
-import type {
-  ErrorEnvelope,
-  KnowledgeBase,
-  KnowledgeSearchResult,
-  SearchMode,
-} from "@parley/contracts";
+import type { ErrorEnvelope, KnowledgeBase, KnowledgeSearchResult, SearchMode } from "@parley/contracts";
 import { expect } from "vitest";
 import { documents, settled, upload } from "./knowledge-client.ts";
 import type { Harness } from "../parley-harness.ts";
