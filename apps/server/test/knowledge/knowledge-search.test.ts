@@ -141,6 +141,25 @@ describe.each(["sqlite", "postgres"] as const)("keyword search on %s", (shape) =
     expect(n2).toBe(1);
   });
 
+  it("still ranks by the rare words in a large base where common words are left out of the query", async () => {
+    const dev = knowledgeClient(h, (await memberOf(teamA, "developer")).token);
+    const kb = await dev.create("Large", teamA);
+    // 2,400 passages, every one about servers; one also about a pelican.
+    const sections = Array.from(
+      { length: 2400 },
+      (_, i) =>
+        `## Server ${i}\n\nThe server number ${i} restarts nightly.${i === 1234 ? " A pelican nests on it." : ""}\n`,
+    );
+    await dev.upload(kb.id, { "servers.md": `# Servers\n\n${sections.join("\n")}` });
+    const [doc] = await dev.settled(kb.id);
+    expect(doc?.chunkCount).toBeGreaterThanOrEqual(2000);
+    const found = await dev.search(kb.id, "server pelican restarts", { limit: 3 });
+    expect(found.body.data[0]?.text).toContain("pelican");
+    expect(found.body.data[0]?.headingPath).toEqual(["Servers", "Server 1234"]);
+    // Common words alone still answer.
+    expect((await dev.search(kb.id, "server restarts nightly", { limit: 5 })).body.data).toHaveLength(5);
+  });
+
   it("takes any text as a query: operators, quotes and stop words are words, not syntax", async () => {
     const viewer = knowledgeClient(h, (await memberOf(teamA, "viewer")).token);
     const dev = knowledgeClient(h, (await memberOf(teamA, "developer")).token);

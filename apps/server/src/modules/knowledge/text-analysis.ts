@@ -60,7 +60,7 @@ export function analyze(text: string): string[] {
   const terms: string[] = [];
   for (const word of words(text)) {
     if (word.length > MAX_TERM_CHARS || STOP_WORDS.has(word)) continue;
-    terms.push(stemmer(word));
+    terms.push(stem(word));
   }
   return terms;
 }
@@ -68,6 +68,11 @@ export function analyze(text: string): string[] {
 /** The distinct words of a query worth searching: stop words would match nearly every chunk. */
 export function queryWords(text: string): string[] {
   return [...new Set(words(text).filter((w) => w.length <= MAX_TERM_CHARS && !STOP_WORDS.has(w)))];
+}
+
+/** A word's Porter stem, as FTS5's `porter` tokenizer stores it. */
+export function stem(word: string): string {
+  return stemmer(word);
 }
 
 /** Term → how often it occurs. */
