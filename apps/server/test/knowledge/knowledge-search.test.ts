@@ -119,6 +119,23 @@ describe.each(["sqlite", "postgres"] as const)("keyword search on %s", (shape) =
         ])
         .where("knowledge_base_id", "=", kb.id)
         .executeTakeFirstOrThrow();
+      // PostgreSQL: every term's document frequency matches its postings.
+      const kept = await db
+        .selectFrom("knowledge_terms")
+        .select(["term", "df"])
+        .where("knowledge_base_id", "=", kb.id)
+        .where("df", ">", 0)
+        .orderBy("term")
+        .execute();
+      const real = await db
+        .selectFrom("knowledge_postings")
+        .select((eb) => ["term", eb.fn.countAll<number>().as("df")])
+        .where("knowledge_base_id", "=", kb.id)
+        .groupBy("term")
+        .orderBy("term")
+        .execute();
+      expect(kept).toEqual(real);
+      if (shape === "postgres") expect(real.length).toBeGreaterThan(5);
       return [base.indexed_chunks, base.indexed_terms, chunks.n, chunks.terms ?? 0];
     };
     const [n, terms, realN, realTerms] = await totals();

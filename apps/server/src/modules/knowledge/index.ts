@@ -51,6 +51,7 @@ export const knowledgeModule = defineModule({
     "knowledge_documents",
     "knowledge_chunks",
     "knowledge_postings",
+    "knowledge_terms",
     "knowledge_vectors",
   ],
   migrations: {

@@ -175,9 +175,13 @@ function ftsTable(knowledgeBaseId: string): string {
 }
 
 /**
- * PostgreSQL: BM25 computed in SQL from `knowledge_postings` and the base's totals, with the
- * same analyser as the index (stop words out, Porter stems), `idf = ln(1 + (N - df + .5) / (df + .5))`
- * as Lucene has it.
+ * PostgreSQL: BM25 from `knowledge_postings` (term, chunk, tf, chunk length) and
+ * `knowledge_terms` (each term's document frequency in its base, kept in the same transactions),
+ * with the same analyser as the index (stop words out, Porter stems) and Lucene's
+ * `idf = ln(1 + (N - df + .5) / (df + .5))`. Each query term's weight (idf × its count in the
+ * query) is computed from the small frequency table first, so that the ranking query only sums
+ * posting lists; terms held by more than a quarter of a large base's passages are left out, as on
+ * SQLite.
  */
 class PostgresBm25Index implements KeywordIndex {
   async add(
@@ -187,6 +191,7 @@ class PostgresBm25Index implements KeywordIndex {
     chunks: IndexedChunk[],
   ) {
     const rows: { knowledge_base_id: string; term: string; chunk_id: string; tf: number; dl: number }[] = [];
+    const df = new Map<string, number>();
     for (const chunk of chunks) {
       for (const [term, tf] of termFrequencies(chunk.terms)) {
         rows.push({
@@ -196,6 +201,7 @@ class PostgresBm25Index implements KeywordIndex {
           tf,
           dl: chunk.terms.length,
         });
+        df.set(term, (df.get(term) ?? 0) + 1);
       }
     }
     // 5 parameters a row: 2,000 rows stay well under PostgreSQL's 65,535 parameters.
@@ -205,38 +211,84 @@ class PostgresBm25Index implements KeywordIndex {
         .values(rows.slice(i, i + 2000))
         .execute();
     }
+    // In term order, so that two documents indexed at once lock shared terms in the same order
+    // (no deadlock), and each waits only for the other's commit.
+    const counts = [...df].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 0; i < counts.length; i += 5000) {
+      await trx
+        .insertInto("knowledge_terms")
+        .values(
+          counts.slice(i, i + 5000).map(([term, n]) => ({ knowledge_base_id: knowledgeBaseId, term, df: n })),
+        )
+        .onConflict((oc) =>
+          oc
+            .columns(["knowledge_base_id", "term"])
+            .doUpdateSet((eb) => ({ df: eb("knowledge_terms.df", "+", eb.ref("excluded.df")) })),
+        )
+        .execute();
+    }
   }
 
-  async removeDocument() {
-    // The postings go with their chunks (on delete cascade).
+  async removeDocument(trx: Kysely<KnowledgeTables>, knowledgeBaseId: string, documentId: string) {
+    // The postings go with their chunks (on delete cascade); their terms' frequencies go down here.
+    await sql`
+      update knowledge_terms t set df = t.df - d.n
+      from (
+        select p.term, count(*)::int as n
+        from knowledge_chunks c join knowledge_postings p on p.chunk_id = c.id
+        where c.document_id = ${documentId}
+        group by p.term
+        order by p.term
+      ) d
+      where t.knowledge_base_id = ${knowledgeBaseId} and t.term = d.term`.execute(trx);
   }
 
-  async dropBase() {
+  async dropBase(trx: Kysely<KnowledgeTables>, knowledgeBaseId: string) {
     // The postings go with their chunks (on delete cascade).
+    await trx.deleteFrom("knowledge_terms").where("knowledge_base_id", "=", knowledgeBaseId).execute();
   }
 
   async search(db: Kysely<KnowledgeTables>, knowledgeBaseIds: string[], query: string, limit: number) {
     const counts = termFrequencies(analyze(query));
     const terms = [...counts.keys()].slice(0, MAX_QUERY_TERMS);
     if (!terms.length || !knowledgeBaseIds.length) return [];
-    const weights = terms.map((t) => counts.get(t) ?? 1);
+    const bases = await db
+      .selectFrom("knowledge_bases")
+      .select(["id", "indexed_chunks", "indexed_terms"])
+      .where("id", "in", knowledgeBaseIds)
+      .execute();
+    const frequencies = await db
+      .selectFrom("knowledge_terms")
+      .select(["knowledge_base_id", "term", "df"])
+      .where("knowledge_base_id", "in", knowledgeBaseIds)
+      .where("term", "in", terms)
+      .where("df", ">", 0)
+      .execute();
+    const weights: { base: string; term: string; weight: number }[] = [];
+    for (const base of bases) {
+      const n = Math.max(base.indexed_chunks, 1);
+      let own = frequencies.filter((f) => f.knowledge_base_id === base.id);
+      const rare = own.filter((f) => f.df <= COMMON_SHARE * n);
+      if (n >= PRUNE_FROM_PASSAGES && rare.length) own = rare;
+      for (const f of own) {
+        const idf = Math.log(1 + (n - f.df + 0.5) / (f.df + 0.5));
+        weights.push({ base: base.id, term: f.term, weight: idf * (counts.get(f.term) ?? 1) });
+      }
+    }
+    if (!weights.length) return [];
+    const averages = bases.map((b) => Math.max(b.indexed_terms / Math.max(b.indexed_chunks, 1), 1));
     const { rows } = await sql<{ chunk_id: string; score: number }>`
-      with q (term, qtf) as (select * from unnest(${terms}::text[], ${weights}::int[])),
-      kb as (
-        select id, greatest(indexed_chunks, 1)::float8 as n,
-          greatest(indexed_terms::float8 / greatest(indexed_chunks, 1), 1) as avgdl
-        from knowledge_bases where id = any(${knowledgeBaseIds}::text[])
+      with w (knowledge_base_id, term, weight) as (
+        select * from unnest(${weights.map((w) => w.base)}::text[], ${weights.map((w) => w.term)}::text[],
+          ${weights.map((w) => w.weight)}::float8[])
       ),
-      p as (
-        select knowledge_base_id, term, chunk_id, tf, dl,
-          count(*) over (partition by knowledge_base_id, term) as df
-        from knowledge_postings
-        where knowledge_base_id = any(${knowledgeBaseIds}::text[]) and term = any(${terms}::text[])
-      )
+      kb (id, avgdl) as (select * from unnest(${bases.map((b) => b.id)}::text[], ${averages}::float8[]))
       select p.chunk_id,
-        sum(q.qtf * ln(1 + (kb.n - p.df + 0.5) / (p.df + 0.5))
-          * p.tf * ${sql.lit(K1 + 1)} / (p.tf + ${sql.lit(K1)} * (${sql.lit(1 - B)} + ${sql.lit(B)} * p.dl / kb.avgdl)))::float8 as score
-      from p join q on q.term = p.term join kb on kb.id = p.knowledge_base_id
+        sum(w.weight * p.tf * ${sql.lit(K1 + 1)}
+          / (p.tf + ${sql.lit(K1)} * (${sql.lit(1 - B)} + ${sql.lit(B)} * p.dl / kb.avgdl)))::float8 as score
+      from w
+      join knowledge_postings p on p.knowledge_base_id = w.knowledge_base_id and p.term = w.term
+      join kb on kb.id = w.knowledge_base_id
       group by p.chunk_id
       order by score desc, p.chunk_id
       limit ${limit}`.execute(db);

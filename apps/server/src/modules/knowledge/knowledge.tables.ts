@@ -57,6 +57,13 @@ export interface KnowledgeChunksTable {
   index_rowid: number | null;
 }
 
+/** PostgreSQL: in how many of a base's chunks each term occurs (BM25's df). */
+export interface KnowledgeTermsTable {
+  knowledge_base_id: string;
+  term: string;
+  df: number;
+}
+
 /** PostgreSQL's keyword index: one row per term and chunk (SQLite uses FTS5 instead). */
 export interface KnowledgePostingsTable {
   knowledge_base_id: string;
@@ -83,5 +90,6 @@ export interface KnowledgeTables {
   knowledge_documents: KnowledgeDocumentsTable;
   knowledge_chunks: KnowledgeChunksTable;
   knowledge_postings: KnowledgePostingsTable;
+  knowledge_terms: KnowledgeTermsTable;
   knowledge_vectors: KnowledgeVectorsTable;
 }

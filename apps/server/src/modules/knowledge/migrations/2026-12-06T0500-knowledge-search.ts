@@ -6,7 +6,7 @@ import { columnTypes, type MigrationDialect } from "../../../db/migration-helper
  * each chunk its analysed length. PostgreSQL ranks from `knowledge_postings` (term, chunk, term
  * frequency, chunk length): real BM25 with per-base statistics, which `ts_rank` is not. SQLite
  * ranks with FTS5 (one table per knowledge base, made when its first document is indexed, so that
- * term statistics are the base's own), and leaves `knowledge_postings` empty.
+ * term statistics are the base's own), and leaves both tables empty.
  */
 export function up(dialect: MigrationDialect) {
   const t = columnTypes(dialect);
@@ -40,6 +40,16 @@ export function up(dialect: MigrationDialect) {
       .on("knowledge_postings")
       .column("chunk_id")
       .execute();
+    // PostgreSQL: how many of a base's chunks hold each term (BM25's df), kept with the postings.
+    await db.schema
+      .createTable("knowledge_terms")
+      .addColumn("knowledge_base_id", t.id, (c) =>
+        c.notNull().references("knowledge_bases.id").onDelete("cascade"),
+      )
+      .addColumn("term", "text", (c) => c.notNull())
+      .addColumn("df", "integer", (c) => c.notNull())
+      .addPrimaryKeyConstraint("knowledge_terms_pk", ["knowledge_base_id", "term"])
+      .execute();
     // One posting per term and chunk; ranking reads (chunk, tf, dl) from the index alone.
     await sql
       .raw(
@@ -52,6 +62,7 @@ export function up(dialect: MigrationDialect) {
 
 export function down() {
   return async (db: Kysely<unknown>) => {
+    await db.schema.dropTable("knowledge_terms").execute();
     await db.schema.dropTable("knowledge_postings").execute();
     await db.schema.alterTable("knowledge_chunks").dropColumn("index_rowid").execute();
     await db.schema.alterTable("knowledge_chunks").dropColumn("term_count").execute();
