@@ -142,7 +142,15 @@ export const KnowledgeSearchResult = z
 export type KnowledgeSearchResult = z.infer<typeof KnowledgeSearchResult>;
 
 /** Where a document's ingestion stands, as the live events tell it. */
-export const IngestStage = z.enum(["queued", "parsing", "chunking", "indexing", "embedding", "ready", "failed"]);
+export const IngestStage = z.enum([
+  "queued",
+  "parsing",
+  "chunking",
+  "indexing",
+  "embedding",
+  "ready",
+  "failed",
+]);
 export type IngestStage = z.infer<typeof IngestStage>;
 
 /** A change to one document of a knowledge base (status, stage, progress), for live views. */

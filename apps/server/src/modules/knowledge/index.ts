@@ -6,12 +6,17 @@ import { startIngestWorker } from "./knowledge.jobs.ts";
 import { knowledgeErrors } from "./knowledge.errors.ts";
 import { KnowledgeRepository } from "./knowledge.repository.ts";
 import { registerKnowledgeRoutes } from "./knowledge.routes.ts";
+import { KnowledgeSearch } from "./knowledge.search.ts";
 import { KnowledgeService } from "./knowledge.service.ts";
+import { keywordIndexFor } from "./keyword-index.ts";
 import * as knowledgeMigration from "./migrations/2026-12-06T0300-knowledge.ts";
+import * as searchMigration from "./migrations/2026-12-06T0500-knowledge-search.ts";
 
 /** What the knowledge module offers the modules built after it. */
 export interface KnowledgeExports {
   knowledge: KnowledgeService;
+  /** Search without access checks, for callers that cleared the bases (retrieval). */
+  search: KnowledgeSearch;
 }
 
 /** Knowledge bases per team: documents in the blob store, chunked by the ingestion worker. */
@@ -21,19 +26,25 @@ export const knowledgeModule = defineModule({
   topics: knowledgeTopics,
   needs: ["audit"],
   permissions: ["knowledge:read", "knowledge:manage"],
-  tables: ["knowledge_bases", "knowledge_documents", "knowledge_chunks"],
-  migrations: { "2026-12-06T0300-knowledge": knowledgeMigration },
+  tables: ["knowledge_bases", "knowledge_documents", "knowledge_chunks", "knowledge_postings"],
+  migrations: {
+    "2026-12-06T0300-knowledge": knowledgeMigration,
+    "2026-12-06T0500-knowledge-search": searchMigration,
+  },
   build: (ctx, deps: { audit: AuditExports }) => {
-    const repository = new KnowledgeRepository(ctx.platform.database);
+    const keyword = keywordIndexFor(ctx.platform.database.dialect);
+    const repository = new KnowledgeRepository(ctx.platform.database, keyword);
+    const search = new KnowledgeSearch({ db: repository.db, keyword });
     const knowledge = new KnowledgeService({
       knowledge: repository,
+      search,
       blobs: ctx.platform.blobs,
       bus: ctx.bus,
       audit: deps.audit.audit,
       clock: ctx.platform.clock,
     });
     return {
-      exports: { knowledge } satisfies KnowledgeExports,
+      exports: { knowledge, search } satisfies KnowledgeExports,
       routes: (app) => registerKnowledgeRoutes(app, { knowledge }),
       workers: [
         {

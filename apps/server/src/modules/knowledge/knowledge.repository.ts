@@ -2,6 +2,8 @@ import { sql, type Insertable, type Kysely, type Selectable, type Updateable } f
 import { toJson } from "../../db/json.ts";
 import { tablesOf, type Database } from "../../platform/db/database.ts";
 import type { Chunk } from "./chunking.ts";
+import type { KeywordIndex } from "./keyword-index.ts";
+import { analyze } from "./text-analysis.ts";
 import type {
   KnowledgeBasesTable,
   KnowledgeDocumentsTable,
@@ -29,8 +31,15 @@ const DOCUMENT_COLUMNS = [
 /** All SQL of knowledge bases, documents and chunks. */
 export class KnowledgeRepository {
   readonly #db: Kysely<Tables>;
-  constructor(database: Pick<Database, "db">) {
+  readonly #keyword: KeywordIndex;
+  constructor(database: Pick<Database, "db">, keyword: KeywordIndex) {
     this.#db = tablesOf<Tables>(database.db);
+    this.#keyword = keyword;
+  }
+
+  /** The database, for the search service's queries. */
+  get db(): Kysely<Tables> {
+    return this.#db;
   }
 
   async insertBase(row: Insertable<KnowledgeBasesTable>): Promise<void> {
@@ -92,7 +101,10 @@ export class KnowledgeRepository {
   }
 
   async deleteBase(id: string): Promise<void> {
-    await this.#db.deleteFrom("knowledge_bases").where("id", "=", id).execute();
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom("knowledge_bases").where("id", "=", id).execute();
+      await this.#keyword.dropBase(trx, id);
+    });
   }
 
   async insertDocument(row: Insertable<KnowledgeDocumentsTable>): Promise<void> {
@@ -149,8 +161,38 @@ export class KnowledgeRepository {
       .execute();
   }
 
+  /** Deletes a document with its chunks, out of the search index in the same transaction. */
   async deleteDocument(id: string): Promise<void> {
-    await this.#db.deleteFrom("knowledge_documents").where("id", "=", id).execute();
+    await this.#db.transaction().execute(async (trx) => {
+      const document = await trx
+        .selectFrom("knowledge_documents")
+        .select("knowledge_base_id")
+        .where("id", "=", id)
+        .executeTakeFirst();
+      if (!document) return;
+      await this.#unindex(trx, document.knowledge_base_id, id);
+      await trx.deleteFrom("knowledge_documents").where("id", "=", id).execute();
+    });
+  }
+
+  /** Removes a document's chunks from the index and the base's totals, then deletes them. */
+  async #unindex(trx: Kysely<Tables>, knowledgeBaseId: string, documentId: string): Promise<void> {
+    await this.#keyword.removeDocument(trx, knowledgeBaseId, documentId);
+    const removed = await trx
+      .deleteFrom("knowledge_chunks")
+      .where("document_id", "=", documentId)
+      .returning("term_count")
+      .execute();
+    if (!removed.length) return;
+    const terms = removed.reduce((sum, r) => sum + r.term_count, 0);
+    await trx
+      .updateTable("knowledge_bases")
+      .set((eb) => ({
+        indexed_chunks: eb("indexed_chunks", "-", removed.length),
+        indexed_terms: eb("indexed_terms", "-", terms),
+      }))
+      .where("id", "=", knowledgeBaseId)
+      .execute();
   }
 
   /**
@@ -164,14 +206,15 @@ export class KnowledgeRepository {
     chunks: Chunk[],
     now: number,
   ) {
+    const analysed = chunks.map((c) => ({ ...c, id: `${documentId}:${c.ordinal}`, terms: analyze(c.text) }));
     await this.#db.transaction().execute(async (trx) => {
-      await trx.deleteFrom("knowledge_chunks").where("document_id", "=", documentId).execute();
-      for (let i = 0; i < chunks.length; i += 200) {
+      await this.#unindex(trx, knowledgeBaseId, documentId);
+      for (let i = 0; i < analysed.length; i += 200) {
         await trx
           .insertInto("knowledge_chunks")
           .values(
-            chunks.slice(i, i + 200).map((c) => ({
-              id: `${documentId}:${c.ordinal}`,
+            analysed.slice(i, i + 200).map((c) => ({
+              id: c.id,
               document_id: documentId,
               knowledge_base_id: knowledgeBaseId,
               ordinal: c.ordinal,
@@ -180,10 +223,24 @@ export class KnowledgeRepository {
               end_offset: c.end,
               text: c.text,
               token_count: c.tokens,
+              term_count: c.terms.length,
             })),
           )
           .execute();
       }
+      await this.#keyword.add(trx, knowledgeBaseId, documentId, analysed);
+      await trx
+        .updateTable("knowledge_bases")
+        .set((eb) => ({
+          indexed_chunks: eb("indexed_chunks", "+", analysed.length),
+          indexed_terms: eb(
+            "indexed_terms",
+            "+",
+            analysed.reduce((sum, c) => sum + c.terms.length, 0),
+          ),
+        }))
+        .where("id", "=", knowledgeBaseId)
+        .execute();
       await trx
         .updateTable("knowledge_documents")
         .set({ status: "ready", error: null, chunk_count: chunks.length, content, updated_at: now })

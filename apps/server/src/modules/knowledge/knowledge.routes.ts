@@ -6,6 +6,8 @@ import {
   KnowledgeBase,
   KnowledgeBaseListQuery,
   KnowledgeDocument,
+  KnowledgeSearchRequest,
+  KnowledgeSearchResult,
   UpdateKnowledgeBaseRequest,
   UploadResult,
   pageOf,
@@ -158,6 +160,23 @@ export async function registerKnowledgeRoutes(
           .send(
             await deps.knowledge.reindex(request.params.id, request.params.documentId, contextOf(request)),
           ),
+    );
+    scope.post(
+      "/api/v1/knowledge-bases/:id/search",
+      {
+        config: { permission: "knowledge:read" },
+        schema: {
+          tags,
+          summary: "The passages of a knowledge base that best answer a query",
+          description:
+            "Keyword mode ranks by BM25 (FTS5 on SQLite, term statistics on PostgreSQL). Vector and hybrid " +
+            "modes need an embedding model; without one they answer in keyword mode and say so in `mode`.",
+          params: IdParams,
+          body: KnowledgeSearchRequest,
+          response: { 200: KnowledgeSearchResult },
+        },
+      },
+      (request) => deps.knowledge.search(request.params.id, request.body, contextOf(request)),
     );
   });
 }

@@ -7,6 +7,8 @@ import {
   type KnowledgeBase,
   type KnowledgeBaseListQuery,
   type KnowledgeDocument,
+  type KnowledgeSearchRequest,
+  type KnowledgeSearchResult,
   type Permission,
   type UpdateKnowledgeBaseRequest,
   type UploadResult,
@@ -21,10 +23,12 @@ import type { BlobStore } from "../../platform/blob/blob.port.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
 import type { DocumentRow, KnowledgeBaseRow, KnowledgeRepository } from "./knowledge.repository.ts";
+import type { KnowledgeSearch } from "./knowledge.search.ts";
 
 /** Dependencies of the knowledge service. */
 export interface KnowledgeServiceDeps {
   knowledge: KnowledgeRepository;
+  search: KnowledgeSearch;
   blobs: BlobStore;
   bus: TypedBus;
   audit: AuditSink;
@@ -102,7 +106,7 @@ export class KnowledgeService {
       throw error;
     }
     await this.#audit(ctx, "knowledge_base.created", row, { name: row.name });
-    return toKnowledgeBase({ ...row, document_count: 0 });
+    return toKnowledgeBase({ ...row, document_count: 0, indexed_chunks: 0, indexed_terms: 0 });
   }
 
   async update(id: string, patch: UpdateKnowledgeBaseRequest, ctx: RequestContext): Promise<KnowledgeBase> {
@@ -223,6 +227,22 @@ export class KnowledgeService {
   }
 
   /** The base `id` if the caller sees it and holds `permission` there. */
+  /** Searches one knowledge base the asker may read. */
+  async search(
+    id: string,
+    request: KnowledgeSearchRequest,
+    ctx: RequestContext,
+  ): Promise<KnowledgeSearchResult> {
+    const base = await this.visible(id, ctx, "knowledge:read");
+    const outcome = await this.#d.search.search({
+      knowledgeBaseIds: [base.id],
+      query: request.query,
+      limit: request.limit,
+      mode: request.mode,
+    });
+    return { mode: outcome.mode, data: outcome.hits, tookMs: outcome.tookMs };
+  }
+
   async visible(id: string, ctx: RequestContext, permission: Permission): Promise<KnowledgeBaseRow> {
     const principal = requirePrincipal(ctx);
     const row = await this.#d.knowledge.findBase(id);

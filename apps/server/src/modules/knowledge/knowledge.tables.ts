@@ -1,3 +1,4 @@
+import type { Generated } from "kysely";
 import type { JsonColumn } from "../../db/json.ts";
 
 export interface KnowledgeBasesTable {
@@ -8,6 +9,9 @@ export interface KnowledgeBasesTable {
   description: string;
   created_at: number;
   updated_at: number;
+  /** Chunks in the keyword index, and the analysed terms in them (BM25's N and average length). */
+  indexed_chunks: Generated<number>;
+  indexed_terms: Generated<number>;
 }
 
 export interface KnowledgeDocumentsTable {
@@ -38,10 +42,22 @@ export interface KnowledgeChunksTable {
   end_offset: number;
   text: string;
   token_count: number;
+  /** Analysed terms (stop words out), the chunk's length for BM25. */
+  term_count: Generated<number>;
+}
+
+/** PostgreSQL's keyword index: one row per term and chunk (SQLite uses FTS5 instead). */
+export interface KnowledgePostingsTable {
+  knowledge_base_id: string;
+  term: string;
+  chunk_id: string;
+  tf: number;
+  dl: number;
 }
 
 export interface KnowledgeTables {
   knowledge_bases: KnowledgeBasesTable;
   knowledge_documents: KnowledgeDocumentsTable;
   knowledge_chunks: KnowledgeChunksTable;
+  knowledge_postings: KnowledgePostingsTable;
 }
