@@ -180,9 +180,14 @@ describe("knowledge bases in a real browser", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "knowledge-search", true);
 
+    // Hybrid needs an embedding model; without one the keyword search that ran says so.
     await search.getByLabel("Query").fill("zebra");
+    await search.getByLabel("Mode").selectOption("hybrid");
     await search.getByRole("button", { name: "Search" }).click();
     await page.getByText("No passage matches “zebra”", { exact: false }).waitFor();
+    expect(await page.locator(".search-results").innerText()).toMatch(
+      /in [\d.]+ ms, keyword search \(no embedding model is configured\)\./,
+    );
   });
 
   it("shows a viewer the documents and the search, with nothing to change", async () => {

@@ -6,25 +6,12 @@ import { Alert } from "../../components/ui/alert.tsx";
 import { ConfirmDialog } from "../../components/ui/dialog.tsx";
 import { errorText } from "../../failures.ts";
 import { ACCEPTED_EXTENSIONS } from "./document-types.ts";
-import { DocumentsTable, shownDocuments } from "./documents-table.tsx";
+import { DocumentsTable } from "./documents-table.tsx";
 import { DropZone } from "./drop-zone.tsx";
 import { UploadList } from "./upload-list.tsx";
-import { documentsKey, inProgress, useLiveDocuments } from "./use-document-progress.ts";
-import { useUploads, type Upload } from "./use-uploads.ts";
-
-/** What a finished upload request did, in one sentence for screen readers. */
-function uploadSentence(upload: Upload): string {
-  if (upload.state === "failed") return `Upload failed: ${upload.error ?? ""}`;
-  const duplicates = upload.documents.filter((d) => d.duplicate).length;
-  const added = upload.documents.length - duplicates;
-  return [
-    `${added} ${added === 1 ? "file" : "files"} uploaded`,
-    duplicates > 0 ? `${duplicates} already in this knowledge base` : "",
-  ]
-    .filter(Boolean)
-    .join("; ")
-    .concat(".");
-}
+import { inProgress, settledSentence, shownDocuments, uploadSentence } from "./ingestion-state.ts";
+import { documentsKey, useLiveDocuments } from "./use-document-progress.ts";
+import { useUploads } from "./use-uploads.ts";
 
 /**
  * A base's documents: the drop zone and uploads (for those who manage it), the table with live
@@ -49,15 +36,7 @@ export function DocumentsSection({ base, mayManage }: { base: KnowledgeBase; may
     const settled = shown.filter((s) => watched.current.has(s.document.id) && !inProgress(s.status));
     if (settled.length === 0) return;
     for (const s of settled) watched.current.delete(s.document.id);
-    setAnnouncement(
-      settled
-        .map((s) =>
-          s.status === "ready"
-            ? `${s.document.name} is ready.`
-            : `${s.document.name} failed: ${s.live?.error ?? s.document.error ?? "no reason given"}.`,
-        )
-        .join(" "),
-    );
+    setAnnouncement(settledSentence(settled));
   });
 
   const refresh = () =>

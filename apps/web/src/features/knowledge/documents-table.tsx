@@ -1,6 +1,6 @@
-import type { DocumentProgress, DocumentStatus, IngestStage, KnowledgeDocument } from "@parley/contracts";
+import type { DocumentStatus, IngestStage, KnowledgeDocument } from "@parley/contracts";
 import { formatBytes, typeLabel } from "./document-types.ts";
-import { inProgress } from "./use-document-progress.ts";
+import { inProgress, type ShownDocument } from "./ingestion-state.ts";
 
 const STATUS: Record<DocumentStatus, string> = {
   queued: "Queued",
@@ -18,24 +18,6 @@ const STAGE: Record<IngestStage, string> = {
   ready: "Ready",
   failed: "Failed",
 };
-
-/** A document as the page shows it: the list's row, with the live event's news on top. */
-export interface ShownDocument {
-  document: KnowledgeDocument;
-  status: DocumentStatus;
-  live: DocumentProgress | undefined;
-}
-
-/** Merges the list with the live progress events (newer than the list while they last). */
-export function shownDocuments(
-  documents: KnowledgeDocument[],
-  progress: ReadonlyMap<string, DocumentProgress>,
-): ShownDocument[] {
-  return documents.map((document) => {
-    const live = progress.get(document.id);
-    return { document, status: live?.status ?? document.status, live };
-  });
-}
 
 function Progress({ shown }: { shown: ShownDocument }) {
   const { live, document } = shown;

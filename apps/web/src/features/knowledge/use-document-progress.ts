@@ -1,18 +1,14 @@
-import type { DocumentProgress, DocumentStatus, KnowledgeDocument } from "@parley/contracts";
+import type { DocumentProgress, KnowledgeDocument } from "@parley/contracts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../../api.ts";
+import { inProgress } from "./ingestion-state.ts";
 
 /** How the page learns about ingestion: the live event stream, or polling while it is away. */
 export type ProgressSource = "connecting" | "live" | "polling";
 
 const POLL_MS = 2000;
 const MAX_BACKOFF_MS = 30_000;
-
-/** Whether a document is still being ingested. */
-export function inProgress(status: DocumentStatus): boolean {
-  return status === "queued" || status === "processing";
-}
 
 /** The query key of a base's documents. */
 export const documentsKey = (baseId: string) => ["knowledge-base", baseId, "documents"] as const;
