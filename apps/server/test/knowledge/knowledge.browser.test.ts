@@ -128,6 +128,31 @@ describe("knowledge bases in a real browser", () => {
     expect(await row(page, "photo.png").count()).toBe(0);
   });
 
+  it("shows each upload's progress while its files are sent", async () => {
+    // A slow uplink (Chromium's network emulation), so the upload lasts long enough to be seen.
+    const cdp = await page.context().newCDPSession(page);
+    const throttle = (uploadThroughput: number) =>
+      cdp.send("Network.emulateNetworkConditions", {
+        offline: false,
+        latency: 0,
+        downloadThroughput: -1,
+        uploadThroughput,
+      });
+    await throttle(32 * 1024);
+    const lines = Array.from({ length: 4000 }, (_, i) => `Line ${i}: the nightly backup finished.`);
+    await chooseFiles(page, [text("backup-log.txt", lines.join("\n"))]);
+    const bar = page.getByRole("progressbar", { name: "Uploading backup-log.txt" });
+    await expect.poll(async () => Number(await bar.getAttribute("value"))).toBeGreaterThan(0);
+    expect(await page.getByRole("region", { name: "Uploads" }).innerText()).toMatch(
+      /Uploading backup-log\.txt · [\d.]+ KB of [\d.]+ KB/,
+    );
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "knowledge-uploading");
+    await throttle(-1);
+    await page.getByRole("region", { name: "Uploads" }).getByText("backup-log.txt: added").waitFor();
+    await cdp.detach();
+  });
+
   it("re-indexes a failed document and deletes one after asking", async () => {
     await page.getByRole("button", { name: "Re-index empty.txt" }).click();
     await expect
@@ -140,7 +165,7 @@ describe("knowledge bases in a real browser", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await confirm.getByRole("button", { name: "Delete document" }).click();
     await expect.poll(() => row(page, "people.csv").count()).toBe(0);
-    await page.locator(".knowledge-facts", { hasText: "4 documents" }).waitFor();
+    await page.locator(".knowledge-facts", { hasText: "5 documents" }).waitFor();
     // Focus comes back to the page, not lost with the dialog.
     expect(await page.evaluate("document.activeElement?.tagName")).not.toBe("BODY");
   });
