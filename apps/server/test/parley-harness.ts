@@ -29,6 +29,8 @@ export interface Answer<T = unknown> {
 export interface Harness {
   parley: RunningParley;
   url: string;
+  /** Its data folder (SQLite database, blobs under `blobs/data/`). */
+  dataDir: string;
   /** A request with an optional bearer token. */
   call<T = unknown>(
     method: string,
@@ -53,9 +55,9 @@ let counter = 0;
  */
 export async function startHarness(
   env: Record<string, string> = {},
-  options: { logger?: Logger; aiStages?: StartOptions["aiStages"] } = {},
+  options: { logger?: Logger; aiStages?: StartOptions["aiStages"]; dataDir?: string } = {},
 ): Promise<Harness> {
-  const dataDir = mkdtempSync(join(tmpdir(), "parley-h-"));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "parley-h-"));
   const config = loadConfig({
     env: {
       PARLEY_ADMIN_EMAIL: ADMIN.email,
@@ -105,6 +107,7 @@ export async function startHarness(
   return {
     parley,
     url: parley.url,
+    dataDir,
     call,
     login,
     adminToken,

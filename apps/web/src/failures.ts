@@ -79,6 +79,10 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "This document is gone",
     hint: "It was deleted meanwhile. Refresh the list.",
   }),
+  "knowledge.too_large": (message) => ({
+    title: "Too large to upload",
+    hint: `${message}. Nothing of this upload was kept; remove the file (or older documents) and try again.`,
+  }),
   "assistant.not_found": () => ({
     title: "This assistant is gone",
     hint: "It was deleted or is no longer shared with you. Start the chat without it or pick another one.",

@@ -2,7 +2,16 @@ import { z } from "zod";
 import { defineTopic } from "./topics.ts";
 
 /** Where an AI call comes from. Every surface goes through the same pipeline. */
-export const AiSurface = z.enum(["gateway", "chat", "widget", "telegram", "mcp", "guides", "ops"]);
+export const AiSurface = z.enum([
+  "gateway",
+  "chat",
+  "widget",
+  "telegram",
+  "mcp",
+  "guides",
+  "ops",
+  "knowledge",
+]);
 export type AiSurface = z.infer<typeof AiSurface>;
 
 /** Bus subject (pub/sub) of {@link AiCallSettled}. */

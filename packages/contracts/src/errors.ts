@@ -44,6 +44,8 @@ export const ErrorCode = z.enum([
   "assistant.not_found",
   "knowledge_base.not_found",
   "document.not_found",
+  /** A file over the per-file limit, or one that would take its team's storage over its limit. */
+  "knowledge.too_large",
   "provider.disabled",
   "provider.unavailable",
   "prompt.too_large",

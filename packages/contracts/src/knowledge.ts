@@ -11,17 +11,33 @@ export const KnowledgeBase = z
     teamId: z.string().nullable(),
     ownerId: z.string(),
     documentCount: z.number().int(),
+    /**
+     * The catalog model (`provider/model`) that embeds the base's passages for vector and hybrid
+     * search; null: keyword search only.
+     */
+    embeddingModel: z.string().nullable(),
+    /**
+     * The model whose vectors searches use now. It differs from `embeddingModel` while the base is
+     * re-embedded after a change of model (the old vectors keep serving until the new set is
+     * complete); null until the first set is complete, or without a model.
+     */
+    activeEmbeddingModel: z.string().nullable().optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
   .meta({ id: "KnowledgeBase" });
 export type KnowledgeBase = z.infer<typeof KnowledgeBase>;
 
+/** A catalog model id or alias, or null for none. */
+const EmbeddingModelName = z.string().trim().min(1).max(200).nullable();
+
 export const CreateKnowledgeBaseRequest = z
   .strictObject({
     name: z.string().trim().min(1).max(120),
     description: z.string().trim().max(1000).optional(),
     teamId: z.string().max(100).optional(),
+    /** A catalog model (id or alias) to embed passages with; absent or null: keyword search only. */
+    embeddingModel: EmbeddingModelName.optional(),
   })
   .meta({ id: "CreateKnowledgeBaseRequest" });
 export type CreateKnowledgeBaseRequest = z.infer<typeof CreateKnowledgeBaseRequest>;
@@ -30,6 +46,8 @@ export const UpdateKnowledgeBaseRequest = z
   .strictObject({
     name: z.string().trim().min(1).max(120).optional(),
     description: z.string().trim().max(1000).optional(),
+    /** Another embedding model re-embeds every passage in the background; null drops the vectors. */
+    embeddingModel: EmbeddingModelName.optional(),
   })
   .meta({ id: "UpdateKnowledgeBaseRequest" });
 export type UpdateKnowledgeBaseRequest = z.infer<typeof UpdateKnowledgeBaseRequest>;
@@ -53,6 +71,7 @@ export const DOCUMENT_TYPES = {
   "text/html": [".html", ".htm"],
   "text/csv": [".csv"],
   "application/pdf": [".pdf"],
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"],
 } as const;
 
 export const KnowledgeDocument = z
@@ -64,9 +83,18 @@ export const KnowledgeDocument = z
     sizeBytes: z.number().int(),
     sha256: z.string(),
     status: DocumentStatus,
-    /** Why ingestion failed, in words a person can act on. */
+    /**
+     * Why ingestion failed, in words a person can act on; on a `ready` document, why its vectors
+     * are missing (it is searched by keyword meanwhile).
+     */
     error: z.string().nullable(),
     chunkCount: z.number().int(),
+    /**
+     * True while some of a ready document's passages have no vector for the base's embedding model
+     * yet (being embedded, or embedding failed: see `error`): keyword search finds them, vector
+     * search does not.
+     */
+    vectorsPending: z.boolean().optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -90,10 +118,20 @@ export const DocumentParams = z.strictObject({
 export const IngestJob = z.object({ v: z.literal(1), documentId: z.string(), knowledgeBaseId: z.string() });
 export type IngestJob = z.infer<typeof IngestJob>;
 
+/**
+ * Bus payload: embed every passage of the base that has no vector for `model` yet (after a change
+ * of embedding model, or to retry failed embeddings), then let searches use `model`. Idempotent;
+ * a job whose `model` is no longer the base's does nothing.
+ */
+export const EmbedJob = z.object({ v: z.literal(1), knowledgeBaseId: z.string(), model: z.string() });
+export type EmbedJob = z.infer<typeof EmbedJob>;
+
 /** The knowledge module's bus topics. */
 export const knowledgeTopics = {
   /** One job per document to ingest (job id: the document id and its attempt). */
   ingest: defineTopic({ name: "knowledge-ingest", kind: "job", schema: IngestJob }),
+  /** Re-embeds a knowledge base with its embedding model. */
+  embed: defineTopic({ name: "knowledge-embed", kind: "job", schema: EmbedJob }),
 };
 
 /** How a search ranks: words (BM25), meaning (embeddings), or both fused by reciprocal rank. */
@@ -133,7 +171,11 @@ export type SearchHit = z.infer<typeof SearchHit>;
 
 export const KnowledgeSearchResult = z
   .object({
-    /** The mode that ran (vector and hybrid fall back to keyword without an embedding model). */
+    /**
+     * The mode that ran: vector and hybrid answer in keyword mode when the base has no complete
+     * set of vectors, the query could not be embedded, or the database cannot rank vectors
+     * (PostgreSQL without pgvector).
+     */
     mode: SearchMode,
     data: z.array(SearchHit),
     tookMs: z.number(),
@@ -165,6 +207,13 @@ export const DocumentProgress = z
     progress: z.number().min(0).max(1),
     chunkCount: z.number().int(),
     error: z.string().nullable(),
+    /** True once the document was deleted (with its base, or alone): drop it from the view. */
+    deleted: z.boolean().optional(),
   })
   .meta({ id: "DocumentProgress" });
 export type DocumentProgress = z.infer<typeof DocumentProgress>;
+
+/** Live document changes, to every process (each relays those of the bases its clients watch). */
+export const knowledgeEventTopics = {
+  progress: defineTopic({ name: "knowledge-progress", kind: "event", schema: DocumentProgress }),
+};

@@ -22,8 +22,8 @@ export const MODULES = [
   providersModule,
   usageModule,
   assistantsModule,
-  knowledgeModule,
   aiModule,
+  knowledgeModule,
   gatewayModule,
   chatModule,
 ] as const;

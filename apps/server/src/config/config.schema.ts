@@ -145,6 +145,10 @@ export const ConfigSchema = z
     aiFirstTokenTimeoutMs: positiveInt("milliseconds").default(60_000),
     aiIdleTimeoutMs: positiveInt("milliseconds").default(60_000),
     maxStreamsPerUser: positiveInt("connections").default(20),
+    knowledgeMaxFileBytes: positiveInt("bytes").default(25 * 1024 * 1024),
+    knowledgeMaxTeamBytes: positiveInt("bytes").default(1024 * 1024 * 1024),
+    knowledgeStaleAfterMs: positiveInt("milliseconds").default(10 * 60_000),
+    knowledgeSweepIntervalMs: positiveInt("milliseconds").default(60_000),
     refreshReuseGraceMs: z.coerce
       .number({ error: "must be a whole number of milliseconds" })
       .int("must be a whole number of milliseconds")
@@ -230,6 +234,10 @@ export const settingEnvNames: Record<ConfigKey, string> = {
   aiIdleTimeoutMs: "PARLEY_AI_IDLE_TIMEOUT_MS",
   aiMaxRetries: "PARLEY_AI_MAX_RETRIES",
   maxStreamsPerUser: "PARLEY_MAX_STREAMS_PER_USER",
+  knowledgeMaxFileBytes: "PARLEY_KNOWLEDGE_MAX_FILE_BYTES",
+  knowledgeMaxTeamBytes: "PARLEY_KNOWLEDGE_MAX_TEAM_BYTES",
+  knowledgeStaleAfterMs: "PARLEY_KNOWLEDGE_STALE_AFTER_MS",
+  knowledgeSweepIntervalMs: "PARLEY_KNOWLEDGE_SWEEP_INTERVAL_MS",
   refreshReuseGraceMs: "PARLEY_REFRESH_REUSE_GRACE_MS",
   publicUrl: "PARLEY_PUBLIC_URL",
   adminEmail: "PARLEY_ADMIN_EMAIL",

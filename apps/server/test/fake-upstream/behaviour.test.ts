@@ -8,23 +8,27 @@ describe("resolveSettings", () => {
       chunks: 50,
       chunkDelayMs: 0,
       firstTokenDelayMs: 0,
+      dimensions: 8,
       fault: undefined,
     });
   });
 
   it("lets x-fake headers override the behaviour and model directives override the headers", () => {
     const headers = { "x-fake-chunks": "3", "x-fake-delay": "7", "x-fake-fault": "500" };
-    expect(resolveSettings(DEFAULT_BEHAVIOUR, "fake-large@chunks=5,ttft=50,fault=cut", headers)).toEqual({
+    expect(
+      resolveSettings(DEFAULT_BEHAVIOUR, "fake-large@chunks=5,ttft=50,dims=32,fault=cut", headers),
+    ).toEqual({
       model: "fake-large",
       chunks: 5,
       chunkDelayMs: 7,
       firstTokenDelayMs: 50,
+      dimensions: 32,
       fault: "cut",
     });
   });
 
   it("explains a directive it cannot use", () => {
-    const cases = ["m@chunks=0", "m@delay=-1", "m@speed=2", "m@fault=boom", "m@chunks"];
+    const cases = ["m@chunks=0", "m@delay=-1", "m@speed=2", "m@fault=boom", "m@chunks", "m@dims=0"];
     const errors = cases.map((model) => {
       const result = resolveSettings(DEFAULT_BEHAVIOUR, model, {});
       return "error" in result ? result.error : "";
@@ -35,6 +39,7 @@ describe("resolveSettings", () => {
       expect.stringContaining('unknown directive "speed"'),
       expect.stringContaining('unknown fault "boom"'),
       expect.stringContaining("key=value"),
+      expect.stringContaining("dims must be an integer >= 1"),
     ]);
     expect(resolveSettings(DEFAULT_BEHAVIOUR, "m", { "x-fake-ttft": "soon" })).toEqual({
       error: expect.stringContaining("header x-fake-ttft") as unknown,

@@ -45,6 +45,8 @@ export interface RequestSettings {
   readonly chunks: number;
   readonly chunkDelayMs: number;
   readonly firstTokenDelayMs: number;
+  /** Length of the vectors `/v1/embeddings` answers (the request's `dimensions` wins over it). */
+  readonly dimensions: number;
   readonly fault: Fault | undefined;
 }
 
@@ -67,6 +69,7 @@ const DIRECTIVES = {
   chunks: "chunks",
   delay: "chunkDelayMs",
   ttft: "firstTokenDelayMs",
+  dims: "dimensions",
   fault: "fault",
 } as const satisfies Record<string, keyof Overrides>;
 
@@ -88,7 +91,7 @@ function applyDirective(into: Overrides, key: string, value: string): string | u
     return undefined;
   }
   const number = Number(value);
-  const min = field === "chunks" ? 1 : 0;
+  const min = field === "chunks" || field === "dimensions" ? 1 : 0;
   if (value === "" || !Number.isInteger(number) || number < min) {
     return `directive ${key} must be an integer >= ${min}, got "${value}"`;
   }
@@ -102,7 +105,7 @@ function applyDirective(into: Overrides, key: string, value: string): string | u
  * wins over all of them, see route-context.ts).
  * @example
  * resolveSettings(DEFAULT_BEHAVIOUR, "fake-model@chunks=5,fault=cut", {});
- * // { model: "fake-model", chunks: 5, chunkDelayMs: 0, firstTokenDelayMs: 0, fault: "cut" }
+ * // { model: "fake-model", chunks: 5, chunkDelayMs: 0, firstTokenDelayMs: 0, dimensions: 8, fault: "cut" }
  */
 export function resolveSettings(
   behaviour: FakeBehaviour,
@@ -134,6 +137,7 @@ export function resolveSettings(
     chunks: overrides.chunks ?? behaviour.chunks,
     chunkDelayMs: overrides.chunkDelayMs ?? behaviour.chunkDelayMs,
     firstTokenDelayMs: overrides.firstTokenDelayMs ?? behaviour.firstTokenDelayMs,
+    dimensions: overrides.dimensions ?? behaviour.embeddingDimensions,
     fault: overrides.fault ?? behaviour.fault,
   };
 }

@@ -205,6 +205,27 @@ describe("OpenAI embeddings, models and errors", () => {
     expect(sized.usage).toEqual({ prompt_tokens: 1, total_tokens: 1 });
   });
 
+  it("embeds as a bag of words, so texts sharing words score higher than unrelated ones", async () => {
+    const texts = [
+      "Which gas do stars fuse in their core?",
+      "A star fuses hydrogen into helium in its core.",
+      "Backups run nightly; restore them with pg_restore.",
+    ];
+    const { data } = await client.embeddings.create({ model: "fake-model@dims=128", input: texts });
+    const [query, related, unrelated] = data.map((d) => d.embedding);
+    expect(query).toHaveLength(128);
+    const cosine = (a: number[] = [], b: number[] = []) => a.reduce((sum, v, i) => sum + v * (b[i] ?? 0), 0);
+    expect(cosine(query, related)).toBeGreaterThan(0.3);
+    expect(cosine(query, related)).toBeGreaterThan(cosine(query, unrelated) + 0.3);
+    // The request's `dimensions` wins over the model's `dims` directive.
+    const sized = await client.embeddings.create({
+      model: "fake-model@dims=128",
+      input: "x",
+      dimensions: 12,
+    });
+    expect(sized.data[0]?.embedding).toHaveLength(12);
+  });
+
   it("lists and retrieves the configured models", async () => {
     const models = [];
     for await (const model of client.models.list()) models.push(model.id);

@@ -95,7 +95,8 @@ function embeddingInputs(input: unknown): { text: string; tokens: number }[] | u
 }
 
 /**
- * `POST /v1/embeddings`: one deterministic unit vector per input (`embeddingDimensions` long, or
+ * `POST /v1/embeddings`: one deterministic unit vector per input, a hashed bag of its words (so
+ * texts sharing words are close), `embeddingDimensions` long (or the model's `dims` directive, or
  * the request's `dimensions`), as floats or, with `encoding_format: "base64"`, little-endian float32.
  */
 export async function embeddings(ctx: RouteContext): Promise<void> {
@@ -117,7 +118,7 @@ export async function embeddings(ctx: RouteContext): Promise<void> {
   const dimensions =
     typeof requested === "number" && Number.isInteger(requested) && requested > 0
       ? requested
-      : ctx.behaviour.embeddingDimensions;
+      : settings.dimensions;
   const base64 = ctx.body.encoding_format === "base64";
   const data = inputs.map((input, index) => {
     const vector = embed(input.text, dimensions);

@@ -1,6 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DEFAULT_TEXT, countTokens, embed, sampleFromSchema, splitText, toBase64 } from "./text.ts";
+import {
+  DEFAULT_TEXT,
+  bagOfWords,
+  countTokens,
+  embed,
+  sampleFromSchema,
+  splitText,
+  toBase64,
+} from "./text.ts";
 
 describe("splitText", () => {
   it("splits the default text into one word per chunk", () => {
@@ -41,6 +49,33 @@ describe("embed", () => {
     const bytes = Buffer.from(toBase64(vector), "base64");
     const decoded = Array.from(new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4));
     expect(decoded).toEqual(vector);
+  });
+
+  it("is a bag of words: word order, case, stop words and plain endings do not change it", () => {
+    expect(bagOfWords("The stars fused hydrogen; a star fuses HYDROGEN")).toEqual(
+      new Map([
+        ["star", 2],
+        ["fus", 2],
+        ["hydrogen", 2],
+      ]),
+    );
+    expect(embed("Stars fuse hydrogen", 64)).toEqual(embed("hydrogen, fusing in the star", 64));
+  });
+
+  it("points texts that share words closer together than texts that share none", () => {
+    const dot = (a: number[], b: number[]) => a.reduce((sum, v, i) => sum + v * (b[i] ?? 0), 0);
+    const query = embed("how do leaves turn sunlight into sugar", 256);
+    const related = embed("Chlorophyll in the leaves turns sunlight and water into sugar and oxygen", 256);
+    const unrelated = embed("Backups run nightly with pg_dump; restore them with pg_restore", 256);
+    expect(dot(query, related)).toBeGreaterThan(0.5);
+    expect(Math.abs(dot(query, unrelated))).toBeLessThan(0.2);
+  });
+
+  it("gives text without words a unit vector too", () => {
+    for (const input of ["", "!!! ???", "the of and"]) {
+      expect(Math.hypot(...embed(input, 16))).toBeCloseTo(1, 5);
+    }
+    expect(embed("", 16)).not.toEqual(embed("???", 16));
   });
 });
 

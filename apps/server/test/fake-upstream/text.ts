@@ -51,13 +51,91 @@ export function hashHex(text: string, length = 24): string {
 }
 
 /**
- * A deterministic unit-length embedding of `input`: SHA-256 blocks of the input read as 16-bit
- * values in [-1, 1], normalised, then rounded to float32 so the `float` and `base64` encodings of
- * the same vector agree.
+ * Words the bag-of-words embedding leaves out: so common that they would make any two English
+ * texts look alike.
+ */
+const STOP_WORDS = new Set(
+  (
+    "a an and are as at be but by do does for from how if in into is it its of on or so than that " +
+    "the their them then there these they this those to was were what when where which who why will with"
+  ).split(" "),
+);
+
+/** Positions (with a sign) each word adds to in a bag-of-words vector. */
+const PROBES = 2;
+const slotCache = new Map<string, readonly (readonly [number, number])[]>();
+
+/**
+ * A crude English stemmer, enough for "fusing", "fused" and "fuses" to be one word: drops a
+ * plural or verb ending, then a final "e".
+ */
+export function crudeStem(word: string): string {
+  let stem = word;
+  if (stem.length > 4 && stem.endsWith("ies")) stem = `${stem.slice(0, -3)}y`;
+  else if (stem.length > 5 && stem.endsWith("ing")) stem = stem.slice(0, -3);
+  else if (stem.length > 4 && (stem.endsWith("ed") || stem.endsWith("es"))) stem = stem.slice(0, -2);
+  else if (stem.length > 3 && stem.endsWith("s") && !stem.endsWith("ss")) stem = stem.slice(0, -1);
+  if (stem.length > 3 && stem.endsWith("e")) stem = stem.slice(0, -1);
+  return stem;
+}
+
+/** The stems of `text`'s words (lower-cased letters and digits, stop words out), with their counts. */
+export function bagOfWords(text: string): Map<string, number> {
+  const folded = text
+    .normalize("NFKD")
+    .replace(/\p{M}+/gu, "")
+    .toLowerCase();
+  const bag = new Map<string, number>();
+  for (const word of folded.match(/[\p{L}\p{N}]+/gu) ?? []) {
+    if (STOP_WORDS.has(word)) continue;
+    const stem = crudeStem(word);
+    bag.set(stem, (bag.get(stem) ?? 0) + 1);
+  }
+  return bag;
+}
+
+/** Where a word lands in a vector of `dimensions`: {@link PROBES} hashed positions, each with a sign. */
+function slotsOf(word: string, dimensions: number): readonly (readonly [number, number])[] {
+  const key = `${dimensions}:${word}`;
+  const cached = slotCache.get(key);
+  if (cached) return cached;
+  const digest = createHash("sha256").update(word).digest();
+  const slots: (readonly [number, number])[] = [];
+  for (let i = 0; i < PROBES; i++) {
+    const value = digest.readUInt32LE(i * 4);
+    slots.push([value % dimensions, digest.readUInt8(16 + i) & 1 ? 1 : -1]);
+  }
+  if (slotCache.size >= 10_000) slotCache.clear();
+  slotCache.set(key, slots);
+  return slots;
+}
+
+/**
+ * A deterministic unit-length embedding of `input` that means something: a hashed bag of its
+ * words (feature hashing: each stem adds `1 + ln(count)` at a few hashed positions, with hashed
+ * signs), L2-normalised, so texts that share words point the same way and texts that share none
+ * are nearly orthogonal (in enough dimensions). Input without words (empty, punctuation) gets a
+ * vector from a hash of the whole input instead. Values are rounded to float32 so the `float` and
+ * `base64` encodings of the same vector agree.
  * @example
  * embed("hello", 8).length; // 8
+ * cosine(embed("stars fuse hydrogen", 64), embed("hydrogen fusing in a star", 64)); // 1
  */
 export function embed(input: string, dimensions: number): number[] {
+  const values = new Array<number>(dimensions).fill(0);
+  for (const [word, count] of bagOfWords(input)) {
+    const weight = 1 + Math.log(count);
+    for (const [index, sign] of slotsOf(word, dimensions))
+      values[index] = (values[index] ?? 0) + sign * weight;
+  }
+  const norm = Math.hypot(...values);
+  // No words, or signs that cancelled out: still a unit vector, from the input's hash.
+  if (norm === 0) return hashedVector(input, dimensions);
+  return values.map((value) => Math.fround(value / norm));
+}
+
+/** A unit vector from SHA-256 blocks of `input` read as 16-bit values in [-1, 1]. */
+function hashedVector(input: string, dimensions: number): number[] {
   const values: number[] = [];
   for (let block = 0; values.length < dimensions; block++) {
     const digest = createHash("sha256").update(`${block}:${input}`).digest();

@@ -13,13 +13,22 @@ import type { Harness } from "../parley-harness.ts";
 export function knowledgeClient(h: Harness, token: string) {
   return {
     token,
-    async create(name: string, teamId?: string) {
+    async create(name: string, teamId?: string, extra: { embeddingModel?: string | null } = {}) {
       const res = await h.call<KnowledgeBase>("POST", "/api/v1/knowledge-bases", {
         token,
-        body: { name, ...(teamId ? { teamId } : {}) },
+        body: { name, ...(teamId ? { teamId } : {}), ...extra },
       });
       expect(res.status).toBe(201);
       return res.body;
+    },
+    async get(kbId: string) {
+      return (await h.call<KnowledgeBase>("GET", `/api/v1/knowledge-bases/${kbId}`, { token })).body;
+    },
+    update(kbId: string, body: Record<string, unknown>) {
+      return h.call<KnowledgeBase & ErrorEnvelope>("PATCH", `/api/v1/knowledge-bases/${kbId}`, {
+        token,
+        body,
+      });
     },
     /** Uploads `files` (name → content) as multipart/form-data. */
     async upload(kbId: string, files: Record<string, string | Uint8Array>) {
@@ -48,6 +57,16 @@ export function knowledgeClient(h: Harness, token: string) {
               .length,
           { timeout: 20_000 },
         )
+        .toBe(0);
+      return this.documents(kbId);
+    },
+    /** Waits until every document is settled and none has passages waiting for vectors. */
+    async embedded(kbId: string) {
+      await this.settled(kbId);
+      await expect
+        .poll(async () => (await this.documents(kbId)).filter((d) => d.vectorsPending).length, {
+          timeout: 20_000,
+        })
         .toBe(0);
       return this.documents(kbId);
     },

@@ -122,7 +122,7 @@ describe("knowledge bases in a real browser", () => {
     const alert = page.locator(".knowledge-documents").getByRole("alert");
     await alert.waitFor();
     expect(await alert.innerText()).toBe(
-      "Not uploaded: photo.png (not a supported type). Accepted: .txt, .md, .markdown, .html, .htm, .csv, .pdf.",
+      "Not uploaded: photo.png (not a supported type). Accepted: .txt, .md, .markdown, .html, .htm, .csv, .pdf, .docx.",
     );
     await row(page, "restore.md").getByText("Ready", { exact: true }).waitFor({ timeout: 15_000 });
     expect(await row(page, "photo.png").count()).toBe(0);

@@ -1,6 +1,7 @@
 import type { ErrorEnvelope, KnowledgeBase, KnowledgeDocument, UploadResult } from "@parley/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allTables } from "../all-tables.ts";
+import { docxWith, zipOf } from "../../src/modules/knowledge/docx-test-support.ts";
 import { pdfWith } from "../../src/modules/knowledge/pdf-test-support.ts";
 import { startHarness, type Harness } from "../parley-harness.ts";
 
@@ -137,6 +138,60 @@ describe("knowledge bases", () => {
       token: dev.token,
     });
     expect(base.body.documentCount).toBe(7);
+  });
+
+  it("reads a DOCX by its headings, and fails a bomb, a non-zip, an encrypted PDF and an empty file alone", async () => {
+    const dev = await member("developer");
+    const kb = await h.call<KnowledgeBase>("POST", "/api/v1/knowledge-bases", {
+      token: dev.token,
+      body: { name: "Office files", teamId },
+    });
+    const docx = await docxWith([
+      { heading: 1, text: "Handbook" },
+      { text: "Welcome." },
+      { heading: 2, text: "On call" },
+      { text: "Answer pages within five minutes." },
+    ]);
+    const sent = await upload(dev.token, kb.body.id, {
+      "handbook.docx": new Uint8Array(docx),
+      "bomb.docx": new Uint8Array(await zipOf({ "word/document.xml": 50 * 1024 * 1024 })),
+      "notes.docx": "not a zip at all",
+      "secret.pdf": new Uint8Array(pdfWith([["Secret"]], { encrypted: true })),
+      "empty.docx": new Uint8Array(0),
+      "fine.md": "# Fine\n\nStill indexed.",
+    });
+    expect(sent.status).toBe(201);
+    const byName = new Map((await settled(dev.token, kb.body.id)).map((d) => [d.name, d]));
+    expect(byName.get("handbook.docx")).toMatchObject({
+      status: "ready",
+      chunkCount: 2,
+      mediaType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    });
+    expect(byName.get("bomb.docx")).toMatchObject({
+      status: "failed",
+      error: expect.stringContaining("decompression bomb") as string,
+    });
+    expect(byName.get("notes.docx")).toMatchObject({
+      status: "failed",
+      error: "The file is not a DOCX (not a zip archive)",
+    });
+    expect(byName.get("secret.pdf")).toMatchObject({
+      status: "failed",
+      error: "The PDF is encrypted; upload a copy without a password",
+    });
+    expect(byName.get("empty.docx")).toMatchObject({ status: "failed", error: "The file is empty" });
+    expect(byName.get("fine.md")?.status).toBe("ready");
+    const db = allTables(h.parley.platform.database);
+    const chunks = await db
+      .selectFrom("knowledge_chunks")
+      .select(["heading_path", "text"])
+      .where("document_id", "=", byName.get("handbook.docx")?.id ?? "")
+      .orderBy("ordinal")
+      .execute();
+    expect(chunks.map((c) => JSON.parse(String(c.heading_path)) as string[])).toEqual([
+      ["Handbook"],
+      ["Handbook", "On call"],
+    ]);
   });
 
   it("re-indexes and deletes a document, and deletes a base with its files", async () => {

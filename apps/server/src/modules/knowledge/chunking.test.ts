@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chunkMarkdown } from "./chunking.ts";
+import { chunkMarkdown, tokenCount } from "./chunking.ts";
 import { toMarkdown } from "./document-parse.ts";
 import { pdfWith } from "./pdf-test-support.ts";
 
@@ -17,6 +17,21 @@ describe("chunkMarkdown", () => {
     for (const c of chunks) expect(md.slice(c.start, c.end)).toBe(c.text);
     expect(chunks.map((c) => c.ordinal)).toEqual([0, 1, 2, 3]);
     expect(chunks[1]?.text).toBe("## Install\n\nRun npm install.");
+  });
+
+  it("cuts a megabyte without whitespace (a log dump, base64) into bounded passages, in slices", () => {
+    // Counted as one run, BPE took minutes over this and blocked the whole process.
+    const md = `# Dump\n\n${"x".repeat(1024 * 1024)}`;
+    const chunks = chunkMarkdown(md);
+    expect(chunks.length).toBeGreaterThan(100);
+    for (const c of chunks) {
+      expect(c.tokens).toBeLessThanOrEqual(500);
+      expect(md.slice(c.start, c.end)).toBe(c.text);
+    }
+    expect(chunks.at(-1)?.end).toBe(md.length);
+    expect(tokenCount("x".repeat(1000))).toBe(
+      tokenCount("x".repeat(256)) * 3 + tokenCount("x".repeat(1000 - 768)),
+    );
   });
 
   it("gathers paragraphs up to the target size and cuts an oversized one between words", () => {

@@ -14,6 +14,22 @@ export interface Chunk {
   tokens: number;
 }
 
+/**
+ * Longest run without whitespace counted in one piece. BPE works on one such run at a time, in
+ * time that grows with the square of its length: a megabyte of "xxx…" (a log dump, base64) took
+ * minutes and blocked the process. Counted in slices, a run costs at most one token more per slice.
+ */
+const MAX_RUN = 256;
+const LONG_RUN = new RegExp(`(\\S{${MAX_RUN}})`);
+
+/** Tokens of `text` (o200k), with runs without whitespace counted in slices of {@link MAX_RUN}. */
+export function tokenCount(text: string): number {
+  if (!LONG_RUN.test(text)) return countTokens(text);
+  let total = 0;
+  for (const part of text.split(LONG_RUN)) if (part) total += countTokens(part);
+  return total;
+}
+
 /** Chunk size bounds, in tokens (o200k, as `gpt-tokenizer` counts them). */
 export const CHUNK_TOKENS = { target: 350, max: 500 } as const;
 
@@ -53,7 +69,7 @@ export function chunkMarkdown(
       open = { start: keep ?? start, end, path: headings.filter(Boolean), body: false };
       continue;
     }
-    if (open?.body && countTokens(markdown.slice(open.start, end)) > limits.target) flush();
+    if (open?.body && tokenCount(markdown.slice(open.start, end)) > limits.target) flush();
     open ??= { start, end, path: headings.filter(Boolean), body: true };
     open.end = end;
     open.body = true;
@@ -74,7 +90,7 @@ function splitOversized(
   max: number,
 ): { start: number; end: number; text: string; tokens: number }[] {
   const text = markdown.slice(start, end);
-  const tokens = countTokens(text);
+  const tokens = tokenCount(text);
   if (tokens <= max) return [{ start, end, text, tokens }];
   const pieces: { start: number; end: number; text: string; tokens: number }[] = [];
   // Characters per token in this passage, to guess each cut; the guess is then checked.
@@ -82,13 +98,14 @@ function splitOversized(
   let from = start;
   while (from < end) {
     let to = Math.min(end, from + Math.floor(max * perToken));
-    while (to < end && countTokens(markdown.slice(from, to)) > max) to = from + Math.floor((to - from) * 0.9);
+    while (to < end && tokenCount(markdown.slice(from, to)) > max) to = from + Math.floor((to - from) * 0.9);
     if (to < end) {
-      const space = markdown.lastIndexOf(" ", to);
-      if (space > from + (to - from) / 2) to = space;
+      // Searched within the piece only: a whole-prefix search made long runs quadratic.
+      const at = markdown.slice(from, to + 1).lastIndexOf(" ");
+      if (at >= 0 && from + at > from + (to - from) / 2) to = from + at;
     }
     const piece = markdown.slice(from, to);
-    if (piece.trim()) pieces.push({ start: from, end: to, text: piece, tokens: countTokens(piece) });
+    if (piece.trim()) pieces.push({ start: from, end: to, text: piece, tokens: tokenCount(piece) });
     from = to;
   }
   return pieces;

@@ -4,4 +4,6 @@ import { defineErrors } from "../../kernel/define-errors.ts";
 export const knowledgeErrors = defineErrors({
   "knowledge_base.not_found": { status: 404, expose: true },
   "document.not_found": { status: 404, expose: true },
+  // The message names the limit in MB; details: { limitBytes, limit: "file" | "storage", file }.
+  "knowledge.too_large": { status: 413, expose: true },
 });

@@ -10,8 +10,11 @@ import type {
   KnowledgeTables as Tables,
 } from "./knowledge.tables.ts";
 
+/** The status of a document whose file is still arriving: never listed, counted or ingested. */
+export const UPLOADING = "uploading";
+
 export type KnowledgeBaseRow = Selectable<KnowledgeBasesTable> & { document_count: number };
-export type DocumentRow = Omit<Selectable<KnowledgeDocumentsTable>, "content">;
+export type DocumentRow = Omit<Selectable<KnowledgeDocumentsTable>, "content" | "sweeps">;
 
 const DOCUMENT_COLUMNS = [
   "id",
@@ -55,6 +58,7 @@ export class KnowledgeRepository {
           .selectFrom("knowledge_documents as d")
           .select(sql<number>`count(*)`.as("n"))
           .whereRef("d.knowledge_base_id", "=", "kb.id")
+          .where("d.status", "!=", UPLOADING)
           .as("document_count"),
       );
   }
@@ -133,6 +137,7 @@ export class KnowledgeRepository {
       .selectFrom("knowledge_documents")
       .select(DOCUMENT_COLUMNS)
       .where("knowledge_base_id", "=", knowledgeBaseId)
+      .where("status", "!=", UPLOADING)
       .orderBy("created_at", "desc")
       .orderBy("id")
       .execute();

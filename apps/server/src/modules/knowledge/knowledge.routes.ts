@@ -16,21 +16,29 @@ import { z } from "zod";
 import { contextOf } from "../../http/request-context.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
+import type { KnowledgeEvents } from "./knowledge-events.ts";
+import { relayProgress, type ProgressStreams } from "./knowledge-sse.ts";
 import type { IncomingFile, KnowledgeService } from "./knowledge.service.ts";
 
-/** Largest file one upload may carry, and how many files. */
-export const UPLOAD_LIMITS = { fileBytes: 25 * 1024 * 1024, files: 20 } as const;
+/** How many files one upload may carry. */
+export const UPLOAD_LIMITS = { files: 20 } as const;
+
+/** What the knowledge routes call. */
+export interface KnowledgeRouteDeps {
+  knowledge: KnowledgeService;
+  events: KnowledgeEvents;
+  streams: ProgressStreams;
+  /** The largest file (`PARLEY_KNOWLEDGE_MAX_FILE_BYTES`): the parser cuts a longer one short. */
+  maxFileBytes: number;
+}
 
 /** Knowledge bases and their documents. */
-export async function registerKnowledgeRoutes(
-  app: TypedApp,
-  deps: { knowledge: KnowledgeService },
-): Promise<void> {
+export async function registerKnowledgeRoutes(app: TypedApp, deps: KnowledgeRouteDeps): Promise<void> {
   const tags = ["knowledge"];
   await app.register(async (scope: TypedApp) => {
     // Files stream from the request into the blob store; none is held whole in memory.
     await scope.register(multipart, {
-      limits: { fileSize: UPLOAD_LIMITS.fileBytes, files: UPLOAD_LIMITS.files, fields: 10 },
+      limits: { fileSize: deps.maxFileBytes, files: UPLOAD_LIMITS.files, fields: 10 },
       throwFileSizeLimit: false,
     });
     scope.get(
@@ -177,6 +185,23 @@ export async function registerKnowledgeRoutes(
         },
       },
       (request) => deps.knowledge.search(request.params.id, request.body, contextOf(request)),
+    );
+    scope.get(
+      "/api/v1/knowledge-bases/:id/events",
+      {
+        // Helmet's document headers mean nothing on an event stream: the relay sends those that apply.
+        config: { permission: "knowledge:read", helmet: false },
+        schema: {
+          tags,
+          summary:
+            "Server-Sent Events `progress` (data: DocumentProgress): each document as it is, then every change",
+          params: IdParams,
+        },
+      },
+      async (request, reply) => {
+        const stream = await deps.events.open(request.params.id, contextOf(request));
+        return relayProgress(deps.streams, stream, request, reply);
+      },
     );
   });
 }

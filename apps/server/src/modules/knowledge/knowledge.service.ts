@@ -1,8 +1,4 @@
-import { extname } from "node:path";
-import type { Readable } from "node:stream";
 import {
-  DOCUMENT_TYPES,
-  knowledgeTopics,
   type CreateKnowledgeBaseRequest,
   type KnowledgeBase,
   type KnowledgeBaseListQuery,
@@ -13,44 +9,44 @@ import {
   type UpdateKnowledgeBaseRequest,
   type UploadResult,
 } from "@parley/contracts";
+import type { Logger } from "pino";
 import { decodeNameCursor, encodeNameCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { iso, newId } from "../../kernel/ids.ts";
 import { assertMayIn, can, reachesShared, requirePrincipal, teamsWhere } from "../../kernel/principal.ts";
-import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
+import type { AuditSink, RequestContext } from "../../kernel/request-context.ts";
 import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { BlobStore } from "../../platform/blob/blob.port.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
-import type { DocumentRow, KnowledgeBaseRow, KnowledgeRepository } from "./knowledge.repository.ts";
+import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
+import type { KnowledgeEmbeddings } from "./knowledge-embeddings.ts";
 import type { KnowledgeSearch } from "./knowledge.search.ts";
+import { enqueueIngest, progressOfRow, publishProgress, visibleStatus } from "./ingest-signals.ts";
+import type { KnowledgeSweepRepository } from "./knowledge-sweep.repository.ts";
+import { recordKnowledgeEvent } from "./knowledge-audit.ts";
+import type { DocumentUploads, IncomingFile } from "./knowledge-upload.service.ts";
+import {
+  UPLOADING,
+  type DocumentRow,
+  type KnowledgeBaseRow,
+  type KnowledgeRepository,
+} from "./knowledge.repository.ts";
+
+export type { IncomingFile } from "./knowledge-upload.service.ts";
 
 /** Dependencies of the knowledge service. */
 export interface KnowledgeServiceDeps {
   knowledge: KnowledgeRepository;
   search: KnowledgeSearch;
+  /** The bases' embedding models (vector search). */
+  embeddings: KnowledgeEmbeddings;
+  sweeps: KnowledgeSweepRepository;
+  uploads: DocumentUploads;
   blobs: BlobStore;
   bus: TypedBus;
   audit: AuditSink;
   clock: Clock;
-}
-
-/** A file as it arrives in an upload: its name, declared type and bytes (a stream). */
-export interface IncomingFile {
-  filename: string;
-  mimetype: string;
-  stream: Readable & { truncated?: boolean };
-}
-
-const EXTENSIONS = new Map<string, string>(
-  Object.entries(DOCUMENT_TYPES).flatMap(([type, exts]) =>
-    exts.map((ext) => [ext, type] as [string, string]),
-  ),
-);
-
-/** The media type of an uploaded file, from its extension (browsers guess MIME types poorly). */
-export function mediaTypeOf(filename: string): string | null {
-  return EXTENSIONS.get(extname(filename).toLowerCase()) ?? null;
+  logger: Pick<Logger, "warn">;
 }
 
 /**
@@ -89,6 +85,7 @@ export class KnowledgeService {
     const principal = requirePrincipal(ctx);
     const teamId = input.teamId ?? principal.apiKey?.teamId ?? null;
     assertMayIn(principal, "knowledge:manage", teamId, "Creating a knowledge base here");
+    const embeddingModel = await this.#d.embeddings.resolve(input.embeddingModel ?? null);
     const now = this.#d.clock.now();
     const row = {
       id: newId(),
@@ -96,6 +93,9 @@ export class KnowledgeService {
       team_id: teamId,
       name: input.name,
       description: input.description ?? "",
+      // No passages yet: the (empty) set of vectors is complete, searches may use the model.
+      embedding_model: embeddingModel,
+      active_embedding_model: embeddingModel,
       created_at: now,
       updated_at: now,
     };
@@ -105,114 +105,69 @@ export class KnowledgeService {
       if (isForeignKeyViolation(error)) throw new AppError("team.not_found", `No team ${teamId ?? ""}`);
       throw error;
     }
-    await this.#audit(ctx, "knowledge_base.created", row, { name: row.name });
+    await this.#audit(ctx, "knowledge_base.created", row, { name: row.name, embeddingModel });
     return toKnowledgeBase({ ...row, document_count: 0, indexed_chunks: 0, indexed_terms: 0 });
   }
 
   async update(id: string, patch: UpdateKnowledgeBaseRequest, ctx: RequestContext): Promise<KnowledgeBase> {
     const row = await this.visible(id, ctx, "knowledge:manage");
-    const changes = { ...patch, updated_at: this.#d.clock.now() };
+    const { embeddingModel: named, ...rest } = patch;
+    const model = named === undefined ? undefined : await this.#d.embeddings.resolve(named);
+    const changes = { ...rest, updated_at: this.#d.clock.now() };
     await this.#d.knowledge.updateBase(id, changes);
-    await this.#audit(ctx, "knowledge_base.updated", row, { ...patch });
-    return toKnowledgeBase({ ...row, ...changes });
-  }
-
-  /** Deletes the base with its documents and chunks, then their files. */
-  async delete(id: string, ctx: RequestContext): Promise<void> {
-    const row = await this.visible(id, ctx, "knowledge:manage");
-    const keys = await this.#d.knowledge.blobKeys(id);
-    await this.#d.knowledge.deleteBase(id);
-    await this.#audit(ctx, "knowledge_base.deleted", row, { name: row.name, documents: keys.length });
-    await Promise.all(keys.map((key) => this.#d.blobs.delete(key).catch(() => false)));
-  }
-
-  async documents(id: string, ctx: RequestContext): Promise<KnowledgeDocument[]> {
-    await this.visible(id, ctx, "knowledge:read");
-    return (await this.#d.knowledge.documents(id)).map(toDocument);
+    const embedding =
+      model === undefined
+        ? {}
+        : { embedding_model: model, active_embedding_model: await this.#d.embeddings.change(id, model) };
+    await this.#audit(ctx, "knowledge_base.updated", row, {
+      ...patch,
+      ...(model === undefined ? {} : { embeddingModel: model }),
+    });
+    return toKnowledgeBase({ ...row, ...changes, ...embedding });
   }
 
   /**
-   * Stores uploaded files and queues their ingestion. A file whose content is already in the
-   * base is not stored twice: its existing document comes back marked `duplicate`.
+   * Deletes the base's files, then the base with its documents and chunks: a crash in between
+   * leaves documents whose file is missing (deleting again finishes), never a file without a row.
+   */
+  async delete(id: string, ctx: RequestContext): Promise<void> {
+    const row = await this.visible(id, ctx, "knowledge:manage");
+    const documents = await this.#d.knowledge.documents(id);
+    const keys = await this.#d.knowledge.blobKeys(id);
+    await Promise.all(keys.map((key) => this.#d.blobs.delete(key)));
+    await this.#d.knowledge.deleteBase(id);
+    await this.#audit(ctx, "knowledge_base.deleted", row, { name: row.name, documents: keys.length });
+    for (const document of documents)
+      await publishProgress(this.#d, progressOfRow(document, { deleted: true }));
+  }
+
+  async documents(id: string, ctx: RequestContext): Promise<KnowledgeDocument[]> {
+    const base = await this.visible(id, ctx, "knowledge:read");
+    const pending = await this.#d.embeddings.documentsPending(base);
+    return (await this.#d.knowledge.documents(id)).map((row) => ({
+      ...toDocument(row),
+      vectorsPending: pending.has(row.id),
+    }));
+  }
+
+  /**
+   * Stores uploaded files and queues their ingestion, all or nothing (see `DocumentUploads`).
    * @throws AppError `request.unsupported_media_type` (with the accepted types),
-   *   `request.body_too_large` for a file over the limit.
+   *   `knowledge.too_large` for a file over the per-file or the team's storage limit.
    */
   async upload(id: string, files: AsyncIterable<IncomingFile>, ctx: RequestContext): Promise<UploadResult> {
     const base = await this.visible(id, ctx, "knowledge:manage");
-    const documents: UploadResult["documents"] = [];
-    for await (const file of files) documents.push(await this.#store(base, file, ctx));
-    if (documents.length === 0)
-      throw new AppError("validation.failed", "Attach at least one file (multipart field `file`)");
-    return { documents };
-  }
-
-  async #store(
-    base: KnowledgeBaseRow,
-    file: IncomingFile,
-    ctx: RequestContext,
-  ): Promise<UploadResult["documents"][number]> {
-    const mediaType = mediaTypeOf(file.filename);
-    if (!mediaType) {
-      file.stream.resume();
-      throw new AppError(
-        "request.unsupported_media_type",
-        `${file.filename}: unsupported type; accepted: ${[...EXTENSIONS.keys()].join(", ")}`,
-        { details: { accepted: Object.keys(DOCUMENT_TYPES) } },
-      );
-    }
-    const documentId = newId();
-    const key = `knowledge/${base.id}/${documentId}`;
-    const info = await this.#d.blobs.put(key, file.stream, { contentType: mediaType });
-    if (file.stream.truncated) {
-      await this.#d.blobs.delete(key);
-      throw new AppError("request.body_too_large", `${file.filename} is larger than the upload limit`);
-    }
-    const existing = await this.#d.knowledge.findByHash(base.id, info.sha256);
-    if (existing) {
-      await this.#d.blobs.delete(key);
-      return { ...toDocument(existing), duplicate: true };
-    }
-    const now = this.#d.clock.now();
-    const row: DocumentRow & { content: null } = {
-      id: documentId,
-      knowledge_base_id: base.id,
-      name: file.filename.slice(0, 300),
-      media_type: mediaType,
-      size_bytes: info.size,
-      sha256: info.sha256,
-      blob_key: key,
-      status: "queued",
-      error: null,
-      chunk_count: 0,
-      content: null,
-      created_at: now,
-      updated_at: now,
-    };
-    try {
-      await this.#d.knowledge.insertDocument(row);
-    } catch (error) {
-      await this.#d.blobs.delete(key);
-      // The same file uploaded twice at once: the other upload's document is this one.
-      const raced = isUniqueViolation(error)
-        ? await this.#d.knowledge.findByHash(base.id, info.sha256)
-        : undefined;
-      if (raced) return { ...toDocument(raced), duplicate: true };
-      // The base was deleted while its file arrived.
-      if (isForeignKeyViolation(error))
-        throw new AppError("knowledge_base.not_found", `No knowledge base ${base.id}`);
-      throw error;
-    }
-    await this.#enqueue(row, 1);
-    await this.#audit(ctx, "knowledge.document_added", base, { document: documentId, name: row.name });
-    return { ...toDocument(row), duplicate: false };
+    return this.#d.uploads.upload(base, files, ctx);
   }
 
   async deleteDocument(id: string, documentId: string, ctx: RequestContext): Promise<void> {
     const base = await this.visible(id, ctx, "knowledge:manage");
     const document = await this.#document(base.id, documentId);
+    // The file first: a crash in between leaves a document without its file, never the reverse.
+    await this.#d.blobs.delete(document.blob_key);
     await this.#d.knowledge.deleteDocument(documentId);
     await this.#audit(ctx, "knowledge.document_deleted", base, { document: documentId, name: document.name });
-    await this.#d.blobs.delete(document.blob_key).catch(() => false);
+    await publishProgress(this.#d, progressOfRow(document, { deleted: true }));
   }
 
   /** Parses, chunks and indexes the document again (after a failure, or a better parser). */
@@ -220,10 +175,13 @@ export class KnowledgeService {
     const base = await this.visible(id, ctx, "knowledge:manage");
     const document = await this.#document(base.id, documentId);
     const now = this.#d.clock.now();
-    await this.#d.knowledge.setStatus(documentId, "queued", null, now);
-    await this.#enqueue(document, now);
+    await this.#d.sweeps.requeue(documentId, now);
+    const queued = { ...document, status: "queued", error: null, updated_at: now };
+    // Told before the job exists, so that no worker's `parsing` can come before it.
+    await publishProgress(this.#d, progressOfRow(queued));
+    await enqueueIngest(this.#d.bus, document, now);
     await this.#audit(ctx, "knowledge.document_reindexed", base, { document: documentId });
-    return toDocument({ ...document, status: "queued", error: null, updated_at: now });
+    return toDocument(queued);
   }
 
   /** The base `id` if the caller sees it and holds `permission` there. */
@@ -239,6 +197,7 @@ export class KnowledgeService {
       query: request.query,
       limit: request.limit,
       mode: request.mode,
+      context: ctx,
     });
     return { mode: outcome.mode, data: outcome.hits, tookMs: outcome.tookMs };
   }
@@ -257,17 +216,10 @@ export class KnowledgeService {
 
   async #document(knowledgeBaseId: string, documentId: string): Promise<DocumentRow> {
     const document = await this.#d.knowledge.findDocument(documentId);
-    if (document?.knowledge_base_id !== knowledgeBaseId)
+    // A staged upload is not a document yet (its upload may still be refused).
+    if (document?.knowledge_base_id !== knowledgeBaseId || document.status === UPLOADING)
       throw new AppError("document.not_found", `No document ${documentId} in this knowledge base`);
     return document;
-  }
-
-  /** Queues the document's ingestion; `attempt` makes a re-index a new job (ids dedupe). */
-  async #enqueue(document: Pick<DocumentRow, "id" | "knowledge_base_id">, attempt: number): Promise<void> {
-    await this.#d.bus.enqueue(knowledgeTopics.ingest, {
-      id: `${document.id}:${attempt}`,
-      payload: { v: 1, documentId: document.id, knowledgeBaseId: document.knowledge_base_id },
-    });
   }
 
   async #audit(
@@ -276,14 +228,7 @@ export class KnowledgeService {
     base: { id: string; team_id: string | null },
     summary: Record<string, unknown>,
   ) {
-    await this.#d.audit.record({
-      ...auditOrigin(ctx),
-      action,
-      outcome: "success",
-      target: { type: "knowledge_base", id: base.id },
-      teamId: base.team_id,
-      summary,
-    });
+    await recordKnowledgeEvent(this.#d.audit, ctx, action, base, summary);
   }
 }
 
@@ -295,6 +240,8 @@ function toKnowledgeBase(row: KnowledgeBaseRow): KnowledgeBase {
     teamId: row.team_id,
     ownerId: row.owner_id,
     documentCount: row.document_count,
+    embeddingModel: row.embedding_model,
+    activeEmbeddingModel: row.active_embedding_model,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };
@@ -308,7 +255,7 @@ export function toDocument(row: DocumentRow): KnowledgeDocument {
     mediaType: row.media_type,
     sizeBytes: row.size_bytes,
     sha256: row.sha256,
-    status: row.status as KnowledgeDocument["status"],
+    status: visibleStatus(row.status),
     error: row.error,
     chunkCount: row.chunk_count,
     createdAt: iso(row.created_at),

@@ -1,9 +1,10 @@
 /**
  * A minimal, valid PDF with one page per entry of `pages`, each showing its lines in Helvetica:
- * enough for pdf.js to extract, written out by hand so tests need no PDF library.
+ * enough for pdf.js to extract, written out by hand so tests need no PDF library. `encrypted`
+ * adds a standard security handler whose user password is not empty (pdf.js asks for one).
  * @example pdfWith([["Hello"], ["Page two"]])
  */
-export function pdfWith(pages: string[][]): Buffer {
+export function pdfWith(pages: string[][], options: { encrypted?: boolean } = {}): Buffer {
   const escape = (line: string) => line.replace(/[\\()]/g, (c) => `\\${c}`);
   const objects: string[] = ["<< /Type /Catalog /Pages 2 0 R >>", ""];
   const kids: number[] = [];
@@ -19,6 +20,13 @@ export function pdfWith(pages: string[][]): Buffer {
     );
     kids.push(objects.length);
   }
+  let encrypt = "";
+  if (options.encrypted) {
+    // O and U are arbitrary: the empty user password does not match U, so a password is needed.
+    const hash = "ab".repeat(32);
+    objects.push(`<< /Filter /Standard /V 1 /R 2 /O <${hash}> /U <${hash}> /P -4 >>`);
+    encrypt = ` /Encrypt ${objects.length} 0 R /ID [<${"01".repeat(16)}> <${"01".repeat(16)}>]`;
+  }
   objects[1] = `<< /Type /Pages /Kids [${kids.map((k) => `${k} 0 R`).join(" ")}] /Count ${kids.length} >>`;
   let out = "%PDF-1.4\n";
   const offsets: number[] = [];
@@ -29,6 +37,6 @@ export function pdfWith(pages: string[][]): Buffer {
   const xref = out.length;
   out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
   out += offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("");
-  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R${encrypt} >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, "latin1");
 }

@@ -65,6 +65,11 @@ export function analyze(text: string): string[] {
   return terms;
 }
 
+/** The distinct words of a query worth searching: stop words would match nearly every chunk. */
+export function queryWords(text: string): string[] {
+  return [...new Set(words(text).filter((w) => w.length <= MAX_TERM_CHARS && !STOP_WORDS.has(w)))];
+}
+
 /** Term → how often it occurs. */
 export function termFrequencies(terms: string[]): Map<string, number> {
   const counts = new Map<string, number>();

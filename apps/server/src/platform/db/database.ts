@@ -4,6 +4,7 @@ import SqliteDriver from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import lockfile from "proper-lockfile";
+import * as sqliteVec from "sqlite-vec";
 import type { Component } from "../lifecycle.ts";
 import { withTimeout } from "../timeout.ts";
 import { cachedStatements } from "./sqlite-statements.ts";
@@ -126,6 +127,8 @@ function openSqlite(file: string): Database {
   driver.pragma("synchronous = NORMAL");
   driver.pragma("foreign_keys = ON");
   driver.pragma("busy_timeout = 5000");
+  // sqlite-vec's functions (vec_distance_cosine…): knowledge bases rank passages by vector with them.
+  sqliteVec.load(driver);
   const db = new Kysely<PlatformTables>({
     dialect: new SqliteDialect({ database: cachedStatements(driver) }),
   });

@@ -10,6 +10,7 @@ const TYPES = {
   "text/html": [".html", ".htm"],
   "text/csv": [".csv"],
   "application/pdf": [".pdf"],
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": [".docx"],
 } as const satisfies typeof DOCUMENT_TYPES;
 type Same = typeof DOCUMENT_TYPES extends typeof TYPES ? true : never;
 const _same: Same = true;
@@ -21,6 +22,7 @@ const LABELS: Record<keyof typeof TYPES, string> = {
   "text/html": "HTML",
   "text/csv": "CSV",
   "application/pdf": "PDF",
+  "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word",
 };
 
 /** Every accepted file extension, with its dot: `.txt`, `.md`, … */

@@ -23,6 +23,8 @@ export function up(dialect: MigrationDialect) {
       .alterTable("knowledge_chunks")
       .addColumn("term_count", "integer", (c) => c.notNull().defaultTo(0))
       .execute();
+    // SQLite: the chunk's rowid in its base's FTS5 table (set when indexed), to delete it by key.
+    await db.schema.alterTable("knowledge_chunks").addColumn("index_rowid", "integer").execute();
     await db.schema
       .createTable("knowledge_postings")
       .addColumn("knowledge_base_id", t.id, (c) => c.notNull())
@@ -51,6 +53,7 @@ export function up(dialect: MigrationDialect) {
 export function down() {
   return async (db: Kysely<unknown>) => {
     await db.schema.dropTable("knowledge_postings").execute();
+    await db.schema.alterTable("knowledge_chunks").dropColumn("index_rowid").execute();
     await db.schema.alterTable("knowledge_chunks").dropColumn("term_count").execute();
     await db.schema.alterTable("knowledge_bases").dropColumn("indexed_terms").execute();
     await db.schema.alterTable("knowledge_bases").dropColumn("indexed_chunks").execute();
