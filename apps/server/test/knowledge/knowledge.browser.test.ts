@@ -74,6 +74,7 @@ describe("knowledge bases in a real browser", () => {
     await dialog.getByLabel("Description").fill("How we deploy, back up and restore");
     await dialog.getByLabel("Where").selectOption({ label: "Team Docs" });
     expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "knowledge-new");
     await dialog.getByRole("button", { name: "Create" }).click();
     await page.waitForURL(/\/knowledge\/[^/]+$/);
     await page.getByRole("heading", { name: "Runbooks" }).waitFor();
@@ -211,7 +212,7 @@ describe("knowledge bases in a real browser", () => {
     await search.getByRole("button", { name: "Search" }).click();
     await page.getByText("No passage matches “zebra”", { exact: false }).waitFor();
     expect(await page.locator(".search-results").innerText()).toMatch(
-      /in [\d.]+ ms, keyword search \(no embedding model is configured\)\./,
+      /in [\d.]+ ms, keyword search \(this knowledge base has no embedding model\)\./,
     );
   });
 
@@ -233,7 +234,7 @@ describe("knowledge bases in a real browser", () => {
     expect(await viewerPage.getByRole("button", { name: "New knowledge base" }).count()).toBe(0);
     await card.getByRole("link", { name: "Runbooks" }).click();
     await row(viewerPage, "deploy.md").getByText("Ready", { exact: true }).waitFor();
-    for (const name of ["Choose files", "Delete", "Rename or describe", /Re-index/])
+    for (const name of ["Choose files", "Delete", "Edit", /Re-index/])
       expect(await viewerPage.getByRole("button", { name }).count()).toBe(0);
     await viewerPage.getByRole("search", { name: "Try a search" }).waitFor();
     expect(await seriousViolations(viewerPage)).toEqual([]);
@@ -259,8 +260,8 @@ describe("knowledge bases in a real browser", () => {
   });
 
   it("renames, describes and deletes a knowledge base after asking", async () => {
-    await page.getByRole("button", { name: "Rename or describe" }).click();
-    const dialog = page.getByRole("dialog", { name: /Rename or describe/ });
+    await page.getByRole("button", { name: "Edit", exact: true }).click();
+    const dialog = page.getByRole("dialog", { name: "Edit Runbooks" });
     await dialog.getByLabel("Name").fill("Ops runbooks");
     await dialog.getByLabel("Description").fill("Deploy, back up, restore, rotate");
     await dialog.getByRole("button", { name: "Save" }).click();
@@ -273,6 +274,38 @@ describe("knowledge bases in a real browser", () => {
       .getByRole("button", { name: "Delete knowledge base" })
       .click();
     await page.waitForURL(/\/knowledge$/);
-    await page.getByText("No knowledge bases yet.").waitFor();
+    await expect.poll(() => page.locator(".knowledge-card", { hasText: "Ops runbooks" }).count()).toBe(0);
+  });
+
+  it("searches by meaning too once a base has an embedding model", async () => {
+    await page.goto(`${web.parley.url}/knowledge`);
+    await page.getByRole("button", { name: "New knowledge base" }).click();
+    const dialog = page.getByRole("dialog", { name: "New knowledge base" });
+    await dialog.getByLabel("Name").fill("Sky");
+    // The fake upstream embeds as hashed bags of words: texts sharing words are close.
+    await dialog.getByLabel(/Embedding model/).fill("fake/fake-model");
+    await dialog.getByRole("button", { name: "Create" }).click();
+    await page.getByRole("heading", { name: "Sky" }).waitFor();
+    await page.getByText("Keyword and vector search (fake/fake-model)").waitFor();
+    await chooseFiles(page, [
+      text("stars.md", "# Stars\n\nA star fuses hydrogen into helium in its core.\n"),
+      text("plants.md", "# Plants\n\nChlorophyll turns sunlight, water and carbon dioxide into sugar.\n"),
+    ]);
+    for (const name of ["stars.md", "plants.md"])
+      await row(page, name).getByText("Ready", { exact: true }).waitFor({ timeout: 15_000 });
+    await expect.poll(() => page.getByText("Embedding its passages…").count()).toBe(0);
+
+    const search = page.getByRole("search", { name: "Try a search" });
+    for (const mode of ["hybrid", "vector"]) {
+      await search.getByLabel("Query").fill("hydrogen in stars");
+      await search.getByLabel("Mode").selectOption(mode);
+      await search.getByRole("button", { name: "Search" }).click();
+      await expect
+        .poll(() => page.locator(".search-results > p").first().innerText())
+        .toMatch(new RegExp(`in [\\d.]+ ms, ${mode} search\\.$`));
+      expect(await page.locator(".search-hit .hit-head strong").first().innerText()).toBe("stars.md");
+    }
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "knowledge-vector-search", true);
   });
 });

@@ -3,7 +3,16 @@ import { ACCEPTED_EXTENSIONS, formatBytes, isAccepted, typeLabel } from "./docum
 
 describe("document types and sizes", () => {
   it("accepts the contract's extensions in any case, and nothing else", () => {
-    expect(ACCEPTED_EXTENSIONS).toEqual([".txt", ".md", ".markdown", ".html", ".htm", ".csv", ".pdf", ".docx"]);
+    expect(ACCEPTED_EXTENSIONS).toEqual([
+      ".txt",
+      ".md",
+      ".markdown",
+      ".html",
+      ".htm",
+      ".csv",
+      ".pdf",
+      ".docx",
+    ]);
     expect(isAccepted("Runbook.MD")).toBe(true);
     expect(isAccepted("manual.pdf")).toBe(true);
     expect(isAccepted("spec.docx")).toBe(true);

@@ -83,6 +83,12 @@ export function DocumentsTable({
               <th scope="row" className="document-name">
                 <span title={d.name}>{d.name}</span>
                 {status === "failed" && error && <p className="error small-text">{error}</p>}
+                {status === "ready" && error && (
+                  <p className="warn small-text">Found by keyword search only: {error}</p>
+                )}
+                {status === "ready" && !error && d.vectorsPending && (
+                  <p className="muted small-text">Embedding its passages…</p>
+                )}
               </th>
               <td data-label="Type">{typeLabel(d.mediaType)}</td>
               <td data-label="Size">{formatBytes(d.sizeBytes)}</td>

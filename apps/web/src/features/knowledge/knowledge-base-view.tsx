@@ -13,7 +13,7 @@ import { KnowledgeBaseDialog } from "./knowledge-base-dialog.tsx";
 import { SearchPanel } from "./search-panel.tsx";
 import { WhereBadge } from "./where-badge.tsx";
 
-/** Rename or describe the base, and delete it (after asking). */
+/** Edit the base (name, description, embedding model), and delete it (after asking). */
 function BaseActions({ base }: { base: KnowledgeBase }) {
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -32,7 +32,7 @@ function BaseActions({ base }: { base: KnowledgeBase }) {
         base={base}
         trigger={
           <button type="button" className="ghost">
-            Rename or describe
+            Edit
           </button>
         }
       />
@@ -61,6 +61,16 @@ function BaseActions({ base }: { base: KnowledgeBase }) {
   );
 }
 
+/** How the base can be searched, from its embedding model and the vectors searches use now. */
+function searchModes(base: KnowledgeBase): string {
+  if (!base.embeddingModel) return "Keyword search (no embedding model)";
+  const active = base.activeEmbeddingModel ?? null;
+  if (active === base.embeddingModel) return `Keyword and vector search (${base.embeddingModel})`;
+  return active
+    ? `Re-embedding with ${base.embeddingModel}; vector search uses ${active} meanwhile`
+    : `Embedding with ${base.embeddingModel}; keyword search meanwhile`;
+}
+
 /** One knowledge base: what it is, its documents with their ingestion, and a search to try it. */
 export function KnowledgeBaseView({ base }: { base: KnowledgeBase }) {
   const manages = mayManageBase(useMe().data, base);
@@ -73,12 +83,13 @@ export function KnowledgeBaseView({ base }: { base: KnowledgeBase }) {
           <span>
             {base.documentCount} {base.documentCount === 1 ? "document" : "documents"}
           </span>
+          <span>{searchModes(base)}</span>
         </p>
         {base.description && <p className="muted">{base.description}</p>}
         {manages && <BaseActions base={base} />}
       </section>
       <DocumentsSection base={base} mayManage={manages} />
-      <SearchPanel baseId={base.id} />
+      <SearchPanel base={base} />
     </div>
   );
 }

@@ -1,4 +1,10 @@
-import type { KnowledgeSearchRequest, KnowledgeSearchResult, SearchHit, SearchMode } from "@parley/contracts";
+import type {
+  KnowledgeBase,
+  KnowledgeSearchRequest,
+  KnowledgeSearchResult,
+  SearchHit,
+  SearchMode,
+} from "@parley/contracts";
 import { useMutation } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { api } from "../../api.ts";
@@ -36,9 +42,11 @@ function Hit({ hit, query }: { hit: SearchHit; query: string }) {
 }
 
 /** Tries retrieval on a base: the passages a query finds, as an assistant would get them. */
-export function SearchPanel({ baseId }: { baseId: string }) {
+export function SearchPanel({ base }: { base: KnowledgeBase }) {
+  const baseId = base.id;
   const [query, setQuery] = useState("");
-  const [mode, setMode] = useState<SearchMode>("hybrid");
+  // As the server's default: hybrid where there are vectors to use, keyword otherwise.
+  const [mode, setMode] = useState<SearchMode>(base.embeddingModel ? "hybrid" : "keyword");
   const search = useMutation({
     mutationFn: (body: KnowledgeSearchRequest) =>
       api<KnowledgeSearchResult>(`/api/v1/knowledge-bases/${baseId}/search`, { method: "POST", body }),
@@ -98,7 +106,12 @@ export function SearchPanel({ baseId }: { baseId: string }) {
                 : `${result.data.length} ${result.data.length === 1 ? "passage" : "passages"}`}{" "}
               in {result.tookMs < 10 ? result.tookMs.toFixed(1) : Math.round(result.tookMs)} ms, {result.mode}{" "}
               search
-              {asked.mode && result.mode !== asked.mode ? " (no embedding model is configured)" : ""}.
+              {asked.mode && result.mode !== asked.mode
+                ? base.embeddingModel
+                  ? " (vectors were not available for this search)"
+                  : " (this knowledge base has no embedding model)"
+                : ""}
+              .
             </p>
             {result.data.length > 0 && (
               <ol className="search-hits">

@@ -31,6 +31,14 @@ export function useLiveDocuments(baseId: string) {
       source !== "live" && query.state.data?.items.some((d) => inProgress(d.status)) ? POLL_MS : false,
   });
 
+  /** Drops what the events said about a document (re-indexed: the list's status is newer). */
+  const forget = useCallback((documentId: string) => {
+    setProgress((previous) => {
+      const next = new Map(previous);
+      next.delete(documentId);
+      return next;
+    });
+  }, []);
   useEffect(() => {
     let stream: EventSource | null = null;
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -69,6 +77,12 @@ export function useLiveDocuments(baseId: string) {
       current.addEventListener("progress", (message: MessageEvent<string>) => {
         // The server's events follow the shared contract.
         const event = JSON.parse(message.data) as DocumentProgress;
+        if (event.deleted) {
+          // Deleted elsewhere (another tab, another person): the list drops it.
+          forget(event.documentId);
+          void refresh();
+          return;
+        }
         setProgress((previous) => new Map(previous).set(event.documentId, event));
         const known = queryClient
           .getQueryData<{ items: KnowledgeDocument[] }>(documentsKey(baseId))
@@ -83,15 +97,7 @@ export function useLiveDocuments(baseId: string) {
       clearTimeout(timer);
       stream?.close();
     };
-  }, [baseId, queryClient]);
+  }, [baseId, queryClient, forget]);
 
-  /** Drops what the events said about a document (re-indexed: the list's status is newer). */
-  const forget = useCallback((documentId: string) => {
-    setProgress((previous) => {
-      const next = new Map(previous);
-      next.delete(documentId);
-      return next;
-    });
-  }, []);
   return { documents, progress, source, forget };
 }
