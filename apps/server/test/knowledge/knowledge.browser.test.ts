@@ -46,7 +46,8 @@ async function chooseFiles(p: Page, files: { name: string; mimeType: string; buf
 }
 
 beforeAll(async () => {
-  web = await startWebParley();
+  // A small per-file limit, so that a test can go over it without sending megabytes.
+  web = await startWebParley({}, { PARLEY_KNOWLEDGE_MAX_FILE_BYTES: String(256 * 1024) });
   adminToken = (await web.adminSession()).token;
   teamId = (await asAdmin<{ id: string }>("POST", "/api/v1/teams", { name: "Docs" })).id;
   browser = await launchBrowser();
@@ -152,6 +153,22 @@ describe("knowledge bases in a real browser", () => {
     await throttle(-1);
     await page.getByRole("region", { name: "Uploads" }).getByText("backup-log.txt: added").waitFor();
     await cdp.detach();
+  });
+
+  it("says when a file is over the limit, and keeps nothing of that upload", async () => {
+    await chooseFiles(page, [
+      text("small.md", "# Small\n\nFits.\n"),
+      text("huge.txt", "x ".repeat(200 * 1024)),
+    ]);
+    const failed = page.getByRole("region", { name: "Uploads" }).locator("li.error");
+    await failed.waitFor();
+    expect(await failed.innerText()).toMatch(/^small\.md, huge\.txt: Too large to upload: .*huge\.txt/);
+    await expect
+      .poll(() => page.locator(".knowledge-documents [role=status]").innerText())
+      .toMatch(/^Upload failed: Too large to upload/);
+    expect(await row(page, "small.md").count()).toBe(0);
+    expect(await row(page, "huge.txt").count()).toBe(0);
+    await screenshot(page, "knowledge-too-large");
   });
 
   it("re-indexes a failed document and deletes one after asking", async () => {
