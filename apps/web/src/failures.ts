@@ -87,6 +87,10 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "This assistant is gone",
     hint: "It was deleted or is no longer shared with you. Start the chat without it or pick another one.",
   }),
+  "assistant.knowledge_base_not_in_team": () => ({
+    title: "Only the team's knowledge bases",
+    hint: "An assistant the whole team sees may only answer from the team's knowledge bases. Make it private, or pick the team's.",
+  }),
   "provider.disabled": () => ({
     title: "This provider is switched off",
     hint: "An administrator disabled it. Pick another model.",

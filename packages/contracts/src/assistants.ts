@@ -7,6 +7,9 @@ export type AssistantVisibility = z.infer<typeof AssistantVisibility>;
 /** The longest instructions (system prompt) an assistant may have, in characters. */
 export const MAX_INSTRUCTIONS_CHARS = 20_000;
 
+/** The most knowledge bases one assistant answers from. */
+export const MAX_ASSISTANT_KNOWLEDGE_BASES = 10;
+
 const fields = {
   name: z.string().trim().min(1).max(100),
   description: z.string().trim().max(500),
@@ -18,6 +21,12 @@ const fields = {
   maxOutputTokens: z.number().int().min(1).max(200_000),
   starterPrompts: z.array(z.string().trim().min(1).max(300)).max(6),
   visibility: AssistantVisibility,
+  /**
+   * The knowledge bases its answers are grounded in (passages found for each question go into
+   * the prompt, numbered, and the answer cites them as `[n]`). The editor must be able to read
+   * each; a team-visible assistant takes only its team's bases.
+   */
+  knowledgeBaseIds: z.array(z.string().min(1).max(100)).max(MAX_ASSISTANT_KNOWLEDGE_BASES),
 };
 
 /** An assistant: instructions, model and settings that apply to every answer it gives. */
@@ -36,6 +45,8 @@ export const Assistant = z
     maxOutputTokens: z.number().nullable(),
     starterPrompts: z.array(z.string()),
     visibility: AssistantVisibility,
+    /** The knowledge bases its answers are grounded in, with citations. */
+    knowledgeBaseIds: z.array(z.string()),
     /** Null: the owner's personal space (then only the owner sees it). */
     teamId: z.string().nullable(),
     ownerId: z.string(),
@@ -56,6 +67,7 @@ export const CreateAssistantRequest = z
     maxOutputTokens: fields.maxOutputTokens.optional(),
     starterPrompts: fields.starterPrompts.optional(),
     visibility: fields.visibility.optional(),
+    knowledgeBaseIds: fields.knowledgeBaseIds.optional(),
     teamId: z.string().max(100).optional(),
   })
   .meta({ id: "CreateAssistantRequest" });
@@ -73,6 +85,7 @@ export const UpdateAssistantRequest = z
     maxOutputTokens: fields.maxOutputTokens.nullable().optional(),
     starterPrompts: fields.starterPrompts.optional(),
     visibility: fields.visibility.optional(),
+    knowledgeBaseIds: fields.knowledgeBaseIds.optional(),
   })
   .meta({ id: "UpdateAssistantRequest" });
 export type UpdateAssistantRequest = z.infer<typeof UpdateAssistantRequest>;

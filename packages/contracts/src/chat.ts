@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ErrorCode } from "./errors.ts";
+import { AnswerSource } from "./sources.ts";
 import { defineTopic, defineTopicFamily } from "./topics.ts";
 
 /** A message's lifecycle: user messages are `completed` at once; answers stream first. */
@@ -18,6 +19,11 @@ export const ChatMessageView = z
     finishReason: z.string().nullable(),
     error: z.object({ code: z.string(), message: z.string() }).nullable(),
     timings: z.object({ ttftMs: z.number().nullable(), durationMs: z.number().nullable() }),
+    /**
+     * The knowledge passages the answer was given with, numbered as it cites them (`[n]`); absent
+     * when it was given without (no assistant with knowledge, or nothing found).
+     */
+    sources: z.array(AnswerSource).optional(),
     createdAt: z.iso.datetime(),
     completedAt: z.iso.datetime().nullable(),
   })
@@ -98,9 +104,14 @@ export const RegenerateResponse = z
   .meta({ id: "RegenerateResponse" });
 export type RegenerateResponse = z.infer<typeof RegenerateResponse>;
 
-/** Server-Sent Events of a conversation (the `data` of each event name). */
+/**
+ * Server-Sent Events of a conversation (the `data` of each event name). `message.sources` is
+ * optional and comes after `message.started` and before the first `message.delta`, only for an
+ * answer grounded in knowledge passages; clients that do not know it ignore it.
+ */
 export const ChatEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("message.started"), messageId: z.string(), model: z.string() }),
+  z.object({ type: z.literal("message.sources"), messageId: z.string(), sources: z.array(AnswerSource) }),
   z.object({
     type: z.literal("message.delta"),
     messageId: z.string(),
@@ -119,7 +130,14 @@ export const ChatEvent = z.discriminatedUnion("type", [
     error: z.object({ code: ErrorCode, message: z.string() }),
   }),
   z.object({ type: z.literal("message.cancelled"), messageId: z.string() }),
-  z.object({ type: z.literal("snapshot"), messageId: z.string(), text: z.string(), status: MessageStatus }),
+  z.object({
+    type: z.literal("snapshot"),
+    messageId: z.string(),
+    text: z.string(),
+    status: MessageStatus,
+    /** The answer's sources, when it has some (as `message.sources` would have told). */
+    sources: z.array(AnswerSource).optional(),
+  }),
 ]);
 export type ChatEvent = z.infer<typeof ChatEvent>;
 

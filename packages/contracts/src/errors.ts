@@ -46,6 +46,8 @@ export const ErrorCode = z.enum([
   "document.not_found",
   /** A file over the per-file limit, or one that would take its team's storage over its limit. */
   "knowledge.too_large",
+  /** A team-visible assistant was given a knowledge base outside its team (a personal one would leak). */
+  "assistant.knowledge_base_not_in_team",
   "provider.disabled",
   "provider.unavailable",
   "prompt.too_large",

@@ -10,3 +10,4 @@ export * from "./chat.ts";
 export * from "./ai.ts";
 export * from "./assistants.ts";
 export * from "./knowledge.ts";
+export * from "./sources.ts";

@@ -109,6 +109,19 @@ export const UploadResult = z
   .meta({ id: "UploadResult" });
 export type UploadResult = z.infer<typeof UploadResult>;
 
+/** A document's text as parsed to markdown: what its chunks' spans point into. */
+export const DocumentContent = z
+  .object({
+    documentId: z.string(),
+    knowledgeBaseId: z.string(),
+    name: z.string(),
+    status: DocumentStatus,
+    /** Null until the document is parsed (queued, processing, or failed). */
+    content: z.string().nullable(),
+  })
+  .meta({ id: "DocumentContent" });
+export type DocumentContent = z.infer<typeof DocumentContent>;
+
 export const DocumentParams = z.strictObject({
   id: z.string().min(1).max(100),
   documentId: z.string().min(1).max(100),

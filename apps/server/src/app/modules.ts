@@ -21,9 +21,11 @@ export const MODULES = [
   identityModule,
   providersModule,
   usageModule,
-  assistantsModule,
   aiModule,
+  // After ai: it embeds passages through the pipeline.
   knowledgeModule,
+  // After knowledge: an assistant attaches knowledge bases, and grounds its answers in them.
+  assistantsModule,
   gatewayModule,
   chatModule,
 ] as const;

@@ -3,7 +3,7 @@
  * The AI module runs calls; the stages other modules contribute (kernel/ai-stage.ts) read them.
  */
 import type { LanguageModelV4CallOptions, LanguageModelV4Prompt } from "@ai-sdk/provider";
-import type { AiSurface } from "@parley/contracts";
+import type { AiSurface, SearchHit } from "@parley/contracts";
 
 /** Where an AI call comes from. Every surface goes through the same pipeline. */
 export type { AiSurface } from "@parley/contracts";
@@ -28,9 +28,17 @@ export interface ChatCall {
   assistantId?: string | null;
   prompt: LanguageModelV4Prompt;
   options: ChatOptions;
+  /**
+   * Knowledge passages a stage (retrieval) put into the prompt, numbered as the answer cites them;
+   * the pipeline hands them to the surface with the answer (`ChatRun.sources`).
+   */
+  sources?: readonly GroundingSource[];
   /** Aborts the upstream call (the client went away, or a stop was requested). */
   signal?: AbortSignal;
 }
+
+/** A passage an answer is given with: a search hit and the number it is cited by (`[n]`, from 1). */
+export type GroundingSource = SearchHit & { readonly n: number };
 
 /** An embedding request. */
 export interface EmbedCall {

@@ -5,8 +5,9 @@ import type { AiSurface, CatalogModel, ChatCall, EmbedCall, TokenUsage } from ".
 
 /**
  * The call as stages see it before the provider call. A stage may return a changed copy to amend
- * it (redact the prompt, add system text); the pipeline takes only `prompt` and `options` (chat)
- * or `values` (embedding) from it: surface, team, model and signal are the pipeline's.
+ * it (redact the prompt, add system text); the pipeline takes only `prompt`, `options` and
+ * `sources` (chat) or `values` (embedding) from it: surface, team, model and signal are the
+ * pipeline's.
  */
 export type StageCall =
   (ChatCall & { readonly operation: "chat" }) | (EmbedCall & { readonly operation: "embedding" });
@@ -122,6 +123,11 @@ export const STAGE_ORDER = {
   admission: 100,
   /** What the call is made with: an assistant's instructions and settings (measured by `request`). */
   context: 150,
+  /**
+   * Knowledge passages the answer is grounded in, numbered for citations (after `context`, which
+   * refuses an assistant the caller cannot use; measured by `request`).
+   */
+  retrieval: 170,
   /** Refusals about the request itself (too long for the model's context window). */
   request: 200,
   /** Records every call that got this far, with its outcome (audit). */

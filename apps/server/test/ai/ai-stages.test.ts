@@ -329,6 +329,7 @@ describe("settlement", () => {
       "authorize",
       "rate_limit",
       "assistant",
+      "retrieval",
       "context_window",
       "first",
       "guard",

@@ -45,6 +45,16 @@ describe("Anthropic messages", () => {
     });
   });
 
+  it("cites the numbered sources of the system prompt with reply=cite", async () => {
+    const result = await generateText({
+      model: anthropic("fake-model@reply=cite"),
+      instructions: "Use these.\n[1] Runbook › Restore\npg_restore it.",
+      prompt: "How do I restore?",
+      maxRetries: 0,
+    });
+    expect(result.text).toBe("From Runbook › Restore [1].");
+  });
+
   it("sends the real event sequence", async () => {
     const response = await fetch(`${upstream.url}/v1/messages`, {
       method: "POST",

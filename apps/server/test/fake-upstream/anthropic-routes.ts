@@ -1,4 +1,5 @@
 import type { RequestBody } from "./behaviour.ts";
+import { answerText } from "./citing.ts";
 import { playEarlyFault } from "./faults.ts";
 import { sendError, sendJson } from "./http.ts";
 import { settingsFor, type RouteContext } from "./route-context.ts";
@@ -166,7 +167,7 @@ export async function messages(ctx: RouteContext): Promise<void> {
   const settings = settingsFor(ctx, "anthropic");
   if (!settings || (await playEarlyFault(ctx.res, "anthropic", settings.fault))) return;
   const hash = hashHex(ctx.raw);
-  const text = ctx.behaviour.textFor ? ctx.behaviour.textFor(body) : ctx.behaviour.text;
+  const text = answerText(body, ctx.behaviour, settings);
   const answer = messageAnswer(body, text, hash);
   const pieces = splitText(
     answer.kind === "text" ? answer.text : JSON.stringify(answer.input),

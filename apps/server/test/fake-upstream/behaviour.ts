@@ -7,6 +7,16 @@ export const FAULTS = ["429", "500", "hang", "hang-after-first", "cut", "malform
 /** One fault the fake upstream can play. */
 export type Fault = (typeof FAULTS)[number];
 
+/**
+ * What an answer says: `text` (the configured text, or `textFor`'s), or `cite`, which cites the
+ * numbered sources the request's system prompt lists (lines that start with `[n]`), as a
+ * retrieval-augmented model is asked to; see README.md.
+ */
+export const REPLIES = ["text", "cite"] as const;
+
+/** One kind of answer; see {@link REPLIES}. */
+export type Reply = (typeof REPLIES)[number];
+
 /** A parsed JSON request body. */
 export type RequestBody = Readonly<Record<string, unknown>>;
 
@@ -16,6 +26,8 @@ export interface FakeBehaviour {
   readonly text: string;
   /** Computes the answer text from the request body; wins over `text` when set. */
   readonly textFor: ((body: RequestBody) => string) | undefined;
+  /** `cite` answers by citing the system prompt's numbered sources instead. Default `text`. */
+  readonly reply: Reply;
   /** Number of content deltas a streamed answer is split into. Default 50. */
   readonly chunks: number;
   /** Pause between two content deltas, in ms. Default 0. */
@@ -48,12 +60,14 @@ export interface RequestSettings {
   /** Length of the vectors `/v1/embeddings` answers (the request's `dimensions` wins over it). */
   readonly dimensions: number;
   readonly fault: Fault | undefined;
+  readonly reply: Reply;
 }
 
 /** The defaults, as documented in README.md. */
 export const DEFAULT_BEHAVIOUR: FakeBehaviour = {
   text: DEFAULT_TEXT,
   textFor: undefined,
+  reply: "text",
   chunks: 50,
   chunkDelayMs: 0,
   firstTokenDelayMs: 0,
@@ -71,6 +85,7 @@ const DIRECTIVES = {
   ttft: "firstTokenDelayMs",
   dims: "dimensions",
   fault: "fault",
+  reply: "reply",
 } as const satisfies Record<string, keyof Overrides>;
 
 function isDirective(key: string): key is keyof typeof DIRECTIVES {
@@ -81,6 +96,10 @@ function isFault(value: string): value is Fault {
   return (FAULTS as readonly string[]).includes(value);
 }
 
+function isReply(value: string): value is Reply {
+  return (REPLIES as readonly string[]).includes(value);
+}
+
 /** Returns an error message, or undefined once `value` is stored in `into`. */
 function applyDirective(into: Overrides, key: string, value: string): string | undefined {
   if (!isDirective(key)) return `unknown directive "${key}" (known: ${Object.keys(DIRECTIVES).join(", ")})`;
@@ -88,6 +107,11 @@ function applyDirective(into: Overrides, key: string, value: string): string | u
   if (field === "fault") {
     if (!isFault(value)) return `unknown fault "${value}" (known: ${FAULTS.join(", ")})`;
     into.fault = value;
+    return undefined;
+  }
+  if (field === "reply") {
+    if (!isReply(value)) return `unknown reply "${value}" (known: ${REPLIES.join(", ")})`;
+    into.reply = value;
     return undefined;
   }
   const number = Number(value);
@@ -105,7 +129,7 @@ function applyDirective(into: Overrides, key: string, value: string): string | u
  * wins over all of them, see route-context.ts).
  * @example
  * resolveSettings(DEFAULT_BEHAVIOUR, "fake-model@chunks=5,fault=cut", {});
- * // { model: "fake-model", chunks: 5, chunkDelayMs: 0, firstTokenDelayMs: 0, dimensions: 8, fault: "cut" }
+ * // { model: "fake-model", chunks: 5, chunkDelayMs: 0, firstTokenDelayMs: 0, dimensions: 8, fault: "cut", reply: "text" }
  */
 export function resolveSettings(
   behaviour: FakeBehaviour,
@@ -139,6 +163,7 @@ export function resolveSettings(
     firstTokenDelayMs: overrides.firstTokenDelayMs ?? behaviour.firstTokenDelayMs,
     dimensions: overrides.dimensions ?? behaviour.embeddingDimensions,
     fault: overrides.fault ?? behaviour.fault,
+    reply: overrides.reply ?? behaviour.reply,
   };
 }
 
@@ -156,4 +181,5 @@ export function validateBehaviour(behaviour: FakeBehaviour): void {
   if (behaviour.fault !== undefined && !isFault(behaviour.fault)) {
     throw new RangeError(`unknown fault ${String(behaviour.fault)}`);
   }
+  if (!isReply(behaviour.reply)) throw new RangeError(`unknown reply ${String(behaviour.reply)}`);
 }

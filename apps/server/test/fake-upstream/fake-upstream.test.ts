@@ -98,6 +98,31 @@ describe("OpenAI chat completions", () => {
     expect(completion.choices[0]?.message.content).toBe(`echo ${JSON.stringify(prompt)}`);
   });
 
+  it("cites the numbered sources of the system prompt with reply=cite, and says when there are none", async () => {
+    const system =
+      "Answer from these.\n\n[1] Guide.md › Setup\nInstall it.\n\n[2] Guide.md › Backups\nNightly.";
+    const cited = await client.chat.completions.create({
+      model: "fake-model@reply=cite",
+      messages: [
+        { role: "system", content: system },
+        { role: "user", content: "How?" },
+      ],
+    });
+    expect(cited.choices[0]?.message.content).toBe("From Guide.md › Setup [1]. From Guide.md › Backups [2].");
+    // Configured for every request, and streamed like any text.
+    upstream.configure({ reply: "cite", chunks: 2 });
+    const stream = await client.chat.completions.create({
+      model: "fake-model",
+      stream: true,
+      messages: [{ role: "developer", content: [{ type: "text", text: "[7] Notes" }] }, ...prompt],
+    });
+    let text = "";
+    for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
+    expect(text).toBe("From Notes [7].");
+    const bare = await client.chat.completions.create({ model: "fake-model", messages: prompt });
+    expect(bare.choices[0]?.message.content).toBe("There are no numbered sources to cite.");
+  });
+
   it("gives the same bytes to the same request, even from another server", async () => {
     const body = { model: "fake-model@chunks=7", messages: prompt, stream: true };
     const first = await (await rawPost("/v1/chat/completions", body)).text();

@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
+import type { Reply } from "./behaviour.ts";
 import { startFakeUpstream } from "./fake-upstream.ts";
 
 /**
- * `npm run fake-upstream -- [--port 11435] [--chunks 50] [--delay 10] [--ttft 0] [--api-key k]`:
+ * `npm run fake-upstream -- [--port 11435] [--chunks 50] [--delay 10] [--ttft 0] [--reply cite] [--api-key k]`:
  * runs the fake upstream for demos and benchmarks, prints `fake upstream listening on <url>` and
  * stops on SIGTERM or SIGINT.
  */
@@ -12,6 +13,7 @@ const { values } = parseArgs({
     chunks: { type: "string" },
     delay: { type: "string" },
     ttft: { type: "string" },
+    reply: { type: "string" },
     "api-key": { type: "string" },
   },
 });
@@ -32,6 +34,7 @@ const upstream = await startFakeUpstream({
   chunkDelayMs: integer("delay", values.delay),
   firstTokenDelayMs: integer("ttft", values.ttft),
   apiKey: values["api-key"],
+  ...(values.reply !== undefined ? { reply: values.reply as Reply } : {}),
 }).catch((error: unknown) => {
   console.error(`fake upstream: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(2);

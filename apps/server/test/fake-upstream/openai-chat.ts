@@ -1,4 +1,4 @@
-import type { FakeBehaviour, RequestBody } from "./behaviour.ts";
+import type { RequestBody } from "./behaviour.ts";
 import type { StreamPlan } from "./stream-writer.ts";
 import { countTokens, isRecord, sampleFromSchema } from "./text.ts";
 
@@ -51,9 +51,9 @@ function chosenTool(body: RequestBody): { name: string; parameters: unknown } | 
 /**
  * Decides the answer: a call to the first tool (or the one `tool_choice` names) when the request
  * offers tools and the last message is the user's; a JSON object in JSON mode (a sample of the
- * schema for `json_schema`, `{"answer": <text>}` for `json_object`); otherwise the configured text.
+ * schema for `json_schema`, `{"answer": <text>}` for `json_object`); otherwise `text`.
  */
-export function chatAnswer(body: RequestBody, behaviour: FakeBehaviour, hash: string): ChatAnswer {
+export function chatAnswer(body: RequestBody, text: string, hash: string): ChatAnswer {
   const tool = chosenTool(body);
   if (tool) {
     const args = sampleFromSchema(tool.parameters);
@@ -64,7 +64,6 @@ export function chatAnswer(body: RequestBody, behaviour: FakeBehaviour, hash: st
       arguments: JSON.stringify(isRecord(args) ? args : {}),
     };
   }
-  const text = behaviour.textFor ? behaviour.textFor(body) : behaviour.text;
   const format = body.response_format;
   if (isRecord(format) && format.type === "json_schema") {
     const schema = isRecord(format.json_schema) ? format.json_schema.schema : undefined;

@@ -1,3 +1,4 @@
+import { answerText } from "./citing.ts";
 import { playEarlyFault } from "./faults.ts";
 import { sendError, sendJson } from "./http.ts";
 import {
@@ -55,7 +56,7 @@ export async function chatCompletions(ctx: RouteContext): Promise<void> {
   const settings = settingsFor(ctx, "openai");
   if (!settings || (await playEarlyFault(ctx.res, "openai", settings.fault))) return;
   const hash = hashHex(ctx.raw);
-  const answer = chatAnswer(ctx.body, ctx.behaviour, hash);
+  const answer = chatAnswer(ctx.body, answerText(ctx.body, ctx.behaviour, settings), hash);
   const pieces = splitText(streamedText(answer), settings.chunks);
   const meta: ChatMeta = {
     id: `chatcmpl-${hash}`,

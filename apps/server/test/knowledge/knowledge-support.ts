@@ -1,12 +1,6 @@
-import type {
-  ErrorEnvelope,
-  KnowledgeBase,
-  KnowledgeDocument,
-  KnowledgeSearchResult,
-  SearchMode,
-  UploadResult,
-} from "@parley/contracts";
+import type { ErrorEnvelope, KnowledgeBase, KnowledgeSearchResult, SearchMode } from "@parley/contracts";
 import { expect } from "vitest";
+import { documents, settled, upload } from "./knowledge-client.ts";
 import type { Harness } from "../parley-harness.ts";
 
 /** Knowledge base calls a test makes as one user, over HTTP. */
@@ -30,36 +24,9 @@ export function knowledgeClient(h: Harness, token: string) {
         body,
       });
     },
-    /** Uploads `files` (name → content) as multipart/form-data. */
-    async upload(kbId: string, files: Record<string, string | Uint8Array>) {
-      const form = new FormData();
-      for (const [name, content] of Object.entries(files)) form.append("file", new Blob([content]), name);
-      const res = await fetch(`${h.url}/api/v1/knowledge-bases/${kbId}/documents`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${token}` },
-        body: form,
-      });
-      return { status: res.status, body: (await res.json()) as UploadResult & ErrorEnvelope };
-    },
-    async documents(kbId: string) {
-      return (
-        await h.call<{ items: KnowledgeDocument[] }>("GET", `/api/v1/knowledge-bases/${kbId}/documents`, {
-          token,
-        })
-      ).body.items;
-    },
-    /** Waits until no document of the base is queued or processing; its documents then. */
-    async settled(kbId: string) {
-      await expect
-        .poll(
-          async () =>
-            (await this.documents(kbId)).filter((d) => d.status === "queued" || d.status === "processing")
-              .length,
-          { timeout: 20_000 },
-        )
-        .toBe(0);
-      return this.documents(kbId);
-    },
+    upload: (kbId: string, files: Record<string, string | Uint8Array>) => upload(h, token, kbId, files),
+    documents: (kbId: string) => documents(h, token, kbId),
+    settled: (kbId: string) => settled(h, token, kbId),
     /** Waits until every document is settled and none has passages waiting for vectors. */
     async embedded(kbId: string) {
       await this.settled(kbId);

@@ -8,7 +8,7 @@ import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { CatalogModel, ModelCatalog } from "../providers/index.ts";
 import type { AiMetrics } from "./ai.metrics.ts";
-import type { ChatCall, ChatPart, EmbedCall, TokenUsage } from "../../kernel/ai-call.ts";
+import type { ChatCall, ChatPart, EmbedCall, GroundingSource, TokenUsage } from "../../kernel/ai-call.ts";
 import type { PipelineStage, StageCall, StageContext } from "../../kernel/ai-stage.ts";
 import { CircuitBreakers } from "./circuit-breaker.ts";
 import { promptText } from "./context-window.stage.ts";
@@ -38,6 +38,8 @@ export interface ChatRun {
   /** The model that answers (a fallback when the requested one failed). */
   readonly model: CatalogModel;
   readonly requestedModel: CatalogModel;
+  /** The knowledge passages the answer is given with, numbered as it cites them (often none). */
+  readonly sources: readonly GroundingSource[];
   readonly parts: AsyncGenerator<ChatPart, void, undefined>;
   /** The steps and stages run so far, in order. */
   stages(): string[];
@@ -129,7 +131,12 @@ export class AiPipeline {
     const amended =
       entry.call === staged || entry.call.operation !== "chat"
         ? call
-        : { ...call, prompt: entry.call.prompt, options: entry.call.options };
+        : {
+            ...call,
+            prompt: entry.call.prompt,
+            options: entry.call.options,
+            ...(entry.call.sources ? { sources: entry.call.sources } : {}),
+          };
     run.trace.push("provider_call");
     let opened: OpenedStream;
     try {
@@ -153,7 +160,13 @@ export class AiPipeline {
       throw mapped ?? new AppError("upstream.error", "The call was cancelled before the first token");
     }
     const parts = this.#parts(run, amended, opened, requested, filters.pipe);
-    return { model: opened.model, requestedModel: requested, parts, stages: () => [...run.trace] };
+    return {
+      model: opened.model,
+      requestedModel: requested,
+      sources: amended.sources ?? [],
+      parts,
+      stages: () => [...run.trace],
+    };
   }
 
   /** The answer's parts, through the stages' filters; ending them, however, settles the call. */

@@ -56,5 +56,6 @@ export const aiModule = defineModule({
 });
 
 export type { AiPipeline, ChatRun, EmbedResult } from "./ai-pipeline.ts";
+export { answerSources } from "./answer-sources.ts";
 export type * from "../../kernel/ai-stage.ts";
 export type * from "../../kernel/ai-call.ts";

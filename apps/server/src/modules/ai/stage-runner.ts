@@ -222,7 +222,12 @@ export class TextPipe {
 /** Takes from a stage's amended call only what a stage may change. */
 function amend(call: StageCall, amended: StageCall): StageCall {
   if (call.operation === "chat" && amended.operation === "chat")
-    return { ...call, prompt: amended.prompt, options: amended.options };
+    return {
+      ...call,
+      prompt: amended.prompt,
+      options: amended.options,
+      ...(amended.sources ? { sources: amended.sources } : {}),
+    };
   if (call.operation === "embedding" && amended.operation === "embedding")
     return { ...call, values: amended.values };
   throw new Error("A stage returned a call of another operation");

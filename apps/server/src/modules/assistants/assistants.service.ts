@@ -9,11 +9,26 @@ import type {
 import { decodeNameCursor, encodeNameCursor, pageOf } from "../../db/cursor.ts";
 import { fromJson, toJson } from "../../db/json.ts";
 import { AppError } from "../../kernel/app-error.ts";
-import { iso, newId, slugify } from "../../kernel/ids.ts";
-import { assertMayIn, can, requirePrincipal, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import { newId, slugify } from "../../kernel/ids.ts";
+import {
+  assertMayIn,
+  can,
+  reachesShared,
+  requirePrincipal,
+  teamsWhere,
+  type Principal,
+} from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
+import {
+  baseGone,
+  basesForCopy,
+  checkKnowledgeBases,
+  placeOf,
+  type AssistantPlace,
+} from "./assistant-knowledge.ts";
+import { settingsOfView, toAssistant, toSettings, type AssistantSettings } from "./assistant-view.ts";
 import type { AssistantRepository, AssistantRow } from "./assistants.repository.ts";
 
 /** A row about to be stored (its JSON column serialised). */
@@ -24,18 +39,6 @@ export interface AssistantServiceDeps {
   assistants: AssistantRepository;
   audit: AuditSink;
   clock: Clock;
-}
-
-/** What an answer takes from an assistant (the AI stage applies it to every call). */
-export interface AssistantSettings {
-  id: string;
-  slug: string;
-  /** Where it lives (calls with it are made for and metered to this team); null: personal. */
-  teamId: string | null;
-  instructions: string;
-  model: string | null;
-  temperature: number | null;
-  maxOutputTokens: number | null;
 }
 
 /**
@@ -69,11 +72,14 @@ export class AssistantService {
       ...(query.q ? { q: query.q } : {}),
       ...(query.cursor ? { after: decodeNameCursor(query.cursor) } : {}),
     });
-    return pageOf(rows, query.limit, encodeNameCursor, toAssistant);
+    const page = pageOf(rows, query.limit, encodeNameCursor, (row) => row);
+    const bases = await this.#d.assistants.knowledgeBaseIds(page.items.map((r) => r.id));
+    return { ...page, items: page.items.map((row) => toAssistant(row, bases.get(row.id) ?? [])) };
   }
 
   async get(id: string, ctx: RequestContext): Promise<Assistant> {
-    return toAssistant(await this.visible(id, ctx));
+    const row = await this.visible(id, ctx);
+    return toAssistant(row, await this.#knowledgeOf(row.id));
   }
 
   async create(input: CreateAssistantRequest, ctx: RequestContext): Promise<Assistant> {
@@ -98,9 +104,18 @@ export class AssistantService {
       created_at: now,
       updated_at: now,
     };
-    const stored = await this.#insert(row);
-    await this.#audit(ctx, "assistant.created", stored, { name: stored.name, slug: stored.slug });
-    return toAssistant(stored);
+    const knowledgeBaseIds = await this.#checkKnowledge(
+      principal,
+      input.knowledgeBaseIds ?? [],
+      placeOf(row),
+    );
+    const stored = await this.#insert(row, knowledgeBaseIds);
+    await this.#audit(ctx, "assistant.created", stored, {
+      name: stored.name,
+      slug: stored.slug,
+      knowledgeBases: knowledgeBaseIds.length,
+    });
+    return toAssistant(stored, knowledgeBaseIds);
   }
 
   async update(id: string, patch: UpdateAssistantRequest, ctx: RequestContext): Promise<Assistant> {
@@ -117,11 +132,25 @@ export class AssistantService {
       ...(patch.visibility !== undefined && row.team_id !== null ? { visibility: patch.visibility } : {}),
       updated_at: this.#d.clock.now(),
     };
-    await this.#d.assistants.update(id, changes);
     const updated = { ...row, ...changes };
+    // The bases are checked against the assistant as it will be (a private one made team-visible
+    // must not keep its owner's personal bases).
+    const knowledgeBaseIds =
+      patch.knowledgeBaseIds !== undefined || patch.visibility !== undefined
+        ? await this.#checkKnowledge(
+            requirePrincipal(ctx),
+            patch.knowledgeBaseIds ?? (await this.#knowledgeOf(id)),
+            placeOf(updated),
+          )
+        : undefined;
+    try {
+      await this.#d.assistants.update(id, changes, knowledgeBaseIds);
+    } catch (error) {
+      throw baseGone(error);
+    }
     // What changed, never the instructions themselves (they may be long or confidential).
     await this.#audit(ctx, "assistant.updated", updated, { changed: Object.keys(patch).sort() });
-    return toAssistant(updated);
+    return toAssistant(updated, knowledgeBaseIds ?? (await this.#knowledgeOf(id)));
   }
 
   async delete(id: string, ctx: RequestContext): Promise<void> {
@@ -150,9 +179,31 @@ export class AssistantService {
       created_at: now,
       updated_at: now,
     };
-    const stored = await this.#insert(copy);
-    await this.#audit(ctx, "assistant.duplicated", stored, { from: original.id, name: stored.name });
-    return toAssistant(stored);
+    const bases = basesForCopy(
+      principal,
+      await this.#d.assistants.attachedPlaces(original.id),
+      placeOf(copy),
+    );
+    const stored = await this.#insert(copy, bases.kept);
+    await this.#audit(ctx, "assistant.duplicated", stored, {
+      from: original.id,
+      name: stored.name,
+      ...(bases.left.length ? { knowledgeBasesLeftBehind: bases.left } : {}),
+    });
+    return toAssistant(stored, bases.kept);
+  }
+
+  /**
+   * The knowledge bases an AI call made with assistant `id` by the caller of `ctx` searches: the
+   * attached ones the caller still reaches (its own, its teams'; a member who left a team no
+   * longer searches that team's bases through a personal assistant). Using the assistant (checked
+   * by the assistant stage) is what grants its knowledge, as it grants its instructions: a key
+   * that may use assistants needs no `knowledge:read` for grounded answers.
+   */
+  async groundingBases(id: string, ctx: RequestContext): Promise<string[]> {
+    const principal = requirePrincipal(ctx);
+    const attached = await this.#d.assistants.attachedPlaces(id);
+    return attached.filter((base) => reachesShared(principal, base)).map((b) => b.id);
   }
 
   /**
@@ -173,17 +224,7 @@ export class AssistantService {
   async usable(ctx: RequestContext): Promise<AssistantSettings[]> {
     const principal = requirePrincipal(ctx);
     const page = await this.list({ limit: 200 }, ctx);
-    return page.items
-      .filter((a) => can(principal, "ai:use", a.teamId))
-      .map((a) => ({
-        id: a.id,
-        slug: a.slug,
-        teamId: a.teamId,
-        instructions: a.instructions,
-        model: a.model,
-        temperature: a.temperature,
-        maxOutputTokens: a.maxOutputTokens,
-      }));
+    return page.items.filter((a) => can(principal, "ai:use", a.teamId)).map(settingsOfView);
   }
 
   /** The row of an assistant the caller may read. @throws AppError `assistant.not_found`. */
@@ -218,20 +259,40 @@ export class AssistantService {
     return row;
   }
 
-  /** Inserts `row`, with a numbered slug when its slug is taken. */
-  async #insert(row: NewAssistantRow): Promise<AssistantRow> {
+  /** Inserts `row` with its knowledge bases, with a numbered slug when its slug is taken. */
+  async #insert(row: NewAssistantRow, knowledgeBaseIds: readonly string[]): Promise<AssistantRow> {
     for (let attempt = 0; ; attempt++) {
       const candidate =
         attempt === 0 ? row : { ...row, slug: `${row.slug.slice(0, 40)}-${newId().slice(0, 6)}` };
       try {
-        await this.#d.assistants.insert(candidate);
+        await this.#d.assistants.insert(candidate, knowledgeBaseIds);
         return candidate;
       } catch (error) {
-        if (isForeignKeyViolation(error))
-          throw new AppError("team.not_found", `No team ${row.team_id ?? ""}`);
+        // The team, or a knowledge base, was deleted since it was checked.
+        if (isForeignKeyViolation(error)) {
+          const bases = await this.#d.assistants.knowledgeBasePlaces(knowledgeBaseIds);
+          throw bases.length < knowledgeBaseIds.length
+            ? baseGone(error)
+            : new AppError("team.not_found", `No team ${row.team_id ?? ""}`);
+        }
         if (!isUniqueViolation(error) || attempt >= 5) throw error;
       }
     }
+  }
+
+  async #knowledgeOf(id: string): Promise<string[]> {
+    return (await this.#d.assistants.knowledgeBaseIds([id])).get(id) ?? [];
+  }
+
+  /** {@link checkKnowledgeBases} over the bases as stored. */
+  async #checkKnowledge(
+    principal: Principal,
+    ids: readonly string[],
+    place: AssistantPlace,
+  ): Promise<string[]> {
+    if (!ids.length) return [];
+    const places = await this.#d.assistants.knowledgeBasePlaces([...new Set(ids)]);
+    return checkKnowledgeBases(principal, ids, places, place);
   }
 
   async #audit(ctx: RequestContext, action: string, row: AssistantRow, summary: Record<string, unknown>) {
@@ -254,37 +315,4 @@ function visibleTo(principal: Principal, row: AssistantRow): boolean {
   if (keyTeam !== null && keyTeam !== row.team_id) return false;
   if (!principal.teams.has(row.team_id) || !can(principal, "assistants:read", row.team_id)) return false;
   return row.visibility === "team" || row.owner_id === principal.userId;
-}
-
-function toSettings(row: AssistantRow): AssistantSettings {
-  return {
-    id: row.id,
-    slug: row.slug,
-    teamId: row.team_id,
-    instructions: row.instructions,
-    model: row.model,
-    temperature: row.temperature,
-    maxOutputTokens: row.max_output_tokens,
-  };
-}
-
-/** The API view of an assistant row. */
-export function toAssistant(row: AssistantRow): Assistant {
-  return {
-    id: row.id,
-    slug: row.slug,
-    name: row.name,
-    description: row.description,
-    icon: row.icon,
-    instructions: row.instructions,
-    model: row.model,
-    temperature: row.temperature,
-    maxOutputTokens: row.max_output_tokens,
-    starterPrompts: fromJson(row.starter_prompts) as string[],
-    visibility: row.visibility === "team" ? "team" : "private",
-    teamId: row.team_id,
-    ownerId: row.owner_id,
-    createdAt: iso(row.created_at),
-    updatedAt: iso(row.updated_at),
-  };
 }

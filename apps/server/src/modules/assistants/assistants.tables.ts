@@ -21,6 +21,15 @@ export interface AssistantsTable {
   updated_at: number;
 }
 
+/** A knowledge base an assistant grounds its answers in. */
+export interface AssistantKnowledgeBasesTable {
+  assistant_id: string;
+  knowledge_base_id: string;
+  /** Its place in the assistant's list, from 0. */
+  position: number;
+}
+
 export interface AssistantsTables {
   assistants: AssistantsTable;
+  assistant_knowledge_bases: AssistantKnowledgeBasesTable;
 }

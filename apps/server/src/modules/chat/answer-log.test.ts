@@ -65,6 +65,21 @@ describe("AnswerLog", () => {
     await expect(first).rejects.toMatchObject({ code: "server.unavailable" });
   });
 
+  it("sends message.sources with message.started and the first delta, in one round, and checks their order", async () => {
+    const sources: ChatEvent = { type: "message.sources", messageId: "m", sources: [] };
+    const { bus, calls, settle } = pendingLog();
+    const log = new AnswerLog(bus, topic);
+    log.start(started, sources);
+    const first = log.append(delta(0));
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(calls.map((c) => c.data.type)).toEqual(["message.started", "message.sources", "message.delta"]);
+    settle(0, 1);
+    settle(1, 3);
+    settle(2, 2);
+    await expect(first).rejects.toMatchObject({ code: "server.unavailable" });
+  });
+
   it("appends a start still held when the answer ends without another event", async () => {
     const { bus, calls, settle } = pendingLog();
     const log = new AnswerLog(bus, topic);

@@ -19,7 +19,7 @@ export async function appendReliably(
   topic: AnswerLogTopic,
   event: ChatEvent,
 ): Promise<LogPosition> {
-  const dedupeId = `${event.messageId}:${event.type === "message.delta" ? `delta:${event.index}` : event.type === "message.started" ? "started" : "end"}`;
+  const dedupeId = `${event.messageId}:${dedupeKey(event)}`;
   const deadline = Date.now() + APPEND_PATIENCE_MS;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -31,21 +31,39 @@ export async function appendReliably(
   }
 }
 
+/** What tells an answer's events apart for deduplication: an answer has one start, one end. */
+function dedupeKey(event: ChatEvent): string {
+  switch (event.type) {
+    case "message.delta":
+      return `delta:${event.index}`;
+    case "message.started":
+      return "started";
+    case "message.sources":
+      return "sources";
+    case "message.completed":
+    case "message.failed":
+    case "message.cancelled":
+    case "snapshot":
+      return "end";
+  }
+}
+
 /**
  * One answer's events on its conversation's log, in order: each event waits for the append of
- * the one before it. The exception is `message.started`, which is held until the next event and
- * sent together with it (the first delta, usually), so the first token does not wait for one more
- * round trip. Appends from one process reach the log in the order they are sent; only an outage
- * between the two, whose retries could cross, may reorder them, and the positions the log gives
- * back tell: the answer then fails rather than leave a delta before its start unnoticed.
+ * the one before it. The exception is the answer's opening (`message.started`, and its
+ * `message.sources` when it has some), which is held until the next event and sent together with
+ * it (the first delta, usually), so the first token does not wait for more round trips. Appends
+ * from one process reach the log in the order they are sent; only an outage between them, whose
+ * retries could cross, may reorder them, and the positions the log gives back tell: the answer
+ * then fails rather than leave a delta before its start unnoticed.
  * @example
  * const log = new AnswerLog(bus, chatTopics.answerLog(conversationId));
- * log.start(started); await log.append(firstDelta);
+ * log.start(started, sources); await log.append(firstDelta);
  */
 export class AnswerLog {
   readonly #bus: TypedBus;
   readonly #topic: AnswerLogTopic;
-  #held: ChatEvent | null = null;
+  #held: ChatEvent[] = [];
   #appended: Promise<unknown> = Promise.resolve();
 
   constructor(bus: TypedBus, topic: AnswerLogTopic) {
@@ -53,42 +71,45 @@ export class AnswerLog {
     this.#topic = topic;
   }
 
-  /** Holds `message.started` for the next append. */
-  start(event: ChatEvent): void {
-    this.#held = event;
+  /** Holds the answer's opening events (`message.started`, then maybe `message.sources`) for the next append. */
+  start(...events: ChatEvent[]): void {
+    this.#held = events;
   }
 
-  /** Appends `event` (with the held start, if any) after everything appended before. */
+  /** Appends `event` (after the held opening, if any) after everything appended before. */
   append(event: ChatEvent): Promise<void> {
     const held = this.#held;
-    this.#held = null;
+    this.#held = [];
     const next = this.#appended.then((): Promise<unknown> =>
-      held ? this.#appendPair(held, event) : appendReliably(this.#bus, this.#topic, event),
+      held.length ? this.#appendInOrder([...held, event]) : this.#one(event),
     );
     this.#appended = next;
     return next.then(() => undefined);
   }
 
-  /** Appends a start still held (the answer ends without another event of its own) and waits for all. */
+  /** Appends an opening still held (the answer ends without another event of its own) and waits for all. */
   async flush(): Promise<void> {
     const held = this.#held;
-    this.#held = null;
-    if (held) {
-      this.#appended = this.#appended.then(() => appendReliably(this.#bus, this.#topic, held));
-    }
+    this.#held = [];
+    if (held.length) this.#appended = this.#appended.then(() => this.#appendInOrder(held));
     await this.#appended;
   }
 
-  async #appendPair(first: ChatEvent, second: ChatEvent): Promise<void> {
-    const [a, b] = await Promise.all([
-      appendReliably(this.#bus, this.#topic, first),
-      appendReliably(this.#bus, this.#topic, second),
-    ]);
-    if (a.epoch === b.epoch && a.seq > b.seq) {
-      throw new AppError(
-        "server.unavailable",
-        "The answer's event log was interrupted; send the message again",
-      );
+  #one(event: ChatEvent): Promise<LogPosition> {
+    return appendReliably(this.#bus, this.#topic, event);
+  }
+
+  /** Appends `events` at once (one round trip), then checks the log kept their order. */
+  async #appendInOrder(events: ChatEvent[]): Promise<void> {
+    const positions = await Promise.all(events.map((event) => this.#one(event)));
+    for (let i = 1; i < positions.length; i++) {
+      const [a, b] = [positions[i - 1] as LogPosition, positions[i] as LogPosition];
+      if (a.epoch === b.epoch && a.seq > b.seq) {
+        throw new AppError(
+          "server.unavailable",
+          "The answer's event log was interrupted; send the message again",
+        );
+      }
     }
   }
 }

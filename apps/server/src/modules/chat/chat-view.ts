@@ -1,4 +1,4 @@
-import type { ChatMessageView, Conversation, MessageStatus } from "@parley/contracts";
+import type { AnswerSource, ChatMessageView, Conversation, MessageStatus } from "@parley/contracts";
 import { fromJson } from "../../db/json.ts";
 import { iso } from "../../kernel/ids.ts";
 import type { ConversationRow, MessageRow } from "./chat.repository.ts";
@@ -29,7 +29,13 @@ export function toMessage(row: MessageRow): ChatMessageView {
     finishReason: row.finish_reason,
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
     timings: { ttftMs: row.ttft_ms, durationMs: row.duration_ms },
+    ...(row.sources === null ? {} : { sources: sourcesOf(row) }),
     createdAt: iso(row.created_at),
     completedAt: iso(row.completed_at),
   };
+}
+
+/** The sources stored with an answer (empty when it has none). */
+export function sourcesOf(row: Pick<MessageRow, "sources">): AnswerSource[] {
+  return row.sources === null ? [] : (fromJson(row.sources) as AnswerSource[]);
 }

@@ -216,8 +216,8 @@ export class ChatRepository {
     const state = result.rows[0];
     if (!state || state.streaming > 0) return null;
     let next = state.max + 1;
-    const user = exchange.user ? { ...exchange.user, position: next++, usage: null } : null;
-    const assistant = { ...exchange.assistant, position: next, usage: null };
+    const user = exchange.user ? { ...exchange.user, position: next++, usage: null, sources: null } : null;
+    const assistant = { ...exchange.assistant, position: next, usage: null, sources: null };
     return { user, assistant, titled: user?.position === 0 && newTitle !== null };
   }
 
@@ -247,10 +247,10 @@ export class ChatRepository {
       let next = (state?.max ?? -1) + 1;
       const user = exchange.user ? { ...exchange.user, position: next++ } : null;
       const assistant = { ...exchange.assistant, position: next };
-      // New messages carry no usage yet.
+      // New messages carry no usage or sources yet.
       await trx
         .insertInto("messages")
-        .values([...(user ? [user] : []), assistant].map((m) => ({ ...m, usage: null })))
+        .values([...(user ? [user] : []), assistant].map((m) => ({ ...m, usage: null, sources: null })))
         .execute();
       const titled = user?.position === 0 && exchange.titleIfFirst !== undefined;
       await trx
@@ -290,6 +290,19 @@ export class ChatRepository {
       .where("status", "=", "streaming")
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Stores the sources of an answer that is still streaming, as soon as they are known, so that a
+   * snapshot or a reload mid-answer shows them. Guarded like {@link saveProgress}.
+   */
+  async saveSources(id: string, sources: string): Promise<void> {
+    await this.#db
+      .updateTable("messages")
+      .set({ sources })
+      .where("id", "=", id)
+      .where("status", "=", "streaming")
+      .execute();
   }
 
   /**

@@ -256,6 +256,7 @@ export class ChatService {
       created_at: now,
       completed_at: null,
       replaced_at: null,
+      sources: null,
     };
   }
 

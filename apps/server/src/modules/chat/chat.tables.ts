@@ -33,6 +33,8 @@ export interface MessagesTable {
   completed_at: number | null;
   /** Set when a regenerate or an edit took the message out of the conversation. */
   replaced_at: number | null;
+  /** An answer's knowledge sources, `AnswerSource[]` (see db/json.ts); null: given without. */
+  sources: JsonColumn | null;
 }
 
 /** Kysely types of the chat module's tables. */

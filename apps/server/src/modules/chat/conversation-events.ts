@@ -9,6 +9,7 @@ import type { ChatMetrics } from "./chat.metrics.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
 import type { ChatService } from "./chat.service.ts";
 import { chatKeys } from "./chat.keys.ts";
+import { sourcesOf } from "./chat-view.ts";
 
 /** How often an open stream renews its presence entries, and how long they outlive a silence. */
 const PRESENCE_RENEW_MS = 15_000;
@@ -192,10 +193,12 @@ export async function resumePoint(
 }
 
 function snapshotOf(message: MessageRow): ChatEvent {
+  const sources = sourcesOf(message);
   return {
     type: "snapshot",
     messageId: message.id,
     text: message.content,
     status: message.status as "streaming",
+    ...(sources.length ? { sources } : {}),
   };
 }

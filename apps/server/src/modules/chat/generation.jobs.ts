@@ -7,7 +7,7 @@ import type { TypedBus, TypedJob } from "../../kernel/typed-bus.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { Subscription } from "../../platform/lifecycle.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
-import type { AiPipeline } from "../ai/index.ts";
+import { answerSources, type AiPipeline } from "../ai/index.ts";
 import type { AuthService } from "../identity/index.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";
@@ -128,6 +128,8 @@ async function prepareAndGenerate(
   });
   let text = "";
   let index = 0;
+  /** The answer's sources as stored (JSON), null when it has none. */
+  let sources: string | null = null;
   try {
     const principal = context.principal;
     if (!principal) throw new AppError("auth.forbidden", "The sender's account no longer exists");
@@ -145,8 +147,21 @@ async function prepareAndGenerate(
       },
       { requestId: data.requestId, ip: null, userAgent: "parley-worker", principal },
     );
-    // Sent together with the first delta (see AnswerLog).
-    log.start({ type: "message.started", messageId, model: run.model.id });
+    // Sent together with the first delta (see AnswerLog): the start, then the sources, if any.
+    const grounded = answerSources(run.sources);
+    if (grounded.length) {
+      sources = toJson(grounded);
+      log.start(
+        { type: "message.started", messageId, model: run.model.id },
+        { type: "message.sources", messageId, sources: grounded },
+      );
+      // Kept with the answer at once (a reload mid-answer shows them), without delaying it.
+      deps.chats.saveSources(messageId, sources).catch((err: unknown) => {
+        deps.logger.warn({ err, messageId }, "could not store an answer's sources");
+      });
+    } else {
+      log.start({ type: "message.started", messageId, model: run.model.id });
+    }
     let ttftMs: number | null = null;
     for await (const part of run.parts) {
       if (part.type === "text") {
@@ -163,6 +178,7 @@ async function prepareAndGenerate(
           content: text,
           status: "completed",
           model: run.model.id,
+          sources,
           usage: toJson(part.usage),
           finish_reason: part.finishReason,
           ttft_ms: ttftMs,
@@ -185,6 +201,7 @@ async function prepareAndGenerate(
       const won = await deps.chats.finalize(messageId, {
         content: text,
         status: "cancelled",
+        ...(sources === null ? {} : { sources }),
         duration_ms: deps.clock.now() - started,
         completed_at: deps.clock.now(),
       });

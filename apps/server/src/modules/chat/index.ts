@@ -21,6 +21,7 @@ import { failAnswersLeftStreaming, startLostWorkerSweep } from "./lost-answers.t
 import * as chatMigration from "./migrations/2026-11-22T1500-chat.ts";
 import * as messageReplacementMigration from "./migrations/2026-11-30T1000-message-replacement.ts";
 import * as conversationAssistantMigration from "./migrations/2026-12-06T0220-conversation-assistant.ts";
+import * as messageSourcesMigration from "./migrations/2026-12-06T0810-message-sources.ts";
 
 /** What the chat module offers the modules built after it. */
 export interface ChatExports {
@@ -41,6 +42,7 @@ export const chatModule = defineModule({
     "2026-11-22T1500-chat": chatMigration,
     "2026-11-30T1000-message-replacement": messageReplacementMigration,
     "2026-12-06T0220-conversation-assistant": conversationAssistantMigration,
+    "2026-12-06T0810-message-sources": messageSourcesMigration,
   },
   build: async (
     ctx,

@@ -1,13 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { batchedWriter } from "../../http/batched-writer.ts";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { AiPipeline } from "../ai/index.ts";
+import { answerSources, type AiPipeline } from "../ai/index.ts";
 import type { ChatPart, FinishReason, TokenUsage } from "../ai/index.ts";
 import type { ErrorCatalog } from "../../kernel/define-errors.ts";
 import { contextOf } from "../../http/request-context.ts";
 import type { ChatCompletionRequest } from "./openai.schemas.ts";
 import { toOpenAiError } from "./openai-errors.ts";
-import { toFinishReason, toOptions, toPrompt } from "./openai-translate.ts";
+import { toFinishReason, toOpenAiSource, toOptions, toPrompt } from "./openai-translate.ts";
 
 interface ToolCallState {
   index: number;
@@ -55,6 +55,9 @@ export async function chatCompletion(
   const id = `chatcmpl-${randomUUID().replaceAll("-", "")}`;
   const created = Math.floor(Date.now() / 1000);
   const model = target.shownModel ?? run.model.id;
+  // Not part of OpenAI's API, and ignored by its clients: the knowledge passages an assistant's
+  // answer was given with, on the completion and on the first chunk of a stream (ADR 0022).
+  const sources = run.sources.length ? answerSources(run.sources).map(toOpenAiSource) : null;
   const tools = new Map<string, ToolCallState>();
   const toolDelta = (part: ChatPart): object | null => {
     switch (part.type) {
@@ -142,6 +145,7 @@ export async function chatCompletion(
         completion_tokens: usage.outputTokens,
         total_tokens: usage.inputTokens + usage.outputTokens,
       },
+      ...(sources ? { parley_sources: sources } : {}),
     });
   }
 
@@ -159,7 +163,18 @@ export async function chatCompletion(
   const prefix = `{"id":"${id}","object":"chat.completion.chunk","created":${created},"model":${JSON.stringify(model)},"choices":[{"index":0,"delta":`;
   const chunk = (delta: object | string, finish: string | null = null) =>
     `data: ${prefix}${typeof delta === "string" ? delta : JSON.stringify(delta)},"finish_reason":${finish === null ? "null" : `"${finish}"`}}]}\n\n`;
-  out.write(chunk('{"role":"assistant","content":""}'));
+  out.write(
+    sources
+      ? `data: ${JSON.stringify({
+          id,
+          object: "chat.completion.chunk",
+          created,
+          model,
+          parley_sources: sources,
+          choices: [{ index: 0, delta: { role: "assistant", content: "" }, finish_reason: null }],
+        })}\n\n`
+      : chunk('{"role":"assistant","content":""}'),
+  );
   let first = true;
   try {
     for await (const part of run.parts) {

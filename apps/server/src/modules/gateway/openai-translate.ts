@@ -4,6 +4,7 @@ import type {
   LanguageModelV4Prompt,
   LanguageModelV4ToolChoice,
 } from "@ai-sdk/provider";
+import type { AnswerSource } from "@parley/contracts";
 import type { ChatOptions, FinishReason } from "../ai/index.ts";
 import type { ChatCompletionRequest, ChatMessage } from "./openai.schemas.ts";
 
@@ -131,4 +132,22 @@ export function toFinishReason(reason: FinishReason): "stop" | "length" | "tool_
     case "other":
       return "stop";
   }
+}
+
+/**
+ * A source as `/v1` shows it (`parley_sources`): the chat API's `AnswerSource` in the snake_case
+ * of OpenAI's wire format.
+ */
+export function toOpenAiSource(source: AnswerSource) {
+  return {
+    number: source.n,
+    knowledge_base_id: source.knowledgeBaseId,
+    document_id: source.documentId,
+    document_name: source.documentName,
+    chunk_id: source.chunkId,
+    heading_path: source.headingPath,
+    start: source.start,
+    end: source.end,
+    snippet: source.snippet,
+  };
 }

@@ -72,19 +72,37 @@ class Fts5Index implements KeywordIndex {
   ) {
     const table = sql.table(ftsTable(knowledgeBaseId));
     await sql`create virtual table if not exists ${table} using fts5(
-      chunk_id unindexed, document_id unindexed, body,
+      chunk_id unindexed, body,
       tokenize = 'porter unicode61 remove_diacritics 2')`.execute(trx);
+    // Rowids chosen here and kept on the chunk, so that removing a document deletes by key
+    // instead of scanning the table (SQLite has one writer: the last rowid + 1 does not race).
+    const { rows } = await sql<{ last: number | null }>`select max(rowid) as last from ${table}`.execute(trx);
+    let rowid = rows[0]?.last ?? 0;
     for (const chunk of chunks) {
-      await sql`insert into ${table} (chunk_id, document_id, body)
-        values (${chunk.id}, ${documentId}, ${chunk.text})`.execute(trx);
+      rowid += 1;
+      await sql`insert into ${table} (rowid, chunk_id, body) values (${rowid}, ${chunk.id}, ${chunk.text})`.execute(
+        trx,
+      );
+      await trx
+        .updateTable("knowledge_chunks")
+        .set({ index_rowid: rowid })
+        .where("id", "=", chunk.id)
+        .execute();
     }
   }
 
   async removeDocument(trx: Kysely<KnowledgeTables>, knowledgeBaseId: string, documentId: string) {
-    if (!(await this.#exists(trx, knowledgeBaseId))) return;
-    await sql`delete from ${sql.table(ftsTable(knowledgeBaseId))} where document_id = ${documentId}`.execute(
-      trx,
-    );
+    const indexed = await trx
+      .selectFrom("knowledge_chunks")
+      .select("index_rowid")
+      .where("document_id", "=", documentId)
+      .where("index_rowid", "is not", null)
+      .execute();
+    if (!indexed.length || !(await this.#exists(trx, knowledgeBaseId))) return;
+    const table = sql.table(ftsTable(knowledgeBaseId));
+    for (const { index_rowid } of indexed) {
+      await sql`delete from ${table} where rowid = ${index_rowid}`.execute(trx);
+    }
   }
 
   async dropBase(db: Kysely<KnowledgeTables>, knowledgeBaseId: string) {

@@ -123,6 +123,16 @@ export class KnowledgeRepository {
       .executeTakeFirst();
   }
 
+  /** A document's parsed text (null until it is parsed). */
+  async documentContent(id: string): Promise<string | null> {
+    const row = await this.#db
+      .selectFrom("knowledge_documents")
+      .select("content")
+      .where("id", "=", id)
+      .executeTakeFirst();
+    return row?.content ?? null;
+  }
+
   findByHash(knowledgeBaseId: string, sha256: string): Promise<DocumentRow | undefined> {
     return this.#db
       .selectFrom("knowledge_documents")

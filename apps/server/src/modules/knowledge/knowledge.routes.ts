@@ -1,6 +1,7 @@
 import multipart from "@fastify/multipart";
 import {
   CreateKnowledgeBaseRequest,
+  DocumentContent,
   DocumentParams,
   IdParams,
   KnowledgeBase,
@@ -139,6 +140,19 @@ export async function registerKnowledgeRoutes(app: TypedApp, deps: KnowledgeRout
         })();
         return reply.code(201).send(await deps.knowledge.upload(request.params.id, files, ctx));
       },
+    );
+    scope.get(
+      "/api/v1/knowledge-bases/:id/documents/:documentId/content",
+      {
+        config: { permission: "knowledge:read" },
+        schema: {
+          tags,
+          summary: "A document's text as parsed to markdown (what passages' spans point into)",
+          params: DocumentParams,
+          response: { 200: DocumentContent },
+        },
+      },
+      (request) => deps.knowledge.content(request.params.id, request.params.documentId, contextOf(request)),
     );
     scope.delete(
       "/api/v1/knowledge-bases/:id/documents/:documentId",

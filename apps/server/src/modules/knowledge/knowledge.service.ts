@@ -1,5 +1,6 @@
 import {
   type CreateKnowledgeBaseRequest,
+  type DocumentContent,
   type KnowledgeBase,
   type KnowledgeBaseListQuery,
   type KnowledgeDocument,
@@ -168,6 +169,22 @@ export class KnowledgeService {
     await this.#d.knowledge.deleteDocument(documentId);
     await this.#audit(ctx, "knowledge.document_deleted", base, { document: documentId, name: document.name });
     await publishProgress(this.#d, progressOfRow(document, { deleted: true }));
+  }
+
+  /**
+   * A document's text as parsed to markdown, which its passages' spans point into (a citation
+   * opens its passage there). `content` is null until the document is parsed.
+   */
+  async content(id: string, documentId: string, ctx: RequestContext): Promise<DocumentContent> {
+    const base = await this.visible(id, ctx, "knowledge:read");
+    const document = await this.#document(base.id, documentId);
+    return {
+      documentId: document.id,
+      knowledgeBaseId: base.id,
+      name: document.name,
+      status: document.status as DocumentContent["status"],
+      content: await this.#d.knowledge.documentContent(document.id),
+    };
   }
 
   /** Parses, chunks and indexes the document again (after a failure, or a better parser). */

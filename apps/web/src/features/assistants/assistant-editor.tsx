@@ -7,6 +7,7 @@ import { Alert } from "../../components/ui/alert.tsx";
 import { errorText } from "../../failures.ts";
 import { useMe } from "../auth/use-me.ts";
 import { AssistantPreview } from "./assistant-preview.tsx";
+import { KnowledgePicker } from "./knowledge-picker.tsx";
 import { StartChatButton } from "./start-chat-button.tsx";
 
 /** The editable fields of an assistant, as the form holds them (numbers as typed text). */
@@ -21,6 +22,7 @@ interface Draft {
   starterPrompts: string;
   visibility: "private" | "team";
   teamId: string;
+  knowledgeBaseIds: string[];
 }
 
 function draftOf(a: Assistant | null, firstTeam: string): Draft {
@@ -35,6 +37,7 @@ function draftOf(a: Assistant | null, firstTeam: string): Draft {
     starterPrompts: (a?.starterPrompts ?? []).join("\n"),
     visibility: a?.visibility ?? "team",
     teamId: a?.teamId ?? firstTeam,
+    knowledgeBaseIds: a?.knowledgeBaseIds ?? [],
   };
 }
 
@@ -56,6 +59,7 @@ function bodyOf(d: Draft, existing: boolean): Record<string, unknown> {
       .filter(Boolean),
   };
   if (d.teamId) body.visibility = d.visibility;
+  if (existing || d.knowledgeBaseIds.length) body.knowledgeBaseIds = d.knowledgeBaseIds;
   if (!existing && d.teamId) body.teamId = d.teamId;
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
 }
@@ -193,6 +197,15 @@ export function AssistantEditor({ assistant, models }: { assistant: Assistant | 
             </label>
           )}
         </div>
+        <KnowledgePicker
+          selected={draft.knowledgeBaseIds}
+          onChange={(knowledgeBaseIds) => {
+            set({ knowledgeBaseIds });
+          }}
+          teamId={draft.teamId}
+          teamVisible={draft.teamId !== "" && draft.visibility === "team"}
+          teams={me?.teams ?? []}
+        />
         <div className="button-row">
           <button type="submit" className="primary" disabled={save.isPending}>
             {save.isPending ? "Saving…" : assistant ? "Save changes" : "Create assistant"}

@@ -59,4 +59,31 @@ describe("applyEvent", () => {
     const before: LiveAnswers = { other: { text: "x", next: 1, status: "done" } };
     expect(run([delta(0, "a")], before).other).toBe(before.other);
   });
+
+  it("keeps an answer's sources from message.sources through its deltas and a snapshot", () => {
+    const source = {
+      n: 1,
+      knowledgeBaseId: "kb",
+      documentId: "d",
+      documentName: "Runbook.md",
+      chunkId: "d:0",
+      headingPath: ["Restore"],
+      start: 0,
+      end: 10,
+      snippet: "pg_restore",
+    };
+    const answers = run([
+      { type: "message.started", messageId: "m", model: "x" },
+      { type: "message.sources", messageId: "m", sources: [source] },
+      delta(0, "Use pg_restore [1]."),
+    ]);
+    expect(answers.m).toEqual({
+      text: "Use pg_restore [1].",
+      next: 1,
+      status: "streaming",
+      sources: [source],
+    });
+    const resynced = run([{ type: "snapshot", messageId: "m", text: "Use", status: "streaming" }], answers);
+    expect(resynced.m?.sources).toEqual([source]);
+  });
 });

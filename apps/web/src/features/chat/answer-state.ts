@@ -1,10 +1,12 @@
-import type { ChatEvent } from "@parley/contracts";
+import type { AnswerSource, ChatEvent } from "@parley/contracts";
 
 /** The live text of one answer being streamed. `next` is the delta index expected next; null after a snapshot (resync on the next delta). */
 export interface LiveAnswer {
   text: string;
   next: number | null;
   status: "streaming" | "done";
+  /** The knowledge passages it is given with, once `message.sources` (or a snapshot) told them. */
+  sources?: AnswerSource[];
 }
 
 /** Live answers by message id. */
@@ -23,12 +25,19 @@ export function applyEvent(answers: LiveAnswers, event: ChatEvent): LiveAnswers 
   switch (event.type) {
     case "message.started":
       return current ? answers : { ...answers, [event.messageId]: fresh() };
+    case "message.sources":
+      return { ...answers, [event.messageId]: { ...(current ?? fresh()), sources: event.sources } };
     case "message.delta": {
       const answer = current ?? fresh();
       if (answer.next !== null && event.index !== answer.next) return answers;
       return {
         ...answers,
-        [event.messageId]: { text: answer.text + event.text, next: event.index + 1, status: "streaming" },
+        [event.messageId]: {
+          ...answer,
+          text: answer.text + event.text,
+          next: event.index + 1,
+          status: "streaming",
+        },
       };
     }
     case "snapshot":
@@ -38,6 +47,11 @@ export function applyEvent(answers: LiveAnswers, event: ChatEvent): LiveAnswers 
           text: event.text,
           next: null,
           status: event.status === "streaming" ? "streaming" : "done",
+          ...(event.sources
+            ? { sources: event.sources }
+            : current?.sources
+              ? { sources: current.sources }
+              : {}),
         },
       };
     case "message.completed":

@@ -1,7 +1,15 @@
-import { memo, useEffect, useState, type ReactNode } from "react";
+import type { AnswerSource } from "@parley/contracts";
+import { memo, useEffect, useMemo, useState, type ReactNode } from "react";
 import ReactMarkdown, { type Components, type Options } from "react-markdown";
 import remarkGfm from "remark-gfm";
+import { placeOf, remarkCitations } from "./citations.ts";
 import { CopyButton } from "./copy-button.tsx";
+
+/** An answer's sources, and what opening one does: its `[n]` markers become citation chips. */
+export interface Citations {
+  sources: readonly AnswerSource[];
+  onOpen: (source: AnswerSource) => void;
+}
 
 type PluggableList = NonNullable<Options["rehypePlugins"]>;
 
@@ -54,13 +62,42 @@ const components: Components = {
     ) : null,
 };
 
+/** The components of an answer with sources: a citation marker becomes a chip naming its document. */
+function citingComponents({ sources, onOpen }: Citations): Components {
+  const byNumber = new Map(sources.map((s) => [String(s.n), s]));
+  return {
+    ...components,
+    sup: ({ node, children }) => {
+      const cited = byNumber.get(String(node?.properties.dataCite ?? ""));
+      if (!cited) return <sup>{children}</sup>;
+      return (
+        <sup className="citation">
+          <button
+            type="button"
+            className="citation-chip"
+            aria-label={`Source ${cited.n}: ${placeOf(cited)}`}
+            title={placeOf(cited)}
+            onClick={() => {
+              onOpen(cited);
+            }}
+          >
+            {cited.n}
+          </button>
+        </sup>
+      );
+    },
+  };
+}
+
 /**
  * Renders model output as GitHub-flavoured markdown (tables, task lists, strikethrough) with
  * highlighted code blocks and copy buttons. react-markdown never renders raw HTML and drops
  * unsafe URLs (`javascript:` and the like), so model output cannot run script or inject markup.
+ * With `citations`, the `[n]` markers of its sources become chips that open them (a number that
+ * matches no source stays text).
  * Memoized by text: parsing is the costly part of rendering a message, and scrolling re-renders rows.
  */
-export const Markdown = memo(function Markdown({ text }: { text: string }) {
+export const Markdown = memo(function Markdown({ text, citations }: { text: string; citations?: Citations }) {
   const hasCode = text.includes("```") || text.includes("~~~");
   const [rehypePlugins, setPlugins] = useState<PluggableList>([]);
   useEffect(() => {
@@ -73,9 +110,26 @@ export const Markdown = memo(function Markdown({ text }: { text: string }) {
       alive = false;
     };
   }, [hasCode, rehypePlugins.length]);
+  const cited = useMemo(
+    () =>
+      citations?.sources.length
+        ? {
+            plugins: [
+              remarkGfm,
+              [remarkCitations, { numbers: new Set(citations.sources.map((s) => s.n)) }],
+            ] satisfies Options["remarkPlugins"],
+            components: citingComponents(citations),
+          }
+        : null,
+    [citations],
+  );
   return (
     <div className="markdown">
-      <ReactMarkdown remarkPlugins={[remarkGfm]} rehypePlugins={rehypePlugins} components={components}>
+      <ReactMarkdown
+        remarkPlugins={cited?.plugins ?? [remarkGfm]}
+        rehypePlugins={rehypePlugins}
+        components={cited?.components ?? components}
+      >
         {text}
       </ReactMarkdown>
     </div>

@@ -1,9 +1,11 @@
-import type { ChatMessageView } from "@parley/contracts";
-import { useState } from "react";
+import type { AnswerSource, ChatMessageView } from "@parley/contracts";
+import { useMemo, useState } from "react";
 import { Icon } from "../../components/ui/icons.tsx";
 import { describeFailure } from "../../failures.ts";
 import { CopyButton } from "./copy-button.tsx";
-import { Markdown } from "./markdown.tsx";
+import { Markdown, type Citations } from "./markdown.tsx";
+import { MessageSources } from "./message-sources.tsx";
+import { PassageDialog } from "./passage-dialog.tsx";
 
 /** What a message can do; absent actions are not offered (e.g. while an answer streams). */
 export interface MessageActions {
@@ -11,21 +13,30 @@ export interface MessageActions {
   onRegenerate?: () => void;
 }
 
-/** One message: the user's text, or an answer as markdown with its state, usage and actions. */
+/** No sources: one array, so that memoized views see no change. */
+const NONE: AnswerSource[] = [];
+
+/**
+ * One message: the user's text, or an answer as markdown with its state, usage and actions, and
+ * its citations and sources when it was grounded in knowledge.
+ */
 export function MessageItem({
   message,
   text,
+  sources,
   actions,
 }: {
   message: ChatMessageView;
   /** The text to show (for a streaming answer, what has arrived so far). */
   text: string;
+  /** The answer's knowledge sources (for a streaming answer, as the stream told them), if any. */
+  sources: AnswerSource[] | undefined;
   actions: MessageActions;
 }) {
   return message.role === "user" ? (
     <UserMessage message={message} actions={actions} />
   ) : (
-    <AnswerMessage message={message} text={text} actions={actions} />
+    <AnswerMessage message={message} text={text} sources={sources ?? NONE} actions={actions} />
   );
 }
 
@@ -104,12 +115,19 @@ function UserMessage({ message, actions }: { message: ChatMessageView; actions: 
 function AnswerMessage({
   message,
   text,
+  sources,
   actions,
 }: {
   message: ChatMessageView;
   text: string;
+  sources: AnswerSource[];
   actions: MessageActions;
 }) {
+  const [opened, setOpened] = useState<AnswerSource | null>(null);
+  const citations = useMemo<Citations | undefined>(
+    () => (sources.length ? { sources, onOpen: setOpened } : undefined),
+    [sources],
+  );
   const failure =
     message.status === "failed" && message.error
       ? describeFailure(message.error.code, message.error.message)
@@ -120,7 +138,7 @@ function AnswerMessage({
         {message.model ?? "Assistant"}
       </h2>
       {text ? (
-        <Markdown text={text} />
+        <Markdown text={text} {...(citations ? { citations } : {})} />
       ) : message.status === "completed" ? (
         <p className="muted">(empty answer)</p>
       ) : null}
@@ -136,6 +154,17 @@ function AnswerMessage({
         </div>
       )}
       {message.status === "cancelled" && <p className="muted">Stopped.</p>}
+      {citations && (
+        <>
+          <MessageSources text={text} sources={sources} onOpen={setOpened} />
+          <PassageDialog
+            source={opened}
+            onClose={() => {
+              setOpened(null);
+            }}
+          />
+        </>
+      )}
       {message.status !== "streaming" && (
         <div className="message-actions">
           {text && <CopyButton text={() => text} label="Copy" />}

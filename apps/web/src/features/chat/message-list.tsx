@@ -33,6 +33,8 @@ export function MessageList({
     getItemKey: (index) => messages[index]?.id ?? index,
   });
   const textOf = (m: ChatMessageView) => (m.status === "streaming" ? (live[m.id]?.text ?? "") : m.content);
+  // The stored sources once the answer is read back; the stream's while it is being written.
+  const sourcesOf = (m: ChatMessageView) => m.sources ?? live[m.id]?.sources;
   const tail = messages.at(-1);
   const tailLength = tail ? textOf(tail).length : 0;
 
@@ -95,7 +97,12 @@ export function MessageList({
               aria-posinset={row.index + 1}
               style={{ transform: `translateY(${row.start}px)` }}
             >
-              <MessageItem message={message} text={textOf(message)} actions={actionsFor(message)} />
+              <MessageItem
+                message={message}
+                text={textOf(message)}
+                sources={sourcesOf(message)}
+                actions={actionsFor(message)}
+              />
             </li>
           );
         })}

@@ -10,6 +10,7 @@ export type StreamState = "connecting" | "live" | "reconnecting";
 // Every event name of the contract (the compiler checks the list is complete).
 const EVENT_TYPES = Object.keys({
   "message.started": 1,
+  "message.sources": 1,
   "message.delta": 1,
   "message.completed": 1,
   "message.failed": 1,
