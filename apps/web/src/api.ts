@@ -107,6 +107,74 @@ async function isCsrfFailure(response: Response): Promise<boolean> {
   return body?.error.code === "auth.csrf_failed";
 }
 
+/** How far an upload's request body has been sent. */
+export interface UploadProgress {
+  loaded: number;
+  total: number;
+}
+
+/** One multipart POST through XMLHttpRequest (fetch cannot report upload progress). */
+function sendForm(
+  path: string,
+  form: FormData,
+  onProgress: (progress: UploadProgress) => void,
+  signal?: AbortSignal,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", path);
+    xhr.withCredentials = true;
+    xhr.setRequestHeader("accept", "application/json");
+    const csrf = csrfToken();
+    if (csrf) xhr.setRequestHeader("x-csrf-token", csrf);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress({ loaded: event.loaded, total: event.total });
+    };
+    xhr.onload = () => {
+      resolve({ status: xhr.status, body: xhr.responseText });
+    };
+    // Same as fetch: a network failure is a TypeError, which `errorText` words as "not reachable".
+    xhr.onerror = () => {
+      reject(new TypeError("Network error"));
+    };
+    xhr.onabort = () => {
+      reject(new DOMException("The upload was cancelled", "AbortError"));
+    };
+    signal?.addEventListener("abort", () => {
+      xhr.abort();
+    });
+    xhr.send(form);
+  });
+}
+
+/**
+ * POSTs `form` as multipart/form-data with the session, reporting how much of it was sent;
+ * refreshes an expired session once (sending the files again).
+ * @throws ApiError when the server refuses it.
+ * @example
+ * await apiUpload<UploadResult>(`/api/v1/knowledge-bases/${id}/documents`, form, (p) => show(p.loaded / p.total));
+ */
+export async function apiUpload<T>(
+  path: string,
+  form: FormData,
+  onProgress: (progress: UploadProgress) => void,
+  signal?: AbortSignal,
+): Promise<T> {
+  let answer = await sendForm(path, form, onProgress, signal);
+  if (answer.status === 401 && (await refreshSession()))
+    answer = await sendForm(path, form, onProgress, signal);
+  const body = (() => {
+    try {
+      return JSON.parse(answer.body) as unknown;
+    } catch {
+      return null;
+    }
+  })();
+  if (answer.status >= 200 && answer.status < 300) return body as T;
+  const error = (body as ErrorEnvelope | null)?.error;
+  throw new ApiError(answer.status, error?.code ?? "http.error", error?.message ?? `HTTP ${answer.status}`);
+}
+
 /** GETs a JSON resource (kept for the status page). */
 export function getJson<T>(path: string, acceptStatuses: number[] = []): Promise<T> {
   return api<T>(path, { acceptStatuses });

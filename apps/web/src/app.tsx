@@ -14,6 +14,9 @@ const AdminPage = lazy(() =>
 const AssistantsPage = lazy(() =>
   import("./features/assistants/assistants-page.tsx").then((m) => ({ default: m.AssistantsPage })),
 );
+const KnowledgePage = lazy(() =>
+  import("./features/knowledge/knowledge-page.tsx").then((m) => ({ default: m.KnowledgePage })),
+);
 const SetupPage = lazy(() =>
   import("./features/auth/setup-page.tsx").then((m) => ({ default: m.SetupPage })),
 );
@@ -71,6 +74,22 @@ export function App() {
             element={
               <RequireSession>
                 <AssistantsPage />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/knowledge"
+            element={
+              <RequireSession>
+                <KnowledgePage />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/knowledge/:id"
+            element={
+              <RequireSession>
+                <KnowledgePage />
               </RequireSession>
             }
           />

@@ -134,6 +134,9 @@ export function ConversationSidebar({
         <NavLink to="/assistants" className="admin-link">
           Assistants
         </NavLink>
+        <NavLink to="/knowledge" className="admin-link">
+          Knowledge
+        </NavLink>
         {isAdmin && (
           <NavLink to="/admin/models" className="admin-link">
             Administration
