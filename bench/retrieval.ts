@@ -14,6 +14,7 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { fromJson } from "../apps/server/src/db/json.ts";
 import { newId } from "../apps/server/src/kernel/ids.ts";
 import type { Chunk } from "../apps/server/src/modules/knowledge/chunking.ts";
 import { keywordIndexFor } from "../apps/server/src/modules/knowledge/keyword-index.ts";
@@ -187,7 +188,7 @@ async function buildScaleBase(
     const chunks = byDocument.get(r.document_id) ?? [];
     chunks.push({
       ordinal: r.ordinal,
-      headingPath: JSON.parse(String(r.heading_path)) as string[],
+      headingPath: fromJson(r.heading_path) as string[],
       start: r.start_offset,
       end: r.end_offset,
       text: r.text,
@@ -318,7 +319,10 @@ const machine = machineLine();
 const results: Result[] = [];
 for (const shape of SHAPES) {
   console.error(`bench:retrieval: ${shape}…`);
-  results.push(await runShape(shape));
+  const result = await runShape(shape);
+  // Each shape's numbers as soon as they are known (a later failure keeps them).
+  console.error(JSON.stringify(result));
+  results.push(result);
 }
 
 console.log(
