@@ -151,6 +151,28 @@ describe("knowledge base events (embedded)", () => {
     const anonymous = await fetch(`${h.url}/api/v1/knowledge-bases/${kbId}/events`);
     expect(anonymous.status).toBe(401);
   });
+  it("holds at most PARLEY_MAX_STREAMS_PER_USER streams per user open, and frees a slot when one closes", async () => {
+    const dev = await member("developer");
+    const kbId = await createBase(h, dev.token, "Many tabs", teamId);
+    const streams: SseConnection[] = [];
+    for (let i = 0; i < 20; i++) streams.push(await eventsOf(h, kbId, dev.token));
+    const refused = await fetch(`${h.url}/api/v1/knowledge-bases/${kbId}/events`, {
+      headers: { authorization: `Bearer ${dev.token}` },
+    });
+    const body = (await refused.json()) as ErrorEnvelope;
+    expect([refused.status, body.error.code]).toEqual([429, "rate_limit.exceeded"]);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    // Another user is not affected.
+    const other = await member("viewer");
+    const theirs = await eventsOf(h, kbId, other.token);
+    theirs.close();
+    streams.pop()?.close();
+    await expect.poll(() => openStreams(h)).toBe(19);
+    const again = await eventsOf(h, kbId, dev.token);
+    again.close();
+    for (const s of streams) s.close();
+    await expect.poll(() => openStreams(h)).toBe(0);
+  });
 });
 
 describe("knowledge base events across pods (PostgreSQL, NATS, Redis)", () => {

@@ -1,19 +1,15 @@
 import { EventEmitter, on } from "node:events";
-import { randomUUID } from "node:crypto";
 import { chatTopics, type ChatEvent } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { TypedBus, TypedLogEntry } from "../../kernel/typed-bus.ts";
+import { holdPresence } from "../../platform/registry/presence.ts";
 import type { Registry } from "../../platform/registry/registry.port.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
 import type { ChatService } from "./chat.service.ts";
 import { chatKeys } from "./chat.keys.ts";
 import { sourcesOf } from "./chat-view.ts";
-
-/** How often an open stream renews its presence entries, and how long they outlive a silence. */
-const PRESENCE_RENEW_MS = 15_000;
-const PRESENCE_TTL_MS = 45_000;
 
 /** `<epoch>:<seq>`, the id of every event: where it sits in the durable log. */
 export function eventId(epoch: string, seq: number): string {
@@ -80,32 +76,24 @@ export class ConversationEvents {
     const userId = ctx.principal?.userId ?? "anonymous";
     const userKind = chatKeys.userStreams(userId);
     const conversationKind = chatKeys.conversationStreams(conversationId);
-    const open = await d.registry.list(userKind).catch(() => []);
-    if (open.length >= d.maxStreamsPerUser) {
+    const start = await resumePoint(d.bus, d.chats, conversationId, from.lastEventId);
+    // Presence ("who is watching") and the per-user limit, across pods.
+    const presence = await holdPresence(d.registry, {
+      kinds: [userKind, conversationKind],
+      info: { pod: d.podId, conversationId, userId },
+      limit: { kind: userKind, max: d.maxStreamsPerUser },
+    });
+    if ("refused" in presence) {
       d.metrics.rejectedStreams.inc();
       throw new AppError(
         "rate_limit.exceeded",
         `At most ${d.maxStreamsPerUser} event streams may be open per user; close a tab`,
         {
           headers: { "retry-after": "5" },
-          details: { open: open.length, limit: d.maxStreamsPerUser, scope: "streams" },
+          details: { open: presence.refused, limit: d.maxStreamsPerUser, scope: "streams" },
         },
       );
     }
-    const start = await resumePoint(d.bus, d.chats, conversationId, from.lastEventId);
-    d.metrics.replays.inc({ kind: start.snapshot ? "snapshot" : start.resumed ? "resume" : "fresh" });
-
-    // Presence and the per-user limit: registry entries expire unless renewed.
-    const connectionId = randomUUID();
-    const info = { pod: d.podId, conversationId, userId };
-    const presence = () =>
-      Promise.all([
-        d.registry.register(userKind, connectionId, info, PRESENCE_TTL_MS),
-        d.registry.register(conversationKind, connectionId, info, PRESENCE_TTL_MS),
-      ]).catch(() => undefined);
-    await presence();
-    const renew = setInterval(() => void presence(), PRESENCE_RENEW_MS);
-    renew.unref();
 
     // `events.on` queues what arrives while the reader writes; "end" finishes the iteration.
     const arrivals = new EventEmitter();
@@ -115,13 +103,9 @@ export class ConversationEvents {
     const close = async () => {
       if (closed) return;
       closed = true;
-      clearInterval(renew);
       arrivals.emit("end");
       await subscription?.close();
-      await Promise.all([
-        d.registry.deregister(userKind, connectionId),
-        d.registry.deregister(conversationKind, connectionId),
-      ]).catch(() => undefined);
+      await presence.release();
     };
     try {
       subscription = await d.bus.follow(
@@ -133,6 +117,7 @@ export class ConversationEvents {
       await close();
       throw error;
     }
+    d.metrics.replays.inc({ kind: start.snapshot ? "snapshot" : start.resumed ? "resume" : "fresh" });
     return {
       snapshot: start.snapshot ? { id: eventId(start.epoch, start.afterSeq), event: start.snapshot } : null,
       close,

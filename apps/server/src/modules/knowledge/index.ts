@@ -110,7 +110,13 @@ export const knowledgeModule = defineModule({
       logger: ctx.logger,
     });
     const hub = new ProgressHub(ctx.bus);
-    const events = new KnowledgeEvents({ knowledge, documents: repository, hub });
+    const events = new KnowledgeEvents({
+      knowledge,
+      documents: repository,
+      hub,
+      registry: ctx.platform.store.registry,
+      maxStreamsPerUser: ctx.config.maxStreamsPerUser,
+    });
     const streams = new ProgressStreams(ctx.metrics);
     const sweepDeps: IngestSweepDeps = {
       sweeps,

@@ -1,8 +1,11 @@
 import { EventEmitter, on } from "node:events";
 import { knowledgeEventTopics, type DocumentProgress } from "@parley/contracts";
+import { AppError } from "../../kernel/app-error.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { Subscription } from "../../platform/lifecycle.ts";
+import { holdPresence } from "../../platform/registry/presence.ts";
+import type { Registry } from "../../platform/registry/registry.port.ts";
 import { progressOfRow } from "./ingest-signals.ts";
 import type { KnowledgeRepository } from "./knowledge.repository.ts";
 import type { KnowledgeService } from "./knowledge.service.ts";
@@ -69,7 +72,13 @@ export interface KnowledgeEventsDeps {
   knowledge: Pick<KnowledgeService, "visible">;
   documents: Pick<KnowledgeRepository, "documents">;
   hub: ProgressHub;
+  registry: Registry;
+  /** Knowledge event streams one user may hold open at once, across pods. */
+  maxStreamsPerUser: number;
 }
+
+/** The registry kind counting one user's open knowledge event streams. */
+const userStreams = (userId: string) => `knowledge-streams:user:${userId}`;
 
 /** The live view of a knowledge base's documents, whatever carries it (SSE today). */
 export class KnowledgeEvents {
@@ -85,15 +94,38 @@ export class KnowledgeEvents {
    */
   async open(id: string, ctx: RequestContext): Promise<DocumentEventStream> {
     await this.#d.knowledge.visible(id, ctx, "knowledge:read");
+    const userKind = userStreams(ctx.principal?.userId ?? "anonymous");
+    const max = this.#d.maxStreamsPerUser;
+    const presence = await holdPresence(this.#d.registry, {
+      kinds: [userKind],
+      info: { knowledgeBaseId: id },
+      limit: { kind: userKind, max },
+    });
+    if ("refused" in presence)
+      throw new AppError(
+        "rate_limit.exceeded",
+        `At most ${max} knowledge event streams may be open per user; close a tab`,
+        {
+          headers: { "retry-after": "5" },
+          details: { open: presence.refused, limit: max, scope: "streams" },
+        },
+      );
     // `events.on` queues what arrives while the reader writes; "end" finishes the iteration.
     const arrivals = new EventEmitter();
     const events = on(arrivals, "event", { close: ["end"] }) as AsyncIterator<[DocumentProgress]>;
-    const unwatch = await this.#d.hub.watch(id, (event) => arrivals.emit("event", event));
+    let unwatch: () => void;
+    try {
+      unwatch = await this.#d.hub.watch(id, (event) => arrivals.emit("event", event));
+    } catch (error) {
+      await presence.release();
+      throw error;
+    }
     let closed = false;
     const close = () => {
       if (closed) return;
       closed = true;
       unwatch();
+      void presence.release();
       arrivals.emit("end");
     };
     let snapshot: DocumentProgress[];
