@@ -4,6 +4,7 @@ import type { AuditTables } from "../src/modules/audit/index.ts";
 import type { ChatTables } from "../src/modules/chat/index.ts";
 import type { IdentityTables } from "../src/modules/identity/index.ts";
 import type { KnowledgeTables } from "../src/modules/knowledge/index.ts";
+import type { ProjectsTables } from "../src/modules/projects/index.ts";
 import type { ProvidersTables } from "../src/modules/providers/index.ts";
 import type { UsageTables } from "../src/modules/usage/index.ts";
 import { tablesOf, type Database, type PlatformTables } from "../src/platform/db/database.ts";
@@ -15,6 +16,7 @@ export type AllTables = PlatformTables &
   ChatTables &
   IdentityTables &
   KnowledgeTables &
+  ProjectsTables &
   ProvidersTables &
   UsageTables;
 

@@ -83,6 +83,14 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "Too large to upload",
     hint: `${message}. Nothing of this upload was kept; remove the file (or older documents) and try again.`,
   }),
+  "project.not_found": () => ({
+    title: "This project is gone",
+    hint: "It was deleted or belongs to a team you are no longer in. Pick another project or none.",
+  }),
+  "project.name_taken": () => ({
+    title: "That name is taken",
+    hint: "Another project of this team has this name (ignoring case). Choose another one.",
+  }),
   "assistant.not_found": () => ({
     title: "This assistant is gone",
     hint: "It was deleted or is no longer shared with you. Start the chat without it or pick another one.",

@@ -38,6 +38,8 @@ export const Conversation = z
     teamId: z.string().nullable(),
     /** The assistant whose instructions and settings every answer uses; null: none. */
     assistantId: z.string().nullable(),
+    /** The project of its team it belongs to; null: none (or it was deleted). */
+    projectId: z.string().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -56,6 +58,8 @@ export const CreateConversationRequest = z
     teamId: z.string().max(100).optional(),
     /** Holds the conversation with this assistant (in its team, unless it is a personal one). */
     assistantId: z.string().max(100).optional(),
+    /** Puts the conversation in this project (of its team; the team defaults to the project's). */
+    projectId: z.string().max(100).optional(),
   })
   .meta({ id: "CreateConversationRequest" });
 export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
@@ -64,6 +68,8 @@ export const UpdateConversationRequest = z
   .strictObject({
     title: z.string().trim().min(1).max(200).optional(),
     model: z.string().min(1).max(200).optional(),
+    /** Moves the conversation into a project of its team; null takes it out of its project. */
+    projectId: z.string().max(100).nullable().optional(),
   })
   .meta({ id: "UpdateConversationRequest" });
 export type UpdateConversationRequest = z.infer<typeof UpdateConversationRequest>;
@@ -73,6 +79,8 @@ export const ConversationListQuery = z.strictObject({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   teamId: z.string().max(100).optional(),
+  /** Only the conversations of this project. */
+  projectId: z.string().max(100).optional(),
 });
 export type ConversationListQuery = z.infer<typeof ConversationListQuery>;
 

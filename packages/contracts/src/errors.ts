@@ -44,6 +44,9 @@ export const ErrorCode = z.enum([
   "assistant.not_found",
   "knowledge_base.not_found",
   "document.not_found",
+  "project.not_found",
+  /** Another project of the team has this name (names are compared ignoring case). */
+  "project.name_taken",
   /** A file over the per-file limit, or one that would take its team's storage over its limit. */
   "knowledge.too_large",
   /** A team-visible assistant was given a knowledge base outside its team (a personal one would leak). */

@@ -29,5 +29,7 @@ export const Permission = z.enum([
   "assistants:manage",
   "knowledge:read",
   "knowledge:manage",
+  "projects:read",
+  "projects:manage",
 ]);
 export type Permission = z.infer<typeof Permission>;

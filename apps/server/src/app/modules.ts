@@ -7,6 +7,7 @@ import { auditModule } from "../modules/audit/index.ts";
 import { chatModule } from "../modules/chat/index.ts";
 import { gatewayModule } from "../modules/gateway/index.ts";
 import { identityModule } from "../modules/identity/index.ts";
+import { projectsModule } from "../modules/projects/index.ts";
 import { providersModule } from "../modules/providers/index.ts";
 import { systemModule } from "../modules/system/index.ts";
 import { usageModule } from "../modules/usage/index.ts";
@@ -19,6 +20,8 @@ export const MODULES = [
   systemModule,
   auditModule,
   identityModule,
+  // After identity (its teams) and audit; before chat, whose conversations belong to projects.
+  projectsModule,
   providersModule,
   usageModule,
   aiModule,

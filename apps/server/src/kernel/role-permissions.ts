@@ -14,6 +14,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "access:explain",
     "assistants:read",
     "knowledge:read",
+    "projects:read",
   ],
   developer: [
     "profile:read",
@@ -27,6 +28,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "assistants:write",
     "knowledge:read",
     "knowledge:manage",
+    "projects:read",
+    "projects:manage",
   ],
   operator: [
     "profile:read",
@@ -45,6 +48,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "assistants:write",
     "knowledge:read",
     "knowledge:manage",
+    "projects:read",
+    "projects:manage",
   ],
   // Admins hold every permission there is, including ones added later.
   admin: Permission.options,
@@ -71,6 +76,8 @@ export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   "assistants:manage",
   "knowledge:read",
   "knowledge:manage",
+  "projects:read",
+  "projects:manage",
 ]);
 
 /**

@@ -27,6 +27,7 @@ const COLLECTIONS: Record<string, ResourceRule> = {
   messages: "private",
   assistants: "assistant",
   "knowledge-bases": "private",
+  projects: "project",
 };
 
 /** Operations on one resource treated otherwise than their collection. */
@@ -53,6 +54,7 @@ const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/conversations": "private",
   "/api/v1/assistants": "private",
   "/api/v1/knowledge-bases": "private",
+  "/api/v1/projects": "private",
   "/api/v1/api-keys": "team",
   "/api/v1/access/explain": "team",
 };
@@ -62,6 +64,9 @@ const TEAM_REF_FIELDS: Record<string, (teamId: string) => string> = {
   teamId: (id) => id,
   resource: (id) => `team:${id}`,
 };
+
+/** Collection operations that always name a team: no cell without one (its `teamId` cells cover it). */
+const TEAM_REQUIRED = new Set(["POST /api/v1/projects"]);
 
 /** Operations an API key may never perform, whatever it holds. */
 const SESSION_ONLY = new Set(["POST /api/v1/api-keys"]);
@@ -75,6 +80,9 @@ function exampleBody(op: Operation, fake: FakeUpstream): unknown {
       return { model: "fake/fake-model", input: "hi" };
     case "POST /api/v1/providers":
       return providerBody(fake);
+    // Names are unique in a team: each cell creates its own.
+    case "POST /api/v1/projects":
+      return { name: `Project ${randomUUID().slice(0, 8)}` };
     case "POST /api/v1/knowledge-bases/{id}/documents": {
       const form = new FormData();
       form.append("file", new Blob(["# Notes\n\nHello."]), "notes.md");
@@ -111,6 +119,7 @@ function cellsOf(op: Operation): Cell[] {
       team: [team("A"), team("B"), { kind: "unknown" }],
       private: [team("A"), team("B"), { kind: "own" }, { kind: "other" }, { kind: "unknown" }],
       assistant: [team("A"), team("B"), { kind: "own" }, { kind: "other" }, { kind: "unknown" }],
+      project: [team("A"), team("B"), { kind: "unknown" }],
       account: [
         { kind: "own" },
         { kind: "user", rank: "viewer" },
@@ -127,7 +136,7 @@ function cellsOf(op: Operation): Cell[] {
     return make(rule, scopes[rule]);
   }
   const teamRef = teamRefField(op) !== null;
-  const base = make(COLLECTION_RULES[key] ?? "anywhere", [{ kind: "none" }]);
+  const base = TEAM_REQUIRED.has(key) ? [] : make(COLLECTION_RULES[key] ?? "anywhere", [{ kind: "none" }]);
   if (!teamRef) return base;
   const rule = TEAM_REF_RULES[op.path] ?? "team-ref";
   return [...base, ...make(rule, [team("A"), team("B"), { kind: "unknown" }])];
@@ -310,6 +319,8 @@ async function prepare(
           : { userId: scope.kind === "own" ? ownerId : world.builderId, teamId: null },
       );
       if (op.pathParams.includes("documentId")) ids.documentId = await world.document(ids[first]);
+    } else if (op.path.startsWith("/api/v1/projects/") && teamId) {
+      ids[first] = await world.project(teamId);
     } else if (op.path.startsWith("/api/v1/assistants/")) {
       ids[first] = await world.assistant(
         scope.kind === "team"

@@ -106,6 +106,8 @@ export type ResourceRule =
   | "private"
   /** Assistants: as `private`; changing someone else's team-visible one needs `assistants:manage` there. */
   | "assistant"
+  /** Projects: always a team's; as `private` there (members only, global admins included). */
+  | "project"
   /** Accounts: one's own, or any with a global users:read. */
   | "account"
   /** One's API keys; anyone's for a global users:manage. */
@@ -160,7 +162,8 @@ export function expected(actor: ActorSpec, permission: string, rule: ResourceRul
     }
     case "team": {
       const team = scope.team;
-      if (rule === "private") return decide(isMember(actor, team) && keyReaches(actor, team), need(team));
+      if (rule === "private" || rule === "project")
+        return decide(isMember(actor, team) && keyReaches(actor, team), need(team));
       if (rule === "assistant")
         return decide(
           isMember(actor, team) && keyReaches(actor, team),

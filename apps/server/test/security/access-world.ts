@@ -243,6 +243,28 @@ export class AccessWorld {
     return id;
   }
 
+  /** A project of team `teamId`, stored straight. */
+  async project(teamId: string): Promise<string> {
+    const id = randomUUID();
+    const now = Date.now();
+    await allTables(this.h.parley.platform.database)
+      .insertInto("projects")
+      .values({
+        id,
+        team_id: teamId,
+        name: `Fixture ${id}`,
+        slug: `fixture-${id}`,
+        description: "",
+        repository_url: null,
+        created_by: this.#builderId,
+        created_at: now,
+        updated_at: now,
+        archived_at: null,
+      })
+      .execute();
+    return id;
+  }
+
   /** An unbound API key of `userId`, stored straight in the database (its secret is never used). */
   async apiKey(userId: string): Promise<string> {
     const id = randomUUID();

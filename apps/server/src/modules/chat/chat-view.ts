@@ -10,6 +10,7 @@ export function toConversation(row: ConversationRow): Conversation {
     model: row.model,
     teamId: row.team_id,
     assistantId: row.assistant_id,
+    projectId: row.project_id,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

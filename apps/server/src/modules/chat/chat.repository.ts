@@ -69,6 +69,7 @@ export class ChatRepository {
     before?: { updatedAt: number; id: string };
     limit: number;
     teamId?: string;
+    projectId?: string;
   }): Promise<ConversationRow[]> {
     let query = this.#db
       .selectFrom("conversations")
@@ -88,6 +89,7 @@ export class ChatRepository {
             sql<boolean>`1 = 0`,
           ]),
         );
+    if (options.projectId) query = query.where("project_id", "=", options.projectId);
     if (options.q) {
       const like = `%${options.q.toLowerCase().replace(/[%_\\]/g, "\\$&")}%`;
       query = query.where(sql<boolean>`lower(title) like ${like}`);

@@ -29,6 +29,7 @@ import {
 } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { AssistantService } from "../assistants/index.ts";
+import type { ProjectService } from "../projects/index.ts";
 import type { ChatRepository, ConversationRow, MessageRow, StoredExchange } from "./chat.repository.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
 import { chatKeys } from "./chat.keys.ts";
@@ -54,6 +55,8 @@ export interface ChatServiceDeps {
   audit: AuditSink;
   /** An assistant's settings for a call (checks the caller may see and use it). */
   assistants: Pick<AssistantService, "settingsFor">;
+  /** A project a conversation of a team may be put in (checks the caller sees it). */
+  projects: Pick<ProjectService, "get" | "inTeam">;
   clock: Clock;
   /** The model used when neither the message nor the conversation names one. */
   defaultModel: () => Promise<string | null>;
@@ -72,8 +75,11 @@ export class ChatService {
   async create(input: CreateConversationRequest, ctx: RequestContext): Promise<Conversation> {
     const principal = requirePrincipal(ctx);
     const persona = input.assistantId ? await this.#d.assistants.settingsFor(input.assistantId, ctx) : null;
-    // A key bound to a team starts its conversations in that team; an assistant, in its own.
-    const teamId = input.teamId ?? persona?.teamId ?? principal.apiKey?.teamId ?? null;
+    const project = input.projectId ? await this.#d.projects.get(input.projectId, ctx) : null;
+    // A key bound to a team starts its conversations in that team; an assistant or a project, in its own.
+    const teamId = input.teamId ?? persona?.teamId ?? project?.teamId ?? principal.apiKey?.teamId ?? null;
+    if (project && project.teamId !== teamId)
+      throw new AppError("project.not_found", `No project ${project.id} in the conversation's team`);
     if (persona && persona.teamId !== teamId)
       throw new AppError("validation.failed", "The assistant belongs to another team than the conversation", {
         details: {
@@ -89,6 +95,7 @@ export class ChatService {
       title: input.title ?? UNTITLED,
       model: input.model ?? null,
       assistant_id: persona?.id ?? null,
+      project_id: project?.id ?? null,
       created_at: now,
       updated_at: now,
     };
@@ -111,12 +118,15 @@ export class ChatService {
     const principal = requirePrincipal(ctx);
     if (query.teamId)
       assertMayIn(principal, "conversations:read", query.teamId, "Listing this team's conversations");
+    // A project the caller cannot see is unknown, not an empty list.
+    if (query.projectId) await this.#d.projects.get(query.projectId, ctx);
     const rows = await this.#d.chats.listConversations({
       userId: can(principal, "conversations:read", null) ? principal.userId : null,
       teamIds: teamsWhere(principal, "conversations:read"),
       limit: query.limit + 1,
       ...(query.q ? { q: query.q } : {}),
       ...(query.teamId ? { teamId: query.teamId } : {}),
+      ...(query.projectId ? { projectId: query.projectId } : {}),
       ...(query.cursor ? { before: parseConversationCursor(query.cursor) } : {}),
     });
     return pageOf(rows, query.limit, (r) => `${r.updated_at}:${r.id}`, toConversation);
@@ -130,7 +140,13 @@ export class ChatService {
 
   async update(id: string, patch: UpdateConversationRequest, ctx: RequestContext): Promise<Conversation> {
     const row = await this.visible(id, ctx, "conversations:write");
-    const changes = { ...patch, updated_at: this.#d.clock.now() };
+    if (patch.projectId) await this.#d.projects.inTeam(patch.projectId, row.team_id, ctx);
+    const { projectId, ...fields } = patch;
+    const changes = {
+      ...fields,
+      ...(projectId !== undefined ? { project_id: projectId } : {}),
+      updated_at: this.#d.clock.now(),
+    };
     await this.#d.chats.updateConversation(id, changes);
     await this.#audit(ctx, "conversation.updated", row, { ...patch });
     return toConversation({ ...row, ...changes });

@@ -9,6 +9,8 @@ export interface ConversationsTable {
   model: string | null;
   /** The assistant every answer is given with (null: none, or it was deleted). */
   assistant_id: string | null;
+  /** The project of its team it belongs to (null: none, or it was deleted). */
+  project_id: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -9,6 +9,7 @@ import type { AiExports } from "../ai/index.ts";
 import type { AssistantsExports } from "../assistants/index.ts";
 import type { AuditExports } from "../audit/index.ts";
 import type { IdentityExports } from "../identity/index.ts";
+import type { ProjectsExports } from "../projects/index.ts";
 import type { ProvidersExports } from "../providers/index.ts";
 import { EventStreams } from "./chat-events.ts";
 import { ConversationEvents } from "./conversation-events.ts";
@@ -22,6 +23,7 @@ import * as chatMigration from "./migrations/2026-11-22T1500-chat.ts";
 import * as messageReplacementMigration from "./migrations/2026-11-30T1000-message-replacement.ts";
 import * as conversationAssistantMigration from "./migrations/2026-12-06T0220-conversation-assistant.ts";
 import * as messageSourcesMigration from "./migrations/2026-12-06T0810-message-sources.ts";
+import * as conversationProjectMigration from "./migrations/2026-12-06T1010-conversation-project.ts";
 
 /** What the chat module offers the modules built after it. */
 export interface ChatExports {
@@ -35,7 +37,7 @@ export const chatModule = defineModule({
   name: "chat",
   errors: chatErrors,
   topics: chatTopics,
-  needs: ["audit", "identity", "ai", "providers", "assistants"],
+  needs: ["audit", "identity", "ai", "providers", "assistants", "projects"],
   permissions: ["conversations:read", "conversations:write"],
   tables: ["conversations", "messages"],
   migrations: {
@@ -43,6 +45,7 @@ export const chatModule = defineModule({
     "2026-11-30T1000-message-replacement": messageReplacementMigration,
     "2026-12-06T0220-conversation-assistant": conversationAssistantMigration,
     "2026-12-06T0810-message-sources": messageSourcesMigration,
+    "2026-12-06T1010-conversation-project": conversationProjectMigration,
   },
   build: async (
     ctx,
@@ -52,6 +55,7 @@ export const chatModule = defineModule({
       ai: AiExports;
       providers: ProvidersExports;
       assistants: AssistantsExports;
+      projects: ProjectsExports;
     },
   ) => {
     const { platform, logger } = ctx;
@@ -69,6 +73,7 @@ export const chatModule = defineModule({
       cache: platform.store.cache,
       audit: deps.audit.audit,
       assistants: deps.assistants.assistants,
+      projects: deps.projects.projects,
       clock: platform.clock,
       defaultModel: async () => (await deps.providers.catalog.list()).find((m) => m.enabled)?.id ?? null,
     });
