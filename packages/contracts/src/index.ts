@@ -11,3 +11,4 @@ export * from "./ai.ts";
 export * from "./assistants.ts";
 export * from "./knowledge.ts";
 export * from "./sources.ts";
+export * from "./governance.ts";
