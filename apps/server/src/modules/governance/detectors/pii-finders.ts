@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import type { PiiKind } from "@parley/contracts";
-import { ibanLength, ibanValid, luhnValid } from "./checksums.ts";
+import { findCards } from "./card-finder.ts";
+import { ibanLength, ibanValid } from "./checksums.ts";
 
 /** A span a finder accepted, before it becomes a {@link DetectorMatch}. */
 export interface Span {
@@ -54,16 +55,6 @@ function findPhones(text: string): Span[] {
     return digits >= 9 && digits <= 12 ? { start: m.index, end: m.index + m[0].length } : null;
   });
   return [...international, ...national];
-}
-
-// 13 to 19 digits, optionally grouped by single spaces or dashes.
-const CARD = /(?<![\w.,-])\d(?:[ -]?\d){12,18}(?![\w]|[.,-]\d)/g;
-
-function findCards(text: string): Span[] {
-  return scan(text, CARD, (m) => {
-    const digits = m[0].replace(/[ -]/g, "");
-    return luhnValid(digits) ? { start: m.index, end: m.index + m[0].length } : null;
-  });
 }
 
 // Country, check digits, then the account in groups of four (print form) or compact.

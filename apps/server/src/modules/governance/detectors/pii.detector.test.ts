@@ -15,8 +15,12 @@ function card(random: () => number, length: number): string {
   throw new Error("unreachable");
 }
 
+/** Groups of four as printed; a short last group joins the one before (4-4-4-6, 4-4-5). */
 function group(digits: string, sep: string): string {
-  return digits.match(/.{1,4}/g)?.join(sep) ?? digits;
+  const groups = digits.match(/.{1,4}/g) ?? [digits];
+  const last = groups.at(-1) ?? "";
+  if (groups.length > 1 && last.length < 3) groups.splice(-2, 2, `${groups.at(-2) ?? ""}${last}`);
+  return groups.join(sep);
 }
 
 async function spans(kind: Parameters<typeof piiDetector>[0][number], text: string): Promise<string[]> {
@@ -31,6 +35,14 @@ describe("pii detector", () => {
       const number = card(random, 13 + (i % 7));
       const shown = group(number, ["", " ", "-"][i % 3] ?? "");
       expect(await spans("card", `pay with ${shown}, thanks`)).toEqual([shown]);
+    }
+  });
+
+  it("finds a card between other numbers, such as a quantity and an expiry date", async () => {
+    for (let i = 0; i < 100; i++) {
+      const shown = group(card(random, 16), i % 2 ? " " : "-");
+      expect(await spans("card", `qty 2 ${shown} 05/27, cvc 123`)).toEqual([shown]);
+      expect(await spans("card", `ref 12 ${shown} 34`)).toEqual([shown]);
     }
   });
 
