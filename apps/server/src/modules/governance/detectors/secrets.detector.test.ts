@@ -40,6 +40,15 @@ describe("secrets detector", () => {
     });
   }
 
+  it("covers the whole AWS secret access key, though secretlint reports the range from its label", async () => {
+    const key = "kP7xQ2mN9vB4cR8tY1uI5oL3" + "aS6dF0gH2jK4lZ8x";
+    const text = `AWS_SECRET_ACCESS_KEY = "${key}"\nnext line`;
+    const [m, ...rest] = await detector.detect(text);
+    expect(rest).toEqual([]);
+    expect(text.slice(m?.start, m?.end)).toContain(key);
+    expect(text.slice(m?.end)).toBe('"\nnext line');
+  });
+
   it("finds several secrets in one text in order", async () => {
     const text = `a ${fakes["a Slack bot token"] ?? ""} b ${fakes["a GitHub personal access token"] ?? ""}`;
     const found = await detector.detect(text);

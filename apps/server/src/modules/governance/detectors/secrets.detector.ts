@@ -46,9 +46,24 @@ export function secretsDetector(): Detector {
           detector: "secrets",
           kind: "secret",
           start: m.range[0],
-          end: m.range[1],
+          end: toTokenEnd(text, m.range[1]),
         }))
         .sort(byPosition);
     },
   };
+}
+
+const TOKEN_CHAR = /[A-Za-z0-9+/=_-]/;
+
+/**
+ * Moves a match's end to the end of the token it stops inside. secretlint's AWS secret access key
+ * rule (13.0.7) reports a range as long as the key but starting at the `AWS_SECRET_ACCESS_KEY`
+ * label, so its last characters would escape a redaction; covering the rest of the token fixes
+ * that rule and costs nothing where a range already ends at a token's end.
+ */
+function toTokenEnd(text: string, end: number): number {
+  let at = end;
+  if (at === 0 || !TOKEN_CHAR.test(text.charAt(at - 1))) return at;
+  while (at < text.length && TOKEN_CHAR.test(text.charAt(at))) at++;
+  return at;
 }
