@@ -27,4 +27,8 @@ describe("keywords detector", () => {
   it("does not match inside words joined by combining marks or digits", async () => {
     expect(await found(["test"], "test1 tést test_ test")).toEqual(["test"]);
   });
+
+  it("finds nothing when no word is left after trimming", async () => {
+    expect(await found([" ", ""], "any text at all")).toEqual([]);
+  });
 });

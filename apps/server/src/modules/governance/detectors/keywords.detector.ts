@@ -15,6 +15,7 @@ export function keywordsDetector(words: readonly string[]): Detector {
   const phrases = [...new Set(words.map((w) => w.trim().normalize("NFC")).filter((w) => w !== ""))]
     // Longest first, so a phrase wins over a word it starts with.
     .sort((a, b) => b.length - a.length);
+  // No words, no matches (an empty alternation would match the empty string everywhere).
   const body = phrases
     .map((p) =>
       p
@@ -32,6 +33,7 @@ export function keywordsDetector(words: readonly string[]): Detector {
     maxMatchLength: longest * 2,
     detect(text: string): Promise<DetectorMatch[]> {
       const matches: DetectorMatch[] = [];
+      if (phrases.length === 0) return Promise.resolve(matches);
       for (const m of text.matchAll(pattern)) {
         matches.push({ detector: "keywords", kind: "keyword", start: m.index, end: m.index + m[0].length });
       }
