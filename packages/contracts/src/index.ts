@@ -12,3 +12,4 @@ export * from "./assistants.ts";
 export * from "./knowledge.ts";
 export * from "./sources.ts";
 export * from "./projects.ts";
+export * from "./governance.ts";

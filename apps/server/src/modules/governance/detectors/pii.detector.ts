@@ -1,0 +1,41 @@
+import type { PiiKind } from "@parley/contracts";
+import { PII_FINDERS, PII_MAX_LENGTH } from "./pii-finders.ts";
+import { byPosition, type Detector, type DetectorMatch } from "./types.ts";
+
+/**
+ * Finds personal data of the given kinds: e-mail addresses, phone numbers, payment cards (Luhn
+ * checked), IBANs (length and mod-97 checked) and IPv4/IPv6 addresses (validated by `node:net`).
+ * Each match's `kind` is the PII kind, so redaction names it (`<EMAIL_1>`, `<CARD_1>`).
+ *
+ * @example
+ * await piiDetector(["email"]).detect("write to ann@example.org"); // [{ kind: "email", start: 9, end: 24, … }]
+ */
+export function piiDetector(kinds: readonly PiiKind[]): Detector {
+  const unique = [...new Set(kinds)];
+  return {
+    id: "pii",
+    kind: "pii",
+    maxMatchLength: Math.max(0, ...unique.map((k) => PII_MAX_LENGTH[k])),
+    detect(text: string): Promise<DetectorMatch[]> {
+      const matches = unique.flatMap((kind) =>
+        PII_FINDERS[kind](text).map((s): DetectorMatch => ({ detector: "pii", kind, ...s })),
+      );
+      return Promise.resolve(withoutNested(matches.sort(byPosition)));
+    },
+  };
+}
+
+/**
+ * Drops a match that lies inside an earlier one of the same kind (the IPv4 tail of
+ * `::ffff:192.0.2.128`, the national part of `+1 (555) 123-4567`). Expects matches by position.
+ */
+function withoutNested(sorted: DetectorMatch[]): DetectorMatch[] {
+  const kept: DetectorMatch[] = [];
+  const reach = new Map<string, number>();
+  for (const m of sorted) {
+    if ((reach.get(m.kind) ?? -1) >= m.end) continue;
+    kept.push(m);
+    reach.set(m.kind, Math.max(reach.get(m.kind) ?? -1, m.end));
+  }
+  return kept;
+}

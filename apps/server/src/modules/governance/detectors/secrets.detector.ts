@@ -1,0 +1,71 @@
+import { lintSource } from "@secretlint/core";
+import { creator as recommendedPreset } from "@secretlint/secretlint-rule-preset-recommend";
+import type { SecretLintCoreConfig } from "@secretlint/types";
+import { byPosition, type Detector, type DetectorMatch } from "./types.ts";
+
+const config: SecretLintCoreConfig = {
+  rules: [
+    {
+      id: "@secretlint/secretlint-rule-preset-recommend",
+      rule: recommendedPreset,
+      // AWS access key ids (AKIA…) are off in the preset because they are not secret on their
+      // own; in a prompt to a third party they are still worth stopping.
+      rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }],
+    },
+  ],
+};
+
+/**
+ * Private key blocks may hold up to 10,000 characters of base64 in secretlint's rule; the other
+ * tokens are a few hundred at most.
+ */
+const SECRETS_MAX_MATCH_LENGTH = 10_200;
+
+/**
+ * Finds credentials (cloud keys, GitHub, Slack, npm and many other tokens, private keys, basic-auth
+ * URLs, …) with secretlint's recommended preset, a rule set that is kept up to date upstream.
+ *
+ * Cost, measured on Node 24 on the development machine (2 cores, 300 calls after warm-up, 2 KB
+ * of text): 0.13 ms per call on prose, 0.17 ms on code full of quoted strings and ids; 0.27 ms in
+ * a first, colder measurement. Cheap enough for every held-back window of a stream, but the
+ * private-key rule makes the window up to 10 KB long, so scan on boundaries, not on every token.
+ *
+ * @example
+ * await secretsDetector().detect("token ghp_…"); // [{ detector: "secrets", kind: "secret", … }]
+ */
+export function secretsDetector(): Detector {
+  return {
+    id: "secrets",
+    kind: "secret",
+    maxMatchLength: SECRETS_MAX_MATCH_LENGTH,
+    async detect(text: string): Promise<DetectorMatch[]> {
+      const result = await lintSource({
+        source: { content: text, filePath: "/input.txt", contentType: "text" },
+        options: { config, noPhysicFilePath: true, maskSecrets: true },
+      });
+      return result.messages
+        .map((m): DetectorMatch => ({
+          detector: "secrets",
+          kind: "secret",
+          start: m.range[0],
+          end: toTokenEnd(text, m.range[1]),
+        }))
+        .sort(byPosition);
+    },
+  };
+}
+
+const TOKEN_CHAR = /[A-Za-z0-9+/=_-]/;
+
+/**
+ * Moves a match's end to the end of the token it stops inside. secretlint's AWS secret access key
+ * rule (13.0.7) reports a range as long as the key but starting at the `AWS_SECRET_ACCESS_KEY`
+ * label, so its last characters would escape a redaction; covering the rest of the token fixes
+ * that rule and costs nothing where a range already ends at a token's end.
+ */
+function toTokenEnd(text: string, end: number): number {
+  let at = end;
+  if (at === 0 || !TOKEN_CHAR.test(text.charAt(at - 1))) return at;
+  while (at < text.length && TOKEN_CHAR.test(text.charAt(at))) at++;
+  return at;
+}
