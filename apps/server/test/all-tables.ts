@@ -2,6 +2,7 @@ import type { Kysely } from "kysely";
 import type { AssistantsTables } from "../src/modules/assistants/index.ts";
 import type { AuditTables } from "../src/modules/audit/index.ts";
 import type { ChatTables } from "../src/modules/chat/index.ts";
+import type { GovernanceTables } from "../src/modules/governance/index.ts";
 import type { IdentityTables } from "../src/modules/identity/index.ts";
 import type { KnowledgeTables } from "../src/modules/knowledge/index.ts";
 import type { ProjectsTables } from "../src/modules/projects/index.ts";
@@ -14,6 +15,7 @@ export type AllTables = PlatformTables &
   AssistantsTables &
   AuditTables &
   ChatTables &
+  GovernanceTables &
   IdentityTables &
   KnowledgeTables &
   ProjectsTables &

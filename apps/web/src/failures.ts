@@ -91,6 +91,18 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "That name is taken",
     hint: "Another project of this team has this name (ignoring case). Choose another one.",
   }),
+  "governance.rule_not_found": () => ({
+    title: "This rule is gone",
+    hint: "It was deleted or belongs to a team you are no longer in.",
+  }),
+  "governance.rule_version_not_found": () => ({
+    title: "This version of the rule does not exist",
+    hint: "Pick one of the versions the rule lists.",
+  }),
+  "governance.rule_version_conflict": () => ({
+    title: "Someone changed this rule meanwhile",
+    hint: "Reload the rule to see its newest version, then make your change again.",
+  }),
   "assistant.not_found": () => ({
     title: "This assistant is gone",
     hint: "It was deleted or is no longer shared with you. Start the chat without it or pick another one.",

@@ -47,6 +47,10 @@ export const ErrorCode = z.enum([
   "project.not_found",
   /** Another project of the team has this name (names are compared ignoring case). */
   "project.name_taken",
+  "governance.rule_not_found",
+  "governance.rule_version_not_found",
+  /** A new rule version was made from a version that is no longer the current one. */
+  "governance.rule_version_conflict",
   /** A file over the per-file limit, or one that would take its team's storage over its limit. */
   "knowledge.too_large",
   /** A team-visible assistant was given a knowledge base outside its team (a personal one would leak). */

@@ -35,3 +35,136 @@ export const DetectorSpec = z
   ])
   .meta({ id: "DetectorSpec" });
 export type DetectorSpec = z.infer<typeof DetectorSpec>;
+
+/** The longest text the dry-run endpoint evaluates, in characters. */
+export const MAX_DRY_RUN_TEXT_CHARS = 100_000;
+
+/** Where a rule applies. */
+export const RuleSurface = z.enum(["chat", "gateway", "widget", "bot", "mcp"]);
+export type RuleSurface = z.infer<typeof RuleSurface>;
+/** When a rule runs: before the call, on the stream, after the answer. */
+export const RuleTier = z.enum(["before", "during", "after"]);
+export type RuleTier = z.infer<typeof RuleTier>;
+/** What a rule does when its condition matches. */
+export const RuleAction = z.enum(["block", "redact", "warn", "require_approval", "record"]);
+export type RuleAction = z.infer<typeof RuleAction>;
+
+/** One version of a governance rule, as stored (versions are immutable). */
+export const RuleSpec = z
+  .strictObject({
+    name: z.string().trim().min(1).max(100),
+    description: z.string().trim().max(2000).optional(),
+    tier: RuleTier,
+    scope: z.strictObject({
+      surfaces: z.array(RuleSurface).min(1).optional(),
+      projectId: z.string().min(1).max(100).optional(),
+      assistantId: z.string().min(1).max(100).optional(),
+      models: z.array(z.string().min(1).max(200)).min(1).max(100).optional(),
+    }),
+    condition: z.strictObject({ detectors: z.array(DetectorSpec).min(1).max(10) }),
+    action: RuleAction,
+    /** A detector that errors blocks the call unless this is true. */
+    failOpen: z.boolean().optional(),
+  })
+  .meta({ id: "RuleSpec" });
+export type RuleSpec = z.infer<typeof RuleSpec>;
+
+/** A governance rule with its current version's spec. */
+export const GovernanceRule = z
+  .object({
+    id: z.string(),
+    /** Null: organisation-wide. */
+    teamId: z.string().nullable(),
+    name: z.string(),
+    currentVersion: z.number().int(),
+    enabled: z.boolean(),
+    spec: RuleSpec,
+    createdBy: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .meta({ id: "GovernanceRule" });
+export type GovernanceRule = z.infer<typeof GovernanceRule>;
+
+/** One immutable version of a rule. */
+export const GovernanceRuleVersion = z
+  .object({
+    ruleId: z.string(),
+    version: z.number().int(),
+    spec: RuleSpec,
+    createdBy: z.string().nullable(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: "GovernanceRuleVersion" });
+export type GovernanceRuleVersion = z.infer<typeof GovernanceRuleVersion>;
+
+/** A new rule: in a team, or organisation-wide without `teamId`. */
+export const CreateRuleRequest = z
+  .strictObject({
+    teamId: z.string().min(1).max(100).optional(),
+    spec: RuleSpec,
+    enabled: z.boolean().optional(),
+  })
+  .meta({ id: "CreateRuleRequest" });
+export type CreateRuleRequest = z.infer<typeof CreateRuleRequest>;
+
+/** A new version; `expectedVersion` is the version the edit was made from (409 otherwise). */
+export const UpdateRuleRequest = z
+  .strictObject({ expectedVersion: z.number().int().min(1), spec: RuleSpec })
+  .meta({ id: "UpdateRuleRequest" });
+export type UpdateRuleRequest = z.infer<typeof UpdateRuleRequest>;
+
+export const SetRuleEnabledRequest = z
+  .strictObject({ enabled: z.boolean() })
+  .meta({ id: "SetRuleEnabledRequest" });
+export type SetRuleEnabledRequest = z.infer<typeof SetRuleEnabledRequest>;
+
+export const RuleListQuery = z.strictObject({
+  teamId: z.string().max(100).optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export type RuleListQuery = z.infer<typeof RuleListQuery>;
+
+export const RuleVersionParams = z.strictObject({
+  id: z.string().min(1).max(100),
+  /** A positive integer; anything else is no version (404). */
+  version: z.string().min(1).max(20),
+});
+
+export const DryRunRequest = z
+  .strictObject({
+    text: z.string().min(1).max(MAX_DRY_RUN_TEXT_CHARS),
+    teamId: z.string().min(1).max(100).optional(),
+    ruleIds: z.array(z.string().min(1).max(100)).min(1).max(100).optional(),
+  })
+  .meta({ id: "DryRunRequest" });
+export type DryRunRequest = z.infer<typeof DryRunRequest>;
+
+/** Where a detector matched: offsets and a SHA-256 of the matched text, never the text. */
+export const DryRunMatch = z.object({
+  detector: z.string(),
+  kind: z.string(),
+  start: z.number().int(),
+  end: z.number().int(),
+  fingerprint: z.string(),
+});
+export type DryRunMatch = z.infer<typeof DryRunMatch>;
+
+export const DryRunResult = z
+  .object({
+    rules: z.array(
+      z.object({
+        id: z.string(),
+        name: z.string(),
+        version: z.number().int(),
+        tier: RuleTier,
+        action: RuleAction,
+        matches: z.array(DryRunMatch),
+      }),
+    ),
+    /** The text with what the matching `redact` rules found replaced by placeholders. */
+    redactedText: z.string(),
+  })
+  .meta({ id: "DryRunResult" });
+export type DryRunResult = z.infer<typeof DryRunResult>;

@@ -31,5 +31,7 @@ export const Permission = z.enum([
   "knowledge:manage",
   "projects:read",
   "projects:manage",
+  "governance:read",
+  "governance:manage",
 ]);
 export type Permission = z.infer<typeof Permission>;

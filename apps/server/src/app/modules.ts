@@ -6,6 +6,7 @@ import { knowledgeModule } from "../modules/knowledge/index.ts";
 import { auditModule } from "../modules/audit/index.ts";
 import { chatModule } from "../modules/chat/index.ts";
 import { gatewayModule } from "../modules/gateway/index.ts";
+import { governanceModule } from "../modules/governance/index.ts";
 import { identityModule } from "../modules/identity/index.ts";
 import { projectsModule } from "../modules/projects/index.ts";
 import { providersModule } from "../modules/providers/index.ts";
@@ -22,6 +23,8 @@ export const MODULES = [
   identityModule,
   // After identity (its teams) and audit; before chat, whose conversations belong to projects.
   projectsModule,
+  // After projects: rules can be scoped to one.
+  governanceModule,
   providersModule,
   usageModule,
   aiModule,

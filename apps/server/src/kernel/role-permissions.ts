@@ -15,6 +15,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "assistants:read",
     "knowledge:read",
     "projects:read",
+    "governance:read",
   ],
   developer: [
     "profile:read",
@@ -30,6 +31,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "knowledge:manage",
     "projects:read",
     "projects:manage",
+    "governance:read",
   ],
   operator: [
     "profile:read",
@@ -50,6 +52,9 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "knowledge:manage",
     "projects:read",
     "projects:manage",
+    "governance:read",
+    // Rules bind the team's AI use: operators and admins change them, as they run the platform.
+    "governance:manage",
   ],
   // Admins hold every permission there is, including ones added later.
   admin: Permission.options,
@@ -78,6 +83,8 @@ export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   "knowledge:manage",
   "projects:read",
   "projects:manage",
+  "governance:read",
+  "governance:manage",
 ]);
 
 /**

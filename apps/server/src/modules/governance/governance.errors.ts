@@ -1,0 +1,9 @@
+import { defineErrors } from "../../kernel/define-errors.ts";
+
+/** The governance module's codes. */
+export const governanceErrors = defineErrors({
+  "governance.rule_not_found": { status: 404, expose: true },
+  "governance.rule_version_not_found": { status: 404, expose: true },
+  // Someone saved a version since the client read the rule: it reloads and edits again.
+  "governance.rule_version_conflict": { status: 409, expose: true },
+});
