@@ -129,7 +129,7 @@ export type RuleListQuery = z.infer<typeof RuleListQuery>;
 export const RuleVersionParams = z.strictObject({
   id: z.string().min(1).max(100),
   /** A positive integer; anything else is no version (404). */
-  version: z.string().min(1).max(20),
+  version: z.string().min(1).max(100),
 });
 
 export const DryRunRequest = z

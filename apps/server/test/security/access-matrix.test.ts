@@ -28,6 +28,8 @@ const COLLECTIONS: Record<string, ResourceRule> = {
   assistants: "assistant",
   "knowledge-bases": "private",
   projects: "project",
+  // Fixtures are team rules; organisation-wide ones are covered in test/governance.
+  governance: "project",
 };
 
 /** Operations on one resource treated otherwise than their collection. */
@@ -45,6 +47,8 @@ const COLLECTION_RULES: Record<string, ResourceRule> = {
   "POST /api/v1/conversations": "caller-private",
   "POST /api/v1/assistants": "caller-private",
   "POST /api/v1/knowledge-bases": "caller-private",
+  // Without a team: an organisation-wide rule, a global governance:manage.
+  "POST /api/v1/governance/rules": "global",
   "POST /v1/chat/completions": "caller",
   "POST /v1/embeddings": "caller",
 };
@@ -55,6 +59,8 @@ const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/assistants": "private",
   "/api/v1/knowledge-bases": "private",
   "/api/v1/projects": "private",
+  "/api/v1/governance/rules": "private",
+  "/api/v1/governance/dry-run": "private",
   "/api/v1/api-keys": "team",
   "/api/v1/access/explain": "team",
 };
@@ -83,6 +89,15 @@ function exampleBody(op: Operation, fake: FakeUpstream): unknown {
     // Names are unique in a team: each cell creates its own.
     case "POST /api/v1/projects":
       return { name: `Project ${randomUUID().slice(0, 8)}` };
+    case "POST /api/v1/governance/rules":
+      return { spec: RULE_SPEC };
+    // Each cell's fixture is at version 1.
+    case "PUT /api/v1/governance/rules/{id}":
+      return { expectedVersion: 1, spec: RULE_SPEC };
+    case "PATCH /api/v1/governance/rules/{id}":
+      return { enabled: false };
+    case "POST /api/v1/governance/dry-run":
+      return { text: "Mail ann@example.org" };
     case "POST /api/v1/knowledge-bases/{id}/documents": {
       const form = new FormData();
       form.append("file", new Blob(["# Notes\n\nHello."]), "notes.md");
@@ -92,6 +107,15 @@ function exampleBody(op: Operation, fake: FakeUpstream): unknown {
       return undefined;
   }
 }
+
+/** A valid governance rule spec. */
+const RULE_SPEC = {
+  name: "No e-mail",
+  tier: "before",
+  scope: {},
+  condition: { detectors: [{ type: "pii", kinds: ["email"] }] },
+  action: "redact",
+};
 
 function providerBody(fake: FakeUpstream): unknown {
   const id = `p${randomUUID().slice(0, 8)}`;
@@ -321,6 +345,9 @@ async function prepare(
       if (op.pathParams.includes("documentId")) ids.documentId = await world.document(ids[first]);
     } else if (op.path.startsWith("/api/v1/projects/") && teamId) {
       ids[first] = await world.project(teamId);
+    } else if (op.path.startsWith("/api/v1/governance/rules/") && teamId) {
+      ids[first] = await world.governanceRule(teamId);
+      if (op.pathParams.includes("version")) ids.version = "1";
     } else if (op.path.startsWith("/api/v1/assistants/")) {
       ids[first] = await world.assistant(
         scope.kind === "team"

@@ -243,6 +243,43 @@ export class AccessWorld {
     return id;
   }
 
+  /** A governance rule of team `teamId` at version 1, stored straight. */
+  async governanceRule(teamId: string): Promise<string> {
+    const id = randomUUID();
+    const now = Date.now();
+    const db = allTables(this.h.parley.platform.database);
+    await db
+      .insertInto("governance_rules")
+      .values({
+        id,
+        team_id: teamId,
+        name: `Fixture ${id}`,
+        current_version: 1,
+        enabled: 1,
+        created_by: this.#builderId,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await db
+      .insertInto("governance_rule_versions")
+      .values({
+        rule_id: id,
+        version: 1,
+        spec: JSON.stringify({
+          name: `Fixture ${id}`,
+          tier: "before",
+          scope: {},
+          condition: { detectors: [{ type: "keywords", words: ["fixture"] }] },
+          action: "warn",
+        }),
+        created_by: this.#builderId,
+        created_at: now,
+      })
+      .execute();
+    return id;
+  }
+
   /** A project of team `teamId`, stored straight. */
   async project(teamId: string): Promise<string> {
     const id = randomUUID();
