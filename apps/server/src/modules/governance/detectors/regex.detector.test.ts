@@ -49,3 +49,16 @@ describe("regex detector", () => {
     expect(found.map((m) => text.slice(m.start, m.end))).toEqual(["café", "café"]);
   });
 });
+
+describe("regex detector memory", () => {
+  it("builds any number of detectors without exhausting RE2's fixed heap", async () => {
+    // re2-wasm's heap is 16 MB and never shrinks: thousands of unfreed compilations exhaust it.
+    for (let i = 0; i < 6000; i++) regexDetector(`order-${i}-[0-9]{6}`);
+    const found = await regexDetector("order-[0-9]{6}").detect("see order-123456");
+    expect(found).toEqual([{ detector: "regex", kind: "regex", start: 4, end: 16 }]);
+    // A detector whose pattern was evicted meanwhile compiles it again.
+    const early = regexDetector("early-[a-z]+");
+    for (let i = 0; i < 300; i++) regexDetector(`filler-${i}`);
+    expect(await early.detect("an early-bird")).toHaveLength(1);
+  });
+});

@@ -27,7 +27,7 @@ export const REGEX_MAX_MATCHES = 10_000;
  * await regexDetector("ticket-\\d+", "i").detect("see TICKET-42"); // [{ kind: "regex", start: 4, end: 13, … }]
  */
 export function regexDetector(pattern: string, flags = ""): Detector {
-  const re = compile(pattern, flags);
+  compiled(pattern, flags);
   return {
     id: "regex",
     kind: "regex",
@@ -35,6 +35,8 @@ export function regexDetector(pattern: string, flags = ""): Detector {
     detect(text: string): Promise<DetectorMatch[]> {
       const matches: DetectorMatch[] = [];
       const unit = utf16Offsets(text);
+      // Taken from the cache at each call (and compiled again if it was evicted meanwhile).
+      const re = compiled(pattern, flags);
       re.lastIndex = 0;
       for (let m = re.exec(text); m && matches.length < REGEX_MAX_MATCHES; m = re.exec(text)) {
         const length = m[0]?.length ?? 0;
@@ -63,6 +65,39 @@ function utf16Offsets(text: string): (codePoint: number) => number {
   }
   units.push(at);
   return (i) => units[i] ?? at;
+}
+
+/**
+ * Compiled patterns, most recently used last. `re2-wasm` runs in a fixed 16 MB WebAssembly heap
+ * that garbage collection never returns memory to: without a bound and an explicit free, a few
+ * thousand compilations (a dry-run builds its rules' detectors on every call) exhaust it, and
+ * every pattern of the process fails from then on.
+ */
+const CACHE = new Map<string, RE2>();
+const CACHE_SIZE = 256;
+
+/** The compiled pattern, from the cache or compiled now (evicting and freeing the oldest). */
+function compiled(pattern: string, flags: string): RE2 {
+  const key = `${flags}/${pattern}`;
+  const hit = CACHE.get(key);
+  if (hit) {
+    CACHE.delete(key);
+    CACHE.set(key, hit);
+    return hit;
+  }
+  const re = compile(pattern, flags);
+  CACHE.set(key, re);
+  if (CACHE.size > CACHE_SIZE) {
+    const [oldestKey, oldest] = CACHE.entries().next().value as [string, RE2];
+    CACHE.delete(oldestKey);
+    free(oldest);
+  }
+  return re;
+}
+
+/** Returns a pattern's memory to the WebAssembly heap (its embind wrapper's `delete`). */
+function free(re: RE2): void {
+  (re as unknown as { wrapper?: { delete?(): void } }).wrapper?.delete?.();
 }
 
 function compile(pattern: string, flags: string): RE2 {
