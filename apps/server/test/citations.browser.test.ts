@@ -144,11 +144,14 @@ describe("grounded answers in a real browser", () => {
 
     // A chat without an assistant: its answers have no sources and show none.
     web.fake.configure({ textFor: () => "Plain answer [1]." });
+    // The page is already on a conversation: wait for a different one, or the message
+    // would go to the assistant's conversation, where [1] is a source.
+    const previous = page.url();
     await page
       .getByRole("button", { name: /New chat/ })
       .first()
       .click();
-    await page.waitForURL(/\/c\//);
+    await page.waitForURL((url) => /\/c\//.test(url.pathname) && url.href !== previous);
     await page.getByLabel("Message", { exact: true }).fill("Hello");
     await page.keyboard.press("Enter");
     await page.getByText("Plain answer [1].").waitFor();
