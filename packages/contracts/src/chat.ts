@@ -160,6 +160,8 @@ export const GenerationJob = z.object({
   apiKeyId: z.string().nullable().optional(),
   /** The conversation's assistant (its AI stage applies it). */
   assistantId: z.string().nullable().optional(),
+  /** The conversation's project (rules and practices scoped to it apply). */
+  projectId: z.string().nullable().optional(),
   model: z.string(),
   requestId: z.string().nullable(),
 });

@@ -26,6 +26,11 @@ export interface ChatCall {
   model: string;
   /** The assistant the call is made with: its stage adds its instructions and settings. */
   assistantId?: string | null;
+  /**
+   * The project the call is made in (a conversation's project), within `teamId`'s team: rules and
+   * practices scoped to it apply. The surface checked it belongs to the team.
+   */
+  projectId?: string | null;
   prompt: LanguageModelV4Prompt;
   options: ChatOptions;
   /**

@@ -25,6 +25,8 @@ export interface StageContext {
   readonly teamId: string | null;
   /** The assistant the call is made with (its stage applied it); null: none. */
   readonly assistantId: string | null;
+  /** The project the call is made in (within `teamId`'s team); null: none. */
+  readonly projectId: string | null;
   /** The requested model (the answering one, maybe a fallback, is in the settlement). */
   readonly requested: CatalogModel;
 }

@@ -289,6 +289,7 @@ export class AiPipeline {
       operation,
       teamId: teamOf(call, principal),
       assistantId: "assistantId" in call ? (call.assistantId ?? null) : null,
+      projectId: "projectId" in call ? (call.projectId ?? null) : null,
       requested,
     };
     return { run: { ctx, started, trace: ["authorize"], errors: [], entered: 0 }, requested };

@@ -29,6 +29,7 @@ const ctx: StageContext = {
   operation: "chat",
   teamId: null,
   assistantId: null,
+  projectId: null,
   requested: model,
 };
 const call: StageCall = {

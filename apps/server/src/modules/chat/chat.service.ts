@@ -315,6 +315,7 @@ export class ChatService {
       teamId: conversation.team_id,
       apiKeyId: principal.apiKey?.id ?? null,
       assistantId: conversation.assistant_id,
+      projectId: conversation.project_id,
       model,
       requestId: ctx.requestId,
     };

@@ -140,6 +140,7 @@ async function prepareAndGenerate(
         surface: "chat",
         teamId: data.teamId ?? null,
         assistantId: data.assistantId ?? null,
+        projectId: data.projectId ?? null,
         model: data.model,
         prompt: toPrompt(context.history),
         options: {},
