@@ -59,6 +59,8 @@ export const ErrorCode = z.enum([
   "provider.unavailable",
   "prompt.too_large",
   "governance.blocked",
+  /** A governance check could not run (a detector failed or timed out): the call fails closed. */
+  "governance.check_failed",
   "upstream.rate_limited",
   "upstream.error",
   "upstream.timeout",

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { defineTopic } from "./topics.ts";
 
 /** The PII kinds the `pii` detector can look for. */
 export const PiiKind = z.enum(["email", "phone", "card", "iban", "ip"]);
@@ -40,7 +41,7 @@ export type DetectorSpec = z.infer<typeof DetectorSpec>;
 export const MAX_DRY_RUN_TEXT_CHARS = 100_000;
 
 /** Where a rule applies. */
-export const RuleSurface = z.enum(["chat", "gateway", "widget", "bot", "mcp"]);
+export const RuleSurface = z.enum(["chat", "gateway", "widget", "bot", "mcp", "guides", "knowledge", "ops"]);
 export type RuleSurface = z.infer<typeof RuleSurface>;
 /** When a rule runs: before the call, on the stream, after the answer. */
 export const RuleTier = z.enum(["before", "during", "after"]);
@@ -48,6 +49,42 @@ export type RuleTier = z.infer<typeof RuleTier>;
 /** What a rule does when its condition matches. */
 export const RuleAction = z.enum(["block", "redact", "warn", "require_approval", "record"]);
 export type RuleAction = z.infer<typeof RuleAction>;
+
+/**
+ * When a rule matches: every condition it names must hold (at least one). Detectors look at the
+ * prompt (before), the answer as it streams (during) or the whole answer (after); the other
+ * conditions are the call's model and size.
+ */
+export const RuleCondition = z
+  .strictObject({
+    detectors: z.array(DetectorSpec).min(1).max(10).optional(),
+    /** Matches a call to any other model (ids or aliases, as the caller named the model). */
+    allowedModels: z.array(z.string().min(1).max(200)).min(1).max(100).optional(),
+    /** Matches a prompt estimated above this many tokens (4 characters a token). */
+    maxInputTokens: z.number().int().min(1).max(100_000_000).optional(),
+    /** Matches an answer above this many tokens: as it streams (during), or as the provider counted (after). */
+    maxOutputTokens: z.number().int().min(1).max(100_000_000).optional(),
+    /** Matches a call that cost more than this, in micro-units of the price table's currency. */
+    maxCostMicros: z.number().int().min(1).optional(),
+    /** Matches an answer that is not valid JSON when the call asked for JSON output. */
+    requireValidJson: z.literal(true).optional(),
+  })
+  .refine((c) => Object.keys(c).length > 0, {
+    message:
+      "a condition needs at least one of detectors, allowedModels, maxInputTokens, maxOutputTokens, maxCostMicros, requireValidJson",
+  })
+  .meta({ id: "RuleCondition" });
+export type RuleCondition = z.infer<typeof RuleCondition>;
+
+/** The tiers each condition can be checked in. */
+export const CONDITION_TIERS: Readonly<Record<keyof RuleCondition, readonly RuleTier[]>> = {
+  detectors: ["before", "during", "after"],
+  allowedModels: ["before"],
+  maxInputTokens: ["before"],
+  maxOutputTokens: ["during", "after"],
+  maxCostMicros: ["after"],
+  requireValidJson: ["after"],
+};
 
 /** One version of a governance rule, as stored (versions are immutable). */
 export const RuleSpec = z
@@ -61,10 +98,42 @@ export const RuleSpec = z
       assistantId: z.string().min(1).max(100).optional(),
       models: z.array(z.string().min(1).max(200)).min(1).max(100).optional(),
     }),
-    condition: z.strictObject({ detectors: z.array(DetectorSpec).min(1).max(10) }),
+    condition: RuleCondition,
     action: RuleAction,
     /** A detector that errors blocks the call unless this is true. */
     failOpen: z.boolean().optional(),
+  })
+  .superRefine((spec, ctx) => {
+    const tiers = CONDITION_TIERS;
+    for (const key of Object.keys(spec.condition) as (keyof typeof tiers)[]) {
+      if (spec.condition[key] === undefined || tiers[key].includes(spec.tier)) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: ["condition", key],
+        message: `${key} applies to the ${tiers[key].join(" or ")} tier, not ${spec.tier}`,
+      });
+    }
+    if (spec.action === "redact" && !spec.condition.detectors) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["action"],
+        message: "redact needs detectors: only found text can be replaced",
+      });
+    }
+    if (spec.action === "redact" && spec.tier === "after") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["action"],
+        message: "an after rule sees the answer once it was delivered: it can block, warn or record",
+      });
+    }
+    if (spec.action === "require_approval" && spec.tier !== "before") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["action"],
+        message: "only a before rule can hold a call for approval",
+      });
+    }
   })
   .meta({ id: "RuleSpec" });
 export type RuleSpec = z.infer<typeof RuleSpec>;
@@ -168,3 +237,81 @@ export const DryRunResult = z
   })
   .meta({ id: "DryRunResult" });
 export type DryRunResult = z.infer<typeof DryRunResult>;
+
+/** What a governance decision did. */
+export const DecisionAction = z.enum(["block", "redact", "warn", "record", "hold", "approve", "deny"]);
+export type DecisionAction = z.infer<typeof DecisionAction>;
+
+/** A matched span in a decision record: what was found and a SHA-256 of it, never the text. */
+export const DecisionMatch = z.object({
+  detector: z.string(),
+  kind: z.string(),
+  fingerprint: z.string(),
+});
+export type DecisionMatch = z.infer<typeof DecisionMatch>;
+
+/** A decision a rule took on an AI call (also in the hash-chained audit log). */
+export const GovernanceDecision = z
+  .object({
+    id: z.string(),
+    at: z.iso.datetime(),
+    ruleId: z.string(),
+    ruleVersion: z.number().int(),
+    ruleName: z.string(),
+    teamId: z.string().nullable(),
+    projectId: z.string().nullable(),
+    assistantId: z.string().nullable(),
+    tier: RuleTier,
+    surface: z.string(),
+    action: DecisionAction,
+    /** The user the call was made by (or who decided an approval). */
+    actorId: z.string().nullable(),
+    apiKeyId: z.string().nullable(),
+    requestId: z.string().nullable(),
+    model: z.string().nullable(),
+    /** What matched: detector kinds and fingerprints, or the condition that held (`allowedModels`). */
+    matches: z.array(DecisionMatch),
+    /** Why, in words: the condition, or that a check failed and the rule failed closed. */
+    reason: z.string(),
+  })
+  .meta({ id: "GovernanceDecision" });
+export type GovernanceDecision = z.infer<typeof GovernanceDecision>;
+
+export const DecisionListQuery = z.strictObject({
+  teamId: z.string().max(100).optional(),
+  ruleId: z.string().max(100).optional(),
+  action: DecisionAction.optional(),
+  tier: RuleTier.optional(),
+  surface: RuleSurface.optional(),
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type DecisionListQuery = z.infer<typeof DecisionListQuery>;
+
+export const DecisionSummaryQuery = z.strictObject({
+  teamId: z.string().max(100).optional(),
+  from: z.iso.datetime().optional(),
+  to: z.iso.datetime().optional(),
+});
+export type DecisionSummaryQuery = z.infer<typeof DecisionSummaryQuery>;
+
+/** Decisions counted by day (UTC) and action, by rule and by team, for the chart. */
+export const DecisionSummary = z
+  .object({
+    from: z.iso.datetime(),
+    to: z.iso.datetime(),
+    byDay: z.array(z.object({ day: z.string(), action: DecisionAction, count: z.number().int() })),
+    byRule: z.array(z.object({ ruleId: z.string(), ruleName: z.string(), count: z.number().int() })),
+    byTeam: z.array(z.object({ teamId: z.string().nullable(), count: z.number().int() })),
+  })
+  .meta({ id: "DecisionSummary" });
+export type DecisionSummary = z.infer<typeof DecisionSummary>;
+
+/** Bus payload: a governance rule changed on pod `pod`; the others drop their cached rules. */
+export const GovernanceChanged = z.object({ pod: z.string() });
+
+export const governanceTopics = {
+  changed: defineTopic({ name: "governance.changed", kind: "event", schema: GovernanceChanged }),
+};

@@ -38,6 +38,12 @@ export interface ChatCall {
    * the pipeline hands them to the surface with the answer (`ChatRun.sources`).
    */
   sources?: readonly GroundingSource[];
+  /**
+   * How the caller gets the answer: `stream` (default) shows text as it comes; `whole` waits for
+   * the complete answer (a non-streamed `/v1` call), so a check of the whole answer can still
+   * refuse it.
+   */
+  delivery?: "stream" | "whole";
   /** Aborts the upstream call (the client went away, or a stop was requested). */
   signal?: AbortSignal;
 }

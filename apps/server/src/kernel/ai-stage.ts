@@ -32,25 +32,30 @@ export interface StageContext {
 }
 
 /**
- * Holds back or rewrites an answer's text, for one call. `push` is synchronous on purpose: it runs
- * on every chunk of the hot path (deterministic detectors only; a model-based judge belongs before
- * or after the call). The pipeline chains the filters of all stages in list order.
+ * Holds back or rewrites an answer's text, for one call. `push` runs on every chunk of the hot
+ * path: it may answer a promise (a detector library with an async API), but it should do as
+ * little as it can per chunk; a model-based judge belongs before or after the call. The pipeline
+ * chains the filters of all stages in list order.
  *
  * Bound: a filter may take in at most {@link MAX_HELD_CHARS} characters without releasing any;
  * beyond that the call fails closed (`server.internal`). Holding up to a boundary (a sentence, a
  * line) is the point; holding a whole answer is not allowed. (Counting what is taken in since the
  * last release, rather than taken in minus released, lets a redaction shorten text freely.)
- * Parts other than text (tool calls) are not filtered and pass at once; held text is released
- * before the answer's `finish` part, and never when the stream breaks off.
+ * Tool calls pass at once unless a filter has `toolInput`: then the pipeline holds each call's
+ * argument deltas and sends the arguments whole, as `toolInput` returned them, when the call is
+ * complete. Held text is released before the answer's `finish` part, and never when the stream
+ * breaks off.
  */
 export interface TextFilter {
   /** Takes the next text delta; returns what may be released now ("" holds it all back). */
-  push(text: string): string;
+  push(text: string): string | Promise<string>;
   /**
    * The upstream finished the answer: returns what is still held. Throwing here refuses the
    * answer's end: the call fails and the held text is never released.
    */
-  flush(): string;
+  flush(): string | Promise<string>;
+  /** Checks (and may rewrite) a complete tool call's arguments; throwing refuses the answer. */
+  toolInput?(input: string): string | Promise<string>;
 }
 
 /** The most a {@link TextFilter} may take in without releasing anything, in characters. */
@@ -136,6 +141,11 @@ export const STAGE_ORDER = {
   record: 300,
   /** Meters every call that got this far (usage). */
   meter: 400,
+  /**
+   * Governance rules: last, so they see the prompt as the provider would (instructions,
+   * practices, passages) and their refusals are audited and metered.
+   */
+  governance: 500,
 } as const;
 
 /** A stage a module contributes (`BuiltModule.stages`), with its place in the pipeline. */

@@ -296,7 +296,14 @@ describe("settlement", () => {
     const entry = audit.body.items.find((e) => e.action === "ai.chat");
     // broken_after failed first (reverse order); metering and audit still ran, and audit knew.
     expect(entry?.summary.stageErrors).toEqual(["broken_after"]);
-    expect(entry?.summary.stages.slice(-5)).toEqual(["broken_after", "second", "first", "metering", "audit"]);
+    expect(entry?.summary.stages.slice(-6)).toEqual([
+      "broken_after",
+      "second",
+      "first",
+      "governance",
+      "metering",
+      "audit",
+    ]);
     const metrics = await fetch(`${h.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/parley_ai_stage_failures_total\{[^}]*stage="broken_after"[^}]*\} 1/);
   });
@@ -331,6 +338,7 @@ describe("settlement", () => {
       "assistant",
       "retrieval",
       "context_window",
+      "governance",
       "first",
       "guard",
       "second",
@@ -339,6 +347,7 @@ describe("settlement", () => {
       "broken_after",
       "second",
       "first",
+      "governance",
       "metering",
       "audit",
     ]);

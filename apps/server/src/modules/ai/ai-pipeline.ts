@@ -184,19 +184,27 @@ export class AiPipeline {
     try {
       let part: ChatPart | null;
       const buffered = [...opened.first];
+      const checksTools = pipe?.checksToolCalls ?? false;
       while ((part = buffered.shift() ?? (await opened.stream.next())) !== null) {
         if (part.type === "text") {
           text += part.delta;
           // Without filters (the fast path) the part goes out as it came.
           if (pipe !== null) {
-            const released = pipe.push(part.delta);
+            const released = await pipe.push(part.delta);
             if (released === "") continue;
             if (released !== part.delta) part = { type: "text", delta: released };
           }
+        } else if (checksTools && part.type === "tool-call-delta") {
+          // Held: the arguments go out whole once checked (below).
+          continue;
+        } else if (checksTools && pipe !== null && part.type === "tool-call") {
+          const input = await pipe.toolInput(part.input);
+          yield { type: "tool-call-delta", id: part.id, delta: input };
+          part = { ...part, input };
         } else if (part.type === "finish") {
           usage = part.usage;
           // The text held back goes out before the finish; a stream cut before it releases none.
-          const rest = pipe === null ? "" : pipe.flush();
+          const rest = pipe === null ? "" : await pipe.flush();
           if (rest !== "") yield { type: "text", delta: rest };
         }
         yield part;

@@ -183,16 +183,17 @@ describe("text filters", () => {
     expect(runner.filters(call, ctx, []).pipe).toBeNull();
   });
 
-  it("holds text back until a boundary, releases it in order and flushes the rest", () => {
+  it("holds text back until a boundary, releases it in order and flushes the rest", async () => {
     const runner = new StageRunner([{ name: "holdback", filter: sentenceFilter }], silent);
     const pipe = runner.filters(call, ctx, []).pipe;
     if (!pipe) throw new Error("no pipe");
-    const out = ["One ", "two. ", "Three ", "four", ". Five"].map((t) => pipe.push(t));
+    const out: string[] = [];
+    for (const t of ["One ", "two. ", "Three ", "four", ". Five"]) out.push(await pipe.push(t));
     expect(out).toEqual(["", "One two. ", "", "", "Three four. "]);
-    expect(pipe.flush()).toBe("Five");
+    expect(await pipe.flush()).toBe("Five");
   });
 
-  it("chains filters in list order, the flush of one feeding the next", () => {
+  it("chains filters in list order, the flush of one feeding the next", async () => {
     const upper: TextFilter = { push: (t) => t.toUpperCase(), flush: () => "" };
     const runner = new StageRunner(
       [
@@ -203,11 +204,11 @@ describe("text filters", () => {
     );
     const pipe = runner.filters(call, ctx, []).pipe;
     if (!pipe) throw new Error("no pipe");
-    expect(pipe.push("a. b")).toBe("A. ");
-    expect(pipe.flush()).toBe("B");
+    expect(await pipe.push("a. b")).toBe("A. ");
+    expect(await pipe.flush()).toBe("B");
   });
 
-  it(`fails closed when a filter holds back more than ${MAX_HELD_CHARS} characters`, () => {
+  it(`fails closed when a filter holds back more than ${MAX_HELD_CHARS} characters`, async () => {
     const hoard: TextFilter = { push: () => "", flush: () => "" };
     const errors: OpenSettlement["stageErrors"] = [];
     const pipe = new StageRunner([{ name: "hoard", filter: () => hoard }], silent).filters(
@@ -216,12 +217,12 @@ describe("text filters", () => {
       errors,
     ).pipe;
     if (!pipe) throw new Error("no pipe");
-    expect(pipe.push("x".repeat(MAX_HELD_CHARS))).toBe("");
-    expect(() => pipe.push("x")).toThrow(AppError);
+    expect(await pipe.push("x".repeat(MAX_HELD_CHARS))).toBe("");
+    await expect(pipe.push("x")).rejects.toThrow(AppError);
     expect(errors).toEqual([{ stage: "hoard", hook: "filter", code: "server.internal" }]);
   });
 
-  it("lets a redacting filter shorten text without nearing the bound", () => {
+  it("lets a redacting filter shorten text without nearing the bound", async () => {
     const redact: TextFilter = { push: (t) => t.replace(/sk-\w+/g, "[key]"), flush: () => "" };
     const pipe = new StageRunner([{ name: "redact", filter: () => redact }], silent).filters(
       call,
@@ -229,7 +230,7 @@ describe("text filters", () => {
       [],
     ).pipe;
     if (!pipe) throw new Error("no pipe");
-    for (let i = 0; i < 200; i++) expect(pipe.push(`key sk-${"a".repeat(40)} `)).toBe("key [key] ");
+    for (let i = 0; i < 200; i++) expect(await pipe.push(`key sk-${"a".repeat(40)} `)).toBe("key [key] ");
   });
 
   it("refuses the call when a stage cannot build its filter", () => {

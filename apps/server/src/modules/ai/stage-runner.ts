@@ -172,16 +172,22 @@ export class TextPipe {
     this.#fail = fail;
   }
 
+  /** True when a filter looks at tool-call arguments: the pipeline then holds their deltas. */
+  get checksToolCalls(): boolean {
+    return this.#filters.some((f) => f.toolInput !== undefined);
+  }
+
   /**
    * The text that may be released for `text`, maybe "" (held back).
    * @throws AppError from a filter, or when one holds back more than allowed: fail closed.
    */
-  push(text: string): string {
+  async push(text: string): Promise<string> {
     let out = text;
     for (let i = 0; i < this.#filters.length && out !== ""; i++) {
       const input = out;
       try {
-        out = (this.#filters[i] as TextFilter).push(input);
+        const result = (this.#filters[i] as TextFilter).push(input);
+        out = typeof result === "string" ? result : await result;
       } catch (error) {
         throw this.#fail(this.#names[i] as string, error);
       }
@@ -202,15 +208,34 @@ export class TextPipe {
   }
 
   /**
+   * A complete tool call's arguments, through every filter that checks them (in order).
+   * @throws AppError from a filter: fail closed.
+   */
+  async toolInput(input: string): Promise<string> {
+    let out = input;
+    for (let i = 0; i < this.#filters.length; i++) {
+      const filter = this.#filters[i] as TextFilter;
+      if (!filter.toolInput) continue;
+      try {
+        out = await filter.toolInput(out);
+      } catch (error) {
+        throw this.#fail(this.#names[i] as string, error);
+      }
+    }
+    return out;
+  }
+
+  /**
    * The answer is complete: whatever the filters still hold, in order.
    * @throws AppError from a filter's `flush` (the held text is then never released).
    */
-  flush(): string {
+  async flush(): Promise<string> {
     let out = "";
     for (let i = 0; i < this.#filters.length; i++) {
       const filter = this.#filters[i] as TextFilter;
       try {
-        out = (out === "" ? "" : filter.push(out)) + filter.flush();
+        const pushed = out === "" ? "" : await filter.push(out);
+        out = pushed + (await filter.flush());
       } catch (error) {
         throw this.#fail(this.#names[i] as string, error);
       }

@@ -47,6 +47,7 @@ export async function chatCompletion(
       ...(target.assistantId ? { assistantId: target.assistantId, teamId: target.teamId ?? null } : {}),
       prompt: toPrompt(body.messages),
       options: toOptions(body),
+      delivery: body.stream === true ? "stream" : "whole",
       signal: controller.signal,
     },
     contextOf(request),

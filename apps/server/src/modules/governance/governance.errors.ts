@@ -6,4 +6,6 @@ export const governanceErrors = defineErrors({
   "governance.rule_version_not_found": { status: 404, expose: true },
   // Someone saved a version since the client read the rule: it reloads and edits again.
   "governance.rule_version_conflict": { status: 409, expose: true },
+  // Fail closed: a check that could not run blocks the call (the rule did not choose fail-open).
+  "governance.check_failed": { status: 503, expose: true },
 });

@@ -1,5 +1,9 @@
 import {
   CreateRuleRequest,
+  DecisionListQuery,
+  DecisionSummary,
+  DecisionSummaryQuery,
+  GovernanceDecision,
   DryRunRequest,
   DryRunResult,
   GovernanceRule,
@@ -14,10 +18,14 @@ import {
 import { z } from "zod";
 import { contextOf } from "../../http/request-context.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
+import type { DecisionLog } from "./decision-log.ts";
 import type { RuleService } from "./governance.service.ts";
 
 /** Rules: list, create, read, new version, versions, enable or disable, delete; the dry-run. */
-export function registerGovernanceRoutes(app: TypedApp, deps: { rules: RuleService }): void {
+export function registerGovernanceRoutes(
+  app: TypedApp,
+  deps: { rules: RuleService; decisions: DecisionLog },
+): void {
   const tags = ["governance"];
   const base = "/api/v1/governance/rules";
   app.get(
@@ -137,5 +145,32 @@ export function registerGovernanceRoutes(app: TypedApp, deps: { rules: RuleServi
       },
     },
     (request) => deps.rules.dryRun(request.body, contextOf(request)),
+  );
+  app.get(
+    "/api/v1/governance/decisions",
+    {
+      config: { permission: "governance:read" },
+      schema: {
+        tags,
+        summary:
+          "What rules did to AI calls, newest first: your teams' where you manage governance, your own calls everywhere",
+        querystring: DecisionListQuery,
+        response: { 200: pageOf(GovernanceDecision) },
+      },
+    },
+    (request) => deps.decisions.list(request.query, contextOf(request)),
+  );
+  app.get(
+    "/api/v1/governance/decisions/summary",
+    {
+      config: { permission: "governance:read" },
+      schema: {
+        tags,
+        summary: "Decisions counted by day and action, by rule and by team (the last 30 days by default)",
+        querystring: DecisionSummaryQuery,
+        response: { 200: DecisionSummary },
+      },
+    },
+    (request) => deps.decisions.summary(request.query, contextOf(request)),
   );
 }

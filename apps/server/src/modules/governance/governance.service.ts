@@ -30,6 +30,8 @@ export interface RuleServiceDeps {
   rules: RuleRepository;
   audit: AuditSink;
   clock: Clock;
+  /** Called after every change (the enforcement's cached rules are dropped, here and elsewhere). */
+  onChange?: () => void;
 }
 
 /**
@@ -266,6 +268,7 @@ export class RuleService {
   }
 
   async #audit(ctx: RequestContext, action: string, row: RuleRow, summary: Record<string, unknown>) {
+    this.#d.onChange?.();
     await this.#d.audit.record({
       ...auditOrigin(ctx),
       action,
@@ -279,12 +282,12 @@ export class RuleService {
 
 /** Builds every detector of a spec. @throws InvalidDetectorError. */
 function detectorsOf(spec: RuleSpec): Detector[] {
-  return spec.condition.detectors.map((d) => buildDetector(d));
+  return (spec.condition.detectors ?? []).map((d) => buildDetector(d));
 }
 
 /** @throws AppError `validation.failed` naming the detector that cannot be built and why. */
 function assertBuildable(spec: RuleSpec): void {
-  spec.condition.detectors.forEach((d, index) => {
+  (spec.condition.detectors ?? []).forEach((d, index) => {
     try {
       buildDetector(d);
     } catch (error) {
@@ -310,7 +313,8 @@ function summaryOf(spec: RuleSpec): Record<string, unknown> {
   return {
     tier: spec.tier,
     action: spec.action,
-    detectors: spec.condition.detectors.map((d) => d.type),
+    detectors: (spec.condition.detectors ?? []).map((d) => d.type),
+    conditions: Object.keys(spec.condition).filter((k) => k !== "detectors"),
   };
 }
 

@@ -26,8 +26,31 @@ export interface GovernanceRuleVersionsTable {
   created_at: number;
 }
 
+/** What a rule did to an AI call: inserted, never updated. */
+export interface GovernanceDecisionsTable {
+  id: string;
+  at: number;
+  rule_id: string;
+  rule_version: number;
+  rule_name: string;
+  team_id: string | null;
+  project_id: string | null;
+  assistant_id: string | null;
+  tier: string;
+  surface: string;
+  action: string;
+  actor_id: string | null;
+  api_key_id: string | null;
+  request_id: string | null;
+  model: string | null;
+  /** `DecisionMatch[]`: kinds and fingerprints, never text. */
+  matches: JsonColumn;
+  reason: string;
+}
+
 /** Kysely types of the governance module's tables. */
 export interface GovernanceTables {
   governance_rules: GovernanceRulesTable;
   governance_rule_versions: GovernanceRuleVersionsTable;
+  governance_decisions: GovernanceDecisionsTable;
 }

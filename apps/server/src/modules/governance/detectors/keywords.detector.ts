@@ -1,4 +1,4 @@
-import type { Detector, DetectorMatch } from "./types.ts";
+import { holdTrailingRun, type Detector, type DetectorMatch } from "./types.ts";
 
 const WORD_CHAR = String.raw`[\p{L}\p{M}\p{N}_]`;
 
@@ -26,11 +26,18 @@ export function keywordsDetector(words: readonly string[]): Detector {
     .join("|");
   const pattern = new RegExp(`(?<!${WORD_CHAR})(?:${body})(?!${WORD_CHAR})`, "giu");
   const longest = phrases[0]?.length ?? 0;
+  // What a match can hold: the phrases' characters in either case, and whitespace between words.
+  const chars = new Set<string>();
+  // By UTF-16 unit, as a stream's tail is measured.
+  const all = phrases.join("").toLowerCase() + phrases.join("").toUpperCase();
+  for (let i = 0; i < all.length; i++) chars.add(all.charAt(i));
+  const member = { test: (ch: string) => chars.has(ch) || /\s/.test(ch) } as RegExp;
   return {
     id: "keywords",
     kind: "keyword",
     // A phrase's spaces may be longer runs of whitespace in the text; allow a few per phrase.
     maxMatchLength: longest * 2,
+    holdFrom: (text) => holdTrailingRun(text, member, longest * 2 + 1),
     detect(text: string): Promise<DetectorMatch[]> {
       const matches: DetectorMatch[] = [];
       if (phrases.length === 0) return Promise.resolve(matches);

@@ -1,6 +1,18 @@
 import type { PiiKind } from "@parley/contracts";
 import { PII_FINDERS, PII_MAX_LENGTH } from "./pii-finders.ts";
-import { byPosition, type Detector, type DetectorMatch } from "./types.ts";
+import { byPosition, holdTrailingRun, type Detector, type DetectorMatch } from "./types.ts";
+
+/**
+ * The characters a match of each kind can hold (a superset: what a finder's pattern and its
+ * separators allow), for holding back a stream's tail.
+ */
+const PII_CHARS: Readonly<Record<PiiKind, RegExp>> = {
+  email: /\S/,
+  phone: /[\d+().\-/ ]/,
+  card: /[\d -]/,
+  iban: /[A-Z0-9 ]/,
+  ip: /[0-9A-Fa-f:.]/,
+};
 
 /**
  * Finds personal data of the given kinds: e-mail addresses, phone numbers, payment cards (Luhn
@@ -21,6 +33,12 @@ export function piiDetector(kinds: readonly PiiKind[]): Detector {
         PII_FINDERS[kind](text).map((s): DetectorMatch => ({ detector: "pii", kind, ...s })),
       );
       return Promise.resolve(withoutNested(matches.sort(byPosition)));
+    },
+    holdFrom(text: string): number {
+      return Math.min(
+        text.length,
+        ...unique.map((k) => holdTrailingRun(text, PII_CHARS[k], PII_MAX_LENGTH[k])),
+      );
     },
   };
 }

@@ -21,28 +21,69 @@ export const PLACEHOLDER = /<[A-Z][A-Z0-9_]*_\d+>/g;
  * // { text: "mail <EMAIL_1>", restore: Map { "<EMAIL_1>" => "ann@x.io" } }
  */
 export function redact(text: string, matches: readonly DetectorMatch[]): Redaction {
-  const restore = new Map<string, string>();
-  const byOriginal = new Map<string, string>();
-  const counters = new Map<string, number>();
+  const redactor = new Redactor(text);
+  return { text: redactor.redact(text, matches), restore: redactor.restore };
+}
+
+/**
+ * {@link redact} over several texts of one call (a prompt's messages): the same original gets the
+ * same placeholder in all of them, and numbering goes on from one text to the next.
+ *
+ * @example
+ * const r = new Redactor(allTexts.join("\n"));
+ * const a = r.redact(system, systemMatches);
+ * const b = r.redact(user, userMatches); // <EMAIL_1> again for the same address
+ */
+export class Redactor {
+  /** Placeholder → original text, for everything redacted so far. */
+  readonly restore = new Map<string, string>();
+  readonly #avoid: string;
+  readonly #byOriginal = new Map<string, string>();
+  readonly #counters = new Map<string, number>();
+
+  /** `avoid`: every text that will be redacted, so that no placeholder already occurs in one. */
+  constructor(avoid: string) {
+    this.#avoid = avoid;
+  }
+
+  redact(text: string, matches: readonly DetectorMatch[]): string {
+    let out = "";
+    let at = 0;
+    for (const span of merge(matches, text.length)) {
+      const original = text.slice(span.start, span.end);
+      const key = `${span.kind}\u0000${original}`;
+      let placeholder = this.#byOriginal.get(key);
+      if (placeholder === undefined) {
+        const label = labelOf(span.kind);
+        let n = this.#counters.get(label) ?? 0;
+        do placeholder = `<${label}_${++n}>`;
+        while (this.#avoid.includes(placeholder));
+        this.#counters.set(label, n);
+        this.#byOriginal.set(key, placeholder);
+        this.restore.set(placeholder, original);
+      }
+      out += text.slice(at, span.start) + placeholder;
+      at = span.end;
+    }
+    return out + text.slice(at);
+  }
+}
+
+/**
+ * Replaces matched spans for good, with `[redacted email]`-style marks that no restore map knows:
+ * what a model's answer must not show.
+ *
+ * @example
+ * mask("mail ann@x.io", [{ detector: "pii", kind: "email", start: 5, end: 13 }]); // "mail [redacted email]"
+ */
+export function mask(text: string, matches: readonly DetectorMatch[]): string {
   let out = "";
   let at = 0;
   for (const span of merge(matches, text.length)) {
-    const original = text.slice(span.start, span.end);
-    const key = `${span.kind}\u0000${original}`;
-    let placeholder = byOriginal.get(key);
-    if (placeholder === undefined) {
-      const label = labelOf(span.kind);
-      let n = counters.get(label) ?? 0;
-      do placeholder = `<${label}_${++n}>`;
-      while (text.includes(placeholder));
-      counters.set(label, n);
-      byOriginal.set(key, placeholder);
-      restore.set(placeholder, original);
-    }
-    out += text.slice(at, span.start) + placeholder;
+    out += `${text.slice(at, span.start)}[redacted ${span.kind}]`;
     at = span.end;
   }
-  return { text: out + text.slice(at), restore };
+  return out + text.slice(at);
 }
 
 /**

@@ -1,6 +1,6 @@
 import { RE2 } from "re2-wasm";
 import { InvalidDetectorError } from "./invalid-detector.error.ts";
-import type { Detector, DetectorMatch } from "./types.ts";
+import { holdTrailingRun, type Detector, type DetectorMatch } from "./types.ts";
 
 /**
  * The longest match a user pattern is assumed to span when a stream is held back. A pattern can
@@ -8,6 +8,8 @@ import type { Detector, DetectorMatch } from "./types.ts";
  * while it fits in this window.
  */
 export const REGEX_MAX_MATCH_LENGTH = 512;
+const ANY_CHAR = /[^]/;
+
 /** More matches than this in one text are not reported; one is enough to act on. */
 export const REGEX_MAX_MATCHES = 10_000;
 
@@ -32,6 +34,8 @@ export function regexDetector(pattern: string, flags = ""): Detector {
     id: "regex",
     kind: "regex",
     maxMatchLength: REGEX_MAX_MATCH_LENGTH,
+    // A pattern can match any character: hold back as much as a match is assumed to span.
+    holdFrom: (text) => holdTrailingRun(text, ANY_CHAR, REGEX_MAX_MATCH_LENGTH),
     detect(text: string): Promise<DetectorMatch[]> {
       const matches: DetectorMatch[] = [];
       const unit = utf16Offsets(text);

@@ -1,7 +1,17 @@
 import { lintSource } from "@secretlint/core";
 import { creator as recommendedPreset } from "@secretlint/secretlint-rule-preset-recommend";
 import type { SecretLintCoreConfig } from "@secretlint/types";
-import { byPosition, type Detector, type DetectorMatch } from "./types.ts";
+import { byPosition, holdTrailingRun, type Detector, type DetectorMatch } from "./types.ts";
+
+/**
+ * The longest token a stream holds back for secretlint's token rules (cloud keys, GitHub, Slack,
+ * npm tokens are at most a few hundred characters, none with whitespace). A private key block
+ * has whitespace in it: a stream holds from its header until its footer arrives.
+ */
+const SECRETS_STREAM_TOKEN_LENGTH = 1_024;
+/** An unfinished PEM header, or a private key block whose footer has not come yet. */
+const OPEN_KEY_BLOCK = /-----BEGIN(?:[A-Z0-9 ]*-{0,4}$|[A-Z0-9 ]* PRIVATE KEY(?:(?!-----END)[^])*$)/;
+const NOT_SPACE = /\S/;
 
 const config: SecretLintCoreConfig = {
   rules: [
@@ -51,6 +61,12 @@ export function secretsDetector(): Detector {
           end: toTokenEnd(text, m.range[1]),
         }))
         .sort(byPosition);
+    },
+    holdFrom(text: string): number {
+      const token = holdTrailingRun(text, NOT_SPACE, SECRETS_STREAM_TOKEN_LENGTH);
+      const block = OPEN_KEY_BLOCK.exec(text.slice(-SECRETS_MAX_MATCH_LENGTH));
+      if (!block) return token;
+      return Math.min(token, Math.max(0, text.length - SECRETS_MAX_MATCH_LENGTH) + block.index);
     },
   };
 }

@@ -22,6 +22,30 @@ export interface Detector {
   maxMatchLength: number;
   /** Every match in `text`, ordered by start. */
   detect(text: string): Promise<DetectorMatch[]>;
+  /**
+   * Where, in a text that may still go on (a stream), a match could be unfinished: the start of
+   * the shortest tail to hold back, `text.length` when none. Everything before it can be
+   * checked and released: no match that is still growing starts there.
+   */
+  holdFrom(text: string): number;
+}
+
+/**
+ * {@link Detector.holdFrom} for a detector whose matches consist only of characters that `chars`
+ * accepts and span at most `maxLength` characters: the trailing run of such characters, no
+ * longer than `maxLength` (a match of that length is complete, but what follows it may still
+ * decide whether it is one, so the run keeps it).
+ *
+ * @example
+ * holdTrailingRun("mail ann@ex", /\S/, 254); // 5: "ann@ex" may still become an address
+ */
+export function holdTrailingRun(text: string, chars: RegExp, maxLength: number): number {
+  const floor = Math.max(0, text.length - maxLength);
+  let at = text.length;
+  while (at > floor && chars.test(text.charAt(at - 1))) at--;
+  // A surrogate pair cut in two would put half a character out: keep the pair together.
+  if (at > 0 && at < text.length && /[\uDC00-\uDFFF]/.test(text.charAt(at))) at--;
+  return at;
 }
 
 /**

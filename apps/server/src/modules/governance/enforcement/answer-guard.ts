@@ -1,0 +1,194 @@
+import type { DecisionMatch } from "@parley/contracts";
+import type { TextFilter } from "../../../kernel/ai-stage.ts";
+import { mask } from "../detectors/redact.ts";
+import { Restorer } from "../detectors/restorer.ts";
+import { fingerprint, type DetectorMatch } from "../detectors/types.ts";
+import { holdFrom } from "./checks.ts";
+import type { Verdicts } from "./verdicts.ts";
+import type { ActiveRule } from "./rule-book.ts";
+
+/** Released text a detector still sees in front of the held tail (a secret's label, say). */
+const CONTEXT_CHARS = 512;
+
+/** What an answer guard needs for one call. */
+export interface AnswerGuardOptions {
+  /** Rules of the `during` tier that apply to the call. */
+  during: readonly ActiveRule[];
+  /** Rules of the `after` tier checked when the answer is complete (not those with a cost ceiling). */
+  after: readonly ActiveRule[];
+  /** Placeholders the prompt's redaction put in, to restore in what the caller sees. */
+  restore: ReadonlyMap<string, string> | null;
+  /** Whether the caller waits for the whole answer (an `after` rule can then still block it). */
+  whole: boolean;
+  /** Whether the call asked for JSON output. */
+  json: boolean;
+  verdicts: Verdicts;
+  timeoutMs: number;
+}
+
+/**
+ * The `during` and `after` tiers of one answer, as a text filter:
+ *
+ * 1. Text is held back only as far as a match could still be growing (each detector says how
+ *    far: the current word for an e-mail address, up to 42 characters for an IBAN, a private
+ *    key block until its footer), then checked together with the released text just before it,
+ *    and released: masked where a `redact` rule matched. A `block` rule ends the answer with
+ *    `governance.blocked` before any of the matched text is released, wherever the upstream
+ *    split it.
+ * 2. Tool-call arguments are checked whole, before they are sent.
+ * 3. When the answer is complete, `after` rules check all of it: they block it if the caller
+ *    waits for the whole answer, else record what they would have done.
+ * 4. Last, placeholders of the prompt's redaction are put back (a rule never sees the user's
+ *    own redacted data as the model's).
+ */
+export class AnswerGuard implements TextFilter {
+  readonly #o: AnswerGuardOptions;
+  readonly #restorer: Restorer | null;
+  /** Released raw text, its last {@link CONTEXT_CHARS}. */
+  #context = "";
+  #held = "";
+  /** The whole raw answer, kept only for `after` rules. */
+  #answer = "";
+  /** Raw characters released so far (for a `maxOutputTokens` ceiling while streaming). */
+  #released = 0;
+
+  constructor(options: AnswerGuardOptions) {
+    this.#o = options;
+    this.#restorer = options.restore && options.restore.size ? new Restorer(options.restore) : null;
+  }
+
+  async push(text: string): Promise<string> {
+    if (this.#o.after.length) this.#answer += text;
+    this.#held += text;
+    return this.#shown(await this.#release(false));
+  }
+
+  async flush(): Promise<string> {
+    const last = await this.#release(true);
+    await this.#checkAfter();
+    return this.#shown(last) + (this.#restorer?.flush() ?? "");
+  }
+
+  async toolInput(input: string): Promise<string> {
+    const masks: DetectorMatch[] = [];
+    for (const rule of this.#o.during) {
+      if (!rule.spec?.condition.detectors) continue;
+      const found = await this.#o.verdicts.detect(rule, "during", input, this.#o.timeoutMs);
+      if (found === null || !found.length) continue;
+      if (rule.spec.condition.maxOutputTokens !== undefined) continue;
+      const matches = found.map((m) => matchOf(input, m));
+      const action = this.#o.verdicts.act(
+        rule,
+        "during",
+        matches,
+        `found ${kinds(found)} in tool-call arguments`,
+      );
+      if (action === "redact") masks.push(...found);
+    }
+    return masks.length ? mask(input, masks) : input;
+  }
+
+  /** Checks and releases what can go out now (everything when `final`), raw and masked. */
+  async #release(final: boolean): Promise<string> {
+    if (!this.#o.during.length) {
+      const out = this.#held;
+      this.#held = "";
+      return out;
+    }
+    const scan = this.#context + this.#held;
+    const base = this.#context.length;
+    let cut = final ? scan.length : holdFrom(this.#o.during, scan);
+    if (cut <= base) return "";
+    const masks: DetectorMatch[] = [];
+    for (const rule of this.#o.during) {
+      const spec = rule.spec;
+      if (!spec) continue;
+      const ceiling = spec.condition.maxOutputTokens;
+      let hits: DetectorMatch[] = [];
+      if (spec.condition.detectors) {
+        const found = await this.#o.verdicts.detect(rule, "during", scan, this.#o.timeoutMs);
+        if (found === null) continue;
+        hits = found.filter((m) => m.end > base && m.start < cut);
+        if (!hits.length) continue;
+      }
+      if (ceiling !== undefined && estimateTokens(this.#released + (cut - base)) <= ceiling) continue;
+      // A match that runs past the cut is complete (it was found): it goes out with this part.
+      for (const m of hits) cut = Math.max(cut, m.end);
+      const reason = hits.length
+        ? `found ${kinds(hits)} in the answer`
+        : `the answer passed ${ceiling ?? 0} tokens`;
+      const action = this.#o.verdicts.act(
+        rule,
+        "during",
+        hits.map((m) => matchOf(scan, m)),
+        reason,
+      );
+      if (action === "redact") masks.push(...hits);
+    }
+    const raw = scan.slice(base, cut);
+    const out = masks.length
+      ? mask(
+          raw,
+          masks.map((m) => ({ ...m, start: m.start - base, end: m.end - base })),
+        )
+      : raw;
+    this.#released += cut - base;
+    this.#context = scan.slice(Math.max(0, cut - CONTEXT_CHARS), cut);
+    this.#held = scan.slice(cut);
+    return out;
+  }
+
+  /** `after` rules on the whole answer: block (a caller waiting for it) or record. */
+  async #checkAfter(): Promise<void> {
+    for (const rule of this.#o.after) {
+      const spec = rule.spec;
+      if (!spec) continue;
+      const condition = spec.condition;
+      const reasons: string[] = [];
+      let matches: DecisionMatch[] = [];
+      if (condition.detectors) {
+        const found = await this.#o.verdicts.detect(rule, "after", this.#answer, this.#o.timeoutMs);
+        if (found === null || !found.length) continue;
+        matches = found.map((m) => matchOf(this.#answer, m));
+        reasons.push(`found ${kinds(found)} in the answer`);
+      }
+      if (condition.maxOutputTokens !== undefined) {
+        const tokens = estimateTokens(this.#answer.length);
+        if (tokens <= condition.maxOutputTokens) continue;
+        reasons.push(`the answer has about ${tokens} tokens, over ${condition.maxOutputTokens}`);
+      }
+      if (condition.requireValidJson) {
+        if (!this.#o.json || isJson(this.#answer)) continue;
+        reasons.push("the answer is not valid JSON, and JSON was asked for");
+      }
+      this.#o.verdicts.act(rule, "after", matches, reasons.join("; "), { canBlock: this.#o.whole });
+    }
+  }
+
+  #shown(raw: string): string {
+    if (raw === "" || !this.#restorer) return raw;
+    return this.#restorer.push(raw);
+  }
+}
+
+/** Tokens of `chars` characters, estimated as the rest of the pipeline does (4 a token). */
+export function estimateTokens(chars: number): number {
+  return Math.ceil(chars / 4);
+}
+
+export function matchOf(text: string, m: DetectorMatch): DecisionMatch {
+  return { detector: m.detector, kind: m.kind, fingerprint: fingerprint(text, m) };
+}
+
+export function kinds(matches: readonly { kind: string }[]): string {
+  return [...new Set(matches.map((m) => m.kind))].join(", ");
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}

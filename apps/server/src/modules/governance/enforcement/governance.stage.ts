@@ -1,0 +1,204 @@
+import type { Logger } from "pino";
+import type { PipelineStage, Settlement, StageCall, StageContext } from "../../../kernel/ai-stage.ts";
+import { Redactor } from "../detectors/redact.ts";
+import type { DetectorMatch } from "../detectors/types.ts";
+import type { DecisionLog } from "../decision-log.ts";
+import { CheckFailedError } from "./checks.ts";
+import { AnswerGuard, estimateTokens, kinds, matchOf } from "./answer-guard.ts";
+import { callTexts, rewriteTexts, SEPARATOR } from "./prompt-texts.ts";
+import { namesModel, type ActiveRule, type RuleBook } from "./rule-book.ts";
+import { Verdicts, type CheckFailureCounter } from "./verdicts.ts";
+
+/** Dependencies of the governance stage. */
+export interface GovernanceStageDeps {
+  book: RuleBook;
+  decisions: DecisionLog;
+  failures: CheckFailureCounter;
+  logger: Logger;
+  /** The longest a rule's check may take on one text before it counts as failed. */
+  checkTimeoutMs: number;
+}
+
+/** One call's state between the stage's hooks. */
+interface CallState {
+  readonly verdicts: Verdicts;
+  readonly during: readonly ActiveRule[];
+  readonly after: readonly ActiveRule[];
+  restore: Map<string, string> | null;
+}
+
+/**
+ * The governance stage: every AI call on every surface passes the rules that apply to it.
+ *
+ * - `before`: the prompt (every text the provider would get) against `before` rules: block
+ *   (`governance.blocked`), redact (placeholders such as `<EMAIL_1>` go to the provider), warn,
+ *   record; conditions on the model and the prompt's size too.
+ * - `filter`: the answer against `during` rules while it streams and `after` rules once complete
+ *   ({@link AnswerGuard}), and the placeholders restored for the caller.
+ * - `after`: cost ceilings (known only once settled), then every decision recorded.
+ *
+ * A check that fails blocks the call (`governance.check_failed`) unless its rule is fail-open.
+ */
+export function governanceStage(deps: GovernanceStageDeps): PipelineStage {
+  const states = new WeakMap<StageContext, CallState>();
+  return {
+    name: "governance",
+
+    async before(call, ctx) {
+      const [before, during, after] = await Promise.all([
+        deps.book.rulesFor(ctx, "before"),
+        deps.book.rulesFor(ctx, "during"),
+        deps.book.rulesFor(ctx, "after"),
+      ]);
+      const state: CallState = { verdicts: new Verdicts(deps.failures), during, after, restore: null };
+      states.set(ctx, state);
+      if (!before.length) return undefined;
+      try {
+        return await checkPrompt(call, ctx, before, state, deps);
+      } catch (error) {
+        // A refused call runs no `after` of this stage: its decisions are recorded here.
+        await record(state, ctx, deps);
+        throw error;
+      }
+    },
+
+    filter(call, ctx) {
+      const state = states.get(ctx);
+      if (!state || call.operation !== "chat") return undefined;
+      const after = state.after.filter((r) => r.spec?.condition.maxCostMicros === undefined);
+      if (!state.during.length && !after.length && !state.restore?.size) return undefined;
+      return new AnswerGuard({
+        during: state.during,
+        after,
+        restore: state.restore,
+        whole: call.delivery === "whole",
+        json: call.options.responseFormat?.type === "json",
+        verdicts: state.verdicts,
+        timeoutMs: deps.checkTimeoutMs,
+      });
+    },
+
+    async after(settled, ctx) {
+      const state = states.get(ctx);
+      if (!state) return;
+      checkCost(settled, state);
+      await record(state, ctx, deps);
+    },
+  };
+}
+
+/**
+ * Runs the `before` rules on the call's texts; answers the call with redactions applied.
+ * @throws AppError `governance.blocked`, `governance.check_failed`
+ */
+async function checkPrompt(
+  call: StageCall,
+  ctx: StageContext,
+  rules: readonly ActiveRule[],
+  state: CallState,
+  deps: GovernanceStageDeps,
+): Promise<StageCall | undefined> {
+  const texts = callTexts(call);
+  const whole = texts.join(SEPARATOR);
+  const toRedact: DetectorMatch[] = [];
+  for (const rule of rules) {
+    const spec = rule.spec;
+    const reasons: string[] = [];
+    let found: DetectorMatch[] = [];
+    if (spec === null || spec.condition.detectors) {
+      // A spec that no longer parses fails its check here (its detectors are the parse error).
+      const matches = await state.verdicts.detect(rule, "before", whole, deps.checkTimeoutMs);
+      if (matches === null || !matches.length || spec === null) continue;
+      found = matches;
+      reasons.push(`found ${kinds(found)} in the prompt`);
+    }
+    const condition = spec.condition;
+    if (condition.allowedModels) {
+      if (namesModel(condition.allowedModels, ctx)) continue;
+      reasons.push(`the model ${ctx.requested.id} is not on the rule's list`);
+    }
+    if (condition.maxInputTokens !== undefined) {
+      const tokens = estimateTokens(whole.length);
+      if (tokens <= condition.maxInputTokens) continue;
+      reasons.push(`the prompt has about ${tokens} tokens, over ${condition.maxInputTokens}`);
+    }
+    if (spec.action === "require_approval") {
+      // Approvals are not in this build yet: such a rule refuses the call rather than let it pass.
+      const refusal = state.verdicts.checkFailed(
+        rule,
+        "before",
+        new CheckFailedError(rule, "approvals cannot be requested yet"),
+      );
+      if (refusal) throw refusal;
+      continue;
+    }
+    const action = state.verdicts.act(
+      rule,
+      "before",
+      found.map((m) => matchOf(whole, m)),
+      reasons.join("; "),
+    );
+    if (action === "redact") toRedact.push(...found);
+  }
+  if (!toRedact.length) return undefined;
+  return redactTexts(call, texts, toRedact, state);
+}
+
+/** Replaces what `redact` rules found with placeholders, consistently across the call's texts. */
+function redactTexts(call: StageCall, texts: string[], found: DetectorMatch[], state: CallState): StageCall {
+  const redactor = new Redactor(texts.join(SEPARATOR));
+  // Each text's offset in the joined text; a match belongs to the text it starts in.
+  const starts: number[] = [];
+  let at = 0;
+  for (const text of texts) {
+    starts.push(at);
+    at += text.length + SEPARATOR.length;
+  }
+  const perText = texts.map((): DetectorMatch[] => []);
+  for (const m of found) {
+    let i = starts.length - 1;
+    while (i > 0 && (starts[i] as number) > m.start) i--;
+    const start = starts[i] as number;
+    perText[i]?.push({
+      ...m,
+      start: m.start - start,
+      end: Math.min(m.end - start, (texts[i] as string).length),
+    });
+  }
+  let index = 0;
+  const rewritten = rewriteTexts(call, (text) => {
+    const matches = perText[index++] ?? [];
+    return matches.length ? redactor.redact(text, matches) : text;
+  });
+  if (call.operation === "chat") state.restore = redactor.restore;
+  return rewritten;
+}
+
+/** `after` rules with a cost ceiling: the cost is known once the call is settled (recorded, never blocking). */
+function checkCost(settled: Settlement, state: CallState): void {
+  for (const rule of state.after) {
+    const condition = rule.spec?.condition;
+    if (!condition || condition.maxCostMicros === undefined) continue;
+    if (settled.costMicros <= condition.maxCostMicros) continue;
+    const reasons = [`the call cost ${settled.costMicros} micro-units, over ${condition.maxCostMicros}`];
+    if (condition.maxOutputTokens !== undefined) {
+      if (settled.usage.outputTokens <= condition.maxOutputTokens) continue;
+      reasons.push(`the answer had ${settled.usage.outputTokens} tokens, over ${condition.maxOutputTokens}`);
+    }
+    state.verdicts.act(rule, "after", [], reasons.join("; "), { canBlock: false });
+  }
+}
+
+async function record(state: CallState, ctx: StageContext, deps: GovernanceStageDeps): Promise<void> {
+  const decisions = state.verdicts.take();
+  if (!decisions.length) return;
+  try {
+    await deps.decisions.record(decisions, ctx);
+  } catch (error) {
+    deps.logger.error(
+      { err: error, requestId: ctx.request.requestId },
+      "could not record governance decisions",
+    );
+    throw error;
+  }
+}
