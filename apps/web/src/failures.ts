@@ -124,6 +124,19 @@ const FAILURES: Record<FailureCode, Describe> = {
     hint: "Start a new chat or pick a model with a larger context.",
   }),
   "governance.blocked": (message) => ({ title: "Blocked by a policy", hint: message }),
+  "governance.check_failed": (message) => ({
+    title: "A policy check could not run",
+    hint: `${message} Try again in a moment; if it keeps failing, tell an administrator.`,
+  }),
+  "governance.approval_denied": (message) => ({ title: "Not approved", hint: message }),
+  "governance.approval_not_found": () => ({
+    title: "No such approval request",
+    hint: "It is gone, or you may not see it.",
+  }),
+  "governance.approval_decided": (message) => ({
+    title: "Already decided",
+    hint: `${message}. Reload the queue.`,
+  }),
   "upstream.rate_limited": () => ({
     title: "The provider is rate limiting",
     hint: "The model's provider asked us to slow down. Try again shortly.",

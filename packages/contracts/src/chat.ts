@@ -138,6 +138,14 @@ export const ChatEvent = z.discriminatedUnion("type", [
     error: z.object({ code: ErrorCode, message: z.string() }),
   }),
   z.object({ type: z.literal("message.cancelled"), messageId: z.string() }),
+  /** A governance rule holds the answer until someone approves it (or denies, or time runs out). */
+  z.object({
+    type: z.literal("message.waiting"),
+    messageId: z.string(),
+    approvalId: z.string(),
+    ruleName: z.string(),
+    expiresAt: z.iso.datetime(),
+  }),
   z.object({
     type: z.literal("snapshot"),
     messageId: z.string(),

@@ -59,6 +59,11 @@ export const ErrorCode = z.enum([
   "provider.unavailable",
   "prompt.too_large",
   "governance.blocked",
+  /** A call a rule held for approval was denied, or no one decided in time. */
+  "governance.approval_denied",
+  "governance.approval_not_found",
+  /** The approval request was decided already (or expired): nothing left to decide. */
+  "governance.approval_decided",
   /** A governance check could not run (a detector failed or timed out): the call fails closed. */
   "governance.check_failed",
   "upstream.rate_limited",

@@ -102,6 +102,8 @@ export const RuleSpec = z
     action: RuleAction,
     /** A detector that errors blocks the call unless this is true. */
     failOpen: z.boolean().optional(),
+    /** `require_approval`: how long a held call waits for a decision; none by then means denied. */
+    approvalTimeoutSeconds: z.number().int().min(1).max(86_400).optional(),
   })
   .superRefine((spec, ctx) => {
     const tiers = CONDITION_TIERS;
@@ -125,6 +127,13 @@ export const RuleSpec = z
         code: "custom",
         path: ["action"],
         message: "an after rule sees the answer once it was delivered: it can block, warn or record",
+      });
+    }
+    if (spec.approvalTimeoutSeconds !== undefined && spec.action !== "require_approval") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["approvalTimeoutSeconds"],
+        message: "only a require_approval rule waits for a decision",
       });
     }
     if (spec.action === "require_approval" && spec.tier !== "before") {
@@ -312,6 +321,67 @@ export type DecisionSummary = z.infer<typeof DecisionSummary>;
 /** Bus payload: a governance rule changed on pod `pod`; the others drop their cached rules. */
 export const GovernanceChanged = z.object({ pod: z.string() });
 
+/** Bus payload: approval request `id` was decided (or expired); waiting calls read it again. */
+export const ApprovalDecided = z.object({ id: z.string() });
+
 export const governanceTopics = {
   changed: defineTopic({ name: "governance.changed", kind: "event", schema: GovernanceChanged }),
+  approvalDecided: defineTopic({
+    name: "governance.approval_decided",
+    kind: "event",
+    schema: ApprovalDecided,
+  }),
 };
+
+/** The default wait of a call held for approval, in seconds. */
+export const DEFAULT_APPROVAL_TIMEOUT_SECONDS = 300;
+
+export const ApprovalStatus = z.enum(["pending", "approved", "denied", "expired", "cancelled"]);
+export type ApprovalStatus = z.infer<typeof ApprovalStatus>;
+
+/** A call a `require_approval` rule holds until someone with `governance:approve` decides. */
+export const GovernanceApproval = z
+  .object({
+    id: z.string(),
+    status: ApprovalStatus,
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+    ruleId: z.string(),
+    ruleVersion: z.number().int(),
+    ruleName: z.string(),
+    teamId: z.string().nullable(),
+    projectId: z.string().nullable(),
+    surface: z.string(),
+    model: z.string(),
+    /** Who asked (the call's user). */
+    requesterId: z.string().nullable(),
+    requesterEmail: z.string().nullable(),
+    /** Why the rule held it: what it found (kinds, never the text). */
+    reason: z.string(),
+    /** The last message of the prompt, cut to 2,000 characters, with what the rule found masked. */
+    preview: z.string(),
+    decidedBy: z.string().nullable(),
+    decidedAt: z.iso.datetime().nullable(),
+    decisionReason: z.string().nullable(),
+  })
+  .meta({ id: "GovernanceApproval" });
+export type GovernanceApproval = z.infer<typeof GovernanceApproval>;
+
+export const ApprovalListQuery = z.strictObject({
+  status: ApprovalStatus.optional(),
+  teamId: z.string().max(100).optional(),
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+export type ApprovalListQuery = z.infer<typeof ApprovalListQuery>;
+
+/** Approving may say why; denying must. */
+export const ApproveRequest = z
+  .strictObject({ reason: z.string().trim().max(1000).optional() })
+  .meta({ id: "ApproveRequest" });
+export type ApproveRequest = z.infer<typeof ApproveRequest>;
+
+export const DenyRequest = z
+  .strictObject({ reason: z.string().trim().min(1).max(1000) })
+  .meta({ id: "DenyRequest" });
+export type DenyRequest = z.infer<typeof DenyRequest>;

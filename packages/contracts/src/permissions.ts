@@ -33,5 +33,6 @@ export const Permission = z.enum([
   "projects:manage",
   "governance:read",
   "governance:manage",
+  "governance:approve",
 ]);
 export type Permission = z.infer<typeof Permission>;

@@ -44,6 +44,11 @@ export interface ChatCall {
    * refuse it.
    */
   delivery?: "stream" | "whole";
+  /**
+   * Called when a governance rule holds the call for approval (the surface shows that it waits);
+   * the call goes on once approved, or fails with `governance.approval_denied`.
+   */
+  onHold?: (hold: { approvalId: string; ruleName: string; expiresAt: string }) => void;
   /** Aborts the upstream call (the client went away, or a stop was requested). */
   signal?: AbortSignal;
 }

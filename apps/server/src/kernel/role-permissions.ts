@@ -55,6 +55,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "governance:read",
     // Rules bind the team's AI use: operators and admins change them, as they run the platform.
     "governance:manage",
+    // And decide the calls a rule holds for approval.
+    "governance:approve",
   ],
   // Admins hold every permission there is, including ones added later.
   admin: Permission.options,
@@ -85,6 +87,7 @@ export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   "projects:manage",
   "governance:read",
   "governance:manage",
+  "governance:approve",
 ]);
 
 /**

@@ -40,6 +40,8 @@ function dedupeKey(event: ChatEvent): string {
       return "started";
     case "message.sources":
       return "sources";
+    case "message.waiting":
+      return `waiting:${event.approvalId}`;
     case "message.completed":
     case "message.failed":
     case "message.cancelled":

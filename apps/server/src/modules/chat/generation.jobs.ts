@@ -145,6 +145,12 @@ async function prepareAndGenerate(
         prompt: toPrompt(context.history),
         options: {},
         signal: controller.signal,
+        // A rule holds the answer for approval: the conversation shows that it waits.
+        onHold: (hold) => {
+          append({ type: "message.waiting", messageId, ...hold }).catch((err: unknown) => {
+            deps.logger.warn({ err, messageId }, "could not tell that an answer waits for approval");
+          });
+        },
       },
       { requestId: data.requestId, ip: null, userAgent: "parley-worker", principal },
     );

@@ -41,6 +41,19 @@ export interface DecisionLogDeps {
   counter: Counter<"action" | "tier">;
 }
 
+/** The call a decision is about, and who took it. */
+export interface DecisionOrigin {
+  teamId: string | null;
+  projectId: string | null;
+  assistantId: string | null;
+  surface: string;
+  model: string | null;
+  actorId: string | null;
+  apiKeyId: string | null;
+  /** For the audit entry's actor, request id and address. */
+  request: RequestContext;
+}
+
 const DAY_MS = 86_400_000;
 const MAX_SUMMARY_DAYS = 366;
 
@@ -58,10 +71,23 @@ export class DecisionLog {
   }
 
   /** Records decisions about one call (table first, then audit: a row without its entry is possible, not the reverse). */
-  async record(decisions: readonly DecisionInput[], ctx: StageContext): Promise<void> {
+  record(decisions: readonly DecisionInput[], ctx: StageContext): Promise<void> {
+    return this.recordFor(decisions, {
+      teamId: ctx.teamId,
+      projectId: ctx.projectId,
+      assistantId: ctx.assistantId,
+      surface: ctx.surface,
+      model: ctx.requested.id,
+      actorId: ctx.principal.userId,
+      apiKeyId: ctx.principal.apiKey?.id ?? null,
+      request: ctx.request,
+    });
+  }
+
+  /** Records decisions taken about a call by someone else than its caller (an approver, the expiry). */
+  async recordFor(decisions: readonly DecisionInput[], origin: DecisionOrigin): Promise<void> {
     if (!decisions.length) return;
     const at = this.#d.clock.now();
-    const principal = ctx.principal;
     await this.#d.decisions.insert(
       decisions.map((d) => ({
         id: newId(),
@@ -69,16 +95,16 @@ export class DecisionLog {
         rule_id: d.rule.id,
         rule_version: d.rule.version,
         rule_name: d.rule.name,
-        team_id: ctx.teamId,
-        project_id: ctx.projectId,
-        assistant_id: ctx.assistantId,
+        team_id: origin.teamId,
+        project_id: origin.projectId,
+        assistant_id: origin.assistantId,
         tier: d.tier,
-        surface: ctx.surface,
+        surface: origin.surface,
         action: d.action,
-        actor_id: principal.userId,
-        api_key_id: principal.apiKey?.id ?? null,
-        request_id: ctx.request.requestId,
-        model: ctx.requested.id,
+        actor_id: origin.actorId,
+        api_key_id: origin.apiKeyId,
+        request_id: origin.request.requestId,
+        model: origin.model,
         matches: toJson(d.matches),
         reason: d.reason,
       })),
@@ -86,18 +112,18 @@ export class DecisionLog {
     for (const d of decisions) {
       this.#d.counter.inc({ action: d.action, tier: d.tier });
       await this.#d.audit.record({
-        ...auditOrigin(ctx.request),
+        ...auditOrigin(origin.request),
         action: "governance.decision",
         outcome: d.action === "block" || d.action === "deny" ? "denied" : "success",
         target: { type: "governance_rule", id: d.rule.id },
-        teamId: ctx.teamId,
+        teamId: origin.teamId,
         summary: {
           decision: d.action,
           rule: d.rule.name,
           ruleVersion: d.rule.version,
           tier: d.tier,
-          surface: ctx.surface,
-          model: ctx.requested.id,
+          surface: origin.surface,
+          model: origin.model,
           matches: d.matches,
           reason: d.reason,
         },

@@ -1,4 +1,8 @@
 import {
+  ApprovalListQuery,
+  ApproveRequest,
+  DenyRequest,
+  GovernanceApproval,
   CreateRuleRequest,
   DecisionListQuery,
   DecisionSummary,
@@ -18,13 +22,14 @@ import {
 import { z } from "zod";
 import { contextOf } from "../../http/request-context.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
+import type { ApprovalDesk } from "./approval-desk.ts";
 import type { DecisionLog } from "./decision-log.ts";
 import type { RuleService } from "./governance.service.ts";
 
 /** Rules: list, create, read, new version, versions, enable or disable, delete; the dry-run. */
 export function registerGovernanceRoutes(
   app: TypedApp,
-  deps: { rules: RuleService; decisions: DecisionLog },
+  deps: { rules: RuleService; decisions: DecisionLog; approvals: ApprovalDesk },
 ): void {
   const tags = ["governance"];
   const base = "/api/v1/governance/rules";
@@ -172,5 +177,61 @@ export function registerGovernanceRoutes(
       },
     },
     (request) => deps.decisions.summary(request.query, contextOf(request)),
+  );
+  const approvals = "/api/v1/governance/approvals";
+  app.get(
+    approvals,
+    {
+      config: { permission: "governance:read" },
+      schema: {
+        tags,
+        summary:
+          "Calls held for approval, newest first: where you may approve them, and your own (filter status=pending for the queue)",
+        querystring: ApprovalListQuery,
+        response: { 200: pageOf(GovernanceApproval) },
+      },
+    },
+    (request) => deps.approvals.list(request.query, contextOf(request)),
+  );
+  app.get(
+    `${approvals}/:id`,
+    {
+      config: { permission: "governance:read" },
+      schema: {
+        tags,
+        summary: "One approval request",
+        params: IdParams,
+        response: { 200: GovernanceApproval },
+      },
+    },
+    (request) => deps.approvals.get(request.params.id, contextOf(request)),
+  );
+  app.post(
+    `${approvals}/:id/approve`,
+    {
+      config: { permission: "governance:approve" },
+      schema: {
+        tags,
+        summary: "Let a held call go on (not your own); 409 once decided or expired",
+        params: IdParams,
+        body: ApproveRequest,
+        response: { 200: GovernanceApproval },
+      },
+    },
+    (request) => deps.approvals.approve(request.params.id, request.body, contextOf(request)),
+  );
+  app.post(
+    `${approvals}/:id/deny`,
+    {
+      config: { permission: "governance:approve" },
+      schema: {
+        tags,
+        summary: "Refuse a held call, with a reason the asker sees; 409 once decided or expired",
+        params: IdParams,
+        body: DenyRequest,
+        response: { 200: GovernanceApproval },
+      },
+    },
+    (request) => deps.approvals.deny(request.params.id, request.body, contextOf(request)),
   );
 }

@@ -48,9 +48,36 @@ export interface GovernanceDecisionsTable {
   reason: string;
 }
 
+/** A call held for approval; `status` leaves `pending` once, by a conditional update. */
+export interface GovernanceApprovalsTable {
+  id: string;
+  status: string;
+  created_at: number;
+  expires_at: number;
+  rule_id: string;
+  rule_version: number;
+  rule_name: string;
+  team_id: string | null;
+  project_id: string | null;
+  surface: string;
+  model: string;
+  requester_id: string | null;
+  requester_email: string | null;
+  api_key_id: string | null;
+  request_id: string | null;
+  reason: string;
+  /** `DecisionMatch[]`. */
+  matches: JsonColumn;
+  preview: string;
+  decided_by: string | null;
+  decided_at: number | null;
+  decision_reason: string | null;
+}
+
 /** Kysely types of the governance module's tables. */
 export interface GovernanceTables {
   governance_rules: GovernanceRulesTable;
   governance_rule_versions: GovernanceRuleVersionsTable;
   governance_decisions: GovernanceDecisionsTable;
+  governance_approvals: GovernanceApprovalsTable;
 }

@@ -7,6 +7,8 @@ import { Counter } from "prom-client";
 import { STAGE_ORDER } from "../../kernel/ai-stage.ts";
 import { defineModule } from "../../kernel/module.ts";
 import type { AuditExports } from "../audit/index.ts";
+import { ApprovalDesk } from "./approval-desk.ts";
+import { ApprovalRepository } from "./approval.repository.ts";
 import { DecisionLog } from "./decision-log.ts";
 import { DecisionRepository } from "./decision.repository.ts";
 import { governanceStage } from "./enforcement/governance.stage.ts";
@@ -17,11 +19,13 @@ import { registerGovernanceRoutes } from "./governance.routes.ts";
 import { RuleService } from "./governance.service.ts";
 import * as rulesMigration from "./migrations/2026-12-06T1100-governance-rules.ts";
 import * as decisionsMigration from "./migrations/2026-12-07T0000-governance-decisions.ts";
+import * as approvalsMigration from "./migrations/2026-12-07T0010-governance-approvals.ts";
 
 /** What the governance module offers the modules built after it. */
 export interface GovernanceExports {
   rules: RuleService;
   decisions: DecisionLog;
+  approvals: ApprovalDesk;
 }
 
 /** Governance rules per team or organisation-wide, enforced on every AI call. */
@@ -30,11 +34,12 @@ export const governanceModule = defineModule({
   errors: governanceErrors,
   topics: governanceTopics,
   needs: ["audit"],
-  permissions: ["governance:read", "governance:manage"],
-  tables: ["governance_rules", "governance_rule_versions", "governance_decisions"],
+  permissions: ["governance:read", "governance:manage", "governance:approve"],
+  tables: ["governance_rules", "governance_rule_versions", "governance_decisions", "governance_approvals"],
   migrations: {
     "2026-12-06T1100-governance-rules": rulesMigration,
     "2026-12-07T0000-governance-decisions": decisionsMigration,
+    "2026-12-07T0010-governance-approvals": approvalsMigration,
   },
   build: (ctx, deps: { audit: AuditExports }) => {
     const repository = new RuleRepository(ctx.platform.database);
@@ -67,6 +72,20 @@ export const governanceModule = defineModule({
         registers: [ctx.metrics],
       }),
     });
+    const approvals = new ApprovalDesk({
+      approvals: new ApprovalRepository(ctx.platform.database),
+      decisions,
+      clock: ctx.platform.clock,
+      bus: ctx.bus,
+      logger: ctx.logger,
+    });
+    ctx.bus
+      .subscribe(governanceTopics.approvalDecided, ({ id }) => {
+        approvals.decided(id);
+      })
+      .catch((err: unknown) => {
+        ctx.logger.warn({ err }, "governance: not listening for approval decisions (waiting calls poll)");
+      });
     const failures = new Counter({
       name: "parley_governance_check_failures_total",
       help: "Governance checks that could not run (a detector failed or overran), by tier and what became of the call",
@@ -74,9 +93,9 @@ export const governanceModule = defineModule({
       registers: [ctx.metrics],
     });
     return {
-      exports: { rules, decisions } satisfies GovernanceExports,
+      exports: { rules, decisions, approvals } satisfies GovernanceExports,
       routes: (app) => {
-        registerGovernanceRoutes(app, { rules, decisions });
+        registerGovernanceRoutes(app, { rules, decisions, approvals });
       },
       stages: [
         {
@@ -84,6 +103,7 @@ export const governanceModule = defineModule({
           stage: governanceStage({
             book,
             decisions,
+            approvals,
             failures,
             logger: ctx.logger,
             checkTimeoutMs: ctx.config.governanceCheckTimeoutMs,
@@ -96,4 +116,5 @@ export const governanceModule = defineModule({
 
 export type { RuleService } from "./governance.service.ts";
 export type { DecisionLog } from "./decision-log.ts";
+export type { ApprovalDesk } from "./approval-desk.ts";
 export type { GovernanceTables } from "./governance.tables.ts";

@@ -7,6 +7,8 @@ export interface LiveAnswer {
   status: "streaming" | "done";
   /** The knowledge passages it is given with, once `message.sources` (or a snapshot) told them. */
   sources?: AnswerSource[];
+  /** Set while a governance rule holds the answer for approval (until it starts, or ends). */
+  waiting?: { ruleName: string; expiresAt: string };
 }
 
 /** Live answers by message id. */
@@ -23,8 +25,18 @@ const fresh = (): LiveAnswer => ({ text: "", next: 0, status: "streaming" });
 export function applyEvent(answers: LiveAnswers, event: ChatEvent): LiveAnswers {
   const current = answers[event.messageId];
   switch (event.type) {
+    case "message.waiting":
+      return {
+        ...answers,
+        [event.messageId]: {
+          ...(current ?? fresh()),
+          waiting: { ruleName: event.ruleName, expiresAt: event.expiresAt },
+        },
+      };
     case "message.started":
-      return current ? answers : { ...answers, [event.messageId]: fresh() };
+      return current
+        ? { ...answers, [event.messageId]: withoutWaiting(current) }
+        : { ...answers, [event.messageId]: fresh() };
     case "message.sources":
       return { ...answers, [event.messageId]: { ...(current ?? fresh()), sources: event.sources } };
     case "message.delta": {
@@ -57,6 +69,12 @@ export function applyEvent(answers: LiveAnswers, event: ChatEvent): LiveAnswers 
     case "message.completed":
     case "message.failed":
     case "message.cancelled":
-      return { ...answers, [event.messageId]: { ...(current ?? fresh()), status: "done" } };
+      return { ...answers, [event.messageId]: { ...withoutWaiting(current ?? fresh()), status: "done" } };
   }
+}
+
+function withoutWaiting(answer: LiveAnswer): LiveAnswer {
+  if (!answer.waiting) return answer;
+  const { waiting: _, ...rest } = answer;
+  return rest;
 }

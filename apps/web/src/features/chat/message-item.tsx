@@ -24,6 +24,7 @@ export function MessageItem({
   message,
   text,
   sources,
+  waiting,
   actions,
 }: {
   message: ChatMessageView;
@@ -31,12 +32,20 @@ export function MessageItem({
   text: string;
   /** The answer's knowledge sources (for a streaming answer, as the stream told them), if any. */
   sources: AnswerSource[] | undefined;
+  /** Set while a governance rule holds the answer for approval. */
+  waiting?: { ruleName: string; expiresAt: string } | undefined;
   actions: MessageActions;
 }) {
   return message.role === "user" ? (
     <UserMessage message={message} actions={actions} />
   ) : (
-    <AnswerMessage message={message} text={text} sources={sources ?? NONE} actions={actions} />
+    <AnswerMessage
+      message={message}
+      text={text}
+      sources={sources ?? NONE}
+      waiting={waiting}
+      actions={actions}
+    />
   );
 }
 
@@ -116,11 +125,13 @@ function AnswerMessage({
   message,
   text,
   sources,
+  waiting,
   actions,
 }: {
   message: ChatMessageView;
   text: string;
   sources: AnswerSource[];
+  waiting: { ruleName: string; expiresAt: string } | undefined;
   actions: MessageActions;
 }) {
   const [opened, setOpened] = useState<AnswerSource | null>(null);
@@ -142,7 +153,14 @@ function AnswerMessage({
       ) : message.status === "completed" ? (
         <p className="muted">(empty answer)</p>
       ) : null}
-      {message.status === "streaming" && (
+      {message.status === "streaming" && waiting && (
+        <p className="waiting" role="status">
+          <span className="pulse" /> Waiting for approval: the rule “{waiting.ruleName}” holds this answer
+          until someone approves it (no decision by {new Date(waiting.expiresAt).toLocaleTimeString()} means
+          denied).
+        </p>
+      )}
+      {message.status === "streaming" && !waiting && (
         <p className="typing" aria-hidden="true">
           <span className="pulse" /> Generating…
         </p>

@@ -101,6 +101,7 @@ export function MessageList({
                 message={message}
                 text={textOf(message)}
                 sources={sourcesOf(message)}
+                waiting={message.status === "streaming" ? live[message.id]?.waiting : undefined}
                 actions={actionsFor(message)}
               />
             </li>

@@ -3,16 +3,19 @@ import type { PipelineStage, Settlement, StageCall, StageContext } from "../../.
 import { Redactor } from "../detectors/redact.ts";
 import type { DetectorMatch } from "../detectors/types.ts";
 import type { DecisionLog } from "../decision-log.ts";
-import { CheckFailedError } from "./checks.ts";
+import { AppError } from "../../../kernel/app-error.ts";
+import type { ApprovalDesk } from "../approval-desk.ts";
+import { mask } from "../detectors/redact.ts";
 import { AnswerGuard, estimateTokens, kinds, matchOf } from "./answer-guard.ts";
 import { callTexts, rewriteTexts, SEPARATOR } from "./prompt-texts.ts";
 import { namesModel, type ActiveRule, type RuleBook } from "./rule-book.ts";
-import { Verdicts, type CheckFailureCounter } from "./verdicts.ts";
+import { ruleDetails, Verdicts, type CheckFailureCounter } from "./verdicts.ts";
 
 /** Dependencies of the governance stage. */
 export interface GovernanceStageDeps {
   book: RuleBook;
   decisions: DecisionLog;
+  approvals: ApprovalDesk;
   failures: CheckFailureCounter;
   logger: Logger;
   /** The longest a rule's check may take on one text before it counts as failed. */
@@ -123,13 +126,27 @@ async function checkPrompt(
       reasons.push(`the prompt has about ${tokens} tokens, over ${condition.maxInputTokens}`);
     }
     if (spec.action === "require_approval") {
-      // Approvals are not in this build yet: such a rule refuses the call rather than let it pass.
-      const refusal = state.verdicts.checkFailed(
+      const matches = found.map((m) => matchOf(whole, m));
+      if (call.operation !== "chat") {
+        // Nobody waits on an embedding (a document's ingestion): it cannot be held, so it is refused.
+        state.verdicts.add(rule, "before", "deny", matches, "an embedding call cannot wait for approval");
+        throw new AppError(
+          "governance.approval_denied",
+          `The rule "${rule.name}" needs an approval, and this call cannot wait for one`,
+          {
+            details: ruleDetails(rule, "before", "embedding calls cannot be held"),
+          },
+        );
+      }
+      await deps.approvals.hold({
         rule,
-        "before",
-        new CheckFailedError(rule, "approvals cannot be requested yet"),
-      );
-      if (refusal) throw refusal;
+        ctx,
+        matches,
+        reason: reasons.join("; ") || "the rule holds every call it applies to",
+        preview: lastText(mask(whole, found)),
+        ...(call.signal ? { signal: call.signal } : {}),
+        ...(call.onHold ? { onHold: call.onHold } : {}),
+      });
       continue;
     }
     const action = state.verdicts.act(
@@ -201,4 +218,10 @@ async function record(state: CallState, ctx: StageContext, deps: GovernanceStage
     );
     throw error;
   }
+}
+
+/** The last of the call's texts (the newest message), from their joined form. */
+function lastText(joined: string): string {
+  const at = joined.lastIndexOf(SEPARATOR);
+  return at < 0 ? joined : joined.slice(at + SEPARATOR.length);
 }

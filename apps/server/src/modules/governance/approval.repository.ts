@@ -1,0 +1,77 @@
+import type { Insertable, Kysely, Selectable } from "kysely";
+import { tablesOf, type Database } from "../../platform/db/database.ts";
+import type { GovernanceApprovalsTable, GovernanceTables } from "./governance.tables.ts";
+
+export type ApprovalRow = Selectable<GovernanceApprovalsTable>;
+
+/** Who sees which approval requests: teams' (approvers there), organisation-level ones, one's own. */
+export interface ApprovalScope {
+  teamIds: readonly string[];
+  orgWide: boolean;
+  requesterId: string;
+}
+
+/** All SQL of approval requests. */
+export class ApprovalRepository {
+  readonly #db: Kysely<GovernanceTables>;
+  constructor(database: Pick<Database, "db">) {
+    this.#db = tablesOf<GovernanceTables>(database.db);
+  }
+
+  async insert(row: Insertable<GovernanceApprovalsTable>): Promise<void> {
+    await this.#db.insertInto("governance_approvals").values(row).execute();
+  }
+
+  find(id: string): Promise<ApprovalRow | undefined> {
+    return this.#db.selectFrom("governance_approvals").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  /**
+   * Moves a pending request to `status`, if it is still pending (and, for a decision, not yet
+   * expired at `now`). @returns whether this call decided it.
+   */
+  async decide(
+    id: string,
+    change: { status: string; decided_by: string | null; decided_at: number; decision_reason: string | null },
+    now: number,
+    options: { expiring: boolean },
+  ): Promise<boolean> {
+    let query = this.#db
+      .updateTable("governance_approvals")
+      .set(change)
+      .where("id", "=", id)
+      .where("status", "=", "pending");
+    query = options.expiring ? query.where("expires_at", "<=", now) : query.where("expires_at", ">", now);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /** Newest first, after the (created_at, id) key `before`. */
+  list(
+    scope: ApprovalScope,
+    filter: { status?: string; teamId?: string },
+    options: { limit: number; before?: { at: number; id: string } },
+  ): Promise<ApprovalRow[]> {
+    let query = this.#db
+      .selectFrom("governance_approvals")
+      .selectAll()
+      .where((eb) => {
+        const seen = [eb("requester_id", "=", scope.requesterId)];
+        if (scope.teamIds.length) seen.push(eb("team_id", "in", scope.teamIds));
+        if (scope.orgWide) seen.push(eb("team_id", "is", null));
+        return eb.or(seen);
+      })
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc")
+      .limit(options.limit);
+    if (filter.status !== undefined) query = query.where("status", "=", filter.status);
+    if (filter.teamId !== undefined) query = query.where("team_id", "=", filter.teamId);
+    if (options.before) {
+      const { at, id } = options.before;
+      query = query.where((eb) =>
+        eb.or([eb("created_at", "<", at), eb.and([eb("created_at", "=", at), eb("id", "<", id)])]),
+      );
+    }
+    return query.execute();
+  }
+}
