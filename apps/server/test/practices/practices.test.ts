@@ -95,7 +95,11 @@ describe.each(["sqlite", "postgres"] as const)("practices on %s", (shape) => {
       token: adminA.token,
       body: { enabled: false },
     });
-    expect(disabled.body).toMatchObject({ enabled: false, currentVersion: 2, body: "Every fix comes with a test." });
+    expect(disabled.body).toMatchObject({
+      enabled: false,
+      currentVersion: 2,
+      body: "Every fix comes with a test.",
+    });
     const viewer = await memberOf(teamA, "viewer");
     expect((await listOf(viewer.token, `teamId=${teamA}`)).find((p) => p.id === id)?.enabled).toBe(false);
 
@@ -104,11 +108,9 @@ describe.each(["sqlite", "postgres"] as const)("practices on %s", (shape) => {
       404,
       "practice.not_found",
     ]);
-    const audit = await h.call<{ items: { action: string; target: { id: string } | null; summary: unknown }[] }>(
-      "GET",
-      "/api/v1/audit?limit=100",
-      { token: h.adminToken },
-    );
+    const audit = await h.call<{
+      items: { action: string; target: { id: string } | null; summary: unknown }[];
+    }>("GET", "/api/v1/audit?limit=100", { token: h.adminToken });
     const mine = audit.body.items.filter((e) => e.target?.id === id);
     expect(mine.map((e) => e.action).sort()).toEqual([
       "practice.created",
@@ -130,7 +132,9 @@ describe.each(["sqlite", "postgres"] as const)("practices on %s", (shape) => {
     const titles = ["One", "Two", "Three"];
     const made: Practice[] = [];
     for (const title of titles)
-      made.push((await create(adminA.token, { teamId: teamA, projectId: project.id, title, body: `${title}.` })).body);
+      made.push(
+        (await create(adminA.token, { teamId: teamA, projectId: project.id, title, body: `${title}.` })).body,
+      );
     expect(made.map((p) => p.position)).toEqual([0, 1, 2]);
     const inProject = async () =>
       (await listOf(adminA.token, `teamId=${teamA}&projectId=${project.id}`)).map((p) => p.title);
@@ -188,7 +192,9 @@ describe.each(["sqlite", "postgres"] as const)("practices on %s", (shape) => {
       errorOf(await create(adminA.token, { teamId: teamA, projectId: projectB.id, title: "x", body: "y" })),
     ).toEqual([400, "practice.project_not_in_team"]);
     expect(
-      errorOf(await create(adminA.token, { teamId: teamA, projectId: "no-such-project", title: "x", body: "y" })),
+      errorOf(
+        await create(adminA.token, { teamId: teamA, projectId: "no-such-project", title: "x", body: "y" }),
+      ),
     ).toEqual([400, "practice.project_not_in_team"]);
     for (const body of [
       { title: "x", body: "y" },
@@ -216,8 +222,9 @@ describe.each(["sqlite", "postgres"] as const)("practices on %s", (shape) => {
     ).toEqual([400, "validation.failed"]);
 
     // A team keeps at most 200 practices.
-    const full = (await h.call<{ id: string }>("POST", "/api/v1/teams", { token: h.adminToken, body: { name: "Full" } }))
-      .body.id;
+    const full = (
+      await h.call<{ id: string }>("POST", "/api/v1/teams", { token: h.adminToken, body: { name: "Full" } })
+    ).body.id;
     const admin = await memberOf(full, "admin");
     for (let i = 0; i < 200; i++)
       expect((await create(admin.token, { teamId: full, title: `P${i}`, body: "y" })).status).toBe(201);

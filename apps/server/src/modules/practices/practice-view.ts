@@ -10,22 +10,22 @@ export function toPractice(row: CurrentPracticeRow): Practice {
     projectId: row.project_id,
     title: row.title,
     body: row.body,
-    position: Number(row.position),
-    currentVersion: Number(row.current_version),
+    position: row.position,
+    currentVersion: row.current_version,
     enabled: Boolean(row.enabled),
     createdBy: row.created_by,
-    createdAt: iso(Number(row.created_at)),
-    updatedAt: iso(Number(row.updated_at)),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
   };
 }
 
 export function toPracticeVersion(row: PracticeVersionRow): PracticeVersion {
   return {
     practiceId: row.practice_id,
-    version: Number(row.version),
+    version: row.version,
     title: row.title,
     body: row.body,
     createdBy: row.created_by,
-    createdAt: iso(Number(row.created_at)),
+    createdAt: iso(row.created_at),
   };
 }

@@ -112,11 +112,12 @@ export class PracticeRepository {
   async nextPosition(teamId: string, projectId: string | null): Promise<number> {
     let query = this.#db
       .selectFrom("practices")
-      .select((eb) => eb.fn.max("position").as("last"))
+      .select((eb) => eb.fn.max<number | null>("position").as("last"))
       .where("team_id", "=", teamId);
-    query = projectId === null ? query.where("project_id", "is", null) : query.where("project_id", "=", projectId);
+    query =
+      projectId === null ? query.where("project_id", "is", null) : query.where("project_id", "=", projectId);
     const row = await query.executeTakeFirst();
-    return row?.last === null || row?.last === undefined ? 0 : Number(row.last) + 1;
+    return row?.last == null ? 0 : row.last + 1;
   }
 
   /** The team of project `projectId`, or undefined when there is no such project. */
@@ -133,12 +134,24 @@ export class PracticeRepository {
    * Numbers the practices of one scope 0, 1, … in the order of `ids`, in one transaction.
    * @returns false (changing nothing) unless `ids` are exactly the scope's practices.
    */
-  async reorder(teamId: string, projectId: string | null, ids: readonly string[], now: number): Promise<boolean> {
+  async reorder(
+    teamId: string,
+    projectId: string | null,
+    ids: readonly string[],
+    now: number,
+  ): Promise<boolean> {
     return this.#db.transaction().execute(async (trx) => {
       let query = trx.selectFrom("practices").select("id").where("team_id", "=", teamId);
-      query = projectId === null ? query.where("project_id", "is", null) : query.where("project_id", "=", projectId);
+      query =
+        projectId === null
+          ? query.where("project_id", "is", null)
+          : query.where("project_id", "=", projectId);
       const present = new Set((await query.execute()).map((r) => r.id));
-      if (present.size !== ids.length || new Set(ids).size !== ids.length || !ids.every((id) => present.has(id)))
+      if (
+        present.size !== ids.length ||
+        new Set(ids).size !== ids.length ||
+        !ids.every((id) => present.has(id))
+      )
         return false;
       for (const [position, id] of ids.entries())
         await trx.updateTable("practices").set({ position, updated_at: now }).where("id", "=", id).execute();

@@ -63,7 +63,12 @@ export function registerPracticeRoutes(app: TypedApp, deps: { practices: Practic
     `${base}/:id`,
     {
       config: { permission: "governance:read" },
-      schema: { tags, summary: "A practice with its current version", params: IdParams, response: { 200: Practice } },
+      schema: {
+        tags,
+        summary: "A practice with its current version",
+        params: IdParams,
+        response: { 200: Practice },
+      },
     },
     (request) => deps.practices.get(request.params.id, contextOf(request)),
   );

@@ -41,7 +41,8 @@ export class PracticeService {
   /** The practices of one team (or all the caller's), or of one project only, in order. */
   async list(query: PracticeListQuery, ctx: RequestContext): Promise<{ items: Practice[] }> {
     const principal = requirePrincipal(ctx);
-    if (query.teamId) assertMayIn(principal, "governance:read", query.teamId, "Listing this team's practices");
+    if (query.teamId)
+      assertMayIn(principal, "governance:read", query.teamId, "Listing this team's practices");
     let teamIds = query.teamId ? [query.teamId] : teamsWhere(principal, "governance:read");
     if (query.projectId) {
       const team = await this.#d.practices.projectTeam(query.projectId);
@@ -69,7 +70,8 @@ export class PracticeService {
   async version(id: string, version: string, ctx: RequestContext): Promise<PracticeVersion> {
     const row = await this.#visible(id, requirePrincipal(ctx));
     const n = /^[1-9]\d{0,8}$/.test(version) ? Number(version) : null;
-    if (n === null) throw new AppError("practice.version_not_found", `Practice ${id} has no version ${version}`);
+    if (n === null)
+      throw new AppError("practice.version_not_found", `Practice ${id} has no version ${version}`);
     return toPracticeVersion(await this.#version(row, n));
   }
 
@@ -121,7 +123,11 @@ export class PracticeService {
         throw new AppError("team.not_found", `No team ${input.teamId}`, { cause: error });
       throw error;
     }
-    await this.#changed(ctx, "practice.created", row, { title: row.title, version: 1, chars: input.body.length });
+    await this.#changed(ctx, "practice.created", row, {
+      title: row.title,
+      version: 1,
+      chars: input.body.length,
+    });
     return toPractice({ ...row, body: input.body });
   }
 
@@ -170,7 +176,11 @@ export class PracticeService {
       enabled: input.enabled ?? Boolean(row.enabled),
     };
     const action =
-      input.enabled === undefined ? "practice.moved" : input.enabled ? "practice.enabled" : "practice.disabled";
+      input.enabled === undefined
+        ? "practice.moved"
+        : input.enabled
+          ? "practice.enabled"
+          : "practice.disabled";
     await this.#changed(ctx, action, updated, {
       title: row.title,
       version: row.current_version,
@@ -223,7 +233,8 @@ export class PracticeService {
 
   async #version(row: PracticeRow, version: number): Promise<PracticeVersionRow> {
     const found = await this.#d.practices.findVersion(row.id, version);
-    if (!found) throw new AppError("practice.version_not_found", `Practice ${row.id} has no version ${version}`);
+    if (!found)
+      throw new AppError("practice.version_not_found", `Practice ${row.id} has no version ${version}`);
     return found;
   }
 
