@@ -119,10 +119,6 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "That project is not the team's",
     hint: "A practice can only be scoped to a project of its own team. Pick one of the team's projects, or none.",
   }),
-  "practice.order_stale": () => ({
-    title: "The practices changed meanwhile",
-    hint: "Someone added, moved or deleted a practice. Reload the list and move it again.",
-  }),
   "practice.limit_reached": () => ({
     title: "This team has as many practices as it may keep",
     hint: "Delete or merge practices the team no longer needs, then add the new one.",

@@ -57,8 +57,6 @@ export const ErrorCode = z.enum([
   "practice.version_conflict",
   /** A practice's project is not a project of its team. */
   "practice.project_not_in_team",
-  /** A reorder did not name exactly the practices of its scope: the list changed since it was read. */
-  "practice.order_stale",
   /** The team has as many practices as it may keep. */
   "practice.limit_reached",
   /** A file over the per-file limit, or one that would take its team's storage over its limit. */

@@ -78,18 +78,11 @@ export const PatchPracticeRequest = z
   .meta({ id: "PatchPracticeRequest" });
 export type PatchPracticeRequest = z.infer<typeof PatchPracticeRequest>;
 
-/**
- * The new order of every practice of one scope (the team-wide ones without `projectId`), first
- * to last. Refused (409 `practice.order_stale`) unless it names exactly the scope's practices.
- */
-export const ReorderPracticesRequest = z
-  .strictObject({
-    teamId: z.string().min(1).max(100),
-    projectId: z.string().min(1).max(100).nullable().optional(),
-    ids: z.array(z.string().min(1).max(100)).max(MAX_PRACTICES_PER_TEAM),
-  })
-  .meta({ id: "ReorderPracticesRequest" });
-export type ReorderPracticesRequest = z.infer<typeof ReorderPracticesRequest>;
+/** Moves a practice one place up (earlier) or down (later) within its scope. */
+export const MovePracticeRequest = z
+  .strictObject({ direction: z.enum(["up", "down"]) })
+  .meta({ id: "MovePracticeRequest" });
+export type MovePracticeRequest = z.infer<typeof MovePracticeRequest>;
 
 /** `GET /api/v1/practices`: a team's (or every team's you may read), or one project's only. */
 export const PracticeListQuery = z.strictObject({

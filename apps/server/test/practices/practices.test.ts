@@ -122,7 +122,7 @@ describe.each(["sqlite", "postgres"] as const)("practices on %s", (shape) => {
     expect(JSON.stringify(mine)).not.toContain("failing test");
   });
 
-  it("keeps team-wide and project practices apart, each in position order, and reorders a scope", async () => {
+  it("keeps team-wide and project practices apart, each in position order, and moves one within its scope", async () => {
     const project = (
       await h.call<Project>("POST", "/api/v1/projects", {
         token: adminA.token,
@@ -145,40 +145,48 @@ describe.each(["sqlite", "postgres"] as const)("practices on %s", (shape) => {
     expect(await inProject()).toEqual(titles);
 
     const [one, two, three] = made.map((p) => p.id);
-    const reordered = await h.call<{ items: Practice[] }>("POST", "/api/v1/practices/reorder", {
-      token: adminA.token,
-      body: { teamId: teamA, projectId: project.id, ids: [three, one, two] },
-    });
-    expect(reordered.status).toBe(200);
-    expect(reordered.body.items.map((p) => [p.title, p.position])).toEqual([
-      ["Three", 0],
-      ["One", 1],
+    const move = (id: string | undefined, direction: "up" | "down") =>
+      h.call<{ items: Practice[] }>("POST", `/api/v1/practices/${id ?? ""}/move`, {
+        token: adminA.token,
+        body: { direction },
+      });
+    const up = await move(three, "up");
+    expect(up.status).toBe(200);
+    expect(up.body.items.map((p) => [p.title, p.position])).toEqual([
+      ["One", 0],
+      ["Three", 1],
       ["Two", 2],
     ]);
+    expect((await move(three, "up")).body.items.map((p) => p.title)).toEqual(["Three", "One", "Two"]);
+    // At either end it stays.
+    expect((await move(three, "up")).body.items.map((p) => p.title)).toEqual(["Three", "One", "Two"]);
+    expect((await move(two, "down")).body.items.map((p) => p.title)).toEqual(["Three", "One", "Two"]);
     expect(await inProject()).toEqual(["Three", "One", "Two"]);
-    // A list that is not exactly the scope's practices: someone changed it meanwhile.
-    for (const ids of [
-      [three, one],
-      [three, one, two, teamWide.id],
-      [three, one, one],
-    ])
-      expect(
-        errorOf(
-          await h.call("POST", "/api/v1/practices/reorder", {
-            token: adminA.token,
-            body: { teamId: teamA, projectId: project.id, ids },
-          }),
-        ),
-      ).toEqual([409, "practice.order_stale"]);
-    expect(await inProject()).toEqual(["Three", "One", "Two"]);
+    // The team-wide scope did not move.
+    expect((await listOf(adminA.token, `teamId=${teamA}`)).find((p) => p.id === teamWide.id)?.position).toBe(
+      teamWide.position,
+    );
+    expect(
+      errorOf(
+        await h.call("POST", `/api/v1/practices/${one ?? ""}/move`, {
+          token: adminA.token,
+          body: { direction: "left" },
+        }),
+      ),
+    ).toEqual([400, "validation.failed"]);
 
-    // Moving one by its position; a tie goes to the older practice.
-    const moved = await h.call<Practice>("PATCH", `/api/v1/practices/${two ?? ""}`, {
+    // Given a position; a tie goes to the older practice, and the next move numbers them anew.
+    const positioned = await h.call<Practice>("PATCH", `/api/v1/practices/${two ?? ""}`, {
       token: adminA.token,
       body: { position: 0 },
     });
-    expect(moved.body.position).toBe(0);
+    expect(positioned.body.position).toBe(0);
     expect(await inProject()).toEqual(["Two", "Three", "One"]);
+    expect((await move(one, "up")).body.items.map((p) => [p.title, p.position])).toEqual([
+      ["Two", 0],
+      ["One", 1],
+      ["Three", 2],
+    ]);
   });
 
   it("refuses a project of another team, bad input and a full team with stable codes", async () => {
@@ -245,12 +253,12 @@ describe.each(["sqlite", "postgres"] as const)("practices on %s", (shape) => {
   const OPERATIONS = [
     { name: "list", change: false, on: "team" },
     { name: "create", change: true, on: "team" },
-    { name: "reorder", change: true, on: "team" },
     { name: "get", change: false, on: "practice" },
     { name: "versions", change: false, on: "practice" },
     { name: "version", change: false, on: "practice" },
     { name: "update", change: true, on: "practice" },
     { name: "patch", change: true, on: "practice" },
+    { name: "move", change: true, on: "practice" },
     { name: "delete", change: true, on: "practice" },
   ] as const;
   const cells = ROLES.flatMap((role) =>
@@ -262,18 +270,16 @@ describe.each(["sqlite", "postgres"] as const)("practices on %s", (shape) => {
     const teamId = team === "own" ? teamA : teamB;
     const owner = team === "own" ? adminA : adminB;
     const fixture = (await create(owner.token, { teamId, title: `Fixture ${op.name}`, body: "b" })).body;
-    const scope = await listOf(owner.token, `teamId=${teamId}`);
-    const teamWide = scope.filter((p) => p.projectId === null).map((p) => p.id);
     const p = `/api/v1/practices/${fixture.id}`;
     const request: [string, string, unknown?] = {
       list: ["GET", `/api/v1/practices?teamId=${teamId}`],
       create: ["POST", "/api/v1/practices", { teamId, title: "New", body: "b" }],
-      reorder: ["POST", "/api/v1/practices/reorder", { teamId, ids: [...teamWide].reverse() }],
       get: ["GET", p],
       versions: ["GET", `${p}/versions`],
       version: ["GET", `${p}/versions/1`],
       update: ["PUT", p, { expectedVersion: 1, title: "New title", body: "b2" }],
       patch: ["PATCH", p, { enabled: false }],
+      move: ["POST", `${p}/move`, { direction: "up" }],
       delete: ["DELETE", p],
     }[op.name] as [string, string, unknown?];
     const res = await h.call(request[0], request[1], { token: actor.token, body: request[2] });

@@ -7,7 +7,5 @@ export const practicesErrors = defineErrors({
   // Someone saved a version since the client read the practice: it reloads and edits again.
   "practice.version_conflict": { status: 409, expose: true },
   "practice.project_not_in_team": { status: 400, expose: true },
-  // Someone added, moved or deleted a practice of the scope since the client read it.
-  "practice.order_stale": { status: 409, expose: true },
   "practice.limit_reached": { status: 409, expose: true },
 });

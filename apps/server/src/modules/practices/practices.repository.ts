@@ -131,31 +131,40 @@ export class PracticeRepository {
   }
 
   /**
-   * Numbers the practices of one scope 0, 1, … in the order of `ids`, in one transaction.
-   * @returns false (changing nothing) unless `ids` are exactly the scope's practices.
+   * Moves practice `row` one place earlier (`-1`) or later (`1`) in its scope and numbers the
+   * scope 0, 1, … in its new order, in one transaction (positions that were tied or had gaps
+   * become distinct). At either end it stays where it is.
    */
-  async reorder(
-    teamId: string,
-    projectId: string | null,
-    ids: readonly string[],
+  async move(
+    row: Pick<PracticeRow, "id" | "team_id" | "project_id">,
+    step: -1 | 1,
     now: number,
-  ): Promise<boolean> {
-    return this.#db.transaction().execute(async (trx) => {
-      let query = trx.selectFrom("practices").select("id").where("team_id", "=", teamId);
+  ): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      let query = trx
+        .selectFrom("practices")
+        .select(["id", "position"])
+        .where("team_id", "=", row.team_id)
+        .orderBy("position")
+        .orderBy("created_at")
+        .orderBy("id");
       query =
-        projectId === null
+        row.project_id === null
           ? query.where("project_id", "is", null)
-          : query.where("project_id", "=", projectId);
-      const present = new Set((await query.execute()).map((r) => r.id));
-      if (
-        present.size !== ids.length ||
-        new Set(ids).size !== ids.length ||
-        !ids.every((id) => present.has(id))
-      )
-        return false;
-      for (const [position, id] of ids.entries())
-        await trx.updateTable("practices").set({ position, updated_at: now }).where("id", "=", id).execute();
-      return true;
+          : query.where("project_id", "=", row.project_id);
+      const scope = await query.execute();
+      const at = scope.findIndex((p) => p.id === row.id);
+      const to = at + step;
+      if (at === -1 || to < 0 || to >= scope.length) return;
+      const order = scope.map((p) => p.id);
+      [order[at], order[to]] = [order[to] ?? row.id, order[at] ?? row.id];
+      for (const [position, id] of order.entries())
+        if (scope[position]?.id !== id || scope[position].position !== position)
+          await trx
+            .updateTable("practices")
+            .set({ position, updated_at: now })
+            .where("id", "=", id)
+            .execute();
     });
   }
 

@@ -1,12 +1,12 @@
 import {
   CreatePracticeRequest,
   IdParams,
+  MovePracticeRequest,
   PatchPracticeRequest,
   Practice,
   PracticeListQuery,
   PracticeVersion,
   PracticeVersionParams,
-  ReorderPracticesRequest,
   UpdatePracticeRequest,
 } from "@parley/contracts";
 import { z } from "zod";
@@ -14,7 +14,7 @@ import { contextOf } from "../../http/request-context.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import type { PracticeService } from "./practices.service.ts";
 
-/** Practices: list, create, read, new version, versions, enable/disable or move, reorder, delete. */
+/** Practices: list, create, read, new version, versions, enable/disable or position, move, delete. */
 export function registerPracticeRoutes(app: TypedApp, deps: { practices: PracticeService }): void {
   const tags = ["practices"];
   const base = "/api/v1/practices";
@@ -45,19 +45,6 @@ export function registerPracticeRoutes(app: TypedApp, deps: { practices: Practic
     },
     async (request, reply) =>
       reply.code(201).send(await deps.practices.create(request.body, contextOf(request))),
-  );
-  app.post(
-    `${base}/reorder`,
-    {
-      config: { permission: "governance:manage" },
-      schema: {
-        tags,
-        summary: "Put every practice of one scope (team-wide, or one project) in a new order",
-        body: ReorderPracticesRequest,
-        response: { 200: list },
-      },
-    },
-    (request) => deps.practices.reorder(request.body, contextOf(request)),
   );
   app.get(
     `${base}/:id`,
@@ -99,6 +86,20 @@ export function registerPracticeRoutes(app: TypedApp, deps: { practices: Practic
       },
     },
     (request) => deps.practices.patch(request.params.id, request.body, contextOf(request)),
+  );
+  app.post(
+    `${base}/:id/move`,
+    {
+      config: { permission: "governance:manage" },
+      schema: {
+        tags,
+        summary: "Move a practice one place up or down in its scope; answers the scope in its new order",
+        params: IdParams,
+        body: MovePracticeRequest,
+        response: { 200: list },
+      },
+    },
+    (request) => deps.practices.move(request.params.id, request.body, contextOf(request)),
   );
   app.delete(
     `${base}/:id`,

@@ -5,7 +5,7 @@ import {
   type Practice,
   type PracticeListQuery,
   type PracticeVersion,
-  type ReorderPracticesRequest,
+  type MovePracticeRequest,
   type UpdatePracticeRequest,
 } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
@@ -160,7 +160,7 @@ export class PracticeService {
     return toPractice({ ...updated, body: input.body });
   }
 
-  /** Enables or disables a practice, or moves it within its scope; neither makes a version. */
+  /** Enables or disables a practice, or gives it a position in its scope; neither makes a version. */
   async patch(id: string, input: PatchPracticeRequest, ctx: RequestContext): Promise<Practice> {
     const row = await this.#changeable(id, ctx);
     const now = this.#d.clock.now();
@@ -190,34 +190,22 @@ export class PracticeService {
   }
 
   /**
-   * Puts the practices of one scope in the order of `ids`.
-   * @throws AppError `team.not_found`, `auth.forbidden`, `practice.project_not_in_team`,
-   * `practice.order_stale`.
+   * Moves a practice one place up or down within its scope (team-wide, or its project); at
+   * either end nothing changes. Answers the scope's practices in their new order.
+   * @throws AppError `practice.not_found`, `auth.forbidden`.
    */
-  async reorder(input: ReorderPracticesRequest, ctx: RequestContext): Promise<{ items: Practice[] }> {
-    const principal = requirePrincipal(ctx);
-    assertMayIn(principal, "governance:manage", input.teamId, "Reordering this team's practices");
-    const projectId = input.projectId ?? null;
-    if (projectId !== null && (await this.#d.practices.projectTeam(projectId)) !== input.teamId)
-      throw new AppError("practice.project_not_in_team", `No project ${projectId} in team ${input.teamId}`, {
-        details: { projectId },
-      });
-    if (!(await this.#d.practices.reorder(input.teamId, projectId, input.ids, this.#d.clock.now())))
-      throw new AppError(
-        "practice.order_stale",
-        "The order must name every practice of this scope exactly once; reload the list and try again",
-      );
-    await this.#d.changed(input.teamId);
-    await this.#d.audit.record({
-      ...auditOrigin(ctx),
-      action: "practice.reordered",
-      outcome: "success",
-      target: { type: "practice_scope", id: projectId ?? input.teamId },
-      teamId: input.teamId,
-      summary: { projectId, ids: input.ids },
+  async move(id: string, input: MovePracticeRequest, ctx: RequestContext): Promise<{ items: Practice[] }> {
+    const row = await this.#changeable(id, ctx);
+    await this.#d.practices.move(row, input.direction === "up" ? -1 : 1, this.#d.clock.now());
+    const items = (await this.#d.practices.list({ teamIds: [row.team_id], projectId: row.project_id })).map(
+      toPractice,
+    );
+    await this.#changed(ctx, "practice.moved", row, {
+      title: row.title,
+      direction: input.direction,
+      position: items.find((p) => p.id === id)?.position ?? null,
     });
-    const rows = await this.#d.practices.list({ teamIds: [input.teamId], projectId });
-    return { items: rows.map(toPractice) };
+    return { items };
   }
 
   /** Deletes a practice with its versions. */
