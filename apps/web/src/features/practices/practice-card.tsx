@@ -46,6 +46,9 @@ export function PracticeCard({
     onSettled: refresh,
   });
   const titleId = `practice-${practice.id}-title`;
+  // While a switch is saved (and the list reloads), the box shows what was asked for.
+  const pending = change.isPending ? change.variables : undefined;
+  const enabled = pending && "enabled" in pending ? pending.enabled : practice.enabled;
   return (
     <li className={`practice-card${practice.enabled ? "" : " practice-off"}`} aria-labelledby={titleId}>
       <div className="row section-head">
@@ -86,7 +89,7 @@ export function PracticeCard({
             <label className="small-text practice-toggle">
               <input
                 type="checkbox"
-                checked={practice.enabled}
+                checked={enabled}
                 disabled={change.isPending}
                 onChange={(e) => {
                   change.mutate({ enabled: e.target.checked });

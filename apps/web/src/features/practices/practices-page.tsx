@@ -79,9 +79,10 @@ export function PracticesPage() {
             call; what follows is left out).
           </p>
           {teams.length > 1 && (
-            <label className="practices-team">
-              Team{" "}
+            <div className="row practices-team">
+              <label htmlFor="practices-team-picker">Team</label>
               <select
+                id="practices-team-picker"
                 value={teamId ?? ""}
                 onChange={(e) => {
                   setPicked(e.target.value);
@@ -93,7 +94,7 @@ export function PracticesPage() {
                   </option>
                 ))}
               </select>
-            </label>
+            </div>
           )}
           {teamId === null && (
             <p className="muted">
@@ -120,7 +121,7 @@ export function PracticesPage() {
               .filter((scope) => scope.items.length > 0)
               .map((scope) => {
                 const chars = enabledChars(scope.items);
-                const headingId = `practices-${scope.key}`;
+                const headingId = `practices-scope-${scope.key}`;
                 return (
                   <section key={scope.key} aria-labelledby={headingId} className="practice-scope">
                     <div className="row section-head">
