@@ -329,6 +329,7 @@ describe("settlement", () => {
       "authorize",
       "rate_limit",
       "assistant",
+      "practices",
       "retrieval",
       "context_window",
       "first",
