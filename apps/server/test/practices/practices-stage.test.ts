@@ -178,6 +178,33 @@ describe.each(["sqlite", "postgres"] as const)(
       await h.call("DELETE", `/api/v1/practices/${practice.migrations?.id ?? ""}`, { token: member.token });
       expect(systemTexts(await ask(id))[0]).not.toContain("Project practices");
     });
+
+    it("gives a call at most 16,000 characters of practices, the team's first, and says what was left out", async () => {
+      const big = (
+        await h.call<{ id: string }>("POST", "/api/v1/teams", {
+          token: h.adminToken,
+          body: { name: "Verbose" },
+        })
+      ).body.id;
+      await h.call("PUT", `/api/v1/teams/${big}/members/${member.id}`, {
+        token: h.adminToken,
+        body: { role: "admin" },
+      });
+      for (const [title, chars] of [
+        ["Long one", 9_000],
+        ["Long two", 9_000],
+        ["Never reached", 100],
+      ] as const)
+        await h.call("POST", "/api/v1/practices", {
+          token: member.token,
+          body: { teamId: big, title, body: `${title}: ${"x".repeat(chars)}` },
+        });
+      const [text = ""] = systemTexts(await ask(await conversation({ teamId: big })));
+      expect(text.length).toBeLessThanOrEqual(16_000);
+      expect(text).toContain(`1. Long one\nLong one: ${"x".repeat(9_000)}\n\n2. Long two\nLong two: xxx`);
+      expect(text).not.toContain("Never reached");
+      expect(text).toMatch(/the last one above is cut; 1 more is left out\.\]$/);
+    });
   },
 );
 
