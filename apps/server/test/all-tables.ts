@@ -5,6 +5,7 @@ import type { ChatTables } from "../src/modules/chat/index.ts";
 import type { GovernanceTables } from "../src/modules/governance/index.ts";
 import type { IdentityTables } from "../src/modules/identity/index.ts";
 import type { KnowledgeTables } from "../src/modules/knowledge/index.ts";
+import type { PracticesTables } from "../src/modules/practices/index.ts";
 import type { ProjectsTables } from "../src/modules/projects/index.ts";
 import type { ProvidersTables } from "../src/modules/providers/index.ts";
 import type { UsageTables } from "../src/modules/usage/index.ts";
@@ -18,6 +19,7 @@ export type AllTables = PlatformTables &
   GovernanceTables &
   IdentityTables &
   KnowledgeTables &
+  PracticesTables &
   ProjectsTables &
   ProvidersTables &
   UsageTables;

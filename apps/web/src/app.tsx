@@ -17,6 +17,9 @@ const AssistantsPage = lazy(() =>
 const KnowledgePage = lazy(() =>
   import("./features/knowledge/knowledge-page.tsx").then((m) => ({ default: m.KnowledgePage })),
 );
+const PracticesPage = lazy(() =>
+  import("./features/practices/practices-page.tsx").then((m) => ({ default: m.PracticesPage })),
+);
 const SetupPage = lazy(() =>
   import("./features/auth/setup-page.tsx").then((m) => ({ default: m.SetupPage })),
 );
@@ -90,6 +93,14 @@ export function App() {
             element={
               <RequireSession>
                 <KnowledgePage />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/governance/practices"
+            element={
+              <RequireSession>
+                <PracticesPage />
               </RequireSession>
             }
           />

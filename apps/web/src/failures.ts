@@ -103,6 +103,26 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "Someone changed this rule meanwhile",
     hint: "Reload the rule to see its newest version, then make your change again.",
   }),
+  "practice.not_found": () => ({
+    title: "This practice is gone",
+    hint: "It was deleted or belongs to a team you are no longer in.",
+  }),
+  "practice.version_not_found": () => ({
+    title: "This version of the practice does not exist",
+    hint: "Pick one of the versions the practice lists.",
+  }),
+  "practice.version_conflict": () => ({
+    title: "Someone changed this practice meanwhile",
+    hint: "Reload the practice to see its newest version, then make your change again.",
+  }),
+  "practice.project_not_in_team": () => ({
+    title: "That project is not the team's",
+    hint: "A practice can only be scoped to a project of its own team. Pick one of the team's projects, or none.",
+  }),
+  "practice.limit_reached": () => ({
+    title: "This team has as many practices as it may keep",
+    hint: "Delete or merge practices the team no longer needs, then add the new one.",
+  }),
   "assistant.not_found": () => ({
     title: "This assistant is gone",
     hint: "It was deleted or is no longer shared with you. Start the chat without it or pick another one.",

@@ -51,6 +51,14 @@ export const ErrorCode = z.enum([
   "governance.rule_version_not_found",
   /** A new rule version was made from a version that is no longer the current one. */
   "governance.rule_version_conflict",
+  "practice.not_found",
+  "practice.version_not_found",
+  /** A new practice version was made from a version that is no longer the current one. */
+  "practice.version_conflict",
+  /** A practice's project is not a project of its team. */
+  "practice.project_not_in_team",
+  /** The team has as many practices as it may keep. */
+  "practice.limit_reached",
   /** A file over the per-file limit, or one that would take its team's storage over its limit. */
   "knowledge.too_large",
   /** A team-visible assistant was given a knowledge base outside its team (a personal one would leak). */

@@ -8,6 +8,7 @@ import { chatModule } from "../modules/chat/index.ts";
 import { gatewayModule } from "../modules/gateway/index.ts";
 import { governanceModule } from "../modules/governance/index.ts";
 import { identityModule } from "../modules/identity/index.ts";
+import { practicesModule } from "../modules/practices/index.ts";
 import { projectsModule } from "../modules/projects/index.ts";
 import { providersModule } from "../modules/providers/index.ts";
 import { systemModule } from "../modules/system/index.ts";
@@ -25,6 +26,8 @@ export const MODULES = [
   projectsModule,
   // After projects: rules can be scoped to one.
   governanceModule,
+  // After projects (a practice may belong to one) and governance, whose permissions it shares.
+  practicesModule,
   providersModule,
   usageModule,
   aiModule,

@@ -131,6 +131,11 @@ export const STAGE_ORDER = {
   /** What the call is made with: an assistant's instructions and settings (measured by `request`). */
   context: 150,
   /**
+   * The team's and project's practices as system text (after `context`, so the assistant's
+   * instructions stay first; measured by `request`).
+   */
+  practices: 160,
+  /**
    * Knowledge passages the answer is grounded in, numbered for citations (after `context`, which
    * refuses an assistant the caller cannot use; measured by `request`).
    */

@@ -336,6 +336,7 @@ describe("settlement", () => {
       "authorize",
       "rate_limit",
       "assistant",
+      "practices",
       "retrieval",
       "context_window",
       "governance",

@@ -30,6 +30,8 @@ const COLLECTIONS: Record<string, ResourceRule> = {
   projects: "project",
   // Fixtures are team rules; organisation-wide ones are covered in test/governance.
   governance: "project",
+  // Always a team's (fixtures are team-wide ones).
+  practices: "project",
 };
 
 /** Operations on one resource treated otherwise than their collection. */
@@ -61,6 +63,7 @@ const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/projects": "private",
   "/api/v1/governance/rules": "private",
   "/api/v1/governance/dry-run": "private",
+  "/api/v1/practices": "private",
   "/api/v1/api-keys": "team",
   "/api/v1/access/explain": "team",
 };
@@ -72,7 +75,7 @@ const TEAM_REF_FIELDS: Record<string, (teamId: string) => string> = {
 };
 
 /** Collection operations that always name a team: no cell without one (its `teamId` cells cover it). */
-const TEAM_REQUIRED = new Set(["POST /api/v1/projects"]);
+const TEAM_REQUIRED = new Set(["POST /api/v1/projects", "POST /api/v1/practices"]);
 
 /** Operations an API key may never perform, whatever it holds. */
 const SESSION_ONLY = new Set(["POST /api/v1/api-keys"]);
@@ -96,6 +99,14 @@ function exampleBody(op: Operation, fake: FakeUpstream): unknown {
       return { expectedVersion: 1, spec: RULE_SPEC };
     case "PATCH /api/v1/governance/rules/{id}":
       return { enabled: false };
+    case "POST /api/v1/practices":
+      return { title: "Fixture", body: "Keep it short." };
+    case "PUT /api/v1/practices/{id}":
+      return { expectedVersion: 1, title: "Fixture", body: "Keep it shorter." };
+    case "PATCH /api/v1/practices/{id}":
+      return { enabled: false };
+    case "POST /api/v1/practices/{id}/move":
+      return { direction: "up" };
     case "POST /api/v1/governance/dry-run":
       return { text: "Mail ann@example.org" };
     case "POST /api/v1/knowledge-bases/{id}/documents": {
@@ -347,6 +358,9 @@ async function prepare(
       ids[first] = await world.project(teamId);
     } else if (op.path.startsWith("/api/v1/governance/rules/") && teamId) {
       ids[first] = await world.governanceRule(teamId);
+      if (op.pathParams.includes("version")) ids.version = "1";
+    } else if (op.path.startsWith("/api/v1/practices/") && teamId) {
+      ids[first] = await world.practice(teamId);
       if (op.pathParams.includes("version")) ids.version = "1";
     } else if (op.path.startsWith("/api/v1/assistants/")) {
       ids[first] = await world.assistant(

@@ -280,6 +280,40 @@ export class AccessWorld {
     return id;
   }
 
+  /** A team-wide practice of team `teamId` at version 1, stored straight. */
+  async practice(teamId: string): Promise<string> {
+    const id = randomUUID();
+    const now = Date.now();
+    const db = allTables(this.h.parley.platform.database);
+    await db
+      .insertInto("practices")
+      .values({
+        id,
+        team_id: teamId,
+        project_id: null,
+        title: `Fixture ${id}`,
+        position: 0,
+        current_version: 1,
+        enabled: 1,
+        created_by: this.#builderId,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await db
+      .insertInto("practice_versions")
+      .values({
+        practice_id: id,
+        version: 1,
+        title: `Fixture ${id}`,
+        body: "Fixture practice.",
+        created_by: this.#builderId,
+        created_at: now,
+      })
+      .execute();
+    return id;
+  }
+
   /** A project of team `teamId`, stored straight. */
   async project(teamId: string): Promise<string> {
     const id = randomUUID();

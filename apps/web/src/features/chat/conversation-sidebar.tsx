@@ -137,6 +137,11 @@ export function ConversationSidebar({
         <NavLink to="/knowledge" className="admin-link">
           Knowledge
         </NavLink>
+        {(me.data?.teams.length ?? 0) > 0 && (
+          <NavLink to="/governance/practices" className="admin-link">
+            Practices
+          </NavLink>
+        )}
         {isAdmin && (
           <NavLink to="/admin/models" className="admin-link">
             Administration
