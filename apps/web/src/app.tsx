@@ -14,6 +14,9 @@ const AdminPage = lazy(() =>
 const AssistantsPage = lazy(() =>
   import("./features/assistants/assistants-page.tsx").then((m) => ({ default: m.AssistantsPage })),
 );
+const GovernancePage = lazy(() =>
+  import("./features/governance/governance-page.tsx").then((m) => ({ default: m.GovernancePage })),
+);
 const KnowledgePage = lazy(() =>
   import("./features/knowledge/knowledge-page.tsx").then((m) => ({ default: m.KnowledgePage })),
 );
@@ -90,6 +93,14 @@ export function App() {
             element={
               <RequireSession>
                 <KnowledgePage />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/governance/*"
+            element={
+              <RequireSession>
+                <GovernancePage />
               </RequireSession>
             }
           />

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { mayManageRules, mayReadGovernance, placesToCreateRules } from "./governance-access.ts";
 
-const person = (globalRole: "viewer" | "developer" | "operator" | "admin", teams: [string, string][] = []) => ({
+const person = (
+  globalRole: "viewer" | "developer" | "operator" | "admin",
+  teams: [string, string][] = [],
+) => ({
   user: { globalRole },
   teams: teams.map(([id, role]) => ({ id, name: id.toUpperCase(), role: role as "viewer" })),
   permissions: ["governance:read"],

@@ -25,12 +25,16 @@ export function segmentsOf(text: string, rules: DryRunResult["rules"]): Segment[
       .filter((m) => m.start < m.end && m.start >= 0 && m.end <= text.length)
       .map((m) => ({ ...m, rule: r.name })),
   );
-  const cuts = [...new Set([0, text.length, ...matches.flatMap((m) => [m.start, m.end])])].sort((a, b) => a - b);
+  const cuts = [...new Set([0, text.length, ...matches.flatMap((m) => [m.start, m.end])])].sort(
+    (a, b) => a - b,
+  );
   const segments: Segment[] = [];
   for (let i = 0; i + 1 < cuts.length; i++) {
     const start = cuts[i] ?? 0;
     const end = cuts[i + 1] ?? text.length;
-    const hits = matches.filter((m) => m.start <= start && m.end >= end).map(({ rule, kind }) => ({ rule, kind }));
+    const hits = matches
+      .filter((m) => m.start <= start && m.end >= end)
+      .map(({ rule, kind }) => ({ rule, kind }));
     const last = segments.at(-1);
     // Neighbouring plain runs are one.
     if (last && hits.length === 0 && last.hits.length === 0) last.text += text.slice(start, end);

@@ -62,6 +62,8 @@ describe("highlighting a dry-run's matches", () => {
   });
 
   it("returns the sample as one plain run without matches", () => {
-    expect(segmentsOf("nothing here", [rule("A", [])])).toEqual([{ text: "nothing here", start: 0, hits: [] }]);
+    expect(segmentsOf("nothing here", [rule("A", [])])).toEqual([
+      { text: "nothing here", start: 0, hits: [] },
+    ]);
   });
 });

@@ -1,11 +1,5 @@
 import type { DetectorSpec, RuleSpec } from "@parley/contracts";
-import {
-  ACTION_LABELS,
-  DETECTOR_LABELS,
-  PII_LABELS,
-  SURFACE_LABELS,
-  TIER_LABELS,
-} from "./rule-labels.ts";
+import { ACTION_LABELS, DETECTOR_LABELS, PII_LABELS, SURFACE_LABELS, TIER_LABELS } from "./rule-labels.ts";
 
 /** One field of a spec, in words: what a person compares between two versions. */
 export interface SpecField {

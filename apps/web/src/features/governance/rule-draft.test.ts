@@ -37,7 +37,11 @@ describe("the rule form's draft", () => {
   });
 
   it("reads keywords one per line, ignoring blank lines and spaces around", () => {
-    const draft = { ...draftOf(null), name: "K", detectors: [{ ...newDetector("keywords"), words: " a \n\n b\n" }] };
+    const draft = {
+      ...draftOf(null),
+      name: "K",
+      detectors: [{ ...newDetector("keywords"), words: " a \n\n b\n" }],
+    };
     expect(specOf(draft).condition.detectors).toEqual([{ type: "keywords", words: ["a", "b"] }]);
   });
 
@@ -81,7 +85,10 @@ describe("the server's refusals beside the fields", () => {
         { location: "body", path: "spec.condition.detectors.1.pattern", message: "Too long" },
       ],
     });
-    expect(serverFieldErrors(schema)).toEqual({ name: "Too big", "condition.detectors.1.pattern": "Too long" });
+    expect(serverFieldErrors(schema)).toEqual({
+      name: "Too big",
+      "condition.detectors.1.pattern": "Too long",
+    });
     const unbuildable = new ApiError(400, "validation.failed", "Detector 1 (regex): bad", {
       path: "spec.condition.detectors.0",
       reason: "invalid pattern: missing )",

@@ -142,7 +142,8 @@ export function validateDraft(d: RuleDraft): FieldErrors {
       const words = wordsOf(detector.words);
       if (words.length === 0) errors[`${at}.words`] = "Write at least one keyword.";
       else if (words.length > MAX_WORDS) errors[`${at}.words`] = "At most 1,000 keywords.";
-      else if (words.some((w) => w.length > 200)) errors[`${at}.words`] = "A keyword has at most 200 characters.";
+      else if (words.some((w) => w.length > 200))
+        errors[`${at}.words`] = "A keyword has at most 200 characters.";
     }
   });
   return errors;

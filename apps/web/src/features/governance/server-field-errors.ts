@@ -2,7 +2,8 @@ import { ApiError } from "../../api.ts";
 import type { FieldErrors } from "./rule-draft.ts";
 
 /** The fields the rule form shows errors beside; any other path is the form's. */
-const FIELD = /^(name|description|tier|action|failOpen|teamId|scope\.(?:surfaces|projectId|models)|condition\.detectors(?:\.\d+(?:\.(?:kinds|pattern|flags|words))?)?)(?:\.|$)/;
+const FIELD =
+  /^(name|description|tier|action|failOpen|teamId|scope\.(?:surfaces|projectId|models)|condition\.detectors(?:\.\d+(?:\.(?:kinds|pattern|flags|words))?)?)(?:\.|$)/;
 
 /** The field a request path names: `spec.condition.detectors.0.words.3` is detector 0's words. */
 export function fieldOf(path: string): string {
@@ -21,7 +22,8 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * // { name: "Too big" }
  */
 export function serverFieldErrors(error: unknown): FieldErrors {
-  if (!(error instanceof ApiError) || error.code !== "validation.failed" || !isRecord(error.details)) return {};
+  if (!(error instanceof ApiError) || error.code !== "validation.failed" || !isRecord(error.details))
+    return {};
   const errors: FieldErrors = {};
   const add = (path: unknown, message: unknown) => {
     if (typeof path !== "string" || typeof message !== "string") return;
