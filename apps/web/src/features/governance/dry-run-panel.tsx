@@ -86,8 +86,8 @@ export function DryRunPanel() {
     <section className="panel dry-run" aria-labelledby="dry-run-title">
       <h2 id="dry-run-title">Try a sample text</h2>
       <p className="muted small-text">
-        What the enabled rules would do to a message, without sending anything to a model. Only where and what
-        matched comes back, never the matched text.
+        What the enabled rules (organisation-wide ones, and your teams’ or one team’s) would do to a message,
+        without sending anything to a model. Only where and what matched comes back, never the matched text.
       </p>
       <form className="stack-form" aria-label="Try a sample text" onSubmit={submit}>
         <label>
@@ -112,10 +112,10 @@ export function DryRunPanel() {
                 setTeamId(e.target.value);
               }}
             >
-              <option value="">All teams you see, and the organisation</option>
+              <option value="">All your teams</option>
               {me?.teams.map((t) => (
                 <option key={t.id} value={t.id}>
-                  Team {t.name} and the organisation
+                  Team {t.name}
                 </option>
               ))}
             </select>

@@ -33,13 +33,19 @@ function VersionSelect({
 }
 
 /** Two versions side by side, field by field; by default the newest and the one before it. */
-export function RuleDiff({ versions }: { versions: readonly GovernanceRuleVersion[] }) {
+export function RuleDiff({
+  versions,
+  projectName,
+}: {
+  versions: readonly GovernanceRuleVersion[];
+  projectName?: (id: string) => string;
+}) {
   const [from, setFrom] = useState(versions[1]?.version ?? 1);
   const [to, setTo] = useState(versions[0]?.version ?? 1);
   const [onlyChanged, setOnlyChanged] = useState(true);
   const a = versions.find((v) => v.version === from);
   const b = versions.find((v) => v.version === to);
-  const rows = a && b ? compareSpecs(a.spec, b.spec) : [];
+  const rows = a && b ? compareSpecs(a.spec, b.spec, projectName) : [];
   const shown = onlyChanged ? rows.filter((r) => r.changed) : rows;
   return (
     <section aria-labelledby="compare-title" className="rule-compare">

@@ -38,11 +38,11 @@ function detectorFields(d: DetectorSpec, n: number): SpecField[] {
 }
 
 /**
- * A spec as labelled fields, in the order the editor shows them.
+ * A spec as labelled fields, in the order the editor shows them; `projectName` words a project id.
  * @example
  * specFields(spec)[0] // { label: "Name", value: "Redact PII" }
  */
-export function specFields(spec: RuleSpec): SpecField[] {
+export function specFields(spec: RuleSpec, projectName: (id: string) => string = (id) => id): SpecField[] {
   const { scope } = spec;
   return [
     { label: "Name", value: spec.name },
@@ -50,7 +50,7 @@ export function specFields(spec: RuleSpec): SpecField[] {
     { label: "Tier", value: TIER_LABELS[spec.tier] },
     { label: "Action", value: ACTION_LABELS[spec.action] },
     { label: "Surfaces", value: scope.surfaces?.map((s) => SURFACE_LABELS[s]).join(", ") ?? ANY },
-    { label: "Project", value: scope.projectId ?? ANY },
+    { label: "Project", value: scope.projectId ? projectName(scope.projectId) : ANY },
     ...(scope.assistantId ? [{ label: "Assistant", value: scope.assistantId }] : []),
     { label: "Models", value: scope.models?.join(", ") ?? ANY },
     ...spec.condition.detectors.flatMap((d, i) => detectorFields(d, i + 1)),
@@ -64,9 +64,13 @@ export function specFields(spec: RuleSpec): SpecField[] {
  * @example
  * compareSpecs(v1, v2).filter((c) => c.changed)
  */
-export function compareSpecs(before: RuleSpec, after: RuleSpec): FieldChange[] {
-  const old = new Map(specFields(before).map((f) => [f.label, f.value]));
-  const rows: FieldChange[] = specFields(after).map((f) => {
+export function compareSpecs(
+  before: RuleSpec,
+  after: RuleSpec,
+  projectName?: (id: string) => string,
+): FieldChange[] {
+  const old = new Map(specFields(before, projectName).map((f) => [f.label, f.value]));
+  const rows: FieldChange[] = specFields(after, projectName).map((f) => {
     const was = old.get(f.label) ?? "";
     old.delete(f.label);
     return { label: f.label, before: was, after: f.value, changed: was !== f.value };

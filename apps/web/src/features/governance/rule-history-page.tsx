@@ -6,6 +6,7 @@ import { Alert } from "../../components/ui/alert.tsx";
 import { errorText } from "../../failures.ts";
 import { RuleDiff } from "./rule-diff-table.tsx";
 import { useRule } from "./rule-page.tsx";
+import { useProjectName } from "./rule-scope-fields.tsx";
 import { RuleView } from "./rule-view.tsx";
 import { ruleKeys, rulesApi } from "./rules-api.ts";
 import { useAuthors } from "./use-authors.ts";
@@ -20,6 +21,7 @@ export function RuleHistoryPage() {
     rule.data,
     items.map((v) => v.createdBy),
   );
+  const projectName = useProjectName(rule.data?.teamId ?? null);
   const newest = items[0]?.version ?? 0;
   const [viewing, setViewing] = useState<number | null>(null);
   const shown: GovernanceRuleVersion | undefined = items.find((v) => v.version === (viewing ?? newest));
@@ -82,10 +84,10 @@ export function RuleHistoryPage() {
           <p className="muted small-text">
             Saved by {author(shown.createdBy)} on {new Date(shown.createdAt).toLocaleString()}.
           </p>
-          <RuleView spec={shown.spec} label={`Version ${shown.version}`} />
+          <RuleView spec={shown.spec} label={`Version ${shown.version}`} projectName={projectName} />
         </section>
       )}
-      {items.length > 1 && <RuleDiff versions={items} />}
+      {items.length > 1 && <RuleDiff versions={items} projectName={projectName} />}
       {items.length === 1 && <p className="muted small-text">One version so far: nothing to compare yet.</p>}
     </section>
   );

@@ -9,6 +9,7 @@ import { useMe } from "../auth/use-me.ts";
 import { mayManageRules, placesToCreateRules } from "./governance-access.ts";
 import { DeleteRuleButton, EnabledSwitch, RuleWhere } from "./rule-controls.tsx";
 import { RuleEditor } from "./rule-editor.tsx";
+import { useProjectName } from "./rule-scope-fields.tsx";
 import { RuleView } from "./rule-view.tsx";
 import { ruleKeys, rulesApi } from "./rules-api.ts";
 
@@ -87,6 +88,7 @@ function ExistingRule({ id }: { id: string }) {
   const me = useMe().data;
   const queryClient = useQueryClient();
   const rule = useRule(id);
+  const projectName = useProjectName(rule.data?.teamId ?? null);
   if (rule.isPending) return <p className="muted">Loading…</p>;
   if (rule.isError)
     return (
@@ -113,7 +115,11 @@ function ExistingRule({ id }: { id: string }) {
           <p className="muted small-text">
             You can read this rule; changing it needs the governance:manage permission.
           </p>
-          <RuleView spec={rule.data.spec} label={`Version ${rule.data.currentVersion}`} />
+          <RuleView
+            spec={rule.data.spec}
+            label={`Version ${rule.data.currentVersion}`}
+            projectName={projectName}
+          />
         </>
       )}
     </section>

@@ -21,6 +21,12 @@ export function useTeamProjects(teamId: string | null) {
   });
 }
 
+/** Words a project id of team `teamId` by the project's name (the id while names load). */
+export function useProjectName(teamId: string | null): (id: string) => string {
+  const projects = useTeamProjects(teamId);
+  return (id) => projects.data?.items.find((p) => p.id === id)?.name ?? id;
+}
+
 /**
  * Where the rule applies: surfaces, a project of its team, models. Nothing picked in a group means
  * everywhere in it.
