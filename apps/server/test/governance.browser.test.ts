@@ -96,7 +96,8 @@ describe("governance rules in a real browser", () => {
 
     await second.getByRole("button", { name: "Remove detector 2" }).click();
     await form.getByRole("button", { name: "Create rule" }).click();
-    await page.waitForURL(/\/governance\/rules\/[^/]+$/);
+    // The new rule's own address, once created (the form's is /governance/rules/new).
+    await page.waitForURL((url) => /^\/governance\/rules\/(?!new$)[^/]+$/.test(url.pathname));
     ruleId = new URL(page.url()).pathname.split("/").at(-1) ?? "";
     await page.getByRole("heading", { name: "Customer contact data" }).waitFor();
     expect(await page.locator(".rule-header").innerText()).toContain("Version 1");
@@ -155,9 +156,14 @@ describe("governance rules in a real browser", () => {
     await compare.getByLabel("From").selectOption("1");
     await compare.getByLabel("To").selectOption("2");
     const changed = compare.locator(".diff-table tbody tr");
-    await expect
-      .poll(() => changed.allInnerTexts())
-      .toEqual(["Action (changed)\tWarn\tRedact", "Project (changed)\t(any)\tBilling"]);
+    const cells = () =>
+      changed.evaluateAll((rows) =>
+        rows.map((r) => [...(r as HTMLTableRowElement).cells].map((c) => c.textContent)),
+      );
+    await expect.poll(cells).toEqual([
+      ["Action (changed)", "Warn", "Redact"],
+      ["Project (changed)", "(any)", "Billing"],
+    ]);
     await page.getByRole("button", { name: "View version 1" }).click();
     const version = page.getByRole("region", { name: "Version 1" });
     expect(await version.getByRole("definition").nth(3).innerText()).toBe("Warn");
@@ -171,7 +177,7 @@ describe("governance rules in a real browser", () => {
     expect(await row.innerText()).toMatch(
       /Team Platform\s+After the answer\s+Redact\s+Chat · one project\s+v3/,
     );
-    const dryRun = page.getByRole("form", { name: "Try a sample text" });
+    const dryRun = page.getByRole("region", { name: "Try a sample text" });
     await dryRun.getByLabel("Sample text").fill(SAMPLE);
     await dryRun.getByRole("button", { name: "Try the rules" }).click();
     const results = page.locator(".dry-run-results");
@@ -235,7 +241,7 @@ describe("governance rules in a real browser", () => {
     await screenshot(viewerPage, "governance-rule-viewer", true);
 
     await viewerPage.getByRole("link", { name: "← All rules" }).click();
-    await viewerPage.getByLabel("Sample text").fill(SAMPLE);
+    await viewerPage.getByRole("textbox", { name: "Sample text" }).fill(SAMPLE);
     await viewerPage.getByRole("button", { name: "Try the rules" }).click();
     await viewerPage.locator(".dry-run-results").getByText("1 rule tried; 1 would act.").waitFor();
     await viewerContext.close();

@@ -89,7 +89,7 @@ export function DryRunPanel() {
         What the enabled rules (organisation-wide ones, and your teams’ or one team’s) would do to a message,
         without sending anything to a model. Only where and what matched comes back, never the matched text.
       </p>
-      <form className="stack-form" aria-label="Try a sample text" onSubmit={submit}>
+      <form className="stack-form" onSubmit={submit}>
         <label>
           Sample text
           <textarea
