@@ -267,6 +267,21 @@ describe("governance rules in a real browser", () => {
     }
   });
 
+  it("fits a phone: rules as cards, nothing wider than the screen", async () => {
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const phonePage = await phone.newPage();
+    await signIn(phonePage, web.parley.url, operator);
+    await phonePage.goto(`${web.parley.url}/governance/rules`);
+    await phonePage.locator(".rules-table").waitFor();
+    expect(await phonePage.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+    expect(await seriousViolations(phonePage)).toEqual([]);
+    await screenshot(phonePage, "governance-rules-phone");
+    await phonePage.goto(`${web.parley.url}/governance/rules/${ruleId}`);
+    await phonePage.getByRole("form", { name: "Edit the rule" }).waitFor();
+    expect(await phonePage.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+    await phone.close();
+  });
+
   it("deletes a rule after a confirmation", async () => {
     await page.getByRole("button", { name: "Delete Customer contact data" }).click();
     const dialog = page.getByRole("alertdialog", { name: "Delete the rule “Customer contact data”?" });

@@ -62,6 +62,8 @@ export function RulesPage() {
       (enabled === "" || r.enabled === (enabled === "on")),
   );
   const filtered = where !== "" || tier !== "" || enabled !== "";
+  // Before the first rule, filters and a dry-run have nothing to work on.
+  const none = list.isSuccess && all.length === 0 && !filtered;
   return (
     <div className="governance-rules">
       <section className="panel" aria-labelledby="rules-title">
@@ -69,64 +71,66 @@ export function RulesPage() {
           <h1 id="rules-title">Rules</h1>
           {all.length > 0 && <NewRuleLink />}
         </div>
-        <form
-          className="search-form rule-filters"
-          aria-label="Filter rules"
-          onSubmit={(e) => {
-            e.preventDefault();
-          }}
-        >
-          <label>
-            Team
-            <select
-              value={where}
-              onChange={(e) => {
-                setWhere(e.target.value);
-              }}
-            >
-              <option value="">All rules you see</option>
-              <option value="org">Organisation-wide</option>
-              {me?.teams.map((t) => (
-                <option key={t.id} value={t.id}>
-                  Team {t.name}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            Tier
-            <select
-              value={tier}
-              onChange={(e) => {
-                setTier(e.target.value as RuleTier | "");
-              }}
-            >
-              <option value="">Any tier</option>
-              {TIERS.map((t) => (
-                <option key={t} value={t}>
-                  {TIER_LABELS[t]}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label>
-            State
-            <select
-              value={enabled}
-              onChange={(e) => {
-                setEnabled(e.target.value as "" | "on" | "off");
-              }}
-            >
-              <option value="">On and off</option>
-              <option value="on">On</option>
-              <option value="off">Off</option>
-            </select>
-          </label>
-        </form>
+        {!none && (
+          <form
+            className="search-form rule-filters"
+            aria-label="Filter rules"
+            onSubmit={(e) => {
+              e.preventDefault();
+            }}
+          >
+            <label>
+              Team
+              <select
+                value={where}
+                onChange={(e) => {
+                  setWhere(e.target.value);
+                }}
+              >
+                <option value="">All rules you see</option>
+                <option value="org">Organisation-wide</option>
+                {me?.teams.map((t) => (
+                  <option key={t.id} value={t.id}>
+                    Team {t.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              Tier
+              <select
+                value={tier}
+                onChange={(e) => {
+                  setTier(e.target.value as RuleTier | "");
+                }}
+              >
+                <option value="">Any tier</option>
+                {TIERS.map((t) => (
+                  <option key={t} value={t}>
+                    {TIER_LABELS[t]}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label>
+              State
+              <select
+                value={enabled}
+                onChange={(e) => {
+                  setEnabled(e.target.value as "" | "on" | "off");
+                }}
+              >
+                <option value="">On and off</option>
+                <option value="on">On</option>
+                <option value="off">Off</option>
+              </select>
+            </label>
+          </form>
+        )}
         {list.isError && <Alert>{errorText(list.error)}</Alert>}
         {list.isPending ? (
           <p className="muted">Loading…</p>
-        ) : all.length === 0 && !filtered ? (
+        ) : none ? (
           <EmptyRules />
         ) : shown.length === 0 ? (
           <p className="muted">No rule matches these filters.</p>
@@ -144,7 +148,7 @@ export function RulesPage() {
           </button>
         )}
       </section>
-      <DryRunPanel />
+      {!none && <DryRunPanel />}
     </div>
   );
 }
