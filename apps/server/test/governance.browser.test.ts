@@ -156,10 +156,9 @@ describe("governance rules in a real browser", () => {
     await compare.getByLabel("From").selectOption("1");
     await compare.getByLabel("To").selectOption("2");
     const changed = compare.locator(".diff-table tbody tr");
-    const cells = () =>
-      changed.evaluateAll((rows) =>
-        rows.map((r) => [...(r as HTMLTableRowElement).cells].map((c) => c.textContent)),
-      );
+    // Text content, with the visually hidden "(changed)" a screen reader hears.
+    const cells = async () =>
+      Promise.all((await changed.all()).map((row) => row.locator("th, td").allTextContents()));
     await expect.poll(cells).toEqual([
       ["Action (changed)", "Warn", "Redact"],
       ["Project (changed)", "(any)", "Billing"],
