@@ -91,6 +91,7 @@ describe("governance rules in a real browser", () => {
     await form.getByRole("button", { name: "Create rule" }).click();
     await second.locator(".field-error").waitFor();
     expect(await second.locator(".field-error").innerText()).not.toBe("");
+    await form.getByRole("alert").getByText("Some fields need a change").waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "governance-rule-errors", true);
 
@@ -173,9 +174,9 @@ describe("governance rules in a real browser", () => {
   it("tries a sample text: each rule's verdict, the matches marked, the redacted text", async () => {
     await page.getByRole("link", { name: "Rules", exact: true }).click();
     const row = page.locator(".rules-table tbody tr", { hasText: "Customer contact data" });
-    expect(await row.innerText()).toMatch(
-      /Team Platform\s+After the answer\s+Redact\s+Chat · one project\s+v3/,
-    );
+    await expect
+      .poll(() => row.innerText())
+      .toMatch(/Team Platform\s+After the answer\s+Redact\s+Chat · one project\s+v3/);
     const dryRun = page.getByRole("region", { name: "Try a sample text" });
     await dryRun.getByLabel("Sample text").fill(SAMPLE);
     await dryRun.getByRole("button", { name: "Try the rules" }).click();

@@ -20,6 +20,13 @@ function firstPlace(places: ReturnType<typeof placesToCreateRules>): string {
   return places.teams[0]?.id ?? "";
 }
 
+/** Takes a person to the first field that says what is wrong, once it is drawn. */
+function focusFirstInvalid(): void {
+  requestAnimationFrame(() => {
+    document.querySelector<HTMLElement>(".rule-editor [aria-invalid=true]")?.focus();
+  });
+}
+
 /** The 409 of an edit made from an older version: what happened, and a way to start again. */
 function Conflict({ error, onReload }: { error: ApiError; onReload: () => void }) {
   const details = error.details as { currentVersion?: number } | undefined;
@@ -75,6 +82,7 @@ export function RuleEditor({
       setBaseVersion(saved.currentVersion);
       if (!rule) await navigate(`/governance/rules/${saved.id}`);
     },
+    onError: focusFirstInvalid,
   });
   const conflict =
     save.error instanceof ApiError && save.error.code === "governance.rule_version_conflict"
@@ -86,10 +94,7 @@ export function RuleEditor({
     const found = validateDraft(draft);
     setChecked(found);
     if (Object.keys(found).length === 0) save.mutate();
-    else
-      requestAnimationFrame(() => {
-        document.querySelector<HTMLElement>(".rule-editor [aria-invalid=true]")?.focus();
-      });
+    else focusFirstInvalid();
   };
   const reload = async () => {
     const fresh = await onReload?.();
@@ -106,9 +111,8 @@ export function RuleEditor({
     },
     ...invalidProps(errors, key),
   });
-  const formError =
-    errors[""] ??
-    (save.error && !conflict && Object.keys(errors).length === 0 ? errorText(save.error) : null);
+  const fieldProblems = Object.keys(errors).some((key) => key !== "");
+  const formError = errors[""] ?? (save.error && !conflict && !fieldProblems ? errorText(save.error) : null);
   return (
     <form
       className="stack-form rule-editor"
@@ -183,6 +187,9 @@ export function RuleEditor({
           </select>
         </label>
       </div>
+      {["teamId", "tier", "action"].map((key) => (
+        <FieldError key={key} errors={errors} at={key} />
+      ))}
       <p className="muted small-text" id="rule-action-hint">
         {ACTION_HINTS[draft.action]}
       </p>
@@ -206,6 +213,7 @@ export function RuleEditor({
           />
           Fail open: let the call through if a detector fails
         </label>
+        <FieldError errors={errors} at="failOpen" />
         <p className="muted small-text" id="rule-fail-open-hint">
           A detector that errors (a pattern that takes too long, say) blocks the call, so nothing the rule
           should catch slips through. Fail open only where a missed match is acceptable, such as a rule that
@@ -213,7 +221,7 @@ export function RuleEditor({
         </p>
       </div>
       {conflict && <Conflict error={conflict} onReload={() => void reload()} />}
-      {checked && Object.keys(checked).length > 0 && (
+      {fieldProblems && (
         <Alert>Some fields need a change before the rule can be saved; each says what beside it.</Alert>
       )}
       <Alert>{formError}</Alert>

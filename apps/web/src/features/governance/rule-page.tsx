@@ -106,7 +106,8 @@ function ExistingRule({ id }: { id: string }) {
         <RuleEditor
           rule={rule.data}
           onReload={async () => {
-            await queryClient.invalidateQueries({ queryKey: ruleKeys.one(id) });
+            // The rule changed elsewhere: the lists showing it are stale too.
+            await queryClient.invalidateQueries({ queryKey: ruleKeys.all });
             return queryClient.getQueryData<GovernanceRule>(ruleKeys.one(id));
           }}
         />
