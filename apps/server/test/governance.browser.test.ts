@@ -135,6 +135,7 @@ describe("governance rules in a real browser", () => {
     await conflict.getByText("Someone changed this rule meanwhile").waitFor();
     expect(await conflict.innerText()).toContain("It is now at version 3");
     expect(await seriousViolations(page)).toEqual([]);
+    await conflict.scrollIntoViewIfNeeded();
     await screenshot(page, "governance-rule-conflict");
     await conflict.getByRole("button", { name: "Reload the rule" }).click();
     await page.locator(".rule-header", { hasText: "Version 3" }).waitFor();
