@@ -4,10 +4,13 @@ import type { ErrorEnvelope } from "@parley/contracts";
 export class ApiError extends Error {
   readonly code: string;
   readonly status: number;
-  constructor(status: number, code: string, message: string) {
+  /** The envelope's structured context, such as a validation failure's `issues`. */
+  readonly details: unknown;
+  constructor(status: number, code: string, message: string, details?: unknown) {
     super(message);
     this.status = status;
     this.code = code;
+    this.details = details;
   }
 }
 
@@ -67,6 +70,7 @@ async function errorOf(response: Response): Promise<ApiError> {
     response.status,
     body?.error.code ?? "http.error",
     body?.error.message ?? `HTTP ${response.status}`,
+    body?.error.details,
   );
 }
 

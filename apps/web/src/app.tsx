@@ -14,11 +14,11 @@ const AdminPage = lazy(() =>
 const AssistantsPage = lazy(() =>
   import("./features/assistants/assistants-page.tsx").then((m) => ({ default: m.AssistantsPage })),
 );
+const GovernancePage = lazy(() =>
+  import("./features/governance/governance-page.tsx").then((m) => ({ default: m.GovernancePage })),
+);
 const KnowledgePage = lazy(() =>
   import("./features/knowledge/knowledge-page.tsx").then((m) => ({ default: m.KnowledgePage })),
-);
-const PracticesPage = lazy(() =>
-  import("./features/practices/practices-page.tsx").then((m) => ({ default: m.PracticesPage })),
 );
 const SetupPage = lazy(() =>
   import("./features/auth/setup-page.tsx").then((m) => ({ default: m.SetupPage })),
@@ -97,10 +97,10 @@ export function App() {
             }
           />
           <Route
-            path="/governance/practices"
+            path="/governance/*"
             element={
               <RequireSession>
-                <PracticesPage />
+                <GovernancePage />
               </RequireSession>
             }
           />

@@ -6,6 +6,7 @@ import { api } from "../../api.ts";
 import { Icon } from "../../components/ui/icons.tsx";
 import { ThemeSelect } from "../../components/ui/theme-select.tsx";
 import { useMe } from "../auth/use-me.ts";
+import { mayReadGovernance } from "../governance/governance-access.ts";
 import { ConversationMenu } from "./conversation-menu.tsx";
 
 const PAGE = 50;
@@ -137,9 +138,9 @@ export function ConversationSidebar({
         <NavLink to="/knowledge" className="admin-link">
           Knowledge
         </NavLink>
-        {(me.data?.teams.length ?? 0) > 0 && (
-          <NavLink to="/governance/practices" className="admin-link">
-            Practices
+        {mayReadGovernance(me.data) && (
+          <NavLink to="/governance" className="admin-link">
+            Governance
           </NavLink>
         )}
         {isAdmin && (

@@ -55,101 +55,89 @@ export function PracticesPage() {
       />
     ) : null;
   return (
-    <div className="admin">
-      <nav aria-label="Governance" className="admin-nav">
-        <div className="brand">
-          <span className="logo" aria-hidden="true">
-            P
-          </span>
-          Governance
+    <>
+      <section className="panel practices" aria-labelledby="practices-title">
+        <div className="row section-head">
+          <h1 id="practices-title">Practices</h1>
+          {!empty && addButton("New practice")}
         </div>
-        <NavLink to="/">← Back to chat</NavLink>
-        <NavLink to="/governance/practices">Practices</NavLink>
-      </nav>
-      <main className="admin-main">
-        <section className="panel practices" aria-labelledby="practices-title">
-          <div className="row section-head">
-            <h1 id="practices-title">Practices</h1>
-            {!empty && addButton("New practice")}
+        <p className="muted">
+          What your team agreed on for AI work, in markdown. Every AI call of the team gets the enabled
+          team-wide practices, then those of the conversation’s project, in this order, after the assistant’s
+          instructions (at most {MAX_PRACTICES_CHARS_PER_CALL.toLocaleString()} characters per call; what
+          follows is left out).
+        </p>
+        {teams.length > 1 && (
+          <div className="row practices-team">
+            <label htmlFor="practices-team-picker">Team</label>
+            <select
+              id="practices-team-picker"
+              value={teamId ?? ""}
+              onChange={(e) => {
+                setPicked(e.target.value);
+              }}
+            >
+              {teams.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
           </div>
+        )}
+        {teamId === null && (
           <p className="muted">
-            What your team agreed on for AI work, in markdown. Every AI call of the team gets the enabled
-            team-wide practices, then those of the conversation’s project, in this order, after the
-            assistant’s instructions (at most {MAX_PRACTICES_CHARS_PER_CALL.toLocaleString()} characters per
-            call; what follows is left out).
+            Practices belong to teams, and you are in none yet. Ask an admin to add you.
           </p>
-          {teams.length > 1 && (
-            <div className="row practices-team">
-              <label htmlFor="practices-team-picker">Team</label>
-              <select
-                id="practices-team-picker"
-                value={teamId ?? ""}
-                onChange={(e) => {
-                  setPicked(e.target.value);
-                }}
-              >
-                {teams.map((t) => (
-                  <option key={t.id} value={t.id}>
-                    {t.name}
-                  </option>
-                ))}
-              </select>
-            </div>
-          )}
-          {teamId === null && (
-            <p className="muted">
-              Practices belong to teams, and you are in none yet. Ask an admin to add you.
+        )}
+        {practices.isPending && teamId !== null && <p className="muted">Loading…</p>}
+        <Alert>{practices.error ? errorText(practices.error) : null}</Alert>
+        {empty ? (
+          <div className="knowledge-empty">
+            <p>
+              No practices yet. A <strong>practice</strong> is a short rule of thumb the team wants every
+              answer to follow, such as “every fix comes with a regression test” or “migrations are never
+              edited once merged”. Add one for the whole team or for one project.
             </p>
-          )}
-          {practices.isPending && teamId !== null && <p className="muted">Loading…</p>}
-          <Alert>{practices.error ? errorText(practices.error) : null}</Alert>
-          {empty ? (
-            <div className="knowledge-empty">
-              <p>
-                No practices yet. A <strong>practice</strong> is a short rule of thumb the team wants every
-                answer to follow, such as “every fix comes with a regression test” or “migrations are never
-                edited once merged”. Add one for the whole team or for one project.
-              </p>
-              {manage ? (
-                addButton("Add the first practice")
-              ) : (
-                <p className="muted">Operators and admins of the team can add them.</p>
-              )}
-            </div>
-          ) : (
-            scopes
-              .filter((scope) => scope.items.length > 0)
-              .map((scope) => {
-                const chars = enabledChars(scope.items);
-                const headingId = `practices-scope-${scope.key}`;
-                return (
-                  <section key={scope.key} aria-labelledby={headingId} className="practice-scope">
-                    <div className="row section-head">
-                      <h2 id={headingId}>{scope.project ? `Project ${scope.project.name}` : "Team-wide"}</h2>
-                      <span
-                        className={`small-text ${chars > MAX_PRACTICES_CHARS_PER_CALL ? "error" : "muted"}`}
-                      >
-                        {chars.toLocaleString()} characters enabled
-                      </span>
-                    </div>
-                    <ol className="practice-list">
-                      {scope.items.map((p, i) => (
-                        <PracticeCard
-                          key={p.id}
-                          practice={p}
-                          index={i}
-                          count={scope.items.length}
-                          manage={manage}
-                          projects={projectList}
-                        />
-                      ))}
-                    </ol>
-                  </section>
-                );
-              })
-          )}
-        </section>
-      </main>
-    </div>
+            {manage ? (
+              addButton("Add the first practice")
+            ) : (
+              <p className="muted">Operators and admins of the team can add them.</p>
+            )}
+          </div>
+        ) : (
+          scopes
+            .filter((scope) => scope.items.length > 0)
+            .map((scope) => {
+              const chars = enabledChars(scope.items);
+              const headingId = `practices-scope-${scope.key}`;
+              return (
+                <section key={scope.key} aria-labelledby={headingId} className="practice-scope">
+                  <div className="row section-head">
+                    <h2 id={headingId}>{scope.project ? `Project ${scope.project.name}` : "Team-wide"}</h2>
+                    <span
+                      className={`small-text ${chars > MAX_PRACTICES_CHARS_PER_CALL ? "error" : "muted"}`}
+                    >
+                      {chars.toLocaleString()} characters enabled
+                    </span>
+                  </div>
+                  <ol className="practice-list">
+                    {scope.items.map((p, i) => (
+                      <PracticeCard
+                        key={p.id}
+                        practice={p}
+                        index={i}
+                        count={scope.items.length}
+                        manage={manage}
+                        projects={projectList}
+                      />
+                    ))}
+                  </ol>
+                </section>
+              );
+            })
+        )}
+      </section>
+    </>
   );
 }

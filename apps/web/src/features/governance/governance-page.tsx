@@ -1,0 +1,17 @@
+import { Navigate, Route, Routes } from "react-router";
+import { PracticesPage } from "../practices/practices-page.tsx";
+import { GovernanceLayout } from "./governance-layout.tsx";
+import { RulesSection } from "./rules-section.tsx";
+
+/** `/governance/*`: each section one route here (and one entry in `GOVERNANCE_SECTIONS`). */
+export function GovernancePage() {
+  return (
+    <GovernanceLayout>
+      <Routes>
+        <Route path="rules/*" element={<RulesSection />} />
+        <Route path="practices" element={<PracticesPage />} />
+        <Route path="*" element={<Navigate to="/governance/rules" replace />} />
+      </Routes>
+    </GovernanceLayout>
+  );
+}
