@@ -13,3 +13,4 @@ export * from "./knowledge.ts";
 export * from "./sources.ts";
 export * from "./projects.ts";
 export * from "./governance.ts";
+export * from "./prompts.ts";

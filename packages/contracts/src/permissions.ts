@@ -33,5 +33,8 @@ export const Permission = z.enum([
   "projects:manage",
   "governance:read",
   "governance:manage",
+  "prompts:read",
+  "prompts:manage",
+  "prompts:approve",
 ]);
 export type Permission = z.infer<typeof Permission>;

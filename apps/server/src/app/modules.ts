@@ -8,6 +8,7 @@ import { chatModule } from "../modules/chat/index.ts";
 import { gatewayModule } from "../modules/gateway/index.ts";
 import { governanceModule } from "../modules/governance/index.ts";
 import { identityModule } from "../modules/identity/index.ts";
+import { promptsModule } from "../modules/prompts/index.ts";
 import { projectsModule } from "../modules/projects/index.ts";
 import { providersModule } from "../modules/providers/index.ts";
 import { systemModule } from "../modules/system/index.ts";
@@ -32,6 +33,8 @@ export const MODULES = [
   knowledgeModule,
   // After knowledge: an assistant attaches knowledge bases, and grounds its answers in them.
   assistantsModule,
+  // After providers (a persona's default model); before gateway and chat, which use personas.
+  promptsModule,
   gatewayModule,
   chatModule,
 ] as const;

@@ -16,6 +16,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "knowledge:read",
     "projects:read",
     "governance:read",
+    "prompts:read",
   ],
   developer: [
     "profile:read",
@@ -32,6 +33,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "projects:read",
     "projects:manage",
     "governance:read",
+    "prompts:read",
+    "prompts:manage",
   ],
   operator: [
     "profile:read",
@@ -55,6 +58,10 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "governance:read",
     // Rules bind the team's AI use: operators and admins change them, as they run the platform.
     "governance:manage",
+    "prompts:read",
+    "prompts:manage",
+    // Moving a protected prompt label (production) needs a second person: operators and admins.
+    "prompts:approve",
   ],
   // Admins hold every permission there is, including ones added later.
   admin: Permission.options,
@@ -85,6 +92,9 @@ export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   "projects:manage",
   "governance:read",
   "governance:manage",
+  "prompts:read",
+  "prompts:manage",
+  "prompts:approve",
 ]);
 
 /**
