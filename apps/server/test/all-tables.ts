@@ -6,6 +6,7 @@ import type { GovernanceTables } from "../src/modules/governance/index.ts";
 import type { IdentityTables } from "../src/modules/identity/index.ts";
 import type { KnowledgeTables } from "../src/modules/knowledge/index.ts";
 import type { ProjectsTables } from "../src/modules/projects/index.ts";
+import type { PromptsTables } from "../src/modules/prompts/index.ts";
 import type { ProvidersTables } from "../src/modules/providers/index.ts";
 import type { UsageTables } from "../src/modules/usage/index.ts";
 import { tablesOf, type Database, type PlatformTables } from "../src/platform/db/database.ts";
@@ -19,6 +20,7 @@ export type AllTables = PlatformTables &
   IdentityTables &
   KnowledgeTables &
   ProjectsTables &
+  PromptsTables &
   ProvidersTables &
   UsageTables;
 

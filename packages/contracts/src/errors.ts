@@ -71,7 +71,7 @@ export const ErrorCode = z.enum([
   "prompt.change_request_not_found",
   /** The label change request was already approved or denied. */
   "prompt.change_request_decided",
-  /** The requester of a label change cannot approve it; and approvals are made by people, not API keys. */
+  /** The requester of a label change cannot approve or deny it. */
   "prompt.approval_refused",
   /** A file over the per-file limit, or one that would take its team's storage over its limit. */
   "knowledge.too_large",

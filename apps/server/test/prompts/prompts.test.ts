@@ -203,7 +203,7 @@ describe.each(["sqlite", "postgres"] as const)("prompt templates and labels on %
       token: other.token,
       body: { name: "bot", permissions: ["prompts:read", "prompts:approve"], teamId: teamA },
     });
-    expect(errorOf(await h.call("POST", `/api/v1/prompt-label-requests/${viaKey.body.request?.id}/approve`, { token: approverKey.body.key, body: {} }))).toEqual([403, "prompt.approval_refused"]);
+    expect(errorOf(await h.call("POST", `/api/v1/prompt-label-requests/${viaKey.body.request?.id}/approve`, { token: approverKey.body.key, body: {} }))).toEqual([403, "auth.forbidden"]);
 
     const pending = await h.call<{ items: LabelChangeRequest[] }>("GET", `/api/v1/prompt-label-requests?promptId=${id}`, { token: dev.token });
     expect(pending.body.items.map((r) => r.id).sort()).toEqual([request.id, own.body.request?.id, viaKey.body.request?.id].sort());
@@ -265,7 +265,8 @@ describe.each(["sqlite", "postgres"] as const)("prompt templates and labels on %
       "other admin: read 404 label 404 listed false",
     ]);
     // A global admin outside the team does not see it either, nor can it create in a team it is not in.
-    expect((await h.call("GET", `/api/v1/prompts/${id}`, { token: h.adminToken })).status).toBe(404);
+    const globalAdmin = await h.user("admin");
+    expect((await h.call("GET", `/api/v1/prompts/${id}`, { token: globalAdmin.token })).status).toBe(404);
     const outsider = await memberOf(teamB, "admin");
     expect(errorOf(await h.call("POST", "/api/v1/prompts", { token: outsider.token, body: { teamId: teamA, name: "x", content: mail() } }))).toEqual([404, "team.not_found"]);
     expect(errorOf(await h.call("GET", `/api/v1/prompts/${id}/stats`, { token: outsider.token }))).toEqual([404, "prompt.not_found"]);

@@ -30,6 +30,9 @@ const COLLECTIONS: Record<string, ResourceRule> = {
   projects: "project",
   // Fixtures are team rules; organisation-wide ones are covered in test/governance.
   governance: "project",
+  // A team's prompts, and the label change requests on them: its members only, as projects.
+  prompts: "project",
+  "prompt-label-requests": "project",
 };
 
 /** Operations on one resource treated otherwise than their collection. */
@@ -61,6 +64,8 @@ const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/projects": "private",
   "/api/v1/governance/rules": "private",
   "/api/v1/governance/dry-run": "private",
+  "/api/v1/prompts": "private",
+  "/api/v1/prompt-label-requests": "private",
   "/api/v1/api-keys": "team",
   "/api/v1/access/explain": "team",
 };
@@ -72,10 +77,15 @@ const TEAM_REF_FIELDS: Record<string, (teamId: string) => string> = {
 };
 
 /** Collection operations that always name a team: no cell without one (its `teamId` cells cover it). */
-const TEAM_REQUIRED = new Set(["POST /api/v1/projects"]);
+const TEAM_REQUIRED = new Set(["POST /api/v1/projects", "POST /api/v1/prompts"]);
 
 /** Operations an API key may never perform, whatever it holds. */
-const SESSION_ONLY = new Set(["POST /api/v1/api-keys"]);
+const SESSION_ONLY = new Set([
+  "POST /api/v1/api-keys",
+  // Approvals are a person's decision.
+  "POST /api/v1/prompt-label-requests/{requestId}/approve",
+  "POST /api/v1/prompt-label-requests/{requestId}/deny",
+]);
 
 /** Bodies the schema alone cannot make meaningful (a model that exists, a reachable provider). */
 function exampleBody(op: Operation, fake: FakeUpstream): unknown {
@@ -98,6 +108,13 @@ function exampleBody(op: Operation, fake: FakeUpstream): unknown {
       return { enabled: false };
     case "POST /api/v1/governance/dry-run":
       return { text: "Mail ann@example.org" };
+    case "POST /api/v1/prompts":
+      return { name: `Prompt ${randomUUID().slice(0, 8)}`, content: { kind: "template", text: "Hi" } };
+    // Each cell's fixture is a template at version 1.
+    case "PUT /api/v1/prompts/{id}":
+      return { expectedVersion: 1, content: { kind: "template", text: "Hi again" } };
+    case "PUT /api/v1/prompts/{id}/labels/{label}":
+      return { version: 1 };
     case "POST /api/v1/knowledge-bases/{id}/documents": {
       const form = new FormData();
       form.append("file", new Blob(["# Notes\n\nHello."]), "notes.md");
@@ -348,6 +365,11 @@ async function prepare(
     } else if (op.path.startsWith("/api/v1/governance/rules/") && teamId) {
       ids[first] = await world.governanceRule(teamId);
       if (op.pathParams.includes("version")) ids.version = "1";
+    } else if ((op.path.startsWith("/api/v1/prompts/") || op.path.startsWith("/api/v1/prompt-label-requests/")) && teamId) {
+      const fixture = await world.prompt(teamId);
+      ids[first] = op.path.startsWith("/api/v1/prompts/") ? fixture.id : fixture.request;
+      if (op.pathParams.includes("version")) ids.version = "1";
+      if (op.pathParams.includes("label")) ids.label = "staging";
     } else if (op.path.startsWith("/api/v1/assistants/")) {
       ids[first] = await world.assistant(
         scope.kind === "team"
@@ -361,6 +383,7 @@ async function prepare(
           : { userId: scope.kind === "own" ? ownerId : world.builderId, teamId: null },
       );
       ids[first] = op.path.startsWith("/api/v1/messages/") ? conversation.answer : conversation.id;
+      if (op.pathParams.includes("messageId")) ids.messageId = conversation.answer;
     } else if (rule === "account") {
       ids[first] =
         scope.kind === "own"

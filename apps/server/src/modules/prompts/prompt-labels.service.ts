@@ -158,6 +158,11 @@ export class LabelService {
 
   async #decidable(requestId: string, ctx: RequestContext): Promise<{ row: PromptRow; request: LabelRequestRow }> {
     const principal = requirePrincipal(ctx);
+    // A decision is a person's: whatever a key holds, it never approves (as it never makes keys).
+    if (principal.apiKey)
+      throw new AppError("auth.forbidden", "Label changes are approved or denied by a signed-in person, not an API key", {
+        details: { reason: "api_key" },
+      });
     const request = await this.#d.activity.findRequest(requestId);
     const notFound = () => new AppError("prompt.change_request_not_found", `No label change request ${requestId}`);
     if (!request) throw notFound();
@@ -165,8 +170,6 @@ export class LabelService {
       throw error instanceof AppError && error.code === "prompt.not_found" ? notFound() : error;
     });
     await this.#d.access.holding(row.id, "prompts:approve", ctx);
-    if (principal.apiKey)
-      throw new AppError("prompt.approval_refused", "Label changes are approved or denied by a person, not an API key");
     if (request.requested_by === principal.userId)
       throw new AppError("prompt.approval_refused", "Someone else must decide on your own label change request");
     if (request.status !== "pending") throw decidedAlready(request.id);
