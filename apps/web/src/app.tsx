@@ -17,6 +17,9 @@ const AssistantsPage = lazy(() =>
 const KnowledgePage = lazy(() =>
   import("./features/knowledge/knowledge-page.tsx").then((m) => ({ default: m.KnowledgePage })),
 );
+const PromptsPage = lazy(() =>
+  import("./features/prompts/prompts-page.tsx").then((m) => ({ default: m.PromptsPage })),
+);
 const SetupPage = lazy(() =>
   import("./features/auth/setup-page.tsx").then((m) => ({ default: m.SetupPage })),
 );
@@ -90,6 +93,22 @@ export function App() {
             element={
               <RequireSession>
                 <KnowledgePage />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/governance/prompts"
+            element={
+              <RequireSession>
+                <PromptsPage />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/governance/prompts/:id"
+            element={
+              <RequireSession>
+                <PromptsPage />
               </RequireSession>
             }
           />

@@ -365,7 +365,10 @@ async function prepare(
     } else if (op.path.startsWith("/api/v1/governance/rules/") && teamId) {
       ids[first] = await world.governanceRule(teamId);
       if (op.pathParams.includes("version")) ids.version = "1";
-    } else if ((op.path.startsWith("/api/v1/prompts/") || op.path.startsWith("/api/v1/prompt-label-requests/")) && teamId) {
+    } else if (
+      (op.path.startsWith("/api/v1/prompts/") || op.path.startsWith("/api/v1/prompt-label-requests/")) &&
+      teamId
+    ) {
       const fixture = await world.prompt(teamId);
       ids[first] = op.path.startsWith("/api/v1/prompts/") ? fixture.id : fixture.request;
       if (op.pathParams.includes("version")) ids.version = "1";

@@ -105,7 +105,14 @@ export const chatModule = defineModule({
     return {
       exports: { chat, events } satisfies ChatExports,
       routes: (app) => {
-        registerChatRoutes(app, { chat, feedback, events, streams, metrics, registry: platform.store.registry });
+        registerChatRoutes(app, {
+          chat,
+          feedback,
+          events,
+          streams,
+          metrics,
+          registry: platform.store.registry,
+        });
       },
       // SSE clients get a retry hint and reconnect to another pod; answers keep generating.
       drain: () => {

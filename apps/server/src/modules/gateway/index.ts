@@ -17,7 +17,12 @@ export const gatewayModule = defineModule({
   migrations: {},
   build: (
     ctx,
-    deps: { ai: AiExports; providers: ProvidersExports; assistants: AssistantsExports; prompts: PromptsExports },
+    deps: {
+      ai: AiExports;
+      providers: ProvidersExports;
+      assistants: AssistantsExports;
+      prompts: PromptsExports;
+    },
   ) => ({
     exports: {},
     routes: (app) =>

@@ -46,7 +46,8 @@ describe("sticky A/B assignment", () => {
       { version: 4, weight: 20 },
     ];
     for (const u of users)
-      if (pickVersion(split, u, "p", "production") === 4) expect(pickVersion(wider, u, "p", "production")).toBe(4);
+      if (pickVersion(split, u, "p", "production") === 4)
+        expect(pickVersion(wider, u, "p", "production")).toBe(4);
   });
 
   it("sends everyone to a single target, and keeps buckets in range", () => {

@@ -21,7 +21,11 @@ function sharedBus() {
   const counts = { malformed: 0 };
   const bus = new TypedBus({
     bus: raw,
-    malformed: { inc: () => void counts.malformed++ },
+    malformed: {
+      inc: () => {
+        counts.malformed++;
+      },
+    },
     logger: pino({ level: "silent" }),
   });
   return { raw, bus, counts };

@@ -64,7 +64,9 @@ export class PromptChanges {
   /** Drops the prompt's cached labels here, then tells the other pods (at most once is enough). */
   async announce(promptId: string, change: PromptChanged["change"]): Promise<void> {
     this.#d.cache.drop(promptId);
-    await this.#d.bus.publish(promptTopics.changed, { promptId, change, pod: this.#d.podId }).catch(() => undefined);
+    await this.#d.bus
+      .publish(promptTopics.changed, { promptId, change, pod: this.#d.podId })
+      .catch(() => undefined);
   }
 
   /** Subscribes to announcements; resolves once listening, to the function that stops. */

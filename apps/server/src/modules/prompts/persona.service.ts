@@ -63,9 +63,12 @@ export class PersonaService {
   async resolve(model: string, ctx: RequestContext): Promise<PersonaTarget> {
     const principal = requirePrincipal(ctx);
     const [slug = "", named] = model.slice(PERSONA_MODEL_PREFIX.length).split("@", 2);
-    const row = (await this.#d.prompts.findBySlug(slug, this.#teamsOf(principal))).find((r) => sees(principal, r));
+    const row = (await this.#d.prompts.findBySlug(slug, this.#teamsOf(principal))).find((r) =>
+      sees(principal, r),
+    );
     if (!row) throw new AppError("prompt.not_found", `No persona ${slug}`);
-    if (row.kind !== "persona") throw new AppError("prompt.wrong_kind", `${slug} is a template, not a persona`);
+    if (row.kind !== "persona")
+      throw new AppError("prompt.wrong_kind", `${slug} is a template, not a persona`);
     if (!can(principal, "ai:use", row.team_id))
       throw new AppError("auth.forbidden", "Using this persona needs the ai:use permission", {
         details: { permission: "ai:use" },
@@ -73,14 +76,19 @@ export class PersonaService {
     const { version, label } = await this.#pick(row, named ?? null, principal.userId);
     const content = await this.#content(row, version);
     const chosen = content.model ?? (await this.#d.defaultModel());
-    if (!chosen) throw new AppError("model.not_found", "The persona names no model and no model is configured");
+    if (!chosen)
+      throw new AppError("model.not_found", "The persona names no model and no model is configured");
     return { model: chosen, teamId: row.team_id, persona: { promptId: row.id, version, label } };
   }
 
   /** The personas the caller may use on `/v1/models`, as their model ids. */
   async usable(ctx: RequestContext): Promise<string[]> {
     const principal = requirePrincipal(ctx);
-    const rows = await this.#d.prompts.list({ teamIds: this.#teamsOf(principal), kind: "persona", limit: 200 });
+    const rows = await this.#d.prompts.list({
+      teamIds: this.#teamsOf(principal),
+      kind: "persona",
+      limit: 200,
+    });
     return rows
       .filter((r) => sees(principal, r) && can(principal, "ai:use", r.team_id))
       .map((r) => `${PERSONA_MODEL_PREFIX}${r.slug}`);
@@ -120,12 +128,17 @@ export class PersonaService {
     await this.#d.activity.setThumbs(messageId, counts.up, counts.down);
   }
 
-  async #pick(row: PromptRow, named: string | null, userId: string): Promise<{ version: number; label: string | null }> {
+  async #pick(
+    row: PromptRow,
+    named: string | null,
+    userId: string,
+  ): Promise<{ version: number; label: string | null }> {
     const labels = await this.#d.labels.labelsOf(row.id);
     const label = named ?? DEFAULT_LABEL;
     const found = labels.find((l) => l.label === label);
     if (!found) {
-      if (named !== null) throw new AppError("prompt.label_not_found", `Persona ${row.slug} has no label ${named}`);
+      if (named !== null)
+        throw new AppError("prompt.label_not_found", `Persona ${row.slug} has no label ${named}`);
       return { version: row.current_version, label: null };
     }
     return { version: pickVersion(splitOf(found.split), userId, row.id, label), label };

@@ -46,7 +46,11 @@ export class PromptActivityRepository {
   }
 
   /** Requests of `teamIds` (of one prompt, if given) with `status`, oldest first. */
-  requests(options: { teamIds: readonly string[]; promptId?: string; status: string }): Promise<LabelRequestRow[]> {
+  requests(options: {
+    teamIds: readonly string[];
+    promptId?: string;
+    status: string;
+  }): Promise<LabelRequestRow[]> {
     if (!options.teamIds.length) return Promise.resolve([]);
     let query = this.#db
       .selectFrom("prompt_label_requests")
@@ -79,15 +83,15 @@ export class PromptActivityRepository {
       .selectFrom("prompt_calls")
       .select((eb) => [
         "version",
-        eb.fn.countAll().as("calls"),
+        eb.fn.countAll<number | string>().as("calls"),
         eb.fn
-          .sum<number>(eb.case().when("outcome", "=", "failure").then(1).else(0).end())
+          .sum<number | string>(eb.case().when("outcome", "=", "failure").then(1).else(0).end())
           .as("failures"),
-        eb.fn.sum<number>("input_tokens").as("input_tokens"),
-        eb.fn.sum<number>("output_tokens").as("output_tokens"),
-        eb.fn.sum<number>("cost_micros").as("cost_micros"),
-        eb.fn.sum<number>("thumbs_up").as("thumbs_up"),
-        eb.fn.sum<number>("thumbs_down").as("thumbs_down"),
+        eb.fn.sum<number | string>("input_tokens").as("input_tokens"),
+        eb.fn.sum<number | string>("output_tokens").as("output_tokens"),
+        eb.fn.sum<number | string>("cost_micros").as("cost_micros"),
+        eb.fn.sum<number | string>("thumbs_up").as("thumbs_up"),
+        eb.fn.sum<number | string>("thumbs_down").as("thumbs_down"),
       ])
       .where("prompt_id", "=", promptId)
       .groupBy("version")
@@ -95,7 +99,7 @@ export class PromptActivityRepository {
       .execute();
     // PostgreSQL answers sums and counts of bigints as strings.
     return rows.map((r) => ({
-      version: Number(r.version),
+      version: r.version,
       calls: Number(r.calls),
       failures: Number(r.failures),
       inputTokens: Number(r.input_tokens),

@@ -5,7 +5,13 @@ const persona = (version: number, instructions: string, temperature: number | nu
   version,
   name: "Reviewer",
   description: "",
-  content: { kind: "persona" as const, instructions, model: "fake/fake-model", temperature, maxOutputTokens: null },
+  content: {
+    kind: "persona" as const,
+    instructions,
+    model: "fake/fake-model",
+    temperature,
+    maxOutputTokens: null,
+  },
 });
 
 describe("prompt version diff", () => {
@@ -34,9 +40,13 @@ describe("prompt version diff", () => {
       content: {
         kind: "template",
         text: "Hi {{tone}}",
-        variables: [{ name: "tone", type: "enum", options: ["warm", "dry"], required: false, default: "warm" }],
+        variables: [
+          { name: "tone", type: "enum", options: ["warm", "dry"], required: false, default: "warm" },
+        ],
       },
     });
-    expect(text).toBe('name: Mail\ndescription: d\nvariable tone: enum, options warm|dry, optional, default "warm"\n\nHi {{tone}}\n');
+    expect(text).toBe(
+      'name: Mail\ndescription: d\nvariable tone: enum, options warm|dry, optional, default "warm"\n\nHi {{tone}}\n',
+    );
   });
 });

@@ -53,7 +53,13 @@ export function diffVersions(promptId: string, from: DiffableVersion, to: Diffab
       if (line.startsWith("+")) added += 1;
       else if (line.startsWith("-")) removed += 1;
     }
-    return { oldStart: h.oldStart, oldLines: h.oldLines, newStart: h.newStart, newLines: h.newLines, lines: h.lines };
+    return {
+      oldStart: h.oldStart,
+      oldLines: h.oldLines,
+      newStart: h.newStart,
+      newLines: h.newLines,
+      lines: h.lines,
+    };
   });
   return { promptId, from: from.version, to: to.version, hunks, added, removed };
 }

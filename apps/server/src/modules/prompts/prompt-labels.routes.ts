@@ -30,7 +30,12 @@ export function registerLabelRoutes(app: TypedApp, deps: { labels: LabelService 
       },
     },
     async (request, reply) => {
-      const moved = await deps.labels.move(request.params.id, request.params.label, request.body, contextOf(request));
+      const moved = await deps.labels.move(
+        request.params.id,
+        request.params.label,
+        request.body,
+        contextOf(request),
+      );
       return reply.code(moved.applied ? 200 : 202).send(moved.result);
     },
   );

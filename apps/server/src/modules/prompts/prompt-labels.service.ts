@@ -67,8 +67,19 @@ export class LabelService {
       const request = await this.#request(row, label, split, body.protected ?? null, body.reason ?? "", ctx);
       return { applied: false, result: { label: toLabel(existing), request } };
     }
-    const saved = await this.#apply(row, label, existing, split, body.protected ?? null, requirePrincipal(ctx).userId);
-    await this.#audit(ctx, "prompt.label_moved", row, { label, versions: splitOf(saved.split), protected: Boolean(saved.protected) });
+    const saved = await this.#apply(
+      row,
+      label,
+      existing,
+      split,
+      body.protected ?? null,
+      requirePrincipal(ctx).userId,
+    );
+    await this.#audit(ctx, "prompt.label_moved", row, {
+      label,
+      versions: splitOf(saved.split),
+      protected: Boolean(saved.protected),
+    });
     await this.#d.changes.announce(row.id, "label");
     return { applied: true, result: { label: toLabel(saved), request: null } };
   }
@@ -78,7 +89,7 @@ export class LabelService {
     const row = await this.#d.access.holding(id, "prompts:manage", ctx);
     const existing = await this.#d.prompts.findLabel(row.id, label);
     if (!existing) throw new AppError("prompt.label_not_found", `Prompt ${id} has no label ${label}`);
-    if (Boolean(existing.protected))
+    if (existing.protected)
       throw new AppError("prompt.label_protected", `The label ${label} is protected: unprotect it first`);
     await this.#d.prompts.deleteLabel(row.id, label);
     await this.#audit(ctx, "prompt.label_deleted", row, { label });
@@ -91,7 +102,8 @@ export class LabelService {
     ctx: RequestContext,
   ): Promise<{ items: LabelChangeRequest[] }> {
     const principal = requirePrincipal(ctx);
-    if (query.teamId) assertMayIn(principal, "prompts:read", query.teamId, "Listing this team's label requests");
+    if (query.teamId)
+      assertMayIn(principal, "prompts:read", query.teamId, "Listing this team's label requests");
     if (query.promptId) await this.#d.access.visible(query.promptId, ctx);
     const keyTeam = principal.apiKey?.teamId ?? null;
     const teamIds = query.teamId
@@ -112,16 +124,28 @@ export class LabelService {
    * @throws AppError `prompt.change_request_not_found`, `auth.forbidden`, `prompt.approval_refused`,
    * `prompt.change_request_decided`.
    */
-  async approve(requestId: string, reason: string | undefined, ctx: RequestContext): Promise<LabelChangeRequest> {
+  async approve(
+    requestId: string,
+    reason: string | undefined,
+    ctx: RequestContext,
+  ): Promise<LabelChangeRequest> {
     const { row, request } = await this.#decidable(requestId, ctx);
     const now = this.#d.clock.now();
     const userId = requirePrincipal(ctx).userId;
-    const decided = { status: "approved", decided_by: userId, decision_reason: reason ?? null, decided_at: now };
+    const decided = {
+      status: "approved",
+      decided_by: userId,
+      decision_reason: reason ?? null,
+      decided_at: now,
+    };
     if (!(await this.#d.activity.decide(request.id, decided))) throw decidedAlready(request.id);
     const existing = await this.#d.prompts.findLabel(row.id, request.label);
     const split = request.split === null ? null : splitOf(request.split);
     if (!existing && !split)
-      throw new AppError("prompt.label_not_found", `Prompt ${row.id} no longer has the label ${request.label}`);
+      throw new AppError(
+        "prompt.label_not_found",
+        `Prompt ${row.id} no longer has the label ${request.label}`,
+      );
     const protectedNow = request.protected === null ? null : Boolean(request.protected);
     const saved = await this.#apply(row, request.label, existing, split, protectedNow, userId);
     await this.#audit(ctx, "prompt.label_change_approved", row, {
@@ -156,22 +180,33 @@ export class LabelService {
     return toRequest({ ...request, ...decided });
   }
 
-  async #decidable(requestId: string, ctx: RequestContext): Promise<{ row: PromptRow; request: LabelRequestRow }> {
+  async #decidable(
+    requestId: string,
+    ctx: RequestContext,
+  ): Promise<{ row: PromptRow; request: LabelRequestRow }> {
     const principal = requirePrincipal(ctx);
     // A decision is a person's: whatever a key holds, it never approves (as it never makes keys).
     if (principal.apiKey)
-      throw new AppError("auth.forbidden", "Label changes are approved or denied by a signed-in person, not an API key", {
-        details: { reason: "api_key" },
-      });
+      throw new AppError(
+        "auth.forbidden",
+        "Label changes are approved or denied by a signed-in person, not an API key",
+        {
+          details: { reason: "api_key" },
+        },
+      );
     const request = await this.#d.activity.findRequest(requestId);
-    const notFound = () => new AppError("prompt.change_request_not_found", `No label change request ${requestId}`);
+    const notFound = () =>
+      new AppError("prompt.change_request_not_found", `No label change request ${requestId}`);
     if (!request) throw notFound();
     const row = await this.#d.access.visible(request.prompt_id, ctx).catch((error: unknown) => {
       throw error instanceof AppError && error.code === "prompt.not_found" ? notFound() : error;
     });
     await this.#d.access.holding(row.id, "prompts:approve", ctx);
     if (request.requested_by === principal.userId)
-      throw new AppError("prompt.approval_refused", "Someone else must decide on your own label change request");
+      throw new AppError(
+        "prompt.approval_refused",
+        "Someone else must decide on your own label change request",
+      );
     if (request.status !== "pending") throw decidedAlready(request.id);
     return { row, request };
   }

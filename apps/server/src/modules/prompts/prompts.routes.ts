@@ -46,13 +46,19 @@ export function registerPromptRoutes(app: TypedApp, deps: { prompts: PromptServi
         response: { 201: Prompt },
       },
     },
-    async (request, reply) => reply.code(201).send(await deps.prompts.create(request.body, contextOf(request))),
+    async (request, reply) =>
+      reply.code(201).send(await deps.prompts.create(request.body, contextOf(request))),
   );
   app.get(
     `${base}/:id`,
     {
       config: { permission: "prompts:read" },
-      schema: { tags, summary: "A prompt with its current version and labels", params: IdParams, response: { 200: Prompt } },
+      schema: {
+        tags,
+        summary: "A prompt with its current version and labels",
+        params: IdParams,
+        response: { 200: Prompt },
+      },
     },
     (request) => deps.prompts.get(request.params.id, contextOf(request)),
   );
@@ -114,7 +120,8 @@ export function registerPromptRoutes(app: TypedApp, deps: { prompts: PromptServi
         response: { 200: PromptDiff },
       },
     },
-    (request) => deps.prompts.diff(request.params.id, request.query.from, request.query.to, contextOf(request)),
+    (request) =>
+      deps.prompts.diff(request.params.id, request.query.from, request.query.to, contextOf(request)),
   );
   app.post(
     `${base}/:id/render`,

@@ -55,7 +55,10 @@ export class PromptService {
     this.#d = deps;
   }
 
-  async list(query: PromptListQuery, ctx: RequestContext): Promise<{ items: Prompt[]; nextCursor: string | null }> {
+  async list(
+    query: PromptListQuery,
+    ctx: RequestContext,
+  ): Promise<{ items: Prompt[]; nextCursor: string | null }> {
     const principal = requirePrincipal(ctx);
     if (query.teamId) assertMayIn(principal, "prompts:read", query.teamId, "Listing this team's prompts");
     const keyTeam = principal.apiKey?.teamId ?? null;
@@ -74,7 +77,11 @@ export class PromptService {
     const current = new Map((await this.#d.prompts.currentVersions(ids)).map((v) => [v.prompt_id, v]));
     const labels = await this.#d.prompts.labels(ids);
     return pageOf(rows, query.limit, encodeNameCursor, (row) =>
-      toPrompt(row, current.get(row.id) as PromptVersionRow, labels.filter((l) => l.prompt_id === row.id)),
+      toPrompt(
+        row,
+        current.get(row.id) as PromptVersionRow,
+        labels.filter((l) => l.prompt_id === row.id),
+      ),
     );
   }
 
@@ -181,7 +188,8 @@ export class PromptService {
     const row = await this.#d.access.visible(id, ctx);
     if (row.kind !== "template")
       throw new AppError("prompt.wrong_kind", `Prompt ${id} is a persona: only templates render`);
-    const n = body.version ?? (body.label ? await this.labelVersion(row, body.label, ctx) : row.current_version);
+    const n =
+      body.version ?? (body.label ? await this.labelVersion(row, body.label, ctx) : row.current_version);
     const version = await this.#d.access.version(row, n);
     const content = contentOf(version);
     if (content.kind !== "template") throw new Error(`template ${row.id} holds a ${content.kind}`);

@@ -42,7 +42,8 @@ export function templateIssues(content: TemplateContent): TemplateIssue[] {
     if (!declared.has(name))
       issues.push({ variable: name, message: `the placeholder {{${name}}} is not declared` });
   for (const name of declared.keys())
-    if (!used.includes(name)) issues.push({ variable: name, message: `declared but never used as {{${name}}}` });
+    if (!used.includes(name))
+      issues.push({ variable: name, message: `declared but never used as {{${name}}}` });
   return issues;
 }
 
@@ -82,7 +83,9 @@ function valueProblem(v: TemplateVariable, value: string | number | boolean): st
     case "string":
       return typeof value === "string" ? null : `expected a string, got ${typeof value}`;
     case "number":
-      return typeof value === "number" && Number.isFinite(value) ? null : `expected a number, got ${typeof value}`;
+      return typeof value === "number" && Number.isFinite(value)
+        ? null
+        : `expected a number, got ${typeof value}`;
     case "boolean":
       return typeof value === "boolean" ? null : `expected a boolean, got ${typeof value}`;
     case "enum":
