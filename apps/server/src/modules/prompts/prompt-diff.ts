@@ -28,7 +28,7 @@ export function versionText(v: DiffableVersion): string {
     return `${lines.join("\n")}\n\n${c.text}\n`;
   }
   lines.push(
-    `model: ${c.model ?? "(the call's)"}`,
+    `model: ${c.model ?? "(default)"}`,
     `temperature: ${c.temperature ?? "(default)"}`,
     `max output tokens: ${c.maxOutputTokens ?? "(default)"}`,
   );

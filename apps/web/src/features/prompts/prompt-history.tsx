@@ -41,6 +41,7 @@ export function PromptHistory({ prompt }: { prompt: Prompt }) {
             <label>
               Compare
               <select
+                aria-label="Compare"
                 value={from}
                 onChange={(e) => {
                   setFrom(Number(e.target.value));
@@ -56,6 +57,7 @@ export function PromptHistory({ prompt }: { prompt: Prompt }) {
             <label>
               with
               <select
+                aria-label="with"
                 value={to}
                 onChange={(e) => {
                   setTo(Number(e.target.value));
@@ -77,7 +79,7 @@ export function PromptHistory({ prompt }: { prompt: Prompt }) {
           {from === to ? (
             <p className="muted">Pick two different versions.</p>
           ) : diff.data ? (
-            <div className="diff" aria-label={`Changes from v${from} to v${to}`}>
+            <div className="diff" role="region" aria-label={`Changes from v${from} to v${to}`}>
               {diff.data.hunks.length === 0 && <div>No changes.</div>}
               {diff.data.hunks.map((h) => (
                 <div key={`${h.oldStart}-${h.newStart}`}>

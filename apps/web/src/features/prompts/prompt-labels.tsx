@@ -94,6 +94,7 @@ export function PromptLabels({ prompt }: { prompt: Prompt }) {
         <label>
           Version
           <select
+            aria-label="Version"
             value={version}
             onChange={(e) => {
               setVersion(e.target.value);
@@ -109,6 +110,7 @@ export function PromptLabels({ prompt }: { prompt: Prompt }) {
         <label>
           A/B: second version
           <select
+            aria-label="A/B: second version"
             value={second}
             onChange={(e) => {
               setSecond(e.target.value);

@@ -75,7 +75,7 @@ export function PromptList({ items, loading }: { items: Prompt[]; loading: boole
                   {p.labels
                     .map(
                       (l) =>
-                        `${l.label}${l.protected ? " 🔒" : ""} → ${l.versions.map((v) => `v${v.version}`).join("/")}`,
+                        `${l.label}${l.protected ? " (protected)" : ""} → ${l.versions.map((v) => `v${v.version}`).join("/")}`,
                     )
                     .join(", ") || "—"}
                 </td>

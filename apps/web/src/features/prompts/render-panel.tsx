@@ -67,7 +67,7 @@ export function RenderPanel({ prompt }: { prompt: Prompt }) {
       </div>
       {render.isError && <Alert>{errorText(render.error)}</Alert>}
       {render.data && (
-        <pre className="diff" aria-label="Rendered text">
+        <pre className="diff" role="region" aria-label="Rendered text">
           {render.data.text}
         </pre>
       )}
