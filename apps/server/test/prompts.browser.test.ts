@@ -38,7 +38,6 @@ beforeAll(async () => {
   browser = await launchBrowser();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
-  page.setDefaultTimeout(10_000);
   await signIn(page, web.parley.url, web.admin);
 }, 60_000);
 afterAll(async () => {
