@@ -329,6 +329,7 @@ describe("settlement", () => {
       "authorize",
       "rate_limit",
       "assistant",
+      "persona",
       "retrieval",
       "context_window",
       "first",
@@ -341,6 +342,8 @@ describe("settlement", () => {
       "first",
       "metering",
       "audit",
+      // The persona stage (order context) records its call last, even when no persona is used.
+      "persona",
     ]);
     expect(event.costMicros).toBe(0); // the fake model has no price
   });
