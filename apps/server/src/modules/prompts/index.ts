@@ -8,7 +8,7 @@ import { LabelCache, PromptChanges } from "./label-cache.ts";
 import * as promptsMigration from "./migrations/2026-12-07T0200-prompts.ts";
 import { PersonaService } from "./persona.service.ts";
 import { PromptAccess } from "./prompt-access.ts";
-import { PromptActivityRepository } from "./prompt-calls.repository.ts";
+import { PromptActivityRepository } from "./prompt-activity.repository.ts";
 import { registerLabelRoutes } from "./prompt-labels.routes.ts";
 import { LabelService } from "./prompt-labels.service.ts";
 import { PromptRepository } from "./prompts.repository.ts";

@@ -8,7 +8,7 @@ import type { RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { pickVersion } from "./ab-split.ts";
 import type { LabelCache } from "./label-cache.ts";
-import type { PromptActivityRepository } from "./prompt-calls.repository.ts";
+import type { PromptActivityRepository } from "./prompt-activity.repository.ts";
 import { sees, type PromptAccess } from "./prompt-access.ts";
 import { contentOf, splitOf } from "./prompt-view.ts";
 import type { PromptRepository, PromptRow } from "./prompts.repository.ts";

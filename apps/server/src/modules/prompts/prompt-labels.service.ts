@@ -13,7 +13,7 @@ import { assertMayIn, requirePrincipal, teamsWhere } from "../../kernel/principa
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { PromptChanges } from "./label-cache.ts";
-import type { LabelRequestRow, PromptActivityRepository } from "./prompt-calls.repository.ts";
+import type { LabelRequestRow, PromptActivityRepository } from "./prompt-activity.repository.ts";
 import type { PromptAccess } from "./prompt-access.ts";
 import { splitOf, toLabel, toRequest } from "./prompt-view.ts";
 import type { LabelRow, PromptRepository, PromptRow } from "./prompts.repository.ts";

@@ -10,7 +10,7 @@ import {
 import { z } from "zod";
 import { fromJson } from "../../db/json.ts";
 import { iso } from "../../kernel/ids.ts";
-import type { LabelRequestRow } from "./prompt-calls.repository.ts";
+import type { LabelRequestRow } from "./prompt-activity.repository.ts";
 import type { LabelRow, PromptRow, PromptVersionRow } from "./prompts.repository.ts";
 
 const Split = z.array(LabelTarget);

@@ -25,7 +25,7 @@ import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
 import { pickVersion } from "./ab-split.ts";
 import type { LabelCache, PromptChanges } from "./label-cache.ts";
-import type { PromptActivityRepository } from "./prompt-calls.repository.ts";
+import type { PromptActivityRepository } from "./prompt-activity.repository.ts";
 import { versionNumber, type PromptAccess } from "./prompt-access.ts";
 import { diffVersions } from "./prompt-diff.ts";
 import { contentOf, splitOf, toPrompt, toVersion } from "./prompt-view.ts";
