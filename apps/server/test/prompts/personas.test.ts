@@ -141,7 +141,11 @@ describe.each(["sqlite", "postgres"] as const)(
       const owner = await member("operator");
       const made = await h.call<Prompt>("POST", "/api/v1/prompts", {
         token: owner.token,
-        body: { teamId, name: "Chat persona", content: persona("Chat as v1.", 0.5) },
+        body: {
+          teamId,
+          name: "Chat persona",
+          content: { ...persona("Chat as v1.", 0.5), maxOutputTokens: 40 },
+        },
       });
       const id = made.body.id;
       const conversation = await h.call<Conversation>("POST", "/api/v1/conversations", {
@@ -175,6 +179,22 @@ describe.each(["sqlite", "postgres"] as const)(
         content: "system=Chat as v1. temperature=0.5",
       });
       expect(view.body.messages.find((m) => m.id === answerId)?.feedback).toBeUndefined();
+      // The upstream got the version's instructions first, and its temperature and output limit.
+      const upstream = fake.requests
+        .map(
+          (r) =>
+            r.body as {
+              messages?: { role: string; content: string }[];
+              temperature?: number;
+              max_tokens?: number;
+            },
+        )
+        .find((b) => b.messages?.[0]?.content === "Chat as v1.");
+      expect(upstream).toMatchObject({
+        messages: [{ role: "system" }, { role: "user", content: "hi" }],
+        temperature: 0.5,
+        max_tokens: 40,
+      });
 
       const rate = (token: string, body: unknown, messageId = answerId) =>
         h.call<MessageFeedback>("PUT", `/api/v1/conversations/${cid}/messages/${messageId}/feedback`, {
