@@ -112,6 +112,32 @@ describe("prompts in a real browser", () => {
     await page.getByRole("cell", { name: /production \(protected\) → v2/ }).waitFor();
   });
 
+  it("edits a template's typed variables and renders it", async () => {
+    await page.goto(`${web.parley.url}/governance/prompts`);
+    await page.getByLabel("Name", { exact: true }).fill("Reply mail");
+    await page.getByRole("button", { name: "Create" }).click();
+    await page.getByRole("heading", { name: "Reply mail" }).waitFor();
+    await page.getByLabel(/Template text/).fill("Hello {{name}}, about {{topic}}.");
+    await page.getByRole("button", { name: "Declare topic" }).click();
+    await page.getByLabel("Variable 2 type").selectOption("enum");
+    await page.getByLabel("Variable 2 options").fill("billing, outage");
+    await page.getByRole("button", { name: "Save version 2" }).click();
+    await page.getByRole("button", { name: "Save version 3" }).waitFor();
+
+    // Rendering checks the values' types: a missing required one is named.
+    await page.getByRole("button", { name: "Render" }).click();
+    await page
+      .getByRole("alert")
+      .getByText(/Some values do not fit the variables/)
+      .waitFor();
+    await page.getByLabel(/^name \(string, required\)/).fill("Ann");
+    await page.getByLabel(/^topic \(enum, required\)/).selectOption("outage");
+    await page.getByRole("button", { name: "Render" }).click();
+    await expect.poll(() => page.getByLabel("Rendered text").innerText()).toBe("Hello Ann, about outage.");
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "prompt-template", true);
+  });
+
   it("rates an answer with thumbs in the chat", async () => {
     const conversation = await call<{ id: string }>("POST", "/api/v1/conversations", {
       teamId,

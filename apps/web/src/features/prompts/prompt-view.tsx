@@ -22,9 +22,10 @@ export function PromptView({ prompt }: { prompt: Prompt }) {
       </p>
       <PromptEditor key={prompt.currentVersion} prompt={prompt} />
       {prompt.kind === "template" && <RenderPanel prompt={prompt} />}
-      <PromptLabels prompt={prompt} />
+      <PromptLabels key={`labels-${String(prompt.currentVersion)}`} prompt={prompt} />
       <PromptStatsTable prompt={prompt} />
-      <PromptHistory prompt={prompt} />
+      {/* A new version resets the comparison to the newest two. */}
+      <PromptHistory key={`history-${String(prompt.currentVersion)}`} prompt={prompt} />
     </section>
   );
 }
