@@ -7,6 +7,7 @@ import type { IdentityTables } from "../src/modules/identity/index.ts";
 import type { KnowledgeTables } from "../src/modules/knowledge/index.ts";
 import type { PracticesTables } from "../src/modules/practices/index.ts";
 import type { ProjectsTables } from "../src/modules/projects/index.ts";
+import type { PromptsTables } from "../src/modules/prompts/index.ts";
 import type { ProvidersTables } from "../src/modules/providers/index.ts";
 import type { UsageTables } from "../src/modules/usage/index.ts";
 import { tablesOf, type Database, type PlatformTables } from "../src/platform/db/database.ts";
@@ -21,6 +22,7 @@ export type AllTables = PlatformTables &
   KnowledgeTables &
   PracticesTables &
   ProjectsTables &
+  PromptsTables &
   ProvidersTables &
   UsageTables;
 

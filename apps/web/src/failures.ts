@@ -59,6 +59,10 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "This conversation is gone",
     hint: "It was deleted, or it is no longer shared with you. Pick another one.",
   }),
+  "message.feedback_not_allowed": () => ({
+    title: "Only finished answers can be rated",
+    hint: "Wait until the answer is complete.",
+  }),
   "message.not_found": () => ({
     title: "This message changed",
     hint: "It was replaced or removed meanwhile. Reload the conversation.",
@@ -122,6 +126,48 @@ const FAILURES: Record<FailureCode, Describe> = {
   "practice.limit_reached": () => ({
     title: "This team has as many practices as it may keep",
     hint: "Delete or merge practices the team no longer needs, then add the new one.",
+  }),
+  "prompt.not_found": () => ({
+    title: "This prompt is gone",
+    hint: "It was deleted or belongs to a team you are no longer in.",
+  }),
+  "prompt.version_not_found": () => ({
+    title: "This version does not exist",
+    hint: "Pick one of the versions the prompt lists.",
+  }),
+  "prompt.version_conflict": () => ({
+    title: "Someone saved a new version meanwhile",
+    hint: "Reload the prompt to see its newest version, then make your change again.",
+  }),
+  "prompt.slug_taken": () => ({
+    title: "This slug is taken",
+    hint: "Another prompt of this team uses it. Choose another slug or name.",
+  }),
+  "prompt.invalid_template": (message) => ({
+    title: "The template's variables do not match its placeholders",
+    hint: `${message}. Declare every {{placeholder}} as a variable and use every variable.`,
+  }),
+  "prompt.invalid_variables": (message) => ({ title: "Some values do not fit the variables", hint: message }),
+  "prompt.wrong_kind": asSent,
+  "prompt.label_not_found": () => ({
+    title: "No such label",
+    hint: "Point the label at a version first, or pick one the prompt has.",
+  }),
+  "prompt.label_protected": () => ({
+    title: "This label is protected",
+    hint: "Unprotect it first; that needs someone else's approval.",
+  }),
+  "prompt.change_request_not_found": () => ({
+    title: "This request is gone",
+    hint: "The prompt was deleted, or the request belongs to a team you are not in.",
+  }),
+  "prompt.change_request_decided": () => ({
+    title: "Someone decided this request already",
+    hint: "Reload the pending requests.",
+  }),
+  "prompt.approval_refused": () => ({
+    title: "Someone else must decide",
+    hint: "A label change you asked for is approved or denied by another person.",
   }),
   "assistant.not_found": () => ({
     title: "This assistant is gone",

@@ -24,11 +24,40 @@ export const ChatMessageView = z
      * when it was given without (no assistant with knowledge, or nothing found).
      */
     sources: z.array(AnswerSource).optional(),
+    /**
+     * Thumbs given to an answer: everyone's counts, and the reader's own rating (null: none).
+     * Absent on user messages and on answers nobody has rated yet.
+     */
+    feedback: z
+      .object({ up: z.number().int(), down: z.number().int(), mine: z.enum(["up", "down"]).nullable() })
+      .optional(),
     createdAt: z.iso.datetime(),
     completedAt: z.iso.datetime().nullable(),
   })
   .meta({ id: "ChatMessage" });
 export type ChatMessageView = z.infer<typeof ChatMessageView>;
+
+/** A thumbs up or down on an answer. */
+export const FeedbackRating = z.enum(["up", "down"]);
+export type FeedbackRating = z.infer<typeof FeedbackRating>;
+
+/** `PUT …/messages/{messageId}/feedback`: one rating per person and answer; null takes it back. */
+export const SetMessageFeedback = z
+  .strictObject({ rating: FeedbackRating.nullable(), comment: z.string().trim().max(2000).optional() })
+  .meta({ id: "SetMessageFeedback" });
+export type SetMessageFeedback = z.infer<typeof SetMessageFeedback>;
+
+/** An answer's feedback after a change. */
+export const MessageFeedback = z
+  .object({
+    messageId: z.string(),
+    up: z.number().int(),
+    down: z.number().int(),
+    mine: FeedbackRating.nullable(),
+    comment: z.string().nullable(),
+  })
+  .meta({ id: "MessageFeedback" });
+export type MessageFeedback = z.infer<typeof MessageFeedback>;
 
 export const Conversation = z
   .object({

@@ -36,6 +36,8 @@ export const ErrorCode = z.enum([
   "provider.not_found",
   "conversation.not_found",
   "message.not_found",
+  /** Thumbs go on completed answers only. */
+  "message.feedback_not_allowed",
   "team.not_found",
   "user.not_found",
   "member.not_found",
@@ -59,6 +61,26 @@ export const ErrorCode = z.enum([
   "practice.project_not_in_team",
   /** The team has as many practices as it may keep. */
   "practice.limit_reached",
+  "prompt.not_found",
+  "prompt.version_not_found",
+  /** A new prompt version was made from a version that is no longer the current one. */
+  "prompt.version_conflict",
+  /** Another prompt of the team has this slug. */
+  "prompt.slug_taken",
+  /** A template's placeholders and declared variables disagree, or a declaration is wrong. */
+  "prompt.invalid_template",
+  /** Render variables missing, unknown or of the wrong type. */
+  "prompt.invalid_variables",
+  /** The operation is for the other kind (rendering a persona, a template as a model). */
+  "prompt.wrong_kind",
+  "prompt.label_not_found",
+  /** A protected label cannot be deleted (unprotecting it needs an approval first). */
+  "prompt.label_protected",
+  "prompt.change_request_not_found",
+  /** The label change request was already approved or denied. */
+  "prompt.change_request_decided",
+  /** The requester of a label change cannot approve or deny it. */
+  "prompt.approval_refused",
   /** A file over the per-file limit, or one that would take its team's storage over its limit. */
   "knowledge.too_large",
   /** A team-visible assistant was given a knowledge base outside its team (a personal one would leak). */

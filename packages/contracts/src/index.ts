@@ -14,3 +14,4 @@ export * from "./sources.ts";
 export * from "./projects.ts";
 export * from "./governance.ts";
 export * from "./practices.ts";
+export * from "./prompts.ts";

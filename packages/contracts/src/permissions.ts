@@ -34,5 +34,8 @@ export const Permission = z.enum([
   "governance:read",
   "governance:manage",
   "governance:approve",
+  "prompts:read",
+  "prompts:manage",
+  "prompts:approve",
 ]);
 export type Permission = z.infer<typeof Permission>;

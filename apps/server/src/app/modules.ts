@@ -9,6 +9,7 @@ import { gatewayModule } from "../modules/gateway/index.ts";
 import { governanceModule } from "../modules/governance/index.ts";
 import { identityModule } from "../modules/identity/index.ts";
 import { practicesModule } from "../modules/practices/index.ts";
+import { promptsModule } from "../modules/prompts/index.ts";
 import { projectsModule } from "../modules/projects/index.ts";
 import { providersModule } from "../modules/providers/index.ts";
 import { systemModule } from "../modules/system/index.ts";
@@ -35,6 +36,8 @@ export const MODULES = [
   knowledgeModule,
   // After knowledge: an assistant attaches knowledge bases, and grounds its answers in them.
   assistantsModule,
+  // After providers (a persona's default model); before gateway and chat, which use personas.
+  promptsModule,
   gatewayModule,
   chatModule,
 ] as const;

@@ -31,6 +31,11 @@ export interface ChatCall {
    * practices scoped to it apply. The surface checked it belongs to the team.
    */
   projectId?: string | null;
+  /**
+   * The persona version the call is made with (`persona/<slug>` on the gateway or in a chat):
+   * its stage adds the version's instructions and settings and records the call by version.
+   */
+  persona?: PersonaRef | null;
   prompt: LanguageModelV4Prompt;
   options: ChatOptions;
   /**
@@ -51,6 +56,16 @@ export interface ChatCall {
   onHold?: (hold: { approvalId: string; ruleName: string; expiresAt: string }) => void;
   /** Aborts the upstream call (the client went away, or a stop was requested). */
   signal?: AbortSignal;
+}
+
+/** Which persona version a call is made with, and why that one (the label and its A/B split). */
+export interface PersonaRef {
+  readonly promptId: string;
+  readonly version: number;
+  /** The label that picked the version; null: the current version, asked for without a label. */
+  readonly label: string | null;
+  /** The chat answer it produces, so feedback on it counts for the version; null on the gateway. */
+  readonly messageId?: string | null;
 }
 
 /** A passage an answer is given with: a search hit and the number it is cited by (`[n]`, from 1). */

@@ -16,6 +16,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "knowledge:read",
     "projects:read",
     "governance:read",
+    "prompts:read",
   ],
   developer: [
     "profile:read",
@@ -32,6 +33,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "projects:read",
     "projects:manage",
     "governance:read",
+    "prompts:read",
+    "prompts:manage",
   ],
   operator: [
     "profile:read",
@@ -57,6 +60,10 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "governance:manage",
     // And decide the calls a rule holds for approval.
     "governance:approve",
+    "prompts:read",
+    "prompts:manage",
+    // Moving a protected prompt label (production) needs a second person: operators and admins.
+    "prompts:approve",
   ],
   // Admins hold every permission there is, including ones added later.
   admin: Permission.options,
@@ -88,6 +95,9 @@ export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   "governance:read",
   "governance:manage",
   "governance:approve",
+  "prompts:read",
+  "prompts:manage",
+  "prompts:approve",
 ]);
 
 /**

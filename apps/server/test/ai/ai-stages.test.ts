@@ -336,6 +336,7 @@ describe("settlement", () => {
       "authorize",
       "rate_limit",
       "assistant",
+      "persona",
       "practices",
       "retrieval",
       "context_window",
@@ -351,6 +352,8 @@ describe("settlement", () => {
       "governance",
       "metering",
       "audit",
+      // The persona stage (order context) records its call last, even when no persona is used.
+      "persona",
     ]);
     expect(event.costMicros).toBe(0); // the fake model has no price
   });

@@ -8,6 +8,7 @@ const AI_STAGES = [
   "authorize",
   "rate_limit",
   "assistant",
+  "persona",
   "practices",
   "retrieval",
   "context_window",

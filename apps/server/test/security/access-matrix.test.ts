@@ -32,6 +32,9 @@ const COLLECTIONS: Record<string, ResourceRule> = {
   governance: "project",
   // Always a team's (fixtures are team-wide ones).
   practices: "project",
+  // A team's prompts, and the label change requests on them: its members only, as projects.
+  prompts: "project",
+  "prompt-label-requests": "project",
 };
 
 /** Operations on one resource treated otherwise than their collection. */
@@ -64,6 +67,8 @@ const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/governance/rules": "private",
   "/api/v1/governance/dry-run": "private",
   "/api/v1/practices": "private",
+  "/api/v1/prompts": "private",
+  "/api/v1/prompt-label-requests": "private",
   "/api/v1/api-keys": "team",
   "/api/v1/access/explain": "team",
 };
@@ -75,10 +80,15 @@ const TEAM_REF_FIELDS: Record<string, (teamId: string) => string> = {
 };
 
 /** Collection operations that always name a team: no cell without one (its `teamId` cells cover it). */
-const TEAM_REQUIRED = new Set(["POST /api/v1/projects", "POST /api/v1/practices"]);
+const TEAM_REQUIRED = new Set(["POST /api/v1/projects", "POST /api/v1/practices", "POST /api/v1/prompts"]);
 
 /** Operations an API key may never perform, whatever it holds. */
-const SESSION_ONLY = new Set(["POST /api/v1/api-keys"]);
+const SESSION_ONLY = new Set([
+  "POST /api/v1/api-keys",
+  // Approvals are a person's decision.
+  "POST /api/v1/prompt-label-requests/{requestId}/approve",
+  "POST /api/v1/prompt-label-requests/{requestId}/deny",
+]);
 
 /** Bodies the schema alone cannot make meaningful (a model that exists, a reachable provider). */
 function exampleBody(op: Operation, fake: FakeUpstream): unknown {
@@ -109,6 +119,13 @@ function exampleBody(op: Operation, fake: FakeUpstream): unknown {
       return { direction: "up" };
     case "POST /api/v1/governance/dry-run":
       return { text: "Mail ann@example.org" };
+    case "POST /api/v1/prompts":
+      return { name: `Prompt ${randomUUID().slice(0, 8)}`, content: { kind: "template", text: "Hi" } };
+    // Each cell's fixture is a template at version 1.
+    case "PUT /api/v1/prompts/{id}":
+      return { expectedVersion: 1, content: { kind: "template", text: "Hi again" } };
+    case "PUT /api/v1/prompts/{id}/labels/{label}":
+      return { version: 1 };
     case "POST /api/v1/knowledge-bases/{id}/documents": {
       const form = new FormData();
       form.append("file", new Blob(["# Notes\n\nHello."]), "notes.md");
@@ -362,6 +379,14 @@ async function prepare(
     } else if (op.path.startsWith("/api/v1/practices/") && teamId) {
       ids[first] = await world.practice(teamId);
       if (op.pathParams.includes("version")) ids.version = "1";
+    } else if (
+      (op.path.startsWith("/api/v1/prompts/") || op.path.startsWith("/api/v1/prompt-label-requests/")) &&
+      teamId
+    ) {
+      const fixture = await world.prompt(teamId);
+      ids[first] = op.path.startsWith("/api/v1/prompts/") ? fixture.id : fixture.request;
+      if (op.pathParams.includes("version")) ids.version = "1";
+      if (op.pathParams.includes("label")) ids.label = "staging";
     } else if (op.path.startsWith("/api/v1/assistants/")) {
       ids[first] = await world.assistant(
         scope.kind === "team"
@@ -375,6 +400,7 @@ async function prepare(
           : { userId: scope.kind === "own" ? ownerId : world.builderId, teamId: null },
       );
       ids[first] = op.path.startsWith("/api/v1/messages/") ? conversation.answer : conversation.id;
+      if (op.pathParams.includes("messageId")) ids.messageId = conversation.answer;
     } else if (rule === "account") {
       ids[first] =
         scope.kind === "own"

@@ -313,6 +313,73 @@ export class AccessWorld {
       .execute();
     return id;
   }
+  /**
+   * A template of team `teamId` at version 1 (text without variables) with an unprotected
+   * `staging` label, and a pending request to move its protected `production` label made by the
+   * builder (so that any actor may decide it), stored straight.
+   */
+  async prompt(teamId: string): Promise<{ id: string; request: string }> {
+    const id = randomUUID();
+    const request = randomUUID();
+    const now = Date.now();
+    const db = allTables(this.h.parley.platform.database);
+    await db
+      .insertInto("prompts")
+      .values({
+        id,
+        team_id: teamId,
+        kind: "template",
+        slug: `fixture-${id.slice(0, 8)}`,
+        name: `Fixture ${id}`,
+        description: "",
+        current_version: 1,
+        created_by: this.#builderId,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    await db
+      .insertInto("prompt_versions")
+      .values({
+        prompt_id: id,
+        version: 1,
+        name: `Fixture ${id}`,
+        description: "",
+        content: JSON.stringify({ kind: "template", text: "Hello", variables: [] }),
+        note: "",
+        created_by: this.#builderId,
+        created_at: now,
+      })
+      .execute();
+    const split = JSON.stringify([{ version: 1, weight: 100 }]);
+    await db
+      .insertInto("prompt_labels")
+      .values([
+        { prompt_id: id, label: "staging", split, protected: 0, updated_by: null, updated_at: now },
+        { prompt_id: id, label: "production", split, protected: 1, updated_by: null, updated_at: now },
+      ])
+      .execute();
+    await db
+      .insertInto("prompt_label_requests")
+      .values({
+        id: request,
+        prompt_id: id,
+        team_id: teamId,
+        label: "production",
+        split,
+        protected: null,
+        status: "pending",
+        requested_by: this.#builderId,
+        requested_with_key: null,
+        request_reason: "fixture",
+        decided_by: null,
+        decision_reason: null,
+        decided_at: null,
+        created_at: now,
+      })
+      .execute();
+    return { id, request };
+  }
 
   /** A project of team `teamId`, stored straight. */
   async project(teamId: string): Promise<string> {

@@ -16,7 +16,11 @@ export function toConversation(row: ConversationRow): Conversation {
   };
 }
 
-export function toMessage(row: MessageRow): ChatMessageView {
+/** A message, with its thumbs (as the reader sees them) when it has any. */
+export function toMessage(
+  row: MessageRow,
+  feedback?: { up: number; down: number; mine: "up" | "down" | null },
+): ChatMessageView {
   const usage =
     row.usage === null ? null : (fromJson(row.usage) as { inputTokens: number; outputTokens: number });
   return {
@@ -31,6 +35,7 @@ export function toMessage(row: MessageRow): ChatMessageView {
     error: row.error_code ? { code: row.error_code, message: row.error_message ?? "" } : null,
     timings: { ttftMs: row.ttft_ms, durationMs: row.duration_ms },
     ...(row.sources === null ? {} : { sources: sourcesOf(row) }),
+    ...(feedback ? { feedback: { up: feedback.up, down: feedback.down, mine: feedback.mine } } : {}),
     createdAt: iso(row.created_at),
     completedAt: iso(row.completed_at),
   };

@@ -4,6 +4,8 @@ import { defineErrors } from "../../kernel/define-errors.ts";
 export const chatErrors = defineErrors({
   "conversation.not_found": { status: 404, expose: true },
   "message.not_found": { status: 404, expose: true },
+  // Thumbs on a user message, or on an answer still streaming, failed or cancelled.
+  "message.feedback_not_allowed": { status: 409, expose: true },
   // Fails an answer whose worker stopped (`lost-answers.ts`); travels in events, never as an HTTP answer.
   "worker.lost": { status: 503, expose: true },
 });

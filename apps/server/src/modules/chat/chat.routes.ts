@@ -8,6 +8,8 @@ import {
   RegenerateResponse,
   SendMessageRequest,
   SendMessageResponse,
+  MessageFeedback,
+  SetMessageFeedback,
   UpdateConversationRequest,
   pageOf,
 } from "@parley/contracts";
@@ -15,6 +17,7 @@ import { z } from "zod";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import { contextOf } from "../../http/request-context.ts";
 import type { ChatService } from "./chat.service.ts";
+import type { FeedbackService } from "./message-feedback.service.ts";
 import { relayEvents, type RelayDeps } from "./chat-events.ts";
 import { chatKeys } from "./chat.keys.ts";
 import type { ConversationEvents } from "./conversation-events.ts";
@@ -23,6 +26,7 @@ import type { Registry } from "../../platform/registry/registry.port.ts";
 /** What the chat routes call. */
 export interface ChatRouteDeps extends RelayDeps {
   chat: ChatService;
+  feedback: FeedbackService;
   events: ConversationEvents;
   /** Presence: who has the conversation's events open. */
   registry: Registry;
@@ -126,6 +130,21 @@ export function registerChatRoutes(app: TypedApp, deps: ChatRouteDeps): void {
       reply
         .code(202)
         .send(await deps.chat.regenerate(request.params.id, request.body ?? {}, contextOf(request))),
+  );
+  app.put(
+    "/api/v1/conversations/:id/messages/:messageId/feedback",
+    {
+      config: { permission: "conversations:read" },
+      schema: {
+        tags,
+        summary: "Thumbs up or down on an answer (null takes yours back); one rating per person",
+        params: z.strictObject({ id: z.string().min(1).max(100), messageId: z.string().min(1).max(100) }),
+        body: SetMessageFeedback,
+        response: { 200: MessageFeedback },
+      },
+    },
+    (request) =>
+      deps.feedback.set(request.params.id, request.params.messageId, request.body, contextOf(request)),
   );
   app.post(
     "/api/v1/messages/:id/cancel",

@@ -33,6 +33,7 @@ import type { ProjectService } from "../projects/index.ts";
 import type { ChatRepository, ConversationRow, MessageRow, StoredExchange } from "./chat.repository.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
 import { chatKeys } from "./chat.keys.ts";
+import type { MessageFeedbackRepository } from "./message-feedback.repository.ts";
 
 /** The title of a conversation created without one, until its first message names it. */
 export const UNTITLED = "New conversation";
@@ -50,6 +51,8 @@ export function titleFrom(content: string): string {
 /** Dependencies of the chat service. */
 export interface ChatServiceDeps {
   chats: ChatRepository;
+  /** Thumbs on answers, shown with the messages. */
+  feedback: Pick<MessageFeedbackRepository, "summaries">;
   bus: TypedBus;
   cache: Cache;
   audit: AuditSink;
@@ -135,7 +138,11 @@ export class ChatService {
   async get(id: string, ctx: RequestContext): Promise<ConversationWithMessages> {
     const row = await this.visible(id, ctx, "conversations:read");
     const messages = await this.#d.chats.messages(id);
-    return { ...toConversation(row), messages: messages.map(toMessage) };
+    const feedback = await this.#d.feedback.summaries(
+      messages.filter((m) => m.role === "assistant").map((m) => m.id),
+      requirePrincipal(ctx).userId,
+    );
+    return { ...toConversation(row), messages: messages.map((m) => toMessage(m, feedback.get(m.id))) };
   }
 
   async update(id: string, patch: UpdateConversationRequest, ctx: RequestContext): Promise<Conversation> {

@@ -39,8 +39,20 @@ export interface MessagesTable {
   sources: JsonColumn | null;
 }
 
+/** One person's thumbs on an answer. */
+export interface MessageFeedbackTable {
+  message_id: string;
+  user_id: string;
+  /** `up` or `down`. */
+  rating: string;
+  comment: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
 /** Kysely types of the chat module's tables. */
 export interface ChatTables {
   conversations: ConversationsTable;
   messages: MessagesTable;
+  message_feedback: MessageFeedbackTable;
 }

@@ -1,4 +1,4 @@
-import { chatTopics, type ChatEvent, type GenerationJob } from "@parley/contracts";
+import { chatTopics, PERSONA_MODEL_PREFIX, type ChatEvent, type GenerationJob } from "@parley/contracts";
 import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
 import type { Logger } from "pino";
 import { toJson } from "../../db/json.ts";
@@ -9,6 +9,7 @@ import type { Subscription } from "../../platform/lifecycle.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
 import { answerSources, type AiPipeline } from "../ai/index.ts";
 import type { AuthService } from "../identity/index.ts";
+import type { PersonaService } from "../prompts/index.ts";
 import type { ChatRepository, MessageRow } from "./chat.repository.ts";
 import type { ChatMetrics } from "./chat.metrics.ts";
 import { AnswerLog } from "./answer-log.ts";
@@ -25,6 +26,8 @@ export interface GenerationDeps {
   chats: ChatRepository;
   auth: AuthService;
   pipeline: AiPipeline;
+  /** Resolves `persona/<slug>[@<label>]` models to a persona version and its model. */
+  personas: Pick<PersonaService, "resolve">;
   cache: Cache;
   clock: Clock;
   logger: Logger;
@@ -135,13 +138,19 @@ async function prepareAndGenerate(
     if (!principal) throw new AppError("auth.forbidden", "The sender's account no longer exists");
     if (context.cancelled) controller.abort();
     if (controller.signal.aborted) throw new CancelledError();
+    const callContext = { requestId: data.requestId, ip: null, userAgent: "parley-worker", principal };
+    // A persona answers in the conversation's team (its own team is checked: it must see it there).
+    const persona = data.model.startsWith(PERSONA_MODEL_PREFIX)
+      ? await deps.personas.resolve(data.model, callContext)
+      : null;
     const run = await deps.pipeline.streamChat(
       {
         surface: "chat",
         teamId: data.teamId ?? null,
         assistantId: data.assistantId ?? null,
         projectId: data.projectId ?? null,
-        model: data.model,
+        model: persona?.model ?? data.model,
+        ...(persona ? { persona: { ...persona.persona, messageId } } : {}),
         prompt: toPrompt(context.history),
         options: {},
         signal: controller.signal,
@@ -152,7 +161,7 @@ async function prepareAndGenerate(
           });
         },
       },
-      { requestId: data.requestId, ip: null, userAgent: "parley-worker", principal },
+      callContext,
     );
     // Sent together with the first delta (see AnswerLog): the start, then the sources, if any.
     const grounded = answerSources(run.sources);

@@ -10,6 +10,7 @@ import type { AssistantsExports } from "../assistants/index.ts";
 import type { AuditExports } from "../audit/index.ts";
 import type { IdentityExports } from "../identity/index.ts";
 import type { ProjectsExports } from "../projects/index.ts";
+import type { PromptsExports } from "../prompts/index.ts";
 import type { ProvidersExports } from "../providers/index.ts";
 import { EventStreams } from "./chat-events.ts";
 import { ConversationEvents } from "./conversation-events.ts";
@@ -24,6 +25,9 @@ import * as messageReplacementMigration from "./migrations/2026-11-30T1000-messa
 import * as conversationAssistantMigration from "./migrations/2026-12-06T0220-conversation-assistant.ts";
 import * as messageSourcesMigration from "./migrations/2026-12-06T0810-message-sources.ts";
 import * as conversationProjectMigration from "./migrations/2026-12-06T1010-conversation-project.ts";
+import * as messageFeedbackMigration from "./migrations/2026-12-07T0210-message-feedback.ts";
+import { MessageFeedbackRepository } from "./message-feedback.repository.ts";
+import { FeedbackService } from "./message-feedback.service.ts";
 
 /** What the chat module offers the modules built after it. */
 export interface ChatExports {
@@ -37,15 +41,16 @@ export const chatModule = defineModule({
   name: "chat",
   errors: chatErrors,
   topics: chatTopics,
-  needs: ["audit", "identity", "ai", "providers", "assistants", "projects"],
+  needs: ["audit", "identity", "ai", "providers", "assistants", "projects", "prompts"],
   permissions: ["conversations:read", "conversations:write"],
-  tables: ["conversations", "messages"],
+  tables: ["conversations", "messages", "message_feedback"],
   migrations: {
     "2026-11-22T1500-chat": chatMigration,
     "2026-11-30T1000-message-replacement": messageReplacementMigration,
     "2026-12-06T0220-conversation-assistant": conversationAssistantMigration,
     "2026-12-06T0810-message-sources": messageSourcesMigration,
     "2026-12-06T1010-conversation-project": conversationProjectMigration,
+    "2026-12-07T0210-message-feedback": messageFeedbackMigration,
   },
   build: async (
     ctx,
@@ -56,6 +61,7 @@ export const chatModule = defineModule({
       providers: ProvidersExports;
       assistants: AssistantsExports;
       projects: ProjectsExports;
+      prompts: PromptsExports;
     },
   ) => {
     const { platform, logger } = ctx;
@@ -67,8 +73,10 @@ export const chatModule = defineModule({
     }
     const streams = new EventStreams();
     const metrics = createChatMetrics(ctx.metrics);
+    const feedbackRows = new MessageFeedbackRepository(platform.database);
     const chat = new ChatService({
       chats,
+      feedback: feedbackRows,
       bus: ctx.bus,
       cache: platform.store.cache,
       audit: deps.audit.audit,
@@ -76,6 +84,14 @@ export const chatModule = defineModule({
       projects: deps.projects.projects,
       clock: platform.clock,
       defaultModel: async () => (await deps.providers.catalog.list()).find((m) => m.enabled)?.id ?? null,
+    });
+    const feedback = new FeedbackService({
+      chat,
+      chats,
+      feedback: feedbackRows,
+      personas: deps.prompts.personas,
+      audit: deps.audit.audit,
+      clock: platform.clock,
     });
     const events = new ConversationEvents({
       chat,
@@ -89,7 +105,14 @@ export const chatModule = defineModule({
     return {
       exports: { chat, events } satisfies ChatExports,
       routes: (app) => {
-        registerChatRoutes(app, { chat, events, streams, metrics, registry: platform.store.registry });
+        registerChatRoutes(app, {
+          chat,
+          feedback,
+          events,
+          streams,
+          metrics,
+          registry: platform.store.registry,
+        });
       },
       // SSE clients get a retry hint and reconnect to another pod; answers keep generating.
       drain: () => {
@@ -105,6 +128,7 @@ export const chatModule = defineModule({
               chats,
               auth: deps.identity.auth,
               pipeline: deps.ai.pipeline,
+              personas: deps.prompts.personas,
               cache: platform.store.cache,
               clock: platform.clock,
               logger,

@@ -4,6 +4,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { answerSources, type AiPipeline } from "../ai/index.ts";
 import type { ChatPart, FinishReason, TokenUsage } from "../ai/index.ts";
 import type { ErrorCatalog } from "../../kernel/define-errors.ts";
+import type { PersonaRef } from "../../kernel/ai-call.ts";
 import { contextOf } from "../../http/request-context.ts";
 import type { ChatCompletionRequest } from "./openai.schemas.ts";
 import { toOpenAiError } from "./openai-errors.ts";
@@ -16,11 +17,12 @@ interface ToolCallState {
   arguments: string;
 }
 
-/** Where a completion goes: a model, or an assistant (`assistant/<slug>`) with its model. */
+/** Where a completion goes: a model, an assistant (`assistant/<slug>`) or a persona version, with its model. */
 export interface CompletionTarget {
   model: string;
   assistantId?: string;
-  /** The assistant's team: the call is made for and metered to it. */
+  persona?: PersonaRef;
+  /** The assistant's or persona's team: the call is made for and metered to it. */
   teamId?: string | null;
   /** The model id the answer names (the assistant's, as the client asked for it). */
   shownModel?: string;
@@ -45,6 +47,7 @@ export async function chatCompletion(
       surface: "gateway",
       model: target.model,
       ...(target.assistantId ? { assistantId: target.assistantId, teamId: target.teamId ?? null } : {}),
+      ...(target.persona ? { persona: target.persona, teamId: target.teamId ?? null } : {}),
       prompt: toPrompt(body.messages),
       options: toOptions(body),
       delivery: body.stream === true ? "stream" : "whole",

@@ -1,6 +1,7 @@
-import { ASSISTANT_MODEL_PREFIX } from "@parley/contracts";
+import { ASSISTANT_MODEL_PREFIX, PERSONA_MODEL_PREFIX } from "@parley/contracts";
 import { z } from "zod";
 import type { AssistantService } from "../assistants/index.ts";
+import type { PersonaService } from "../prompts/index.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import type { AiPipeline } from "../ai/index.ts";
 import { contextOf } from "../../http/request-context.ts";
@@ -23,10 +24,16 @@ export async function registerGatewayRoutes(
     catalog: ModelCatalog;
     errors: ErrorCatalog;
     assistants: Pick<AssistantService, "settingsBySlug" | "usable">;
+    personas: Pick<PersonaService, "resolve" | "usable">;
   },
 ): Promise<void> {
   /** `assistant/<slug>` is that assistant with its model (else the first enabled one). */
   const targetOf = async (model: string, ctx: RequestContext): Promise<CompletionTarget> => {
+    // `persona/<slug>[@<label>]`: the version the label gives this caller, with its model.
+    if (model.startsWith(PERSONA_MODEL_PREFIX)) {
+      const target = await deps.personas.resolve(model, ctx);
+      return { model: target.model, persona: target.persona, teamId: target.teamId, shownModel: model };
+    }
     if (!model.startsWith(ASSISTANT_MODEL_PREFIX)) return { model };
     const settings = await deps.assistants.settingsBySlug(model.slice(ASSISTANT_MODEL_PREFIX.length), ctx);
     const fallback = (await deps.catalog.list()).find((m) => m.enabled)?.id;
@@ -76,13 +83,15 @@ export async function registerGatewayRoutes(
           config: { permission: "ai:use" },
           schema: {
             tags,
-            summary: "Models you may use, and your assistants as `assistant/<slug>`",
+            summary:
+              "Models you may use, your assistants as `assistant/<slug>` and your personas as `persona/<slug>`",
             response: { 200: z.unknown(), ...errors },
           },
         },
         async (request) => {
           const models = (await deps.catalog.list()).filter((m) => m.enabled);
           const assistants = await deps.assistants.usable(contextOf(request));
+          const personas = await deps.personas.usable(contextOf(request));
           return {
             object: "list",
             data: [
@@ -93,6 +102,7 @@ export async function registerGatewayRoutes(
                 created: 0,
                 owned_by: "parley-assistant",
               })),
+              ...personas.map((id) => ({ id, object: "model", created: 0, owned_by: "parley-persona" })),
             ],
           };
         },

@@ -2,6 +2,7 @@
 import { defineModule } from "../../kernel/module.ts";
 import type { AiExports } from "../ai/index.ts";
 import type { AssistantsExports } from "../assistants/index.ts";
+import type { PromptsExports } from "../prompts/index.ts";
 import type { ProvidersExports } from "../providers/index.ts";
 import { registerGatewayRoutes } from "./gateway.routes.ts";
 
@@ -10,11 +11,19 @@ export const gatewayModule = defineModule({
   name: "gateway",
   errors: {},
   topics: {},
-  needs: ["ai", "providers", "assistants"],
+  needs: ["ai", "providers", "assistants", "prompts"],
   permissions: ["ai:use"],
   tables: [],
   migrations: {},
-  build: (ctx, deps: { ai: AiExports; providers: ProvidersExports; assistants: AssistantsExports }) => ({
+  build: (
+    ctx,
+    deps: {
+      ai: AiExports;
+      providers: ProvidersExports;
+      assistants: AssistantsExports;
+      prompts: PromptsExports;
+    },
+  ) => ({
     exports: {},
     routes: (app) =>
       registerGatewayRoutes(app, {
@@ -22,6 +31,7 @@ export const gatewayModule = defineModule({
         catalog: deps.providers.catalog,
         errors: ctx.errors,
         assistants: deps.assistants.assistants,
+        personas: deps.prompts.personas,
       }),
   }),
 });

@@ -3,6 +3,7 @@ import { useMemo, useState } from "react";
 import { Icon } from "../../components/ui/icons.tsx";
 import { describeFailure } from "../../failures.ts";
 import { CopyButton } from "./copy-button.tsx";
+import { FeedbackButtons } from "./feedback-buttons.tsx";
 import { Markdown, type Citations } from "./markdown.tsx";
 import { MessageSources } from "./message-sources.tsx";
 import { PassageDialog } from "./passage-dialog.tsx";
@@ -186,6 +187,7 @@ function AnswerMessage({
       {message.status !== "streaming" && (
         <div className="message-actions">
           {text && <CopyButton text={() => text} label="Copy" />}
+          {message.status === "completed" && <FeedbackButtons message={message} />}
           {actions.onRegenerate && (
             <button type="button" className="ghost small" onClick={actions.onRegenerate}>
               <Icon name="retry" /> {failure ? "Retry" : "Regenerate"}

@@ -1,5 +1,6 @@
 import { Navigate, Route, Routes } from "react-router";
 import { PracticesPage } from "../practices/practices-page.tsx";
+import { PromptsPage } from "../prompts/prompts-page.tsx";
 import { GovernanceLayout } from "./governance-layout.tsx";
 import { RulesSection } from "./rules-section.tsx";
 
@@ -10,6 +11,8 @@ export function GovernancePage() {
       <Routes>
         <Route path="rules/*" element={<RulesSection />} />
         <Route path="practices" element={<PracticesPage />} />
+        <Route path="prompts" element={<PromptsPage />} />
+        <Route path="prompts/:id" element={<PromptsPage />} />
         <Route path="*" element={<Navigate to="/governance/rules" replace />} />
       </Routes>
     </GovernanceLayout>

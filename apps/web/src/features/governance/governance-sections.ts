@@ -13,4 +13,5 @@ export interface GovernanceSection {
 export const GOVERNANCE_SECTIONS: readonly GovernanceSection[] = [
   { path: "/governance/rules", label: "Rules" },
   { path: "/governance/practices", label: "Practices" },
+  { path: "/governance/prompts", label: "Prompts" },
 ];

@@ -7,7 +7,6 @@ import {
 } from "@parley/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import { NavLink } from "react-router";
 import { api } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { Icon } from "../../components/ui/icons.tsx";

@@ -1,0 +1,170 @@
+import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
+import { tablesOf, type Database } from "../../platform/db/database.ts";
+import type {
+  PromptLabelsTable,
+  PromptsTable,
+  PromptsTables,
+  PromptVersionsTable,
+} from "./prompts.tables.ts";
+
+export type PromptRow = Selectable<PromptsTable>;
+export type PromptVersionRow = Selectable<PromptVersionsTable>;
+export type LabelRow = Selectable<PromptLabelsTable>;
+
+/** All SQL of prompts, their versions and their labels. */
+export class PromptRepository {
+  readonly #db: Kysely<PromptsTables>;
+  constructor(database: Pick<Database, "db">) {
+    this.#db = tablesOf<PromptsTables>(database.db);
+  }
+
+  /** A prompt and its first version, together. */
+  async insert(prompt: Insertable<PromptsTable>, version: Insertable<PromptVersionsTable>): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.insertInto("prompts").values(prompt).execute();
+      await trx.insertInto("prompt_versions").values(version).execute();
+    });
+  }
+
+  /**
+   * Adds `version` and makes it current, when the prompt is still at `expected`.
+   * @returns false when another version landed first.
+   */
+  async addVersion(
+    expected: number,
+    version: Insertable<PromptVersionsTable>,
+    changes: Updateable<PromptsTable>,
+  ): Promise<boolean> {
+    return this.#db.transaction().execute(async (trx) => {
+      const updated = await trx
+        .updateTable("prompts")
+        .set(changes)
+        .where("id", "=", version.prompt_id)
+        .where("current_version", "=", expected)
+        .executeTakeFirst();
+      if (Number(updated.numUpdatedRows) !== 1) return false;
+      await trx.insertInto("prompt_versions").values(version).execute();
+      return true;
+    });
+  }
+
+  find(id: string): Promise<PromptRow | undefined> {
+    return this.#db.selectFrom("prompts").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  /** The prompts with `slug` in `teamIds`, oldest first. */
+  findBySlug(slug: string, teamIds: readonly string[]): Promise<PromptRow[]> {
+    if (!teamIds.length) return Promise.resolve([]);
+    return this.#db
+      .selectFrom("prompts")
+      .selectAll()
+      .where("slug", "=", slug)
+      .where("team_id", "in", teamIds)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+  }
+
+  findVersion(promptId: string, version: number): Promise<PromptVersionRow | undefined> {
+    return this.#db
+      .selectFrom("prompt_versions")
+      .selectAll()
+      .where("prompt_id", "=", promptId)
+      .where("version", "=", version)
+      .executeTakeFirst();
+  }
+
+  /** The current versions of `promptIds`. */
+  async currentVersions(promptIds: readonly string[]): Promise<PromptVersionRow[]> {
+    if (!promptIds.length) return [];
+    return this.#db
+      .selectFrom("prompt_versions as v")
+      .innerJoin("prompts as p", (join) =>
+        join.onRef("p.id", "=", "v.prompt_id").onRef("p.current_version", "=", "v.version"),
+      )
+      .selectAll("v")
+      .where("v.prompt_id", "in", promptIds)
+      .execute();
+  }
+
+  versions(promptId: string): Promise<PromptVersionRow[]> {
+    return this.#db
+      .selectFrom("prompt_versions")
+      .selectAll()
+      .where("prompt_id", "=", promptId)
+      .orderBy("version", "desc")
+      .execute();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.#db.deleteFrom("prompts").where("id", "=", id).execute();
+  }
+
+  /** Prompts of `teamIds` (of one kind, if given), by name then id, after `after`. */
+  list(options: {
+    teamIds: readonly string[];
+    kind?: string;
+    after?: { name: string; id: string };
+    limit: number;
+  }): Promise<PromptRow[]> {
+    if (!options.teamIds.length) return Promise.resolve([]);
+    let query = this.#db
+      .selectFrom("prompts")
+      .selectAll()
+      .where("team_id", "in", options.teamIds)
+      .orderBy("name")
+      .orderBy("id")
+      .limit(options.limit);
+    if (options.kind) query = query.where("kind", "=", options.kind);
+    if (options.after) {
+      const { name, id } = options.after;
+      query = query.where((eb) =>
+        eb.or([eb("name", ">", name), eb.and([eb("name", "=", name), eb("id", ">", id)])]),
+      );
+    }
+    return query.execute();
+  }
+
+  labels(promptIds: readonly string[]): Promise<LabelRow[]> {
+    if (!promptIds.length) return Promise.resolve([]);
+    return this.#db
+      .selectFrom("prompt_labels")
+      .selectAll()
+      .where("prompt_id", "in", promptIds)
+      .orderBy("label")
+      .execute();
+  }
+
+  findLabel(promptId: string, label: string): Promise<LabelRow | undefined> {
+    return this.#db
+      .selectFrom("prompt_labels")
+      .selectAll()
+      .where("prompt_id", "=", promptId)
+      .where("label", "=", label)
+      .executeTakeFirst();
+  }
+
+  /** Creates or replaces a label. */
+  async saveLabel(row: Insertable<PromptLabelsTable>): Promise<void> {
+    await this.#db
+      .insertInto("prompt_labels")
+      .values(row)
+      .onConflict((oc) =>
+        oc.columns(["prompt_id", "label"]).doUpdateSet({
+          split: row.split,
+          protected: row.protected,
+          updated_by: row.updated_by,
+          updated_at: row.updated_at,
+        }),
+      )
+      .execute();
+  }
+
+  async deleteLabel(promptId: string, label: string): Promise<void> {
+    await this.#db
+      .deleteFrom("prompt_labels")
+      .where("prompt_id", "=", promptId)
+      .where("label", "=", label)
+      .execute();
+  }
+}
