@@ -103,6 +103,7 @@ async function ruleGroup(tier: string, action: string): Promise<void> {
 
 /** What a client saw on one surface, as the views a leak is looked for in. */
 interface Seen {
+  /** The answer's text as decoded (for a tool call: its arguments). */
   text: string;
   views: string[];
   /** How it ended: null when the answer completed. */
@@ -135,6 +136,35 @@ async function callSurface(surface: Case["surface"], content: string): Promise<S
   lastRawBody = "";
   const whole = await completeGateway(client, { model: MODEL, messages: ask(content) });
   return { text: whole.text, views: [lastRawBody, whole.text], error: whole.error };
+}
+
+/** Asks the model to call a tool whose one argument is `value` (scripted with a JSON-schema `const`). */
+async function callTool(surface: Exclude<Case["surface"], "chat SSE">, value: string): Promise<Seen> {
+  const tools: OpenAI.Chat.ChatCompletionTool[] = [
+    {
+      type: "function",
+      function: {
+        name: "deliver",
+        parameters: {
+          type: "object",
+          properties: { value: { type: "string", const: value } },
+          required: ["value"],
+        },
+      },
+    },
+  ];
+  if (surface === "/v1 streamed") {
+    const s = await streamGateway(h, key, { model: MODEL, messages: ask("deliver it"), tools });
+    return {
+      text: s.toolArguments,
+      views: [s.raw, s.toolArguments, s.text],
+      error: s.error || s.status !== 200 ? { code: s.error?.code, status: s.status } : null,
+      done: s.done,
+    };
+  }
+  lastRawBody = "";
+  const w = await completeGateway(client, { model: MODEL, messages: ask("deliver it"), tools });
+  return { text: w.toolArguments, views: [lastRawBody, w.toolArguments, w.text], error: w.error };
 }
 
 function expectBlocked(c: Case, seen: Seen, tier: "before" | "during"): void {
@@ -188,6 +218,36 @@ describe("payloads: each is detected (dry-run), and the text around them is not"
         res.body.rules.flatMap((r) => r.matches),
         text,
       ).toEqual([]);
+    }
+  });
+});
+
+describe("the leak definition, and that the views really show a payload no rule stops", () => {
+  const pem = PAYLOADS.find((p) => p.value.includes("\n")) as Payload;
+  const card = PAYLOADS.find((p) => p.kind === "card") as Payload;
+
+  it("finds the whole value, a 6-character piece, and a JSON-escaped multi-line key; not text the case allows", () => {
+    expect(findLeak([`x ${card.value} y`], card, [])).toBe(card.value);
+    expect(findLeak([`x ${card.value.slice(3, 9)} y`], card, [])).not.toBeNull();
+    expect(findLeak([`x ${card.value.slice(3, 8)} y`], card, [])).toBeNull();
+    expect(findLeak([JSON.stringify({ text: pem.value })], pem, [])).not.toBeNull();
+    expect(findLeak([JSON.stringify({ text: pem.secret.slice(60, 70) })], pem, [])).not.toBeNull();
+    expect(findLeak([`${LEAD}[redacted card]${TAIL}`], card, allowedFor(card))).toBeNull();
+  });
+
+  it("sees the payload on every surface, in the answer and in tool-call arguments, when no rule applies", async () => {
+    await clearRules(h);
+    for (const payload of [pem, card]) {
+      const answer = answerText("answer-middle", payload.value);
+      fake.configure({ text: answer, textFor: undefined, chunks: chunksFor("3-char", answer) });
+      for (const surface of ["chat SSE", "/v1 streamed", "/v1 non-streamed"] as const) {
+        const seen = await callSurface(surface, QUESTION);
+        expect(findLeak(seen.views, payload, allowedFor(payload)), surface).not.toBeNull();
+      }
+      for (const surface of ["/v1 streamed", "/v1 non-streamed"] as const) {
+        const seen = await callTool(surface, payload.value);
+        expect(findLeak(seen.views, payload, allowedFor(payload)), `tool call, ${surface}`).not.toBeNull();
+      }
     }
   });
 });
@@ -266,44 +326,15 @@ describe.each(["block", "redact"] as const)("during tier, %s: payload in the ans
   )("%s", async (_, c) => {
     const args = JSON.stringify({ value: c.payload.value });
     fake.configure({ text: "unused", textFor: undefined, chunks: chunksFor(c.chunking, args) });
-    const tools: OpenAI.Chat.ChatCompletionTool[] = [
-      {
-        type: "function",
-        function: {
-          name: "deliver",
-          parameters: {
-            type: "object",
-            properties: { value: { type: "string", const: c.payload.value } },
-            required: ["value"],
-          },
-        },
-      },
-    ];
-    let views: string[];
-    let toolArguments: string;
-    let error: { code: string | null | undefined; status?: number } | null;
-    let done: boolean | undefined;
-    if (c.surface === "/v1 streamed") {
-      const s = await streamGateway(h, key, { model: MODEL, messages: ask("deliver it"), tools });
-      views = [s.raw, s.toolArguments, s.text];
-      toolArguments = s.toolArguments;
-      error = s.error ? { code: s.error.code, status: s.status } : null;
-      done = s.done;
-    } else {
-      lastRawBody = "";
-      const w = await completeGateway(client, { model: MODEL, messages: ask("deliver it"), tools });
-      views = [lastRawBody, w.toolArguments, w.text];
-      toolArguments = w.toolArguments;
-      error = w.error;
-    }
-    leakCheck(c.name, "the client", views, c.payload);
+    const seen = await callTool(c.surface, c.payload.value);
+    leakCheck(c.name, "the client", seen.views, c.payload);
     if (action === "block") {
-      expect(error?.code, c.name).toBe("governance.blocked");
-      if (c.surface === "/v1 streamed") expect(done, c.name).toBe(false);
-      else expect(error?.status, c.name).toBe(403);
+      expect(seen.error?.code, c.name).toBe("governance.blocked");
+      if (c.surface === "/v1 streamed") expect(seen.done, c.name).toBe(false);
+      else expect(seen.error?.status, c.name).toBe(403);
     } else {
-      expect(error, c.name).toBeNull();
-      expect(JSON.parse(toolArguments), c.name).toEqual({ value: `[redacted ${c.payload.kind}]` });
+      expect(seen.error, c.name).toBeNull();
+      expect(JSON.parse(seen.text), c.name).toEqual({ value: `[redacted ${c.payload.kind}]` });
     }
   });
 });
