@@ -156,4 +156,13 @@ describe("pii detector", () => {
     const found = await piiDetector(["card", "ip", "email"]).detect(text);
     expect(found.map((m) => m.kind)).toEqual(["email", "ip", "card"]);
   });
+
+  it("holds a stream's tail from where a match could start, not from the space before it", () => {
+    const all = piiDetector(["email", "phone", "card", "iban", "ip"]);
+    for (const tail of ["+44 20 79", "4539 1488", "DE89 3704 00", "203.0.11", "ann.lee@exa"]) {
+      const text = `Here it is: ${tail}`;
+      expect(all.holdFrom(text), tail).toBe("Here it is: ".length);
+    }
+    expect(all.holdFrom("Here it is:   ")).toBe("Here it is:   ".length);
+  });
 });

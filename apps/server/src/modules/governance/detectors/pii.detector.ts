@@ -35,10 +35,14 @@ export function piiDetector(kinds: readonly PiiKind[]): Detector {
       return Promise.resolve(withoutNested(matches.sort(byPosition)));
     },
     holdFrom(text: string): number {
-      return Math.min(
+      let at = Math.min(
         text.length,
         ...unique.map((k) => holdTrailingRun(text, PII_CHARS[k], PII_MAX_LENGTH[k])),
       );
+      // No match of any kind starts with a space: a run's leading spaces can go out (they stay
+      // in view of the next check), so a blocked match does not take the space before it along.
+      while (at < text.length && text.charAt(at) === " ") at++;
+      return at;
     },
   };
 }

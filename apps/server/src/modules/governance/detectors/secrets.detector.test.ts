@@ -55,6 +55,17 @@ describe("secrets detector", () => {
     expect(found.map((m) => text.slice(m.start, m.start + 4))).toEqual(["xoxb", "ghp_"]);
   });
 
+  it("holds a private key block from its header until its footer is complete, however the footer is cut", async () => {
+    const block = fakes["a private key block"] ?? "";
+    const text = `key: ${block}`;
+    for (let end = 5 + "-----BEGIN".length; end < text.length; end++) {
+      const part = text.slice(0, end);
+      // Anything released before the footer is complete would be released unchecked.
+      expect(detector.holdFrom(part), JSON.stringify(part.slice(-20))).toBeLessThanOrEqual(5);
+    }
+    expect(await detector.detect(text)).toHaveLength(1);
+  });
+
   it("declares a window long enough for a private key block", () => {
     expect(detector.maxMatchLength).toBeGreaterThanOrEqual(10_000);
   });

@@ -9,8 +9,13 @@ import { byPosition, holdTrailingRun, type Detector, type DetectorMatch } from "
  * has whitespace in it: a stream holds from its header until its footer arrives.
  */
 const SECRETS_STREAM_TOKEN_LENGTH = 1_024;
-/** An unfinished PEM header, or a private key block whose footer has not come yet. */
-const OPEN_KEY_BLOCK = /-----BEGIN(?:[A-Z0-9 ]*-{0,4}$|[A-Z0-9 ]* PRIVATE KEY(?:(?!-----END)[^])*$)/;
+/**
+ * An unfinished PEM header, or a private key block whose footer is not complete yet: a footer cut
+ * short (`-----END RSA PRI`) still holds the block, else its body would go out before the
+ * detector could see the whole block.
+ */
+const OPEN_KEY_BLOCK =
+  /-----BEGIN(?:[A-Z0-9 ]*-{0,4}$|[A-Z0-9 ]* PRIVATE KEY(?:(?!-----END[A-Z0-9 ]*-----)[^])*$)/;
 const NOT_SPACE = /\S/;
 
 const config: SecretLintCoreConfig = {

@@ -1,5 +1,6 @@
 import type { DecisionMatch } from "@parley/contracts";
 import type { TextFilter } from "../../../kernel/ai-stage.ts";
+import { AppError } from "../../../kernel/app-error.ts";
 import { mask } from "../detectors/redact.ts";
 import { Restorer } from "../detectors/restorer.ts";
 import { fingerprint, type DetectorMatch } from "../detectors/types.ts";
@@ -34,7 +35,8 @@ export interface AnswerGuardOptions {
  *    key block until its footer), then checked together with the released text just before it,
  *    and released: masked where a `redact` rule matched. A `block` rule ends the answer with
  *    `governance.blocked` before any of the matched text is released, wherever the upstream
- *    split it.
+ *    split it; the text before the match still goes out first (nothing else is lost), and the
+ *    error ends the answer at the next delta, tool call or its end.
  * 2. Tool-call arguments are checked whole, before they are sent.
  * 3. When the answer is complete, `after` rules check all of it: they block it if the caller
  *    waits for the whole answer, else record what they would have done.
@@ -51,6 +53,11 @@ export class AnswerGuard implements TextFilter {
   #answer = "";
   /** Raw characters released so far (for a `maxOutputTokens` ceiling while streaming). */
   #released = 0;
+  /**
+   * A block found in text that was held: the text before the match went out with the last
+   * release, and this ends the answer when the pipeline next calls (held text is never released).
+   */
+  #blocked: AppError | null = null;
 
   constructor(options: AnswerGuardOptions) {
     this.#o = options;
@@ -58,18 +65,21 @@ export class AnswerGuard implements TextFilter {
   }
 
   async push(text: string): Promise<string> {
+    if (this.#blocked) throw this.#blocked;
     if (this.#o.after.length) this.#answer += text;
     this.#held += text;
     return this.#shown(await this.#release(false));
   }
 
   async flush(): Promise<string> {
+    if (this.#blocked) throw this.#blocked;
     const last = await this.#release(true);
     await this.#checkAfter();
     return this.#shown(last) + (this.#restorer?.flush() ?? "");
   }
 
   async toolInput(input: string): Promise<string> {
+    if (this.#blocked) throw this.#blocked;
     const masks: DetectorMatch[] = [];
     for (const rule of this.#o.during) {
       if (!rule.spec?.condition.detectors) continue;
@@ -100,6 +110,9 @@ export class AnswerGuard implements TextFilter {
     let cut = final ? scan.length : holdFrom(this.#o.during, scan);
     if (cut <= base) return "";
     const masks: DetectorMatch[] = [];
+    let blocked: AppError | null = null;
+    /** Where the earliest text a `block` rule refused starts (nothing from there is released). */
+    let blockAt = Infinity;
     for (const rule of this.#o.during) {
       const spec = rule.spec;
       if (!spec) continue;
@@ -112,18 +125,35 @@ export class AnswerGuard implements TextFilter {
         if (!hits.length) continue;
       }
       if (ceiling !== undefined && estimateTokens(this.#released + (cut - base)) <= ceiling) continue;
-      // A match that runs past the cut is complete (it was found): it goes out with this part.
-      for (const m of hits) cut = Math.max(cut, m.end);
       const reason = hits.length
         ? `found ${kinds(hits)} in the answer`
         : `the answer passed ${ceiling ?? 0} tokens`;
-      const action = this.#o.verdicts.act(
-        rule,
-        "during",
-        hits.map((m) => matchOf(scan, m)),
-        reason,
-      );
+      let action;
+      try {
+        action = this.#o.verdicts.act(
+          rule,
+          "during",
+          hits.map((m) => matchOf(scan, m)),
+          reason,
+        );
+      } catch (error) {
+        if (!(error instanceof AppError) || error.code !== "governance.blocked") throw error;
+        blocked ??= error;
+        // A ceiling refuses everything not yet released; a match, the text from its start.
+        blockAt = Math.min(blockAt, ...hits.map((m) => m.start), hits.length ? Infinity : base);
+        continue;
+      }
+      // A match that runs past the cut is complete (it was found): it goes out with this part.
+      for (const m of hits) cut = Math.max(cut, m.end);
       if (action === "redact") masks.push(...hits);
+    }
+    if (blocked) {
+      // Release what comes before the refused text (masked as usual), then end the answer.
+      // At the end of the answer there is no next call to end it from: the error goes now, and
+      // the text before the match in this last part with it.
+      cut = Math.min(cut, Math.max(base, blockAt));
+      if (cut <= base || final) throw blocked;
+      this.#blocked = blocked;
     }
     const raw = scan.slice(base, cut);
     const out = masks.length
