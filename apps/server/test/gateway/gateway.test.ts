@@ -12,7 +12,9 @@ const AI_STAGES = [
   "practices",
   "retrieval",
   "context_window",
+  "governance",
   "provider_call",
+  "governance",
   "metering",
   "audit",
 ];

@@ -203,7 +203,7 @@ describe("calls held for approval", () => {
       404,
       "governance.approval_not_found",
     ]);
-    // The asker sees their own request; a developer of the team who did not ask does not.
+    // Those who may decide read a request (its asker too, here an operator); a developer does not.
     expect(
       (
         await h.call("GET", `/api/v1/governance/approvals/${call.waiting.approvalId}`, {
@@ -217,7 +217,7 @@ describe("calls held for approval", () => {
           token: developer.token,
         })
       ).status,
-    ).toBe(404);
+    ).toBe(403);
     expect((await decide(secondApprover, call.waiting.approvalId, "deny", "no")).status).toBe(200);
     await call.end();
   });

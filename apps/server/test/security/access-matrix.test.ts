@@ -66,6 +66,9 @@ const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/projects": "private",
   "/api/v1/governance/rules": "private",
   "/api/v1/governance/dry-run": "private",
+  "/api/v1/governance/decisions": "private",
+  "/api/v1/governance/decisions/summary": "private",
+  "/api/v1/governance/approvals": "private",
   "/api/v1/practices": "private",
   "/api/v1/prompts": "private",
   "/api/v1/prompt-label-requests": "private",
@@ -88,6 +91,8 @@ const SESSION_ONLY = new Set([
   // Approvals are a person's decision.
   "POST /api/v1/prompt-label-requests/{requestId}/approve",
   "POST /api/v1/prompt-label-requests/{requestId}/deny",
+  "POST /api/v1/governance/approvals/{id}/approve",
+  "POST /api/v1/governance/approvals/{id}/deny",
 ]);
 
 /** Bodies the schema alone cannot make meaningful (a model that exists, a reachable provider). */
@@ -373,6 +378,8 @@ async function prepare(
       if (op.pathParams.includes("documentId")) ids.documentId = await world.document(ids[first]);
     } else if (op.path.startsWith("/api/v1/projects/") && teamId) {
       ids[first] = await world.project(teamId);
+    } else if (op.path.startsWith("/api/v1/governance/approvals/") && teamId) {
+      ids[first] = await world.approval(teamId);
     } else if (op.path.startsWith("/api/v1/governance/rules/") && teamId) {
       ids[first] = await world.governanceRule(teamId);
       if (op.pathParams.includes("version")) ids.version = "1";

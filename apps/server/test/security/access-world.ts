@@ -243,6 +243,42 @@ export class AccessWorld {
     return id;
   }
 
+  /**
+   * A pending approval request of team `teamId` (a call the builder made, held by a rule), stored
+   * straight: any actor but the builder may decide it.
+   */
+  async approval(teamId: string): Promise<string> {
+    const id = randomUUID();
+    const now = Date.now();
+    await allTables(this.h.parley.platform.database)
+      .insertInto("governance_approvals")
+      .values({
+        id,
+        status: "pending",
+        created_at: now,
+        expires_at: now + 3_600_000,
+        rule_id: randomUUID(),
+        rule_version: 1,
+        rule_name: "Fixture",
+        team_id: teamId,
+        project_id: null,
+        surface: "chat",
+        model: "fake/fake-model",
+        requester_id: this.#builderId,
+        requester_email: null,
+        api_key_id: null,
+        request_id: null,
+        reason: "fixture",
+        matches: "[]",
+        preview: "fixture",
+        decided_by: null,
+        decided_at: null,
+        decision_reason: null,
+      })
+      .execute();
+    return id;
+  }
+
   /** A governance rule of team `teamId` at version 1, stored straight. */
   async governanceRule(teamId: string): Promise<string> {
     const id = randomUUID();

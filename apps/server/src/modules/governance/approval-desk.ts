@@ -153,8 +153,13 @@ export class ApprovalDesk {
     };
   }
 
+  /** One request, for those who may decide it (its asker follows it through the call itself). */
   async get(id: string, ctx: RequestContext): Promise<GovernanceApproval> {
-    return toApproval(await this.#visible(id, requirePrincipal(ctx)), this.#d.clock.now());
+    const principal = requirePrincipal(ctx);
+    const row = await this.#d.approvals.find(id);
+    if (!row || !canApproveIn(principal, row.team_id))
+      throw new AppError("governance.approval_not_found", `No approval request ${id}`);
+    return toApproval(row, this.#d.clock.now());
   }
 
   /** @throws AppError `governance.approval_not_found`, `auth.forbidden`, `governance.approval_decided`. */
@@ -174,6 +179,10 @@ export class ApprovalDesk {
     ctx: RequestContext,
   ): Promise<GovernanceApproval> {
     const principal = requirePrincipal(ctx);
+    if (principal.apiKey)
+      throw new AppError("auth.forbidden", "Approving or denying is a person's decision: sign in to do it", {
+        details: { reason: "api_key" },
+      });
     const row = await this.#visible(id, principal);
     if (!can(principal, "governance:approve", row.team_id))
       throw new AppError("auth.forbidden", "Deciding this request needs the governance:approve permission", {

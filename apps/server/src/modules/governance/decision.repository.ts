@@ -67,7 +67,8 @@ export class DecisionRepository {
     byTeam: { teamId: string | null; count: number }[];
   }> {
     // Numbers on SQLite, strings (bigint) on PostgreSQL.
-    const day = sql<number | string>`at / ${DAY_MS}`;
+    // A literal, not a parameter: PostgreSQL groups by the expression only if both spell it alike.
+    const day = sql<number | string>`at / ${sql.lit(DAY_MS)}`;
     const count = sql<number | string>`count(*)`;
     const [byDay, byRule, byTeam] = await Promise.all([
       this.#where(scope, filter)

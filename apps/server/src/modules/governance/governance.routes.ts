@@ -196,10 +196,10 @@ export function registerGovernanceRoutes(
   app.get(
     `${approvals}/:id`,
     {
-      config: { permission: "governance:read" },
+      config: { permission: "governance:approve" },
       schema: {
         tags,
-        summary: "One approval request",
+        summary: "One approval request, for those who may decide it",
         params: IdParams,
         response: { 200: GovernanceApproval },
       },
