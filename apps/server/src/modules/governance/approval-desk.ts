@@ -216,7 +216,7 @@ export class ApprovalDesk {
           reason: reason ?? (status === "approved" ? "approved" : "denied"),
         },
       ],
-      originOf(row, { actorId: principal.userId, apiKeyId: principal.apiKey?.id ?? null, request: ctx }),
+      originOf(row, { actorId: principal.userId, apiKeyId: null, request: ctx }),
     );
     this.#announce(id);
     return toApproval(decided, now);
