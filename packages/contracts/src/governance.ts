@@ -210,6 +210,51 @@ export const RuleVersionParams = z.strictObject({
   version: z.string().min(1).max(100),
 });
 
+/**
+ * The recommended rules (`POST /api/v1/governance/rules/recommended`): what a team should not
+ * let out, as a starting point to edit. Names are stable: installing again skips the ones there.
+ */
+export const RECOMMENDED_RULES: readonly RuleSpec[] = [
+  {
+    name: "No secrets to providers",
+    description: "Credentials in a prompt (keys, tokens, private keys) never reach a model provider.",
+    tier: "before",
+    scope: {},
+    condition: { detectors: [{ type: "secrets" }] },
+    action: "block",
+  },
+  {
+    name: "Personal data stays here",
+    description:
+      "E-mail addresses, phone numbers, card numbers and IBANs go to the provider as placeholders and come back restored.",
+    tier: "before",
+    scope: {},
+    condition: { detectors: [{ type: "pii", kinds: ["email", "phone", "card", "iban"] }] },
+    action: "redact",
+  },
+  {
+    name: "No secrets in answers",
+    description: "An answer that would show a credential stops before it does.",
+    tier: "during",
+    scope: {},
+    condition: { detectors: [{ type: "secrets" }] },
+    action: "block",
+  },
+  {
+    name: "No card numbers in answers",
+    description: "Card numbers and IBANs in an answer are masked as it streams.",
+    tier: "during",
+    scope: {},
+    condition: { detectors: [{ type: "pii", kinds: ["card", "iban"] }] },
+    action: "redact",
+  },
+];
+
+export const InstallRecommendedRequest = z
+  .strictObject({ teamId: z.string().min(1).max(100).optional() })
+  .meta({ id: "InstallRecommendedRequest" });
+export type InstallRecommendedRequest = z.infer<typeof InstallRecommendedRequest>;
+
 export const DryRunRequest = z
   .strictObject({
     text: z.string().min(1).max(MAX_DRY_RUN_TEXT_CHARS),

@@ -304,3 +304,43 @@ describe("failing closed", () => {
     );
   });
 });
+
+describe("the recommended rules", () => {
+  it("install once (again: nothing new), keep secrets out both ways and personal data from the provider", async () => {
+    const first = await h.call<{ items: { name: string }[] }>(
+      "POST",
+      "/api/v1/governance/rules/recommended",
+      {
+        token: h.adminToken,
+        body: {},
+      },
+    );
+    expect(first.status).toBe(201);
+    expect(first.body.items.map((r) => r.name)).toEqual([
+      "No secrets to providers",
+      "Personal data stays here",
+      "No secrets in answers",
+      "No card numbers in answers",
+    ]);
+    const again = await h.call<{ items: unknown[] }>("POST", "/api/v1/governance/rules/recommended", {
+      token: h.adminToken,
+      body: {},
+    });
+    expect(again.body.items).toEqual([]);
+
+    const secret = await completeGateway(client, { model: "fake/fake-model", messages: ask(`use ${TOKEN}`) });
+    expect(secret.error).toMatchObject({ status: 403, code: "governance.blocked" });
+    fake.configure({
+      textFor: (body) => `Noted: ${(body.messages as { content: string }[]).at(-1)?.content ?? ""}`,
+    });
+    const personal = await completeGateway(client, {
+      model: "fake/fake-model",
+      messages: ask(`mail ${EMAIL}`),
+    });
+    expect(personal.text).toBe(`Noted: mail ${EMAIL}`);
+    expect(upstreamSaw()).not.toContain(EMAIL);
+    fake.configure({ textFor: undefined, text: `The card is ${CARD}.` });
+    const card = await streamGateway(h, key, { model: "fake/fake-model", messages: ask("card?") });
+    expect(card.text).toBe("The card is [redacted card].");
+  });
+});

@@ -54,6 +54,7 @@ const COLLECTION_RULES: Record<string, ResourceRule> = {
   "POST /api/v1/knowledge-bases": "caller-private",
   // Without a team: an organisation-wide rule, a global governance:manage.
   "POST /api/v1/governance/rules": "global",
+  "POST /api/v1/governance/rules/recommended": "global",
   "POST /v1/chat/completions": "caller",
   "POST /v1/embeddings": "caller",
 };
@@ -65,6 +66,7 @@ const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/knowledge-bases": "private",
   "/api/v1/projects": "private",
   "/api/v1/governance/rules": "private",
+  "/api/v1/governance/rules/recommended": "private",
   "/api/v1/governance/dry-run": "private",
   "/api/v1/governance/decisions": "private",
   "/api/v1/governance/decisions/summary": "private",

@@ -13,6 +13,7 @@ import {
   GovernanceRule,
   GovernanceRuleVersion,
   IdParams,
+  InstallRecommendedRequest,
   RuleListQuery,
   RuleVersionParams,
   SetRuleEnabledRequest,
@@ -136,6 +137,23 @@ export function registerGovernanceRoutes(
       },
     },
     (request) => deps.rules.version(request.params.id, request.params.version, contextOf(request)),
+  );
+  app.post(
+    `${base}/recommended`,
+    {
+      config: { permission: "governance:manage" },
+      schema: {
+        tags,
+        summary:
+          "Create the recommended rules (no secrets out or back, personal data redacted) in a team, or organisation-wide; skips names already there",
+        body: InstallRecommendedRequest,
+        response: { 201: z.object({ items: z.array(GovernanceRule) }) },
+      },
+    },
+    async (request, reply) =>
+      reply
+        .code(201)
+        .send(await deps.rules.installRecommended(request.body.teamId ?? null, contextOf(request))),
   );
   app.post(
     "/api/v1/governance/dry-run",

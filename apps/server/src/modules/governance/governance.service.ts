@@ -1,12 +1,13 @@
-import type {
-  CreateRuleRequest,
-  DryRunRequest,
-  DryRunResult,
-  GovernanceRule,
-  GovernanceRuleVersion,
-  RuleListQuery,
-  RuleSpec,
-  UpdateRuleRequest,
+import {
+  RECOMMENDED_RULES,
+  type CreateRuleRequest,
+  type DryRunRequest,
+  type DryRunResult,
+  type GovernanceRule,
+  type GovernanceRuleVersion,
+  type RuleListQuery,
+  type RuleSpec,
+  type UpdateRuleRequest,
 } from "@parley/contracts";
 import { decodeNameCursor, encodeNameCursor, pageOf } from "../../db/cursor.ts";
 import { toJson } from "../../db/json.ts";
@@ -163,6 +164,28 @@ export class RuleService {
       version: row.current_version,
     });
     return toRule(updated, await this.#version(row, row.current_version));
+  }
+
+  /**
+   * Creates the recommended rules (`RECOMMENDED_RULES`) in a team or organisation-wide, skipping
+   * those whose name is taken there already; answers the rules created.
+   */
+  async installRecommended(teamId: string | null, ctx: RequestContext): Promise<{ items: GovernanceRule[] }> {
+    const principal = requirePrincipal(ctx);
+    if (teamId === null)
+      this.#assertOrgWide(principal, "governance:manage", "Installing organisation-wide rules");
+    else assertMayIn(principal, "governance:manage", teamId, "Installing rules here");
+    const existing = new Set(
+      (await this.#d.rules.list({ teamIds: teamId ? [teamId] : [], orgWide: teamId === null }))
+        .filter((r) => r.team_id === teamId)
+        .map((r) => r.name),
+    );
+    const items: GovernanceRule[] = [];
+    for (const spec of RECOMMENDED_RULES) {
+      if (existing.has(spec.name)) continue;
+      items.push(await this.create({ ...(teamId ? { teamId } : {}), spec }, ctx));
+    }
+    return { items };
   }
 
   /** Deletes a rule with its versions. */
