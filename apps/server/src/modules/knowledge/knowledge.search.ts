@@ -101,6 +101,8 @@ export class KnowledgeSearch {
       try {
         query = await vector.embedder.query(model, request.query, ctx, group[0]?.teamId ?? null);
       } catch (error) {
+        // A governance rule refused the query: the search says so rather than answer without it.
+        if (error instanceof AppError && error.code.startsWith("governance.")) throw error;
         // Refused (no AI for this asker, a rate limit) or failed: the words still answer. A
         // refusal is routine (every viewer's search); anything else is worth a warning.
         const routine = error instanceof AppError && error.code.startsWith("auth.");

@@ -28,6 +28,11 @@ export interface Detector {
    * checked and released: no match that is still growing starts there.
    */
   holdFrom(text: string): number;
+  /**
+   * Optional, for streams: false when no match of this detector can overlap `text[from, to)`, so
+   * a check of that part can be skipped (a cheap look before an expensive scan). Absent: maybe.
+   */
+  mayMatch?(text: string, from: number, to: number): boolean;
 }
 
 /**

@@ -119,6 +119,7 @@ export class AnswerGuard implements TextFilter {
       const ceiling = spec.condition.maxOutputTokens;
       let hits: DetectorMatch[] = [];
       if (spec.condition.detectors) {
+        if (!mayMatch(rule, scan, base, cut)) continue;
         const found = await this.#o.verdicts.detect(rule, "during", scan, this.#o.timeoutMs);
         if (found === null) continue;
         hits = found.filter((m) => m.end > base && m.start < cut);
@@ -221,4 +222,10 @@ function isJson(text: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Whether any of the rule's detectors may match across `text[from, to)` (see `Detector.mayMatch`). */
+function mayMatch(rule: ActiveRule, text: string, from: number, to: number): boolean {
+  if (rule.detectors instanceof Error) return true; // its check fails, as it must
+  return rule.detectors.some((d) => d.mayMatch?.(text, from, to) ?? true);
 }
