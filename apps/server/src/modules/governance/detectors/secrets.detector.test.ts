@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { secretsDetector } from "./secrets.detector.ts";
+import { mayHoldSecret, secretsDetector } from "./secrets.detector.ts";
 
 // Obviously fake values in the shapes secretlint's recommended preset flags. Built by
 // concatenation so this file does not itself trip secret scanners.
@@ -68,5 +68,22 @@ describe("secrets detector", () => {
 
   it("declares a window long enough for a private key block", () => {
     expect(detector.maxMatchLength).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it("skips a stream's part only where no secret of any shape here can overlap it", async () => {
+    // Every fake the preset flags is found by a full scan, and the pre-check lets each one through.
+    for (const [name, value] of Object.entries(fakes)) {
+      const text = `Here it is: ${value} and more.`;
+      const start = text.indexOf(value);
+      expect(await detector.detect(text), name).not.toHaveLength(0);
+      expect(mayHoldSecret(text, start, start + 1), name).toBe(true);
+      expect(mayHoldSecret(text, start + value.length - 1, start + value.length), name).toBe(true);
+    }
+    const prose = "The release went out on Monday, and the notes are in the wiki.";
+    expect(mayHoldSecret(prose, 0, prose.length)).toBe(false);
+    // A long token only in the released context does not make the new part suspect.
+    const text = `see https://example.org/a/very/long/path then nothing else`;
+    expect(mayHoldSecret(text, text.indexOf("then"), text.length)).toBe(false);
+    expect(mayHoldSecret(text, 0, 10)).toBe(true);
   });
 });
