@@ -34,6 +34,12 @@ export function piiDetector(kinds: readonly PiiKind[]): Detector {
       );
       return Promise.resolve(withoutNested(matches.sort(byPosition)));
     },
+    // Every kind needs a digit (IPv6 too, as the finder requires) or, for an address, an `@`:
+    // none within a match's reach of the part, no match can overlap it.
+    mayMatch(text: string, from: number, to: number): boolean {
+      const reach = Math.max(0, ...unique.map((k) => PII_MAX_LENGTH[k]));
+      return /[\d@]/.test(text.slice(Math.max(0, from - reach), Math.min(text.length, to + reach)));
+    },
     holdFrom(text: string): number {
       let at = Math.min(
         text.length,
