@@ -10,9 +10,10 @@ export type Fault = (typeof FAULTS)[number];
 /**
  * What an answer says: `text` (the configured text, or `textFor`'s), or `cite`, which cites the
  * numbered sources the request's system prompt lists (lines that start with `[n]`), as a
- * retrieval-augmented model is asked to; see README.md.
+ * retrieval-augmented model is asked to; or `plain`, the text as it is even when the request asks
+ * for JSON or offers tools (a model that ignores the format); see README.md.
  */
-export const REPLIES = ["text", "cite"] as const;
+export const REPLIES = ["text", "cite", "plain"] as const;
 
 /** One kind of answer; see {@link REPLIES}. */
 export type Reply = (typeof REPLIES)[number];

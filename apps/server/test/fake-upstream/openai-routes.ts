@@ -56,7 +56,11 @@ export async function chatCompletions(ctx: RouteContext): Promise<void> {
   const settings = settingsFor(ctx, "openai");
   if (!settings || (await playEarlyFault(ctx.res, "openai", settings.fault))) return;
   const hash = hashHex(ctx.raw);
-  const answer = chatAnswer(ctx.body, answerText(ctx.body, ctx.behaviour, settings), hash);
+  const text = answerText(ctx.body, ctx.behaviour, settings);
+  const answer =
+    settings.reply === "plain"
+      ? ({ kind: "text", content: text } as const)
+      : chatAnswer(ctx.body, text, hash);
   const pieces = splitText(streamedText(answer), settings.chunks);
   const meta: ChatMeta = {
     id: `chatcmpl-${hash}`,

@@ -55,7 +55,12 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await clearRules(h);
-  fake.configure({ text: "A plain answer with nothing to hide.", textFor: undefined, chunks: 40 });
+  fake.configure({
+    text: "A plain answer with nothing to hide.",
+    textFor: undefined,
+    chunks: 40,
+    reply: "text",
+  });
   fake.resetLog();
 });
 
@@ -254,16 +259,28 @@ describe("after the call", () => {
     expect(recorded.find((d) => d.action === "record")?.reason).toContain("already been streamed");
   });
 
-  it("refuses invalid JSON when JSON was asked for", async () => {
-    await addRule(h, rule("after", "block", { requireValidJson: true }));
-    fake.configure({ textFor: undefined, text: "fine" });
-    const ok = await completeGateway(client, {
+  it("refuses invalid JSON when JSON was asked for, and lets valid JSON through", async () => {
+    const id = await addRule(h, rule("after", "block", { requireValidJson: true }));
+    const json = {
       model: "fake/fake-model",
       messages: ask("json please"),
       response_format: { type: "json_object" },
-    });
+    } as const;
+    fake.configure({ text: "fine" });
+    const ok = await completeGateway(client, json);
     expect(ok.error).toBeNull();
     expect(JSON.parse(ok.text)).toEqual({ answer: "fine" });
+    // A model that ignores the format.
+    fake.configure({ text: "Sure! Here is your JSON: {answer: fine}", reply: "plain" });
+    const refused = await completeGateway(client, json);
+    expect(refused.error).toMatchObject({ status: 403, code: "governance.blocked" });
+    expect(refused.error?.message).toContain("not valid JSON");
+    // Asked without JSON, the same text is fine.
+    expect(
+      (await completeGateway(client, { model: "fake/fake-model", messages: ask("hi") })).error,
+    ).toBeNull();
+    fake.configure({ reply: "text" });
+    expect((await decisions(h, `&ruleId=${id}`)).map((d) => d.action)).toEqual(["block"]);
   });
 });
 
