@@ -28,6 +28,8 @@ export async function detectAll(rule: ActiveRule, text: string, timeoutMs: numbe
   const started = performance.now();
   const found: DetectorMatch[] = [];
   for (const detector of detectors) {
+    // A cheap look first: most texts cannot hold a secret (no long token), and the full scan costs.
+    if (detector.mayMatch && !detector.mayMatch(text, 0, text.length)) continue;
     try {
       found.push(...(await detector.detect(text)));
     } catch (error) {
