@@ -1,4 +1,9 @@
-import type { GovernanceRule, RuleAction, RuleTier } from "@parley/contracts";
+import {
+  DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+  type GovernanceRule,
+  type RuleAction,
+  type RuleTier,
+} from "@parley/contracts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useNavigate } from "react-router";
@@ -8,9 +13,11 @@ import { errorText } from "../../failures.ts";
 import { useMe } from "../auth/use-me.ts";
 import { placesToCreateRules } from "./governance-access.ts";
 import { FieldError, invalidProps } from "./field-error.tsx";
+import { actionRefusal } from "./rule-condition-draft.ts";
 import { DetectorFieldset } from "./rule-detector-fields.tsx";
 import { draftOf, specOf, validateDraft, type FieldErrors, type RuleDraft } from "./rule-draft.ts";
 import { ACTION_HINTS, ACTION_LABELS, ACTIONS, TIER_LABELS, TIERS } from "./rule-labels.ts";
+import { LimitFields } from "./rule-limit-fields.tsx";
 import { ScopeFieldset } from "./rule-scope-fields.tsx";
 import { ruleKeys, rulesApi } from "./rules-api.ts";
 import { serverFieldErrors } from "./server-field-errors.ts";
@@ -18,6 +25,13 @@ import { serverFieldErrors } from "./server-field-errors.ts";
 /** Where a new rule goes: "" organisation-wide, else a team's id. */
 function firstPlace(places: ReturnType<typeof placesToCreateRules>): string {
   return places.teams[0]?.id ?? "";
+}
+
+/** Which actions a tier cannot take, said beside the action's hint. */
+function tierNote(tier: RuleTier): string {
+  if (tier === "before") return "";
+  if (tier === "during") return "During the answer a rule cannot require approval (only before the call).";
+  return "After the answer a rule can neither redact nor require approval: the answer was delivered.";
 }
 
 /** Takes a person to the first field that says what is wrong, once it is drawn. */
@@ -180,7 +194,11 @@ export function RuleEditor({
             }}
           >
             {ACTIONS.map((a) => (
-              <option key={a} value={a}>
+              <option
+                key={a}
+                value={a}
+                disabled={a !== draft.action && actionRefusal(a, draft.tier) !== null}
+              >
                 {ACTION_LABELS[a]}
               </option>
             ))}
@@ -191,8 +209,35 @@ export function RuleEditor({
         <FieldError key={key} errors={errors} at={key} />
       ))}
       <p className="muted small-text" id="rule-action-hint">
-        {ACTION_HINTS[draft.action]}
+        {ACTION_HINTS[draft.action]} {tierNote(draft.tier)}
       </p>
+      {draft.action === "require_approval" && (
+        <div>
+          <label>
+            Approval timeout, in seconds
+            <input
+              inputMode="numeric"
+              value={draft.approvalTimeout}
+              placeholder={String(DEFAULT_APPROVAL_TIMEOUT_SECONDS)}
+              aria-describedby={[
+                "rule-timeout-hint",
+                invalidProps(errors, "approvalTimeoutSeconds")["aria-describedby"],
+              ]
+                .filter(Boolean)
+                .join(" ")}
+              aria-invalid={invalidProps(errors, "approvalTimeoutSeconds")["aria-invalid"]}
+              onChange={(e) => {
+                set({ approvalTimeout: e.target.value });
+              }}
+            />
+          </label>
+          <FieldError errors={errors} at="approvalTimeoutSeconds" />
+          <p className="muted small-text" id="rule-timeout-hint">
+            How long a held call waits for someone with the governance:approve permission (1 to 86,400; empty:{" "}
+            {DEFAULT_APPROVAL_TIMEOUT_SECONDS}). No decision by then means denied.
+          </p>
+        </div>
+      )}
       <ScopeFieldset draft={draft} teamId={teamId} errors={errors} onChange={set} />
       <DetectorFieldset
         detectors={draft.detectors}
@@ -200,7 +245,16 @@ export function RuleEditor({
         onChange={(detectors) => {
           set({ detectors });
         }}
-      />
+      >
+        <LimitFields
+          limits={draft.limits}
+          tier={draft.tier}
+          errors={errors}
+          onChange={(limits) => {
+            set({ limits });
+          }}
+        />
+      </DetectorFieldset>
       <div>
         <label className="check">
           <input
