@@ -60,7 +60,14 @@ describe("governance rules in a real browser", () => {
     await page.getByRole("heading", { name: "Rules", exact: true }).waitFor();
     // The area's own navigation lists the sections that exist, nothing more.
     const sections = page.getByRole("navigation", { name: "Governance" }).getByRole("link");
-    expect(await sections.allInnerTexts()).toEqual(["← Back to chat", "Rules"]);
+    expect(await sections.allInnerTexts()).toEqual([
+      "← Back to chat",
+      "Rules",
+      "Approvals",
+      "Decisions",
+      "Practices",
+      "Prompts",
+    ]);
     await page.getByText("No rules yet.").waitFor();
     expect(await page.getByText(/A rule checks what goes to an AI model/).count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
@@ -123,11 +130,11 @@ describe("governance rules in a real browser", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "governance-rule-editor", true);
 
-    // Someone else saves version 3 meanwhile.
+    // Someone else saves version 3 meanwhile (during the answer: an after rule cannot redact).
     const current = await asAdmin<GovernanceRule>("GET", `/api/v1/governance/rules/${ruleId}`);
     await asAdmin("PUT", `/api/v1/governance/rules/${ruleId}`, {
       expectedVersion: 2,
-      spec: { ...current.spec, tier: "after" },
+      spec: { ...current.spec, tier: "during" },
     });
     await form.getByLabel("Description").fill("Edited from version 2");
     await form.getByRole("button", { name: "Save as a new version" }).click();
@@ -139,7 +146,7 @@ describe("governance rules in a real browser", () => {
     await screenshot(page, "governance-rule-conflict");
     await conflict.getByRole("button", { name: "Reload the rule" }).click();
     await page.locator(".rule-header", { hasText: "Version 3" }).waitFor();
-    expect(await form.getByLabel("Tier").inputValue()).toBe("after");
+    expect(await form.getByLabel("Tier").inputValue()).toBe("during");
     expect(await form.getByLabel("Description").inputValue()).toBe(
       "Personal data of customers stays out of prompts.",
     );
@@ -177,7 +184,7 @@ describe("governance rules in a real browser", () => {
     const row = page.locator(".rules-table tbody tr", { hasText: "Customer contact data" });
     await expect
       .poll(() => row.innerText())
-      .toMatch(/Team Platform\s+After the answer\s+Redact\s+Chat · one project\s+v3/);
+      .toMatch(/Team Platform\s+During the answer\s+Redact\s+Chat · one project\s+v3/);
     const dryRun = page.getByRole("region", { name: "Try a sample text" });
     await dryRun.getByLabel("Sample text").fill(SAMPLE);
     await dryRun.getByRole("button", { name: "Try the rules" }).click();

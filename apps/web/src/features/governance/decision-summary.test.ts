@@ -25,6 +25,21 @@ describe("the decisions chart", () => {
     });
   });
 
+  it("leaves out the empty days before the first decision, keeping at least a week", () => {
+    const summary: DecisionSummary = {
+      from: "2026-11-06T00:00:00.000Z",
+      to: "2026-12-06T08:00:00.000Z",
+      byDay: [{ day: "2026-12-06", action: "block", count: 1 }],
+      byRule: [],
+      byTeam: [],
+    };
+    const { bars } = dayBars(summary);
+    expect(bars.map((b) => b.label)).toEqual(["11-30", "12-01", "12-02", "12-03", "12-04", "12-05", "12-06"]);
+    expect(
+      dayBars({ ...summary, byDay: [{ day: "2026-11-20", action: "block", count: 1 }] }).bars,
+    ).toHaveLength(17);
+  });
+
   it("shortens a fingerprint to 8 characters", () => {
     expect(shortFingerprint("sha256:0123456789abcdef")).toBe("01234567");
     expect(shortFingerprint("abcdef0123456789")).toBe("abcdef01");

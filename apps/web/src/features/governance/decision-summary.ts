@@ -15,10 +15,13 @@ export const DECISION_ACTIONS = Object.keys(DECISION_LABELS) as DecisionAction[]
 
 /** The most days the chart draws: the newest ones of a longer range. */
 const MAX_DAYS = 62;
+/** The fewest days it draws when the first decisions are recent (empty days before are left out). */
+const MIN_DAYS = 7;
 
 /**
- * The summary's days, every one from `from` to `to` (UTC) even without decisions, as stacked bars
- * of the actions that occur (`series`, in `DECISION_ACTIONS` order).
+ * The summary's days from the first with a decision (at least the last 7 of the range) to `to`
+ * (UTC), days without decisions included, as stacked bars of the actions that occur (`series`,
+ * in `DECISION_ACTIONS` order).
  * @example
  * dayBars(summary).series // ["block", "deny"]
  */
@@ -30,6 +33,8 @@ export function dayBars(summary: DecisionSummary): { series: DecisionAction[]; b
   const days: string[] = [];
   for (let t = last; t >= first && days.length < MAX_DAYS; t -= 86_400_000)
     days.unshift(new Date(t).toISOString().slice(0, 10));
+  const busy = days.findIndex((day) => summary.byDay.some((d) => d.day === day && d.count > 0));
+  if (busy > 0) days.splice(0, Math.min(busy, days.length - MIN_DAYS));
   return {
     series,
     bars: days.map((day) => ({

@@ -35,7 +35,8 @@ export function DecisionsOverview({ summary }: { summary: DecisionSummary }) {
   const { series, bars } = dayBars(summary);
   return (
     <div className="decisions-overview">
-      <div className="decision-chart">
+      {/* Scrolls sideways when the days do not fit, so it takes the focus (arrows scroll it). */}
+      <div className="decision-chart" tabIndex={0} role="group" aria-label="Decisions by day, by action">
         <BarChart
           label="Decisions by day"
           series={series.map((a) => DECISION_LABELS[a])}
