@@ -237,7 +237,10 @@ describe("governance approvals and decisions in a real browser", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "governance-decisions", true);
 
-    await page.getByLabel("Decision").selectOption({ label: "Blocked" });
+    await page
+      .getByRole("form", { name: "Filter decisions" })
+      .getByLabel("Decision")
+      .selectOption({ label: "Blocked" });
     await expect.poll(() => rows.count()).toBe(1);
     expect(await rows.first().innerText()).toContain("No launch codes");
     await page.getByRole("button", { name: "Clear filters" }).click();

@@ -182,7 +182,7 @@ export function DecisionsPage() {
       ) : items.length === 0 ? (
         <EmptyDecisions filtered={filtered} />
       ) : (
-        <DecisionsTable decisions={items} />
+        <DecisionsTable decisions={items} teamId={f.teamId} />
       )}
       {list.hasNextPage && (
         <button

@@ -19,11 +19,17 @@ function Matches({ decision }: { decision: GovernanceDecision }) {
   );
 }
 
-/** Decisions as a table (cards on a phone): when, which rule did what, where, to whom, why. */
-export function DecisionsTable({ decisions }: { decisions: GovernanceDecision[] }) {
+/**
+ * Decisions as a table (cards on a phone): when, which rule did what, where, to whom, why. People
+ * are named from `teamId`'s members (the filter's team, or the one team all decisions are of).
+ */
+export function DecisionsTable({ decisions, teamId }: { decisions: GovernanceDecision[]; teamId: string }) {
   const me = useMe().data;
+  const teams = new Set(decisions.map((d) => d.teamId));
+  const [only] = teams;
+  const team = teamId || (teams.size === 1 ? only : null);
   const name = useAuthors(
-    undefined,
+    team ? { teamId: team } : undefined,
     decisions.map((d) => d.actorId),
   );
   return (
@@ -47,15 +53,21 @@ export function DecisionsTable({ decisions }: { decisions: GovernanceDecision[] 
               {new Date(d.at).toLocaleString()}
             </td>
             <td data-label="Rule">
-              {d.ruleName} <span className="muted small-text">v{d.ruleVersion}</span>
+              <span>
+                {d.ruleName} <span className="muted small-text">v{d.ruleVersion}</span>
+              </span>
             </td>
             <td data-label="Decision">
-              <span className={`action-badge decision-${d.action}`}>{DECISION_LABELS[d.action]}</span>
-              <div className="muted small-text">{TIER_LABELS[d.tier]}</div>
+              <span>
+                <span className={`action-badge decision-${d.action}`}>{DECISION_LABELS[d.action]}</span>
+                <span className="muted small-text tier-note">{TIER_LABELS[d.tier]}</span>
+              </span>
             </td>
             <td data-label="Where" className="small-text">
-              {teamLabel(me, d.teamId)} · {surfaceLabel(d.surface)}
-              {d.model && <div className="muted">{d.model}</div>}
+              <span>
+                {teamLabel(me, d.teamId)} · {surfaceLabel(d.surface)}
+                {d.model && <span className="muted model-note">{d.model}</span>}
+              </span>
             </td>
             <td data-label="Who" className="small-text">
               {d.actorId === null ? <span className="muted">—</span> : name(d.actorId)}
