@@ -268,12 +268,16 @@ describe("governance approvals and decisions in a real browser", () => {
     await phonePage.goto(`${web.parley.url}/governance/decisions`);
     await phonePage.locator(".decisions-table").waitFor();
     expect(await phonePage.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+    // Nor clipped by a container: every card ends within the screen (the chart scrolls inside).
+    const rightmost = `Math.max(...[...document.querySelectorAll(".governance-oversight, .decisions-table tr, .approval-card")].map((e) => e.getBoundingClientRect().right))`;
+    expect(await phonePage.evaluate(`${rightmost} <= window.innerWidth`)).toBe(true);
     expect(await seriousViolations(phonePage)).toEqual([]);
     await screenshot(phonePage, "governance-decisions-phone", true);
     await phonePage.goto(`${web.parley.url}/governance/approvals`);
     await phonePage.getByRole("button", { name: "Decided" }).click();
     await phonePage.locator(".approval-card").first().waitFor();
     expect(await phonePage.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+    expect(await phonePage.evaluate(`${rightmost} <= window.innerWidth`)).toBe(true);
     await screenshot(phonePage, "governance-approvals-phone", true);
     await phone.close();
   });
