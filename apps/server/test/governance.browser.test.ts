@@ -308,4 +308,53 @@ describe("governance rules in a real browser", () => {
     });
     expect(gone.status).toBe(404);
   });
+
+  it("offers each condition in the tiers that check it, and an approval's timeout", async () => {
+    await page.getByRole("link", { name: "New rule" }).click();
+    const form = page.getByRole("form", { name: "New rule" });
+    await form.getByLabel("Name").fill("Costly answers");
+    await form.getByRole("button", { name: "Remove detector 1" }).click();
+    await form.getByRole("button", { name: "Create rule" }).click();
+    await form.getByText("Set at least one condition").waitFor();
+    // Before the call, the cost is not known yet.
+    expect(await form.getByLabel("Max cost per call").isDisabled()).toBe(true);
+    await form.getByLabel("Tier").selectOption({ label: "After the answer" });
+    expect(await form.getByRole("option", { name: "Redact" }).isDisabled()).toBe(true);
+    expect(await form.getByRole("option", { name: "Require approval" }).isDisabled()).toBe(true);
+    await form.getByLabel("Max cost per call").fill("0.05");
+    await form.getByLabel("Action").selectOption({ label: "Warn" });
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "governance-rule-conditions", true);
+    await form.getByRole("button", { name: "Create rule" }).click();
+    await page.waitForURL((url) => /^\/governance\/rules\/(?!new$)[^/]+$/.test(url.pathname));
+    const costly = await asAdmin<GovernanceRule>(
+      "GET",
+      `/api/v1/governance/rules/${new URL(page.url()).pathname.split("/").at(-1) ?? ""}`,
+    );
+    expect(costly.spec).toMatchObject({
+      tier: "after",
+      action: "warn",
+      condition: { maxCostMicros: 50_000 },
+    });
+
+    const edit = page.getByRole("form", { name: "Edit the rule" });
+    await edit.getByLabel("Tier").selectOption({ label: "Before the call" });
+    await edit.getByLabel("Max input tokens").fill("8000");
+    await edit.getByLabel("Action").selectOption({ label: "Require approval" });
+    await edit.getByLabel("Approval timeout, in seconds").fill("90000");
+    await edit.getByRole("button", { name: "Save as a new version" }).click();
+    await edit.getByText("Whole seconds from 1 to 86,400").waitFor();
+    await edit.getByLabel("Approval timeout, in seconds").fill("600");
+    await edit.getByRole("button", { name: "Save as a new version" }).click();
+    await edit.getByRole("status").getByText("Saved as version 2.").waitFor();
+    const held = await asAdmin<GovernanceRule>("GET", `/api/v1/governance/rules/${costly.id}`);
+    expect(held.spec).toMatchObject({
+      tier: "before",
+      action: "require_approval",
+      approvalTimeoutSeconds: 600,
+      condition: { maxInputTokens: 8000 },
+    });
+    expect(held.spec.condition.maxCostMicros).toBeUndefined();
+    await asAdmin("DELETE", `/api/v1/governance/rules/${costly.id}`);
+  });
 });

@@ -85,7 +85,8 @@ export function LimitFields({
   const json = conditionApplies("requireValidJson", tier);
   const modelsInvalid = invalidProps(errors, "condition.allowedModels");
   return (
-    <div className="limit-fields">
+    <fieldset className="limit-fields">
+      <legend>Model and size</legend>
       <div className="limit-field wide">
         <label>
           Allowed models, one per line
@@ -168,6 +169,6 @@ export function LimitFields({
           text="Matches an answer that is not valid JSON when the call asked for JSON output."
         />
       </div>
-    </div>
+    </fieldset>
   );
 }
