@@ -1,9 +1,4 @@
-import {
-  DEFAULT_APPROVAL_TIMEOUT_SECONDS,
-  type GovernanceRule,
-  type RuleAction,
-  type RuleTier,
-} from "@parley/contracts";
+import type { GovernanceRule, RuleAction, RuleTier } from "@parley/contracts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useNavigate } from "react-router";
@@ -13,6 +8,7 @@ import { errorText } from "../../failures.ts";
 import { useMe } from "../auth/use-me.ts";
 import { placesToCreateRules } from "./governance-access.ts";
 import { FieldError, invalidProps } from "./field-error.tsx";
+import { ApprovalTimeoutField, tierNote } from "./rule-action-fields.tsx";
 import { actionRefusal } from "./rule-condition-draft.ts";
 import { DetectorFieldset } from "./rule-detector-fields.tsx";
 import { draftOf, specOf, validateDraft, type FieldErrors, type RuleDraft } from "./rule-draft.ts";
@@ -25,13 +21,6 @@ import { serverFieldErrors } from "./server-field-errors.ts";
 /** Where a new rule goes: "" organisation-wide, else a team's id. */
 function firstPlace(places: ReturnType<typeof placesToCreateRules>): string {
   return places.teams[0]?.id ?? "";
-}
-
-/** Which actions a tier cannot take, said beside the action's hint. */
-function tierNote(tier: RuleTier): string {
-  if (tier === "before") return "";
-  if (tier === "during") return "During the answer a rule cannot require approval (only before the call).";
-  return "After the answer a rule can neither redact nor require approval: the answer was delivered.";
 }
 
 /** Takes a person to the first field that says what is wrong, once it is drawn. */
@@ -212,31 +201,13 @@ export function RuleEditor({
         {ACTION_HINTS[draft.action]} {tierNote(draft.tier)}
       </p>
       {draft.action === "require_approval" && (
-        <div>
-          <label>
-            Approval timeout, in seconds
-            <input
-              inputMode="numeric"
-              value={draft.approvalTimeout}
-              placeholder={String(DEFAULT_APPROVAL_TIMEOUT_SECONDS)}
-              aria-describedby={[
-                "rule-timeout-hint",
-                invalidProps(errors, "approvalTimeoutSeconds")["aria-describedby"],
-              ]
-                .filter(Boolean)
-                .join(" ")}
-              aria-invalid={invalidProps(errors, "approvalTimeoutSeconds")["aria-invalid"]}
-              onChange={(e) => {
-                set({ approvalTimeout: e.target.value });
-              }}
-            />
-          </label>
-          <FieldError errors={errors} at="approvalTimeoutSeconds" />
-          <p className="muted small-text" id="rule-timeout-hint">
-            How long a held call waits for someone with the governance:approve permission (1 to 86,400; empty:{" "}
-            {DEFAULT_APPROVAL_TIMEOUT_SECONDS}). No decision by then means denied.
-          </p>
-        </div>
+        <ApprovalTimeoutField
+          value={draft.approvalTimeout}
+          errors={errors}
+          onChange={(approvalTimeout) => {
+            set({ approvalTimeout });
+          }}
+        />
       )}
       <ScopeFieldset draft={draft} teamId={teamId} errors={errors} onChange={set} />
       <DetectorFieldset
