@@ -60,7 +60,14 @@ describe("governance rules in a real browser", () => {
     await page.getByRole("heading", { name: "Rules", exact: true }).waitFor();
     // The area's own navigation lists the sections that exist, nothing more.
     const sections = page.getByRole("navigation", { name: "Governance" }).getByRole("link");
-    expect(await sections.allInnerTexts()).toEqual(["← Back to chat", "Rules"]);
+    expect(await sections.allInnerTexts()).toEqual([
+      "← Back to chat",
+      "Rules",
+      "Approvals",
+      "Decisions",
+      "Practices",
+      "Prompts",
+    ]);
     await page.getByText("No rules yet.").waitFor();
     expect(await page.getByText(/A rule checks what goes to an AI model/).count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
@@ -123,11 +130,11 @@ describe("governance rules in a real browser", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "governance-rule-editor", true);
 
-    // Someone else saves version 3 meanwhile.
+    // Someone else saves version 3 meanwhile (during the answer: an after rule cannot redact).
     const current = await asAdmin<GovernanceRule>("GET", `/api/v1/governance/rules/${ruleId}`);
     await asAdmin("PUT", `/api/v1/governance/rules/${ruleId}`, {
       expectedVersion: 2,
-      spec: { ...current.spec, tier: "after" },
+      spec: { ...current.spec, tier: "during" },
     });
     await form.getByLabel("Description").fill("Edited from version 2");
     await form.getByRole("button", { name: "Save as a new version" }).click();
@@ -139,7 +146,7 @@ describe("governance rules in a real browser", () => {
     await screenshot(page, "governance-rule-conflict");
     await conflict.getByRole("button", { name: "Reload the rule" }).click();
     await page.locator(".rule-header", { hasText: "Version 3" }).waitFor();
-    expect(await form.getByLabel("Tier").inputValue()).toBe("after");
+    expect(await form.getByLabel("Tier").inputValue()).toBe("during");
     expect(await form.getByLabel("Description").inputValue()).toBe(
       "Personal data of customers stays out of prompts.",
     );
@@ -151,7 +158,8 @@ describe("governance rules in a real browser", () => {
     await page.getByRole("heading", { name: "History of Customer contact data" }).waitFor();
     const rows = page.locator(".versions-table tbody tr");
     await expect.poll(() => rows.count()).toBe(3);
-    expect(await rows.nth(0).innerText()).toMatch(/v3 \(current\)\s+web\s/);
+    // The admin's name arrives after the rows (read from their account, not the team's members).
+    await expect.poll(() => rows.nth(0).innerText()).toMatch(/v3 \(current\)\s+web\s/);
     expect(await rows.nth(2).innerText()).toMatch(/v1\s+You/);
 
     const compare = page.getByRole("region", { name: "Compare versions" });
@@ -177,7 +185,7 @@ describe("governance rules in a real browser", () => {
     const row = page.locator(".rules-table tbody tr", { hasText: "Customer contact data" });
     await expect
       .poll(() => row.innerText())
-      .toMatch(/Team Platform\s+After the answer\s+Redact\s+Chat · one project\s+v3/);
+      .toMatch(/Team Platform\s+During the answer\s+Redact\s+Chat · one project\s+v3/);
     const dryRun = page.getByRole("region", { name: "Try a sample text" });
     await dryRun.getByLabel("Sample text").fill(SAMPLE);
     await dryRun.getByRole("button", { name: "Try the rules" }).click();
@@ -300,5 +308,54 @@ describe("governance rules in a real browser", () => {
       headers: { authorization: `Bearer ${adminToken}` },
     });
     expect(gone.status).toBe(404);
+  });
+
+  it("offers each condition in the tiers that check it, and an approval's timeout", async () => {
+    await page.getByRole("link", { name: "New rule" }).click();
+    const form = page.getByRole("form", { name: "New rule" });
+    await form.getByLabel("Name").fill("Costly answers");
+    await form.getByRole("button", { name: "Remove detector 1" }).click();
+    await form.getByRole("button", { name: "Create rule" }).click();
+    await form.getByText("Set at least one condition").waitFor();
+    // Before the call, the cost is not known yet.
+    expect(await form.getByLabel("Max cost per call").isDisabled()).toBe(true);
+    await form.getByLabel("Tier").selectOption({ label: "After the answer" });
+    expect(await form.getByRole("option", { name: "Redact" }).isDisabled()).toBe(true);
+    expect(await form.getByRole("option", { name: "Require approval" }).isDisabled()).toBe(true);
+    await form.getByLabel("Max cost per call").fill("0.05");
+    await form.getByLabel("Action").selectOption({ label: "Warn" });
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "governance-rule-conditions", true);
+    await form.getByRole("button", { name: "Create rule" }).click();
+    await page.waitForURL((url) => /^\/governance\/rules\/(?!new$)[^/]+$/.test(url.pathname));
+    const costly = await asAdmin<GovernanceRule>(
+      "GET",
+      `/api/v1/governance/rules/${new URL(page.url()).pathname.split("/").at(-1) ?? ""}`,
+    );
+    expect(costly.spec).toMatchObject({
+      tier: "after",
+      action: "warn",
+      condition: { maxCostMicros: 50_000 },
+    });
+
+    const edit = page.getByRole("form", { name: "Edit the rule" });
+    await edit.getByLabel("Tier").selectOption({ label: "Before the call" });
+    await edit.getByLabel("Max input tokens").fill("8000");
+    await edit.getByLabel("Action").selectOption({ label: "Require approval" });
+    await edit.getByLabel("Approval timeout, in seconds").fill("90000");
+    await edit.getByRole("button", { name: "Save as a new version" }).click();
+    await edit.getByText("Whole seconds from 1 to 86,400").waitFor();
+    await edit.getByLabel("Approval timeout, in seconds").fill("600");
+    await edit.getByRole("button", { name: "Save as a new version" }).click();
+    await edit.getByRole("status").getByText("Saved as version 2.").waitFor();
+    const held = await asAdmin<GovernanceRule>("GET", `/api/v1/governance/rules/${costly.id}`);
+    expect(held.spec).toMatchObject({
+      tier: "before",
+      action: "require_approval",
+      approvalTimeoutSeconds: 600,
+      condition: { maxInputTokens: 8000 },
+    });
+    expect(held.spec.condition.maxCostMicros).toBeUndefined();
+    await asAdmin("DELETE", `/api/v1/governance/rules/${costly.id}`);
   });
 });

@@ -16,7 +16,19 @@ const SLOT = 56;
  * @example
  * <BarChart label="Tokens by day" series={["input", "output"]} bars={[{ label: "06-01", values: [10, 4] }]} />
  */
-export function BarChart({ label, series, bars }: { label: string; series: string[]; bars: Bar[] }) {
+export function BarChart({
+  label,
+  series,
+  bars,
+  seriesClasses,
+}: {
+  label: string;
+  series: string[];
+  bars: Bar[];
+  /** A class per series, for colours that follow a series' meaning; default `series-<index>`. */
+  seriesClasses?: string[];
+}) {
+  const classOf = (k: number) => seriesClasses?.[k] ?? `series-${k}`;
   const max = Math.max(1, ...bars.map((b) => b.values.reduce((a, v) => a + v, 0)));
   const plot = HEIGHT - TOP - BOTTOM;
   const width = LEFT + bars.length * SLOT + 8;
@@ -43,14 +55,7 @@ export function BarChart({ label, series, bars }: { label: string; series: strin
                 const h = y(base) - top;
                 base += v;
                 return (
-                  <rect
-                    key={series[k]}
-                    x={x}
-                    y={top}
-                    width={SLOT - 20}
-                    height={h}
-                    className={`series-${k}`}
-                  />
+                  <rect key={series[k]} x={x} y={top} width={SLOT - 20} height={h} className={classOf(k)} />
                 );
               })}
               <text x={x + (SLOT - 20) / 2} y={HEIGHT - 10} textAnchor="middle" className="tick">
@@ -63,7 +68,7 @@ export function BarChart({ label, series, bars }: { label: string; series: strin
       <figcaption className="legend">
         {series.map((s, k) => (
           <span key={s}>
-            <span className={`swatch series-${k}`} aria-hidden="true" /> {s}
+            <span className={`swatch ${classOf(k)}`} aria-hidden="true" /> {s}
           </span>
         ))}
       </figcaption>

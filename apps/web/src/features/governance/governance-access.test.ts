@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mayManageRules, mayReadGovernance, placesToCreateRules } from "./governance-access.ts";
+import { mayApprove, mayManageRules, mayReadGovernance, placesToCreateRules } from "./governance-access.ts";
 
 const person = (
   globalRole: "viewer" | "developer" | "operator" | "admin",
@@ -41,5 +41,13 @@ describe("who may manage governance rules", () => {
     expect(mayReadGovernance(person("viewer"))).toBe(true);
     expect(mayReadGovernance({ ...person("viewer"), permissions: [] })).toBe(false);
     expect(mayReadGovernance(undefined)).toBe(false);
+  });
+
+  it("lets a team's operators and admins decide its held calls, a global operator those outside teams", () => {
+    expect(mayApprove(person("viewer", [["t1", "operator"]]), "t1")).toBe(true);
+    expect(mayApprove(person("developer", [["t1", "developer"]]), "t1")).toBe(false);
+    expect(mayApprove(person("operator"), null)).toBe(true);
+    expect(mayApprove(person("developer"), null)).toBe(false);
+    expect(mayApprove(undefined, "t1")).toBe(false);
   });
 });

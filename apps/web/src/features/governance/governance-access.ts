@@ -47,3 +47,15 @@ export function placesToCreateRules(me: Person | null | undefined): {
     teams: me.teams.filter((t) => mayManageRules(me, t.id)).map(({ id, name }) => ({ id, name })),
   };
 }
+
+/**
+ * Whether `me` may approve or deny a call held in team `teamId` (null: a call outside teams,
+ * which needs the global role), as the server's `can(…, "governance:approve", …)`: a team's
+ * operators and admins. The server also refuses one's own request.
+ * @example
+ * mayApprove({ user: { globalRole: "viewer" }, teams: [{ id: "t1", name: "Ops", role: "admin" }] }, "t1") // true
+ */
+export function mayApprove(me: Person | null | undefined, teamId: string | null): boolean {
+  // governance:approve is held by the same roles as governance:manage (docs/ACCESS.md).
+  return mayManageRules(me, teamId);
+}

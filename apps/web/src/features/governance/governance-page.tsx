@@ -1,6 +1,8 @@
 import { Navigate, Route, Routes } from "react-router";
 import { PracticesPage } from "../practices/practices-page.tsx";
 import { PromptsPage } from "../prompts/prompts-page.tsx";
+import { ApprovalsPage } from "./approvals-page.tsx";
+import { DecisionsPage } from "./decisions-page.tsx";
 import { GovernanceLayout } from "./governance-layout.tsx";
 import { RulesSection } from "./rules-section.tsx";
 
@@ -10,6 +12,8 @@ export function GovernancePage() {
     <GovernanceLayout>
       <Routes>
         <Route path="rules/*" element={<RulesSection />} />
+        <Route path="approvals" element={<ApprovalsPage />} />
+        <Route path="decisions" element={<DecisionsPage />} />
         <Route path="practices" element={<PracticesPage />} />
         <Route path="prompts" element={<PromptsPage />} />
         <Route path="prompts/:id" element={<PromptsPage />} />

@@ -12,6 +12,8 @@ export interface GovernanceSection {
  */
 export const GOVERNANCE_SECTIONS: readonly GovernanceSection[] = [
   { path: "/governance/rules", label: "Rules" },
+  { path: "/governance/approvals", label: "Approvals" },
+  { path: "/governance/decisions", label: "Decisions" },
   { path: "/governance/practices", label: "Practices" },
   { path: "/governance/prompts", label: "Prompts" },
 ];

@@ -1,4 +1,5 @@
 import type { DetectorSpec } from "@parley/contracts";
+import type { ReactNode } from "react";
 import { describedBy, FieldError, invalidProps } from "./field-error.tsx";
 import { newDetector, type DetectorDraft, type FieldErrors } from "./rule-draft.ts";
 import { DETECTOR_LABELS, PII_KINDS, PII_LABELS } from "./rule-labels.ts";
@@ -141,20 +142,36 @@ function DetectorFields({
   );
 }
 
-/** The rule's condition: its detectors (any of them matching is a match), added and removed. */
+/**
+ * The rule's condition: its detectors (any of them matching is a match), added and removed, and
+ * `children`, the other conditions.
+ */
 export function DetectorFieldset({
   detectors,
   errors,
   onChange,
+  children,
 }: {
   detectors: DetectorDraft[];
   errors: FieldErrors;
   onChange: (detectors: DetectorDraft[]) => void;
+  children?: ReactNode;
 }) {
+  const described = [
+    describedBy(errors, "condition")["aria-describedby"],
+    describedBy(errors, "condition.detectors")["aria-describedby"],
+  ]
+    .filter(Boolean)
+    .join(" ");
   return (
-    <fieldset className="rule-group" {...describedBy(errors, "condition.detectors")}>
+    <fieldset className="rule-group" {...(described ? { "aria-describedby": described } : {})}>
       <legend>Condition</legend>
-      <p className="muted small-text">The rule matches where any of its detectors finds something.</p>
+      <p className="muted small-text">
+        The rule matches when every condition set here holds (at least one): any of its detectors finds
+        something, the model is not allowed, a limit is passed. Detectors are optional.
+      </p>
+      <FieldError errors={errors} at="condition" />
+      {detectors.length === 0 && <p className="muted small-text">No detectors.</p>}
       {detectors.map((detector, i) => (
         <DetectorFields
           key={detector.key}
@@ -182,6 +199,7 @@ export function DetectorFieldset({
           Add a detector
         </button>
       </div>
+      {children}
     </fieldset>
   );
 }

@@ -33,6 +33,29 @@ describe("comparing two versions of a rule", () => {
     ]);
   });
 
+  it("shows the other conditions and an approval's timeout, the cost in units", () => {
+    const v2: RuleSpec = {
+      ...v1,
+      action: "require_approval",
+      condition: { allowedModels: ["a/b", "c"], maxInputTokens: 12_000 },
+    };
+    const v3: RuleSpec = {
+      ...v1,
+      tier: "after",
+      condition: { maxOutputTokens: 500, maxCostMicros: 50_000, requireValidJson: true },
+    };
+    expect(compareSpecs(v2, v3).filter((c) => c.changed)).toEqual([
+      { label: "Tier", before: "Before the call", after: "After the answer", changed: true },
+      { label: "Action", before: "Require approval", after: "Warn", changed: true },
+      { label: "Max output tokens", before: "", after: "500", changed: true },
+      { label: "Max cost per call", before: "", after: "0.05 (50,000 micro-units)", changed: true },
+      { label: "Require valid JSON", before: "", after: "Yes", changed: true },
+      { label: "Allowed models", before: "a/b, c", after: "", changed: true },
+      { label: "Max input tokens", before: "12,000", after: "", changed: true },
+      { label: "Approval timeout", before: "300 s (default)", after: "", changed: true },
+    ]);
+  });
+
   it("finds nothing changed between a version and itself", () => {
     expect(compareSpecs(v1, v1).some((c) => c.changed)).toBe(false);
   });

@@ -1,4 +1,10 @@
-import type { DetectorSpec, RuleSpec } from "@parley/contracts";
+import {
+  DEFAULT_APPROVAL_TIMEOUT_SECONDS,
+  type DetectorSpec,
+  type RuleCondition,
+  type RuleSpec,
+} from "@parley/contracts";
+import { unitsOf } from "./rule-condition-draft.ts";
 import { ACTION_LABELS, DETECTOR_LABELS, PII_LABELS, SURFACE_LABELS, TIER_LABELS } from "./rule-labels.ts";
 
 /** One field of a spec, in words: what a person compares between two versions. */
@@ -37,6 +43,23 @@ function detectorFields(d: DetectorSpec, n: number): SpecField[] {
   return fields;
 }
 
+/** The conditions besides detectors that a spec sets, in the editor's order. */
+function limitFields(c: RuleCondition): SpecField[] {
+  const fields: SpecField[] = [];
+  if (c.allowedModels) fields.push({ label: "Allowed models", value: c.allowedModels.join(", ") });
+  if (c.maxInputTokens !== undefined)
+    fields.push({ label: "Max input tokens", value: c.maxInputTokens.toLocaleString("en") });
+  if (c.maxOutputTokens !== undefined)
+    fields.push({ label: "Max output tokens", value: c.maxOutputTokens.toLocaleString("en") });
+  if (c.maxCostMicros !== undefined)
+    fields.push({
+      label: "Max cost per call",
+      value: `${unitsOf(c.maxCostMicros)} (${c.maxCostMicros.toLocaleString("en")} micro-units)`,
+    });
+  if (c.requireValidJson) fields.push({ label: "Require valid JSON", value: "Yes" });
+  return fields;
+}
+
 /**
  * A spec as labelled fields, in the order the editor shows them; `projectName` words a project id.
  * @example
@@ -54,7 +77,16 @@ export function specFields(spec: RuleSpec, projectName: (id: string) => string =
     ...(scope.assistantId ? [{ label: "Assistant", value: scope.assistantId }] : []),
     { label: "Models", value: scope.models?.join(", ") ?? ANY },
     ...(spec.condition.detectors ?? []).flatMap((d, i) => detectorFields(d, i + 1)),
+    ...limitFields(spec.condition),
     { label: "If a detector fails", value: spec.failOpen ? "Let the call through" : "Block the call" },
+    ...(spec.action === "require_approval"
+      ? [
+          {
+            label: "Approval timeout",
+            value: `${(spec.approvalTimeoutSeconds ?? DEFAULT_APPROVAL_TIMEOUT_SECONDS).toLocaleString("en")} s${spec.approvalTimeoutSeconds === undefined ? " (default)" : ""}`,
+          },
+        ]
+      : []),
   ];
 }
 

@@ -1,4 +1,11 @@
 import type { DetectorSpec, PiiKind, RuleAction, RuleSpec, RuleSurface, RuleTier } from "@parley/contracts";
+import {
+  actionRefusal,
+  limitsOf,
+  limitsSpecOf,
+  validateLimits,
+  type LimitsDraft,
+} from "./rule-condition-draft.ts";
 
 /** The longest pattern and the most words a detector takes (`MAX_DETECTOR_*` in the contract). */
 const MAX_PATTERN = 1_000;
@@ -31,8 +38,13 @@ export interface RuleDraft {
   assistantId: string;
   /** None: every model. */
   models: string[];
+  /** None: the condition has no detectors (another condition must be set). */
   detectors: DetectorDraft[];
+  /** The conditions besides detectors; those the tier does not check are kept but not sent. */
+  limits: LimitsDraft;
   failOpen: boolean;
+  /** `require_approval`: seconds a held call waits, as typed; empty: the server's default. */
+  approvalTimeout: string;
 }
 
 /** Problems found in a draft, by field path (`name`, `condition.detectors.0.pattern`, …). */
@@ -65,7 +77,9 @@ export function draftOf(spec: RuleSpec | null): RuleDraft {
           words: d.type === "keywords" ? d.words.join("\n") : "",
         }))
       : [newDetector("pii")],
+    limits: limitsOf(spec?.condition),
     failOpen: spec?.failOpen ?? false,
+    approvalTimeout: spec?.approvalTimeoutSeconds?.toString() ?? "",
   };
 }
 
@@ -107,9 +121,15 @@ export function specOf(d: RuleDraft): RuleSpec {
       ...(d.assistantId ? { assistantId: d.assistantId } : {}),
       ...(d.models.length ? { models: d.models } : {}),
     },
-    condition: { detectors: d.detectors.map(detectorSpecOf) },
+    condition: {
+      ...(d.detectors.length ? { detectors: d.detectors.map(detectorSpecOf) } : {}),
+      ...limitsSpecOf(d.limits, d.tier),
+    },
     action: d.action,
     ...(d.failOpen ? { failOpen: true } : {}),
+    ...(d.action === "require_approval" && d.approvalTimeout.trim()
+      ? { approvalTimeoutSeconds: Number(d.approvalTimeout) }
+      : {}),
   };
 }
 
@@ -126,9 +146,22 @@ export function validateDraft(d: RuleDraft): FieldErrors {
   else if (name.length > 100) errors.name = "At most 100 characters.";
   if (d.description.trim().length > 2000) errors.description = "At most 2,000 characters.";
   if (d.models.length > MAX_MODELS) errors["scope.models"] = `At most ${MAX_MODELS} models.`;
-  if (d.detectors.length === 0) errors["condition.detectors"] = "Add at least one detector.";
-  else if (d.detectors.length > MAX_DETECTORS)
+  if (d.detectors.length > MAX_DETECTORS)
     errors["condition.detectors"] = `At most ${MAX_DETECTORS} detectors.`;
+  Object.assign(errors, validateLimits(d.limits, d.tier));
+  const condition = specOf(d).condition;
+  const limitProblem = Object.keys(errors).some((k) => k.startsWith("condition."));
+  if (Object.keys(condition).length === 0 && !limitProblem)
+    errors.condition = "Set at least one condition: a detector, or a limit this tier checks.";
+  const refusal = actionRefusal(d.action, d.tier);
+  if (refusal) errors.action = refusal;
+  else if (d.action === "redact" && !condition.detectors)
+    errors.action = "Redact needs a detector: only what a detector finds can be replaced.";
+  if (d.action === "require_approval" && d.approvalTimeout.trim()) {
+    const t = d.approvalTimeout.trim();
+    if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > 86_400)
+      errors.approvalTimeoutSeconds = "Whole seconds from 1 to 86,400 (a day).";
+  }
   d.detectors.forEach((detector, i) => {
     const at = `condition.detectors.${i}`;
     if (detector.type === "pii" && detector.kinds.length === 0)

@@ -8,9 +8,12 @@ import { errorText } from "../../failures.ts";
 import { useMe } from "../auth/use-me.ts";
 import { placesToCreateRules } from "./governance-access.ts";
 import { FieldError, invalidProps } from "./field-error.tsx";
+import { ApprovalTimeoutField, tierNote } from "./rule-action-fields.tsx";
+import { actionRefusal } from "./rule-condition-draft.ts";
 import { DetectorFieldset } from "./rule-detector-fields.tsx";
 import { draftOf, specOf, validateDraft, type FieldErrors, type RuleDraft } from "./rule-draft.ts";
 import { ACTION_HINTS, ACTION_LABELS, ACTIONS, TIER_LABELS, TIERS } from "./rule-labels.ts";
+import { LimitFields } from "./rule-limit-fields.tsx";
 import { ScopeFieldset } from "./rule-scope-fields.tsx";
 import { ruleKeys, rulesApi } from "./rules-api.ts";
 import { serverFieldErrors } from "./server-field-errors.ts";
@@ -180,7 +183,11 @@ export function RuleEditor({
             }}
           >
             {ACTIONS.map((a) => (
-              <option key={a} value={a}>
+              <option
+                key={a}
+                value={a}
+                disabled={a !== draft.action && actionRefusal(a, draft.tier) !== null}
+              >
                 {ACTION_LABELS[a]}
               </option>
             ))}
@@ -191,8 +198,17 @@ export function RuleEditor({
         <FieldError key={key} errors={errors} at={key} />
       ))}
       <p className="muted small-text" id="rule-action-hint">
-        {ACTION_HINTS[draft.action]}
+        {ACTION_HINTS[draft.action]} {tierNote(draft.tier)}
       </p>
+      {draft.action === "require_approval" && (
+        <ApprovalTimeoutField
+          value={draft.approvalTimeout}
+          errors={errors}
+          onChange={(approvalTimeout) => {
+            set({ approvalTimeout });
+          }}
+        />
+      )}
       <ScopeFieldset draft={draft} teamId={teamId} errors={errors} onChange={set} />
       <DetectorFieldset
         detectors={draft.detectors}
@@ -200,7 +216,16 @@ export function RuleEditor({
         onChange={(detectors) => {
           set({ detectors });
         }}
-      />
+      >
+        <LimitFields
+          limits={draft.limits}
+          tier={draft.tier}
+          errors={errors}
+          onChange={(limits) => {
+            set({ limits });
+          }}
+        />
+      </DetectorFieldset>
       <div>
         <label className="check">
           <input

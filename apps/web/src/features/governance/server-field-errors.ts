@@ -3,7 +3,7 @@ import type { FieldErrors } from "./rule-draft.ts";
 
 /** The fields the rule form shows errors beside; any other path is the form's. */
 const FIELD =
-  /^(name|description|tier|action|failOpen|teamId|scope\.(?:surfaces|projectId|models)|condition\.detectors(?:\.\d+(?:\.(?:kinds|pattern|flags|words))?)?)(?:\.|$)/;
+  /^(name|description|tier|action|failOpen|approvalTimeoutSeconds|teamId|scope\.(?:surfaces|projectId|models)|condition\.detectors(?:\.\d+(?:\.(?:kinds|pattern|flags|words))?)?|condition\.(?:allowedModels|maxInputTokens|maxOutputTokens|maxCostMicros|requireValidJson)|condition)(?:\.|$)/;
 
 /** The field a request path names: `spec.condition.detectors.0.words.3` is detector 0's words. */
 export function fieldOf(path: string): string {
