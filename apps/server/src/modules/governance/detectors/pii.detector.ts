@@ -24,6 +24,7 @@ const PII_CHARS: Readonly<Record<PiiKind, RegExp>> = {
  */
 export function piiDetector(kinds: readonly PiiKind[]): Detector {
   const unique = [...new Set(kinds)];
+  const reach = Math.max(0, ...unique.map((k) => PII_MAX_LENGTH[k]));
   return {
     id: "pii",
     kind: "pii",
@@ -37,8 +38,12 @@ export function piiDetector(kinds: readonly PiiKind[]): Detector {
     // Every kind needs a digit (IPv6 too, as the finder requires) or, for an address, an `@`:
     // none within a match's reach of the part, no match can overlap it.
     mayMatch(text: string, from: number, to: number): boolean {
-      const reach = Math.max(0, ...unique.map((k) => PII_MAX_LENGTH[k]));
-      return /[\d@]/.test(text.slice(Math.max(0, from - reach), Math.min(text.length, to + reach)));
+      const end = Math.min(text.length, to + reach);
+      for (let at = Math.max(0, from - reach); at < end; at++) {
+        const code = text.charCodeAt(at);
+        if ((code >= 48 && code <= 57) || code === 64) return true;
+      }
+      return false;
     },
     holdFrom(text: string): number {
       let at = Math.min(

@@ -72,6 +72,8 @@ export function secretsDetector(): Detector {
     },
     holdFrom(text: string): number {
       const token = holdTrailingRun(text, NOT_SPACE, SECRETS_STREAM_TOKEN_LENGTH);
+      // A block's header is in view, or no block can be open (a cut header is in the token).
+      if (!text.includes("-----B")) return token;
       const block = OPEN_KEY_BLOCK.exec(text.slice(-SECRETS_MAX_MATCH_LENGTH));
       if (!block) return token;
       return Math.min(token, Math.max(0, text.length - SECRETS_MAX_MATCH_LENGTH) + block.index);
@@ -102,7 +104,6 @@ function toTokenEnd(text: string, end: number): number {
  * every delta; prose rarely has 12 characters without a space, so most deltas skip it.
  */
 const MIN_SECRET_TOKEN = 12;
-const LONG_TOKEN = new RegExp(`\\S{${MIN_SECRET_TOKEN},}`, "g");
 
 /**
  * Whether a secret can overlap `text[from, to)`: some run of at least {@link MIN_SECRET_TOKEN}
@@ -110,9 +111,33 @@ const LONG_TOKEN = new RegExp(`\\S{${MIN_SECRET_TOKEN},}`, "g");
  */
 export function mayHoldSecret(text: string, from: number, to: number): boolean {
   if (text.includes("-----")) return true;
-  LONG_TOKEN.lastIndex = 0;
-  for (const run of text.matchAll(LONG_TOKEN)) {
-    if (run.index < to && run.index + run[0].length > from) return true;
+  // Runs that overlap the part: from the start of the one `from` is in, to the end of the one
+  // `to` is in.
+  let at = Math.max(0, Math.min(from, text.length));
+  while (at > 0 && !isSpace(text.charCodeAt(at - 1))) at--;
+  let run = 0;
+  for (; at < text.length; at++) {
+    if (isSpace(text.charCodeAt(at))) {
+      if (at >= to) return false;
+      run = 0;
+    } else if (++run >= MIN_SECRET_TOKEN) return true;
   }
   return false;
+}
+
+/** ASCII and common Unicode spaces (what `\s` matches that prose uses). */
+function isSpace(code: number): boolean {
+  return (
+    code === 32 ||
+    (code >= 9 && code <= 13) ||
+    code === 0xa0 ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x3000 ||
+    code === 0xfeff ||
+    code === 0x1680 ||
+    code === 0x202f ||
+    code === 0x205f
+  );
 }

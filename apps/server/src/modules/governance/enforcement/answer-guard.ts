@@ -64,11 +64,15 @@ export class AnswerGuard implements TextFilter {
     this.#restorer = options.restore && options.restore.size ? new Restorer(options.restore) : null;
   }
 
-  async push(text: string): Promise<string> {
+  push(text: string): string | Promise<string> {
     if (this.#blocked) throw this.#blocked;
     if (this.#o.after.length) this.#answer += text;
     this.#held += text;
-    return this.#shown(await this.#release(false));
+    // Most deltas need no detector run (nothing a match could be in view): answered at once,
+    // without a promise, on the hot path.
+    const quick = this.#releaseQuickly();
+    if (quick !== null) return this.#shown(quick);
+    return this.#release(false).then((released) => this.#shown(released));
   }
 
   async flush(): Promise<string> {
@@ -96,6 +100,31 @@ export class AnswerGuard implements TextFilter {
       if (action === "redact") masks.push(...found);
     }
     return masks.length ? mask(input, masks) : input;
+  }
+
+  /**
+   * What can go out now when no rule needs a detector run or a ceiling check for it (so the
+   * answer is the plain text); null when the full check must run.
+   */
+  #releaseQuickly(): string | null {
+    if (!this.#o.during.length) {
+      const out = this.#held;
+      this.#held = "";
+      return out;
+    }
+    const scan = this.#context + this.#held;
+    const base = this.#context.length;
+    const cut = holdFrom(this.#o.during, scan);
+    if (cut <= base) return "";
+    for (const rule of this.#o.during) {
+      const spec = rule.spec;
+      if (!spec || spec.condition.maxOutputTokens !== undefined) return null;
+      if (spec.condition.detectors && mayMatch(rule, scan, base, cut)) return null;
+    }
+    this.#released += cut - base;
+    this.#context = scan.slice(Math.max(0, cut - CONTEXT_CHARS), cut);
+    this.#held = scan.slice(cut);
+    return scan.slice(base, cut);
   }
 
   /** Checks and releases what can go out now (everything when `final`), raw and masked. */
