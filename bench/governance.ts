@@ -18,7 +18,14 @@ import { cpuTimeMs, machineLine, waitForQuietMachine, type ServerProcess } from 
 import { apiKey, fakeProvider, login, parleyEnv, startFakeUpstream, startParley } from "./lib/servers.ts";
 import { fmt, median, percentile } from "./lib/stats.ts";
 
-const { values: flags } = parseArgs({ options: { repeats: { type: "string", default: "3" } } });
+const { values: flags } = parseArgs({
+  options: {
+    repeats: { type: "string", default: "3" },
+    // For profiling: `--configs 10:50` (delay:clients) runs a subset; `--prompt` another prompt.
+    configs: { type: "string" },
+    prompt: { type: "string" },
+  },
+});
 const REPEATS = Number(flags.repeats);
 const TARGETS = ["direct", "off", "on"] as const;
 type Target = (typeof TARGETS)[number];
@@ -28,15 +35,19 @@ interface Config {
   clients: number;
   total: number;
 }
-const CONFIGS: Config[] = [
+const ALL_CONFIGS: Config[] = [
   { delayMs: 10, clients: 1, total: 40 },
   { delayMs: 10, clients: 50, total: 300 },
   { delayMs: 0, clients: 1, total: 300 },
   { delayMs: 0, clients: 50, total: 1500 },
 ];
+const CONFIGS = flags.configs
+  ? ALL_CONFIGS.filter((c) => flags.configs?.split(",").includes(`${c.delayMs}:${c.clients}`))
+  : ALL_CONFIGS;
 const MAX_MS = 20_000;
 // A prompt with something for the rules to do: an address the `on` target redacts.
-const PROMPT = "Summarise the release notes and mail them to ann.lee@example.org. Say something long.";
+const PROMPT =
+  flags.prompt ?? "Summarise the release notes and mail them to ann.lee@example.org. Say something long.";
 
 const quietLoad = await waitForQuietMachine(2.5);
 const machine = machineLine();

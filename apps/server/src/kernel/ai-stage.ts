@@ -83,6 +83,12 @@ export interface Settlement {
   readonly trace: readonly string[];
   /** Stages whose hooks failed during this call (logged and counted; settlement went on). */
   readonly stageErrors: readonly { stage: string; hook: "before" | "filter" | "after"; code: string }[];
+  /**
+   * What stages want in the call's audit entry, by stage name: a stage whose `after` runs before
+   * the audit stage's (placed after `record`) adds to it, and the call's one hash-chained entry
+   * holds it (governance decisions), instead of an entry of its own.
+   */
+  readonly annotations: Record<string, unknown>;
 }
 
 /**

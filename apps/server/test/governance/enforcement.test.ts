@@ -159,6 +159,17 @@ describe("before the call", () => {
     expect(answer.error).toBeNull();
     expect(upstreamSaw()).toContain(EMAIL);
     expect((await decisions(h, `&ruleId=${id}`))[0]).toMatchObject({ action: "warn", tier: "before" });
+    // The call's one hash-chained audit entry holds its decisions (fingerprints, no text).
+    const audit = await h.call<{ items: { action: string; summary: { governance?: unknown[] } }[] }>(
+      "GET",
+      "/api/v1/audit?limit=5",
+      { token: h.adminToken },
+    );
+    const call = audit.body.items.find((e) => e.action === "ai.chat");
+    expect(call?.summary.governance).toEqual([
+      expect.objectContaining({ decision: "warn", ruleId: id, tier: "before", ruleVersion: 1 }),
+    ]);
+    expect(JSON.stringify(call)).not.toContain(EMAIL);
   });
 });
 

@@ -30,6 +30,7 @@ export function aiAuditStage(deps: { audit: AuditSink }): PipelineStage {
           ...(settled.refusedBy ? { refusedBy: settled.refusedBy } : {}),
           ...(settled.fallbackFrom ? { fallbackFrom: settled.fallbackFrom } : {}),
           ...(settled.stageErrors.length > 0 ? { stageErrors: settled.stageErrors.map((e) => e.stage) } : {}),
+          ...settled.annotations,
         },
       });
     },

@@ -357,6 +357,7 @@ export class AiPipeline {
       attempts: end.attempts,
       trace: run.trace,
       stageErrors: run.errors,
+      annotations: {},
     };
     await this.#runner.after(settled, run.ctx, run.entered);
     this.#publish(settled, run.ctx);

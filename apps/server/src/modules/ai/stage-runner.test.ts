@@ -53,6 +53,7 @@ const settlement = (trace: string[]): OpenSettlement => ({
   attempts: 1,
   trace,
   stageErrors: [],
+  annotations: {},
 });
 
 /** A stage that writes its hooks to `log`. */

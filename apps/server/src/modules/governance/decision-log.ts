@@ -14,7 +14,7 @@ import { AppError } from "../../kernel/app-error.ts";
 import { iso, newId } from "../../kernel/ids.ts";
 import { assertMayIn, can, requirePrincipal, teamsWhere } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
-import type { StageContext } from "../../kernel/ai-stage.ts";
+import type { Settlement, StageContext } from "../../kernel/ai-stage.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type {
   DecisionFilter,
@@ -72,21 +72,41 @@ export class DecisionLog {
 
   /** Records decisions about one call (table first, then audit: a row without its entry is possible, not the reverse). */
   record(decisions: readonly DecisionInput[], ctx: StageContext): Promise<void> {
-    return this.recordFor(decisions, {
-      teamId: ctx.teamId,
-      projectId: ctx.projectId,
-      assistantId: ctx.assistantId,
-      surface: ctx.surface,
-      model: ctx.requested.id,
-      actorId: ctx.principal.userId,
-      apiKeyId: ctx.principal.apiKey?.id ?? null,
-      request: ctx.request,
-    });
+    return this.recordFor(decisions, originOf(ctx));
+  }
+
+  /**
+   * Records decisions about a call whose own audit entry will hold them (`annotate` puts them on
+   * the settlement for the audit stage): the table row only, one hash-chained entry per call.
+   */
+  async recordWithCall(
+    decisions: readonly DecisionInput[],
+    ctx: StageContext,
+    settled: Settlement,
+  ): Promise<void> {
+    if (!decisions.length) return;
+    await this.#insert(decisions, originOf(ctx));
+    settled.annotations.governance = decisions.map((d) => auditSummaryOf(d));
   }
 
   /** Records decisions taken about a call by someone else than its caller (an approver, the expiry). */
   async recordFor(decisions: readonly DecisionInput[], origin: DecisionOrigin): Promise<void> {
     if (!decisions.length) return;
+    await this.#insert(decisions, origin);
+    for (const d of decisions) {
+      await this.#d.audit.record({
+        ...auditOrigin(origin.request),
+        action: "governance.decision",
+        outcome: d.action === "block" || d.action === "deny" ? "denied" : "success",
+        target: { type: "governance_rule", id: d.rule.id },
+        teamId: origin.teamId,
+        summary: { ...auditSummaryOf(d), surface: origin.surface, model: origin.model },
+      });
+    }
+  }
+
+  /** The decisions' table rows (and their count in the metric). */
+  async #insert(decisions: readonly DecisionInput[], origin: DecisionOrigin): Promise<void> {
     const at = this.#d.clock.now();
     await this.#d.decisions.insert(
       decisions.map((d) => ({
@@ -109,26 +129,7 @@ export class DecisionLog {
         reason: d.reason,
       })),
     );
-    for (const d of decisions) {
-      this.#d.counter.inc({ action: d.action, tier: d.tier });
-      await this.#d.audit.record({
-        ...auditOrigin(origin.request),
-        action: "governance.decision",
-        outcome: d.action === "block" || d.action === "deny" ? "denied" : "success",
-        target: { type: "governance_rule", id: d.rule.id },
-        teamId: origin.teamId,
-        summary: {
-          decision: d.action,
-          rule: d.rule.name,
-          ruleVersion: d.rule.version,
-          tier: d.tier,
-          surface: origin.surface,
-          model: origin.model,
-          matches: d.matches,
-          reason: d.reason,
-        },
-      });
-    }
+    for (const d of decisions) this.#d.counter.inc({ action: d.action, tier: d.tier });
   }
 
   async list(
@@ -232,5 +233,31 @@ function toDecision(row: DecisionRow): GovernanceDecision {
     model: row.model,
     matches: fromJson(row.matches) as DecisionMatch[],
     reason: row.reason,
+  };
+}
+
+function originOf(ctx: StageContext): DecisionOrigin {
+  return {
+    teamId: ctx.teamId,
+    projectId: ctx.projectId,
+    assistantId: ctx.assistantId,
+    surface: ctx.surface,
+    model: ctx.requested.id,
+    actorId: ctx.principal.userId,
+    apiKeyId: ctx.principal.apiKey?.id ?? null,
+    request: ctx.request,
+  };
+}
+
+/** What the audit log says of a decision: the rule, the action and fingerprints, never text. */
+function auditSummaryOf(d: DecisionInput): Record<string, unknown> {
+  return {
+    decision: d.action,
+    rule: d.rule.name,
+    ruleId: d.rule.id,
+    ruleVersion: d.rule.version,
+    tier: d.tier,
+    matches: d.matches,
+    reason: d.reason,
   };
 }

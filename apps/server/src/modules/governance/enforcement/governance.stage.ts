@@ -85,7 +85,18 @@ export function governanceStage(deps: GovernanceStageDeps): PipelineStage {
       const state = states.get(ctx);
       if (!state) return;
       checkCost(settled, state);
-      await record(state, ctx, deps);
+      // The call's own audit entry (written after this hook) holds its decisions: one
+      // hash-chained entry per call, not one more per decision.
+      const decisions = state.verdicts.take();
+      try {
+        await deps.decisions.recordWithCall(decisions, ctx, settled);
+      } catch (error) {
+        deps.logger.error(
+          { err: error, requestId: ctx.request.requestId },
+          "could not record governance decisions",
+        );
+        throw error;
+      }
     },
   };
 }
