@@ -68,7 +68,10 @@ describe("practices in a real browser", () => {
   it("starts empty, adds, orders, edits with history, switches off and deletes practices", async () => {
     await page.goto(`${web.parley.url}/`);
     await page.getByRole("link", { name: "Governance" }).click();
-    await page.getByRole("navigation", { name: "Governance" }).getByRole("link", { name: "Practices" }).click();
+    await page
+      .getByRole("navigation", { name: "Governance" })
+      .getByRole("link", { name: "Practices" })
+      .click();
     await page.waitForURL(/\/governance\/practices$/);
     await page.getByRole("heading", { name: "Practices", level: 1 }).waitFor();
     await page.getByLabel("Team", { exact: true }).selectOption({ label: "Platform" });
