@@ -48,7 +48,10 @@ export function PracticeCard({
   const titleId = `practice-${practice.id}-title`;
   // While a switch is saved (and the list reloads), the box shows what was asked for.
   const pending = change.isPending ? change.variables : undefined;
-  const enabled = pending && "enabled" in pending ? pending.enabled : practice.enabled;
+  // Set in the change handler itself: a controlled box would otherwise snap back for a moment,
+  // until the mutation's pending state arrives (it is delivered on a later tick).
+  const [asked, setAsked] = useState<boolean | null>(null);
+  const enabled = asked ?? (pending && "enabled" in pending ? pending.enabled : practice.enabled);
   return (
     <li className={`practice-card${practice.enabled ? "" : " practice-off"}`} aria-labelledby={titleId}>
       <div className="row section-head">
@@ -92,7 +95,15 @@ export function PracticeCard({
                 checked={enabled}
                 disabled={change.isPending}
                 onChange={(e) => {
-                  change.mutate({ enabled: e.target.checked });
+                  setAsked(e.target.checked);
+                  change.mutate(
+                    { enabled: e.target.checked },
+                    {
+                      onSettled: () => {
+                        setAsked(null);
+                      },
+                    },
+                  );
                 }}
               />
               Enabled
