@@ -161,6 +161,26 @@ describe("calls held for approval", () => {
     );
   });
 
+  it("masks in the approver's preview what a redact rule of the call found", async () => {
+    await addTeamRule(held());
+    await addTeamRule({
+      name: "Addresses stay here",
+      tier: "before",
+      scope: {},
+      condition: { detectors: [{ type: "pii", kinds: ["email"] }] },
+      action: "redact",
+    });
+    const call = await askHeld(asker, "deploy to production and tell ann.lee@example.org");
+    const request = await h.call<GovernanceApproval>(
+      "GET",
+      `/api/v1/governance/approvals/${call.waiting.approvalId}`,
+      { token: approver.token },
+    );
+    expect(request.body.preview).toBe("[redacted keyword] and tell [redacted email]");
+    expect((await decide(approver, call.waiting.approvalId, "deny", "no")).status).toBe(200);
+    await call.end();
+  });
+
   it("fails the answer with the approver's reason when denied", async () => {
     await addTeamRule(held());
     const call = await askHeld(asker, "deploy to production now");

@@ -136,9 +136,11 @@ export class ApprovalDesk {
         teamIds: teamsWhere(principal, "governance:approve"),
         orgWide: can(principal, "governance:approve", null),
         requesterId: principal.userId,
+        ownTeamId: principal.apiKey?.teamId ?? null,
       },
       {
-        ...(query.status ? { status: query.status === "expired" ? "pending" : query.status } : {}),
+        // An expired request is stored as expired, or still as pending if its waiting call is gone.
+        ...(query.status && query.status !== "expired" ? { status: query.status } : {}),
         ...(query.teamId ? { teamId: query.teamId } : {}),
       },
       { limit: query.limit + 1, ...(query.cursor ? { before: decodeAtCursor(query.cursor) } : {}) },
@@ -241,6 +243,19 @@ export class ApprovalDesk {
           decision_reason: "the caller went away",
         };
         if (await this.#d.approvals.decide(row.id, change, now, { expiring: false })) {
+          // The hold gets its outcome on record, as an expiry does.
+          await this.#d.decisions.recordFor(
+            [
+              {
+                rule: ruleRef(row),
+                tier: "before",
+                action: "deny",
+                matches: [],
+                reason: "cancelled: the caller went away",
+              },
+            ],
+            originOf(row, { actorId: null, apiKeyId: null, request: systemContext }),
+          );
           this.#announce(row.id);
           throw denied({ ...current, ...change });
         }

@@ -9,6 +9,8 @@ export interface ApprovalScope {
   teamIds: readonly string[];
   orgWide: boolean;
   requesterId: string;
+  /** A team-bound API key's team: its own requests count only there. */
+  ownTeamId: string | null;
 }
 
 /** All SQL of approval requests. */
@@ -56,7 +58,8 @@ export class ApprovalRepository {
       .selectFrom("governance_approvals")
       .selectAll()
       .where((eb) => {
-        const seen = [eb("requester_id", "=", scope.requesterId)];
+        const own = eb("requester_id", "=", scope.requesterId);
+        const seen = [scope.ownTeamId === null ? own : eb.and([own, eb("team_id", "=", scope.ownTeamId)])];
         if (scope.teamIds.length) seen.push(eb("team_id", "in", scope.teamIds));
         if (scope.orgWide) seen.push(eb("team_id", "is", null));
         return eb.or(seen);

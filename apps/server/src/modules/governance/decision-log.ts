@@ -185,6 +185,7 @@ export class DecisionLog {
       teamIds: teamsWhere(principal, "governance:manage"),
       orgWide: can(principal, "governance:manage", null),
       ownerId: principal.userId,
+      ownTeamId: principal.apiKey?.teamId ?? null,
     };
   }
 }

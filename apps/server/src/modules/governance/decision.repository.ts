@@ -9,6 +9,8 @@ export interface DecisionScope {
   teamIds: readonly string[];
   orgWide: boolean;
   ownerId: string;
+  /** A team-bound API key's team: its own calls count only there. */
+  ownTeamId: string | null;
 }
 
 /** Filters of a decision query (all optional). */
@@ -97,7 +99,8 @@ export class DecisionRepository {
 
   #where(scope: DecisionScope, filter: DecisionFilter) {
     let query = this.#db.selectFrom("governance_decisions").where((eb) => {
-      const seen = [eb("actor_id", "=", scope.ownerId)];
+      const own = eb("actor_id", "=", scope.ownerId);
+      const seen = [scope.ownTeamId === null ? own : eb.and([own, eb("team_id", "=", scope.ownTeamId)])];
       if (scope.teamIds.length) seen.push(eb("team_id", "in", scope.teamIds));
       if (scope.orgWide) seen.push(eb("team_id", "is", null));
       return eb.or(seen);

@@ -115,6 +115,7 @@ async function checkPrompt(
   const texts = callTexts(call);
   const whole = texts.join(SEPARATOR);
   const toRedact: DetectorMatch[] = [];
+  const holds: { rule: ActiveRule; found: DetectorMatch[]; reasons: string[] }[] = [];
   for (const rule of rules) {
     const spec = rule.spec;
     const reasons: string[] = [];
@@ -137,27 +138,8 @@ async function checkPrompt(
       reasons.push(`the prompt has about ${tokens} tokens, over ${condition.maxInputTokens}`);
     }
     if (spec.action === "require_approval") {
-      const matches = found.map((m) => matchOf(whole, m));
-      if (call.operation !== "chat") {
-        // Nobody waits on an embedding (a document's ingestion): it cannot be held, so it is refused.
-        state.verdicts.add(rule, "before", "deny", matches, "an embedding call cannot wait for approval");
-        throw new AppError(
-          "governance.approval_denied",
-          `The rule "${rule.name}" needs an approval, and this call cannot wait for one`,
-          {
-            details: ruleDetails(rule, "before", "embedding calls cannot be held"),
-          },
-        );
-      }
-      await deps.approvals.hold({
-        rule,
-        ctx,
-        matches,
-        reason: reasons.join("; ") || "the rule holds every call it applies to",
-        preview: lastText(mask(whole, found)),
-        ...(call.signal ? { signal: call.signal } : {}),
-        ...(call.onHold ? { onHold: call.onHold } : {}),
-      });
+      // Held last: blocks refuse first, and the approver's preview masks what redactions found.
+      holds.push({ rule, found, reasons });
       continue;
     }
     const action = state.verdicts.act(
@@ -167,6 +149,27 @@ async function checkPrompt(
       reasons.join("; "),
     );
     if (action === "redact") toRedact.push(...found);
+  }
+  for (const { rule, found, reasons } of holds) {
+    const matches = found.map((m) => matchOf(whole, m));
+    if (call.operation !== "chat") {
+      // Nobody waits on an embedding (a document's ingestion): it cannot be held, so it is refused.
+      state.verdicts.add(rule, "before", "deny", matches, "an embedding call cannot wait for approval");
+      throw new AppError(
+        "governance.approval_denied",
+        `The rule "${rule.name}" needs an approval, and this call cannot wait for one`,
+        { details: ruleDetails(rule, "before", "embedding calls cannot be held") },
+      );
+    }
+    await deps.approvals.hold({
+      rule,
+      ctx,
+      matches,
+      reason: reasons.join("; ") || "the rule holds every call it applies to",
+      preview: lastText(mask(whole, [...toRedact, ...found])),
+      ...(call.signal ? { signal: call.signal } : {}),
+      ...(call.onHold ? { onHold: call.onHold } : {}),
+    });
   }
   if (!toRedact.length) return undefined;
   return redactTexts(call, texts, toRedact, state);
