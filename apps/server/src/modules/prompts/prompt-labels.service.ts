@@ -74,7 +74,15 @@ export class LabelService {
       split,
       body.protected ?? null,
       requirePrincipal(ctx).userId,
+      true,
     );
+    if (!saved) {
+      // Protected between the read and the write: the move becomes a request, as it would have.
+      const now = await this.#d.prompts.findLabel(row.id, label);
+      if (!now) throw new AppError("prompt.label_not_found", `Prompt ${id} has no label ${label}`);
+      const request = await this.#request(row, label, split, body.protected ?? null, body.reason ?? "", ctx);
+      return { applied: false, result: { label: toLabel(now), request } };
+    }
     await this.#audit(ctx, "prompt.label_moved", row, {
       label,
       versions: splitOf(saved.split),
@@ -89,9 +97,11 @@ export class LabelService {
     const row = await this.#d.access.holding(id, "prompts:manage", ctx);
     const existing = await this.#d.prompts.findLabel(row.id, label);
     if (!existing) throw new AppError("prompt.label_not_found", `Prompt ${id} has no label ${label}`);
-    if (existing.protected)
-      throw new AppError("prompt.label_protected", `The label ${label} is protected: unprotect it first`);
-    await this.#d.prompts.deleteLabel(row.id, label);
+    const protectedError = () =>
+      new AppError("prompt.label_protected", `The label ${label} is protected: unprotect it first`);
+    if (existing.protected) throw protectedError();
+    // The statement checks again: a label protected since the read is not deleted.
+    if (!(await this.#d.prompts.deleteLabel(row.id, label))) throw protectedError();
     await this.#audit(ctx, "prompt.label_deleted", row, { label });
     await this.#d.changes.announce(row.id, "label");
   }
@@ -148,6 +158,7 @@ export class LabelService {
       );
     const protectedNow = request.protected === null ? null : Boolean(request.protected);
     const saved = await this.#apply(row, request.label, existing, split, protectedNow, userId);
+    if (!saved) throw new Error(`an approved label change to ${request.label} wrote nothing`);
     await this.#audit(ctx, "prompt.label_change_approved", row, {
       label: request.label,
       requestId: request.id,
@@ -257,7 +268,8 @@ export class LabelService {
     split: LabelTarget[] | null,
     protectedWanted: boolean | null,
     userId: string,
-  ): Promise<LabelRow> {
+    unlessProtected = false,
+  ): Promise<LabelRow | null> {
     const targets = split ?? (existing ? splitOf(existing.split) : []);
     const isProtected = protectedWanted ?? Boolean(existing?.protected ?? false);
     const saved: LabelRow & Insertable<PromptLabelsTable> = {
@@ -268,8 +280,11 @@ export class LabelService {
       updated_by: userId,
       updated_at: this.#d.clock.now(),
     };
-    await this.#d.prompts.saveLabel({ ...saved, protected: isProtected ? 1 : 0 });
-    return saved;
+    const written = await this.#d.prompts.saveLabel(
+      { ...saved, protected: isProtected ? 1 : 0 },
+      { unlessProtected },
+    );
+    return written ? saved : null;
   }
 
   async #audit(ctx: RequestContext, action: string, row: PromptRow, summary: Record<string, unknown>) {

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
+import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from "kysely";
 import { tablesOf, type Database } from "../../platform/db/database.ts";
 import type {
   PromptLabelsTable,
@@ -144,27 +144,39 @@ export class PromptRepository {
       .executeTakeFirst();
   }
 
-  /** Creates or replaces a label. */
-  async saveLabel(row: Insertable<PromptLabelsTable>): Promise<void> {
-    await this.#db
+  /**
+   * Creates or replaces a label; with `unlessProtected`, an existing label is replaced only if it
+   * is not protected at that moment (one statement: a label protected meanwhile is left alone).
+   * @returns whether the label was written.
+   */
+  async saveLabel(
+    row: Insertable<PromptLabelsTable>,
+    options: { unlessProtected?: boolean } = {},
+  ): Promise<boolean> {
+    const result = await this.#db
       .insertInto("prompt_labels")
       .values(row)
-      .onConflict((oc) =>
-        oc.columns(["prompt_id", "label"]).doUpdateSet({
+      .onConflict((oc) => {
+        const update = oc.columns(["prompt_id", "label"]).doUpdateSet({
           split: row.split,
           protected: row.protected,
           updated_by: row.updated_by,
           updated_at: row.updated_at,
-        }),
-      )
-      .execute();
+        });
+        return options.unlessProtected ? update.where(sql<boolean>`not prompt_labels.protected`) : update;
+      })
+      .executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
   }
 
-  async deleteLabel(promptId: string, label: string): Promise<void> {
-    await this.#db
+  /** Deletes a label unless it is protected. @returns whether it was deleted. */
+  async deleteLabel(promptId: string, label: string): Promise<boolean> {
+    const result = await this.#db
       .deleteFrom("prompt_labels")
       .where("prompt_id", "=", promptId)
       .where("label", "=", label)
-      .execute();
+      .where(sql<boolean>`not protected`)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
   }
 }
