@@ -3,6 +3,7 @@ import type { AssistantsTables } from "../src/modules/assistants/index.ts";
 import type { AuditTables } from "../src/modules/audit/index.ts";
 import type { ChatTables } from "../src/modules/chat/index.ts";
 import type { GovernanceTables } from "../src/modules/governance/index.ts";
+import type { GuidesTables } from "../src/modules/guides/index.ts";
 import type { IdentityTables } from "../src/modules/identity/index.ts";
 import type { KnowledgeTables } from "../src/modules/knowledge/index.ts";
 import type { PracticesTables } from "../src/modules/practices/index.ts";
@@ -18,6 +19,7 @@ export type AllTables = PlatformTables &
   AuditTables &
   ChatTables &
   GovernanceTables &
+  GuidesTables &
   IdentityTables &
   KnowledgeTables &
   PracticesTables &

@@ -107,6 +107,46 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "Someone changed this rule meanwhile",
     hint: "Reload the rule to see its newest version, then make your change again.",
   }),
+  "guide.not_found": () => ({
+    title: "This guide is gone",
+    hint: "It was deleted or belongs to a team you are no longer in.",
+  }),
+  "guide.task_not_found": () => ({
+    title: "This task is no longer in the guide",
+    hint: "Someone edited the guide and removed it. The guide is shown as it is now.",
+  }),
+  "guide.version_conflict": () => ({
+    title: "Someone changed this guide meanwhile",
+    hint: "Reload the guide to see the newest version, then make your change again. Nothing was saved.",
+  }),
+  "guide.version_required": () => ({
+    title: "The edit does not say which version it was made on",
+    hint: "Reload the guide and edit it again.",
+  }),
+  "guide.too_large": (message) => ({
+    title: "This guide is too large",
+    hint: `${message}. Split it into several guides.`,
+  }),
+  "guide.template_not_found": () => ({
+    title: "This template is gone",
+    hint: "It was deleted or belongs to another team. Pick another template.",
+  }),
+  "guide.template_variables": (message) => ({
+    title: "The template's variables do not fit",
+    hint: `${message}.`,
+  }),
+  "guide.template_name_taken": () => ({
+    title: "That name is taken",
+    hint: "Another template of this team has this name. Choose another one.",
+  }),
+  "guide.project_not_in_team": () => ({
+    title: "That project is not the team's",
+    hint: "A guide can only belong to a project of its own team. Pick one of the team's projects, or none.",
+  }),
+  "guide.draft_invalid": () => ({
+    title: "The AI's draft could not be used",
+    hint: "The model did not answer in the expected shape, even when asked twice. Try again, or pick another model.",
+  }),
   "practice.not_found": () => ({
     title: "This practice is gone",
     hint: "It was deleted or belongs to a team you are no longer in.",

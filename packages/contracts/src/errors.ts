@@ -81,6 +81,24 @@ export const ErrorCode = z.enum([
   "prompt.change_request_decided",
   /** The requester of a label change cannot approve or deny it. */
   "prompt.approval_refused",
+  "guide.not_found",
+  /** The task is not in the guide (any more): an edit of its markdown removed it. */
+  "guide.task_not_found",
+  /** The guide changed since the version the client sent: reload it and change it again. */
+  "guide.version_conflict",
+  /** An edit of a guide's markdown must say which version it was made on (`expectedVersion`). */
+  "guide.version_required",
+  /** The markdown is longer (or holds more tasks) than a guide may. */
+  "guide.too_large",
+  "guide.template_not_found",
+  /** Template values missing, or given for variables the template does not have. */
+  "guide.template_variables",
+  /** Another template of the team has this name. */
+  "guide.template_name_taken",
+  /** The project is not one of the guide's team. */
+  "guide.project_not_in_team",
+  /** The model's draft (or estimate) did not fit the schema, even after it was asked again. */
+  "guide.draft_invalid",
   /** A file over the per-file limit, or one that would take its team's storage over its limit. */
   "knowledge.too_large",
   /** A team-visible assistant was given a knowledge base outside its team (a personal one would leak). */

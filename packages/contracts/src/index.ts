@@ -15,3 +15,4 @@ export * from "./projects.ts";
 export * from "./governance.ts";
 export * from "./practices.ts";
 export * from "./prompts.ts";
+export * from "./guides.ts";

@@ -37,5 +37,7 @@ export const Permission = z.enum([
   "prompts:read",
   "prompts:manage",
   "prompts:approve",
+  "guides:read",
+  "guides:write",
 ]);
 export type Permission = z.infer<typeof Permission>;

@@ -7,6 +7,7 @@ import { auditModule } from "../modules/audit/index.ts";
 import { chatModule } from "../modules/chat/index.ts";
 import { gatewayModule } from "../modules/gateway/index.ts";
 import { governanceModule } from "../modules/governance/index.ts";
+import { guidesModule } from "../modules/guides/index.ts";
 import { identityModule } from "../modules/identity/index.ts";
 import { practicesModule } from "../modules/practices/index.ts";
 import { promptsModule } from "../modules/prompts/index.ts";
@@ -40,6 +41,8 @@ export const MODULES = [
   promptsModule,
   gatewayModule,
   chatModule,
+  // After knowledge (a draft grounded in a base) and ai (drafts and estimates are AI calls).
+  guidesModule,
 ] as const;
 
 type AnyManifest = (typeof MODULES)[number];

@@ -17,6 +17,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "projects:read",
     "governance:read",
     "prompts:read",
+    "guides:read",
   ],
   developer: [
     "profile:read",
@@ -35,6 +36,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "governance:read",
     "prompts:read",
     "prompts:manage",
+    "guides:read",
+    "guides:write",
   ],
   operator: [
     "profile:read",
@@ -64,6 +67,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "prompts:manage",
     // Moving a protected prompt label (production) needs a second person: operators and admins.
     "prompts:approve",
+    "guides:read",
+    "guides:write",
   ],
   // Admins hold every permission there is, including ones added later.
   admin: Permission.options,
@@ -98,6 +103,8 @@ export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   "prompts:read",
   "prompts:manage",
   "prompts:approve",
+  "guides:read",
+  "guides:write",
 ]);
 
 /**
