@@ -100,6 +100,26 @@ describe("sampleFromSchema", () => {
     });
   });
 
+  it("samples as many array items as minItems asks for, and numbers at their minimum", () => {
+    const schema = {
+      type: "object",
+      properties: {
+        tags: { type: "array", items: { type: "string" } },
+        steps: {
+          type: "array",
+          minItems: 2,
+          items: {
+            type: "object",
+            properties: { minutes: { type: "integer", minimum: 5 } },
+            required: ["minutes"],
+          },
+        },
+      },
+      required: ["tags", "steps"],
+    };
+    expect(sampleFromSchema(schema)).toEqual({ tags: [], steps: [{ minutes: 5 }, { minutes: 5 }] });
+  });
+
   it("gives an empty object for a schema without required properties", () => {
     expect(sampleFromSchema({ type: "object", properties: { a: { type: "string" } } })).toEqual({});
   });

@@ -179,11 +179,14 @@ export function sampleFromSchema(schema: unknown, name = "value", depth = 0): un
       return `fake ${name}`;
     case "number":
     case "integer":
-      return 1;
+      return typeof schema.minimum === "number" ? Math.max(1, schema.minimum) : 1;
     case "boolean":
       return true;
-    case "array":
-      return [];
+    case "array": {
+      // As few items as the schema allows, so the sample is valid: none unless `minItems` says.
+      const count = typeof schema.minItems === "number" ? Math.min(schema.minItems, 10) : 0;
+      return Array.from({ length: count }, () => sampleFromSchema(schema.items, name, depth + 1));
+    }
     case "null":
       return null;
     default: {

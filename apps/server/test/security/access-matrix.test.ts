@@ -35,6 +35,9 @@ const COLLECTIONS: Record<string, ResourceRule> = {
   // A team's prompts, and the label change requests on them: its members only, as projects.
   prompts: "project",
   "prompt-label-requests": "project",
+  // Always a team's, its members only (global admins outside the team included), as projects.
+  guides: "project",
+  "guide-templates": "project",
 };
 
 /** Operations on one resource treated otherwise than their collection. */
@@ -74,6 +77,12 @@ const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/practices": "private",
   "/api/v1/prompts": "private",
   "/api/v1/prompt-label-requests": "private",
+  "/api/v1/guides": "private",
+  "/api/v1/guides/draft": "private",
+  "/api/v1/guides/analyze": "private",
+  "/api/v1/guides/estimate-report": "private",
+  "/api/v1/guides/events": "private",
+  "/api/v1/guide-templates": "private",
   "/api/v1/api-keys": "team",
   "/api/v1/access/explain": "team",
 };
@@ -85,7 +94,17 @@ const TEAM_REF_FIELDS: Record<string, (teamId: string) => string> = {
 };
 
 /** Collection operations that always name a team: no cell without one (its `teamId` cells cover it). */
-const TEAM_REQUIRED = new Set(["POST /api/v1/projects", "POST /api/v1/practices", "POST /api/v1/prompts"]);
+const TEAM_REQUIRED = new Set([
+  "POST /api/v1/projects",
+  "POST /api/v1/practices",
+  "POST /api/v1/prompts",
+  "POST /api/v1/guides",
+  "POST /api/v1/guides/draft",
+  "POST /api/v1/guides/analyze",
+  "GET /api/v1/guides/estimate-report",
+  "GET /api/v1/guides/events",
+  "POST /api/v1/guide-templates",
+]);
 
 /** Operations an API key may never perform, whatever it holds. */
 const SESSION_ONLY = new Set([
@@ -133,6 +152,23 @@ function exampleBody(op: Operation, fake: FakeUpstream): unknown {
       return { expectedVersion: 1, content: { kind: "template", text: "Hi again" } };
     case "PUT /api/v1/prompts/{id}/labels/{label}":
       return { version: 1 };
+    case "POST /api/v1/guides":
+      return { title: "Fixture guide", content: "- [ ] one\n- [ ] two" };
+    case "PATCH /api/v1/guides/{id}":
+      return { title: "Renamed guide" };
+    case "PATCH /api/v1/guides/{id}/tasks/{taskId}":
+      return { done: true };
+    case "POST /api/v1/guides/{id}/estimate":
+      return {};
+    case "POST /api/v1/guides/draft":
+      return { description: "Add CSV export" };
+    case "POST /api/v1/guides/analyze":
+      return { code: "function f() {}" };
+    // Names are unique in a team: each cell creates its own.
+    case "POST /api/v1/guide-templates":
+      return { name: `Template ${randomUUID().slice(0, 8)}`, title: "T", content: "- [ ] a" };
+    case "PATCH /api/v1/guide-templates/{id}":
+      return { name: `Template ${randomUUID().slice(0, 8)}` };
     case "POST /api/v1/knowledge-bases/{id}/documents": {
       const form = new FormData();
       form.append("file", new Blob(["# Notes\n\nHello."]), "notes.md");
@@ -385,6 +421,12 @@ async function prepare(
     } else if (op.path.startsWith("/api/v1/governance/rules/") && teamId) {
       ids[first] = await world.governanceRule(teamId);
       if (op.pathParams.includes("version")) ids.version = "1";
+    } else if (op.path.startsWith("/api/v1/guides/") && teamId) {
+      const fixture = await world.guide(teamId);
+      ids[first] = fixture.id;
+      if (op.pathParams.includes("taskId")) ids.taskId = fixture.taskId;
+    } else if (op.path.startsWith("/api/v1/guide-templates/") && teamId) {
+      ids[first] = await world.guideTemplate(teamId);
     } else if (op.path.startsWith("/api/v1/practices/") && teamId) {
       ids[first] = await world.practice(teamId);
       if (op.pathParams.includes("version")) ids.version = "1";

@@ -316,6 +316,27 @@ export class AccessWorld {
     return id;
   }
 
+  /** A guide of team `teamId` with one open task, made through the API by the builder's admin. */
+  async guide(teamId: string): Promise<{ id: string; taskId: string }> {
+    const res = await this.h.call<{ id: string; tasks: { id: string }[] }>("POST", "/api/v1/guides", {
+      token: this.h.adminToken,
+      body: { teamId, title: "Fixture guide", content: "# Fixture\n- [ ] first task\n- [ ] second task" },
+    });
+    const taskId = res.body.tasks[0]?.id;
+    if (res.status !== 201 || !taskId) throw new Error(`guide fixture: ${res.status}`);
+    return { id: res.body.id, taskId };
+  }
+
+  /** A guide template of team `teamId`, made through the API. */
+  async guideTemplate(teamId: string): Promise<string> {
+    const res = await this.h.call<{ id: string }>("POST", "/api/v1/guide-templates", {
+      token: this.h.adminToken,
+      body: { teamId, name: `Fixture ${randomUUID()}`, title: "Fixture", content: "- [ ] a" },
+    });
+    if (res.status !== 201) throw new Error(`guide template fixture: ${res.status}`);
+    return res.body.id;
+  }
+
   /** A team-wide practice of team `teamId` at version 1, stored straight. */
   async practice(teamId: string): Promise<string> {
     const id = randomUUID();

@@ -195,7 +195,12 @@ export class GuideDrafting {
     ctx: RequestContext,
   ): Promise<{ value: z.output<S>; model: string }> {
     const model = call.model ?? (await this.#defaultModel());
-    const jsonSchema = z.toJSONSchema(schema, { target: "draft-7" }) as Record<string, unknown>;
+    // Inline (an empty registry: no `$ref` to the contracts' named schemas), without `$schema`:
+    // providers want an object at the root.
+    const { $schema: _dialect, ...jsonSchema } = z.toJSONSchema(schema, {
+      target: "draft-7",
+      metadata: z.registry(),
+    }) as Record<string, unknown>;
     const messages: ChatCall["prompt"] = [
       { role: "system", content: instructions },
       { role: "user", content: [{ type: "text", text: prompt }] },

@@ -80,7 +80,7 @@ export function registerGuideRoutes(app: TypedApp, deps: GuideRouteDeps): void {
   app.post(
     "/api/v1/guides/draft",
     {
-      config: { permission: "guides:read" },
+      config: { permission: "ai:use" },
       schema: {
         tags,
         summary:
@@ -94,7 +94,7 @@ export function registerGuideRoutes(app: TypedApp, deps: GuideRouteDeps): void {
   app.post(
     "/api/v1/guides/analyze",
     {
-      config: { permission: "guides:read" },
+      config: { permission: "ai:use" },
       schema: {
         tags,
         summary: "Let the AI read a code snippet and suggest the sections of a guide",

@@ -45,6 +45,9 @@ export function createSdkProvider(p: ProviderRecord): SdkProvider {
         apiKey,
         name: p.id,
         includeUsage: true,
+        // Send a JSON schema as `response_format: json_schema` (vLLM, Ollama, LiteLLM, llama.cpp
+        // take it) instead of dropping it for bare JSON mode: drafts and /v1 callers rely on it.
+        supportsStructuredOutputs: true,
       });
       return {
         languageModel: (m) => sdk.chatModel(m),
