@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 /** Opens `path` and collects console errors and failed requests (CSP violations show up there). */
-async function open(path: string): Promise<{ page: Page; problems: string[] }> {
+async function open(path: string, url = parley.url): Promise<{ page: Page; problems: string[] }> {
   const page = await (await browser.newContext({ viewport: { width: 1100, height: 760 } })).newPage();
   const problems: string[] = [];
   page.on("console", (message) => {
@@ -33,11 +33,40 @@ async function open(path: string): Promise<{ page: Page; problems: string[] }> {
   });
   page.on("pageerror", (error) => problems.push(error.message));
   page.on("requestfailed", (request) => problems.push(`failed: ${request.url()}`));
-  await page.goto(`${parley.url}${path}`, { waitUntil: "networkidle" });
+  page.on("response", (response) => {
+    if (response.status() >= 400) problems.push(`${response.status()}: ${response.url()}`);
+  });
+  await page.goto(`${url}${path}`, { waitUntil: "networkidle" });
   return { page, problems };
 }
 
 describe("web shell in a real browser", () => {
+  it("loads signed out without a failing request or a console error, favicon included", async () => {
+    // An installation with its admin: a signed-out visitor is sent to sign in.
+    const dataDir = mkdtempSync(join(tmpdir(), "parley-web-"));
+    const env = {
+      PARLEY_ADMIN_EMAIL: "admin@parley.test",
+      PARLEY_ADMIN_PASSWORD: "correct horse battery staple",
+    };
+    const installed = await startParley(loadConfig({ env, flags: { port: 0, host: "127.0.0.1", dataDir } }), {
+      logger: pino({ level: "silent" }),
+    });
+    try {
+      for (const path of ["/", "/login", "/c/some-conversation", "/api/docs"]) {
+        const { page, problems } = await open(path, installed.url);
+        if (path !== "/api/docs") await page.getByRole("button", { name: /sign in/i }).waitFor();
+        // The tab's icon, also where a page names none.
+        const icon = await page.request.get(`${installed.url}/favicon.ico`);
+        expect(icon.status()).toBe(200);
+        expect(icon.headers()["content-type"]).toContain("image/svg+xml");
+        expect(problems, path).toEqual([]);
+        await page.context().close();
+      }
+    } finally {
+      await installed.stop();
+    }
+  });
+
   it("shows the server's mode and every component's readiness at /status", async () => {
     const { page, problems } = await open("/status");
     await page.getByRole("status").filter({ hasText: "ready" }).waitFor();

@@ -188,6 +188,16 @@ export const Me = z
   .meta({ id: "Me" });
 export type Me = z.infer<typeof Me>;
 
+/**
+ * `GET /api/v1/auth/session`: whether the browser holds a session, answered 200 either way (a
+ * signed-out page load makes no failing request); an expired access cookie is renewed from the
+ * refresh cookie on the way.
+ */
+export const SessionState = z
+  .object({ signedIn: z.boolean(), me: Me.nullable() })
+  .meta({ id: "SessionState" });
+export type SessionState = z.infer<typeof SessionState>;
+
 /** `GET /api/v1/access/explain`. */
 export const ExplainQuery = z.strictObject({
   permission: Permission,

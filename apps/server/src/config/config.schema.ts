@@ -205,6 +205,12 @@ export const ConfigSchema = z
       .string()
       .min(32, "must be at least 32 characters (generate one with: openssl rand -base64 48)")
       .optional(),
+    /** When set, `/metrics` answers only `Authorization: Bearer <metricsToken>` (Prometheus' `authorization`). */
+    metricsToken: z
+      .string()
+      .min(16, "must be at least 16 characters (generate one with: openssl rand -hex 24)")
+      .max(512)
+      .optional(),
   })
   .strict();
 
@@ -230,6 +236,7 @@ export const settingEnvNames: Record<ConfigKey, string> = {
   logRetentionMs: "PARLEY_LOG_RETENTION_MS",
   dbPoolSize: "PARLEY_DB_POOL_SIZE",
   secretKey: "PARLEY_SECRET_KEY",
+  metricsToken: "PARLEY_METRICS_TOKEN",
   auditRetentionDays: "PARLEY_AUDIT_RETENTION_DAYS",
   aiFirstTokenTimeoutMs: "PARLEY_AI_FIRST_TOKEN_TIMEOUT_MS",
   aiIdleTimeoutMs: "PARLEY_AI_IDLE_TIMEOUT_MS",

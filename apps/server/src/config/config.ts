@@ -7,6 +7,7 @@ export { ConfigSchema, settingEnvNames, type Config } from "./config.schema.ts";
 const SECRET_SETTINGS = new Set<ConfigKey>([
   "secretKey",
   "adminPassword",
+  "metricsToken",
   "providers",
   "oidcProviders",
   "databaseUrl",
@@ -144,6 +145,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
     redisUrl: mask(config.redisUrl),
     secretKey: config.secretKey ? "***" : undefined,
     adminPassword: config.adminPassword ? "***" : undefined,
+    metricsToken: config.metricsToken ? "***" : undefined,
     oidcProviders: config.oidcProviders.map((p) => ({
       ...p,
       clientSecret: p.clientSecret ? "***" : undefined,

@@ -10,10 +10,12 @@ export interface PresentedError {
   body: ErrorEnvelope;
   headers: Record<string, string>;
   /**
-   * `error` for bugs and outages (5xx) and for hidden messages: logged with the error, its cause
-   * and stack; `info` for client mistakes.
+   * `error` for bugs (an unexpected error, a code whose message is hidden): logged with the
+   * error, its cause and stack; `warn` for expected operational failures (a declared, shown 5xx:
+   * a provider down, a breaker open, a timeout), logged with code and message only; `info` for
+   * client mistakes.
    */
-  logLevel: "error" | "info";
+  logLevel: "error" | "warn" | "info";
 }
 
 interface FastifyLikeError {
@@ -71,7 +73,7 @@ export function presentError(error: unknown, requestId: string, errors: ErrorCat
         ? envelope(error.code, error.message, error.details)
         : envelope(error.code, message ?? HIDDEN_MESSAGE),
       headers: error.headers,
-      logLevel: status >= 500 || !expose ? "error" : "info",
+      logLevel: !expose ? "error" : status >= 500 ? "warn" : "info",
     };
   }
   if (hasZodFastifySchemaValidationErrors(error)) {

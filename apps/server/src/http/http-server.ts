@@ -192,8 +192,10 @@ export async function buildHttpServer(
 
   app.setErrorHandler(async (error, request, reply) => {
     const presented = presentError(error, request.id, deps.errors);
+    const { code, message } = presented.body.error;
     if (presented.logLevel === "error") request.log.error({ err: error }, "request failed");
-    else request.log.info({ code: presented.body.error.code }, presented.body.error.message);
+    else if (presented.logLevel === "warn") request.log.warn({ code, status: presented.status }, message);
+    else request.log.info({ code }, message);
     // A route that sets its own headers (the event stream) still answers its errors as a document.
     if (request.routeOptions.config.helmet === false && !reply.sent) reply.headers(CORE_HEADERS);
     return reply.code(presented.status).headers(presented.headers).send(presented.body);
@@ -229,6 +231,10 @@ export async function buildHttpServer(
         route.config = { ...route.config, permission: "public" };
       });
       await scope.register(fastifyStatic, { root: webRoot, wildcard: false, index: "index.html" });
+      // Browsers ask for /favicon.ico on pages that name no icon (JSON, the API docs): the app's.
+      scope.get("/favicon.ico", { schema: { hide: true } }, (_request, reply) =>
+        reply.type("image/svg+xml").header("cache-control", "public, max-age=86400").sendFile("favicon.svg"),
+      );
     });
   }
   return app;

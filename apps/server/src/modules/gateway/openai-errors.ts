@@ -20,7 +20,7 @@ export function toOpenAiError(
   error: unknown,
   requestId: string,
   errors: ErrorCatalog,
-): { status: number; headers: Record<string, string>; body: OpenAiError; logLevel: "error" | "info" } {
+): { status: number; headers: Record<string, string>; body: OpenAiError; logLevel: "error" | "warn" | "info" } {
   const presented = presentError(error, requestId, errors);
   const details = presented.body.error.details as { issues?: { path: string }[] } | undefined;
   return {
@@ -46,7 +46,9 @@ export async function sendOpenAiError(
   reply: FastifyReply,
 ): Promise<void> {
   const answer = toOpenAiError(error, request.id, errors);
+  const { code, message } = answer.body.error;
   if (answer.logLevel === "error") request.log.error({ err: error }, "gateway request failed");
-  else request.log.info({ code: answer.body.error.code }, answer.body.error.message);
+  else if (answer.logLevel === "warn") request.log.warn({ code, status: answer.status }, message);
+  else request.log.info({ code }, message);
   await reply.code(answer.status).headers(answer.headers).send(answer.body);
 }

@@ -1,14 +1,45 @@
-import { LoginRequest, RefreshRequest, SessionTokens } from "@parley/contracts";
+import { LoginRequest, RefreshRequest, SessionState, SessionTokens } from "@parley/contracts";
 import { z } from "zod";
 import { COOKIES } from "../../http/authenticate.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
+import type { AccessService } from "./access.service.ts";
 import type { AuthService } from "./auth.service.ts";
 import { contextOf } from "../../http/request-context.ts";
 import { clearSession, sendSession } from "./session-cookies.ts";
 
-/** Password sign-in, token rotation and sign-out. */
-export function registerAuthRoutes(app: TypedApp, deps: { auth: AuthService }): void {
+/** Password sign-in, the session probe, token rotation and sign-out. */
+export function registerAuthRoutes(app: TypedApp, deps: { auth: AuthService; access: AccessService }): void {
+  app.get(
+    "/api/v1/auth/session",
+    {
+      config: { permission: "public" },
+      schema: {
+        tags: ["auth"],
+        summary: "Whether this browser is signed in (200 either way), renewing an expired session",
+        description:
+          "Answers the signed-in user when the access cookie holds; when it has expired and the refresh cookie holds, rotates the session (new cookies) and answers the user; otherwise `signedIn: false` and clears stale cookies. Web apps call this instead of probing with a request that fails.",
+        response: { 200: SessionState },
+      },
+    },
+    async (request, reply) => {
+      if (request.principal) return { signedIn: true, me: await deps.access.me(contextOf(request)) };
+      const refreshToken = request.cookies[COOKIES.refresh];
+      if (!refreshToken) return { signedIn: false, me: null };
+      try {
+        const session = await deps.auth.refresh(refreshToken, contextOf(request));
+        const { principal } = await deps.auth.authenticate(session.accessToken);
+        sendSession(request, reply, session);
+        return { signedIn: true, me: await deps.access.me({ ...contextOf(request), principal }) };
+      } catch (error) {
+        // A refresh token that no longer holds (expired, revoked, reused): signed out.
+        if (!(error instanceof AppError) || error.code !== "auth.invalid_token") throw error;
+        clearSession(reply);
+        return { signedIn: false, me: null };
+      }
+    },
+  );
+
   app.post(
     "/api/v1/auth/login",
     {

@@ -161,7 +161,7 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
     access,
     edge,
     registerRoutes(app) {
-      registerAuthRoutes(app, { auth });
+      registerAuthRoutes(app, { auth, access });
       registerSetupRoutes(app, { users: userService, auth });
       registerUserRoutes(app, { users: userService });
       registerTeamRoutes(app, { teams, invitations, auth });

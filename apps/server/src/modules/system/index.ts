@@ -35,7 +35,7 @@ export const systemModule = defineModule({
     return {
       exports: { system } satisfies SystemExports,
       probes: (app) => {
-        registerProbeRoutes(app, { system, metrics: ctx.metrics });
+        registerProbeRoutes(app, { system, metrics: ctx.metrics, metricsToken: ctx.config.metricsToken });
       },
       routes: (app) => {
         registerSystemApiRoutes(app, { system });

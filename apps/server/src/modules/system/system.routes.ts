@@ -1,10 +1,15 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { Liveness, Readiness, SystemInfo } from "@parley/contracts";
 import type { Registry } from "prom-client";
+import { AppError } from "../../kernel/app-error.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import type { SystemService } from "./system.service.ts";
 
 /** Probes and metrics: public, exempt from rate limits, answered by every role. */
-export function registerProbeRoutes(app: TypedApp, deps: { system: SystemService; metrics: Registry }): void {
+export function registerProbeRoutes(
+  app: TypedApp,
+  deps: { system: SystemService; metrics: Registry; metricsToken?: string | undefined },
+): void {
   const probe = { permission: "public", rateLimit: false } as const;
 
   app.get(
@@ -40,9 +45,22 @@ export function registerProbeRoutes(app: TypedApp, deps: { system: SystemService
     "/metrics",
     {
       config: probe,
-      schema: { tags: ["system"], summary: "Prometheus metrics of this process", produces: ["text/plain"] },
+      schema: {
+        tags: ["system"],
+        summary:
+          "Prometheus metrics of this process (with PARLEY_METRICS_TOKEN set: only with that bearer token)",
+        produces: ["text/plain"],
+      },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      if (deps.metricsToken !== undefined && !bearerIs(request.headers.authorization, deps.metricsToken))
+        throw new AppError(
+          "auth.required",
+          "Metrics need the metrics token: Authorization: Bearer <PARLEY_METRICS_TOKEN>",
+          {
+            headers: { "www-authenticate": 'Bearer realm="metrics"' },
+          },
+        );
       const body = await deps.metrics.metrics();
       return reply.type(deps.metrics.contentType).send(body);
     },
@@ -63,4 +81,12 @@ export function registerSystemApiRoutes(app: TypedApp, deps: { system: SystemSer
     },
     () => deps.system.info(),
   );
+}
+
+/** Whether `header` is `Bearer <token>`, compared in constant time (digests of equal length). */
+function bearerIs(header: string | undefined, token: string): boolean {
+  const given = /^Bearer\s+(\S+)$/i.exec(header?.trim() ?? "")?.[1];
+  if (!given) return false;
+  const digest = (value: string) => createHash("sha256").update(value).digest();
+  return timingSafeEqual(digest(given), digest(token));
 }

@@ -1,19 +1,16 @@
-import type { Me } from "@parley/contracts";
+import type { Me, SessionState } from "@parley/contracts";
 import { useQuery } from "@tanstack/react-query";
-import { api, ApiError } from "../../api.ts";
+import { api } from "../../api.ts";
 
-/** The signed-in user, or null when signed out. */
+/**
+ * The signed-in user, or null when signed out. Asks `/api/v1/auth/session`, which answers 200
+ * either way (and renews an expired session from the refresh cookie), so a signed-out page load
+ * makes no failing request.
+ */
 export function useMe() {
   return useQuery({
     queryKey: ["me"],
-    queryFn: async () => {
-      try {
-        return await api<Me>("/api/v1/me");
-      } catch (error) {
-        if (error instanceof ApiError && error.status === 401) return null;
-        throw error;
-      }
-    },
+    queryFn: async (): Promise<Me | null> => (await api<SessionState>("/api/v1/auth/session")).me,
     staleTime: 60_000,
   });
 }
