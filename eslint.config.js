@@ -12,7 +12,9 @@ export default tseslint.config(
     languageOptions: {
       globals: { ...globals.node },
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "*.mjs", "*.cjs", "deploy/compose/*.mjs", "scripts/*.mjs"] },
+        projectService: {
+          allowDefaultProject: ["*.js", "*.mjs", "*.cjs", "deploy/compose/*.mjs", "scripts/*.mjs"],
+        },
         tsconfigRootDir: import.meta.dirname,
       },
     },

@@ -20,7 +20,12 @@ export function toOpenAiError(
   error: unknown,
   requestId: string,
   errors: ErrorCatalog,
-): { status: number; headers: Record<string, string>; body: OpenAiError; logLevel: "error" | "warn" | "info" } {
+): {
+  status: number;
+  headers: Record<string, string>;
+  body: OpenAiError;
+  logLevel: "error" | "warn" | "info";
+} {
   const presented = presentError(error, requestId, errors);
   const details = presented.body.error.details as { issues?: { path: string }[] } | undefined;
   return {
