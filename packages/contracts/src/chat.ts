@@ -175,6 +175,11 @@ export const ChatEvent = z.discriminatedUnion("type", [
     ruleName: z.string(),
     expiresAt: z.iso.datetime(),
   }),
+  /**
+   * The answer starts again from nothing (its worker died; another one generates it anew): drop
+   * the text and sources shown so far; deltas count from index 0 again.
+   */
+  z.object({ type: z.literal("message.restarted"), messageId: z.string(), reason: z.string() }),
   z.object({
     type: z.literal("snapshot"),
     messageId: z.string(),

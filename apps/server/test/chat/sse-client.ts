@@ -97,9 +97,13 @@ export async function openSse(url: string, headers: Record<string, string> = {})
 
 /** The text of one answer, joined from its deltas, with the indexes seen. */
 export function answerOf(events: SseEvent[], messageId: string): { text: string; indexes: number[] } {
-  const deltas = events
-    .filter((e) => e.event === "message.delta")
-    .map((e) => e.data as { messageId: string; index: number; text: string })
-    .filter((d) => d.messageId === messageId);
+  let deltas: { index: number; text: string }[] = [];
+  for (const e of events) {
+    const data = e.data as { messageId?: string; index: number; text: string };
+    if (data.messageId !== messageId) continue;
+    // Generated again from nothing: what came before no longer counts.
+    if (e.event === "message.restarted") deltas = [];
+    else if (e.event === "message.delta") deltas.push(data);
+  }
   return { text: deltas.map((d) => d.text).join(""), indexes: deltas.map((d) => d.index) };
 }

@@ -18,8 +18,10 @@ export async function appendReliably(
   bus: TypedBus,
   topic: AnswerLogTopic,
   event: ChatEvent,
+  attempt = 1,
 ): Promise<LogPosition> {
-  const dedupeId = `${event.messageId}:${dedupeKey(event)}`;
+  // A second generation of the answer (its first worker died) counts its deltas from 0 again.
+  const dedupeId = `${event.messageId}:${attempt > 1 ? `a${attempt}:` : ""}${dedupeKey(event)}`;
   const deadline = Date.now() + APPEND_PATIENCE_MS;
   for (let attempt = 1; ; attempt++) {
     try {
@@ -42,6 +44,8 @@ function dedupeKey(event: ChatEvent): string {
       return "sources";
     case "message.waiting":
       return `waiting:${event.approvalId}`;
+    case "message.restarted":
+      return "restarted";
     case "message.completed":
     case "message.failed":
     case "message.cancelled":
@@ -68,9 +72,13 @@ export class AnswerLog {
   #held: ChatEvent[] = [];
   #appended: Promise<unknown> = Promise.resolve();
 
-  constructor(bus: TypedBus, topic: AnswerLogTopic) {
+  readonly #attempt: number;
+
+  /** @param attempt which generation of the answer this is (2: after its first worker died). */
+  constructor(bus: TypedBus, topic: AnswerLogTopic, attempt = 1) {
     this.#bus = bus;
     this.#topic = topic;
+    this.#attempt = attempt;
   }
 
   /** Holds the answer's opening events (`message.started`, then maybe `message.sources`) for the next append. */
@@ -98,7 +106,7 @@ export class AnswerLog {
   }
 
   #one(event: ChatEvent): Promise<LogPosition> {
-    return appendReliably(this.#bus, this.#topic, event);
+    return appendReliably(this.#bus, this.#topic, event, this.#attempt);
   }
 
   /** Appends `events` at once (one round trip), then checks the log kept their order. */

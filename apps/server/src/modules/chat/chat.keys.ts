@@ -9,6 +9,10 @@ export const chatKeys = {
   lease: (messageId: string) => `chat:lease:${messageId}`,
   /** Cache key set once an answer's generation started: a second start would reuse indexes. */
   started: (messageId: string) => `chat:started:${messageId}`,
+  /** Cache key taken by the one worker that generates an answer again after its first worker died. */
+  retried: (messageId: string) => `chat:retried:${messageId}`,
+  /** Cache copy of an answer's generation job while it runs, for the sweep to enqueue it again. */
+  job: (messageId: string) => `chat:job:${messageId}`,
   /** Registry kind of a user's open event streams (the per-user limit). */
   userStreams: (userId: string) => `sse-user-${userId}`,
   /** Registry kind of a conversation's open event streams (presence). */

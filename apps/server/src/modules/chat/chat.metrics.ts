@@ -8,6 +8,7 @@ export interface ChatMetrics {
   logLag: Histogram;
   ttft: Histogram;
   rejectedStreams: Counter;
+  retriedAnswers: Counter;
 }
 
 /** Creates the chat instruments on `registry`. */
@@ -44,6 +45,11 @@ export function createChatMetrics(registry: Registry): ChatMetrics {
     rejectedStreams: new Counter({
       name: "parley_sse_rejected_total",
       help: "SSE connections refused because the user had too many open",
+      registers: [registry],
+    }),
+    retriedAnswers: new Counter({
+      name: "parley_chat_answers_retried_total",
+      help: "Answers generated again from nothing after their worker died",
       registers: [registry],
     }),
   };

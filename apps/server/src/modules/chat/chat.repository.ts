@@ -298,7 +298,7 @@ export class ChatRepository {
    * Stores the sources of an answer that is still streaming, as soon as they are known, so that a
    * snapshot or a reload mid-answer shows them. Guarded like {@link saveProgress}.
    */
-  async saveSources(id: string, sources: string): Promise<void> {
+  async saveSources(id: string, sources: string | null): Promise<void> {
     await this.#db
       .updateTable("messages")
       .set({ sources })

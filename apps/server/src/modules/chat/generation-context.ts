@@ -6,7 +6,7 @@ import { chatKeys } from "./chat.keys.ts";
 import type { GenerationDeps } from "./generation.jobs.ts";
 
 export const LEASE_MS = 15_000;
-const STARTED_TTL_MS = 24 * 60 * 60 * 1000;
+export const STARTED_TTL_MS = 24 * 60 * 60 * 1000;
 
 /** What an answer needs before its provider call. */
 export interface AnswerContext {

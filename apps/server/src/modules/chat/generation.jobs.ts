@@ -15,7 +15,7 @@ import type { ChatMetrics } from "./chat.metrics.ts";
 import { AnswerLog } from "./answer-log.ts";
 import { AnswerProgress } from "./answer-progress.ts";
 import { chatKeys } from "./chat.keys.ts";
-import { claimAnswer, LEASE_MS, loadContext } from "./generation-context.ts";
+import { claimAnswer, LEASE_MS, loadContext, STARTED_TTL_MS } from "./generation-context.ts";
 import { failLostAnswer, finalizeFailed } from "./lost-answers.ts";
 
 const RENEW_MS = 4_000;
@@ -39,9 +39,10 @@ export interface GenerationDeps {
 
 /**
  * Consumes generation jobs: runs the model through the AI pipeline and appends every chunk to
- * the conversation's durable log, then persists the answer exactly once. A job delivered again
- * after its worker died is not regenerated (that would reuse chunk indexes): it is failed with
- * `worker.lost`.
+ * the conversation's durable log, then persists the answer exactly once. An answer whose worker
+ * died is generated once more from nothing by the next worker to take its job (listeners get
+ * `message.restarted`, and the new deltas count from 0 under their own dedupe ids); lost a second
+ * time, it fails with `worker.lost`.
  * @returns a function that stops consuming (running answers finish first).
  */
 export async function startGenerationWorker(deps: GenerationDeps): Promise<() => Promise<void>> {
@@ -109,12 +110,28 @@ async function prepareAndGenerate(
     return;
   }
   const { message } = context;
+  let attempt = 1;
   if (claimed.value === "started-before") {
-    await failLostAnswer(deps, message);
-    await release();
-    return;
+    // A worker that is gone started it: generate it once more from nothing (the first to take the
+    // retry does), or fail it when it was generated again already and lost again.
+    const retry = await deps.cache
+      .setIfAbsent(chatKeys.retried(messageId), deps.workerId, STARTED_TTL_MS)
+      .catch(() => false);
+    if (!retry) {
+      await failLostAnswer(deps, message);
+      await release();
+      return;
+    }
+    attempt = 2;
+    deps.metrics?.retriedAnswers.inc();
+    deps.logger.warn({ messageId }, "answer's worker was lost: generating it again");
+  } else {
+    // A copy of the job, for the sweep to enqueue again should this worker die.
+    deps.cache.set(chatKeys.job(messageId), data, STARTED_TTL_MS).catch((err: unknown) => {
+      deps.logger.warn({ err, messageId }, "could not keep a copy of a generation job");
+    });
   }
-  const log = new AnswerLog(deps.bus, chatTopics.answerLog(conversationId));
+  const log = new AnswerLog(deps.bus, chatTopics.answerLog(conversationId), attempt);
   const append = (event: ChatEvent): Promise<void> => log.append(event);
   const renew = setInterval(() => {
     void deps.cache.set(chatKeys.lease(messageId), deps.workerId, LEASE_MS).catch(() => undefined);
@@ -134,6 +151,16 @@ async function prepareAndGenerate(
   /** The answer's sources as stored (JSON), null when it has none. */
   let sources: string | null = null;
   try {
+    if (attempt > 1) {
+      // Listeners drop what they were shown; a reload shows the new text only.
+      await log.append({
+        type: "message.restarted",
+        messageId,
+        reason: "The worker generating this answer stopped; another one answers again",
+      });
+      await deps.chats.saveProgress(messageId, "");
+      await deps.chats.saveSources(messageId, null).catch(() => undefined);
+    }
     const principal = context.principal;
     if (!principal) throw new AppError("auth.forbidden", "The sender's account no longer exists");
     if (context.cancelled) controller.abort();

@@ -12,7 +12,14 @@ import { systemClock } from "../../platform/clock/clock.ts";
 import { openDatabase, type Database } from "../../platform/db/database.ts";
 import { appendReliably } from "./answer-log.ts";
 import { ChatRepository } from "./chat.repository.ts";
-import { failAnswersLeftStreaming, failLostAnswer, finalizeFailed } from "./lost-answers.ts";
+import { MemoryRegistryStore } from "../../platform/registry/memory-registry.ts";
+import { chatKeys } from "./chat.keys.ts";
+import {
+  failAnswersLeftStreaming,
+  failLostAnswer,
+  finalizeFailed,
+  startLostWorkerSweep,
+} from "./lost-answers.ts";
 
 let database: Database;
 let chats: ChatRepository;
@@ -89,6 +96,66 @@ describe("answers of a dead process", () => {
     }
     expect(await failLostAnswer(deps(), await stored(messageId))).toBe(true);
     expect(await stored(messageId)).toMatchObject({ status: "failed", content: "One two three" });
+  });
+
+  it("a lost answer generated again takes only the new text, under new dedupe ids", async () => {
+    const { conversationId, messageId } = await seedStreamingAnswer(database.db);
+    const topic = chatTopics.answerLog(conversationId);
+    for (const [index, text] of ["Old ", "text ", "lost"].entries())
+      await appendReliably(bus, topic, { type: "message.delta", messageId, index, text });
+    await appendReliably(bus, topic, { type: "message.restarted", messageId, reason: "lost" }, 2);
+    for (const [index, text] of ["New ", "answer"].entries())
+      await appendReliably(bus, topic, { type: "message.delta", messageId, index, text }, 2);
+    expect((await logged(conversationId)).filter((e) => e.type === "message.delta")).toHaveLength(5);
+    expect(await failLostAnswer(deps(), await stored(messageId))).toBe(true);
+    expect(await stored(messageId)).toMatchObject({ status: "failed", content: "New answer" });
+  });
+
+  it("the sweep enqueues a lost answer's job again once, and fails it when it is lost again", async () => {
+    const store = new MemoryRegistryStore();
+    const cache = store.cache;
+    const first = await seedStreamingAnswer(database.db, { content: "Half" });
+    const job = {
+      v: 1 as const,
+      conversationId: first.conversationId,
+      assistantMessageId: first.messageId,
+      userId: "u1",
+      model: "fake/fake-model",
+      requestId: null,
+    };
+    const jobs: string[] = [];
+    const consumer = await bus.consume(
+      chatTopics.generate,
+      (delivered) => {
+        jobs.push(delivered.id);
+        return Promise.resolve();
+      },
+      { concurrency: 1, ackWaitMs: 10_000, maxAttempts: 1 },
+    );
+    // Started by a worker whose lease is gone, with its job's copy kept.
+    await cache.set(chatKeys.started(first.messageId), "dead-worker", 60_000);
+    await cache.set(chatKeys.job(first.messageId), job, 60_000);
+    // The second was generated again already and lost again.
+    const second = await seedStreamingAnswer(database.db, { content: "Again" });
+    await cache.set(chatKeys.started(second.messageId), "dead-worker", 60_000);
+    await cache.set(chatKeys.retried(second.messageId), "dead-retry", 60_000);
+    await cache.set(chatKeys.job(second.messageId), { ...job, assistantMessageId: second.messageId }, 60_000);
+    // Both look stale to the sweep: its lease window is measured from their creation.
+    const clock = { ...systemClock, now: () => Date.now() + 60_000 };
+    const stop = startLostWorkerSweep({ chats, bus, clock, cache, logger }, 10);
+    try {
+      await expect.poll(() => jobs, { timeout: 5_000 }).toContain(`${first.messageId}:retry`);
+      await expect
+        .poll(async () => (await stored(second.messageId)).status, { timeout: 5_000 })
+        .toBe("failed");
+    } finally {
+      stop();
+      await consumer.close();
+      await store.close();
+    }
+    expect((await stored(first.messageId)).status).toBe("streaming");
+    expect(jobs.filter((id) => id === `${first.messageId}:retry`)).toHaveLength(1);
+    expect(await stored(second.messageId)).toMatchObject({ error_code: "worker.lost", content: "Again" });
   });
 
   it("a lost answer keeps its stored progress when the log no longer holds its deltas", async () => {

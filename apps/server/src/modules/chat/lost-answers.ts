@@ -1,4 +1,4 @@
-import { chatTopics, type ErrorCode } from "@parley/contracts";
+import { chatTopics, GenerationJob, type ErrorCode } from "@parley/contracts";
 import type { Logger } from "pino";
 import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
@@ -51,17 +51,19 @@ export async function finalizeFailed(
 }
 
 /**
- * The text of an answer as its deltas in the log spell it, from index 0 while indexes follow on;
- * empty when the log no longer holds them (expired, or an in-memory log of a previous process).
+ * The text of an answer as its deltas in the log spell it, from index 0 while indexes follow on
+ * (after its last `message.restarted`, if it was generated again); empty when the log no longer
+ * holds them (expired, or an in-memory log of a previous process).
  */
 export async function textFromLog(bus: TypedBus, message: MessageRow): Promise<string> {
   const entries = await bus.read(chatTopics.answerLog(message.conversation_id), { afterSeq: 0 });
-  const parts: string[] = [];
+  let parts: string[] = [];
   for (const entry of entries) {
     const event = entry.data;
-    if (event.type === "message.delta" && event.messageId === message.id && event.index === parts.length) {
-      parts.push(event.text);
-    }
+    if (event.messageId !== message.id) continue;
+    // Generated again from nothing: only the new text counts.
+    if (event.type === "message.restarted") parts = [];
+    else if (event.type === "message.delta" && event.index === parts.length) parts.push(event.text);
   }
   return parts.join("");
 }
@@ -86,8 +88,11 @@ export async function failLostAnswer(
 }
 
 /**
- * Fails answers whose worker died: streaming, started by a worker, and no live lease. Runs on
- * every process, so a lost worker is noticed even when no other worker is left.
+ * Answers whose worker died (streaming, started by a worker, no live lease): the first loss
+ * enqueues the answer's job again, so the next worker generates it anew (see the generation
+ * worker); a second loss, or a job whose copy is gone, fails it with `worker.lost`. Runs on every
+ * process, so a lost worker is noticed even when no other worker is left; the retry waits in the
+ * queue for one.
  */
 export function startLostWorkerSweep(
   deps: FailDeps & { cache: Cache; logger: Logger },
@@ -96,9 +101,20 @@ export function startLostWorkerSweep(
   const sweep = async () => {
     const stale = await deps.chats.staleStreaming(deps.clock.now() - LEASE_MS, 50);
     for (const message of stale) {
-      const started = await deps.cache.get(chatKeys.started(message.id));
-      const lease = await deps.cache.get(chatKeys.lease(message.id));
-      if (started && !lease) await failLostAnswer(deps, message);
+      const [started, lease, retried, job] = await Promise.all([
+        deps.cache.get(chatKeys.started(message.id)),
+        deps.cache.get(chatKeys.lease(message.id)),
+        deps.cache.get(chatKeys.retried(message.id)),
+        deps.cache.get(chatKeys.job(message.id)),
+      ]);
+      if (!started || lease) continue;
+      const again = retried ? null : GenerationJob.safeParse(job);
+      if (again?.success) {
+        // One id for every sweep's enqueue of it: the queue keeps one.
+        await deps.bus.enqueue(chatTopics.generate, { id: `${message.id}:retry`, payload: again.data });
+      } else {
+        await failLostAnswer(deps, message);
+      }
     }
   };
   const timer = setInterval(() => {

@@ -87,3 +87,18 @@ describe("applyEvent", () => {
     expect(resynced.m?.sources).toEqual([source]);
   });
 });
+
+describe("an answer generated again", () => {
+  it("drops the text shown so far and counts deltas from 0 again", () => {
+    let answers: LiveAnswers = {};
+    for (const [index, text] of ["Old ", "text"].entries())
+      answers = applyEvent(answers, { type: "message.delta", messageId: "m", index, text });
+    answers = applyEvent(answers, { type: "message.restarted", messageId: "m", reason: "lost" });
+    expect(answers.m).toMatchObject({ text: "", next: 0, status: "streaming" });
+    for (const [index, text] of ["New ", "answer"].entries())
+      answers = applyEvent(answers, { type: "message.delta", messageId: "m", index, text });
+    // A replayed delta of the first generation after the restart is not appended twice.
+    answers = applyEvent(answers, { type: "message.delta", messageId: "m", index: 1, text: "text" });
+    expect(answers.m?.text).toBe("New answer");
+  });
+});

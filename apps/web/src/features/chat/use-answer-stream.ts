@@ -16,6 +16,7 @@ const EVENT_TYPES = Object.keys({
   "message.failed": 1,
   "message.cancelled": 1,
   "message.waiting": 1,
+  "message.restarted": 1,
   snapshot: 1,
 } satisfies Record<ChatEvent["type"], 1>) as ChatEvent["type"][];
 const MAX_BACKOFF_MS = 10_000;
