@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from "kysely";
 import { tablesOf, type Database } from "../../platform/db/database.ts";
 import type {
+  PromptLabelRequestsTable,
   PromptLabelsTable,
   PromptsTable,
   PromptsTables,
@@ -167,6 +168,49 @@ export class PromptRepository {
       })
       .executeTakeFirst();
     return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  /**
+   * Marks the pending label change request `requestId` with `decided` and writes the label that
+   * `build` makes of the label as it stands, in one transaction: when `build` throws (the label
+   * is gone, say), the request stays pending and nothing is written.
+   * @returns the label written, or null when the request was no longer pending.
+   */
+  async approveLabelChange(
+    requestId: string,
+    decided: Updateable<PromptLabelRequestsTable>,
+    target: { promptId: string; label: string },
+    build: (existing: LabelRow | undefined) => Insertable<PromptLabelsTable>,
+  ): Promise<Insertable<PromptLabelsTable> | null> {
+    return this.#db.transaction().execute(async (trx) => {
+      const marked = await trx
+        .updateTable("prompt_label_requests")
+        .set(decided)
+        .where("id", "=", requestId)
+        .where("status", "=", "pending")
+        .executeTakeFirst();
+      if (Number(marked.numUpdatedRows) !== 1) return null;
+      const existing = await trx
+        .selectFrom("prompt_labels")
+        .selectAll()
+        .where("prompt_id", "=", target.promptId)
+        .where("label", "=", target.label)
+        .executeTakeFirst();
+      const row = build(existing);
+      await trx
+        .insertInto("prompt_labels")
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(["prompt_id", "label"]).doUpdateSet({
+            split: row.split,
+            protected: row.protected,
+            updated_by: row.updated_by,
+            updated_at: row.updated_at,
+          }),
+        )
+        .execute();
+      return row;
+    });
   }
 
   /** Deletes a label unless it is protected. @returns whether it was deleted. */
