@@ -54,7 +54,7 @@ describe.each(["sqlite", "postgres"] as const)(
       await pgdb?.drop();
     });
 
-    async function member(role: "developer" | "operator") {
+    async function member(role: "viewer" | "developer" | "operator") {
       const u = await h.user("viewer");
       await h.call("PUT", `/api/v1/teams/${teamId}/members/${u.id}`, { token: h.adminToken, body: { role } });
       return u;
@@ -250,6 +250,15 @@ describe.each(["sqlite", "postgres"] as const)(
       expect(code(await rate(owner.token, { rating: "meh" }))).toEqual([400, "validation.failed"]);
       const outsider = await h.user("developer");
       expect(code(await rate(outsider.token, { rating: "up" }))).toEqual([404, "conversation.not_found"]);
+
+      // A rating is a write: a viewer of the team, or a key holding only conversations:read, may not.
+      const viewer = await member("viewer");
+      expect(code(await rate(viewer.token, { rating: "up" }))).toEqual([403, "auth.forbidden"]);
+      const readKey = await h.call<{ key: string }>("POST", "/api/v1/api-keys", {
+        token: owner.token,
+        body: { name: "reader", permissions: ["conversations:read"], teamId },
+      });
+      expect(code(await rate(readKey.body.key, { rating: "up" }))).toEqual([403, "auth.forbidden"]);
     });
   },
 );

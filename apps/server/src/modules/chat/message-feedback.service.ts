@@ -20,8 +20,9 @@ export interface FeedbackServiceDeps {
 }
 
 /**
- * Thumbs up or down on completed answers, by anyone who can read the conversation: one rating
- * per person and answer, changed or taken back (null) at will.
+ * Thumbs up or down on completed answers, by anyone who can write in the conversation (a rating
+ * is a write, as a message is): one rating per person and answer, changed or taken back (null)
+ * at will.
  */
 export class FeedbackService {
   readonly #d: FeedbackServiceDeps;
@@ -38,7 +39,7 @@ export class FeedbackService {
     input: SetMessageFeedback,
     ctx: RequestContext,
   ): Promise<MessageFeedback> {
-    const conversation = await this.#d.chat.visible(conversationId, ctx, "conversations:read");
+    const conversation = await this.#d.chat.visible(conversationId, ctx, "conversations:write");
     const message = await this.#d.chats.findMessage(messageId);
     if (!message || message.conversation_id !== conversationId)
       throw new AppError("message.not_found", `No message ${messageId} in conversation ${conversationId}`);
