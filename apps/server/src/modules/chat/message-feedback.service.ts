@@ -46,22 +46,27 @@ export class FeedbackService {
     if (message.role !== "assistant" || message.status !== "completed")
       throw new AppError("message.feedback_not_allowed", "Only completed answers take thumbs");
     const userId = requirePrincipal(ctx).userId;
-    if (input.rating === null) await this.#d.feedback.clear(messageId, userId);
-    else
-      await this.#d.feedback.set({
-        messageId,
-        userId,
-        rating: input.rating,
-        comment: input.comment ?? null,
-        now: this.#d.clock.now(),
-      });
+    const before = await this.#d.feedback.set({
+      messageId,
+      userId,
+      rating: input.rating,
+      comment: input.comment ?? null,
+      now: this.#d.clock.now(),
+    });
+    // What this change adds to the answer's counts: concurrent changes add up, none is lost.
+    const count = (rating: string | null) => ({
+      up: rating === "up" ? 1 : 0,
+      down: rating === "down" ? 1 : 0,
+    });
+    const [now, was] = [count(input.rating), count(before)];
+    if (now.up !== was.up || now.down !== was.down)
+      await this.#d.personas.feedbackChanged(messageId, { up: now.up - was.up, down: now.down - was.down });
     const summary = (await this.#d.feedback.summaries([messageId], userId)).get(messageId) ?? {
       up: 0,
       down: 0,
       mine: null,
       myComment: null,
     };
-    await this.#d.personas.feedbackChanged(messageId, { up: summary.up, down: summary.down });
     await this.#d.audit.record({
       ...auditOrigin(ctx),
       action: "message.feedback_set",
