@@ -88,4 +88,72 @@ describe.each(["sqlite", "postgres"] as const)("prompt label races on %s", (shap
       { label: "production", versions: [{ version: 2, weight: 100 }], protected: true },
     ]);
   });
+
+  it("applies one of 20 concurrent moves of a label, whole, and audits every one", async () => {
+    const dev = await memberOf("developer");
+    const id = await persona(dev.token, "Racing label", 5);
+    const moves = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        h.call<MoveLabelResult>("PUT", `/api/v1/prompts/${id}/labels/staging`, {
+          token: dev.token,
+          body: { version: (i % 5) + 1 },
+        }),
+      ),
+    );
+    expect(moves.map((m) => m.status)).toEqual(Array.from({ length: 20 }, () => 200));
+    const reads = await Promise.all(
+      Array.from({ length: 3 }, () => h.call<Prompt>("GET", `/api/v1/prompts/${id}`, { token: dev.token })),
+    );
+    const labels = reads.map((r) => r.body.labels);
+    // One label, pointing at one version whole, the same for every reader.
+    expect(labels[0]).toHaveLength(1);
+    const winner = labels[0]?.[0];
+    expect(winner?.versions).toHaveLength(1);
+    expect(winner?.versions[0]?.weight).toBe(100);
+    expect([1, 2, 3, 4, 5]).toContain(winner?.versions[0]?.version);
+    for (const l of labels) expect(l).toEqual(labels[0]);
+    // Its winner is one of the answers given: a move whose answer says what the label now is.
+    expect(moves.some((m) => JSON.stringify(m.body.label) === JSON.stringify(winner))).toBe(true);
+
+    const audit = await h.call<{
+      items: { action: string; target: { id: string } | null; summary: Record<string, unknown> }[];
+    }>("GET", "/api/v1/audit?limit=200", { token: h.adminToken });
+    const moved = audit.body.items.filter((e) => e.target?.id === id && e.action === "prompt.label_moved");
+    expect(moved).toHaveLength(20);
+    for (const e of moved) expect(e.summary).toMatchObject({ label: "staging", protected: false });
+  });
+
+  it("applies a request once when 20 approvers approve it at the same time", async () => {
+    const dev = await memberOf("developer");
+    const approvers = await Promise.all(Array.from({ length: 20 }, () => memberOf("operator")));
+    const id = await persona(dev.token, "Approved once", 3);
+    const put = (body: unknown) =>
+      h.call<MoveLabelResult>("PUT", `/api/v1/prompts/${id}/labels/production`, { token: dev.token, body });
+    expect((await put({ version: 1, protected: true })).status).toBe(200);
+    const request = (await put({ version: 3 })).body.request as LabelChangeRequest;
+    const answers = await Promise.all(
+      approvers.map((a) =>
+        h.call<LabelChangeRequest>("POST", `/api/v1/prompt-label-requests/${request.id}/approve`, {
+          token: a.token,
+          body: {},
+        }),
+      ),
+    );
+    expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
+    expect(answers.filter((a) => a.status !== 200).map((a) => errorOf(a))).toEqual(
+      Array.from({ length: 19 }, () => [409, "prompt.change_request_decided"]),
+    );
+    const prompt = await h.call<Prompt>("GET", `/api/v1/prompts/${id}`, { token: dev.token });
+    expect(prompt.body.labels).toMatchObject([
+      { label: "production", versions: [{ version: 3, weight: 100 }], protected: true },
+    ]);
+    const audit = await h.call<{ items: { action: string; target: { id: string } | null }[] }>(
+      "GET",
+      "/api/v1/audit?limit=200",
+      { token: h.adminToken },
+    );
+    expect(
+      audit.body.items.filter((e) => e.target?.id === id && e.action === "prompt.label_change_approved"),
+    ).toHaveLength(1);
+  });
 });
