@@ -1,5 +1,11 @@
 import type { ErrorEnvelope, LabelChangeRequest, MoveLabelResult, Prompt } from "@parley/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { PromptChanges } from "../../src/modules/prompts/label-cache.ts";
+import { PromptAccess } from "../../src/modules/prompts/prompt-access.ts";
+import { PromptActivityRepository } from "../../src/modules/prompts/prompt-activity.repository.ts";
+import { LabelService } from "../../src/modules/prompts/prompt-labels.service.ts";
+import { PromptRepository } from "../../src/modules/prompts/prompts.repository.ts";
+import { systemClock } from "../../src/platform/clock/clock.ts";
 import { startHarness, type Harness } from "../parley-harness.ts";
 import { createTestPostgres, type TestPostgres } from "../postgres.ts";
 
@@ -155,5 +161,58 @@ describe.each(["sqlite", "postgres"] as const)("prompt label races on %s", (shap
     expect(
       audit.body.items.filter((e) => e.target?.id === id && e.action === "prompt.label_change_approved"),
     ).toHaveLength(1);
+  });
+
+  it("never undoes a move that lands while a change of protection only is under way", async () => {
+    const dev = await memberOf("developer");
+    const id = await persona(dev.token, "Protect race", 2);
+    const put = (body: unknown) =>
+      h.call<MoveLabelResult>("PUT", `/api/v1/prompts/${id}/labels/production`, { token: dev.token, body });
+    expect((await put({ version: 1 })).status).toBe(200);
+
+    // A label service whose read of the label waits until the test lets it go on: the move below
+    // lands between the protect's read (version 1) and its write.
+    let read!: () => void;
+    const hasRead = new Promise<void>((resolve) => (read = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    class PausingRepository extends PromptRepository {
+      override async findLabel(promptId: string, label: string) {
+        const found = await super.findLabel(promptId, label);
+        read();
+        await released;
+        return found;
+      }
+    }
+    const database = h.parley.platform.database;
+    const prompts = new PausingRepository(database);
+    const service = new LabelService({
+      prompts,
+      activity: new PromptActivityRepository(database),
+      access: new PromptAccess(prompts),
+      changes: { announce: () => Promise.resolve() } as unknown as PromptChanges,
+      audit: { record: () => Promise.resolve() },
+      clock: systemClock,
+    });
+    const ctx = {
+      requestId: null,
+      ip: null,
+      userAgent: null,
+      principal: {
+        kind: "user" as const,
+        userId: dev.id,
+        email: dev.email,
+        globalRole: "viewer" as const,
+        teams: new Map([[teamId, "developer" as const]]),
+      },
+    };
+    const protecting = service.move(id, "production", { protected: true }, ctx);
+    await hasRead;
+    expect((await put({ version: 2 })).status).toBe(200);
+    release();
+    expect((await protecting).applied).toBe(true);
+    expect((await protecting).result.label).toMatchObject({ versions: [{ version: 2, weight: 100 }] });
+    const label = (await h.call<Prompt>("GET", `/api/v1/prompts/${id}`, { token: dev.token })).body.labels[0];
+    expect(label).toMatchObject({ protected: true, versions: [{ version: 2, weight: 100 }] });
   });
 });

@@ -154,7 +154,7 @@ export class LabelService {
     const saved = await this.#d.prompts.approveLabelChange(
       request.id,
       decided,
-      { promptId: row.id, label: request.label },
+      { promptId: row.id, label: request.label, keepSplit: split === null },
       (existing) => {
         if (!existing && !split)
           throw new AppError(
@@ -276,9 +276,10 @@ export class LabelService {
     userId: string,
     unlessProtected = false,
   ): Promise<LabelRow | null> {
-    const saved = this.#labelRow(row, label, existing, split, protectedWanted, userId);
-    const written = await this.#d.prompts.saveLabel(saved, { unlessProtected });
-    return written ? saved : null;
+    const wanted = this.#labelRow(row, label, existing, split, protectedWanted, userId);
+    // Without new versions, the label keeps those it points at when written, not when read.
+    const written = await this.#d.prompts.saveLabel(wanted, { unlessProtected, keepSplit: split === null });
+    return written ?? null;
   }
 
   /** The label row that points `label` at `split` (or where it points), protected as wanted. */
