@@ -4,6 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openSse, type SseConnection, type SseEvent } from "../chat/sse-client.ts";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
+import { newId } from "../../src/kernel/ids.ts";
+import { ApprovalRepository } from "../../src/modules/governance/approval.repository.ts";
 import { clearRules } from "./governance-support.ts";
 
 type Member = { id: string; token: string };
@@ -300,5 +302,81 @@ describe("calls held for approval", () => {
     })();
     expect((await decide(approver, pending.id, "approve")).status).toBe(200);
     expect((await answer).choices[0]?.message.content).toBe("Deploying now.");
+  });
+
+  it("shows a team-bound API key only its team's requests, its owner's own elsewhere included", async () => {
+    const both = await h.user("viewer");
+    for (const teamId of [team, otherTeam])
+      await h.call("PUT", `/api/v1/teams/${teamId}/members/${both.id}`, {
+        token: h.adminToken,
+        body: { role: "operator" },
+      });
+    // Requests as pods file them: in the team, in the other team, personal; some asked by `both`.
+    const repository = new ApprovalRepository(h.parley.platform.database);
+    const file = async (teamId: string | null, requesterId: string) => {
+      const now = Date.now();
+      const id = newId();
+      await repository.insert(
+        {
+          id,
+          status: "pending",
+          created_at: now,
+          expires_at: now + 600_000,
+          rule_id: newId(),
+          rule_version: 1,
+          rule_name: "Second pair of eyes",
+          team_id: teamId,
+          project_id: null,
+          surface: "gateway",
+          model: "fake/fake-model",
+          requester_id: requesterId,
+          requester_email: null,
+          api_key_id: null,
+          request_id: null,
+          reason: "held",
+          matches: "[]",
+          preview: "deploy to production",
+          decided_by: null,
+          decided_at: null,
+          decision_reason: null,
+        },
+        [],
+      );
+      return id;
+    };
+    const teamAsked = await file(team, asker.id);
+    const otherAsked = await file(otherTeam, outsider.id);
+    const personal = await file(null, both.id);
+    const ownElsewhere = await file(otherTeam, both.id);
+    const ownHere = await file(team, both.id);
+    const mine = new Set([teamAsked, otherAsked, personal, ownElsewhere, ownHere]);
+    const keyOf = async (permissions: string[]) => {
+      const made = await h.call<{ key: string }>("POST", "/api/v1/api-keys", {
+        token: both.token,
+        body: { name: "k", permissions, teamId: team },
+      });
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+      return made.body.key;
+    };
+    const listed = async (token: string, query = "") => {
+      const res = await h.call<{ items: GovernanceApproval[] }>(
+        "GET",
+        `/api/v1/governance/approvals?limit=100${query}`,
+        { token },
+      );
+      return res.body.items.map((a) => a.id).filter((id) => mine.has(id));
+    };
+
+    // Signed in: both teams' requests, and the personal one they asked.
+    expect((await listed(both.token)).sort()).toEqual([...mine].sort());
+    // Through a key bound to the team that may approve there: the team's requests only.
+    const approverKey = await keyOf(["governance:read", "governance:approve"]);
+    expect((await listed(approverKey)).sort()).toEqual([teamAsked, ownHere].sort());
+    expect(
+      (await h.call("GET", `/api/v1/governance/approvals?teamId=${otherTeam}`, { token: approverKey }))
+        .status,
+    ).toBe(404);
+    // Through one that may not approve: its owner's own requests in the team only.
+    expect(await listed(await keyOf(["governance:read"]))).toEqual([ownHere]);
   });
 });

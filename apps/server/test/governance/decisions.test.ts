@@ -14,6 +14,8 @@ describe.each(["sqlite", "postgres"] as const)("governance decisions on %s", (sh
   let operator: { id: string; token: string };
   let developer: { id: string; token: string };
   let outsider: { id: string; token: string };
+  let elsewhere: string;
+  let member: (teamId: string, role: string) => Promise<{ id: string; token: string }>;
 
   beforeAll(async () => {
     fake = await startFakeUpstream({ text: "Fine.", chunks: 2 });
@@ -35,8 +37,8 @@ describe.each(["sqlite", "postgres"] as const)("governance decisions on %s", (sh
       (await h.call<{ id: string }>("POST", "/api/v1/teams", { token: h.adminToken, body: { name } })).body
         .id;
     team = await teamOf("Payments");
-    const elsewhere = await teamOf("Elsewhere");
-    const member = async (teamId: string, role: string) => {
+    elsewhere = await teamOf("Elsewhere");
+    member = async (teamId: string, role: string) => {
       const user = await h.user("viewer");
       await h.call("PUT", `/api/v1/teams/${teamId}/members/${user.id}`, {
         token: h.adminToken,
@@ -140,5 +142,75 @@ describe.each(["sqlite", "postgres"] as const)("governance decisions on %s", (sh
     expect(wrongRange.status).toBe(400);
     const badCursor = await list(operator.token, "&cursor=nonsense");
     expect(badCursor.status).toBe(400);
+  });
+
+  it("shows a team-bound API key only its team's decisions, its owner's own elsewhere included", async () => {
+    // Someone managing governance in both teams, whose calls are blocked in each and personally.
+    const both = await h.user("developer");
+    for (const teamId of [team, elsewhere])
+      await h.call("PUT", `/api/v1/teams/${teamId}/members/${both.id}`, {
+        token: h.adminToken,
+        body: { role: "operator" },
+      });
+    const rule = (teamId: string | null, word: string) =>
+      h.call("POST", "/api/v1/governance/rules", {
+        token: teamId ? both.token : h.adminToken,
+        body: {
+          ...(teamId ? { teamId } : {}),
+          spec: {
+            name: `No ${word}`,
+            tier: "before",
+            scope: {},
+            condition: { detectors: [{ type: "keywords", words: [word] }] },
+            action: "block",
+          },
+        },
+      });
+    expect((await rule(elsewhere, "heron")).status).toBe(201);
+    expect((await rule(null, "osprey")).status).toBe(201);
+    const keyOf = async (permissions: string[], teamId?: string) => {
+      const made = await h.call<{ key: string }>("POST", "/api/v1/api-keys", {
+        token: both.token,
+        body: { name: "k", permissions, ...(teamId ? { teamId } : {}) },
+      });
+      expect(made.status, JSON.stringify(made.body)).toBe(201);
+      return made.body.key;
+    };
+    const blocked = async (key: string, content: string) => {
+      const client = new OpenAI({ baseURL: `${h.url}/v1`, apiKey: key, maxRetries: 0 });
+      const answer = await completeGateway(client, {
+        model: "fake/fake-model",
+        messages: [{ role: "user", content }],
+      });
+      expect(answer.error).toMatchObject({ status: 403, code: "governance.blocked" });
+    };
+    await blocked(await keyOf(["ai:use"], team), "falcon again");
+    await blocked(await keyOf(["ai:use"], elsewhere), "a heron");
+    await blocked(await keyOf(["ai:use"]), "an osprey");
+
+    const reader = await keyOf(["governance:read", "governance:manage"], team);
+    const all = (token: string, query = "") =>
+      h.call<{ items: GovernanceDecision[] }>("GET", `/api/v1/governance/decisions?limit=100${query}`, {
+        token,
+      });
+    // Signed in, the same person sees all three places.
+    const mine = (await all(both.token)).body.items.filter((d) => d.actorId === both.id);
+    expect(mine.map((d) => d.teamId).sort()).toEqual([elsewhere, null, team].sort());
+    // Through the key bound to the team: the team's decisions (everyone's), nothing else.
+    const seen = (await all(reader)).body.items;
+    expect(new Set(seen.map((d) => d.teamId))).toEqual(new Set([team]));
+    expect(seen.filter((d) => d.actorId === both.id).map((d) => d.ruleName)).toEqual([
+      "No project names out",
+    ]);
+    expect((await all(reader, `&teamId=${elsewhere}`)).status).toBe(404);
+    const summary = await h.call<DecisionSummary>("GET", "/api/v1/governance/decisions/summary", {
+      token: reader,
+    });
+    expect(summary.body.byTeam).toEqual([{ teamId: team, count: seen.length }]);
+
+    // A key bound to the team without governance:manage there: only its owner's own calls there.
+    const ownOnly = await keyOf(["governance:read"], team);
+    const own = (await all(ownOnly)).body.items;
+    expect(own.map((d) => [d.teamId, d.actorId])).toEqual([[team, both.id]]);
   });
 });

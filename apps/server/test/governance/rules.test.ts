@@ -1,4 +1,10 @@
-import type { DryRunResult, ErrorEnvelope, GovernanceRule, GovernanceRuleVersion } from "@parley/contracts";
+import {
+  RECOMMENDED_RULES,
+  type DryRunResult,
+  type ErrorEnvelope,
+  type GovernanceRule,
+  type GovernanceRuleVersion,
+} from "@parley/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "../parley-harness.ts";
 import { createTestPostgres, type TestPostgres } from "../postgres.ts";
@@ -230,5 +236,38 @@ describe.each(["sqlite", "postgres"] as const)("governance rules on %s", (shape)
       body: { text: "x".repeat(100_001) },
     });
     expect(tooLong.status).toBe(400);
+  });
+
+  it("installs each recommended rule once in a scope when 20 installs race, team and organisation-wide", async () => {
+    const admin = await memberOf(teamB, "admin");
+    const recommended = new Set(RECOMMENDED_RULES.map((r) => r.name));
+    const install = (token: string, body: Record<string, unknown>) =>
+      h.call<{ items: GovernanceRule[] }>("POST", "/api/v1/governance/rules/recommended", { token, body });
+    const names = async (token: string, teamId: string | null) =>
+      (
+        await h.call<{ items: GovernanceRule[] }>(
+          "GET",
+          `/api/v1/governance/rules?limit=100${teamId ? `&teamId=${teamId}` : ""}`,
+          { token },
+        )
+      ).body.items
+        .filter((r) => r.teamId === teamId && recommended.has(r.name))
+        .map((r) => r.name)
+        .sort();
+    for (const [token, teamId] of [
+      [admin.token, teamB],
+      [h.adminToken, null],
+    ] as const) {
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => install(token, teamId ? { teamId } : {})),
+      );
+      expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 20 }, () => 201));
+      // Between them, the installs created each rule exactly once.
+      const created = answers.flatMap((a) => a.body.items.map((r) => r.name)).sort();
+      expect(created).toHaveLength(4);
+      expect(new Set(created).size).toBe(4);
+      const stored = await names(token, teamId);
+      expect(stored).toEqual(created);
+    }
   });
 });

@@ -54,7 +54,7 @@ describe.each(["sqlite", "postgres"] as const)(
       await pgdb?.drop();
     });
 
-    async function member(role: "developer" | "operator") {
+    async function member(role: "viewer" | "developer" | "operator") {
       const u = await h.user("viewer");
       await h.call("PUT", `/api/v1/teams/${teamId}/members/${u.id}`, { token: h.adminToken, body: { role } });
       return u;
@@ -250,6 +250,41 @@ describe.each(["sqlite", "postgres"] as const)(
       expect(code(await rate(owner.token, { rating: "meh" }))).toEqual([400, "validation.failed"]);
       const outsider = await h.user("developer");
       expect(code(await rate(outsider.token, { rating: "up" }))).toEqual([404, "conversation.not_found"]);
+
+      // A rating is a write: a viewer of the team, or a key holding only conversations:read, may not.
+      const viewer = await member("viewer");
+      expect(code(await rate(viewer.token, { rating: "up" }))).toEqual([403, "auth.forbidden"]);
+      const readKey = await h.call<{ key: string }>("POST", "/api/v1/api-keys", {
+        token: owner.token,
+        body: { name: "reader", permissions: ["conversations:read"], teamId },
+      });
+      expect(code(await rate(readKey.body.key, { rating: "up" }))).toEqual([403, "auth.forbidden"]);
+
+      // 20 people rating at once, then one person changing their mind 20 times at once: the
+      // version counts exactly the ratings stored.
+      const raters = await Promise.all(Array.from({ length: 20 }, () => member("developer")));
+      const rated = await Promise.all(
+        raters.map((r, i) => rate(r.token, { rating: i % 4 === 0 ? "down" : "up" })),
+      );
+      expect(rated.map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 200));
+      const changed = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          rate(owner.token, { rating: i % 3 === 0 ? null : i % 2 ? "up" : "down" }),
+        ),
+      );
+      expect(changed.map((r) => r.status)).toEqual(Array.from({ length: 20 }, () => 200));
+      const final = await h.call<{ messages: { id: string; feedback?: { up: number; down: number } }[] }>(
+        "GET",
+        `/api/v1/conversations/${cid}`,
+        { token: owner.token },
+      );
+      const counts = final.body.messages.find((m) => m.id === answerId)?.feedback;
+      // The colleague's and the 20 raters' (15 up, 5 down), and the owner's last, if any.
+      expect((counts?.up ?? 0) + (counts?.down ?? 0)).toBeGreaterThanOrEqual(21);
+      stats = await h.call<PromptStats>("GET", `/api/v1/prompts/${id}/stats`, { token: owner.token });
+      expect(stats.body.versions).toMatchObject([
+        { version: 1, thumbsUp: counts?.up, thumbsDown: counts?.down },
+      ]);
     });
   },
 );

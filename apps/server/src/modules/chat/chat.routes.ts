@@ -134,7 +134,7 @@ export function registerChatRoutes(app: TypedApp, deps: ChatRouteDeps): void {
   app.put(
     "/api/v1/conversations/:id/messages/:messageId/feedback",
     {
-      config: { permission: "conversations:read" },
+      config: { permission: "conversations:write" },
       schema: {
         tags,
         summary: "Thumbs up or down on an answer (null takes yours back); one rating per person",

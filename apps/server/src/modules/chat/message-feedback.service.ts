@@ -20,8 +20,9 @@ export interface FeedbackServiceDeps {
 }
 
 /**
- * Thumbs up or down on completed answers, by anyone who can read the conversation: one rating
- * per person and answer, changed or taken back (null) at will.
+ * Thumbs up or down on completed answers, by anyone who can write in the conversation (a rating
+ * is a write, as a message is): one rating per person and answer, changed or taken back (null)
+ * at will.
  */
 export class FeedbackService {
   readonly #d: FeedbackServiceDeps;
@@ -38,29 +39,34 @@ export class FeedbackService {
     input: SetMessageFeedback,
     ctx: RequestContext,
   ): Promise<MessageFeedback> {
-    const conversation = await this.#d.chat.visible(conversationId, ctx, "conversations:read");
+    const conversation = await this.#d.chat.visible(conversationId, ctx, "conversations:write");
     const message = await this.#d.chats.findMessage(messageId);
     if (!message || message.conversation_id !== conversationId)
       throw new AppError("message.not_found", `No message ${messageId} in conversation ${conversationId}`);
     if (message.role !== "assistant" || message.status !== "completed")
       throw new AppError("message.feedback_not_allowed", "Only completed answers take thumbs");
     const userId = requirePrincipal(ctx).userId;
-    if (input.rating === null) await this.#d.feedback.clear(messageId, userId);
-    else
-      await this.#d.feedback.set({
-        messageId,
-        userId,
-        rating: input.rating,
-        comment: input.comment ?? null,
-        now: this.#d.clock.now(),
-      });
+    const before = await this.#d.feedback.set({
+      messageId,
+      userId,
+      rating: input.rating,
+      comment: input.comment ?? null,
+      now: this.#d.clock.now(),
+    });
+    // What this change adds to the answer's counts: concurrent changes add up, none is lost.
+    const count = (rating: string | null) => ({
+      up: rating === "up" ? 1 : 0,
+      down: rating === "down" ? 1 : 0,
+    });
+    const [now, was] = [count(input.rating), count(before)];
+    if (now.up !== was.up || now.down !== was.down)
+      await this.#d.personas.feedbackChanged(messageId, { up: now.up - was.up, down: now.down - was.down });
     const summary = (await this.#d.feedback.summaries([messageId], userId)).get(messageId) ?? {
       up: 0,
       down: 0,
       mine: null,
       myComment: null,
     };
-    await this.#d.personas.feedbackChanged(messageId, { up: summary.up, down: summary.down });
     await this.#d.audit.record({
       ...auditOrigin(ctx),
       action: "message.feedback_set",

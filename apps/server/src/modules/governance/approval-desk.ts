@@ -54,6 +54,9 @@ export interface HoldRequest {
 }
 
 const PREVIEW_CHARS = 2_000;
+/** Overdue requests one sweep reads at a time, and batches at most (the next sweep goes on). */
+const SWEEP_BATCH = 100;
+const SWEEP_BATCHES = 20;
 
 /**
  * Calls held for approval: the stage files a request and waits; someone with
@@ -106,8 +109,8 @@ export class ApprovalDesk {
       decided_at: null,
       decision_reason: null,
     } satisfies ApprovalRow & { matches: string };
-    await this.#d.approvals.insert(row);
-    await this.#d.decisions.record(
+    // The request and its hold decision in one transaction: no request without its hold on record.
+    await this.#d.decisions.recordWithin(
       [
         {
           rule: ruleRef(row),
@@ -118,6 +121,7 @@ export class ApprovalDesk {
         },
       ],
       ctx,
+      (decisions) => this.#d.approvals.insert(row, decisions),
     );
     request.onHold?.({ approvalId: row.id, ruleName: rule.name, expiresAt: iso(row.expires_at) });
     await this.#wait(row, request.signal);
@@ -263,6 +267,23 @@ export class ApprovalDesk {
       }
       await this.#sleep(row.id, Math.min(pollMs, current.expires_at - now), signal);
     }
+  }
+
+  /**
+   * Expires the pending requests whose time ran out and records each as denied: those whose
+   * waiting call died with its process would otherwise stay pending for ever. Conditional like
+   * every decision, so sweeps on several pods (and a waiting call expiring its own) act once.
+   * @returns how many this sweep expired.
+   */
+  async sweep(): Promise<number> {
+    let expired = 0;
+    for (let batch = 0; batch < SWEEP_BATCHES; batch++) {
+      const now = this.#d.clock.now();
+      const rows = await this.#d.approvals.overdue(now, SWEEP_BATCH);
+      for (const row of rows) if (await this.#expire(row, now)) expired++;
+      if (rows.length < SWEEP_BATCH) break;
+    }
+    return expired;
   }
 
   /** Expires a pending request whose time ran out; records it as denied. @returns whether this call did. */

@@ -1,6 +1,10 @@
 import type { Insertable, Kysely, Selectable } from "kysely";
 import { tablesOf, type Database } from "../../platform/db/database.ts";
-import type { GovernanceApprovalsTable, GovernanceTables } from "./governance.tables.ts";
+import type {
+  GovernanceApprovalsTable,
+  GovernanceDecisionsTable,
+  GovernanceTables,
+} from "./governance.tables.ts";
 
 export type ApprovalRow = Selectable<GovernanceApprovalsTable>;
 
@@ -20,8 +24,32 @@ export class ApprovalRepository {
     this.#db = tablesOf<GovernanceTables>(database.db);
   }
 
-  async insert(row: Insertable<GovernanceApprovalsTable>): Promise<void> {
-    await this.#db.insertInto("governance_approvals").values(row).execute();
+  /** A request and the decisions that filed it (the hold), together: neither exists without the other. */
+  async insert(
+    row: Insertable<GovernanceApprovalsTable>,
+    decisions: readonly Insertable<GovernanceDecisionsTable>[],
+  ): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.insertInto("governance_approvals").values(row).execute();
+      if (decisions.length)
+        await trx
+          .insertInto("governance_decisions")
+          .values([...decisions])
+          .execute();
+    });
+  }
+
+  /** Pending requests whose time ran out at `now`, the longest overdue first. */
+  overdue(now: number, limit: number): Promise<ApprovalRow[]> {
+    return this.#db
+      .selectFrom("governance_approvals")
+      .selectAll()
+      .where("status", "=", "pending")
+      .where("expires_at", "<=", now)
+      .orderBy("expires_at")
+      .orderBy("id")
+      .limit(limit)
+      .execute();
   }
 
   find(id: string): Promise<ApprovalRow | undefined> {

@@ -7,6 +7,7 @@ import type {
   GovernanceDecision,
   RuleTier,
 } from "@parley/contracts";
+import type { Insertable } from "kysely";
 import type { Counter } from "prom-client";
 import { decodeCursor, encodeCursor } from "../../db/cursor.ts";
 import { fromJson, toJson } from "../../db/json.ts";
@@ -22,6 +23,7 @@ import type {
   DecisionRow,
   DecisionScope,
 } from "./decision.repository.ts";
+import type { GovernanceDecisionsTable } from "./governance.tables.ts";
 
 /** A decision as the enforcement stage reports it. */
 export interface DecisionInput {
@@ -89,10 +91,30 @@ export class DecisionLog {
     settled.annotations.governance = decisions.map((d) => auditSummaryOf(d));
   }
 
+  /**
+   * Records decisions about one call whose table rows `write` stores in its own transaction,
+   * with what they go with (a hold, with its approval request); then their audit entries.
+   */
+  async recordWithin(
+    decisions: readonly DecisionInput[],
+    ctx: StageContext,
+    write: (rows: Insertable<GovernanceDecisionsTable>[]) => Promise<void>,
+  ): Promise<void> {
+    if (!decisions.length) return;
+    const origin = originOf(ctx);
+    await write(this.#rows(decisions, origin));
+    this.#count(decisions);
+    await this.#auditEntries(decisions, origin);
+  }
+
   /** Records decisions taken about a call by someone else than its caller (an approver, the expiry). */
   async recordFor(decisions: readonly DecisionInput[], origin: DecisionOrigin): Promise<void> {
     if (!decisions.length) return;
     await this.#insert(decisions, origin);
+    await this.#auditEntries(decisions, origin);
+  }
+
+  async #auditEntries(decisions: readonly DecisionInput[], origin: DecisionOrigin): Promise<void> {
     for (const d of decisions) {
       await this.#d.audit.record({
         ...auditOrigin(origin.request),
@@ -107,29 +129,35 @@ export class DecisionLog {
 
   /** The decisions' table rows (and their count in the metric). */
   async #insert(decisions: readonly DecisionInput[], origin: DecisionOrigin): Promise<void> {
-    const at = this.#d.clock.now();
-    await this.#d.decisions.insert(
-      decisions.map((d) => ({
-        id: newId(),
-        at,
-        rule_id: d.rule.id,
-        rule_version: d.rule.version,
-        rule_name: d.rule.name,
-        team_id: origin.teamId,
-        project_id: origin.projectId,
-        assistant_id: origin.assistantId,
-        tier: d.tier,
-        surface: origin.surface,
-        action: d.action,
-        actor_id: origin.actorId,
-        api_key_id: origin.apiKeyId,
-        request_id: origin.request.requestId,
-        model: origin.model,
-        matches: toJson(d.matches),
-        reason: d.reason,
-      })),
-    );
+    await this.#d.decisions.insert(this.#rows(decisions, origin));
+    this.#count(decisions);
+  }
+
+  #count(decisions: readonly DecisionInput[]): void {
     for (const d of decisions) this.#d.counter.inc({ action: d.action, tier: d.tier });
+  }
+
+  #rows(decisions: readonly DecisionInput[], origin: DecisionOrigin): Insertable<GovernanceDecisionsTable>[] {
+    const at = this.#d.clock.now();
+    return decisions.map((d) => ({
+      id: newId(),
+      at,
+      rule_id: d.rule.id,
+      rule_version: d.rule.version,
+      rule_name: d.rule.name,
+      team_id: origin.teamId,
+      project_id: origin.projectId,
+      assistant_id: origin.assistantId,
+      tier: d.tier,
+      surface: origin.surface,
+      action: d.action,
+      actor_id: origin.actorId,
+      api_key_id: origin.apiKeyId,
+      request_id: origin.request.requestId,
+      model: origin.model,
+      matches: toJson(d.matches),
+      reason: d.reason,
+    }));
   }
 
   async list(

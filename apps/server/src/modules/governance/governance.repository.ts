@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { tablesOf, type Database } from "../../platform/db/database.ts";
+import { lockedTransaction } from "../../platform/db/locked-transaction.ts";
 import type {
   GovernanceRulesTable,
   GovernanceRuleVersionsTable,
@@ -9,11 +10,47 @@ import type {
 export type RuleRow = Selectable<GovernanceRulesTable>;
 export type RuleVersionRow = Selectable<GovernanceRuleVersionsTable>;
 
+/** The advisory lock space of installing the recommended rules in a scope ("gr"). */
+const RECOMMENDED_LOCK_SPACE = 0x6772;
+
+/** A rule to insert with its first version. */
+export interface NewRule {
+  rule: Insertable<GovernanceRulesTable>;
+  version: Insertable<GovernanceRuleVersionsTable>;
+}
+
 /** All SQL of governance rules. */
 export class RuleRepository {
+  readonly #database: Pick<Database, "db" | "dialect">;
   readonly #db: Kysely<GovernanceTables>;
-  constructor(database: Pick<Database, "db">) {
+  constructor(database: Pick<Database, "db" | "dialect">) {
+    this.#database = database;
     this.#db = tablesOf<GovernanceTables>(database.db);
+  }
+
+  /**
+   * Inserts those of `rules` whose name is not taken yet in team `teamId` (organisation-wide:
+   * null), as the only installer in that scope at the time: however many installs race, each
+   * name is there once.
+   * @returns the rules inserted.
+   */
+  insertMissing(teamId: string | null, rules: readonly NewRule[]): Promise<NewRule[]> {
+    const lock = { space: RECOMMENDED_LOCK_SPACE, key: teamId === null ? "org" : `team:${teamId}` };
+    return lockedTransaction(this.#database, lock, async (raw) => {
+      const trx = tablesOf<GovernanceTables>(raw);
+      let query = trx.selectFrom("governance_rules").select("name");
+      query = teamId === null ? query.where("team_id", "is", null) : query.where("team_id", "=", teamId);
+      const taken = new Set((await query.execute()).map((r) => r.name));
+      const added: NewRule[] = [];
+      for (const item of rules) {
+        if (taken.has(item.rule.name)) continue;
+        taken.add(item.rule.name);
+        await trx.insertInto("governance_rules").values(item.rule).execute();
+        await trx.insertInto("governance_rule_versions").values(item.version).execute();
+        added.push(item);
+      }
+      return added;
+    });
   }
 
   /** A rule and its first version, together. */

@@ -21,7 +21,7 @@ import { buildDetector } from "./detectors/build-detector.ts";
 import { InvalidDetectorError } from "./detectors/invalid-detector.error.ts";
 import { redact } from "./detectors/redact.ts";
 import { byPosition, fingerprint, type Detector, type DetectorMatch } from "./detectors/types.ts";
-import type { RuleRepository, RuleRow, RuleVersionRow } from "./governance.repository.ts";
+import type { NewRule, RuleRepository, RuleRow, RuleVersionRow } from "./governance.repository.ts";
 import type { GovernanceRuleVersionsTable } from "./governance.tables.ts";
 import type { Insertable } from "kysely";
 import { specOf, toRule, toRuleVersion } from "./rule-view.ts";
@@ -90,31 +90,11 @@ export class RuleService {
       this.#assertOrgWide(principal, "governance:manage", "Creating an organisation-wide rule");
     else assertMayIn(principal, "governance:manage", teamId, "Creating a rule here");
     assertBuildable(input.spec);
-    const now = this.#d.clock.now();
-    const row: RuleRow = {
-      id: newId(),
-      team_id: teamId,
-      name: input.spec.name,
-      current_version: 1,
-      enabled: input.enabled ?? true,
-      created_by: principal.userId,
-      created_at: now,
-      updated_at: now,
-    };
-    const version: Insertable<GovernanceRuleVersionsTable> & RuleVersionRow = {
-      rule_id: row.id,
-      version: 1,
-      spec: toJson(input.spec),
-      created_by: principal.userId,
-      created_at: now,
-    };
+    const { row, version } = this.#newRule(teamId, input.spec, input.enabled ?? true, principal.userId);
     try {
       await this.#d.rules.insert({ ...row, enabled: row.enabled ? 1 : 0 }, version);
     } catch (error) {
-      // The team was deleted since the caller's memberships were read.
-      if (isForeignKeyViolation(error))
-        throw new AppError("team.not_found", `No team ${teamId ?? ""}`, { cause: error });
-      throw error;
+      throw teamGone(error, teamId);
     }
     await this.#audit(ctx, "governance.rule_created", row, {
       name: row.name,
@@ -175,17 +155,54 @@ export class RuleService {
     if (teamId === null)
       this.#assertOrgWide(principal, "governance:manage", "Installing organisation-wide rules");
     else assertMayIn(principal, "governance:manage", teamId, "Installing rules here");
-    const existing = new Set(
-      (await this.#d.rules.list({ teamIds: teamId ? [teamId] : [], orgWide: teamId === null }))
-        .filter((r) => r.team_id === teamId)
-        .map((r) => r.name),
-    );
+    const fresh = RECOMMENDED_RULES.map((spec) => ({
+      ...this.#newRule(teamId, spec, true, principal.userId),
+      spec,
+    }));
+    let added: NewRule[];
+    try {
+      // Checked and inserted under the scope's lock: concurrent installs add each rule once.
+      added = await this.#d.rules.insertMissing(
+        teamId,
+        fresh.map(({ row, version }) => ({ rule: { ...row, enabled: 1 }, version })),
+      );
+    } catch (error) {
+      throw teamGone(error, teamId);
+    }
+    const addedIds = new Set(added.map((a) => a.rule.id));
     const items: GovernanceRule[] = [];
-    for (const spec of RECOMMENDED_RULES) {
-      if (existing.has(spec.name)) continue;
-      items.push(await this.create({ ...(teamId ? { teamId } : {}), spec }, ctx));
+    for (const { row, version, spec } of fresh) {
+      if (!addedIds.has(row.id)) continue;
+      await this.#audit(ctx, "governance.rule_created", row, {
+        name: row.name,
+        version: 1,
+        ...summaryOf(spec),
+      });
+      items.push(toRule(row, version));
     }
     return { items };
+  }
+
+  /** A new rule's row and first version, not yet stored. */
+  #newRule(
+    teamId: string | null,
+    spec: RuleSpec,
+    enabled: boolean,
+    userId: string,
+  ): { row: RuleRow; version: Insertable<GovernanceRuleVersionsTable> & RuleVersionRow } {
+    const now = this.#d.clock.now();
+    const row: RuleRow = {
+      id: newId(),
+      team_id: teamId,
+      name: spec.name,
+      current_version: 1,
+      enabled,
+      created_by: userId,
+      created_at: now,
+      updated_at: now,
+    };
+    const version = { rule_id: row.id, version: 1, spec: toJson(spec), created_by: userId, created_at: now };
+    return { row, version };
   }
 
   /** Deletes a rule with its versions. */
@@ -321,6 +338,13 @@ function assertBuildable(spec: RuleSpec): void {
       });
     }
   });
+}
+
+/** A foreign key violation on insert: the team was deleted since the caller's memberships were read. */
+function teamGone(error: unknown, teamId: string | null): unknown {
+  return isForeignKeyViolation(error)
+    ? new AppError("team.not_found", `No team ${teamId ?? ""}`, { cause: error })
+    : error;
 }
 
 function conflict(row: RuleRow, expected: number): AppError {

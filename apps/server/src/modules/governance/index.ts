@@ -8,6 +8,7 @@ import { STAGE_ORDER } from "../../kernel/ai-stage.ts";
 import { defineModule } from "../../kernel/module.ts";
 import type { AuditExports } from "../audit/index.ts";
 import { ApprovalDesk } from "./approval-desk.ts";
+import { APPROVAL_SWEEP_INTERVAL_MS, startApprovalSweep } from "./approval-sweep.ts";
 import { ApprovalRepository } from "./approval.repository.ts";
 import { DecisionLog } from "./decision-log.ts";
 import { DecisionRepository } from "./decision.repository.ts";
@@ -97,6 +98,13 @@ export const governanceModule = defineModule({
       routes: (app) => {
         registerGovernanceRoutes(app, { rules, decisions, approvals });
       },
+      workers: [
+        {
+          name: "governance approval sweep",
+          roles: ["worker", "all"],
+          start: () => startApprovalSweep(approvals, APPROVAL_SWEEP_INTERVAL_MS, ctx.logger),
+        },
+      ],
       stages: [
         {
           order: STAGE_ORDER.governance,

@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
 import { tablesOf, type Database } from "../../platform/db/database.ts";
+import { lockedTransaction } from "../../platform/db/locked-transaction.ts";
 import type { ProjectsTables } from "../projects/index.ts";
 import type { PracticesTable, PracticesTables, PracticeVersionsTable } from "./practices.tables.ts";
 
@@ -11,21 +12,49 @@ export type CurrentPracticeRow = PracticeRow & { body: string };
 /** Which practices of a team: all, the team-wide ones (`null`), or one project's. */
 export type PracticeScope = { teamIds: readonly string[]; projectId?: string | null };
 
+type Tables = PracticesTables & ProjectsTables;
+
+/**
+ * The advisory lock space of a team's practices ("pr"): creations (the per-team limit, the next
+ * position) and moves of one team run one at a time, in every process.
+ */
+const TEAM_LOCK_SPACE = 0x7072;
+
 /** All SQL of practices (and the one read of projects it needs: a project's team). */
 export class PracticeRepository {
-  readonly #db: Kysely<PracticesTables & ProjectsTables>;
-  constructor(database: Pick<Database, "db">) {
-    this.#db = tablesOf<PracticesTables & ProjectsTables>(database.db);
+  readonly #database: Pick<Database, "db" | "dialect">;
+  readonly #db: Kysely<Tables>;
+  constructor(database: Pick<Database, "db" | "dialect">) {
+    this.#database = database;
+    this.#db = tablesOf<Tables>(database.db);
   }
 
-  /** A practice and its first version, together. */
-  async insert(
-    practice: Insertable<PracticesTable>,
+  /**
+   * Inserts a practice and its first version if its team keeps fewer than `limit` practices, at
+   * `practice.position` or (null) after the last of its scope. Counted, placed and inserted as
+   * the only change of the team's practices at the time, so racing creations never pass the limit.
+   * @returns the practice's position, or null (nothing inserted) when the team is at the limit.
+   */
+  async insertWithin(
+    limit: number,
+    practice: Omit<Insertable<PracticesTable>, "position"> & { position: number | null },
     version: Insertable<PracticeVersionsTable>,
-  ): Promise<void> {
-    await this.#db.transaction().execute(async (trx) => {
-      await trx.insertInto("practices").values(practice).execute();
+  ): Promise<number | null> {
+    return this.#teamLocked(practice.team_id, async (trx) => {
+      const counted = await trx
+        .selectFrom("practices")
+        .select((eb) => eb.fn.countAll<string | number>().as("n"))
+        .where("team_id", "=", practice.team_id)
+        .executeTakeFirstOrThrow();
+      if (Number(counted.n) >= limit) return null;
+      const position =
+        practice.position ?? (await nextPosition(trx, practice.team_id, practice.project_id ?? null));
+      await trx
+        .insertInto("practices")
+        .values({ ...practice, position })
+        .execute();
       await trx.insertInto("practice_versions").values(version).execute();
+      return position;
     });
   }
 
@@ -98,28 +127,6 @@ export class PracticeRepository {
     return scope.enabledOnly ? rows.filter((r) => Boolean(r.enabled)) : rows;
   }
 
-  /** How many practices the team keeps. */
-  async count(teamId: string): Promise<number> {
-    const row = await this.#db
-      .selectFrom("practices")
-      .select((eb) => eb.fn.countAll<string | number>().as("n"))
-      .where("team_id", "=", teamId)
-      .executeTakeFirstOrThrow();
-    return Number(row.n);
-  }
-
-  /** The position after the last practice of the scope (0 when it has none). */
-  async nextPosition(teamId: string, projectId: string | null): Promise<number> {
-    let query = this.#db
-      .selectFrom("practices")
-      .select((eb) => eb.fn.max<number | null>("position").as("last"))
-      .where("team_id", "=", teamId);
-    query =
-      projectId === null ? query.where("project_id", "is", null) : query.where("project_id", "=", projectId);
-    const row = await query.executeTakeFirst();
-    return row?.last == null ? 0 : row.last + 1;
-  }
-
   /** The team of project `projectId`, or undefined when there is no such project. */
   async projectTeam(projectId: string): Promise<string | undefined> {
     const row = await this.#db
@@ -133,14 +140,15 @@ export class PracticeRepository {
   /**
    * Moves practice `row` one place earlier (`-1`) or later (`1`) in its scope and numbers the
    * scope 0, 1, … in its new order, in one transaction (positions that were tied or had gaps
-   * become distinct). At either end it stays where it is.
+   * become distinct). At either end it stays where it is. Moves of one team run one at a time,
+   * each reading the order the previous one left.
    */
   async move(
     row: Pick<PracticeRow, "id" | "team_id" | "project_id">,
     step: -1 | 1,
     now: number,
   ): Promise<void> {
-    await this.#db.transaction().execute(async (trx) => {
+    await this.#teamLocked(row.team_id, async (trx) => {
       let query = trx
         .selectFrom("practices")
         .select(["id", "position"])
@@ -168,6 +176,13 @@ export class PracticeRepository {
     });
   }
 
+  /** Runs `fn` in a transaction holding the lock of team `teamId`'s practices. */
+  #teamLocked<T>(teamId: string, fn: (trx: Kysely<Tables>) => Promise<T>): Promise<T> {
+    return lockedTransaction(this.#database, { space: TEAM_LOCK_SPACE, key: teamId }, (raw) =>
+      fn(tablesOf<Tables>(raw)),
+    );
+  }
+
   async update(id: string, changes: Updateable<PracticesTable>): Promise<void> {
     await this.#db.updateTable("practices").set(changes).where("id", "=", id).execute();
   }
@@ -175,4 +190,16 @@ export class PracticeRepository {
   async delete(id: string): Promise<void> {
     await this.#db.deleteFrom("practices").where("id", "=", id).execute();
   }
+}
+
+/** The position after the last practice of the scope (0 when it has none). */
+async function nextPosition(db: Kysely<Tables>, teamId: string, projectId: string | null): Promise<number> {
+  let query = db
+    .selectFrom("practices")
+    .select((eb) => eb.fn.max<number | null>("position").as("last"))
+    .where("team_id", "=", teamId);
+  query =
+    projectId === null ? query.where("project_id", "is", null) : query.where("project_id", "=", projectId);
+  const row = await query.executeTakeFirst();
+  return row?.last == null ? 0 : row.last + 1;
 }

@@ -88,19 +88,12 @@ export class PracticeService {
       throw new AppError("practice.project_not_in_team", `No project ${projectId} in team ${input.teamId}`, {
         details: { projectId },
       });
-    if ((await this.#d.practices.count(input.teamId)) >= MAX_PRACTICES_PER_TEAM)
-      throw new AppError(
-        "practice.limit_reached",
-        `A team keeps at most ${MAX_PRACTICES_PER_TEAM} practices; delete one first`,
-        { details: { limit: MAX_PRACTICES_PER_TEAM } },
-      );
     const now = this.#d.clock.now();
-    const row: PracticeRow = {
+    const fresh = {
       id: newId(),
       team_id: input.teamId,
       project_id: projectId,
       title: input.title,
-      position: input.position ?? (await this.#d.practices.nextPosition(input.teamId, projectId)),
       current_version: 1,
       enabled: input.enabled ?? true,
       created_by: principal.userId,
@@ -108,21 +101,34 @@ export class PracticeService {
       updated_at: now,
     };
     const version: PracticeVersionRow = {
-      practice_id: row.id,
+      practice_id: fresh.id,
       version: 1,
       title: input.title,
       body: input.body,
       created_by: principal.userId,
       created_at: now,
     };
+    let position: number | null;
     try {
-      await this.#d.practices.insert({ ...row, enabled: row.enabled ? 1 : 0 }, version);
+      // Counted, placed and inserted under the team's lock: racing creations stay within the limit.
+      position = await this.#d.practices.insertWithin(
+        MAX_PRACTICES_PER_TEAM,
+        { ...fresh, enabled: fresh.enabled ? 1 : 0, position: input.position ?? null },
+        version,
+      );
     } catch (error) {
       // The team or the project was deleted since they were checked.
       if (isForeignKeyViolation(error))
         throw new AppError("team.not_found", `No team ${input.teamId}`, { cause: error });
       throw error;
     }
+    if (position === null)
+      throw new AppError(
+        "practice.limit_reached",
+        `A team keeps at most ${MAX_PRACTICES_PER_TEAM} practices; delete one first`,
+        { details: { limit: MAX_PRACTICES_PER_TEAM } },
+      );
+    const row: PracticeRow = { ...fresh, position };
     await this.#changed(ctx, "practice.created", row, {
       title: row.title,
       version: 1,

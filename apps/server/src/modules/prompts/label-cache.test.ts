@@ -85,3 +85,49 @@ describe("label cache across pods", () => {
     await raw.close();
   });
 });
+
+describe("label cache racing a drop", () => {
+  /** A load the test finishes when it chooses. */
+  function gatedLoads() {
+    const pending: ((rows: LabelRow[]) => void)[] = [];
+    const load = () => new Promise<LabelRow[]>((resolve) => pending.push(resolve));
+    return { load, finish: (rows: LabelRow[]) => pending.shift()?.(rows) };
+  }
+
+  it("does not keep labels a load read before a drop it finished after", async () => {
+    const gate = gatedLoads();
+    const cache = new LabelCache({ load: gate.load, clock: new ManualClock(0) });
+    const racing = cache.labelsOf("p1");
+    // The label moves (and is announced) while the load is under way with the old row.
+    cache.drop("p1");
+    gate.finish([row(1)]);
+    expect((await racing)[0]?.split).toContain('"version":1');
+    expect(cache.has("p1")).toBe(false);
+    // The next call loads again and keeps what it reads.
+    const next = cache.labelsOf("p1");
+    gate.finish([row(2)]);
+    expect((await next)[0]?.split).toContain('"version":2');
+    expect(cache.has("p1")).toBe(true);
+    expect((await cache.labelsOf("p1"))[0]?.split).toContain('"version":2');
+  });
+
+  it("keeps a load that only another prompt's drop overtook, and one started after the drop", async () => {
+    const gate = gatedLoads();
+    const cache = new LabelCache({ load: gate.load, clock: new ManualClock(0) });
+    const p1 = cache.labelsOf("p1");
+    cache.drop("p2");
+    gate.finish([row(1)]);
+    await p1;
+    expect(cache.has("p1")).toBe(true);
+
+    cache.drop("p3");
+    const first = cache.labelsOf("p3");
+    const second = cache.labelsOf("p4");
+    cache.drop("p4");
+    gate.finish([row(3)]);
+    gate.finish([row(4)]);
+    await Promise.all([first, second]);
+    expect(cache.has("p3")).toBe(true);
+    expect(cache.has("p4")).toBe(false);
+  });
+});

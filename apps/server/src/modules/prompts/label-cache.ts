@@ -17,18 +17,38 @@ export class LabelCache {
   readonly #entries = new Map<string, { labels: LabelRow[]; until: number }>();
   readonly #load: (promptId: string) => Promise<LabelRow[]>;
   readonly #clock: Clock;
+  /** Counts drops; a load remembers the count it started at. */
+  #generation = 0;
+  /** Loads under way. */
+  #loading = 0;
+  /** The generation of each prompt's last drop while loads were under way (empty when none are). */
+  readonly #droppedAt = new Map<string, number>();
 
   constructor(deps: { load: (promptId: string) => Promise<LabelRow[]>; clock: Clock }) {
     this.#load = deps.load;
     this.#clock = deps.clock;
   }
 
-  /** The labels of `promptId`, from the cache while fresh. */
+  /**
+   * The labels of `promptId`, from the cache while fresh. A load that a drop of the prompt
+   * overtook answers what it read but is not kept: it may predate the change announced.
+   */
   async labelsOf(promptId: string): Promise<LabelRow[]> {
     const now = this.#clock.now();
     const hit = this.#entries.get(promptId);
     if (hit && hit.until > now) return hit.labels;
-    const labels = await this.#load(promptId);
+    const started = this.#generation;
+    this.#loading++;
+    let labels: LabelRow[];
+    try {
+      labels = await this.#load(promptId);
+    } finally {
+      this.#loading--;
+    }
+    const overtaken = (this.#droppedAt.get(promptId) ?? started) > started;
+    // No load under way started before the drops recorded: they are needed no more.
+    if (this.#loading === 0) this.#droppedAt.clear();
+    if (overtaken) return labels;
     if (this.#entries.size >= MAX_ENTRIES) {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
@@ -37,9 +57,11 @@ export class LabelCache {
     return labels;
   }
 
-  /** Forgets the prompt's labels (a change was announced). */
+  /** Forgets the prompt's labels (a change was announced), and any load of them under way. */
   drop(promptId: string): void {
+    this.#generation++;
     this.#entries.delete(promptId);
+    if (this.#loading > 0) this.#droppedAt.set(promptId, this.#generation);
   }
 
   /** Whether the prompt's labels are cached (for tests and metrics). */

@@ -123,9 +123,12 @@ export class PersonaService {
     });
   }
 
-  /** A chat answer's thumbs changed: the calls that produced it count them. */
-  async feedbackChanged(messageId: string, counts: { up: number; down: number }): Promise<void> {
-    await this.#d.activity.setThumbs(messageId, counts.up, counts.down);
+  /**
+   * A chat answer's thumbs changed by `delta` (one rating given, changed or taken back): the
+   * calls that produced it count it.
+   */
+  async feedbackChanged(messageId: string, delta: { up: number; down: number }): Promise<void> {
+    await this.#d.activity.addThumbs(messageId, delta.up, delta.down);
   }
 
   async #pick(

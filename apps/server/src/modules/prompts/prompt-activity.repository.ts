@@ -68,11 +68,17 @@ export class PromptActivityRepository {
     await this.#db.insertInto("prompt_calls").values(row).execute();
   }
 
-  /** Sets the thumbs of the calls that produced chat answer `messageId`. */
-  async setThumbs(messageId: string, up: number, down: number): Promise<void> {
+  /**
+   * Adds `up` and `down` (negative: taken back) to the thumbs of the calls that produced chat
+   * answer `messageId`, in the statement itself, so concurrent changes all count.
+   */
+  async addThumbs(messageId: string, up: number, down: number): Promise<void> {
     await this.#db
       .updateTable("prompt_calls")
-      .set({ thumbs_up: up, thumbs_down: down })
+      .set((eb) => ({
+        thumbs_up: eb("thumbs_up", "+", up),
+        thumbs_down: eb("thumbs_down", "+", down),
+      }))
       .where("message_id", "=", messageId)
       .execute();
   }

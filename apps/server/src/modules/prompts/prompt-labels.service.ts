@@ -148,17 +148,23 @@ export class LabelService {
       decision_reason: reason ?? null,
       decided_at: now,
     };
-    if (!(await this.#d.activity.decide(request.id, decided))) throw decidedAlready(request.id);
-    const existing = await this.#d.prompts.findLabel(row.id, request.label);
     const split = request.split === null ? null : splitOf(request.split);
-    if (!existing && !split)
-      throw new AppError(
-        "prompt.label_not_found",
-        `Prompt ${row.id} no longer has the label ${request.label}`,
-      );
     const protectedNow = request.protected === null ? null : Boolean(request.protected);
-    const saved = await this.#apply(row, request.label, existing, split, protectedNow, userId);
-    if (!saved) throw new Error(`an approved label change to ${request.label} wrote nothing`);
+    // Marked and applied in one transaction: a change that cannot be applied leaves it pending.
+    const saved = await this.#d.prompts.approveLabelChange(
+      request.id,
+      decided,
+      { promptId: row.id, label: request.label, keepSplit: split === null },
+      (existing) => {
+        if (!existing && !split)
+          throw new AppError(
+            "prompt.label_not_found",
+            `Prompt ${row.id} no longer has the label ${request.label}`,
+          );
+        return this.#labelRow(row, request.label, existing, split, protectedNow, userId);
+      },
+    );
+    if (!saved) throw decidedAlready(request.id);
     await this.#audit(ctx, "prompt.label_change_approved", row, {
       label: request.label,
       requestId: request.id,
@@ -270,21 +276,31 @@ export class LabelService {
     userId: string,
     unlessProtected = false,
   ): Promise<LabelRow | null> {
+    const wanted = this.#labelRow(row, label, existing, split, protectedWanted, userId);
+    // Without new versions, the label keeps those it points at when written, not when read.
+    const written = await this.#d.prompts.saveLabel(wanted, { unlessProtected, keepSplit: split === null });
+    return written ?? null;
+  }
+
+  /** The label row that points `label` at `split` (or where it points), protected as wanted. */
+  #labelRow(
+    row: PromptRow,
+    label: string,
+    existing: LabelRow | undefined,
+    split: LabelTarget[] | null,
+    protectedWanted: boolean | null,
+    userId: string,
+  ): LabelRow & Insertable<PromptLabelsTable> {
     const targets = split ?? (existing ? splitOf(existing.split) : []);
     const isProtected = protectedWanted ?? Boolean(existing?.protected ?? false);
-    const saved: LabelRow & Insertable<PromptLabelsTable> = {
+    return {
       prompt_id: row.id,
       label,
       split: toJson(targets),
-      protected: isProtected,
+      protected: isProtected ? 1 : 0,
       updated_by: userId,
       updated_at: this.#d.clock.now(),
     };
-    const written = await this.#d.prompts.saveLabel(
-      { ...saved, protected: isProtected ? 1 : 0 },
-      { unlessProtected },
-    );
-    return written ? saved : null;
   }
 
   async #audit(ctx: RequestContext, action: string, row: PromptRow, summary: Record<string, unknown>) {

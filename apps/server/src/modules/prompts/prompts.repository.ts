@@ -1,6 +1,7 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from "kysely";
 import { tablesOf, type Database } from "../../platform/db/database.ts";
 import type {
+  PromptLabelRequestsTable,
   PromptLabelsTable,
   PromptsTable,
   PromptsTables,
@@ -146,27 +147,74 @@ export class PromptRepository {
 
   /**
    * Creates or replaces a label; with `unlessProtected`, an existing label is replaced only if it
-   * is not protected at that moment (one statement: a label protected meanwhile is left alone).
-   * @returns whether the label was written.
+   * is not protected at that moment (one statement: a label protected meanwhile is left alone);
+   * with `keepSplit`, an existing label keeps the versions it points at as the statement finds
+   * them (a change of protection only never undoes a move that landed since the label was read).
+   * @returns the label as written, or undefined when it was not.
    */
   async saveLabel(
     row: Insertable<PromptLabelsTable>,
-    options: { unlessProtected?: boolean } = {},
-  ): Promise<boolean> {
-    const result = await this.#db
+    options: { unlessProtected?: boolean; keepSplit?: boolean } = {},
+  ): Promise<LabelRow | undefined> {
+    return this.#db
       .insertInto("prompt_labels")
       .values(row)
       .onConflict((oc) => {
         const update = oc.columns(["prompt_id", "label"]).doUpdateSet({
-          split: row.split,
+          ...(options.keepSplit ? {} : { split: row.split }),
           protected: row.protected,
           updated_by: row.updated_by,
           updated_at: row.updated_at,
         });
         return options.unlessProtected ? update.where(sql<boolean>`not prompt_labels.protected`) : update;
       })
+      .returningAll()
       .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+  }
+
+  /**
+   * Marks the pending label change request `requestId` with `decided` and writes the label that
+   * `build` makes of the label as it stands, in one transaction: when `build` throws (the label
+   * is gone, say), the request stays pending and nothing is written.
+   * With `keepSplit`, an existing label keeps the versions it points at as the statement finds them.
+   * @returns the label written, or null when the request was no longer pending.
+   */
+  async approveLabelChange(
+    requestId: string,
+    decided: Updateable<PromptLabelRequestsTable>,
+    target: { promptId: string; label: string; keepSplit: boolean },
+    build: (existing: LabelRow | undefined) => Insertable<PromptLabelsTable>,
+  ): Promise<LabelRow | null> {
+    return this.#db.transaction().execute(async (trx) => {
+      const marked = await trx
+        .updateTable("prompt_label_requests")
+        .set(decided)
+        .where("id", "=", requestId)
+        .where("status", "=", "pending")
+        .executeTakeFirst();
+      if (Number(marked.numUpdatedRows) !== 1) return null;
+      const existing = await trx
+        .selectFrom("prompt_labels")
+        .selectAll()
+        .where("prompt_id", "=", target.promptId)
+        .where("label", "=", target.label)
+        .executeTakeFirst();
+      const row = build(existing);
+      const saved = await trx
+        .insertInto("prompt_labels")
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(["prompt_id", "label"]).doUpdateSet({
+            ...(target.keepSplit ? {} : { split: row.split }),
+            protected: row.protected,
+            updated_by: row.updated_by,
+            updated_at: row.updated_at,
+          }),
+        )
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return saved;
+    });
   }
 
   /** Deletes a label unless it is protected. @returns whether it was deleted. */
