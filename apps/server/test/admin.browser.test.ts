@@ -99,10 +99,38 @@ describe("administration in a real browser", () => {
     await open("usage", "Usage");
     await page.getByRole("img", { name: "Tokens by day" }).waitFor();
     await screenshot(page, "admin-usage");
+    // People by name and e-mail, not ids; any range.
+    await page.getByLabel("Group by").selectOption("user");
+    await page.getByRole("rowheader", { name: new RegExp(`<${web.admin.email}>`) }).waitFor();
+    await page.getByLabel("From", { exact: true }).fill("2020-01-01");
+    await page.getByLabel("To", { exact: true }).fill("2020-01-31");
+    await page.getByText("No AI calls in this range.").waitFor();
+    await page.getByRole("button", { name: "Last 7 days" }).click();
+    await page.getByRole("rowheader", { name: new RegExp(`<${web.admin.email}>`) }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+
     await open("audit", "Audit log");
     await page.getByRole("button", { name: "Verify chain" }).click();
     await page.getByText(/Chain intact: \d+ entries checked/).waitFor();
     await screenshot(page, "admin-audit");
+    // Filtered by action prefix and actor; the export takes the same filters.
+    await page.getByLabel("Action").fill("api_key.*");
+    await page.getByLabel("Actor").fill(web.admin.email.toUpperCase());
+    await page.getByRole("button", { name: "Apply" }).click();
+    await expect
+      .poll(async () =>
+        (await page.locator("tbody th[scope=row]").allInnerTexts()).every((a) => a.startsWith("api_key.")),
+      )
+      .toBe(true);
+    expect(await page.locator("tbody tr").count()).toBeGreaterThan(0);
+    const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+    expect(href).toContain("action=api_key.*");
+    const exported = await page.request.get(`${web.parley.url}${href ?? ""}`);
+    expect(exported.status()).toBe(200);
+    const lines = (await exported.text()).trim().split("\r\n");
+    expect(lines[0]).toMatch(/^seq,at,actor_type/);
+    expect(lines.slice(1).every((line) => line.includes(",api_key."))).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
   }, 60_000);
 
   it("lists and creates teams", async () => {

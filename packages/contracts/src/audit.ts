@@ -75,19 +75,34 @@ export const AuditEntry = z
 export type AuditEntry = z.infer<typeof AuditEntry>;
 
 /** Query string of `GET /api/v1/audit`. Every filter is optional; unknown keys are rejected. */
-export const AuditListQuery = z.strictObject({
-  action: z.string().min(1).max(100).optional(),
+const auditFilters = {
+  action: z.string().min(1).max(100).optional().describe("An action, or a prefix ending in `*` (`guide.*`)."),
   actorId: z.string().min(1).max(512).optional(),
+  actor: z.string().trim().min(1).max(512).optional().describe("An actor's id, or e-mail in any case."),
   targetType: z.string().min(1).max(512).optional(),
   targetId: z.string().min(1).max(512).optional(),
   teamId: z.string().min(1).max(512).optional(),
   outcome: AuditOutcome.optional(),
   from: z.iso.datetime({ offset: true }).optional().describe("Entries at or after this time."),
   to: z.iso.datetime({ offset: true }).optional().describe("Entries strictly before this time."),
+};
+
+export const AuditListQuery = z.strictObject({
+  ...auditFilters,
   cursor: z.string().min(1).max(200).optional().describe("`nextCursor` of the previous page."),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 export type AuditListQuery = z.infer<typeof AuditListQuery>;
+
+/** The most entries one export holds (newest first); narrow the filters for older ones. */
+export const MAX_AUDIT_EXPORT_ENTRIES = 100_000;
+
+/** `GET /api/v1/audit/export`: the entries the filters match, as CSV or JSON. */
+export const AuditExportQuery = z.strictObject({
+  ...auditFilters,
+  format: z.enum(["csv", "json"]).default("csv"),
+});
+export type AuditExportQuery = z.infer<typeof AuditExportQuery>;
 
 /** `GET /api/v1/audit`: newest entries first. */
 export const AuditPage = z

@@ -14,11 +14,15 @@ export type UsageQuery = z.infer<typeof UsageQuery>;
 /** One group of the aggregation. */
 export const UsageRow = z.object({
   key: z.string().describe("user id, team id (or `none`), model id, or day as YYYY-MM-DD"),
+  /** What people read for the key: a user's name and e-mail, a team's name, else the key. */
+  label: z.string(),
   requests: z.number(),
   failures: z.number(),
   inputTokens: z.number(),
   outputTokens: z.number(),
   cost: z.number().describe("In the price table's currency"),
+  /** Calls whose model had no price: their cost is unknown, not zero. */
+  unpricedRequests: z.number(),
   avgTtftMs: z.number().nullable(),
   avgDurationMs: z.number(),
 });
@@ -28,7 +32,7 @@ export const UsageReport = z
   .object({
     groupBy: z.enum(["user", "team", "model", "assistant", "day"]),
     rows: z.array(UsageRow),
-    totals: UsageRow.omit({ key: true }),
+    totals: UsageRow.omit({ key: true, label: true }),
   })
   .meta({ id: "UsageReport" });
 export type UsageReport = z.infer<typeof UsageReport>;

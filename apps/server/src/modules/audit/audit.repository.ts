@@ -18,8 +18,11 @@ export type AnchorRow = Omit<Selectable<AuditAnchorTable>, "slot">;
 
 /** Filters of a list query, in storage terms. */
 export interface AuditRowFilter {
+  /** An action, or a prefix ending in `*`. */
   action?: string;
   actorId?: string;
+  /** An actor's id, or e-mail in any case. */
+  actor?: string;
   targetType?: string;
   targetId?: string;
   teamId?: string;
@@ -176,8 +179,17 @@ export class AuditRepository {
   /** Entries matching `filter`, newest first. */
   async list(filter: AuditRowFilter, limit: number): Promise<AuditRow[]> {
     let q = this.#db.selectFrom("audit_log").selectAll();
-    if (filter.action !== undefined) q = q.where("action", "=", filter.action);
+    if (filter.action?.endsWith("*")) {
+      const prefix = filter.action.slice(0, -1).replace(/[\\%_]/g, (c) => `\\${c}`);
+      q = q.where(sql<boolean>`action like ${`${prefix}%`} escape '\\'`);
+    } else if (filter.action !== undefined) q = q.where("action", "=", filter.action);
     if (filter.actorId !== undefined) q = q.where("actor_id", "=", filter.actorId);
+    if (filter.actor !== undefined) {
+      const actor = filter.actor;
+      q = q.where((eb) =>
+        eb.or([eb("actor_id", "=", actor), eb(eb.fn("lower", ["actor_email"]), "=", actor.toLowerCase())]),
+      );
+    }
     if (filter.targetType !== undefined) q = q.where("target_type", "=", filter.targetType);
     if (filter.targetId !== undefined) q = q.where("target_id", "=", filter.targetId);
     if (filter.teamId !== undefined) q = q.where("team_id", "=", filter.teamId);

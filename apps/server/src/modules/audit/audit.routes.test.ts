@@ -135,4 +135,51 @@ describe("audit routes", () => {
     expect(doc.paths["/api/v1/audit"]?.get?.parameters?.map((p) => p.name)).toContain("cursor");
     expect(doc.paths["/api/v1/audit/verify"]?.get?.tags).toEqual(["audit"]);
   });
+
+  it("filters by actor (id or e-mail, any case) and by action prefix, and exports what matches as CSV or JSON", async () => {
+    await harness.audit.record(
+      buildAuditEvent({
+        action: "guide.created",
+        teamId: "t_a",
+        actor: { type: "user", id: "u_eve", email: "Eve@Example.com" },
+        summary: { title: '=HYPERLINK("http://evil.example","click"), "quoted"' },
+      }),
+    );
+    await harness.audit.record(buildAuditEvent({ action: "guide.deleted", teamId: "t_b" }));
+    const actions = async (query: string, token = "admin") =>
+      (await get(`/api/v1/audit?${query}`, token)).json<AuditPage>().items.map((e) => e.action);
+    expect(await actions("actor=eve%40example.COM")).toEqual(["guide.created"]);
+    expect(await actions("actor=u_eve")).toEqual(["guide.created"]);
+    expect(await actions("action=guide.*")).toEqual(["guide.deleted", "guide.created"]);
+    // A prefix is literal: % and _ match themselves only.
+    expect(await actions("action=guide%25*")).toEqual([]);
+    expect(await actions("action=guide.*", "teamOperator")).toEqual(["guide.created"]);
+
+    const csv = await get("/api/v1/audit/export?action=guide.*&format=csv");
+    expect(csv.statusCode).toBe(200);
+    expect(csv.headers["content-type"]).toContain("text/csv");
+    expect(csv.headers["content-disposition"]).toMatch(
+      /attachment; filename="parley-audit-\d{4}-\d{2}-\d{2}\.csv"/,
+    );
+    const lines = csv.body.trim().split("\r\n");
+    expect(lines[0]).toBe(
+      "seq,at,actor_type,actor_id,actor_email,action,outcome,target_type,target_id,team_id,request_id,ip,summary,hash",
+    );
+    expect(lines).toHaveLength(3);
+    // The summary cell is quoted; nothing in it starts a formula.
+    expect(lines[2]).toContain('"{""title"":""=HYPERLINK');
+    expect(lines.every((line) => !line.split(",").some((cell) => /^[=+@]/.test(cell)))).toBe(true);
+
+    const json = await get("/api/v1/audit/export?action=guide.*&format=json");
+    const entries = JSON.parse(json.body) as { action: string; hash: string }[];
+    expect(entries.map((e) => e.action)).toEqual(["guide.deleted", "guide.created"]);
+    // Team auditors export their teams' entries only; another team is a 404.
+    const own = JSON.parse((await get("/api/v1/audit/export?format=json", "teamOperator")).body) as {
+      teamId: string;
+    }[];
+    expect(new Set(own.map((e) => e.teamId))).toEqual(new Set(["t_a"]));
+    expect((await get("/api/v1/audit/export?teamId=t_b", "teamOperator")).statusCode).toBe(404);
+    expect((await get("/api/v1/audit/export", "developer")).statusCode).toBe(403);
+    expect((await get("/api/v1/audit/export?format=xml")).statusCode).toBe(400);
+  });
 });

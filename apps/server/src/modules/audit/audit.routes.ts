@@ -1,6 +1,14 @@
-import { AuditListQuery, AuditPage, AuditVerification } from "@parley/contracts";
+import { Readable } from "node:stream";
+import {
+  AuditExportQuery,
+  AuditListQuery,
+  AuditPage,
+  AuditVerification,
+  MAX_AUDIT_EXPORT_ENTRIES,
+} from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
+import { exportChunks } from "./audit-export.ts";
 import { auditScopeOf } from "./audit-scope.ts";
 import type { AuditService } from "./audit.service.ts";
 
@@ -25,6 +33,35 @@ export function registerAuditRoutes(app: TypedApp, deps: { audit: AuditService }
       const principal = request.principal;
       if (!principal) throw new AppError("auth.required", "Sign in or send an API key to read the audit log");
       return deps.audit.list(request.query, auditScopeOf(principal));
+    },
+  );
+  app.get(
+    "/api/v1/audit/export",
+    {
+      config: { permission: "audit:read" },
+      schema: {
+        tags,
+        summary: `The entries the filters match, newest first, as CSV or JSON (at most ${MAX_AUDIT_EXPORT_ENTRIES}); team auditors get their teams' entries only`,
+        querystring: AuditExportQuery,
+        produces: ["text/csv", "application/json"],
+      },
+    },
+    async (request, reply) => {
+      const principal = request.principal;
+      if (!principal)
+        throw new AppError("auth.required", "Sign in or send an API key to export the audit log");
+      const { format, ...filters } = request.query;
+      const scope = auditScopeOf(principal);
+      // A team the caller cannot see answers 404 before anything is sent.
+      await deps.audit.list({ ...filters, limit: 1 }, scope);
+      const day = new Date().toISOString().slice(0, 10);
+      return reply
+        .type(format === "csv" ? "text/csv; charset=utf-8" : "application/json; charset=utf-8")
+        .header("content-disposition", `attachment; filename="parley-audit-${day}.${format}"`)
+        .header("cache-control", "no-store")
+        .send(
+          Readable.from(exportChunks(deps.audit.entries(filters, scope, MAX_AUDIT_EXPORT_ENTRIES), format)),
+        );
     },
   );
   app.get(

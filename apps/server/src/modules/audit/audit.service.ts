@@ -105,7 +105,7 @@ export class AuditService {
     }
     const rows = await this.#repo.list(
       {
-        ...pick(query, ["action", "actorId", "targetType", "targetId", "teamId", "outcome"]),
+        ...pick(query, ["action", "actorId", "actor", "targetType", "targetId", "teamId", "outcome"]),
         ...(query.from === undefined ? {} : { fromMs: Date.parse(query.from) }),
         ...(query.to === undefined ? {} : { toMs: Date.parse(query.to) }),
         ...(beforeSeq === undefined ? {} : { beforeSeq }),
@@ -116,6 +116,27 @@ export class AuditService {
     const items = rows.slice(0, limit).map(toEntry);
     const last = items.at(-1);
     return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.seq) : null };
+  }
+
+  /**
+   * Every entry the filters match, newest first, page by page (at most `max`): what an export
+   * writes out as it reads, never holding the whole log in memory.
+   */
+  async *entries(
+    query: Omit<AuditListQuery, "cursor" | "limit">,
+    scope: AuditScope,
+    max: number,
+  ): AsyncGenerator<AuditEntry> {
+    let cursor: string | undefined;
+    let count = 0;
+    do {
+      const page = await this.list({ ...query, limit: 200, ...(cursor ? { cursor } : {}) }, scope);
+      for (const entry of page.items) {
+        if (count++ >= max) return;
+        yield entry;
+      }
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
   }
 
   /**

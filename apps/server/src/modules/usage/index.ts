@@ -6,6 +6,8 @@ import { registerUsageRoutes } from "./usage.routes.ts";
 import { UsageService } from "./usage.service.ts";
 import * as usageMigration from "./migrations/2026-11-22T1410-usage.ts";
 import * as usageAssistantMigration from "./migrations/2026-12-06T0210-usage-assistant.ts";
+import type { IdentityExports } from "../identity/index.ts";
+import * as usagePricedMigration from "./migrations/2026-12-08T0100-usage-priced.ts";
 import { tablesOf } from "../../platform/db/database.ts";
 
 /** What the usage module offers the modules built after it. */
@@ -18,14 +20,16 @@ export const usageModule = defineModule({
   name: "usage",
   errors: {},
   topics: {},
-  needs: [],
+  // Reads people's and teams' names for its reports.
+  needs: ["identity"],
   permissions: ["usage:read"],
   tables: ["usage_records"],
   migrations: {
     "2026-11-22T1410-usage": usageMigration,
     "2026-12-06T0210-usage-assistant": usageAssistantMigration,
+    "2026-12-08T0100-usage-priced": usagePricedMigration,
   },
-  build: (ctx) => {
+  build: (ctx, _deps: { identity: IdentityExports }) => {
     const usage = new UsageService({
       repository: new UsageRepository(tablesOf(ctx.platform.database.db)),
       clock: ctx.platform.clock,

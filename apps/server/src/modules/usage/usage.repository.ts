@@ -1,6 +1,10 @@
 import { sql, type Insertable, type Kysely, type RawBuilder } from "kysely";
 import { AppendQueue } from "../../platform/db/group-commit.ts";
+import type { IdentityTables } from "../identity/index.ts";
 import type { UsageRecordsTable, UsageTables as Tables } from "./usage.tables.ts";
+
+/** The identity tables a report reads names from. */
+type NameTables = Pick<IdentityTables, "users" | "teams">;
 
 export const DAY_MS = 86_400_000;
 
@@ -23,6 +27,8 @@ export interface UsageAggregate {
   input_tokens: number;
   output_tokens: number;
   cost_micros: number;
+  /** Calls whose model had no price. */
+  unpriced: number;
   ttft_sum: number | null;
   ttft_count: number;
   duration_sum: number;
@@ -34,9 +40,11 @@ const MAX_BATCH = 200;
 /** All SQL of metering. */
 export class UsageRepository {
   readonly #db: Kysely<Tables>;
+  readonly #names: Kysely<NameTables>;
   readonly #inserts: AppendQueue<Insertable<UsageRecordsTable>, true>;
-  constructor(db: Kysely<Tables>) {
+  constructor(db: Kysely<Tables & NameTables>) {
     this.#db = db;
+    this.#names = db;
     this.#inserts = new AppendQueue(async (rows) => {
       await this.#db.insertInto("usage_records").values(rows).execute();
       return rows.map(() => true as const);
@@ -78,6 +86,7 @@ export class UsageRepository {
         sql<number | string>`coalesce(sum(input_tokens), 0)`.as("input_tokens"),
         sql<number | string>`coalesce(sum(output_tokens), 0)`.as("output_tokens"),
         sql<number | string>`coalesce(sum(cost_micros), 0)`.as("cost_micros"),
+        sql<number | string>`sum(case when priced = 0 then 1 else 0 end)`.as("unpriced"),
         sql<number | string | null>`sum(ttft_ms)`.as("ttft_sum"),
         sql<number | string>`count(ttft_ms)`.as("ttft_count"),
         sql<number | string>`coalesce(sum(duration_ms), 0)`.as("duration_sum"),
@@ -98,9 +107,32 @@ export class UsageRepository {
       input_tokens: Number(r.input_tokens),
       output_tokens: Number(r.output_tokens),
       cost_micros: Number(r.cost_micros),
+      unpriced: Number(r.unpriced),
       ttft_sum: r.ttft_sum === null ? null : Number(r.ttft_sum),
       ttft_count: Number(r.ttft_count),
       duration_sum: Number(r.duration_sum),
     }));
+  }
+
+  /** What people read for report keys: users' "name <email>", teams' names (others: none). */
+  async labels(groupBy: "user" | "team", ids: readonly string[]): Promise<Map<string, string>> {
+    const labels = new Map<string, string>();
+    if (!ids.length) return labels;
+    if (groupBy === "user") {
+      const rows = await this.#names
+        .selectFrom("users")
+        .select(["id", "name", "email"])
+        .where("id", "in", [...ids])
+        .execute();
+      for (const r of rows) labels.set(r.id, `${r.name} <${r.email}>`);
+    } else {
+      const rows = await this.#names
+        .selectFrom("teams")
+        .select(["id", "name"])
+        .where("id", "in", [...ids])
+        .execute();
+      for (const r of rows) labels.set(r.id, r.name);
+    }
+    return labels;
   }
 }

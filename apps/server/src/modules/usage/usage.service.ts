@@ -21,6 +21,8 @@ export interface UsageEvent {
   outputTokens: number;
   /** Cost in the price table's currency; 0 when the model has no price. */
   cost: number;
+  /** Whether the model had a price (false: the cost is unknown, not zero). */
+  priced: boolean;
   ttftMs: number | null;
   durationMs: number;
   outcome: "success" | "failure" | "cancelled";
@@ -54,6 +56,7 @@ export class UsageService {
       input_tokens: event.inputTokens,
       output_tokens: event.outputTokens,
       cost_micros: Math.round(event.cost * 1_000_000),
+      priced: event.priced ? 1 : 0,
       ttft_ms: event.ttftMs === null ? null : Math.round(event.ttftMs),
       duration_ms: Math.round(event.durationMs),
       outcome: event.outcome,
@@ -88,18 +91,37 @@ export class UsageService {
       ...(query.teamId ? { teamId: query.teamId } : {}),
       ...(query.model ? { modelId: query.model } : {}),
     });
+    const keyOf = (r: UsageAggregate) =>
+      query.groupBy === "day"
+        ? new Date(Number(r.key) * DAY_MS).toISOString().slice(0, 10)
+        : r.key === null
+          ? "none"
+          : String(r.key);
+    const named =
+      query.groupBy === "user" || query.groupBy === "team"
+        ? await this.#repo.labels(
+            query.groupBy,
+            rows.flatMap((r) => (r.key === null ? [] : [String(r.key)])),
+          )
+        : new Map<string, string>();
+    const labelOf = (key: string) =>
+      named.get(key) ??
+      (key === "none"
+        ? query.groupBy === "team"
+          ? "personal (no team)"
+          : `no ${query.groupBy}`
+        : query.groupBy === "user"
+          ? `deleted user ${key}`
+          : key);
     const present = (r: UsageAggregate): UsageRow => ({
-      key:
-        query.groupBy === "day"
-          ? new Date(Number(r.key) * DAY_MS).toISOString().slice(0, 10)
-          : r.key === null
-            ? "none"
-            : String(r.key),
+      key: keyOf(r),
+      label: labelOf(keyOf(r)),
       requests: r.requests,
       failures: r.failures,
       inputTokens: r.input_tokens,
       outputTokens: r.output_tokens,
       cost: r.cost_micros / 1_000_000,
+      unpricedRequests: r.unpriced,
       avgTtftMs: r.ttft_count > 0 && r.ttft_sum !== null ? Math.round(r.ttft_sum / r.ttft_count) : null,
       avgDurationMs: r.requests > 0 ? Math.round(r.duration_sum / r.requests) : 0,
     });
@@ -116,6 +138,7 @@ export class UsageService {
         inputTokens: sum((r) => r.input_tokens),
         outputTokens: sum((r) => r.output_tokens),
         cost: sum((r) => r.cost_micros) / 1_000_000,
+        unpricedRequests: sum((r) => r.unpriced),
         avgTtftMs: ttftCount > 0 ? Math.round(sum((r) => r.ttft_sum ?? 0) / ttftCount) : null,
         avgDurationMs: requests > 0 ? Math.round(sum((r) => r.duration_sum) / requests) : 0,
       },

@@ -24,6 +24,7 @@ export function meteringStage(deps: { usage: UsageService }): PipelineStage {
         inputTokens: settled.usage.inputTokens,
         outputTokens: settled.usage.outputTokens,
         cost: settled.cost,
+        priced: settled.model.price !== null,
         ttftMs: settled.ttftMs,
         durationMs: settled.durationMs,
         outcome: settled.outcome,

@@ -11,6 +11,8 @@ export interface UsageRecordsTable {
   api_key_id: string | null;
   /** The assistant the call was made with, if any. */
   assistant_id: string | null;
+  /** 1 when the answering model had a price, 0 when not (its cost is then 0, not free). */
+  priced: number | null;
   model_id: string;
   provider_id: string;
   input_tokens: number;

@@ -1,49 +1,88 @@
 import type { UsageReport } from "@parley/contracts";
-import { useQuery } from "@tanstack/react-query";
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
 import { BarChart } from "../../components/ui/bar-chart.tsx";
 import { Panel } from "./panel.tsx";
+import { costText, daysOf, lastDays, toQuery, type DayRange } from "./report-range.ts";
 
 type GroupBy = UsageReport["groupBy"];
 
-/** Tokens and cost by day, model, user or team, as a bar chart and a table. */
+/** Tokens and cost by day, model, user, team or assistant over any range, as a chart and a table. */
 export function UsagePanel() {
   const [groupBy, setGroupBy] = useState<GroupBy>("day");
+  const [range, setRange] = useState<DayRange>(() => lastDays(14));
+  const params = new URLSearchParams({ groupBy, ...toQuery(range) });
   const usage = useQuery({
-    queryKey: ["usage", groupBy],
-    queryFn: () => api<UsageReport>(`/api/v1/usage?groupBy=${groupBy}`),
+    queryKey: ["usage", groupBy, range],
+    queryFn: () => api<UsageReport>(`/api/v1/usage?${params.toString()}`),
+    placeholderData: keepPreviousData,
   });
   const rows = usage.data?.rows ?? [];
+  const totals = usage.data?.totals;
+  const byDay = new Map(rows.map((r) => [r.key, r]));
   return (
     <Panel title="Usage" loading={usage.isPending} error={usage.error}>
-      <label>
-        Group by{" "}
-        <select
-          value={groupBy}
-          onChange={(e) => {
-            setGroupBy(e.target.value as GroupBy);
-          }}
-        >
-          <option value="day">day</option>
-          <option value="model">model</option>
-          <option value="user">user</option>
-          <option value="team">team</option>
-          <option value="assistant">assistant</option>
-        </select>
-      </label>
-      {rows.length === 0 && !usage.isPending && <p className="muted">No AI calls yet.</p>}
+      <div className="row filters">
+        <label>
+          Group by{" "}
+          <select
+            value={groupBy}
+            onChange={(e) => {
+              setGroupBy(e.target.value as GroupBy);
+            }}
+          >
+            <option value="day">day</option>
+            <option value="model">model</option>
+            <option value="user">user</option>
+            <option value="team">team</option>
+            <option value="assistant">assistant</option>
+          </select>
+        </label>
+        <label>
+          From{" "}
+          <input
+            type="date"
+            value={range.from}
+            onChange={(e) => {
+              setRange({ ...range, from: e.target.value });
+            }}
+          />
+        </label>
+        <label>
+          To{" "}
+          <input
+            type="date"
+            value={range.to}
+            onChange={(e) => {
+              setRange({ ...range, to: e.target.value });
+            }}
+          />
+        </label>
+        {[7, 30, 90].map((days) => (
+          <button
+            key={days}
+            type="button"
+            onClick={() => {
+              setRange(lastDays(days));
+            }}
+          >
+            Last {days} days
+          </button>
+        ))}
+      </div>
+      {rows.length === 0 && !usage.isPending && <p className="muted">No AI calls in this range.</p>}
       {rows.length > 0 && (
         <BarChart
           label={`Tokens by ${groupBy}`}
           series={["input tokens", "output tokens"]}
           bars={
             groupBy === "day"
-              ? lastDays(14, rows).map(([day, r]) => ({
-                  label: day.slice(5),
-                  values: [r?.inputTokens ?? 0, r?.outputTokens ?? 0],
+              ? daysOf(range).map((d) => ({
+                  label: d.slice(5),
+                  values: [byDay.get(d)?.inputTokens ?? 0, byDay.get(d)?.outputTokens ?? 0],
                 }))
-              : rows.map((r) => ({ label: r.key, values: [r.inputTokens, r.outputTokens] }))
+              : rows.map((r) => ({ label: r.label, values: [r.inputTokens, r.outputTokens] }))
           }
         />
       )}
@@ -62,27 +101,38 @@ export function UsagePanel() {
         <tbody>
           {rows.map((r) => (
             <tr key={r.key}>
-              <th scope="row">{r.key}</th>
+              <th scope="row" title={r.key}>
+                {r.label}
+              </th>
               <td>{r.requests}</td>
               <td>{r.failures}</td>
               <td>{r.inputTokens}</td>
               <td>{r.outputTokens}</td>
-              <td>${r.cost.toFixed(4)}</td>
+              <td>{costText(r.cost, r.requests, r.unpricedRequests)}</td>
               <td>{r.avgTtftMs === null ? "—" : `${r.avgTtftMs} ms`}</td>
             </tr>
           ))}
         </tbody>
+        {totals && rows.length > 1 && (
+          <tfoot>
+            <tr>
+              <th scope="row">Total</th>
+              <td>{totals.requests}</td>
+              <td>{totals.failures}</td>
+              <td>{totals.inputTokens}</td>
+              <td>{totals.outputTokens}</td>
+              <td>{costText(totals.cost, totals.requests, totals.unpricedRequests)}</td>
+              <td>{totals.avgTtftMs === null ? "—" : `${totals.avgTtftMs} ms`}</td>
+            </tr>
+          </tfoot>
+        )}
       </table>
+      {totals && totals.unpricedRequests > 0 && (
+        <p className="muted">
+          Calls to models without a price are counted but not priced: set prices under Models to see their
+          cost.
+        </p>
+      )}
     </Panel>
   );
-}
-
-/** The last `n` days (UTC, oldest first) with each day's row, so quiet days show as gaps. */
-function lastDays<R extends { key: string }>(n: number, rows: R[]): [string, R | undefined][] {
-  const byDay = new Map(rows.map((r) => [r.key, r]));
-  const today = Date.now();
-  return Array.from({ length: n }, (_, i) => {
-    const day = new Date(today - (n - 1 - i) * 86_400_000).toISOString().slice(0, 10);
-    return [day, byDay.get(day)];
-  });
 }
