@@ -258,6 +258,48 @@ describe("guides in a real browser", () => {
     await dialog.getByRole("button", { name: "Create guide" }).click();
     await page.getByRole("heading", { name: "Fix: Totals off by a cent", level: 1 }).waitFor();
     await page.getByText("Reported in an issue.").waitFor();
+
+    // The fake model answers every call with the draft above, which is no estimate: the failure
+    // is worded for people, and the guide stays as it was.
+    await page.getByRole("button", { name: "Estimate with AI" }).click();
+    await page
+      .getByRole("alert")
+      .getByText(/The AI's draft could not be used/)
+      .waitFor();
+    expect(await page.getByRole("button", { name: "Estimate with AI" }).isEnabled()).toBe(true);
+  });
+
+  it("shows the team's guides at a glance, with their progress, status, tags and project", async () => {
+    const projects = await asAdmin<{ items: { id: string; name: string }[] }>(
+      "GET",
+      `/api/v1/projects?teamId=${teamId}`,
+    );
+    const billing = projects.items.find((p) => p.name === "Billing")?.id;
+    const seed = async (title: string, tags: string[], content: string, ticks: number) => {
+      const guide = await asAdmin<Guide>("POST", "/api/v1/guides", {
+        teamId,
+        title,
+        tags,
+        content,
+        ...(billing && tags.includes("billing") ? { projectId: billing } : {}),
+        description: `${title}, step by step.`,
+      });
+      for (const task of guide.tasks.slice(0, ticks))
+        await asAdmin("PATCH", `/api/v1/guides/${guide.id}/tasks/${task.id}`, { done: true });
+    };
+    const list = (n: number, prefix: string) =>
+      Array.from({ length: n }, (_, i) => `- [ ] ${prefix} ${i + 1}`).join("\n");
+    await seed("Upgrade PostgreSQL to 17", ["database", "ops"], `## Prepare\n${list(4, "Step")}\n`, 4);
+    await seed("Invoice PDF redesign", ["billing", "frontend"], `## Build\n${list(6, "Part")}\n`, 2);
+    await seed("On-call handbook", ["ops"], `## Write\n${list(5, "Chapter")}\n`, 0);
+    await page.goto(`${web.parley.url}/guides`);
+    const cards = page.getByRole("list", { name: "Guides" }).getByRole("listitem");
+    await expect.poll(() => cards.count()).toBe(6);
+    await cards.filter({ hasText: "Upgrade PostgreSQL to 17" }).getByText("Completed").waitFor();
+    await cards.filter({ hasText: "Invoice PDF redesign" }).getByText("Project Billing").waitFor();
+    await page.getByText("Live", { exact: true }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "guides");
   });
 
   it("shows a viewer the guides read-only, with no control that would only fail", async () => {
@@ -304,7 +346,7 @@ describe("guides in a real browser", () => {
       await page.getByRole("list", { name: "Guides" }).waitFor();
       await page.getByText("Live", { exact: true }).waitFor();
       expect(await seriousViolations(page)).toEqual([]);
-      await screenshot(page, "guides");
+      await screenshot(page, "guides-dark");
       await page.getByRole("link", { name: "CSV export of invoices" }).click();
       await page.getByRole("heading", { name: "CSV export of invoices", level: 1 }).waitFor();
       expect(await seriousViolations(page)).toEqual([]);

@@ -37,7 +37,12 @@ export function GuideCard({ guide, projectName }: { guide: GuideSummary; project
         total={guide.progress.total}
       />
       <p className="small-text guide-facts">
-        {projectName && <span className="where-badge">{projectName}</span>}
+        {projectName && (
+          <span className="where-badge">
+            <span className="visually-hidden">Project </span>
+            {projectName}
+          </span>
+        )}
         {guide.tags.map((tag) => (
           <span key={tag} className="guide-tag">
             {tag}

@@ -93,7 +93,9 @@ export function GuideEditor({ guide, teamId }: { guide: Guide | null; teamId: st
             />
           </label>
           <label>
-            Tags <span className="muted small-text">(comma-separated)</span>
+            <span>
+              Tags <span className="muted small-text">(comma-separated)</span>
+            </span>
             <input
               value={tags}
               onChange={(e) => {
@@ -130,7 +132,9 @@ export function GuideEditor({ guide, teamId }: { guide: Guide | null; teamId: st
         </label>
         <div className="guide-editor-panes">
           <label className="guide-editor-source">
-            Markdown <span className="muted small-text">(every “- [ ]” is a task)</span>
+            <span>
+              Markdown <span className="muted small-text">(every “- [ ]” is a task)</span>
+            </span>
             <textarea
               className="code-input"
               rows={20}

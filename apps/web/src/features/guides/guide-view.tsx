@@ -99,7 +99,10 @@ export function GuideView({ guide, live }: { guide: Guide; live: LiveState }) {
             {live === "live" ? "Live" : live === "connecting" ? "Connecting…" : "Reconnecting…"}
           </span>
         </p>
-        {guide.description && <p className="muted">{guide.description}</p>}
+        {/* A drafted guide's markdown opens with its description: shown once. */}
+        {guide.description && !guide.content.includes(guide.description) && (
+          <p className="muted">{guide.description}</p>
+        )}
         {estimate.isPending && (
           <div className="draft-progress" role="status">
             <progress aria-label="Estimating the tasks" />
