@@ -269,6 +269,37 @@ describe("guides in a real browser", () => {
     expect(await page.getByRole("button", { name: "Estimate with AI" }).isEnabled()).toBe(true);
   });
 
+  it("saves a guide as a team template, lists it beside the built-in ones and deletes it", async () => {
+    await page.goto(`${web.parley.url}/guides/${guideId}`);
+    await page.getByRole("button", { name: "More actions for Release 2" }).click();
+    await page.getByRole("menuitem", { name: "Save as template" }).click();
+    const naming = page.getByRole("dialog", { name: "Save as a team template" });
+    await naming.getByLabel("Template name").fill("Release checklist");
+    await naming.getByRole("button", { name: "Save template" }).click();
+    await page.getByText("Saved as the team template “Release checklist”.").waitFor();
+
+    await page
+      .getByRole("navigation", { name: "Guides area" })
+      .getByRole("link", { name: "Templates" })
+      .click();
+    await page.getByRole("heading", { name: "Guide templates", level: 1 }).waitFor();
+    await page.getByRole("table").getByText("Bug fix", { exact: true }).waitFor();
+    await page.getByRole("table").getByText("Release checklist", { exact: true }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.getByRole("button", { name: "Delete template “Release checklist”" }).click();
+    await page.getByRole("alertdialog").getByRole("button", { name: "Delete template" }).click();
+    await page.getByText("None yet.").waitFor();
+    // Built-in templates cannot be deleted, so they offer no button.
+    expect(await page.getByRole("button", { name: /Delete template/ }).count()).toBe(0);
+
+    await page
+      .getByRole("navigation", { name: "Guides area" })
+      .getByRole("link", { name: "Estimates" })
+      .click();
+    await page.getByText(/No finished task with an estimate and a measured time yet/).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+
   it("shows the team's guides at a glance, with their progress, status, tags and project", async () => {
     const projects = await asAdmin<{ items: { id: string; name: string }[] }>(
       "GET",
@@ -358,5 +389,19 @@ describe("guides in a real browser", () => {
       await page.emulateMedia({ colorScheme: "light" });
       await page.setViewportSize({ width: 1280, height: 900 });
     }
+  });
+
+  it("lists a page of guides at a time, with the next one on request", async () => {
+    for (let i = 1; i <= 20; i++)
+      await asAdmin("POST", "/api/v1/guides", { teamId, title: `Chore ${i}`, content: "- [ ] Do it\n" });
+    await page.goto(`${web.parley.url}/guides`);
+    const cards = page.getByRole("list", { name: "Guides" }).getByRole("listitem");
+    await expect.poll(() => cards.count()).toBe(24);
+    await page.getByRole("button", { name: "Load more" }).click();
+    // Five guides before these twenty: the second page holds the one left.
+    await expect.poll(() => cards.count()).toBe(25);
+    expect(await page.getByRole("button", { name: "Load more" }).count()).toBe(0);
+    expect(await cards.filter({ hasText: "Chore 20" }).count()).toBe(1);
+    expect(await cards.filter({ hasText: "CSV export of invoices" }).count()).toBe(1);
   });
 });

@@ -1,5 +1,5 @@
 import type { GuideTask } from "@parley/contracts";
-import { Children, createContext, isValidElement, useContext, type ReactNode } from "react";
+import { Children, createContext, isValidElement, useContext, useState, type ReactNode } from "react";
 import ReactMarkdown, { type Components } from "react-markdown";
 import remarkGfm from "remark-gfm";
 import { withoutTitleHeading } from "./guide-form.ts";
@@ -16,17 +16,23 @@ const isList = (node: ReactNode) => isValidElement(node) && (node.type === "ul" 
 function Checkbox({ checked }: { checked: boolean }) {
   const controls = useContext(Controls);
   const task = useContext(CurrentTask);
+  // What the click asked for, shown from the click on (a controlled box would otherwise spring
+  // back until the cache catches up) while the change is on its way.
+  const [asked, setAsked] = useState<boolean | null>(null);
   if (!controls || !task)
     return (
       <input type="checkbox" checked={checked} readOnly disabled aria-label={checked ? "Done" : "Not done"} />
     );
+  const pending = controls.pendingId === task.id;
+  const done = pending && asked !== null ? asked : task.status === "done";
   return (
     <input
       type="checkbox"
-      checked={task.status === "done"}
-      disabled={!controls.write || controls.pendingId === task.id}
+      checked={done}
+      disabled={!controls.write || pending}
       aria-label={task.text}
       onChange={() => {
+        setAsked(!done);
         controls.onChange(task, toggleOf(task));
       }}
     />

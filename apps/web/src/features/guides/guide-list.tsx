@@ -1,5 +1,5 @@
 import type { GuideStatus, Page, Project } from "@parley/contracts";
-import { useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useInfiniteQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
@@ -44,6 +44,8 @@ export function GuideList() {
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
     enabled: teamId !== null,
+    // While a new filter is read, the cards shown stay instead of a blank "Loading…".
+    placeholderData: keepPreviousData,
   });
   const projects = useQuery({
     queryKey: ["projects", teamId],
@@ -98,6 +100,9 @@ export function GuideList() {
               <select
                 value={teamId}
                 onChange={(e) => {
+                  // Projects and tags are the team's own: the other team starts unfiltered by them.
+                  setProjectId("");
+                  setTag("");
                   setTeam(e.target.value);
                 }}
               >

@@ -1,5 +1,5 @@
 import { useQuery } from "@tanstack/react-query";
-import { NavLink, Route, Routes, useParams } from "react-router";
+import { Navigate, NavLink, Route, Routes, useParams } from "react-router";
 import { getGuide, guideKeys } from "./guides-api.ts";
 import { errorText } from "../../failures.ts";
 import { mayWriteGuides } from "./guide-access.ts";
@@ -56,7 +56,8 @@ function EditRoute() {
     return mayWriteGuides(me, guide.data.teamId) ? (
       <GuideEditor key={guide.data.id} guide={guide.data} teamId={guide.data.teamId} />
     ) : (
-      <GuideView guide={guide.data} live="offline" />
+      // A reader has nothing to edit here: the guide itself.
+      <Navigate to={`/guides/${guide.data.id}`} replace />
     );
   if (guide.isError) return <NotFound error={guide.error} />;
   return <p className="muted">Loading…</p>;
@@ -64,8 +65,9 @@ function EditRoute() {
 
 /** `/guides/new`: a new guide of the chosen team. */
 function NewRoute() {
-  const { teamId } = useGuideTeam();
+  const { me, teamId } = useGuideTeam();
   if (teamId === null) return <p className="muted">Guides belong to teams, and you are in none yet.</p>;
+  if (!mayWriteGuides(me, teamId)) return <Navigate to={withTeam("/guides", teamId)} replace />;
   return <GuideEditor key={teamId} guide={null} teamId={teamId} />;
 }
 
