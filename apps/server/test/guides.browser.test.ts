@@ -251,6 +251,7 @@ describe("guides in a real browser", () => {
     expect(await bug.getAttribute("required")).not.toBeNull();
     expect(await dialog.getByLabel(/^reportedBy/).inputValue()).toBe("an issue");
     expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "guide-template");
     // The browser refuses it while a required variable is empty.
     await dialog.getByRole("button", { name: "Create guide" }).click();
     expect(await dialog.isVisible()).toBe(true);
@@ -385,6 +386,18 @@ describe("guides in a real browser", () => {
       await page.setViewportSize({ width: 390, height: 844 });
       expect(await seriousViolations(page)).toEqual([]);
       await screenshot(page, "guide-view-phone", true);
+      await page.getByRole("link", { name: "← All guides" }).click();
+      await page.getByRole("list", { name: "Guides" }).waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, "guides-phone");
+      await page.getByRole("button", { name: "Draft with AI" }).click();
+      await page
+        .getByRole("dialog", { name: "Draft a guide with AI" })
+        .getByLabel("What is the work?")
+        .waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, "guide-draft-phone");
+      await page.keyboard.press("Escape");
     } finally {
       await page.emulateMedia({ colorScheme: "light" });
       await page.setViewportSize({ width: 1280, height: 900 });
