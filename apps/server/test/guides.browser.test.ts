@@ -150,6 +150,8 @@ describe("guides in a real browser", () => {
       .toBe("1 of 2 tasks done (50%)");
     const stored = await asAdmin<Guide>("GET", `/api/v1/guides/${guideId}`);
     expect(stored.content).toContain("- [x] Write the migration");
+    // Who ticked it, in the other browser too.
+    await other.getByText("Done by you").waitFor();
 
     // Started elsewhere: the other page says so; unticked there: unticked here.
     await other.getByRole("button", { name: "Start “Add the endpoint”" }).click();
@@ -350,6 +352,8 @@ describe("guides in a real browser", () => {
     const boxes = view.getByRole("checkbox");
     expect(await boxes.count()).toBeGreaterThan(0);
     for (const box of await boxes.all()) expect(await box.isDisabled()).toBe(true);
+    // The admin ticked "Deploy to staging" through the API: named by the team's member list.
+    expect(await view.getByText(/^Done by /).allInnerTexts()).toEqual(["Done by web"]);
     expect(await view.getByRole("link", { name: "Edit" }).count()).toBe(0);
     expect(await view.getByRole("button", { name: /More actions|Start|Estimate with AI/ }).count()).toBe(0);
     expect(await seriousViolations(view)).toEqual([]);

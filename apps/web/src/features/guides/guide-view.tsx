@@ -15,6 +15,7 @@ import { changeTask, estimateGuide, guideKeys } from "./guides-api.ts";
 import { ProgressBar } from "./progress-bar.tsx";
 import type { LiveState } from "./use-guide-events.ts";
 import { withTeam } from "./use-guide-team.ts";
+import { useMemberNames } from "./use-member-names.ts";
 
 /**
  * One guide: its title, status, tags and progress (overall and per section), and its markdown with
@@ -25,6 +26,7 @@ export function GuideView({ guide, live }: { guide: Guide; live: LiveState }) {
   const me = useMe().data;
   const queryClient = useQueryClient();
   const write = mayWriteGuides(me, guide.teamId);
+  const nameOf = useMemberNames(guide.teamId);
   const keep = (next: Guide) => {
     const cached = queryClient.getQueryData<Guide>(guideKeys.one(guide.id));
     if (!cached || next.version >= cached.version) queryClient.setQueryData(guideKeys.one(guide.id), next);
@@ -117,7 +119,7 @@ export function GuideView({ guide, live }: { guide: Guide; live: LiveState }) {
           <GuideDocument
             content={guide.content}
             title={guide.title}
-            controls={{ byLine: tasksByLine(guide.tasks), write, pendingId, onChange }}
+            controls={{ byLine: tasksByLine(guide.tasks), write, pendingId, onChange, nameOf }}
           />
         </div>
         <aside className="guide-aside card" aria-label="Progress">

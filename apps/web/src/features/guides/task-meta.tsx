@@ -21,6 +21,14 @@ export function TaskMeta({ task, controls }: { task: GuideTask; controls: TaskCo
           Calibrated {formatEstimate(task.calibratedEstimate)}
         </span>
       )}
+      {task.status === "done" && task.completedBy && (
+        <span
+          className="task-chip"
+          title={task.completedAt ? new Date(task.completedAt).toLocaleString() : undefined}
+        >
+          Done by {controls.nameOf(task.completedBy)}
+        </span>
+      )}
       {task.actualMinutes !== null && (
         <span className="task-chip task-took">Took {formatMinutes(task.actualMinutes)}</span>
       )}
