@@ -141,7 +141,7 @@ describe("guides in a real browser", () => {
         timeout: 3_000,
       })
       .toBe(true);
-    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(Date.now() - started).toBeLessThan(1_000);
     // Progress follows, overall and for the section.
     await expect
       .poll(() =>
