@@ -17,6 +17,9 @@ const AssistantsPage = lazy(() =>
 const GovernancePage = lazy(() =>
   import("./features/governance/governance-page.tsx").then((m) => ({ default: m.GovernancePage })),
 );
+const GuidesPage = lazy(() =>
+  import("./features/guides/guides-page.tsx").then((m) => ({ default: m.GuidesPage })),
+);
 const KnowledgePage = lazy(() =>
   import("./features/knowledge/knowledge-page.tsx").then((m) => ({ default: m.KnowledgePage })),
 );
@@ -93,6 +96,14 @@ export function App() {
             element={
               <RequireSession>
                 <KnowledgePage />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/guides/*"
+            element={
+              <RequireSession>
+                <GuidesPage />
               </RequireSession>
             }
           />

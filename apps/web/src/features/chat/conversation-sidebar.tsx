@@ -138,6 +138,11 @@ export function ConversationSidebar({
         <NavLink to="/knowledge" className="admin-link">
           Knowledge
         </NavLink>
+        {me.data?.permissions.includes("guides:read") && (
+          <NavLink to="/guides" className="admin-link">
+            Guides
+          </NavLink>
+        )}
         {mayReadGovernance(me.data) && (
           <NavLink to="/governance" className="admin-link">
             Governance
