@@ -1,4 +1,5 @@
 import type { PipelineStage } from "../kernel/ai-stage.ts";
+import { mergeMcpContributions, type McpCatalog } from "../kernel/mcp-contribution.ts";
 import type { BuiltModule, ModuleContext, ModuleWorker } from "../kernel/module.ts";
 import { aiModule } from "../modules/ai/index.ts";
 import { assistantsModule } from "../modules/assistants/index.ts";
@@ -68,19 +69,26 @@ export interface BuildOptions {
 
 /**
  * Builds the modules in order, each from the context and the exports of the modules it needs,
- * then orders the AI pipeline stages they contribute.
- * @throws Error when a module needs one that is not built before it (a wrong order is a bug).
+ * then orders the AI pipeline stages they contribute and collects their MCP tools, resources
+ * and prompts.
+ * @throws Error when a module needs one that is not built before it (a wrong order is a bug), or
+ * two modules contribute an MCP tool, resource or prompt of the same name.
  */
 export async function buildModules(
-  context: Omit<ModuleContext, "aiStages">,
+  context: Omit<ModuleContext, "aiStages" | "mcp">,
   options: BuildOptions = {},
 ): Promise<BuiltModules> {
   let stages: readonly PipelineStage[] | null = null;
+  let mcp: McpCatalog | null = null;
   const ctx: ModuleContext = {
     ...context,
     aiStages: () => {
       if (!stages) throw new Error("an AI call ran before every module was built");
       return stages;
+    },
+    mcp: () => {
+      if (!mcp) throw new Error("an MCP request ran before every module was built");
+      return mcp;
     },
   };
   const exports: Record<string, unknown> = {};
@@ -100,6 +108,7 @@ export async function buildModules(
     .sort((a, b) => a.order - b.order)
     .map((c) => c.stage);
   stages = options.aiStages ? options.aiStages(contributed) : contributed;
+  mcp = mergeMcpContributions(parts.map((part) => part.mcp));
   return { exports: exports as ModuleExports, parts };
 }
 
