@@ -4,6 +4,7 @@ import type { BuiltModule, ModuleContext, ModuleWorker } from "../kernel/module.
 import { aiModule } from "../modules/ai/index.ts";
 import { assistantsModule } from "../modules/assistants/index.ts";
 import { knowledgeModule } from "../modules/knowledge/index.ts";
+import { mcpModule } from "../modules/mcp/index.ts";
 import { auditModule } from "../modules/audit/index.ts";
 import { chatModule } from "../modules/chat/index.ts";
 import { gatewayModule } from "../modules/gateway/index.ts";
@@ -41,6 +42,8 @@ export const MODULES = [
   promptsModule,
   gatewayModule,
   chatModule,
+  // Last: it serves the MCP tools, resources and prompts every other module contributes.
+  mcpModule,
 ] as const;
 
 type AnyManifest = (typeof MODULES)[number];
