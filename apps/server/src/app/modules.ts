@@ -68,6 +68,8 @@ export interface BuildOptions {
   manifests?: readonly AnyManifest[];
   /** Changes the AI pipeline's stage list (tests put their own stages around the modules'). */
   aiStages?: (contributed: PipelineStage[]) => PipelineStage[];
+  /** Changes the MCP tools, resources and prompts (tests add their own beside the modules'). */
+  mcp?: (contributed: McpCatalog) => McpCatalog;
 }
 
 /**
@@ -111,7 +113,8 @@ export async function buildModules(
     .sort((a, b) => a.order - b.order)
     .map((c) => c.stage);
   stages = options.aiStages ? options.aiStages(contributed) : contributed;
-  mcp = mergeMcpContributions(parts.map((part) => part.mcp));
+  const catalog = mergeMcpContributions(parts.map((part) => part.mcp));
+  mcp = options.mcp ? options.mcp(catalog) : catalog;
   return { exports: exports as ModuleExports, parts };
 }
 

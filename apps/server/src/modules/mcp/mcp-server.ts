@@ -42,7 +42,6 @@ function registerTool(server: McpServer, deps: McpServerDeps, ctx: RequestContex
       inputSchema: tool.input,
       ...(tool.output ? { outputSchema: tool.output } : {}),
       annotations: {
-        title: tool.title,
         ...(tool.hints?.readOnly !== undefined ? { readOnlyHint: tool.hints.readOnly } : {}),
         ...(tool.hints?.destructive !== undefined ? { destructiveHint: tool.hints.destructive } : {}),
         ...(tool.hints?.idempotent !== undefined ? { idempotentHint: tool.hints.idempotent } : {}),
