@@ -7,9 +7,10 @@ export const METADATA_PATH = "/.well-known/oauth-protected-resource";
 
 /**
  * The OAuth 2.0 Protected Resource Metadata (RFC 9728) of the MCP endpoint, which MCP clients
- * read to learn how to authenticate. Parley has no authorization server yet: the document lists
- * none (`authorization_servers` is optional in RFC 9728, though the MCP authorization spec expects
- * one), so clients send an API key as a bearer token, configured by hand (ADR 0027).
+ * read to learn how to authenticate. Parley has no OAuth authorization server yet, so the document
+ * names none: `authorization_servers` is optional in RFC 9728 (the MCP authorization spec wants at
+ * least one, which Parley cannot offer until it issues OAuth tokens); clients send an API key as a
+ * bearer token, configured by hand (ADR 0027).
  * @example
  * protectedResourceMetadata("https://parley.example.com").resource // "https://parley.example.com/mcp"
  */
@@ -18,7 +19,6 @@ export function protectedResourceMetadata(publicUrl: string) {
   return {
     resource: `${base}${MCP_PATH}`,
     resource_name: "Parley",
-    authorization_servers: [] as string[],
     bearer_methods_supported: ["header"],
     // A key carries a subset of its owner's permissions: they are its scopes.
     scopes_supported: [...Permission.options],
