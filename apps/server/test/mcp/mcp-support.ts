@@ -5,14 +5,20 @@ import type { Harness } from "../parley-harness.ts";
 
 /**
  * The official MCP SDK client, connected over Streamable HTTP to the harness's `/mcp` with
- * `token` as its bearer credential (initialize done).
+ * `token` as its bearer credential (initialize done); `fetchVia` replaces its `fetch` (to spread
+ * its requests over pods).
  * @example
  * const client = await mcpClient(h, key); await client.listTools(); await client.close();
  */
-export async function mcpClient(h: Harness, token: string): Promise<Client> {
+export async function mcpClient(
+  h: Pick<Harness, "url">,
+  token: string,
+  fetchVia?: (url: string | URL, init?: RequestInit) => Promise<Response>,
+): Promise<Client> {
   const client = new Client({ name: "parley-test", version: "1.0.0" });
   const transport = new StreamableHTTPClientTransport(new URL("/mcp", h.url), {
     requestInit: { headers: { authorization: `Bearer ${token}` } },
+    ...(fetchVia ? { fetch: fetchVia } : {}),
   });
   await client.connect(transport);
   return client;
@@ -35,7 +41,7 @@ export async function apiKey(
 
 /** A raw POST to `/mcp`, as a client that speaks the transport would send it (or not). */
 export async function rawMcp(
-  h: Harness,
+  h: Pick<Harness, "url">,
   body: string,
   options: { token?: string; headers?: Record<string, string>; method?: string } = {},
 ): Promise<{ status: number; headers: Headers; body: RpcAnswer }> {

@@ -1,6 +1,6 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import type { KnowledgeSearchResult } from "@parley/contracts";
+import type { AuditEntry, KnowledgeSearchResult } from "@parley/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "../parley-harness.ts";
 import { documents } from "../knowledge/knowledge-client.ts";
@@ -141,7 +141,7 @@ describe("the MCP server at /mcp", () => {
     expect(textOf(unknown)).toMatch(/Tool drop_tables not found/);
   });
 
-  it("refuses a tool whose permission the key lacks, with the stable code", async () => {
+  it("refuses a tool whose permission the key lacks, with the stable code, and records the refusal", async () => {
     const narrow = await mcpClient(h, await apiKey(h, h.adminToken, ["profile:read"]));
     try {
       const refused = (await narrow.callTool({
@@ -153,6 +153,15 @@ describe("the MCP server at /mcp", () => {
     } finally {
       await narrow.close();
     }
+    const audit = await h.call<{ items: AuditEntry[] }>("GET", "/api/v1/audit?action=access.denied", {
+      token: h.adminToken,
+    });
+    const refusal = audit.body.items.find((e) => e.target?.type === "mcp_tool");
+    expect(refusal).toMatchObject({
+      actor: { type: "api_key" },
+      target: { type: "mcp_tool", id: "search_knowledge" },
+      summary: { permission: "knowledge:read" },
+    });
   });
 
   it("answers 401 with a JSON-RPC error and the challenge that leads to the resource metadata", async () => {

@@ -1,5 +1,7 @@
 /** The MCP module: Parley's MCP server at `/mcp`, serving what every module contributes (ADR 0027). */
+import { auditOrigin } from "../../kernel/request-context.ts";
 import { defineModule } from "../../kernel/module.ts";
+import type { AuditExports } from "../audit/index.ts";
 import { registerMcpRoutes } from "./mcp.routes.ts";
 
 /**
@@ -12,17 +14,26 @@ export const mcpModule = defineModule({
   name: "mcp",
   errors: {},
   topics: {},
-  needs: [],
+  needs: ["audit"],
   permissions: [],
   tables: [],
   migrations: {},
-  build: (ctx) => ({
+  build: (ctx, deps: { audit: AuditExports }) => ({
     exports: {},
     routes: (app) =>
       registerMcpRoutes(app, {
         catalog: () => ctx.mcp(),
         errors: ctx.errors,
         publicUrl: () => ctx.publicUrl(),
+        denied: async (request, target, permission) => {
+          await deps.audit.audit.record({
+            ...auditOrigin(request),
+            action: "access.denied",
+            outcome: "denied",
+            target,
+            summary: { permission },
+          });
+        },
       }),
   }),
 });

@@ -3,6 +3,7 @@ import { ErrorCode, McpError, type CallToolResult } from "@modelcontextprotocol/
 import { presentError } from "../../http/error-status.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { ErrorCatalog } from "../../kernel/define-errors.ts";
+import type { Permission } from "@parley/contracts";
 import type { McpCatalog, McpPrompt, McpResourceTemplate, McpTool } from "../../kernel/mcp-contribution.ts";
 import { holdsAnywhere, requirePrincipal } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
@@ -14,6 +15,8 @@ export interface McpServerDeps {
   readonly errors: ErrorCatalog;
   /** The request's logger. */
   readonly logger: { info(obj: object, msg: string): void; error(obj: object, msg: string): void };
+  /** Records a call refused for lack of its permission (`access.denied`, as the edge does for routes). */
+  denied(ctx: RequestContext, target: { type: string; id: string }, permission: Permission): Promise<void>;
 }
 
 /**
@@ -50,7 +53,7 @@ function registerTool(server: McpServer, deps: McpServerDeps, ctx: RequestContex
     },
     async (input: unknown): Promise<CallToolResult> => {
       try {
-        authorize(ctx, tool.permission);
+        await authorize(deps, ctx, { type: "mcp_tool", id: tool.name }, tool.permission);
         const result = await tool.handler(ctx, input as never);
         return {
           content: [{ type: "text", text: result.text }],
@@ -79,7 +82,7 @@ function registerResource(
     list: list
       ? async () => {
           try {
-            authorize(ctx, resource.permission);
+            await authorize(deps, ctx, { type: "mcp_resource", id: resource.name }, resource.permission);
             const found = await list(ctx);
             return { resources: found.map((r) => ({ ...r, mimeType: resource.mimeType })) };
           } catch (error) {
@@ -94,7 +97,7 @@ function registerResource(
     { title: resource.title, description: resource.description, mimeType: resource.mimeType },
     async (uri, variables) => {
       try {
-        authorize(ctx, resource.permission);
+        await authorize(deps, ctx, { type: "mcp_resource", id: resource.name }, resource.permission);
         const values = Object.fromEntries(
           Object.entries(variables).map(([k, v]) => [k, Array.isArray(v) ? v.join(",") : v]),
         );
@@ -120,7 +123,7 @@ function registerPrompt(
     { title: prompt.title, description: prompt.description, argsSchema: prompt.args.shape },
     async (args: unknown) => {
       try {
-        authorize(ctx, prompt.permission);
+        await authorize(deps, ctx, { type: "mcp_prompt", id: prompt.name }, prompt.permission);
         const result = await prompt.handler(ctx, args as never);
         return {
           ...(result.description ? { description: result.description } : {}),
@@ -136,12 +139,21 @@ function registerPrompt(
   );
 }
 
-/** The edge's check for a route's permission (held somewhere); the service checks the place. */
-function authorize(ctx: RequestContext, permission: McpTool["permission"]): void {
-  if (!holdsAnywhere(requirePrincipal(ctx), permission))
-    throw new AppError("auth.forbidden", `This needs the ${permission} permission`, {
-      details: { permission },
-    });
+/**
+ * The edge's check for a route's permission (held somewhere), refusals on record; the service
+ * then checks the resource's place.
+ */
+async function authorize(
+  deps: McpServerDeps,
+  ctx: RequestContext,
+  target: { type: string; id: string },
+  permission: Permission,
+): Promise<void> {
+  if (holdsAnywhere(requirePrincipal(ctx), permission)) return;
+  await deps.denied(ctx, target, permission);
+  throw new AppError("auth.forbidden", `This needs the ${permission} permission`, {
+    details: { permission },
+  });
 }
 
 /** The error as the REST API would present it (code, and the message only if users may see it), logged alike. */

@@ -7,7 +7,7 @@ import type { ErrorCatalog } from "../../kernel/define-errors.ts";
 import type { McpCatalog } from "../../kernel/mcp-contribution.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import { invalidParams } from "./mcp-params.ts";
-import { buildMcpServer } from "./mcp-server.ts";
+import { buildMcpServer, type McpServerDeps } from "./mcp-server.ts";
 import { bearerChallenge, MCP_PATH, METADATA_PATH, protectedResourceMetadata } from "./protected-resource.ts";
 
 /** What the MCP routes need. */
@@ -15,6 +15,7 @@ export interface McpRouteDeps {
   /** Every module's tools, resources and prompts (known once all modules are built). */
   catalog(): McpCatalog;
   errors: ErrorCatalog;
+  denied: McpServerDeps["denied"];
   publicUrl(): string;
 }
 
@@ -37,7 +38,7 @@ export async function registerMcpRoutes(app: TypedApp, deps: McpRouteDeps): Prom
         const refused = invalidParams(request.body);
         if (refused) return reply.send(refused);
         const server = buildMcpServer(
-          { catalog: deps.catalog(), errors: deps.errors, logger: request.log },
+          { catalog: deps.catalog(), errors: deps.errors, logger: request.log, denied: deps.denied },
           contextOf(request),
         );
         const transport = new StreamableHTTPServerTransport({
