@@ -2,7 +2,6 @@
 import { auditOrigin } from "../../kernel/request-context.ts";
 import { defineModule } from "../../kernel/module.ts";
 import type { AuditExports } from "../audit/index.ts";
-import { registerMcpRoutes } from "./mcp.routes.ts";
 
 /**
  * The MCP server (Streamable HTTP, stateless) with the tools, resources and prompts modules
@@ -20,8 +19,10 @@ export const mcpModule = defineModule({
   migrations: {},
   build: (ctx, deps: { audit: AuditExports }) => ({
     exports: {},
-    routes: (app) =>
-      registerMcpRoutes(app, {
+    // The SDK (about 0.2 s to import) loads in processes that serve HTTP, not in CLI commands.
+    routes: async (app) => {
+      const { registerMcpRoutes } = await import("./mcp.routes.ts");
+      await registerMcpRoutes(app, {
         catalog: () => ctx.mcp(),
         errors: ctx.errors,
         publicUrl: () => ctx.publicUrl(),
@@ -34,6 +35,7 @@ export const mcpModule = defineModule({
             summary: { permission },
           });
         },
-      }),
+      });
+    },
   }),
 });
