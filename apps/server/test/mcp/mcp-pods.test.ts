@@ -6,7 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "../parley-harness.ts";
 import { createTestPostgres, type TestPostgres } from "../postgres.ts";
 import { cleanupNamespace, testServices, uniqueId } from "../services.ts";
-import { apiKey, mcpClient, rawMcp } from "./mcp-support.ts";
+import { knowledgeClient } from "../knowledge/knowledge-support.ts";
+import { apiKey, mcpClient, rawMcp, ready } from "./mcp-support.ts";
+
+const BACKUPS = "# Backups\n\nBackups run nightly with pg_dump; restore them with pg_restore.\n";
 
 /** Calls a developer's key may make per minute on these pods (per user and per key). */
 const API_PER_MINUTE = 8;
@@ -48,7 +51,11 @@ describe("the MCP server across pods", () => {
     await cleanupNamespace(namespace);
   });
 
-  it("serves one client whose requests alternate between the pods", async () => {
+  it("serves one client whose requests alternate between the pods, searching a base on PostgreSQL", async () => {
+    const runbooks = knowledgeClient(podA, podA.adminToken);
+    const kb = (await runbooks.create("Runbooks")).id;
+    expect((await runbooks.upload(kb, { "backups.md": BACKUPS })).status).toBe(201);
+    await ready(podB, podA.adminToken, kb);
     const key = await apiKey(podA, podA.adminToken, ["knowledge:read"]);
     const served: string[] = [];
     let next = 0;
@@ -61,11 +68,12 @@ describe("the MCP server across pods", () => {
     try {
       for (let i = 0; i < 3; i++) {
         expect((await client.listTools()).tools.map((t) => t.name)).toContain("search_knowledge");
-        const listed = (await client.callTool({
-          name: "list_knowledge_bases",
-          arguments: {},
+        const found = (await client.callTool({
+          name: "search_knowledge",
+          arguments: { knowledgeBaseId: kb, query: "how do I restore a backup?" },
         })) as CallToolResult;
-        expect(listed.isError).toBeFalsy();
+        expect(found.isError).toBeFalsy();
+        expect(JSON.stringify(found.content)).toContain("pg_restore");
       }
     } finally {
       await client.close();

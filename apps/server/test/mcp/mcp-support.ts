@@ -1,6 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Permission } from "@parley/contracts";
+import { documents } from "../knowledge/knowledge-client.ts";
 import type { Harness } from "../parley-harness.ts";
 
 /**
@@ -66,4 +67,13 @@ export interface RpcAnswer {
   id: string | number | null;
   result?: unknown;
   error?: { code: number; message: string; data?: { code?: string } };
+}
+
+/** Waits (also outside a test, where `expect.poll` is not allowed) until a base's documents are ready. */
+export async function ready(h: Harness, token: string, kbId: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await documents(h, token, kbId)).every((d) => d.status === "ready")) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the documents of ${kbId} are not ready`);
 }

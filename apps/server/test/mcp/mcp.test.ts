@@ -3,9 +3,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import type { AuditEntry, KnowledgeSearchResult } from "@parley/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startHarness, type Harness } from "../parley-harness.ts";
-import { documents } from "../knowledge/knowledge-client.ts";
 import { knowledgeClient } from "../knowledge/knowledge-support.ts";
-import { apiKey, mcpClient, rawMcp } from "./mcp-support.ts";
+import { apiKey, mcpClient, rawMcp, ready } from "./mcp-support.ts";
 
 const PLANTS = `# Plants
 
@@ -30,15 +29,6 @@ const initialize = JSON.stringify({
   method: "initialize",
   params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "raw", version: "1" } },
 });
-
-/** Waits (outside a test, where `expect.poll` is not allowed) until the base's documents are ready. */
-async function ready(h: Harness, token: string, kbId: string): Promise<void> {
-  for (let i = 0; i < 150; i++) {
-    if ((await documents(h, token, kbId)).every((d) => d.status === "ready")) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`the documents of ${kbId} are not ready`);
-}
 
 describe("the MCP server at /mcp", () => {
   let h: Harness;
