@@ -3,7 +3,7 @@ import { ErrorCode } from "@modelcontextprotocol/sdk/types.js";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { presentError } from "../../http/error-status.ts";
 import { contextOf } from "../../http/request-context.ts";
-import type { ErrorCatalog } from "../../kernel/define-errors.ts";
+import { HIDDEN_MESSAGE, type ErrorCatalog } from "../../kernel/define-errors.ts";
 import type { McpCatalog } from "../../kernel/mcp-contribution.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import { invalidParams } from "./mcp-params.ts";
@@ -59,9 +59,14 @@ export async function registerMcpRoutes(app: TypedApp, deps: McpRouteDeps): Prom
         } catch (error) {
           request.log.error({ err: error }, "MCP request failed");
           if (!reply.raw.headersSent)
-            reply.raw
-              .writeHead(500, { "content-type": "application/json" })
-              .end(JSON.stringify(rpcError(ErrorCode.InternalError, "Internal error", { code: "internal" })));
+            reply.raw.writeHead(500, { "content-type": "application/json" }).end(
+              JSON.stringify(
+                rpcError(ErrorCode.InternalError, HIDDEN_MESSAGE, {
+                  code: "server.internal",
+                  requestId: request.id,
+                }),
+              ),
+            );
         }
         return reply;
       },
