@@ -1,10 +1,46 @@
 import type { ZodType } from "zod";
-import { ClientRequestSchema, ErrorCode, isJSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+import {
+  ClientRequestSchema,
+  ErrorCode,
+  isJSONRPCRequest,
+  JSONRPCMessageSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 
 /** The request schema of each method a client may call, from the SDK's own. */
 const CLIENT_REQUESTS: ReadonlyMap<string, ZodType> = new Map(
   ClientRequestSchema.options.map((o) => [o.shape.method.value, o]),
 );
+
+/** Messages one batch may carry: more is the SDK's -32600 (it allows 100). */
+const BATCH_LIMIT = 100;
+
+/**
+ * The JSON-RPC "invalid request" answer (-32600, `id: null`) to a body that is JSON but not a
+ * JSON-RPC 2.0 message or batch of them (an empty batch included), or null. The SDK answers these
+ * -32700, which JSON-RPC keeps for bodies that are not JSON at all.
+ * @example
+ * invalidRequest({ hello: "world" })?.error.code // -32600
+ */
+export function invalidRequest(body: unknown) {
+  const messages = Array.isArray(body) ? body : [body];
+  if (messages.length > BATCH_LIMIT) return null;
+  const bad = messages.findIndex((m) => !JSONRPCMessageSchema.safeParse(m).success);
+  if (messages.length > 0 && bad < 0) return null;
+  const what =
+    messages.length === 0
+      ? "an empty batch"
+      : Array.isArray(body)
+        ? `message ${bad} of the batch`
+        : "the body";
+  return {
+    jsonrpc: "2.0" as const,
+    id: null,
+    error: {
+      code: ErrorCode.InvalidRequest,
+      message: `Invalid Request: ${what} is not a JSON-RPC 2.0 message`,
+    },
+  };
+}
 
 /**
  * The JSON-RPC "invalid params" answer (-32602) to a single request whose params do not fit its

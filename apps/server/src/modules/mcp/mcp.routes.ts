@@ -6,7 +6,7 @@ import { contextOf } from "../../http/request-context.ts";
 import { HIDDEN_MESSAGE, type ErrorCatalog } from "../../kernel/define-errors.ts";
 import type { McpCatalog } from "../../kernel/mcp-contribution.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
-import { invalidParams } from "./mcp-params.ts";
+import { invalidParams, invalidRequest } from "./mcp-params.ts";
 import { buildMcpServer, type McpServerDeps } from "./mcp-server.ts";
 import { bearerChallenge, MCP_PATH, METADATA_PATH, protectedResourceMetadata } from "./protected-resource.ts";
 
@@ -28,6 +28,8 @@ export interface McpRouteDeps {
  */
 export async function registerMcpRoutes(app: TypedApp, deps: McpRouteDeps): Promise<void> {
   await app.register((scope: TypedApp, _options, done) => {
+    // JSON only: any other body is a 415 before the route runs.
+    scope.removeContentTypeParser("text/plain");
     scope.setErrorHandler(async (error: FastifyError, request, reply) =>
       answerError(deps, error, request, reply),
     );
@@ -35,6 +37,8 @@ export async function registerMcpRoutes(app: TypedApp, deps: McpRouteDeps): Prom
       MCP_PATH,
       { config: { permission: "authenticated" }, schema: { hide: true } },
       async (request, reply) => {
+        const malformed = invalidRequest(request.body);
+        if (malformed) return reply.code(400).send(malformed);
         const refused = invalidParams(request.body);
         if (refused) return reply.send(refused);
         const server = buildMcpServer(
