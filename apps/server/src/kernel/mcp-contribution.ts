@@ -43,11 +43,11 @@ export interface McpToolHints {
  * when the code's message is shown to users. Name, description and schemas count against the
  * budget of every tool together (≤ 8 tools, < 3,000 tokens; `test/mcp/mcp-budget.test.ts`).
  * @example
- * const searchKnowledge: McpTool<typeof SearchKnowledgeInput> = {
+ * const searchKnowledge = defineMcpTool({
  *   name: "search_knowledge", title: "Search knowledge", description: "...",
  *   permission: "knowledge:read", input: SearchKnowledgeInput, hints: { readOnly: true },
  *   handler: async (ctx, { knowledgeBaseId, query }) => ({ text: "...", structured: await knowledge.search(knowledgeBaseId, { query, limit: 5 }, ctx) }),
- * };
+ * });
  */
 export interface McpTool<Input extends z.ZodObject = z.ZodObject> {
   /** snake_case, unique across modules (the server refuses to start otherwise). */
@@ -114,6 +114,25 @@ export interface McpPrompt<Args extends McpPromptArgs = McpPromptArgs> {
     ctx: RequestContext,
     args: z.output<Args>,
   ): Promise<{ readonly description?: string; readonly messages: readonly McpPromptMessage[] }>;
+}
+
+/**
+ * Declares a tool with its handler's input typed from its schema (the identity function, for
+ * inference, as `defineModule` is).
+ * @example
+ * const search = defineMcpTool({ name: "search_knowledge", input: SearchInput, handler: async (ctx, input) => ..., ... });
+ */
+export function defineMcpTool<Input extends z.ZodObject>(tool: McpTool<Input>): McpTool<Input> {
+  return tool;
+}
+
+/**
+ * Declares a prompt with its handler's arguments typed from its schema.
+ * @example
+ * const next = defineMcpPrompt({ name: "work_on_next_task", args: z.object({ guideId: z.string() }), handler: ..., ... });
+ */
+export function defineMcpPrompt<Args extends McpPromptArgs>(prompt: McpPrompt<Args>): McpPrompt<Args> {
+  return prompt;
 }
 
 /**

@@ -4,11 +4,11 @@ import { z } from "zod";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AppError } from "../../src/kernel/app-error.ts";
 import { HIDDEN_MESSAGE } from "../../src/kernel/define-errors.ts";
-import type {
-  McpCatalog,
-  McpPrompt,
-  McpResourceTemplate,
-  McpTool,
+import {
+  defineMcpPrompt,
+  type McpCatalog,
+  type McpResourceTemplate,
+  type McpTool,
 } from "../../src/kernel/mcp-contribution.ts";
 import { requirePrincipal } from "../../src/kernel/principal.ts";
 import { startHarness, type Harness } from "../parley-harness.ts";
@@ -36,7 +36,7 @@ const notes: McpResourceTemplate = {
   list: () => Promise.resolve([{ uri: "note://n1", name: "First note" }]),
 };
 
-const nextTask: McpPrompt = {
+const nextTask = defineMcpPrompt({
   name: "work_on_next_task",
   title: "Work on the next open task",
   description: "Starts on a note's next open task",
@@ -44,9 +44,9 @@ const nextTask: McpPrompt = {
   args: z.object({ noteId: z.string().describe("The note") }),
   handler: (_ctx, { noteId }) =>
     Promise.resolve({
-      messages: [{ role: "user", text: `Read note://${String(noteId)} and do its next task.` }],
+      messages: [{ role: "user", text: `Read note://${noteId} and do its next task.` }],
     }),
-};
+});
 
 const broken: McpTool = {
   name: "broken_tool",

@@ -1,6 +1,6 @@
 import { MAX_QUERY_CHARS, SearchMode, type KnowledgeBase, type SearchHit } from "@parley/contracts";
 import { z } from "zod";
-import type { McpContribution, McpTool } from "../../kernel/mcp-contribution.ts";
+import { defineMcpTool, type McpContribution } from "../../kernel/mcp-contribution.ts";
 import type { KnowledgeService } from "./knowledge.service.ts";
 
 const ListKnowledgeBasesInput = z.strictObject({});
@@ -23,7 +23,7 @@ const PASSAGE_CHARS = 1_500;
  * return { exports, routes, mcp: knowledgeTools({ knowledge }) };
  */
 export function knowledgeTools(deps: { knowledge: KnowledgeService }): McpContribution {
-  const list: McpTool<typeof ListKnowledgeBasesInput> = {
+  const list = defineMcpTool({
     name: "list_knowledge_bases",
     title: "List knowledge bases",
     description: "Knowledge bases you can search (yours and your teams'), by name.",
@@ -40,8 +40,8 @@ export function knowledgeTools(deps: { knowledge: KnowledgeService }): McpContri
         structured: { knowledgeBases: bases },
       };
     },
-  };
-  const search: McpTool<typeof SearchKnowledgeInput> = {
+  });
+  const search = defineMcpTool({
     name: "search_knowledge",
     title: "Search knowledge",
     description: "Finds the passages of a knowledge base's documents that best answer a query.",
@@ -56,7 +56,7 @@ export function knowledgeTools(deps: { knowledge: KnowledgeService }): McpContri
         structured: result,
       };
     },
-  };
+  });
   return { tools: [list, search] };
 }
 
