@@ -84,6 +84,7 @@ describe("the MCP server at /mcp", () => {
     expect(listed.isError).toBeFalsy();
     expect(listed.structuredContent).toEqual({
       knowledgeBases: [expect.objectContaining({ id: gardenId, name: "Garden", documentCount: 1 })],
+      more: false,
     });
 
     const found = (await client.callTool({

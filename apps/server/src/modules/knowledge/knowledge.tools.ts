@@ -12,6 +12,9 @@ const SearchKnowledgeInput = z.strictObject({
   mode: SearchMode.optional().describe("Default: hybrid with embeddings, else keyword"),
 });
 
+/** Bases `list_knowledge_bases` names (a model reads every line). */
+const LIST_LIMIT = 50;
+
 /** Longest passage text a tool result carries; the full span is in `structured`'s offsets. */
 const PASSAGE_CHARS = 1_500;
 
@@ -31,13 +34,13 @@ export function knowledgeTools(deps: { knowledge: KnowledgeService }): McpContri
     input: ListKnowledgeBasesInput,
     hints: { readOnly: true, idempotent: true },
     handler: async (ctx) => {
-      const page = await deps.knowledge.list({ limit: 50 }, ctx);
+      const page = await deps.knowledge.list({ limit: LIST_LIMIT }, ctx);
       const bases = page.items.map(summaryOf);
+      const lines = bases.map((b) => `- ${b.name} (id ${b.id}, ${b.documentCount} documents)`);
+      if (page.nextCursor) lines.push(`(the first ${LIST_LIMIT} by name; there are more)`);
       return {
-        text: bases.length
-          ? bases.map((b) => `- ${b.name} (id ${b.id}, ${b.documentCount} documents)`).join("\n")
-          : "No knowledge bases.",
-        structured: { knowledgeBases: bases },
+        text: lines.length ? lines.join("\n") : "No knowledge bases.",
+        structured: { knowledgeBases: bases, more: page.nextCursor !== null },
       };
     },
   });
