@@ -55,7 +55,12 @@ let counter = 0;
  */
 export async function startHarness(
   env: Record<string, string> = {},
-  options: { logger?: Logger; aiStages?: StartOptions["aiStages"]; dataDir?: string } = {},
+  options: {
+    logger?: Logger;
+    aiStages?: StartOptions["aiStages"];
+    mcp?: StartOptions["mcp"];
+    dataDir?: string;
+  } = {},
 ): Promise<Harness> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "parley-h-"));
   const config = loadConfig({
@@ -78,6 +83,7 @@ export async function startHarness(
     logger: options.logger ?? pino({ level: "silent" }),
     webRoot: null,
     ...(options.aiStages ? { aiStages: options.aiStages } : {}),
+    ...(options.mcp ? { mcp: options.mcp } : {}),
   });
   const call = async <T>(
     method: string,

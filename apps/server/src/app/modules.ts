@@ -1,8 +1,10 @@
 import type { PipelineStage } from "../kernel/ai-stage.ts";
+import { mergeMcpContributions, type McpCatalog } from "../kernel/mcp-contribution.ts";
 import type { BuiltModule, ModuleContext, ModuleWorker } from "../kernel/module.ts";
 import { aiModule } from "../modules/ai/index.ts";
 import { assistantsModule } from "../modules/assistants/index.ts";
 import { knowledgeModule } from "../modules/knowledge/index.ts";
+import { mcpModule } from "../modules/mcp/index.ts";
 import { auditModule } from "../modules/audit/index.ts";
 import { chatModule } from "../modules/chat/index.ts";
 import { gatewayModule } from "../modules/gateway/index.ts";
@@ -43,6 +45,8 @@ export const MODULES = [
   chatModule,
   // After knowledge (a draft grounded in a base) and ai (drafts and estimates are AI calls).
   guidesModule,
+  // Last: it serves the MCP tools, resources and prompts every other module contributes.
+  mcpModule,
 ] as const;
 
 type AnyManifest = (typeof MODULES)[number];
@@ -67,23 +71,32 @@ export interface BuildOptions {
   manifests?: readonly AnyManifest[];
   /** Changes the AI pipeline's stage list (tests put their own stages around the modules'). */
   aiStages?: (contributed: PipelineStage[]) => PipelineStage[];
+  /** Changes the MCP tools, resources and prompts (tests add their own beside the modules'). */
+  mcp?: (contributed: McpCatalog) => McpCatalog;
 }
 
 /**
  * Builds the modules in order, each from the context and the exports of the modules it needs,
- * then orders the AI pipeline stages they contribute.
- * @throws Error when a module needs one that is not built before it (a wrong order is a bug).
+ * then orders the AI pipeline stages they contribute and collects their MCP tools, resources
+ * and prompts.
+ * @throws Error when a module needs one that is not built before it (a wrong order is a bug), or
+ * two modules contribute an MCP tool, resource or prompt of the same name.
  */
 export async function buildModules(
-  context: Omit<ModuleContext, "aiStages">,
+  context: Omit<ModuleContext, "aiStages" | "mcp">,
   options: BuildOptions = {},
 ): Promise<BuiltModules> {
   let stages: readonly PipelineStage[] | null = null;
+  let mcp: McpCatalog | null = null;
   const ctx: ModuleContext = {
     ...context,
     aiStages: () => {
       if (!stages) throw new Error("an AI call ran before every module was built");
       return stages;
+    },
+    mcp: () => {
+      if (!mcp) throw new Error("an MCP request ran before every module was built");
+      return mcp;
     },
   };
   const exports: Record<string, unknown> = {};
@@ -103,6 +116,8 @@ export async function buildModules(
     .sort((a, b) => a.order - b.order)
     .map((c) => c.stage);
   stages = options.aiStages ? options.aiStages(contributed) : contributed;
+  const catalog = mergeMcpContributions(parts.map((part) => part.mcp));
+  mcp = options.mcp ? options.mcp(catalog) : catalog;
   return { exports: exports as ModuleExports, parts };
 }
 

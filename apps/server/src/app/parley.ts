@@ -11,6 +11,7 @@ import { createMetrics } from "../platform/metrics/metrics.ts";
 import { errorCatalog } from "./errors.ts";
 import { TypedBus } from "../kernel/typed-bus.ts";
 import type { PipelineStage } from "../kernel/ai-stage.ts";
+import type { McpCatalog } from "../kernel/mcp-contribution.ts";
 import { ensureInstance } from "./instance.ts";
 import { buildModules, workersFor, type ModuleExports } from "./modules.ts";
 import { buildPlatform, type Platform } from "./platform.ts";
@@ -38,6 +39,8 @@ export interface StartOptions {
   webRoot?: string | null;
   /** Changes the AI pipeline's stage list (tests add their own stages around the defaults). */
   aiStages?: (defaults: PipelineStage[]) => PipelineStage[];
+  /** Changes the MCP tools, resources and prompts (tests add their own beside the modules'). */
+  mcp?: (contributed: McpCatalog) => McpCatalog;
 }
 
 const DEFAULT_WEB_ROOT = fileURLToPath(new URL("../../../web/dist", import.meta.url));
@@ -76,7 +79,10 @@ export async function startParley(config: Config, options: StartOptions = {}): P
         errors: errorCatalog,
         publicUrl: () => config.publicUrl ?? url,
       },
-      options.aiStages ? { aiStages: options.aiStages } : {},
+      {
+        ...(options.aiStages ? { aiStages: options.aiStages } : {}),
+        ...(options.mcp ? { mcp: options.mcp } : {}),
+      },
     );
     const { system } = modules.exports.system;
     metrics.attach({ poolStats: () => platform.database.poolStats(), busStats: () => platform.bus.stats() });

@@ -6,6 +6,7 @@ import type { DialectMigration } from "../platform/db/database.ts";
 import type { Platform } from "../platform/platform.port.ts";
 import type { PipelineStage, StageContribution } from "./ai-stage.ts";
 import type { AnyErrorTable, ErrorCatalog } from "./define-errors.ts";
+import type { McpCatalog, McpContribution } from "./mcp-contribution.ts";
 import type { TypedApp } from "./route-config.ts";
 import type { TypedBus } from "./typed-bus.ts";
 
@@ -32,6 +33,11 @@ export interface ModuleContext {
    * when an AI call runs, never while building.
    */
   aiStages(): readonly PipelineStage[];
+  /**
+   * Every module's MCP tools, resources and prompts: known once all modules are built, so call it
+   * when serving a request, never while building.
+   */
+  mcp(): McpCatalog;
   /** The URL users reach Parley at (known once the server listens). */
   publicUrl(): string;
 }
@@ -56,8 +62,8 @@ export interface BuiltModule<Exports> {
   readonly workers?: readonly ModuleWorker[];
   /** Its AI pipeline stages; every AI call on every surface runs them (ADR 0016). */
   readonly stages?: readonly StageContribution[];
-  /** MCP tools: the same service methods as the routes (none yet). */
-  readonly tools?: readonly never[];
+  /** Its MCP tools, resources and prompts: the same service methods as its routes (ADR 0027). */
+  readonly mcp?: McpContribution;
   /** Called first on SIGTERM, before HTTP closes (tell long-lived streams to reconnect elsewhere). */
   drain?(): void;
 }

@@ -20,6 +20,7 @@ import { KnowledgeRepository } from "./knowledge.repository.ts";
 import { registerKnowledgeRoutes } from "./knowledge.routes.ts";
 import { KnowledgeSearch } from "./knowledge.search.ts";
 import { KnowledgeService } from "./knowledge.service.ts";
+import { knowledgeTools } from "./knowledge.tools.ts";
 import { keywordIndexFor } from "./keyword-index.ts";
 import * as knowledgeMigration from "./migrations/2026-12-06T0300-knowledge.ts";
 import * as searchMigration from "./migrations/2026-12-06T0500-knowledge-search.ts";
@@ -139,6 +140,7 @@ export const knowledgeModule = defineModule({
           streams,
           maxFileBytes: ctx.config.knowledgeMaxFileBytes,
         }),
+      mcp: knowledgeTools({ knowledge }),
       // Event streams get a retry hint and reconnect to another pod.
       drain: () => {
         streams.drain();
