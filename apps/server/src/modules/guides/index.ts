@@ -14,6 +14,7 @@ import { GuideTemplates } from "./guide-templates.service.ts";
 import { guidesErrors } from "./guides.errors.ts";
 import { GuideRepository } from "./guides.repository.ts";
 import { registerGuideRoutes } from "./guides.routes.ts";
+import { guideTools } from "./guides.tools.ts";
 import { GuideService } from "./guides.service.ts";
 import * as guidesMigration from "./migrations/2026-12-08T0000-guides.ts";
 
@@ -83,6 +84,8 @@ export const guidesModule = defineModule({
       routes: (app) => {
         registerGuideRoutes(app, { guides, templates, drafting, events, streams });
       },
+      // Coding agents reach the same use cases over MCP.
+      mcp: guideTools({ guides, drafting }),
       drain: () => {
         streams.drain();
       },

@@ -82,7 +82,9 @@ function registerResource(
     list: list
       ? async () => {
           try {
-            await authorize(deps, ctx, { type: "mcp_resource", id: resource.name }, resource.permission);
+            // A listing names what the caller may read: none of a kind it may not (not a refusal,
+            // which would fail the whole `resources/list` for every other module's resources).
+            if (!holdsAnywhere(requirePrincipal(ctx), resource.permission)) return { resources: [] };
             const found = await list(ctx);
             return { resources: found.map((r) => ({ ...r, mimeType: resource.mimeType })) };
           } catch (error) {
