@@ -137,6 +137,8 @@ export const CreateGuideRequest = z
     /** Defaults to the creator. */
     ownerId: z.string().min(1).max(100).nullable().optional(),
     status: GuideStatus.optional(),
+    /** The tasks' estimates in task order (null: none), e.g. those of a reviewed AI draft. */
+    estimates: z.array(TaskEstimate.nullable()).max(MAX_GUIDE_TASKS).optional(),
   })
   .meta({ id: "CreateGuideRequest" });
 export type CreateGuideRequest = z.infer<typeof CreateGuideRequest>;

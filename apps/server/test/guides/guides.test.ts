@@ -90,6 +90,24 @@ describe.each(["sqlite", "postgres"] as const)("guides on %s", (shape) => {
     ]);
   });
 
+  it("stores the tasks' estimates given with a new guide, in task order, and refuses more than there are tasks", async () => {
+    const res = await create({
+      title: "Estimated",
+      content: "- [ ] one\n- [ ] two\n- [ ] three",
+      estimates: [{ minutes: 30, low: 20, high: 45 }, null, { minutes: 5, low: 5, high: 10 }],
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.version).toBe(1);
+    expect(res.body.tasks.map((t) => t.estimate?.minutes ?? null)).toEqual([30, null, 5]);
+    const tooMany = await create({ title: "T", content: "- [ ] one", estimates: [null, null] });
+    expect(errorOf(tooMany)).toEqual([400, "validation.failed"]);
+    expect(
+      errorOf(
+        await create({ title: "T", content: "- [ ] one", estimates: [{ minutes: 5, low: 9, high: 10 }] }),
+      ),
+    ).toEqual([400, "validation.failed"]);
+  });
+
   it("ticks a task by rewriting exactly its checkbox, derives the status, and records who and when", async () => {
     const guide = (await create({ title: "Tick", content: GUIDE })).body;
     const task = guide.tasks[1];

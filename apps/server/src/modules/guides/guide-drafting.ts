@@ -110,6 +110,7 @@ export class GuideDrafting {
     const markdown = draftMarkdown(draft);
     let guide: Guide | null = null;
     if (input.create) {
+      // One write: the markdown and each task's estimate (tasks follow the draft's order).
       guide = await this.#d.guides.create(
         {
           teamId: input.teamId,
@@ -118,16 +119,12 @@ export class GuideDrafting {
           description: draft.description,
           content: markdown,
           ...(input.tags ? { tags: input.tags } : {}),
+          estimates: draft.sections
+            .flatMap((s) => s.tasks)
+            .map((e) => normalised(e.estimateMinutes, e.lowMinutes, e.highMinutes)),
         },
         ctx,
       );
-      const estimates = new Map<string, EstimateInput>();
-      const flat = draft.sections.flatMap((s) => s.tasks);
-      guide.tasks.forEach((task, i) => {
-        const e = flat[i];
-        if (e) estimates.set(task.id, normalised(e.estimateMinutes, e.lowMinutes, e.highMinutes));
-      });
-      if (estimates.size) guide = await this.#d.guides.setEstimates(guide.id, estimates, ctx);
     }
     return { draft, markdown, model, guide };
   }

@@ -136,7 +136,29 @@ export class GuideService implements GuideEventSource {
       input.ownerId === undefined ? principal.userId : await this.#ownerOf(input.ownerId, input.teamId, ctx);
     const now = this.#d.clock.now();
     const id = newId();
-    const tasks = taskRows(id, parsed, [], now, principal.userId);
+    if (input.estimates && input.estimates.length > parsed.length)
+      throw new AppError(
+        "validation.failed",
+        `${input.estimates.length} estimates for ${parsed.length} tasks`,
+        {
+          details: {
+            issues: [
+              { location: "body", path: "estimates", message: "has more entries than the guide has tasks" },
+            ],
+          },
+        },
+      );
+    const tasks = taskRows(id, parsed, [], now, principal.userId).map((task, i) => {
+      const estimate = input.estimates?.[i];
+      return estimate
+        ? {
+            ...task,
+            estimate_minutes: estimate.minutes,
+            estimate_low: estimate.low,
+            estimate_high: estimate.high,
+          }
+        : task;
+    });
     const done = parsed.filter((t) => t.checked).length;
     const row: GuideRow = {
       id,

@@ -87,29 +87,16 @@ export const deleteTemplate = (id: string) =>
   api<undefined>(`/api/v1/guide-templates/${encodeURIComponent(id)}`, { method: "DELETE" });
 
 /**
- * Creates the guide a person reviewed from an AI draft: its markdown, then each task's estimate as
- * shown (tasks follow the draft's order, as the server's own `create: true` maps them). Asking the
- * model again with `create: true` could store a different draft from the one on the screen.
+ * Creates the guide a person reviewed from an AI draft in one call: its markdown and each task's
+ * estimate as shown (tasks follow the draft's order). Asking the model again with `create: true`
+ * could store a different draft from the one on the screen.
  */
-export async function createFromDraft(teamId: string, drafted: DraftGuideResponse): Promise<Guide> {
-  let guide = await createGuide({
+export function createFromDraft(teamId: string, drafted: DraftGuideResponse): Promise<Guide> {
+  return createGuide({
     teamId,
     title: drafted.draft.title,
     description: drafted.draft.description,
     content: drafted.markdown,
+    estimates: drafted.draft.sections.flatMap((s) => s.tasks).map(draftEstimate),
   });
-  const estimates = drafted.draft.sections.flatMap((s) => s.tasks).map(draftEstimate);
-  for (const [i, task] of guide.tasks.entries()) {
-    const estimate = estimates[i];
-    // One at a time: each change raises the guide's version, and they queue on its row anyway.
-    if (estimate)
-      guide = await api<Guide>(
-        `/api/v1/guides/${encodeURIComponent(guide.id)}/tasks/${encodeURIComponent(task.id)}`,
-        {
-          method: "PATCH",
-          body: { estimate },
-        },
-      );
-  }
-  return guide;
 }
