@@ -24,6 +24,8 @@ const { values: flags } = parseArgs({
     // For profiling: `--configs 10:50` (delay:clients) runs a subset; `--prompt` another prompt.
     configs: { type: "string" },
     prompt: { type: "string" },
+    // `--cpu-prof DIR`: both Parley processes write a V8 CPU profile there when they stop.
+    "cpu-prof": { type: "string" },
   },
 });
 const REPEATS = Number(flags.repeats);
@@ -73,6 +75,10 @@ async function parley(
     parleyEnv([fakeProvider("up", upstreamUrl)], {
       PARLEY_DATA_DIR: mkdtempSync(`/tmp/parley-bench-gov-${name}-`),
     }),
+    [],
+    flags["cpu-prof"]
+      ? ["--cpu-prof", `--cpu-prof-dir=${flags["cpu-prof"]}`, `--cpu-prof-name=${name}.cpuprofile`]
+      : [],
   );
   servers.push(server);
   const token = await login(server.url);

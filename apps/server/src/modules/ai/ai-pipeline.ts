@@ -190,7 +190,8 @@ export class AiPipeline {
           text += part.delta;
           // Without filters (the fast path) the part goes out as it came.
           if (pipe !== null) {
-            const released = await pipe.push(part.delta);
+            const pushed = pipe.push(part.delta);
+            const released = typeof pushed === "string" ? pushed : await pushed;
             if (released === "") continue;
             if (released !== part.delta) part = { type: "text", delta: released };
           }

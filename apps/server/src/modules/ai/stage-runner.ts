@@ -178,33 +178,62 @@ export class TextPipe {
   }
 
   /**
-   * The text that may be released for `text`, maybe "" (held back).
-   * @throws AppError from a filter, or when one holds back more than allowed: fail closed.
+   * The text that may be released for `text`, maybe "" (held back). A string when every filter
+   * answered at once (most deltas: no promise, no microtask on the hot path), else a promise.
+   * A failure is always a rejected promise.
+   * @throws AppError (rejected) from a filter, or when one holds back more than allowed: fail closed.
    */
-  async push(text: string): Promise<string> {
+  push(text: string): string | Promise<string> {
+    return this.#pushFrom(0, text);
+  }
+
+  /** {@link push} through the filters from `first` on. */
+  #pushFrom(first: number, text: string): string | Promise<string> {
     let out = text;
-    for (let i = 0; i < this.#filters.length && out !== ""; i++) {
-      const input = out;
+    for (let i = first; i < this.#filters.length && out !== ""; i++) {
+      let result: string | Promise<string>;
       try {
-        const result = (this.#filters[i] as TextFilter).push(input);
-        out = typeof result === "string" ? result : await result;
+        result = (this.#filters[i] as TextFilter).push(out);
       } catch (error) {
-        throw this.#fail(this.#names[i] as string, error);
+        return Promise.reject(this.#fail(this.#names[i] as string, error));
       }
-      if (out !== "") {
-        this.#pending[i] = 0;
-        continue;
-      }
-      const pending = (this.#pending[i] as number) + input.length;
-      this.#pending[i] = pending;
-      if (pending > MAX_HELD_CHARS) {
-        throw this.#fail(
-          this.#names[i] as string,
-          new Error(`held back ${pending} characters without releasing any (at most ${MAX_HELD_CHARS})`),
-        );
-      }
+      if (typeof result !== "string") return this.#awaitThenPush(i, out, result);
+      const failure = this.#count(i, out, result);
+      if (failure) return Promise.reject(failure);
+      out = result;
     }
     return out;
+  }
+
+  /** Waits for filter `i`'s answer to `input`, then goes on through the filters after it. */
+  async #awaitThenPush(i: number, input: string, pending: Promise<string>): Promise<string> {
+    let result: string;
+    try {
+      result = await pending;
+    } catch (error) {
+      throw this.#fail(this.#names[i] as string, error);
+    }
+    const failure = this.#count(i, input, result);
+    if (failure) throw failure;
+    return this.#pushFrom(i + 1, result);
+  }
+
+  /**
+   * Counts what filter `i` holds back: it took `input` and released `output`. The error when it
+   * has held more than {@link MAX_HELD_CHARS} without releasing any.
+   */
+  #count(i: number, input: string, output: string): AppError | null {
+    if (output !== "") {
+      this.#pending[i] = 0;
+      return null;
+    }
+    const pending = (this.#pending[i] as number) + input.length;
+    this.#pending[i] = pending;
+    if (pending <= MAX_HELD_CHARS) return null;
+    return this.#fail(
+      this.#names[i] as string,
+      new Error(`held back ${pending} characters without releasing any (at most ${MAX_HELD_CHARS})`),
+    );
   }
 
   /**

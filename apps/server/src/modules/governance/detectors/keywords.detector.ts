@@ -1,4 +1,4 @@
-import { holdTrailingRun, type Detector, type DetectorMatch } from "./types.ts";
+import { holdTrailingRun, isSpace, type Detector, type DetectorMatch } from "./types.ts";
 
 const WORD_CHAR = String.raw`[\p{L}\p{M}\p{N}_]`;
 
@@ -27,11 +27,11 @@ export function keywordsDetector(words: readonly string[]): Detector {
   const pattern = new RegExp(`(?<!${WORD_CHAR})(?:${body})(?!${WORD_CHAR})`, "giu");
   const longest = phrases[0]?.length ?? 0;
   // What a match can hold: the phrases' characters in either case, and whitespace between words.
-  const chars = new Set<string>();
+  const chars = new Set<number>();
   // By UTF-16 unit, as a stream's tail is measured.
   const all = phrases.join("").toLowerCase() + phrases.join("").toUpperCase();
-  for (let i = 0; i < all.length; i++) chars.add(all.charAt(i));
-  const member = { test: (ch: string) => chars.has(ch) || /\s/.test(ch) } as RegExp;
+  for (let i = 0; i < all.length; i++) chars.add(all.charCodeAt(i));
+  const member = (code: number): boolean => chars.has(code) || isSpace(code);
   return {
     id: "keywords",
     kind: "keyword",

@@ -1,17 +1,31 @@
 import type { PiiKind } from "@parley/contracts";
 import { PII_FINDERS, PII_MAX_LENGTH } from "./pii-finders.ts";
-import { byPosition, holdTrailingRun, type Detector, type DetectorMatch } from "./types.ts";
+import {
+  byPosition,
+  holdTrailingRun,
+  isDigit,
+  isSpace,
+  type CharTest,
+  type Detector,
+  type DetectorMatch,
+} from "./types.ts";
 
 /**
  * The characters a match of each kind can hold (a superset: what a finder's pattern and its
  * separators allow), for holding back a stream's tail.
  */
-const PII_CHARS: Readonly<Record<PiiKind, RegExp>> = {
-  email: /\S/,
-  phone: /[\d+().\-/ ]/,
-  card: /[\d -]/,
-  iban: /[A-Z0-9 ]/,
-  ip: /[0-9A-Fa-f:.]/,
+const PII_CHARS: Readonly<Record<PiiKind, CharTest>> = {
+  // \S
+  email: (c) => !isSpace(c),
+  // [\d+().\-/ ]
+  phone: (c) =>
+    isDigit(c) || c === 43 || c === 40 || c === 41 || c === 46 || c === 45 || c === 47 || c === 32,
+  // [\d -]
+  card: (c) => isDigit(c) || c === 32 || c === 45,
+  // [A-Z0-9 ]
+  iban: (c) => isDigit(c) || (c >= 65 && c <= 90) || c === 32,
+  // [0-9A-Fa-f:.]
+  ip: (c) => isDigit(c) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 58 || c === 46,
 };
 
 /**
@@ -25,6 +39,7 @@ const PII_CHARS: Readonly<Record<PiiKind, RegExp>> = {
 export function piiDetector(kinds: readonly PiiKind[]): Detector {
   const unique = [...new Set(kinds)];
   const reach = Math.max(0, ...unique.map((k) => PII_MAX_LENGTH[k]));
+  const runs = unique.map((k) => ({ chars: PII_CHARS[k], maxLength: PII_MAX_LENGTH[k] }));
   return {
     id: "pii",
     kind: "pii",
@@ -41,15 +56,13 @@ export function piiDetector(kinds: readonly PiiKind[]): Detector {
       const end = Math.min(text.length, to + reach);
       for (let at = Math.max(0, from - reach); at < end; at++) {
         const code = text.charCodeAt(at);
-        if ((code >= 48 && code <= 57) || code === 64) return true;
+        if (isDigit(code) || code === 64) return true;
       }
       return false;
     },
     holdFrom(text: string): number {
-      let at = Math.min(
-        text.length,
-        ...unique.map((k) => holdTrailingRun(text, PII_CHARS[k], PII_MAX_LENGTH[k])),
-      );
+      let at = text.length;
+      for (const run of runs) at = Math.min(at, holdTrailingRun(text, run.chars, run.maxLength));
       // No match of any kind starts with a space: a run's leading spaces can go out (they stay
       // in view of the next check), so a blocked match does not take the space before it along.
       while (at < text.length && text.charAt(at) === " ") at++;

@@ -94,6 +94,8 @@ export function mask(text: string, matches: readonly DetectorMatch[]): string {
  * restore("Hi <EMAIL_1>", new Map([["<EMAIL_1>", "ann@x.io"]])); // "Hi ann@x.io"
  */
 export function restore(text: string, map: ReadonlyMap<string, string>): string {
+  // Most of a streamed answer has no placeholder: no regex run for it.
+  if (!text.includes("<")) return text;
   return text.replace(PLACEHOLDER, (p) => map.get(p) ?? p);
 }
 

@@ -8,7 +8,7 @@ import { holdTrailingRun, type Detector, type DetectorMatch } from "./types.ts";
  * while it fits in this window.
  */
 export const REGEX_MAX_MATCH_LENGTH = 512;
-const ANY_CHAR = /[^]/;
+const anyChar = (): boolean => true;
 
 /** More matches than this in one text are not reported; one is enough to act on. */
 export const REGEX_MAX_MATCHES = 10_000;
@@ -35,7 +35,7 @@ export function regexDetector(pattern: string, flags = ""): Detector {
     kind: "regex",
     maxMatchLength: REGEX_MAX_MATCH_LENGTH,
     // A pattern can match any character: hold back as much as a match is assumed to span.
-    holdFrom: (text) => holdTrailingRun(text, ANY_CHAR, REGEX_MAX_MATCH_LENGTH),
+    holdFrom: (text) => holdTrailingRun(text, anyChar, REGEX_MAX_MATCH_LENGTH),
     detect(text: string): Promise<DetectorMatch[]> {
       const matches: DetectorMatch[] = [];
       const unit = utf16Offsets(text);

@@ -23,8 +23,12 @@ export class Restorer {
 
   /** Takes the next chunk; returns the restored text that can be shown now. */
   push(chunk: string): string {
-    const text = this.#pending + chunk;
+    const text = this.#pending === "" ? chunk : this.#pending + chunk;
     const hold = this.#heldFrom(text);
+    if (hold === text.length) {
+      this.#pending = "";
+      return restore(text, this.#map);
+    }
     this.#pending = text.slice(hold);
     return restore(text.slice(0, hold), this.#map);
   }
@@ -40,7 +44,7 @@ export class Restorer {
   #heldFrom(text: string): number {
     // Only a tail shorter than the longest placeholder can be an unfinished one.
     for (let i = Math.max(0, text.length - this.#longest + 1); i < text.length; i++) {
-      if (text[i] !== "<") continue;
+      if (text.charCodeAt(i) !== 60) continue; // "<"
       const tail = text.slice(i);
       for (const key of this.#map.keys()) if (key.startsWith(tail)) return i;
     }

@@ -35,22 +35,52 @@ export interface Detector {
   mayMatch?(text: string, from: number, to: number): boolean;
 }
 
+/** Whether a character (a UTF-16 code unit) can be part of a match; see {@link holdTrailingRun}. */
+export type CharTest = (code: number) => boolean;
+
 /**
  * {@link Detector.holdFrom} for a detector whose matches consist only of characters that `chars`
  * accepts and span at most `maxLength` characters: the trailing run of such characters, no
  * longer than `maxLength` (a match of that length is complete, but what follows it may still
- * decide whether it is one, so the run keeps it).
+ * decide whether it is one, so the run keeps it). `chars` takes a code unit, not a one-character
+ * string and a regex: this runs on every delta of a stream.
  *
  * @example
- * holdTrailingRun("mail ann@ex", /\S/, 254); // 5: "ann@ex" may still become an address
+ * holdTrailingRun("mail ann@ex", (c) => !isSpace(c), 254); // 5: "ann@ex" may still become an address
  */
-export function holdTrailingRun(text: string, chars: RegExp, maxLength: number): number {
+export function holdTrailingRun(text: string, chars: CharTest, maxLength: number): number {
   const floor = Math.max(0, text.length - maxLength);
   let at = text.length;
-  while (at > floor && chars.test(text.charAt(at - 1))) at--;
+  while (at > floor && chars(text.charCodeAt(at - 1))) at--;
   // A surrogate pair cut in two would put half a character out: keep the pair together.
-  if (at > 0 && at < text.length && /[\uDC00-\uDFFF]/.test(text.charAt(at))) at--;
+  if (at > 0 && at < text.length && isLowSurrogate(text.charCodeAt(at))) at--;
   return at;
+}
+
+function isLowSurrogate(code: number): boolean {
+  return code >= 0xdc00 && code <= 0xdfff;
+}
+
+/** Whether `code` is an ASCII digit. */
+export function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+/** Whether `code` is whitespace as a regex's `\s` has it (ASCII and Unicode spaces, line ends, BOM). */
+export function isSpace(code: number): boolean {
+  return (
+    code === 32 ||
+    (code >= 9 && code <= 13) ||
+    code === 0xa0 ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x3000 ||
+    code === 0xfeff ||
+    code === 0x1680 ||
+    code === 0x202f ||
+    code === 0x205f
+  );
 }
 
 /**

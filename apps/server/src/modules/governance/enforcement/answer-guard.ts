@@ -46,9 +46,13 @@ export interface AnswerGuardOptions {
 export class AnswerGuard implements TextFilter {
   readonly #o: AnswerGuardOptions;
   readonly #restorer: Restorer | null;
-  /** Released raw text, its last {@link CONTEXT_CHARS}. */
-  #context = "";
-  #held = "";
+  /**
+   * What a check sees, raw, in one string: the released text's last {@link CONTEXT_CHARS} (in
+   * view of the detectors), then the held text from {@link #base} on.
+   */
+  #text = "";
+  /** Where the held text starts in {@link #text}. */
+  #base = 0;
   /** The whole raw answer, kept only for `after` rules. */
   #answer = "";
   /** Raw characters released so far (for a `maxOutputTokens` ceiling while streaming). */
@@ -67,7 +71,9 @@ export class AnswerGuard implements TextFilter {
   push(text: string): string | Promise<string> {
     if (this.#blocked) throw this.#blocked;
     if (this.#o.after.length) this.#answer += text;
-    this.#held += text;
+    // Without `during` rules nothing is held or checked while streaming.
+    if (!this.#o.during.length) return this.#shown(text);
+    this.#text += text;
     // Most deltas need no detector run (nothing a match could be in view): answered at once,
     // without a promise, on the hot path.
     const quick = this.#releaseQuickly();
@@ -107,13 +113,8 @@ export class AnswerGuard implements TextFilter {
    * answer is the plain text); null when the full check must run.
    */
   #releaseQuickly(): string | null {
-    if (!this.#o.during.length) {
-      const out = this.#held;
-      this.#held = "";
-      return out;
-    }
-    const scan = this.#context + this.#held;
-    const base = this.#context.length;
+    const scan = this.#text;
+    const base = this.#base;
     const cut = holdFrom(this.#o.during, scan);
     if (cut <= base) return "";
     for (const rule of this.#o.during) {
@@ -121,21 +122,26 @@ export class AnswerGuard implements TextFilter {
       if (!spec || spec.condition.maxOutputTokens !== undefined) return null;
       if (spec.condition.detectors && mayMatch(rule, scan, base, cut)) return null;
     }
+    return this.#advance(scan, base, cut);
+  }
+
+  /**
+   * Releases `scan[base, cut)` (where `scan` is {@link #text}): returns it, and keeps in view
+   * what the next check needs.
+   */
+  #advance(scan: string, base: number, cut: number): string {
     this.#released += cut - base;
-    this.#context = scan.slice(Math.max(0, cut - CONTEXT_CHARS), cut);
-    this.#held = scan.slice(cut);
+    const start = Math.max(0, cut - CONTEXT_CHARS);
+    this.#text = start === 0 ? scan : scan.slice(start);
+    this.#base = cut - start;
     return scan.slice(base, cut);
   }
 
   /** Checks and releases what can go out now (everything when `final`), raw and masked. */
   async #release(final: boolean): Promise<string> {
-    if (!this.#o.during.length) {
-      const out = this.#held;
-      this.#held = "";
-      return out;
-    }
-    const scan = this.#context + this.#held;
-    const base = this.#context.length;
+    if (!this.#o.during.length) return "";
+    const scan = this.#text;
+    const base = this.#base;
     let cut = final ? scan.length : holdFrom(this.#o.during, scan);
     if (cut <= base) return "";
     const masks: DetectorMatch[] = [];
@@ -185,17 +191,13 @@ export class AnswerGuard implements TextFilter {
       if (cut <= base || final) throw blocked;
       this.#blocked = blocked;
     }
-    const raw = scan.slice(base, cut);
-    const out = masks.length
+    const raw = this.#advance(scan, base, cut);
+    return masks.length
       ? mask(
           raw,
           masks.map((m) => ({ ...m, start: m.start - base, end: m.end - base })),
         )
       : raw;
-    this.#released += cut - base;
-    this.#context = scan.slice(Math.max(0, cut - CONTEXT_CHARS), cut);
-    this.#held = scan.slice(cut);
-    return out;
   }
 
   /** `after` rules on the whole answer: block (a caller waiting for it) or record. */
