@@ -110,7 +110,7 @@ export async function startWebParley(
   };
 }
 
-/** Signs in on the login page at `base` and waits for the chat. */
+/** Signs in on the login page at `base` and waits for the chat's sidebar. */
 export async function signIn(
   page: Page,
   base: string,
@@ -120,8 +120,11 @@ export async function signIn(
   await page.getByLabel("Email").fill(user.email);
   await page.getByLabel("Password").fill(user.password);
   await page.getByRole("button", { name: "Sign in" }).click();
+  // The chat's sidebar (in a drawer on a phone), which everyone signed in gets: a viewer has no
+  // "New chat".
   await page
-    .getByRole("button", { name: /New chat/ })
+    .getByRole("searchbox", { name: "Search conversations" })
+    .or(page.getByRole("button", { name: "Open conversations" }))
     .first()
     .waitFor();
 }

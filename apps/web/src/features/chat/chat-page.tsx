@@ -1,7 +1,7 @@
 import type { Conversation, ItemList, Model } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { useNavigate, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 import { api } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { Drawer } from "../../components/ui/dialog.tsx";
@@ -10,6 +10,7 @@ import { useMediaQuery } from "../../components/ui/use-media-query.ts";
 import { errorText } from "../../failures.ts";
 import { useMe } from "../auth/use-me.ts";
 import { AssistantPicker } from "./assistant-picker.tsx";
+import { mayStartChats } from "./chat-access.ts";
 import { lastModel } from "./last-model.ts";
 import { newChatTeam } from "./new-chat-team.ts";
 import { ConversationSidebar } from "./conversation-sidebar.tsx";
@@ -23,8 +24,17 @@ export function ChatPage() {
   const narrow = useMediaQuery("(max-width: 760px)");
   const [drawer, setDrawer] = useState(false);
   const search = useRef<HTMLInputElement>(null);
-  const models = useQuery({ queryKey: ["models"], queryFn: () => api<ItemList<Model>>("/api/v1/models") });
   const me = useMe().data;
+  // Only those who may call a model list them (a viewer's list would be a 403).
+  const usesAi = me?.permissions.includes("ai:use") ?? false;
+  const models = useQuery({
+    queryKey: ["models"],
+    queryFn: () => api<ItemList<Model>>("/api/v1/models"),
+    enabled: usesAi,
+  });
+  const startsChats = mayStartChats(me);
+  const noModel = usesAi && models.isSuccess && models.data.items.length === 0;
+  const canManageProviders = me?.permissions.includes("providers:manage") ?? false;
   const create = useMutation({
     mutationFn: () => {
       const teamId = me ? newChatTeam(me) : undefined;
@@ -45,7 +55,7 @@ export function ChatPage() {
     },
   });
   const newChat = () => {
-    if (!create.isPending) create.mutate();
+    if (startsChats && !create.isPending) create.mutate();
   };
 
   // Keyboard: Ctrl/⌘+Shift+O starts a chat, Ctrl/⌘+K searches.
@@ -70,7 +80,7 @@ export function ChatPage() {
   const sidebar = (
     <ConversationSidebar
       activeId={id}
-      onNewChat={newChat}
+      onNewChat={startsChats ? newChat : null}
       creating={create.isPending}
       searchRef={search}
       {...(narrow
@@ -129,11 +139,37 @@ export function ChatPage() {
             <p className="muted">
               Chat with any model your team has connected. Answers stream live and survive reloads.
             </p>
-            <button type="button" className="primary" onClick={newChat} disabled={create.isPending}>
-              <Icon name="plus" /> New chat
-            </button>
-            <Alert>{create.error ? errorText(create.error) : null}</Alert>
-            <AssistantPicker />
+            {noModel && (
+              <p className="notice-warn">
+                No model is connected yet.{" "}
+                {canManageProviders ? (
+                  <>
+                    <Link to="/admin/models">Add a provider</Link> to start chatting.
+                  </>
+                ) : (
+                  "Ask an administrator to connect one."
+                )}
+              </p>
+            )}
+            {startsChats ? (
+              <>
+                <button
+                  type="button"
+                  className="primary"
+                  onClick={newChat}
+                  disabled={create.isPending || noModel}
+                >
+                  <Icon name="plus" /> New chat
+                </button>
+                <Alert>{create.error ? errorText(create.error) : null}</Alert>
+                <AssistantPicker />
+              </>
+            ) : (
+              <p className="notice" role="note">
+                You can read your teams&apos; conversations. Starting a chat needs the developer role in a
+                team; ask a team admin.
+              </p>
+            )}
           </div>
         )}
       </main>

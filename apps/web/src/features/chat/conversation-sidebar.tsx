@@ -12,6 +12,12 @@ import { ConversationMenu } from "./conversation-menu.tsx";
 const PAGE = 50;
 const DAY = 24 * 60 * 60 * 1000;
 
+/**
+ * What makes administration worth a link: running the platform (a developer's own keys and
+ * teams are on their account and team pages; the admin page still offers them by address).
+ */
+const ADMIN_PERMISSIONS = ["providers:read", "users:read", "usage:read", "audit:read"] as const;
+
 /** Groups conversations by how recently they changed, as people scan them. */
 function groupOf(updatedAt: string, now: number): string {
   const age = now - Date.parse(updatedAt);
@@ -30,7 +36,8 @@ export function ConversationSidebar({
   onNavigate,
 }: {
   activeId: string | undefined;
-  onNewChat: () => void;
+  /** Null when the user may not start chats (a viewer): no button. */
+  onNewChat: (() => void) | null;
   creating: boolean;
   searchRef: Ref<HTMLInputElement>;
   onNavigate?: () => void;
@@ -56,8 +63,8 @@ export function ConversationSidebar({
     const name = groupOf(c.updatedAt, now);
     groups.set(name, [...(groups.get(name) ?? []), c]);
   }
-  const isAdmin =
-    me.data?.permissions.includes("providers:manage") || me.data?.permissions.includes("users:manage");
+  // Administration is offered to whoever may use one of its areas (the page offers only those).
+  const isAdmin = ADMIN_PERMISSIONS.some((p) => me.data?.permissions.includes(p));
 
   return (
     <div className="sidebar-inner">
@@ -67,12 +74,14 @@ export function ConversationSidebar({
         </span>
         Parley
       </div>
-      <button type="button" className="primary new-chat" onClick={onNewChat} disabled={creating}>
-        <Icon name="plus" /> New chat
-        <kbd className="shortcut" aria-hidden="true">
-          Ctrl ⇧ O
-        </kbd>
-      </button>
+      {onNewChat && (
+        <button type="button" className="primary new-chat" onClick={onNewChat} disabled={creating}>
+          <Icon name="plus" /> New chat
+          <kbd className="shortcut" aria-hidden="true">
+            Ctrl ⇧ O
+          </kbd>
+        </button>
+      )}
       <div className="search">
         <Icon name="search" />
         <input
@@ -149,7 +158,7 @@ export function ConversationSidebar({
           </NavLink>
         )}
         {isAdmin && (
-          <NavLink to="/admin/models" className="admin-link">
+          <NavLink to="/admin" className="admin-link">
             Administration
           </NavLink>
         )}

@@ -7,6 +7,7 @@ import { Alert } from "../../components/ui/alert.tsx";
 import { Icon } from "../../components/ui/icons.tsx";
 import { useMe } from "../auth/use-me.ts";
 import { errorText } from "../../failures.ts";
+import { mayWrite } from "./chat-access.ts";
 import { Composer } from "./composer.tsx";
 import { ConversationMenu } from "./conversation-menu.tsx";
 import { rememberModel } from "./last-model.ts";
@@ -44,7 +45,10 @@ export function ConversationView({
     enabled: assistantId !== null,
   }).data;
   const { live, state } = useAnswerStream(id);
-  const canManageProviders = useMe().data?.permissions.includes("providers:manage") ?? false;
+  const me = useMe().data;
+  const canManageProviders = me?.permissions.includes("providers:manage") ?? false;
+  // A viewer reads the conversation; nothing that would only be refused is offered.
+  const writable = conversation.data ? mayWrite(me, conversation.data.teamId) : true;
   const actions = useChatActions(id);
   const [draft, setDraft] = useDraft(id);
   const composer = useRef<HTMLTextAreaElement>(null);
@@ -79,6 +83,7 @@ export function ConversationView({
   const lastUser = messages.findLast((m) => m.role === "user");
   const lastAnswer = messages.findLast((m) => m.role === "assistant");
   const actionsFor = (message: ChatMessageView): MessageActions => {
+    if (!writable) return { readOnly: true };
     if (busy) return {};
     if (message.id === lastUser?.id)
       return {
@@ -171,38 +176,44 @@ export function ConversationView({
       <p className="visually-hidden" role="status">
         {streaming ? "The answer is being written" : ""}
       </p>
-      <div className="composer-wrap">
-        <Alert>{error ? errorText(error) : null}</Alert>
-        {models.length === 0 && (
-          <p className="notice-warn">
-            No model is connected yet.{" "}
-            {canManageProviders ? (
-              <>
-                <Link to="/admin/models">Add a provider</Link> to start chatting.
-              </>
-            ) : (
-              "Ask an administrator to connect one."
-            )}
-          </p>
-        )}
-        <Composer
-          ref={composer}
-          draft={draft}
-          onDraft={setDraft}
-          onSend={send}
-          onStop={streaming ? stop : null}
-          sending={busy || models.length === 0}
-          emptyLabel={conversation.data ? "No models" : "Loading…"}
-          models={
-            !model ? [{ id: "" }] : models.some((m) => m.id === model) ? models : [{ id: model }, ...models]
-          }
-          model={model}
-          onModel={(next) => {
-            rememberModel(next);
-            actions.update.mutate({ model: next });
-          }}
-        />
-      </div>
+      {!writable ? (
+        <p className="notice read-only" role="note">
+          Read only: your role here is viewer, so you can read this conversation but not write in it.
+        </p>
+      ) : (
+        <div className="composer-wrap">
+          <Alert>{error ? errorText(error) : null}</Alert>
+          {models.length === 0 && (
+            <p className="notice-warn">
+              No model is connected yet.{" "}
+              {canManageProviders ? (
+                <>
+                  <Link to="/admin/models">Add a provider</Link> to start chatting.
+                </>
+              ) : (
+                "Ask an administrator to connect one."
+              )}
+            </p>
+          )}
+          <Composer
+            ref={composer}
+            draft={draft}
+            onDraft={setDraft}
+            onSend={send}
+            onStop={streaming ? stop : null}
+            sending={busy || models.length === 0}
+            emptyLabel={conversation.data ? "No models" : "Loading…"}
+            models={
+              !model ? [{ id: "" }] : models.some((m) => m.id === model) ? models : [{ id: model }, ...models]
+            }
+            model={model}
+            onModel={(next) => {
+              rememberModel(next);
+              actions.update.mutate({ model: next });
+            }}
+          />
+        </div>
+      )}
     </>
   );
 }

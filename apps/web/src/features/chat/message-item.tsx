@@ -12,6 +12,8 @@ import { PassageDialog } from "./passage-dialog.tsx";
 export interface MessageActions {
   onEdit?: (content: string) => void;
   onRegenerate?: () => void;
+  /** The reader may not write here (a viewer): no thumbs either. */
+  readOnly?: boolean;
 }
 
 /** No sources: one array, so that memoized views see no change. */
@@ -187,7 +189,7 @@ function AnswerMessage({
       {message.status !== "streaming" && (
         <div className="message-actions">
           {text && <CopyButton text={() => text} label="Copy" />}
-          {message.status === "completed" && <FeedbackButtons message={message} />}
+          {message.status === "completed" && !actions.readOnly && <FeedbackButtons message={message} />}
           {actions.onRegenerate && (
             <button type="button" className="ghost small" onClick={actions.onRegenerate}>
               <Icon name="retry" /> {failure ? "Retry" : "Regenerate"}
