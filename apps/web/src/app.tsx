@@ -42,6 +42,11 @@ function RequireSession({ children }: { children: ReactNode }) {
   return children;
 }
 
+/** Administration, given what the signed-in user may do (RequireSession has loaded them). */
+function AdminRoute() {
+  return <AdminPage permissions={useMe().data?.permissions ?? []} />;
+}
+
 /** The app's routes. */
 export function App() {
   return (
@@ -119,7 +124,7 @@ export function App() {
             path="/admin/*"
             element={
               <RequireSession>
-                <AdminPage />
+                <AdminRoute />
               </RequireSession>
             }
           />

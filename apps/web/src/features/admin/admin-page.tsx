@@ -1,7 +1,6 @@
 import type { Permission } from "@parley/contracts";
 import type { ReactNode } from "react";
 import { Navigate, NavLink, Route, Routes } from "react-router";
-import { useMe } from "../auth/use-me.ts";
 import { ApiKeysPanel } from "./api-keys-panel.tsx";
 import { AuditPanel } from "./audit-panel.tsx";
 import { ModelsPanel } from "./models-panel.tsx";
@@ -21,12 +20,11 @@ const SECTIONS = [
 
 /**
  * Administration: one page per area, reachable from the chat's sidebar. Only the areas the
- * user's permissions make of use are offered; opening another by its address says so and shows
+ * user's `permissions` (held anywhere) make of use are offered; opening another by its address says so and shows
  * none of its forms.
  */
-export function AdminPage() {
-  const me = useMe().data;
-  const held = new Set(me?.permissions ?? []);
+export function AdminPage({ permissions }: { permissions: readonly Permission[] }) {
+  const held = new Set(permissions);
   const offered = SECTIONS.filter((s) => held.has(s.permission));
   return (
     <div className="admin">
@@ -45,29 +43,21 @@ export function AdminPage() {
         ))}
       </nav>
       <main className="admin-main">
-        {me && (
-          <Routes>
-            {SECTIONS.map((s) => (
-              <Route
-                key={s.path}
-                path={s.path}
-                element={
-                  held.has(s.permission) ? (
-                    s.element
-                  ) : (
-                    <NotOffered label={s.label} permission={s.permission} />
-                  )
-                }
-              />
-            ))}
+        <Routes>
+          {SECTIONS.map((s) => (
             <Route
-              path="*"
+              key={s.path}
+              path={s.path}
               element={
-                offered[0] ? <Navigate to={`/admin/${offered[0].path}`} replace /> : <NothingOffered />
+                held.has(s.permission) ? s.element : <NotOffered label={s.label} permission={s.permission} />
               }
             />
-          </Routes>
-        )}
+          ))}
+          <Route
+            path="*"
+            element={offered[0] ? <Navigate to={`/admin/${offered[0].path}`} replace /> : <NothingOffered />}
+          />
+        </Routes>
       </main>
     </div>
   );
