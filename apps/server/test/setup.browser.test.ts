@@ -12,6 +12,7 @@ import { screenshot, seriousViolations } from "./web-support.ts";
 
 let parley: RunningParley;
 let ollama: Server;
+let ollamaUrl = "";
 let browser: Browser;
 
 beforeAll(async () => {
@@ -21,15 +22,18 @@ beforeAll(async () => {
     res.end(
       req.url === "/api/tags"
         ? JSON.stringify({ models: [{ name: "llama3.2:latest", model: "llama3.2:latest" }] })
-        : "{}",
+        : req.url === "/v1/models"
+          ? JSON.stringify({ data: [{ id: "llama3.2:latest" }, { id: "qwen2.5-coder:7b" }] })
+          : "{}",
     );
   });
   await new Promise<void>((resolve) => ollama.listen(0, "127.0.0.1", resolve));
   const address = ollama.address();
   const port = typeof address === "object" && address ? address.port : 0;
+  ollamaUrl = `http://127.0.0.1:${port}`;
   parley = await startParley(
     loadConfig({
-      env: { PARLEY_OLLAMA_URL: `http://127.0.0.1:${port}` },
+      env: { PARLEY_OLLAMA_URL: ollamaUrl },
       flags: { port: 0, host: "127.0.0.1", dataDir: mkdtempSync(join(tmpdir(), "parley-setup-")) },
     }),
     { logger: pino({ level: "silent" }) },
@@ -55,7 +59,39 @@ describe("first run in a real browser", () => {
     await page.getByRole("button", { name: "Create admin" }).click();
     await page.getByText(/Found Ollama .* with 1 model/).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
+    // A reload resumes at the second step.
+    await page.reload();
+    await page.getByText(/Found Ollama .* with 1 model/).waitFor();
+    expect(
+      await page
+        .getByRole("listitem")
+        .filter({ hasText: "Connect a model provider" })
+        .getAttribute("aria-current"),
+    ).toBe("step");
+    // The connection test lists the models to pick from; nothing is typed.
+    await page.getByLabel("Base URL").fill(`${ollamaUrl}/v1`);
+    await page.getByRole("button", { name: "Test connection" }).click();
+    await page.getByText("Answered in").waitFor();
+    await page.getByRole("checkbox", { name: "qwen2.5-coder:7b" }).waitFor();
+    expect(await page.getByLabel("Models (comma-separated)").inputValue()).toBe(
+      "llama3.2:latest, qwen2.5-coder:7b",
+    );
+    await page.getByRole("checkbox", { name: "llama3.2:latest" }).uncheck();
+    expect(await page.getByLabel("Models (comma-separated)").inputValue()).toBe("qwen2.5-coder:7b");
+    // The form fits its card at this width and on a phone.
+    const fits = () =>
+      page.evaluate(() => {
+        const card = document.querySelector(".setup-card")?.getBoundingClientRect();
+        return [...document.querySelectorAll(".setup-card *")].every(
+          (el) => !card || el.getBoundingClientRect().right <= card.right + 1,
+        );
+      });
+    expect(await fits()).toBe(true);
+    expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "setup");
+    await page.setViewportSize({ width: 390, height: 800 });
+    expect(await fits()).toBe(true);
+    await page.setViewportSize({ width: 1000, height: 760 });
     await page.getByRole("button", { name: "Start chatting" }).click();
     await page.getByRole("heading", { name: "What are we working on?" }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);

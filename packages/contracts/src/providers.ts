@@ -117,6 +117,19 @@ export const Provider = z
 export type Provider = z.infer<typeof Provider>;
 
 /** `POST /api/v1/providers/{id}/test`: whether the upstream answered, how fast, and its models. */
+/**
+ * `POST /api/v1/providers/test`: try a provider before adding it (its models are listed, to pick
+ * from); `id` names an existing one whose stored key is used when `apiKey` is absent.
+ */
+export const TestProviderRequest = z
+  .strictObject({
+    type: ProviderType,
+    baseURL: BaseUrl.optional(),
+    apiKey: ApiKey.optional(),
+  })
+  .meta({ id: "TestProviderRequest" });
+export type TestProviderRequest = z.infer<typeof TestProviderRequest>;
+
 export const ProviderTestResult = z
   .object({
     ok: z.boolean(),

@@ -51,6 +51,7 @@ const COLLECTION_RULES: Record<string, ResourceRule> = {
   "POST /api/v1/teams": "global",
   "POST /api/v1/users": "global",
   "POST /api/v1/providers": "global",
+  "POST /api/v1/providers/test": "global",
   "GET /api/v1/audit/verify": "global",
   "POST /api/v1/conversations": "caller-private",
   "POST /api/v1/assistants": "caller-private",
@@ -125,6 +126,8 @@ function exampleBody(op: Operation, fake: FakeUpstream): unknown {
       return { model: "fake/fake-model", input: "hi" };
     case "POST /api/v1/providers":
       return providerBody(fake);
+    case "POST /api/v1/providers/test":
+      return { type: "openai-compatible", baseURL: `${fake.url}/v1` };
     // Names are unique in a team: each cell creates its own.
     case "POST /api/v1/projects":
       return { name: `Project ${randomUUID().slice(0, 8)}` };

@@ -36,7 +36,18 @@ export const guidesModule = defineModule({
   topics: guidesTopics,
   needs: ["audit", "identity", "projects", "providers", "ai", "knowledge"],
   permissions: ["guides:read", "guides:write"],
-  tables: ["guides", "guide_tags", "guide_tasks", "guide_templates"],
+  // SQLite's full-text index of guides is guides_fts and the tables FTS5 keeps for it.
+  tables: [
+    "guides",
+    "guide_tags",
+    "guide_tasks",
+    "guide_templates",
+    "guides_fts",
+    "guides_fts_config",
+    "guides_fts_data",
+    "guides_fts_docsize",
+    "guides_fts_idx",
+  ],
   migrations: {
     "2026-12-08T0000-guides": guidesMigration,
   },

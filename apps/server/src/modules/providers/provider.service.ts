@@ -3,6 +3,7 @@ import type {
   ModelEntry,
   Provider,
   ProviderTestResult,
+  TestProviderRequest,
   UpdateProviderRequest,
 } from "@parley/contracts";
 import { toJson } from "../../db/json.ts";
@@ -158,6 +159,30 @@ export class ProviderService {
     const provider = providers.find((p) => p.id === id);
     if (!provider) throw notFound(id);
     return probeProvider(provider, this.#d.probe);
+  }
+
+  /**
+   * Tries a provider that is not added yet: lists its models with the given credentials (what the
+   * setup form offers to pick from). Reports, never throws for the upstream; the key is not kept.
+   */
+  async testUnsaved(input: TestProviderRequest, ctx: RequestContext): Promise<ProviderTestResult> {
+    assertGlobal(ctx, "providers:manage");
+    return probeProvider(
+      {
+        id: "unsaved",
+        name: "unsaved",
+        type: input.type,
+        baseURL: input.baseURL ?? null,
+        apiKey: input.apiKey ?? null,
+        hasApiKey: input.apiKey !== undefined,
+        enabled: true,
+        models: [],
+        source: "api",
+        createdAt: null,
+        updatedAt: null,
+      },
+      this.#d.probe,
+    );
   }
 
   /** The current record of an API provider, read fresh. */

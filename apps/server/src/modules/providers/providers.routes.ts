@@ -6,6 +6,7 @@ import {
   Provider,
   ProviderParams,
   ProviderTestResult,
+  TestProviderRequest,
   UpdateModelRequest,
   UpdateProviderRequest,
 } from "@parley/contracts";
@@ -71,6 +72,19 @@ export function registerProvidersRoutes(
       await deps.providers.remove(request.params.id, contextOf(request));
       return reply.code(204).send(null);
     },
+  );
+  app.post(
+    "/api/v1/providers/test",
+    {
+      config: { permission: "providers:manage" },
+      schema: {
+        tags,
+        summary: "Try a provider before adding it: list its models with these credentials",
+        body: TestProviderRequest,
+        response: { 200: ProviderTestResult },
+      },
+    },
+    (request) => deps.providers.testUnsaved(request.body, contextOf(request)),
   );
   app.post(
     "/api/v1/providers/:id/test",

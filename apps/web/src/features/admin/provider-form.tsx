@@ -1,4 +1,4 @@
-import type { Provider, ProviderType } from "@parley/contracts";
+import type { Provider, ProviderTestResult, ProviderType } from "@parley/contracts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
@@ -33,6 +33,29 @@ export function ProviderForm({
   const [baseURL, setBaseURL] = useState(TYPES[0]?.baseURL ?? "");
   const [apiKey, setApiKey] = useState("");
   const [models, setModels] = useState("");
+  // Try the connection first: the models it lists are offered to tick instead of typed.
+  const test = useMutation({
+    mutationFn: () =>
+      api<ProviderTestResult>("/api/v1/providers/test", {
+        method: "POST",
+        body: {
+          type,
+          ...(baseURL.trim() ? { baseURL: baseURL.trim() } : {}),
+          ...(apiKey ? { apiKey } : {}),
+        },
+      }),
+    onSuccess: (result) => {
+      // The first few listed are picked to start with; the rest are a tick away.
+      if (result.ok && !models.trim()) setModels(result.models.slice(0, 3).join(", "));
+    },
+  });
+  const picked = models
+    .split(",")
+    .map((m) => m.trim())
+    .filter(Boolean);
+  const toggle = (model: string, on: boolean) => {
+    setModels((on ? [...picked, model] : picked.filter((m) => m !== model)).join(", "));
+  };
   const add = useMutation({
     mutationFn: () =>
       api<Provider>("/api/v1/providers", {
@@ -86,7 +109,9 @@ export function ProviderForm({
       </label>
       <div className="row wrap">
         <label>
-          Id (prefixes its models: <code>{id || "id"}/model</code>)
+          <span>
+            Id (prefixes its models: <code>{id || "id"}/model</code>)
+          </span>
           <input
             required
             pattern="[a-z0-9\-]{1,32}"
@@ -128,6 +153,42 @@ export function ProviderForm({
           }}
         />
       </label>
+      <div className="row wrap">
+        <button
+          type="button"
+          onClick={() => {
+            test.mutate();
+          }}
+          disabled={test.isPending || (type === "openai-compatible" && !baseURL.trim())}
+        >
+          {test.isPending ? "Testing…" : "Test connection"}
+        </button>
+        {test.data && (
+          <span role="status" className={test.data.ok ? "ok" : "error"}>
+            {test.data.ok
+              ? `Answered in ${test.data.latencyMs} ms with ${test.data.models.length} model${test.data.models.length === 1 ? "" : "s"}.`
+              : `No answer: ${test.data.error?.message ?? "unknown error"}`}
+          </span>
+        )}
+        <Alert inline>{test.error ? errorText(test.error) : null}</Alert>
+      </div>
+      {test.data?.ok && test.data.models.length > 0 && (
+        <fieldset className="model-picks">
+          <legend>Models to offer</legend>
+          {test.data.models.slice(0, 100).map((m) => (
+            <label key={m} className="check">
+              <input
+                type="checkbox"
+                checked={picked.includes(m)}
+                onChange={(e) => {
+                  toggle(m, e.target.checked);
+                }}
+              />
+              <span>{m}</span>
+            </label>
+          ))}
+        </fieldset>
+      )}
       <label>
         Models (comma-separated)
         <input

@@ -1,17 +1,25 @@
 import { Alert } from "../../components/ui/alert.tsx";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
-import { useNavigate } from "react-router";
-import type { ItemList, Provider } from "@parley/contracts";
+import { Navigate, useNavigate } from "react-router";
+import { useMe } from "./use-me.ts";
+import type { ItemList, Provider, SetupStatus } from "@parley/contracts";
 import { api, ApiError } from "../../api.ts";
 import { ProviderForm } from "../admin/provider-form.tsx";
 
 /** First run: create the admin, then connect a model provider (Ollama is offered when found). */
 export function SetupPage() {
-  const [step, setStep] = useState<"admin" | "provider">("admin");
+  // A reload resumes where it was: once the admin exists (and is signed in), step 2.
+  const status = useQuery({ queryKey: ["setup"], queryFn: () => api<SetupStatus>("/api/v1/setup") });
+  const [created, setCreated] = useState(false);
+  const me = useMe();
+  const step: "admin" | "provider" = created || status.data?.needsAdmin === false ? "provider" : "admin";
+  if (status.isPending || me.isPending) return <p className="muted page">Loading…</p>;
+  // Set up already, by someone else (or in another browser): sign in instead.
+  if (step === "provider" && !created && !me.data) return <Navigate to="/login" replace />;
   return (
     <main className="login">
-      <div className="card login-card">
+      <div className="card login-card setup-card">
         <h1>Set up Parley</h1>
         <ol className="steps" aria-label="Setup steps">
           <li aria-current={step === "admin" ? "step" : undefined}>Create the admin</li>
@@ -20,7 +28,7 @@ export function SetupPage() {
         {step === "admin" ? (
           <AdminStep
             onDone={() => {
-              setStep("provider");
+              setCreated(true);
             }}
           />
         ) : (
