@@ -11,6 +11,10 @@ export const identityErrors = defineErrors({
   "user.weak_password": { status: 400, expose: true },
   "team.slug_taken": { status: 409, expose: true },
   "invitation.invalid": { status: 404, expose: true },
+  // 400, not 401: the session is fine, only the password typed is not (a 401 would sign out).
+  "user.wrong_password": { status: 400, expose: true },
+  "password_reset.invalid": { status: 404, expose: true },
+  "session.not_found": { status: 404, expose: true },
   "api_key.permission_not_held": { status: 403, expose: true },
   // Hidden and missing answer alike (404), so a 404 never confirms that something exists.
   "team.not_found": { status: 404, expose: true },

@@ -103,6 +103,8 @@ export class InvitationService {
     input: AcceptInvitationRequest,
     ctx: RequestContext,
   ): Promise<{ user: UserRow; teamId: string }> {
+    if (ctx.principal?.apiKey)
+      throw new AppError("auth.forbidden", "A person joins a team, not an API key; sign in");
     const { invitation } = await this.#open(token);
     const now = this.#d.clock.now();
     const user = ctx.principal

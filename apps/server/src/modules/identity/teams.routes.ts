@@ -171,13 +171,14 @@ export function registerTeamRoutes(
         tags,
         summary: "Join the team: signed in, or by creating an account",
         params: InvitationParams,
-        body: AcceptInvitationRequest,
+        description: "Signed in: no body (or `{}`). Signed out: email, name and password of a new account.",
+        body: AcceptInvitationRequest.nullish(),
         response: { 200: AcceptInvitationResponse },
       },
     },
     async (request, reply) => {
       const ctx = contextOf(request);
-      const { user, teamId } = await deps.invitations.accept(request.params.token, request.body, ctx);
+      const { user, teamId } = await deps.invitations.accept(request.params.token, request.body ?? {}, ctx);
       const session = ctx.principal
         ? null
         : sendSession(request, reply, await deps.auth.startSession(user, ctx));
