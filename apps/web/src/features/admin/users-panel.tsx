@@ -1,15 +1,19 @@
 import { Alert } from "../../components/ui/alert.tsx";
-import type { ItemList, Role, User } from "@parley/contracts";
+import type { ItemList, Me, Role, User } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
 import { Panel } from "./panel.tsx";
+import { UserActions } from "./user-actions.tsx";
 
 const ROLES: Role[] = ["admin", "operator", "developer", "viewer"];
 
-/** Accounts: create, change role, disable. */
+/** Accounts: create, change role, disable, reset a password, delete. */
 export function UsersPanel() {
   const queryClient = useQueryClient();
+  // The session check loaded the caller before any admin page (auth imports admin: no useMe here).
+  const me = queryClient.getQueryData<Me | null>(["me"]);
+  const manages = me?.permissions.includes("users:manage") ?? false;
   const users = useQuery({
     queryKey: ["users"],
     queryFn: () => api<ItemList<User>>("/api/v1/users?limit=200"),
@@ -29,14 +33,8 @@ export function UsersPanel() {
     },
   });
   const update = useMutation({
-    mutationFn: (change: { id: string; globalRole?: Role; status?: "active" | "disabled" }) =>
-      api(`/api/v1/users/${change.id}`, {
-        method: "PATCH",
-        body: {
-          ...(change.globalRole ? { globalRole: change.globalRole } : {}),
-          ...(change.status ? { status: change.status } : {}),
-        },
-      }),
+    mutationFn: (change: { id: string; globalRole: Role }) =>
+      api(`/api/v1/users/${change.id}`, { method: "PATCH", body: { globalRole: change.globalRole } }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["users"] }),
   });
   return (
@@ -48,6 +46,7 @@ export function UsersPanel() {
             <th scope="col">Name</th>
             <th scope="col">Role</th>
             <th scope="col">Status</th>
+            {manages && <th scope="col">Actions</th>}
           </tr>
         </thead>
         <tbody>
@@ -68,16 +67,16 @@ export function UsersPanel() {
                   ))}
                 </select>
               </td>
-              <td>
-                <button
-                  type="button"
-                  onClick={() => {
-                    update.mutate({ id: u.id, status: u.status === "active" ? "disabled" : "active" });
-                  }}
-                >
-                  {u.status === "active" ? "Disable" : "Enable"}
-                </button>
-              </td>
+              <td>{u.status}</td>
+              {manages && (
+                <td>
+                  {u.id === me?.user.id ? (
+                    <span className="muted">you (change yours on your account page)</span>
+                  ) : (
+                    <UserActions user={u} />
+                  )}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>

@@ -26,7 +26,7 @@ export function LoginPage() {
     try {
       await api("/api/v1/auth/login", { method: "POST", body: { email, password } });
       queryClient.removeQueries({ queryKey: ["me"] });
-      await navigate("/");
+      await navigate(nextPath(params.get("next")));
     } catch (err) {
       setError(
         err instanceof ApiError && err.code === "auth.locked"
@@ -88,4 +88,9 @@ export function LoginPage() {
       </form>
     </main>
   );
+}
+
+/** Where to go after signing in: a path of this app only (`/x`, never `//host` or a URL). */
+export function nextPath(next: string | null): string {
+  return next && /^\/(?![/\\])/.test(next) ? next : "/";
 }
