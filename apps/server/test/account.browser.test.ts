@@ -140,6 +140,20 @@ describe("one's account in a real browser", () => {
     await page.context().close();
   });
 
+  it("fits a phone: the whole account page at 390 px, axe clean", async () => {
+    const dev = await account("developer", "Pia Phone");
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true });
+    const page = await context.newPage();
+    await signIn(page, web.parley.url, dev);
+    await page.goto(`${web.parley.url}/account`);
+    await page.getByRole("heading", { name: "API keys" }).waitFor();
+    await expect.poll(() => page.locator(".session-list li").count()).toBe(1);
+    expect(await seriousViolations(page)).toEqual([]);
+    expect(await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")).toBe(true);
+    await screenshot(page, "account-phone", true);
+    await context.close();
+  });
+
   it("offers a viewer no API keys section, since a viewer cannot hold keys", async () => {
     const viewer = await account("viewer", "Vic Viewer");
     const page = await sessionOf(viewer);

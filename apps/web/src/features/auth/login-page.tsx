@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import { api, ApiError } from "../../api.ts";
+import { nextPath } from "./next-path.ts";
 
 /** Email and password sign-in. */
 export function LoginPage() {
@@ -88,9 +89,4 @@ export function LoginPage() {
       </form>
     </main>
   );
-}
-
-/** Where to go after signing in: a path of this app only (`/x`, never `//host` or a URL). */
-export function nextPath(next: string | null): string {
-  return next && /^\/(?![/\\])/.test(next) ? next : "/";
 }
