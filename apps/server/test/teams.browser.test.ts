@@ -88,7 +88,19 @@ describe("teams in a real browser", () => {
 
     await page.reload();
     await page.getByRole("rowheader", { name: "Nina Newbie" }).waitFor();
-    await screenshot(page, "teams");
+    // The accepted invitation is closed; a second one is open until revoked.
+    const second = await invite("later@parley.test", "viewer");
+    const open = page.getByRole("list", { name: "Open invitations" });
+    await open.getByText("later@parley.test as viewer").waitFor();
+    expect(await open.getByText("newbie@parley.test").count()).toBe(0);
+    await screenshot(page, "teams", true);
+    await page.getByRole("button", { name: "Revoke the invitation for later@parley.test" }).click();
+    await open.getByText("later@parley.test as viewer").waitFor({ state: "detached" });
+    const revoked = await browser.newContext();
+    const late = await revoked.newPage();
+    await late.goto(second);
+    await late.getByText("This invitation does not work").waitFor();
+    await revoked.close();
   });
 
   it("lets a signed-in person join with one click", async () => {

@@ -48,6 +48,10 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "This reset link does not work",
     hint: "It was used already, replaced by a newer one, or has expired. Ask an administrator for a new link.",
   }),
+  "invitation.not_found": () => ({
+    title: "That invitation is closed",
+    hint: "It was accepted, revoked or has expired. The list shows the open ones.",
+  }),
   "session.not_found": () => ({
     title: "That session has ended",
     hint: "It was signed out already. The list shows the sessions still active.",

@@ -47,6 +47,8 @@ export const ErrorCode = z.enum([
   "team.not_found",
   "user.not_found",
   "member.not_found",
+  /** No open invitation with this id in the team (accepted, revoked and expired ones are closed). */
+  "invitation.not_found",
   "api_key.not_found",
   "sso_provider.not_found",
   "assistant.not_found",

@@ -92,5 +92,80 @@ for (const shape of ["embedded", "distributed"] as const) {
       const res = await h.call("POST", `/api/v1/invitations/${token}/accept`, { token: dev.token });
       expect(codeOf(res.body)).toBe("invitation.invalid");
     });
+
+    it("lists a team's open invitations to its managers and revokes one, whose link then fails", async () => {
+      const { teamId, token } = await invitation({ email: "later@parley.test" });
+      const list = await h.call<{ items: { id: string; email: string }[] }>(
+        "GET",
+        `/api/v1/teams/${teamId}/invitations`,
+        { token: h.adminToken },
+      );
+      expect(list.body.items.map((i) => i.email)).toEqual(["later@parley.test"]);
+      expect(JSON.stringify(list.body)).not.toContain(token);
+      const id = list.body.items[0]?.id ?? "";
+      expect(
+        (await h.call("DELETE", `/api/v1/teams/${teamId}/invitations/${id}`, { token: h.adminToken })).status,
+      ).toBe(204);
+      expect(codeOf((await h.call("GET", `/api/v1/invitations/${token}`)).body)).toBe("invitation.invalid");
+      const again = await h.call("DELETE", `/api/v1/teams/${teamId}/invitations/${id}`, {
+        token: h.adminToken,
+      });
+      expect(codeOf(again.body)).toBe("invitation.not_found");
+      const audit = await h.call<{ items: unknown[] }>(
+        "GET",
+        `/api/v1/audit?action=invitation.revoked&targetId=${id}`,
+        { token: h.adminToken },
+      );
+      expect(audit.body.items).toHaveLength(1);
+    });
+
+    it("hides invitations from another team's admin (404) and refuses a member (403)", async () => {
+      const { teamId } = await invitation();
+      const other = await invitation();
+      const list = await h.call<{ items: { id: string }[] }>("GET", `/api/v1/teams/${teamId}/invitations`, {
+        token: h.adminToken,
+      });
+      const id = list.body.items[0]?.id ?? "";
+      const rival = await h.user("viewer", "rival-admin");
+      await h.call("PUT", `/api/v1/teams/${other.teamId}/members/${rival.id}`, {
+        token: h.adminToken,
+        body: { role: "admin" },
+      });
+      const member = await h.user("viewer", "plain-member");
+      await h.call("PUT", `/api/v1/teams/${teamId}/members/${member.id}`, {
+        token: h.adminToken,
+        body: { role: "developer" },
+      });
+      for (const path of [
+        `/api/v1/teams/${teamId}/invitations`,
+        `/api/v1/teams/${teamId}/invitations/${id}`,
+      ]) {
+        const method = path.endsWith(id) ? "DELETE" : "GET";
+        expect(codeOf((await h.call(method, path, { token: rival.token })).body)).toBe("team.not_found");
+        expect(codeOf((await h.call(method, path, { token: member.token })).body)).toBe("auth.forbidden");
+      }
+      // An invitation of another team, named through a team one manages, is not found there.
+      const cross = await h.call("DELETE", `/api/v1/teams/${other.teamId}/invitations/${id}`, {
+        token: rival.token,
+      });
+      expect(codeOf(cross.body)).toBe("invitation.not_found");
+    });
+
+    it("lets either the revoke or the accept win when they race, never both", async () => {
+      for (let round = 0; round < 5; round++) {
+        const { teamId, token } = await invitation();
+        const list = await h.call<{ items: { id: string }[] }>("GET", `/api/v1/teams/${teamId}/invitations`, {
+          token: h.adminToken,
+        });
+        const dev = await h.user("developer", "racer");
+        const [revoke, accept] = await Promise.all([
+          h.call("DELETE", `/api/v1/teams/${teamId}/invitations/${list.body.items[0]?.id ?? ""}`, {
+            token: h.adminToken,
+          }),
+          h.call("POST", `/api/v1/invitations/${token}/accept`, { token: dev.token }),
+        ]);
+        expect([revoke.status === 204, accept.status === 200].filter(Boolean)).toHaveLength(1);
+      }
+    });
   });
 }

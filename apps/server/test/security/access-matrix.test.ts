@@ -416,6 +416,7 @@ async function prepare(
     } else if (rule === "team" && teamId) {
       ids[first] = teamId;
       if (op.pathParams.includes("userId")) ids.userId = await world.member(teamId);
+      if (op.pathParams.includes("invitationId")) ids.invitationId = await world.invitation(teamId);
     } else if (op.path.startsWith("/api/v1/knowledge-bases/")) {
       ids[first] = await world.knowledgeBase(
         scope.kind === "team"

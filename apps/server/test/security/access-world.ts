@@ -153,6 +153,15 @@ export class AccessWorld {
     return u.id;
   }
 
+  /** An open invitation of the team with id `teamId`, made by its builder, for revoking. */
+  async invitation(teamId: string): Promise<string> {
+    return (
+      await this.#call<{ id: string }>("POST", `/api/v1/teams/${teamId}/invitations`, {
+        body: { role: "viewer" },
+      })
+    ).id;
+  }
+
   /** A fresh account with global role `role`, for deleting it. */
   async account(role: Role): Promise<string> {
     return (await this.h.user(role, `fixture-${role}`)).id;

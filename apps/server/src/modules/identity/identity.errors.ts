@@ -20,6 +20,7 @@ export const identityErrors = defineErrors({
   "team.not_found": { status: 404, expose: true },
   "user.not_found": { status: 404, expose: true },
   "member.not_found": { status: 404, expose: true },
+  "invitation.not_found": { status: 404, expose: true },
   "api_key.not_found": { status: 404, expose: true },
   "sso_provider.not_found": { status: 404, expose: true },
 });

@@ -4,7 +4,9 @@ import {
   CreateInvitationRequest,
   CreateTeamRequest,
   IdParams,
+  Invitation,
   InvitationCreated,
+  InvitationIdParams,
   InvitationInfo,
   InvitationParams,
   ListQuery,
@@ -149,6 +151,35 @@ export function registerTeamRoutes(
       reply
         .code(201)
         .send(await deps.invitations.create(request.params.id, request.body, contextOf(request))),
+  );
+  app.get(
+    "/api/v1/teams/:id/invitations",
+    {
+      config: { permission: "teams:manage" },
+      schema: {
+        tags,
+        summary: "Open invitations of a team (never their links)",
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(Invitation) }) },
+      },
+    },
+    async (request) => ({ items: await deps.invitations.list(request.params.id, contextOf(request)) }),
+  );
+  app.delete(
+    "/api/v1/teams/:id/invitations/:invitationId",
+    {
+      config: { permission: "teams:manage" },
+      schema: {
+        tags,
+        summary: "Revoke an open invitation: its link stops working",
+        params: InvitationIdParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await deps.invitations.revoke(request.params.id, request.params.invitationId, contextOf(request));
+      return reply.code(204).send(null);
+    },
   );
   app.get(
     "/api/v1/invitations/:token",

@@ -4,7 +4,7 @@ import { Alert } from "../../components/ui/alert.tsx";
 import { errorText } from "../../failures.ts";
 import { useMe } from "../auth/use-me.ts";
 import { grantableRoles } from "./team-access.ts";
-import { useTeamActions } from "./team-api.ts";
+import { useInvitations, useTeamActions } from "./team-api.ts";
 
 /**
  * Inviting by e-mail: makes a one-time link for that address and shows it to copy. This server
@@ -12,7 +12,8 @@ import { useTeamActions } from "./team-api.ts";
  */
 export function InviteSection({ team }: { team: Team }) {
   const me = useMe();
-  const { invite } = useTeamActions(team.id);
+  const { invite, revokeInvitation } = useTeamActions(team.id);
+  const open = useInvitations(team.id);
   const roles = grantableRoles(me.data, team);
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<Role>("developer");
@@ -26,7 +27,14 @@ export function InviteSection({ team }: { team: Team }) {
         onSubmit={(e) => {
           e.preventDefault();
           setCopied(false);
-          invite.mutate({ email, role });
+          invite.mutate(
+            { email, role },
+            {
+              onSuccess: () => {
+                setEmail("");
+              },
+            },
+          );
         }}
       >
         <label>
@@ -82,6 +90,31 @@ export function InviteSection({ team }: { team: Team }) {
           </div>
         </div>
       )}
+      <h3 id="open-invitations-heading">Open invitations</h3>
+      {open.data?.items.length === 0 && <p className="muted">None.</p>}
+      <Alert>
+        {(open.error ?? revokeInvitation.error) ? errorText(open.error ?? revokeInvitation.error) : undefined}
+      </Alert>
+      <ul className="session-list" aria-labelledby="open-invitations-heading">
+        {open.data?.items.map((i) => (
+          <li key={i.id}>
+            <span>
+              {i.email ?? "anyone with the link"} as {i.role}
+              <span className="muted small"> · until {new Date(i.expiresAt).toLocaleString()}</span>
+            </span>
+            <button
+              type="button"
+              aria-label={`Revoke the invitation for ${i.email ?? "anyone"}`}
+              disabled={revokeInvitation.isPending}
+              onClick={() => {
+                revokeInvitation.mutate(i.id);
+              }}
+            >
+              Revoke
+            </button>
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }

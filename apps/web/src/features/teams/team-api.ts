@@ -1,4 +1,4 @@
-import type { InvitationCreated, ItemList, Member, Role, Team } from "@parley/contracts";
+import type { Invitation, InvitationCreated, ItemList, Member, Role, Team } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api } from "../../api.ts";
 
@@ -17,6 +17,14 @@ export function useMembers(id: string) {
   return useQuery({
     queryKey: ["teams", id, "members"],
     queryFn: () => api<ItemList<Member>>(`/api/v1/teams/${id}/members`),
+  });
+}
+
+/** A team's open invitations (for those who manage it). */
+export function useInvitations(id: string) {
+  return useQuery({
+    queryKey: ["teams", id, "invitations"],
+    queryFn: () => api<ItemList<Invitation>>(`/api/v1/teams/${id}/invitations`),
   });
 }
 
@@ -52,6 +60,12 @@ export function useTeamActions(id: string) {
     invite: useMutation({
       mutationFn: (input: { email?: string; role: Role }) =>
         api<InvitationCreated>(`/api/v1/teams/${id}/invitations`, { method: "POST", body: input }),
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: ["teams", id, "invitations"] }),
+    }),
+    revokeInvitation: useMutation({
+      mutationFn: (invitationId: string) =>
+        api(`/api/v1/teams/${id}/invitations/${invitationId}`, { method: "DELETE" }),
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: ["teams", id, "invitations"] }),
     }),
   };
 }
