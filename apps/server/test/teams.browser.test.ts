@@ -118,6 +118,23 @@ describe("teams in a real browser", () => {
     await context.close();
   });
 
+  it("takes someone with an account from the link to sign-in and back to the invitation", async () => {
+    const teamId = await createTeam("Returning");
+    const dev = await account("developer", "Rita Returning");
+    const link = await invite(dev.email);
+    const context = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+    const p = await context.newPage();
+    await p.goto(link);
+    await p.getByRole("link", { name: "Sign in" }).click();
+    await p.getByLabel("Email").fill(dev.email);
+    await p.getByLabel("Password").fill(dev.password);
+    await p.getByRole("button", { name: "Sign in" }).click();
+    await p.getByRole("button", { name: "Join the team" }).click();
+    await p.waitForURL(`**/teams/${teamId}`);
+    await p.getByRole("rowheader", { name: "Rita Returning" }).waitFor();
+    await context.close();
+  });
+
   it("changes a member's role, removes them, renames and deletes the team after confirmation", async () => {
     const teamId = await createTeam("Scratch");
     const dev = await account("developer", "Sam Scratch");
