@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Harness } from "../parley-harness.ts";
+import { randomUUID } from "node:crypto";
+import { hashSecret, newSecret } from "../../src/kernel/ids.ts";
 import { allTables } from "../all-tables.ts";
 import { codeOf, harnessOf } from "./account-shapes.ts";
 
@@ -61,6 +63,36 @@ for (const shape of ["embedded", "distributed"] as const) {
       const winner = passwords[answers.findIndex((a) => a.status === 204)] ?? "";
       await h.login(dev.email, winner);
     }, 60_000);
+
+    it("refuses an expired link, and stores only the token's hash", async () => {
+      const dev = await h.user("developer", "late");
+      const link = await resetLink(dev.id);
+      const db = allTables(h.parley.platform.database);
+      const stored = await db
+        .selectFrom("password_resets")
+        .selectAll()
+        .where("user_id", "=", dev.id)
+        .execute();
+      expect(stored.map((r) => r.token_hash)).toEqual([hashSecret(link.body.token)]);
+      expect(JSON.stringify(stored)).not.toContain(link.body.token);
+      const token = newSecret();
+      const now = Date.now();
+      await db
+        .insertInto("password_resets")
+        .values({
+          id: randomUUID(),
+          user_id: dev.id,
+          token_hash: hashSecret(token),
+          created_by: dev.id,
+          created_at: now - 25 * 3_600_000,
+          expires_at: now - 3_600_000,
+          used_at: null,
+          revoked_at: null,
+        })
+        .execute();
+      expect(codeOf((await redeem(token)).body)).toBe("password_reset.invalid");
+      await h.login(dev.email, dev.password);
+    });
 
     it("replaces an unused link with a newer one", async () => {
       const dev = await h.user("developer", "twice");
