@@ -202,6 +202,17 @@ describe("one's account in a real browser", () => {
     await admin.context().close();
   });
 
+  it("shows an operator the accounts without a single form to change them", async () => {
+    const operator = await account("operator", "Otto Operator");
+    const page = await sessionOf(operator);
+    await page.goto(`${web.parley.url}/admin/users`);
+    await page.getByRole("rowheader", { name: operator.email }).waitFor();
+    expect(await page.getByRole("combobox").count()).toBe(0);
+    expect(await page.getByRole("button", { name: /Add user|Delete|Reset|Disable/ }).count()).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.context().close();
+  });
+
   it("lets an admin delete a user after a confirmation saying what goes with them", async () => {
     const dev = await account("developer", "Dee Delete");
     const admin = await sessionOf(web.admin);

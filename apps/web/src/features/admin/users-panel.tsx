@@ -55,17 +55,21 @@ export function UsersPanel() {
               <th scope="row">{u.email}</th>
               <td>{u.name}</td>
               <td>
-                <select
-                  aria-label={`Role of ${u.email}`}
-                  value={u.globalRole}
-                  onChange={(e) => {
-                    update.mutate({ id: u.id, globalRole: e.target.value as Role });
-                  }}
-                >
-                  {ROLES.map((r) => (
-                    <option key={r}>{r}</option>
-                  ))}
-                </select>
+                {manages && u.id !== me?.user.id ? (
+                  <select
+                    aria-label={`Role of ${u.email}`}
+                    value={u.globalRole}
+                    onChange={(e) => {
+                      update.mutate({ id: u.id, globalRole: e.target.value as Role });
+                    }}
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r}>{r}</option>
+                    ))}
+                  </select>
+                ) : (
+                  u.globalRole
+                )}
               </td>
               <td>{u.status}</td>
               {manages && (
@@ -81,65 +85,67 @@ export function UsersPanel() {
           ))}
         </tbody>
       </table>
-      <form
-        className="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
-        <h2>Add a user</h2>
-        <label>
-          Email{" "}
-          <input
-            type="email"
-            required
-            value={email}
-            onChange={(e) => {
-              setEmail(e.target.value);
-            }}
-          />
-        </label>
-        <label>
-          Name{" "}
-          <input
-            required
-            value={name}
-            onChange={(e) => {
-              setName(e.target.value);
-            }}
-          />
-        </label>
-        <label>
-          Password{" "}
-          <input
-            type="password"
-            minLength={12}
-            required
-            value={password}
-            onChange={(e) => {
-              setPassword(e.target.value);
-            }}
-          />
-        </label>
-        <label>
-          Role{" "}
-          <select
-            value={role}
-            onChange={(e) => {
-              setRole(e.target.value as Role);
-            }}
-          >
-            {ROLES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
-        <button type="submit" className="primary" disabled={create.isPending}>
-          Add user
-        </button>
-        <Alert>{create.error?.message}</Alert>
-      </form>
+      {manages && (
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate();
+          }}
+        >
+          <h2>Add a user</h2>
+          <label>
+            Email{" "}
+            <input
+              type="email"
+              required
+              value={email}
+              onChange={(e) => {
+                setEmail(e.target.value);
+              }}
+            />
+          </label>
+          <label>
+            Name{" "}
+            <input
+              required
+              value={name}
+              onChange={(e) => {
+                setName(e.target.value);
+              }}
+            />
+          </label>
+          <label>
+            Password{" "}
+            <input
+              type="password"
+              minLength={12}
+              required
+              value={password}
+              onChange={(e) => {
+                setPassword(e.target.value);
+              }}
+            />
+          </label>
+          <label>
+            Role{" "}
+            <select
+              value={role}
+              onChange={(e) => {
+                setRole(e.target.value as Role);
+              }}
+            >
+              {ROLES.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" className="primary" disabled={create.isPending}>
+            Add user
+          </button>
+          <Alert>{create.error?.message}</Alert>
+        </form>
+      )}
     </Panel>
   );
 }
