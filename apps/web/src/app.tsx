@@ -11,6 +11,18 @@ import { ChatPage } from "./features/chat/chat-page.tsx";
 const AdminPage = lazy(() =>
   import("./features/admin/admin-page.tsx").then((m) => ({ default: m.AdminPage })),
 );
+const AccountPage = lazy(() =>
+  import("./features/account/account-page.tsx").then((m) => ({ default: m.AccountPage })),
+);
+const ResetPasswordPage = lazy(() =>
+  import("./features/account/reset-password-page.tsx").then((m) => ({ default: m.ResetPasswordPage })),
+);
+const InvitePage = lazy(() =>
+  import("./features/teams/invite-page.tsx").then((m) => ({ default: m.InvitePage })),
+);
+const TeamsPage = lazy(() =>
+  import("./features/teams/teams-page.tsx").then((m) => ({ default: m.TeamsPage })),
+);
 const AssistantsPage = lazy(() =>
   import("./features/assistants/assistants-page.tsx").then((m) => ({ default: m.AssistantsPage })),
 );
@@ -56,6 +68,32 @@ export function App() {
           <Route path="/login" element={<LoginPage />} />
           <Route path="/setup" element={<SetupPage />} />
           <Route path="/status" element={<StatusPage />} />
+          <Route path="/invite/:token" element={<InvitePage />} />
+          <Route path="/reset-password" element={<ResetPasswordPage />} />
+          <Route
+            path="/account"
+            element={
+              <RequireSession>
+                <AccountPage />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/teams"
+            element={
+              <RequireSession>
+                <TeamsPage />
+              </RequireSession>
+            }
+          />
+          <Route
+            path="/teams/:id"
+            element={
+              <RequireSession>
+                <TeamsPage />
+              </RequireSession>
+            }
+          />
           <Route
             path="/"
             element={

@@ -40,6 +40,22 @@ const FAILURES: Record<FailureCode, Describe> = {
   "user.weak_password": asSent,
   "team.slug_taken": asSent,
   "invitation.invalid": asSent,
+  "user.wrong_password": () => ({
+    title: "Current password is not right",
+    hint: "Type the password you sign in with now. Repeated mistakes lock changes for a while.",
+  }),
+  "password_reset.invalid": () => ({
+    title: "This reset link does not work",
+    hint: "It was used already, replaced by a newer one, or has expired. Ask an administrator for a new link.",
+  }),
+  "invitation.not_found": () => ({
+    title: "That invitation is closed",
+    hint: "It was accepted, revoked or has expired. The list shows the open ones.",
+  }),
+  "session.not_found": () => ({
+    title: "That session has ended",
+    hint: "It was signed out already. The list shows the sessions still active.",
+  }),
   "api_key.permission_not_held": asSent,
   "audit.cursor_invalid": asSent,
   "route.not_found": asSent,

@@ -25,6 +25,12 @@ export const ErrorCode = z.enum([
   "user.weak_password",
   "team.slug_taken",
   "invitation.invalid",
+  /** The current password given to change one's own password is not right. */
+  "user.wrong_password",
+  /** A password reset link is unknown, used, replaced by a newer one, or expired. */
+  "password_reset.invalid",
+  /** A session of one's own that does not exist or has ended. */
+  "session.not_found",
   "api_key.permission_not_held",
   "audit.cursor_invalid",
   "route.not_found",
@@ -41,6 +47,8 @@ export const ErrorCode = z.enum([
   "team.not_found",
   "user.not_found",
   "member.not_found",
+  /** No open invitation with this id in the team (accepted, revoked and expired ones are closed). */
+  "invitation.not_found",
   "api_key.not_found",
   "sso_provider.not_found",
   "assistant.not_found",

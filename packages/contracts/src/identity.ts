@@ -159,6 +159,20 @@ export const InvitationCreated = z
   .meta({ id: "InvitationCreated" });
 export type InvitationCreated = z.infer<typeof InvitationCreated>;
 
+/** An open invitation as its team's managers see it (the link itself is never shown again). */
+export const Invitation = z
+  .object({
+    id: z.string(),
+    email: z.string().nullable(),
+    role: Role,
+    createdAt: z.iso.datetime(),
+    expiresAt: z.iso.datetime(),
+  })
+  .meta({ id: "Invitation" });
+export type Invitation = z.infer<typeof Invitation>;
+
+export const InvitationIdParams = z.strictObject({ id: Id, invitationId: Id });
+
 /** What the holder of an invitation link may see before accepting. */
 export const InvitationInfo = z
   .object({ teamName: z.string(), role: Role, email: z.string().nullable(), expiresAt: z.iso.datetime() })

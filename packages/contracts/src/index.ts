@@ -3,6 +3,7 @@ export * from "./topics.ts";
 export * from "./system.ts";
 export * from "./permissions.ts";
 export * from "./identity.ts";
+export * from "./account.ts";
 export * from "./audit.ts";
 export * from "./usage.ts";
 export * from "./providers.ts";

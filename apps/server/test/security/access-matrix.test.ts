@@ -21,6 +21,8 @@ const COLLECTIONS: Record<string, ResourceRule> = {
   teams: "team",
   users: "account",
   "api-keys": "api-key",
+  // One's own sessions (`/me/sessions/{id}`).
+  me: "session",
   providers: "global",
   models: "global",
   conversations: "private",
@@ -110,6 +112,12 @@ const TEAM_REQUIRED = new Set([
 /** Operations an API key may never perform, whatever it holds. */
 const SESSION_ONLY = new Set([
   "POST /api/v1/api-keys",
+  // One's own account: a leaked key must not lock its owner out or keep itself signed in.
+  "PATCH /api/v1/me",
+  "POST /api/v1/me/password",
+  "GET /api/v1/me/sessions",
+  "POST /api/v1/me/sessions/sign-out-others",
+  "DELETE /api/v1/me/sessions/{id}",
   // Approvals are a person's decision.
   "POST /api/v1/prompt-label-requests/{requestId}/approve",
   "POST /api/v1/prompt-label-requests/{requestId}/deny",
@@ -225,6 +233,7 @@ function cellsOf(op: Operation): Cell[] {
         { kind: "unknown" },
       ],
       "api-key": [{ kind: "own" }, { kind: "other" }, { kind: "unknown" }],
+      session: [{ kind: "own" }, { kind: "other" }, { kind: "unknown" }],
       global: [{ kind: "global" }, { kind: "unknown" }],
       caller: [],
       "caller-private": [],
@@ -410,6 +419,7 @@ async function prepare(
     } else if (rule === "team" && teamId) {
       ids[first] = teamId;
       if (op.pathParams.includes("userId")) ids.userId = await world.member(teamId);
+      if (op.pathParams.includes("invitationId")) ids.invitationId = await world.invitation(teamId);
     } else if (op.path.startsWith("/api/v1/knowledge-bases/")) {
       ids[first] = await world.knowledgeBase(
         scope.kind === "team"
@@ -460,8 +470,13 @@ async function prepare(
         scope.kind === "own"
           ? ownerId
           : scope.kind === "user"
-            ? world.accounts[scope.rank === "admin" ? "admin" : "viewer"]
+            ? // Deleting an account would take it from every later cell: delete a fresh one.
+              op.method === "DELETE"
+              ? await world.account(scope.rank)
+              : world.accounts[scope.rank === "admin" ? "admin" : "viewer"]
             : unknown;
+    } else if (rule === "session") {
+      ids[first] = await world.session(scope.kind === "own" ? ownerId : world.builderId);
     } else if (rule === "api-key") {
       ids[first] = await world.apiKey(scope.kind === "own" ? ownerId : world.builderId);
     } else if (rule === "global") {
@@ -481,7 +496,13 @@ async function prepare(
   const field = op.pathParams.length === 0 && refTeam ? teamRefField(op) : null;
   const refValue = field && refTeam ? (TEAM_REF_FIELDS[field.name] ?? String)(refTeam) : null;
   if (field?.in === "query" && refValue) query.set(field.name, refValue);
-  let body: unknown = exampleBody(op, fake) ?? (op.body ? sampleOf(doc, op.body) : undefined);
+  let body: unknown =
+    exampleBody(op, fake) ??
+    // The current password, set again: the change itself is what the cell exercises.
+    (`${op.method} ${op.path}` === "POST /api/v1/me/password" && actor.password
+      ? { currentPassword: actor.password, newPassword: actor.password }
+      : undefined) ??
+    (op.body ? sampleOf(doc, op.body) : undefined);
   if (field?.in === "body" && refValue && body && typeof body === "object")
     body = { ...body, [field.name]: refValue };
   return { url: query.size ? `${path}?${query.toString()}` : path, body, scope: cell.scope };

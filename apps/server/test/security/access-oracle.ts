@@ -112,6 +112,8 @@ export type ResourceRule =
   | "account"
   /** One's API keys; anyone's for a global users:manage. */
   | "api-key"
+  /** One's signed-in sessions: one's own only, whoever asks (someone else's is hidden). */
+  | "session"
   /** Providers, models, the whole audit chain: global. */
   | "global"
   /** A collection, acting where the caller's credential points: its key's team, else its own account. */

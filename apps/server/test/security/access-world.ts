@@ -13,6 +13,8 @@ export interface Actor extends ActorSpec {
   token: string | null;
   /** The account acting (the key's owner for API keys). */
   userId: string | null;
+  /** The acting account's password (the key owner's), for operations that ask for it again. */
+  password: string | null;
 }
 
 /** Every team permission: what a team admin holds in its team, and the most a team-bound key can. */
@@ -42,13 +44,27 @@ export class AccessWorld {
     const me = await this.#call<{ user: { id: string } }>("GET", "/api/v1/me");
     this.#builderId = me.user.id;
     for (const label of ["A", "B"] as const) this.teams.set(label, await this.#team(`Team ${label}`));
-    this.actors.push({ name: "anonymous", globalRole: null, teams: {}, token: null, userId: null });
+    this.actors.push({
+      name: "anonymous",
+      globalRole: null,
+      teams: {},
+      token: null,
+      userId: null,
+      password: null,
+    });
     const roles: Role[] = ["viewer", "developer", "operator", "admin"];
-    const users = new Map<string, { id: string; token: string }>();
+    const users = new Map<string, { id: string; token: string; password: string }>();
     for (const role of roles) {
       const u = await this.h.user(role, `global-${role}`);
       users.set(`global-${role}`, u);
-      this.actors.push({ name: `global ${role}`, globalRole: role, teams: {}, token: u.token, userId: u.id });
+      this.actors.push({
+        name: `global ${role}`,
+        globalRole: role,
+        teams: {},
+        token: u.token,
+        userId: u.id,
+        password: u.password,
+      });
     }
     for (const role of roles) {
       const u = await this.h.user("viewer", `team-a-${role}`);
@@ -60,6 +76,7 @@ export class AccessWorld {
         teams: { A: role },
         token: u.token,
         userId: u.id,
+        password: u.password,
       });
     }
     const b = await this.h.user("viewer", "team-b-member");
@@ -70,6 +87,7 @@ export class AccessWorld {
       teams: { B: "developer" },
       token: b.token,
       userId: b.id,
+      password: b.password,
     });
     this.accounts.viewer = (await this.h.user("viewer", "fixture-viewer")).id;
     this.accounts.admin = (await this.h.user("admin", "fixture-admin")).id;
@@ -81,7 +99,7 @@ export class AccessWorld {
         token: u.token,
         body: { name: `${owner} key`, permissions, ...(team ? { teamId: this.team(team) } : {}) },
       });
-      return { token: created.key, userId: u.id };
+      return { token: created.key, userId: u.id, password: u.password };
     };
     const owners: [
       string,
@@ -103,6 +121,7 @@ export class AccessWorld {
         key: { permissions, team },
         token: k.token,
         userId: k.userId,
+        password: k.password,
       });
     }
   }
@@ -132,6 +151,45 @@ export class AccessWorld {
     const u = await this.h.user("viewer", "fixture-member");
     await this.#call("PUT", `/api/v1/teams/${teamId}/members/${u.id}`, { body: { role: "developer" } });
     return u.id;
+  }
+
+  /** An open invitation of the team with id `teamId`, made by its builder, for revoking. */
+  async invitation(teamId: string): Promise<string> {
+    return (
+      await this.#call<{ id: string }>("POST", `/api/v1/teams/${teamId}/invitations`, {
+        body: { role: "viewer" },
+      })
+    ).id;
+  }
+
+  /** A fresh account with global role `role`, for deleting it. */
+  async account(role: Role): Promise<string> {
+    return (await this.h.user(role, `fixture-${role}`)).id;
+  }
+
+  /**
+   * A signed-in session (a refresh-token family) of `userId`, stored straight, as a sign-in in
+   * another browser leaves it. Returns its id.
+   */
+  async session(userId: string): Promise<string> {
+    const familyId = randomUUID();
+    const now = Date.now();
+    await allTables(this.h.parley.platform.database)
+      .insertInto("refresh_tokens")
+      .values({
+        id: randomUUID(),
+        family_id: familyId,
+        user_id: userId,
+        token_hash: createHash("sha256").update(randomUUID()).digest("hex"),
+        created_at: now,
+        expires_at: now + 3_600_000,
+        used_at: null,
+        revoked_at: null,
+        ip: "192.0.2.1",
+        user_agent: "fixture",
+      })
+      .execute();
+    return familyId;
   }
 
   /**

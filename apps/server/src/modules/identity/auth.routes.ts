@@ -1,15 +1,25 @@
-import { LoginRequest, RefreshRequest, SessionState, SessionTokens } from "@parley/contracts";
+import {
+  LoginRequest,
+  RefreshRequest,
+  ResetPasswordRequest,
+  SessionState,
+  SessionTokens,
+} from "@parley/contracts";
 import { z } from "zod";
 import { COOKIES } from "../../http/authenticate.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import type { AccessService } from "./access.service.ts";
 import type { AuthService } from "./auth.service.ts";
+import type { PasswordResetService } from "./password-reset.service.ts";
 import { contextOf } from "../../http/request-context.ts";
 import { clearSession, sendSession } from "./session-cookies.ts";
 
 /** Password sign-in, the session probe, token rotation and sign-out. */
-export function registerAuthRoutes(app: TypedApp, deps: { auth: AuthService; access: AccessService }): void {
+export function registerAuthRoutes(
+  app: TypedApp,
+  deps: { auth: AuthService; access: AccessService; resets: PasswordResetService },
+): void {
   app.get(
     "/api/v1/auth/session",
     {
@@ -100,6 +110,23 @@ export function registerAuthRoutes(app: TypedApp, deps: { auth: AuthService; acc
       const csrf = viaCookies ? { token: typeof header === "string" ? header : undefined } : undefined;
       await deps.auth.logout(token, request.sessionId ?? undefined, contextOf(request), csrf);
       clearSession(reply);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.post(
+    "/api/v1/auth/password-reset",
+    {
+      config: { permission: "public" },
+      schema: {
+        tags: ["auth"],
+        summary: "Set a new password with a one-time reset link's token; signs out every session",
+        body: ResetPasswordRequest,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await deps.resets.redeem(request.body, contextOf(request));
       return reply.code(204).send(null);
     },
   );

@@ -64,6 +64,39 @@ export class CredentialRepository {
     this.#changes.bump();
   }
 
+  /**
+   * The user's refresh tokens that are neither revoked nor expired, newest first: each session
+   * (family) is among them as long as it is active.
+   */
+  activeTokensOf(userId: string, now: number): Promise<RefreshTokenRow[]> {
+    return this.#db
+      .selectFrom("refresh_tokens")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .where("expires_at", ">", now)
+      .orderBy("created_at", "desc")
+      .execute();
+  }
+
+  /**
+   * Revokes every active session of the user but `keep` (none when null).
+   * @returns how many sessions (families) were ended.
+   */
+  async revokeOtherFamilies(userId: string, keep: string | null, now: number): Promise<number> {
+    const revoked = await this.#db
+      .updateTable("refresh_tokens")
+      .set({ revoked_at: now })
+      .where("user_id", "=", userId)
+      .where("revoked_at", "is", null)
+      .where("expires_at", ">", now)
+      .$if(keep !== null, (q) => q.where("family_id", "!=", keep ?? ""))
+      .returning("family_id")
+      .execute();
+    this.#changes.bump();
+    return new Set(revoked.map((r) => r.family_id)).size;
+  }
+
   /** Whether the session (family) still has an unrevoked, unexpired token. */
   async isFamilyActive(familyId: string, now: number): Promise<boolean> {
     const row = await this.#db

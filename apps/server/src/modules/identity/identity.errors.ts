@@ -11,11 +11,16 @@ export const identityErrors = defineErrors({
   "user.weak_password": { status: 400, expose: true },
   "team.slug_taken": { status: 409, expose: true },
   "invitation.invalid": { status: 404, expose: true },
+  // 400, not 401: the session is fine, only the password typed is not (a 401 would sign out).
+  "user.wrong_password": { status: 400, expose: true },
+  "password_reset.invalid": { status: 404, expose: true },
+  "session.not_found": { status: 404, expose: true },
   "api_key.permission_not_held": { status: 403, expose: true },
   // Hidden and missing answer alike (404), so a 404 never confirms that something exists.
   "team.not_found": { status: 404, expose: true },
   "user.not_found": { status: 404, expose: true },
   "member.not_found": { status: 404, expose: true },
+  "invitation.not_found": { status: 404, expose: true },
   "api_key.not_found": { status: 404, expose: true },
   "sso_provider.not_found": { status: 404, expose: true },
 });

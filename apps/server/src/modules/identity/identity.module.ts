@@ -11,6 +11,8 @@ import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { EdgeAuth } from "../../http/authenticate.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import { AccessService } from "./access.service.ts";
+import { AccountService } from "./account.service.ts";
+import { registerAccountRoutes } from "./account.routes.ts";
 import { registerAccessRoutes } from "./access.routes.ts";
 import { ApiKeyService } from "./api-key.service.ts";
 import { registerApiKeyRoutes } from "./api-keys.routes.ts";
@@ -20,6 +22,9 @@ import { AuthService } from "./auth.service.ts";
 import { CredentialRepository } from "./credential.repository.ts";
 import { IdentityChanges } from "./identity-changes.ts";
 import { InvitationService } from "./invitation.service.ts";
+import { LoginThrottle } from "./login-throttle.ts";
+import { PasswordResetRepository } from "./password-reset.repository.ts";
+import { PasswordResetService } from "./password-reset.service.ts";
 import type { Principal } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink } from "../../kernel/request-context.ts";
 import { contextOf } from "../../http/request-context.ts";
@@ -122,6 +127,21 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
     clock: deps.clock,
     publicUrl: deps.publicUrl,
   });
+  const account = new AccountService({
+    users,
+    credentials,
+    throttle: new LoginThrottle(deps.limiter),
+    audit: deps.audit,
+    clock: deps.clock,
+  });
+  const resets = new PasswordResetService({
+    users,
+    resets: new PasswordResetRepository(tablesOf(deps.database.db)),
+    credentials,
+    audit: deps.audit,
+    clock: deps.clock,
+    publicUrl: deps.publicUrl,
+  });
   const apiKeys = new ApiKeyService({ credentials, audit: deps.audit, clock: deps.clock });
   const access = new AccessService({ users, teams: teamsRepo, auth });
   const oidc = new OidcService({
@@ -161,9 +181,10 @@ export function createIdentityModule(deps: IdentityDeps): IdentityModule {
     access,
     edge,
     registerRoutes(app) {
-      registerAuthRoutes(app, { auth, access });
+      registerAuthRoutes(app, { auth, access, resets });
+      registerAccountRoutes(app, { account });
       registerSetupRoutes(app, { users: userService, auth });
-      registerUserRoutes(app, { users: userService });
+      registerUserRoutes(app, { users: userService, resets });
       registerTeamRoutes(app, { teams, invitations, auth });
       registerApiKeyRoutes(app, { apiKeys });
       registerAccessRoutes(app, { access });

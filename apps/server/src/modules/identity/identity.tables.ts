@@ -83,6 +83,18 @@ export interface ApiKeysTable {
   revoked_at: number | null;
 }
 
+/** A one-time password reset link (its token stored hashed). */
+export interface PasswordResetsTable {
+  id: string;
+  user_id: string;
+  token_hash: string;
+  created_by: string;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  revoked_at: number | null;
+}
+
 export interface OidcIdentitiesTable {
   issuer: string;
   subject: string;
@@ -100,4 +112,5 @@ export interface IdentityTables {
   api_keys: ApiKeysTable;
   oidc_identities: OidcIdentitiesTable;
   setup_claim: SetupClaimTable;
+  password_resets: PasswordResetsTable;
 }

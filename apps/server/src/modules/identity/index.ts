@@ -12,6 +12,7 @@ import { rateLimitStage as createRateLimitStage } from "./identity.stages.ts";
 import { createIdentityModule, type IdentityModule } from "./identity.module.ts";
 import * as identityMigration from "./migrations/2026-11-22T1300-identity.ts";
 import * as setupClaimMigration from "./migrations/2026-12-05T2240-setup-claim.ts";
+import * as passwordResetsMigration from "./migrations/2026-12-08T0100-password-resets.ts";
 
 /** What the identity module offers the modules built after it (and the HTTP edge). */
 export type IdentityExports = Omit<IdentityModule, "registerRoutes">;
@@ -40,10 +41,12 @@ export const identityModule = defineModule({
     "api_keys",
     "oidc_identities",
     "setup_claim",
+    "password_resets",
   ],
   migrations: {
     "2026-11-22T1300-identity": identityMigration,
     "2026-12-05T2240-setup-claim": setupClaimMigration,
+    "2026-12-08T0100-password-resets": passwordResetsMigration,
   },
   build: async (ctx, { audit }: { audit: AuditExports }) => {
     const identity = createIdentityModule({

@@ -1,6 +1,7 @@
 import type {
   AcceptInvitationRequest,
   CreateInvitationRequest,
+  Invitation,
   InvitationCreated,
   InvitationInfo,
   Role,
@@ -8,7 +9,7 @@ import type {
 import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { hashSecret, iso, newId, newSecret } from "../../kernel/ids.ts";
-import { can, requirePrincipal, seesTeam } from "../../kernel/principal.ts";
+import { can, requirePrincipal, seesTeam, type Principal } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { TeamRepository, InvitationRow } from "./team.repository.ts";
 import { assertMayGrant } from "./team.service.ts";
@@ -41,13 +42,7 @@ export class InvitationService {
     input: CreateInvitationRequest,
     ctx: RequestContext,
   ): Promise<InvitationCreated> {
-    const principal = requirePrincipal(ctx);
-    const team = await this.#d.teams.findById(teamId);
-    if (!team || !seesTeam(principal, teamId)) {
-      throw new AppError("team.not_found", `No team ${teamId}`);
-    }
-    if (!can(principal, "teams:manage", teamId))
-      throw new AppError("auth.forbidden", "Inviting needs teams:manage in this team");
+    const principal = await this.#manageable(teamId, ctx);
     assertMayGrant(principal, teamId, input.role);
     const now = this.#d.clock.now();
     const token = newSecret();
@@ -83,6 +78,48 @@ export class InvitationService {
     };
   }
 
+  /** The team's open invitations (never their links), for those who manage it. */
+  async list(teamId: string, ctx: RequestContext): Promise<Invitation[]> {
+    await this.#manageable(teamId, ctx);
+    const rows = await this.#d.teams.openInvitations(teamId, this.#d.clock.now());
+    return rows.map((row) => ({
+      id: row.id,
+      email: row.email,
+      role: row.role as Role,
+      createdAt: iso(row.created_at),
+      expiresAt: iso(row.expires_at),
+    }));
+  }
+
+  /**
+   * Revokes an open invitation: its link stops working at once (an accept racing it either wins
+   * before or is refused).
+   * @throws AppError `team.not_found`, `auth.forbidden`, `invitation.not_found`.
+   */
+  async revoke(teamId: string, invitationId: string, ctx: RequestContext): Promise<void> {
+    await this.#manageable(teamId, ctx);
+    const row = await this.#d.teams.revokeInvitation(teamId, invitationId, this.#d.clock.now());
+    if (!row) throw new AppError("invitation.not_found", `No open invitation ${invitationId} in this team`);
+    await this.#d.audit.record({
+      ...auditOrigin(ctx),
+      action: "invitation.revoked",
+      outcome: "success",
+      target: { type: "invitation", id: invitationId },
+      teamId,
+      summary: { role: row.role, email: row.email },
+    });
+  }
+
+  /** The principal, if it may manage the team. @throws AppError 404 when invisible, 403 otherwise. */
+  async #manageable(teamId: string, ctx: RequestContext): Promise<Principal> {
+    const principal = requirePrincipal(ctx);
+    const team = await this.#d.teams.findById(teamId);
+    if (!team || !seesTeam(principal, teamId)) throw new AppError("team.not_found", `No team ${teamId}`);
+    if (!can(principal, "teams:manage", teamId))
+      throw new AppError("auth.forbidden", "Managing invitations needs teams:manage in this team");
+    return principal;
+  }
+
   /** What the link offers. @throws AppError `invitation.invalid` for unknown, used or expired links. */
   async info(token: string): Promise<InvitationInfo> {
     const { invitation, teamName } = await this.#open(token);
@@ -103,6 +140,8 @@ export class InvitationService {
     input: AcceptInvitationRequest,
     ctx: RequestContext,
   ): Promise<{ user: UserRow; teamId: string }> {
+    if (ctx.principal?.apiKey)
+      throw new AppError("auth.forbidden", "A person joins a team, not an API key; sign in");
     const { invitation } = await this.#open(token);
     const now = this.#d.clock.now();
     const user = ctx.principal

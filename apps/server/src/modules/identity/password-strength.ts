@@ -1,3 +1,4 @@
+import { AppError } from "../../kernel/app-error.ts";
 import { ZxcvbnFactory } from "@zxcvbn-ts/core";
 import * as common from "@zxcvbn-ts/language-common";
 
@@ -26,4 +27,25 @@ function estimator(): ZxcvbnFactory {
  */
 export function isPasswordStrong(password: string, related: readonly string[]): boolean {
   return estimator().check(password, [...related]).score >= MIN_PASSWORD_SCORE;
+}
+
+/**
+ * Refuses a password that contains the account's email, repeats too few characters or is easy to
+ * guess. @throws AppError `user.weak_password`.
+ */
+export function assertPasswordFits(password: string, email: string): void {
+  const lowered = password.toLowerCase();
+  if (lowered.includes(email.toLowerCase()) || lowered === email.split("@")[0]?.toLowerCase()) {
+    throw new AppError("user.weak_password", "The password must not contain the email address");
+  }
+  if (new Set(password).size < 4) {
+    throw new AppError("user.weak_password", "The password repeats too few characters");
+  }
+  const related = [email, email.split("@")[0] ?? "", "parley"];
+  if (!isPasswordStrong(password, related)) {
+    throw new AppError(
+      "user.weak_password",
+      "This password is too common or too easy to guess; a few unrelated words make a strong one",
+    );
+  }
 }

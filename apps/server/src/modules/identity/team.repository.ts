@@ -112,7 +112,6 @@ export class TeamRepository {
       .executeTakeFirst();
   }
 
-  /** Marks an open invitation accepted; false when someone else was first. */
   /**
    * Gives back an invitation that `claimant` took but could not use (its account could not be
    * created); a no-op when someone else holds it.
@@ -136,14 +135,46 @@ export class TeamRepository {
       .execute();
   }
 
-  /** Takes the invitation for `userId` unless it was taken already; true when this call took it. */
+  /**
+   * Takes the invitation for `userId` unless it was taken, revoked or has expired meanwhile; true
+   * when this call took it (one conditional update: a revoke racing an accept cannot both win).
+   */
   async acceptInvitation(id: string, userId: string, now: number): Promise<boolean> {
     const result = await this.#db
       .updateTable("invitations")
       .set({ accepted_at: now, accepted_by: userId })
       .where("id", "=", id)
       .where("accepted_at", "is", null)
+      .where("revoked_at", "is", null)
+      .where("expires_at", ">", now)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** The team's invitations that can still be accepted, newest first. */
+  openInvitations(teamId: string, now: number): Promise<InvitationRow[]> {
+    return this.#db
+      .selectFrom("invitations")
+      .selectAll()
+      .where("team_id", "=", teamId)
+      .where("accepted_at", "is", null)
+      .where("revoked_at", "is", null)
+      .where("expires_at", ">", now)
+      .orderBy("created_at", "desc")
+      .execute();
+  }
+
+  /** Revokes an open invitation of the team: its row, or undefined when there is no such open one. */
+  revokeInvitation(teamId: string, id: string, now: number): Promise<InvitationRow | undefined> {
+    return this.#db
+      .updateTable("invitations")
+      .set({ revoked_at: now })
+      .where("id", "=", id)
+      .where("team_id", "=", teamId)
+      .where("accepted_at", "is", null)
+      .where("revoked_at", "is", null)
+      .where("expires_at", ">", now)
+      .returningAll()
+      .executeTakeFirst();
   }
 }

@@ -4,7 +4,9 @@ import {
   CreateInvitationRequest,
   CreateTeamRequest,
   IdParams,
+  Invitation,
   InvitationCreated,
+  InvitationIdParams,
   InvitationInfo,
   InvitationParams,
   ListQuery,
@@ -151,6 +153,35 @@ export function registerTeamRoutes(
         .send(await deps.invitations.create(request.params.id, request.body, contextOf(request))),
   );
   app.get(
+    "/api/v1/teams/:id/invitations",
+    {
+      config: { permission: "teams:manage" },
+      schema: {
+        tags,
+        summary: "Open invitations of a team (never their links)",
+        params: IdParams,
+        response: { 200: z.object({ items: z.array(Invitation) }) },
+      },
+    },
+    async (request) => ({ items: await deps.invitations.list(request.params.id, contextOf(request)) }),
+  );
+  app.delete(
+    "/api/v1/teams/:id/invitations/:invitationId",
+    {
+      config: { permission: "teams:manage" },
+      schema: {
+        tags,
+        summary: "Revoke an open invitation: its link stops working",
+        params: InvitationIdParams,
+        response: { 204: z.null() },
+      },
+    },
+    async (request, reply) => {
+      await deps.invitations.revoke(request.params.id, request.params.invitationId, contextOf(request));
+      return reply.code(204).send(null);
+    },
+  );
+  app.get(
     "/api/v1/invitations/:token",
     {
       config: { permission: "public" },
@@ -171,13 +202,14 @@ export function registerTeamRoutes(
         tags,
         summary: "Join the team: signed in, or by creating an account",
         params: InvitationParams,
-        body: AcceptInvitationRequest,
+        description: "Signed in: no body (or `{}`). Signed out: email, name and password of a new account.",
+        body: AcceptInvitationRequest.nullish(),
         response: { 200: AcceptInvitationResponse },
       },
     },
     async (request, reply) => {
       const ctx = contextOf(request);
-      const { user, teamId } = await deps.invitations.accept(request.params.token, request.body, ctx);
+      const { user, teamId } = await deps.invitations.accept(request.params.token, request.body ?? {}, ctx);
       const session = ctx.principal
         ? null
         : sendSession(request, reply, await deps.auth.startSession(user, ctx));

@@ -57,6 +57,16 @@ export class UserRepository {
     this.#changes.bump();
   }
 
+  /**
+   * Deletes the account; the database removes or detaches what refers to it (see the confirmation
+   * the web app shows, written from the foreign keys). @returns whether it existed.
+   */
+  async delete(id: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom("users").where("id", "=", id).executeTakeFirst();
+    this.#changes.bump();
+    return Number(result.numDeletedRows) > 0;
+  }
+
   /** Users ordered by email, after `afterEmail`, optionally matching `q` in email or name. */
   list(options: { q?: string; afterEmail?: string; limit: number; userIds?: string[] }): Promise<UserRow[]> {
     let query = this.#db.selectFrom("users").selectAll().orderBy("email").limit(options.limit);

@@ -5,7 +5,7 @@ import type { Clock } from "../../platform/clock/clock.ts";
 import type { CredentialRepository } from "./credential.repository.ts";
 import { newId } from "../../kernel/ids.ts";
 import { hashPassword } from "./password.ts";
-import { isPasswordStrong } from "./password-strength.ts";
+import { assertPasswordFits } from "./password-strength.ts";
 import { assertGlobal, can, mayGrant } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import { isUniqueViolation } from "../../platform/db/constraint-errors.ts";
@@ -40,7 +40,7 @@ export class UserService {
    * @throws AppError `auth.forbidden`, `user.email_taken`, `user.weak_password`.
    */
   async add(input: CreateUserRequest, ctx: RequestContext): Promise<UserRow> {
-    assertMayGrant(ctx, input.globalRole);
+    assertMayGrantGlobal(ctx, input.globalRole);
     return this.create(input, ctx);
   }
 
@@ -150,8 +150,8 @@ export class UserService {
   async update(id: string, patch: UpdateUserRequest, ctx: RequestContext): Promise<UserRow> {
     const row = await this.get(id, ctx);
     // Changing an account ranked above one's own (its password, say) would be acting as it.
-    assertMayGrant(ctx, row.global_role as Role);
-    if (patch.globalRole !== undefined) assertMayGrant(ctx, patch.globalRole);
+    assertMayGrantGlobal(ctx, row.global_role as Role);
+    if (patch.globalRole !== undefined) assertMayGrantGlobal(ctx, patch.globalRole);
     const self = ctx.principal?.userId === id;
     if (self && ((patch.globalRole && patch.globalRole !== row.global_role) || patch.status === "disabled")) {
       throw new AppError("resource.conflict", "You cannot change your own role or disable yourself");
@@ -182,13 +182,34 @@ export class UserService {
     });
     return { ...row, ...changes };
   }
+
+  /**
+   * Deletes an account for good, never one's own nor one ranked above one's own. What it owned
+   * goes with it, as the foreign keys say (docs/ACCESS.md, "Removing an account").
+   * @throws AppError `auth.forbidden`, `user.not_found`, `resource.conflict`.
+   */
+  async remove(id: string, ctx: RequestContext): Promise<void> {
+    assertGlobal(ctx, "users:manage");
+    const row = await this.get(id, ctx);
+    assertMayGrantGlobal(ctx, row.global_role as Role);
+    if (ctx.principal?.userId === id)
+      throw new AppError("resource.conflict", "You cannot delete your own account");
+    if (!(await this.#d.users.delete(id))) throw new AppError("user.not_found", `No user ${id}`);
+    await this.#d.audit.record({
+      ...auditOrigin(ctx),
+      action: "user.deleted",
+      outcome: "success",
+      target: { type: "user", id },
+      summary: { email: row.email, globalRole: row.global_role },
+    });
+  }
 }
 
 /**
  * Refuses to hand out (or act on an account with) a global role above the caller's own.
  * @throws AppError `auth.forbidden`.
  */
-function assertMayGrant(ctx: RequestContext, role: Role): void {
+export function assertMayGrantGlobal(ctx: RequestContext, role: Role): void {
   if (!ctx.principal || !mayGrant(ctx.principal, role, null)) {
     throw new AppError(
       "auth.forbidden",
@@ -196,23 +217,6 @@ function assertMayGrant(ctx: RequestContext, role: Role): void {
       {
         details: { role },
       },
-    );
-  }
-}
-
-function assertPasswordFits(password: string, email: string): void {
-  const lowered = password.toLowerCase();
-  if (lowered.includes(email.toLowerCase()) || lowered === email.split("@")[0]?.toLowerCase()) {
-    throw new AppError("user.weak_password", "The password must not contain the email address");
-  }
-  if (new Set(password).size < 4) {
-    throw new AppError("user.weak_password", "The password repeats too few characters");
-  }
-  const related = [email, email.split("@")[0] ?? "", "parley"];
-  if (!isPasswordStrong(password, related)) {
-    throw new AppError(
-      "user.weak_password",
-      "This password is too common or too easy to guess; a few unrelated words make a strong one",
     );
   }
 }

@@ -1,15 +1,19 @@
 import { Alert } from "../../components/ui/alert.tsx";
-import type { ItemList, Role, User } from "@parley/contracts";
+import type { ItemList, Me, Role, User } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
 import { Panel } from "./panel.tsx";
+import { UserActions } from "./user-actions.tsx";
 
 const ROLES: Role[] = ["admin", "operator", "developer", "viewer"];
 
-/** Accounts: create, change role, disable. */
+/** Accounts: create, change role, disable, reset a password, delete. */
 export function UsersPanel() {
   const queryClient = useQueryClient();
+  // The session check loaded the caller before any admin page (auth imports admin: no useMe here).
+  const me = queryClient.getQueryData<Me | null>(["me"]);
+  const manages = me?.permissions.includes("users:manage") ?? false;
   const users = useQuery({
     queryKey: ["users"],
     queryFn: () => api<ItemList<User>>("/api/v1/users?limit=200"),
@@ -29,14 +33,8 @@ export function UsersPanel() {
     },
   });
   const update = useMutation({
-    mutationFn: (change: { id: string; globalRole?: Role; status?: "active" | "disabled" }) =>
-      api(`/api/v1/users/${change.id}`, {
-        method: "PATCH",
-        body: {
-          ...(change.globalRole ? { globalRole: change.globalRole } : {}),
-          ...(change.status ? { status: change.status } : {}),
-        },
-      }),
+    mutationFn: (change: { id: string; globalRole: Role }) =>
+      api(`/api/v1/users/${change.id}`, { method: "PATCH", body: { globalRole: change.globalRole } }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["users"] }),
   });
   return (
@@ -48,6 +46,7 @@ export function UsersPanel() {
             <th scope="col">Name</th>
             <th scope="col">Role</th>
             <th scope="col">Status</th>
+            {manages && <th scope="col">Actions</th>}
           </tr>
         </thead>
         <tbody>
@@ -56,91 +55,97 @@ export function UsersPanel() {
               <th scope="row">{u.email}</th>
               <td>{u.name}</td>
               <td>
-                <select
-                  aria-label={`Role of ${u.email}`}
-                  value={u.globalRole}
-                  onChange={(e) => {
-                    update.mutate({ id: u.id, globalRole: e.target.value as Role });
-                  }}
-                >
-                  {ROLES.map((r) => (
-                    <option key={r}>{r}</option>
-                  ))}
-                </select>
+                {manages && u.id !== me?.user.id ? (
+                  <select
+                    aria-label={`Role of ${u.email}`}
+                    value={u.globalRole}
+                    onChange={(e) => {
+                      update.mutate({ id: u.id, globalRole: e.target.value as Role });
+                    }}
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r}>{r}</option>
+                    ))}
+                  </select>
+                ) : (
+                  u.globalRole
+                )}
               </td>
-              <td>
-                <button
-                  type="button"
-                  onClick={() => {
-                    update.mutate({ id: u.id, status: u.status === "active" ? "disabled" : "active" });
-                  }}
-                >
-                  {u.status === "active" ? "Disable" : "Enable"}
-                </button>
-              </td>
+              <td>{u.status}</td>
+              {manages && (
+                <td>
+                  {u.id === me?.user.id ? (
+                    <span className="muted">you (change yours on your account page)</span>
+                  ) : (
+                    <UserActions user={u} />
+                  )}
+                </td>
+              )}
             </tr>
           ))}
         </tbody>
       </table>
-      <form
-        className="inline-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate();
-        }}
-      >
-        <h2>Add a user</h2>
-        <label>
-          Email{" "}
-          <input
-            type="email"
-            required
-            value={email}
-            onChange={(e) => {
-              setEmail(e.target.value);
-            }}
-          />
-        </label>
-        <label>
-          Name{" "}
-          <input
-            required
-            value={name}
-            onChange={(e) => {
-              setName(e.target.value);
-            }}
-          />
-        </label>
-        <label>
-          Password{" "}
-          <input
-            type="password"
-            minLength={12}
-            required
-            value={password}
-            onChange={(e) => {
-              setPassword(e.target.value);
-            }}
-          />
-        </label>
-        <label>
-          Role{" "}
-          <select
-            value={role}
-            onChange={(e) => {
-              setRole(e.target.value as Role);
-            }}
-          >
-            {ROLES.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </label>
-        <button type="submit" className="primary" disabled={create.isPending}>
-          Add user
-        </button>
-        <Alert>{create.error?.message}</Alert>
-      </form>
+      {manages && (
+        <form
+          className="inline-form"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate();
+          }}
+        >
+          <h2>Add a user</h2>
+          <label>
+            Email{" "}
+            <input
+              type="email"
+              required
+              value={email}
+              onChange={(e) => {
+                setEmail(e.target.value);
+              }}
+            />
+          </label>
+          <label>
+            Name{" "}
+            <input
+              required
+              value={name}
+              onChange={(e) => {
+                setName(e.target.value);
+              }}
+            />
+          </label>
+          <label>
+            Password{" "}
+            <input
+              type="password"
+              minLength={12}
+              required
+              value={password}
+              onChange={(e) => {
+                setPassword(e.target.value);
+              }}
+            />
+          </label>
+          <label>
+            Role{" "}
+            <select
+              value={role}
+              onChange={(e) => {
+                setRole(e.target.value as Role);
+              }}
+            >
+              {ROLES.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          </label>
+          <button type="submit" className="primary" disabled={create.isPending}>
+            Add user
+          </button>
+          <Alert>{create.error?.message}</Alert>
+        </form>
+      )}
     </Panel>
   );
 }

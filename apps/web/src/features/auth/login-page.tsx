@@ -3,6 +3,7 @@ import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
 import { useNavigate, useSearchParams } from "react-router";
 import { api, ApiError } from "../../api.ts";
+import { nextPath } from "./next-path.ts";
 
 /** Email and password sign-in. */
 export function LoginPage() {
@@ -26,7 +27,7 @@ export function LoginPage() {
     try {
       await api("/api/v1/auth/login", { method: "POST", body: { email, password } });
       queryClient.removeQueries({ queryKey: ["me"] });
-      await navigate("/");
+      await navigate(nextPath(params.get("next")));
     } catch (err) {
       setError(
         err instanceof ApiError && err.code === "auth.locked"

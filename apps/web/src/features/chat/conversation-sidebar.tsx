@@ -141,6 +141,12 @@ export function ConversationSidebar({
           <span className="who-name">{me.data?.user.name || me.data?.user.email}</span>
         </div>
         <ThemeSelect />
+        <NavLink to="/account" className="admin-link">
+          Account
+        </NavLink>
+        <NavLink to="/teams" className="admin-link">
+          Teams
+        </NavLink>
         <NavLink to="/assistants" className="admin-link">
           Assistants
         </NavLink>
