@@ -99,7 +99,13 @@ export async function startHarness(
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
     });
     const text = await res.text();
-    return { status: res.status, body: (text ? JSON.parse(text) : null) as T, headers: res.headers };
+    // JSON answers parsed; others (a CSV export, a text) as their text.
+    const json = res.headers.get("content-type")?.includes("json") ?? false;
+    return {
+      status: res.status,
+      body: (text ? (json ? JSON.parse(text) : text) : null) as T,
+      headers: res.headers,
+    };
   };
   const login = async (email: string, password: string) => {
     const res = await call<{ accessToken: string }>("POST", "/api/v1/auth/login", {
