@@ -61,6 +61,69 @@ describe("administration in a real browser", () => {
     await row.waitFor({ state: "detached" });
   });
 
+  it("edits a provider (key kept, models picked from a connection test) and a model's aliases, limits and fallbacks", async () => {
+    await open("models", "Providers & models");
+    await page.getByRole("button", { name: "Add provider" }).click();
+    await page.getByLabel(/^Id/).fill("edited");
+    await page.getByLabel("Base URL").fill(`${web.fake.url}/v1`);
+    await page.getByLabel("API key (stored encrypted, never shown again)").fill("sk-edit");
+    await page.getByLabel("Models (comma-separated)").fill("fake-model");
+    await page.locator("form.provider-form").getByRole("button", { name: "Add provider" }).click();
+    const row = page.getByRole("row", { name: /edited/ }).first();
+    await row.waitFor();
+    await row.getByRole("button", { name: "Edit" }).click();
+    const form = page.getByRole("form", { name: "Edit provider edited" });
+    await form.getByLabel("Display name").fill("Edited upstream");
+    await form.getByRole("button", { name: "Test connection" }).click();
+    await form.getByRole("checkbox", { name: "fake-large" }).check();
+    expect(await form.getByLabel("Models (comma-separated)").inputValue()).toBe("fake-model, fake-large");
+    expect(await seriousViolations(page)).toEqual([]);
+    await form.getByRole("button", { name: "Save provider" }).click();
+    await page.getByRole("rowheader", { name: "edited/fake-large" }).waitFor();
+    const stored = await (
+      await fetch(`${web.parley.url}/api/v1/providers`, {
+        headers: { authorization: `Bearer ${(await web.adminSession()).token}` },
+      })
+    ).json();
+    expect(
+      (stored as { items: { id: string; name: string; hasApiKey: boolean }[] }).items.find(
+        (p) => p.id === "edited",
+      ),
+    ).toMatchObject({
+      name: "Edited upstream",
+      hasApiKey: true,
+    });
+    // A model's less used settings.
+    await page
+      .getByRole("rowheader", { name: /edited\/fake-large/ })
+      .getByText("Aliases, limits, fallbacks")
+      .click();
+    await page.getByLabel("Aliases of edited/fake-large").fill("big");
+    await page.getByLabel("Fallbacks of edited/fake-large").fill("edited/fake-model");
+    await page.getByLabel("Context window of edited/fake-large").fill("32000");
+    await page
+      .getByRole("row", { name: /edited\/fake-large/ })
+      .getByRole("button", { name: "Save" })
+      .click();
+    await page
+      .getByRole("row", { name: /edited\/fake-large/ })
+      .getByRole("button", { name: "Saved" })
+      .waitFor();
+    const model = await (
+      await fetch(`${web.parley.url}/api/v1/models?all=true`, {
+        headers: { authorization: `Bearer ${(await web.adminSession()).token}` },
+      })
+    ).json();
+    expect(
+      (model as { items: { id: string }[] }).items.find((m) => m.id === "edited/fake-large"),
+    ).toMatchObject({
+      aliases: ["big"],
+      fallbacks: ["edited/fake-model"],
+      contextWindow: 32000,
+    });
+    await screenshot(page, "admin-provider-edit");
+  });
+
   it("adds a user and changes their role", async () => {
     await open("users", "Users");
     await page.getByLabel("Email", { exact: true }).fill("new.dev@parley.test");

@@ -3,6 +3,7 @@ import { Alert } from "../../components/ui/alert.tsx";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
+import { errorText } from "../../failures.ts";
 import { Panel } from "./panel.tsx";
 import { ProvidersSection } from "./providers-panel.tsx";
 
@@ -45,6 +46,17 @@ function ModelEditor({ model }: { model: Model }) {
   const [input, setInput] = useState(String(model.inputPricePerMTok ?? ""));
   const [output, setOutput] = useState(String(model.outputPricePerMTok ?? ""));
   const [enabled, setEnabled] = useState(model.enabled);
+  const [context, setContext] = useState(String(model.contextWindow ?? ""));
+  const [maxOutput, setMaxOutput] = useState(String(model.maxOutputTokens ?? ""));
+  const [aliases, setAliases] = useState(model.aliases.join(", "));
+  const [fallbacks, setFallbacks] = useState(model.fallbacks.join(", "));
+  const list = (text: string) => {
+    const items = text
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean);
+    return items.length ? items : null;
+  };
   const save = useMutation({
     mutationFn: () =>
       api(`/api/v1/models/${encodeURIComponent(model.provider)}/${encodeURIComponent(model.model)}`, {
@@ -53,14 +65,64 @@ function ModelEditor({ model }: { model: Model }) {
           inputPricePerMTok: input === "" ? null : Number(input),
           outputPricePerMTok: output === "" ? null : Number(output),
           enabled,
+          contextWindow: context === "" ? null : Number(context),
+          maxOutputTokens: maxOutput === "" ? null : Number(maxOutput),
+          aliases: list(aliases),
+          fallbacks: list(fallbacks),
         },
       }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["models"] }),
   });
   return (
     <tr>
-      <th scope="row">{model.id}</th>
-      <td>{model.contextWindow ?? "—"}</td>
+      <th scope="row">
+        {model.id}
+        <details className="model-more">
+          <summary>Aliases, limits, fallbacks</summary>
+          <label>
+            Aliases of {model.id}
+            <input
+              placeholder="fast, default"
+              value={aliases}
+              onChange={(e) => {
+                setAliases(e.target.value);
+              }}
+            />
+          </label>
+          <label>
+            Max output tokens of {model.id}
+            <input
+              inputMode="numeric"
+              value={maxOutput}
+              onChange={(e) => {
+                setMaxOutput(e.target.value);
+              }}
+            />
+          </label>
+          <label>
+            Fallbacks of {model.id}
+            <input
+              placeholder="other/model, another/model"
+              value={fallbacks}
+              onChange={(e) => {
+                setFallbacks(e.target.value);
+              }}
+            />
+          </label>
+        </details>
+      </th>
+      <td>
+        <input
+          aria-label={`Context window of ${model.id}`}
+          inputMode="numeric"
+          size={7}
+          placeholder="—"
+          value={context}
+          onChange={(e) => {
+            setContext(e.target.value);
+          }}
+        />
+      </td>
       <td>
         <input
           aria-label={`Input price of ${model.id}`}
@@ -103,7 +165,7 @@ function ModelEditor({ model }: { model: Model }) {
         >
           {save.isSuccess ? "Saved" : "Save"}
         </button>
-        <Alert inline>{save.error?.message}</Alert>
+        <Alert inline>{save.error ? errorText(save.error) : null}</Alert>
       </td>
     </tr>
   );

@@ -5,6 +5,7 @@ import { api } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { ConfirmDialog } from "../../components/ui/dialog.tsx";
 import { errorText } from "../../failures.ts";
+import { ProviderEditForm } from "./provider-edit-form.tsx";
 import { ProviderForm } from "./provider-form.tsx";
 
 /** Every provider with where it comes from, a connection test, enable/disable and delete; and a form to add one. */
@@ -69,6 +70,7 @@ export function ProvidersSection() {
 function ProviderRow({ provider }: { provider: Provider }) {
   const queryClient = useQueryClient();
   const [confirming, setConfirming] = useState(false);
+  const [editing, setEditing] = useState(false);
   const refresh = async () => {
     await queryClient.invalidateQueries({ queryKey: ["providers"] });
     await queryClient.invalidateQueries({ queryKey: ["models"] });
@@ -87,79 +89,102 @@ function ProviderRow({ provider }: { provider: Provider }) {
   });
   const result = test.data;
   return (
-    <tr>
-      <th scope="row">
-        {provider.name}
-        {provider.name !== provider.id && <span className="muted"> ({provider.id})</span>}
-      </th>
-      <td>{provider.type}</td>
-      <td className="url">{provider.baseURL ?? "vendor default"}</td>
-      <td>{provider.hasApiKey ? "stored" : "none"}</td>
-      <td>{provider.source}</td>
-      <td>{provider.models.length}</td>
-      <td>
-        {provider.enabled ? "enabled" : "disabled"}
-        {result && (
-          <span role="status" className={result.ok ? "ok" : "error"}>
-            {" "}
-            ·{" "}
-            {result.ok
-              ? `answered in ${result.latencyMs} ms, ${result.models.length} models`
-              : (result.error?.message ?? "failed")}
-          </span>
-        )}
-        <Alert inline>
-          {test.error
-            ? errorText(test.error)
-            : (toggle.error ?? remove.error)
-              ? errorText(toggle.error ?? remove.error)
-              : null}
-        </Alert>
-      </td>
-      <td className="actions">
-        <div className="row">
-          <button
-            type="button"
-            onClick={() => {
-              test.mutate();
-            }}
-            disabled={test.isPending}
-          >
-            {test.isPending ? "Testing…" : "Test"}
-          </button>
-          {provider.editable && (
-            <>
-              <button
-                type="button"
-                onClick={() => {
-                  toggle.mutate();
-                }}
-                disabled={toggle.isPending}
-              >
-                {provider.enabled ? "Disable" : "Enable"}
-              </button>
-              <button
-                type="button"
-                onClick={() => {
-                  setConfirming(true);
-                }}
-              >
-                Delete
-              </button>
-              <ConfirmDialog
-                open={confirming}
-                onOpenChange={setConfirming}
-                title={`Delete provider ${provider.name}?`}
-                description="Its models and their settings go with it; conversations keep their history."
-                confirmLabel="Delete"
-                onConfirm={() => {
-                  remove.mutate();
-                }}
-              />
-            </>
+    <>
+      <tr>
+        <th scope="row">
+          {provider.name}
+          {provider.name !== provider.id && <span className="muted"> ({provider.id})</span>}
+        </th>
+        <td>{provider.type}</td>
+        <td className="url">{provider.baseURL ?? "vendor default"}</td>
+        <td>{provider.hasApiKey ? "stored" : "none"}</td>
+        <td>{provider.source}</td>
+        <td>{provider.models.length}</td>
+        <td>
+          {provider.enabled ? "enabled" : "disabled"}
+          {result && (
+            <span role="status" className={result.ok ? "ok" : "error"}>
+              {" "}
+              ·{" "}
+              {result.ok
+                ? `answered in ${result.latencyMs} ms, ${result.models.length} models`
+                : (result.error?.message ?? "failed")}
+            </span>
           )}
-        </div>
-      </td>
-    </tr>
+          <Alert inline>
+            {test.error
+              ? errorText(test.error)
+              : (toggle.error ?? remove.error)
+                ? errorText(toggle.error ?? remove.error)
+                : null}
+          </Alert>
+        </td>
+        <td className="actions">
+          <div className="row">
+            <button
+              type="button"
+              onClick={() => {
+                test.mutate();
+              }}
+              disabled={test.isPending}
+            >
+              {test.isPending ? "Testing…" : "Test"}
+            </button>
+            {provider.editable && (
+              <>
+                <button
+                  type="button"
+                  aria-expanded={editing}
+                  onClick={() => {
+                    setEditing(!editing);
+                  }}
+                >
+                  Edit
+                </button>
+                <button
+                  type="button"
+                  onClick={() => {
+                    toggle.mutate();
+                  }}
+                  disabled={toggle.isPending}
+                >
+                  {provider.enabled ? "Disable" : "Enable"}
+                </button>
+                <button
+                  type="button"
+                  onClick={() => {
+                    setConfirming(true);
+                  }}
+                >
+                  Delete
+                </button>
+                <ConfirmDialog
+                  open={confirming}
+                  onOpenChange={setConfirming}
+                  title={`Delete provider ${provider.name}?`}
+                  description="Its models and their settings go with it; conversations keep their history."
+                  confirmLabel="Delete"
+                  onConfirm={() => {
+                    remove.mutate();
+                  }}
+                />
+              </>
+            )}
+          </div>
+        </td>
+      </tr>
+      {editing && (
+        <tr>
+          <td colSpan={8}>
+            <ProviderEditForm
+              provider={provider}
+              onDone={() => {
+                setEditing(false);
+              }}
+            />
+          </td>
+        </tr>
+      )}
+    </>
   );
 }
