@@ -1,3 +1,7 @@
+import { fromMarkdown } from "mdast-util-from-markdown";
+import { gfmFromMarkdown } from "mdast-util-gfm";
+import { gfm } from "micromark-extension-gfm";
+import { toString as mdastToString } from "mdast-util-to-string";
 import {
   chatTopics,
   MAX_MESSAGE_CHARS,
@@ -39,11 +43,32 @@ import type { MessageFeedbackRepository } from "./message-feedback.repository.ts
 export const UNTITLED = "New conversation";
 
 /**
- * A title from a conversation's first message: its first line, at most 60 characters.
- * @example titleFrom("Why is the build red?\nlogs: ...") // "Why is the build red?"
+ * A title from a conversation's first message: the plain text of its first line that is not code
+ * (markdown marks, links and inline code reduced to their text), at most 60 characters; the first
+ * line of code when the message is only code.
+ * @example titleFrom("**Why** is `ci` red?\nlogs: ...") // "Why is ci red?"
  */
 export function titleFrom(content: string): string {
-  const line = content.trim().split("\n", 1)[0]?.trim() ?? "";
+  const tree = fromMarkdown(content.slice(0, 4_000), {
+    extensions: [gfm()],
+    mdastExtensions: [gfmFromMarkdown()],
+  });
+  const block = tree.children.find(
+    (node) => node.type !== "code" && node.type !== "html" && node.type !== "thematicBreak",
+  );
+  // A list is named by its first item.
+  const prose = block?.type === "list" ? block.children[0] : block;
+  const code = tree.children.find((node) => node.type === "code");
+  const text = prose
+    ? mdastToString(prose, { includeImageAlt: false })
+    : code && "value" in code
+      ? code.value
+      : content;
+  const line =
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .find(Boolean) ?? "";
   const words = line.replace(/\s+/g, " ");
   return words.length <= 60 ? words || UNTITLED : `${words.slice(0, 59).trimEnd()}…`;
 }
