@@ -69,6 +69,11 @@ export const Conversation = z
     assistantId: z.string().nullable(),
     /** The project of its team it belongs to; null: none (or it was deleted). */
     projectId: z.string().nullable(),
+    /** Instructions every answer gets; null: none. */
+    systemPrompt: z.string().nullable(),
+    /** Its answers' temperature and length limit; null: the model's defaults. */
+    temperature: z.number().nullable(),
+    maxOutputTokens: z.number().int().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -93,12 +98,21 @@ export const CreateConversationRequest = z
   .meta({ id: "CreateConversationRequest" });
 export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
 
+/** Longest per-conversation system prompt, in characters. */
+export const MAX_SYSTEM_PROMPT_CHARS = 20_000;
+
 export const UpdateConversationRequest = z
   .strictObject({
     title: z.string().trim().min(1).max(200).optional(),
     model: z.string().min(1).max(200).optional(),
     /** Moves the conversation into a project of its team; null takes it out of its project. */
     projectId: z.string().max(100).nullable().optional(),
+    /** Instructions every answer in this conversation gets (a system message); null: none. */
+    systemPrompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).nullable().optional(),
+    /** Sampling temperature of its answers; null: the model's default. */
+    temperature: z.number().min(0).max(2).nullable().optional(),
+    /** Longest answer, in tokens; null: the model's default. */
+    maxOutputTokens: z.number().int().min(1).max(100_000).nullable().optional(),
   })
   .meta({ id: "UpdateConversationRequest" });
 export type UpdateConversationRequest = z.infer<typeof UpdateConversationRequest>;
@@ -206,6 +220,10 @@ export const GenerationJob = z.object({
   projectId: z.string().nullable().optional(),
   model: z.string(),
   requestId: z.string().nullable(),
+  /** The conversation's system prompt and parameters when the message was sent. */
+  systemPrompt: z.string().nullable().optional(),
+  temperature: z.number().nullable().optional(),
+  maxOutputTokens: z.number().int().nullable().optional(),
 });
 export type GenerationJob = z.infer<typeof GenerationJob>;
 

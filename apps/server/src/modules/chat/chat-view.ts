@@ -11,6 +11,9 @@ export function toConversation(row: ConversationRow): Conversation {
     teamId: row.team_id,
     assistantId: row.assistant_id,
     projectId: row.project_id,
+    systemPrompt: row.system_prompt,
+    temperature: row.temperature,
+    maxOutputTokens: row.max_output_tokens,
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
   };

@@ -124,6 +124,9 @@ export class ChatService {
       model: input.model ?? null,
       assistant_id: persona?.id ?? null,
       project_id: project?.id ?? null,
+      system_prompt: null,
+      temperature: null,
+      max_output_tokens: null,
       created_at: now,
       updated_at: now,
     };
@@ -173,14 +176,24 @@ export class ChatService {
   async update(id: string, patch: UpdateConversationRequest, ctx: RequestContext): Promise<Conversation> {
     const row = await this.visible(id, ctx, "conversations:write");
     if (patch.projectId) await this.#d.projects.inTeam(patch.projectId, row.team_id, ctx);
-    const { projectId, ...fields } = patch;
+    const { projectId, systemPrompt, temperature, maxOutputTokens, ...fields } = patch;
     const changes = {
       ...fields,
       ...(projectId !== undefined ? { project_id: projectId } : {}),
+      // An empty prompt is none.
+      ...(systemPrompt !== undefined ? { system_prompt: systemPrompt?.trim() ? systemPrompt : null } : {}),
+      ...(temperature !== undefined ? { temperature } : {}),
+      ...(maxOutputTokens !== undefined ? { max_output_tokens: maxOutputTokens } : {}),
       updated_at: this.#d.clock.now(),
     };
     await this.#d.chats.updateConversation(id, changes);
-    await this.#audit(ctx, "conversation.updated", row, { ...patch });
+    // The prompt's size, not its text, goes on record.
+    await this.#audit(ctx, "conversation.updated", row, {
+      ...patch,
+      ...(systemPrompt !== undefined
+        ? { systemPrompt: systemPrompt === null ? null : { chars: systemPrompt.length } }
+        : {}),
+    });
     return toConversation({ ...row, ...changes });
   }
 
@@ -350,6 +363,9 @@ export class ChatService {
       projectId: conversation.project_id,
       model,
       requestId: ctx.requestId,
+      systemPrompt: conversation.system_prompt,
+      temperature: conversation.temperature,
+      maxOutputTokens: conversation.max_output_tokens,
     };
     // The job travels while the exchange is stored: the worker prepares the answer meanwhile and
     // reads the messages once the commit is there (it waits briefly for one that is not yet).

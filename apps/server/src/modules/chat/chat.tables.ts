@@ -11,6 +11,11 @@ export interface ConversationsTable {
   assistant_id: string | null;
   /** The project of its team it belongs to (null: none, or it was deleted). */
   project_id: string | null;
+  /** Instructions every answer gets (null: none). */
+  system_prompt: string | null;
+  /** Its answers' temperature and output limit (null: the model's defaults). */
+  temperature: number | null;
+  max_output_tokens: number | null;
   created_at: number;
   updated_at: number;
 }

@@ -178,8 +178,15 @@ async function prepareAndGenerate(
         projectId: data.projectId ?? null,
         model: persona?.model ?? data.model,
         ...(persona ? { persona: { ...persona.persona, messageId } } : {}),
-        prompt: toPrompt(context.history),
-        options: {},
+        // The conversation's own instructions come first; the stages add theirs around them.
+        prompt: [
+          ...(data.systemPrompt ? [{ role: "system" as const, content: data.systemPrompt }] : []),
+          ...toPrompt(context.history),
+        ],
+        options: {
+          ...(data.temperature != null ? { temperature: data.temperature } : {}),
+          ...(data.maxOutputTokens != null ? { maxOutputTokens: data.maxOutputTokens } : {}),
+        },
         signal: controller.signal,
         // A rule holds the answer for approval: the conversation shows that it waits.
         onHold: (hold) => {

@@ -26,6 +26,7 @@ import * as conversationAssistantMigration from "./migrations/2026-12-06T0220-co
 import * as messageSourcesMigration from "./migrations/2026-12-06T0810-message-sources.ts";
 import * as conversationProjectMigration from "./migrations/2026-12-06T1010-conversation-project.ts";
 import * as messageFeedbackMigration from "./migrations/2026-12-07T0210-message-feedback.ts";
+import * as conversationSettingsMigration from "./migrations/2026-12-08T0200-conversation-settings.ts";
 import { MessageFeedbackRepository } from "./message-feedback.repository.ts";
 import { FeedbackService } from "./message-feedback.service.ts";
 
@@ -51,6 +52,7 @@ export const chatModule = defineModule({
     "2026-12-06T0810-message-sources": messageSourcesMigration,
     "2026-12-06T1010-conversation-project": conversationProjectMigration,
     "2026-12-07T0210-message-feedback": messageFeedbackMigration,
+    "2026-12-08T0200-conversation-settings": conversationSettingsMigration,
   },
   build: async (
     ctx,

@@ -3,15 +3,17 @@ import { useNavigate } from "react-router";
 import { ConfirmDialog, PromptDialog } from "../../components/ui/dialog.tsx";
 import { Icon } from "../../components/ui/icons.tsx";
 import { Menu } from "../../components/ui/menu.tsx";
+import { ConversationSettingsDialog } from "./conversation-settings.tsx";
 import { downloadMarkdown } from "./export-markdown.ts";
 import { useConversationEdits } from "./use-chat-actions.ts";
 
-/** The ⋯ menu of a conversation: rename (in a dialog), export as Markdown, delete (after confirming). */
+/** The ⋯ menu of a conversation: rename (in a dialog), settings, export as Markdown, delete (after confirming). */
 export function ConversationMenu({ id, title, active }: { id: string; title: string; active: boolean }) {
   const navigate = useNavigate();
   const actions = useConversationEdits(id);
   const [renaming, setRenaming] = useState(false);
   const [deleting, setDeleting] = useState(false);
+  const [configuring, setConfiguring] = useState(false);
   return (
     <>
       <Menu
@@ -21,6 +23,12 @@ export function ConversationMenu({ id, title, active }: { id: string; title: str
             label: "Rename",
             onSelect: () => {
               setRenaming(true);
+            },
+          },
+          {
+            label: "Settings…",
+            onSelect: () => {
+              setConfiguring(true);
             },
           },
           {
@@ -48,6 +56,14 @@ export function ConversationMenu({ id, title, active }: { id: string; title: str
         initial={title}
         onSubmit={(value) => {
           actions.update.mutate({ title: value });
+        }}
+      />
+      <ConversationSettingsDialog
+        id={id}
+        open={configuring}
+        onOpenChange={setConfiguring}
+        onSave={(patch) => {
+          actions.update.mutate(patch);
         }}
       />
       <ConfirmDialog

@@ -1,4 +1,9 @@
-import type { ConversationWithMessages, RegenerateResponse, SendMessageResponse } from "@parley/contracts";
+import type {
+  UpdateConversationRequest,
+  ConversationWithMessages,
+  RegenerateResponse,
+  SendMessageResponse,
+} from "@parley/contracts";
 import { useMutation, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { api } from "../../api.ts";
 
@@ -32,7 +37,7 @@ export function useConversationEdits(conversationId: string) {
   const refresh = refresher(useQueryClient(), conversationId);
   return {
     update: useMutation({
-      mutationFn: (patch: { title?: string; model?: string }) =>
+      mutationFn: (patch: UpdateConversationRequest) =>
         api(`/api/v1/conversations/${conversationId}`, { method: "PATCH", body: patch }),
       onSuccess: async () => {
         await Promise.all([refresh.conversation(), refresh.list()]);
