@@ -7,11 +7,12 @@ import {
 } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import { iso, newId } from "../../kernel/ids.ts";
-import { assertMayIn, can, requirePrincipal, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import { assertMayIn, can, requirePrincipal, type Principal } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
 import { BUILT_IN_TEMPLATES, renderTemplate, variablesUsed } from "./guide-templates.ts";
+import { readableTeams } from "./guides.service.ts";
 import type { GuideRepository, TemplateRow } from "./guides.repository.ts";
 
 /** Dependencies of the template service. */
@@ -35,7 +36,7 @@ export class GuideTemplates {
   async list(teamId: string | undefined, ctx: RequestContext): Promise<GuideTemplate[]> {
     const principal = requirePrincipal(ctx);
     if (teamId) assertMayIn(principal, "guides:read", teamId, "Listing this team's templates");
-    const teams = teamId ? [teamId] : readable(principal);
+    const teams = teamId ? [teamId] : readableTeams(principal);
     const own = await this.#d.guides.templates(teams);
     return [...BUILT_IN_TEMPLATES, ...own.map(toTemplate)];
   }
@@ -178,11 +179,6 @@ export class GuideTemplates {
       summary,
     });
   }
-}
-
-function readable(principal: Principal): string[] {
-  const keyTeam = principal.apiKey?.teamId ?? null;
-  return teamsWhere(principal, "guides:read").filter((t) => keyTeam === null || t === keyTeam);
 }
 
 /**

@@ -529,7 +529,8 @@ function sees(principal: Principal, row: GuideRow): boolean {
   return principal.teams.has(row.team_id) && can(principal, "guides:read", row.team_id);
 }
 
-function readableTeams(principal: Principal): string[] {
+/** The teams whose guides `principal` may read (only its key's team, for a team-bound key). */
+export function readableTeams(principal: Principal): string[] {
   const keyTeam = principal.apiKey?.teamId ?? null;
   return teamsWhere(principal, "guides:read").filter((t) => keyTeam === null || t === keyTeam);
 }

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { api } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { errorText } from "../../failures.ts";
+import { ModelPicks, TestOutcome, modelList } from "./model-picks.tsx";
 
 /** The names of a provider's models (declared as names or as objects with an id). */
 export function modelNames(provider: Pick<Provider, "models">): string[] {
@@ -21,10 +22,7 @@ export function ProviderEditForm({ provider, onDone }: { provider: Provider; onD
   const [apiKey, setApiKey] = useState("");
   const [removeKey, setRemoveKey] = useState(false);
   const [models, setModels] = useState(modelNames(provider).join(", "));
-  const picked = models
-    .split(",")
-    .map((m) => m.trim())
-    .filter(Boolean);
+  const picked = modelList(models);
   const test = useMutation({
     mutationFn: () =>
       // A new key is tried as typed; without one, the stored key (the saved provider's test).
@@ -128,32 +126,10 @@ export function ProviderEditForm({ provider, onDone }: { provider: Provider; onD
         >
           {test.isPending ? "Testing…" : "Test connection"}
         </button>
-        {test.data && (
-          <span role="status" className={test.data.ok ? "ok" : "error"}>
-            {test.data.ok
-              ? `Answered in ${test.data.latencyMs} ms with ${test.data.models.length} models.`
-              : `No answer: ${test.data.error?.message ?? "unknown error"}`}
-          </span>
-        )}
+        {test.data && <TestOutcome result={test.data} />}
         <Alert inline>{test.error ? errorText(test.error) : null}</Alert>
       </div>
-      {test.data?.ok && test.data.models.length > 0 && (
-        <fieldset className="model-picks">
-          <legend>Models to offer</legend>
-          {test.data.models.slice(0, 100).map((m) => (
-            <label key={m} className="check">
-              <input
-                type="checkbox"
-                checked={picked.includes(m)}
-                onChange={(e) => {
-                  setModels((e.target.checked ? [...picked, m] : picked.filter((x) => x !== m)).join(", "));
-                }}
-              />
-              <span>{m}</span>
-            </label>
-          ))}
-        </fieldset>
-      )}
+      {test.data?.ok && <ModelPicks listed={test.data.models} models={models} onModels={setModels} />}
       <label>
         Models (comma-separated)
         <input

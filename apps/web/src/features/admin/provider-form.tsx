@@ -4,6 +4,7 @@ import { useState } from "react";
 import { api } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { errorText } from "../../failures.ts";
+import { ModelPicks, TestOutcome, modelList } from "./model-picks.tsx";
 
 const TYPES: { value: ProviderType; label: string; baseURL: string }[] = [
   {
@@ -49,13 +50,6 @@ export function ProviderForm({
       if (result.ok && !models.trim()) setModels(result.models.slice(0, 3).join(", "));
     },
   });
-  const picked = models
-    .split(",")
-    .map((m) => m.trim())
-    .filter(Boolean);
-  const toggle = (model: string, on: boolean) => {
-    setModels((on ? [...picked, model] : picked.filter((m) => m !== model)).join(", "));
-  };
   const add = useMutation({
     mutationFn: () =>
       api<Provider>("/api/v1/providers", {
@@ -66,10 +60,7 @@ export function ProviderForm({
           ...(name.trim() ? { name: name.trim() } : {}),
           ...(baseURL.trim() ? { baseURL: baseURL.trim() } : {}),
           ...(apiKey ? { apiKey } : {}),
-          models: models
-            .split(",")
-            .map((m) => m.trim())
-            .filter(Boolean),
+          models: modelList(models),
         },
       }),
     onSuccess: async (provider) => {
@@ -163,32 +154,10 @@ export function ProviderForm({
         >
           {test.isPending ? "Testing…" : "Test connection"}
         </button>
-        {test.data && (
-          <span role="status" className={test.data.ok ? "ok" : "error"}>
-            {test.data.ok
-              ? `Answered in ${test.data.latencyMs} ms with ${test.data.models.length} model${test.data.models.length === 1 ? "" : "s"}.`
-              : `No answer: ${test.data.error?.message ?? "unknown error"}`}
-          </span>
-        )}
+        {test.data && <TestOutcome result={test.data} />}
         <Alert inline>{test.error ? errorText(test.error) : null}</Alert>
       </div>
-      {test.data?.ok && test.data.models.length > 0 && (
-        <fieldset className="model-picks">
-          <legend>Models to offer</legend>
-          {test.data.models.slice(0, 100).map((m) => (
-            <label key={m} className="check">
-              <input
-                type="checkbox"
-                checked={picked.includes(m)}
-                onChange={(e) => {
-                  toggle(m, e.target.checked);
-                }}
-              />
-              <span>{m}</span>
-            </label>
-          ))}
-        </fieldset>
-      )}
+      {test.data?.ok && <ModelPicks listed={test.data.models} models={models} onModels={setModels} />}
       <label>
         Models (comma-separated)
         <input
