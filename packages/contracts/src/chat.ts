@@ -85,6 +85,19 @@ export const ConversationWithMessages = Conversation.extend({ messages: z.array(
 });
 export type ConversationWithMessages = z.infer<typeof ConversationWithMessages>;
 
+/** Longest per-conversation system prompt, in characters. */
+export const MAX_SYSTEM_PROMPT_CHARS = 20_000;
+
+/** A conversation's own instructions and answer parameters, set on creation or later. */
+const conversationSettings = {
+  /** Instructions every answer in this conversation gets (a system message); null: none. */
+  systemPrompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).nullable().optional(),
+  /** Sampling temperature of its answers; null: the model's default. */
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  /** Longest answer, in tokens; null: the model's default. */
+  maxOutputTokens: z.number().int().min(1).max(100_000).nullable().optional(),
+};
+
 export const CreateConversationRequest = z
   .strictObject({
     title: z.string().trim().min(1).max(200).optional(),
@@ -94,12 +107,22 @@ export const CreateConversationRequest = z
     assistantId: z.string().max(100).optional(),
     /** Puts the conversation in this project (of its team; the team defaults to the project's). */
     projectId: z.string().max(100).optional(),
+    ...conversationSettings,
+    /**
+     * The first message: the conversation is stored together with it and its answer starts, so no
+     * empty conversation is left behind (what the web app does). Without it, an empty one is made.
+     */
+    message: z.strictObject({ content: z.string().min(1, "must not be empty") }).optional(),
   })
   .meta({ id: "CreateConversationRequest" });
 export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
 
-/** Longest per-conversation system prompt, in characters. */
-export const MAX_SYSTEM_PROMPT_CHARS = 20_000;
+/** A new conversation; with the first message and its (streaming) answer when one was sent. */
+export const CreatedConversation = Conversation.extend({
+  userMessage: ChatMessageView.optional(),
+  assistantMessage: ChatMessageView.optional(),
+}).meta({ id: "CreatedConversation" });
+export type CreatedConversation = z.infer<typeof CreatedConversation>;
 
 export const UpdateConversationRequest = z
   .strictObject({
@@ -107,12 +130,7 @@ export const UpdateConversationRequest = z
     model: z.string().min(1).max(200).optional(),
     /** Moves the conversation into a project of its team; null takes it out of its project. */
     projectId: z.string().max(100).nullable().optional(),
-    /** Instructions every answer in this conversation gets (a system message); null: none. */
-    systemPrompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).nullable().optional(),
-    /** Sampling temperature of its answers; null: the model's default. */
-    temperature: z.number().min(0).max(2).nullable().optional(),
-    /** Longest answer, in tokens; null: the model's default. */
-    maxOutputTokens: z.number().int().min(1).max(100_000).nullable().optional(),
+    ...conversationSettings,
   })
   .meta({ id: "UpdateConversationRequest" });
 export type UpdateConversationRequest = z.infer<typeof UpdateConversationRequest>;
@@ -194,6 +212,8 @@ export const ChatEvent = z.discriminatedUnion("type", [
    * the text and sources shown so far; deltas count from index 0 again.
    */
   z.object({ type: z.literal("message.restarted"), messageId: z.string(), reason: z.string() }),
+  /** The model named the conversation after this (its first) answer. */
+  z.object({ type: z.literal("conversation.titled"), messageId: z.string(), title: z.string() }),
   z.object({
     type: z.literal("snapshot"),
     messageId: z.string(),

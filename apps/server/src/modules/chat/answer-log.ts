@@ -46,6 +46,8 @@ function dedupeKey(event: ChatEvent): string {
       return `waiting:${event.approvalId}`;
     case "message.restarted":
       return "restarted";
+    case "conversation.titled":
+      return "titled";
     case "message.completed":
     case "message.failed":
     case "message.cancelled":

@@ -110,6 +110,20 @@ export class ChatRepository {
     await this.#db.updateTable("conversations").set(patch).where("id", "=", id).execute();
   }
 
+  /**
+   * Renames a conversation only while its title is still `expected` (not renamed meanwhile).
+   * @returns whether it was renamed.
+   */
+  async retitle(id: string, expected: string, title: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("conversations")
+      .set({ title })
+      .where("id", "=", id)
+      .where("title", "=", expected)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   async deleteConversation(id: string): Promise<void> {
     await this.#db.deleteFrom("conversations").where("id", "=", id).execute();
   }

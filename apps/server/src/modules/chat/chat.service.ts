@@ -1,7 +1,3 @@
-import { fromMarkdown } from "mdast-util-from-markdown";
-import { gfmFromMarkdown } from "mdast-util-gfm";
-import { gfm } from "micromark-extension-gfm";
-import { toString as mdastToString } from "mdast-util-to-string";
 import {
   chatTopics,
   MAX_MESSAGE_CHARS,
@@ -9,6 +5,7 @@ import {
   type Conversation,
   type ConversationWithMessages,
   type CreateConversationRequest,
+  type CreatedConversation,
   type GenerationJob,
   type RegenerateRequest,
   type RegenerateResponse,
@@ -37,40 +34,25 @@ import type { ProjectService } from "../projects/index.ts";
 import type { ChatRepository, ConversationRow, MessageRow, StoredExchange } from "./chat.repository.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
 import { chatKeys } from "./chat.keys.ts";
+import { titleFrom, UNTITLED } from "./conversation-titles.ts";
 import type { MessageFeedbackRepository } from "./message-feedback.repository.ts";
 
-/** The title of a conversation created without one, until its first message names it. */
-export const UNTITLED = "New conversation";
-
 /**
- * A title from a conversation's first message: the plain text of its first line that is not code
- * (markdown marks, links and inline code reduced to their text), at most 60 characters; the first
- * line of code when the message is only code.
- * @example titleFrom("**Why** is `ci` red?\nlogs: ...") // "Why is ci red?"
+ * Refuses a message that is too long or blank.
+ * @throws AppError `request.body_too_large`, `validation.failed`.
  */
-export function titleFrom(content: string): string {
-  const tree = fromMarkdown(content.slice(0, 4_000), {
-    extensions: [gfm()],
-    mdastExtensions: [gfmFromMarkdown()],
-  });
-  const block = tree.children.find(
-    (node) => node.type !== "code" && node.type !== "html" && node.type !== "thematicBreak",
-  );
-  // A list is named by its first item.
-  const prose = block?.type === "list" ? block.children[0] : block;
-  const code = tree.children.find((node) => node.type === "code");
-  const text = prose
-    ? mdastToString(prose, { includeImageAlt: false })
-    : code && "value" in code
-      ? code.value
-      : content;
-  const line =
-    text
-      .split("\n")
-      .map((l) => l.trim())
-      .find(Boolean) ?? "";
-  const words = line.replace(/\s+/g, " ");
-  return words.length <= 60 ? words || UNTITLED : `${words.slice(0, 59).trimEnd()}…`;
+function checkContent(content: string, path = "content"): void {
+  if (content.length > MAX_MESSAGE_CHARS) {
+    throw new AppError(
+      "request.body_too_large",
+      `A message may hold at most ${MAX_MESSAGE_CHARS} characters`,
+    );
+  }
+  if (!content.trim()) {
+    throw new AppError("validation.failed", "The message is empty", {
+      details: { issues: [{ location: "body", path, message: "must not be blank" }] },
+    });
+  }
 }
 
 /** Dependencies of the chat service. */
@@ -100,8 +82,13 @@ export class ChatService {
     this.#d = deps;
   }
 
-  async create(input: CreateConversationRequest, ctx: RequestContext): Promise<Conversation> {
+  /**
+   * Starts a conversation; with `message`, stores it together with its first message and starts
+   * the answer, or stores nothing when the message is refused.
+   */
+  async create(input: CreateConversationRequest, ctx: RequestContext): Promise<CreatedConversation> {
     const principal = requirePrincipal(ctx);
+    if (input.message) checkContent(input.message.content, "message.content");
     const persona = input.assistantId ? await this.#d.assistants.settingsFor(input.assistantId, ctx) : null;
     const project = input.projectId ? await this.#d.projects.get(input.projectId, ctx) : null;
     // A key bound to a team starts its conversations in that team; an assistant or a project, in its own.
@@ -120,13 +107,13 @@ export class ChatService {
       id: newId(),
       user_id: principal.userId,
       team_id: teamId,
-      title: input.title ?? UNTITLED,
+      title: input.title ?? (input.message ? titleFrom(input.message.content) : UNTITLED),
       model: input.model ?? null,
       assistant_id: persona?.id ?? null,
       project_id: project?.id ?? null,
-      system_prompt: null,
-      temperature: null,
-      max_output_tokens: null,
+      system_prompt: input.systemPrompt?.trim() ? input.systemPrompt : null,
+      temperature: input.temperature ?? null,
+      max_output_tokens: input.maxOutputTokens ?? null,
       created_at: now,
       updated_at: now,
     };
@@ -138,8 +125,41 @@ export class ChatService {
         throw new AppError("team.not_found", `No team ${row.team_id}`, { cause: error });
       throw error;
     }
-    await this.#audit(ctx, "conversation.created", row, { title: row.title });
-    return toConversation(row);
+    await this.#audit(ctx, "conversation.created", row, {
+      title: row.title,
+      ...(row.system_prompt ? { systemPrompt: { chars: row.system_prompt.length } } : {}),
+    });
+    if (!input.message) return toConversation(row);
+    try {
+      const sent = await this.#sendFirst(row, input.message.content, ctx);
+      return { ...toConversation(row), ...sent };
+    } catch (error) {
+      // Refused (no model, no ai:use, ...): the conversation goes too, so none is left empty.
+      await this.#d.chats.deleteConversation(row.id);
+      await this.#audit(ctx, "conversation.deleted", row, {
+        title: row.title,
+        reason: "first message refused",
+      });
+      throw error;
+    }
+  }
+
+  async #sendFirst(conversation: ConversationRow, content: string, ctx: RequestContext) {
+    const now = this.#d.clock.now();
+    const user: MessageRow = {
+      ...this.#blank(conversation.id, now),
+      role: "user",
+      content,
+      status: "completed",
+      completed_at: now,
+    };
+    const stored = await this.#start(conversation, { user, model: undefined, replaceFrom: undefined }, ctx);
+    await this.#audit(ctx, "message.sent", conversation, {
+      messageId: user.id,
+      answerId: stored.assistant.id,
+      model: stored.assistant.model,
+    });
+    return { userMessage: toMessage(stored.user ?? user), assistantMessage: toMessage(stored.assistant) };
   }
 
   async list(
@@ -215,17 +235,7 @@ export class ChatService {
     ctx: RequestContext,
   ): Promise<SendMessageResponse> {
     const conversation = await this.visible(conversationId, ctx, "conversations:write");
-    if (input.content.length > MAX_MESSAGE_CHARS) {
-      throw new AppError(
-        "request.body_too_large",
-        `A message may hold at most ${MAX_MESSAGE_CHARS} characters`,
-      );
-    }
-    if (!input.content.trim()) {
-      throw new AppError("validation.failed", "The message is empty", {
-        details: { issues: [{ location: "body", path: "content", message: "must not be blank" }] },
-      });
-    }
+    checkContent(input.content);
     const edited = input.editOf ? await this.#current(conversationId, input.editOf, "user") : undefined;
     const now = this.#d.clock.now();
     const user: MessageRow = {

@@ -3,6 +3,7 @@ import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
 import type { Logger } from "pino";
 import { toJson } from "../../db/json.ts";
 import { AppError } from "../../kernel/app-error.ts";
+import type { RequestContext } from "../../kernel/request-context.ts";
 import type { TypedBus, TypedJob } from "../../kernel/typed-bus.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { Subscription } from "../../platform/lifecycle.ts";
@@ -17,6 +18,7 @@ import { AnswerProgress } from "./answer-progress.ts";
 import { chatKeys } from "./chat.keys.ts";
 import { claimAnswer, LEASE_MS, loadContext, STARTED_TTL_MS } from "./generation-context.ts";
 import { failLostAnswer, finalizeFailed } from "./lost-answers.ts";
+import { nameConversation, titleFrom } from "./conversation-titles.ts";
 
 const RENEW_MS = 4_000;
 
@@ -35,6 +37,8 @@ export interface GenerationDeps {
   workerId: string;
   concurrency: number;
   metrics?: ChatMetrics;
+  /** The model that names a conversation after its first answer; null: the first message names it. */
+  titleModel: string | null;
 }
 
 /**
@@ -235,13 +239,16 @@ async function prepareAndGenerate(
           duration_ms: deps.clock.now() - started,
           completed_at: deps.clock.now(),
         });
-        if (won)
+        if (won) {
           await append({
             type: "message.completed",
             messageId,
             usage: part.usage,
             finishReason: part.finishReason,
           });
+          const title = await maybeName(deps, data, context.history, text, callContext);
+          if (title) await append({ type: "conversation.titled", messageId, title });
+        }
       }
     }
     // A cancelled pipeline ends its parts quietly: the signal tells why there was no finish.
@@ -272,6 +279,36 @@ async function prepareAndGenerate(
 }
 
 class CancelledError extends Error {}
+
+/**
+ * After a conversation's first answer, has the title model name it, unless there is none or the
+ * conversation was given a title of its own (not the one its first message gave it).
+ */
+async function maybeName(
+  deps: GenerationDeps,
+  data: GenerationJob,
+  history: MessageRow[],
+  answer: string,
+  ctx: RequestContext,
+): Promise<string | null> {
+  const question = history[0];
+  if (!deps.titleModel || history.length !== 1 || question?.role !== "user") return null;
+  const conversation = await deps.chats.findConversation(data.conversationId);
+  if (conversation?.title !== titleFrom(question.content)) return null;
+  return nameConversation(
+    deps,
+    {
+      conversationId: data.conversationId,
+      current: conversation.title,
+      question: question.content,
+      answer,
+      model: deps.titleModel,
+      teamId: data.teamId ?? null,
+      projectId: data.projectId ?? null,
+    },
+    ctx,
+  );
+}
 
 function isAborted(controller: AbortController): boolean {
   return controller.signal.aborted;

@@ -137,6 +137,7 @@ export const chatModule = defineModule({
               workerId: ctx.podId,
               concurrency: 32,
               metrics,
+              titleModel: ctx.config.titleModel ?? null,
             }),
         },
         {

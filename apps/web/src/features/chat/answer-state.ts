@@ -52,6 +52,8 @@ export function applyEvent(answers: LiveAnswers, event: ChatEvent): LiveAnswers 
         },
       };
     }
+    case "conversation.titled":
+      return answers;
     case "message.restarted":
       // Generated again from nothing (its worker died): what was shown goes, deltas count from 0.
       return { ...answers, [event.messageId]: fresh() };
