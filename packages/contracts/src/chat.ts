@@ -7,6 +7,43 @@ import { defineTopic, defineTopicFamily } from "./topics.ts";
 export const MessageStatus = z.enum(["streaming", "completed", "failed", "cancelled"]);
 export type MessageStatus = z.infer<typeof MessageStatus>;
 
+/** Images a message may carry, by media type (checked against the file's first bytes). */
+export const ATTACHMENT_IMAGE_TYPES = {
+  "image/png": [".png"],
+  "image/jpeg": [".jpg", ".jpeg"],
+  "image/gif": [".gif"],
+  "image/webp": [".webp"],
+} as const;
+
+/** Limits of chat attachments: files per upload and per message, bytes per file, characters read. */
+export const ATTACHMENT_LIMITS = {
+  filesPerMessage: 10,
+  bytesPerFile: 10 * 1024 * 1024,
+  /** Most characters of one file's text given to the model (a longer text is cut, and says so). */
+  charsPerFile: 200_000,
+} as const;
+
+/** A file attached to a message: an image the model sees, or a document or text file it reads. */
+export const ChatAttachment = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    mediaType: z.string(),
+    size: z.number().int(),
+    /** `image`: sent to the model as an image; `text`: its text is given with the message. */
+    kind: z.enum(["image", "text"]),
+    /** Characters of text read from it (null for an image). */
+    chars: z.number().int().nullable(),
+    /** Whether its text was cut to `ATTACHMENT_LIMITS.charsPerFile`. */
+    truncated: z.boolean(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: "ChatAttachment" });
+export type ChatAttachment = z.infer<typeof ChatAttachment>;
+
+/** Ids of attachments (uploaded by the sender, not sent with another message yet). */
+export const AttachmentIds = z.array(z.string().min(1).max(100)).max(ATTACHMENT_LIMITS.filesPerMessage);
+
 export const ChatMessageView = z
   .object({
     id: z.string(),
@@ -31,6 +68,8 @@ export const ChatMessageView = z
     feedback: z
       .object({ up: z.number().int(), down: z.number().int(), mine: z.enum(["up", "down"]).nullable() })
       .optional(),
+    /** Files sent with a user message; absent when none. */
+    attachments: z.array(ChatAttachment).optional(),
     createdAt: z.iso.datetime(),
     completedAt: z.iso.datetime().nullable(),
   })
@@ -112,7 +151,9 @@ export const CreateConversationRequest = z
      * The first message: the conversation is stored together with it and its answer starts, so no
      * empty conversation is left behind (what the web app does). Without it, an empty one is made.
      */
-    message: z.strictObject({ content: z.string().min(1, "must not be empty") }).optional(),
+    message: z
+      .strictObject({ content: z.string().min(1, "must not be empty"), attachments: AttachmentIds.optional() })
+      .optional(),
   })
   .meta({ id: "CreateConversationRequest" });
 export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
@@ -154,6 +195,8 @@ export const SendMessageRequest = z
     model: z.string().min(1).max(200).optional(),
     /** An earlier message of yours that this one replaces, together with everything after it. */
     editOf: z.string().min(1).max(100).optional(),
+    /** Files uploaded with `POST /api/v1/attachments`, sent with this message. */
+    attachments: AttachmentIds.optional(),
   })
   .meta({ id: "SendMessageRequest" });
 export type SendMessageRequest = z.infer<typeof SendMessageRequest>;

@@ -5,6 +5,8 @@ import {
   type Conversation,
   type ConversationWithMessages,
   type CreateConversationRequest,
+  type ChatAttachment,
+  type ChatMessageView,
   type CreatedConversation,
   type GenerationJob,
   type RegenerateRequest,
@@ -33,6 +35,7 @@ import type { AssistantService } from "../assistants/index.ts";
 import type { ProjectService } from "../projects/index.ts";
 import type { ChatRepository, ConversationRow, MessageRow, StoredExchange } from "./chat.repository.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
+import type { AttachmentService } from "./attachments.service.ts";
 import { chatKeys } from "./chat.keys.ts";
 import { titleFrom, UNTITLED } from "./conversation-titles.ts";
 import type { MessageFeedbackRepository } from "./message-feedback.repository.ts";
@@ -70,6 +73,13 @@ export interface ChatServiceDeps {
   clock: Clock;
   /** The model used when neither the message nor the conversation names one. */
   defaultModel: () => Promise<string | null>;
+  /** Files sent with messages. */
+  attachments: Pick<
+    AttachmentService,
+    "claim" | "release" | "viewsOf" | "removeBlobs" | "blobKeysOfConversation"
+  >;
+  /** Whether a model (id or alias) reads images. */
+  readsImages: (model: string) => Promise<boolean>;
 }
 
 /**
@@ -131,7 +141,7 @@ export class ChatService {
     });
     if (!input.message) return toConversation(row);
     try {
-      const sent = await this.#sendFirst(row, input.message.content, ctx);
+      const sent = await this.#sendFirst(row, input.message.content, input.message.attachments ?? [], ctx);
       return { ...toConversation(row), ...sent };
     } catch (error) {
       // Refused (no model, no ai:use, ...): the conversation goes too, so none is left empty.
@@ -144,7 +154,12 @@ export class ChatService {
     }
   }
 
-  async #sendFirst(conversation: ConversationRow, content: string, ctx: RequestContext) {
+  async #sendFirst(
+    conversation: ConversationRow,
+    content: string,
+    attachmentIds: readonly string[],
+    ctx: RequestContext,
+  ) {
     const now = this.#d.clock.now();
     const user: MessageRow = {
       ...this.#blank(conversation.id, now),
@@ -153,13 +168,21 @@ export class ChatService {
       status: "completed",
       completed_at: now,
     };
-    const stored = await this.#start(conversation, { user, model: undefined, replaceFrom: undefined }, ctx);
+    const stored = await this.#start(
+      conversation,
+      { user, model: undefined, replaceFrom: undefined, attachmentIds },
+      ctx,
+    );
     await this.#audit(ctx, "message.sent", conversation, {
       messageId: user.id,
       answerId: stored.assistant.id,
       model: stored.assistant.model,
+      ...(stored.files.length ? { attachments: stored.files.map((f) => f.id) } : {}),
     });
-    return { userMessage: toMessage(stored.user ?? user), assistantMessage: toMessage(stored.assistant) };
+    return {
+      userMessage: withFiles(toMessage(stored.user ?? user), stored.files),
+      assistantMessage: toMessage(stored.assistant),
+    };
   }
 
   async list(
@@ -186,11 +209,17 @@ export class ChatService {
   async get(id: string, ctx: RequestContext): Promise<ConversationWithMessages> {
     const row = await this.visible(id, ctx, "conversations:read");
     const messages = await this.#d.chats.messages(id);
-    const feedback = await this.#d.feedback.summaries(
-      messages.filter((m) => m.role === "assistant").map((m) => m.id),
-      requirePrincipal(ctx).userId,
-    );
-    return { ...toConversation(row), messages: messages.map((m) => toMessage(m, feedback.get(m.id))) };
+    const [feedback, files] = await Promise.all([
+      this.#d.feedback.summaries(
+        messages.filter((m) => m.role === "assistant").map((m) => m.id),
+        requirePrincipal(ctx).userId,
+      ),
+      this.#d.attachments.viewsOf(messages.filter((m) => m.role === "user").map((m) => m.id)),
+    ]);
+    return {
+      ...toConversation(row),
+      messages: messages.map((m) => withFiles(toMessage(m, feedback.get(m.id)), files.get(m.id))),
+    };
   }
 
   async update(id: string, patch: UpdateConversationRequest, ctx: RequestContext): Promise<Conversation> {
@@ -219,7 +248,10 @@ export class ChatService {
 
   async delete(id: string, ctx: RequestContext): Promise<void> {
     const row = await this.visible(id, ctx, "conversations:write");
+    const blobs = await this.#d.attachments.blobKeysOfConversation(id);
     await this.#d.chats.deleteConversation(id);
+    // The rows went with the conversation; their bytes go now.
+    await this.#d.attachments.removeBlobs(blobs);
     await this.#audit(ctx, "conversation.deleted", row, { title: row.title });
   }
 
@@ -249,7 +281,13 @@ export class ChatService {
     const newTitle = conversation.title === UNTITLED ? titleFrom(input.content) : undefined;
     const stored = await this.#start(
       conversation,
-      { user, model: input.model, replaceFrom: edited?.position, titleIfFirst: newTitle },
+      {
+        user,
+        model: input.model,
+        replaceFrom: edited?.position,
+        titleIfFirst: newTitle,
+        attachmentIds: input.attachments ?? [],
+      },
       ctx,
     );
     const title = stored.titled ? newTitle : undefined;
@@ -259,8 +297,12 @@ export class ChatService {
       model: stored.assistant.model,
       ...(edited ? { replaced: edited.id } : {}),
       ...(title ? { title } : {}),
+      ...(stored.files.length ? { attachments: stored.files.map((f) => f.id) } : {}),
     });
-    return { userMessage: toMessage(stored.user ?? user), assistantMessage: toMessage(stored.assistant) };
+    return {
+      userMessage: withFiles(toMessage(stored.user ?? user), stored.files),
+      assistantMessage: toMessage(stored.assistant),
+    };
   }
 
   /**
@@ -339,9 +381,11 @@ export class ChatService {
       model: string | undefined;
       replaceFrom: number | undefined;
       titleIfFirst?: string | undefined;
+      /** Files the user message carries (uploaded by the caller, not sent yet). */
+      attachmentIds?: readonly string[];
     },
     ctx: RequestContext,
-  ): Promise<{ user: MessageRow | null; assistant: MessageRow; titled: boolean }> {
+  ): Promise<{ user: MessageRow | null; assistant: MessageRow; titled: boolean; files: ChatAttachment[] }> {
     const principal = requirePrincipal(ctx);
     // The worker generates as the sender's account; the caller itself (an API key may hold
     // fewer permissions than its owner) must be allowed to use AI here.
@@ -354,6 +398,13 @@ export class ChatService {
       : null;
     const model = exchange.model ?? conversation.model ?? persona?.model ?? (await this.#d.defaultModel());
     if (!model) throw new AppError("model.not_found", "No model given and no default model is configured");
+    const files = await this.#claimFiles(
+      conversation,
+      exchange.user,
+      exchange.attachmentIds ?? [],
+      model,
+      ctx,
+    );
     const now = this.#d.clock.now();
     const assistant: MessageRow = {
       ...this.#blank(conversation.id, now),
@@ -392,18 +443,47 @@ export class ChatService {
         now,
       );
     } catch (error) {
-      await this.#abandon(assistant.id, enqueued);
+      await this.#abandon(assistant.id, enqueued, exchange.user?.id);
       throw error;
     }
     if (!stored) {
-      await this.#abandon(assistant.id, enqueued);
+      await this.#abandon(assistant.id, enqueued, exchange.user?.id);
       throw new AppError(
         "resource.conflict",
         "An answer is still streaming in this conversation; wait for it or cancel it",
       );
     }
     await enqueued;
-    return stored;
+    return { ...stored, files };
+  }
+
+  /**
+   * Claims the files a user message carries, refusing images for a model that does not read them.
+   * @throws AppError `attachment.not_found`, `attachment.images_not_supported`.
+   */
+  async #claimFiles(
+    conversation: ConversationRow,
+    user: MessageRow | null,
+    ids: readonly string[],
+    model: string,
+    ctx: RequestContext,
+  ): Promise<ChatAttachment[]> {
+    if (!user || ids.length === 0) return [];
+    const claim = {
+      userId: requirePrincipal(ctx).userId,
+      conversationId: conversation.id,
+      messageId: user.id,
+    };
+    const rows = await this.#d.attachments.claim(ids, claim);
+    if (rows.some((r) => r.kind === "image") && !(await this.#d.readsImages(model))) {
+      await this.#d.attachments.release(user.id);
+      throw new AppError(
+        "attachment.images_not_supported",
+        `${model} does not read images (an administrator can say it does in its settings)`,
+        { details: { model } },
+      );
+    }
+    return (await this.#d.attachments.viewsOf([user.id])).get(user.id) ?? [];
   }
 
   /**
@@ -412,9 +492,11 @@ export class ChatService {
    * Should that fail too, the worker stops waiting on its own after a while and the job is dropped
    * after its last delivery; the caller already has the original error.
    */
-  async #abandon(messageId: string, enqueued: Promise<void>): Promise<void> {
+  async #abandon(messageId: string, enqueued: Promise<void>, userMessageId?: string): Promise<void> {
     await Promise.allSettled([
       enqueued,
+      // Its files are free to be sent again.
+      userMessageId ? this.#d.attachments.release(userMessageId) : Promise.resolve(),
       this.#d.cache
         .set(chatKeys.cancelFlag(messageId), true, 60 * 60 * 1000)
         .then(() => this.#d.bus.publish(chatTopics.cancel, { messageId })),
@@ -477,4 +559,9 @@ function parseConversationCursor(cursor: string): { updatedAt: number; id: strin
     });
   }
   return { updatedAt: Number(match[1]), id: match[2] };
+}
+
+/** A message with the files sent with it (when it has some). */
+function withFiles(message: ChatMessageView, files: ChatAttachment[] | undefined): ChatMessageView {
+  return files?.length ? { ...message, attachments: files } : message;
 }

@@ -55,9 +55,34 @@ export interface MessageFeedbackTable {
   updated_at: number;
 }
 
+/**
+ * A file uploaded for a message: its bytes in the blob store, its text (documents and text files)
+ * here. Unsent (`message_id` null) until a send claims it for the message.
+ */
+export interface ChatAttachmentsTable {
+  id: string;
+  /** Who uploaded it: only they may send it. */
+  user_id: string;
+  /** The conversation it was sent in; null until then. */
+  conversation_id: string | null;
+  /** The user message it was sent with; null until then. */
+  message_id: string | null;
+  name: string;
+  media_type: string;
+  size: number;
+  /** `image` or `text`. */
+  kind: string;
+  blob_key: string;
+  /** The text given to the model (null for an image). */
+  text: string | null;
+  truncated: number;
+  created_at: number;
+}
+
 /** Kysely types of the chat module's tables. */
 export interface ChatTables {
   conversations: ConversationsTable;
   messages: MessagesTable;
   message_feedback: MessageFeedbackTable;
+  chat_attachments: ChatAttachmentsTable;
 }

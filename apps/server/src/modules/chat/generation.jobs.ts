@@ -19,6 +19,7 @@ import { chatKeys } from "./chat.keys.ts";
 import { claimAnswer, LEASE_MS, loadContext, STARTED_TTL_MS } from "./generation-context.ts";
 import { failLostAnswer, finalizeFailed } from "./lost-answers.ts";
 import { nameConversation, titleFrom } from "./conversation-titles.ts";
+import type { AttachmentService } from "./attachments.service.ts";
 
 const RENEW_MS = 4_000;
 
@@ -39,6 +40,10 @@ export interface GenerationDeps {
   metrics?: ChatMetrics;
   /** The model that names a conversation after its first answer; null: the first message names it. */
   titleModel: string | null;
+  /** The files sent with messages, given to the model with them. */
+  attachments: Pick<AttachmentService, "promptParts">;
+  /** Whether a model reads images (else an image is named, not sent). */
+  readsImages: (model: string) => Promise<boolean>;
 }
 
 /**
@@ -174,18 +179,20 @@ async function prepareAndGenerate(
     const persona = data.model.startsWith(PERSONA_MODEL_PREFIX)
       ? await deps.personas.resolve(data.model, callContext)
       : null;
+    const model = persona?.model ?? data.model;
+    const history = await toPrompt(deps, context.history, model);
     const run = await deps.pipeline.streamChat(
       {
         surface: "chat",
         teamId: data.teamId ?? null,
         assistantId: data.assistantId ?? null,
         projectId: data.projectId ?? null,
-        model: persona?.model ?? data.model,
+        model,
         ...(persona ? { persona: { ...persona.persona, messageId } } : {}),
         // The conversation's own instructions come first; the stages add theirs around them.
         prompt: [
           ...(data.systemPrompt ? [{ role: "system" as const, content: data.systemPrompt }] : []),
-          ...toPrompt(context.history),
+          ...history,
         ],
         options: {
           ...(data.temperature != null ? { temperature: data.temperature } : {}),
@@ -314,12 +321,24 @@ function isAborted(controller: AbortController): boolean {
   return controller.signal.aborted;
 }
 
-function toPrompt(history: MessageRow[]): LanguageModelV4Prompt {
+/** The conversation so far as the model gets it, user messages with their files. */
+async function toPrompt(
+  deps: GenerationDeps,
+  history: MessageRow[],
+  model: string,
+): Promise<LanguageModelV4Prompt> {
+  const asked = history.filter((m) => m.role === "user").map((m) => m.id);
+  const files = asked.length
+    ? await deps.attachments.promptParts(asked, await deps.readsImages(model))
+    : new Map<string, never[]>();
   return history.map((m) =>
     m.role === "assistant"
       ? { role: "assistant" as const, content: [{ type: "text" as const, text: m.content }] }
       : m.role === "system"
         ? { role: "system" as const, content: m.content }
-        : { role: "user" as const, content: [{ type: "text" as const, text: m.content }] },
+        : {
+            role: "user" as const,
+            content: [{ type: "text" as const, text: m.content }, ...(files.get(m.id) ?? [])],
+          },
   );
 }
