@@ -152,7 +152,10 @@ export const CreateConversationRequest = z
      * empty conversation is left behind (what the web app does). Without it, an empty one is made.
      */
     message: z
-      .strictObject({ content: z.string().min(1, "must not be empty"), attachments: AttachmentIds.optional() })
+      .strictObject({
+        content: z.string().min(1, "must not be empty"),
+        attachments: AttachmentIds.optional(),
+      })
       .optional(),
   })
   .meta({ id: "CreateConversationRequest" });
