@@ -7,6 +7,18 @@ import { defineTopic, defineTopicFamily } from "./topics.ts";
 export const MessageStatus = z.enum(["streaming", "completed", "failed", "cancelled"]);
 export type MessageStatus = z.infer<typeof MessageStatus>;
 
+/** Where a message sits among its versions. */
+export const MessageVersions = z
+  .object({
+    /** Its place among them, from 1 (the first version). */
+    index: z.number().int().min(1),
+    count: z.number().int().min(1),
+    /** Every version's id, oldest first (this message's included, at `index - 1`). */
+    siblingIds: z.array(z.string()),
+  })
+  .meta({ id: "MessageVersions" });
+export type MessageVersions = z.infer<typeof MessageVersions>;
+
 export const ChatMessageView = z
   .object({
     id: z.string(),
@@ -31,6 +43,13 @@ export const ChatMessageView = z
     feedback: z
       .object({ up: z.number().int(), down: z.number().int(), mine: z.enum(["up", "down"]).nullable() })
       .optional(),
+    /**
+     * The versions of this message (itself, the edits of a user message, the regenerations of an
+     * answer), in the order they were made, when there is more than one: shown as `< 2/3 >`, each
+     * one made current by `POST /api/v1/conversations/{id}/messages/{messageId}/select`. Given by
+     * the conversation's view; absent elsewhere and when the message has a single version.
+     */
+    versions: MessageVersions.optional(),
     createdAt: z.iso.datetime(),
     completedAt: z.iso.datetime().nullable(),
   })
@@ -194,6 +213,15 @@ export const ChatEvent = z.discriminatedUnion("type", [
    * the text and sources shown so far; deltas count from index 0 again.
    */
   z.object({ type: z.literal("message.restarted"), messageId: z.string(), reason: z.string() }),
+  /**
+   * Someone made another version current (`messageId`, and the path continuing under it): read
+   * the conversation again. `pathVersion` counts the conversation's path changes.
+   */
+  z.object({
+    type: z.literal("conversation.branch_selected"),
+    messageId: z.string(),
+    pathVersion: z.number().int(),
+  }),
   z.object({
     type: z.literal("snapshot"),
     messageId: z.string(),

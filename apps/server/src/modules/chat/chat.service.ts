@@ -34,10 +34,18 @@ import {
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { AssistantService } from "../assistants/index.ts";
 import type { ProjectService } from "../projects/index.ts";
-import type { ChatRepository, ConversationRow, MessageRow, StoredExchange } from "./chat.repository.ts";
+import type {
+  ChatRepository,
+  ConversationRow,
+  ExchangeRefusal,
+  MessageRow,
+  StoredExchange,
+} from "./chat.repository.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
 import { chatKeys } from "./chat.keys.ts";
 import type { MessageFeedbackRepository } from "./message-feedback.repository.ts";
+import type { MessageBranchesRepository } from "./message-branches.repository.ts";
+import { versionsOf } from "./message-branches.ts";
 
 /** The title of a conversation created without one, until its first message names it. */
 export const UNTITLED = "New conversation";
@@ -78,6 +86,8 @@ export interface ChatServiceDeps {
   chats: ChatRepository;
   /** Thumbs on answers, shown with the messages. */
   feedback: Pick<MessageFeedbackRepository, "summaries">;
+  /** The message tree, for each message's versions. */
+  branches: Pick<MessageBranchesRepository, "tree">;
   bus: TypedBus;
   cache: Cache;
   audit: AuditSink;
@@ -129,6 +139,7 @@ export class ChatService {
       max_output_tokens: null,
       created_at: now,
       updated_at: now,
+      path_version: 0,
     };
     try {
       await this.#d.chats.insertConversation(row);
@@ -170,7 +181,11 @@ export class ChatService {
       messages.filter((m) => m.role === "assistant").map((m) => m.id),
       requirePrincipal(ctx).userId,
     );
-    return { ...toConversation(row), messages: messages.map((m) => toMessage(m, feedback.get(m.id))) };
+    const versions = versionsOf(await this.#d.branches.tree(id));
+    return {
+      ...toConversation(row),
+      messages: messages.map((m) => toMessage(m, feedback.get(m.id), versions.get(m.id))),
+    };
   }
 
   async update(id: string, patch: UpdateConversationRequest, ctx: RequestContext): Promise<Conversation> {
@@ -205,7 +220,8 @@ export class ChatService {
 
   /**
    * Stores the user's message and a `streaming` answer, then publishes the generation job. With
-   * `editOf`, the new message replaces that earlier user message and everything after it.
+   * `editOf`, the new message is a new version of that earlier user message: it and everything
+   * after it leave the current path (kept as a branch, see ADR 0031).
    * @throws AppError `resource.conflict` while an answer is streaming, `request.body_too_large`,
    *   `resource.not_found` for an `editOf` that is not a current user message of the conversation.
    */
@@ -239,7 +255,7 @@ export class ChatService {
     const newTitle = conversation.title === UNTITLED ? titleFrom(input.content) : undefined;
     const stored = await this.#start(
       conversation,
-      { user, model: input.model, replaceFrom: edited?.position, titleIfFirst: newTitle },
+      { user, model: input.model, replaces: edited, titleIfFirst: newTitle },
       ctx,
     );
     const title = stored.titled ? newTitle : undefined;
@@ -254,8 +270,8 @@ export class ChatService {
   }
 
   /**
-   * Answers again in place of `messageId` (an answer of the conversation): it and everything after
-   * it are replaced, and a new answer streams from the messages before it, with the given model,
+   * Answers again in place of `messageId` (an answer of the conversation): a new version of it
+   * streams from the messages before it (it and everything after it are kept as a branch), with the given model,
    * else the conversation's (so picking another model and retrying uses it), else the old one's.
    * @throws AppError `resource.not_found` (no such current answer), `resource.conflict` while an
    *   answer is streaming.
@@ -274,7 +290,7 @@ export class ChatService {
       {
         user: null,
         model: input.model ?? conversation.model ?? previous.model ?? undefined,
-        replaceFrom: previous.position,
+        replaces: previous,
       },
       ctx,
     );
@@ -317,6 +333,7 @@ export class ChatService {
       created_at: now,
       completed_at: null,
       replaced_at: null,
+      parent_id: null,
       sources: null,
     };
   }
@@ -327,7 +344,7 @@ export class ChatService {
     exchange: {
       user: MessageRow | null;
       model: string | undefined;
-      replaceFrom: number | undefined;
+      replaces: MessageRow | undefined;
       titleIfFirst?: string | undefined;
     },
     ctx: RequestContext,
@@ -370,13 +387,13 @@ export class ChatService {
     // The job travels while the exchange is stored: the worker prepares the answer meanwhile and
     // reads the messages once the commit is there (it waits briefly for one that is not yet).
     const enqueued = this.#d.bus.enqueue(chatTopics.generate, { id: assistant.id, payload: job });
-    let stored: StoredExchange | null;
+    let stored: StoredExchange | ExchangeRefusal;
     try {
       stored = await this.#d.chats.insertExchange(
         {
           user: exchange.user,
           assistant,
-          ...(exchange.replaceFrom !== undefined ? { replaceFrom: exchange.replaceFrom } : {}),
+          ...(exchange.replaces ? { replaces: exchange.replaces } : {}),
           ...(exchange.titleIfFirst !== undefined ? { titleIfFirst: exchange.titleIfFirst } : {}),
         },
         now,
@@ -385,11 +402,13 @@ export class ChatService {
       await this.#abandon(assistant.id, enqueued);
       throw error;
     }
-    if (!stored) {
+    if (typeof stored === "string") {
       await this.#abandon(assistant.id, enqueued);
       throw new AppError(
         "resource.conflict",
-        "An answer is still streaming in this conversation; wait for it or cancel it",
+        stored === "streaming"
+          ? "An answer is still streaming in this conversation; wait for it or cancel it"
+          : "The conversation changed meanwhile (another message or version); read it again",
       );
     }
     await enqueued;

@@ -27,6 +27,9 @@ import * as messageSourcesMigration from "./migrations/2026-12-06T0810-message-s
 import * as conversationProjectMigration from "./migrations/2026-12-06T1010-conversation-project.ts";
 import * as messageFeedbackMigration from "./migrations/2026-12-07T0210-message-feedback.ts";
 import * as conversationSettingsMigration from "./migrations/2026-12-08T0200-conversation-settings.ts";
+import * as messageBranchesMigration from "./migrations/2026-12-09T0100-message-branches.ts";
+import { MessageBranchesRepository } from "./message-branches.repository.ts";
+import { BranchService } from "./message-branches.service.ts";
 import { MessageFeedbackRepository } from "./message-feedback.repository.ts";
 import { FeedbackService } from "./message-feedback.service.ts";
 
@@ -53,6 +56,7 @@ export const chatModule = defineModule({
     "2026-12-06T1010-conversation-project": conversationProjectMigration,
     "2026-12-07T0210-message-feedback": messageFeedbackMigration,
     "2026-12-08T0200-conversation-settings": conversationSettingsMigration,
+    "2026-12-09T0100-message-branches": messageBranchesMigration,
   },
   build: async (
     ctx,
@@ -76,9 +80,11 @@ export const chatModule = defineModule({
     const streams = new EventStreams();
     const metrics = createChatMetrics(ctx.metrics);
     const feedbackRows = new MessageFeedbackRepository(platform.database);
+    const branchRows = new MessageBranchesRepository(platform.database);
     const chat = new ChatService({
       chats,
       feedback: feedbackRows,
+      branches: branchRows,
       bus: ctx.bus,
       cache: platform.store.cache,
       audit: deps.audit.audit,
@@ -92,6 +98,13 @@ export const chatModule = defineModule({
       chats,
       feedback: feedbackRows,
       personas: deps.prompts.personas,
+      audit: deps.audit.audit,
+      clock: platform.clock,
+    });
+    const branches = new BranchService({
+      chat,
+      branches: branchRows,
+      bus: ctx.bus,
       audit: deps.audit.audit,
       clock: platform.clock,
     });
@@ -110,6 +123,7 @@ export const chatModule = defineModule({
         registerChatRoutes(app, {
           chat,
           feedback,
+          branches,
           events,
           streams,
           metrics,

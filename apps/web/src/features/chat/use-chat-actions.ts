@@ -51,8 +51,8 @@ export function useConversationEdits(conversationId: string) {
 }
 
 /**
- * The writes of an open conversation: send (or edit and resend), regenerate, stop, plus its
- * edits. Each refreshes what it changed; the answer itself arrives on the event stream.
+ * The writes of an open conversation: send (or edit and resend), regenerate, switch versions,
+ * stop, plus its edits. Each refreshes what it changed; the answer itself arrives on the event stream.
  */
 export function useChatActions(conversationId: string) {
   const queryClient = useQueryClient();
@@ -76,6 +76,17 @@ export function useChatActions(conversationId: string) {
       onSuccess: async (regenerated, messageId) => {
         showAtOnce(queryClient, conversationId, messageId, [regenerated.assistantMessage]);
         await refresh.conversation();
+      },
+    }),
+    /** Shows another version of a message (and the path under it); the answer is the new view. */
+    selectVersion: useMutation({
+      mutationFn: (messageId: string) =>
+        api<ConversationWithMessages>(
+          `/api/v1/conversations/${conversationId}/messages/${messageId}/select`,
+          { method: "POST" },
+        ),
+      onSuccess: (view) => {
+        queryClient.setQueryData<ConversationWithMessages>(["conversation", conversationId], view);
       },
     }),
     stop: useMutation({
