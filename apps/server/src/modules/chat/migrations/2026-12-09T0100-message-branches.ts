@@ -20,20 +20,7 @@ export function up(dialect: MigrationDialect) {
       .alterTable("conversations")
       .addColumn("path_version", "integer", (c) => c.notNull().defaultTo(0))
       .execute();
-    await sql`
-      update messages set parent_id = (
-        select p.id from messages p
-        where p.conversation_id = messages.conversation_id
-          and p.position < messages.position
-          and (p.replaced_at is null or p.replaced_at > coalesce(
-            (select a.created_at from messages a
-             where messages.role = 'user' and a.conversation_id = messages.conversation_id
-               and a.position = messages.position + 1 and a.role = 'assistant'),
-            messages.created_at))
-        order by p.position desc
-        limit 1
-      )
-    `.execute(db);
+    await backfillParents(db);
     await db.schema
       .createIndex("messages_parent_idx")
       .on("messages")
@@ -48,4 +35,27 @@ export function down() {
     await db.schema.alterTable("messages").dropColumn("parent_id").execute();
     await db.schema.alterTable("conversations").dropColumn("path_version").execute();
   };
+}
+
+/**
+ * Gives each message without a parent the latest earlier message of its conversation that had not
+ * been replaced yet when its exchange was stored (for a question, the time of the answer stored
+ * with it).
+ */
+export async function backfillParents(db: Kysely<unknown>): Promise<void> {
+  await sql`
+    update messages set parent_id = (
+      select p.id from messages p
+      where p.conversation_id = messages.conversation_id
+        and p.position < messages.position
+        and (p.replaced_at is null or p.replaced_at > coalesce(
+          (select a.created_at from messages a
+           where messages.role = 'user' and a.conversation_id = messages.conversation_id
+             and a.position = messages.position + 1 and a.role = 'assistant'),
+          messages.created_at))
+      order by p.position desc
+      limit 1
+    )
+    where parent_id is null
+  `.execute(db);
 }
