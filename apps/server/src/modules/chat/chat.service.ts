@@ -222,7 +222,8 @@ export class ChatService {
    * Stores the user's message and a `streaming` answer, then publishes the generation job. With
    * `editOf`, the new message is a new version of that earlier user message: it and everything
    * after it leave the current path (kept as a branch, see ADR 0031).
-   * @throws AppError `resource.conflict` while an answer is streaming, `request.body_too_large`,
+   * @throws AppError `resource.conflict` while an answer is streaming (or when the conversation's
+   *   path changed meanwhile: a concurrent send or version switch), `request.body_too_large`,
    *   `resource.not_found` for an `editOf` that is not a current user message of the conversation.
    */
   async send(
@@ -271,8 +272,9 @@ export class ChatService {
 
   /**
    * Answers again in place of `messageId` (an answer of the conversation): a new version of it
-   * streams from the messages before it (it and everything after it are kept as a branch), with the given model,
-   * else the conversation's (so picking another model and retrying uses it), else the old one's.
+   * streams from the messages before it (it and everything after it are kept as a branch), with
+   * the given model, else the conversation's (so picking another model and retrying uses it),
+   * else the old one's.
    * @throws AppError `resource.not_found` (no such current answer), `resource.conflict` while an
    *   answer is streaming.
    */
