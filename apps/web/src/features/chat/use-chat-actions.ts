@@ -1,4 +1,5 @@
 import type {
+  ChatMessageView,
   UpdateConversationRequest,
   ConversationWithMessages,
   RegenerateResponse,
@@ -17,7 +18,8 @@ function refresher(queryClient: QueryClient, conversationId: string) {
 
 /**
  * Shows new messages at once in the cached conversation, dropping the message `replacedFrom` and
- * what follows it (an edit or a regenerate); the refetch then brings the server's view.
+ * what follows it (an edit or a regenerate: the first new message is its newest version, n/n);
+ * the refetch then brings the server's view.
  */
 function showAtOnce(
   queryClient: QueryClient,
@@ -28,8 +30,18 @@ function showAtOnce(
   queryClient.setQueryData<ConversationWithMessages>(["conversation", conversationId], (old) => {
     if (!old) return old;
     const cut = replacedFrom ? old.messages.findIndex((m) => m.id === replacedFrom) : -1;
-    return { ...old, messages: [...(cut >= 0 ? old.messages.slice(0, cut) : old.messages), ...added] };
+    const replaced = old.messages[cut];
+    const [first, ...rest] = added;
+    const shown =
+      replaced && first ? [{ ...first, versions: newestAfter(replaced, first.id) }, ...rest] : added;
+    return { ...old, messages: [...(cut >= 0 ? old.messages.slice(0, cut) : old.messages), ...shown] };
   });
+}
+
+/** The versions of a new version `id` of `message`: the last of them. */
+function newestAfter(message: ChatMessageView, id: string): ChatMessageView["versions"] {
+  const siblingIds = [...(message.versions?.siblingIds ?? [message.id]), id];
+  return { index: siblingIds.length, count: siblingIds.length, siblingIds };
 }
 
 /** Rename, change model, delete: what a conversation's menu (in the list or the header) does. */
