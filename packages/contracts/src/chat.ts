@@ -43,6 +43,17 @@ export type ChatAttachment = z.infer<typeof ChatAttachment>;
 
 /** Ids of attachments (uploaded by the sender, not sent with another message yet). */
 export const AttachmentIds = z.array(z.string().min(1).max(100)).max(ATTACHMENT_LIMITS.filesPerMessage);
+/** Where a message sits among its versions. */
+export const MessageVersions = z
+  .object({
+    /** Its place among them, from 1 (the first version). */
+    index: z.number().int().min(1),
+    count: z.number().int().min(1),
+    /** Every version's id, oldest first (this message's included, at `index - 1`). */
+    siblingIds: z.array(z.string()),
+  })
+  .meta({ id: "MessageVersions" });
+export type MessageVersions = z.infer<typeof MessageVersions>;
 
 export const ChatMessageView = z
   .object({
@@ -70,6 +81,13 @@ export const ChatMessageView = z
       .optional(),
     /** Files sent with a user message; absent when none. */
     attachments: z.array(ChatAttachment).optional(),
+    /**
+     * The versions of this message (itself, the edits of a user message, the regenerations of an
+     * answer), in the order they were made, when there is more than one: shown as `< 2/3 >`, each
+     * one made current by `POST /api/v1/conversations/{id}/messages/{messageId}/select`. Given by
+     * the conversation's view; absent elsewhere and when the message has a single version.
+     */
+    versions: MessageVersions.optional(),
     createdAt: z.iso.datetime(),
     completedAt: z.iso.datetime().nullable(),
   })
@@ -260,6 +278,15 @@ export const ChatEvent = z.discriminatedUnion("type", [
   z.object({ type: z.literal("message.restarted"), messageId: z.string(), reason: z.string() }),
   /** The model named the conversation after this (its first) answer. */
   z.object({ type: z.literal("conversation.titled"), messageId: z.string(), title: z.string() }),
+  /**
+   * Someone made another version current (`messageId`, and the path continuing under it): read
+   * the conversation again. `pathVersion` counts the conversation's path changes.
+   */
+  z.object({
+    type: z.literal("conversation.branch_selected"),
+    messageId: z.string(),
+    pathVersion: z.number().int(),
+  }),
   z.object({
     type: z.literal("snapshot"),
     messageId: z.string(),

@@ -48,6 +48,8 @@ function dedupeKey(event: ChatEvent): string {
       return "restarted";
     case "conversation.titled":
       return "titled";
+    case "conversation.branch_selected":
+      return `selected:${event.pathVersion}`;
     case "message.completed":
     case "message.failed":
     case "message.cancelled":

@@ -33,12 +33,20 @@ import {
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { AssistantService } from "../assistants/index.ts";
 import type { ProjectService } from "../projects/index.ts";
-import type { ChatRepository, ConversationRow, MessageRow, StoredExchange } from "./chat.repository.ts";
+import type {
+  ChatRepository,
+  ConversationRow,
+  ExchangeRefusal,
+  MessageRow,
+  StoredExchange,
+} from "./chat.repository.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
 import type { AttachmentService } from "./attachments.service.ts";
 import { chatKeys } from "./chat.keys.ts";
 import { titleFrom, UNTITLED } from "./conversation-titles.ts";
 import type { MessageFeedbackRepository } from "./message-feedback.repository.ts";
+import type { MessageBranchesRepository } from "./message-branches.repository.ts";
+import { versionsOf } from "./message-branches.ts";
 
 /**
  * Refuses a message that is too long or blank.
@@ -63,6 +71,8 @@ export interface ChatServiceDeps {
   chats: ChatRepository;
   /** Thumbs on answers, shown with the messages. */
   feedback: Pick<MessageFeedbackRepository, "summaries">;
+  /** The message tree, for each message's versions. */
+  branches: Pick<MessageBranchesRepository, "tree">;
   bus: TypedBus;
   cache: Cache;
   audit: AuditSink;
@@ -126,6 +136,7 @@ export class ChatService {
       max_output_tokens: input.maxOutputTokens ?? null,
       created_at: now,
       updated_at: now,
+      path_version: 0,
     };
     try {
       await this.#d.chats.insertConversation(row);
@@ -170,7 +181,7 @@ export class ChatService {
     };
     const stored = await this.#start(
       conversation,
-      { user, model: undefined, replaceFrom: undefined, attachmentIds },
+      { user, model: undefined, replaces: undefined, attachmentIds },
       ctx,
     );
     await this.#audit(ctx, "message.sent", conversation, {
@@ -209,16 +220,20 @@ export class ChatService {
   async get(id: string, ctx: RequestContext): Promise<ConversationWithMessages> {
     const row = await this.visible(id, ctx, "conversations:read");
     const messages = await this.#d.chats.messages(id);
-    const [feedback, files] = await Promise.all([
+    const [feedback, files, tree] = await Promise.all([
       this.#d.feedback.summaries(
         messages.filter((m) => m.role === "assistant").map((m) => m.id),
         requirePrincipal(ctx).userId,
       ),
       this.#d.attachments.viewsOf(messages.filter((m) => m.role === "user").map((m) => m.id)),
+      this.#d.branches.tree(id),
     ]);
+    const versions = versionsOf(tree);
     return {
       ...toConversation(row),
-      messages: messages.map((m) => withFiles(toMessage(m, feedback.get(m.id)), files.get(m.id))),
+      messages: messages.map((m) =>
+        withFiles(toMessage(m, feedback.get(m.id), versions.get(m.id)), files.get(m.id)),
+      ),
     };
   }
 
@@ -257,8 +272,10 @@ export class ChatService {
 
   /**
    * Stores the user's message and a `streaming` answer, then publishes the generation job. With
-   * `editOf`, the new message replaces that earlier user message and everything after it.
-   * @throws AppError `resource.conflict` while an answer is streaming, `request.body_too_large`,
+   * `editOf`, the new message is a new version of that earlier user message: it and everything
+   * after it leave the current path (kept as a branch, see ADR 0031).
+   * @throws AppError `resource.conflict` while an answer is streaming (or when the conversation's
+   *   path changed meanwhile: a concurrent send or version switch), `request.body_too_large`,
    *   `resource.not_found` for an `editOf` that is not a current user message of the conversation.
    */
   async send(
@@ -284,7 +301,7 @@ export class ChatService {
       {
         user,
         model: input.model,
-        replaceFrom: edited?.position,
+        replaces: edited,
         titleIfFirst: newTitle,
         attachmentIds: input.attachments ?? [],
       },
@@ -306,9 +323,10 @@ export class ChatService {
   }
 
   /**
-   * Answers again in place of `messageId` (an answer of the conversation): it and everything after
-   * it are replaced, and a new answer streams from the messages before it, with the given model,
-   * else the conversation's (so picking another model and retrying uses it), else the old one's.
+   * Answers again in place of `messageId` (an answer of the conversation): a new version of it
+   * streams from the messages before it (it and everything after it are kept as a branch), with
+   * the given model, else the conversation's (so picking another model and retrying uses it),
+   * else the old one's.
    * @throws AppError `resource.not_found` (no such current answer), `resource.conflict` while an
    *   answer is streaming.
    */
@@ -326,7 +344,7 @@ export class ChatService {
       {
         user: null,
         model: input.model ?? conversation.model ?? previous.model ?? undefined,
-        replaceFrom: previous.position,
+        replaces: previous,
       },
       ctx,
     );
@@ -369,6 +387,7 @@ export class ChatService {
       created_at: now,
       completed_at: null,
       replaced_at: null,
+      parent_id: null,
       sources: null,
     };
   }
@@ -379,7 +398,7 @@ export class ChatService {
     exchange: {
       user: MessageRow | null;
       model: string | undefined;
-      replaceFrom: number | undefined;
+      replaces: MessageRow | undefined;
       titleIfFirst?: string | undefined;
       /** Files the user message carries (uploaded by the caller, not sent yet). */
       attachmentIds?: readonly string[];
@@ -431,13 +450,13 @@ export class ChatService {
     // The job travels while the exchange is stored: the worker prepares the answer meanwhile and
     // reads the messages once the commit is there (it waits briefly for one that is not yet).
     const enqueued = this.#d.bus.enqueue(chatTopics.generate, { id: assistant.id, payload: job });
-    let stored: StoredExchange | null;
+    let stored: StoredExchange | ExchangeRefusal;
     try {
       stored = await this.#d.chats.insertExchange(
         {
           user: exchange.user,
           assistant,
-          ...(exchange.replaceFrom !== undefined ? { replaceFrom: exchange.replaceFrom } : {}),
+          ...(exchange.replaces ? { replaces: exchange.replaces } : {}),
           ...(exchange.titleIfFirst !== undefined ? { titleIfFirst: exchange.titleIfFirst } : {}),
         },
         now,
@@ -446,11 +465,13 @@ export class ChatService {
       await this.#abandon(assistant.id, enqueued, exchange.user?.id);
       throw error;
     }
-    if (!stored) {
+    if (typeof stored === "string") {
       await this.#abandon(assistant.id, enqueued, exchange.user?.id);
       throw new AppError(
         "resource.conflict",
-        "An answer is still streaming in this conversation; wait for it or cancel it",
+        stored === "streaming"
+          ? "An answer is still streaming in this conversation; wait for it or cancel it"
+          : "The conversation changed meanwhile (another message or version); read it again",
       );
     }
     await enqueued;

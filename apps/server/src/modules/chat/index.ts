@@ -31,6 +31,9 @@ import * as conversationProjectMigration from "./migrations/2026-12-06T1010-conv
 import * as messageFeedbackMigration from "./migrations/2026-12-07T0210-message-feedback.ts";
 import * as conversationSettingsMigration from "./migrations/2026-12-08T0200-conversation-settings.ts";
 import * as attachmentsMigration from "./migrations/2026-12-09T1100-chat-attachments.ts";
+import * as messageBranchesMigration from "./migrations/2026-12-09T0100-message-branches.ts";
+import { MessageBranchesRepository } from "./message-branches.repository.ts";
+import { BranchService } from "./message-branches.service.ts";
 import { MessageFeedbackRepository } from "./message-feedback.repository.ts";
 import { FeedbackService } from "./message-feedback.service.ts";
 
@@ -62,6 +65,7 @@ export const chatModule = defineModule({
     "2026-12-07T0210-message-feedback": messageFeedbackMigration,
     "2026-12-08T0200-conversation-settings": conversationSettingsMigration,
     "2026-12-09T1100-chat-attachments": attachmentsMigration,
+    "2026-12-09T0100-message-branches": messageBranchesMigration,
   },
   build: async (
     ctx,
@@ -96,9 +100,11 @@ export const chatModule = defineModule({
         (m) => m.imageInput,
         () => false,
       );
+    const branchRows = new MessageBranchesRepository(platform.database);
     const chat = new ChatService({
       chats,
       feedback: feedbackRows,
+      branches: branchRows,
       bus: ctx.bus,
       cache: platform.store.cache,
       audit: deps.audit.audit,
@@ -117,6 +123,13 @@ export const chatModule = defineModule({
       audit: deps.audit.audit,
       clock: platform.clock,
     });
+    const branches = new BranchService({
+      chat,
+      branches: branchRows,
+      bus: ctx.bus,
+      audit: deps.audit.audit,
+      clock: platform.clock,
+    });
     const events = new ConversationEvents({
       chat,
       bus: ctx.bus,
@@ -132,6 +145,7 @@ export const chatModule = defineModule({
         registerChatRoutes(app, {
           chat,
           feedback,
+          branches,
           events,
           streams,
           metrics,

@@ -18,6 +18,7 @@ const EVENT_TYPES = Object.keys({
   "message.waiting": 1,
   "message.restarted": 1,
   "conversation.titled": 1,
+  "conversation.branch_selected": 1,
   snapshot: 1,
 } satisfies Record<ChatEvent["type"], 1>) as ChatEvent["type"][];
 const MAX_BACKOFF_MS = 10_000;
