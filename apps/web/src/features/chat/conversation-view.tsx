@@ -96,10 +96,8 @@ export function ConversationView({
       },
     );
   };
-  // The last question can be edited and the last answer regenerated (a new version; the earlier
-  // one stays, with what followed it, behind `< 1/2 >`).
-  const lastUser = messages.findLast((m) => m.role === "user");
-  const lastAnswer = messages.findLast((m) => m.role === "assistant");
+  // Any question can be edited and any answer regenerated: a new version, the earlier one kept
+  // (with what followed it) behind `< 1/2 >`.
   const actionsFor = (message: ChatMessageView): MessageActions => {
     if (!writable) return { readOnly: true };
     const focus =
@@ -117,14 +115,14 @@ export function ConversationView({
         });
       },
     };
-    if (message.id === lastUser?.id)
+    if (message.role === "user")
       return {
         ...versions,
         onEdit: (content) => {
           actions.send.mutate({ content, editOf: message.id });
         },
       };
-    if (message.id === lastAnswer?.id)
+    if (message.role === "assistant")
       return {
         ...versions,
         onRegenerate: () => {
