@@ -113,46 +113,50 @@ function checkRace(result: RaceResult, totals: Totals, budget: Budget, calls: nu
 
 /** Sets up a developer with a key, a day budget on them, and a balance; answers the client's key and the budget id. */
 async function prepare(
-  call: <T>(
-    method: string,
-    path: string,
-    token: string,
-    body?: unknown,
-  ) => Promise<{ status: number; body: T }>,
+  call: Caller,
   adminToken: string,
   login: (email: string, password: string) => Promise<string>,
 ): Promise<{ userId: string; key: string; budgetId: string }> {
   const email = `racer-${uniqueId()}@parley.test`;
   const password = "racing the budget long enough";
-  const user = await call<{ id: string }>("POST", "/api/v1/users", adminToken, {
+  const user = await call("POST", "/api/v1/users", adminToken, {
     email,
     name: "Racer",
     password,
     globalRole: "developer",
   });
   expect(user.status).toBe(201);
+  const userId = (user.body as { id: string }).id;
   const token = await login(email, password);
-  const key = await call<{ key: string }>("POST", "/api/v1/api-keys", token, {
+  const key = await call("POST", "/api/v1/api-keys", token, {
     name: "race",
     permissions: ["ai:use"],
   });
-  const budget = await call<Budget>("POST", "/api/v1/billing/budgets", adminToken, {
-    scope: { kind: "user", id: user.body.id },
+  const budget = await call("POST", "/api/v1/billing/budgets", adminToken, {
+    scope: { kind: "user", id: userId },
     period: "day",
     limitMicros: LIMIT,
   });
   expect(budget.status).toBe(201);
   const topUp = await call("POST", "/api/v1/billing/top-ups", adminToken, {
-    account: { kind: "user", id: user.body.id },
+    account: { kind: "user", id: userId },
     amountMicros: 1_000_000,
     reason: "race",
   });
   expect(topUp.status).toBe(201);
-  return { userId: user.body.id, key: key.body.key, budgetId: budget.body.id };
+  return { userId, key: (key.body as { key: string }).key, budgetId: (budget.body as Budget).id };
 }
 
-function httpCaller(baseUrl: string) {
-  return async <T>(method: string, path: string, token: string, body?: unknown) => {
+/** A JSON request with a bearer token; the body is the caller's to check. */
+type Caller = (
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+) => Promise<{ status: number; body: unknown }>;
+
+function httpCaller(baseUrl: string): Caller {
+  return async (method, path, token, body) => {
     const res = await fetch(`${baseUrl}${path}`, {
       method,
       headers: {
@@ -161,7 +165,7 @@ function httpCaller(baseUrl: string) {
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-    return { status: res.status, body: (await res.json()) as T };
+    return { status: res.status, body: await res.json() };
   };
 }
 
@@ -192,16 +196,18 @@ describe("the budget race, embedded", () => {
 
   it("overshoots a budget by at most one request's maximum cost under 100 concurrent streams", async () => {
     const caller = httpCaller(h.url);
-    const { userId, key, budgetId } = await prepare(caller, h.adminToken, h.login);
+    const { userId, key, budgetId } = await prepare(caller, h.adminToken, (email, password) =>
+      h.login(email, password),
+    );
     fake.resetLog();
     const result = await race([new OpenAI({ baseURL: `${h.url}/v1`, apiKey: key, maxRetries: 0 })]);
     const db = h.parley.platform.database.db;
     const totals = async (): Promise<Totals> => {
-      const usage = await sql<{ n: number; micros: number | null }>`
+      const usage = await sql<{ n: number | string; micros: number | string | null }>`
         select count(*) as n, sum(cost_micros) as micros from usage_records where user_id = ${userId}`.execute(
         db,
       );
-      const ledger = await sql<{ micros: number | null }>`
+      const ledger = await sql<{ micros: number | string | null }>`
         select sum(t.amount_micros) as micros from billing_transactions t
         join billing_accounts a on a.id = t.account_id where a.user_id = ${userId} and t.kind = 'usage'`.execute(
         db,
@@ -214,7 +220,7 @@ describe("the budget race, embedded", () => {
     };
     // Usage records are group-committed: wait for all of them.
     await eventually("every usage record", async () => (await totals()).usageCount === STREAMS);
-    const budget = (await caller<Budget>("GET", `/api/v1/billing/budgets/${budgetId}`, h.adminToken)).body;
+    const budget = (await caller("GET", `/api/v1/billing/budgets/${budgetId}`, h.adminToken)).body as Budget;
     checkRace(result, await totals(), budget, fake.requests.length);
     expect(await pricedMaxCost(h.url, key)).toContain(`may cost up to ${MAX_COST} micro-units`);
   }, 120_000);
@@ -295,7 +301,7 @@ describe("the budget race on PostgreSQL with two api pods", () => {
         };
       };
       await eventually("every usage record", async () => (await totals()).usageCount === STREAMS);
-      const budget = (await caller<Budget>("GET", `/api/v1/billing/budgets/${budgetId}`, adminToken)).body;
+      const budget = (await caller("GET", `/api/v1/billing/budgets/${budgetId}`, adminToken)).body as Budget;
       checkRace(result, await totals(), budget, fake.requests.length);
       expect(await pricedMaxCost(b, key)).toContain(`may cost up to ${MAX_COST} micro-units`);
     } finally {
