@@ -109,7 +109,11 @@ export class SpendGuard {
     if (shortfall) {
       const exhausted = budgets.find((b) => b.id === shortfall.budgetId);
       // A budget that cannot take another call is used up: its owner hears of it as at 100%.
-      if (exhausted) await this.#exhausted(exhausted, ctx, now);
+      // The refusal must reach the caller even if the alert cannot be stored (logged).
+      if (exhausted)
+        await this.#exhausted(exhausted, ctx, now).catch((err: unknown) => {
+          this.#d.logger.warn({ err, budgetId: exhausted.id }, "could not record a budget alert");
+        });
       const what =
         shortfall.scope === "balance" ? `the ${payer.kind}'s balance` : `the ${shortfall.scope} budget`;
       throw new AppError(
