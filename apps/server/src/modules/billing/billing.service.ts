@@ -66,7 +66,8 @@ export class BillingService {
   async balance(query: AccountQuery, ctx: RequestContext): Promise<Balance> {
     const owner = this.#readable(query, ctx);
     const account = await this.account(owner);
-    if (owner.kind === "user") await this.grantAllowance(account, ctx);
+    // The allowance of the reader's own role, on their own account only.
+    if (owner.kind === "user" && owner.id === ctx.principal?.userId) await this.grantAllowance(account, ctx);
     const fresh = (await this.#d.ledger.byId(account.id)) ?? account;
     const held = await this.#d.ledger.heldNow(accountTarget(account.id), this.#d.clock.now());
     return toBalance(fresh, held, this.#d.enforceBalances);
@@ -198,39 +199,32 @@ export class BillingService {
     return result;
   }
 
-  /** Whose account a read names, if the caller may read it. */
+  /**
+   * Whose account a read names, if the caller may read it: a team's for `billing:read` there
+   * (global admins across teams), someone else's for a global `billing:manage`, else one's own
+   * (a team-bound key's own is its team's, as its calls are metered to it).
+   */
   #readable(query: AccountQuery, ctx: RequestContext): AccountRef {
     const principal = requirePrincipal(ctx);
     if (query.teamId && query.userId)
       throw new AppError("validation.failed", "Name a team or a user, not both", {
         details: { issues: [{ location: "query", path: "userId", message: "cannot be given with teamId" }] },
       });
-    if (query.teamId) {
-      if (can(principal, "billing:manage", null) && !principal.apiKey?.teamId)
-        return { kind: "team", id: query.teamId };
-      if (
-        !principal.teams.has(query.teamId) ||
-        (principal.apiKey?.teamId && principal.apiKey.teamId !== query.teamId)
-      )
-        throw new AppError("team.not_found", `No team ${query.teamId}`);
-      if (!can(principal, "billing:read", query.teamId))
-        throw new AppError(
-          "auth.forbidden",
-          "Reading this team's balance needs the billing:read permission",
-          {
-            details: { permission: "billing:read" },
-          },
-        );
-      return { kind: "team", id: query.teamId };
+    const teamId = query.teamId ?? (query.userId ? undefined : principal.apiKey?.teamId) ?? undefined;
+    if (teamId) {
+      if (can(principal, "billing:read", teamId)) return { kind: "team", id: teamId };
+      const keyTeam = principal.apiKey?.teamId;
+      if (!principal.teams.has(teamId) || (keyTeam && keyTeam !== teamId))
+        throw new AppError("team.not_found", `No team ${teamId}`);
+      throw new AppError("auth.forbidden", "Reading this team's balance needs the billing:read permission", {
+        details: { permission: "billing:read" },
+      });
     }
     if (query.userId && query.userId !== principal.userId) {
       assertGlobal(ctx, "billing:manage");
       return { kind: "user", id: query.userId };
     }
-    if (!can(principal, "billing:read", null))
-      throw new AppError("auth.forbidden", "Reading your balance needs the billing:read permission", {
-        details: { permission: "billing:read" },
-      });
+    assertGlobal(ctx, "billing:read");
     return { kind: "user", id: principal.userId };
   }
 }

@@ -42,8 +42,7 @@ export class BudgetService {
     const all = can(principal, "budgets:manage", null) && !principal.apiKey?.teamId;
     let teamIds: string[] | null = all ? null : teamsWhere(principal, "budgets:manage");
     if (query.teamId) {
-      if (teamIds !== null && !teamIds.includes(query.teamId))
-        throw new AppError("team.not_found", `No team ${query.teamId}`);
+      this.#assertManages(principal, query.teamId);
       teamIds = [query.teamId];
     }
     const rows = await this.#d.budgets.list({ teamIds });
@@ -129,7 +128,8 @@ export class BudgetService {
 
   #assertManages(principal: Principal, teamId: string | null): void {
     if (mayManage(principal, teamId)) return;
-    if (teamId !== null && !principal.teams.has(teamId))
+    const keyTeam = principal.apiKey?.teamId;
+    if (teamId !== null && (!principal.teams.has(teamId) || (keyTeam && keyTeam !== teamId)))
       throw new AppError("team.not_found", `No team ${teamId}`);
     throw new AppError("auth.forbidden", "Setting this budget needs the budgets:manage permission", {
       details: { permission: "budgets:manage" },
