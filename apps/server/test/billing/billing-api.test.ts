@@ -3,6 +3,7 @@ import type { Balance, Budget, BudgetAlert, LedgerTransaction, Page } from "@par
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { startHarness, type Harness } from "../parley-harness.ts";
+import { openSse } from "../chat/sse-client.ts";
 import { checkoutEvent, postStripeEvent, pricedProviders, STRIPE_SECRET } from "./billing-support.ts";
 
 const TEXT = "Budgets hold under load.";
@@ -67,6 +68,28 @@ describe("balances", () => {
     expect(api.status).toBe(402);
     expect(api.code).toBe("budget.exceeded");
     expect(api.type).toBe("insufficient_quota");
+    expect(fake.requests.length).toBe(before);
+  });
+
+  it("fails a chat answer with budget.exceeded on an empty balance, before any provider call", async () => {
+    const dev = await h.user("developer");
+    const conv = await h.call<{ id: string }>("POST", "/api/v1/conversations", {
+      token: dev.token,
+      body: { model: "fake/priced" },
+    });
+    const sse = await openSse(`${h.url}/api/v1/conversations/${conv.body.id}/events`, {
+      authorization: `Bearer ${dev.token}`,
+    });
+    const before = fake.requests.length;
+    const sent = await h.call("POST", `/api/v1/conversations/${conv.body.id}/messages`, {
+      token: dev.token,
+      body: { content: "hi" },
+    });
+    expect(sent.status).toBe(202);
+    const events = await sse.until((list) => list.some((e) => e.event === "message.failed"));
+    sse.close();
+    const failed = events.find((e) => e.event === "message.failed");
+    expect(failed?.data).toMatchObject({ error: { code: "budget.exceeded" } });
     expect(fake.requests.length).toBe(before);
   });
 

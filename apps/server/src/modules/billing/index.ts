@@ -1,4 +1,4 @@
-/** The billing module: balances, their ledger, budgets that hold, and the payment webhook (ADR 0031). */
+/** The billing module: balances, their ledger, budgets that hold, and the payment webhook (ADR 0032). */
 import { STAGE_ORDER } from "../../kernel/ai-stage.ts";
 import { defineModule } from "../../kernel/module.ts";
 import type { AuditExports } from "../audit/index.ts";

@@ -41,7 +41,7 @@ const THRESHOLDS = [80, 100] as const;
  * the real cost (the usage the call reported, the same micro-units metering records), debits the
  * payer once, releases the rest and tells the budgets' owners at 80% and 100% (a budget that
  * refuses a call counts as at 100%: since calls reserve their maximum, spend alone rarely gets there). A call to an
- * unpriced model has no budget effect (its usage row says it was unpriced). ADR 0031.
+ * unpriced model has no budget effect (its usage row says it was unpriced). ADR 0032.
  */
 export class SpendGuard {
   readonly #d: SpendGuardDeps;

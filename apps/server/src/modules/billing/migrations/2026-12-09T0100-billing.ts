@@ -2,7 +2,7 @@ import { sql, type Kysely } from "kysely";
 import { columnTypes, type MigrationDialect } from "../../../db/migration-helpers.ts";
 
 /**
- * Balances and budgets (ADR 0031): accounts (a person's or a team's) with their balance, the
+ * Balances and budgets (ADR 0032): accounts (a person's or a team's) with their balance, the
  * ledger of every movement in integer micro-units, budgets per scope and period with their
  * settled spend, the holds of calls in flight (each with an expiry, so a crashed call's hold
  * lapses), and the alerts told at 80% and 100%.
