@@ -334,6 +334,10 @@ for (const shape of ["embedded", "distributed"] as const) {
         const res = await postStripeEvent(h.url, anonymous);
         expect(res.status).toBe(400);
         expect(res.body).toMatchObject({ error: { code: "billing.webhook_event_invalid" } });
+        const long = checkoutEvent("evt_long", "cs_long", `user:${"x".repeat(500)}`, 100);
+        expect((await postStripeEvent(h.url, long)).status).toBe(400);
+        const negative = checkoutEvent("evt_neg", "cs_neg", "user:x", -100);
+        expect((await postStripeEvent(h.url, negative)).status).toBe(400);
         const euro = checkoutEvent("evt_eur", "cs_eur", "user:x", 100, { currency: "eur" });
         expect((await postStripeEvent(h.url, euro)).status).toBe(400);
       });

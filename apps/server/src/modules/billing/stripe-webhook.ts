@@ -1,6 +1,6 @@
 import Stripe from "stripe";
 import { z } from "zod";
-import { AccountRef, MAX_AMOUNT_MICROS } from "@parley/contracts";
+import { MAX_AMOUNT_MICROS, type AccountRef } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import { systemContext, type RequestContext } from "../../kernel/request-context.ts";
 import type { BillingService } from "./billing.service.ts";
@@ -26,12 +26,15 @@ const PaidSession = z.object({
   currency: z.literal("usd"),
   payment_status: z.string(),
   metadata: z.object({
-    parley_account: z
-      .string()
-      .regex(/^(user|team):.+$/)
-      .transform((v): AccountRef => AccountRef.parse({ kind: v.slice(0, 4), id: v.slice(5) })),
+    parley_account: z.string().regex(/^(user|team):[^\s:]{1,100}$/, "must be user:<id> or team:<id>"),
   }),
 });
+
+/** `user:<id>` or `team:<id>` (already checked by {@link PaidSession}) as an account. */
+function accountOf(value: string): AccountRef {
+  const [kind, id] = value.split(":");
+  return { kind: kind === "team" ? "team" : "user", id: id ?? "" };
+}
 
 /** What the webhook did with an event. */
 export interface WebhookOutcome {
@@ -84,7 +87,7 @@ export class StripeWebhook {
     if (session.payment_status !== "paid") return { received: true, credited: false };
     const { credited } = await this.#billing.creditPayment(
       {
-        owner: session.metadata.parley_account,
+        owner: accountOf(session.metadata.parley_account),
         amountMicros: session.amount_total * MICROS_PER_CENT,
         reason: `Stripe checkout ${session.id} (event ${event.id})`,
         idempotencyKey: `stripe:checkout:${session.id}`,
