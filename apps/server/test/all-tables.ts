@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { AssistantsTables } from "../src/modules/assistants/index.ts";
 import type { AuditTables } from "../src/modules/audit/index.ts";
+import type { BillingTables } from "../src/modules/billing/index.ts";
 import type { ChatTables } from "../src/modules/chat/index.ts";
 import type { GovernanceTables } from "../src/modules/governance/index.ts";
 import type { GuidesTables } from "../src/modules/guides/index.ts";
@@ -17,6 +18,7 @@ import { tablesOf, type Database, type PlatformTables } from "../src/platform/db
 export type AllTables = PlatformTables &
   AssistantsTables &
   AuditTables &
+  BillingTables &
   ChatTables &
   GovernanceTables &
   GuidesTables &

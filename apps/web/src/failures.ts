@@ -71,6 +71,25 @@ const FAILURES: Record<FailureCode, Describe> = {
     hint: "This model is not offered any more. Pick another model.",
   }),
   "provider.not_found": asSent,
+  "budget.exceeded": () => ({
+    title: "The budget for this is used up",
+    hint: "Nothing was sent to the model. Ask an admin to raise the budget or top up the balance, or wait for the next period.",
+  }),
+  "budget.not_found": () => ({
+    title: "This budget is gone",
+    hint: "It was removed, or it is not one you manage.",
+  }),
+  "budget.duplicate": () => ({
+    title: "There is already a budget for this",
+    hint: "Change the existing budget's limit instead of adding another for the same period.",
+  }),
+  "billing.account_not_found": () => ({
+    title: "No such person or team",
+    hint: "The balance belongs to an account that does not exist any more.",
+  }),
+  "billing.webhook_disabled": asSent,
+  "billing.webhook_signature_invalid": asSent,
+  "billing.webhook_event_invalid": asSent,
   "conversation.not_found": () => ({
     title: "This conversation is gone",
     hint: "It was deleted, or it is no longer shared with you. Pick another one.",

@@ -62,6 +62,19 @@ export const ErrorCode = z.enum([
   "knowledge_base.not_found",
   "document.not_found",
   "project.not_found",
+  /** A budget or the payer's balance cannot cover the call's maximum cost: nothing was called. */
+  "budget.exceeded",
+  "budget.not_found",
+  /** The scope already has a budget for this period. */
+  "budget.duplicate",
+  /** No such user or team to hold a balance. */
+  "billing.account_not_found",
+  /** The payment webhook is not configured (no signing secret). */
+  "billing.webhook_disabled",
+  /** A payment event whose signature does not verify (or too old): nothing credited. */
+  "billing.webhook_signature_invalid",
+  /** A payment event that cannot be credited (no account in its metadata, another currency). */
+  "billing.webhook_event_invalid",
   /** Another project of the team has this name (names are compared ignoring case). */
   "project.name_taken",
   "governance.rule_not_found",

@@ -17,3 +17,4 @@ export * from "./governance.ts";
 export * from "./practices.ts";
 export * from "./prompts.ts";
 export * from "./guides.ts";
+export * from "./billing.ts";

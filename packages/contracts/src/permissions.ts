@@ -39,5 +39,8 @@ export const Permission = z.enum([
   "prompts:approve",
   "guides:read",
   "guides:write",
+  "billing:read",
+  "billing:manage",
+  "budgets:manage",
 ]);
 export type Permission = z.infer<typeof Permission>;

@@ -6,6 +6,7 @@ import { assistantsModule } from "../modules/assistants/index.ts";
 import { knowledgeModule } from "../modules/knowledge/index.ts";
 import { mcpModule } from "../modules/mcp/index.ts";
 import { auditModule } from "../modules/audit/index.ts";
+import { billingModule } from "../modules/billing/index.ts";
 import { chatModule } from "../modules/chat/index.ts";
 import { gatewayModule } from "../modules/gateway/index.ts";
 import { governanceModule } from "../modules/governance/index.ts";
@@ -34,6 +35,8 @@ export const MODULES = [
   practicesModule,
   providersModule,
   usageModule,
+  // After identity and audit; its `budget` stage reserves before every provider call.
+  billingModule,
   aiModule,
   // After ai: it embeds passages through the pipeline.
   knowledgeModule,

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "zod";
-import { ProcessRole, ProviderDeclaration, Role } from "@parley/contracts";
+import { MAX_AMOUNT_MICROS, ProcessRole, ProviderDeclaration, Role } from "@parley/contracts";
 
 const PORT_MESSAGE = "must be a whole number between 0 and 65535 (0 picks a free port)";
 const port = z.coerce
@@ -206,6 +206,18 @@ export const ConfigSchema = z
         ),
       )
       .default({}),
+    billingBalances: z.enum(["off", "enforce"], { error: "must be off or enforce" }).default("off"),
+    billingAllowances: z
+      .preprocess(
+        parseJsonSetting,
+        z.partialRecord(z.enum(Role.options), z.number().int().min(0).max(MAX_AMOUNT_MICROS), {
+          error: `must be JSON like {"developer":5000000} (micro-units a month per global role, at most ${MAX_AMOUNT_MICROS})`,
+        }),
+      )
+      .default({}),
+    billingHoldTtlMs: positiveInt("milliseconds").default(15 * 60_000),
+    billingDefaultMaxOutputTokens: positiveInt("tokens").default(4096),
+    stripeWebhookSecret: z.string().min(8, "must be Stripe's signing secret (whsec_...)").max(512).optional(),
     secretKey: z
       .string()
       .min(32, "must be at least 32 characters (generate one with: openssl rand -base64 48)")
@@ -262,4 +274,9 @@ export const settingEnvNames: Record<ConfigKey, string> = {
   providers: "PARLEY_PROVIDERS",
   ollamaUrl: "PARLEY_OLLAMA_URL",
   ollamaDetect: "PARLEY_OLLAMA_DETECT",
+  billingBalances: "PARLEY_BILLING_BALANCES",
+  billingAllowances: "PARLEY_BILLING_ALLOWANCES",
+  billingHoldTtlMs: "PARLEY_BILLING_HOLD_TTL_MS",
+  billingDefaultMaxOutputTokens: "PARLEY_BILLING_DEFAULT_MAX_OUTPUT_TOKENS",
+  stripeWebhookSecret: "PARLEY_STRIPE_WEBHOOK_SECRET",
 };

@@ -8,6 +8,7 @@ const SECRET_SETTINGS = new Set<ConfigKey>([
   "secretKey",
   "adminPassword",
   "metricsToken",
+  "stripeWebhookSecret",
   "providers",
   "oidcProviders",
   "databaseUrl",
@@ -146,6 +147,7 @@ export function redactConfig(config: Config): Record<string, unknown> {
     secretKey: config.secretKey ? "***" : undefined,
     adminPassword: config.adminPassword ? "***" : undefined,
     metricsToken: config.metricsToken ? "***" : undefined,
+    stripeWebhookSecret: config.stripeWebhookSecret ? "***" : undefined,
     oidcProviders: config.oidcProviders.map((p) => ({
       ...p,
       clientSecret: p.clientSecret ? "***" : undefined,

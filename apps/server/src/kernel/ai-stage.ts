@@ -157,6 +157,12 @@ export const STAGE_ORDER = {
    * practices, passages) and their refusals are audited and metered.
    */
   governance: 500,
+  /**
+   * Budgets and balances: the call's maximum cost reserved right before the provider call, once
+   * no stage can still refuse it or hold it for approval (a hold would keep the reservation); its
+   * refusals are audited and metered. Its `after` runs first, so the audit entry carries the debit.
+   */
+  budget: 600,
 } as const;
 
 /** A stage a module contributes (`BuiltModule.stages`), with its place in the pipeline. */

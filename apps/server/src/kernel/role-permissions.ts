@@ -18,6 +18,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "governance:read",
     "prompts:read",
     "guides:read",
+    // One's own balance and budget alerts; a team's where one is a member.
+    "billing:read",
   ],
   developer: [
     "profile:read",
@@ -38,6 +40,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "prompts:manage",
     "guides:read",
     "guides:write",
+    "billing:read",
   ],
   operator: [
     "profile:read",
@@ -69,6 +72,7 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "prompts:approve",
     "guides:read",
     "guides:write",
+    "billing:read",
   ],
   // Admins hold every permission there is, including ones added later.
   admin: Permission.options,
@@ -105,6 +109,10 @@ export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   "prompts:approve",
   "guides:read",
   "guides:write",
+  "billing:read",
+  // Budgets only restrict spending, so a team's admins may set them on their team; crediting
+  // money (billing:manage) stays global, or a team admin could top up their own team.
+  "budgets:manage",
 ]);
 
 /**

@@ -296,10 +296,11 @@ describe("settlement", () => {
     const entry = audit.body.items.find((e) => e.action === "ai.chat");
     // broken_after failed first (reverse order); metering and audit still ran, and audit knew.
     expect(entry?.summary.stageErrors).toEqual(["broken_after"]);
-    expect(entry?.summary.stages.slice(-6)).toEqual([
+    expect(entry?.summary.stages.slice(-7)).toEqual([
       "broken_after",
       "second",
       "first",
+      "budget",
       "governance",
       "metering",
       "audit",
@@ -341,6 +342,7 @@ describe("settlement", () => {
       "retrieval",
       "context_window",
       "governance",
+      "budget",
       "first",
       "guard",
       "second",
@@ -349,6 +351,7 @@ describe("settlement", () => {
       "broken_after",
       "second",
       "first",
+      "budget",
       "governance",
       "metering",
       "audit",

@@ -40,6 +40,8 @@ const COLLECTIONS: Record<string, ResourceRule> = {
   // Always a team's, its members only (global admins outside the team included), as projects.
   guides: "project",
   "guide-templates": "project",
+  // Budgets by id (fixtures are team budgets): the team's admins, and global admins.
+  billing: "team",
 };
 
 /** Operations on one resource treated otherwise than their collection. */
@@ -61,6 +63,10 @@ const COLLECTION_RULES: Record<string, ResourceRule> = {
   // Without a team: an organisation-wide rule, a global governance:manage.
   "POST /api/v1/governance/rules": "global",
   "POST /api/v1/governance/rules/recommended": "global",
+  // Money is credited by global admins only; the fixtures' budgets are on a person (global).
+  "POST /api/v1/billing/top-ups": "global",
+  "POST /api/v1/billing/adjustments": "global",
+  "POST /api/v1/billing/budgets": "global",
   "POST /v1/chat/completions": "caller",
   "POST /v1/embeddings": "caller",
 };
@@ -87,6 +93,9 @@ const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/guides/events": "private",
   "/api/v1/guide-templates": "private",
   "/api/v1/api-keys": "team",
+  // A team's balance and ledger: its members with billing:read there, and global admins.
+  "/api/v1/billing/balance": "team",
+  "/api/v1/billing/transactions": "team",
   "/api/v1/access/explain": "team",
 };
 
@@ -126,8 +135,17 @@ const SESSION_ONLY = new Set([
 ]);
 
 /** Bodies the schema alone cannot make meaningful (a model that exists, a reachable provider). */
-function exampleBody(op: Operation, fake: FakeUpstream): unknown {
+function exampleBody(op: Operation, fake: FakeUpstream, world: AccessWorld): unknown {
   switch (`${op.method} ${op.path}`) {
+    case "POST /api/v1/billing/top-ups":
+      return { account: { kind: "user", id: world.builderId }, amountMicros: 1, reason: "matrix" };
+    case "POST /api/v1/billing/adjustments":
+      return { account: { kind: "user", id: world.builderId }, amountMicros: -1, reason: "matrix" };
+    // A person's budget: one per scope and period, so each cell its own person id.
+    case "POST /api/v1/billing/budgets":
+      return { scope: { kind: "user", id: randomUUID() }, period: "day", limitMicros: 1000 };
+    case "PATCH /api/v1/billing/budgets/{id}":
+      return { limitMicros: 2000 };
     case "POST /v1/chat/completions":
       return { model: "fake/fake-model", messages: [{ role: "user", content: "hi" }] };
     case "POST /v1/embeddings":
@@ -416,6 +434,8 @@ async function prepare(
     const first = op.pathParams[0] ?? "id";
     if (scope.kind === "unknown") {
       for (const p of op.pathParams) ids[p] = unknown;
+    } else if (op.path.startsWith("/api/v1/billing/budgets/") && teamId) {
+      ids[first] = await world.budget(teamId);
     } else if (rule === "team" && teamId) {
       ids[first] = teamId;
       if (op.pathParams.includes("userId")) ids.userId = await world.member(teamId);
@@ -497,7 +517,7 @@ async function prepare(
   const refValue = field && refTeam ? (TEAM_REF_FIELDS[field.name] ?? String)(refTeam) : null;
   if (field?.in === "query" && refValue) query.set(field.name, refValue);
   let body: unknown =
-    exampleBody(op, fake) ??
+    exampleBody(op, fake, world) ??
     // The current password, set again: the change itself is what the cell exercises.
     (`${op.method} ${op.path}` === "POST /api/v1/me/password" && actor.password
       ? { currentPassword: actor.password, newPassword: actor.password }

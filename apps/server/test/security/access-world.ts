@@ -496,6 +496,35 @@ export class AccessWorld {
   }
 
   /** A project of team `teamId`, stored straight. */
+  /** Team `teamId`'s daily budget, made unless a cell before deleted it. */
+  async budget(teamId: string): Promise<string> {
+    const tables = allTables(this.h.parley.platform.database);
+    const now = Date.now();
+    await tables
+      .insertInto("billing_budgets")
+      .values({
+        id: randomUUID(),
+        scope_kind: "team",
+        scope_id: teamId,
+        team_id: teamId,
+        period: "day",
+        limit_micros: 1_000_000,
+        created_by: this.#builderId,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.columns(["scope_kind", "scope_id", "period"]).doNothing())
+      .execute();
+    const row = await tables
+      .selectFrom("billing_budgets")
+      .select("id")
+      .where("scope_kind", "=", "team")
+      .where("scope_id", "=", teamId)
+      .where("period", "=", "day")
+      .executeTakeFirstOrThrow();
+    return row.id;
+  }
+
   async project(teamId: string): Promise<string> {
     const id = randomUUID();
     const now = Date.now();

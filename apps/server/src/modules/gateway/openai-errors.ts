@@ -7,6 +7,8 @@ import type { OpenAiError } from "./openai.schemas.ts";
 function typeFor(status: number): string {
   if (status === 401) return "authentication_error";
   if (status === 403) return "permission_error";
+  // A budget or balance ran out (`budget.exceeded`): OpenAI's word for it.
+  if (status === 402) return "insufficient_quota";
   if (status === 429) return "rate_limit_error";
   if (status >= 500) return "api_error";
   return "invalid_request_error";

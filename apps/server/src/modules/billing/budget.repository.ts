@@ -1,0 +1,140 @@
+import { sql, type Kysely } from "kysely";
+import { tablesOf, type Database } from "../../platform/db/database.ts";
+import type { BillingAlertsTable, BillingBudgetsTable, BillingTables } from "./billing.tables.ts";
+
+export type BudgetRow = BillingBudgetsTable;
+export type AlertRow = BillingAlertsTable;
+
+/** The hold target of a budget, in `billing_holds`. */
+export const budgetTarget = (budgetId: string) => `budget:${budgetId}`;
+
+/** What a call is made by and for, as budgets are scoped. */
+export interface CallScopes {
+  userId: string;
+  teamId: string | null;
+  apiKeyId: string | null;
+  assistantId: string | null;
+}
+
+/** Budgets, their settled spend per period, and their alerts. */
+export class BudgetRepository {
+  readonly #db: Kysely<BillingTables>;
+  constructor(database: Pick<Database, "db">) {
+    this.#db = tablesOf<BillingTables>(database.db);
+  }
+
+  async insert(row: BudgetRow): Promise<void> {
+    await this.#db.insertInto("billing_budgets").values(row).execute();
+  }
+
+  get(id: string): Promise<BudgetRow | undefined> {
+    return this.#db.selectFrom("billing_budgets").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  async update(id: string, changes: Pick<BudgetRow, "limit_micros" | "updated_at">): Promise<void> {
+    await this.#db.updateTable("billing_budgets").set(changes).where("id", "=", id).execute();
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.#db.deleteFrom("billing_budgets").where("id", "=", id).execute();
+  }
+
+  /** Budgets of the given teams, or all with `teamIds: null`; by scope, then period. */
+  list(filter: { teamIds: readonly string[] | null }): Promise<BudgetRow[]> {
+    let query = this.#db
+      .selectFrom("billing_budgets")
+      .selectAll()
+      .orderBy("scope_kind")
+      .orderBy("scope_id")
+      .orderBy("id");
+    if (filter.teamIds !== null) {
+      if (!filter.teamIds.length) return Promise.resolve([]);
+      query = query.where("team_id", "in", filter.teamIds);
+    }
+    return query.execute();
+  }
+
+  /** The budgets a call falls under: its user's, team's, key's and assistant's. */
+  applicable(scopes: CallScopes): Promise<BudgetRow[]> {
+    return this.#db
+      .selectFrom("billing_budgets")
+      .selectAll()
+      .where((eb) => {
+        const any = [eb.and([eb("scope_kind", "=", "user"), eb("scope_id", "=", scopes.userId)])];
+        if (scopes.teamId)
+          any.push(eb.and([eb("scope_kind", "=", "team"), eb("scope_id", "=", scopes.teamId)]));
+        if (scopes.apiKeyId)
+          any.push(eb.and([eb("scope_kind", "=", "api_key"), eb("scope_id", "=", scopes.apiKeyId)]));
+        if (scopes.assistantId)
+          any.push(eb.and([eb("scope_kind", "=", "assistant"), eb("scope_id", "=", scopes.assistantId)]));
+        return eb.or(any);
+      })
+      .orderBy("id")
+      .execute();
+  }
+
+  /** Settled spend of budget `budgetId` in the period starting at `start`. */
+  async spent(db: Kysely<BillingTables>, budgetId: string, start: number): Promise<number> {
+    const row = await db
+      .selectFrom("billing_budget_spend")
+      .select("spent_micros")
+      .where("budget_id", "=", budgetId)
+      .where("period_start", "=", start)
+      .executeTakeFirst();
+    return row ? row.spent_micros : 0;
+  }
+
+  /** {@link spent} outside any transaction. */
+  spentNow(budgetId: string, start: number): Promise<number> {
+    return this.spent(this.#db, budgetId, start);
+  }
+
+  /** Adds `micros` to a budget's spend in a period; answers the new total. */
+  async addSpend(
+    db: Kysely<BillingTables>,
+    budgetId: string,
+    start: number,
+    micros: number,
+  ): Promise<number> {
+    await db
+      .insertInto("billing_budget_spend")
+      .values({ budget_id: budgetId, period_start: start, spent_micros: micros })
+      .onConflict((oc) =>
+        oc.columns(["budget_id", "period_start"]).doUpdateSet({
+          spent_micros: sql<number>`billing_budget_spend.spent_micros + ${micros}`,
+        }),
+      )
+      .execute();
+    return this.spent(db, budgetId, start);
+  }
+
+  /** Records an alert unless this threshold was already told for the budget's period. */
+  async alertOnce(row: AlertRow): Promise<void> {
+    await this.#db
+      .insertInto("billing_alerts")
+      .values(row)
+      .onConflict((oc) => oc.columns(["budget_id", "period_start", "threshold"]).doNothing())
+      .execute();
+  }
+
+  /** Alerts owned by the user or by one of the teams (every alert with `all`), newest first. */
+  alerts(
+    owner: { userId: string; teamIds: readonly string[]; all: boolean },
+    limit: number,
+  ): Promise<AlertRow[]> {
+    let query = this.#db
+      .selectFrom("billing_alerts")
+      .selectAll()
+      .orderBy("at", "desc")
+      .orderBy("id", "desc")
+      .limit(limit);
+    if (!owner.all)
+      query = query.where((eb) =>
+        eb.or([
+          eb("owner_user_id", "=", owner.userId),
+          ...(owner.teamIds.length ? [eb("owner_team_id", "in", owner.teamIds)] : []),
+        ]),
+      );
+    return query.execute();
+  }
+}

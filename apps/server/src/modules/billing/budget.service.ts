@@ -1,0 +1,181 @@
+import type {
+  Budget,
+  BudgetAlert,
+  BudgetListQuery,
+  BudgetPeriod,
+  BudgetScopeKind,
+  CreateBudgetRequest,
+  ItemList,
+  UpdateBudgetRequest,
+} from "@parley/contracts";
+import { AppError } from "../../kernel/app-error.ts";
+import { newId } from "../../kernel/ids.ts";
+import { can, requirePrincipal, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
+import type { Clock } from "../../platform/clock/clock.ts";
+import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
+import { periodStart } from "./budget-period.ts";
+import { toAlert } from "./billing-view.ts";
+import { budgetTarget, type BudgetRepository, type BudgetRow } from "./budget.repository.ts";
+import type { LedgerRepository } from "./ledger.repository.ts";
+
+/** Dependencies of the budget service. */
+export interface BudgetServiceDeps {
+  budgets: BudgetRepository;
+  ledger: LedgerRepository;
+  audit: AuditSink;
+  clock: Clock;
+}
+
+/**
+ * Budgets: a team's, set by its admins (`budgets:manage` there); a person's, a key's, an
+ * assistant's, a widget's or a bot's, set by global admins. Invisible ones answer 404.
+ */
+export class BudgetService {
+  readonly #d: BudgetServiceDeps;
+  constructor(deps: BudgetServiceDeps) {
+    this.#d = deps;
+  }
+
+  async list(query: BudgetListQuery, ctx: RequestContext): Promise<ItemList<Budget>> {
+    const principal = requirePrincipal(ctx);
+    const all = can(principal, "budgets:manage", null) && !principal.apiKey?.teamId;
+    let teamIds: string[] | null = all ? null : teamsWhere(principal, "budgets:manage");
+    if (query.teamId) {
+      this.#assertManages(principal, query.teamId);
+      teamIds = [query.teamId];
+    }
+    const rows = await this.#d.budgets.list({ teamIds });
+    return { items: await Promise.all(rows.map((r) => this.#present(r))) };
+  }
+
+  async get(id: string, ctx: RequestContext): Promise<Budget> {
+    return this.#present(await this.#visible(id, requirePrincipal(ctx)));
+  }
+
+  /** @throws `team.not_found`, `auth.forbidden`, `budget.duplicate`. */
+  async create(input: CreateBudgetRequest, ctx: RequestContext): Promise<Budget> {
+    const principal = requirePrincipal(ctx);
+    const teamId = input.scope.kind === "team" ? input.scope.id : null;
+    this.#assertManages(principal, teamId);
+    const now = this.#d.clock.now();
+    const row: BudgetRow = {
+      id: newId(),
+      scope_kind: input.scope.kind,
+      scope_id: input.scope.id,
+      team_id: teamId,
+      period: input.period,
+      limit_micros: input.limitMicros,
+      created_by: principal.userId,
+      created_at: now,
+      updated_at: now,
+    };
+    try {
+      await this.#d.budgets.insert(row);
+    } catch (error) {
+      if (isUniqueViolation(error))
+        throw new AppError(
+          "budget.duplicate",
+          `This ${input.scope.kind} already has a ${input.period} budget`,
+          { cause: error },
+        );
+      if (isForeignKeyViolation(error))
+        throw new AppError("team.not_found", `No team ${teamId}`, { cause: error });
+      throw error;
+    }
+    await this.#audit(ctx, "budget.created", row, { limitMicros: row.limit_micros });
+    return this.#present(row);
+  }
+
+  async update(id: string, patch: UpdateBudgetRequest, ctx: RequestContext): Promise<Budget> {
+    const principal = requirePrincipal(ctx);
+    const row = await this.#visible(id, principal);
+    this.#assertManages(principal, row.team_id);
+    const changes = { limit_micros: patch.limitMicros, updated_at: this.#d.clock.now() };
+    await this.#d.budgets.update(id, changes);
+    await this.#audit(ctx, "budget.updated", row, {
+      fromMicros: row.limit_micros,
+      limitMicros: patch.limitMicros,
+    });
+    return this.#present({ ...row, ...changes });
+  }
+
+  async delete(id: string, ctx: RequestContext): Promise<void> {
+    const principal = requirePrincipal(ctx);
+    const row = await this.#visible(id, principal);
+    this.#assertManages(principal, row.team_id);
+    await this.#d.budgets.delete(id);
+    await this.#audit(ctx, "budget.deleted", row, { limitMicros: row.limit_micros });
+  }
+
+  /** The caller's budget alerts: their own, their teams' (where they manage budgets), all for global admins. */
+  async alerts(ctx: RequestContext): Promise<ItemList<BudgetAlert>> {
+    const principal = requirePrincipal(ctx);
+    const all = can(principal, "budgets:manage", null) && !principal.apiKey?.teamId;
+    const rows = await this.#d.budgets.alerts(
+      { userId: principal.userId, teamIds: teamsWhere(principal, "budgets:manage"), all },
+      200,
+    );
+    return { items: rows.map(toAlert) };
+  }
+
+  /** A budget the caller may manage; others answer 404. */
+  async #visible(id: string, principal: Principal): Promise<BudgetRow> {
+    const row = await this.#d.budgets.get(id);
+    if (!row || !mayManage(principal, row.team_id)) throw new AppError("budget.not_found", `No budget ${id}`);
+    return row;
+  }
+
+  #assertManages(principal: Principal, teamId: string | null): void {
+    if (mayManage(principal, teamId)) return;
+    const keyTeam = principal.apiKey?.teamId;
+    if (teamId !== null && (!principal.teams.has(teamId) || (keyTeam && keyTeam !== teamId)))
+      throw new AppError("team.not_found", `No team ${teamId}`);
+    throw new AppError("auth.forbidden", "Setting this budget needs the budgets:manage permission", {
+      details: { permission: "budgets:manage" },
+    });
+  }
+
+  async #present(row: BudgetRow): Promise<Budget> {
+    const now = this.#d.clock.now();
+    const start = periodStart(row.period as BudgetPeriod, now);
+    const [spent, held] = await Promise.all([
+      this.#d.budgets.spentNow(row.id, start),
+      this.#d.ledger.heldNow(budgetTarget(row.id), now),
+    ]);
+    return {
+      id: row.id,
+      scope: { kind: row.scope_kind as BudgetScopeKind, id: row.scope_id },
+      teamId: row.team_id,
+      period: row.period as BudgetPeriod,
+      limitMicros: row.limit_micros,
+      periodStart: new Date(start).toISOString(),
+      spentMicros: spent,
+      heldMicros: held,
+      createdAt: new Date(row.created_at).toISOString(),
+      updatedAt: new Date(row.updated_at).toISOString(),
+    };
+  }
+
+  async #audit(
+    ctx: RequestContext,
+    action: string,
+    row: BudgetRow,
+    summary: Record<string, unknown>,
+  ): Promise<void> {
+    await this.#d.audit.record({
+      action,
+      outcome: "success",
+      ...auditOrigin(ctx),
+      target: { type: "budget", id: row.id },
+      teamId: row.team_id,
+      summary: { scope: { kind: row.scope_kind, id: row.scope_id }, period: row.period, ...summary },
+    });
+  }
+}
+
+/** A team's budget: `budgets:manage` there (its admins; global admins across teams); others: a global one. */
+function mayManage(principal: Principal, teamId: string | null): boolean {
+  if (teamId === null) return can(principal, "budgets:manage", null) && !principal.apiKey?.teamId;
+  return can(principal, "budgets:manage", teamId);
+}
