@@ -27,8 +27,12 @@ import * as messageSourcesMigration from "./migrations/2026-12-06T0810-message-s
 import * as conversationProjectMigration from "./migrations/2026-12-06T1010-conversation-project.ts";
 import * as messageFeedbackMigration from "./migrations/2026-12-07T0210-message-feedback.ts";
 import * as conversationSettingsMigration from "./migrations/2026-12-08T0200-conversation-settings.ts";
+import * as messageSearchMigration from "./migrations/2026-12-08T1300-message-search.ts";
 import { MessageFeedbackRepository } from "./message-feedback.repository.ts";
 import { FeedbackService } from "./message-feedback.service.ts";
+import { MessageSearchRepository } from "./message-search.repository.ts";
+import { registerMessageSearchRoutes } from "./message-search.routes.ts";
+import { MessageSearchService } from "./message-search.service.ts";
 
 /** What the chat module offers the modules built after it. */
 export interface ChatExports {
@@ -53,6 +57,7 @@ export const chatModule = defineModule({
     "2026-12-06T1010-conversation-project": conversationProjectMigration,
     "2026-12-07T0210-message-feedback": messageFeedbackMigration,
     "2026-12-08T0200-conversation-settings": conversationSettingsMigration,
+    "2026-12-08T1300-message-search": messageSearchMigration,
   },
   build: async (
     ctx,
@@ -95,6 +100,10 @@ export const chatModule = defineModule({
       audit: deps.audit.audit,
       clock: platform.clock,
     });
+    const search = new MessageSearchService({
+      search: new MessageSearchRepository(platform.database),
+      projects: deps.projects.projects,
+    });
     const events = new ConversationEvents({
       chat,
       bus: ctx.bus,
@@ -115,6 +124,7 @@ export const chatModule = defineModule({
           metrics,
           registry: platform.store.registry,
         });
+        registerMessageSearchRoutes(app, { search });
       },
       // SSE clients get a retry hint and reconnect to another pod; answers keep generating.
       drain: () => {
