@@ -58,6 +58,9 @@ export class MessageSearchRepository {
              0 as score, c.updated_at as sort_at
       from conversations c
       where ${where} and ${titleMatch}`;
+    // SQLite: the full-text match drives (CROSS JOIN keeps that order), each match checked
+    // against the caller's readable messages, gathered once (`+` keeps that set away from FTS5,
+    // which would otherwise evaluate the MATCH again for each of them: seconds at 100k messages).
     const messages =
       this.#dialect === "postgres"
         ? sql`
@@ -74,9 +77,13 @@ export class MessageSearchRepository {
              m.id as message_id, m.role, m.created_at, m.content as body,
              -bm25(messages_fts) as score, m.created_at as sort_at
       from messages_fts
-      join messages m on m.search_rowid = messages_fts.rowid
-      join conversations c on c.id = m.conversation_id
+      cross join messages m on m.search_rowid = messages_fts.rowid
+      cross join conversations c on c.id = m.conversation_id
       where messages_fts match ${fts5AllPrefixes(words)}
+        and +messages_fts.rowid in (
+          select readable.search_rowid from conversations c
+          cross join messages readable on readable.conversation_id = c.id
+          where ${where})
         and m.replaced_at is null and m.status <> 'streaming' and ${where}`;
     const { rows } = await sql<SearchRow>`
       select conversation_id, title, team_id, project_id, updated_at, message_id, role, created_at, body
