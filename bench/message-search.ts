@@ -12,6 +12,7 @@
  */
 import { sql } from "kysely";
 import { randomUUID } from "node:crypto";
+import { allTables } from "../apps/server/test/all-tables.ts";
 import { buildMessage } from "../apps/server/test/chat/chat-factories.ts";
 import { createTestPostgres } from "../apps/server/test/postgres.ts";
 import { startWebParley } from "../apps/server/test/web-support.ts";
@@ -35,7 +36,7 @@ function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const rnd = random(17);
+let rnd = random(17);
 const SYLLABLES = [
   "ka",
   "lo",
@@ -102,6 +103,8 @@ const load = loadAverage();
 
 for (const dialect of DIALECTS) {
   for (const size of SIZES) {
+    // The same text on both databases.
+    rnd = random(size);
     const pgdb = dialect === "postgres" ? await createTestPostgres() : null;
     const web = await startWebParley(
       {},
@@ -116,7 +119,7 @@ for (const dialect of DIALECTS) {
     );
     try {
       const { token, userId } = await web.adminSession();
-      const db = web.parley.platform.database.db;
+      const db = allTables(web.parley.platform.database);
       const people = [userId];
       const now = Date.now();
       for (let i = 1; i < PEOPLE; i++) {

@@ -181,6 +181,28 @@ describe.each(["sqlite", "postgres"] as const)("message search on %s", (shape) =
     ]);
   });
 
+  it("narrows to a project, and answers 404 for a project the caller cannot see", async () => {
+    const project = (
+      await h.call<{ id: string }>("POST", "/api/v1/projects", {
+        token: dev.token,
+        body: { teamId: teamA, name: "Search project" },
+      })
+    ).body.id;
+    const inProject = await conversationWith(["the gecko in the project"], { teamId: teamA });
+    await h.call("PATCH", `/api/v1/conversations/${inProject.id}`, {
+      token: dev.token,
+      body: { projectId: project },
+    });
+    const outside = await conversationWith(["the gecko outside"], { teamId: teamA });
+    expect((await hitIds("gecko")).sort()).toEqual([inProject.messageIds[0], outside.messageIds[0]].sort());
+    expect(await hitIds("gecko", dev.token, `&projectId=${project}`)).toEqual([inProject.messageIds[0]]);
+    const unseen = await search("gecko", other.token, `&projectId=${project}`);
+    expect([unseen.status, (unseen.body as unknown as ErrorEnvelope).error.code]).toEqual([
+      404,
+      "project.not_found",
+    ]);
+  });
+
   it("follows replaced_at both ways, edits of content, and deletes", async () => {
     const c = await conversationWith(["the axolotl question", "the axolotl answer"]);
     const answer = c.messageIds[1] ?? "";
