@@ -48,7 +48,18 @@ export const chatModule = defineModule({
   topics: chatTopics,
   needs: ["audit", "identity", "ai", "providers", "assistants", "projects", "prompts"],
   permissions: ["conversations:read", "conversations:write"],
-  tables: ["conversations", "messages", "message_feedback"],
+  // Messages' full-text index: on SQLite messages_fts and the tables FTS5 keeps for it; on
+  // PostgreSQL message_search, its own too (the tables check runs on SQLite only).
+  tables: [
+    "conversations",
+    "messages",
+    "message_feedback",
+    "messages_fts",
+    "messages_fts_config",
+    "messages_fts_data",
+    "messages_fts_docsize",
+    "messages_fts_idx",
+  ],
   migrations: {
     "2026-11-22T1500-chat": chatMigration,
     "2026-11-30T1000-message-replacement": messageReplacementMigration,

@@ -29,8 +29,8 @@ export interface SearchRow {
 }
 
 /**
- * The full-text search of messages (FTS5 `messages_fts` on SQLite, the `messages_search_idx`
- * expression index on PostgreSQL; see the 2026-12-08T1300 migration) and of conversation titles.
+ * The full-text search of messages (FTS5 `messages_fts` on SQLite, the stored `tsvector`s of
+ * `message_search` on PostgreSQL; see the 2026-12-08T1300 migration) and of conversation titles.
  */
 export class MessageSearchRepository {
   readonly #db: Kysely<ChatTables>;
@@ -66,11 +66,12 @@ export class MessageSearchRepository {
         ? sql`
       select 1 as kind, c.id as conversation_id, c.title, c.team_id, c.project_id, c.updated_at,
              m.id as message_id, m.role, m.created_at, m.content as body,
-             ts_rank_cd(to_tsvector('simple', m.content), tsq, 1) as score, m.created_at as sort_at
+             ts_rank_cd(s.search, tsq, 1) as score, m.created_at as sort_at
       from messages m
       join conversations c on c.id = m.conversation_id
+      join message_search s on s.message_id = m.id
       cross join to_tsquery('simple', ${tsqueryAllPrefixes(words)}) tsq
-      where to_tsvector('simple', m.content) @@ tsq
+      where s.search @@ tsq
         and m.replaced_at is null and m.status <> 'streaming' and ${where}`
         : sql`
       select 1 as kind, c.id as conversation_id, c.title, c.team_id, c.project_id, c.updated_at,

@@ -7,9 +7,11 @@ import type { MigrationDialect } from "../../../db/migration-helpers.ts";
  * (completed, failed or cancelled, with the text it has), and leaves it when a regenerate or an
  * edit replaces it (and enters again if it is brought back).
  *
- * - PostgreSQL: a partial expression GIN index on `to_tsvector('simple', content)` (built from the
- *   rows already there). `simple`: no stemming and no stop words, so code identifiers, names and
- *   any language match as typed.
+ * - PostgreSQL: `message_search`, the stored `tsvector` of each indexed message (`simple`: no
+ *   stemming and no stop words, so code identifiers, names and any language match as typed) with
+ *   a GIN index, kept by triggers on insert and on updates of content, status or replaced_at
+ *   (deletes cascade); filled from the messages already there. A side table rather than a column,
+ *   so that reading messages does not carry their `tsvector`s.
  * - SQLite: an FTS5 external-content table on `messages`, keyed by `search_rowid` (a rowid of its
  *   own, given by a trigger at insert: a table's implicit rowid may change on VACUUM), kept by
  *   triggers on insert, on updates of content, status or replaced_at, and on delete (conversation
@@ -18,9 +20,32 @@ import type { MigrationDialect } from "../../../db/migration-helpers.ts";
 export function up(dialect: MigrationDialect) {
   return async (db: Kysely<unknown>) => {
     if (dialect === "postgres") {
-      await sql`create index messages_search_idx on messages
-        using gin (to_tsvector('simple', content))
+      await sql`create table message_search (
+        message_id text primary key references messages(id) on delete cascade,
+        search tsvector not null)`.execute(db);
+      await sql`insert into message_search (message_id, search)
+        select id, to_tsvector('simple', content) from messages
         where replaced_at is null and status <> 'streaming'`.execute(db);
+      await sql`create index message_search_idx on message_search using gin (search)`.execute(db);
+      await sql`create function message_search_sync() returns trigger language plpgsql as $$
+        begin
+          if new.replaced_at is null and new.status <> 'streaming' then
+            insert into message_search (message_id, search) values (new.id, to_tsvector('simple', new.content))
+              on conflict (message_id) do update set search = excluded.search;
+          elsif tg_op = 'UPDATE' then
+            delete from message_search where message_id = new.id;
+          end if;
+          return null;
+        end $$`.execute(db);
+      await sql`create trigger message_search_insert after insert on messages for each row
+        when (new.replaced_at is null and new.status <> 'streaming')
+        execute function message_search_sync()`.execute(db);
+      // Not on the progress writes of a streaming answer (its content changes, its status does not).
+      await sql`create trigger message_search_update after update of content, status, replaced_at on messages
+        for each row when (old.status is distinct from new.status
+          or old.replaced_at is distinct from new.replaced_at
+          or (new.status <> 'streaming' and old.content is distinct from new.content))
+        execute function message_search_sync()`.execute(db);
       return;
     }
     await sql`alter table messages add column search_rowid integer`.execute(db);
@@ -61,7 +86,10 @@ export function up(dialect: MigrationDialect) {
 export function down(dialect: MigrationDialect) {
   return async (db: Kysely<unknown>) => {
     if (dialect === "postgres") {
-      await sql`drop index if exists messages_search_idx`.execute(db);
+      await sql`drop trigger if exists message_search_insert on messages`.execute(db);
+      await sql`drop trigger if exists message_search_update on messages`.execute(db);
+      await sql`drop function if exists message_search_sync()`.execute(db);
+      await sql`drop table if exists message_search`.execute(db);
       return;
     }
     for (const trigger of ["messages_fts_insert", "messages_fts_update", "messages_fts_delete"])
