@@ -1,5 +1,5 @@
 /**
- * Message search (`GET /api/v1/conversations/search`, ADR 0031) at 10k and 100k messages, on
+ * Message search (`GET /api/v1/conversations/search`, ADR 0033) at 10k and 100k messages, on
  * SQLite (FTS5) and PostgreSQL (GIN expression index). Parley runs embedded in this process; the
  * messages are seeded straight into its database (through the index triggers on SQLite) for 100
  * people, 20 messages a conversation, from a fixed Zipf-like vocabulary of 2,000 words and code

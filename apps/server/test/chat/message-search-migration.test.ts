@@ -11,7 +11,7 @@ import { allTables } from "../all-tables.ts";
 import { createTestPostgres, type TestPostgres } from "../postgres.ts";
 import { buildMessage } from "./chat-factories.ts";
 
-const SEARCH_MIGRATION = "2026-12-08T1300-message-search";
+const SEARCH_MIGRATION = "2026-12-09T1400-message-search";
 
 describe.each(["sqlite", "postgres"] as const)("the message-search migration on %s", (dialect) => {
   let pgdb: TestPostgres | undefined;

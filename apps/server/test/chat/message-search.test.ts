@@ -99,7 +99,7 @@ describe.each(["sqlite", "postgres"] as const)("message search on %s", (shape) =
     ]);
     expect(await hitIds("kafka")).toEqual([c.messageIds[0]]);
     expect(await hitIds("KAFK")).toEqual([c.messageIds[0]]);
-    // SQLite's FTS5 folds diacritics; PostgreSQL's `simple` configuration keeps them (ADR 0031).
+    // SQLite's FTS5 folds diacritics; PostgreSQL's `simple` configuration keeps them (ADR 0033).
     expect(await hitIds(shape === "sqlite" ? "cafe rebalance" : "café rebalance")).toEqual([c.messageIds[1]]);
     expect(await hitIds("consumer_group")).toEqual([c.messageIds[1]]);
     const res = await search("drain");

@@ -27,7 +27,7 @@ import * as messageSourcesMigration from "./migrations/2026-12-06T0810-message-s
 import * as conversationProjectMigration from "./migrations/2026-12-06T1010-conversation-project.ts";
 import * as messageFeedbackMigration from "./migrations/2026-12-07T0210-message-feedback.ts";
 import * as conversationSettingsMigration from "./migrations/2026-12-08T0200-conversation-settings.ts";
-import * as messageSearchMigration from "./migrations/2026-12-08T1300-message-search.ts";
+import * as messageSearchMigration from "./migrations/2026-12-09T1400-message-search.ts";
 import { MessageFeedbackRepository } from "./message-feedback.repository.ts";
 import { FeedbackService } from "./message-feedback.service.ts";
 import { MessageSearchRepository } from "./message-search.repository.ts";
@@ -68,7 +68,7 @@ export const chatModule = defineModule({
     "2026-12-06T1010-conversation-project": conversationProjectMigration,
     "2026-12-07T0210-message-feedback": messageFeedbackMigration,
     "2026-12-08T0200-conversation-settings": conversationSettingsMigration,
-    "2026-12-08T1300-message-search": messageSearchMigration,
+    "2026-12-09T1400-message-search": messageSearchMigration,
   },
   build: async (
     ctx,

@@ -30,7 +30,7 @@ export interface SearchRow {
 
 /**
  * The full-text search of messages (FTS5 `messages_fts` on SQLite, the stored `tsvector`s of
- * `message_search` on PostgreSQL; see the 2026-12-08T1300 migration) and of conversation titles.
+ * `message_search` on PostgreSQL; see the 2026-12-09T1400 migration) and of conversation titles.
  */
 export class MessageSearchRepository {
   readonly #db: Kysely<ChatTables>;

@@ -22,7 +22,7 @@ export interface MessageSearchDeps {
 
 /**
  * Full-text search across the conversations the caller may read (the same ones the conversation
- * list shows): their titles, and the text of the messages on their current paths. ADR 0031.
+ * list shows): their titles, and the text of the messages on their current paths. ADR 0033.
  */
 export class MessageSearchService {
   readonly #d: MessageSearchDeps;

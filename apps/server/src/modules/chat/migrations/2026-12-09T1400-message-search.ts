@@ -2,7 +2,7 @@ import { sql, type Kysely } from "kysely";
 import type { MigrationDialect } from "../../../db/migration-helpers.ts";
 
 /**
- * Full-text search over the messages on a conversation's current path (ADR 0031). Indexed: every
+ * Full-text search over the messages on a conversation's current path (ADR 0033). Indexed: every
  * message that is not `streaming` and not replaced; an answer enters the index when it ends
  * (completed, failed or cancelled, with the text it has), and leaves it when a regenerate or an
  * edit replaces it (and enters again if it is brought back).
