@@ -1,7 +1,14 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser.ts";
-import { screenshot, seriousViolations, signIn, startWebParley, type WebParley } from "./web-support.ts";
+import {
+  screenshot,
+  seriousViolations,
+  signIn,
+  startChat,
+  startWebParley,
+  type WebParley,
+} from "./web-support.ts";
 
 let web: WebParley;
 let browser: Browser;
@@ -151,13 +158,7 @@ describe("administration in a real browser", () => {
   it("charts usage and verifies the audit chain", async () => {
     // One AI call to have something to chart.
     await page.goto(`${web.parley.url}/`);
-    await page
-      .getByRole("button", { name: /New chat/ })
-      .first()
-      .click();
-    await page.waitForURL(/\/c\//);
-    await page.getByLabel("Message", { exact: true }).fill("count this");
-    await page.keyboard.press("Enter");
+    await startChat(page, "count this");
     await page.getByText(/ in · \d+ out/).waitFor({ timeout: 15_000 });
     await open("usage", "Usage");
     await page.getByRole("img", { name: "Tokens by day" }).waitFor();

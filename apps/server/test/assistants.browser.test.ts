@@ -68,12 +68,9 @@ describe("assistants in a real browser", () => {
 
     // A chat with it answers with its instructions.
     await page.getByRole("button", { name: "Start a chat" }).click();
-    await page.waitForURL(/\/c\//);
-    // The header names the assistant; its starter prompts fill the message box.
-    await page
-      .locator(".conversation-header")
-      .getByRole("link", { name: /Release notes/ })
-      .waitFor();
+    // The new chat names the assistant; its starter prompts fill the message box.
+    await page.waitForURL((u) => u.pathname === "/" && u.searchParams.has("assistant"));
+    await page.getByRole("main").locator(".assistant-chip").filter({ hasText: "Release notes" }).waitFor();
     await page
       .getByRole("list", { name: "Starter prompts" })
       .getByRole("button", { name: "Draft a changelog" })
@@ -82,7 +79,13 @@ describe("assistants in a real browser", () => {
       .poll(() => page.getByRole("textbox", { name: /message/i }).inputValue())
       .toBe("Draft a changelog");
     expect(await seriousViolations(page)).toEqual([]);
+    // Sent, the conversation is stored, held with the assistant (named in its header).
     await page.keyboard.press("Enter");
+    await page.waitForURL(/\/c\//);
+    await page
+      .locator(".conversation-header")
+      .getByRole("link", { name: /Release notes/ })
+      .waitFor();
     await page.getByText("As instructed: Write crisp release notes.").waitFor();
     await screenshot(page, "assistant-chat");
   });
@@ -92,7 +95,8 @@ describe("assistants in a real browser", () => {
     await page.getByRole("heading", { name: "Or start with an assistant" }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await page.getByRole("button", { name: /Release notes/ }).click();
-    await page.waitForURL(/\/c\//);
+    await page.waitForURL((u) => u.searchParams.has("assistant"));
+    await page.getByRole("button", { name: "Chat without an assistant" }).waitFor();
 
     await page.goto(`${web.parley.url}/assistants`);
     await page.getByRole("listitem").filter({ hasText: "Release notes" }).getByRole("link").click();

@@ -3,7 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser.ts";
 import { seedConversation } from "./chat/chat-factories.ts";
 import { TcpProxy } from "./tcp-proxy.ts";
-import { screenshot, seriousViolations, signIn, startWebParley, type WebParley } from "./web-support.ts";
+import {
+  screenshot,
+  seriousViolations,
+  signIn,
+  startChat,
+  startWebParley,
+  type WebParley,
+} from "./web-support.ts";
 
 let web: WebParley;
 let proxy: TcpProxy;
@@ -33,16 +40,7 @@ afterAll(async () => {
 const answerText = (p: Page) => p.locator(".message-assistant .markdown").last().innerText();
 
 async function startAnswer(question: string): Promise<void> {
-  const before = page.url();
-  await page
-    .getByRole("button", { name: /New chat/ })
-    .first()
-    .click();
-  // Wait for the new conversation itself, not just any conversation URL.
-  await page.waitForURL((url) => url.toString() !== before && url.pathname.startsWith("/c/"));
-  await page.getByRole("heading", { name: "New conversation" }).waitFor();
-  await page.getByLabel("Message", { exact: true }).fill(question);
-  await page.keyboard.press("Enter");
+  await startChat(page, question);
   await expect.poll(async () => (await answerText(page)).length, { timeout: 10_000 }).toBeGreaterThan(20);
 }
 

@@ -1,7 +1,14 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser.ts";
-import { screenshot, seriousViolations, signIn, startWebParley, type WebParley } from "./web-support.ts";
+import {
+  screenshot,
+  seriousViolations,
+  signIn,
+  startChat,
+  startWebParley,
+  type WebParley,
+} from "./web-support.ts";
 
 let web: WebParley;
 let browser: Browser;
@@ -40,13 +47,7 @@ describe("chat in a real browser", () => {
   });
 
   it("streams an answer, survives a reload mid-answer, and a second tab follows live", async () => {
-    await page
-      .getByRole("button", { name: /New chat/ })
-      .first()
-      .click();
-    await page.waitForURL(/\/c\//);
-    await page.getByLabel("Message", { exact: true }).fill("Tell me about Parley");
-    await page.keyboard.press("Enter");
+    await startChat(page, "Tell me about Parley");
     await page.getByRole("button", { name: "Stop" }).waitFor();
     await expect.poll(async () => (await answerText(page)).length, { timeout: 10_000 }).toBeGreaterThan(20);
     // The first message named the conversation.
@@ -102,9 +103,14 @@ describe("chat in a real browser", () => {
   }, 60_000);
 
   it("renames and deletes a conversation through accessible dialogs", async () => {
+    // "New chat" stores nothing until the first message.
+    const listed = await page.getByRole("navigation").getByRole("link").count();
     await page.getByRole("button", { name: "New chat" }).first().click();
-    await page.getByRole("heading", { name: "New conversation" }).waitFor();
-    await page.getByRole("main").getByRole("button", { name: "Options for New conversation" }).click();
+    await page.waitForURL(`${url()}/`);
+    expect(await page.getByRole("navigation").getByRole("link").count()).toBe(listed);
+    await startChat(page, "Plans for the release");
+    await page.getByRole("heading", { name: "Plans for the release" }).waitFor();
+    await page.getByRole("main").getByRole("button", { name: "Options for Plans for the release" }).click();
     await page.getByRole("menuitem", { name: "Rename" }).click();
     const dialog = page.getByRole("dialog", { name: "Rename conversation" });
     await dialog.waitFor();

@@ -1,7 +1,14 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { launchBrowser } from "./browser.ts";
-import { screenshot, seriousViolations, signIn, startWebParley, type WebParley } from "./web-support.ts";
+import {
+  screenshot,
+  seriousViolations,
+  signIn,
+  startChat,
+  startWebParley,
+  type WebParley,
+} from "./web-support.ts";
 
 /** A runbook whose restore section comes after a long backups section, so the passage must be scrolled to. */
 const RUNBOOK = `# Runbook
@@ -86,9 +93,10 @@ describe("grounded answers in a real browser", () => {
     await expect.poll(() => knowledge.getByRole("checkbox", { name: /Runbooks/ }).isChecked()).toBe(true);
 
     await page.getByRole("button", { name: "Start a chat" }).click();
-    await page.waitForURL(/\/c\//);
+    await page.waitForURL((u) => u.searchParams.has("assistant"));
     await page.getByRole("textbox", { name: /message/i }).fill("How do I restore a backup?");
     await page.keyboard.press("Enter");
+    await page.waitForURL(/\/c\//);
     const chip = page.getByRole("button", { name: "Source 1: runbook.md › Runbook › Restore" });
     await chip.waitFor();
     const sources = page.getByRole("region", { name: "Sources" });
@@ -146,14 +154,7 @@ describe("grounded answers in a real browser", () => {
     web.fake.configure({ textFor: () => "Plain answer [1]." });
     // The page is already on a conversation: wait for a different one, or the message
     // would go to the assistant's conversation, where [1] is a source.
-    const previous = page.url();
-    await page
-      .getByRole("button", { name: /New chat/ })
-      .first()
-      .click();
-    await page.waitForURL((url) => /\/c\//.test(url.pathname) && url.href !== previous);
-    await page.getByLabel("Message", { exact: true }).fill("Hello");
-    await page.keyboard.press("Enter");
+    await startChat(page, "Hello");
     await page.getByText("Plain answer [1].").waitFor();
     expect(await page.locator(".citation-chip, .message-sources").count()).toBe(0);
   });

@@ -20,13 +20,13 @@ afterAll(async () => {
 
 describe("a conversation's settings in a real browser", () => {
   it("sets a system prompt, temperature and output limit that every answer then gets", async () => {
+    // Set on the new-chat screen, before anything is stored: kept with the first message.
     await page
       .getByRole("button", { name: /New chat/ })
       .first()
       .click();
-    await page.waitForURL(/\/c\//);
-    await page.getByRole("main").getByRole("button", { name: "Options for New conversation" }).click();
-    await page.getByRole("menuitem", { name: "Settings…" }).click();
+    await page.waitForURL((u) => u.pathname === "/");
+    await page.getByRole("main").getByRole("button", { name: "Settings…" }).click();
     const dialog = page.getByRole("dialog", { name: "Conversation settings" });
     await dialog.getByLabel("System prompt").fill("Answer like a pirate.");
     await dialog.getByLabel("Temperature (0–2)").fill("0.3");
@@ -36,8 +36,10 @@ describe("a conversation's settings in a real browser", () => {
     await dialog.getByRole("button", { name: "Save settings" }).click();
     await dialog.waitFor({ state: "detached" });
     const before = web.fake.requests.length;
+    await page.getByRole("main").getByRole("button", { name: "Settings: your own" }).waitFor();
     await page.getByLabel("Message", { exact: true }).fill("Where is the treasure?");
     await page.keyboard.press("Enter");
+    await page.waitForURL(/\/c\//);
     await page.getByText(/ in · \d+ out/).waitFor({ timeout: 15_000 });
     const sent = web.fake.requests.slice(before).at(-1)?.body as {
       messages: { role: string; content: unknown }[];

@@ -1,7 +1,14 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser.ts";
-import { screenshot, seriousViolations, signIn, startWebParley, type WebParley } from "./web-support.ts";
+import {
+  screenshot,
+  seriousViolations,
+  signIn,
+  startChat,
+  startWebParley,
+  type WebParley,
+} from "./web-support.ts";
 
 // What the person asking sees when a rule holds, approves, denies or blocks their answer.
 let web: WebParley;
@@ -66,14 +73,7 @@ afterAll(async () => {
 });
 
 async function send(text: string) {
-  const previous = page.url();
-  await page
-    .getByRole("button", { name: /New chat/ })
-    .first()
-    .click();
-  await page.waitForURL((url) => /\/c\//.test(url.pathname) && url.href !== previous);
-  await page.getByLabel("Message", { exact: true }).fill(text);
-  await page.keyboard.press("Enter");
+  await startChat(page, text);
 }
 
 async function pending(): Promise<string> {

@@ -128,3 +128,19 @@ export async function signIn(
     .first()
     .waitFor();
 }
+
+/**
+ * Starts a chat as a user does: "New chat" opens the new-chat screen (nothing stored yet), the
+ * first message stores the conversation, and the app opens it.
+ */
+export async function startChat(page: Page, message: string): Promise<void> {
+  const before = page.url();
+  await page
+    .getByRole("button", { name: /New chat/ })
+    .first()
+    .click();
+  await page.waitForURL((url) => url.pathname === "/");
+  await page.getByLabel("Message", { exact: true }).fill(message);
+  await page.keyboard.press("Enter");
+  await page.waitForURL((url) => url.toString() !== before && url.pathname.startsWith("/c/"));
+}

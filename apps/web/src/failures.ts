@@ -79,6 +79,22 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "Only finished answers can be rated",
     hint: "Wait until the answer is complete.",
   }),
+  "attachment.not_found": () => ({
+    title: "This attachment is gone",
+    hint: "It was sent with another message or removed. Attach the file again.",
+  }),
+  "attachment.images_not_supported": (message) => ({
+    title: "This model does not read images",
+    hint: `${message}. Pick a model that reads images, or remove the image.`,
+  }),
+  "attachment.too_large": (message) => ({
+    title: "Too large to attach",
+    hint: `${message}. Attach a smaller file, or put the document in a knowledge base.`,
+  }),
+  "attachment.unreadable": (message) => ({
+    title: "This file cannot be read",
+    hint: `${message}.`,
+  }),
   "message.not_found": () => ({
     title: "This message changed",
     hint: "It was replaced or removed meanwhile. Reload the conversation.",

@@ -7,6 +7,54 @@ import { defineTopic, defineTopicFamily } from "./topics.ts";
 export const MessageStatus = z.enum(["streaming", "completed", "failed", "cancelled"]);
 export type MessageStatus = z.infer<typeof MessageStatus>;
 
+/** Images a message may carry, by media type (checked against the file's first bytes). */
+export const ATTACHMENT_IMAGE_TYPES = {
+  "image/png": [".png"],
+  "image/jpeg": [".jpg", ".jpeg"],
+  "image/gif": [".gif"],
+  "image/webp": [".webp"],
+} as const;
+
+/** Limits of chat attachments: files per upload and per message, bytes per file, characters read. */
+export const ATTACHMENT_LIMITS = {
+  filesPerMessage: 10,
+  bytesPerFile: 10 * 1024 * 1024,
+  /** Most characters of one file's text given to the model (a longer text is cut, and says so). */
+  charsPerFile: 200_000,
+} as const;
+
+/** A file attached to a message: an image the model sees, or a document or text file it reads. */
+export const ChatAttachment = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    mediaType: z.string(),
+    size: z.number().int(),
+    /** `image`: sent to the model as an image; `text`: its text is given with the message. */
+    kind: z.enum(["image", "text"]),
+    /** Characters of text read from it (null for an image). */
+    chars: z.number().int().nullable(),
+    /** Whether its text was cut to `ATTACHMENT_LIMITS.charsPerFile`. */
+    truncated: z.boolean(),
+    createdAt: z.iso.datetime(),
+  })
+  .meta({ id: "ChatAttachment" });
+export type ChatAttachment = z.infer<typeof ChatAttachment>;
+
+/** Ids of attachments (uploaded by the sender, not sent with another message yet). */
+export const AttachmentIds = z.array(z.string().min(1).max(100)).max(ATTACHMENT_LIMITS.filesPerMessage);
+/** Where a message sits among its versions. */
+export const MessageVersions = z
+  .object({
+    /** Its place among them, from 1 (the first version). */
+    index: z.number().int().min(1),
+    count: z.number().int().min(1),
+    /** Every version's id, oldest first (this message's included, at `index - 1`). */
+    siblingIds: z.array(z.string()),
+  })
+  .meta({ id: "MessageVersions" });
+export type MessageVersions = z.infer<typeof MessageVersions>;
+
 export const ChatMessageView = z
   .object({
     id: z.string(),
@@ -31,6 +79,15 @@ export const ChatMessageView = z
     feedback: z
       .object({ up: z.number().int(), down: z.number().int(), mine: z.enum(["up", "down"]).nullable() })
       .optional(),
+    /** Files sent with a user message; absent when none. */
+    attachments: z.array(ChatAttachment).optional(),
+    /**
+     * The versions of this message (itself, the edits of a user message, the regenerations of an
+     * answer), in the order they were made, when there is more than one: shown as `< 2/3 >`, each
+     * one made current by `POST /api/v1/conversations/{id}/messages/{messageId}/select`. Given by
+     * the conversation's view; absent elsewhere and when the message has a single version.
+     */
+    versions: MessageVersions.optional(),
     createdAt: z.iso.datetime(),
     completedAt: z.iso.datetime().nullable(),
   })
@@ -85,6 +142,19 @@ export const ConversationWithMessages = Conversation.extend({ messages: z.array(
 });
 export type ConversationWithMessages = z.infer<typeof ConversationWithMessages>;
 
+/** Longest per-conversation system prompt, in characters. */
+export const MAX_SYSTEM_PROMPT_CHARS = 20_000;
+
+/** A conversation's own instructions and answer parameters, set on creation or later. */
+const conversationSettings = {
+  /** Instructions every answer in this conversation gets (a system message); null: none. */
+  systemPrompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).nullable().optional(),
+  /** Sampling temperature of its answers; null: the model's default. */
+  temperature: z.number().min(0).max(2).nullable().optional(),
+  /** Longest answer, in tokens; null: the model's default. */
+  maxOutputTokens: z.number().int().min(1).max(100_000).nullable().optional(),
+};
+
 export const CreateConversationRequest = z
   .strictObject({
     title: z.string().trim().min(1).max(200).optional(),
@@ -94,12 +164,27 @@ export const CreateConversationRequest = z
     assistantId: z.string().max(100).optional(),
     /** Puts the conversation in this project (of its team; the team defaults to the project's). */
     projectId: z.string().max(100).optional(),
+    ...conversationSettings,
+    /**
+     * The first message: the conversation is stored together with it and its answer starts, so no
+     * empty conversation is left behind (what the web app does). Without it, an empty one is made.
+     */
+    message: z
+      .strictObject({
+        content: z.string().min(1, "must not be empty"),
+        attachments: AttachmentIds.optional(),
+      })
+      .optional(),
   })
   .meta({ id: "CreateConversationRequest" });
 export type CreateConversationRequest = z.infer<typeof CreateConversationRequest>;
 
-/** Longest per-conversation system prompt, in characters. */
-export const MAX_SYSTEM_PROMPT_CHARS = 20_000;
+/** A new conversation; with the first message and its (streaming) answer when one was sent. */
+export const CreatedConversation = Conversation.extend({
+  userMessage: ChatMessageView.optional(),
+  assistantMessage: ChatMessageView.optional(),
+}).meta({ id: "CreatedConversation" });
+export type CreatedConversation = z.infer<typeof CreatedConversation>;
 
 export const UpdateConversationRequest = z
   .strictObject({
@@ -107,12 +192,7 @@ export const UpdateConversationRequest = z
     model: z.string().min(1).max(200).optional(),
     /** Moves the conversation into a project of its team; null takes it out of its project. */
     projectId: z.string().max(100).nullable().optional(),
-    /** Instructions every answer in this conversation gets (a system message); null: none. */
-    systemPrompt: z.string().max(MAX_SYSTEM_PROMPT_CHARS).nullable().optional(),
-    /** Sampling temperature of its answers; null: the model's default. */
-    temperature: z.number().min(0).max(2).nullable().optional(),
-    /** Longest answer, in tokens; null: the model's default. */
-    maxOutputTokens: z.number().int().min(1).max(100_000).nullable().optional(),
+    ...conversationSettings,
   })
   .meta({ id: "UpdateConversationRequest" });
 export type UpdateConversationRequest = z.infer<typeof UpdateConversationRequest>;
@@ -136,6 +216,8 @@ export const SendMessageRequest = z
     model: z.string().min(1).max(200).optional(),
     /** An earlier message of yours that this one replaces, together with everything after it. */
     editOf: z.string().min(1).max(100).optional(),
+    /** Files uploaded with `POST /api/v1/attachments`, sent with this message. */
+    attachments: AttachmentIds.optional(),
   })
   .meta({ id: "SendMessageRequest" });
 export type SendMessageRequest = z.infer<typeof SendMessageRequest>;
@@ -194,6 +276,17 @@ export const ChatEvent = z.discriminatedUnion("type", [
    * the text and sources shown so far; deltas count from index 0 again.
    */
   z.object({ type: z.literal("message.restarted"), messageId: z.string(), reason: z.string() }),
+  /** The model named the conversation after this (its first) answer. */
+  z.object({ type: z.literal("conversation.titled"), messageId: z.string(), title: z.string() }),
+  /**
+   * Someone made another version current (`messageId`, and the path continuing under it): read
+   * the conversation again. `pathVersion` counts the conversation's path changes.
+   */
+  z.object({
+    type: z.literal("conversation.branch_selected"),
+    messageId: z.string(),
+    pathVersion: z.number().int(),
+  }),
   z.object({
     type: z.literal("snapshot"),
     messageId: z.string(),

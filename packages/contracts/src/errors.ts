@@ -44,6 +44,13 @@ export const ErrorCode = z.enum([
   "message.not_found",
   /** Thumbs go on completed answers only. */
   "message.feedback_not_allowed",
+  /** No attachment with this id that the caller uploaded and has not sent yet (or may read). */
+  "attachment.not_found",
+  /** An image attached for a model that does not read images. */
+  "attachment.images_not_supported",
+  /** A file over the per-file limit, or unreadable (empty, damaged, encrypted, not text). */
+  "attachment.too_large",
+  "attachment.unreadable",
   "team.not_found",
   "user.not_found",
   "member.not_found",

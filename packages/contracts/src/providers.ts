@@ -43,6 +43,8 @@ export const ModelDeclaration = z.strictObject({
   outputPricePerMTok: PricePerMTok.optional(),
   /** Model ids (or aliases) to try next, in order, when this one fails. */
   fallbacks: z.array(ModelRef).max(10).optional(),
+  /** Whether it reads images (attached to chat messages); unset: guessed from its name. */
+  imageInput: z.boolean().optional(),
 });
 export type ModelDeclaration = z.infer<typeof ModelDeclaration>;
 
@@ -154,6 +156,8 @@ export const Model = z
     outputPricePerMTok: z.number().nullable(),
     fallbacks: z.array(z.string()),
     enabled: z.boolean(),
+    /** Whether images can be attached to messages for it. */
+    imageInput: z.boolean(),
   })
   .meta({ id: "Model" });
 export type Model = z.infer<typeof Model>;
@@ -177,6 +181,7 @@ export const UpdateModelRequest = z
     outputPricePerMTok: PricePerMTok.nullable().optional(),
     fallbacks: z.array(ModelRef).max(10).nullable().optional(),
     enabled: z.boolean().nullable().optional(),
+    imageInput: z.boolean().nullable().optional(),
   })
   .meta({ id: "UpdateModelRequest" });
 export type UpdateModelRequest = z.infer<typeof UpdateModelRequest>;

@@ -146,6 +146,11 @@ export const ConfigSchema = z
     aiIdleTimeoutMs: positiveInt("milliseconds").default(60_000),
     governanceCheckTimeoutMs: positiveInt("milliseconds").default(2_000),
     maxStreamsPerUser: positiveInt("connections").default(20),
+    /**
+     * The model that names a conversation after its first answer (a short title it writes); unset,
+     * a conversation is named after its first message, cleaned of markdown.
+     */
+    titleModel: z.string().trim().min(1).max(200).optional(),
     knowledgeMaxFileBytes: positiveInt("bytes").default(25 * 1024 * 1024),
     knowledgeMaxTeamBytes: positiveInt("bytes").default(1024 * 1024 * 1024),
     knowledgeStaleAfterMs: positiveInt("milliseconds").default(10 * 60_000),
@@ -243,6 +248,7 @@ export const settingEnvNames: Record<ConfigKey, string> = {
   governanceCheckTimeoutMs: "PARLEY_GOVERNANCE_CHECK_TIMEOUT_MS",
   aiMaxRetries: "PARLEY_AI_MAX_RETRIES",
   maxStreamsPerUser: "PARLEY_MAX_STREAMS_PER_USER",
+  titleModel: "PARLEY_TITLE_MODEL",
   knowledgeMaxFileBytes: "PARLEY_KNOWLEDGE_MAX_FILE_BYTES",
   knowledgeMaxTeamBytes: "PARLEY_KNOWLEDGE_MAX_TEAM_BYTES",
   knowledgeStaleAfterMs: "PARLEY_KNOWLEDGE_STALE_AFTER_MS",

@@ -119,4 +119,6 @@ export interface CatalogModel {
   fallbacks: string[];
   /** False when the model or its provider is disabled. */
   enabled: boolean;
+  /** Whether it reads images in a prompt. */
+  imageInput: boolean;
 }

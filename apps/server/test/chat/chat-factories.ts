@@ -6,8 +6,8 @@ import type { MessagesTable } from "../../src/modules/chat/chat.tables.ts";
 type MessageInsert = Insertable<MessagesTable>;
 
 /**
- * A message row to store straight in the database: a completed user message at position 0 unless
- * `fields` say otherwise.
+ * A message row to store straight in the database: a completed user message at position 0, one of
+ * the conversation's first messages (no `parent_id`), unless `fields` say otherwise.
  * @example
  * buildMessage({ conversation_id: id, position: 1, role: "assistant", status: "streaming" })
  */
@@ -61,12 +61,14 @@ export async function seedConversation(
       updated_at: now,
     })
     .execute();
+  let parent: string | null = null;
   const rows = Array.from({ length: options.exchanges * 2 }, (_, position) => {
     const user = position % 2 === 0;
     const n = Math.floor(position / 2) + 1;
     const createdAt = now - (options.exchanges * 2 - position) * 1000;
-    return buildMessage({
+    const row = buildMessage({
       conversation_id: id,
+      parent_id: parent,
       position,
       role: user ? "user" : "assistant",
       content: user
@@ -79,6 +81,8 @@ export async function seedConversation(
       created_at: createdAt,
       completed_at: createdAt,
     });
+    parent = row.id;
+    return row;
   });
   // SQLite caps bound parameters per statement; insert in slices.
   for (let i = 0; i < rows.length; i += 200) {
@@ -129,8 +133,10 @@ export async function seedStreamingAnswer(
       updated_at: now,
     })
     .execute();
+  const question = buildMessage({ conversation_id: conversationId, content: "Tell me" });
   const answer = buildMessage({
     conversation_id: conversationId,
+    parent_id: question.id,
     position: 1,
     role: "assistant",
     status: "streaming",
@@ -138,9 +144,6 @@ export async function seedStreamingAnswer(
     model: "fake/fake-model",
     completed_at: null,
   });
-  await db
-    .insertInto("messages")
-    .values([buildMessage({ conversation_id: conversationId, content: "Tell me" }), answer])
-    .execute();
+  await db.insertInto("messages").values([question, answer]).execute();
   return { conversationId, messageId: answer.id };
 }

@@ -49,6 +49,7 @@ describe("generation jobs that travel while the exchange is stored", () => {
       authorization: `Bearer ${h.adminToken}`,
     });
     const answerId = randomUUID();
+    const questionId = randomUUID();
     const job: GenerationJob = {
       v: 1,
       conversationId,
@@ -64,9 +65,10 @@ describe("generation jobs that travel while the exchange is stored", () => {
     await allTables(h.parley.platform.database)
       .insertInto("messages")
       .values([
-        buildMessage({ conversation_id: conversationId, content: "asked late" }),
+        buildMessage({ conversation_id: conversationId, id: questionId, content: "asked late" }),
         buildMessage({
           conversation_id: conversationId,
+          parent_id: questionId,
           id: answerId,
           position: 1,
           role: "assistant",

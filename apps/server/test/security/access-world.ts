@@ -215,18 +215,17 @@ export class AccessWorld {
         updated_at: now,
       })
       .execute();
+    const question = buildMessage({ conversation_id: id, content: "Hi" });
     const answer = buildMessage({
       conversation_id: id,
+      parent_id: question.id,
       position: 1,
       role: "assistant",
       content: "Hello",
       model: "fake/fake-model",
       finish_reason: "stop",
     });
-    await db
-      .insertInto("messages")
-      .values([buildMessage({ conversation_id: id, content: "Hi" }), answer])
-      .execute();
+    await db.insertInto("messages").values([question, answer]).execute();
     return { id, answer: answer.id };
   }
 

@@ -46,6 +46,10 @@ function dedupeKey(event: ChatEvent): string {
       return `waiting:${event.approvalId}`;
     case "message.restarted":
       return "restarted";
+    case "conversation.titled":
+      return "titled";
+    case "conversation.branch_selected":
+      return `selected:${event.pathVersion}`;
     case "message.completed":
     case "message.failed":
     case "message.cancelled":

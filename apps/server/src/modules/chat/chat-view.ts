@@ -1,4 +1,10 @@
-import type { AnswerSource, ChatMessageView, Conversation, MessageStatus } from "@parley/contracts";
+import type {
+  AnswerSource,
+  ChatMessageView,
+  Conversation,
+  MessageStatus,
+  MessageVersions,
+} from "@parley/contracts";
 import { fromJson } from "../../db/json.ts";
 import { iso } from "../../kernel/ids.ts";
 import type { ConversationRow, MessageRow } from "./chat.repository.ts";
@@ -19,10 +25,11 @@ export function toConversation(row: ConversationRow): Conversation {
   };
 }
 
-/** A message, with its thumbs (as the reader sees them) when it has any. */
+/** A message, with its thumbs (as the reader sees them) and its versions when it has any. */
 export function toMessage(
   row: MessageRow,
   feedback?: { up: number; down: number; mine: "up" | "down" | null },
+  versions?: MessageVersions,
 ): ChatMessageView {
   const usage =
     row.usage === null ? null : (fromJson(row.usage) as { inputTokens: number; outputTokens: number });
@@ -39,6 +46,7 @@ export function toMessage(
     timings: { ttftMs: row.ttft_ms, durationMs: row.duration_ms },
     ...(row.sources === null ? {} : { sources: sourcesOf(row) }),
     ...(feedback ? { feedback: { up: feedback.up, down: feedback.down, mine: feedback.mine } } : {}),
+    ...(versions ? { versions } : {}),
     createdAt: iso(row.created_at),
     completedAt: iso(row.completed_at),
   };

@@ -5,17 +5,27 @@ import type { ChatTables as Tables, ConversationsTable, MessagesTable } from "./
 export type ConversationRow = Selectable<ConversationsTable>;
 export type MessageRow = Selectable<MessagesTable>;
 
-/** A new exchange: the user's message (none when regenerating) and the `streaming` answer. */
+/**
+ * A new exchange: the user's message (none when regenerating) and the `streaming` answer. The
+ * first of them follows the end of the current path, or becomes a new version of `replaces`.
+ */
 export interface NewExchange {
   user: MessageRow | null;
   assistant: MessageRow;
-  /** Current messages at or after this position are marked replaced first. */
-  replaceFrom?: number;
+  /**
+   * The current message this exchange makes a new version of (an edit, a regenerate): it and the
+   * rest of the current path after it leave the path (kept as a branch), and the first new
+   * message takes its parent.
+   */
+  replaces?: Pick<MessageRow, "id" | "position" | "parent_id">;
   /** The conversation's new title when this is its very first message. */
   titleIfFirst?: string;
 }
 
-/** Stored exchange: the messages with their positions, and whether the title was set. */
+/** Why an exchange was not stored: an answer is streaming, or the path changed since it was read. */
+export type ExchangeRefusal = "streaming" | "changed";
+
+/** Stored exchange: the messages with their positions and parents, and whether the title was set. */
 export interface StoredExchange {
   user: MessageRow | null;
   assistant: MessageRow;
@@ -110,6 +120,20 @@ export class ChatRepository {
     await this.#db.updateTable("conversations").set(patch).where("id", "=", id).execute();
   }
 
+  /**
+   * Renames a conversation only while its title is still `expected` (not renamed meanwhile).
+   * @returns whether it was renamed.
+   */
+  async retitle(id: string, expected: string, title: string): Promise<boolean> {
+    const result = await this.#db
+      .updateTable("conversations")
+      .set({ title })
+      .where("id", "=", id)
+      .where("title", "=", expected)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
   async deleteConversation(id: string): Promise<void> {
     await this.#db.deleteFrom("conversations").where("id", "=", id).execute();
   }
@@ -154,13 +178,17 @@ export class ChatRepository {
 
   /**
    * Stores the user's message (unless regenerating) and the assistant's (`streaming`) atomically,
-   * refusing when an answer is still streaming. With `replaceFrom`, the current messages at or
-   * after that position are marked replaced first (regenerate, edit and resend). The unique
-   * (conversation, position) constraint makes two concurrent sends collide instead of
-   * interleaving.
-   * @returns null when an answer is still streaming.
+   * refusing when an answer is still streaming. The first new message follows the last current
+   * one, or, with `replaces`, becomes a new version of that message: it and the current messages
+   * after it leave the path first (regenerate, edit and resend; they stay stored as a branch).
+   * Every stored exchange bumps the conversation's `path_version`, and the exchange is refused
+   * when the path changed since it was read (a concurrent send or switch), so that the current
+   * messages always form one path. The unique (conversation, position) constraint keeps positions
+   * distinct as well.
+   * @returns the refusal when an answer is still streaming, or the path changed meanwhile (or
+   *   `replaces` is no longer current).
    */
-  insertExchange(exchange: NewExchange, now: number): Promise<StoredExchange | null> {
+  insertExchange(exchange: NewExchange, now: number): Promise<StoredExchange | ExchangeRefusal> {
     return this.#dialect === "postgres"
       ? this.#insertExchangeInOneStatement(exchange, now)
       : this.#insertExchangeInTransaction(exchange, now);
@@ -169,8 +197,14 @@ export class ChatRepository {
   /**
    * PostgreSQL: one statement (data-modifying CTEs), so the send costs one round trip and one
    * commit instead of a transaction's five round trips; the answer's first token waits for it.
+   * Its reads see the statement's snapshot, so everything it writes waits for its update of the
+   * conversation row, which only applies while `path_version` is still the one it read: a switch
+   * or send that committed meanwhile bumped it, and then nothing is written.
    */
-  async #insertExchangeInOneStatement(exchange: NewExchange, now: number): Promise<StoredExchange | null> {
+  async #insertExchangeInOneStatement(
+    exchange: NewExchange,
+    now: number,
+  ): Promise<StoredExchange | ExchangeRefusal> {
     const conversationId = exchange.assistant.conversation_id;
     const messages = [...(exchange.user ? [exchange.user] : []), exchange.assistant];
     const columns = Object.keys(NEW_MESSAGE_COLUMNS) as (keyof typeof NEW_MESSAGE_COLUMNS)[];
@@ -182,85 +216,141 @@ export class ChatRepository {
         ])})`,
     );
     const newTitle = exchange.user ? (exchange.titleIfFirst ?? null) : null;
-    const replace =
-      exchange.replaceFrom === undefined
-        ? sql``
-        : sql`replaced as (
-            update messages set replaced_at = ${now}
-            where conversation_id = ${conversationId} and position >= ${exchange.replaceFrom}
-              and replaced_at is null and (select streaming from state) = 0
-          ),`;
-    // `streaming` is a bigint count, read as a number (see platform/db).
-    const result = await sql<{ max: number; streaming: number }>`
+    const replaces = exchange.replaces;
+    // The first new message's parent: the replaced message's, else the end of the current path.
+    const firstParent = replaces ? sql`${replaces.parent_id}::text` : sql`state.tip`;
+    const replace = replaces
+      ? sql`replaced as (
+            update messages
+            set replaced_at = greatest(${now}::bigint, (select last_replaced from state) + 1)
+            where conversation_id = ${conversationId} and position >= ${replaces.position}
+              and replaced_at is null and exists (select 1 from touched)
+          ),`
+      : sql``;
+    // `streaming` and the other counts are bigints, read as numbers (see platform/db).
+    const result = await sql<{
+      max: number;
+      streaming: number;
+      tip: string | null;
+      applied: number;
+    }>`
       with state as (
         select coalesce(max(position), -1) as max,
-               count(*) filter (where status = 'streaming') as streaming
+               count(*) filter (where status = 'streaming') as streaming,
+               coalesce(max(replaced_at), 0) as last_replaced,
+               (select id from messages where conversation_id = ${conversationId} and replaced_at is null
+                order by position desc limit 1) as tip,
+               ${replaces ? sql`count(*) filter (where id = ${replaces.id} and replaced_at is null)` : sql`1`}
+                 as target,
+               (select path_version from conversations where id = ${conversationId}) as version
         from messages where conversation_id = ${conversationId}
-      ),
-      ${replace}
-      inserted as (
-        insert into messages (${sql.join(columns.map((c) => sql.ref(c)))}, position, usage)
-        select ${sql.join(columns.map((c) => sql.ref(`v.${c}`)))}, state.max + v.step, null
-        from (values ${sql.join(tuples)}) as v(${sql.join(columns.map((c) => sql.ref(c)))}, step)
-        cross join state
-        where state.streaming = 0
-        returning id
       ),
       touched as (
         update conversations
         set updated_at = ${now},
+            path_version = path_version + 1,
             title = case when ${newTitle}::text is not null and (select max from state) = -1
                          then ${newTitle}::text else title end
-        where id = ${conversationId} and exists (select 1 from inserted)
+        where id = ${conversationId} and path_version = (select version from state)
+          and (select streaming from state) = 0 and (select target from state) = 1
+        returning id
+      ),
+      ${replace}
+      inserted as (
+        insert into messages (${sql.join(columns.map((c) => sql.ref(c)))}, parent_id, position, usage)
+        select ${sql.join(columns.map((c) => sql.ref(`v.${c}`)))},
+               case when v.step = 1 then ${firstParent} else ${exchange.user?.id ?? null}::text end,
+               state.max + v.step, null
+        from (values ${sql.join(tuples)}) as v(${sql.join(columns.map((c) => sql.ref(c)))}, step)
+        cross join state
+        where exists (select 1 from touched)
+        returning id
       )
-      select max, streaming from state
+      select max, streaming, tip, (select count(*) from touched) as applied from state
     `.execute(this.#db);
     const state = result.rows[0];
-    if (!state || state.streaming > 0) return null;
-    let next = state.max + 1;
-    const user = exchange.user ? { ...exchange.user, position: next++, usage: null, sources: null } : null;
-    const assistant = { ...exchange.assistant, position: next, usage: null, sources: null };
-    return { user, assistant, titled: user?.position === 0 && newTitle !== null };
+    if (!state || state.streaming > 0) return "streaming";
+    if (state.applied === 0) return "changed";
+    return this.#stored(exchange, state.max, replaces ? replaces.parent_id : state.tip, newTitle !== null);
+  }
+
+  /** The exchange as stored after position `max`, its first message following `parent`. */
+  #stored(exchange: NewExchange, max: number, parent: string | null, hasTitle: boolean): StoredExchange {
+    let next = max + 1;
+    const fresh = { usage: null, sources: null };
+    const user = exchange.user ? { ...exchange.user, ...fresh, position: next++, parent_id: parent } : null;
+    const assistant = {
+      ...exchange.assistant,
+      ...fresh,
+      position: next,
+      parent_id: user ? user.id : parent,
+    };
+    return { user, assistant, titled: user?.position === 0 && hasTitle };
   }
 
   /** SQLite: a transaction (in-process, so its statements cost no round trips). */
-  #insertExchangeInTransaction(exchange: NewExchange, now: number): Promise<StoredExchange | null> {
+  #insertExchangeInTransaction(
+    exchange: NewExchange,
+    now: number,
+  ): Promise<StoredExchange | ExchangeRefusal> {
     const conversationId = exchange.assistant.conversation_id;
+    const replaces = exchange.replaces;
     return this.#db.transaction().execute(async (trx) => {
-      // One query for both facts: is an answer streaming, and the last position.
+      // One query for the facts: is an answer streaming, the last position, the last replacement.
       const state = await trx
         .selectFrom("messages")
         .select((eb) => [
           eb.fn.max("position").as("max"),
+          eb.fn.max("replaced_at").as("lastReplaced"),
           eb.fn.count<number | string>("id").filterWhere("status", "=", "streaming").as("streaming"),
         ])
         .where("conversation_id", "=", conversationId)
         .executeTakeFirst();
-      if (Number(state?.streaming ?? 0) > 0) return null;
-      if (exchange.replaceFrom !== undefined) {
+      if (Number(state?.streaming ?? 0) > 0) return "streaming";
+      let parent: string | null;
+      if (replaces) {
+        const target = await trx
+          .selectFrom("messages")
+          .select("replaced_at")
+          .where("id", "=", replaces.id)
+          .executeTakeFirst();
+        if (!target || target.replaced_at !== null) return "changed";
         await trx
           .updateTable("messages")
-          .set({ replaced_at: now })
+          .set({ replaced_at: Math.max(now, (state?.lastReplaced ?? 0) + 1) })
           .where("conversation_id", "=", conversationId)
-          .where("position", ">=", exchange.replaceFrom)
+          .where("position", ">=", replaces.position)
           .where("replaced_at", "is", null)
           .execute();
+        parent = replaces.parent_id;
+      } else {
+        const tip = await trx
+          .selectFrom("messages")
+          .select("id")
+          .where("conversation_id", "=", conversationId)
+          .where("replaced_at", "is", null)
+          .orderBy("position", "desc")
+          .limit(1)
+          .executeTakeFirst();
+        parent = tip?.id ?? null;
       }
-      let next = (state?.max ?? -1) + 1;
-      const user = exchange.user ? { ...exchange.user, position: next++ } : null;
-      const assistant = { ...exchange.assistant, position: next };
-      // New messages carry no usage or sources yet.
+      const stored = this.#stored(exchange, state?.max ?? -1, parent, exchange.titleIfFirst !== undefined);
+      const { user, assistant, titled } = stored;
       await trx
         .insertInto("messages")
+        // New messages carry no usage or sources yet.
         .values([...(user ? [user] : []), assistant].map((m) => ({ ...m, usage: null, sources: null })))
         .execute();
-      const titled = user?.position === 0 && exchange.titleIfFirst !== undefined;
       await trx
         .updateTable("conversations")
-        .set(titled ? { updated_at: now, title: exchange.titleIfFirst } : { updated_at: now })
+        .set((eb) => ({
+          updated_at: now,
+          path_version: eb("path_version", "+", 1),
+          ...(titled ? { title: exchange.titleIfFirst } : {}),
+        }))
         .where("id", "=", conversationId)
         .execute();
-      return { user, assistant, titled };
+      return stored;
     });
   }
 

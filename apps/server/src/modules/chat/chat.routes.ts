@@ -3,6 +3,7 @@ import {
   ConversationListQuery,
   ConversationWithMessages,
   CreateConversationRequest,
+  CreatedConversation,
   IdParams,
   RegenerateRequest,
   RegenerateResponse,
@@ -18,6 +19,7 @@ import type { TypedApp } from "../../kernel/route-config.ts";
 import { contextOf } from "../../http/request-context.ts";
 import type { ChatService } from "./chat.service.ts";
 import type { FeedbackService } from "./message-feedback.service.ts";
+import type { BranchService } from "./message-branches.service.ts";
 import { relayEvents, type RelayDeps } from "./chat-events.ts";
 import { chatKeys } from "./chat.keys.ts";
 import type { ConversationEvents } from "./conversation-events.ts";
@@ -27,6 +29,7 @@ import type { Registry } from "../../platform/registry/registry.port.ts";
 export interface ChatRouteDeps extends RelayDeps {
   chat: ChatService;
   feedback: FeedbackService;
+  branches: BranchService;
   events: ConversationEvents;
   /** Presence: who has the conversation's events open. */
   registry: Registry;
@@ -54,9 +57,9 @@ export function registerChatRoutes(app: TypedApp, deps: ChatRouteDeps): void {
       config: { permission: "conversations:write" },
       schema: {
         tags,
-        summary: "Start a conversation",
+        summary: "Start a conversation, with its first message when one is given",
         body: CreateConversationRequest,
-        response: { 201: Conversation },
+        response: { 201: CreatedConversation },
       },
     },
     async (request, reply) => reply.code(201).send(await deps.chat.create(request.body, contextOf(request))),
@@ -120,7 +123,8 @@ export function registerChatRoutes(app: TypedApp, deps: ChatRouteDeps): void {
       config: { permission: "conversations:write" },
       schema: {
         tags,
-        summary: "Answer again: replaces this answer and everything after it; streams on the events endpoint",
+        summary:
+          "Answer again: a new version of this answer (the old one and what followed it are kept as a branch); streams on the events endpoint",
         params: IdParams,
         body: RegenerateRequest.nullish(),
         response: { 202: RegenerateResponse },
@@ -145,6 +149,20 @@ export function registerChatRoutes(app: TypedApp, deps: ChatRouteDeps): void {
     },
     (request) =>
       deps.feedback.set(request.params.id, request.params.messageId, request.body, contextOf(request)),
+  );
+  app.post(
+    "/api/v1/conversations/:id/messages/:messageId/select",
+    {
+      config: { permission: "conversations:write" },
+      schema: {
+        tags,
+        summary:
+          "Show this version of a message (an earlier edit or answer), with the path that followed it; everyone reading the conversation sees the switch",
+        params: z.strictObject({ id: z.string().min(1).max(100), messageId: z.string().min(1).max(100) }),
+        response: { 200: ConversationWithMessages },
+      },
+    },
+    (request) => deps.branches.select(request.params.id, request.params.messageId, contextOf(request)),
   );
   app.post(
     "/api/v1/messages/:id/cancel",

@@ -1,7 +1,3 @@
-import { fromMarkdown } from "mdast-util-from-markdown";
-import { gfmFromMarkdown } from "mdast-util-gfm";
-import { gfm } from "micromark-extension-gfm";
-import { toString as mdastToString } from "mdast-util-to-string";
 import {
   chatTopics,
   MAX_MESSAGE_CHARS,
@@ -9,6 +5,9 @@ import {
   type Conversation,
   type ConversationWithMessages,
   type CreateConversationRequest,
+  type ChatAttachment,
+  type ChatMessageView,
+  type CreatedConversation,
   type GenerationJob,
   type RegenerateRequest,
   type RegenerateResponse,
@@ -27,44 +26,38 @@ import { assertMayIn, can, reachesShared, requirePrincipal, type Principal } fro
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { AssistantService } from "../assistants/index.ts";
 import type { ProjectService } from "../projects/index.ts";
-import type { ChatRepository, ConversationRow, MessageRow, StoredExchange } from "./chat.repository.ts";
+import type {
+  ChatRepository,
+  ConversationRow,
+  ExchangeRefusal,
+  MessageRow,
+  StoredExchange,
+} from "./chat.repository.ts";
 import { readableConversations } from "./chat-access.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
+import type { AttachmentService } from "./attachments.service.ts";
 import { chatKeys } from "./chat.keys.ts";
+import { titleFrom, UNTITLED } from "./conversation-titles.ts";
 import type { MessageFeedbackRepository } from "./message-feedback.repository.ts";
-
-/** The title of a conversation created without one, until its first message names it. */
-export const UNTITLED = "New conversation";
+import type { MessageBranchesRepository } from "./message-branches.repository.ts";
+import { versionsOf } from "./message-branches.ts";
 
 /**
- * A title from a conversation's first message: the plain text of its first line that is not code
- * (markdown marks, links and inline code reduced to their text), at most 60 characters; the first
- * line of code when the message is only code.
- * @example titleFrom("**Why** is `ci` red?\nlogs: ...") // "Why is ci red?"
+ * Refuses a message that is too long or blank.
+ * @throws AppError `request.body_too_large`, `validation.failed`.
  */
-export function titleFrom(content: string): string {
-  const tree = fromMarkdown(content.slice(0, 4_000), {
-    extensions: [gfm()],
-    mdastExtensions: [gfmFromMarkdown()],
-  });
-  const block = tree.children.find(
-    (node) => node.type !== "code" && node.type !== "html" && node.type !== "thematicBreak",
-  );
-  // A list is named by its first item.
-  const prose = block?.type === "list" ? block.children[0] : block;
-  const code = tree.children.find((node) => node.type === "code");
-  const text = prose
-    ? mdastToString(prose, { includeImageAlt: false })
-    : code && "value" in code
-      ? code.value
-      : content;
-  const line =
-    text
-      .split("\n")
-      .map((l) => l.trim())
-      .find(Boolean) ?? "";
-  const words = line.replace(/\s+/g, " ");
-  return words.length <= 60 ? words || UNTITLED : `${words.slice(0, 59).trimEnd()}…`;
+function checkContent(content: string, path = "content"): void {
+  if (content.length > MAX_MESSAGE_CHARS) {
+    throw new AppError(
+      "request.body_too_large",
+      `A message may hold at most ${MAX_MESSAGE_CHARS} characters`,
+    );
+  }
+  if (!content.trim()) {
+    throw new AppError("validation.failed", "The message is empty", {
+      details: { issues: [{ location: "body", path, message: "must not be blank" }] },
+    });
+  }
 }
 
 /** Dependencies of the chat service. */
@@ -72,6 +65,8 @@ export interface ChatServiceDeps {
   chats: ChatRepository;
   /** Thumbs on answers, shown with the messages. */
   feedback: Pick<MessageFeedbackRepository, "summaries">;
+  /** The message tree, for each message's versions. */
+  branches: Pick<MessageBranchesRepository, "tree">;
   bus: TypedBus;
   cache: Cache;
   audit: AuditSink;
@@ -82,6 +77,13 @@ export interface ChatServiceDeps {
   clock: Clock;
   /** The model used when neither the message nor the conversation names one. */
   defaultModel: () => Promise<string | null>;
+  /** Files sent with messages. */
+  attachments: Pick<
+    AttachmentService,
+    "claim" | "release" | "viewsOf" | "removeBlobs" | "blobKeysOfConversation"
+  >;
+  /** Whether a model (id or alias) reads images. */
+  readsImages: (model: string) => Promise<boolean>;
 }
 
 /**
@@ -94,8 +96,13 @@ export class ChatService {
     this.#d = deps;
   }
 
-  async create(input: CreateConversationRequest, ctx: RequestContext): Promise<Conversation> {
+  /**
+   * Starts a conversation; with `message`, stores it together with its first message and starts
+   * the answer, or stores nothing when the message is refused.
+   */
+  async create(input: CreateConversationRequest, ctx: RequestContext): Promise<CreatedConversation> {
     const principal = requirePrincipal(ctx);
+    if (input.message) checkContent(input.message.content, "message.content");
     const persona = input.assistantId ? await this.#d.assistants.settingsFor(input.assistantId, ctx) : null;
     const project = input.projectId ? await this.#d.projects.get(input.projectId, ctx) : null;
     // A key bound to a team starts its conversations in that team; an assistant or a project, in its own.
@@ -114,15 +121,16 @@ export class ChatService {
       id: newId(),
       user_id: principal.userId,
       team_id: teamId,
-      title: input.title ?? UNTITLED,
+      title: input.title ?? (input.message ? titleFrom(input.message.content) : UNTITLED),
       model: input.model ?? null,
       assistant_id: persona?.id ?? null,
       project_id: project?.id ?? null,
-      system_prompt: null,
-      temperature: null,
-      max_output_tokens: null,
+      system_prompt: input.systemPrompt?.trim() ? input.systemPrompt : null,
+      temperature: input.temperature ?? null,
+      max_output_tokens: input.maxOutputTokens ?? null,
       created_at: now,
       updated_at: now,
+      path_version: 0,
     };
     try {
       await this.#d.chats.insertConversation(row);
@@ -132,8 +140,54 @@ export class ChatService {
         throw new AppError("team.not_found", `No team ${row.team_id}`, { cause: error });
       throw error;
     }
-    await this.#audit(ctx, "conversation.created", row, { title: row.title });
-    return toConversation(row);
+    await this.#audit(ctx, "conversation.created", row, {
+      title: row.title,
+      ...(row.system_prompt ? { systemPrompt: { chars: row.system_prompt.length } } : {}),
+    });
+    if (!input.message) return toConversation(row);
+    try {
+      const sent = await this.#sendFirst(row, input.message.content, input.message.attachments ?? [], ctx);
+      return { ...toConversation(row), ...sent };
+    } catch (error) {
+      // Refused (no model, no ai:use, ...): the conversation goes too, so none is left empty.
+      await this.#d.chats.deleteConversation(row.id);
+      await this.#audit(ctx, "conversation.deleted", row, {
+        title: row.title,
+        reason: "first message refused",
+      });
+      throw error;
+    }
+  }
+
+  async #sendFirst(
+    conversation: ConversationRow,
+    content: string,
+    attachmentIds: readonly string[],
+    ctx: RequestContext,
+  ) {
+    const now = this.#d.clock.now();
+    const user: MessageRow = {
+      ...this.#blank(conversation.id, now),
+      role: "user",
+      content,
+      status: "completed",
+      completed_at: now,
+    };
+    const stored = await this.#start(
+      conversation,
+      { user, model: undefined, replaces: undefined, attachmentIds },
+      ctx,
+    );
+    await this.#audit(ctx, "message.sent", conversation, {
+      messageId: user.id,
+      answerId: stored.assistant.id,
+      model: stored.assistant.model,
+      ...(stored.files.length ? { attachments: stored.files.map((f) => f.id) } : {}),
+    });
+    return {
+      userMessage: withFiles(toMessage(stored.user ?? user), stored.files),
+      assistantMessage: toMessage(stored.assistant),
+    };
   }
 
   async list(
@@ -159,11 +213,21 @@ export class ChatService {
   async get(id: string, ctx: RequestContext): Promise<ConversationWithMessages> {
     const row = await this.visible(id, ctx, "conversations:read");
     const messages = await this.#d.chats.messages(id);
-    const feedback = await this.#d.feedback.summaries(
-      messages.filter((m) => m.role === "assistant").map((m) => m.id),
-      requirePrincipal(ctx).userId,
-    );
-    return { ...toConversation(row), messages: messages.map((m) => toMessage(m, feedback.get(m.id))) };
+    const [feedback, files, tree] = await Promise.all([
+      this.#d.feedback.summaries(
+        messages.filter((m) => m.role === "assistant").map((m) => m.id),
+        requirePrincipal(ctx).userId,
+      ),
+      this.#d.attachments.viewsOf(messages.filter((m) => m.role === "user").map((m) => m.id)),
+      this.#d.branches.tree(id),
+    ]);
+    const versions = versionsOf(tree);
+    return {
+      ...toConversation(row),
+      messages: messages.map((m) =>
+        withFiles(toMessage(m, feedback.get(m.id), versions.get(m.id)), files.get(m.id)),
+      ),
+    };
   }
 
   async update(id: string, patch: UpdateConversationRequest, ctx: RequestContext): Promise<Conversation> {
@@ -192,14 +256,19 @@ export class ChatService {
 
   async delete(id: string, ctx: RequestContext): Promise<void> {
     const row = await this.visible(id, ctx, "conversations:write");
+    const blobs = await this.#d.attachments.blobKeysOfConversation(id);
     await this.#d.chats.deleteConversation(id);
+    // The rows went with the conversation; their bytes go now.
+    await this.#d.attachments.removeBlobs(blobs);
     await this.#audit(ctx, "conversation.deleted", row, { title: row.title });
   }
 
   /**
    * Stores the user's message and a `streaming` answer, then publishes the generation job. With
-   * `editOf`, the new message replaces that earlier user message and everything after it.
-   * @throws AppError `resource.conflict` while an answer is streaming, `request.body_too_large`,
+   * `editOf`, the new message is a new version of that earlier user message: it and everything
+   * after it leave the current path (kept as a branch, see ADR 0031).
+   * @throws AppError `resource.conflict` while an answer is streaming (or when the conversation's
+   *   path changed meanwhile: a concurrent send or version switch), `request.body_too_large`,
    *   `resource.not_found` for an `editOf` that is not a current user message of the conversation.
    */
   async send(
@@ -208,17 +277,7 @@ export class ChatService {
     ctx: RequestContext,
   ): Promise<SendMessageResponse> {
     const conversation = await this.visible(conversationId, ctx, "conversations:write");
-    if (input.content.length > MAX_MESSAGE_CHARS) {
-      throw new AppError(
-        "request.body_too_large",
-        `A message may hold at most ${MAX_MESSAGE_CHARS} characters`,
-      );
-    }
-    if (!input.content.trim()) {
-      throw new AppError("validation.failed", "The message is empty", {
-        details: { issues: [{ location: "body", path: "content", message: "must not be blank" }] },
-      });
-    }
+    checkContent(input.content);
     const edited = input.editOf ? await this.#current(conversationId, input.editOf, "user") : undefined;
     const now = this.#d.clock.now();
     const user: MessageRow = {
@@ -232,7 +291,13 @@ export class ChatService {
     const newTitle = conversation.title === UNTITLED ? titleFrom(input.content) : undefined;
     const stored = await this.#start(
       conversation,
-      { user, model: input.model, replaceFrom: edited?.position, titleIfFirst: newTitle },
+      {
+        user,
+        model: input.model,
+        replaces: edited,
+        titleIfFirst: newTitle,
+        attachmentIds: input.attachments ?? [],
+      },
       ctx,
     );
     const title = stored.titled ? newTitle : undefined;
@@ -242,14 +307,19 @@ export class ChatService {
       model: stored.assistant.model,
       ...(edited ? { replaced: edited.id } : {}),
       ...(title ? { title } : {}),
+      ...(stored.files.length ? { attachments: stored.files.map((f) => f.id) } : {}),
     });
-    return { userMessage: toMessage(stored.user ?? user), assistantMessage: toMessage(stored.assistant) };
+    return {
+      userMessage: withFiles(toMessage(stored.user ?? user), stored.files),
+      assistantMessage: toMessage(stored.assistant),
+    };
   }
 
   /**
-   * Answers again in place of `messageId` (an answer of the conversation): it and everything after
-   * it are replaced, and a new answer streams from the messages before it, with the given model,
-   * else the conversation's (so picking another model and retrying uses it), else the old one's.
+   * Answers again in place of `messageId` (an answer of the conversation): a new version of it
+   * streams from the messages before it (it and everything after it are kept as a branch), with
+   * the given model, else the conversation's (so picking another model and retrying uses it),
+   * else the old one's.
    * @throws AppError `resource.not_found` (no such current answer), `resource.conflict` while an
    *   answer is streaming.
    */
@@ -267,7 +337,7 @@ export class ChatService {
       {
         user: null,
         model: input.model ?? conversation.model ?? previous.model ?? undefined,
-        replaceFrom: previous.position,
+        replaces: previous,
       },
       ctx,
     );
@@ -310,6 +380,7 @@ export class ChatService {
       created_at: now,
       completed_at: null,
       replaced_at: null,
+      parent_id: null,
       sources: null,
     };
   }
@@ -320,11 +391,13 @@ export class ChatService {
     exchange: {
       user: MessageRow | null;
       model: string | undefined;
-      replaceFrom: number | undefined;
+      replaces: MessageRow | undefined;
       titleIfFirst?: string | undefined;
+      /** Files the user message carries (uploaded by the caller, not sent yet). */
+      attachmentIds?: readonly string[];
     },
     ctx: RequestContext,
-  ): Promise<{ user: MessageRow | null; assistant: MessageRow; titled: boolean }> {
+  ): Promise<{ user: MessageRow | null; assistant: MessageRow; titled: boolean; files: ChatAttachment[] }> {
     const principal = requirePrincipal(ctx);
     // The worker generates as the sender's account; the caller itself (an API key may hold
     // fewer permissions than its owner) must be allowed to use AI here.
@@ -337,6 +410,13 @@ export class ChatService {
       : null;
     const model = exchange.model ?? conversation.model ?? persona?.model ?? (await this.#d.defaultModel());
     if (!model) throw new AppError("model.not_found", "No model given and no default model is configured");
+    const files = await this.#claimFiles(
+      conversation,
+      exchange.user,
+      exchange.attachmentIds ?? [],
+      model,
+      ctx,
+    );
     const now = this.#d.clock.now();
     const assistant: MessageRow = {
       ...this.#blank(conversation.id, now),
@@ -363,30 +443,61 @@ export class ChatService {
     // The job travels while the exchange is stored: the worker prepares the answer meanwhile and
     // reads the messages once the commit is there (it waits briefly for one that is not yet).
     const enqueued = this.#d.bus.enqueue(chatTopics.generate, { id: assistant.id, payload: job });
-    let stored: StoredExchange | null;
+    let stored: StoredExchange | ExchangeRefusal;
     try {
       stored = await this.#d.chats.insertExchange(
         {
           user: exchange.user,
           assistant,
-          ...(exchange.replaceFrom !== undefined ? { replaceFrom: exchange.replaceFrom } : {}),
+          ...(exchange.replaces ? { replaces: exchange.replaces } : {}),
           ...(exchange.titleIfFirst !== undefined ? { titleIfFirst: exchange.titleIfFirst } : {}),
         },
         now,
       );
     } catch (error) {
-      await this.#abandon(assistant.id, enqueued);
+      await this.#abandon(assistant.id, enqueued, exchange.user?.id);
       throw error;
     }
-    if (!stored) {
-      await this.#abandon(assistant.id, enqueued);
+    if (typeof stored === "string") {
+      await this.#abandon(assistant.id, enqueued, exchange.user?.id);
       throw new AppError(
         "resource.conflict",
-        "An answer is still streaming in this conversation; wait for it or cancel it",
+        stored === "streaming"
+          ? "An answer is still streaming in this conversation; wait for it or cancel it"
+          : "The conversation changed meanwhile (another message or version); read it again",
       );
     }
     await enqueued;
-    return stored;
+    return { ...stored, files };
+  }
+
+  /**
+   * Claims the files a user message carries, refusing images for a model that does not read them.
+   * @throws AppError `attachment.not_found`, `attachment.images_not_supported`.
+   */
+  async #claimFiles(
+    conversation: ConversationRow,
+    user: MessageRow | null,
+    ids: readonly string[],
+    model: string,
+    ctx: RequestContext,
+  ): Promise<ChatAttachment[]> {
+    if (!user || ids.length === 0) return [];
+    const claim = {
+      userId: requirePrincipal(ctx).userId,
+      conversationId: conversation.id,
+      messageId: user.id,
+    };
+    const rows = await this.#d.attachments.claim(ids, claim);
+    if (rows.some((r) => r.kind === "image") && !(await this.#d.readsImages(model))) {
+      await this.#d.attachments.release(user.id);
+      throw new AppError(
+        "attachment.images_not_supported",
+        `${model} does not read images (an administrator can say it does in its settings)`,
+        { details: { model } },
+      );
+    }
+    return (await this.#d.attachments.viewsOf([user.id])).get(user.id) ?? [];
   }
 
   /**
@@ -395,9 +506,11 @@ export class ChatService {
    * Should that fail too, the worker stops waiting on its own after a while and the job is dropped
    * after its last delivery; the caller already has the original error.
    */
-  async #abandon(messageId: string, enqueued: Promise<void>): Promise<void> {
+  async #abandon(messageId: string, enqueued: Promise<void>, userMessageId?: string): Promise<void> {
     await Promise.allSettled([
       enqueued,
+      // Its files are free to be sent again.
+      userMessageId ? this.#d.attachments.release(userMessageId) : Promise.resolve(),
       this.#d.cache
         .set(chatKeys.cancelFlag(messageId), true, 60 * 60 * 1000)
         .then(() => this.#d.bus.publish(chatTopics.cancel, { messageId })),
@@ -460,4 +573,9 @@ function parseConversationCursor(cursor: string): { updatedAt: number; id: strin
     });
   }
   return { updatedAt: Number(match[1]), id: match[2] };
+}
+
+/** A message with the files sent with it (when it has some). */
+function withFiles(message: ChatMessageView, files: ChatAttachment[] | undefined): ChatMessageView {
+  return files?.length ? { ...message, attachments: files } : message;
 }

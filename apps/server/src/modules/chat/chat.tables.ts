@@ -1,3 +1,4 @@
+import type { Generated } from "kysely";
 import type { JsonColumn } from "../../db/json.ts";
 
 export interface ConversationsTable {
@@ -18,6 +19,8 @@ export interface ConversationsTable {
   max_output_tokens: number | null;
   created_at: number;
   updated_at: number;
+  /** Bumped by every change of the current path (send, edit, regenerate, switch); see ADR 0031. */
+  path_version: Generated<number>;
 }
 
 /** A message; assistant messages go `streaming` → `completed` | `failed` | `cancelled`. */
@@ -38,7 +41,16 @@ export interface MessagesTable {
   duration_ms: number | null;
   created_at: number;
   completed_at: number | null;
-  /** Set when a regenerate or an edit took the message out of the conversation. */
+  /**
+   * The message it follows (null: one of the conversation's first messages). Messages with the
+   * same parent are versions of one another (edits, regenerations); see ADR 0031.
+   */
+  parent_id: string | null;
+  /**
+   * Set when the message left the conversation's current path (an edit, a regenerate, a switch
+   * to another version); null while it is on it. Strictly increasing per conversation, so that it
+   * also tells which branch was left last.
+   */
   replaced_at: number | null;
   /** An answer's knowledge sources, `AnswerSource[]` (see db/json.ts); null: given without. */
   sources: JsonColumn | null;
@@ -55,9 +67,34 @@ export interface MessageFeedbackTable {
   updated_at: number;
 }
 
+/**
+ * A file uploaded for a message: its bytes in the blob store, its text (documents and text files)
+ * here. Unsent (`message_id` null) until a send claims it for the message.
+ */
+export interface ChatAttachmentsTable {
+  id: string;
+  /** Who uploaded it: only they may send it. */
+  user_id: string;
+  /** The conversation it was sent in; null until then. */
+  conversation_id: string | null;
+  /** The user message it was sent with; null until then. */
+  message_id: string | null;
+  name: string;
+  media_type: string;
+  size: number;
+  /** `image` or `text`. */
+  kind: string;
+  blob_key: string;
+  /** The text given to the model (null for an image). */
+  text: string | null;
+  truncated: number;
+  created_at: number;
+}
+
 /** Kysely types of the chat module's tables. */
 export interface ChatTables {
   conversations: ConversationsTable;
   messages: MessagesTable;
   message_feedback: MessageFeedbackTable;
+  chat_attachments: ChatAttachmentsTable;
 }

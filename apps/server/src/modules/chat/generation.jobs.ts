@@ -3,6 +3,7 @@ import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
 import type { Logger } from "pino";
 import { toJson } from "../../db/json.ts";
 import { AppError } from "../../kernel/app-error.ts";
+import type { RequestContext } from "../../kernel/request-context.ts";
 import type { TypedBus, TypedJob } from "../../kernel/typed-bus.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { Subscription } from "../../platform/lifecycle.ts";
@@ -17,6 +18,8 @@ import { AnswerProgress } from "./answer-progress.ts";
 import { chatKeys } from "./chat.keys.ts";
 import { claimAnswer, LEASE_MS, loadContext, STARTED_TTL_MS } from "./generation-context.ts";
 import { failLostAnswer, finalizeFailed } from "./lost-answers.ts";
+import { nameConversation, titleFrom } from "./conversation-titles.ts";
+import type { AttachmentService } from "./attachments.service.ts";
 
 const RENEW_MS = 4_000;
 
@@ -35,6 +38,12 @@ export interface GenerationDeps {
   workerId: string;
   concurrency: number;
   metrics?: ChatMetrics;
+  /** The model that names a conversation after its first answer; null: the first message names it. */
+  titleModel: string | null;
+  /** The files sent with messages, given to the model with them. */
+  attachments: Pick<AttachmentService, "promptParts">;
+  /** Whether a model reads images (else an image is named, not sent). */
+  readsImages: (model: string) => Promise<boolean>;
 }
 
 /**
@@ -170,18 +179,20 @@ async function prepareAndGenerate(
     const persona = data.model.startsWith(PERSONA_MODEL_PREFIX)
       ? await deps.personas.resolve(data.model, callContext)
       : null;
+    const model = persona?.model ?? data.model;
+    const history = await toPrompt(deps, context.history, model);
     const run = await deps.pipeline.streamChat(
       {
         surface: "chat",
         teamId: data.teamId ?? null,
         assistantId: data.assistantId ?? null,
         projectId: data.projectId ?? null,
-        model: persona?.model ?? data.model,
+        model,
         ...(persona ? { persona: { ...persona.persona, messageId } } : {}),
         // The conversation's own instructions come first; the stages add theirs around them.
         prompt: [
           ...(data.systemPrompt ? [{ role: "system" as const, content: data.systemPrompt }] : []),
-          ...toPrompt(context.history),
+          ...history,
         ],
         options: {
           ...(data.temperature != null ? { temperature: data.temperature } : {}),
@@ -235,13 +246,16 @@ async function prepareAndGenerate(
           duration_ms: deps.clock.now() - started,
           completed_at: deps.clock.now(),
         });
-        if (won)
+        if (won) {
           await append({
             type: "message.completed",
             messageId,
             usage: part.usage,
             finishReason: part.finishReason,
           });
+          const title = await maybeName(deps, data, context.history, text, callContext);
+          if (title) await append({ type: "conversation.titled", messageId, title });
+        }
       }
     }
     // A cancelled pipeline ends its parts quietly: the signal tells why there was no finish.
@@ -273,16 +287,58 @@ async function prepareAndGenerate(
 
 class CancelledError extends Error {}
 
+/**
+ * After a conversation's first answer, has the title model name it, unless there is none or the
+ * conversation was given a title of its own (not the one its first message gave it).
+ */
+async function maybeName(
+  deps: GenerationDeps,
+  data: GenerationJob,
+  history: MessageRow[],
+  answer: string,
+  ctx: RequestContext,
+): Promise<string | null> {
+  const question = history[0];
+  if (!deps.titleModel || history.length !== 1 || question?.role !== "user") return null;
+  const conversation = await deps.chats.findConversation(data.conversationId);
+  if (conversation?.title !== titleFrom(question.content)) return null;
+  return nameConversation(
+    deps,
+    {
+      conversationId: data.conversationId,
+      current: conversation.title,
+      question: question.content,
+      answer,
+      model: deps.titleModel,
+      teamId: data.teamId ?? null,
+      projectId: data.projectId ?? null,
+    },
+    ctx,
+  );
+}
+
 function isAborted(controller: AbortController): boolean {
   return controller.signal.aborted;
 }
 
-function toPrompt(history: MessageRow[]): LanguageModelV4Prompt {
+/** The conversation so far as the model gets it, user messages with their files. */
+async function toPrompt(
+  deps: GenerationDeps,
+  history: MessageRow[],
+  model: string,
+): Promise<LanguageModelV4Prompt> {
+  const asked = history.filter((m) => m.role === "user").map((m) => m.id);
+  const files = asked.length
+    ? await deps.attachments.promptParts(asked, await deps.readsImages(model))
+    : new Map<string, never[]>();
   return history.map((m) =>
     m.role === "assistant"
       ? { role: "assistant" as const, content: [{ type: "text" as const, text: m.content }] }
       : m.role === "system"
         ? { role: "system" as const, content: m.content }
-        : { role: "user" as const, content: [{ type: "text" as const, text: m.content }] },
+        : {
+            role: "user" as const,
+            content: [{ type: "text" as const, text: m.content }, ...(files.get(m.id) ?? [])],
+          },
   );
 }

@@ -19,6 +19,9 @@ import { ChatRepository } from "./chat.repository.ts";
 import { registerChatRoutes } from "./chat.routes.ts";
 import { ChatService } from "./chat.service.ts";
 import { startGenerationWorker } from "./generation.jobs.ts";
+import { AttachmentsRepository } from "./attachments.repository.ts";
+import { AttachmentService } from "./attachments.service.ts";
+import { registerAttachmentRoutes } from "./attachments.routes.ts";
 import { failAnswersLeftStreaming, startLostWorkerSweep } from "./lost-answers.ts";
 import * as chatMigration from "./migrations/2026-11-22T1500-chat.ts";
 import * as messageReplacementMigration from "./migrations/2026-11-30T1000-message-replacement.ts";
@@ -27,6 +30,10 @@ import * as messageSourcesMigration from "./migrations/2026-12-06T0810-message-s
 import * as conversationProjectMigration from "./migrations/2026-12-06T1010-conversation-project.ts";
 import * as messageFeedbackMigration from "./migrations/2026-12-07T0210-message-feedback.ts";
 import * as conversationSettingsMigration from "./migrations/2026-12-08T0200-conversation-settings.ts";
+import * as attachmentsMigration from "./migrations/2026-12-09T1100-chat-attachments.ts";
+import * as messageBranchesMigration from "./migrations/2026-12-09T0100-message-branches.ts";
+import { MessageBranchesRepository } from "./message-branches.repository.ts";
+import { BranchService } from "./message-branches.service.ts";
 import * as messageSearchMigration from "./migrations/2026-12-09T1400-message-search.ts";
 import { MessageFeedbackRepository } from "./message-feedback.repository.ts";
 import { FeedbackService } from "./message-feedback.service.ts";
@@ -42,6 +49,10 @@ export interface ChatExports {
 }
 
 /** Chat that streams across stateless pods and survives reloads and crashes. */
+/** How long an uploaded file waits to be sent before it is removed, and how often that is looked at. */
+const UNSENT_ATTACHMENT_TTL_MS = 24 * 60 * 60 * 1000;
+const UNSENT_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+
 export const chatModule = defineModule({
   name: "chat",
   errors: chatErrors,
@@ -54,6 +65,7 @@ export const chatModule = defineModule({
     "conversations",
     "messages",
     "message_feedback",
+    "chat_attachments",
     "messages_fts",
     "messages_fts_config",
     "messages_fts_data",
@@ -68,6 +80,8 @@ export const chatModule = defineModule({
     "2026-12-06T1010-conversation-project": conversationProjectMigration,
     "2026-12-07T0210-message-feedback": messageFeedbackMigration,
     "2026-12-08T0200-conversation-settings": conversationSettingsMigration,
+    "2026-12-09T1100-chat-attachments": attachmentsMigration,
+    "2026-12-09T0100-message-branches": messageBranchesMigration,
     "2026-12-09T1400-message-search": messageSearchMigration,
   },
   build: async (
@@ -92,9 +106,22 @@ export const chatModule = defineModule({
     const streams = new EventStreams();
     const metrics = createChatMetrics(ctx.metrics);
     const feedbackRows = new MessageFeedbackRepository(platform.database);
+    const attachments = new AttachmentService({
+      repository: new AttachmentsRepository(platform.database),
+      blobs: platform.blobs,
+      clock: platform.clock,
+    });
+    /** Whether a model reads images; an unknown one does not. */
+    const readsImages = (model: string) =>
+      deps.providers.catalog.resolve(model).then(
+        (m) => m.imageInput,
+        () => false,
+      );
+    const branchRows = new MessageBranchesRepository(platform.database);
     const chat = new ChatService({
       chats,
       feedback: feedbackRows,
+      branches: branchRows,
       bus: ctx.bus,
       cache: platform.store.cache,
       audit: deps.audit.audit,
@@ -102,12 +129,21 @@ export const chatModule = defineModule({
       projects: deps.projects.projects,
       clock: platform.clock,
       defaultModel: async () => (await deps.providers.catalog.list()).find((m) => m.enabled)?.id ?? null,
+      attachments,
+      readsImages,
     });
     const feedback = new FeedbackService({
       chat,
       chats,
       feedback: feedbackRows,
       personas: deps.prompts.personas,
+      audit: deps.audit.audit,
+      clock: platform.clock,
+    });
+    const branches = new BranchService({
+      chat,
+      branches: branchRows,
+      bus: ctx.bus,
       audit: deps.audit.audit,
       clock: platform.clock,
     });
@@ -126,16 +162,18 @@ export const chatModule = defineModule({
     });
     return {
       exports: { chat, events } satisfies ChatExports,
-      routes: (app) => {
+      routes: async (app) => {
         registerChatRoutes(app, {
           chat,
           feedback,
+          branches,
           events,
           streams,
           metrics,
           registry: platform.store.registry,
         });
         registerMessageSearchRoutes(app, { search });
+        await registerAttachmentRoutes(app, { attachments, chat });
       },
       // SSE clients get a retry hint and reconnect to another pod; answers keep generating.
       drain: () => {
@@ -158,6 +196,9 @@ export const chatModule = defineModule({
               workerId: ctx.podId,
               concurrency: 32,
               metrics,
+              titleModel: ctx.config.titleModel ?? null,
+              attachments,
+              readsImages,
             }),
         },
         {
@@ -172,6 +213,26 @@ export const chatModule = defineModule({
               logger,
             });
             return Promise.resolve(stop);
+          },
+        },
+        {
+          name: "unsent attachments sweep",
+          roles: ["worker", "all"],
+          start: () => {
+            // Files uploaded and never sent (a closed tab, a removed chip) go after a day.
+            const sweep = () => {
+              attachments
+                .sweepUnsent(platform.clock.now() - UNSENT_ATTACHMENT_TTL_MS)
+                .catch((err: unknown) => {
+                  logger.warn({ err }, "could not remove unsent attachments");
+                });
+            };
+            const timer = setInterval(sweep, UNSENT_SWEEP_INTERVAL_MS);
+            timer.unref();
+            return Promise.resolve(() => {
+              clearInterval(timer);
+              return Promise.resolve();
+            });
           },
         },
       ],

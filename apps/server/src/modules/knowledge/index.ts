@@ -178,3 +178,5 @@ export const knowledgeModule = defineModule({
 
 export type { KnowledgeService } from "./knowledge.service.ts";
 export type { KnowledgeTables } from "./knowledge.tables.ts";
+/** A document's text as markdown (PDF, DOCX, HTML, CSV, text), as ingestion reads it; chat attachments too. */
+export { toMarkdown } from "./document-parse.ts";

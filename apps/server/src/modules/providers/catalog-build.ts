@@ -54,6 +54,7 @@ export function buildCatalog(
               : { inputPerMTok: input ?? 0, outputPerMTok: output ?? 0 },
           fallbacks: [],
           enabled: provider.enabled && (o?.enabled ?? true),
+          imageInput: o?.imageInput ?? d.imageInput ?? readsImagesByName(d.id),
         },
         fallbacks: o?.fallbacks ?? d.fallbacks ?? [],
       });
@@ -89,4 +90,15 @@ export function buildCatalog(
     Object.freeze(model);
   }
   return { models: drafts.map((d) => d.model), byId, byAlias, conflicts };
+}
+
+/**
+ * Model families known to read images (OpenAI's GPT-4o and later, Claude 3 and later, Gemini,
+ * and the open vision models Ollama serves), for models whose declaration does not say.
+ * @example readsImagesByName("gpt-4o-mini") // true
+ */
+export function readsImagesByName(model: string): boolean {
+  return /gpt-4o|gpt-4\.1|gpt-4-turbo|gpt-5|(^|\/)o[134]\b|claude-(3|sonnet|opus|haiku)|gemini|gemma-?3|llava|vision|-vl\b|pixtral|llama-?4|minicpm-v|moondream|bakllava/i.test(
+    model,
+  );
 }

@@ -8,6 +8,7 @@ import { providersErrors } from "./providers.errors.ts";
 import type { AuditExports } from "../audit/index.ts";
 import { createProvidersModule, type ProvidersModule } from "./providers.module.ts";
 import * as providersMigration from "./migrations/2026-11-22T1400-providers.ts";
+import * as imageInputMigration from "./migrations/2026-12-09T1000-model-image-input.ts";
 
 /** What the providers module offers the modules built after it. */
 export type ProvidersExports = Omit<ProvidersModule, "registerRoutes">;
@@ -20,7 +21,10 @@ export const providersModule = defineModule({
   needs: ["audit"],
   permissions: ["providers:read", "providers:manage"],
   tables: ["providers", "model_settings"],
-  migrations: { "2026-11-22T1400-providers": providersMigration },
+  migrations: {
+    "2026-11-22T1400-providers": providersMigration,
+    "2026-12-09T1000-model-image-input": imageInputMigration,
+  },
   build: async (ctx, { audit }: { audit: AuditExports }) => {
     const providers = createProvidersModule({
       database: ctx.platform.database,

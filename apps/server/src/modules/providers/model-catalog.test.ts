@@ -85,6 +85,7 @@ describe("model catalog from configuration", () => {
       // The unknown fallback and the model itself (via its alias) are dropped.
       fallbacks: ["local/llama3.2"],
       enabled: true,
+      imageInput: false,
     });
     expect(await h.module.catalog.resolve("local/llama3.2")).toMatchObject({ upstreamModel: "llama3.2" });
     expect((await h.module.catalog.resolve("smart")).id).toBe("claude/claude-sonnet-4-5");

@@ -77,6 +77,7 @@ export class ModelService {
       outputPricePerMTok: keep(patch.outputPricePerMTok, base.outputPricePerMTok),
       fallbacks: keep(patch.fallbacks, base.fallbacks),
       enabled: keep(patch.enabled, base.enabled),
+      imageInput: keep(patch.imageInput, base.imageInput),
       updatedAt: now,
     };
     // JSON bodies have no undefined values: every key present is a change.
@@ -94,6 +95,7 @@ export class ModelService {
       output_price_per_mtok: next.outputPricePerMTok,
       fallbacks: next.fallbacks === null ? null : toJson(next.fallbacks),
       enabled: next.enabled === null ? null : next.enabled ? 1 : 0,
+      image_input: next.imageInput === null ? null : next.imageInput ? 1 : 0,
       updated_at: now,
     });
     this.#d.directory.invalidate();
@@ -121,6 +123,7 @@ function emptyOverride(providerId: string, model: string): ModelOverride {
     outputPricePerMTok: null,
     fallbacks: null,
     enabled: null,
+    imageInput: null,
     updatedAt: 0,
   };
 }

@@ -210,6 +210,7 @@ function fromSettingsRow(row: ModelSettingsRow): ModelOverride {
     outputPricePerMTok: row.output_price_per_mtok,
     fallbacks: list(row.fallbacks),
     enabled: row.enabled === null ? null : Boolean(row.enabled),
+    imageInput: row.image_input === null ? null : Boolean(row.image_input),
     updatedAt: row.updated_at,
   };
 }

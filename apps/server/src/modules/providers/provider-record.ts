@@ -30,6 +30,7 @@ export interface ModelOverride {
   outputPricePerMTok: number | null;
   fallbacks: string[] | null;
   enabled: boolean | null;
+  imageInput: boolean | null;
   updatedAt: number;
 }
 

@@ -34,5 +34,6 @@ export function toModelView(m: CatalogModel): Model {
     outputPricePerMTok: m.price?.outputPerMTok ?? null,
     fallbacks: [...m.fallbacks],
     enabled: m.enabled,
+    imageInput: m.imageInput,
   };
 }

@@ -125,7 +125,14 @@ describe("providers and models over HTTP", () => {
       outputPricePerMTok: 0.8,
       fallbacks: [],
       enabled: true,
+      imageInput: false,
     });
+    // Whether a model reads images: guessed from its name (gpt-4o does), else an admin says.
+    expect(models.json<{ items: Model[] }>().items.find((m) => m.id === "cfg/gpt-4o")?.imageInput).toBe(true);
+    const seeing = await call("PATCH", "/api/v1/models/up/org%2Fmodel-a", "admin", { imageInput: true });
+    expect(seeing.json<Model>().imageInput).toBe(true);
+    const back = await call("PATCH", "/api/v1/models/up/org%2Fmodel-a", "admin", { imageInput: null });
+    expect(back.json<Model>().imageInput).toBe(false);
     const priced = await call("PATCH", "/api/v1/models/up/org%2Fmodel-a", "admin", {
       inputPricePerMTok: 0.25,
       contextWindow: 8192,

@@ -34,6 +34,8 @@ export interface ModelSettingsTable {
   /** JSON array of model ids. */
   fallbacks: ColumnType<unknown, string | null, string | null>;
   enabled: ColumnType<boolean | number | null, number | null, number | null>;
+  /** 1: reads images, 0: does not, null: as declared or guessed from its name. */
+  image_input: ColumnType<boolean | number | null, number | null, number | null>;
   updated_at: number;
 }
 

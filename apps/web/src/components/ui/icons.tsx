@@ -10,6 +10,8 @@ const paths = {
   retry: "M4 12a8 8 0 1 0 3-6.2M4 4v4h4",
   down: "M12 5v14M6 13l6 6 6-6",
   search: "M11 18a7 7 0 1 1 0-14 7 7 0 0 1 0 14zM21 21l-5-5",
+  "chevron-left": "M15 6l-6 6 6 6",
+  "chevron-right": "M9 6l6 6-6 6",
   "thumb-up": "M7 11v9H4v-9h3zM7 11l4-8a2 2 0 0 1 3 2l-1 5h6a2 2 0 0 1 2 2l-2 7a2 2 0 0 1-2 1H7",
   "thumb-down": "M17 13V4h3v9h-3zM17 13l-4 8a2 2 0 0 1-3-2l1-5H5a2 2 0 0 1-2-2l2-7a2 2 0 0 1 2-1h10",
 } as const;

@@ -50,6 +50,7 @@ function ModelEditor({ model }: { model: Model }) {
   const [maxOutput, setMaxOutput] = useState(String(model.maxOutputTokens ?? ""));
   const [aliases, setAliases] = useState(model.aliases.join(", "));
   const [fallbacks, setFallbacks] = useState(model.fallbacks.join(", "));
+  const [imageInput, setImageInput] = useState(model.imageInput);
   const list = (text: string) => {
     const items = text
       .split(",")
@@ -69,6 +70,8 @@ function ModelEditor({ model }: { model: Model }) {
           maxOutputTokens: maxOutput === "" ? null : Number(maxOutput),
           aliases: list(aliases),
           fallbacks: list(fallbacks),
+          // Sent only when changed: otherwise the guess from the model's name keeps applying.
+          ...(imageInput !== model.imageInput ? { imageInput } : {}),
         },
       }),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ["models"] }),
@@ -78,7 +81,7 @@ function ModelEditor({ model }: { model: Model }) {
       <th scope="row">
         {model.id}
         <details className="model-more">
-          <summary>Aliases, limits, fallbacks</summary>
+          <summary>Aliases, limits, fallbacks, images</summary>
           <label>
             Aliases of {model.id}
             <input
@@ -108,6 +111,16 @@ function ModelEditor({ model }: { model: Model }) {
                 setFallbacks(e.target.value);
               }}
             />
+          </label>
+          <label className="check">
+            <input
+              type="checkbox"
+              checked={imageInput}
+              onChange={(e) => {
+                setImageInput(e.target.checked);
+              }}
+            />
+            {model.id} reads images (attached to chat messages)
           </label>
         </details>
       </th>

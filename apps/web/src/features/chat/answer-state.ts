@@ -52,6 +52,10 @@ export function applyEvent(answers: LiveAnswers, event: ChatEvent): LiveAnswers 
         },
       };
     }
+    case "conversation.titled":
+    case "conversation.branch_selected":
+      // Another version became current: the conversation is read again; no answer changed.
+      return answers;
     case "message.restarted":
       // Generated again from nothing (its worker died): what was shown goes, deltas count from 0.
       return { ...answers, [event.messageId]: fresh() };

@@ -1,25 +1,13 @@
-import type { Assistant, Conversation, Page } from "@parley/contracts";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { NavLink, useNavigate } from "react-router";
+import type { Assistant, Page } from "@parley/contracts";
+import { useQuery } from "@tanstack/react-query";
+import { NavLink } from "react-router";
 import { api } from "../../api.ts";
-import { Alert } from "../../components/ui/alert.tsx";
-import { errorText } from "../../failures.ts";
 
-/** On the empty chat screen: start a chat held with one of the assistants you can use. */
-export function AssistantPicker() {
-  const navigate = useNavigate();
-  const queryClient = useQueryClient();
+/** On the new-chat screen: pick one of the assistants you can use to hold the chat with. */
+export function AssistantPicker({ onPick }: { onPick: (assistantId: string) => void }) {
   const assistants = useQuery({
     queryKey: ["assistants"],
     queryFn: () => api<Page<Assistant>>("/api/v1/assistants?limit=200"),
-  });
-  const start = useMutation({
-    mutationFn: (assistantId: string) =>
-      api<Conversation>("/api/v1/conversations", { method: "POST", body: { assistantId } }),
-    onSuccess: async (conversation) => {
-      await queryClient.invalidateQueries({ queryKey: ["conversations"] });
-      await navigate(`/c/${conversation.id}`);
-    },
   });
   const items = assistants.data?.items.slice(0, 6) ?? [];
   if (items.length === 0) return null;
@@ -34,10 +22,9 @@ export function AssistantPicker() {
             <button
               type="button"
               className="ghost"
-              disabled={start.isPending}
               title={a.description || a.name}
               onClick={() => {
-                start.mutate(a.id);
+                onPick(a.id);
               }}
             >
               <span aria-hidden="true">{a.icon ?? "🤖"}</span> {a.name}
@@ -48,7 +35,6 @@ export function AssistantPicker() {
       <NavLink to="/assistants" className="small-text">
         All assistants
       </NavLink>
-      <Alert>{start.error ? errorText(start.error) : null}</Alert>
     </section>
   );
 }

@@ -1,26 +1,20 @@
-import type { Conversation, ItemList, Model } from "@parley/contracts";
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import type { ItemList, Model } from "@parley/contracts";
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { Link, useNavigate, useParams } from "react-router";
+import { useNavigate, useParams } from "react-router";
 import { api } from "../../api.ts";
-import { Alert } from "../../components/ui/alert.tsx";
 import { Drawer } from "../../components/ui/dialog.tsx";
-import { Icon } from "../../components/ui/icons.tsx";
 import { useMediaQuery } from "../../components/ui/use-media-query.ts";
-import { errorText } from "../../failures.ts";
 import { useMe } from "../auth/use-me.ts";
-import { AssistantPicker } from "./assistant-picker.tsx";
 import { mayStartChats } from "./chat-access.ts";
-import { lastModel } from "./last-model.ts";
-import { newChatTeam } from "./new-chat-team.ts";
 import { ConversationSidebar } from "./conversation-sidebar.tsx";
 import { ConversationView } from "./conversation-view.tsx";
+import { NewConversation } from "./new-conversation.tsx";
 
 /** Conversations on the left (a drawer on a phone), the open one on the right. */
 export function ChatPage() {
   const { id } = useParams();
   const navigate = useNavigate();
-  const queryClient = useQueryClient();
   const narrow = useMediaQuery("(max-width: 760px)");
   const [drawer, setDrawer] = useState(false);
   const search = useRef<HTMLInputElement>(null);
@@ -33,29 +27,11 @@ export function ChatPage() {
     enabled: usesAi,
   });
   const startsChats = mayStartChats(me);
-  const noModel = usesAi && models.isSuccess && models.data.items.length === 0;
-  const canManageProviders = me?.permissions.includes("providers:manage") ?? false;
-  const create = useMutation({
-    mutationFn: () => {
-      const teamId = me ? newChatTeam(me) : undefined;
-      return api<Conversation>("/api/v1/conversations", {
-        method: "POST",
-        body: {
-          // The model picked last in this browser, else the server's default.
-          ...(models.data?.items.some((m) => m.id === lastModel()) ? { model: lastModel() } : {}),
-          // Without chats of their own (an invited viewer), a new chat starts in their team.
-          ...(teamId ? { teamId } : {}),
-        },
-      });
-    },
-    onSuccess: async (conversation) => {
-      setDrawer(false);
-      await queryClient.invalidateQueries({ queryKey: ["conversations"] });
-      await navigate(`/c/${conversation.id}`);
-    },
-  });
+  // A new chat is the empty screen; nothing is stored until its first message.
   const newChat = () => {
-    if (startsChats && !create.isPending) create.mutate();
+    setDrawer(false);
+    void navigate("/");
+    requestAnimationFrame(() => document.getElementById("composer")?.focus());
   };
 
   // Keyboard: Ctrl/⌘+Shift+O starts a chat, Ctrl/⌘+K searches.
@@ -81,7 +57,6 @@ export function ChatPage() {
     <ConversationSidebar
       activeId={id}
       onNewChat={startsChats ? newChat : null}
-      creating={create.isPending}
       searchRef={search}
       {...(narrow
         ? {
@@ -119,58 +94,18 @@ export function ChatPage() {
             }
           />
         ) : (
-          <div className="empty">
-            {narrow && (
-              <button
-                type="button"
-                className="icon-button corner"
-                aria-label="Open conversations"
-                onClick={() => {
-                  setDrawer(true);
-                }}
-              >
-                <Icon name="menu" />
-              </button>
-            )}
-            <span className="logo big" aria-hidden="true">
-              P
-            </span>
-            <h1>What are we working on?</h1>
-            <p className="muted">
-              Chat with any model your team has connected. Answers stream live and survive reloads.
-            </p>
-            {noModel && (
-              <p className="notice-warn">
-                No model is connected yet.{" "}
-                {canManageProviders ? (
-                  <>
-                    <Link to="/admin/models">Add a provider</Link> to start chatting.
-                  </>
-                ) : (
-                  "Ask an administrator to connect one."
-                )}
-              </p>
-            )}
-            {startsChats ? (
-              <>
-                <button
-                  type="button"
-                  className="primary"
-                  onClick={newChat}
-                  disabled={create.isPending || noModel}
-                >
-                  <Icon name="plus" /> New chat
-                </button>
-                <Alert>{create.error ? errorText(create.error) : null}</Alert>
-                <AssistantPicker />
-              </>
-            ) : (
-              <p className="notice" role="note">
-                You can read your teams&apos; conversations. Starting a chat needs the developer role in a
-                team; ask a team admin.
-              </p>
-            )}
-          </div>
+          <NewConversation
+            me={me}
+            models={models.data?.items ?? []}
+            startsChats={startsChats}
+            onOpenSidebar={
+              narrow
+                ? () => {
+                    setDrawer(true);
+                  }
+                : null
+            }
+          />
         )}
       </main>
     </div>

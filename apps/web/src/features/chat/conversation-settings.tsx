@@ -4,6 +4,12 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
 
+/** What the dialog sets. */
+export type ConversationSettings = Pick<
+  UpdateConversationRequest,
+  "systemPrompt" | "temperature" | "maxOutputTokens"
+>;
+
 /** The form's text for an optional number (empty: none). */
 const text = (n: number | null | undefined) => (n === null || n === undefined ? "" : String(n));
 
@@ -13,21 +19,24 @@ const text = (n: number | null | undefined) => (n === null || n === undefined ? 
  */
 export function ConversationSettingsDialog({
   id,
+  unsaved,
   open,
   onOpenChange,
   onSave,
 }: {
-  id: string;
+  /** The stored conversation; null for a new chat not stored yet, whose settings are `unsaved`. */
+  id: string | null;
+  unsaved?: ConversationSettings;
   open: boolean;
   onOpenChange: (open: boolean) => void;
-  onSave: (patch: UpdateConversationRequest) => void;
+  onSave: (patch: ConversationSettings) => void;
 }) {
   const conversation = useQuery({
     queryKey: ["conversation", id],
-    queryFn: () => api<ConversationWithMessages>(`/api/v1/conversations/${id}`),
-    enabled: open,
+    queryFn: () => api<ConversationWithMessages>(`/api/v1/conversations/${id ?? ""}`),
+    enabled: open && id !== null,
   });
-  const current = conversation.data;
+  const current = id === null ? { updatedAt: "unsaved", ...unsaved } : conversation.data;
   const [prompt, setPrompt] = useState("");
   const [temperature, setTemperature] = useState("");
   const [maxOutput, setMaxOutput] = useState("");

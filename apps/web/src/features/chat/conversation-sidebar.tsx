@@ -32,14 +32,12 @@ function groupOf(updatedAt: string, now: number): string {
 export function ConversationSidebar({
   activeId,
   onNewChat,
-  creating,
   searchRef,
   onNavigate,
 }: {
   activeId: string | undefined;
   /** Null when the user may not start chats (a viewer): no button. */
   onNewChat: (() => void) | null;
-  creating: boolean;
   searchRef: Ref<HTMLInputElement>;
   onNavigate?: () => void;
 }) {
@@ -78,7 +76,7 @@ export function ConversationSidebar({
         Parley
       </div>
       {onNewChat && (
-        <button type="button" className="primary new-chat" onClick={onNewChat} disabled={creating}>
+        <button type="button" className="primary new-chat" onClick={onNewChat}>
           <Icon name="plus" /> New chat
           <kbd className="shortcut" aria-hidden="true">
             Ctrl ⇧ O

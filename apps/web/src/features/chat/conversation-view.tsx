@@ -1,6 +1,6 @@
 import type { Assistant, ChatMessageView, ConversationWithMessages } from "@parley/contracts";
 import { useQuery } from "@tanstack/react-query";
-import { useEffect, useRef } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api, ApiError } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
@@ -16,6 +16,7 @@ import type { MessageActions } from "./message-item.tsx";
 import { useAnswerStream, type StreamState } from "./use-answer-stream.ts";
 import { useChatActions } from "./use-chat-actions.ts";
 import { useDraft } from "./use-draft.ts";
+import type { VersionDirection } from "./version-switcher.tsx";
 
 const STATE_LABEL: Record<StreamState, string> = {
   connecting: "Connecting",
@@ -58,8 +59,22 @@ export function ConversationView({
   const streaming = messages.find((m) => m.status === "streaming");
   // The conversation's model, else its assistant's, else the server's default (the first listed).
   const model = conversation.data ? (conversation.data.model ?? assistant?.model ?? models[0]?.id ?? "") : "";
-  const busy = Boolean(streaming) || actions.send.isPending || actions.regenerate.isPending;
-  const error = actions.send.error ?? actions.regenerate.error ?? actions.update.error ?? actions.stop.error;
+  const busy =
+    Boolean(streaming) ||
+    actions.send.isPending ||
+    actions.regenerate.isPending ||
+    actions.selectVersion.isPending;
+  const error =
+    actions.send.error ??
+    actions.regenerate.error ??
+    actions.selectVersion.error ??
+    actions.update.error ??
+    actions.stop.error;
+  // The version just switched to with the keyboard or a click: its switcher takes focus back.
+  const [switched, setSwitched] = useState<{ id: string; direction: VersionDirection } | null>(null);
+  const versionFocused = useCallback(() => {
+    setSwitched(null);
+  }, []);
 
   useEffect(() => {
     composer.current?.focus();
@@ -80,26 +95,42 @@ export function ConversationView({
       },
     );
   };
-  // The last question can be edited and the last answer regenerated (the API replaces what
-  // follows; in the app that is never more than the last exchange).
+  // The last question can be edited and the last answer regenerated (a new version; the earlier
+  // one stays, with what followed it, behind `< 1/2 >`).
   const lastUser = messages.findLast((m) => m.role === "user");
   const lastAnswer = messages.findLast((m) => m.role === "assistant");
   const actionsFor = (message: ChatMessageView): MessageActions => {
     if (!writable) return { readOnly: true };
-    if (busy) return {};
+    const focus =
+      switched?.id === message.id
+        ? { focusVersion: switched.direction, onVersionFocused: versionFocused }
+        : {};
+    if (busy) return focus;
+    const versions = {
+      ...focus,
+      onSelectVersion: (id: string, direction: VersionDirection) => {
+        actions.selectVersion.mutate(id, {
+          onSuccess: () => {
+            setSwitched({ id, direction });
+          },
+        });
+      },
+    };
     if (message.id === lastUser?.id)
       return {
+        ...versions,
         onEdit: (content) => {
           actions.send.mutate({ content, editOf: message.id });
         },
       };
     if (message.id === lastAnswer?.id)
       return {
+        ...versions,
         onRegenerate: () => {
           actions.regenerate.mutate(message.id);
         },
       };
-    return {};
+    return versions;
   };
 
   if (conversation.isError) {

@@ -7,6 +7,7 @@ import { FeedbackButtons } from "./feedback-buttons.tsx";
 import { Markdown, type Citations } from "./markdown.tsx";
 import { MessageSources } from "./message-sources.tsx";
 import { PassageDialog } from "./passage-dialog.tsx";
+import { VersionSwitcher, type VersionDirection } from "./version-switcher.tsx";
 
 /** What a message can do; absent actions are not offered (e.g. while an answer streams). */
 export interface MessageActions {
@@ -14,6 +15,30 @@ export interface MessageActions {
   onRegenerate?: () => void;
   /** The reader may not write here (a viewer): no thumbs either. */
   readOnly?: boolean;
+  /** Shows another version of the message (absent while that would be refused: an answer streams). */
+  onSelectVersion?: (messageId: string, direction: VersionDirection) => void;
+  /** Set on the version just switched to with that arrow: its switcher takes focus back. */
+  focusVersion?: VersionDirection;
+  /** The switcher took focus back. */
+  onVersionFocused?: () => void;
+}
+
+/** `< 2/3 >` for a message with several versions; nothing for one with a single version. */
+function Versions({ message, actions }: { message: ChatMessageView; actions: MessageActions }) {
+  if (!message.versions) return null;
+  return (
+    <VersionSwitcher
+      versions={message.versions}
+      onSelect={actions.onSelectVersion}
+      readOnly={actions.readOnly ?? false}
+      focus={actions.focusVersion}
+      onFocused={actions.onVersionFocused ?? noop}
+    />
+  );
+}
+
+function noop() {
+  // Nothing to tell.
 }
 
 /** No sources: one array, so that memoized views see no change. */
@@ -106,18 +131,21 @@ function UserMessage({ message, actions }: { message: ChatMessageView; actions: 
     <>
       <h2 className="visually-hidden">You said</h2>
       <p className="user-text">{message.content}</p>
-      {onEdit && (
+      {(onEdit !== undefined || message.versions !== undefined) && (
         <div className="message-actions">
-          <button
-            type="button"
-            className="ghost small"
-            onClick={() => {
-              setDraft(message.content);
-              setEditing(true);
-            }}
-          >
-            <Icon name="edit" /> Edit
-          </button>
+          <Versions message={message} actions={actions} />
+          {onEdit && (
+            <button
+              type="button"
+              className="ghost small"
+              onClick={() => {
+                setDraft(message.content);
+                setEditing(true);
+              }}
+            >
+              <Icon name="edit" /> Edit
+            </button>
+          )}
         </div>
       )}
     </>
@@ -186,8 +214,14 @@ function AnswerMessage({
           />
         </>
       )}
+      {message.status === "streaming" && message.versions && (
+        <div className="message-actions">
+          <Versions message={message} actions={actions} />
+        </div>
+      )}
       {message.status !== "streaming" && (
         <div className="message-actions">
+          <Versions message={message} actions={actions} />
           {text && <CopyButton text={() => text} label="Copy" />}
           {message.status === "completed" && !actions.readOnly && <FeedbackButtons message={message} />}
           {actions.onRegenerate && (

@@ -50,16 +50,20 @@ export function MessageList({
     if (el) el.scrollTop = el.scrollHeight;
   };
   // Follow new messages and streaming text while the reader is at the bottom.
-  // A new exchange (the reader just sent, or regenerated) brings the reader to it.
+  // A new exchange (the reader just sent, or regenerated) brings the reader to it; another
+  // version of a message higher up (a shorter or longer path) leaves the reader where they are.
   const count = useRef(messages.length);
+  const tailStreams = tail?.status === "streaming";
   useLayoutEffect(() => {
     if (messages.length !== count.current) {
       count.current = messages.length;
-      stuck.current = true;
-      setAtBottom(true);
+      if (tailStreams) {
+        stuck.current = true;
+        setAtBottom(true);
+      }
     }
     if (stuck.current) toBottom();
-  }, [messages.length, tailLength]);
+  }, [messages.length, tailLength, tailStreams]);
   // Sizes are measured after the first paint; settle at the bottom once they are known.
   useEffect(() => {
     const id = requestAnimationFrame(() => {

@@ -17,6 +17,8 @@ const EVENT_TYPES = Object.keys({
   "message.cancelled": 1,
   "message.waiting": 1,
   "message.restarted": 1,
+  "conversation.titled": 1,
+  "conversation.branch_selected": 1,
   snapshot: 1,
 } satisfies Record<ChatEvent["type"], 1>) as ChatEvent["type"][];
 const MAX_BACKOFF_MS = 10_000;
@@ -88,6 +90,9 @@ export function useAnswerStream(conversationId: string): { live: LiveAnswers; st
           const event = { ...(JSON.parse(message.data) as object), type } as ChatEvent;
           dispatch(event);
           if (type !== "message.delta") void refresh();
+          // A new title shows in the list too.
+          if (type === "conversation.titled")
+            void queryClient.invalidateQueries({ queryKey: ["conversations"] });
         });
       }
     };

@@ -1,4 +1,5 @@
 import type {
+  ChatMessageView,
   UpdateConversationRequest,
   ConversationWithMessages,
   RegenerateResponse,
@@ -17,7 +18,8 @@ function refresher(queryClient: QueryClient, conversationId: string) {
 
 /**
  * Shows new messages at once in the cached conversation, dropping the message `replacedFrom` and
- * what follows it (an edit or a regenerate); the refetch then brings the server's view.
+ * what follows it (an edit or a regenerate: the first new message is its newest version, n/n);
+ * the refetch then brings the server's view.
  */
 function showAtOnce(
   queryClient: QueryClient,
@@ -28,8 +30,18 @@ function showAtOnce(
   queryClient.setQueryData<ConversationWithMessages>(["conversation", conversationId], (old) => {
     if (!old) return old;
     const cut = replacedFrom ? old.messages.findIndex((m) => m.id === replacedFrom) : -1;
-    return { ...old, messages: [...(cut >= 0 ? old.messages.slice(0, cut) : old.messages), ...added] };
+    const replaced = old.messages[cut];
+    const [first, ...rest] = added;
+    const shown =
+      replaced && first ? [{ ...first, versions: newestAfter(replaced, first.id) }, ...rest] : added;
+    return { ...old, messages: [...(cut >= 0 ? old.messages.slice(0, cut) : old.messages), ...shown] };
   });
+}
+
+/** The versions of a new version `id` of `message`: the last of them. */
+function newestAfter(message: ChatMessageView, id: string): ChatMessageView["versions"] {
+  const siblingIds = [...(message.versions?.siblingIds ?? [message.id]), id];
+  return { index: siblingIds.length, count: siblingIds.length, siblingIds };
 }
 
 /** Rename, change model, delete: what a conversation's menu (in the list or the header) does. */
@@ -51,8 +63,8 @@ export function useConversationEdits(conversationId: string) {
 }
 
 /**
- * The writes of an open conversation: send (or edit and resend), regenerate, stop, plus its
- * edits. Each refreshes what it changed; the answer itself arrives on the event stream.
+ * The writes of an open conversation: send (or edit and resend), regenerate, switch versions,
+ * stop, plus its edits. Each refreshes what it changed; the answer itself arrives on the event stream.
  */
 export function useChatActions(conversationId: string) {
   const queryClient = useQueryClient();
@@ -76,6 +88,17 @@ export function useChatActions(conversationId: string) {
       onSuccess: async (regenerated, messageId) => {
         showAtOnce(queryClient, conversationId, messageId, [regenerated.assistantMessage]);
         await refresh.conversation();
+      },
+    }),
+    /** Shows another version of a message (and the path under it); the answer is the new view. */
+    selectVersion: useMutation({
+      mutationFn: (messageId: string) =>
+        api<ConversationWithMessages>(
+          `/api/v1/conversations/${conversationId}/messages/${messageId}/select`,
+          { method: "POST" },
+        ),
+      onSuccess: (view) => {
+        queryClient.setQueryData<ConversationWithMessages>(["conversation", conversationId], view);
       },
     }),
     stop: useMutation({

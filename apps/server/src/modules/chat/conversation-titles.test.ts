@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { titleFrom, UNTITLED } from "./chat.service.ts";
+import { titleFrom, UNTITLED } from "./conversation-titles.ts";
 
 describe("titleFrom", () => {
   it("names a conversation after the first line of its first message", () => {

@@ -1,0 +1,216 @@
+import type {
+  ChatAttachment,
+  ConversationWithMessages,
+  CreatedConversation,
+  ErrorEnvelope,
+} from "@parley/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pdfWith } from "../../src/modules/knowledge/pdf-test-support.ts";
+import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
+
+/** The smallest valid PNG: one transparent pixel. */
+const PNG = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+type UserContent =
+  string | ({ type: "text"; text: string } | { type: "image_url"; image_url: { url: string } })[];
+
+describe("files attached to chat messages", () => {
+  let fake: FakeUpstream;
+  let h: Harness;
+  let dev: Awaited<ReturnType<Harness["user"]>>;
+  beforeAll(async () => {
+    fake = await startFakeUpstream({ chunks: 2 });
+    h = await startHarness({ PARLEY_PROVIDERS: fakeProviders(fake.url) });
+    dev = await h.user("developer");
+  }, 60_000);
+  afterAll(async () => {
+    await h.stop();
+    await fake.close();
+  });
+
+  /** Uploads files as the web app does (multipart, `file` parts). */
+  const upload = async (token: string, files: { name: string; bytes: Buffer | string }[]) => {
+    const form = new FormData();
+    for (const f of files) form.append("file", new Blob([f.bytes]), f.name);
+    const res = await fetch(`${h.url}/api/v1/attachments`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    return { status: res.status, body: (await res.json()) as { items: ChatAttachment[] } & ErrorEnvelope };
+  };
+  const conversation = async (token: string, id: string) =>
+    (await h.call<ConversationWithMessages>("GET", `/api/v1/conversations/${id}`, { token })).body;
+  const lastUserContent = () =>
+    (fake.requests.at(-1)?.body as { messages: { role: string; content: UserContent }[] }).messages.findLast(
+      (m) => m.role === "user",
+    )?.content;
+
+  it("gives the model a text file's and a document's text with the message, and keeps them with it", async () => {
+    const up = await upload(dev.token, [
+      { name: "notes.md", bytes: "# Deploy\nRun `make ship` on Fridays." },
+      { name: "spec.pdf", bytes: pdfWith([["The retry budget is 3 attempts."]]) },
+    ]);
+    expect(up.status).toBe(201);
+    expect(up.body.items.map((a) => [a.name, a.kind, a.mediaType])).toEqual([
+      ["notes.md", "text", "text/markdown"],
+      ["spec.pdf", "text", "application/pdf"],
+    ]);
+    const created = await h.call<CreatedConversation>("POST", "/api/v1/conversations", {
+      token: dev.token,
+      body: { message: { content: "Summarise these", attachments: up.body.items.map((a) => a.id) } },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body.userMessage?.attachments?.map((a) => a.name)).toEqual(["notes.md", "spec.pdf"]);
+    await expect
+      .poll(async () => (await conversation(dev.token, created.body.id)).messages.at(-1)?.status)
+      .toBe("completed");
+    const sent = JSON.stringify(lastUserContent());
+    expect(sent).toContain("Summarise these");
+    expect(sent).toContain('<file name=\\"notes.md\\">');
+    expect(sent).toContain("Run `make ship` on Fridays.");
+    expect(sent).toContain("The retry budget is 3 attempts.");
+    const view = await conversation(dev.token, created.body.id);
+    expect(view.messages[0]?.attachments?.map((a) => a.name)).toEqual(["notes.md", "spec.pdf"]);
+
+    // Sent once: the same file cannot go with another message.
+    const again = await h.call<ErrorEnvelope>("POST", `/api/v1/conversations/${created.body.id}/messages`, {
+      token: dev.token,
+      body: { content: "Once more", attachments: [up.body.items[0]?.id] },
+    });
+    expect([again.status, again.body.error.code]).toEqual([404, "attachment.not_found"]);
+  });
+
+  it("sends images only to models that read them, as image parts", async () => {
+    const up = await upload(dev.token, [{ name: "pixel.png", bytes: PNG }]);
+    const image = up.body.items[0];
+    expect(image).toMatchObject({ kind: "image", mediaType: "image/png", chars: null });
+    const conv = (
+      await h.call<CreatedConversation>("POST", "/api/v1/conversations", { token: dev.token, body: {} })
+    ).body;
+    const refused = await h.call<ErrorEnvelope>("POST", `/api/v1/conversations/${conv.id}/messages`, {
+      token: dev.token,
+      body: { content: "What is this?", attachments: [image?.id] },
+    });
+    expect([refused.status, refused.body.error.code]).toEqual([400, "attachment.images_not_supported"]);
+    expect((await conversation(dev.token, conv.id)).messages).toEqual([]);
+
+    // An administrator says the model reads images: the same file (released) goes now.
+    const said = await h.call("PATCH", "/api/v1/models/fake/fake-model", {
+      token: h.adminToken,
+      body: { imageInput: true },
+    });
+    expect(said.status).toBe(200);
+    const sent = await h.call("POST", `/api/v1/conversations/${conv.id}/messages`, {
+      token: dev.token,
+      body: { content: "What is this?", attachments: [image?.id] },
+    });
+    expect(sent.status).toBe(202);
+    await expect
+      .poll(async () => (await conversation(dev.token, conv.id)).messages.at(-1)?.status)
+      .toBe("completed");
+    const content = lastUserContent();
+    expect(Array.isArray(content) && content[1]).toEqual({
+      type: "image_url",
+      image_url: { url: `data:image/png;base64,${PNG.toString("base64")}` },
+    });
+
+    // Readable by its sender (inline, sandboxed); by nobody outside the conversation.
+    const mine = await fetch(`${h.url}/api/v1/attachments/${image?.id ?? ""}`, {
+      headers: { authorization: `Bearer ${dev.token}` },
+    });
+    expect(mine.status).toBe(200);
+    expect(mine.headers.get("content-type")).toBe("image/png");
+    expect(mine.headers.get("content-security-policy")).toContain("sandbox");
+    expect(Buffer.from(await mine.arrayBuffer()).equals(PNG)).toBe(true);
+    const stranger = await h.user("developer");
+    const theirs = await h.call<ErrorEnvelope>("GET", `/api/v1/attachments/${image?.id ?? ""}`, {
+      token: stranger.token,
+    });
+    expect([theirs.status, theirs.body.error.code]).toEqual([404, "attachment.not_found"]);
+    // Nor can a stranger send someone else's upload.
+    const fresh = await upload(dev.token, [{ name: "a.txt", bytes: "hello" }]);
+    const other = (
+      await h.call<CreatedConversation>("POST", "/api/v1/conversations", { token: stranger.token, body: {} })
+    ).body;
+    const stolen = await h.call<ErrorEnvelope>("POST", `/api/v1/conversations/${other.id}/messages`, {
+      token: stranger.token,
+      body: { content: "mine now", attachments: [fresh.body.items[0]?.id] },
+    });
+    expect([stolen.status, stolen.body.error.code]).toEqual([404, "attachment.not_found"]);
+
+    // Deleting the conversation takes its files.
+    await h.call("DELETE", `/api/v1/conversations/${conv.id}`, { token: dev.token });
+    const gone = await h.call<ErrorEnvelope>("GET", `/api/v1/attachments/${image?.id ?? ""}`, {
+      token: dev.token,
+    });
+    expect(gone.status).toBe(404);
+  });
+
+  it("refuses files it cannot use, each with a clear error, keeping none of the upload", async () => {
+    const cases: [string, { name: string; bytes: Buffer | string }[], number, string][] = [
+      ["unknown type", [{ name: "tool.exe", bytes: "MZ" }], 415, "request.unsupported_media_type"],
+      ["an image that is not one", [{ name: "cat.png", bytes: "not a png" }], 422, "attachment.unreadable"],
+      ["empty", [{ name: "empty.txt", bytes: "" }], 422, "attachment.unreadable"],
+      ["binary text", [{ name: "x.txt", bytes: Buffer.from([0x41, 0, 0x42]) }], 422, "attachment.unreadable"],
+      [
+        "encrypted PDF",
+        [{ name: "locked.pdf", bytes: pdfWith([["secret"]], { encrypted: true }) }],
+        422,
+        "attachment.unreadable",
+      ],
+      [
+        "too large",
+        [{ name: "big.txt", bytes: Buffer.alloc(10 * 1024 * 1024 + 1, 97) }],
+        413,
+        "attachment.too_large",
+      ],
+      [
+        "too many",
+        Array.from({ length: 11 }, (_, i) => ({ name: `f${i}.txt`, bytes: "x" })),
+        400,
+        "validation.failed",
+      ],
+      [
+        "a good file then a bad one",
+        [
+          { name: "ok.txt", bytes: "fine" },
+          { name: "bad.png", bytes: "no" },
+        ],
+        422,
+        "attachment.unreadable",
+      ],
+    ];
+    for (const [what, files, status, code] of cases) {
+      const res = await upload(dev.token, files);
+      expect([res.status, res.body.error.code], what).toEqual([status, code]);
+    }
+    const plain = await h.call<ErrorEnvelope>("POST", "/api/v1/attachments", { token: dev.token, body: {} });
+    expect([plain.status, plain.body.error.code]).toEqual([415, "request.unsupported_media_type"]);
+    // A viewer writes nothing, files included.
+    const viewer = await h.user("viewer");
+    const refused = await upload(viewer.token, [{ name: "a.txt", bytes: "x" }]);
+    expect(refused.status).toBe(403);
+  });
+
+  it("lets one of many concurrent sends have a file", async () => {
+    const up = await upload(dev.token, [{ name: "shared.txt", bytes: "only once" }]);
+    const id = up.body.items[0]?.id;
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        h.call<CreatedConversation & ErrorEnvelope>("POST", "/api/v1/conversations", {
+          token: dev.token,
+          body: { message: { content: `Race ${i}`, attachments: [id] } },
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(
+      results.filter((r) => r.status === 404 && r.body.error.code === "attachment.not_found"),
+    ).toHaveLength(9);
+  });
+});
