@@ -2,7 +2,14 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser.ts";
 import { seedConversation } from "./chat/chat-factories.ts";
-import { screenshot, seriousViolations, signIn, startWebParley, type WebParley } from "./web-support.ts";
+import {
+  screenshot,
+  seriousViolations,
+  signIn,
+  startChat,
+  startWebParley,
+  type WebParley,
+} from "./web-support.ts";
 
 let web: WebParley;
 let browser: Browser;
@@ -27,13 +34,7 @@ const results = () => page.getByRole("region", { name: "Search results" });
 
 describe("message search in the sidebar", () => {
   it("finds a word of an answer, marks it in the snippet, and opens the conversation on that answer", async () => {
-    await page
-      .getByRole("button", { name: /New chat/ })
-      .first()
-      .click();
-    await page.waitForURL(/\/c\//);
-    await page.getByLabel("Message", { exact: true }).fill("Tell me about Australian animals");
-    await page.keyboard.press("Enter");
+    await startChat(page, "Tell me about Australian animals");
     await page.locator('.message-assistant[data-status="completed"]').waitFor({ timeout: 20_000 });
     await page.goto(`${web.parley.url}/`);
 
