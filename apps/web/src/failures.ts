@@ -83,9 +83,9 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "This attachment is gone",
     hint: "It was sent with another message or removed. Attach the file again.",
   }),
-  "attachment.images_not_supported": (message) => ({
+  "attachment.images_not_supported": () => ({
     title: "This model does not read images",
-    hint: `${message}. Pick a model that reads images, or remove the image.`,
+    hint: "Pick a model that reads images, or remove the image (an administrator can mark a model as reading images in its settings).",
   }),
   "attachment.too_large": (message) => ({
     title: "Too large to attach",

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pdfWith } from "../../src/modules/knowledge/pdf-test-support.ts";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
+import { createTestPostgres, type TestPostgres } from "../postgres.ts";
 
 /** The smallest valid PNG: one transparent pixel. */
 const PNG = Buffer.from(
@@ -18,17 +19,25 @@ const PNG = Buffer.from(
 type UserContent =
   string | ({ type: "text"; text: string } | { type: "image_url"; image_url: { url: string } })[];
 
-describe("files attached to chat messages", () => {
+describe.each(["SQLite", "PostgreSQL"] as const)("files attached to chat messages on %s", (dialect) => {
   let fake: FakeUpstream;
   let h: Harness;
+  let database: TestPostgres | null;
   let dev: Awaited<ReturnType<Harness["user"]>>;
   beforeAll(async () => {
     fake = await startFakeUpstream({ chunks: 2 });
-    h = await startHarness({ PARLEY_PROVIDERS: fakeProviders(fake.url) });
+    database = dialect === "PostgreSQL" ? await createTestPostgres() : null;
+    h = await startHarness({
+      PARLEY_PROVIDERS: fakeProviders(fake.url),
+      ...(database
+        ? { PARLEY_DATABASE_URL: database.url, PARLEY_SECRET_KEY: "attachments-test-secret-0123456789abcdef" }
+        : {}),
+    });
     dev = await h.user("developer");
   }, 60_000);
   afterAll(async () => {
     await h.stop();
+    await database?.drop();
     await fake.close();
   });
 
@@ -83,6 +92,19 @@ describe("files attached to chat messages", () => {
       body: { content: "Once more", attachments: [up.body.items[0]?.id] },
     });
     expect([again.status, again.body.error.code]).toEqual([404, "attachment.not_found"]);
+
+    // An edit keeps the edited message's files (the new version is answered with them too).
+    const edited = await h.call<{ userMessage: { id: string; attachments?: ChatAttachment[] } }>(
+      "POST",
+      `/api/v1/conversations/${created.body.id}/messages`,
+      { token: dev.token, body: { content: "Summarise these briefly", editOf: view.messages[0]?.id } },
+    );
+    expect(edited.status).toBe(202);
+    expect(edited.body.userMessage.attachments?.map((a) => a.name)).toEqual(["notes.md", "spec.pdf"]);
+    await expect
+      .poll(async () => (await conversation(dev.token, created.body.id)).messages.at(-1)?.status)
+      .toBe("completed");
+    expect(JSON.stringify(lastUserContent())).toContain("The retry budget is 3 attempts.");
   });
 
   it("sends images only to models that read them, as image parts", async () => {

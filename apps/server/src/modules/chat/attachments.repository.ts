@@ -50,12 +50,44 @@ export class AttachmentsRepository {
     });
   }
 
-  /** Frees the files claimed for a message that was not stored after all. */
+  /** Frees the files claimed for a message that was not stored after all (its copies go). */
   async release(messageId: string): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx
+        .deleteFrom("chat_attachments")
+        .where("message_id", "=", messageId)
+        .where("copy_of", "is not", null)
+        .execute();
+      await trx
+        .updateTable("chat_attachments")
+        .set({ message_id: null, conversation_id: null })
+        .where("message_id", "=", messageId)
+        .execute();
+    });
+  }
+
+  /**
+   * Gives `to` copies of the files of message `from` (an edit keeps the edited message's files),
+   * sharing their bytes.
+   */
+  async copy(
+    from: string,
+    to: { messageId: string; conversationId: string },
+    ids: () => string,
+  ): Promise<void> {
+    const rows = await this.ofMessages([from]);
+    if (rows.length === 0) return;
     await this.#db
-      .updateTable("chat_attachments")
-      .set({ message_id: null, conversation_id: null })
-      .where("message_id", "=", messageId)
+      .insertInto("chat_attachments")
+      .values(
+        rows.map((r) => ({
+          ...r,
+          id: ids(),
+          message_id: to.messageId,
+          conversation_id: to.conversationId,
+          copy_of: r.copy_of ?? r.id,
+        })),
+      )
       .execute();
   }
 

@@ -92,6 +92,7 @@ export class AttachmentService {
       blob_key: blobKey,
       text: read.text,
       truncated: read.truncated ? 1 : 0,
+      copy_of: null,
       created_at: this.#d.clock.now(),
     };
   }
@@ -111,6 +112,11 @@ export class AttachmentService {
         "An attached file is not yours to send, or was sent with another message; attach it again",
       );
     return rows;
+  }
+
+  /** Gives an edit (`to`) the files of the message it edits (`from`). */
+  copy(from: string, to: { messageId: string; conversationId: string }): Promise<void> {
+    return this.#d.repository.copy(from, to, newId);
   }
 
   release(messageId: string): Promise<void> {

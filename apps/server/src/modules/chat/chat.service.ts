@@ -80,7 +80,7 @@ export interface ChatServiceDeps {
   /** Files sent with messages. */
   attachments: Pick<
     AttachmentService,
-    "claim" | "release" | "viewsOf" | "removeBlobs" | "blobKeysOfConversation"
+    "claim" | "copy" | "release" | "viewsOf" | "removeBlobs" | "blobKeysOfConversation"
   >;
   /** Whether a model (id or alias) reads images. */
   readsImages: (model: string) => Promise<boolean>;
@@ -413,7 +413,10 @@ export class ChatService {
     const files = await this.#claimFiles(
       conversation,
       exchange.user,
-      exchange.attachmentIds ?? [],
+      // An edit sent without files of its own keeps those of the message it edits.
+      exchange.attachmentIds?.length || exchange.replaces?.role !== "user"
+        ? (exchange.attachmentIds ?? [])
+        : exchange.replaces,
       model,
       ctx,
     );
@@ -478,26 +481,28 @@ export class ChatService {
   async #claimFiles(
     conversation: ConversationRow,
     user: MessageRow | null,
-    ids: readonly string[],
+    files: readonly string[] | MessageRow,
     model: string,
     ctx: RequestContext,
   ): Promise<ChatAttachment[]> {
-    if (!user || ids.length === 0) return [];
+    if (!user || (Array.isArray(files) && files.length === 0)) return [];
     const claim = {
       userId: requirePrincipal(ctx).userId,
       conversationId: conversation.id,
       messageId: user.id,
     };
-    const rows = await this.#d.attachments.claim(ids, claim);
-    if (rows.some((r) => r.kind === "image") && !(await this.#d.readsImages(model))) {
+    if (isIdList(files)) await this.#d.attachments.claim(files, claim);
+    else await this.#d.attachments.copy(files.id, claim);
+    const views = (await this.#d.attachments.viewsOf([user.id])).get(user.id) ?? [];
+    if (views.some((f) => f.kind === "image") && !(await this.#d.readsImages(model))) {
       await this.#d.attachments.release(user.id);
       throw new AppError(
         "attachment.images_not_supported",
-        `${model} does not read images (an administrator can say it does in its settings)`,
+        `${model} does not read images (an administrator can mark it as reading images in its settings)`,
         { details: { model } },
       );
     }
-    return (await this.#d.attachments.viewsOf([user.id])).get(user.id) ?? [];
+    return views;
   }
 
   /**
@@ -578,4 +583,8 @@ function parseConversationCursor(cursor: string): { updatedAt: number; id: strin
 /** A message with the files sent with it (when it has some). */
 function withFiles(message: ChatMessageView, files: ChatAttachment[] | undefined): ChatMessageView {
   return files?.length ? { ...message, attachments: files } : message;
+}
+
+function isIdList(files: readonly string[] | MessageRow): files is readonly string[] {
+  return Array.isArray(files);
 }

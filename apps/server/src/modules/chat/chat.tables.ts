@@ -88,6 +88,8 @@ export interface ChatAttachmentsTable {
   /** The text given to the model (null for an image). */
   text: string | null;
   truncated: number;
+  /** The file this row copies for an edited message (its bytes shared); null for an upload. */
+  copy_of: string | null;
   created_at: number;
 }
 

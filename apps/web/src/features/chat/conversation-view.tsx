@@ -15,6 +15,7 @@ import { MessageList } from "./message-list.tsx";
 import type { MessageActions } from "./message-item.tsx";
 import { useAnswerStream, type StreamState } from "./use-answer-stream.ts";
 import { useChatActions } from "./use-chat-actions.ts";
+import { useAttachments } from "./use-attachments.ts";
 import { useDraft } from "./use-draft.ts";
 import type { VersionDirection } from "./version-switcher.tsx";
 
@@ -54,6 +55,7 @@ export function ConversationView({
   const writable = conversation.data ? mayWrite(me, conversation.data.teamId) : true;
   const actions = useChatActions(id);
   const [draft, setDraft] = useDraft(id);
+  const files = useAttachments();
   const composer = useRef<HTMLTextAreaElement>(null);
   const messages = conversation.data?.messages ?? [];
   const streaming = messages.find((m) => m.status === "streaming");
@@ -87,10 +89,11 @@ export function ConversationView({
     const content = draft.trim();
     if (!content || busy) return;
     actions.send.mutate(
-      { content: draft },
+      { content: draft, ...(files.ids.length ? { attachments: files.ids } : {}) },
       {
         onSuccess: () => {
           setDraft("");
+          files.clear();
         },
       },
     );
@@ -234,8 +237,9 @@ export function ConversationView({
             onDraft={setDraft}
             onSend={send}
             onStop={streaming ? stop : null}
-            sending={busy || models.length === 0}
+            sending={busy || models.length === 0 || files.uploading}
             emptyLabel={conversation.data ? "No models" : "Loading…"}
+            attach={{ files: files.files, onAdd: files.add, onRemove: files.remove }}
             models={
               !model ? [{ id: "" }] : models.some((m) => m.id === model) ? models : [{ id: model }, ...models]
             }

@@ -2,6 +2,7 @@ import type { AnswerSource, ChatMessageView } from "@parley/contracts";
 import { useMemo, useState } from "react";
 import { Icon } from "../../components/ui/icons.tsx";
 import { describeFailure } from "../../failures.ts";
+import { SentFiles } from "./attachment-chips.tsx";
 import { CopyButton } from "./copy-button.tsx";
 import { FeedbackButtons } from "./feedback-buttons.tsx";
 import { Markdown, type Citations } from "./markdown.tsx";
@@ -131,6 +132,7 @@ function UserMessage({ message, actions }: { message: ChatMessageView; actions: 
     <>
       <h2 className="visually-hidden">You said</h2>
       <p className="user-text">{message.content}</p>
+      <SentFiles files={message.attachments} />
       {(onEdit !== undefined || message.versions !== undefined) && (
         <div className="message-actions">
           <Versions message={message} actions={actions} />

@@ -11,6 +11,7 @@ import { Composer } from "./composer.tsx";
 import { ConversationSettingsDialog, type ConversationSettings } from "./conversation-settings.tsx";
 import { lastModel, rememberModel } from "./last-model.ts";
 import { newChatTeam } from "./new-chat-team.ts";
+import { useAttachments } from "./use-attachments.ts";
 import { useDraft } from "./use-draft.ts";
 
 /**
@@ -39,6 +40,7 @@ export function NewConversation({
     enabled: assistantId !== null,
   });
   const [draft, setDraft] = useDraft("new");
+  const files = useAttachments();
   const [picked, setPicked] = useState<string | null>(null);
   // Instructions and parameters chosen before the first message, stored with it.
   const [settings, setSettings] = useState<ConversationSettings>({});
@@ -67,7 +69,7 @@ export function NewConversation({
       return api<CreatedConversation>("/api/v1/conversations", {
         method: "POST",
         body: {
-          message: { content },
+          message: { content, ...(files.ids.length ? { attachments: files.ids } : {}) },
           ...chosen,
           ...(assistantId ? { assistantId } : teamId ? { teamId } : {}),
           // The assistant's model unless another was picked here.
@@ -77,6 +79,7 @@ export function NewConversation({
     },
     onSuccess: async (created) => {
       setDraft("");
+      files.clear();
       const { userMessage, assistantMessage, ...conversation } = created;
       // The conversation opens with its messages at once; the answer arrives on its event stream.
       queryClient.setQueryData<ConversationWithMessages>(["conversation", created.id], {
@@ -193,8 +196,9 @@ export function NewConversation({
               onDraft={setDraft}
               onSend={send}
               onStop={null}
-              sending={create.isPending || noModel || !model}
+              sending={create.isPending || noModel || !model || files.uploading}
               emptyLabel={usesAi ? "No models" : "Loading…"}
+              attach={{ files: files.files, onAdd: files.add, onRemove: files.remove }}
               models={
                 !model
                   ? [{ id: "" }]

@@ -72,7 +72,7 @@ export function useChatActions(conversationId: string) {
   return {
     ...useConversationEdits(conversationId),
     send: useMutation({
-      mutationFn: (input: { content: string; editOf?: string }) =>
+      mutationFn: (input: { content: string; editOf?: string; attachments?: string[] }) =>
         api<SendMessageResponse>(`/api/v1/conversations/${conversationId}/messages`, {
           method: "POST",
           body: input,

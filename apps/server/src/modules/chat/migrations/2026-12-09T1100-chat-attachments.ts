@@ -23,6 +23,8 @@ export function up(dialect: MigrationDialect) {
       .addColumn("blob_key", "text", (c) => c.notNull())
       .addColumn("text", "text")
       .addColumn("truncated", "integer", (c) => c.notNull().defaultTo(0))
+      // An edit's copy of the edited message's file (sharing its bytes), or null for an upload.
+      .addColumn("copy_of", t.id)
       .addColumn("created_at", t.timestamp, (c) => c.notNull())
       .execute();
     await db.schema
