@@ -145,12 +145,13 @@ describe("chat in a real browser", () => {
     expect(text).not.toContain("Another question, please");
   });
 
-  it("searches conversations by title", async () => {
+  it("searches conversations by title (and messages: message-search.browser.test.ts)", async () => {
     const search = page.getByLabel("Search conversations");
     await search.fill("parley");
-    await page.getByRole("link", { name: "Tell me about Parley" }).waitFor();
+    // The title hit first; the messages that hold the word follow.
+    await page.getByRole("link", { name: "Tell me about Parley", exact: true }).waitFor();
     await search.fill("no such chat");
-    await page.getByText("No conversation matches “no such chat”.").waitFor();
+    await page.getByText("No messages match “no such chat”.").waitFor();
     await search.fill("");
   });
 

@@ -8,6 +8,7 @@ export * from "./audit.ts";
 export * from "./usage.ts";
 export * from "./providers.ts";
 export * from "./chat.ts";
+export * from "./chat-search.ts";
 export * from "./ai.ts";
 export * from "./assistants.ts";
 export * from "./knowledge.ts";

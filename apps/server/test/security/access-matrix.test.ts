@@ -74,6 +74,7 @@ const COLLECTION_RULES: Record<string, ResourceRule> = {
 /** How a `teamId` in the query or body is treated, by path (default: `team-ref`). */
 const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/conversations": "private",
+  "/api/v1/conversations/search": "private",
   "/api/v1/assistants": "private",
   "/api/v1/knowledge-bases": "private",
   "/api/v1/projects": "private",

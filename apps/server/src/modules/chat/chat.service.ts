@@ -22,14 +22,7 @@ import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
 import { newId } from "../../kernel/ids.ts";
-import {
-  assertMayIn,
-  can,
-  reachesShared,
-  requirePrincipal,
-  teamsWhere,
-  type Principal,
-} from "../../kernel/principal.ts";
+import { assertMayIn, can, reachesShared, requirePrincipal, type Principal } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { AssistantService } from "../assistants/index.ts";
 import type { ProjectService } from "../projects/index.ts";
@@ -40,6 +33,7 @@ import type {
   MessageRow,
   StoredExchange,
 } from "./chat.repository.ts";
+import { readableConversations } from "./chat-access.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
 import type { AttachmentService } from "./attachments.service.ts";
 import { chatKeys } from "./chat.keys.ts";
@@ -206,8 +200,7 @@ export class ChatService {
     // A project the caller cannot see is unknown, not an empty list.
     if (query.projectId) await this.#d.projects.get(query.projectId, ctx);
     const rows = await this.#d.chats.listConversations({
-      userId: can(principal, "conversations:read", null) ? principal.userId : null,
-      teamIds: teamsWhere(principal, "conversations:read"),
+      ...readableConversations(principal),
       limit: query.limit + 1,
       ...(query.q ? { q: query.q } : {}),
       ...(query.teamId ? { teamId: query.teamId } : {}),

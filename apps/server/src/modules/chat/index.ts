@@ -34,8 +34,12 @@ import * as attachmentsMigration from "./migrations/2026-12-09T1100-chat-attachm
 import * as messageBranchesMigration from "./migrations/2026-12-09T0100-message-branches.ts";
 import { MessageBranchesRepository } from "./message-branches.repository.ts";
 import { BranchService } from "./message-branches.service.ts";
+import * as messageSearchMigration from "./migrations/2026-12-09T1400-message-search.ts";
 import { MessageFeedbackRepository } from "./message-feedback.repository.ts";
 import { FeedbackService } from "./message-feedback.service.ts";
+import { MessageSearchRepository } from "./message-search.repository.ts";
+import { registerMessageSearchRoutes } from "./message-search.routes.ts";
+import { MessageSearchService } from "./message-search.service.ts";
 
 /** What the chat module offers the modules built after it. */
 export interface ChatExports {
@@ -55,7 +59,19 @@ export const chatModule = defineModule({
   topics: chatTopics,
   needs: ["audit", "identity", "ai", "providers", "assistants", "projects", "prompts"],
   permissions: ["conversations:read", "conversations:write"],
-  tables: ["conversations", "messages", "message_feedback", "chat_attachments"],
+  // Messages' full-text index: on SQLite messages_fts and the tables FTS5 keeps for it; on
+  // PostgreSQL message_search, its own too (the tables check runs on SQLite only).
+  tables: [
+    "conversations",
+    "messages",
+    "message_feedback",
+    "chat_attachments",
+    "messages_fts",
+    "messages_fts_config",
+    "messages_fts_data",
+    "messages_fts_docsize",
+    "messages_fts_idx",
+  ],
   migrations: {
     "2026-11-22T1500-chat": chatMigration,
     "2026-11-30T1000-message-replacement": messageReplacementMigration,
@@ -66,6 +82,7 @@ export const chatModule = defineModule({
     "2026-12-08T0200-conversation-settings": conversationSettingsMigration,
     "2026-12-09T1100-chat-attachments": attachmentsMigration,
     "2026-12-09T0100-message-branches": messageBranchesMigration,
+    "2026-12-09T1400-message-search": messageSearchMigration,
   },
   build: async (
     ctx,
@@ -130,6 +147,10 @@ export const chatModule = defineModule({
       audit: deps.audit.audit,
       clock: platform.clock,
     });
+    const search = new MessageSearchService({
+      search: new MessageSearchRepository(platform.database),
+      projects: deps.projects.projects,
+    });
     const events = new ConversationEvents({
       chat,
       bus: ctx.bus,
@@ -151,6 +172,7 @@ export const chatModule = defineModule({
           metrics,
           registry: platform.store.registry,
         });
+        registerMessageSearchRoutes(app, { search });
         await registerAttachmentRoutes(app, { attachments, chat });
       },
       // SSE clients get a retry hint and reconnect to another pod; answers keep generating.

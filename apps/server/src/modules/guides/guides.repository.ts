@@ -1,4 +1,5 @@
 import { sql, type Insertable, type Kysely, type Selectable, type Updateable } from "kysely";
+import { fts5AllPrefixes, tsqueryAllPrefixes } from "../../db/full-text.ts";
 import { tablesOf, type Database, type MigrationDialect } from "../../platform/db/database.ts";
 import type { GuideTasksTable, GuideTemplatesTable, GuidesTable, GuidesTables } from "./guides.tables.ts";
 
@@ -183,14 +184,12 @@ export class GuideRepository {
     if (filter.words?.length) {
       const words = filter.words;
       if (this.#dialect === "postgres") {
-        // Each word, also as a prefix (as the user types); all of them.
-        const tsquery = words.map((w) => `${w}:*`).join(" & ");
-        query = query.where(sql<boolean>`guides.search @@ to_tsquery('simple', ${tsquery})`);
-      } else {
-        // Each word quoted (no FTS5 operator), also as a prefix; all of them.
-        const match = words.map((w) => `"${w}"*`).join(" ");
         query = query.where(
-          sql<boolean>`guides.search_rowid in (select rowid from guides_fts where guides_fts match ${match})`,
+          sql<boolean>`guides.search @@ to_tsquery('simple', ${tsqueryAllPrefixes(words)})`,
+        );
+      } else {
+        query = query.where(
+          sql<boolean>`guides.search_rowid in (select rowid from guides_fts where guides_fts match ${fts5AllPrefixes(words)})`,
         );
       }
     }

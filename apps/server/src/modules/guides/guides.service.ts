@@ -11,6 +11,7 @@ import {
   type UpdateTaskRequest,
 } from "@parley/contracts";
 import { decodeCursor, encodeCursor } from "../../db/cursor.ts";
+import { searchWords } from "../../db/full-text.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { newId } from "../../kernel/ids.ts";
 import { assertMayIn, can, requirePrincipal, teamsWhere, type Principal } from "../../kernel/principal.ts";
@@ -649,11 +650,6 @@ function dedupeTags(tags: readonly string[]): string[] {
   const seen = new Map<string, string>();
   for (const tag of tags) if (!seen.has(tag.toLowerCase())) seen.set(tag.toLowerCase(), tag);
   return [...seen.values()].sort();
-}
-
-/** The words of a search: letters and digits only (no operator of either dialect), at most 8. */
-function searchWords(q: string): string[] {
-  return (q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).slice(0, 8);
 }
 
 function decodeGuideCursor(cursor: string): { updatedAt: number; id: string } {

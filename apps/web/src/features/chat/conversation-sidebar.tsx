@@ -1,4 +1,4 @@
-import type { Conversation, Page } from "@parley/contracts";
+import { MAX_SEARCH_CHARS, type Conversation, type Page } from "@parley/contracts";
 import { useInfiniteQuery, useQueryClient } from "@tanstack/react-query";
 import { useDeferredValue, useState, type Ref } from "react";
 import { NavLink, useNavigate } from "react-router";
@@ -8,6 +8,7 @@ import { ThemeSelect } from "../../components/ui/theme-select.tsx";
 import { useMe } from "../auth/use-me.ts";
 import { mayReadGovernance } from "../governance/governance-access.ts";
 import { ConversationMenu } from "./conversation-menu.tsx";
+import { SearchResults } from "./search-results.tsx";
 
 const PAGE = 50;
 const DAY = 24 * 60 * 60 * 1000;
@@ -45,14 +46,16 @@ export function ConversationSidebar({
   const me = useMe();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
+  // A search looks in titles and messages (search-results.tsx); the list shows them all.
   const list = useInfiniteQuery({
-    queryKey: ["conversations", q],
+    queryKey: ["conversations", ""],
     queryFn: ({ pageParam }) =>
       api<Page<Conversation>>(
-        `/api/v1/conversations?limit=${PAGE}${q ? `&q=${encodeURIComponent(q)}` : ""}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ""}`,
+        `/api/v1/conversations?limit=${PAGE}${pageParam ? `&cursor=${encodeURIComponent(pageParam)}` : ""}`,
       ),
     initialPageParam: "",
     getNextPageParam: (last) => last.nextCursor ?? undefined,
+    enabled: !q,
   });
   const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   const now = Date.now();
@@ -87,40 +90,50 @@ export function ConversationSidebar({
           type="search"
           aria-label="Search conversations"
           placeholder="Search (Ctrl K)"
+          maxLength={MAX_SEARCH_CHARS}
           value={search}
           onChange={(e) => {
             setSearch(e.target.value);
           }}
+          onKeyDown={(e) => {
+            // Down from the box goes to the first result.
+            if (e.key !== "ArrowDown" || !q) return;
+            const first = document.querySelector<HTMLAnchorElement>(".search-results a");
+            if (first) {
+              e.preventDefault();
+              first.focus();
+            }
+          }}
         />
       </div>
       <nav aria-label="Conversations" className="conversation-nav">
-        {list.isPending && <p className="muted small-text">Loading…</p>}
-        {list.isError && (
+        {q && <SearchResults q={q} activeId={activeId} {...(onNavigate ? { onNavigate } : {})} />}
+        {!q && list.isPending && <p className="muted small-text">Loading…</p>}
+        {!q && list.isError && (
           <p role="alert" className="error small-text">
             Could not load your conversations.
           </p>
         )}
-        {list.isSuccess && items.length === 0 && (
-          <p className="muted small-text">
-            {q ? `No conversation matches “${q}”.` : "No conversations yet."}
-          </p>
+        {!q && list.isSuccess && items.length === 0 && (
+          <p className="muted small-text">No conversations yet.</p>
         )}
-        {[...groups].map(([name, conversations]) => (
-          <section key={name} aria-label={name}>
-            <h2 className="group-title">{name}</h2>
-            <ul className="conversation-list">
-              {conversations.map((c) => (
-                <li key={c.id} className={c.id === activeId ? "active" : undefined}>
-                  <NavLink to={`/c/${c.id}`} onClick={onNavigate} title={c.title}>
-                    {c.title}
-                  </NavLink>
-                  <ConversationMenu id={c.id} title={c.title} active={c.id === activeId} />
-                </li>
-              ))}
-            </ul>
-          </section>
-        ))}
-        {list.hasNextPage && (
+        {!q &&
+          [...groups].map(([name, conversations]) => (
+            <section key={name} aria-label={name}>
+              <h2 className="group-title">{name}</h2>
+              <ul className="conversation-list">
+                {conversations.map((c) => (
+                  <li key={c.id} className={c.id === activeId ? "active" : undefined}>
+                    <NavLink to={`/c/${c.id}`} onClick={onNavigate} title={c.title}>
+                      {c.title}
+                    </NavLink>
+                    <ConversationMenu id={c.id} title={c.title} active={c.id === activeId} />
+                  </li>
+                ))}
+              </ul>
+            </section>
+          ))}
+        {!q && list.hasNextPage && (
           <button
             type="button"
             className="ghost small"

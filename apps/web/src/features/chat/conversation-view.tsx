@@ -1,7 +1,7 @@
 import type { Assistant, ChatMessageView, ConversationWithMessages } from "@parley/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { Link } from "react-router";
+import { Link, useSearchParams } from "react-router";
 import { api, ApiError } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { Icon } from "../../components/ui/icons.tsx";
@@ -47,6 +47,8 @@ export function ConversationView({
     enabled: assistantId !== null,
   }).data;
   const { live, state } = useAnswerStream(id);
+  // A search hit opens the conversation on its message.
+  const focusId = useSearchParams()[0].get("m") ?? undefined;
   const me = useMe().data;
   const canManageProviders = me?.permissions.includes("providers:manage") ?? false;
   // A viewer reads the conversation; nothing that would only be refused is offered.
@@ -203,7 +205,7 @@ export function ConversationView({
           )}
         </div>
       ) : (
-        <MessageList messages={messages} live={live} actionsFor={actionsFor} />
+        <MessageList messages={messages} live={live} actionsFor={actionsFor} focusId={focusId} />
       )}
       <p className="visually-hidden" role="status">
         {streaming ? "The answer is being written" : ""}

@@ -10,21 +10,27 @@ const NEAR_BOTTOM_PX = 80;
 /**
  * The conversation's messages, virtualized: only the rows near the viewport are in the page, so
  * a conversation of thousands of messages scrolls as smoothly as a short one. Follows the newest
- * text while the reader is at the bottom, and offers a jump back when they scrolled up.
+ * text while the reader is at the bottom, and offers a jump back when they scrolled up. Opened on
+ * a message (a search hit, `focusId`), it scrolls to that message, marks it and moves focus to it.
  */
 export function MessageList({
   messages,
   live,
   actionsFor,
+  focusId,
 }: {
   messages: ChatMessageView[];
   live: LiveAnswers;
   actionsFor: (message: ChatMessageView) => MessageActions;
+  /** A message to bring into view and mark (a search hit). */
+  focusId?: string | undefined;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
-  const stuck = useRef(true);
+  const focusIndex = focusId ? messages.findIndex((m) => m.id === focusId) : -1;
+  // Opened on a message: not at the tail.
+  const stuck = useRef(focusIndex === -1);
   const lastTop = useRef(0);
-  const [atBottom, setAtBottom] = useState(true);
+  const [atBottom, setAtBottom] = useState(focusIndex === -1);
   const virtualizer = useVirtualizer({
     count: messages.length,
     getScrollElement: () => scroller.current,
@@ -68,6 +74,22 @@ export function MessageList({
     };
   });
 
+  // To the message a search opened, once its neighbours are measured; then focus on it.
+  useLayoutEffect(() => {
+    if (focusIndex === -1) return;
+    stuck.current = false;
+    setAtBottom(false);
+    virtualizer.scrollToIndex(focusIndex, { align: "center" });
+    const id = requestAnimationFrame(() => {
+      virtualizer.scrollToIndex(focusIndex, { align: "center" });
+      scroller.current?.querySelector<HTMLElement>(".message-found")?.focus({ preventScroll: true });
+    });
+    return () => {
+      cancelAnimationFrame(id);
+    };
+    // Only when another message is asked for (not on every change of the list).
+  }, [focusId, focusIndex === -1]);
+
   return (
     <div
       className="messages-scroller"
@@ -95,7 +117,8 @@ export function MessageList({
               key={row.key}
               ref={virtualizer.measureElement}
               data-index={row.index}
-              className={`message message-${message.role}`}
+              className={`message message-${message.role}${message.id === focusId ? " message-found" : ""}`}
+              {...(message.id === focusId ? { tabIndex: -1, "aria-current": "true" as const } : {})}
               data-status={message.status}
               aria-setsize={messages.length}
               aria-posinset={row.index + 1}
