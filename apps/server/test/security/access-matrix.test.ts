@@ -27,6 +27,8 @@ const COLLECTIONS: Record<string, ResourceRule> = {
   models: "global",
   conversations: "private",
   messages: "private",
+  // A file sent in a conversation: whoever may read the conversation (and its sender).
+  attachments: "private",
   assistants: "assistant",
   "knowledge-bases": "private",
   projects: "project",
@@ -199,6 +201,11 @@ function exampleBody(op: Operation, fake: FakeUpstream, world: AccessWorld): unk
       return { name: `Template ${randomUUID().slice(0, 8)}`, title: "T", content: "- [ ] a" };
     case "PATCH /api/v1/guide-templates/{id}":
       return { name: `Template ${randomUUID().slice(0, 8)}` };
+    case "POST /api/v1/attachments": {
+      const form = new FormData();
+      form.append("file", new Blob(["Hello."]), "notes.txt");
+      return form;
+    }
     case "POST /api/v1/knowledge-bases/{id}/documents": {
       const form = new FormData();
       form.append("file", new Blob(["# Notes\n\nHello."]), "notes.md");
@@ -484,7 +491,14 @@ async function prepare(
           ? { userId: world.builderId, teamId }
           : { userId: scope.kind === "own" ? ownerId : world.builderId, teamId: null },
       );
-      ids[first] = op.path.startsWith("/api/v1/messages/") ? conversation.answer : conversation.id;
+      ids[first] = op.path.startsWith("/api/v1/messages/")
+        ? conversation.answer
+        : op.path.startsWith("/api/v1/attachments/")
+          ? await world.attachment(
+              conversation,
+              scope.kind === "team" ? world.builderId : scope.kind === "own" ? ownerId : world.builderId,
+            )
+          : conversation.id;
       if (op.pathParams.includes("messageId")) ids.messageId = conversation.answer;
     } else if (rule === "account") {
       ids[first] =

@@ -229,6 +229,32 @@ export class AccessWorld {
     return { id, answer: answer.id };
   }
 
+  /** A text file sent in conversation `conversation` by `userId`, stored straight (bytes too). */
+  async attachment(conversation: { id: string; answer: string }, userId: string): Promise<string> {
+    const id = randomUUID();
+    const blobKey = `chat-attachments/${userId}/${id}`;
+    await this.h.parley.platform.blobs.put(blobKey, Buffer.from("fixture"), { contentType: "text/plain" });
+    await allTables(this.h.parley.platform.database)
+      .insertInto("chat_attachments")
+      .values({
+        id,
+        user_id: userId,
+        conversation_id: conversation.id,
+        message_id: conversation.answer,
+        name: "fixture.txt",
+        media_type: "text/plain",
+        size: 7,
+        kind: "text",
+        blob_key: blobKey,
+        text: "fixture",
+        truncated: 0,
+        copy_of: null,
+        created_at: Date.now(),
+      })
+      .execute();
+    return id;
+  }
+
   /** A knowledge base in team `teamId` (or a personal one of `userId`), stored straight. */
   async knowledgeBase(owner: { userId: string; teamId: string | null }): Promise<string> {
     const id = randomUUID();

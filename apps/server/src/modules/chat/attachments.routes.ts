@@ -68,9 +68,11 @@ export async function registerAttachmentRoutes(app: TypedApp, deps: AttachmentRo
       const row = await deps.attachments.find(request.params.id);
       const missing = () => new AppError("attachment.not_found", `No attachment ${request.params.id}`);
       if (!row) throw missing();
-      // Its uploader, or whoever may read the conversation it was sent in.
-      if (row.user_id !== principal.userId) {
-        if (!row.conversation_id) throw missing();
+      // Unsent: its uploader's alone. Sent: whoever may read its conversation (a team-bound key
+      // included only for its team's conversations).
+      if (!row.conversation_id) {
+        if (row.user_id !== principal.userId) throw missing();
+      } else {
         await deps.chat.visible(row.conversation_id, ctx, "conversations:read").catch((error: unknown) => {
           throw error instanceof AppError && error.code === "conversation.not_found" ? missing() : error;
         });
