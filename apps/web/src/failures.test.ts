@@ -19,10 +19,10 @@ describe("describeFailure", () => {
       title: "The answer failed",
       hint: "Another answer is streaming",
     });
-    expect(isFailureCode("budget.exceeded")).toBe(false);
-    expect(describeFailure("budget.exceeded", "Over budget")).toEqual({
+    expect(isFailureCode("future.code")).toBe(false);
+    expect(describeFailure("future.code", "Something new")).toEqual({
       title: "The answer failed",
-      hint: "Over budget",
+      hint: "Something new",
     });
   });
 

@@ -3,6 +3,7 @@ import type { LanguageModelV4Prompt } from "@ai-sdk/provider";
 import type { Logger } from "pino";
 import { toJson } from "../../db/json.ts";
 import { AppError } from "../../kernel/app-error.ts";
+import type { ChatPart } from "../../kernel/ai-call.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { TypedBus, TypedJob } from "../../kernel/typed-bus.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
@@ -224,6 +225,7 @@ async function prepareAndGenerate(
       log.start({ type: "message.started", messageId, model: run.model.id });
     }
     let ttftMs: number | null = null;
+    let finish: { part: Extract<ChatPart, { type: "finish" }>; at: number } | null = null;
     for await (const part of run.parts) {
       if (part.type === "text") {
         if (ttftMs === null) {
@@ -235,27 +237,33 @@ async function prepareAndGenerate(
         // Only text the log holds: the stored progress stays a prefix of what clients saw.
         progress.offer(text);
       } else if (part.type === "finish") {
-        const won = await deps.chats.finalize(messageId, {
-          content: text,
-          status: "completed",
-          model: run.model.id,
-          sources,
-          usage: toJson(part.usage),
-          finish_reason: part.finishReason,
-          ttft_ms: ttftMs,
-          duration_ms: deps.clock.now() - started,
-          completed_at: deps.clock.now(),
+        finish = { part, at: deps.clock.now() };
+      }
+    }
+    // Stored once the pipeline has settled the call (usage, budgets, the persona's record): a
+    // reader who sees the answer completed (and rates it) finds all of it recorded.
+    if (finish) {
+      const { part, at } = finish;
+      const won = await deps.chats.finalize(messageId, {
+        content: text,
+        status: "completed",
+        model: run.model.id,
+        sources,
+        usage: toJson(part.usage),
+        finish_reason: part.finishReason,
+        ttft_ms: ttftMs,
+        duration_ms: at - started,
+        completed_at: at,
+      });
+      if (won) {
+        await append({
+          type: "message.completed",
+          messageId,
+          usage: part.usage,
+          finishReason: part.finishReason,
         });
-        if (won) {
-          await append({
-            type: "message.completed",
-            messageId,
-            usage: part.usage,
-            finishReason: part.finishReason,
-          });
-          const title = await maybeName(deps, data, context.history, text, callContext);
-          if (title) await append({ type: "conversation.titled", messageId, title });
-        }
+        const title = await maybeName(deps, data, context.history, text, callContext);
+        if (title) await append({ type: "conversation.titled", messageId, title });
       }
     }
     // A cancelled pipeline ends its parts quietly: the signal tells why there was no finish.
