@@ -42,6 +42,19 @@ const ask = (client: OpenAI, model = "fake/priced") =>
     max_completion_tokens: 50,
   });
 
+/** Where a shape keeps its state: embedded, or PostgreSQL with NATS and Redis in `namespace`. */
+function shapeEnv(database: TestPostgres | null, namespace: string): Record<string, string> {
+  return database
+    ? {
+        PARLEY_DATABASE_URL: database.url,
+        PARLEY_NATS_URL: testServices.natsUrl,
+        PARLEY_REDIS_URL: testServices.redisUrl,
+        PARLEY_NAMESPACE: namespace,
+        PARLEY_SECRET_KEY: "billing-api-secret-key-0123456789abcdef",
+      }
+    : {};
+}
+
 for (const shape of ["embedded", "distributed"] as const) {
   describe(`billing (${shape})`, () => {
     let database: TestPostgres | null = null;
@@ -57,15 +70,7 @@ for (const shape of ["embedded", "distributed"] as const) {
           admin: { apiPerMinute: 100000, aiPerMinute: 100000 },
           developer: { apiPerMinute: 100000, aiPerMinute: 100000 },
         }),
-        ...(database
-          ? {
-              PARLEY_DATABASE_URL: database.url,
-              PARLEY_NATS_URL: testServices.natsUrl,
-              PARLEY_REDIS_URL: testServices.redisUrl,
-              PARLEY_NAMESPACE: namespace,
-              PARLEY_SECRET_KEY: "billing-api-secret-key-0123456789abcdef",
-            }
-          : {}),
+        ...shapeEnv(database, namespace),
       });
     }, 120_000);
     afterAll(async () => {
@@ -226,46 +231,50 @@ for (const shape of ["embedded", "distributed"] as const) {
         expect(unknown.body.error.code).toBe("billing.account_not_found");
       });
 
-      // Its own embedded server: once is enough.
-      it.skipIf(shape === "distributed")(
-        "credits this month's role allowance once per account, on first use",
-        async () => {
-          const withAllowance = await startHarness({
-            PARLEY_PROVIDERS: pricedProviders(fake.url),
-            PARLEY_BILLING_BALANCES: "enforce",
-            PARLEY_BILLING_ALLOWANCES: JSON.stringify({ developer: 3_000 }),
-          });
-          try {
-            const dev = await withAllowance.user("developer");
-            const read = async () =>
-              (await withAllowance.call<Balance>("GET", "/api/v1/billing/balance", { token: dev.token }))
-                .body;
-            expect((await read()).balanceMicros).toBe(3_000);
-            expect((await read()).balanceMicros).toBe(3_000);
-            const ledger = await withAllowance.call<Page<LedgerTransaction>>(
-              "GET",
-              "/api/v1/billing/transactions",
-              {
-                token: dev.token,
-              },
-            );
-            expect(ledger.body.items).toEqual([
-              expect.objectContaining({ kind: "allowance", amountMicros: 3_000, actorId: null }),
-            ]);
-            expect(ledger.body.items[0]?.idempotencyKey).toMatch(/^allowance:.+:\d{4}-\d{2}$/);
-            // The admin's role has none.
-            expect(
-              (
-                await withAllowance.call<Balance>("GET", "/api/v1/billing/balance", {
-                  token: withAllowance.adminToken,
-                })
-              ).body.balanceMicros,
-            ).toBe(0);
-          } finally {
-            await withAllowance.stop();
-          }
-        },
-      );
+      // A server of its own (allowances are configuration), in the same shape.
+      it("credits this month's role allowance once per account, on first use, however many ask at once", async () => {
+        const allowanceDb = shape === "distributed" ? await createTestPostgres() : null;
+        const allowanceNamespace = uniqueId("allowance");
+        const withAllowance = await startHarness({
+          PARLEY_PROVIDERS: pricedProviders(fake.url),
+          PARLEY_BILLING_BALANCES: "enforce",
+          PARLEY_BILLING_ALLOWANCES: JSON.stringify({ developer: 3_000 }),
+          PARLEY_RATE_LIMITS: JSON.stringify({ developer: { apiPerMinute: 100000, aiPerMinute: 100000 } }),
+          ...shapeEnv(allowanceDb, allowanceNamespace),
+        });
+        try {
+          const dev = await withAllowance.user("developer");
+          const read = async () =>
+            (await withAllowance.call<Balance>("GET", "/api/v1/billing/balance", { token: dev.token })).body;
+          // 20 first reads at once: one credit.
+          const first = await Promise.all(Array.from({ length: 20 }, read));
+          expect(first.map((b) => b.balanceMicros)).toEqual(Array(20).fill(3_000));
+          expect((await read()).balanceMicros).toBe(3_000);
+          const ledger = await withAllowance.call<Page<LedgerTransaction>>(
+            "GET",
+            "/api/v1/billing/transactions",
+            {
+              token: dev.token,
+            },
+          );
+          expect(ledger.body.items).toEqual([
+            expect.objectContaining({ kind: "allowance", amountMicros: 3_000, actorId: null }),
+          ]);
+          expect(ledger.body.items[0]?.idempotencyKey).toMatch(/^allowance:.+:\d{4}-\d{2}$/);
+          // The admin's role has none.
+          expect(
+            (
+              await withAllowance.call<Balance>("GET", "/api/v1/billing/balance", {
+                token: withAllowance.adminToken,
+              })
+            ).body.balanceMicros,
+          ).toBe(0);
+        } finally {
+          await withAllowance.stop();
+          await allowanceDb?.drop();
+          if (allowanceDb) await cleanupNamespace(allowanceNamespace);
+        }
+      }, 60_000);
     });
 
     describe("the Stripe webhook", () => {
