@@ -8,6 +8,7 @@ import { Icon } from "../../components/ui/icons.tsx";
 import { useMe } from "../auth/use-me.ts";
 import { errorText } from "../../failures.ts";
 import { mayWrite } from "./chat-access.ts";
+import { NoModelNotice, StarterPrompts } from "./chat-notices.tsx";
 import { Composer } from "./composer.tsx";
 import { ConversationMenu } from "./conversation-menu.tsx";
 import { rememberModel } from "./last-model.ts";
@@ -185,23 +186,14 @@ export function ConversationView({
               ? `${assistant.name} answers with its own instructions.`
               : "Ask anything. Answers stream live and survive reloads."}
           </p>
-          {assistant && assistant.starterPrompts.length > 0 && (
-            <ul className="starter-prompts" aria-label="Starter prompts">
-              {assistant.starterPrompts.map((prompt) => (
-                <li key={prompt}>
-                  <button
-                    type="button"
-                    className="ghost"
-                    onClick={() => {
-                      setDraft(prompt);
-                      composer.current?.focus();
-                    }}
-                  >
-                    {prompt}
-                  </button>
-                </li>
-              ))}
-            </ul>
+          {assistant && (
+            <StarterPrompts
+              prompts={assistant.starterPrompts}
+              onPick={(prompt) => {
+                setDraft(prompt);
+                composer.current?.focus();
+              }}
+            />
           )}
         </div>
       ) : (
@@ -217,18 +209,7 @@ export function ConversationView({
       ) : (
         <div className="composer-wrap">
           <Alert>{error ? errorText(error) : null}</Alert>
-          {models.length === 0 && (
-            <p className="notice-warn">
-              No model is connected yet.{" "}
-              {canManageProviders ? (
-                <>
-                  <Link to="/admin/models">Add a provider</Link> to start chatting.
-                </>
-              ) : (
-                "Ask an administrator to connect one."
-              )}
-            </p>
-          )}
+          {models.length === 0 && <NoModelNotice canManageProviders={canManageProviders} />}
           <Composer
             ref={composer}
             draft={draft}

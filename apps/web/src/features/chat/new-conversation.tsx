@@ -1,12 +1,13 @@
 import type { Assistant, ConversationWithMessages, CreatedConversation, Me, Model } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
-import { Link, useNavigate, useSearchParams } from "react-router";
+import { useNavigate, useSearchParams } from "react-router";
 import { api } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { Icon } from "../../components/ui/icons.tsx";
 import { errorText } from "../../failures.ts";
 import { AssistantPicker } from "./assistant-picker.tsx";
+import { NoModelNotice, StarterPrompts } from "./chat-notices.tsx";
 import { Composer } from "./composer.tsx";
 import { ConversationSettingsDialog, type ConversationSettings } from "./conversation-settings.tsx";
 import { lastModel, rememberModel } from "./last-model.ts";
@@ -116,18 +117,7 @@ export function NewConversation({
           ? `${assistant.data.name} answers with its own instructions.`
           : "Chat with any model your team has connected. Answers stream live and survive reloads."}
       </p>
-      {noModel && (
-        <p className="notice-warn">
-          No model is connected yet.{" "}
-          {canManageProviders ? (
-            <>
-              <Link to="/admin/models">Add a provider</Link> to start chatting.
-            </>
-          ) : (
-            "Ask an administrator to connect one."
-          )}
-        </p>
-      )}
+      {noModel && <NoModelNotice canManageProviders={canManageProviders} />}
       {!startsChats ? (
         <p className="notice" role="note">
           You can read your teams&apos; conversations. Starting a chat needs the developer role in a team; ask
@@ -152,23 +142,14 @@ export function NewConversation({
             </p>
           )}
           <Alert>{assistant.error ? errorText(assistant.error) : null}</Alert>
-          {assistant.data && assistant.data.starterPrompts.length > 0 && (
-            <ul className="starter-prompts" aria-label="Starter prompts">
-              {assistant.data.starterPrompts.map((prompt) => (
-                <li key={prompt}>
-                  <button
-                    type="button"
-                    className="ghost"
-                    onClick={() => {
-                      setDraft(prompt);
-                      composer.current?.focus();
-                    }}
-                  >
-                    {prompt}
-                  </button>
-                </li>
-              ))}
-            </ul>
+          {assistant.data && (
+            <StarterPrompts
+              prompts={assistant.data.starterPrompts}
+              onPick={(prompt) => {
+                setDraft(prompt);
+                composer.current?.focus();
+              }}
+            />
           )}
           <div className="composer-wrap">
             <p className="new-chat-settings">
