@@ -41,6 +41,9 @@ export function titleFrom(content: string): string {
   return words.length <= 60 ? words || UNTITLED : `${words.slice(0, 59).trimEnd()}…`;
 }
 
+/** Longest answer of the title model taken as a title (six words fit well within it). */
+const MAX_TITLE_ANSWER_CHARS = 80;
+
 /** Most characters of the question and of the answer a title is written from. */
 const EXCERPT_CHARS = 2_000;
 
@@ -100,7 +103,10 @@ export async function nameConversation(
     );
     let text = "";
     for await (const part of run.parts) if (part.type === "text") text += part.delta;
-    const title = titleFrom(text.replace(/^["'“”‘’\s]+|["'“”‘’.!\s]+$/g, ""));
+    const answer = text.replace(/^["'“”‘’\s]+|["'“”‘’.!\s]+$/g, "");
+    // A model that answered the question instead of naming it wrote no title: keep the one there.
+    if (answer.length > MAX_TITLE_ANSWER_CHARS) return null;
+    const title = titleFrom(answer);
     if (title === UNTITLED || title === call.current) return null;
     return (await deps.chats.retitle(call.conversationId, call.current, title)) ? title : null;
   } catch (err) {
