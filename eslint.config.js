@@ -124,7 +124,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["apps/web/**/*.{ts,tsx}"],
+    files: ["apps/web/**/*.{ts,tsx}", "apps/widget/src/**/*.ts"],
     languageOptions: { globals: { ...globals.browser } },
   },
   {

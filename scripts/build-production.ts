@@ -8,6 +8,7 @@
  *   package.json                 version and `type: module` (the server reads its version here)
  *   apps/server/src/             the server, without tests and test support
  *   apps/web/dist/               the built web app
+ *   apps/widget/dist/            the website widget (loader.js, chat.js)
  *   packages/contracts/src/      the shared schemas
  *   node_modules/                the server's production dependencies only, resolved from
  *                                package-lock.json; @parley/contracts is a symlink to
@@ -143,6 +144,9 @@ export function buildProduction(options: { root: string; out: string }): BuildSu
   const out = resolve(options.out);
   const webDist = join(root, "apps/web/dist/index.html");
   if (!existsSync(webDist)) throw new Error(`${webDist} is missing: build the web app first (npm run build)`);
+  const widgetDist = join(root, "apps/widget/dist/loader.js");
+  if (!existsSync(widgetDist))
+    throw new Error(`${widgetDist} is missing: build the widget first (npm run build)`);
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
 
@@ -169,6 +173,7 @@ export function buildProduction(options: { root: string; out: string }): BuildSu
   copyTree("apps/server/package.json");
   copyTree("apps/server/src", (source) => !isTestFile(source));
   copyTree("apps/web/dist");
+  copyTree("apps/widget/dist");
   copyTree("packages/contracts/package.json");
   copyTree("packages/contracts/src", (source) => !isTestFile(source));
 

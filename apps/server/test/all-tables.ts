@@ -12,6 +12,7 @@ import type { ProjectsTables } from "../src/modules/projects/index.ts";
 import type { PromptsTables } from "../src/modules/prompts/index.ts";
 import type { ProvidersTables } from "../src/modules/providers/index.ts";
 import type { UsageTables } from "../src/modules/usage/index.ts";
+import type { WidgetsTables } from "../src/modules/widgets/index.ts";
 import { tablesOf, type Database, type PlatformTables } from "../src/platform/db/database.ts";
 
 /** Every table, for tests that set up or inspect rows across modules. */
@@ -28,7 +29,8 @@ export type AllTables = PlatformTables &
   ProjectsTables &
   PromptsTables &
   ProvidersTables &
-  UsageTables;
+  UsageTables &
+  WidgetsTables;
 
 /** The database typed with every module's tables (tests only: modules see their own). */
 export function allTables(database: Pick<Database, "db">): Kysely<AllTables> {

@@ -317,6 +317,31 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "The answer was interrupted",
     hint: "The server generating it stopped. Regenerate to try again.",
   }),
+  "widget.not_found": () => ({
+    title: "This widget is gone",
+    hint: "It was unpublished, or it belongs to a team you are not in.",
+  }),
+  "widget.assistant_not_in_team": () => ({
+    title: "Pick one of this team's assistants",
+    hint: "A widget publishes a team-visible assistant of the widget's own team.",
+  }),
+  "widget.origin_not_allowed": () => ({
+    title: "Not allowed on this site",
+    hint: "Add the page's origin (such as https://www.example.com) to the widget's allowed origins.",
+  }),
+  "widget.disabled": () => ({
+    title: "This widget is switched off",
+    hint: "Switch it on in the assistant's Publish section.",
+  }),
+  "widget.visitor_token_invalid": asSent,
+  "widget.signature_invalid": () => ({
+    title: "The visitor's signature does not match",
+    hint: "Sign the user id with the widget's current secret (hex HMAC-SHA256) on your site's server.",
+  }),
+  "widget.publisher_unavailable": () => ({
+    title: "The widget's publisher cannot answer any more",
+    hint: "Its publisher left the team or lost the right to use AI there. Publish the widget again.",
+  }),
 };
 
 /** True for a code this app knows; a newer server may send one it does not. */

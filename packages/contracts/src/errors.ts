@@ -151,6 +151,20 @@ export const ErrorCode = z.enum([
   "server.internal",
   /** An answer's generator died mid-answer (a lost worker, a restarted server): send it again. */
   "worker.lost",
+  /** No widget with this id or key (or one of another team); a rotated key is unknown too. */
+  "widget.not_found",
+  /** Widgets publish team assistants only, of the widget's team. */
+  "widget.assistant_not_in_team",
+  /** The request comes from a page whose origin is not one of the widget's allowed origins. */
+  "widget.origin_not_allowed",
+  /** The widget is switched off by its team. */
+  "widget.disabled",
+  /** The visitor token is missing, forged, expired, or from before the widget's key was rotated. */
+  "widget.visitor_token_invalid",
+  /** Signed mode: the host site's user id and its HMAC signature are missing or do not match. */
+  "widget.signature_invalid",
+  /** The member who published the widget no longer exists or may no longer use AI in its team. */
+  "widget.publisher_unavailable",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

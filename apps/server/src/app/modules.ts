@@ -18,6 +18,7 @@ import { projectsModule } from "../modules/projects/index.ts";
 import { providersModule } from "../modules/providers/index.ts";
 import { systemModule } from "../modules/system/index.ts";
 import { usageModule } from "../modules/usage/index.ts";
+import { widgetsModule } from "../modules/widgets/index.ts";
 
 /**
  * Every module, in the order they are built: each after the modules it needs. Adding a
@@ -48,6 +49,8 @@ export const MODULES = [
   chatModule,
   // After knowledge (a draft grounded in a base) and ai (drafts and estimates are AI calls).
   guidesModule,
+  // After chat: a widget's visitors talk through chat's service, with the widget channel.
+  widgetsModule,
   // Last: it serves the MCP tools, resources and prompts every other module contributes.
   mcpModule,
 ] as const;

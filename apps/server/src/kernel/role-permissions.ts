@@ -41,6 +41,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "guides:read",
     "guides:write",
     "billing:read",
+    // The Publish section: a team's widgets and their embed snippets.
+    "widgets:read",
   ],
   operator: [
     "profile:read",
@@ -73,6 +75,9 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "guides:read",
     "guides:write",
     "billing:read",
+    "widgets:read",
+    // Publishing an assistant on websites spends the team's money on strangers' questions.
+    "widgets:manage",
   ],
   // Admins hold every permission there is, including ones added later.
   admin: Permission.options,
@@ -113,6 +118,8 @@ export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   // Budgets only restrict spending, so a team's admins may set them on their team; crediting
   // money (billing:manage) stays global, or a team admin could top up their own team.
   "budgets:manage",
+  "widgets:read",
+  "widgets:manage",
 ]);
 
 /**

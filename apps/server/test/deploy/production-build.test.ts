@@ -138,6 +138,7 @@ describe("the production build", () => {
       expect.arrayContaining(["fastify", "better-sqlite3", "pg", "ioredis", "@nats-io"]),
     );
     expect(statSync(join(app, "apps/web/dist/index.html")).isFile()).toBe(true);
+    expect(statSync(join(app, "apps/widget/dist/loader.js")).isFile()).toBe(true);
     expect(
       readdirSync(join(app, "apps/server/src"), { recursive: true, encoding: "utf8" }).filter((f) =>
         f.endsWith(".test.ts"),

@@ -44,6 +44,8 @@ const COLLECTIONS: Record<string, ResourceRule> = {
   "guide-templates": "project",
   // Budgets by id (fixtures are team budgets): the team's admins, and global admins.
   billing: "team",
+  // Always a team's, its members only (global admins outside the team included), as projects.
+  widgets: "project",
 };
 
 /** Operations on one resource treated otherwise than their collection. */
@@ -100,6 +102,7 @@ const TEAM_REF_RULES: Record<string, ResourceRule> = {
   "/api/v1/billing/balance": "team",
   "/api/v1/billing/transactions": "team",
   "/api/v1/access/explain": "team",
+  "/api/v1/widgets": "private",
 };
 
 /** Query or body fields that name a team, and how a team id is written in each. */
@@ -119,6 +122,7 @@ const TEAM_REQUIRED = new Set([
   "GET /api/v1/guides/estimate-report",
   "GET /api/v1/guides/events",
   "POST /api/v1/guide-templates",
+  "POST /api/v1/widgets",
 ]);
 
 /** Operations an API key may never perform, whatever it holds. */
@@ -199,6 +203,11 @@ function exampleBody(op: Operation, fake: FakeUpstream, world: AccessWorld): unk
     // Names are unique in a team: each cell creates its own.
     case "POST /api/v1/guide-templates":
       return { name: `Template ${randomUUID().slice(0, 8)}`, title: "T", content: "- [ ] a" };
+    // The assistant is the cell's team's (filled in by `prepare`).
+    case "POST /api/v1/widgets":
+      return { name: "Matrix widget", assistantId: randomUUID(), allowedOrigins: ["https://shop.example"] };
+    case "PATCH /api/v1/widgets/{id}":
+      return { greeting: "Hello" };
     case "PATCH /api/v1/guide-templates/{id}":
       return { name: `Template ${randomUUID().slice(0, 8)}` };
     case "POST /api/v1/attachments": {
@@ -354,7 +363,8 @@ for (const shape of ["embedded", "distributed"] as const) {
       const operations = operationsOf(doc);
       expect(operations.length).toBeGreaterThan(40);
       const declared = h.parley.app.parleyRoutes
-        .filter((r) => r.method !== "HEAD" && /^\/(api\/)?v1\//.test(r.url))
+        // Preflights (the widget API's CORS) are not operations.
+        .filter((r) => r.method !== "HEAD" && r.method !== "OPTIONS" && /^\/(api\/)?v1\//.test(r.url))
         .map((r) => `${String(r.method)} ${r.url.replace(/:(\w+)/g, "{$1}")}`);
       const documented = new Set(operations.map((o) => `${o.method} ${o.path}`));
       expect(declared.filter((route) => !documented.has(route))).toEqual([]);
@@ -466,6 +476,8 @@ async function prepare(
       const fixture = await world.guide(teamId);
       ids[first] = fixture.id;
       if (op.pathParams.includes("taskId")) ids.taskId = fixture.taskId;
+    } else if (op.path.startsWith("/api/v1/widgets/") && teamId) {
+      ids[first] = await world.widget(teamId);
     } else if (op.path.startsWith("/api/v1/guide-templates/") && teamId) {
       ids[first] = await world.guideTemplate(teamId);
     } else if (op.path.startsWith("/api/v1/practices/") && teamId) {
@@ -540,6 +552,9 @@ async function prepare(
     (op.body ? sampleOf(doc, op.body) : undefined);
   if (field?.in === "body" && refValue && body && typeof body === "object")
     body = { ...body, [field.name]: refValue };
+  // A widget publishes an assistant of its own team.
+  if (`${op.method} ${op.path}` === "POST /api/v1/widgets" && teamId && body && typeof body === "object")
+    body = { ...body, assistantId: await world.assistant({ userId: world.builderId, teamId }) };
   return { url: query.size ? `${path}?${query.toString()}` : path, body, scope: cell.scope };
 }
 

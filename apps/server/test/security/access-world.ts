@@ -326,6 +326,36 @@ export class AccessWorld {
     return id;
   }
 
+  /** A widget of team `teamId` publishing a fresh team assistant, stored straight. */
+  async widget(teamId: string): Promise<string> {
+    const assistantId = await this.assistant({ userId: this.#builderId, teamId });
+    const id = randomUUID();
+    const now = Date.now();
+    await allTables(this.h.parley.platform.database)
+      .insertInto("widgets")
+      .values({
+        id,
+        team_id: teamId,
+        assistant_id: assistantId,
+        publisher_id: this.#builderId,
+        public_key: `wk_${id}`,
+        key_version: 1,
+        secret_version: 1,
+        name: "Fixture",
+        allowed_origins: "[]",
+        greeting: "",
+        primary_color: "#4f46e5",
+        position: "bottom-right",
+        mode: "public",
+        limits: JSON.stringify({ visitorPerHour: 1, ipPerHour: 1, widgetPerDay: 1 }),
+        enabled: 1,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    return id;
+  }
+
   /**
    * A pending approval request of team `teamId` (a call the builder made, held by a rule), stored
    * straight: any actor but the builder may decide it.

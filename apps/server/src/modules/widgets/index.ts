@@ -1,0 +1,91 @@
+/** The widgets module: an assistant published on websites, and the public API its visitors use (ADR 0035). */
+import { fileURLToPath } from "node:url";
+import { defineModule } from "../../kernel/module.ts";
+import type { AssistantsExports } from "../assistants/index.ts";
+import type { AuditExports } from "../audit/index.ts";
+import type { ChatExports } from "../chat/index.ts";
+import type { IdentityExports } from "../identity/index.ts";
+import { visitorContext } from "./channel-context.ts";
+import * as widgetsMigration from "./migrations/2026-12-10T0100-widgets.ts";
+import { VisitorService } from "./visitor.service.ts";
+import { registerVisitorRoutes } from "./visitor.routes.ts";
+import { WidgetCrypto } from "./visitor-tokens.ts";
+import { registerWidgetAssetRoutes } from "./widget-assets.routes.ts";
+import { VisitorStreams } from "./widget-sse.ts";
+import { widgetsErrors } from "./widgets.errors.ts";
+import { WidgetRepository } from "./widgets.repository.ts";
+import { registerWidgetRoutes } from "./widgets.routes.ts";
+import { WidgetService } from "./widgets.service.ts";
+
+/** What the widgets module offers the modules built after it. */
+export interface WidgetsExports {
+  widgets: WidgetService;
+  visitors: VisitorService;
+}
+
+/** The built widget files (`npm run build --workspace @parley/widget`). */
+const WIDGET_ROOT = fileURLToPath(new URL("../../../../widget/dist", import.meta.url));
+
+/**
+ * Widgets: team-scoped settings (origins, greeting, colours, position, public or signed mode,
+ * message limits, key and secret rotation), the public visitor API with per-widget CORS, whose
+ * conversations are chat's with the widget channel, and the loader, chat bundle and iframe page.
+ */
+export const widgetsModule = defineModule({
+  name: "widgets",
+  errors: widgetsErrors,
+  topics: {},
+  needs: ["audit", "identity", "assistants", "chat"],
+  permissions: ["widgets:read", "widgets:manage"],
+  tables: ["widgets"],
+  migrations: { "2026-12-10T0100-widgets": widgetsMigration },
+  build: (
+    ctx,
+    deps: {
+      audit: AuditExports;
+      identity: IdentityExports;
+      assistants: AssistantsExports;
+      chat: ChatExports;
+    },
+  ) => {
+    const rows = new WidgetRepository(ctx.platform.database);
+    const crypto = new WidgetCrypto(ctx.platform.secrets.key("widget"), ctx.platform.clock);
+    const widgets = new WidgetService({
+      widgets: rows,
+      assistants: deps.assistants.assistants,
+      crypto,
+      audit: deps.audit.audit,
+      clock: ctx.platform.clock,
+    });
+    const auth = deps.identity.auth;
+    const visitors = new VisitorService({
+      widgets: rows,
+      crypto,
+      limiter: ctx.platform.rateLimiter,
+      chat: deps.chat.chat,
+      events: deps.chat.events,
+      contextFor: (visitor, request) => visitorContext(auth, visitor, request),
+      starterPrompts: async (widget) => {
+        const publisher = widget.publisher_id ? await auth.principalOfUser(widget.publisher_id) : null;
+        if (!publisher) return [];
+        const ctxOf = { requestId: null, ip: null, userAgent: null, principal: publisher };
+        const assistant = await deps.assistants.assistants.get(widget.assistant_id, ctxOf).catch(() => null);
+        return assistant?.starterPrompts ?? [];
+      },
+    });
+    const streams = new VisitorStreams();
+    return {
+      exports: { widgets, visitors } satisfies WidgetsExports,
+      routes: (app) => {
+        registerWidgetRoutes(app, { widgets });
+        registerVisitorRoutes(app, { visitors, streams, publicUrl: () => ctx.publicUrl() });
+        registerWidgetAssetRoutes(app, { root: WIDGET_ROOT, widgets: rows });
+      },
+      drain: () => {
+        streams.drain();
+      },
+    };
+  },
+});
+
+export type { WidgetsTables } from "./widgets.tables.ts";

@@ -1,0 +1,61 @@
+import type { WidgetPublicConfig } from "@parley/contracts";
+
+/** How the loader (or the iframe page) hands the chat what it knows. */
+export interface Boot {
+  /** Parley's origin, where the API and the widget's files are. */
+  api: string;
+  /** The widget's public key, `wk_…`. */
+  key: string;
+  /** Signed mode: the host site's user id and its HMAC signature. */
+  userId?: string | undefined;
+  signature?: string | undefined;
+}
+
+/** What the chat bundle offers the loader (`window.ParleyWidgetChat`). */
+export interface ChatBundle {
+  mount(root: ShadowRoot, options: MountOptions): { open(): void; close(): void };
+}
+
+export interface MountOptions {
+  boot: Boot;
+  config: WidgetPublicConfig;
+  /** True in the iframe page: the chat fills the frame and has no close button. */
+  frame: boolean;
+  /** Called when the visitor closes the panel (the launcher shows again). */
+  onClose?: () => void;
+}
+
+/** The URL of the public visitor API of `boot`'s widget. */
+export function apiBase(boot: Boot): string {
+  return `${boot.api}/api/v1/widget-api/${encodeURIComponent(boot.key)}`;
+}
+
+/** What the widget remembers of a visitor on this site (localStorage of the host page). */
+export interface Stored {
+  token?: string;
+  expiresAt?: string;
+  userId?: string;
+  conversationId?: string;
+  open?: boolean;
+}
+
+const storageKey = (key: string) => `parley-widget:${key}`;
+
+/** The widget's memory on this site; `{}` when storage is unavailable (private modes, sandboxes). */
+export function load(key: string): Stored {
+  try {
+    return JSON.parse(localStorage.getItem(storageKey(key)) ?? "{}") as Stored;
+  } catch {
+    return {};
+  }
+}
+
+/** Changes the widget's memory on this site (ignored when storage is unavailable). */
+export function save(key: string, patch: Partial<Stored>): void {
+  try {
+    // JSON leaves out what is undefined: a patch with `conversationId: undefined` forgets it.
+    localStorage.setItem(storageKey(key), JSON.stringify({ ...load(key), ...patch }));
+  } catch {
+    // Nothing to keep: the visitor starts afresh on the next page.
+  }
+}
