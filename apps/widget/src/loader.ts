@@ -38,8 +38,8 @@ async function start(tag: HTMLScriptElement, key: string): Promise<void> {
   host.setAttribute("data-parley-widget-host", "");
   const root = host.attachShadow({ mode: "open" });
   const side = config.position === "bottom-left" ? "left" : "right";
-  root.innerHTML = `<style>:host{all:initial}button{position:fixed;bottom:20px;${side}:20px;z-index:2147483646;width:56px;height:56px;border-radius:50%;border:0;cursor:pointer;background:${config.primaryColor};color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center}button:focus-visible{outline:3px solid #111;outline-offset:3px}button[hidden]{display:none}</style><button type="button" part="launcher" aria-haspopup="dialog"></button>`;
-  const launcher = root.querySelector("button") as HTMLButtonElement;
+  root.innerHTML = `<style>:host{all:initial}.launcher{position:fixed;bottom:20px;${side}:20px;z-index:2147483646;width:56px;height:56px;border-radius:50%;border:0;cursor:pointer;background:${config.primaryColor};color:#fff;box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center}.launcher:focus-visible{outline:3px solid #111;outline-offset:3px}.launcher[hidden]{display:none}</style><button type="button" class="launcher" part="launcher" aria-haspopup="dialog"></button>`;
+  const launcher = root.querySelector(".launcher") as HTMLButtonElement;
   launcher.innerHTML = CHAT_ICON;
   launcher.setAttribute("aria-label", `Open chat: ${config.name}`);
   document.body.append(host);

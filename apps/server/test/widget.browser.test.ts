@@ -1,0 +1,181 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { CreatedWidget } from "@parley/contracts";
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchBrowser } from "./browser.ts";
+import { screenshot, seriousViolations, startWebParley, type WebParley } from "./web-support.ts";
+
+/**
+ * The widget in a real browser, embedded on host pages served from other origins (their own HTTP
+ * servers, on other ports): one the widget allows, one it does not.
+ */
+let web: WebParley;
+let browser: Browser;
+let allowedHost: HostSite;
+let refusedHost: HostSite;
+let widget: CreatedWidget;
+let fullText = "";
+
+/** A host site: a page with the embed snippet, and one with the iframe. */
+interface HostSite {
+  origin: string;
+  close(): Promise<void>;
+}
+
+async function hostSite(pages: (origin: string) => Record<string, string>): Promise<HostSite> {
+  let origin = "";
+  const server: Server = createServer((req, res) => {
+    const body = pages(origin)[req.url ?? "/"];
+    res.writeHead(body ? 200 : 404, { "content-type": "text/html; charset=utf-8" });
+    res.end(body ?? "not found");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { origin, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+const html = (body: string) =>
+  `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head><body><main><h1>Our shop</h1><p>Welcome.</p>${body}</main></body></html>`;
+
+beforeAll(async () => {
+  web = await startWebParley({ chunks: 40, chunkDelayMs: 80 });
+  fullText = await web.fullAnswer();
+  const pages = () => ({
+    "/": html(`<script src="${web.parley.url}/widget/v1/loader.js" data-parley-widget="KEY" async></script>`),
+    "/frame": html(
+      `<iframe src="${web.parley.url}/widget/KEY" title="Chat" width="400" height="600"></iframe>`,
+    ),
+  });
+  const withKey = (p: Record<string, string>) =>
+    Object.fromEntries(Object.entries(p).map(([k, v]) => [k, v.replaceAll("KEY", widget.key)]));
+  allowedHost = await hostSite(() => withKey(pages()));
+  refusedHost = await hostSite(() => withKey(pages()));
+
+  const { token, userId } = await web.adminSession();
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const res = await fetch(`${web.parley.url}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+      ...(body ? { body: JSON.stringify(body) } : {}),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return (await res.json().catch(() => null)) as T;
+  };
+  const team = await call<{ id: string }>("POST", "/api/v1/teams", { name: "Shop" });
+  await call("PUT", `/api/v1/teams/${team.id}/members/${userId}`, { role: "admin" });
+  const assistant = await call<{ id: string }>("POST", "/api/v1/assistants", {
+    name: "Shop helper",
+    teamId: team.id,
+  });
+  // The host pages are built before the key is known: they read it when served.
+  widget = await call<CreatedWidget>("POST", "/api/v1/widgets", {
+    teamId: team.id,
+    assistantId: assistant.id,
+    name: "Shop chat",
+    greeting: "Hi! Ask me about the shop.",
+    allowedOrigins: [allowedHost.origin],
+  });
+  browser = await launchBrowser();
+}, 60_000);
+afterAll(async () => {
+  await browser.close();
+  await allowedHost.close();
+  await refusedHost.close();
+  await web.stop();
+});
+
+const normalized = (text: string) => text.replace(/\s+/g, " ").trim();
+const lastAnswer = (page: Page) => page.locator(".msg.assistant").last();
+
+async function ask(page: Page, question: string): Promise<void> {
+  await page.getByRole("textbox", { name: "Message" }).fill(question);
+  await page.getByRole("button", { name: "Send" }).click();
+}
+
+describe("the widget on another site", () => {
+  it("answers with a streamed reply on an allowed site, isolated in a shadow root, accessibly", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${allowedHost.origin}/`);
+    const launcher = page.getByRole("button", { name: "Open chat: Shop chat" });
+    await launcher.click();
+    const dialog = page.getByRole("dialog", { name: "Shop chat" });
+    await dialog.getByText("Hi! Ask me about the shop.").waitFor();
+    await ask(page, "What do you sell?");
+    await expect
+      .poll(async () => normalized(await lastAnswer(page).innerText()), { timeout: 20_000 })
+      .toBe(normalized(fullText));
+    await page.getByRole("button", { name: "Send" }).waitFor();
+    // The host page's styles and scripts see none of it: it lives in a shadow root.
+    expect(await page.evaluate<number>("document.querySelectorAll('.msg').length")).toBe(0);
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "widget-on-host-page");
+    // Closing gives the launcher back.
+    await dialog.getByRole("button", { name: "Close chat" }).click();
+    await launcher.waitFor();
+    await page.close();
+  }, 60_000);
+
+  it("finishes an answer for a visitor who reloads the page mid-answer", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${allowedHost.origin}/`);
+    await page.getByRole("button", { name: "Open chat: Shop chat" }).click();
+    await ask(page, "Tell me everything while I reload");
+    await expect
+      .poll(async () => (await lastAnswer(page).innerText()).length, { timeout: 10_000 })
+      .toBeGreaterThan(20);
+    expect(normalized(await lastAnswer(page).innerText())).not.toBe(normalized(fullText));
+    await page.reload();
+    // The widget was open: it opens again with the conversation, and the answer goes on.
+    await page
+      .getByRole("dialog", { name: "Shop chat" })
+      .getByText("Tell me everything while I reload")
+      .waitFor();
+    await expect
+      .poll(async () => normalized(await lastAnswer(page).innerText()), { timeout: 20_000 })
+      .toBe(normalized(fullText));
+    await page.close();
+  }, 60_000);
+
+  it("works in the iframe on an allowed site", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${allowedHost.origin}/frame`);
+    const frame = page.frameLocator("iframe");
+    await frame.getByRole("main", { name: "Shop chat" }).getByText("Hi! Ask me about the shop.").waitFor();
+    await frame.getByRole("textbox", { name: "Message" }).fill("Hello from the frame");
+    await frame.getByRole("button", { name: "Send" }).click();
+    await expect
+      .poll(async () => normalized(await frame.locator(".msg.assistant").last().innerText()), {
+        timeout: 20_000,
+      })
+      .toBe(normalized(fullText));
+    await page.close();
+  }, 60_000);
+
+  it("gives a site the widget does not allow nothing: no launcher, no API answer, no iframe", async () => {
+    const page = await (await browser.newContext()).newPage();
+    // The loader's request for the widget's settings gets no CORS grant: it draws nothing.
+    const refused = page.waitForEvent("console", (m) => m.text().includes("not available on this site"));
+    await page.goto(`${refusedHost.origin}/`);
+    await refused;
+    expect(await page.locator("[data-parley-widget-host]").count()).toBe(0);
+    // Even a script of the page calling the API gets no readable answer (no CORS grant).
+    const direct = await page.evaluate(async (url) => {
+      try {
+        await fetch(url);
+        return "read";
+      } catch {
+        return "blocked";
+      }
+    }, `${web.parley.url}/api/v1/widget-api/${widget.key}`);
+    expect(direct).toBe("blocked");
+
+    const framePage = await (await browser.newContext()).newPage();
+    const blocked = framePage.waitForEvent("console", (m) => m.text().includes("frame-ancestors"));
+    await framePage.goto(`${refusedHost.origin}/frame`);
+    await blocked;
+    expect(await framePage.frameLocator("iframe").locator("#parley-widget-frame").count()).toBe(0);
+    await page.close();
+    await framePage.close();
+  }, 60_000);
+});
