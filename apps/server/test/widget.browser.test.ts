@@ -4,7 +4,7 @@ import type { CreatedWidget } from "@parley/contracts";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchBrowser } from "./browser.ts";
-import { screenshot, seriousViolations, startWebParley, type WebParley } from "./web-support.ts";
+import { screenshot, seriousViolations, signIn, startWebParley, type WebParley } from "./web-support.ts";
 
 /**
  * The widget in a real browser, embedded on host pages served from other origins (their own HTTP
@@ -16,6 +16,8 @@ let allowedHost: HostSite;
 let refusedHost: HostSite;
 let widget: CreatedWidget;
 let fullText = "";
+let teamId = "";
+let adminCall: <T>(method: string, path: string, body?: unknown) => Promise<T>;
 
 /** A host site: a page with the embed snippet, and one with the iframe. */
 interface HostSite {
@@ -62,7 +64,9 @@ beforeAll(async () => {
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return (await res.json().catch(() => null)) as T;
   };
+  adminCall = call;
   const team = await call<{ id: string }>("POST", "/api/v1/teams", { name: "Shop" });
+  teamId = team.id;
   await call("PUT", `/api/v1/teams/${team.id}/members/${userId}`, { role: "admin" });
   const assistant = await call<{ id: string }>("POST", "/api/v1/assistants", {
     name: "Shop helper",
@@ -177,5 +181,36 @@ describe("the widget on another site", () => {
     expect(await framePage.frameLocator("iframe").locator("#parley-widget-frame").count()).toBe(0);
     await page.close();
     await framePage.close();
+  }, 60_000);
+
+  it("publishes an assistant from its page: snippet, iframe URL and a live preview, accessibly", async () => {
+    const assistant = await adminCall<{ id: string }>("POST", "/api/v1/assistants", {
+      name: "Docs helper",
+      teamId,
+    });
+    const context = await browser.newContext({ viewport: { width: 1200, height: 1000 } });
+    const page = await context.newPage();
+    await signIn(page, web.parley.url, web.admin);
+    await page.goto(`${web.parley.url}/assistants/${assistant.id}`);
+    const publish = page.getByRole("region", { name: "Publish" });
+    await publish
+      .getByLabel("Allowed origins (one per line, such as https://www.example.com)")
+      .fill(allowedHost.origin);
+    await publish.getByLabel("Greeting").fill("Ask me about the docs.");
+    await publish.getByRole("button", { name: "Publish as a widget" }).click();
+    const snippet = publish.getByLabel("Embed snippet");
+    await expect
+      .poll(() => snippet.innerText())
+      .toMatch(
+        /^<script src="http:\/\/127\.0\.0\.1:\d+\/widget\/v1\/loader\.js" data-parley-widget="wk_[\w-]+" async><\/script>$/,
+      );
+    await expect.poll(() => publish.getByLabel("Iframe URL").innerText()).toMatch(/\/widget\/wk_[\w-]+$/);
+    await publish.getByText(/^Secret \(sign user ids/).waitFor();
+    // The live preview is the iframe page itself, answering like the real thing.
+    const preview = page.frameLocator("iframe.widget-preview");
+    await preview.getByText("Ask me about the docs.").waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
+    await screenshot(page, "assistant-publish");
+    await context.close();
   }, 60_000);
 });

@@ -309,7 +309,7 @@ describe("the public visitor API", () => {
     const res = await fetch(`${h.url}/widget/${widget.key}?userId=%22%3E%3Cscript%3E`);
     expect(res.status).toBe(200);
     const csp = res.headers.get("content-security-policy") ?? "";
-    expect(csp).toContain(`frame-ancestors ${HOST} http://localhost:3000`);
+    expect(csp).toContain(`frame-ancestors 'self' ${HOST} http://localhost:3000`);
     expect(res.headers.get("x-frame-options")).toBeNull();
     const html = await res.text();
     expect(html).toContain(`data-parley-widget="${widget.key}"`);

@@ -76,7 +76,8 @@ export function registerWidgetAssetRoutes(
     },
     async (request, reply) => {
       const row = await deps.widgets.findByKey(request.params.key);
-      const ancestors = row?.enabled ? frameAncestors(originsOf(row)) : "'none'";
+      // Parley's own pages may frame it too (the Publish section's live preview).
+      const ancestors = row?.enabled ? frameAncestors(["'self'", ...originsOf(row)]) : "'none'";
       reply.headers({
         "content-security-policy": [
           "default-src 'none'",

@@ -8,6 +8,7 @@ import { errorText } from "../../failures.ts";
 import { useMe } from "../auth/use-me.ts";
 import { AssistantPreview } from "./assistant-preview.tsx";
 import { KnowledgePicker } from "./knowledge-picker.tsx";
+import { PublishSection } from "./publish-section.tsx";
 import { StartChatButton } from "./start-chat-button.tsx";
 
 /** The editable fields of an assistant, as the form holds them (numbers as typed text). */
@@ -247,6 +248,7 @@ export function AssistantEditor({ assistant, models }: { assistant: Assistant | 
         </Alert>
       </form>
       {assistant && <AssistantPreview key={assistant.updatedAt} assistant={assistant} />}
+      {assistant && me && <PublishSection assistant={assistant} me={me} />}
     </section>
   );
 }
