@@ -3,6 +3,8 @@ import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
+import { VISITOR_TOKEN_TTL_MS, WidgetCrypto } from "../../src/modules/widgets/visitor-tokens.ts";
+import { ManualClock } from "../../src/platform/clock/clock.ts";
 import { HOST, publish, sign, visitor, visitorCall, widgetTeam } from "./widget-support.ts";
 
 let fake: FakeUpstream;
@@ -201,7 +203,7 @@ describe("the public visitor API", () => {
       200,
     );
 
-    const [header, payload] = session.token.split(".");
+    const payload = session.token.split(".")[1];
     const forgedTokens = {
       "no token": undefined,
       garbage: "not-a-token",
@@ -215,8 +217,14 @@ describe("the public visitor API", () => {
         .setExpirationTime("1h")
         .sign(new TextEncoder().encode("a-secret-of-an-attacker-0123456789")),
       "another widget's": (await visitor(h, other.key)).token,
+      // Signed with the installation's own key, for this widget, eight days ago: expired.
+      expired: (
+        await new WidgetCrypto(
+          h.parley.platform.secrets.key("widget"),
+          new ManualClock(Date.now() - VISITOR_TOKEN_TTL_MS - 60_000),
+        ).issue({ widgetId: widget.id, keyVersion: 1, visitorId: session.visitorId })
+      ).token,
     };
-    void header;
     for (const [label, token] of Object.entries(forgedTokens)) {
       const res = await visitorCall<ErrorEnvelope>(h, "GET", widget.key, "/conversations", {
         ...(token ? { token } : {}),
