@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { CreatedWidget } from "@parley/contracts";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { launchBrowser } from "./browser.ts";
 import { screenshot, seriousViolations, signIn, startWebParley, type WebParley } from "./web-support.ts";
 
@@ -17,6 +17,8 @@ let refusedHost: HostSite;
 let widget: CreatedWidget;
 let fullText = "";
 let teamId = "";
+/** The key of the widget whose assistant answers from a knowledge base (the last test's). */
+let groundedKey = "";
 let adminCall: <T>(method: string, path: string, body?: unknown) => Promise<T>;
 
 /** A host site: a page with the embed snippet, and one with the iframe. */
@@ -55,6 +57,9 @@ beforeAll(async () => {
     "/": html(`<script src="${web.parley.url}/widget/v1/loader.js" data-parley-widget="KEY" async></script>`),
     "/frame": html(
       `<iframe src="${web.parley.url}/widget/KEY" title="Chat" width="400" height="600"></iframe>`,
+    ),
+    "/grounded": html(
+      `<script src="${web.parley.url}/widget/v1/loader.js" data-parley-widget="${groundedKey}" async></script>`,
     ),
   });
   const withKey = (p: Record<string, string>) =>
@@ -220,5 +225,64 @@ describe("the widget on another site", () => {
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "assistant-publish");
     await context.close();
+  }, 60_000);
+
+  it("shows an answer's citations as chips that open its sources", async () => {
+    const kb = await adminCall<{ id: string }>("POST", "/api/v1/knowledge-bases", {
+      name: "Shop facts",
+      teamId,
+    });
+    const { token } = await web.adminSession();
+    const form = new FormData();
+    form.append(
+      "file",
+      new Blob(["# Opening hours\n\nThe shop opens at nine and closes at five.\n"]),
+      "hours.md",
+    );
+    const upload = await fetch(`${web.parley.url}/api/v1/knowledge-bases/${kb.id}/documents`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    expect(upload.status).toBe(201);
+    await vi.waitFor(
+      async () => {
+        const docs = await adminCall<{ items: { status: string }[] }>(
+          "GET",
+          `/api/v1/knowledge-bases/${kb.id}/documents`,
+        );
+        expect(docs.items.map((d) => d.status)).toEqual(["ready"]);
+      },
+      { timeout: 20_000, interval: 50 },
+    );
+    const assistant = await adminCall<{ id: string }>("POST", "/api/v1/assistants", {
+      name: "Facts helper",
+      teamId,
+      knowledgeBaseIds: [kb.id],
+    });
+    const grounded = await adminCall<CreatedWidget>("POST", "/api/v1/widgets", {
+      teamId,
+      assistantId: assistant.id,
+      name: "Facts chat",
+      allowedOrigins: [allowedHost.origin],
+    });
+    groundedKey = grounded.key;
+    // The model cites every numbered source its system prompt lists.
+    web.fake.configure({ reply: "cite", chunkDelayMs: 0 });
+    try {
+      const page = await (await browser.newContext()).newPage();
+      await page.goto(`${allowedHost.origin}/grounded`);
+      await page.getByRole("button", { name: "Open chat: Facts chat" }).click();
+      await ask(page, "When do you open?");
+      const chip = page.getByRole("button", { name: "Source 1: hours.md" });
+      await chip.click();
+      const sources = lastAnswer(page).locator(".sources li.hl");
+      await expect.poll(() => sources.innerText()).toContain("hours.md");
+      await expect.poll(() => sources.innerText()).toContain("The shop opens at nine");
+      await screenshot(page, "widget-citations");
+      await page.close();
+    } finally {
+      web.fake.configure({ reply: "text", chunkDelayMs: 80 });
+    }
   }, 60_000);
 });
