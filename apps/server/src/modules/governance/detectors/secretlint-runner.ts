@@ -1,5 +1,5 @@
 import { lintSource } from "@secretlint/core";
-import { creator as preset, rules as presetRules } from "@secretlint/secretlint-rule-preset-recommend";
+import { rules as presetRules } from "@secretlint/secretlint-rule-preset-recommend";
 import type {
   SecretLintCoreConfig,
   SecretLintRuleContext,
@@ -8,23 +8,31 @@ import type {
   SecretLintSourceCode,
 } from "@secretlint/types";
 
-/** The preset's id, and the options of its rules that differ from their defaults. */
-const PRESET_ID = "@secretlint/secretlint-rule-preset-recommend";
+/** The options of the recommended preset's rules that differ from their defaults. */
 const RULE_OPTIONS: Readonly<Record<string, object>> = {
   // AWS access key ids (AKIA…) are off in the preset because they are not secret on their own;
   // in a prompt to a third party they are still worth stopping.
   "@secretlint/secretlint-rule-aws": { enableIDScanRule: true },
 };
 
-/** The same rules as secretlint's own configuration, for {@link lintSource} (the slow path). */
+/**
+ * The preset's rule that honours `secretlint-disable` comments in the scanned text. A prompt or an
+ * answer is not a source file its author vouches for: a comment in it must not switch the check
+ * off, so this rule is left out on both paths.
+ */
+const COMMENT_FILTER_ID = "@secretlint/secretlint-rule-filter-comments";
+
+/** The preset's rules, without the comment filter. */
+const RULES = (presetRules as SecretLintRuleCreator<object>[]).filter(
+  (rule) => rule.meta.id !== COMMENT_FILTER_ID,
+);
+
+/**
+ * The same rules for {@link lintSource} (the slow path), one by one rather than as the preset
+ * (a preset's rule cannot be switched off there).
+ */
 const CONFIG: SecretLintCoreConfig = {
-  rules: [
-    {
-      id: PRESET_ID,
-      rule: preset,
-      rules: Object.entries(RULE_OPTIONS).map(([id, options]) => ({ id, options })),
-    },
-  ],
+  rules: RULES.map((rule) => ({ id: rule.meta.id, rule, options: RULE_OPTIONS[rule.meta.id] ?? {} })),
 };
 
 /** A range a rule reported or asked to ignore, with its rule. */
@@ -76,27 +84,21 @@ function contextFor(ruleId: string): SecretLintRuleContext {
 }
 
 /** The preset's rules for text, set up once (secretlint's `lintSource` sets all of them up per call). */
-const HANDLERS: readonly SecretLintRuleReportHandler[] = (presetRules as SecretLintRuleCreator<object>[])
-  .filter((rule) => rule.meta.supportedContentTypes.some((t) => t === "text" || t === "all"))
-  .map((rule) => rule.create(contextFor(rule.meta.id), RULE_OPTIONS[rule.meta.id] ?? {}));
-
-/**
- * Text that the fast path leaves to secretlint itself: its comment directives
- * (`secretlint-disable…`), the one rule that needs line positions and ignores ranges.
- */
-const DIRECTIVE = "secretlint-";
+const HANDLERS: readonly SecretLintRuleReportHandler[] = RULES.filter((rule) =>
+  rule.meta.supportedContentTypes.some((t) => t === "text" || t === "all"),
+).map((rule) => rule.create(contextFor(rule.meta.id), RULE_OPTIONS[rule.meta.id] ?? {}));
 
 /**
  * The ranges secretlint's recommended preset reports in `text`, as `lintSource` finds them with
  * the same configuration, without setting up its ~25 rules, their contexts and an event emitter
  * per call: the rules are set up once, and their handlers (synchronous for text) run in a row.
- * Text with a comment directive, or a handler that went asynchronous, takes `lintSource` itself.
+ * Text for which a handler went asynchronous takes `lintSource` itself. Comment directives
+ * (`secretlint-disable`) are not honoured on either path (see {@link COMMENT_FILTER_ID}).
  *
  * @example
  * await secretlintRanges("key AKIAIOSFODNN7EXAMPLE"); // [[4, 24]]
  */
 export async function secretlintRanges(text: string): Promise<(readonly [number, number])[]> {
-  if (text.includes(DIRECTIVE)) return slowRanges(text);
   const hasBOM = text.charCodeAt(0) === 0xfeff;
   const source = sourceOf(hasBOM ? text.slice(1) : text, hasBOM);
   const sink: Sink = { reports: [], ignores: [] };
@@ -153,7 +155,7 @@ function cleanup(sink: Sink): (readonly [number, number])[] {
   return out;
 }
 
-/** A source as `lintSource` gives rules a text (no positions: only the directive rule needs them). */
+/** A source as `lintSource` gives rules a text (no positions: only the comment filter, left out, needs them). */
 function sourceOf(content: string, hasBOM: boolean): SecretLintSourceCode {
   const noPositions = (): never => {
     throw new Error("line positions are not available on the fast path");
