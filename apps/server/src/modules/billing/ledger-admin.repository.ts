@@ -72,10 +72,11 @@ export class LedgerAdminRepository {
           details: { kind: original.kind },
         },
       );
-    const earlier = () => this.#byKey(refund.idempotencyKey);
+    const earlier = (db?: Kysely<BillingTables>) => this.#byKey(refund.idempotencyKey, db);
     try {
       return await this.#db.transaction().execute(async (trx) => {
-        const seen = await earlier();
+        // Within the transaction: SQLite lends its one connection to it until it ends.
+        const seen = await earlier(trx);
         if (seen) return { row: seen, original, created: false };
         const account = await this.#ledger.lockAccount(trx, original.account_id);
         if (!account) throw new AppError("billing.transaction_not_found", `No transaction ${original.id}`);
