@@ -143,7 +143,10 @@ for (const shape of ["embedded", "distributed"] as const) {
           }),
         ),
       );
-      expect(answers.map((a) => a.status).sort()).toEqual([...Array(2).fill(201), ...Array(18).fill(409)]);
+      expect(answers.map((a) => a.status).sort()).toEqual([
+        ...Array<number>(2).fill(201),
+        ...Array<number>(18).fill(409),
+      ]);
       expect(await balanceOf(dev.token)).toBe(1_000);
       // What is left of the top-up was spent elsewhere: only what the balance has free goes back.
       await h.call("POST", "/api/v1/billing/adjustments", {

@@ -75,8 +75,8 @@ export class LedgerAdminService {
         account: { kind: query.kind, id: r.id },
         name: r.name,
         email: r.email,
-        balanceMicros: r.balance_micros === null ? 0 : Number(r.balance_micros),
-        updatedAt: r.updated_at === null ? null : new Date(Number(r.updated_at)).toISOString(),
+        balanceMicros: r.balance_micros ?? 0,
+        updatedAt: r.updated_at === null ? null : new Date(r.updated_at).toISOString(),
       })),
       nextCursor:
         rows.length > query.limit && last ? encodeCursor(JSON.stringify([last.name, last.id])) : null,
