@@ -112,7 +112,7 @@ function BudgetRow({ budget, name }: { budget: Budget; name: string }) {
         <div className="row">
           <MoneyDialog
             trigger={
-              <button type="button" aria-label={`Change the limit of the ${name} budget`}>
+              <button type="button" aria-label={`Change limit of the ${name} budget`}>
                 Change limit
               </button>
             }
@@ -120,6 +120,7 @@ function BudgetRow({ budget, name }: { budget: Budget; name: string }) {
             description={`Now ${formatMicros(budget.limitMicros)} ${PERIODS[budget.period]}. Spend so far is kept.`}
             submitLabel="Save"
             amountHint="The new limit in dollars."
+            askReason={false}
             send={(input) =>
               api(`/api/v1/billing/budgets/${budget.id}`, {
                 method: "PATCH",

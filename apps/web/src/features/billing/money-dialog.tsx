@@ -26,6 +26,7 @@ export function MoneyDialog({
   signed = false,
   optionalAmount = false,
   amountHint,
+  askReason = true,
   send,
 }: {
   trigger: ReactNode;
@@ -37,6 +38,8 @@ export function MoneyDialog({
   /** Whether the amount may be left empty (a refund of all that is left). */
   optionalAmount?: boolean;
   amountHint?: string;
+  /** Whether a reason is asked (money moves); false for a budget's limit. */
+  askReason?: boolean;
   send: (input: MoneyInput) => Promise<unknown>;
 }) {
   const queryClient = useQueryClient();
@@ -108,17 +111,21 @@ export function MoneyDialog({
               {amountHint ??
                 (signed ? "A negative amount takes money away, such as -2.50." : "Such as 25 or 12.50.")}
             </small>
-            <label>
-              Reason (shown in the ledger and the audit log)
-              <input
-                value={reason}
-                maxLength={500}
-                required
-                onChange={(e) => {
-                  setReason(e.target.value);
-                }}
-              />
-            </label>
+            {askReason && (
+              <>
+                <label>
+                  Reason (shown in the ledger and the audit log)
+                  <input
+                    value={reason}
+                    maxLength={500}
+                    required
+                    onChange={(e) => {
+                      setReason(e.target.value);
+                    }}
+                  />
+                </label>
+              </>
+            )}
             {error && (
               <p id={ids.error} role="alert" className="error">
                 {error}
@@ -128,7 +135,11 @@ export function MoneyDialog({
               <Dialog.Close asChild>
                 <button type="button">Cancel</button>
               </Dialog.Close>
-              <button type="submit" className="primary" disabled={!reason.trim() || mutation.isPending}>
+              <button
+                type="submit"
+                className="primary"
+                disabled={(askReason && !reason.trim()) || mutation.isPending}
+              >
                 {mutation.isPending ? "Saving…" : submitLabel}
               </button>
             </div>
