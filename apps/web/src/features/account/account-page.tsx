@@ -44,7 +44,7 @@ export function AccountPage() {
               )}
               <SessionsSection />
               {me.data.permissions.includes("api-keys:manage") && <ApiKeysSection me={me.data} />}
-              {me.data.permissions.includes("billing:read") && <BillingSection />}
+              {me.data.permissions.includes("billing:read") && <BillingSection me={me.data} />}
             </>
           )}
         </Panel>

@@ -1,16 +1,16 @@
-import type { Balance, BudgetAlert, ItemList, LedgerTransaction, Page } from "@parley/contracts";
+import type { Balance, BudgetAlert, ItemList, LedgerTransaction, Me, Page } from "@parley/contracts";
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
 import { errorText } from "../../failures.ts";
-import { lastDays, type DayRange } from "../admin/report-range.ts";
-import { AlertList } from "../billing/budget-meter.tsx";
+import { lastDays, type DayRange } from "../../components/report-range.ts";
+import { AlertList, SCOPE_LABELS } from "../billing/budget-meter.tsx";
 import { formatMicros } from "../billing/money.ts";
 import { TransactionTable } from "../billing/transactions-tab.tsx";
 import { RangePicker, UsageBreakdown } from "../billing/usage-breakdown.tsx";
 
 /** Your balance, its latest movements, your budget alerts, and your own AI usage by day and channel. */
-export function BillingSection() {
+export function BillingSection({ me }: { me: Me }) {
   const [range, setRange] = useState<DayRange>(() => lastDays(30));
   const balance = useQuery({
     queryKey: ["billing", "balance", "me"],
@@ -60,7 +60,14 @@ export function BillingSection() {
       {alerts.data && alerts.data.items.length > 0 && (
         <div className="notice notice-budget" role="status">
           <h3>Budget alerts</h3>
-          <AlertList alerts={alerts.data.items.slice(0, 5)} />
+          <AlertList
+            alerts={alerts.data.items.slice(0, 5)}
+            names={(a) =>
+              a.scope.kind === "user" && a.scope.id === me.user.id
+                ? "Your personal"
+                : `${SCOPE_LABELS[a.scope.kind]} ${me.teams.find((t) => t.id === a.scope.id)?.name ?? a.scope.id}`
+            }
+          />
         </div>
       )}
       <h3>Recent transactions</h3>

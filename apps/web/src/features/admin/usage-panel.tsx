@@ -4,7 +4,7 @@ import { useState } from "react";
 import { api } from "../../api.ts";
 import { BarChart } from "../../components/ui/bar-chart.tsx";
 import { Panel } from "./panel.tsx";
-import { costText, daysOf, lastDays, toQuery, type DayRange } from "./report-range.ts";
+import { costText, daysOf, lastDays, toQuery, type DayRange } from "../../components/report-range.ts";
 
 type GroupBy = UsageReport["groupBy"];
 

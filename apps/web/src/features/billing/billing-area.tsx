@@ -1,9 +1,9 @@
-import type { Me } from "@parley/contracts";
+import type { Me, SessionState } from "@parley/contracts";
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useSearchParams } from "react-router";
-import { useMe } from "../auth/use-me.ts";
-import { Panel } from "../admin/panel.tsx";
-import { lastDays, type DayRange } from "../admin/report-range.ts";
+import { api } from "../../api.ts";
+import { lastDays, type DayRange } from "../../components/report-range.ts";
 import { BalancesTab, type NamedAccount } from "./balances-tab.tsx";
 import { BudgetsTab } from "./budgets-tab.tsx";
 import { TransactionsTab } from "./transactions-tab.tsx";
@@ -33,7 +33,13 @@ function tabsOf(me: Me): { id: Tab; label: string }[] {
  * (`?tab=`), so each can be linked to.
  */
 export function BillingArea() {
-  const me = useMe().data;
+  // The signed-in user, from the same query (and cache) as auth's `useMe`, which this folder
+  // cannot import: auth imports admin, and admin imports this area.
+  const me = useQuery({
+    queryKey: ["me"],
+    queryFn: async (): Promise<Me | null> => (await api<SessionState>("/api/v1/auth/session")).me,
+    staleTime: 60_000,
+  }).data;
   const [params, setParams] = useSearchParams();
   const [account, setAccount] = useState<NamedAccount | null>(null);
   const [range, setRange] = useState<DayRange>(() => lastDays(30));
@@ -44,7 +50,8 @@ export function BillingArea() {
     setParams({ tab: next });
   };
   return (
-    <Panel title="Billing">
+    <section aria-labelledby="panel-Billing" className="panel">
+      <h1 id="panel-Billing">Billing</h1>
       <nav aria-label="Billing" className="tabs">
         {tabs.map((t) => (
           <button
@@ -78,6 +85,6 @@ export function BillingArea() {
         </section>
       )}
       {!tab && <p role="note">Your role offers no billing area.</p>}
-    </Panel>
+    </section>
   );
 }

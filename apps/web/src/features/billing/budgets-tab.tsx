@@ -5,7 +5,9 @@ import type {
   BudgetScopeKind,
   ItemList,
   Me,
+  Page,
   Team,
+  User,
 } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
@@ -37,9 +39,19 @@ export function BudgetsTab({ me }: { me: Me }) {
     queryKey: ["teams"],
     queryFn: () => api<ItemList<Team>>("/api/v1/teams?limit=200"),
   });
-  const teamName = new Map((teams.data?.items ?? me.teams).map((t) => [t.id, t.name]));
+  // People by name where the caller may list them (global admins); else their ids.
+  const users = useQuery({
+    queryKey: ["users", "names"],
+    queryFn: () => api<Page<User>>("/api/v1/users?limit=200"),
+    enabled: me.permissions.includes("users:read"),
+  });
+  const names = new Map<string, string>([
+    ...(teams.data?.items ?? me.teams).map((t) => [`team:${t.id}`, t.name] as const),
+    ...(users.data?.items ?? []).map((u) => [`user:${u.id}`, `${u.name} <${u.email}>`] as const),
+    [`user:${me.user.id}`, `${me.user.name} (you)`],
+  ]);
   const scopeName = (scope: { kind: BudgetScopeKind; id: string }) =>
-    `${SCOPE_LABELS[scope.kind]} ${scope.kind === "team" ? (teamName.get(scope.id) ?? scope.id) : scope.id}`;
+    `${SCOPE_LABELS[scope.kind]} ${names.get(`${scope.kind}:${scope.id}`) ?? scope.id}`;
   const items = budgets.data?.items ?? [];
   return (
     <section aria-labelledby="budgets-heading">

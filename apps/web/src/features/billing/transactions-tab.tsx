@@ -3,7 +3,7 @@ import { useInfiniteQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
 import { errorText } from "../../failures.ts";
-import { toQuery, type DayRange } from "../admin/report-range.ts";
+import { toQuery, type DayRange } from "../../components/report-range.ts";
 import type { NamedAccount } from "./balances-tab.tsx";
 import { MoneyDialog } from "./money-dialog.tsx";
 import { formatMicros } from "./money.ts";

@@ -4,7 +4,7 @@ import { useId } from "react";
 import { api } from "../../api.ts";
 import { BarChart } from "../../components/ui/bar-chart.tsx";
 import { errorText } from "../../failures.ts";
-import { costText, daysOf, lastDays, toQuery, type DayRange } from "../admin/report-range.ts";
+import { costText, daysOf, lastDays, toQuery, type DayRange } from "../../components/report-range.ts";
 
 /** Quick ranges and the date fields of a report. */
 export function RangePicker({ range, onChange }: { range: DayRange; onChange: (range: DayRange) => void }) {
