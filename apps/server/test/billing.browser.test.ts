@@ -144,6 +144,8 @@ describe("balances and budgets in a real browser", () => {
     await dialog.waitFor({ state: "detached" });
     await page.getByRole("cell", { name: "Refund", exact: true }).waitFor();
     await page.getByRole("cell", { name: /Slow answer/ }).waitFor();
+    // All of it is refunded: it offers no refund any more.
+    await page.getByRole("cell", { name: "Refunded", exact: true }).waitFor();
     await screenshot(page, "billing-transactions");
   }, 60_000);
 

@@ -132,6 +132,12 @@ export function TransactionTable({
       </p>
     );
   if (rows.length === 0) return <p className="muted">{empty}</p>;
+  // What is already refunded of each movement, from the refunds listed (newer, so loaded first).
+  const refunded = new Map<string, number>();
+  for (const t of rows)
+    if (t.refundOf) refunded.set(t.refundOf, (refunded.get(t.refundOf) ?? 0) + Math.abs(t.amountMicros));
+  const refundable = (t: LedgerTransaction) =>
+    (t.kind === "topup" || t.kind === "usage") && (refunded.get(t.id) ?? 0) < Math.abs(t.amountMicros);
   return (
     <table className="transactions">
       <thead>
@@ -164,7 +170,11 @@ export function TransactionTable({
             </td>
             {canRefund && (
               <td className="actions">
-                {(t.kind === "topup" || t.kind === "usage") && <RefundDialog transaction={t} />}
+                {refundable(t) ? (
+                  <RefundDialog transaction={t} />
+                ) : refunded.has(t.id) ? (
+                  <span className="muted">Refunded</span>
+                ) : null}
               </td>
             )}
           </tr>
