@@ -87,6 +87,18 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "No such person or team",
     hint: "The balance belongs to an account that does not exist any more.",
   }),
+  "billing.transaction_not_found": () => ({
+    title: "This transaction is not in the ledger",
+    hint: "Reload the transactions: it may belong to an account that was deleted.",
+  }),
+  "billing.not_refundable": () => ({
+    title: "Only top-ups and AI usage charges can be refunded",
+    hint: "Correct other movements (adjustments, allowances, expiries, refunds) with an adjustment instead.",
+  }),
+  "billing.refund_too_large": () => ({
+    title: "That is more than can be refunded",
+    hint: "A refund never exceeds what is left of the original, and a top-up's refund never exceeds what the balance still holds.",
+  }),
   "billing.webhook_disabled": asSent,
   "billing.webhook_signature_invalid": asSent,
   "billing.webhook_event_invalid": asSent,

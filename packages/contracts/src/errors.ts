@@ -75,6 +75,12 @@ export const ErrorCode = z.enum([
   "billing.webhook_signature_invalid",
   /** A payment event that cannot be credited (no account in its metadata, another currency). */
   "billing.webhook_event_invalid",
+  /** No ledger movement with this id in the account you may manage. */
+  "billing.transaction_not_found",
+  /** Only top-ups and usage debits are refunded (not refunds, adjustments, allowances, expiries). */
+  "billing.not_refundable",
+  /** More than is left to refund of the movement (or, for a top-up, than the balance has free). */
+  "billing.refund_too_large",
   /** Another project of the team has this name (names are compared ignoring case). */
   "project.name_taken",
   "governance.rule_not_found",

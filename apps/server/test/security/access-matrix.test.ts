@@ -69,6 +69,9 @@ const COLLECTION_RULES: Record<string, ResourceRule> = {
   "POST /api/v1/billing/top-ups": "global",
   "POST /api/v1/billing/adjustments": "global",
   "POST /api/v1/billing/budgets": "global",
+  // Refunds and everyone's balances: global admins only, as top-ups.
+  "POST /api/v1/billing/refunds": "global",
+  "GET /api/v1/billing/accounts": "global",
   "POST /v1/chat/completions": "caller",
   "POST /v1/embeddings": "caller",
 };
@@ -144,6 +147,14 @@ function exampleBody(op: Operation, fake: FakeUpstream, world: AccessWorld): unk
       return { account: { kind: "user", id: world.builderId }, amountMicros: 1, reason: "matrix" };
     case "POST /api/v1/billing/adjustments":
       return { account: { kind: "user", id: world.builderId }, amountMicros: -1, reason: "matrix" };
+    // One micro-unit of the world's top-up, each cell with its own key.
+    case "POST /api/v1/billing/refunds":
+      return {
+        transactionId: world.topUpId,
+        amountMicros: 1,
+        reason: "matrix",
+        idempotencyKey: randomUUID(),
+      };
     // A person's budget: one per scope and period, so each cell its own person id.
     case "POST /api/v1/billing/budgets":
       return { scope: { kind: "user", id: randomUUID() }, period: "day", limitMicros: 1000 };

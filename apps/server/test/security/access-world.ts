@@ -35,6 +35,8 @@ export class AccessWorld {
   readonly accounts = { viewer: "", admin: "" };
   readonly #members = new Map<"A" | "B", [string, Role][]>();
   #builderId = "";
+  /** A top-up on the builder's balance that refund cells give back one micro-unit of at a time. */
+  topUpId = "";
 
   constructor(h: Harness) {
     this.h = h;
@@ -43,6 +45,15 @@ export class AccessWorld {
   async build(): Promise<void> {
     const me = await this.#call<{ user: { id: string } }>("GET", "/api/v1/me");
     this.#builderId = me.user.id;
+    this.topUpId = (
+      await this.#call<{ id: string }>("POST", "/api/v1/billing/top-ups", {
+        body: {
+          account: { kind: "user", id: me.user.id },
+          amountMicros: 1_000_000_000,
+          reason: "refunded by the matrix",
+        },
+      })
+    ).id;
     for (const label of ["A", "B"] as const) this.teams.set(label, await this.#team(`Team ${label}`));
     this.actors.push({
       name: "anonymous",
