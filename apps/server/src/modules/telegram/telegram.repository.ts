@@ -65,6 +65,15 @@ export class TelegramRepository {
     return true;
   }
 
+  /** Forgets that an update was accepted (it could not be queued: Telegram sends it again). */
+  async unaccept(botId: string, updateId: number): Promise<void> {
+    await this.#db
+      .deleteFrom("telegram_updates")
+      .where("bot_id", "=", botId)
+      .where("update_id", "=", updateId)
+      .execute();
+  }
+
   /** Forgets accepted updates older than `before` (Telegram keeps undelivered ones 24 hours). */
   async forgetUpdates(before: number): Promise<void> {
     await this.#db.deleteFrom("telegram_updates").where("received_at", "<", before).execute();
