@@ -32,6 +32,16 @@ describe("markdown to Telegram HTML", () => {
     expect(parts.map((p) => p.length)).toEqual([4096, 904 + 11]);
   });
 
+  it("splits a long list between its items, keeping their numbers", () => {
+    const list = Array.from({ length: 120 }, (_, i) => `${i + 1}. item **${i + 1}** ${"x".repeat(60)}`).join("\n");
+    const messages = toTelegramMessages(list);
+    expect(messages.length).toBeGreaterThan(1);
+    for (const m of messages) expect(m.length).toBeLessThanOrEqual(4096);
+    const lines = messages.join("\n").split("\n");
+    expect(lines).toHaveLength(120);
+    expect(lines[119]).toBe(`120. item <b>120</b> ${"x".repeat(60)}`);
+  });
+
   it("keeps escaped text within the limit and splits code into several pre blocks", () => {
     expect(splitEscaped("<".repeat(10), 8)).toEqual(["&lt;&lt;", "&lt;&lt;", "&lt;&lt;", "&lt;&lt;", "&lt;&lt;"]);
     const code = "```\n" + "line\n".repeat(1000) + "```";

@@ -1,4 +1,4 @@
-import type { Nodes, Parents, RootContent } from "mdast";
+import type { List, Nodes, Parents, RootContent } from "mdast";
 import { fromMarkdown } from "mdast-util-from-markdown";
 import { gfmFromMarkdown } from "mdast-util-gfm";
 import { toString } from "mdast-util-to-string";
@@ -25,15 +25,17 @@ const SAFE_LINK = /^(https?:|tg:|mailto:)/i;
  */
 export function toTelegramMessages(markdown: string, max = TELEGRAM_MAX_CHARS): string[] {
   const root = fromMarkdown(markdown, { extensions: [gfm()], mdastExtensions: [gfmFromMarkdown()] });
-  const pieces = root.children.flatMap((block) => blockPieces(block, max));
+  const pieces = root.children.flatMap((block) =>
+    blockPieces(block, max).map((html, i) => ({ html, separator: i === 0 ? "\n\n" : "\n" })),
+  );
   const messages: string[] = [];
   let current = "";
-  for (const piece of pieces) {
-    const joined = current ? `${current}\n\n${piece}` : piece;
+  for (const { html, separator } of pieces) {
+    const joined = current ? `${current}${separator}${html}` : html;
     if (joined.length <= max) current = joined;
     else {
       if (current) messages.push(current);
-      current = piece;
+      current = html;
     }
   }
   if (current) messages.push(current);
@@ -44,12 +46,28 @@ export function toTelegramMessages(markdown: string, max = TELEGRAM_MAX_CHARS): 
 function blockPieces(block: RootContent, max: number): string[] {
   const html = render(block);
   if (html.length <= max) return [html];
+  // A long list breaks between its items (each item as it renders, with its bullet or number).
+  if (block.type === "list") return listItems(block).flatMap((item) => (item.length <= max ? [item] : splitLoose(item, max)));
   if (block.type === "code") {
     const open = codeOpen(block.lang);
     const room = max - open.length - "</code></pre>".length;
     return splitEscaped(block.value, room).map((part) => `${open}${part}</code></pre>`);
   }
-  return splitEscaped(toString(block), max);
+  return splitEscaped(plainOf(block), max);
+}
+
+/** An oversized rendered piece as plain escaped text (its formatting dropped), in parts. */
+function splitLoose(html: string, max: number): string[] {
+  return splitEscaped(unescapeHtml(html.replace(/<[^>]+>/g, "")), max);
+}
+
+/** A block's text with its paragraphs and items on their own lines (not glued together). */
+function plainOf(block: RootContent): string {
+  return unescapeHtml(render(block).replace(/<[^>]+>/g, ""));
+}
+
+function unescapeHtml(text: string): string {
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
 }
 
 /**
@@ -88,6 +106,16 @@ function codeOpen(lang: string | null | undefined): string {
   return safe ? `<pre><code class="language-${safe}">` : "<pre><code>";
 }
 
+/** A list's items, rendered, each with its bullet, number or checkbox. */
+function listItems(node: List): string[] {
+  return node.children.map((item, i) => {
+    const mark =
+      item.checked === true ? "☑" : item.checked === false ? "☐" : node.ordered ? `${(node.start ?? 1) + i}.` : "•";
+    const body = item.children.map((c) => render(c)).join("\n");
+    return `${mark} ${body.replace(/\n/g, "\n  ")}`;
+  });
+}
+
 function children(node: Parents, separator = ""): string {
   return node.children.map((child) => render(child as Nodes)).join(separator);
 }
@@ -124,14 +152,7 @@ function render(node: Nodes): string {
     case "image":
       return escapeHtml(node.alt ?? node.url);
     case "list":
-      return node.children
-        .map((item, i) => {
-          const mark =
-            item.checked === true ? "☑" : item.checked === false ? "☐" : node.ordered ? `${(node.start ?? 1) + i}.` : "•";
-          const body = item.children.map((c) => render(c)).join("\n");
-          return `${mark} ${body.replace(/\n/g, "\n  ")}`;
-        })
-        .join("\n");
+      return listItems(node).join("\n");
     case "table":
       return node.children
         .map((row) => row.children.map((cell) => children(cell).trim()).join(" | "))
