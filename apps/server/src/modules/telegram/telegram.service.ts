@@ -45,7 +45,14 @@ export class TelegramService {
 
   async list(query: TelegramBotListQuery, ctx: RequestContext): Promise<{ items: TelegramBot[] }> {
     const principal = requirePrincipal(ctx);
-    if (query.teamId) assertMayIn(principal, "telegram:read", query.teamId, "Listing this team's bots");
+    if (query.teamId) {
+      // As a bot by id: its team's members, and global admins (who see every team).
+      if (!seesTeam(principal, query.teamId)) throw new AppError("team.not_found", `No team ${query.teamId}`);
+      if (!can(principal, "telegram:read", query.teamId))
+        throw new AppError("auth.forbidden", "Listing this team's bots needs the telegram:read permission", {
+          details: { permission: "telegram:read" },
+        });
+    }
     const keyTeam = principal.apiKey?.teamId ?? null;
     const teamIds = (query.teamId ? [query.teamId] : teamsWhere(principal, "telegram:read")).filter(
       (t) => keyTeam === null || t === keyTeam,
