@@ -28,7 +28,23 @@ interface FakeBot {
   nextUpdateId: number;
 }
 
-const ALLOWED_TAGS = new Set(["b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "blockquote", "tg-spoiler", "span"]);
+const ALLOWED_TAGS = new Set([
+  "b",
+  "strong",
+  "i",
+  "em",
+  "u",
+  "ins",
+  "s",
+  "strike",
+  "del",
+  "a",
+  "code",
+  "pre",
+  "blockquote",
+  "tg-spoiler",
+  "span",
+]);
 
 /**
  * A small Telegram Bot API server of the project's own, for tests: `getMe`, `setWebhook`,
@@ -63,14 +79,25 @@ export class FakeBotApi {
   async close(): Promise<void> {
     this.#events.emit("closing");
     this.#server.closeAllConnections();
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await new Promise<void>((resolve) =>
+      this.#server.close(() => {
+        resolve();
+      }),
+    );
   }
 
   /** Registers a bot and returns its token. */
   addBot(username: string): string {
     const id = this.#nextBotId++;
     const token = `${id}:${randomBytes(26).toString("base64url")}`;
-    this.#bots.set(token, { id, username, firstName: username, webhook: null, pending: [], nextUpdateId: 100 });
+    this.#bots.set(token, {
+      id,
+      username,
+      firstName: username,
+      webhook: null,
+      pending: [],
+      nextUpdateId: 100,
+    });
     return token;
   }
 
@@ -120,7 +147,9 @@ export class FakeBotApi {
       method: "POST",
       headers: {
         "content-type": "application/json",
-        ...(secret ?? bot.webhook.secret ? { "x-telegram-bot-api-secret-token": secret ?? bot.webhook.secret } : {}),
+        ...((secret ?? bot.webhook.secret)
+          ? { "x-telegram-bot-api-secret-token": secret ?? bot.webhook.secret }
+          : {}),
       },
       body: JSON.stringify(update),
     });
@@ -139,7 +168,11 @@ export class FakeBotApi {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#events.off("call", onCall);
-        reject(new Error(`timed out waiting for ${what}; calls: ${JSON.stringify(this.calls.map((c) => [c.method, c.status, String(c.params.text ?? "").slice(0, 60)]))}`));
+        reject(
+          new Error(
+            `timed out waiting for ${what}; calls: ${JSON.stringify(this.calls.map((c) => [c.method, c.status, textOf(c.params).slice(0, 60)]))}`,
+          ),
+        );
       }, timeoutMs);
       const onCall = () => {
         if (!check()) return;
@@ -171,46 +204,79 @@ export class FakeBotApi {
       this.#events.emit("call");
     };
     const bot = this.#bots.get(token);
-    if (!match || !bot) return reply(401, { ok: false, error_code: 401, description: "Unauthorized" });
+    if (!match || !bot) {
+      reply(401, { ok: false, error_code: 401, description: "Unauthorized" });
+      return;
+    }
     const failure = this.#failures.get(method);
     if (failure && failure.times > 0) {
       failure.times--;
-      return reply(429, {
+      reply(429, {
         ok: false,
         error_code: 429,
         description: `Too Many Requests: retry after ${failure.retryAfter}`,
         parameters: { retry_after: failure.retryAfter },
       });
+      return;
     }
-    const ok = (result: unknown) => reply(200, { ok: true, result });
-    const bad = (description: string) => reply(400, { ok: false, error_code: 400, description: `Bad Request: ${description}` });
+    const ok = (result: unknown) => {
+      reply(200, { ok: true, result });
+    };
+    const bad = (description: string) => {
+      reply(400, { ok: false, error_code: 400, description: `Bad Request: ${description}` });
+    };
     switch (method) {
-      case "getMe":
-        return ok({ id: bot.id, is_bot: true, first_name: bot.firstName, username: bot.username });
+      case "getMe": {
+        ok({ id: bot.id, is_bot: true, first_name: bot.firstName, username: bot.username });
+        return;
+      }
       case "setWebhook":
         bot.webhook = { url: String(params.url), secret: params.secret_token as string | undefined };
-        return ok(true);
+        {
+          ok(true);
+          return;
+        }
       case "deleteWebhook":
         bot.webhook = null;
-        return ok(true);
+        {
+          ok(true);
+          return;
+        }
       case "getUpdates":
         return this.#getUpdates(bot, token, params, ok, reply, res);
-      case "sendChatAction":
-        return ok(true);
+      case "sendChatAction": {
+        ok(true);
+        return;
+      }
       case "sendMessageDraft":
       case "sendMessage":
       case "editMessageText": {
-        const problem = checkText(String(params.text ?? ""), params.parse_mode as string | undefined, method);
-        if (problem) return bad(problem);
+        const problem = checkText(textOf(params), params.parse_mode as string | undefined, method);
+        if (problem) {
+          bad(problem);
+          return;
+        }
         if (method === "sendMessageDraft") {
-          if (!(Number(params.draft_id) > 0)) return bad("draft_id must be non-zero");
-          return ok(true);
+          if (!(Number(params.draft_id) > 0)) {
+            bad("draft_id must be non-zero");
+            return;
+          }
+          ok(true);
+          return;
         }
         const messageId = method === "sendMessage" ? this.#nextMessageId++ : Number(params.message_id);
-        return ok({ message_id: messageId, date: 1_700_000_000, chat: { id: params.chat_id }, text: params.text });
+        ok({
+          message_id: messageId,
+          date: 1_700_000_000,
+          chat: { id: params.chat_id },
+          text: params.text,
+        });
+        return;
       }
-      default:
-        return reply(404, { ok: false, error_code: 404, description: "Not Found: method not found" });
+      default: {
+        reply(404, { ok: false, error_code: 404, description: "Not Found: method not found" });
+        return;
+      }
     }
   }
 
@@ -222,8 +288,14 @@ export class FakeBotApi {
     reply: (status: number, body: Record<string, unknown>) => void,
     res: ServerResponse,
   ): Promise<void> {
-    if (bot.webhook)
-      return reply(409, { ok: false, error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active" });
+    if (bot.webhook) {
+      reply(409, {
+        ok: false,
+        error_code: 409,
+        description: "Conflict: can't use getUpdates method while webhook is active",
+      });
+      return;
+    }
     const offset = Number(params.offset ?? 0);
     bot.pending = bot.pending.filter((u) => Number(u.update_id) >= offset);
     if (!bot.pending.length && Number(params.timeout ?? 0) > 0) {
@@ -251,6 +323,11 @@ export function startFakeBotApi(): Promise<FakeBotApi> {
   return new FakeBotApi().listen();
 }
 
+/** A call's `text` parameter, "" without one. */
+function textOf(params: Record<string, unknown>): string {
+  return typeof params.text === "string" ? params.text : "";
+}
+
 /** What Telegram would refuse in a message's text, or null. */
 function checkText(text: string, parseMode: string | undefined, method: string): string | null {
   let visible = text;
@@ -268,6 +345,6 @@ function checkText(text: string, parseMode: string | undefined, method: string):
     visible = text.replace(/<[^>]+>/g, "").replace(/&(lt|gt|amp|quot);/g, "x");
   }
   if (method !== "sendMessageDraft" && !visible.trim()) return "message text is empty";
-  if ([...visible].length > 4096) return "message is too long";
+  if (visible.length > 4096) return "message is too long";
   return null;
 }

@@ -84,8 +84,9 @@ beforeAll(async () => {
     // Every chat of a bot is answered on its connector's behalf, within their AI rate limit.
     PARLEY_RATE_LIMITS: JSON.stringify({ admin: { apiPerMinute: 100000, aiPerMinute: 100000 } }),
   });
-  teamId = (await h.call<{ id: string }>("POST", "/api/v1/teams", { token: h.adminToken, body: { name: "Support" } }))
-    .body.id;
+  teamId = (
+    await h.call<{ id: string }>("POST", "/api/v1/teams", { token: h.adminToken, body: { name: "Support" } })
+  ).body.id;
   assistantId = (
     await h.call<{ id: string }>("POST", "/api/v1/assistants", {
       token: h.adminToken,
@@ -115,7 +116,13 @@ describe("connecting a bot", () => {
     const token = tg.addBot("helpdesk_one_bot");
     const res = await connect(token);
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ username: "helpdesk_one_bot", mode: "webhook", status: "ok", teamId, assistantId });
+    expect(res.body).toMatchObject({
+      username: "helpdesk_one_bot",
+      mode: "webhook",
+      status: "ok",
+      teamId,
+      assistantId,
+    });
     expect(JSON.stringify(res.body)).not.toContain(token.split(":")[1]);
     const hook = tg.webhookOf(token);
     expect(hook?.url).toBe(`${h.url}/api/v1/telegram/webhook/${res.body.id}`);
@@ -150,7 +157,10 @@ describe("a webhook bot", () => {
     // Nothing was accepted: the same update with the right secret is new.
     const right = await fetch(`${h.url}/api/v1/telegram/webhook/${botId}`, {
       method: "POST",
-      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": tg.webhookOf(token)?.secret ?? "" },
+      headers: {
+        "content-type": "application/json",
+        "x-telegram-bot-api-secret-token": tg.webhookOf(token)?.secret ?? "",
+      },
       body: JSON.stringify(update),
     });
     expect(await right.json()).toEqual({ ok: true, accepted: true });
@@ -227,14 +237,18 @@ describe("a webhook bot", () => {
     const shown = parts.map((p) => visible(String(p.params.text))).join("\n\n");
     const words = (text: string) => text.replace(/\s+/g, " ").trim();
     expect(words(shown)).toBe(words(LONG.replace(/\*\*/g, "")));
-    expect(tg.callsOf("sendMessageDraft", token).filter((c) => c.params.chat_id === chat.id).length).toBeGreaterThan(0);
+    expect(
+      tg.callsOf("sendMessageDraft", token).filter((c) => c.params.chat_id === chat.id).length,
+    ).toBeGreaterThan(0);
   });
 
   it("streams a group answer as edits of one message, then finishes it in several", async () => {
     const chat = newChat("group");
     await tg.userSays(token, chat, "LONG in the group");
     await tg.until("the last part", () =>
-      visible([...sentTo(token, chat, "editMessageText"), ...sentTo(token, chat)].join("\n")).includes("150. Parley"),
+      visible([...sentTo(token, chat, "editMessageText"), ...sentTo(token, chat)].join("\n")).includes(
+        "150. Parley",
+      ),
     );
     expect(tg.callsOf("sendMessageDraft", token).filter((c) => c.params.chat_id === chat.id)).toHaveLength(0);
     const edits = sentTo(token, chat, "editMessageText");
@@ -249,7 +263,9 @@ describe("a webhook bot", () => {
     await tg.userSays(token, chat, "through the flood");
     await tg.until("the answer", () => sentTo(token, chat).length === 1);
     expect(sentTo(token, chat)).toEqual(["You said: through the flood"]);
-    const limited = tg.callsOf("sendMessage", token).filter((c) => c.params.chat_id === chat.id && c.status === 429);
+    const limited = tg
+      .callsOf("sendMessage", token)
+      .filter((c) => c.params.chat_id === chat.id && c.status === 429);
     expect(limited).toHaveLength(2);
   });
 
@@ -276,7 +292,9 @@ describe("a webhook bot", () => {
     await tg.userSays(costly, chat, "an expensive question");
     await tg.until("the notice", () => sentTo(costly, chat).length === 1);
     expect(sentTo(costly, chat)[0]).toContain("budget");
-    expect(fake.requests.slice(before).filter((r) => userTexts(r.body).includes("an expensive question"))).toHaveLength(0);
+    expect(
+      fake.requests.slice(before).filter((r) => userTexts(r.body).includes("an expensive question")),
+    ).toHaveLength(0);
   });
 
   it("is disconnected: the webhook removed, its deliveries refused", async () => {
@@ -310,7 +328,9 @@ describe("a polling bot", () => {
     await tg.userSays(polling, a, "second poll");
     await tg.until("the second answer", () => sentTo(polling, a).length === 2);
     expect(sentTo(polling, a)).toEqual(["You said: polled hello", "You said: second poll"]);
-    const status = await h.call<TelegramBot>("GET", `/api/v1/telegram-bots/${polled.body.id}`, { token: h.adminToken });
+    const status = await h.call<TelegramBot>("GET", `/api/v1/telegram-bots/${polled.body.id}`, {
+      token: h.adminToken,
+    });
     expect(status.body.status).toBe("ok");
     expect(status.body.lastUpdateAt).not.toBeNull();
   });

@@ -42,9 +42,13 @@ export function botApi(token: string, options: BotApiOptions): BotApi {
 export function connectError(error: unknown, step: "getMe" | "setWebhook" | "deleteWebhook"): AppError {
   if (error instanceof GrammyError) {
     if (step === "getMe" && (error.error_code === 401 || error.error_code === 404))
-      return new AppError("telegram.token_invalid", "Telegram does not know this bot token (check it in BotFather)", {
-        details: { telegram: error.description },
-      });
+      return new AppError(
+        "telegram.token_invalid",
+        "Telegram does not know this bot token (check it in BotFather)",
+        {
+          details: { telegram: error.description },
+        },
+      );
     return new AppError("telegram.webhook_refused", `Telegram refused ${step}: ${error.description}`, {
       details: { telegram: error.description },
     });
@@ -53,9 +57,13 @@ export function connectError(error: unknown, step: "getMe" | "setWebhook" | "del
     return new AppError("telegram.api_unreachable", "The Telegram Bot API server did not answer", {
       details: { step },
     });
-  return new AppError("telegram.api_unreachable", "The Telegram Bot API server answered something unexpected", {
-    details: { step },
-  });
+  return new AppError(
+    "telegram.api_unreachable",
+    "The Telegram Bot API server answered something unexpected",
+    {
+      details: { step },
+    },
+  );
 }
 
 /** A short reason for a bot's status from a failed call. */

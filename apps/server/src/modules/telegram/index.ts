@@ -36,7 +36,12 @@ export const telegramModule = defineModule({
   },
   build: (
     ctx,
-    deps: { audit: AuditExports; identity: IdentityExports; assistants: AssistantsExports; chat: ChatExports },
+    deps: {
+      audit: AuditExports;
+      identity: IdentityExports;
+      assistants: AssistantsExports;
+      chat: ChatExports;
+    },
   ) => {
     const clock = ctx.platform.clock;
     const encryptionKey = ctx.platform.secrets.key("encryption");
@@ -66,7 +71,9 @@ export const telegramModule = defineModule({
     });
     return {
       exports: { bots } satisfies TelegramExports,
-      routes: (app) => registerTelegramRoutes(app, { bots, intake }),
+      routes: (app) => {
+        registerTelegramRoutes(app, { bots, intake });
+      },
       workers: [
         {
           name: "telegram answers",

@@ -124,7 +124,8 @@ export class TelegramAnswers {
       { assistantId: row.assistant_id, teamId: row.team_id, message: { content: text } },
       ctx,
     );
-    if (!created.assistantMessage) throw new AppError("server.internal", "The conversation started without an answer");
+    if (!created.assistantMessage)
+      throw new AppError("server.internal", "The conversation started without an answer");
     await this.#d.bots.setConversation(row.id, chatId, created.id, this.#d.clock.now());
     return { conversationId: created.id, messageId: created.assistantMessage.id };
   }
@@ -141,7 +142,8 @@ export class TelegramAnswers {
       const stored = (await this.#d.chat.chat.get(started.conversationId, ctx)).messages.find(
         (m) => m.id === started.messageId,
       );
-      if (stored && stored.status !== "streaming") return ended(stored.status, stored.content, stored.error?.code);
+      if (stored && stored.status !== "streaming")
+        return ended(stored.status, stored.content, stored.error?.code);
       let text = "";
       const first = stream.snapshot?.event;
       if (first?.type === "snapshot" && first.messageId === started.messageId) text = first.text;
@@ -185,7 +187,10 @@ function ended(status: string, content: string, code: string | undefined) {
  * The command a message is (`/start`, `/start@thisbot`): "other" for another command of ours,
  * "foreign" for one addressed to another bot of a group, null for text.
  */
-export function commandOf(text: string, username: string): "start" | "new" | "help" | "other" | "foreign" | null {
+export function commandOf(
+  text: string,
+  username: string,
+): "start" | "new" | "help" | "other" | "foreign" | null {
   const match = /^\/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s|$)/.exec(text);
   if (!match) return null;
   // A command addressed to another bot of a group is not ours.
@@ -197,5 +202,7 @@ export function commandOf(text: string, username: string): "start" | "new" | "he
 /** The text without a leading `@thisbot` mention (groups). */
 function withoutMention(text: string, username: string): string {
   const mention = `@${username}`;
-  return text.toLowerCase().startsWith(mention.toLowerCase()) ? text.slice(mention.length).trim() || text : text;
+  return text.toLowerCase().startsWith(mention.toLowerCase())
+    ? text.slice(mention.length).trim() || text
+    : text;
 }

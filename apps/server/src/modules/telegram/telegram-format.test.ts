@@ -4,7 +4,7 @@ import { escapeHtml, splitEscaped, toTelegramMessages } from "./telegram-format.
 describe("markdown to Telegram HTML", () => {
   it("renders the subset Telegram supports and escapes the rest", () => {
     const [html] = toTelegramMessages(
-      "# Title\n\n**bold** *it* ~~gone~~ `a<b>` [link](https://x.test/?a=1&b=\"2\") [bad](javascript:alert(1))\n\n<script>x</script>",
+      '# Title\n\n**bold** *it* ~~gone~~ `a<b>` [link](https://x.test/?a=1&b="2") [bad](javascript:alert(1))\n\n<script>x</script>',
     );
     expect(html).toBe(
       '<b>Title</b>\n\n<b>bold</b> <i>it</i> <s>gone</s> <code>a&lt;b&gt;</code> <a href="https://x.test/?a=1&amp;b=&quot;2&quot;">link</a> bad\n\n&lt;script&gt;x&lt;/script&gt;',
@@ -33,7 +33,9 @@ describe("markdown to Telegram HTML", () => {
   });
 
   it("splits a long list between its items, keeping their numbers", () => {
-    const list = Array.from({ length: 120 }, (_, i) => `${i + 1}. item **${i + 1}** ${"x".repeat(60)}`).join("\n");
+    const list = Array.from({ length: 120 }, (_, i) => `${i + 1}. item **${i + 1}** ${"x".repeat(60)}`).join(
+      "\n",
+    );
     const messages = toTelegramMessages(list);
     expect(messages.length).toBeGreaterThan(1);
     for (const m of messages) expect(m.length).toBeLessThanOrEqual(4096);
@@ -43,7 +45,13 @@ describe("markdown to Telegram HTML", () => {
   });
 
   it("keeps escaped text within the limit and splits code into several pre blocks", () => {
-    expect(splitEscaped("<".repeat(10), 8)).toEqual(["&lt;&lt;", "&lt;&lt;", "&lt;&lt;", "&lt;&lt;", "&lt;&lt;"]);
+    expect(splitEscaped("<".repeat(10), 8)).toEqual([
+      "&lt;&lt;",
+      "&lt;&lt;",
+      "&lt;&lt;",
+      "&lt;&lt;",
+      "&lt;&lt;",
+    ]);
     const code = "```\n" + "line\n".repeat(1000) + "```";
     const parts = toTelegramMessages(code);
     expect(parts.length).toBe(2);

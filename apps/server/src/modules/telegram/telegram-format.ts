@@ -47,7 +47,8 @@ function blockPieces(block: RootContent, max: number): string[] {
   const html = render(block);
   if (html.length <= max) return [html];
   // A long list breaks between its items (each item as it renders, with its bullet or number).
-  if (block.type === "list") return listItems(block).flatMap((item) => (item.length <= max ? [item] : splitLoose(item, max)));
+  if (block.type === "list")
+    return listItems(block).flatMap((item) => (item.length <= max ? [item] : splitLoose(item, max)));
   if (block.type === "code") {
     const open = codeOpen(block.lang);
     const room = max - open.length - "</code></pre>".length;
@@ -67,7 +68,11 @@ function plainOf(block: RootContent): string {
 }
 
 function unescapeHtml(text: string): string {
-  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&amp;/g, "&");
+  return text
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, "&");
 }
 
 /**
@@ -110,7 +115,13 @@ function codeOpen(lang: string | null | undefined): string {
 function listItems(node: List): string[] {
   return node.children.map((item, i) => {
     const mark =
-      item.checked === true ? "☑" : item.checked === false ? "☐" : node.ordered ? `${(node.start ?? 1) + i}.` : "•";
+      item.checked === true
+        ? "☑"
+        : item.checked === false
+          ? "☐"
+          : node.ordered
+            ? `${(node.start ?? 1) + i}.`
+            : "•";
     const body = item.children.map((c) => render(c)).join("\n");
     return `${mark} ${body.replace(/\n/g, "\n  ")}`;
   });
@@ -124,7 +135,9 @@ function render(node: Nodes): string {
   switch (node.type) {
     case "root":
     case "blockquote":
-      return node.type === "root" ? children(node, "\n\n") : `<blockquote>${children(node, "\n")}</blockquote>`;
+      return node.type === "root"
+        ? children(node, "\n\n")
+        : `<blockquote>${children(node, "\n")}</blockquote>`;
     case "paragraph":
       return children(node);
     case "heading":

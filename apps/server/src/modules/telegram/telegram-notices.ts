@@ -18,7 +18,8 @@ export const ONLY_TEXT = "I can only read text messages for now.";
 
 /** The words a chat is told when an answer fails, by error code. */
 const NOTICES: Record<string, string> = {
-  "budget.exceeded": "This assistant has used up its budget for now, so I cannot answer. Please try again later.",
+  "budget.exceeded":
+    "This assistant has used up its budget for now, so I cannot answer. Please try again later.",
   "governance.blocked": "Your message was blocked by this organisation's policy, so I did not answer it.",
   "governance.approval_denied": "This answer needed an approval, which was refused.",
   "governance.check_failed": "A policy check could not run, so I did not answer. Please try again.",
@@ -28,7 +29,8 @@ const NOTICES: Record<string, string> = {
   "upstream.rate_limited": "The AI model is busy right now. Please try again in a minute.",
   "upstream.timeout": "The AI model took too long to answer. Please try again.",
   "model.not_found": "This assistant's model is not available at the moment.",
-  "publisher.gone": "This bot cannot answer any more: whoever connected it left or lost the right to use AI in its team. Ask the team to reconnect it.",
+  "publisher.gone":
+    "This bot cannot answer any more: whoever connected it left or lost the right to use AI in its team. Ask the team to reconnect it.",
 };
 
 /** A failure as the sentence shown in the Telegram chat (its code in brackets when unknown). */

@@ -54,7 +54,9 @@ export class TelegramPoller {
   /** Starts polling; resolves to the function that stops every loop and gives up the leases. */
   start(): () => Promise<void> {
     this.rescan();
-    this.#timer = setInterval(() => this.rescan(), RESCAN_MS);
+    this.#timer = setInterval(() => {
+      this.rescan();
+    }, RESCAN_MS);
     this.#timer.unref();
     return async () => {
       this.#stopped = true;
@@ -68,7 +70,9 @@ export class TelegramPoller {
   rescan(): void {
     if (this.#stopped) return;
     this.#scanning = this.#scanning.then(() =>
-      this.#scan().catch((error: unknown) => this.#d.logger.warn({ err: error }, "Telegram poller scan failed")),
+      this.#scan().catch((error: unknown) => {
+        this.#d.logger.warn({ err: error }, "Telegram poller scan failed");
+      }),
     );
   }
 
@@ -86,9 +90,9 @@ export class TelegramPoller {
 
   #begin(row: TelegramBotRow): void {
     const controller = new AbortController();
-    const done = this.#run(row, controller.signal).catch((error: unknown) =>
-      this.#d.logger.error({ err: error, botId: row.id }, "Telegram polling loop ended"),
-    );
+    const done = this.#run(row, controller.signal).catch((error: unknown) => {
+      this.#d.logger.error({ err: error, botId: row.id }, "Telegram polling loop ended");
+    });
     this.#loops.set(row.id, { controller, done, version: versionOf(row) });
   }
 
@@ -104,7 +108,7 @@ export class TelegramPoller {
 
   async #run(row: TelegramBotRow, signal: AbortSignal): Promise<void> {
     const api = botApi(this.#d.service.token(row), { apiRoot: this.#d.apiRoot });
-    let offset = Number(row.poll_offset);
+    let offset = row.poll_offset;
     let failing = row.status === "error";
     while (!signal.aborted) {
       if (!(await this.#hold(row.id))) {
@@ -126,7 +130,7 @@ export class TelegramPoller {
         if (failing) await this.#d.service.setStatus(row.id, null);
         failing = false;
       } catch (error) {
-        if (signal.aborted) return;
+        if (stopped(signal)) return;
         this.#d.logger.warn({ err: error, botId: row.id }, "Telegram getUpdates failed");
         await this.#d.service.setStatus(row.id, error).catch(() => undefined);
         failing = true;
@@ -152,6 +156,11 @@ function leaseKey(botId: string): string {
 
 function versionOf(row: TelegramBotRow): string {
   return `${row.mode}:${row.token_sealed}`;
+}
+
+/** Whether the loop was told to stop (read afresh: an await may have passed since the last look). */
+function stopped(signal: AbortSignal): boolean {
+  return signal.aborted;
 }
 
 /** Waits `ms`, or less when `signal` aborts. */

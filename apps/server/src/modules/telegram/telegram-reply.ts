@@ -122,7 +122,9 @@ export class LiveReply {
 
 /** Whether Telegram refused a message's HTML (then it goes out as plain text). */
 function unparsable(error: unknown): boolean {
-  return error instanceof GrammyError && error.error_code === 400 && /parse entities/i.test(error.description);
+  return (
+    error instanceof GrammyError && error.error_code === 400 && /parse entities/i.test(error.description)
+  );
 }
 
 /** HTML as the plain text it shows. */

@@ -51,7 +51,12 @@ export function registerTelegramRoutes(app: TypedApp, deps: TelegramRouteDeps): 
     "/api/v1/telegram-bots/:id",
     {
       config: { permission: "telegram:read" },
-      schema: { tags, summary: "A Telegram bot and its status", params: IdParams, response: { 200: TelegramBot } },
+      schema: {
+        tags,
+        summary: "A Telegram bot and its status",
+        params: IdParams,
+        response: { 200: TelegramBot },
+      },
     },
     (request) => deps.bots.get(request.params.id, contextOf(request)),
   );

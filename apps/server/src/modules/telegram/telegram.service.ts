@@ -112,7 +112,8 @@ export class TelegramService {
     } catch (error) {
       if (isUniqueViolation(error))
         throw new AppError("telegram.bot_duplicate", `The bot @${me.username} is connected already`);
-      if (isForeignKeyViolation(error)) throw new AppError("assistant.not_found", `No assistant ${assistant.id}`);
+      if (isForeignKeyViolation(error))
+        throw new AppError("assistant.not_found", `No assistant ${assistant.id}`);
       throw error;
     }
     try {
@@ -135,7 +136,7 @@ export class TelegramService {
       const me = await api.getMe().catch((error: unknown) => {
         throw connectError(error, "getMe");
       });
-      if (me.id !== Number(row.telegram_id))
+      if (me.id !== row.telegram_id)
         throw new AppError("validation.failed", "The new token is another bot's", {
           details: { issues: [{ location: "body", path: "token", message: "belongs to another bot" }] },
         });
@@ -147,7 +148,9 @@ export class TelegramService {
       status: "ok",
       status_reason: null,
       updated_at: this.#d.clock.now(),
-      ...(patch.token ? { token_sealed: sealSecret(token, this.#d.encryptionKey, `telegram-bot:${row.id}`) } : {}),
+      ...(patch.token
+        ? { token_sealed: sealSecret(token, this.#d.encryptionKey, `telegram-bot:${row.id}`) }
+        : {}),
     };
     await this.#d.bots.update(id, changes);
     const updated = { ...row, ...changes };
