@@ -5,7 +5,7 @@ export const AuditOutcome = z.enum(["success", "failure", "denied"]);
 export type AuditOutcome = z.infer<typeof AuditOutcome>;
 
 /** Who acted: a user, a program holding an API key, Parley itself, or nobody signed in. */
-export const AuditActorType = z.enum(["user", "api_key", "system", "anonymous"]);
+export const AuditActorType = z.enum(["user", "api_key", "channel", "system", "anonymous"]);
 export type AuditActorType = z.infer<typeof AuditActorType>;
 
 /**

@@ -299,6 +299,17 @@ export const ChatEvent = z.discriminatedUnion("type", [
 export type ChatEvent = z.infer<typeof ChatEvent>;
 
 /** Bus payload: generate the answer `assistantMessageId` (idempotent by that id). */
+/** A published assistant's channel and who talks through it (see the server's `ChannelRef`). */
+export const ChannelRef = z.object({
+  kind: z.enum(["widget", "telegram"]),
+  /** The widget's or bot's id. */
+  id: z.string(),
+  /** The widget visitor's id, or the Telegram chat's id. */
+  subject: z.string(),
+  teamId: z.string(),
+});
+export type ChannelRef = z.infer<typeof ChannelRef>;
+
 export const GenerationJob = z.object({
   v: z.literal(1),
   conversationId: z.string(),
@@ -317,6 +328,11 @@ export const GenerationJob = z.object({
   systemPrompt: z.string().nullable().optional(),
   temperature: z.number().nullable().optional(),
   maxOutputTokens: z.number().int().nullable().optional(),
+  /**
+   * The widget or Telegram bot a visitor sent the message through (null: the web app or the
+   * API): the answer is generated as the channel's narrowed principal, on its surface.
+   */
+  channel: ChannelRef.nullable().optional(),
 });
 export type GenerationJob = z.infer<typeof GenerationJob>;
 

@@ -1,11 +1,20 @@
-import type { Permission, Role } from "@parley/contracts";
+import type { ChannelRef as ChannelRefShape, Permission, Role } from "@parley/contracts";
 import { AppError } from "./app-error.ts";
 import type { RequestContext } from "./request-context.ts";
 import { crossTeamPermissions, ROLE_RANK, rolePermissions, TEAM_PERMISSIONS } from "./role-permissions.ts";
 
-/** Who is making a request: a signed-in user, or a program holding one of a user's API keys. */
+/**
+ * A published assistant's channel a visitor talks through: a website widget or a Telegram bot
+ * (its id), the visitor (the widget visitor's or Telegram chat's id), and the channel's team.
+ */
+export type ChannelRef = Readonly<ChannelRefShape>;
+
+/**
+ * Who is making a request: a signed-in user, a program holding one of a user's API keys, or a
+ * visitor of a channel a user published (see {@link channelPrincipal}).
+ */
 export interface Principal {
-  readonly kind: "user" | "api_key";
+  readonly kind: "user" | "api_key" | "channel";
   readonly userId: string;
   readonly email: string;
   readonly globalRole: Role;
@@ -17,6 +26,57 @@ export interface Principal {
     readonly permissions: readonly Permission[];
     readonly teamId: string | null;
   };
+  /**
+   * Set for a channel's visitor: the publisher's account narrowed to what an answer needs
+   * ({@link CHANNEL_PERMISSIONS}) in the channel's team, and to the visitor's own conversations.
+   */
+  readonly channel?: ChannelRef;
+}
+
+/** What a channel may do for its visitors with its publisher's account: hold conversations and get answers. */
+export const CHANNEL_PERMISSIONS: readonly Permission[] = [
+  "ai:use",
+  "conversations:read",
+  "conversations:write",
+  "assistants:read",
+  "knowledge:read",
+];
+
+/**
+ * The principal a channel's visitor acts as: its publisher's account, narrowed like a key bound
+ * to the channel's team that holds only {@link CHANNEL_PERMISSIONS}, and only in that team (a
+ * publisher who has left it can do nothing there).
+ * @example
+ * const principal = channelPrincipal(await auth.principalOfUser(widget.createdBy), {
+ *   kind: "widget", id: widget.id, subject: visitorId, teamId: widget.teamId,
+ * });
+ */
+export function channelPrincipal(publisher: Principal, channel: ChannelRef): Principal {
+  const role = publisher.teams.get(channel.teamId);
+  const { apiKey: _key, ...account } = publisher;
+  return {
+    ...account,
+    kind: "channel",
+    teams: new Map(role === undefined ? [] : [[channel.teamId, role]]),
+    channel,
+  };
+}
+
+/**
+ * What narrows a principal beyond its roles: its API key, or its channel (which acts like a key
+ * bound to the channel's team holding {@link CHANNEL_PERMISSIONS}).
+ */
+function narrowing(
+  principal: Principal,
+): { permissions: readonly Permission[]; teamId: string | null } | null {
+  if (principal.apiKey) return principal.apiKey;
+  if (principal.channel) return { permissions: CHANNEL_PERMISSIONS, teamId: principal.channel.teamId };
+  return null;
+}
+
+/** The one team a principal's key or channel binds it to; null when it is not bound to one. */
+export function boundTeam(principal: Principal): string | null {
+  return narrowing(principal)?.teamId ?? null;
 }
 
 /**
@@ -32,7 +92,7 @@ export interface Principal {
  * can(principal, "conversations:write", conversation.teamId)
  */
 export function can(principal: Principal, permission: Permission, teamId: string | null): boolean {
-  const key = principal.apiKey;
+  const key = narrowing(principal);
   if (key && (!key.permissions.includes(permission) || (key.teamId !== null && key.teamId !== teamId)))
     return false;
   if (teamId === null) return rolePermissions[principal.globalRole].includes(permission);
@@ -51,7 +111,8 @@ export function can(principal: Principal, permission: Permission, teamId: string
 export function holdsAnywhere(principal: Principal, permission: Permission): boolean {
   if (can(principal, permission, null)) return true;
   for (const teamId of principal.teams.keys()) if (can(principal, permission, teamId)) return true;
-  return principal.apiKey?.teamId ? can(principal, permission, principal.apiKey.teamId) : false;
+  const keyTeam = boundTeam(principal);
+  return keyTeam ? can(principal, permission, keyTeam) : false;
 }
 
 /**
@@ -59,7 +120,7 @@ export function holdsAnywhere(principal: Principal, permission: Permission): boo
  * key bound to another team sees nothing of it. Invisible teams answer 404, never 403.
  */
 export function seesTeam(principal: Principal, teamId: string): boolean {
-  const keyTeam = principal.apiKey?.teamId ?? null;
+  const keyTeam = boundTeam(principal);
   if (keyTeam !== null && keyTeam !== teamId) return false;
   return principal.globalRole === "admin" || principal.teams.has(teamId);
 }
@@ -119,7 +180,7 @@ export function reachesShared(
   principal: Principal,
   row: { ownerId: string; teamId: string | null },
 ): boolean {
-  const keyTeam = principal.apiKey?.teamId ?? null;
+  const keyTeam = boundTeam(principal);
   if (row.teamId === null) return row.ownerId === principal.userId && keyTeam === null;
   return principal.teams.has(row.teamId) && (keyTeam === null || keyTeam === row.teamId);
 }
@@ -138,7 +199,8 @@ export function assertMayIn(
 ): void {
   if (teamId !== null && !(principal.teams.has(teamId) && seesTeam(principal, teamId)))
     throw new AppError("team.not_found", `No team ${teamId}`);
-  if (principal.apiKey?.teamId && principal.apiKey.teamId !== teamId)
+  const keyTeam = boundTeam(principal);
+  if (keyTeam && keyTeam !== teamId)
     throw new AppError("team.not_found", `No team ${teamId ?? "(personal)"}`);
   if (!can(principal, permission, teamId))
     throw new AppError("auth.forbidden", `${what} needs the ${permission} permission`, {

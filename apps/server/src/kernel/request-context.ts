@@ -14,7 +14,11 @@ export interface RequestContext {
 export interface AuditEventInput {
   action: string;
   outcome: "success" | "failure" | "denied";
-  actor: { type: "user" | "api_key" | "system" | "anonymous"; id: string | null; email?: string | null };
+  actor: {
+    type: "user" | "api_key" | "channel" | "system" | "anonymous";
+    id: string | null;
+    email?: string | null;
+  };
   target?: { type: string; id: string | null };
   teamId?: string | null;
   requestId?: string | null;
@@ -34,7 +38,10 @@ export function auditOrigin(ctx: RequestContext): Pick<AuditEventInput, "actor" 
   const actor: AuditEventInput["actor"] = p
     ? p.apiKey
       ? { type: "api_key", id: p.apiKey.id, email: p.email }
-      : { type: "user", id: p.userId, email: p.email }
+      : p.channel
+        ? // A channel's visitor acts through the widget or bot, for its publisher (the email).
+          { type: "channel", id: `${p.channel.kind}:${p.channel.id}`, email: p.email }
+        : { type: "user", id: p.userId, email: p.email }
     : ctx.system
       ? { type: "system", id: null }
       : { type: "anonymous", id: null };

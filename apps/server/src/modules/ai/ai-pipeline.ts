@@ -2,7 +2,7 @@ import type { LanguageModelV4 } from "@ai-sdk/provider";
 import { aiTopics, AI_CALL_SETTLED } from "@parley/contracts";
 import type { Logger } from "pino";
 import { AppError } from "../../kernel/app-error.ts";
-import { can, type Principal } from "../../kernel/principal.ts";
+import { can, type Principal, boundTeam } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
@@ -383,5 +383,5 @@ export class AiPipeline {
 
 /** The team an AI call is made for and metered to: the call's, a team-bound key's, or none. */
 function teamOf(call: Pick<ChatCall, "teamId">, principal: Principal): string | null {
-  return call.teamId ?? principal.apiKey?.teamId ?? null;
+  return call.teamId ?? boundTeam(principal);
 }

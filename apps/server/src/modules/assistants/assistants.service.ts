@@ -17,6 +17,7 @@ import {
   requirePrincipal,
   teamsWhere,
   type Principal,
+  boundTeam,
 } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
@@ -58,7 +59,7 @@ export class AssistantService {
     const principal = requirePrincipal(ctx);
     if (query.teamId)
       assertMayIn(principal, "assistants:read", query.teamId, "Listing this team's assistants");
-    const keyTeam = principal.apiKey?.teamId ?? null;
+    const keyTeam = boundTeam(principal);
     const teamIds = teamsWhere(principal, "assistants:read").filter((t) => keyTeam === null || t === keyTeam);
     const rows = await this.#d.assistants.list({
       scope: {
@@ -84,7 +85,7 @@ export class AssistantService {
 
   async create(input: CreateAssistantRequest, ctx: RequestContext): Promise<Assistant> {
     const principal = requirePrincipal(ctx);
-    const teamId = input.teamId ?? principal.apiKey?.teamId ?? null;
+    const teamId = input.teamId ?? boundTeam(principal);
     assertMayIn(principal, "assistants:write", teamId, "Creating an assistant here");
     const now = this.#d.clock.now();
     const row: NewAssistantRow = {
@@ -309,7 +310,7 @@ export class AssistantService {
 
 /** Whether `principal` may read `row`: its owner, or a team member when it is team-visible. */
 function visibleTo(principal: Principal, row: AssistantRow): boolean {
-  const keyTeam = principal.apiKey?.teamId ?? null;
+  const keyTeam = boundTeam(principal);
   if (row.team_id === null)
     return row.owner_id === principal.userId && keyTeam === null && can(principal, "assistants:read", null);
   if (keyTeam !== null && keyTeam !== row.team_id) return false;

@@ -1,5 +1,5 @@
 import type { Permission } from "@parley/contracts";
-import { can, type Principal } from "../../kernel/principal.ts";
+import { can, type Principal, boundTeam } from "../../kernel/principal.ts";
 import { rolePermissions } from "../../kernel/role-permissions.ts";
 import type { AuditScope } from "./audit.service.ts";
 
@@ -13,7 +13,7 @@ const READ: Permission = "audit:read";
  * const page = await audit.list(query, auditScopeOf(request.principal));
  */
 export function auditScopeOf(principal: Principal): AuditScope {
-  const keyTeam = principal.apiKey?.teamId ?? null;
+  const keyTeam = boundTeam(principal);
   const keyAllows = principal.apiKey === undefined || principal.apiKey.permissions.includes(READ);
   if (keyTeam === null && keyAllows && rolePermissions[principal.globalRole].includes(READ)) {
     return { allTeams: true };

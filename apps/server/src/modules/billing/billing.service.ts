@@ -12,7 +12,7 @@ import type {
 } from "@parley/contracts";
 import { decodeCursor, encodeCursor } from "../../db/cursor.ts";
 import { AppError } from "../../kernel/app-error.ts";
-import { assertGlobal, can, requirePrincipal } from "../../kernel/principal.ts";
+import { assertGlobal, can, requirePrincipal, boundTeam } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
@@ -210,10 +210,10 @@ export class BillingService {
       throw new AppError("validation.failed", "Name a team or a user, not both", {
         details: { issues: [{ location: "query", path: "userId", message: "cannot be given with teamId" }] },
       });
-    const teamId = query.teamId ?? (query.userId ? undefined : principal.apiKey?.teamId) ?? undefined;
+    const teamId = query.teamId ?? (query.userId ? undefined : boundTeam(principal)) ?? undefined;
     if (teamId) {
       if (can(principal, "billing:read", teamId)) return { kind: "team", id: teamId };
-      const keyTeam = principal.apiKey?.teamId;
+      const keyTeam = boundTeam(principal);
       if (!principal.teams.has(teamId) || (keyTeam && keyTeam !== teamId))
         throw new AppError("team.not_found", `No team ${teamId}`);
       throw new AppError("auth.forbidden", "Reading this team's balance needs the billing:read permission", {

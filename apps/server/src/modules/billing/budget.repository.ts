@@ -14,6 +14,8 @@ export interface CallScopes {
   teamId: string | null;
   apiKeyId: string | null;
   assistantId: string | null;
+  /** The widget or bot a channel's visitor called through (its `widget` or `bot` budgets). */
+  channel: { kind: "widget" | "bot"; id: string } | null;
 }
 
 /** Budgets, their settled spend per period, and their alerts. */
@@ -54,7 +56,7 @@ export class BudgetRepository {
     return query.execute();
   }
 
-  /** The budgets a call falls under: its user's, team's, key's and assistant's. */
+  /** The budgets a call falls under: its user's, team's, key's, assistant's, widget's or bot's. */
   applicable(scopes: CallScopes): Promise<BudgetRow[]> {
     return this.#db
       .selectFrom("billing_budgets")
@@ -67,6 +69,10 @@ export class BudgetRepository {
           any.push(eb.and([eb("scope_kind", "=", "api_key"), eb("scope_id", "=", scopes.apiKeyId)]));
         if (scopes.assistantId)
           any.push(eb.and([eb("scope_kind", "=", "assistant"), eb("scope_id", "=", scopes.assistantId)]));
+        if (scopes.channel)
+          any.push(
+            eb.and([eb("scope_kind", "=", scopes.channel.kind), eb("scope_id", "=", scopes.channel.id)]),
+          );
         return eb.or(any);
       })
       .orderBy("id")

@@ -10,7 +10,7 @@ import type {
 } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import { newId } from "../../kernel/ids.ts";
-import { can, requirePrincipal, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import { can, requirePrincipal, teamsWhere, type Principal, boundTeam } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
@@ -39,7 +39,7 @@ export class BudgetService {
 
   async list(query: BudgetListQuery, ctx: RequestContext): Promise<ItemList<Budget>> {
     const principal = requirePrincipal(ctx);
-    const all = can(principal, "budgets:manage", null) && !principal.apiKey?.teamId;
+    const all = can(principal, "budgets:manage", null) && !boundTeam(principal);
     let teamIds: string[] | null = all ? null : teamsWhere(principal, "budgets:manage");
     if (query.teamId) {
       this.#assertManages(principal, query.teamId);
@@ -111,7 +111,7 @@ export class BudgetService {
   /** The caller's budget alerts: their own, their teams' (where they manage budgets), all for global admins. */
   async alerts(ctx: RequestContext): Promise<ItemList<BudgetAlert>> {
     const principal = requirePrincipal(ctx);
-    const all = can(principal, "budgets:manage", null) && !principal.apiKey?.teamId;
+    const all = can(principal, "budgets:manage", null) && !boundTeam(principal);
     const rows = await this.#d.budgets.alerts(
       { userId: principal.userId, teamIds: teamsWhere(principal, "budgets:manage"), all },
       200,
@@ -128,7 +128,7 @@ export class BudgetService {
 
   #assertManages(principal: Principal, teamId: string | null): void {
     if (mayManage(principal, teamId)) return;
-    const keyTeam = principal.apiKey?.teamId;
+    const keyTeam = boundTeam(principal);
     if (teamId !== null && (!principal.teams.has(teamId) || (keyTeam && keyTeam !== teamId)))
       throw new AppError("team.not_found", `No team ${teamId}`);
     throw new AppError("auth.forbidden", "Setting this budget needs the budgets:manage permission", {
@@ -176,6 +176,6 @@ export class BudgetService {
 
 /** A team's budget: `budgets:manage` there (its admins; global admins across teams); others: a global one. */
 function mayManage(principal: Principal, teamId: string | null): boolean {
-  if (teamId === null) return can(principal, "budgets:manage", null) && !principal.apiKey?.teamId;
+  if (teamId === null) return can(principal, "budgets:manage", null) && !boundTeam(principal);
   return can(principal, "budgets:manage", teamId);
 }

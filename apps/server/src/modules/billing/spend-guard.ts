@@ -3,10 +3,11 @@ import type { Logger } from "pino";
 import { AppError } from "../../kernel/app-error.ts";
 import type { PipelineStage, Settlement, StageCall, StageContext } from "../../kernel/ai-stage.ts";
 import { newId } from "../../kernel/ids.ts";
+import type { ChannelRef } from "../../kernel/principal.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { BillingService } from "./billing.service.ts";
 import { periodStart } from "./budget-period.ts";
-import type { BudgetRepository, BudgetRow } from "./budget.repository.ts";
+import type { BudgetRepository, BudgetRow, CallScopes } from "./budget.repository.ts";
 import { inputTokensOf, priceMicros } from "./max-cost.ts";
 import type { HeldBudget, ReservationRepository, SettledSpend } from "./reservation.repository.ts";
 
@@ -68,6 +69,7 @@ export class SpendGuard {
       teamId: ctx.teamId,
       apiKeyId: ctx.principal.apiKey?.id ?? null,
       assistantId: ctx.assistantId,
+      channel: budgetChannel(ctx.principal.channel),
     });
     const payer: AccountRef = ctx.teamId
       ? { kind: "team", id: ctx.teamId }
@@ -225,4 +227,10 @@ function ownerOfBudget(
     default:
       return { owner_user_id: row.created_by, owner_team_id: row.team_id };
   }
+}
+
+/** The `widget` or `bot` budget scope of a channel's visitor; null for anyone else. */
+function budgetChannel(channel: ChannelRef | undefined): CallScopes["channel"] {
+  if (!channel) return null;
+  return { kind: channel.kind === "widget" ? "widget" : "bot", id: channel.id };
 }

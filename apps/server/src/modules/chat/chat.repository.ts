@@ -75,6 +75,8 @@ export class ChatRepository {
   listConversations(options: {
     userId: string | null;
     teamIds: string[];
+    /** A channel's visitor's own (null: the web app's and API's, never a channel's). */
+    channel: { id: string; subject: string } | null;
     q?: string;
     before?: { updatedAt: number; id: string };
     limit: number;
@@ -87,6 +89,11 @@ export class ChatRepository {
       .orderBy("updated_at", "desc")
       .orderBy("id", "desc")
       .limit(options.limit);
+    query = options.channel
+      ? query
+          .where("channel_id", "=", options.channel.id)
+          .where("channel_subject", "=", options.channel.subject)
+      : query.where("channel", "=", "web");
     query = options.teamId
       ? query.where("team_id", "=", options.teamId)
       : query.where((eb) =>

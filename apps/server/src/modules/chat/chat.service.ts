@@ -22,7 +22,14 @@ import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
 import { newId } from "../../kernel/ids.ts";
-import { assertMayIn, can, reachesShared, requirePrincipal, type Principal } from "../../kernel/principal.ts";
+import {
+  assertMayIn,
+  can,
+  reachesShared,
+  requirePrincipal,
+  type Principal,
+  boundTeam,
+} from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { AssistantService } from "../assistants/index.ts";
 import type { ProjectService } from "../projects/index.ts";
@@ -33,7 +40,7 @@ import type {
   MessageRow,
   StoredExchange,
 } from "./chat.repository.ts";
-import { readableConversations } from "./chat-access.ts";
+import { channelScope, readableConversations, sameChannel } from "./chat-access.ts";
 import { toConversation, toMessage } from "./chat-view.ts";
 import type { AttachmentService } from "./attachments.service.ts";
 import { chatKeys } from "./chat.keys.ts";
@@ -105,8 +112,10 @@ export class ChatService {
     if (input.message) checkContent(input.message.content, "message.content");
     const persona = input.assistantId ? await this.#d.assistants.settingsFor(input.assistantId, ctx) : null;
     const project = input.projectId ? await this.#d.projects.get(input.projectId, ctx) : null;
-    // A key bound to a team starts its conversations in that team; an assistant or a project, in its own.
-    const teamId = input.teamId ?? persona?.teamId ?? project?.teamId ?? principal.apiKey?.teamId ?? null;
+    // A key bound to a team (or a channel) starts its conversations in that team; an assistant or
+    // a project, in its own.
+    const teamId = input.teamId ?? persona?.teamId ?? project?.teamId ?? boundTeam(principal);
+    const channel = principal.channel;
     if (project && project.teamId !== teamId)
       throw new AppError("project.not_found", `No project ${project.id} in the conversation's team`);
     if (persona && persona.teamId !== teamId)
@@ -131,6 +140,9 @@ export class ChatService {
       created_at: now,
       updated_at: now,
       path_version: 0,
+      channel: channel?.kind ?? "web",
+      channel_id: channel?.id ?? null,
+      channel_subject: channel?.subject ?? null,
     };
     try {
       await this.#d.chats.insertConversation(row);
@@ -201,6 +213,7 @@ export class ChatService {
     if (query.projectId) await this.#d.projects.get(query.projectId, ctx);
     const rows = await this.#d.chats.listConversations({
       ...readableConversations(principal),
+      channel: channelScope(principal),
       limit: query.limit + 1,
       ...(query.q ? { q: query.q } : {}),
       ...(query.teamId ? { teamId: query.teamId } : {}),
@@ -442,6 +455,7 @@ export class ChatService {
       systemPrompt: conversation.system_prompt,
       temperature: conversation.temperature,
       maxOutputTokens: conversation.max_output_tokens,
+      channel: principal.channel ?? null,
     };
     // The job travels while the exchange is stored: the worker prepares the answer meanwhile and
     // reads the messages once the commit is there (it waits briefly for one that is not yet).
@@ -546,7 +560,11 @@ export class ChatService {
   ): Promise<ConversationRow> {
     const principal: Principal = requirePrincipal(ctx);
     const row = await this.#d.chats.findConversation(id);
-    if (!row || !reachesShared(principal, { ownerId: row.user_id, teamId: row.team_id }))
+    if (
+      !row ||
+      !reachesShared(principal, { ownerId: row.user_id, teamId: row.team_id }) ||
+      !sameChannel(principal, row)
+    )
       throw new AppError("conversation.not_found", `No conversation ${id}`);
     assertMayIn(principal, permission, row.team_id, "This");
     return row;

@@ -21,6 +21,12 @@ export interface ConversationsTable {
   updated_at: number;
   /** Bumped by every change of the current path (send, edit, regenerate, switch); see ADR 0031. */
   path_version: Generated<number>;
+  /** `web` (the web app and the API), or the channel a visitor holds it through: `widget`, `telegram`. */
+  channel: Generated<string>;
+  /** The widget or bot (null on `web`). */
+  channel_id: string | null;
+  /** The visitor: the widget visitor's or the Telegram chat's id (null on `web`). */
+  channel_subject: string | null;
 }
 
 /** A message; assistant messages go `streaming` → `completed` | `failed` | `cancelled`. */

@@ -74,7 +74,11 @@ export class ConversationEvents {
     const d = this.#d;
     await d.chat.visible(conversationId, ctx, "conversations:read");
     const userId = ctx.principal?.userId ?? "anonymous";
-    const userKind = chatKeys.userStreams(userId);
+    // A channel's visitors share their publisher's account: each is limited on their own.
+    const channel = ctx.principal?.channel;
+    const userKind = chatKeys.userStreams(
+      channel ? `${channel.kind}:${channel.id}:${channel.subject}` : userId,
+    );
     const conversationKind = chatKeys.conversationStreams(conversationId);
     const start = await resumePoint(d.bus, d.chats, conversationId, from.lastEventId);
     // Presence ("who is watching") and the per-user limit, across pods.

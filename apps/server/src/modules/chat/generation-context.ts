@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { GenerationJob } from "@parley/contracts";
-import type { Principal } from "../../kernel/principal.ts";
+import { channelPrincipal, type Principal } from "../../kernel/principal.ts";
 import type { MessageRow } from "./chat.repository.ts";
 import { chatKeys } from "./chat.keys.ts";
 import type { GenerationDeps } from "./generation.jobs.ts";
@@ -31,7 +31,10 @@ export async function loadContext(
   signal: AbortSignal,
 ): Promise<AnswerContext | null> {
   const id = job.assistantMessageId;
-  const sender = deps.auth.principalOfUser(job.userId);
+  // A channel's visitor's answer is generated as the channel's narrowed principal, as it was sent.
+  const sender = deps.auth
+    .principalOfUser(job.userId)
+    .then((p) => (p && job.channel ? channelPrincipal(p, job.channel) : p));
   const cancelled = deps.cache.get(chatKeys.cancelFlag(id)).then(Boolean);
   const [principal, wasCancelled, stored] = await Promise.all([
     sender,

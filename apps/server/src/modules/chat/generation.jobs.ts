@@ -184,7 +184,7 @@ async function prepareAndGenerate(
     const history = await toPrompt(deps, context.history, model);
     const run = await deps.pipeline.streamChat(
       {
-        surface: "chat",
+        surface: data.channel?.kind ?? "chat",
         teamId: data.teamId ?? null,
         assistantId: data.assistantId ?? null,
         projectId: data.projectId ?? null,

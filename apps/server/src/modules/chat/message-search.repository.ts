@@ -95,7 +95,7 @@ export class MessageSearchRepository {
   }
 }
 
-/** The conversations of the scope, as a condition on `c`. */
+/** The web app's conversations of the scope, as a condition on `c`. */
 function scopeSql(scope: SearchScope): RawBuilder<unknown> {
   const readable = scope.teamId
     ? sql`c.team_id = ${scope.teamId}`
@@ -110,5 +110,7 @@ function scopeSql(scope: SearchScope): RawBuilder<unknown> {
         ],
         sql` or `,
       )})`;
-  return scope.projectId ? sql`${readable} and c.project_id = ${scope.projectId}` : readable;
+  // Visitors' conversations through a widget or bot are not the web app's to search.
+  const held = sql`${readable} and c.channel = 'web'`;
+  return scope.projectId ? sql`${held} and c.project_id = ${scope.projectId}` : held;
 }

@@ -14,7 +14,14 @@ import { toJson } from "../../db/json.ts";
 import type { StageContext } from "../../kernel/ai-stage.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { iso, newId } from "../../kernel/ids.ts";
-import { assertMayIn, can, requirePrincipal, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import {
+  assertMayIn,
+  can,
+  requirePrincipal,
+  teamsWhere,
+  type Principal,
+  boundTeam,
+} from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import { systemContext } from "../../kernel/request-context.ts";
 import type { TypedBus } from "../../kernel/typed-bus.ts";
@@ -140,7 +147,7 @@ export class ApprovalDesk {
         teamIds: teamsWhere(principal, "governance:approve"),
         orgWide: can(principal, "governance:approve", null),
         requesterId: principal.userId,
-        ownTeamId: principal.apiKey?.teamId ?? null,
+        ownTeamId: boundTeam(principal),
       },
       {
         // An expired request is stored as expired, or still as pending if its waiting call is gone.
@@ -334,7 +341,7 @@ export class ApprovalDesk {
 
 function canApproveIn(principal: Principal, teamId: string | null): boolean {
   if (teamId === null) return can(principal, "governance:approve", null);
-  const keyTeam = principal.apiKey?.teamId ?? null;
+  const keyTeam = boundTeam(principal);
   if (keyTeam !== null && keyTeam !== teamId) return false;
   return principal.teams.has(teamId) && can(principal, "governance:approve", teamId);
 }

@@ -13,7 +13,7 @@ import { decodeCursor, encodeCursor } from "../../db/cursor.ts";
 import { fromJson, toJson } from "../../db/json.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { iso, newId } from "../../kernel/ids.ts";
-import { assertMayIn, can, requirePrincipal, teamsWhere } from "../../kernel/principal.ts";
+import { assertMayIn, can, requirePrincipal, teamsWhere, boundTeam } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Settlement, StageContext } from "../../kernel/ai-stage.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
@@ -213,7 +213,7 @@ export class DecisionLog {
       teamIds: teamsWhere(principal, "governance:manage"),
       orgWide: can(principal, "governance:manage", null),
       ownerId: principal.userId,
-      ownTeamId: principal.apiKey?.teamId ?? null,
+      ownTeamId: boundTeam(principal),
     };
   }
 }

@@ -13,7 +13,14 @@ import { decodeNameCursor, encodeNameCursor, pageOf } from "../../db/cursor.ts";
 import { toJson } from "../../db/json.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { newId } from "../../kernel/ids.ts";
-import { assertMayIn, can, requirePrincipal, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import {
+  assertMayIn,
+  can,
+  requirePrincipal,
+  teamsWhere,
+  type Principal,
+  boundTeam,
+} from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
@@ -371,7 +378,7 @@ function summaryOf(spec: RuleSpec): Record<string, unknown> {
  */
 function sees(principal: Principal, row: RuleRow): boolean {
   if (row.team_id === null) return can(principal, "governance:read", null);
-  const keyTeam = principal.apiKey?.teamId ?? null;
+  const keyTeam = boundTeam(principal);
   if (keyTeam !== null && keyTeam !== row.team_id) return false;
   return principal.teams.has(row.team_id) && can(principal, "governance:read", row.team_id);
 }

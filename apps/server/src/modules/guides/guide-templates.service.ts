@@ -7,7 +7,7 @@ import {
 } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import { iso, newId } from "../../kernel/ids.ts";
-import { assertMayIn, can, requirePrincipal, type Principal } from "../../kernel/principal.ts";
+import { assertMayIn, can, requirePrincipal, type Principal, boundTeam } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
@@ -144,7 +144,7 @@ export class GuideTemplates {
 
   async #visible(id: string, principal: Principal): Promise<TemplateRow> {
     const row = await this.#d.guides.findTemplate(id);
-    const keyTeam = principal.apiKey?.teamId ?? null;
+    const keyTeam = boundTeam(principal);
     if (
       !row ||
       (keyTeam !== null && keyTeam !== row.team_id) ||

@@ -14,7 +14,14 @@ import { decodeCursor, encodeCursor } from "../../db/cursor.ts";
 import { searchWords } from "../../db/full-text.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { newId } from "../../kernel/ids.ts";
-import { assertMayIn, can, requirePrincipal, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import {
+  assertMayIn,
+  can,
+  requirePrincipal,
+  teamsWhere,
+  type Principal,
+  boundTeam,
+} from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
@@ -525,14 +532,14 @@ export class GuideService implements GuideEventSource {
 
 /** Members of the guide's team who may read guides there (through a key bound to it, if any). */
 function sees(principal: Principal, row: GuideRow): boolean {
-  const keyTeam = principal.apiKey?.teamId ?? null;
+  const keyTeam = boundTeam(principal);
   if (keyTeam !== null && keyTeam !== row.team_id) return false;
   return principal.teams.has(row.team_id) && can(principal, "guides:read", row.team_id);
 }
 
 /** The teams whose guides `principal` may read (only its key's team, for a team-bound key). */
 export function readableTeams(principal: Principal): string[] {
-  const keyTeam = principal.apiKey?.teamId ?? null;
+  const keyTeam = boundTeam(principal);
   return teamsWhere(principal, "guides:read").filter((t) => keyTeam === null || t === keyTeam);
 }
 

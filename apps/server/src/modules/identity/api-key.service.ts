@@ -5,7 +5,7 @@ import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { ApiKeyRow, CredentialRepository } from "./credential.repository.ts";
 import { hashSecret, iso, newId, newSecret } from "../../kernel/ids.ts";
-import { can, type Principal, requirePrincipal, seesTeam } from "../../kernel/principal.ts";
+import { can, type Principal, requirePrincipal, seesTeam, boundTeam } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 
 /** Dependencies of the API key service. */
@@ -109,7 +109,7 @@ export class ApiKeyService {
 
 /** One's own keys; through a team-bound key, only the keys of that team. */
 function keyVisible(principal: Principal, row: ApiKeyRow): boolean {
-  const keyTeam = principal.apiKey?.teamId ?? null;
+  const keyTeam = boundTeam(principal);
   return row.user_id === principal.userId && (keyTeam === null || row.team_id === keyTeam);
 }
 

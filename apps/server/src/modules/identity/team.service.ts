@@ -3,7 +3,14 @@ import { decodeCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { iso, newId, slugify } from "../../kernel/ids.ts";
-import { can, mayGrant, requirePrincipal, seesTeam, type Principal } from "../../kernel/principal.ts";
+import {
+  can,
+  mayGrant,
+  requirePrincipal,
+  seesTeam,
+  type Principal,
+  boundTeam,
+} from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import { isUniqueViolation } from "../../platform/db/constraint-errors.ts";
 import type { TeamRepository, TeamRow } from "./team.repository.ts";
@@ -60,7 +67,7 @@ export class TeamService {
   /** The teams the caller can see: all for global admins, else their own. */
   async list(query: ListQuery, ctx: RequestContext): Promise<{ items: Team[]; nextCursor: string | null }> {
     const principal = requirePrincipal(ctx);
-    const keyTeam = principal.apiKey?.teamId ?? null;
+    const keyTeam = boundTeam(principal);
     const seesAll = principal.globalRole === "admin" && keyTeam === null;
     const rows = await this.#d.teams.list({
       limit: query.limit + 1,

@@ -14,7 +14,14 @@ import type { Logger } from "pino";
 import { decodeNameCursor, encodeNameCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { iso, newId } from "../../kernel/ids.ts";
-import { assertMayIn, can, reachesShared, requirePrincipal, teamsWhere } from "../../kernel/principal.ts";
+import {
+  assertMayIn,
+  can,
+  reachesShared,
+  requirePrincipal,
+  teamsWhere,
+  boundTeam,
+} from "../../kernel/principal.ts";
 import type { AuditSink, RequestContext } from "../../kernel/request-context.ts";
 import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { BlobStore } from "../../platform/blob/blob.port.ts";
@@ -67,7 +74,7 @@ export class KnowledgeService {
     const principal = requirePrincipal(ctx);
     if (query.teamId)
       assertMayIn(principal, "knowledge:read", query.teamId, "Listing this team's knowledge bases");
-    const keyTeam = principal.apiKey?.teamId ?? null;
+    const keyTeam = boundTeam(principal);
     const rows = await this.#d.knowledge.listBases({
       ownerId: keyTeam === null && can(principal, "knowledge:read", null) ? principal.userId : null,
       teamIds: teamsWhere(principal, "knowledge:read").filter((t) => keyTeam === null || t === keyTeam),
@@ -84,7 +91,7 @@ export class KnowledgeService {
 
   async create(input: CreateKnowledgeBaseRequest, ctx: RequestContext): Promise<KnowledgeBase> {
     const principal = requirePrincipal(ctx);
-    const teamId = input.teamId ?? principal.apiKey?.teamId ?? null;
+    const teamId = input.teamId ?? boundTeam(principal);
     assertMayIn(principal, "knowledge:manage", teamId, "Creating a knowledge base here");
     const embeddingModel = await this.#d.embeddings.resolve(input.embeddingModel ?? null);
     const now = this.#d.clock.now();

@@ -10,7 +10,14 @@ import {
 } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import { newId } from "../../kernel/ids.ts";
-import { assertMayIn, can, requirePrincipal, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import {
+  assertMayIn,
+  can,
+  requirePrincipal,
+  teamsWhere,
+  type Principal,
+  boundTeam,
+} from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
@@ -276,7 +283,7 @@ function conflict(row: PracticeRow, expected: number): AppError {
  * it, if any).
  */
 function sees(principal: Principal, teamId: string): boolean {
-  const keyTeam = principal.apiKey?.teamId ?? null;
+  const keyTeam = boundTeam(principal);
   if (keyTeam !== null && keyTeam !== teamId) return false;
   return principal.teams.has(teamId) && can(principal, "governance:read", teamId);
 }

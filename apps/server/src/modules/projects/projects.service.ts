@@ -7,7 +7,14 @@ import type {
 import { decodeNameCursor, encodeNameCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { newId, slugify } from "../../kernel/ids.ts";
-import { assertMayIn, can, requirePrincipal, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import {
+  assertMayIn,
+  can,
+  requirePrincipal,
+  teamsWhere,
+  type Principal,
+  boundTeam,
+} from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
@@ -197,7 +204,7 @@ export class ProjectService {
 
 /** Members of the project's team who may read projects there (through a key bound to it, if any). */
 function sees(principal: Principal, row: ProjectRow): boolean {
-  const keyTeam = principal.apiKey?.teamId ?? null;
+  const keyTeam = boundTeam(principal);
   if (keyTeam !== null && keyTeam !== row.team_id) return false;
   return principal.teams.has(row.team_id) && can(principal, "projects:read", row.team_id);
 }

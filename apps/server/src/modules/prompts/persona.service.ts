@@ -3,7 +3,7 @@ import type { PersonaRef } from "../../kernel/ai-call.ts";
 import type { Settlement } from "../../kernel/ai-stage.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { newId } from "../../kernel/ids.ts";
-import { can, requirePrincipal, teamsWhere, type Principal } from "../../kernel/principal.ts";
+import { can, requirePrincipal, teamsWhere, type Principal, boundTeam } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { pickVersion } from "./ab-split.ts";
@@ -159,7 +159,7 @@ export class PersonaService {
   }
 
   #teamsOf(principal: Principal): string[] {
-    const keyTeam = principal.apiKey?.teamId ?? null;
+    const keyTeam = boundTeam(principal);
     return teamsWhere(principal, "prompts:read").filter(
       (t) => principal.teams.has(t) && (keyTeam === null || keyTeam === t),
     );

@@ -1,6 +1,6 @@
 import type { Permission } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
-import { can, requirePrincipal, type Principal } from "../../kernel/principal.ts";
+import { can, requirePrincipal, type Principal, boundTeam } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { PromptRepository, PromptRow, PromptVersionRow } from "./prompts.repository.ts";
 
@@ -9,7 +9,7 @@ import type { PromptRepository, PromptRow, PromptVersionRow } from "./prompts.re
  * that team, if a key is used); global admins outside the team do not see it, as for projects.
  */
 export function sees(principal: Principal, row: Pick<PromptRow, "team_id">): boolean {
-  const keyTeam = principal.apiKey?.teamId ?? null;
+  const keyTeam = boundTeam(principal);
   if (keyTeam !== null && keyTeam !== row.team_id) return false;
   return principal.teams.has(row.team_id) && can(principal, "prompts:read", row.team_id);
 }

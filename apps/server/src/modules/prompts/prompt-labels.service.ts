@@ -9,7 +9,7 @@ import {
 import { toJson } from "../../db/json.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { newId } from "../../kernel/ids.ts";
-import { assertMayIn, requirePrincipal, teamsWhere } from "../../kernel/principal.ts";
+import { assertMayIn, requirePrincipal, teamsWhere, boundTeam } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { PromptChanges } from "./label-cache.ts";
@@ -115,7 +115,7 @@ export class LabelService {
     if (query.teamId)
       assertMayIn(principal, "prompts:read", query.teamId, "Listing this team's label requests");
     if (query.promptId) await this.#d.access.visible(query.promptId, ctx);
-    const keyTeam = principal.apiKey?.teamId ?? null;
+    const keyTeam = boundTeam(principal);
     const teamIds = query.teamId
       ? [query.teamId]
       : teamsWhere(principal, "prompts:read").filter(

@@ -19,7 +19,7 @@ import { decodeNameCursor, encodeNameCursor, pageOf } from "../../db/cursor.ts";
 import { toJson } from "../../db/json.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import { newId, slugify } from "../../kernel/ids.ts";
-import { assertMayIn, requirePrincipal, teamsWhere } from "../../kernel/principal.ts";
+import { assertMayIn, requirePrincipal, teamsWhere, boundTeam } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
@@ -61,7 +61,7 @@ export class PromptService {
   ): Promise<{ items: Prompt[]; nextCursor: string | null }> {
     const principal = requirePrincipal(ctx);
     if (query.teamId) assertMayIn(principal, "prompts:read", query.teamId, "Listing this team's prompts");
-    const keyTeam = principal.apiKey?.teamId ?? null;
+    const keyTeam = boundTeam(principal);
     const teamIds = query.teamId
       ? [query.teamId]
       : teamsWhere(principal, "prompts:read").filter(

@@ -5,7 +5,7 @@ import type { AssistantsExports } from "../assistants/index.ts";
 import type { AuditExports } from "../audit/index.ts";
 import type { ChatExports } from "../chat/index.ts";
 import type { IdentityExports } from "../identity/index.ts";
-import * as telegramMigration from "./migrations/2026-12-10T0900-telegram.ts";
+import * as telegramMigration from "./migrations/2026-12-10T0930-telegram.ts";
 import { TelegramAnswers } from "./telegram-answers.ts";
 import { TelegramIntake } from "./telegram-intake.ts";
 import { TelegramPoller } from "./telegram-poller.ts";
@@ -32,7 +32,7 @@ export const telegramModule = defineModule({
   permissions: ["telegram:read", "telegram:manage"],
   tables: ["telegram_bots", "telegram_updates", "telegram_chats"],
   migrations: {
-    "2026-12-10T0900-telegram": telegramMigration,
+    "2026-12-10T0930-telegram": telegramMigration,
   },
   build: (
     ctx,

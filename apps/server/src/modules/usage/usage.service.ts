@@ -1,7 +1,7 @@
 import type { UsageQuery, UsageReport, UsageRow } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import { can, requirePrincipal, seesTeam } from "../../kernel/principal.ts";
+import { can, requirePrincipal, seesTeam, boundTeam } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import { newId } from "../../kernel/ids.ts";
 import { DAY_MS, type UsageAggregate, type UsageRepository } from "./usage.repository.ts";
@@ -80,7 +80,7 @@ export class UsageService {
         details: { permission: "usage:read" },
       });
     } else if (!query.teamId && !can(principal, "usage:read", null)) {
-      const candidates = new Set([...principal.teams.keys(), principal.apiKey?.teamId ?? ""]);
+      const candidates = new Set([...principal.teams.keys(), boundTeam(principal) ?? ""]);
       teamIds = [...candidates].filter((id) => id !== "" && can(principal, "usage:read", id));
     }
     const rows = await this.#repo.aggregate(query.groupBy, {

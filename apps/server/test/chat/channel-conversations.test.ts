@@ -1,0 +1,172 @@
+import type { ChatEvent, CreatedConversation } from "@parley/contracts";
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { channelPrincipal, type ChannelRef } from "../../src/kernel/principal.ts";
+import type { RequestContext } from "../../src/kernel/request-context.ts";
+import { pricedProviders } from "../billing/billing-support.ts";
+import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { startHarness, type Harness } from "../parley-harness.ts";
+
+// Conversations a widget's or bot's visitors hold, through chat's service with a channel's
+// principal (what the widget and Telegram modules call): isolated per visitor, left out of the
+// web app, generated on the channel's surface and under its budgets.
+const TEXT = "one two three four";
+let fake: FakeUpstream;
+let h: Harness;
+let publisher: { id: string; token: string };
+let teamId: string;
+let otherTeamId: string;
+
+beforeAll(async () => {
+  fake = await startFakeUpstream({ text: TEXT, chunks: 4, chunkDelayMs: 5, models: ["priced"] });
+  h = await startHarness({ PARLEY_PROVIDERS: pricedProviders(fake.url), PARLEY_MAX_STREAMS_PER_USER: "2" });
+  publisher = await h.user("developer", "publisher");
+  teamId = await team("Support", publisher.id, "admin");
+  otherTeamId = await team("Elsewhere", publisher.id, "admin");
+});
+afterAll(async () => {
+  await h.stop();
+  await fake.close();
+});
+
+async function team(name: string, memberId: string, role: string): Promise<string> {
+  const created = await h.call<{ id: string }>("POST", "/api/v1/teams", {
+    token: h.adminToken,
+    body: { name },
+  });
+  expect(created.status).toBe(201);
+  const added = await h.call("PUT", `/api/v1/teams/${created.body.id}/members/${memberId}`, {
+    token: h.adminToken,
+    body: { role },
+  });
+  expect(added.status).toBeLessThan(300);
+  return created.body.id;
+}
+
+async function visitor(subject: string, channel: Partial<ChannelRef> = {}): Promise<RequestContext> {
+  const account = await h.parley.modules.identity.auth.principalOfUser(publisher.id);
+  if (!account) throw new Error("no publisher");
+  const ref: ChannelRef = { kind: "widget", id: "widget-1", subject, teamId, ...channel };
+  return {
+    requestId: null,
+    ip: "203.0.113.9",
+    userAgent: "visitor",
+    principal: channelPrincipal(account, ref),
+  };
+}
+
+const chat = () => h.parley.modules.chat.chat;
+
+async function ask(ctx: RequestContext, content = "hello"): Promise<CreatedConversation> {
+  return chat().create({ model: "fake/priced", message: { content } }, ctx);
+}
+
+/** Reads the conversation's events until the answer ends; its last event. */
+async function ending(id: string, ctx: RequestContext, messageId: string): Promise<ChatEvent> {
+  const stream = await h.parley.modules.chat.events.open(id, ctx);
+  try {
+    for await (const entry of stream) {
+      const e = entry.data;
+      if (e.messageId === messageId && ["message.completed", "message.failed"].includes(e.type)) return e;
+    }
+  } finally {
+    await stream.close();
+  }
+  throw new Error("the stream ended without the answer");
+}
+
+describe("channel conversations", () => {
+  it("answers a visitor in the channel's team, on the channel's surface, and shows it to no one else", async () => {
+    const alice = await visitor("visitor-alice");
+    const created = await ask(alice);
+    expect(created.teamId).toBe(teamId);
+    const end = await ending(created.id, alice, created.assistantMessage?.id ?? "");
+    expect(end).toMatchObject({ type: "message.completed" });
+    expect((await chat().get(created.id, alice)).messages.map((m) => m.content)).toEqual(["hello", TEXT]);
+
+    // Another visitor of the same widget, or the same visitor id on another widget: not found.
+    for (const other of [await visitor("visitor-bob"), await visitor("visitor-alice", { id: "widget-2" })]) {
+      await expect(chat().get(created.id, other)).rejects.toMatchObject({ code: "conversation.not_found" });
+      await expect(chat().send(created.id, { content: "mine?" }, other)).rejects.toMatchObject({
+        code: "conversation.not_found",
+      });
+      expect((await chat().list({ limit: 50 }, other)).items).toEqual([]);
+    }
+    expect((await chat().list({ limit: 50 }, alice)).items.map((c) => c.id)).toEqual([created.id]);
+
+    // The publisher's web app neither lists, searches nor opens it.
+    const mine = await h.call<{ items: { id: string }[] }>("GET", "/api/v1/conversations?limit=100", {
+      token: publisher.token,
+    });
+    expect(mine.body.items.map((c) => c.id)).not.toContain(created.id);
+    const opened = await h.call("GET", `/api/v1/conversations/${created.id}`, { token: publisher.token });
+    expect(opened.status).toBe(404);
+    const found = await h.call<{ items: { conversationId: string }[] }>(
+      "GET",
+      "/api/v1/conversations/search?q=hello",
+      { token: publisher.token },
+    );
+    expect(found.body.items.map((i) => i.conversationId)).not.toContain(created.id);
+
+    // Metered on the widget's surface, to the channel's team.
+    const usage = await sql<{ surface: string; team_id: string | null }>`
+      select surface, team_id from usage_records where user_id = ${publisher.id}`.execute(
+      h.parley.platform.database.db,
+    );
+    expect(usage.rows).toEqual([{ surface: "widget", team_id: teamId }]);
+    const audit = await h.call<{ items: { action: string; actor: { type: string; id: string | null } }[] }>(
+      "GET",
+      `/api/v1/audit?action=conversation.created&limit=200`,
+      { token: h.adminToken },
+    );
+    expect(audit.body.items.some((e) => e.actor.type === "channel" && e.actor.id === "widget:widget-1")).toBe(
+      true,
+    );
+  });
+
+  it("acts only in the channel's team, with only what an answer needs", async () => {
+    const alice = await visitor("visitor-carol");
+    await expect(
+      chat().create({ model: "fake/priced", teamId: otherTeamId, message: { content: "hi" } }, alice),
+    ).rejects.toMatchObject({ code: "team.not_found" });
+    // The publisher's own personal conversation is out of reach.
+    const own = await h.call<{ id: string }>("POST", "/api/v1/conversations", {
+      token: publisher.token,
+      body: { title: "Private", model: "fake/priced" },
+    });
+    await expect(chat().get(own.body.id, alice)).rejects.toMatchObject({ code: "conversation.not_found" });
+    // A publisher who has left the channel's team can no longer answer through it.
+    const left = await visitor("visitor-dan", { teamId: "no-such-team" });
+    await expect(ask(left)).rejects.toMatchObject({ code: "team.not_found" });
+  });
+
+  it("refuses an answer the widget's budget cannot cover before any provider call", async () => {
+    const budget = await h.call("POST", "/api/v1/billing/budgets", {
+      token: h.adminToken,
+      body: { scope: { kind: "widget", id: "widget-budgeted" }, period: "day", limitMicros: 1 },
+    });
+    expect(budget.status).toBe(201);
+    const eve = await visitor("visitor-eve", { id: "widget-budgeted" });
+    const before = fake.requests.length;
+    const created = await ask(eve);
+    const end = await ending(created.id, eve, created.assistantMessage?.id ?? "");
+    expect(end).toMatchObject({ type: "message.failed", error: { code: "budget.exceeded" } });
+    expect(fake.requests.length).toBe(before);
+    // The same visitor on an unbudgeted widget is answered.
+    const other = await visitor("visitor-eve", { id: "widget-free" });
+    const answered = await ask(other);
+    expect(await ending(answered.id, other, answered.assistantMessage?.id ?? "")).toMatchObject({
+      type: "message.completed",
+    });
+  });
+
+  it("limits open event streams per visitor, not per publisher", async () => {
+    const ctxs = await Promise.all(Array.from({ length: 12 }, (_, i) => visitor(`visitor-many-${i}`)));
+    const conversations = await Promise.all(ctxs.map((ctx) => ask(ctx)));
+    const streams = await Promise.all(
+      conversations.map((c, i) => h.parley.modules.chat.events.open(c.id, ctxs[i] as RequestContext)),
+    );
+    expect(streams).toHaveLength(12);
+    await Promise.all(streams.map((s) => s.close()));
+  });
+});
