@@ -1,5 +1,6 @@
 import type { TelegramBot } from "@parley/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { allTables } from "../all-tables.ts";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { startHarness, type Harness } from "../parley-harness.ts";
 import { createTestPostgres, type TestPostgres } from "../postgres.ts";
@@ -223,6 +224,40 @@ for (const shape of ["embedded", "distributed"] as const) {
         expect(userTexts(fresh.at(-1)?.body)).toEqual(["who am I?"]);
       });
 
+      it("holds each chat's conversation as a telegram channel conversation, out of the publisher's list", async () => {
+        const chat = newChat();
+        await tg.userSays(token, chat, "stamp me");
+        await tg.until("the answer", () => sentTo(token, chat).length === 1);
+        const tables = allTables(h.parley.platform.database);
+        const rows = await tables
+          .selectFrom("conversations")
+          .select(["id", "channel", "channel_id", "channel_subject", "team_id", "assistant_id"])
+          .where("channel_subject", "=", String(chat.id))
+          .execute();
+        expect(rows).toEqual([
+          expect.objectContaining({
+            channel: "telegram",
+            channel_id: botId,
+            team_id: teamId,
+            assistant_id: assistantId,
+          }),
+        ]);
+        const list = await h.call<{ items: { id: string }[] }>("GET", "/api/v1/conversations?limit=100", {
+          token: h.adminToken,
+        });
+        expect(list.body.items.map((c) => c.id)).not.toContain(rows[0]?.id);
+        await vi.waitFor(async () => {
+          // Every answer of this assistant was given through Telegram: metered on that surface.
+          const usage = await tables
+            .selectFrom("usage_records")
+            .select("surface")
+            .where("assistant_id", "=", assistantId)
+            .execute();
+          expect(usage.length).toBeGreaterThan(0);
+          expect(new Set(usage.map((u) => u.surface))).toEqual(new Set(["telegram"]));
+        });
+      });
+
       it("processes a replayed update once, even 20 deliveries at once", async () => {
         const chat = newChat();
         const update = tg.update(token, chat, "only once please");
@@ -303,17 +338,18 @@ for (const shape of ["embedded", "distributed"] as const) {
             body: { name: "Costly", teamId, model: "fake/priced" },
           })
         ).body.id;
-        const budget = await h.call("POST", "/api/v1/billing/budgets", {
-          token: h.adminToken,
-          body: { scope: { kind: "assistant", id: priced }, period: "month", limitMicros: 1 },
-        });
-        expect(budget.status).toBe(201);
         const costly = tg.addBot("costly_bot");
         const res = await h.call<TelegramBot>("POST", "/api/v1/telegram-bots", {
           token: h.adminToken,
           body: { assistantId: priced, token: costly, mode: "webhook" },
         });
         expect(res.status).toBe(201);
+        // A budget on the bot itself (its channel's budget, ADR 0036).
+        const budget = await h.call("POST", "/api/v1/billing/budgets", {
+          token: h.adminToken,
+          body: { scope: { kind: "bot", id: res.body.id }, period: "month", limitMicros: 1 },
+        });
+        expect(budget.status).toBe(201);
         const chat = newChat();
         const before = fake.requests.length;
         await tg.userSays(costly, chat, "an expensive question");

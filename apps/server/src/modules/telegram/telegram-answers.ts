@@ -1,7 +1,7 @@
 import type { ChatEvent, TelegramUpdate, TelegramUpdateJob } from "@parley/contracts";
 import type { Logger } from "pino";
 import { AppError } from "../../kernel/app-error.ts";
-import { can } from "../../kernel/principal.ts";
+import { can, channelPrincipal } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { ChatExports } from "../chat/index.ts";
@@ -166,13 +166,21 @@ export class TelegramAnswers {
   }
 
   /**
-   * The context answers are given in: the principal of whoever connected the bot, while they may
-   * still use AI in the bot's team; null when they may not (or are gone).
+   * The context a chat's messages are answered in: the channel principal of the Telegram chat
+   * (whoever connected the bot, narrowed to the bot's team and to this chat's conversations,
+   * ADR 0036), while they may still use AI there; null when they may not (or are gone).
    */
-  async #context(row: TelegramBotRow, _chatId: number): Promise<RequestContext | null> {
+  async #context(row: TelegramBotRow, chatId: number): Promise<RequestContext | null> {
     if (!row.created_by) return null;
-    const principal = await this.#d.auth.principalOfUser(row.created_by);
-    if (!principal || !can(principal, "ai:use", row.team_id)) return null;
+    const publisher = await this.#d.auth.principalOfUser(row.created_by);
+    if (!publisher) return null;
+    const principal = channelPrincipal(publisher, {
+      kind: "telegram",
+      id: row.id,
+      subject: String(chatId),
+      teamId: row.team_id,
+    });
+    if (!can(principal, "ai:use", row.team_id)) return null;
     return { requestId: null, ip: null, userAgent: "telegram", principal };
   }
 }
