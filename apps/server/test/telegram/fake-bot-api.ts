@@ -62,6 +62,7 @@ export class FakeBotApi {
   readonly #bots = new Map<string, FakeBot>();
   readonly #events = new EventEmitter();
   readonly #failures = new Map<string, { retryAfter: number; times: number }>();
+  readonly #polling = new Map<string, { now: number; max: number }>();
   #nextBotId = 7_000_000_001;
   #nextMessageId = 1;
   #server = createServer((req, res) => {
@@ -155,6 +156,11 @@ export class FakeBotApi {
     });
     await res.arrayBuffer();
     return res.status;
+  }
+
+  /** The most `getUpdates` calls of one bot that were waiting at the same time. */
+  maxConcurrentPolls(token: string): number {
+    return this.#polling.get(token)?.max ?? 0;
   }
 
   /** The calls of `method` (of one bot, with a token). */
@@ -296,6 +302,13 @@ export class FakeBotApi {
       });
       return;
     }
+    const polls = this.#polling.get(token) ?? { now: 0, max: 0 };
+    this.#polling.set(token, polls);
+    polls.now++;
+    polls.max = Math.max(polls.max, polls.now);
+    res.once("close", () => {
+      polls.now--;
+    });
     const offset = Number(params.offset ?? 0);
     bot.pending = bot.pending.filter((u) => Number(u.update_id) >= offset);
     if (!bot.pending.length && Number(params.timeout ?? 0) > 0) {
