@@ -360,6 +360,42 @@ for (const shape of ["embedded", "distributed"] as const) {
         ).toHaveLength(0);
       });
 
+      it("tells the chat when a governance rule blocks the message, without calling the model", async () => {
+        const guarded = (
+          await h.call<{ id: string }>("POST", "/api/v1/assistants", {
+            token: h.adminToken,
+            body: { name: "Guarded", teamId, model: "fake/fake-model" },
+          })
+        ).body.id;
+        const rule = await h.call("POST", "/api/v1/governance/rules", {
+          token: h.adminToken,
+          body: {
+            teamId,
+            spec: {
+              name: "No secret project",
+              tier: "before",
+              scope: { assistantId: guarded },
+              condition: { detectors: [{ type: "keywords", words: ["project-nightingale"] }] },
+              action: "block",
+            },
+          },
+        });
+        expect(rule.status).toBe(201);
+        const botToken = tg.addBot("guarded_bot");
+        const res = await h.call<TelegramBot>("POST", "/api/v1/telegram-bots", {
+          token: h.adminToken,
+          body: { assistantId: guarded, token: botToken, mode: "webhook" },
+        });
+        expect(res.status).toBe(201);
+        const chat = newChat();
+        await tg.userSays(botToken, chat, "tell me about project-nightingale");
+        await tg.until("the notice", () => sentTo(botToken, chat).length === 1);
+        expect(sentTo(botToken, chat)[0]).toContain("blocked by this organisation's policy");
+        expect(
+          fake.requests.filter((r) => userTexts(r.body).some((t) => t.includes("nightingale"))),
+        ).toHaveLength(0);
+      });
+
       it("is disconnected: the webhook removed, its deliveries refused", async () => {
         const extra = tg.addBot("short_lived_bot");
         const id = (await connect(extra)).body.id;
