@@ -227,6 +227,8 @@ export const ConfigSchema = z
       .min(0, "must be 0 or more")
       .max(50, "must be at most 50")
       .default(25),
+    /** Messages one Telegram chat may have answered per minute (each bot's chats apart). */
+    telegramChatMessagesPerMinute: positiveInt("messages").default(20),
     secretKey: z
       .string()
       .min(32, "must be at least 32 characters (generate one with: openssl rand -base64 48)")
@@ -290,4 +292,5 @@ export const settingEnvNames: Record<ConfigKey, string> = {
   stripeWebhookSecret: "PARLEY_STRIPE_WEBHOOK_SECRET",
   telegramApiUrl: "PARLEY_TELEGRAM_API_URL",
   telegramPollTimeoutS: "PARLEY_TELEGRAM_POLL_TIMEOUT_S",
+  telegramChatMessagesPerMinute: "PARLEY_TELEGRAM_CHAT_MESSAGES_PER_MINUTE",
 };

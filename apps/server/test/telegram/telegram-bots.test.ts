@@ -89,6 +89,7 @@ for (const shape of ["embedded", "distributed"] as const) {
         ]),
         PARLEY_TELEGRAM_API_URL: tg.url,
         PARLEY_TELEGRAM_POLL_TIMEOUT_S: "2",
+        PARLEY_TELEGRAM_CHAT_MESSAGES_PER_MINUTE: "5",
         // Every chat of a bot is answered on its connector's behalf, within their AI rate limit.
         PARLEY_RATE_LIMITS: JSON.stringify({ admin: { apiPerMinute: 100000, aiPerMinute: 100000 } }),
         ...(database
@@ -358,6 +359,21 @@ for (const shape of ["embedded", "distributed"] as const) {
         expect(
           fake.requests.slice(before).filter((r) => userTexts(r.body).includes("an expensive question")),
         ).toHaveLength(0);
+      });
+
+      it("answers at most the chat's limit of messages a minute, telling the chat to wait beyond", async () => {
+        const chat = newChat();
+        const other = newChat();
+        for (let i = 1; i <= 6; i++) {
+          await tg.userSays(token, chat, `count ${i}`);
+          await tg.until(`reply ${i}`, () => sentTo(token, chat).length === i);
+        }
+        expect(sentTo(token, chat).slice(0, 5)).toEqual([1, 2, 3, 4, 5].map((i) => `You said: count ${i}`));
+        expect(sentTo(token, chat)[5]).toContain("Too many messages");
+        // Another chat of the same bot is not held back.
+        await tg.userSays(token, other, "me too");
+        await tg.until("the other chat's answer", () => sentTo(token, other).length === 1);
+        expect(sentTo(token, other)).toEqual(["You said: me too"]);
       });
 
       it("tells the chat when a governance rule blocks the message, without calling the model", async () => {

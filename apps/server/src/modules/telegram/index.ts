@@ -68,6 +68,8 @@ export const telegramModule = defineModule({
       clock,
       logger: ctx.logger,
       apiRoot,
+      limiter: ctx.platform.rateLimiter,
+      chatMessagesPerMinute: ctx.config.telegramChatMessagesPerMinute,
     });
     return {
       exports: { bots } satisfies TelegramExports,

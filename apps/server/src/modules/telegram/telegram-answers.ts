@@ -4,6 +4,7 @@ import { AppError } from "../../kernel/app-error.ts";
 import { can, channelPrincipal } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
+import type { RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
 import type { ChatExports } from "../chat/index.ts";
 import type { AuthService } from "../identity/index.ts";
 import type { AssistantService } from "../assistants/index.ts";
@@ -25,6 +26,9 @@ export interface TelegramAnswersDeps {
   clock: Clock;
   logger: Logger;
   apiRoot: string;
+  /** Counts each chat's messages: one chat cannot spend its bot's connector's allowance alone. */
+  limiter: Pick<RateLimiter, "consume">;
+  chatMessagesPerMinute: number;
 }
 
 /**
@@ -91,6 +95,11 @@ export class TelegramAnswers {
   ): Promise<void> {
     const ctx = await this.#context(row, input.chatId);
     if (!ctx) return reply.notice(failureNotice("publisher.gone"));
+    const allowed = await this.#d.limiter.consume(`telegram-chat:${row.id}:${input.chatId}`, {
+      points: this.#d.chatMessagesPerMinute,
+      durationMs: 60_000,
+    });
+    if (!allowed.allowed) return reply.notice(failureNotice("rate_limit.exceeded"));
     await api.sendChatAction(input.chatId, "typing").catch(() => undefined);
     let started: { conversationId: string; messageId: string };
     try {
