@@ -1,4 +1,5 @@
 import type { ChatEvent, TelegramUpdate, TelegramUpdateJob } from "@parley/contracts";
+import { GrammyError } from "grammy";
 import type { Logger } from "pino";
 import { AppError } from "../../kernel/app-error.ts";
 import { can, channelPrincipal } from "../../kernel/principal.ts";
@@ -15,6 +16,9 @@ import type { TelegramService } from "./telegram.service.ts";
 import { HELP_TEXT, NEW_TEXT, ONLY_TEXT, codeOf, failureNotice, startText } from "./telegram-notices.ts";
 
 type Message = NonNullable<TelegramUpdate["message"]>;
+
+/** How an answer ended. */
+type Outcome = { kind: "completed"; text: string } | { kind: "failed"; code: string } | { kind: "cancelled" };
 
 /** What answering updates needs. */
 export interface TelegramAnswersDeps {
@@ -56,7 +60,9 @@ export class TelegramAnswers {
       if (row.status === "error") await this.#d.service.setStatus(row.id, null);
     } catch (error) {
       this.#d.logger.warn({ err: error, botId: row.id }, "a Telegram update could not be answered");
-      await this.#d.service.setStatus(row.id, error).catch(() => undefined);
+      // A chat that blocked the bot (403) is that chat's matter, not the bot's status.
+      if (!(error instanceof GrammyError && error.error_code === 403))
+        await this.#d.service.setStatus(row.id, error).catch(() => undefined);
     }
   }
 
@@ -107,10 +113,15 @@ export class TelegramAnswers {
     } catch (error) {
       return reply.notice(failureNotice(codeOf(error)));
     }
-    const outcome = await this.#follow(started, ctx, (text) => {
-      reply.show(text);
-      void keepAlive().catch(() => undefined);
-    });
+    let outcome: Outcome;
+    try {
+      outcome = await this.#follow(started, ctx, (text) => {
+        reply.show(text);
+        void keepAlive().catch(() => undefined);
+      });
+    } catch (error) {
+      return reply.notice(failureNotice(codeOf(error)));
+    }
     if (outcome.kind === "completed") {
       if (outcome.text.trim()) await reply.finish(outcome.text);
       else await reply.notice("(no answer)");
@@ -144,7 +155,7 @@ export class TelegramAnswers {
     started: { conversationId: string; messageId: string },
     ctx: RequestContext,
     progress: (text: string) => void,
-  ): Promise<{ kind: "completed"; text: string } | { kind: "failed"; code: string } | { kind: "cancelled" }> {
+  ): Promise<Outcome> {
     const stream = await this.#d.chat.events.open(started.conversationId, ctx);
     try {
       // An answer that ended before the stream opened is told by the conversation, not the stream.
