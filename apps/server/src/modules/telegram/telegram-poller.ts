@@ -12,6 +12,8 @@ const RESCAN_MS = 5000;
 const RETRY_MS = 5000;
 /** Accepted updates are remembered this long (Telegram keeps an undelivered one 24 hours). */
 const REMEMBER_UPDATES_MS = 48 * 3600_000;
+/** How often a worker forgets the accepted updates older than that. */
+const PRUNE_EVERY_MS = 3600_000;
 
 /** What the poller needs. */
 export interface TelegramPollerDeps {
@@ -46,6 +48,7 @@ export class TelegramPoller {
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
   #scanning: Promise<void> = Promise.resolve();
+  #prunedAt = 0;
 
   constructor(deps: TelegramPollerDeps) {
     this.#d = deps;
@@ -85,7 +88,11 @@ export class TelegramPoller {
       if (!row || versionOf(row) !== this.#loops.get(id)?.version) await this.#stop(id);
     }
     for (const row of rows) if (!this.#loops.has(row.id)) this.#begin(row);
-    await this.#d.bots.forgetUpdates(this.#d.now() - REMEMBER_UPDATES_MS);
+    const now = this.#d.now();
+    if (now - this.#prunedAt >= PRUNE_EVERY_MS) {
+      this.#prunedAt = now;
+      await this.#d.bots.forgetUpdates(now - REMEMBER_UPDATES_MS);
+    }
   }
 
   #begin(row: TelegramBotRow): void {
