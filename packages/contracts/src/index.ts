@@ -19,3 +19,4 @@ export * from "./practices.ts";
 export * from "./prompts.ts";
 export * from "./guides.ts";
 export * from "./billing.ts";
+export * from "./telegram.ts";

@@ -42,5 +42,7 @@ export const Permission = z.enum([
   "billing:read",
   "billing:manage",
   "budgets:manage",
+  "telegram:read",
+  "telegram:manage",
 ]);
 export type Permission = z.infer<typeof Permission>;

@@ -17,6 +17,7 @@ import { promptsModule } from "../modules/prompts/index.ts";
 import { projectsModule } from "../modules/projects/index.ts";
 import { providersModule } from "../modules/providers/index.ts";
 import { systemModule } from "../modules/system/index.ts";
+import { telegramModule } from "../modules/telegram/index.ts";
 import { usageModule } from "../modules/usage/index.ts";
 
 /**
@@ -46,6 +47,8 @@ export const MODULES = [
   promptsModule,
   gatewayModule,
   chatModule,
+  // After chat: a bot's chats are chat conversations, answered through chat's service.
+  telegramModule,
   // After knowledge (a draft grounded in a base) and ai (drafts and estimates are AI calls).
   guidesModule,
   // Last: it serves the MCP tools, resources and prompts every other module contributes.

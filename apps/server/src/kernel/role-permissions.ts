@@ -41,6 +41,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "guides:read",
     "guides:write",
     "billing:read",
+    // A team's Telegram bots and their status.
+    "telegram:read",
   ],
   operator: [
     "profile:read",
@@ -73,6 +75,9 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "guides:read",
     "guides:write",
     "billing:read",
+    "telegram:read",
+    // Connecting a bot publishes an assistant to Telegram, answered on the connector's behalf.
+    "telegram:manage",
   ],
   // Admins hold every permission there is, including ones added later.
   admin: Permission.options,
@@ -113,6 +118,8 @@ export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   // Budgets only restrict spending, so a team's admins may set them on their team; crediting
   // money (billing:manage) stays global, or a team admin could top up their own team.
   "budgets:manage",
+  "telegram:read",
+  "telegram:manage",
 ]);
 
 /**

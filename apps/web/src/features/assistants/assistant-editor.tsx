@@ -9,6 +9,7 @@ import { useMe } from "../auth/use-me.ts";
 import { AssistantPreview } from "./assistant-preview.tsx";
 import { KnowledgePicker } from "./knowledge-picker.tsx";
 import { StartChatButton } from "./start-chat-button.tsx";
+import { TelegramSection } from "../telegram/telegram-section.tsx";
 
 /** The editable fields of an assistant, as the form holds them (numbers as typed text). */
 interface Draft {
@@ -247,6 +248,7 @@ export function AssistantEditor({ assistant, models }: { assistant: Assistant | 
         </Alert>
       </form>
       {assistant && <AssistantPreview key={assistant.updatedAt} assistant={assistant} />}
+      {assistant && <TelegramSection assistant={assistant} />}
     </section>
   );
 }

@@ -94,7 +94,7 @@ export function AssistantPreview({ assistant }: { assistant: Assistant }) {
           )}
         </div>
       </form>
-      <div className="preview-answer" aria-live="polite" aria-label="Preview answer">
+      <div className="preview-answer" role="status" aria-live="polite" aria-label="Preview answer">
         {answer}
       </div>
       <Alert>{error ? errorText(error) : null}</Alert>
