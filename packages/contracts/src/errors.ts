@@ -81,6 +81,7 @@ export const ErrorCode = z.enum([
   "billing.not_refundable",
   /** More than is left to refund of the movement (or, for a top-up, than the balance has free). */
   "billing.refund_too_large",
+  /** No such Telegram bot, or another team's. */
   "telegram.bot_not_found",
   /** Telegram's getMe refused the bot token. */
   "telegram.token_invalid",
