@@ -11,6 +11,7 @@ import type { PracticesTables } from "../src/modules/practices/index.ts";
 import type { ProjectsTables } from "../src/modules/projects/index.ts";
 import type { PromptsTables } from "../src/modules/prompts/index.ts";
 import type { ProvidersTables } from "../src/modules/providers/index.ts";
+import type { TelegramTables } from "../src/modules/telegram/index.ts";
 import type { UsageTables } from "../src/modules/usage/index.ts";
 import type { WidgetsTables } from "../src/modules/widgets/index.ts";
 import { tablesOf, type Database, type PlatformTables } from "../src/platform/db/database.ts";
@@ -29,6 +30,7 @@ export type AllTables = PlatformTables &
   ProjectsTables &
   PromptsTables &
   ProvidersTables &
+  TelegramTables &
   UsageTables &
   WidgetsTables;
 

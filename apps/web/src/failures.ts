@@ -87,9 +87,46 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "No such person or team",
     hint: "The balance belongs to an account that does not exist any more.",
   }),
+  "billing.transaction_not_found": () => ({
+    title: "This transaction is not in the ledger",
+    hint: "Reload the transactions: it may belong to an account that was deleted.",
+  }),
+  "billing.not_refundable": () => ({
+    title: "Only top-ups and AI usage charges can be refunded",
+    hint: "Correct other movements (adjustments, allowances, expiries, refunds) with an adjustment instead.",
+  }),
+  "billing.refund_too_large": () => ({
+    title: "That is more than can be refunded",
+    hint: "A refund never exceeds what is left of the original, and a top-up's refund never exceeds what the balance still holds.",
+  }),
   "billing.webhook_disabled": asSent,
   "billing.webhook_signature_invalid": asSent,
   "billing.webhook_event_invalid": asSent,
+  "telegram.bot_not_found": () => ({
+    title: "This Telegram bot is gone",
+    hint: "It was disconnected, or it belongs to a team you are not in.",
+  }),
+  "telegram.token_invalid": () => ({
+    title: "Telegram does not know this token",
+    hint: "Copy the bot's token again from BotFather (/mybots, API Token) and paste it whole.",
+  }),
+  "telegram.bot_duplicate": () => ({
+    title: "This bot is connected already",
+    hint: "A bot answers for one assistant. Disconnect it where it is connected, or make another bot with BotFather.",
+  }),
+  "telegram.assistant_personal": () => ({
+    title: "Only a team's assistant can have a bot",
+    hint: "Move the assistant to a team (or duplicate it there) and connect the bot to that one.",
+  }),
+  "telegram.webhook_refused": () => ({
+    title: "Telegram refused the webhook",
+    hint: "Telegram needs Parley's public URL over HTTPS (PARLEY_PUBLIC_URL). Without one, connect the bot in polling mode.",
+  }),
+  "telegram.api_unreachable": () => ({
+    title: "Telegram did not answer",
+    hint: "Parley could not reach the Telegram Bot API. Try again in a moment; nothing was connected.",
+  }),
+  "telegram.webhook_unauthorized": asSent,
   "conversation.not_found": () => ({
     title: "This conversation is gone",
     hint: "It was deleted, or it is no longer shared with you. Pick another one.",

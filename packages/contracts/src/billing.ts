@@ -60,6 +60,8 @@ export const LedgerTransaction = z
     reason: z.string(),
     /** Unique: a payment event id, `allowance:<account>:<yyyy-mm>`, `usage:<reservation>`. */
     idempotencyKey: z.string().nullable(),
+    /** For a refund: the movement it refunds (part or all of). */
+    refundOf: z.string().nullable(),
     at: z.iso.datetime(),
   })
   .meta({ id: "LedgerTransaction" });
@@ -72,8 +74,12 @@ export const AccountQuery = z.strictObject({
 });
 export type AccountQuery = z.infer<typeof AccountQuery>;
 
-/** `GET /api/v1/billing/transactions`. */
+/** `GET /api/v1/billing/transactions`: newest first, optionally of one kind and in a range. */
 export const TransactionListQuery = AccountQuery.extend({
+  kind: TransactionKind.optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  /** Exclusive. */
+  to: z.iso.datetime({ offset: true }).optional(),
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
@@ -106,6 +112,47 @@ export const AdjustmentRequest = z
   })
   .meta({ id: "AdjustmentRequest" });
 export type AdjustmentRequest = z.infer<typeof AdjustmentRequest>;
+
+/**
+ * `POST /api/v1/billing/refunds`: give back part or all of a top-up (a debit of the account) or
+ * of a usage debit (a credit). Never more than what is left to refund of it.
+ */
+export const RefundRequest = z
+  .strictObject({
+    transactionId: z.string().min(1).max(100),
+    /** What to refund; absent: everything not refunded yet. */
+    amountMicros: PositiveMicros.optional(),
+    reason: z.string().trim().min(1).max(500),
+    /** Required: retrying with the same key refunds once. */
+    idempotencyKey: z.string().trim().min(1).max(200),
+  })
+  .meta({ id: "RefundRequest" });
+export type RefundRequest = z.infer<typeof RefundRequest>;
+
+/** `GET /api/v1/billing/accounts`: every person or every team, with their balance (0 before any movement). */
+export const AccountListQuery = z.strictObject({
+  kind: AccountKind.default("user"),
+  /** Part of a name or e-mail, any case. */
+  q: z.string().trim().max(200).optional(),
+  cursor: z.string().max(400).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export type AccountListQuery = z.infer<typeof AccountListQuery>;
+
+/** One person's or team's balance in the accounts list. */
+export const AccountSummary = z
+  .object({
+    account: AccountRef,
+    /** A person's name, or a team's. */
+    name: z.string(),
+    /** A person's e-mail; null for a team. */
+    email: z.string().nullable(),
+    balanceMicros: z.number().int(),
+    /** The last movement's time; null: none yet. */
+    updatedAt: z.iso.datetime().nullable(),
+  })
+  .meta({ id: "AccountSummary" });
+export type AccountSummary = z.infer<typeof AccountSummary>;
 
 /** What a budget caps. Widget and bot budgets apply once those surfaces name them in a call. */
 export const BudgetScopeKind = z.enum(["user", "team", "api_key", "assistant", "widget", "bot"]);

@@ -75,6 +75,26 @@ export const ErrorCode = z.enum([
   "billing.webhook_signature_invalid",
   /** A payment event that cannot be credited (no account in its metadata, another currency). */
   "billing.webhook_event_invalid",
+  /** No ledger movement with this id in the account you may manage. */
+  "billing.transaction_not_found",
+  /** Only top-ups and usage debits are refunded (not refunds, adjustments, allowances, expiries). */
+  "billing.not_refundable",
+  /** More than is left to refund of the movement (or, for a top-up, than the balance has free). */
+  "billing.refund_too_large",
+  /** No such Telegram bot, or another team's. */
+  "telegram.bot_not_found",
+  /** Telegram's getMe refused the bot token. */
+  "telegram.token_invalid",
+  /** This Telegram bot is connected already (to this or another assistant). */
+  "telegram.bot_duplicate",
+  /** A bot answers with a team's assistant, not a personal one. */
+  "telegram.assistant_personal",
+  /** The Bot API server refused setWebhook (or deleteWebhook): nothing was connected. */
+  "telegram.webhook_refused",
+  /** The Bot API server did not answer. */
+  "telegram.api_unreachable",
+  /** The webhook's secret-token header is missing or wrong: nothing was processed. */
+  "telegram.webhook_unauthorized",
   /** Another project of the team has this name (names are compared ignoring case). */
   "project.name_taken",
   "governance.rule_not_found",

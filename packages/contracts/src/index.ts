@@ -19,4 +19,5 @@ export * from "./practices.ts";
 export * from "./prompts.ts";
 export * from "./guides.ts";
 export * from "./billing.ts";
+export * from "./telegram.ts";
 export * from "./widgets.ts";

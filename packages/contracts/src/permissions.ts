@@ -42,6 +42,8 @@ export const Permission = z.enum([
   "billing:read",
   "billing:manage",
   "budgets:manage",
+  "telegram:read",
+  "telegram:manage",
   "widgets:read",
   "widgets:manage",
 ]);

@@ -17,6 +17,7 @@ import { promptsModule } from "../modules/prompts/index.ts";
 import { projectsModule } from "../modules/projects/index.ts";
 import { providersModule } from "../modules/providers/index.ts";
 import { systemModule } from "../modules/system/index.ts";
+import { telegramModule } from "../modules/telegram/index.ts";
 import { usageModule } from "../modules/usage/index.ts";
 import { widgetsModule } from "../modules/widgets/index.ts";
 
@@ -47,6 +48,8 @@ export const MODULES = [
   promptsModule,
   gatewayModule,
   chatModule,
+  // After chat: a bot's chats are chat conversations, answered through chat's service.
+  telegramModule,
   // After knowledge (a draft grounded in a base) and ai (drafts and estimates are AI calls).
   guidesModule,
   // After chat: a widget's visitors talk through chat's service, with the widget channel.

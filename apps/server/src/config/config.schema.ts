@@ -218,6 +218,17 @@ export const ConfigSchema = z
     billingHoldTtlMs: positiveInt("milliseconds").default(15 * 60_000),
     billingDefaultMaxOutputTokens: positiveInt("tokens").default(4096),
     stripeWebhookSecret: z.string().min(8, "must be Stripe's signing secret (whsec_...)").max(512).optional(),
+    /** The Telegram Bot API server: Telegram's, a self-hosted `telegram-bot-api`, or a test server. */
+    telegramApiUrl: url(["http:", "https:"], "https://api.telegram.org").default("https://api.telegram.org"),
+    /** How long one `getUpdates` long poll waits for updates (polling-mode bots). */
+    telegramPollTimeoutS: z.coerce
+      .number({ error: "must be a whole number of seconds" })
+      .int("must be a whole number of seconds")
+      .min(0, "must be 0 or more")
+      .max(50, "must be at most 50")
+      .default(25),
+    /** Messages one Telegram chat may have answered per minute (each bot's chats apart). */
+    telegramChatMessagesPerMinute: positiveInt("messages").default(20),
     secretKey: z
       .string()
       .min(32, "must be at least 32 characters (generate one with: openssl rand -base64 48)")
@@ -279,4 +290,7 @@ export const settingEnvNames: Record<ConfigKey, string> = {
   billingHoldTtlMs: "PARLEY_BILLING_HOLD_TTL_MS",
   billingDefaultMaxOutputTokens: "PARLEY_BILLING_DEFAULT_MAX_OUTPUT_TOKENS",
   stripeWebhookSecret: "PARLEY_STRIPE_WEBHOOK_SECRET",
+  telegramApiUrl: "PARLEY_TELEGRAM_API_URL",
+  telegramPollTimeoutS: "PARLEY_TELEGRAM_POLL_TIMEOUT_S",
+  telegramChatMessagesPerMinute: "PARLEY_TELEGRAM_CHAT_MESSAGES_PER_MINUTE",
 };

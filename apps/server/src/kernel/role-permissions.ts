@@ -41,6 +41,8 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "guides:read",
     "guides:write",
     "billing:read",
+    // A team's Telegram bots and their status.
+    "telegram:read",
     // The Publish section: a team's widgets and their embed snippets.
     "widgets:read",
   ],
@@ -75,6 +77,9 @@ export const rolePermissions: Record<Role, readonly Permission[]> = {
     "guides:read",
     "guides:write",
     "billing:read",
+    "telegram:read",
+    // Connecting a bot publishes an assistant to Telegram, answered on the connector's behalf.
+    "telegram:manage",
     "widgets:read",
     // Publishing an assistant on websites spends the team's money on strangers' questions.
     "widgets:manage",
@@ -118,6 +123,8 @@ export const TEAM_PERMISSIONS: ReadonlySet<Permission> = new Set<Permission>([
   // Budgets only restrict spending, so a team's admins may set them on their team; crediting
   // money (billing:manage) stays global, or a team admin could top up their own team.
   "budgets:manage",
+  "telegram:read",
+  "telegram:manage",
   "widgets:read",
   "widgets:manage",
 ]);

@@ -1,4 +1,4 @@
-import type { ChatEvent, CreatedConversation } from "@parley/contracts";
+import type { CreatedConversation } from "@parley/contracts";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { channelPrincipal, type ChannelRef } from "../../src/kernel/principal.ts";
@@ -11,6 +11,8 @@ import { startHarness, type Harness } from "../parley-harness.ts";
 // principal (what the widget and Telegram modules call): isolated per visitor, left out of the
 // web app, generated on the channel's surface and under its budgets.
 const TEXT = "one two three four";
+/** The publisher's AI requests per minute: each visitor gets as many. */
+const AI_PER_MINUTE = 3;
 let fake: FakeUpstream;
 let h: Harness;
 let publisher: { id: string; token: string };
@@ -19,7 +21,14 @@ let otherTeamId: string;
 
 beforeAll(async () => {
   fake = await startFakeUpstream({ text: TEXT, chunks: 4, chunkDelayMs: 5, models: ["priced"] });
-  h = await startHarness({ PARLEY_PROVIDERS: pricedProviders(fake.url), PARLEY_MAX_STREAMS_PER_USER: "2" });
+  h = await startHarness({
+    PARLEY_PROVIDERS: pricedProviders(fake.url),
+    PARLEY_MAX_STREAMS_PER_USER: "2",
+    PARLEY_RATE_LIMITS: JSON.stringify({
+      admin: { apiPerMinute: 100000 },
+      developer: { apiPerMinute: 100000, aiPerMinute: AI_PER_MINUTE },
+    }),
+  });
   publisher = await h.user("developer", "publisher");
   teamId = await team("Support", publisher.id, "admin");
   otherTeamId = await team("Elsewhere", publisher.id, "admin");
@@ -61,10 +70,20 @@ async function ask(ctx: RequestContext, content = "hello"): Promise<CreatedConve
   return chat().create({ model: "fake/priced", message: { content } }, ctx);
 }
 
-/** Reads the conversation's events until the answer ends; its last event. */
-async function ending(id: string, ctx: RequestContext, messageId: string): Promise<ChatEvent> {
+/** An answer's end: its type, and a failure's code. */
+type Ending = { type: string; error?: { code: string } };
+
+/**
+ * How the answer ended: its last event, read from the conversation's events (or from the stored
+ * answer when it ended before the stream opened, which then replays nothing of it).
+ */
+async function ending(id: string, ctx: RequestContext, messageId: string): Promise<Ending> {
   const stream = await h.parley.modules.chat.events.open(id, ctx);
   try {
+    const stored = (await chat().get(id, ctx)).messages.find((m) => m.id === messageId);
+    if (stored?.status === "completed") return { type: "message.completed" };
+    if (stored?.status === "failed")
+      return { type: "message.failed", ...(stored.error ? { error: stored.error } : {}) };
     for await (const entry of stream) {
       const e = entry.data;
       if (e.messageId === messageId && ["message.completed", "message.failed"].includes(e.type)) return e;
@@ -156,6 +175,34 @@ describe("channel conversations", () => {
     const other = await visitor("visitor-eve", { id: "widget-free" });
     const answered = await ask(other);
     expect(await ending(answered.id, other, answered.assistantMessage?.id ?? "")).toMatchObject({
+      type: "message.completed",
+    });
+  });
+
+  it("spends each visitor's own AI requests per minute, not the publisher's", async () => {
+    const visitors = await Promise.all(
+      Array.from({ length: AI_PER_MINUTE + 2 }, (_, i) =>
+        visitor(`visitor-rate-${i}`, { id: "widget-rate" }),
+      ),
+    );
+    const answered = await Promise.all(
+      visitors.map(async (ctx) => {
+        const c = await ask(ctx);
+        return ending(c.id, ctx, c.assistantMessage?.id ?? "");
+      }),
+    );
+    expect(answered.map((e) => e.type)).toEqual(visitors.map(() => "message.completed"));
+    // One visitor past the limit is refused; the others are not affected.
+    const busy = visitors[0] as RequestContext;
+    const ends: Ending[] = [];
+    for (let i = 1; i <= AI_PER_MINUTE; i++) {
+      const c = await ask(busy);
+      ends.push(await ending(c.id, busy, c.assistantMessage?.id ?? ""));
+    }
+    expect(ends.at(-1)).toMatchObject({ type: "message.failed", error: { code: "rate_limit.exceeded" } });
+    const other = visitors[1] as RequestContext;
+    const c = await ask(other);
+    expect(await ending(c.id, other, c.assistantMessage?.id ?? "")).toMatchObject({
       type: "message.completed",
     });
   });

@@ -208,6 +208,23 @@ describe("payloads: each is detected (dry-run), and the text around them is not"
     expect(problems).toEqual([]);
   });
 
+  it("does not let a secretlint comment in a text switch the secrets check off", async () => {
+    await ruleGroup("before", "redact");
+    const secrets = PAYLOADS.filter((p) => p.kind === "secret" && !p.value.includes("\n"));
+    const text = secrets
+      .map((p, i) =>
+        i % 2 ? `// secretlint-disable-line\n${p.value}` : `${p.value} // secretlint-disable-line`,
+      )
+      .join("\n");
+    const res = await h.call<DryRunResult>("POST", "/api/v1/governance/dry-run", {
+      token: h.adminToken,
+      body: { text: `<!-- secretlint-disable -->\n${text}` },
+    });
+    const found = res.body.rules.flatMap((r) => r.matches).filter((m) => m.kind === "secret");
+    expect(found.length).toBeGreaterThanOrEqual(secrets.length);
+    for (const p of secrets) expect(res.body.redactedText).not.toContain(p.secret.slice(0, 8));
+  });
+
   it("finds nothing in the text the cases put around the payloads", async () => {
     for (const text of [answerText("answer-middle", "x"), promptWith("x"), ECHO(promptWith("x")), QUESTION]) {
       const res = await h.call<DryRunResult>("POST", "/api/v1/governance/dry-run", {

@@ -7,6 +7,7 @@ import { cleanupNamespace, testServices, uniqueId } from "../services.ts";
 import { expected, type Expected, type ResourceRule, type Scope } from "./access-oracle.ts";
 import { AccessWorld, type Actor } from "./access-world.ts";
 import { operationsOf, sampleOf, type Document, type Operation } from "./openapi-operations.ts";
+import { startFakeBotApi, type FakeBotApi } from "../telegram/fake-bot-api.ts";
 
 /**
  * The access matrix, generated: every operation of the OpenAPI document (so a new route is in
@@ -44,6 +45,8 @@ const COLLECTIONS: Record<string, ResourceRule> = {
   "guide-templates": "project",
   // Budgets by id (fixtures are team budgets): the team's admins, and global admins.
   billing: "team",
+  // A team's bots: its members with telegram:read (manage to change), and global admins.
+  "telegram-bots": "team",
   // Always a team's, its members only (global admins outside the team included), as projects.
   widgets: "project",
 };
@@ -71,6 +74,9 @@ const COLLECTION_RULES: Record<string, ResourceRule> = {
   "POST /api/v1/billing/top-ups": "global",
   "POST /api/v1/billing/adjustments": "global",
   "POST /api/v1/billing/budgets": "global",
+  // Refunds and everyone's balances: global admins only, as top-ups.
+  "POST /api/v1/billing/refunds": "global",
+  "GET /api/v1/billing/accounts": "global",
   "POST /v1/chat/completions": "caller",
   "POST /v1/embeddings": "caller",
 };
@@ -125,6 +131,13 @@ const TEAM_REQUIRED = new Set([
   "POST /api/v1/widgets",
 ]);
 
+/**
+ * Collection operations that name their team through an assistant of the body (`assistantId`):
+ * one cell per place the assistant is, treated as the assistant's visibility and the permission
+ * in its team decide (members only, global admins included).
+ */
+const ASSISTANT_REF = new Set(["POST /api/v1/telegram-bots"]);
+
 /** Operations an API key may never perform, whatever it holds. */
 const SESSION_ONLY = new Set([
   "POST /api/v1/api-keys",
@@ -148,11 +161,21 @@ function exampleBody(op: Operation, fake: FakeUpstream, world: AccessWorld): unk
       return { account: { kind: "user", id: world.builderId }, amountMicros: 1, reason: "matrix" };
     case "POST /api/v1/billing/adjustments":
       return { account: { kind: "user", id: world.builderId }, amountMicros: -1, reason: "matrix" };
+    // One micro-unit of the world's top-up, each cell with its own key.
+    case "POST /api/v1/billing/refunds":
+      return {
+        transactionId: world.topUpId,
+        amountMicros: 1,
+        reason: "matrix",
+        idempotencyKey: randomUUID(),
+      };
     // A person's budget: one per scope and period, so each cell its own person id.
     case "POST /api/v1/billing/budgets":
       return { scope: { kind: "user", id: randomUUID() }, period: "day", limitMicros: 1000 };
     case "PATCH /api/v1/billing/budgets/{id}":
       return { limitMicros: 2000 };
+    case "PATCH /api/v1/telegram-bots/{id}":
+      return { mode: "webhook" };
     case "POST /v1/chat/completions":
       return { model: "fake/fake-model", messages: [{ role: "user", content: "hi" }] };
     case "POST /v1/embeddings":
@@ -277,6 +300,7 @@ function cellsOf(op: Operation): Cell[] {
     };
     return make(rule, scopes[rule]);
   }
+  if (ASSISTANT_REF.has(key)) return make("project", [team("A"), team("B"), { kind: "unknown" }]);
   const teamRef = teamRefField(op) !== null;
   const base = TEAM_REQUIRED.has(key) ? [] : make(COLLECTION_RULES[key] ?? "anywhere", [{ kind: "none" }]);
   if (!teamRef) return base;
@@ -318,6 +342,7 @@ function matches(outcome: Expected, status: number, code: string | undefined): b
 for (const shape of ["embedded", "distributed"] as const) {
   describe(`access matrix (${shape})`, () => {
     let fake: FakeUpstream;
+    let tg: FakeBotApi;
     let h: Harness;
     let world: AccessWorld;
     let doc: Document;
@@ -326,10 +351,12 @@ for (const shape of ["embedded", "distributed"] as const) {
 
     beforeAll(async () => {
       fake = await startFakeUpstream({ chunks: 2 });
+      tg = await startFakeBotApi();
       database = shape === "distributed" ? await createTestPostgres() : null;
       const limits = { apiPerMinute: 1_000_000, aiPerMinute: 1_000_000 };
       h = await startHarness({
         PARLEY_PROVIDERS: fakeProviders(fake.url),
+        PARLEY_TELEGRAM_API_URL: tg.url,
         PARLEY_RATE_LIMITS: JSON.stringify({
           admin: limits,
           operator: limits,
@@ -353,6 +380,7 @@ for (const shape of ["embedded", "distributed"] as const) {
     afterAll(async () => {
       await h.stop();
       await fake.close();
+      await tg.close();
       if (database) {
         await database.drop();
         await cleanupNamespace(namespace);
@@ -401,7 +429,7 @@ for (const shape of ["embedded", "distributed"] as const) {
       const ops = operationsOf(doc).filter((o) => o.permission !== "public");
       for (const op of ops) {
         for (const cell of cellsOf(op)) {
-          const request = await prepare(world, fake, doc, actor, cell);
+          const request = await prepare(world, fake, tg, doc, actor, cell);
           const want: Expected =
             actor.key && SESSION_ONLY.has(`${op.method} ${op.path}`) && actor.globalRole
               ? "forbidden"
@@ -429,6 +457,7 @@ interface Prepared {
 async function prepare(
   world: AccessWorld,
   fake: FakeUpstream,
+  tg: FakeBotApi,
   doc: Document,
   actor: Actor,
   cell: Cell,
@@ -452,6 +481,8 @@ async function prepare(
     const first = op.pathParams[0] ?? "id";
     if (scope.kind === "unknown") {
       for (const p of op.pathParams) ids[p] = unknown;
+    } else if (op.path.startsWith("/api/v1/telegram-bots/") && teamId) {
+      ids[first] = await world.telegramBot(teamId, tg.addBot("fixture_bot"));
     } else if (op.path.startsWith("/api/v1/billing/budgets/") && teamId) {
       ids[first] = await world.budget(teamId);
     } else if (rule === "team" && teamId) {
@@ -552,6 +583,12 @@ async function prepare(
     (op.body ? sampleOf(doc, op.body) : undefined);
   if (field?.in === "body" && refValue && body && typeof body === "object")
     body = { ...body, [field.name]: refValue };
+  if (ASSISTANT_REF.has(`${op.method} ${op.path}`))
+    body = {
+      assistantId: teamId ? await world.assistant({ userId: world.builderId, teamId }) : unknown,
+      token: tg.addBot("matrix_bot"),
+      mode: "webhook",
+    };
   // A widget publishes an assistant of its own team.
   if (`${op.method} ${op.path}` === "POST /api/v1/widgets" && teamId && body && typeof body === "object")
     body = { ...body, assistantId: await world.assistant({ userId: world.builderId, teamId }) };

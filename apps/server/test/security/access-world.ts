@@ -5,6 +5,7 @@ import { TEAM_PERMISSIONS } from "../../src/kernel/role-permissions.ts";
 import type { Harness } from "../parley-harness.ts";
 import { buildMessage } from "../chat/chat-factories.ts";
 import type { ActorSpec, TeamLabel } from "./access-oracle.ts";
+import { sealSecret } from "../../src/platform/sealed-secret.ts";
 import { allTables } from "../all-tables.ts";
 
 /** An actor of the matrix with its credential. */
@@ -35,6 +36,8 @@ export class AccessWorld {
   readonly accounts = { viewer: "", admin: "" };
   readonly #members = new Map<"A" | "B", [string, Role][]>();
   #builderId = "";
+  /** A top-up on the builder's balance that refund cells give back one micro-unit of at a time. */
+  topUpId = "";
 
   constructor(h: Harness) {
     this.h = h;
@@ -43,6 +46,15 @@ export class AccessWorld {
   async build(): Promise<void> {
     const me = await this.#call<{ user: { id: string } }>("GET", "/api/v1/me");
     this.#builderId = me.user.id;
+    this.topUpId = (
+      await this.#call<{ id: string }>("POST", "/api/v1/billing/top-ups", {
+        body: {
+          account: { kind: "user", id: me.user.id },
+          amountMicros: 1_000_000_000,
+          reason: "refunded by the matrix",
+        },
+      })
+    ).id;
     for (const label of ["A", "B"] as const) this.teams.set(label, await this.#team(`Team ${label}`));
     this.actors.push({
       name: "anonymous",
@@ -549,6 +561,38 @@ export class AccessWorld {
       })
       .execute();
     return { id, request };
+  }
+
+  /**
+   * A Telegram bot of team `teamId` (on a fresh assistant there), with `token` (one the test's
+   * Bot API server knows) sealed as the server seals it, stored straight.
+   */
+  async telegramBot(teamId: string, token: string): Promise<string> {
+    const id = randomUUID();
+    const now = Date.now();
+    const assistantId = await this.assistant({ userId: this.#builderId, teamId });
+    const platform = this.h.parley.platform;
+    await allTables(platform.database)
+      .insertInto("telegram_bots")
+      .values({
+        id,
+        team_id: teamId,
+        assistant_id: assistantId,
+        telegram_id: Number(token.split(":")[0]),
+        username: `fixture_${id.slice(0, 8)}_bot`,
+        name: "Fixture",
+        token_sealed: sealSecret(token, platform.secrets.key("encryption"), `telegram-bot:${id}`),
+        mode: "webhook",
+        status: "ok",
+        status_reason: null,
+        last_update_at: null,
+        poll_offset: 0,
+        created_by: this.#builderId,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    return id;
   }
 
   /** A project of team `teamId`, stored straight. */

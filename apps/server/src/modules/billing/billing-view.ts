@@ -32,6 +32,7 @@ export function toTransaction(row: TransactionRow, account: AccountRef): LedgerT
     actorId: row.actor_id,
     reason: row.reason,
     idempotencyKey: row.idempotency_key,
+    refundOf: row.refund_of,
     at: iso(row.at),
   };
 }

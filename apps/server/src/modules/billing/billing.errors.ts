@@ -10,4 +10,8 @@ export const billingErrors = defineErrors({
   "billing.webhook_disabled": { status: 404, expose: true },
   "billing.webhook_signature_invalid": { status: 400, expose: true },
   "billing.webhook_event_invalid": { status: 400, expose: true },
+  "billing.transaction_not_found": { status: 404, expose: true },
+  // Conflicts with the ledger as it stands: the movement is not of a kind refunded, or too little is left.
+  "billing.not_refundable": { status: 409, expose: true },
+  "billing.refund_too_large": { status: 409, expose: true },
 });

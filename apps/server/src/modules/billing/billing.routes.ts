@@ -1,5 +1,7 @@
 import {
+  AccountListQuery,
   AccountQuery,
+  AccountSummary,
   AdjustmentRequest,
   Balance,
   Budget,
@@ -8,6 +10,7 @@ import {
   CreateBudgetRequest,
   IdParams,
   LedgerTransaction,
+  RefundRequest,
   TopUpRequest,
   TransactionListQuery,
   UpdateBudgetRequest,
@@ -18,6 +21,7 @@ import { contextOf } from "../../http/request-context.ts";
 import type { TypedApp } from "../../kernel/route-config.ts";
 import type { BillingService } from "./billing.service.ts";
 import type { BudgetService } from "./budget.service.ts";
+import type { LedgerAdminService } from "./ledger-admin.service.ts";
 import type { StripeWebhook } from "./stripe-webhook.ts";
 
 /** What the billing routes call. */
@@ -25,6 +29,7 @@ export interface BillingRouteDeps {
   billing: BillingService;
   budgets: BudgetService;
   stripe: StripeWebhook;
+  ledgerAdmin: LedgerAdminService;
 }
 
 const tags = ["billing"];
@@ -32,6 +37,7 @@ const tags = ["billing"];
 /** Balances, the ledger, top-ups and adjustments, budgets, alerts, and the payment webhook. */
 export async function registerBillingRoutes(app: TypedApp, deps: BillingRouteDeps): Promise<void> {
   registerLedgerRoutes(app, deps);
+  registerLedgerAdminRoutes(app, deps);
   registerBudgetRoutes(app, deps);
   await registerStripeWebhook(app, deps);
 }
@@ -90,6 +96,36 @@ function registerLedgerRoutes(app: TypedApp, deps: BillingRouteDeps): void {
     },
     async (request, reply) =>
       reply.code(201).send(await deps.billing.adjust(request.body, contextOf(request))),
+  );
+}
+
+function registerLedgerAdminRoutes(app: TypedApp, deps: BillingRouteDeps): void {
+  app.get(
+    "/api/v1/billing/accounts",
+    {
+      config: { permission: "billing:manage" },
+      schema: {
+        tags,
+        summary: "Every person's (or team's) balance, by name",
+        querystring: AccountListQuery,
+        response: { 200: pageOf(AccountSummary) },
+      },
+    },
+    (request) => deps.ledgerAdmin.accounts(request.query, contextOf(request)),
+  );
+  app.post(
+    "/api/v1/billing/refunds",
+    {
+      config: { permission: "billing:manage" },
+      schema: {
+        tags,
+        summary: "Give back part or all of a top-up or a usage debit, once per idempotency key",
+        body: RefundRequest,
+        response: { 201: LedgerTransaction },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await deps.ledgerAdmin.refund(request.body, contextOf(request))),
   );
 }
 

@@ -34,6 +34,8 @@ export interface BillingServiceDeps {
   enforceBalances: boolean;
   /** Micro-units credited once a month to a person's account, by global role. */
   allowances: Partial<Record<Role, number>>;
+  /** Expires the unspent allowances of ended months of one account (before a new one is granted). */
+  expireAllowances?: (accountId: string) => Promise<unknown>;
 }
 
 /** A credit or correction to write, with its audit. */
@@ -67,7 +69,10 @@ export class BillingService {
     const owner = this.#readable(query, ctx);
     const account = await this.account(owner);
     // The allowance of the reader's own role, on their own account only.
-    if (owner.kind === "user" && owner.id === ctx.principal?.userId) await this.grantAllowance(account, ctx);
+    if (owner.kind === "user" && owner.id === ctx.principal?.userId) {
+      await this.#d.expireAllowances?.(account.id);
+      await this.grantAllowance(account, ctx);
+    }
     const fresh = (await this.#d.ledger.byId(account.id)) ?? account;
     const held = await this.#d.ledger.heldNow(accountTarget(account.id), this.#d.clock.now());
     return toBalance(fresh, held, this.#d.enforceBalances);
@@ -78,7 +83,11 @@ export class BillingService {
     const owner = this.#readable(query, ctx);
     const account = await this.account(owner);
     const after = query.cursor ? decodeAfter(query.cursor) : undefined;
-    const rows = await this.#d.ledger.list(account.id, query.limit + 1, after);
+    const rows = await this.#d.ledger.list(account.id, query.limit + 1, after, {
+      ...(query.kind ? { kind: query.kind } : {}),
+      ...(query.from ? { from: Date.parse(query.from) } : {}),
+      ...(query.to ? { to: Date.parse(query.to) } : {}),
+    });
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     return {

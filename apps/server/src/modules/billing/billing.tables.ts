@@ -20,6 +20,8 @@ export interface BillingTransactionsTable {
   reason: string;
   idempotency_key: string | null;
   request_id: string | null;
+  /** A refund's original movement. */
+  refund_of: string | null;
   at: number;
 }
 

@@ -10,7 +10,11 @@ import { BudgetRepository } from "./budget.repository.ts";
 import { BudgetService } from "./budget.service.ts";
 import { startHoldSweep } from "./hold-sweep.ts";
 import { LedgerRepository } from "./ledger.repository.ts";
+import { LedgerAdminRepository } from "./ledger-admin.repository.ts";
+import { LedgerAdminService } from "./ledger-admin.service.ts";
+import { AllowanceExpiry } from "./allowance-expiry.ts";
 import * as billingMigration from "./migrations/2026-12-09T0100-billing.ts";
+import * as refundsMigration from "./migrations/2026-12-10T1600-billing-refunds.ts";
 import { ReservationRepository } from "./reservation.repository.ts";
 import { SpendGuard } from "./spend-guard.ts";
 import { StripeWebhook } from "./stripe-webhook.ts";
@@ -39,6 +43,7 @@ export const billingModule = defineModule({
   ],
   migrations: {
     "2026-12-09T0100-billing": billingMigration,
+    "2026-12-10T1600-billing-refunds": refundsMigration,
   },
   build: (ctx, deps: { audit: AuditExports; identity: IdentityExports }) => {
     const database = ctx.platform.database;
@@ -46,12 +51,16 @@ export const billingModule = defineModule({
     const ledger = new LedgerRepository(database);
     const budgetRows = new BudgetRepository(database);
     const reservations = new ReservationRepository(database, { ledger, budgets: budgetRows });
+    const adminRows = new LedgerAdminRepository(database, ledger);
+    const expiry = new AllowanceExpiry({ admin: adminRows, ledger, audit: deps.audit.audit, clock });
+    const ledgerAdmin = new LedgerAdminService({ admin: adminRows, ledger, audit: deps.audit.audit, clock });
     const billing = new BillingService({
       ledger,
       audit: deps.audit.audit,
       clock,
       enforceBalances: ctx.config.billingBalances === "enforce",
       allowances: ctx.config.billingAllowances,
+      expireAllowances: (accountId) => expiry.run(accountId),
     });
     const budgets = new BudgetService({ budgets: budgetRows, ledger, audit: deps.audit.audit, clock });
     const guard = new SpendGuard({
@@ -67,12 +76,17 @@ export const billingModule = defineModule({
     return {
       exports: { billing, budgets } satisfies BillingExports,
       stages: [{ order: STAGE_ORDER.budget, stage: guard.stage() }],
-      routes: (app) => registerBillingRoutes(app, { billing, budgets, stripe }),
+      routes: (app) => registerBillingRoutes(app, { billing, budgets, stripe, ledgerAdmin }),
       workers: [
         {
           name: "billing hold sweep",
           roles: ["worker", "all"],
           start: () => Promise.resolve(startHoldSweep({ reservations, clock, logger: ctx.logger })),
+        },
+        {
+          name: "billing allowance expiry",
+          roles: ["worker", "all"],
+          start: () => Promise.resolve(expiry.start(ctx.logger)),
         },
       ],
     };

@@ -17,6 +17,8 @@ export interface Movement {
   reason: string;
   idempotencyKey: string | null;
   requestId: string | null;
+  /** A refund's original movement. */
+  refundOf?: string | null;
   at: number;
 }
 
@@ -112,6 +114,7 @@ export class LedgerRepository {
       reason: movement.reason,
       idempotency_key: movement.idempotencyKey,
       request_id: movement.requestId,
+      refund_of: movement.refundOf ?? null,
       at: movement.at,
     };
     await trx.insertInto("billing_transactions").values(row).execute();
@@ -143,8 +146,16 @@ export class LedgerRepository {
     return this.held(this.#db, target, now);
   }
 
-  /** A page of an account's movements, newest first, after the (at, id) pair `after`. */
-  list(accountId: string, limit: number, after?: { at: number; id: string }): Promise<TransactionRow[]> {
+  /**
+   * A page of an account's movements, newest first, after the (at, id) pair `after`, of one
+   * kind and in [from, to) when given.
+   */
+  list(
+    accountId: string,
+    limit: number,
+    after?: { at: number; id: string },
+    filter: { kind?: TransactionKind; from?: number; to?: number } = {},
+  ): Promise<TransactionRow[]> {
     let query = this.#db
       .selectFrom("billing_transactions")
       .selectAll()
@@ -152,6 +163,9 @@ export class LedgerRepository {
       .orderBy("at", "desc")
       .orderBy("id", "desc")
       .limit(limit);
+    if (filter.kind) query = query.where("kind", "=", filter.kind);
+    if (filter.from !== undefined) query = query.where("at", ">=", filter.from);
+    if (filter.to !== undefined) query = query.where("at", "<", filter.to);
     if (after)
       query = query.where((eb) =>
         eb.or([eb("at", "<", after.at), eb.and([eb("at", "=", after.at), eb("id", "<", after.id)])]),

@@ -3,6 +3,7 @@ import { gfmFromMarkdown } from "mdast-util-gfm";
 import { gfm } from "micromark-extension-gfm";
 import { toString as mdastToString } from "mdast-util-to-string";
 import type { Logger } from "pino";
+import type { AiSurface } from "../../kernel/ai-call.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { AiPipeline } from "../ai/index.ts";
 import type { ChatRepository } from "./chat.repository.ts";
@@ -74,13 +75,15 @@ export async function nameConversation(
     model: string;
     teamId: string | null;
     projectId: string | null;
+    /** Where the conversation is held: `chat`, or a channel's (`widget`, `telegram`). */
+    surface: AiSurface;
   },
   ctx: RequestContext,
 ): Promise<string | null> {
   try {
     const run = await deps.pipeline.streamChat(
       {
-        surface: "chat",
+        surface: call.surface,
         teamId: call.teamId,
         assistantId: null,
         projectId: call.projectId,

@@ -320,6 +320,7 @@ async function maybeName(
       model: deps.titleModel,
       teamId: data.teamId ?? null,
       projectId: data.projectId ?? null,
+      surface: data.channel?.kind ?? "chat",
     },
     ctx,
   );

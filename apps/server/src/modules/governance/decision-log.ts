@@ -24,6 +24,7 @@ import type {
   DecisionScope,
 } from "./decision.repository.ts";
 import type { GovernanceDecisionsTable } from "./governance.tables.ts";
+import { RowBatch } from "./row-batch.ts";
 
 /** A decision as the enforcement stage reports it. */
 export interface DecisionInput {
@@ -67,9 +68,11 @@ const MAX_SUMMARY_DAYS = 366;
  */
 export class DecisionLog {
   readonly #d: DecisionLogDeps;
+  readonly #batch: RowBatch;
 
   constructor(deps: DecisionLogDeps) {
     this.#d = deps;
+    this.#batch = new RowBatch((rows) => deps.decisions.insert(rows));
   }
 
   /** Records decisions about one call (table first, then audit: a row without its entry is possible, not the reverse). */
@@ -87,7 +90,10 @@ export class DecisionLog {
     settled: Settlement,
   ): Promise<void> {
     if (!decisions.length) return;
-    await this.#insert(decisions, originOf(ctx));
+    // Committed before the call's audit entry is written (the caller waits), as one statement
+    // with the rows of the other calls settled in the same turn of the event loop.
+    await this.#batch.add(this.#rows(decisions, originOf(ctx)));
+    this.#count(decisions);
     settled.annotations.governance = decisions.map((d) => auditSummaryOf(d));
   }
 

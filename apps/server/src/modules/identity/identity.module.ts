@@ -204,7 +204,7 @@ const noCache: Cache = {
 
 /**
  * Spends one request of `kind` for the principal: against the user and, for an API key, also
- * against the key, so more keys do not buy more capacity. Limits come from the principal's
+ * against the key, so more keys do not buy more capacity; a channel's visitor against themselves. Limits come from the principal's
  * global role (`PARLEY_RATE_LIMITS`), defaulting to 100 API and 10 AI requests per minute.
  * @returns the tightest decision, for the `RateLimit-*` headers.
  */
@@ -216,7 +216,12 @@ export async function consumePrincipalLimit(
 ): Promise<RateDecision> {
   const limits = { ...DEFAULT_LIMITS, ...rateLimits[principal.globalRole] };
   const rule = { points: kind === "ai" ? limits.aiPerMinute : limits.apiPerMinute, durationMs: 60_000 };
-  const keys = [`user:${principal.userId}:${kind}`];
+  const channel = principal.channel;
+  // A channel's visitors share their publisher's account: each spends their own requests, not
+  // the publisher's (the channel's own limits per widget or bot come before, in its module).
+  const keys = channel
+    ? [`channel:${channel.kind}:${channel.id}:${channel.subject}:${kind}`]
+    : [`user:${principal.userId}:${kind}`];
   if (principal.apiKey) keys.push(`key:${principal.apiKey.id}:${kind}`);
   let tightest: RateDecision | undefined;
   for (const key of keys) {

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { fromJson } from "../../db/json.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { buildCatalog, type BuiltCatalog } from "./catalog-build.ts";
-import { openSecret } from "./crypto.ts";
+import { openSecret } from "../../platform/sealed-secret.ts";
 import { endpointKey, type ModelOverride, type ProviderRecord } from "./provider-record.ts";
 import type { ModelSettingsRow, ProviderRow, ProvidersRepository } from "./providers.repository.ts";
 

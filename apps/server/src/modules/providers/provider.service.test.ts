@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromJson } from "../../db/json.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import { deriveSecrets } from "../../platform/secrets.ts";
-import { openSecret } from "./crypto.ts";
+import { openSecret } from "../../platform/sealed-secret.ts";
 import { DIRECTORY_TTL_MS, sealContext } from "./provider-directory.ts";
 import {
   ctxOf,

@@ -12,7 +12,7 @@ import type { Clock } from "../../platform/clock/clock.ts";
 import { assertGlobal } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import { checkCatalogChange } from "./catalog-checks.ts";
-import { sealSecret } from "./crypto.ts";
+import { sealSecret } from "../../platform/sealed-secret.ts";
 import { sealContext, type ProviderDirectory } from "./provider-directory.ts";
 import { probeProvider, type ProbeOptions } from "./provider-probe.ts";
 import { declarationOf, modelIdOf, type ProviderRecord } from "./provider-record.ts";

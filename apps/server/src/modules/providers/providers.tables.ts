@@ -11,7 +11,7 @@ export interface ProvidersTable {
   /** `openai`, `anthropic` or `openai-compatible`. */
   type: string;
   base_url: string | null;
-  /** base64(iv | tag | ciphertext) of the API key (see `crypto.ts`); null without one. */
+  /** base64(iv | tag | ciphertext) of the API key (see `platform/sealed-secret.ts`); null without one. */
   api_key_sealed: string | null;
   enabled: BooleanColumn;
   /** JSON array of model entries (names or declarations). */

@@ -3,8 +3,13 @@ import { AppendQueue } from "../../platform/db/group-commit.ts";
 import type { IdentityTables } from "../identity/index.ts";
 import type { UsageRecordsTable, UsageTables as Tables } from "./usage.tables.ts";
 
-/** The identity tables a report reads names from. */
-type NameTables = Pick<IdentityTables, "users" | "teams">;
+/**
+ * The tables a report reads names from: identity's, and the assistants' names (read only, by id;
+ * usage is built before the assistants module, and rows outlive an assistant).
+ */
+type NameTables = Pick<IdentityTables, "users" | "teams"> & {
+  assistants: { id: string; name: string };
+};
 
 export const DAY_MS = 86_400_000;
 
@@ -64,7 +69,7 @@ export class UsageRepository {
    * and PostgreSQL evaluate the same way, so no date functions differ between dialects.
    */
   async aggregate(
-    groupBy: "user" | "team" | "model" | "assistant" | "day",
+    groupBy: "user" | "team" | "model" | "assistant" | "day" | "surface",
     filter: UsageFilter,
   ): Promise<UsageAggregate[]> {
     const keyExpr: RawBuilder<string | number | null> =
@@ -76,7 +81,9 @@ export class UsageRepository {
             ? sql<string>`model_id`
             : groupBy === "assistant"
               ? sql<string | null>`assistant_id`
-              : sql<number>`(at / ${sql.lit(DAY_MS)})`;
+              : groupBy === "surface"
+                ? sql<string>`surface`
+                : sql<number>`(at / ${sql.lit(DAY_MS)})`;
     let query = this.#db
       .selectFrom("usage_records")
       .select([
@@ -114,8 +121,8 @@ export class UsageRepository {
     }));
   }
 
-  /** What people read for report keys: users' "name <email>", teams' names (others: none). */
-  async labels(groupBy: "user" | "team", ids: readonly string[]): Promise<Map<string, string>> {
+  /** What people read for report keys: users' "name <email>", teams' and assistants' names. */
+  async labels(groupBy: "user" | "team" | "assistant", ids: readonly string[]): Promise<Map<string, string>> {
     const labels = new Map<string, string>();
     if (!ids.length) return labels;
     if (groupBy === "user") {
@@ -125,6 +132,13 @@ export class UsageRepository {
         .where("id", "in", [...ids])
         .execute();
       for (const r of rows) labels.set(r.id, `${r.name} <${r.email}>`);
+    } else if (groupBy === "assistant") {
+      const rows = await this.#names
+        .selectFrom("assistants")
+        .select(["id", "name"])
+        .where("id", "in", [...ids])
+        .execute();
+      for (const r of rows) labels.set(r.id, r.name);
     } else {
       const rows = await this.#names
         .selectFrom("teams")

@@ -1,10 +1,10 @@
-import type { UsageQuery, UsageReport, UsageRow } from "@parley/contracts";
+import type { MyUsageQuery, UsageGroupBy, UsageQuery, UsageReport, UsageRow } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { can, requirePrincipal, seesTeam, boundTeam } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import { newId } from "../../kernel/ids.ts";
-import { DAY_MS, type UsageAggregate, type UsageRepository } from "./usage.repository.ts";
+import { DAY_MS, type UsageAggregate, type UsageFilter, type UsageRepository } from "./usage.repository.ts";
 
 /** What one AI call consumed, as the pipeline reports it. */
 export interface UsageEvent {
@@ -67,8 +67,9 @@ export class UsageService {
   }
 
   /**
-   * Aggregates by user, team, model or day, with totals: all usage for a global `usage:read`,
-   * else that of the teams where the caller holds it (another team's is a 404).
+   * Aggregates by user, team, model, assistant, surface (channel) or day, with totals: all usage
+   * for a global `usage:read`, else that of the teams where the caller holds it (another team's is
+   * a 404).
    * @throws AppError `resource.not_found`, `auth.forbidden`.
    */
   async report(query: UsageQuery, ctx: RequestContext): Promise<UsageReport> {
@@ -83,7 +84,7 @@ export class UsageService {
       const candidates = new Set([...principal.teams.keys(), boundTeam(principal) ?? ""]);
       teamIds = [...candidates].filter((id) => id !== "" && can(principal, "usage:read", id));
     }
-    const rows = await this.#repo.aggregate(query.groupBy, {
+    return this.#aggregate(query.groupBy, {
       ...(teamIds ? { teamIds } : {}),
       ...(query.from ? { from: Date.parse(query.from) } : {}),
       ...(query.to ? { to: Date.parse(query.to) } : {}),
@@ -91,28 +92,49 @@ export class UsageService {
       ...(query.teamId ? { teamId: query.teamId } : {}),
       ...(query.model ? { modelId: query.model } : {}),
     });
+  }
+
+  /**
+   * The caller's own calls (every surface, their teams' conversations included), by day, channel,
+   * assistant or model: what anyone signed in may read about themselves.
+   * @example await usage.mine({ groupBy: "channel" }, ctx) // rows keyed chat, gateway, ...
+   */
+  async mine(query: MyUsageQuery, ctx: RequestContext): Promise<UsageReport> {
+    const principal = requirePrincipal(ctx);
+    return this.#aggregate(query.groupBy, {
+      userId: principal.userId,
+      ...(query.from ? { from: Date.parse(query.from) } : {}),
+      ...(query.to ? { to: Date.parse(query.to) } : {}),
+    });
+  }
+
+  async #aggregate(groupBy: UsageGroupBy, filter: UsageFilter): Promise<UsageReport> {
+    const by = groupBy === "channel" ? "surface" : groupBy;
+    const rows = await this.#repo.aggregate(by, filter);
     const keyOf = (r: UsageAggregate) =>
-      query.groupBy === "day"
+      by === "day"
         ? new Date(Number(r.key) * DAY_MS).toISOString().slice(0, 10)
         : r.key === null
           ? "none"
           : String(r.key);
     const named =
-      query.groupBy === "user" || query.groupBy === "team"
+      by === "user" || by === "team" || by === "assistant"
         ? await this.#repo.labels(
-            query.groupBy,
+            by,
             rows.flatMap((r) => (r.key === null ? [] : [String(r.key)])),
           )
         : new Map<string, string>();
     const labelOf = (key: string) =>
       named.get(key) ??
-      (key === "none"
-        ? query.groupBy === "team"
-          ? "personal (no team)"
-          : `no ${query.groupBy}`
-        : query.groupBy === "user"
-          ? `deleted user ${key}`
-          : key);
+      (by === "surface"
+        ? channelLabel(key)
+        : key === "none"
+          ? by === "team"
+            ? "personal (no team)"
+            : `no ${by}`
+          : by === "user" || by === "assistant"
+            ? `deleted ${by} ${key}`
+            : key);
     const present = (r: UsageAggregate): UsageRow => ({
       key: keyOf(r),
       label: labelOf(keyOf(r)),
@@ -130,7 +152,7 @@ export class UsageService {
     const ttftCount = sum((r) => r.ttft_count);
     const requests = sum((r) => r.requests);
     return {
-      groupBy: query.groupBy,
+      groupBy,
       rows: presented,
       totals: {
         requests,
@@ -144,4 +166,23 @@ export class UsageService {
       },
     };
   }
+}
+
+/** What people call each surface a call came from (usage rows' `surface`). */
+const CHANNELS: Record<string, string> = {
+  chat: "Web",
+  gateway: "API",
+  widget: "Widget",
+  telegram: "Telegram",
+  mcp: "MCP",
+  guides: "Guides",
+  ops: "Operations",
+};
+
+/**
+ * The name of a channel (a usage row's surface), as reports show it; an unknown one as it is.
+ * @example channelLabel("gateway") // "API"
+ */
+export function channelLabel(surface: string): string {
+  return CHANNELS[surface] ?? surface;
 }

@@ -34,7 +34,8 @@ export function BarChart({
   const width = LEFT + bars.length * SLOT + 8;
   const y = (v: number) => TOP + plot - (v / max) * plot;
   return (
-    <figure className="bar-chart">
+    // Focusable: a chart wider than the screen scrolls, and a keyboard must be able to scroll it.
+    <figure className="bar-chart" tabIndex={0}>
       <svg role="img" aria-label={label} viewBox={`0 0 ${width} ${HEIGHT}`} width={width} height={HEIGHT}>
         <line x1={LEFT} x2={width} y1={y(0)} y2={y(0)} className="axis" />
         <line x1={LEFT} x2={width} y1={y(max)} y2={y(max)} className="grid" />

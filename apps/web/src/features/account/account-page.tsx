@@ -2,11 +2,12 @@ import { NavLink } from "react-router";
 import { useMe } from "../auth/use-me.ts";
 import { Panel } from "../admin/panel.tsx";
 import { ApiKeysSection } from "./api-keys-section.tsx";
+import { BillingSection } from "./billing-section.tsx";
 import { PasswordSection } from "./password-section.tsx";
 import { ProfileSection } from "./profile-section.tsx";
 import { SessionsSection } from "./sessions-section.tsx";
 
-/** Your account: name, password, where you are signed in, your API keys. */
+/** Your account: name, password, where you are signed in, your API keys, your balance and usage. */
 export function AccountPage() {
   const me = useMe();
   const user = me.data?.user;
@@ -24,6 +25,7 @@ export function AccountPage() {
         {user?.hasPassword && <a href="#password-heading">Password</a>}
         <a href="#sessions-heading">Sessions</a>
         {me.data?.permissions.includes("api-keys:manage") && <a href="#keys-heading">API keys</a>}
+        {me.data?.permissions.includes("billing:read") && <a href="#billing-heading">Balance and usage</a>}
       </nav>
       <main className="admin-main account-page">
         <Panel title="Your account" loading={me.isPending} error={me.error}>
@@ -42,6 +44,7 @@ export function AccountPage() {
               )}
               <SessionsSection />
               {me.data.permissions.includes("api-keys:manage") && <ApiKeysSection me={me.data} />}
+              {me.data.permissions.includes("billing:read") && <BillingSection me={me.data} />}
             </>
           )}
         </Panel>

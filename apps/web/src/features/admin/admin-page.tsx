@@ -1,6 +1,7 @@
 import type { Permission } from "@parley/contracts";
 import type { ReactNode } from "react";
 import { Navigate, NavLink, Route, Routes } from "react-router";
+import { BillingArea } from "../billing/billing-area.tsx";
 import { ApiKeysPanel } from "./api-keys-panel.tsx";
 import { AuditPanel } from "./audit-panel.tsx";
 import { ModelsPanel } from "./models-panel.tsx";
@@ -15,6 +16,8 @@ const SECTIONS = [
   { path: "teams", label: "Teams", permission: "teams:read", element: <TeamsPanel /> },
   { path: "keys", label: "API keys", permission: "api-keys:manage", element: <ApiKeysPanel /> },
   { path: "usage", label: "Usage", permission: "usage:read", element: <UsagePanel /> },
+  // Team admins manage their teams' budgets; balances and refunds are for global admins.
+  { path: "billing", label: "Billing", permission: "budgets:manage", element: <BillingArea /> },
   { path: "audit", label: "Audit log", permission: "audit:read", element: <AuditPanel /> },
 ] as const satisfies readonly { path: string; label: string; permission: Permission; element: ReactNode }[];
 

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { api } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { Panel } from "./panel.tsx";
-import { toQuery } from "./report-range.ts";
+import { toQuery } from "../../components/report-range.ts";
 
 /** The filters the audit page offers; empty strings are no filter. */
 interface AuditFilters {

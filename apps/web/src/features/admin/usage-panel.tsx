@@ -4,11 +4,11 @@ import { useState } from "react";
 import { api } from "../../api.ts";
 import { BarChart } from "../../components/ui/bar-chart.tsx";
 import { Panel } from "./panel.tsx";
-import { costText, daysOf, lastDays, toQuery, type DayRange } from "./report-range.ts";
+import { costText, daysOf, lastDays, toQuery, type DayRange } from "../../components/report-range.ts";
 
 type GroupBy = UsageReport["groupBy"];
 
-/** Tokens and cost by day, model, user, team or assistant over any range, as a chart and a table. */
+/** Tokens and cost by day, model, user, team, assistant or channel over any range, as a chart and a table. */
 export function UsagePanel() {
   const [groupBy, setGroupBy] = useState<GroupBy>("day");
   const [range, setRange] = useState<DayRange>(() => lastDays(14));
@@ -37,6 +37,7 @@ export function UsagePanel() {
             <option value="user">user</option>
             <option value="team">team</option>
             <option value="assistant">assistant</option>
+            <option value="channel">channel</option>
           </select>
         </label>
         <label>

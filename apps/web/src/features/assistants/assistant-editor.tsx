@@ -10,6 +10,7 @@ import { AssistantPreview } from "./assistant-preview.tsx";
 import { KnowledgePicker } from "./knowledge-picker.tsx";
 import { PublishSection } from "./publish-section.tsx";
 import { StartChatButton } from "./start-chat-button.tsx";
+import { TelegramSection } from "../telegram/telegram-section.tsx";
 
 /** The editable fields of an assistant, as the form holds them (numbers as typed text). */
 interface Draft {
@@ -249,6 +250,7 @@ export function AssistantEditor({ assistant, models }: { assistant: Assistant | 
       </form>
       {assistant && <AssistantPreview key={assistant.updatedAt} assistant={assistant} />}
       {assistant && me && <PublishSection assistant={assistant} me={me} />}
+      {assistant && <TelegramSection assistant={assistant} />}
     </section>
   );
 }

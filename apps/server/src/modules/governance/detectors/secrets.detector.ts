@@ -1,7 +1,5 @@
-import { lintSource } from "@secretlint/core";
 import { secretLintProfiler } from "@secretlint/profiler";
-import { creator as recommendedPreset } from "@secretlint/secretlint-rule-preset-recommend";
-import type { SecretLintCoreConfig } from "@secretlint/types";
+import { secretlintRanges } from "./secretlint-runner.ts";
 import { byPosition, holdTrailingRun, isSpace, type Detector, type DetectorMatch } from "./types.ts";
 
 /**
@@ -17,18 +15,6 @@ const SECRETS_STREAM_TOKEN_LENGTH = 1_024;
  */
 const OPEN_KEY_BLOCK =
   /-----BEGIN(?:[A-Z0-9 ]*-{0,4}$|[A-Z0-9 ]* PRIVATE KEY(?:(?!-----END[A-Z0-9 ]*-----)[^])*$)/;
-
-const config: SecretLintCoreConfig = {
-  rules: [
-    {
-      id: "@secretlint/secretlint-rule-preset-recommend",
-      rule: recommendedPreset,
-      // AWS access key ids (AKIA…) are off in the preset because they are not secret on their
-      // own; in a prompt to a third party they are still worth stopping.
-      rules: [{ id: "@secretlint/secretlint-rule-aws", options: { enableIDScanRule: true } }],
-    },
-  ],
-};
 
 /**
  * Private key blocks may hold up to 10,000 characters of base64 in secretlint's rule; the other
@@ -60,16 +46,12 @@ export function secretsDetector(): Detector {
     kind: "secret",
     maxMatchLength: SECRETS_MAX_MATCH_LENGTH,
     async detect(text: string): Promise<DetectorMatch[]> {
-      const result = await lintSource({
-        source: { content: text, filePath: "/input.txt", contentType: "text" },
-        options: { config, noPhysicFilePath: true, maskSecrets: true },
-      });
-      return result.messages
-        .map((m): DetectorMatch => ({
+      return (await secretlintRanges(text))
+        .map((range): DetectorMatch => ({
           detector: "secrets",
           kind: "secret",
-          start: m.range[0],
-          end: toTokenEnd(text, m.range[1]),
+          start: range[0],
+          end: toTokenEnd(text, range[1]),
         }))
         .sort(byPosition);
     },

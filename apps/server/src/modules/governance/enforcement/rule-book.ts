@@ -24,6 +24,15 @@ const TRUST_MS = 5_000;
 interface Entry {
   readonly loadedAt: number;
   readonly rules: Promise<readonly ActiveRule[]>;
+  /** The rules once read: a call then gets them without a promise. */
+  ready?: readonly ActiveRule[];
+}
+
+/** The rules of each tier that apply to one call. */
+export interface CallRules {
+  readonly before: ActiveRule[];
+  readonly during: ActiveRule[];
+  readonly after: ActiveRule[];
 }
 
 /**
@@ -53,22 +62,36 @@ export class RuleBook {
     return (await this.#teamRules(ctx.teamId)).filter((rule) => applies(rule, ctx, tier));
   }
 
+  /**
+   * The rules of every tier that apply to this call, in one pass: at once (no promise) when the
+   * team's set is cached, which is most calls; a promise while it is read.
+   */
+  callRules(ctx: StageContext): CallRules | Promise<CallRules> {
+    const entry = this.#entry(ctx.teamId);
+    return entry.ready ? split(entry.ready, ctx) : entry.rules.then((rules) => split(rules, ctx));
+  }
+
   /** Every enabled rule a call of `teamId` may meet, whatever its tier and scope. */
   async all(teamId: string | null): Promise<readonly ActiveRule[]> {
     return this.#teamRules(teamId);
   }
 
   #teamRules(teamId: string | null): Promise<readonly ActiveRule[]> {
+    return this.#entry(teamId).rules;
+  }
+
+  #entry(teamId: string | null): Entry {
     const key = teamId ?? "";
     const now = this.#clock.now();
     const cached = this.#cache.get(key);
-    if (cached && now - cached.loadedAt < TRUST_MS) return cached.rules;
+    if (cached && now - cached.loadedAt < TRUST_MS) return cached;
     const generation = this.#generation;
     const rules = this.#load(teamId);
-    const entry = { loadedAt: now, rules };
+    const entry: Entry = { loadedAt: now, rules };
     this.#cache.set(key, entry);
     rules.then(
-      () => {
+      (loaded) => {
+        entry.ready = loaded;
         // A change landed while this set was read: it may be stale, read it again next time.
         if (generation !== this.#generation && this.#cache.get(key) === entry) this.#cache.delete(key);
       },
@@ -76,7 +99,7 @@ export class RuleBook {
         if (this.#cache.get(key) === entry) this.#cache.delete(key);
       },
     );
-    return rules;
+    return entry;
   }
 
   async #load(teamId: string | null): Promise<ActiveRule[]> {
@@ -110,6 +133,16 @@ export class RuleBook {
     }
     return active;
   }
+}
+
+function split(rules: readonly ActiveRule[], ctx: StageContext): CallRules {
+  const tiers: CallRules = { before: [], during: [], after: [] };
+  for (const rule of rules) {
+    if (applies(rule, ctx, "before")) tiers.before.push(rule);
+    else if (applies(rule, ctx, "during")) tiers.during.push(rule);
+    else if (applies(rule, ctx, "after")) tiers.after.push(rule);
+  }
+  return tiers;
 }
 
 /** The rule surface an AI surface counts as (`telegram` calls meet `bot` rules). */

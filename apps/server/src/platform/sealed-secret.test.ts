@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { openSecret, sealSecret, SealedSecretError } from "./crypto.ts";
+import { openSecret, sealSecret, SealedSecretError } from "./sealed-secret.ts";
 
 const key = randomBytes(32);
 

@@ -1,0 +1,62 @@
+import { TelegramUpdate, telegramTopics } from "@parley/contracts";
+import { AppError } from "../../kernel/app-error.ts";
+import type { TypedBus } from "../../kernel/typed-bus.ts";
+import type { Clock } from "../../platform/clock/clock.ts";
+import { secretMatches, webhookSecret } from "./bot-api.ts";
+import type { TelegramRepository } from "./telegram.repository.ts";
+
+/** What taking in updates needs. */
+export interface TelegramIntakeDeps {
+  bots: TelegramRepository;
+  bus: TypedBus;
+  clock: Clock;
+  encryptionKey: Buffer;
+}
+
+/**
+ * Where updates come in, from the webhook or from long polling: each is accepted once per bot
+ * and `update_id` (a replay, or a concurrent second delivery, is dropped by the table's unique
+ * key) and queued for a worker to answer, so the webhook answers at once.
+ */
+export class TelegramIntake {
+  readonly #d: TelegramIntakeDeps;
+  constructor(deps: TelegramIntakeDeps) {
+    this.#d = deps;
+  }
+
+  /**
+   * Takes in what Telegram posted to the webhook of bot `botId`, when its secret-token header is
+   * the bot's secret (compared in constant time); else nothing is read or stored.
+   * @throws AppError `telegram.webhook_unauthorized` (no such webhook bot, or a wrong secret),
+   *   `validation.failed` (not an update).
+   */
+  async webhook(botId: string, secret: string | undefined, body: unknown): Promise<{ accepted: boolean }> {
+    const expected = webhookSecret(this.#d.encryptionKey, botId);
+    const matches = secretMatches(secret, expected);
+    const row = await this.#d.bots.find(botId);
+    if (!matches || !row || row.mode !== "webhook")
+      throw new AppError("telegram.webhook_unauthorized", "Wrong or missing X-Telegram-Bot-Api-Secret-Token");
+    const update = TelegramUpdate.safeParse(body);
+    if (!update.success)
+      throw new AppError("validation.failed", "Not a Telegram update", {
+        details: { issues: [{ location: "body", path: "update_id", message: "is not an update" }] },
+      });
+    return { accepted: await this.accept(botId, update.data) };
+  }
+
+  /** Accepts `update` of bot `botId` once and queues it; false for a replay. */
+  async accept(botId: string, update: TelegramUpdate): Promise<boolean> {
+    if (!(await this.#d.bots.accept(botId, update.update_id, this.#d.clock.now()))) return false;
+    try {
+      await this.#d.bus.enqueue(telegramTopics.update, {
+        id: `${botId}:${update.update_id}`,
+        payload: { v: 1, botId, update },
+      });
+    } catch (error) {
+      // Not queued: forgotten again, so Telegram's retry (or the next poll) brings it back.
+      await this.#d.bots.unaccept(botId, update.update_id);
+      throw error;
+    }
+    return true;
+  }
+}

@@ -1,0 +1,103 @@
+import type { Insertable, Kysely, Selectable, Updateable } from "kysely";
+import { tablesOf, type Database } from "../../platform/db/database.ts";
+import { isUniqueViolation } from "../../platform/db/constraint-errors.ts";
+import type { TelegramBotsTable, TelegramTables } from "./telegram.tables.ts";
+
+export type TelegramBotRow = Selectable<TelegramBotsTable>;
+
+/** All SQL of the telegram module: bots, accepted updates, chats' current conversations. */
+export class TelegramRepository {
+  readonly #db: Kysely<TelegramTables>;
+  constructor(database: Pick<Database, "db">) {
+    this.#db = tablesOf<TelegramTables>(database.db);
+  }
+
+  async insert(row: Insertable<TelegramBotsTable>): Promise<void> {
+    await this.#db.insertInto("telegram_bots").values(row).execute();
+  }
+
+  find(id: string): Promise<TelegramBotRow | undefined> {
+    return this.#db.selectFrom("telegram_bots").selectAll().where("id", "=", id).executeTakeFirst();
+  }
+
+  /** The bots of these teams (optionally of one assistant), oldest first. */
+  list(filter: { teamIds: readonly string[]; assistantId?: string }): Promise<TelegramBotRow[]> {
+    if (!filter.teamIds.length) return Promise.resolve([]);
+    let query = this.#db.selectFrom("telegram_bots").selectAll().where("team_id", "in", filter.teamIds);
+    if (filter.assistantId) query = query.where("assistant_id", "=", filter.assistantId);
+    return query.orderBy("created_at").orderBy("id").limit(500).execute();
+  }
+
+  /** Every bot in `mode` (the polling worker's list). */
+  byMode(mode: string): Promise<TelegramBotRow[]> {
+    return this.#db.selectFrom("telegram_bots").selectAll().where("mode", "=", mode).execute();
+  }
+
+  async update(id: string, changes: Updateable<TelegramBotsTable>): Promise<void> {
+    await this.#db.updateTable("telegram_bots").set(changes).where("id", "=", id).execute();
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.#db.deleteFrom("telegram_bots").where("id", "=", id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  /**
+   * Records update `updateId` of bot `botId` as accepted, and when it arrived; false when it
+   * was accepted before (a replay), decided by the table's unique key, so concurrent deliveries
+   * of one update accept it once.
+   */
+  async accept(botId: string, updateId: number, now: number): Promise<boolean> {
+    try {
+      await this.#db
+        .insertInto("telegram_updates")
+        .values({ bot_id: botId, update_id: updateId, received_at: now })
+        .execute();
+    } catch (error) {
+      if (isUniqueViolation(error)) return false;
+      throw error;
+    }
+    await this.#db
+      .updateTable("telegram_bots")
+      .set({ last_update_at: now })
+      .where("id", "=", botId)
+      .execute();
+    return true;
+  }
+
+  /** Forgets that an update was accepted (it could not be queued: Telegram sends it again). */
+  async unaccept(botId: string, updateId: number): Promise<void> {
+    await this.#db
+      .deleteFrom("telegram_updates")
+      .where("bot_id", "=", botId)
+      .where("update_id", "=", updateId)
+      .execute();
+  }
+
+  /** Forgets accepted updates older than `before` (Telegram keeps undelivered ones 24 hours). */
+  async forgetUpdates(before: number): Promise<void> {
+    await this.#db.deleteFrom("telegram_updates").where("received_at", "<", before).execute();
+  }
+
+  /** The current conversation of a chat with a bot, if any. */
+  async conversationOf(botId: string, chatId: string): Promise<string | null> {
+    const row = await this.#db
+      .selectFrom("telegram_chats")
+      .select("conversation_id")
+      .where("bot_id", "=", botId)
+      .where("chat_id", "=", chatId)
+      .executeTakeFirst();
+    return row?.conversation_id ?? null;
+  }
+
+  /** Sets (or, with null, clears) the current conversation of a chat with a bot. */
+  async setConversation(botId: string, chatId: string, conversationId: string | null, now: number) {
+    await this.#db
+      .insertInto("telegram_chats")
+      .values({ bot_id: botId, chat_id: chatId, conversation_id: conversationId, updated_at: now })
+      .onConflict((oc) =>
+        oc.columns(["bot_id", "chat_id"]).doUpdateSet({ conversation_id: conversationId, updated_at: now }),
+      )
+      .execute();
+  }
+}

@@ -1,0 +1,299 @@
+import type {
+  Budget,
+  BudgetAlert,
+  BudgetPeriod,
+  BudgetScopeKind,
+  ItemList,
+  Me,
+  Page,
+  Team,
+  User,
+} from "@parley/contracts";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { api } from "../../api.ts";
+import { ConfirmDialog } from "../../components/ui/dialog.tsx";
+import { errorText } from "../../failures.ts";
+import { AlertList, BudgetMeter, SCOPE_LABELS } from "./budget-meter.tsx";
+import { MoneyDialog } from "./money-dialog.tsx";
+import { formatMicros, parseAmount } from "./money.ts";
+
+const PERIODS: Record<BudgetPeriod, string> = { day: "per day", week: "per week", month: "per month" };
+
+/**
+ * Budgets the caller manages (a team's admins: their teams'; global admins: all), each with its
+ * period's spend, what running calls hold and the 80%/100% state; create, change, delete; and
+ * the alerts told.
+ */
+export function BudgetsTab({ me }: { me: Me }) {
+  const global = me.user.globalRole === "admin";
+  const budgets = useQuery({
+    queryKey: ["billing", "budgets"],
+    queryFn: () => api<ItemList<Budget>>("/api/v1/billing/budgets"),
+  });
+  const alerts = useQuery({
+    queryKey: ["billing", "alerts"],
+    queryFn: () => api<ItemList<BudgetAlert>>("/api/v1/billing/alerts"),
+  });
+  const teams = useQuery({
+    queryKey: ["teams"],
+    queryFn: () => api<ItemList<Team>>("/api/v1/teams?limit=200"),
+  });
+  // People by name where the caller may list them (global admins); else their ids.
+  const users = useQuery({
+    queryKey: ["users", "names"],
+    queryFn: () => api<Page<User>>("/api/v1/users?limit=200"),
+    enabled: me.permissions.includes("users:read"),
+  });
+  const names = new Map<string, string>([
+    ...(teams.data?.items ?? me.teams).map((t) => [`team:${t.id}`, t.name] as const),
+    ...(users.data?.items ?? []).map((u) => [`user:${u.id}`, `${u.name} <${u.email}>`] as const),
+    [`user:${me.user.id}`, `${me.user.name} (you)`],
+  ]);
+  const scopeName = (scope: { kind: BudgetScopeKind; id: string }) =>
+    `${SCOPE_LABELS[scope.kind]} ${names.get(`${scope.kind}:${scope.id}`) ?? scope.id}`;
+  const items = budgets.data?.items ?? [];
+  return (
+    <section aria-labelledby="budgets-heading">
+      <h2 id="budgets-heading">Budgets</h2>
+      <p className="muted">
+        A budget caps what AI calls may cost per UTC day, week or month. Each call reserves its maximum cost
+        first and is refused (nothing is sent to the model) when it does not fit; its owner is alerted at 80%
+        and 100%.
+      </p>
+      <NewBudgetForm global={global} teams={teams.data?.items ?? me.teams} />
+      {budgets.isPending && <p className="muted">Loading…</p>}
+      {budgets.error && (
+        <p role="alert" className="error">
+          {errorText(budgets.error)}
+        </p>
+      )}
+      {!budgets.isPending && !budgets.error && items.length === 0 && (
+        <p className="muted">No budgets yet: AI calls are limited only by balances and rate limits.</p>
+      )}
+      {items.length > 0 && (
+        <table className="budgets">
+          <thead>
+            <tr>
+              <th scope="col">Scope</th>
+              <th scope="col">Period</th>
+              <th scope="col">This period</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {items.map((b) => (
+              <BudgetRow key={b.id} budget={b} name={scopeName(b.scope)} />
+            ))}
+          </tbody>
+        </table>
+      )}
+      <h3>Alerts</h3>
+      {alerts.error && (
+        <p role="alert" className="error">
+          {errorText(alerts.error)}
+        </p>
+      )}
+      {alerts.data && alerts.data.items.length === 0 && (
+        <p className="muted">No budget has reached 80% yet.</p>
+      )}
+      {alerts.data && alerts.data.items.length > 0 && (
+        <AlertList alerts={alerts.data.items} names={(a) => scopeName(a.scope)} />
+      )}
+    </section>
+  );
+}
+
+function BudgetRow({ budget, name }: { budget: Budget; name: string }) {
+  const queryClient = useQueryClient();
+  const [confirm, setConfirm] = useState(false);
+  const remove = useMutation({
+    mutationFn: () => api(`/api/v1/billing/budgets/${budget.id}`, { method: "DELETE" }),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ["billing"] }),
+  });
+  return (
+    <tr>
+      <th scope="row">{name}</th>
+      <td>{PERIODS[budget.period]}</td>
+      <td>
+        <BudgetMeter budget={budget} label={`${name} budget used`} />
+      </td>
+      <td className="actions">
+        <div className="row">
+          <MoneyDialog
+            trigger={
+              <button type="button" aria-label={`Change limit of the ${name} budget`}>
+                Change limit
+              </button>
+            }
+            title={`Change the ${name} budget`}
+            description={`Now ${formatMicros(budget.limitMicros)} ${PERIODS[budget.period]}. Spend so far is kept.`}
+            submitLabel="Save"
+            amountHint="The new limit in dollars."
+            askReason={false}
+            send={(input) =>
+              api(`/api/v1/billing/budgets/${budget.id}`, {
+                method: "PATCH",
+                body: { limitMicros: input.micros },
+              })
+            }
+          />
+          <button
+            type="button"
+            className="danger"
+            aria-label={`Delete the ${name} budget`}
+            onClick={() => {
+              setConfirm(true);
+            }}
+          >
+            Delete
+          </button>
+        </div>
+        {remove.error && (
+          <p role="alert" className="error">
+            {errorText(remove.error)}
+          </p>
+        )}
+        <ConfirmDialog
+          open={confirm}
+          onOpenChange={setConfirm}
+          title={`Delete the ${name} budget?`}
+          description="Calls it covered are no longer capped by it. Its alerts go with it."
+          confirmLabel="Delete budget"
+          onConfirm={() => {
+            remove.mutate();
+          }}
+        />
+      </td>
+    </tr>
+  );
+}
+
+function NewBudgetForm({
+  global,
+  teams,
+}: {
+  global: boolean;
+  teams: readonly { id: string; name: string }[];
+}) {
+  const queryClient = useQueryClient();
+  const [kind, setKind] = useState<BudgetScopeKind>("team");
+  const [scopeId, setScopeId] = useState("");
+  const [period, setPeriod] = useState<BudgetPeriod>("month");
+  const [limit, setLimit] = useState("");
+  const [typo, setTypo] = useState<string | null>(null);
+  const create = useMutation({
+    mutationFn: (body: unknown) => api<Budget>("/api/v1/billing/budgets", { method: "POST", body }),
+    onSuccess: async () => {
+      setLimit("");
+      setScopeId("");
+      await queryClient.invalidateQueries({ queryKey: ["billing"] });
+    },
+  });
+  const kinds = (Object.keys(SCOPE_LABELS) as BudgetScopeKind[]).filter((k) => global || k === "team");
+  const error = typo ?? (create.error ? errorText(create.error) : null);
+  return (
+    <form
+      className="inline-form"
+      aria-label="New budget"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        const parsed = parseAmount(limit);
+        if (!parsed.ok) {
+          setTypo(parsed.error);
+          return;
+        }
+        const id = kind === "team" ? scopeId || teams[0]?.id : scopeId.trim();
+        if (!id) {
+          setTypo(kind === "team" ? "Pick a team." : `Enter the ${SCOPE_LABELS[kind]}'s id.`);
+          return;
+        }
+        setTypo(null);
+        create.mutate({ scope: { kind, id }, period, limitMicros: parsed.micros });
+      }}
+    >
+      <h3>New budget</h3>
+      <label>
+        Applies to
+        <select
+          value={kind}
+          onChange={(e) => {
+            setKind(e.target.value as BudgetScopeKind);
+            setScopeId("");
+          }}
+        >
+          {kinds.map((k) => (
+            <option key={k} value={k}>
+              {SCOPE_LABELS[k]}
+            </option>
+          ))}
+        </select>
+      </label>
+      {kind === "team" ? (
+        <label>
+          Team
+          <select
+            value={scopeId || teams[0]?.id || ""}
+            onChange={(e) => {
+              setScopeId(e.target.value);
+            }}
+          >
+            {teams.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : (
+        <label>
+          {SCOPE_LABELS[kind]} id
+          <input
+            value={scopeId}
+            maxLength={100}
+            onChange={(e) => {
+              setScopeId(e.target.value);
+            }}
+          />
+        </label>
+      )}
+      <label>
+        Period
+        <select
+          value={period}
+          onChange={(e) => {
+            setPeriod(e.target.value as BudgetPeriod);
+          }}
+        >
+          {Object.entries(PERIODS).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Limit in dollars
+        <input
+          inputMode="decimal"
+          value={limit}
+          aria-invalid={typo !== null}
+          onChange={(e) => {
+            setLimit(e.target.value);
+          }}
+        />
+      </label>
+      <button type="submit" className="primary" disabled={create.isPending}>
+        Add budget
+      </button>
+      {error && (
+        <p role="alert" className="error">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
