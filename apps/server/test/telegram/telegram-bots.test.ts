@@ -425,64 +425,66 @@ for (const shape of ["embedded", "distributed"] as const) {
       });
     });
 
-    describe.runIf(shape === "distributed")("a polling bot with several pods", () => {
-      it("is polled by one pod at a time, taken over when that pod stops, each update answered once", async () => {
-        // Two more Parleys on the same database, bus and cache, each running the polling worker.
-        const env = {
-          PARLEY_PROVIDERS: JSON.stringify([
-            {
-              id: "fake",
-              name: "Fake",
-              type: "openai-compatible",
-              baseURL: `${fake.url}/v1`,
-              models: ["fake-model"],
-            },
-          ]),
-          PARLEY_TELEGRAM_API_URL: tg.url,
-          PARLEY_TELEGRAM_POLL_TIMEOUT_S: "2",
-          PARLEY_RATE_LIMITS: JSON.stringify({ admin: { apiPerMinute: 100000, aiPerMinute: 100000 } }),
-          PARLEY_DATABASE_URL: database?.url ?? "",
-          PARLEY_NATS_URL: testServices.natsUrl,
-          PARLEY_REDIS_URL: testServices.redisUrl,
-          PARLEY_NAMESPACE: namespace,
-          PARLEY_SECRET_KEY: "telegram-bots-secret-key-0123456789abcdef",
-        };
-        const podB = await startHarness(env);
-        const podC = await startHarness(env);
-        let stoppedB = false;
-        try {
-          const token = tg.addBot("many_pods_bot");
-          const connected = await podB.call<TelegramBot>("POST", "/api/v1/telegram-bots", {
-            token: podB.adminToken,
-            body: { assistantId, token, mode: "polling" },
-          });
-          expect(connected.status).toBe(201);
-          // Changed through pod C: it starts its own loop for the bot at once, and contends.
-          const changed = await podC.call("PATCH", `/api/v1/telegram-bots/${connected.body.id}`, {
-            token: podC.adminToken,
-            body: { mode: "polling" },
-          });
-          expect(changed.status).toBe(200);
-          const chat = newChat();
-          const say = async (i: number) => {
-            await tg.userSays(token, chat, `many pods ${i}`);
-            await tg.until(`answer ${i}`, () => sentTo(token, chat).length === i);
+    // Several pods share a database, bus and cache only in the distributed shape.
+    if (shape === "distributed")
+      describe("a polling bot with several pods", () => {
+        it("is polled by one pod at a time, taken over when that pod stops, each update answered once", async () => {
+          // Two more Parleys on the same database, bus and cache, each running the polling worker.
+          const env = {
+            PARLEY_PROVIDERS: JSON.stringify([
+              {
+                id: "fake",
+                name: "Fake",
+                type: "openai-compatible",
+                baseURL: `${fake.url}/v1`,
+                models: ["fake-model"],
+              },
+            ]),
+            PARLEY_TELEGRAM_API_URL: tg.url,
+            PARLEY_TELEGRAM_POLL_TIMEOUT_S: "2",
+            PARLEY_RATE_LIMITS: JSON.stringify({ admin: { apiPerMinute: 100000, aiPerMinute: 100000 } }),
+            PARLEY_DATABASE_URL: database?.url ?? "",
+            PARLEY_NATS_URL: testServices.natsUrl,
+            PARLEY_REDIS_URL: testServices.redisUrl,
+            PARLEY_NAMESPACE: namespace,
+            PARLEY_SECRET_KEY: "telegram-bots-secret-key-0123456789abcdef",
           };
-          await say(1);
-          await say(2);
-          // The holder stops (its lease given up): another pod takes the bot over.
-          await podB.stop();
-          stoppedB = true;
-          await say(3);
-          await say(4);
-          expect(sentTo(token, chat)).toEqual([1, 2, 3, 4].map((i) => `You said: many pods ${i}`));
-          expect(tg.maxConcurrentPolls(token)).toBe(1);
-        } finally {
-          if (!stoppedB) await podB.stop();
-          await podC.stop();
-        }
+          const podB = await startHarness(env);
+          const podC = await startHarness(env);
+          let stoppedB = false;
+          try {
+            const token = tg.addBot("many_pods_bot");
+            const connected = await podB.call<TelegramBot>("POST", "/api/v1/telegram-bots", {
+              token: podB.adminToken,
+              body: { assistantId, token, mode: "polling" },
+            });
+            expect(connected.status).toBe(201);
+            // Changed through pod C: it starts its own loop for the bot at once, and contends.
+            const changed = await podC.call("PATCH", `/api/v1/telegram-bots/${connected.body.id}`, {
+              token: podC.adminToken,
+              body: { mode: "polling" },
+            });
+            expect(changed.status).toBe(200);
+            const chat = newChat();
+            const say = async (i: number) => {
+              await tg.userSays(token, chat, `many pods ${i}`);
+              await tg.until(`answer ${i}`, () => sentTo(token, chat).length === i);
+            };
+            await say(1);
+            await say(2);
+            // The holder stops (its lease given up): another pod takes the bot over.
+            await podB.stop();
+            stoppedB = true;
+            await say(3);
+            await say(4);
+            expect(sentTo(token, chat)).toEqual([1, 2, 3, 4].map((i) => `You said: many pods ${i}`));
+            expect(tg.maxConcurrentPolls(token)).toBe(1);
+          } finally {
+            if (!stoppedB) await podB.stop();
+            await podC.stop();
+          }
+        });
       });
-    });
 
     describe("a polling bot", () => {
       it("gets its updates by long polling and answers them, beside a webhook bot that is not disturbed", async () => {

@@ -339,7 +339,11 @@ function matches(outcome: Expected, status: number, code: string | undefined): b
   }
 }
 
-for (const shape of ["embedded", "distributed"] as const) {
+/**
+ * The access matrix of one shape, as its own test file (`access-matrix-<shape>.test.ts`) so that
+ * the two shapes run side by side.
+ */
+export function accessMatrixSuite(shape: "embedded" | "distributed"): void {
   describe(`access matrix (${shape})`, () => {
     let fake: FakeUpstream;
     let tg: FakeBotApi;
