@@ -245,7 +245,8 @@ describe("governance rules in a real browser", () => {
     expect(await viewerPage.getByRole("button", { name: /Save/ }).count()).toBe(0);
     expect(await viewerPage.getByRole("textbox").count()).toBe(0);
     const facts = viewerPage.getByRole("definition");
-    expect(await facts.allInnerTexts()).toContain("Billing");
+    // The project's name comes with the team's projects, which may load after the rule.
+    await expect.poll(() => facts.allInnerTexts()).toContain("Billing");
     expect(await seriousViolations(viewerPage)).toEqual([]);
     await screenshot(viewerPage, "governance-rule-viewer", true);
 
