@@ -4,6 +4,7 @@ import { useState } from "react";
 import { api } from "../../api.ts";
 import { BarChart } from "../../components/ui/bar-chart.tsx";
 import { Panel } from "./panel.tsx";
+import { RangeFields } from "../../components/range-fields.tsx";
 import { costText, daysOf, lastDays, toQuery, type DayRange } from "../../components/report-range.ts";
 
 type GroupBy = UsageReport["groupBy"];
@@ -40,37 +41,7 @@ export function UsagePanel() {
             <option value="channel">channel</option>
           </select>
         </label>
-        <label>
-          From{" "}
-          <input
-            type="date"
-            value={range.from}
-            onChange={(e) => {
-              setRange({ ...range, from: e.target.value });
-            }}
-          />
-        </label>
-        <label>
-          To{" "}
-          <input
-            type="date"
-            value={range.to}
-            onChange={(e) => {
-              setRange({ ...range, to: e.target.value });
-            }}
-          />
-        </label>
-        {[7, 30, 90].map((days) => (
-          <button
-            key={days}
-            type="button"
-            onClick={() => {
-              setRange(lastDays(days));
-            }}
-          >
-            Last {days} days
-          </button>
-        ))}
+        <RangeFields range={range} onChange={setRange} quick />
       </div>
       {rows.length === 0 && !usage.isPending && <p className="muted">No AI calls in this range.</p>}
       {rows.length > 0 && (

@@ -4,6 +4,7 @@ import { useState } from "react";
 import { api } from "../../api.ts";
 import { errorText } from "../../failures.ts";
 import { toQuery, type DayRange } from "../../components/report-range.ts";
+import { RangeFields } from "../../components/range-fields.tsx";
 import type { NamedAccount } from "./balances-tab.tsx";
 import { MoneyDialog } from "./money-dialog.tsx";
 import { formatMicros } from "./money.ts";
@@ -65,26 +66,7 @@ export function TransactionsTab({
             ))}
           </select>
         </label>
-        <label>
-          From{" "}
-          <input
-            type="date"
-            value={range.from}
-            onChange={(e) => {
-              setRange({ ...range, from: e.target.value });
-            }}
-          />
-        </label>
-        <label>
-          To{" "}
-          <input
-            type="date"
-            value={range.to}
-            onChange={(e) => {
-              setRange({ ...range, to: e.target.value });
-            }}
-          />
-        </label>
+        <RangeFields range={range} onChange={setRange} />
       </div>
       <TransactionTable
         rows={rows}

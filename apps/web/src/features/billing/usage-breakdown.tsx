@@ -4,43 +4,14 @@ import { useId } from "react";
 import { api } from "../../api.ts";
 import { BarChart } from "../../components/ui/bar-chart.tsx";
 import { errorText } from "../../failures.ts";
-import { costText, daysOf, lastDays, toQuery, type DayRange } from "../../components/report-range.ts";
+import { costText, daysOf, toQuery, type DayRange } from "../../components/report-range.ts";
+import { RangeFields } from "../../components/range-fields.tsx";
 
-/** Quick ranges and the date fields of a report. */
+/** Quick ranges and the date fields of a report, in a row of their own. */
 export function RangePicker({ range, onChange }: { range: DayRange; onChange: (range: DayRange) => void }) {
   return (
     <div className="row filters">
-      <label>
-        From{" "}
-        <input
-          type="date"
-          value={range.from}
-          onChange={(e) => {
-            onChange({ ...range, from: e.target.value });
-          }}
-        />
-      </label>
-      <label>
-        To{" "}
-        <input
-          type="date"
-          value={range.to}
-          onChange={(e) => {
-            onChange({ ...range, to: e.target.value });
-          }}
-        />
-      </label>
-      {[7, 30, 90].map((days) => (
-        <button
-          key={days}
-          type="button"
-          onClick={() => {
-            onChange(lastDays(days));
-          }}
-        >
-          Last {days} days
-        </button>
-      ))}
+      <RangeFields range={range} onChange={onChange} quick />
     </div>
   );
 }
