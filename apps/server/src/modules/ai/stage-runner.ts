@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import { AppError } from "../../kernel/app-error.ts";
+import { isPromiseLike } from "../../kernel/maybe-promise.ts";
 import type { AiMetrics } from "./ai.metrics.ts";
 import {
   MAX_HELD_CHARS,
@@ -285,8 +286,4 @@ function amend(call: StageCall, amended: StageCall): StageCall {
   if (call.operation === "embedding" && amended.operation === "embedding")
     return { ...call, values: amended.values };
   throw new Error("A stage returned a call of another operation");
-}
-
-function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as Partial<PromiseLike<T>> | undefined)?.then === "function";
 }

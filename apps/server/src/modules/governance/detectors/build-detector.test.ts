@@ -14,7 +14,9 @@ describe("buildDetector", () => {
       { type: "regex", pattern: String.raw`zx-\d`, flags: "i" },
       { type: "keywords", words: ["nova"] },
     ];
-    const found = await Promise.all(specs.map((s) => buildDetector(DetectorSpec.parse(s)).detect(text)));
+    const found = await Promise.all(
+      specs.map(async (s) => buildDetector(DetectorSpec.parse(s)).detect(text)),
+    );
     expect(found.map((ms) => ms.map((m) => `${m.detector}/${m.kind}:${text.slice(m.start, m.end)}`))).toEqual(
       [[], ["pii/email:ann@example.org"], ["regex/regex:ZX-9"], ["keywords/keyword:Nova"]],
     );

@@ -38,13 +38,13 @@ export function keywordsDetector(words: readonly string[]): Detector {
     // A phrase's spaces may be longer runs of whitespace in the text; allow a few per phrase.
     maxMatchLength: longest * 2,
     holdFrom: (text) => holdTrailingRun(text, member, longest * 2 + 1),
-    detect(text: string): Promise<DetectorMatch[]> {
+    detect(text: string): DetectorMatch[] {
       const matches: DetectorMatch[] = [];
-      if (phrases.length === 0) return Promise.resolve(matches);
+      if (phrases.length === 0) return matches;
       for (const m of text.matchAll(pattern)) {
         matches.push({ detector: "keywords", kind: "keyword", start: m.index, end: m.index + m[0].length });
       }
-      return Promise.resolve(matches);
+      return matches;
     },
   };
 }

@@ -44,11 +44,11 @@ export function piiDetector(kinds: readonly PiiKind[]): Detector {
     id: "pii",
     kind: "pii",
     maxMatchLength: Math.max(0, ...unique.map((k) => PII_MAX_LENGTH[k])),
-    detect(text: string): Promise<DetectorMatch[]> {
+    detect(text: string): DetectorMatch[] {
       const matches = unique.flatMap((kind) =>
         PII_FINDERS[kind](text).map((s): DetectorMatch => ({ detector: "pii", kind, ...s })),
       );
-      return Promise.resolve(withoutNested(matches.sort(byPosition)));
+      return withoutNested(matches.sort(byPosition));
     },
     // Every kind needs a digit (IPv6 too, as the finder requires) or, for an address, an `@`:
     // none within a match's reach of the part, no match can overlap it.

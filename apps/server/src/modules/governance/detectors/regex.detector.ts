@@ -36,7 +36,7 @@ export function regexDetector(pattern: string, flags = ""): Detector {
     maxMatchLength: REGEX_MAX_MATCH_LENGTH,
     // A pattern can match any character: hold back as much as a match is assumed to span.
     holdFrom: (text) => holdTrailingRun(text, anyChar, REGEX_MAX_MATCH_LENGTH),
-    detect(text: string): Promise<DetectorMatch[]> {
+    detect(text: string): DetectorMatch[] {
       const matches: DetectorMatch[] = [];
       const unit = utf16Offsets(text);
       // Taken from the cache at each call (and compiled again if it was evicted meanwhile).
@@ -53,7 +53,7 @@ export function regexDetector(pattern: string, flags = ""): Detector {
         const start = unit(m.index);
         matches.push({ detector: "regex", kind: "regex", start, end: start + length });
       }
-      return Promise.resolve(matches);
+      return matches;
     },
   };
 }

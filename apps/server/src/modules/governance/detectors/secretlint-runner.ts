@@ -1,4 +1,5 @@
 import { lintSource } from "@secretlint/core";
+import type { MaybePromise } from "../../../kernel/maybe-promise.ts";
 import { rules as presetRules } from "@secretlint/secretlint-rule-preset-recommend";
 import type {
   SecretLintCoreConfig,
@@ -92,13 +93,14 @@ const HANDLERS: readonly SecretLintRuleReportHandler[] = RULES.filter((rule) =>
  * The ranges secretlint's recommended preset reports in `text`, as `lintSource` finds them with
  * the same configuration, without setting up its ~25 rules, their contexts and an event emitter
  * per call: the rules are set up once, and their handlers (synchronous for text) run in a row.
- * Text for which a handler went asynchronous takes `lintSource` itself. Comment directives
- * (`secretlint-disable`) are not honoured on either path (see {@link COMMENT_FILTER_ID}).
+ * Text for which a handler went asynchronous takes `lintSource` itself (the only case answered
+ * with a promise). Comment directives (`secretlint-disable`) are not honoured on either path
+ * (see {@link COMMENT_FILTER_ID}).
  *
  * @example
- * await secretlintRanges("key AKIAIOSFODNN7EXAMPLE"); // [[4, 24]]
+ * secretlintRanges("key AKIAIOSFODNN7EXAMPLE"); // [[4, 24]]
  */
-export async function secretlintRanges(text: string): Promise<(readonly [number, number])[]> {
+export function secretlintRanges(text: string): MaybePromise<(readonly [number, number])[]> {
   const hasBOM = text.charCodeAt(0) === 0xfeff;
   const source = sourceOf(hasBOM ? text.slice(1) : text, hasBOM);
   const sink: Sink = { reports: [], ignores: [] };

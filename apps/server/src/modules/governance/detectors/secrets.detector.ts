@@ -1,4 +1,5 @@
 import { secretLintProfiler } from "@secretlint/profiler";
+import { andThen, type MaybePromise } from "../../../kernel/maybe-promise.ts";
 import { secretlintRanges } from "./secretlint-runner.ts";
 import { byPosition, holdTrailingRun, isSpace, type Detector, type DetectorMatch } from "./types.ts";
 
@@ -45,15 +46,17 @@ export function secretsDetector(): Detector {
     id: "secrets",
     kind: "secret",
     maxMatchLength: SECRETS_MAX_MATCH_LENGTH,
-    async detect(text: string): Promise<DetectorMatch[]> {
-      return (await secretlintRanges(text))
-        .map((range): DetectorMatch => ({
-          detector: "secrets",
-          kind: "secret",
-          start: range[0],
-          end: toTokenEnd(text, range[1]),
-        }))
-        .sort(byPosition);
+    detect(text: string): MaybePromise<DetectorMatch[]> {
+      return andThen(secretlintRanges(text), (ranges) =>
+        ranges
+          .map((range): DetectorMatch => ({
+            detector: "secrets",
+            kind: "secret",
+            start: range[0],
+            end: toTokenEnd(text, range[1]),
+          }))
+          .sort(byPosition),
+      );
     },
     mayMatch(text: string, from: number, to: number): boolean {
       return mayHoldSecret(text, from, to);

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { MaybePromise } from "../../../kernel/maybe-promise.ts";
 
 /**
  * One place a detector found something: character offsets (UTF-16 code units, as `String#slice`
@@ -20,8 +21,11 @@ export interface Detector {
   kind: string;
   /** Longest text a match can span, for the streaming hold-back window. */
   maxMatchLength: number;
-  /** Every match in `text`, ordered by start. */
-  detect(text: string): Promise<DetectorMatch[]>;
+  /**
+   * Every match in `text`, ordered by start: synchronously when the scan is (the built-in
+   * detectors almost always are), so a check needs no promise on the hot path.
+   */
+  detect(text: string): MaybePromise<DetectorMatch[]>;
   /**
    * Where, in a text that may still go on (a stream), a match could be unfinished: the start of
    * the shortest tail to hold back, `text.length` when none. Everything before it can be

@@ -4,11 +4,12 @@ import { Redactor } from "../detectors/redact.ts";
 import type { DetectorMatch } from "../detectors/types.ts";
 import type { DecisionLog } from "../decision-log.ts";
 import { AppError } from "../../../kernel/app-error.ts";
+import { isPromiseLike, type MaybePromise } from "../../../kernel/maybe-promise.ts";
 import type { ApprovalDesk } from "../approval-desk.ts";
 import { mask } from "../detectors/redact.ts";
 import { AnswerGuard, estimateTokens, kinds, matchOf } from "./answer-guard.ts";
 import { callTexts, rewriteTexts, SEPARATOR } from "./prompt-texts.ts";
-import { namesModel, type ActiveRule, type RuleBook } from "./rule-book.ts";
+import { namesModel, type ActiveRule, type CallRules, type RuleBook } from "./rule-book.ts";
 import { ruleDetails, Verdicts, type CheckFailureCounter } from "./verdicts.ts";
 
 /** Dependencies of the governance stage. */
@@ -44,23 +45,37 @@ interface CallState {
  */
 export function governanceStage(deps: GovernanceStageDeps): PipelineStage {
   const states = new WeakMap<StageContext, CallState>();
+
+  /** The `before` rules on the call: synchronous unless a check or an approval is not. */
+  const checkCall = (
+    call: StageCall,
+    ctx: StageContext,
+    { before, during, after }: CallRules,
+  ): MaybePromise<StageCall | undefined> => {
+    const state: CallState = { verdicts: new Verdicts(deps.failures), during, after, restore: null };
+    states.set(ctx, state);
+    if (!before.length) return undefined;
+    // A refused call runs no `after` of this stage: its decisions are recorded here.
+    const refused = (error: unknown) =>
+      record(state, ctx, deps).then(() => {
+        throw error;
+      });
+    let checked: MaybePromise<StageCall | undefined>;
+    try {
+      checked = checkPrompt(call, ctx, before, state, deps);
+    } catch (error) {
+      return refused(error);
+    }
+    return isPromiseLike(checked) ? checked.then(undefined, refused) : checked;
+  };
+
   return {
     name: "governance",
 
-    async before(call, ctx) {
+    before(call, ctx) {
       // One pass over the cached rules, without a promise (most calls).
       const rules = deps.book.callRules(ctx);
-      const { before, during, after } = rules instanceof Promise ? await rules : rules;
-      const state: CallState = { verdicts: new Verdicts(deps.failures), during, after, restore: null };
-      states.set(ctx, state);
-      if (!before.length) return undefined;
-      try {
-        return await checkPrompt(call, ctx, before, state, deps);
-      } catch (error) {
-        // A refused call runs no `after` of this stage: its decisions are recorded here.
-        await record(state, ctx, deps);
-        throw error;
-      }
+      return isPromiseLike(rules) ? rules.then((r) => checkCall(call, ctx, r)) : checkCall(call, ctx, rules);
     },
 
     filter(call, ctx) {
@@ -99,56 +114,106 @@ export function governanceStage(deps: GovernanceStageDeps): PipelineStage {
   };
 }
 
+/** What the `before` rules decided so far on one call's prompt. */
+interface PromptCheck {
+  readonly call: StageCall;
+  readonly ctx: StageContext;
+  readonly rules: readonly ActiveRule[];
+  readonly state: CallState;
+  readonly deps: GovernanceStageDeps;
+  readonly texts: string[];
+  readonly whole: string;
+  readonly toRedact: DetectorMatch[];
+  readonly holds: { rule: ActiveRule; found: DetectorMatch[]; reasons: string[] }[];
+}
+
 /**
- * Runs the `before` rules on the call's texts; answers the call with redactions applied.
+ * Runs the `before` rules on the call's texts, in order; answers the call with redactions
+ * applied. Synchronous unless a detector or an approval is not: a promise per call and rule
+ * would interleave a burst of requests' checks with one another (see `MaybePromise`).
  * @throws AppError `governance.blocked`, `governance.check_failed`
  */
-async function checkPrompt(
+function checkPrompt(
   call: StageCall,
   ctx: StageContext,
   rules: readonly ActiveRule[],
   state: CallState,
   deps: GovernanceStageDeps,
-): Promise<StageCall | undefined> {
+): MaybePromise<StageCall | undefined> {
   const texts = callTexts(call);
-  const whole = texts.join(SEPARATOR);
-  const toRedact: DetectorMatch[] = [];
-  const holds: { rule: ActiveRule; found: DetectorMatch[]; reasons: string[] }[] = [];
-  for (const rule of rules) {
-    const spec = rule.spec;
-    const reasons: string[] = [];
-    let found: DetectorMatch[] = [];
-    if (spec === null || spec.condition.detectors) {
-      // A spec that no longer parses fails its check here (its detectors are the parse error).
-      const matches = await state.verdicts.detect(rule, "before", whole, deps.checkTimeoutMs);
-      if (matches === null || !matches.length || spec === null) continue;
-      found = matches;
-      reasons.push(`found ${kinds(found)} in the prompt`);
-    }
-    const condition = spec.condition;
-    if (condition.allowedModels) {
-      if (namesModel(condition.allowedModels, ctx)) continue;
-      reasons.push(`the model ${ctx.requested.id} is not on the rule's list`);
-    }
-    if (condition.maxInputTokens !== undefined) {
-      const tokens = estimateTokens(whole.length);
-      if (tokens <= condition.maxInputTokens) continue;
-      reasons.push(`the prompt has about ${tokens} tokens, over ${condition.maxInputTokens}`);
-    }
-    if (spec.action === "require_approval") {
-      // Held last: blocks refuse first, and the approver's preview masks what redactions found.
-      holds.push({ rule, found, reasons });
+  const check: PromptCheck = {
+    call,
+    ctx,
+    rules,
+    state,
+    deps,
+    texts,
+    whole: texts.join(SEPARATOR),
+    toRedact: [],
+    holds: [],
+  };
+  return checkRulesFrom(check, 0);
+}
+
+/** Checks the rules from `index` on, then holds and redacts. */
+function checkRulesFrom(check: PromptCheck, index: number): MaybePromise<StageCall | undefined> {
+  for (let i = index; i < check.rules.length; i++) {
+    const rule = check.rules[i] as ActiveRule;
+    // A spec that no longer parses fails its check here (its detectors are the parse error).
+    if (rule.spec !== null && !rule.spec.condition.detectors) {
+      decideRule(check, rule, []);
       continue;
     }
-    const action = state.verdicts.act(
-      rule,
-      "before",
-      found.map((m) => matchOf(whole, m)),
-      reasons.join("; "),
-    );
-    if (action === "redact") toRedact.push(...found);
+    const matches = check.state.verdicts.detect(rule, "before", check.whole, check.deps.checkTimeoutMs);
+    if (isPromiseLike(matches))
+      return matches.then((found) => {
+        if (found !== null && found.length) decideRule(check, rule, found);
+        return checkRulesFrom(check, i + 1);
+      });
+    if (matches !== null && matches.length) decideRule(check, rule, matches);
   }
-  for (const { rule, found, reasons } of holds) {
+  return check.holds.length ? holdForApprovals(check) : redacted(check);
+}
+
+/**
+ * Takes one rule's action, given what its detectors found (nothing when it has none: its other
+ * conditions decide). Approvals are kept for last.
+ * @throws AppError `governance.blocked`
+ */
+function decideRule(check: PromptCheck, rule: ActiveRule, found: DetectorMatch[]): void {
+  const { ctx, whole, state } = check;
+  const spec = rule.spec;
+  if (spec === null) return;
+  const reasons: string[] = [];
+  if (found.length) reasons.push(`found ${kinds(found)} in the prompt`);
+  const condition = spec.condition;
+  if (condition.allowedModels) {
+    if (namesModel(condition.allowedModels, ctx)) return;
+    reasons.push(`the model ${ctx.requested.id} is not on the rule's list`);
+  }
+  if (condition.maxInputTokens !== undefined) {
+    const tokens = estimateTokens(whole.length);
+    if (tokens <= condition.maxInputTokens) return;
+    reasons.push(`the prompt has about ${tokens} tokens, over ${condition.maxInputTokens}`);
+  }
+  if (spec.action === "require_approval") {
+    // Held last: blocks refuse first, and the approver's preview masks what redactions found.
+    check.holds.push({ rule, found, reasons });
+    return;
+  }
+  const action = state.verdicts.act(
+    rule,
+    "before",
+    found.map((m) => matchOf(whole, m)),
+    reasons.join("; "),
+  );
+  if (action === "redact") check.toRedact.push(...found);
+}
+
+/** Holds the call for each rule that needs an approval, in turn; then redacts. */
+async function holdForApprovals(check: PromptCheck): Promise<StageCall | undefined> {
+  const { call, ctx, whole, state, deps } = check;
+  for (const { rule, found, reasons } of check.holds) {
     const matches = found.map((m) => matchOf(whole, m));
     if (call.operation !== "chat") {
       // Nobody waits on an embedding (a document's ingestion): it cannot be held, so it is refused.
@@ -164,13 +229,18 @@ async function checkPrompt(
       ctx,
       matches,
       reason: reasons.join("; ") || "the rule holds every call it applies to",
-      preview: lastText(mask(whole, [...toRedact, ...found])),
+      preview: lastText(mask(whole, [...check.toRedact, ...found])),
       ...(call.signal ? { signal: call.signal } : {}),
       ...(call.onHold ? { onHold: call.onHold } : {}),
     });
   }
-  if (!toRedact.length) return undefined;
-  return redactTexts(call, texts, toRedact, state);
+  return redacted(check);
+}
+
+/** The call with what `redact` rules found replaced, or undefined when nothing was. */
+function redacted(check: PromptCheck): StageCall | undefined {
+  if (!check.toRedact.length) return undefined;
+  return redactTexts(check.call, check.texts, check.toRedact, check.state);
 }
 
 /** Replaces what `redact` rules found with placeholders, consistently across the call's texts. */

@@ -1,5 +1,6 @@
 import type { DecisionAction, DecisionMatch, RuleTier } from "@parley/contracts";
 import { AppError } from "../../../kernel/app-error.ts";
+import { isPromiseLike, type MaybePromise } from "../../../kernel/maybe-promise.ts";
 import type { DetectorMatch } from "../detectors/types.ts";
 import type { DecisionInput } from "../decision-log.ts";
 import { CheckFailedError, detectAll } from "./checks.ts";
@@ -33,22 +34,28 @@ export class Verdicts {
   /**
    * The rule's matches in `text`, or null when its check failed and the rule is fail-open
    * (recorded as such).
+   * Synchronous when the rule's detectors are (see {@link detectAll}).
    * @throws AppError `governance.check_failed` when the check failed: the call fails closed.
    */
-  async detect(
+  detect(
     rule: ActiveRule,
     tier: RuleTier,
     text: string,
     timeoutMs: number,
-  ): Promise<DetectorMatch[] | null> {
-    try {
-      return await detectAll(rule, text, timeoutMs);
-    } catch (error) {
+  ): MaybePromise<DetectorMatch[] | null> {
+    const failed = (error: unknown): null => {
       if (!(error instanceof CheckFailedError)) throw error;
       const refusal = this.checkFailed(rule, tier, error);
       if (refusal) throw refusal;
       return null;
+    };
+    let found: MaybePromise<DetectorMatch[]>;
+    try {
+      found = detectAll(rule, text, timeoutMs);
+    } catch (error) {
+      return failed(error);
     }
+    return isPromiseLike(found) ? found.then(undefined, failed) : found;
   }
 
   /**
