@@ -2,7 +2,7 @@ import type { ChatEvent, TelegramUpdate, TelegramUpdateJob } from "@parley/contr
 import { GrammyError } from "grammy";
 import type { Logger } from "pino";
 import { AppError } from "../../kernel/app-error.ts";
-import { can, channelPrincipal } from "../../kernel/principal.ts";
+import { channelMayAnswer, channelPrincipal } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
@@ -192,7 +192,8 @@ export class TelegramAnswers {
    */
   async #context(row: TelegramBotRow, chatId: number): Promise<RequestContext | null> {
     if (!row.created_by) return null;
-    const publisher = await this.#d.auth.principalOfUser(row.created_by);
+    // A disabled account answers nobody, as a deleted one.
+    const publisher = await this.#d.auth.principalOfUser(row.created_by, { activeOnly: true });
     if (!publisher) return null;
     const principal = channelPrincipal(publisher, {
       kind: "telegram",
@@ -200,7 +201,7 @@ export class TelegramAnswers {
       subject: String(chatId),
       teamId: row.team_id,
     });
-    if (!can(principal, "ai:use", row.team_id)) return null;
+    if (!channelMayAnswer(principal)) return null;
     return { requestId: null, ip: null, userAgent: "telegram", principal };
   }
 }
