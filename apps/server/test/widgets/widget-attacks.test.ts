@@ -1,0 +1,201 @@
+import type { ErrorEnvelope, Me, VisitorExchange } from "@parley/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
+import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
+import { createTestPostgres, type TestPostgres } from "../postgres.ts";
+import { cleanupNamespace, testServices, uniqueId } from "../services.ts";
+import { publish, sign, visitor, visitorCall, widgetTeam } from "./widget-support.ts";
+
+/**
+ * The public visitor API as an attacker sees it: text a database cannot store, a publisher who
+ * was disabled or removed, a host site's secret that leaked and was rotated. Run on both shapes:
+ * PostgreSQL refuses some text SQLite takes.
+ */
+for (const shape of ["embedded", "distributed"] as const) {
+  describe(`widget attacks (${shape})`, () => {
+    let fake: FakeUpstream;
+    let h: Harness;
+    let database: TestPostgres | null = null;
+    const namespace = uniqueId("widget_attacks");
+    beforeAll(async () => {
+      fake = await startFakeUpstream({ chunks: 2 });
+      database = shape === "distributed" ? await createTestPostgres() : null;
+      h = await startHarness({
+        PARLEY_PROVIDERS: fakeProviders(fake.url),
+        ...(database
+          ? {
+              PARLEY_DATABASE_URL: database.url,
+              PARLEY_NATS_URL: testServices.natsUrl,
+              PARLEY_REDIS_URL: testServices.redisUrl,
+              PARLEY_NAMESPACE: namespace,
+              PARLEY_SECRET_KEY: "widget-attacks-secret-key-0123456789abcdef",
+            }
+          : {}),
+      });
+    }, 120_000);
+    afterAll(async () => {
+      await h.stop();
+      await fake.close();
+      if (database) {
+        await database.drop();
+        await cleanupNamespace(namespace);
+      }
+    });
+
+    it("refuses text with NUL characters with 400 on every way into a conversation, never a 500", async () => {
+      const team = await widgetTeam(h, "Nul");
+      const widget = await publish(h, team.operator.token, team);
+      const { token } = await visitor(h, widget.key);
+      const started = await visitorCall<VisitorExchange>(h, "POST", widget.key, "/conversations", {
+        token,
+        body: { content: "Hello" },
+      });
+      expect(started.status).toBe(201);
+      const web = await h.call<{ id: string }>("POST", "/api/v1/conversations", {
+        token: team.operator.token,
+        body: { teamId: team.teamId },
+      });
+      const texts = [
+        "\u0000",
+        "a\u0000b",
+        "before\u0000",
+        `${"x".repeat(3000)}\u0000`,
+        "\u0000\u0000 \u0000",
+      ];
+      const ways = {
+        "a visitor's first message": (content: string) =>
+          visitorCall<ErrorEnvelope>(h, "POST", widget.key, "/conversations", { token, body: { content } }),
+        "a visitor's next message": (content: string) =>
+          visitorCall<ErrorEnvelope>(
+            h,
+            "POST",
+            widget.key,
+            `/conversations/${started.body.conversationId}/messages`,
+            { token, body: { content } },
+          ),
+        "a web conversation's first message": (content: string) =>
+          h.call<ErrorEnvelope>("POST", "/api/v1/conversations", {
+            token: team.operator.token,
+            body: { teamId: team.teamId, message: { content } },
+          }),
+        "a web message": (content: string) =>
+          h.call<ErrorEnvelope>("POST", `/api/v1/conversations/${web.body.id}/messages`, {
+            token: team.operator.token,
+            body: { content },
+          }),
+      };
+      for (const [way, send] of Object.entries(ways))
+        for (const text of texts) {
+          const res = await send(text);
+          expect([way, JSON.stringify(text).slice(0, 20), res.status, res.body.error.code]).toEqual([
+            way,
+            JSON.stringify(text).slice(0, 20),
+            400,
+            "validation.failed",
+          ]);
+        }
+    });
+
+    it("refuses a signed user id with control characters with 400, never a 500", async () => {
+      const team = await widgetTeam(h, "Control");
+      const widget = await publish(h, team.operator.token, team, { mode: "signed" });
+      for (const userId of ["\u0000", "u\u00001", "42\n", "a\u0007b", "\u007f"]) {
+        const res = await visitorCall<ErrorEnvelope>(h, "POST", widget.key, "/sessions", {
+          body: { userId, signature: sign(widget.secret, userId) },
+        });
+        expect([JSON.stringify(userId), res.status, res.body.error.code]).toEqual([
+          JSON.stringify(userId),
+          400,
+          "validation.failed",
+        ]);
+      }
+      // Ordinary ids, unicode included, still work.
+      for (const userId of ["42", "jane@example.com", "ユーザー-7", "😀"])
+        expect((await visitor(h, widget.key, { userId, secret: widget.secret })).visitorId).toBe(
+          `user:${userId}`,
+        );
+    });
+
+    it("stops a disabled publisher's widget (409) and lets it answer again once re-enabled", async () => {
+      const team = await widgetTeam(h, "Disabled");
+      const widget = await publish(h, team.operator.token, team);
+      const { token } = await visitor(h, widget.key);
+      const setStatus = (status: "active" | "disabled") =>
+        h.call("PATCH", `/api/v1/users/${team.operator.id}`, { token: h.adminToken, body: { status } });
+      expect((await setStatus("disabled")).status).toBe(200);
+      for (const [method, path, body] of [
+        ["POST", "/conversations", { content: "Still there?" }],
+        ["GET", "/conversations", undefined],
+      ] as const) {
+        const res = await visitorCall<ErrorEnvelope>(h, method, widget.key, path, {
+          token,
+          ...(body ? { body } : {}),
+        });
+        expect([method, path, res.status, res.body.error.code]).toEqual([
+          method,
+          path,
+          409,
+          "widget.publisher_unavailable",
+        ]);
+      }
+      expect((await setStatus("active")).status).toBe(200);
+      const again = await visitorCall(h, "POST", widget.key, "/conversations", {
+        token,
+        body: { content: "Back?" },
+      });
+      expect(again.status).toBe(201);
+    });
+
+    it("stops a global admin's widget once they leave its team (409), naming no team", async () => {
+      const team = await widgetTeam(h, "AdminPublisher");
+      const admin = (await h.call<Me>("GET", "/api/v1/me", { token: h.adminToken })).body.user;
+      await h.call("PUT", `/api/v1/teams/${team.teamId}/members/${admin.id}`, {
+        token: h.adminToken,
+        body: { role: "admin" },
+      });
+      const widget = await publish(h, h.adminToken, team);
+      const { token } = await visitor(h, widget.key);
+      // Another admin stays (a team keeps at least one).
+      await team.member("admin");
+      const removed = await h.call("DELETE", `/api/v1/teams/${team.teamId}/members/${admin.id}`, {
+        token: h.adminToken,
+      });
+      expect(removed.status).toBe(204);
+      const res = await visitorCall<ErrorEnvelope>(h, "POST", widget.key, "/conversations", {
+        token,
+        body: { content: "Hi" },
+      });
+      expect([res.status, res.body.error.code]).toEqual([409, "widget.publisher_unavailable"]);
+      expect(JSON.stringify(res.body)).not.toContain(team.teamId);
+    });
+
+    it("retires the signed visitors' tokens when the secret is rotated, keeping anonymous ones", async () => {
+      const team = await widgetTeam(h, "Leak");
+      const widget = await publish(h, team.operator.token, team);
+      // Someone who learnt the secret signs themselves in as any user of the host site.
+      const impostor = await visitor(h, widget.key, { userId: "ceo", secret: widget.secret });
+      const anonymous = await visitor(h, widget.key);
+      const rotated = await h.call<{ secret: string }>("POST", `/api/v1/widgets/${widget.id}/rotate-secret`, {
+        token: team.operator.token,
+      });
+      expect(rotated.status).toBe(200);
+      const stale = await visitorCall<ErrorEnvelope>(h, "GET", widget.key, "/conversations", {
+        token: impostor.token,
+      });
+      expect([stale.status, stale.body.error.code]).toEqual([401, "widget.visitor_token_invalid"]);
+      // Nor does the stale token renew itself into a fresh one.
+      const renewed = await visitorCall<{ visitorId: string }>(h, "POST", widget.key, "/sessions", {
+        token: impostor.token,
+        body: {},
+      });
+      expect(renewed.body.visitorId).not.toBe("user:ceo");
+      expect(
+        (await visitorCall(h, "GET", widget.key, "/conversations", { token: anonymous.token })).status,
+      ).toBe(200);
+      const fresh = await visitor(h, widget.key, { userId: "ceo", secret: rotated.body.secret });
+      expect((await visitorCall(h, "GET", widget.key, "/conversations", { token: fresh.token })).status).toBe(
+        200,
+      );
+    });
+  });
+}
