@@ -25,17 +25,26 @@ export class TelegramIntake {
   }
 
   /**
-   * Takes in what Telegram posted to the webhook of bot `botId`, when its secret-token header is
-   * the bot's secret (compared in constant time); else nothing is read or stored.
-   * @throws AppError `telegram.webhook_unauthorized` (no such webhook bot, or a wrong secret),
-   *   `validation.failed` (not an update).
+   * Refuses a webhook delivery for bot `botId` unless `secret` (its secret-token header) is the
+   * bot's secret, compared in constant time. The route calls it before the body is read, so a
+   * stranger's delivery costs no parsing.
+   * @throws AppError `telegram.webhook_unauthorized` (no such webhook bot, or a wrong secret).
    */
-  async webhook(botId: string, secret: string | undefined, body: unknown): Promise<{ accepted: boolean }> {
+  async authorize(botId: string, secret: string | undefined): Promise<void> {
     const expected = webhookSecret(this.#d.encryptionKey, botId);
     const matches = secretMatches(secret, expected);
     const row = await this.#d.bots.find(botId);
     if (!matches || !row || row.mode !== "webhook")
       throw new AppError("telegram.webhook_unauthorized", "Wrong or missing X-Telegram-Bot-Api-Secret-Token");
+  }
+
+  /**
+   * Takes in what Telegram posted to the webhook of bot `botId`, when its secret-token header is
+   * the bot's secret (see {@link authorize}); else nothing is stored.
+   * @throws AppError `telegram.webhook_unauthorized`, `validation.failed` (not an update).
+   */
+  async webhook(botId: string, secret: string | undefined, body: unknown): Promise<{ accepted: boolean }> {
+    await this.authorize(botId, secret);
     const update = TelegramUpdate.safeParse(body);
     if (!update.success)
       throw new AppError("validation.failed", "Not a Telegram update", {
