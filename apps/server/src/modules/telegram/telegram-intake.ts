@@ -53,19 +53,20 @@ export class TelegramIntake {
     return { accepted: await this.accept(botId, update.data) };
   }
 
-  /** Accepts `update` of bot `botId` once and queues it; false for a replay. */
+  /**
+   * Accepts `update` of bot `botId` once and queues it; false for a replay. Queued before it is
+   * recorded: a pod that dies in between has recorded nothing, so Telegram's retry (or the next
+   * poll) brings the update again, and is answered; recorded first, the retry would be dropped as
+   * a replay of an update never queued. Concurrent deliveries queue one job: the queue drops a
+   * second job of the same id (within its duplicate window), and the table's unique key says
+   * which delivery accepted it.
+   */
   async accept(botId: string, update: TelegramUpdate): Promise<boolean> {
-    if (!(await this.#d.bots.accept(botId, update.update_id, this.#d.clock.now()))) return false;
-    try {
-      await this.#d.bus.enqueue(telegramTopics.update, {
-        id: `${botId}:${update.update_id}`,
-        payload: { v: 1, botId, update },
-      });
-    } catch (error) {
-      // Not queued: forgotten again, so Telegram's retry (or the next poll) brings it back.
-      await this.#d.bots.unaccept(botId, update.update_id);
-      throw error;
-    }
-    return true;
+    if (await this.#d.bots.accepted(botId, update.update_id)) return false;
+    await this.#d.bus.enqueue(telegramTopics.update, {
+      id: `${botId}:${update.update_id}`,
+      payload: { v: 1, botId, update },
+    });
+    return this.#d.bots.accept(botId, update.update_id, this.#d.clock.now());
   }
 }

@@ -65,13 +65,15 @@ export class TelegramRepository {
     return true;
   }
 
-  /** Forgets that an update was accepted (it could not be queued: Telegram sends it again). */
-  async unaccept(botId: string, updateId: number): Promise<void> {
-    await this.#db
-      .deleteFrom("telegram_updates")
+  /** Whether update `updateId` of bot `botId` was accepted before. */
+  async accepted(botId: string, updateId: number): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom("telegram_updates")
+      .select("update_id")
       .where("bot_id", "=", botId)
       .where("update_id", "=", updateId)
-      .execute();
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
   /** Forgets accepted updates older than `before` (Telegram keeps undelivered ones 24 hours). */
