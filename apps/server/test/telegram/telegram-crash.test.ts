@@ -44,7 +44,14 @@ function start(natsUrl: string): ParleyProcess {
   return p;
 }
 
-async function call<T>(url: string, method: string, path: string, body?: unknown, token?: string) {
+/** A JSON request to the pod at `url`: its status and its body's (string) fields. */
+async function call(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; body: Record<string, string> }> {
   const res = await fetch(`${url}${path}`, {
     method,
     headers: {
@@ -53,7 +60,7 @@ async function call<T>(url: string, method: string, path: string, body?: unknown
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  return { status: res.status, body: (await res.json()) as T };
+  return { status: res.status, body: (await res.json()) as Record<string, string> };
 }
 
 beforeAll(async () => {
@@ -75,10 +82,10 @@ afterAll(async () => {
 
 /** Signs in on the pod at `url` and connects a new webhook bot to a new team assistant. */
 async function connectBot(url: string, username: string) {
-  const login = await call<{ accessToken: string }>(url, "POST", "/api/v1/auth/login", ADMIN);
+  const login = await call(url, "POST", "/api/v1/auth/login", ADMIN);
   const token = login.body.accessToken;
-  const team = await call<{ id: string }>(url, "POST", "/api/v1/teams", { name: username }, token);
-  const assistant = await call<{ id: string }>(
+  const team = await call(url, "POST", "/api/v1/teams", { name: username }, token);
+  const assistant = await call(
     url,
     "POST",
     "/api/v1/assistants",
@@ -86,7 +93,7 @@ async function connectBot(url: string, username: string) {
     token,
   );
   const botToken = tg.addBot(username);
-  const bot = await call<{ id: string }>(
+  const bot = await call(
     url,
     "POST",
     "/api/v1/telegram-bots",
