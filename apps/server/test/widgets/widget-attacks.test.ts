@@ -4,7 +4,7 @@ import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upst
 import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
 import { createTestPostgres, type TestPostgres } from "../postgres.ts";
 import { cleanupNamespace, testServices, uniqueId } from "../services.ts";
-import { publish, sign, visitor, visitorCall, widgetTeam } from "./widget-support.ts";
+import { HOST, publish, sign, visitor, visitorCall, widgetTeam } from "./widget-support.ts";
 
 /**
  * The public visitor API as an attacker sees it: text a database cannot store, a publisher who
@@ -94,6 +94,97 @@ for (const shape of ["embedded", "distributed"] as const) {
             "validation.failed",
           ]);
         }
+    });
+
+    it("reaches no conversation but the visitor's own: the publisher's and other widgets' are 404 on every route", async () => {
+      const team = await widgetTeam(h, "Reach");
+      const widget = await publish(h, team.operator.token, team);
+      const elsewhere = await widgetTeam(h, "ReachElsewhere");
+      const otherWidget = await publish(h, elsewhere.operator.token, elsewhere);
+      const { token } = await visitor(h, widget.key);
+      // The publisher's own conversation in the same team, with an answer.
+      const own = await h.call<{ id: string; assistantMessage: { id: string } }>(
+        "POST",
+        "/api/v1/conversations",
+        {
+          token: team.operator.token,
+          body: { teamId: team.teamId, assistantId: team.assistantId, message: { content: "Private notes" } },
+        },
+      );
+      // Another team's widget's visitor's conversation, and a sibling widget's one in this team.
+      const foreign = await visitor(h, otherWidget.key);
+      const theirs = await visitorCall<VisitorExchange>(h, "POST", otherWidget.key, "/conversations", {
+        token: foreign.token,
+        body: { content: "Theirs" },
+      });
+      const sibling = await publish(h, team.operator.token, team);
+      const siblingVisitor = await visitor(h, sibling.key);
+      const siblings = await visitorCall<VisitorExchange>(h, "POST", sibling.key, "/conversations", {
+        token: siblingVisitor.token,
+        body: { content: "Sibling's" },
+      });
+      const targets = {
+        "the publisher's": { conversation: own.body.id, answer: own.body.assistantMessage.id },
+        "another team's visitor's": {
+          conversation: theirs.body.conversationId,
+          answer: theirs.body.assistantMessage.id,
+        },
+        "a sibling widget's visitor's": {
+          conversation: siblings.body.conversationId,
+          answer: siblings.body.assistantMessage.id,
+        },
+      };
+      for (const [label, { conversation, answer }] of Object.entries(targets))
+        for (const [method, path, body] of [
+          ["GET", `/conversations/${conversation}`, undefined],
+          ["POST", `/conversations/${conversation}/messages`, { content: "hijack" }],
+          ["GET", `/conversations/${conversation}/events`, undefined],
+          ["POST", `/messages/${answer}/cancel`, undefined],
+        ] as const) {
+          const res = await visitorCall<ErrorEnvelope>(h, method, widget.key, path, {
+            token,
+            ...(body ? { body } : {}),
+          });
+          expect([label, method, path, res.status]).toEqual([label, method, path, 404]);
+        }
+      // Another widget's token on this widget's key is no visitor here.
+      const crossed = await visitorCall<ErrorEnvelope>(h, "GET", widget.key, "/conversations", {
+        token: foreign.token,
+      });
+      expect([crossed.status, crossed.body.error.code]).toEqual([401, "widget.visitor_token_invalid"]);
+    });
+
+    it("answers malformed, oversized and odd bodies with a 4xx the widget's page can read", async () => {
+      const team = await widgetTeam(h, "Bodies");
+      const widget = await publish(h, team.operator.token, team);
+      const { token } = await visitor(h, widget.key);
+      const bodies: Record<string, { type: string; body: string }> = {
+        "malformed JSON": { type: "application/json", body: '{"content": "hi' },
+        "not JSON": { type: "text/plain", body: "hi" },
+        "an array": { type: "application/json", body: "[]" },
+        "a number as content": { type: "application/json", body: '{"content": 42}' },
+        "blank content": { type: "application/json", body: '{"content": " \\n\\t "}' },
+        "an unknown field": { type: "application/json", body: '{"content": "hi", "model": "gpt-x"}' },
+        "4,001 characters": { type: "application/json", body: JSON.stringify({ content: "é".repeat(4001) }) },
+        "over the body limit": {
+          type: "application/json",
+          body: JSON.stringify({ content: "x".repeat(2_000_000) }),
+        },
+        "deeply nested": { type: "application/json", body: `${"[".repeat(5000)}${"]".repeat(5000)}` },
+      };
+      for (const [label, { type, body }] of Object.entries(bodies)) {
+        const res = await fetch(`${h.url}/api/v1/widget-api/${widget.key}/conversations`, {
+          method: "POST",
+          headers: { origin: HOST, "x-parley-visitor": token, "content-type": type },
+          body,
+        });
+        expect([label, res.status >= 400 && res.status < 500]).toEqual([label, true]);
+        expect([label, res.headers.get("access-control-allow-origin")]).toEqual([label, HOST]);
+        await res.arrayBuffer();
+      }
+      // Nothing was started by any of them.
+      const list = await visitorCall<{ items: unknown[] }>(h, "GET", widget.key, "/conversations", { token });
+      expect(list.body.items).toEqual([]);
     });
 
     it("refuses a signed user id with control characters with 400, never a 500", async () => {
