@@ -13,6 +13,7 @@ export class TcpProxy {
   #server: Server | undefined;
   #port = 0;
   #silent = false;
+  #dropped: Buffer[] = [];
 
   private constructor(targetPort: number) {
     this.#targetPort = targetPort;
@@ -65,6 +66,15 @@ export class TcpProxy {
   /** Keeps connections open but stops passing bytes, as a hung service or a black-holed network would. */
   silence(silent = true): void {
     this.#silent = silent;
+    if (silent) this.#dropped = [];
+  }
+
+  /**
+   * What clients sent towards the service since it was silenced, lost on the way (latin1 text):
+   * shows what a client tried to do meanwhile.
+   */
+  dropped(): string {
+    return Buffer.concat(this.#dropped).toString("latin1");
   }
 
   #forward(client: Socket): void {
@@ -74,8 +84,9 @@ export class TcpProxy {
       [upstream, client],
     ] as const) {
       this.#sockets.add(from);
-      from.on("data", (chunk) => {
+      from.on("data", (chunk: Buffer) => {
         if (!this.#silent) to.write(chunk);
+        else if (from === client) this.#dropped.push(chunk);
       });
       from.on("error", () => to.destroy());
       from.on("close", () => {

@@ -165,7 +165,14 @@ export type WidgetPublicConfig = z.infer<typeof WidgetPublicConfig>;
  */
 export const VisitorSessionRequest = z
   .strictObject({
-    userId: z.string().min(1).max(200).optional(),
+    // The host site's own id of its user: printable text (a control character, NUL above all,
+    // could not be stored as the conversation's visitor on PostgreSQL).
+    userId: z
+      .string()
+      .min(1)
+      .max(200)
+      .regex(/^[^\p{Cc}]+$/u, "must not contain control characters")
+      .optional(),
     signature: z
       .string()
       .regex(/^[0-9a-fA-F]{64}$/, "must be hex HMAC-SHA256")

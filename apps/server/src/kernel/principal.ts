@@ -63,6 +63,23 @@ export function channelPrincipal(publisher: Principal, channel: ChannelRef): Pri
 }
 
 /**
+ * Whether a channel's principal may answer its visitors: its publisher is still a member of the
+ * channel's team (a global admin who left it is not: a channel acts as a member of its team) and
+ * holds what an answer needs there.
+ * @example
+ * if (!channelMayAnswer(channelPrincipal(publisher, channel))) throw publisherGone();
+ */
+export function channelMayAnswer(principal: Principal): boolean {
+  const channel = principal.channel;
+  return (
+    channel !== undefined &&
+    principal.teams.has(channel.teamId) &&
+    can(principal, "ai:use", channel.teamId) &&
+    can(principal, "assistants:read", channel.teamId)
+  );
+}
+
+/**
  * What narrows a principal beyond its roles: its API key, or its channel (which acts like a key
  * bound to the channel's team holding {@link CHANNEL_PERMISSIONS}).
  */

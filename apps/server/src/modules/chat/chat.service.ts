@@ -50,7 +50,8 @@ import type { MessageBranchesRepository } from "./message-branches.repository.ts
 import { versionsOf } from "./message-branches.ts";
 
 /**
- * Refuses a message that is too long or blank.
+ * Refuses a message that is too long, blank, or holds a NUL character (which PostgreSQL cannot
+ * store in text: refused here as bad input rather than failing the insert with a 500).
  * @throws AppError `request.body_too_large`, `validation.failed`.
  */
 function checkContent(content: string, path = "content"): void {
@@ -63,6 +64,11 @@ function checkContent(content: string, path = "content"): void {
   if (!content.trim()) {
     throw new AppError("validation.failed", "The message is empty", {
       details: { issues: [{ location: "body", path, message: "must not be blank" }] },
+    });
+  }
+  if (content.includes("\u0000")) {
+    throw new AppError("validation.failed", "The message holds a NUL character", {
+      details: { issues: [{ location: "body", path, message: "must not contain NUL characters" }] },
     });
   }
 }

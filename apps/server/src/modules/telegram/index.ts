@@ -6,6 +6,7 @@ import type { AuditExports } from "../audit/index.ts";
 import type { ChatExports } from "../chat/index.ts";
 import type { IdentityExports } from "../identity/index.ts";
 import * as telegramMigration from "./migrations/2026-12-10T0930-telegram.ts";
+import * as telegramAnswersMigration from "./migrations/2026-12-11T0900-telegram-answers.ts";
 import { TelegramAnswers } from "./telegram-answers.ts";
 import { TelegramIntake } from "./telegram-intake.ts";
 import { TelegramPoller } from "./telegram-poller.ts";
@@ -30,9 +31,10 @@ export const telegramModule = defineModule({
   topics: telegramTopics,
   needs: ["audit", "identity", "assistants", "chat"],
   permissions: ["telegram:read", "telegram:manage"],
-  tables: ["telegram_bots", "telegram_updates", "telegram_chats"],
+  tables: ["telegram_bots", "telegram_updates", "telegram_chats", "telegram_answers"],
   migrations: {
     "2026-12-10T0930-telegram": telegramMigration,
+    "2026-12-11T0900-telegram-answers": telegramAnswersMigration,
   },
   build: (
     ctx,

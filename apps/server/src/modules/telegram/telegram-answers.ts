@@ -2,7 +2,7 @@ import type { ChatEvent, TelegramUpdate, TelegramUpdateJob } from "@parley/contr
 import { GrammyError } from "grammy";
 import type { Logger } from "pino";
 import { AppError } from "../../kernel/app-error.ts";
-import { can, channelPrincipal } from "../../kernel/principal.ts";
+import { channelMayAnswer, channelPrincipal } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
@@ -56,7 +56,7 @@ export class TelegramAnswers {
     if (!row || !message) return;
     const api = botApi(this.#d.service.token(row), { apiRoot: this.#d.apiRoot });
     try {
-      await this.#handleMessage(row, api, message, keepAlive);
+      await this.#handleMessage(row, api, { ...message, updateId: job.update.update_id }, keepAlive);
       if (row.status === "error") await this.#d.service.setStatus(row.id, null);
     } catch (error) {
       this.#d.logger.warn({ err: error, botId: row.id }, "a Telegram update could not be answered");
@@ -66,7 +66,12 @@ export class TelegramAnswers {
     }
   }
 
-  async #handleMessage(row: TelegramBotRow, api: BotApi, message: Message, keepAlive: () => Promise<void>) {
+  async #handleMessage(
+    row: TelegramBotRow,
+    api: BotApi,
+    message: Message & { updateId: number },
+    keepAlive: () => Promise<void>,
+  ) {
     const chatId = message.chat.id;
     const target = { chatId, privateChat: message.chat.type === "private", replyTo: message.message_id };
     const reply = new LiveReply(api, target, this.#d.clock);
@@ -88,7 +93,13 @@ export class TelegramAnswers {
       case "foreign":
         return;
       default:
-        return this.#answer(row, api, reply, { chatId, text: withoutMention(text, row.username) }, keepAlive);
+        return this.#answer(
+          row,
+          api,
+          reply,
+          { chatId, updateId: message.updateId, text: withoutMention(text, row.username) },
+          keepAlive,
+        );
     }
   }
 
@@ -96,22 +107,32 @@ export class TelegramAnswers {
     row: TelegramBotRow,
     api: BotApi,
     reply: LiveReply,
-    input: { chatId: number; text: string },
+    input: { chatId: number; updateId: number; text: string },
     keepAlive: () => Promise<void>,
   ): Promise<void> {
     const ctx = await this.#context(row, input.chatId);
     if (!ctx) return reply.notice(failureNotice("publisher.gone"));
-    const allowed = await this.#d.limiter.consume(`telegram-chat:${row.id}:${input.chatId}`, {
-      points: this.#d.chatMessagesPerMinute,
-      durationMs: 60_000,
-    });
-    if (!allowed.allowed) return reply.notice(failureNotice("rate_limit.exceeded"));
-    await api.sendChatAction(input.chatId, "typing").catch(() => undefined);
-    let started: { conversationId: string; messageId: string };
-    try {
-      started = await this.#send(row, String(input.chatId), input.text, ctx);
-    } catch (error) {
-      return reply.notice(failureNotice(codeOf(error)));
+    // A job delivered again because its worker died follows the answer that worker started: sent
+    // again, the message would be asked (and paid for) twice, or refused as a concurrent send.
+    let started = await this.#d.bots.answerOf(row.id, input.updateId);
+    if (!started) {
+      const allowed = await this.#d.limiter.consume(`telegram-chat:${row.id}:${input.chatId}`, {
+        points: this.#d.chatMessagesPerMinute,
+        durationMs: 60_000,
+      });
+      if (!allowed.allowed) return reply.notice(failureNotice("rate_limit.exceeded"));
+      await api.sendChatAction(input.chatId, "typing").catch(() => undefined);
+      try {
+        started = await this.#send(row, String(input.chatId), input.text, ctx);
+      } catch (error) {
+        return reply.notice(failureNotice(codeOf(error)));
+      }
+      await this.#d.bots
+        .recordAnswer(row.id, input.updateId, started, this.#d.clock.now())
+        .catch((error: unknown) => {
+          // The answer still goes to the chat; only a redelivery after a crash would send it again.
+          this.#d.logger.warn({ err: error, botId: row.id }, "a Telegram answer could not be recorded");
+        });
     }
     let outcome: Outcome;
     try {
@@ -192,7 +213,8 @@ export class TelegramAnswers {
    */
   async #context(row: TelegramBotRow, chatId: number): Promise<RequestContext | null> {
     if (!row.created_by) return null;
-    const publisher = await this.#d.auth.principalOfUser(row.created_by);
+    // A disabled account answers nobody, as a deleted one.
+    const publisher = await this.#d.auth.principalOfUser(row.created_by, { activeOnly: true });
     if (!publisher) return null;
     const principal = channelPrincipal(publisher, {
       kind: "telegram",
@@ -200,7 +222,7 @@ export class TelegramAnswers {
       subject: String(chatId),
       teamId: row.team_id,
     });
-    if (!can(principal, "ai:use", row.team_id)) return null;
+    if (!channelMayAnswer(principal)) return null;
     return { requestId: null, ip: null, userAgent: "telegram", principal };
   }
 }

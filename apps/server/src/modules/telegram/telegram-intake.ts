@@ -25,17 +25,26 @@ export class TelegramIntake {
   }
 
   /**
-   * Takes in what Telegram posted to the webhook of bot `botId`, when its secret-token header is
-   * the bot's secret (compared in constant time); else nothing is read or stored.
-   * @throws AppError `telegram.webhook_unauthorized` (no such webhook bot, or a wrong secret),
-   *   `validation.failed` (not an update).
+   * Refuses a webhook delivery for bot `botId` unless `secret` (its secret-token header) is the
+   * bot's secret, compared in constant time. The route calls it before the body is read, so a
+   * stranger's delivery costs no parsing.
+   * @throws AppError `telegram.webhook_unauthorized` (no such webhook bot, or a wrong secret).
    */
-  async webhook(botId: string, secret: string | undefined, body: unknown): Promise<{ accepted: boolean }> {
+  async authorize(botId: string, secret: string | undefined): Promise<void> {
     const expected = webhookSecret(this.#d.encryptionKey, botId);
     const matches = secretMatches(secret, expected);
     const row = await this.#d.bots.find(botId);
     if (!matches || !row || row.mode !== "webhook")
       throw new AppError("telegram.webhook_unauthorized", "Wrong or missing X-Telegram-Bot-Api-Secret-Token");
+  }
+
+  /**
+   * Takes in what Telegram posted to the webhook of bot `botId`, when its secret-token header is
+   * the bot's secret (see {@link authorize}); else nothing is stored.
+   * @throws AppError `telegram.webhook_unauthorized`, `validation.failed` (not an update).
+   */
+  async webhook(botId: string, secret: string | undefined, body: unknown): Promise<{ accepted: boolean }> {
+    await this.authorize(botId, secret);
     const update = TelegramUpdate.safeParse(body);
     if (!update.success)
       throw new AppError("validation.failed", "Not a Telegram update", {
@@ -44,19 +53,20 @@ export class TelegramIntake {
     return { accepted: await this.accept(botId, update.data) };
   }
 
-  /** Accepts `update` of bot `botId` once and queues it; false for a replay. */
+  /**
+   * Accepts `update` of bot `botId` once and queues it; false for a replay. Queued before it is
+   * recorded: a pod that dies in between has recorded nothing, so Telegram's retry (or the next
+   * poll) brings the update again, and is answered; recorded first, the retry would be dropped as
+   * a replay of an update never queued. Concurrent deliveries queue one job: the queue drops a
+   * second job of the same id (within its duplicate window), and the table's unique key says
+   * which delivery accepted it.
+   */
   async accept(botId: string, update: TelegramUpdate): Promise<boolean> {
-    if (!(await this.#d.bots.accept(botId, update.update_id, this.#d.clock.now()))) return false;
-    try {
-      await this.#d.bus.enqueue(telegramTopics.update, {
-        id: `${botId}:${update.update_id}`,
-        payload: { v: 1, botId, update },
-      });
-    } catch (error) {
-      // Not queued: forgotten again, so Telegram's retry (or the next poll) brings it back.
-      await this.#d.bots.unaccept(botId, update.update_id);
-      throw error;
-    }
-    return true;
+    if (await this.#d.bots.accepted(botId, update.update_id)) return false;
+    await this.#d.bus.enqueue(telegramTopics.update, {
+      id: `${botId}:${update.update_id}`,
+      payload: { v: 1, botId, update },
+    });
+    return this.#d.bots.accept(botId, update.update_id, this.#d.clock.now());
   }
 }

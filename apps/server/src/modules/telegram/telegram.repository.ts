@@ -65,18 +65,54 @@ export class TelegramRepository {
     return true;
   }
 
-  /** Forgets that an update was accepted (it could not be queued: Telegram sends it again). */
-  async unaccept(botId: string, updateId: number): Promise<void> {
-    await this.#db
-      .deleteFrom("telegram_updates")
+  /** Whether update `updateId` of bot `botId` was accepted before. */
+  async accepted(botId: string, updateId: number): Promise<boolean> {
+    const row = await this.#db
+      .selectFrom("telegram_updates")
+      .select("update_id")
       .where("bot_id", "=", botId)
       .where("update_id", "=", updateId)
-      .execute();
+      .executeTakeFirst();
+    return row !== undefined;
   }
 
-  /** Forgets accepted updates older than `before` (Telegram keeps undelivered ones 24 hours). */
+  /** Forgets accepted updates, and the answers they started, older than `before` (Telegram keeps undelivered ones 24 hours). */
   async forgetUpdates(before: number): Promise<void> {
     await this.#db.deleteFrom("telegram_updates").where("received_at", "<", before).execute();
+    await this.#db.deleteFrom("telegram_answers").where("created_at", "<", before).execute();
+  }
+
+  /** The answer update `updateId` of bot `botId` started, if one did. */
+  answerOf(
+    botId: string,
+    updateId: number,
+  ): Promise<{ conversationId: string; messageId: string } | undefined> {
+    return this.#db
+      .selectFrom("telegram_answers")
+      .select(["conversation_id as conversationId", "message_id as messageId"])
+      .where("bot_id", "=", botId)
+      .where("update_id", "=", updateId)
+      .executeTakeFirst();
+  }
+
+  /** Records the answer update `updateId` of bot `botId` started. */
+  async recordAnswer(
+    botId: string,
+    updateId: number,
+    answer: { conversationId: string; messageId: string },
+    now: number,
+  ): Promise<void> {
+    await this.#db
+      .insertInto("telegram_answers")
+      .values({
+        bot_id: botId,
+        update_id: updateId,
+        conversation_id: answer.conversationId,
+        message_id: answer.messageId,
+        created_at: now,
+      })
+      .onConflict((oc) => oc.columns(["bot_id", "update_id"]).doNothing())
+      .execute();
   }
 
   /** The current conversation of a chat with a bot, if any. */

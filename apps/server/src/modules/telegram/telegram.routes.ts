@@ -90,6 +90,13 @@ export function registerTelegramRoutes(app: TypedApp, deps: TelegramRouteDeps): 
     {
       // Telegram signs in with the secret-token header instead, and sends no cookie (no CSRF).
       config: { permission: "public" },
+      // The secret is checked before the body is read: a stranger's delivery, however large or
+      // malformed, is a 401 like any other.
+      onRequest: async (request) => {
+        const { botId } = request.params as { botId?: string };
+        const secret = request.headers["x-telegram-bot-api-secret-token"];
+        await deps.intake.authorize(botId ?? "", typeof secret === "string" ? secret : undefined);
+      },
       schema: {
         tags,
         summary: "Telegram's webhook for a bot: the update is accepted once and answered afterwards",

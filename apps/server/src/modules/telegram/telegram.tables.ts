@@ -37,9 +37,22 @@ export interface TelegramChatsTable {
   updated_at: number;
 }
 
+/**
+ * The answer an update started: a job delivered again (its worker died) follows it rather than
+ * sending the update's message a second time.
+ */
+export interface TelegramAnswersTable {
+  bot_id: string;
+  update_id: number;
+  conversation_id: string;
+  message_id: string;
+  created_at: number;
+}
+
 /** Kysely types of the telegram module's tables. */
 export interface TelegramTables {
   telegram_bots: TelegramBotsTable;
   telegram_updates: TelegramUpdatesTable;
   telegram_chats: TelegramChatsTable;
+  telegram_answers: TelegramAnswersTable;
 }

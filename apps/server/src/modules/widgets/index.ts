@@ -66,7 +66,9 @@ export const widgetsModule = defineModule({
       events: deps.chat.events,
       contextFor: (visitor, request) => visitorContext(auth, visitor, request),
       starterPrompts: async (widget) => {
-        const publisher = widget.publisher_id ? await auth.principalOfUser(widget.publisher_id) : null;
+        const publisher = widget.publisher_id
+          ? await auth.principalOfUser(widget.publisher_id, { activeOnly: true })
+          : null;
         if (!publisher) return [];
         const ctxOf = { requestId: null, ip: null, userAgent: null, principal: publisher };
         const assistant = await deps.assistants.assistants.get(widget.assistant_id, ctxOf).catch(() => null);

@@ -14,6 +14,11 @@ export interface VisitorClaims {
   keyVersion: number;
   /** `anon:<id>` for an anonymous visitor, `user:<host user id>` for a signed one. */
   visitorId: string;
+  /**
+   * A signed visitor's: the version of the widget secret their signature was checked with, so
+   * that rotating the secret (it leaked) retires the tokens it let anyone mint.
+   */
+  secretVersion?: number;
 }
 
 /**
@@ -67,7 +72,11 @@ export class WidgetCrypto {
   async issue(claims: VisitorClaims): Promise<{ token: string; expiresAt: number }> {
     const now = this.#clock.now();
     const expiresAt = now + VISITOR_TOKEN_TTL_MS;
-    const token = await new SignJWT({ wid: claims.widgetId, kv: claims.keyVersion })
+    const token = await new SignJWT({
+      wid: claims.widgetId,
+      kv: claims.keyVersion,
+      ...(claims.secretVersion !== undefined ? { sv: claims.secretVersion } : {}),
+    })
       .setProtectedHeader({ alg: "HS256", typ: "JWT" })
       .setSubject(claims.visitorId)
       .setIssuer(ISSUER)
@@ -91,10 +100,20 @@ export class WidgetCrypto {
         audience: AUDIENCE,
         currentDate: new Date(this.#clock.now()),
       });
-      const { sub, wid, kv } = payload;
-      if (typeof sub !== "string" || typeof wid !== "string" || typeof kv !== "number")
+      const { sub, wid, kv, sv } = payload;
+      if (
+        typeof sub !== "string" ||
+        typeof wid !== "string" ||
+        typeof kv !== "number" ||
+        (sv !== undefined && typeof sv !== "number")
+      )
         throw new Error("claims missing");
-      return { widgetId: wid, keyVersion: kv, visitorId: sub };
+      return {
+        widgetId: wid,
+        keyVersion: kv,
+        visitorId: sub,
+        ...(sv !== undefined ? { secretVersion: sv } : {}),
+      };
     } catch (error) {
       throw new AppError("widget.visitor_token_invalid", "The visitor token is invalid or expired", {
         cause: error,

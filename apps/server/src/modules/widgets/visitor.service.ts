@@ -11,7 +11,7 @@ import { AppError } from "../../kernel/app-error.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
 import type { ChatService, ConversationEventStream, ConversationEvents } from "../chat/index.ts";
-import { WidgetCrypto } from "./visitor-tokens.ts";
+import { WidgetCrypto, type VisitorClaims } from "./visitor-tokens.ts";
 import { toVisitorConversation, toVisitorMessage, toVisitorThread } from "./visitor-view.ts";
 import { spendMessage } from "./widget-limits.ts";
 import { originAllowed } from "./widget-origins.ts";
@@ -95,7 +95,7 @@ export class VisitorService {
    */
   async session(request: VisitorRequest, body: VisitorSessionRequest): Promise<VisitorSession> {
     const row = await this.widget(request);
-    let visitorId: string;
+    let visitor: Pick<VisitorClaims, "visitorId" | "secretVersion">;
     if (body.userId !== undefined || body.signature !== undefined || row.mode === "signed") {
       const secret = this.#d.crypto.secretOf(row.id, row.secret_version);
       if (
@@ -107,20 +107,23 @@ export class VisitorService {
           "widget.signature_invalid",
           "The user id and its signature (hex HMAC-SHA256 under the widget's secret) do not match",
         );
-      visitorId = `user:${body.userId}`;
+      visitor = { visitorId: `user:${body.userId}`, secretVersion: row.secret_version };
     } else {
       const current = request.token ? await this.#d.crypto.verify(request.token).catch(() => null) : null;
-      visitorId =
-        current && current.widgetId === row.id && current.keyVersion === row.key_version
-          ? current.visitorId
-          : WidgetCrypto.newAnonymousVisitor();
+      visitor =
+        current && currentFor(row, current) ? current : { visitorId: WidgetCrypto.newAnonymousVisitor() };
     }
     const issued = await this.#d.crypto.issue({
       widgetId: row.id,
       keyVersion: row.key_version,
-      visitorId,
+      visitorId: visitor.visitorId,
+      ...(visitor.secretVersion !== undefined ? { secretVersion: visitor.secretVersion } : {}),
     });
-    return { token: issued.token, visitorId, expiresAt: new Date(issued.expiresAt).toISOString() };
+    return {
+      token: issued.token,
+      visitorId: visitor.visitorId,
+      expiresAt: new Date(issued.expiresAt).toISOString(),
+    };
   }
 
   /** The visitor's conversations, newest first. */
@@ -185,16 +188,13 @@ export class VisitorService {
   /**
    * The visitor of the request's token, for the widget of its key, with their chat context.
    * @throws AppError `widget.visitor_token_invalid` (forged, expired, another widget's, from
-   * before a key rotation, or anonymous on a widget now in signed mode), and those of {@link widget}.
+   * before a key rotation, signed before a secret rotation, or anonymous on a widget now in
+   * signed mode), and those of {@link widget}.
    */
   async #visitor(request: VisitorRequest): Promise<{ visitor: Visitor; ctx: RequestContext }> {
     const widget = await this.widget(request);
     const claims = await this.#d.crypto.verify(request.token);
-    if (
-      claims.widgetId !== widget.id ||
-      claims.keyVersion !== widget.key_version ||
-      (widget.mode === "signed" && !claims.visitorId.startsWith("user:"))
-    )
+    if (!currentFor(widget, claims))
       throw new AppError("widget.visitor_token_invalid", "The visitor token is not valid for this widget");
     const visitor = { widget, visitorId: claims.visitorId };
     return { visitor, ctx: await this.#d.contextFor(visitor, request) };
@@ -208,4 +208,17 @@ export class VisitorService {
       limits: limitsOf(visitor.widget),
     });
   }
+}
+
+/**
+ * Whether a verified visitor token still holds for `widget`: issued for it, under its current key,
+ * for a signed visitor under its current secret, and not anonymous on a widget now in signed mode.
+ */
+function currentFor(widget: WidgetRow, claims: VisitorClaims): boolean {
+  const signed = claims.visitorId.startsWith("user:");
+  return (
+    claims.widgetId === widget.id &&
+    claims.keyVersion === widget.key_version &&
+    (signed ? claims.secretVersion === widget.secret_version : widget.mode !== "signed")
+  );
 }
