@@ -83,7 +83,8 @@ export class ReservationRepository {
       if (request.accountId !== null) {
         const account = await this.#ledger.lockAccount(trx, request.accountId);
         const held = await this.#ledger.held(trx, accountTarget(request.accountId), request.now);
-        const available = account?.balance_micros ?? 0 - held;
+        // Parenthesized: `a ?? 0 - held` would read as `a ?? (0 - held)` and ignore the live holds.
+        const available = (account?.balance_micros ?? 0) - held;
         if (request.amountMicros > available)
           return { scope: "balance", budgetId: null, availableMicros: Math.max(0, available) };
       }
