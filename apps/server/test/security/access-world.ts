@@ -608,6 +608,7 @@ export class AccessWorld {
         scope_id: teamId,
         team_id: teamId,
         period: "day",
+        per: "",
         limit_micros: 1_000_000,
         created_by: this.#builderId,
         created_at: now,

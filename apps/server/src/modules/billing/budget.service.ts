@@ -1,6 +1,7 @@
 import type {
   Budget,
   BudgetAlert,
+  BudgetPer,
   BudgetListQuery,
   BudgetPeriod,
   BudgetScopeKind,
@@ -65,6 +66,7 @@ export class BudgetService {
       scope_id: input.scope.id,
       team_id: teamId,
       period: input.period,
+      per: input.per ?? "",
       limit_micros: input.limitMicros,
       created_by: principal.userId,
       created_at: now,
@@ -76,7 +78,7 @@ export class BudgetService {
       if (isUniqueViolation(error))
         throw new AppError(
           "budget.duplicate",
-          `This ${input.scope.kind} already has a ${input.period} budget`,
+          `This ${input.scope.kind} already has a ${input.period} budget${input.per ? ` for each ${input.per === "ip" ? "IP address" : "visitor"}` : ""}`,
           { cause: error },
         );
       if (isForeignKeyViolation(error))
@@ -136,22 +138,32 @@ export class BudgetService {
     });
   }
 
+  /**
+   * A budget with its current period's spend and holds; of a per-visitor or per-IP budget, those
+   * of the one that spent the most (the closest to its cap), with how many spent.
+   */
   async #present(row: BudgetRow): Promise<Budget> {
     const now = this.#d.clock.now();
     const start = periodStart(row.period as BudgetPeriod, now);
+    const per = row.per === "" ? null : (row.per as BudgetPer);
+    const subjects = per ? await this.#d.budgets.subjectsNow(row.id, start) : null;
+    const subject = subjects?.top?.subject ?? "";
     const [spent, held] = await Promise.all([
-      this.#d.budgets.spentNow(row.id, start),
-      this.#d.ledger.heldNow(budgetTarget(row.id), now),
+      subjects ? (subjects.top?.spentMicros ?? 0) : this.#d.budgets.spentNow(row.id, start),
+      // Before anyone's spend settles, no subject stands out: nothing held is shown.
+      subjects && !subjects.top ? 0 : this.#d.ledger.heldNow(budgetTarget(row.id, subject), now),
     ]);
     return {
       id: row.id,
       scope: { kind: row.scope_kind as BudgetScopeKind, id: row.scope_id },
       teamId: row.team_id,
       period: row.period as BudgetPeriod,
+      per,
       limitMicros: row.limit_micros,
       periodStart: new Date(start).toISOString(),
       spentMicros: spent,
       heldMicros: held,
+      subjects: subjects?.count ?? null,
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
     };
@@ -169,7 +181,12 @@ export class BudgetService {
       ...auditOrigin(ctx),
       target: { type: "budget", id: row.id },
       teamId: row.team_id,
-      summary: { scope: { kind: row.scope_kind, id: row.scope_id }, period: row.period, ...summary },
+      summary: {
+        scope: { kind: row.scope_kind, id: row.scope_id },
+        period: row.period,
+        ...(row.per ? { per: row.per } : {}),
+        ...summary,
+      },
     });
   }
 }

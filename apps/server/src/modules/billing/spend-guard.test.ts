@@ -97,6 +97,7 @@ async function guardOn(dialect: "sqlite" | "postgres", options: { enforceBalance
     logger: pino({ level: "silent" }),
     holdTtlMs: TTL,
     defaultMaxOutputTokens: 100,
+    ipKey: Buffer.alloc(32),
   });
   // Room for exactly one call's maximum.
   await budgets.insert({
@@ -105,6 +106,7 @@ async function guardOn(dialect: "sqlite" | "postgres", options: { enforceBalance
     scope_id: principal.userId,
     team_id: null,
     period: "day",
+    per: "",
     limit_micros: MAX,
     created_by: null,
     created_at: clock.now(),
