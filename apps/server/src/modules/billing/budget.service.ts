@@ -11,8 +11,16 @@ import type {
 } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import { newId } from "../../kernel/ids.ts";
-import { can, requirePrincipal, teamsWhere, type Principal, boundTeam } from "../../kernel/principal.ts";
+import {
+  boundTeam,
+  can,
+  requirePrincipal,
+  seesTeam,
+  teamsWhere,
+  type Principal,
+} from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
+import type { ResourceOwners } from "../../kernel/resource-owners.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
 import { periodStart } from "./budget-period.ts";
@@ -26,11 +34,14 @@ export interface BudgetServiceDeps {
   ledger: LedgerRepository;
   audit: AuditSink;
   clock: Clock;
+  /** The team an assistant, widget, bot or API key belongs to (answered by the module keeping it). */
+  owners: ResourceOwners;
 }
 
 /**
- * Budgets: a team's, set by its admins (`budgets:manage` there); a person's, a key's, an
- * assistant's, a widget's or a bot's, set by global admins. Invisible ones answer 404.
+ * Budgets: a team's, and those of the team's assistants, widgets, bots and team-bound API keys,
+ * set by its admins (`budgets:manage` there; such a budget belongs to the team); any scope's,
+ * a person's included, by global admins (theirs belong to no team). Invisible ones answer 404.
  */
 export class BudgetService {
   readonly #d: BudgetServiceDeps;
@@ -54,11 +65,10 @@ export class BudgetService {
     return this.#present(await this.#visible(id, requirePrincipal(ctx)));
   }
 
-  /** @throws `team.not_found`, `auth.forbidden`, `budget.duplicate`. */
+  /** @throws `team.not_found`, `budget.scope_not_found`, `auth.forbidden`, `budget.duplicate`. */
   async create(input: CreateBudgetRequest, ctx: RequestContext): Promise<Budget> {
     const principal = requirePrincipal(ctx);
-    const teamId = input.scope.kind === "team" ? input.scope.id : null;
-    this.#assertManages(principal, teamId);
+    const teamId = await this.#teamOfNew(principal, input.scope);
     const now = this.#d.clock.now();
     const row: BudgetRow = {
       id: newId(),
@@ -128,6 +138,39 @@ export class BudgetService {
     return row;
   }
 
+  /**
+   * The team a new budget on `scope` belongs to: a team budget's team; for an assistant, widget,
+   * bot or API key, the team that owns it when the caller manages budgets there; null for a
+   * global admin's budget (on any scope that exists, a person's included; the scope's team
+   * admins do not manage it).
+   * @throws `budget.scope_not_found` when the scope is no resource the caller sees (whether it
+   *   exists elsewhere is not told), `auth.forbidden`, `team.not_found`.
+   */
+  async #teamOfNew(principal: Principal, scope: CreateBudgetRequest["scope"]): Promise<string | null> {
+    if (scope.kind === "team") {
+      this.#assertManages(principal, scope.id);
+      return scope.id;
+    }
+    if (scope.kind === "user") {
+      this.#assertManages(principal, null);
+      return null;
+    }
+    const owner = await this.#d.owners(scope.kind, scope.id);
+    const notFound = () =>
+      new AppError(
+        "budget.scope_not_found",
+        `No ${SCOPE_WORDS[scope.kind]} ${scope.id} you can set budgets on`,
+      );
+    if (mayManage(principal, null)) {
+      if (!owner) throw notFound();
+      return null;
+    }
+    const teamId = owner?.teamId ?? null;
+    if (teamId === null || !seesTeam(principal, teamId)) throw notFound();
+    this.#assertManages(principal, teamId);
+    return teamId;
+  }
+
   #assertManages(principal: Principal, teamId: string | null): void {
     if (mayManage(principal, teamId)) return;
     const keyTeam = boundTeam(principal);
@@ -190,6 +233,16 @@ export class BudgetService {
     });
   }
 }
+
+/** How a scope is named in messages. */
+const SCOPE_WORDS: Record<BudgetScopeKind, string> = {
+  user: "person",
+  team: "team",
+  api_key: "API key",
+  assistant: "assistant",
+  widget: "widget",
+  bot: "bot",
+};
 
 /** A team's budget: `budgets:manage` there (its admins; global admins across teams); others: a global one. */
 function mayManage(principal: Principal, teamId: string | null): boolean {

@@ -64,7 +64,13 @@ export const billingModule = defineModule({
       allowances: ctx.config.billingAllowances,
       expireAllowances: (accountId) => expiry.run(accountId),
     });
-    const budgets = new BudgetService({ budgets: budgetRows, ledger, audit: deps.audit.audit, clock });
+    const budgets = new BudgetService({
+      budgets: budgetRows,
+      ledger,
+      audit: deps.audit.audit,
+      clock,
+      owners: (kind, id) => ctx.resourceOwner(kind, id),
+    });
     const guard = new SpendGuard({
       budgets: budgetRows,
       reservations,

@@ -32,7 +32,8 @@ export function NewBudgetForm({
       await queryClient.invalidateQueries({ queryKey: ["billing"] });
     },
   });
-  const kinds = (Object.keys(SCOPE_LABELS) as BudgetScopeKind[]).filter((k) => global || k === "team");
+  // A team admin sets budgets on their team and its assistants, widgets, bots and team API keys.
+  const kinds = (Object.keys(SCOPE_LABELS) as BudgetScopeKind[]).filter((k) => global || k !== "user");
   const error = typo ?? (create.error ? errorText(create.error) : null);
   return (
     <form
