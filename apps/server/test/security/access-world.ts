@@ -614,7 +614,7 @@ export class AccessWorld {
         created_at: now,
         updated_at: now,
       })
-      .onConflict((oc) => oc.columns(["scope_kind", "scope_id", "period"]).doNothing())
+      .onConflict((oc) => oc.columns(["scope_kind", "scope_id", "period", "per"]).doNothing())
       .execute();
     const row = await tables
       .selectFrom("billing_budgets")
