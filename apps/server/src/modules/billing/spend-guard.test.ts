@@ -9,7 +9,7 @@ import { migrateToLatest } from "../../app/migrations.ts";
 import type { CatalogModel } from "../../kernel/ai-call.ts";
 import type { Settlement, StageCall, StageContext } from "../../kernel/ai-stage.ts";
 import { AppError } from "../../kernel/app-error.ts";
-import type { Principal } from "../../kernel/principal.ts";
+import type { ChannelRef, Principal } from "../../kernel/principal.ts";
 import { newId } from "../../kernel/ids.ts";
 import { systemContext } from "../../kernel/request-context.ts";
 import { ManualClock } from "../../platform/clock/clock.ts";
@@ -112,7 +112,7 @@ async function guardOn(dialect: "sqlite" | "postgres", options: { enforceBalance
     created_at: clock.now(),
     updated_at: clock.now(),
   });
-  return { stage: guard.stage(), clock, reservations, ledger, database };
+  return { stage: guard.stage(), clock, reservations, ledger, database, budgets };
 }
 
 /** A person with an account holding `balance` micro-units, and a principal for them. */
@@ -203,6 +203,45 @@ describe.each(["sqlite", "postgres"] as const)("the budget stage on %s", (dialec
     // Every call that went through costs its maximum: the balance ends above 0.
     await Promise.all(passed.map((ctx) => Promise.resolve(setup.stage.after?.(settlement(MAX), ctx))));
     expect((await setup.ledger.byId(accountId))?.balance_micros).toBe(MAX / 2);
+  });
+
+  it("holds each Telegram chat and each address to its own share of a per-subject budget", async () => {
+    const setup = await guardOn(dialect);
+    const bot = { kind: "telegram", id: "bot-1", subject: "chat-a", teamId: "t-1" } as const;
+    const widget = { kind: "widget", id: "widget-1", subject: "visitor-a", teamId: "t-1" } as const;
+    for (const [scope_kind, scope_id, per] of [
+      ["bot", bot.id, "visitor"],
+      ["widget", widget.id, "ip"],
+    ] as const)
+      await setup.budgets.insert({
+        id: `b-${scope_kind}`,
+        scope_kind,
+        scope_id,
+        team_id: null,
+        period: "day",
+        per,
+        limit_micros: MAX,
+        created_by: null,
+        created_at: setup.clock.now(),
+        updated_at: setup.clock.now(),
+      });
+    const through = (channel: ChannelRef, ip: string | null = null): StageContext => {
+      const visitor: Principal = { ...principal, userId: "u-publisher", kind: "channel", channel };
+      return { ...context(), principal: visitor, request: { ...systemContext, ip, principal: visitor } };
+    };
+    // Each reservation holds its share's whole room: the same chat again does not fit, another does.
+    await setup.stage.before?.(call, through(bot));
+    await expect(Promise.resolve(setup.stage.before?.(call, through(bot)))).rejects.toMatchObject({
+      code: "budget.exceeded",
+      details: { scope: "bot", per: "visitor" },
+    });
+    await expect(setup.stage.before?.(call, through({ ...bot, subject: "chat-b" }))).resolves.toBeUndefined();
+    // Per IP: another visitor from the same address shares its room, another address has its own.
+    await setup.stage.before?.(call, through(widget, "192.0.2.1"));
+    await expect(
+      Promise.resolve(setup.stage.before?.(call, through({ ...widget, subject: "visitor-b" }, "192.0.2.1"))),
+    ).rejects.toMatchObject({ code: "budget.exceeded", details: { scope: "widget", per: "ip" } });
+    await expect(setup.stage.before?.(call, through(widget, "192.0.2.2"))).resolves.toBeUndefined();
   });
 
   it("prices the model's or the default output limit when the call sets none, and sends it", async () => {
