@@ -53,17 +53,29 @@ export function down(dialect: MigrationDialect) {
   const t = columnTypes(dialect);
   return async (db: Kysely<unknown>) => {
     await sql`delete from billing_budgets where per <> ''`.execute(db);
-    await db.schema
-      .createTable("billing_budget_spend_prev")
-      .addColumn("budget_id", t.id, (c) => c.notNull().references("billing_budgets.id").onDelete("cascade"))
-      .addColumn("period_start", t.timestamp, (c) => c.notNull())
-      .addColumn("spent_micros", "bigint", (c) => c.notNull())
-      .addPrimaryKeyConstraint("billing_budget_spend_prev_pk", ["budget_id", "period_start"])
-      .execute();
-    await sql`insert into billing_budget_spend_prev (budget_id, period_start, spent_micros)
-      select budget_id, period_start, spent_micros from billing_budget_spend where subject = ''`.execute(db);
-    await db.schema.dropTable("billing_budget_spend").execute();
-    await db.schema.alterTable("billing_budget_spend_prev").renameTo("billing_budget_spend").execute();
+    if (dialect === "postgres") {
+      await sql`delete from billing_budget_spend where subject <> ''`.execute(db);
+      await db.schema.alterTable("billing_budget_spend").dropConstraint("billing_budget_spend_pk").execute();
+      await db.schema.alterTable("billing_budget_spend").dropColumn("subject").execute();
+      await db.schema
+        .alterTable("billing_budget_spend")
+        .addPrimaryKeyConstraint("billing_budget_spend_pk", ["budget_id", "period_start"])
+        .execute();
+    } else {
+      await db.schema
+        .createTable("billing_budget_spend_prev")
+        .addColumn("budget_id", t.id, (c) => c.notNull().references("billing_budgets.id").onDelete("cascade"))
+        .addColumn("period_start", t.timestamp, (c) => c.notNull())
+        .addColumn("spent_micros", "bigint", (c) => c.notNull())
+        .addPrimaryKeyConstraint("billing_budget_spend_pk", ["budget_id", "period_start"])
+        .execute();
+      await sql`insert into billing_budget_spend_prev (budget_id, period_start, spent_micros)
+        select budget_id, period_start, spent_micros from billing_budget_spend where subject = ''`.execute(
+        db,
+      );
+      await db.schema.dropTable("billing_budget_spend").execute();
+      await db.schema.alterTable("billing_budget_spend_prev").renameTo("billing_budget_spend").execute();
+    }
     await db.schema.dropIndex("billing_budgets_scope_idx").execute();
     await db.schema
       .createIndex("billing_budgets_scope_idx")
