@@ -207,6 +207,39 @@ describe("balances and budgets in a real browser", () => {
     await page.getByRole("alertdialog").getByRole("button", { name: "Delete budget" }).click();
     await team.waitFor({ state: "detached" });
     expect(await row.count()).toBe(1);
+
+    // A widget's budget for each visitor (ADR 0037); a bot's may not be per IP.
+    const teams = (await call("GET", "/api/v1/teams")).body as ItemList<{ id: string; name: string }>;
+    const support = teams.items.find((t) => t.name === "Support");
+    const helper = await call("POST", "/api/v1/assistants", { name: "Shop helper", teamId: support?.id });
+    expect(helper.status).toBe(201);
+    const widget = await call("POST", "/api/v1/widgets", {
+      teamId: support?.id,
+      assistantId: (helper.body as { id: string }).id,
+      name: "Shop chat",
+      allowedOrigins: ["https://shop.example"],
+    });
+    expect(widget.status).toBe(201);
+    const widgetId = (widget.body as { id: string }).id;
+    await form.getByLabel("Applies to").selectOption("bot");
+    expect(await form.getByLabel("Caps").locator("option").allTextContents()).toEqual([
+      "The whole bot",
+      "Each Telegram chat",
+    ]);
+    await form.getByLabel("Applies to").selectOption("widget");
+    await form.getByLabel("Widget id").fill(widgetId);
+    await form.getByLabel("Caps").selectOption({ label: "Each visitor" });
+    await form.getByLabel("Limit in dollars").fill("0.5");
+    await form.getByRole("button", { name: "Add budget" }).click();
+    const perVisitor = page.getByRole("row", { name: new RegExp(`Widget ${widgetId}`) });
+    await perVisitor.getByText("for each visitor").waitFor();
+    await perVisitor.getByText(/0 visitors this period/).waitFor();
+    // An id that matches no widget is said, not kept as a budget that caps nothing.
+    await form.getByLabel("Widget id").fill("no-such-widget");
+    await form.getByLabel("Limit in dollars").fill("0.5");
+    await form.getByRole("button", { name: "Add budget" }).click();
+    await form.getByRole("alert").filter({ hasText: "Not found in your teams" }).waitFor();
+    expect(await seriousViolations(page)).toEqual([]);
   }, 60_000);
 
   it("charts usage by channel and by assistant", async () => {

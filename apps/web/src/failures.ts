@@ -79,6 +79,10 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "This budget is gone",
     hint: "It was removed, or it is not one you manage.",
   }),
+  "budget.scope_not_found": () => ({
+    title: "Not found in your teams",
+    hint: "Check the id: you can set budgets on the assistants, widgets, bots and team API keys of the teams whose budgets you manage.",
+  }),
   "budget.duplicate": () => ({
     title: "There is already a budget for this",
     hint: "Change the existing budget's limit instead of adding another for the same period.",

@@ -162,6 +162,13 @@ export type BudgetScopeKind = z.infer<typeof BudgetScopeKind>;
 export const BudgetPeriod = z.enum(["day", "week", "month"]);
 export type BudgetPeriod = z.infer<typeof BudgetPeriod>;
 
+/**
+ * Whom a widget's or bot's budget caps separately: each visitor (a widget visitor, a Telegram
+ * chat) or each IP address (widgets only). Absent: the whole scope together. ADR 0037.
+ */
+export const BudgetPer = z.enum(["visitor", "ip"]);
+export type BudgetPer = z.infer<typeof BudgetPer>;
+
 /** A spending cap on one scope per period. */
 export const Budget = z
   .object({
@@ -170,13 +177,20 @@ export const Budget = z
     /** The team the scope belongs to (a team budget's own team); null: a global admin's budget. */
     teamId: z.string().nullable(),
     period: BudgetPeriod,
+    /** Null: the limit is the whole scope's; else each visitor's or IP's own. */
+    per: BudgetPer.nullable(),
     limitMicros: z.number().int(),
     /** The current period's start. */
     periodStart: z.iso.datetime(),
-    /** Settled spend in the current period. */
+    /**
+     * Settled spend in the current period; for a per-visitor or per-IP budget, that of the one
+     * that spent the most (the closest to its cap).
+     */
     spentMicros: z.number().int(),
-    /** Held by calls in flight. */
+    /** Held by calls in flight (of that same visitor or IP, for a per-subject budget). */
     heldMicros: z.number().int(),
+    /** How many visitors or IPs spent in the current period; null for a whole-scope budget. */
+    subjects: z.number().int().nullable(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -189,6 +203,21 @@ export const CreateBudgetRequest = z
     scope: z.strictObject({ kind: BudgetScopeKind, id: z.string().min(1).max(100) }),
     period: BudgetPeriod,
     limitMicros: PositiveMicros,
+    /** Cap each visitor (widget, bot) or each IP (widget) separately. */
+    per: BudgetPer.optional(),
+  })
+  .superRefine((body, ctx) => {
+    if (body.per === undefined) return;
+    const allowed = body.scope.kind === "widget" || (body.scope.kind === "bot" && body.per === "visitor");
+    if (!allowed)
+      ctx.addIssue({
+        code: "custom",
+        path: ["per"],
+        message:
+          body.scope.kind === "bot"
+            ? "a bot's budget may be per visitor (Telegram chat), not per IP"
+            : "only a widget's or a bot's budget may be per visitor or per IP",
+      });
   })
   .meta({ id: "CreateBudgetRequest" });
 export type CreateBudgetRequest = z.infer<typeof CreateBudgetRequest>;

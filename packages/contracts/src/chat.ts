@@ -324,6 +324,8 @@ export const GenerationJob = z.object({
   projectId: z.string().nullable().optional(),
   model: z.string(),
   requestId: z.string().nullable(),
+  /** The sender's IP address (a widget's per-IP budgets count by it); absent from older senders. */
+  ip: z.string().max(100).nullable().optional(),
   /** The conversation's system prompt and parameters when the message was sent. */
   systemPrompt: z.string().nullable().optional(),
   temperature: z.number().nullable().optional(),

@@ -65,6 +65,8 @@ export const ErrorCode = z.enum([
   /** A budget or the payer's balance cannot cover the call's maximum cost: nothing was called. */
   "budget.exceeded",
   "budget.not_found",
+  /** A team admin's budget names an assistant, widget, bot or API key that is not their team's. */
+  "budget.scope_not_found",
   /** The scope already has a budget for this period. */
   "budget.duplicate",
   /** No such user or team to hold a balance. */

@@ -1,6 +1,7 @@
 import type { PipelineStage } from "../kernel/ai-stage.ts";
 import { mergeMcpContributions, type McpCatalog } from "../kernel/mcp-contribution.ts";
 import type { BuiltModule, ModuleContext, ModuleWorker } from "../kernel/module.ts";
+import { mergeOwnerContributions, type ResourceOwners } from "../kernel/resource-owners.ts";
 import { aiModule } from "../modules/ai/index.ts";
 import { assistantsModule } from "../modules/assistants/index.ts";
 import { knowledgeModule } from "../modules/knowledge/index.ts";
@@ -87,16 +88,17 @@ export interface BuildOptions {
 /**
  * Builds the modules in order, each from the context and the exports of the modules it needs,
  * then orders the AI pipeline stages they contribute and collects their MCP tools, resources
- * and prompts.
+ * and prompts, and who owns their resources.
  * @throws Error when a module needs one that is not built before it (a wrong order is a bug), or
  * two modules contribute an MCP tool, resource or prompt of the same name.
  */
 export async function buildModules(
-  context: Omit<ModuleContext, "aiStages" | "mcp">,
+  context: Omit<ModuleContext, "aiStages" | "mcp" | "resourceOwner">,
   options: BuildOptions = {},
 ): Promise<BuiltModules> {
   let stages: readonly PipelineStage[] | null = null;
   let mcp: McpCatalog | null = null;
+  let owners: ResourceOwners | null = null;
   const ctx: ModuleContext = {
     ...context,
     aiStages: () => {
@@ -106,6 +108,10 @@ export async function buildModules(
     mcp: () => {
       if (!mcp) throw new Error("an MCP request ran before every module was built");
       return mcp;
+    },
+    resourceOwner: (kind, id) => {
+      if (!owners) throw new Error("a resource's owner was asked before every module was built");
+      return owners(kind, id);
     },
   };
   const exports: Record<string, unknown> = {};
@@ -127,6 +133,7 @@ export async function buildModules(
   stages = options.aiStages ? options.aiStages(contributed) : contributed;
   const catalog = mergeMcpContributions(parts.map((part) => part.mcp));
   mcp = options.mcp ? options.mcp(catalog) : catalog;
+  owners = mergeOwnerContributions(parts.map((part) => part.owners));
   return { exports: exports as ModuleExports, parts };
 }
 

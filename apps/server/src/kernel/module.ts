@@ -7,6 +7,7 @@ import type { Platform } from "../platform/platform.port.ts";
 import type { PipelineStage, StageContribution } from "./ai-stage.ts";
 import type { AnyErrorTable, ErrorCatalog } from "./define-errors.ts";
 import type { McpCatalog, McpContribution } from "./mcp-contribution.ts";
+import type { OwnerContribution, ResourceOwners } from "./resource-owners.ts";
 import type { TypedApp } from "./route-config.ts";
 import type { TypedBus } from "./typed-bus.ts";
 
@@ -38,6 +39,12 @@ export interface ModuleContext {
    * when serving a request, never while building.
    */
   mcp(): McpCatalog;
+  /**
+   * The team a module's widget, bot, assistant or API key belongs to, answered by the module that
+   * keeps it (`BuiltModule.owners`): known once all modules are built, so call it when serving a
+   * request, never while building.
+   */
+  resourceOwner: ResourceOwners;
   /** The URL users reach Parley at (known once the server listens). */
   publicUrl(): string;
 }
@@ -64,6 +71,8 @@ export interface BuiltModule<Exports> {
   readonly stages?: readonly StageContribution[];
   /** Its MCP tools, resources and prompts: the same service methods as its routes (ADR 0027). */
   readonly mcp?: McpContribution;
+  /** Which team each of its resources belongs to, for modules built before it (`kernel/resource-owners.ts`). */
+  readonly owners?: OwnerContribution;
   /** Called first on SIGTERM, before HTTP closes (tell long-lived streams to reconnect elsewhere). */
   drain?(): void;
 }

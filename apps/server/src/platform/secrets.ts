@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "n
 import { join } from "node:path";
 
 /** What a derived key is for; each purpose gets its own independent key. */
-export type KeyPurpose = "jwt" | "audit" | "encryption" | "csrf" | "widget";
+export type KeyPurpose = "jwt" | "audit" | "encryption" | "csrf" | "widget" | "billing";
 
 /** Keys derived from the installation's secret. */
 export interface Secrets {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { sql } from "kysely";
 import OpenAI from "openai";
 import pg from "pg";
-import type { Budget } from "@parley/contracts";
+import type { Balance, Budget } from "@parley/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { startHarness, type Harness } from "../parley-harness.ts";
@@ -111,11 +111,32 @@ function checkRace(result: RaceResult, totals: Totals, budget: Budget, calls: nu
   expect(totals.ledgerUsageMicros).toBe(-totals.usageMicros);
 }
 
-/** Sets up a developer with a key, a day budget on them, and a balance; answers the client's key and the budget id. */
+/**
+ * The balance race: with no budget, an enforced balance of {@link LIMIT} is all that stops the
+ * streams; holds of calls in flight count against it, so it ends no lower than one call's
+ * maximum below 0 (in fact at or above 0: each call costs less than it reserved).
+ */
+function checkBalanceRace(result: RaceResult, totals: Totals, balance: Balance, calls: number): void {
+  expect(result.others).toEqual([]);
+  expect(result.completed + result.refused).toBe(STREAMS);
+  expect(result.refused).toBeGreaterThan(0);
+  expect(result.completed).toBeGreaterThan(0);
+  expect(calls).toBe(result.completed);
+  expect(balance.heldMicros).toBe(0);
+  expect(balance.balanceMicros).toBeGreaterThanOrEqual(-MAX_COST);
+  expect(balance.balanceMicros).toBe(LIMIT + totals.ledgerUsageMicros);
+  expect(totals.ledgerUsageMicros).toBe(-totals.usageMicros);
+}
+
+/**
+ * Sets up a developer with a key, a day budget on them (unless `budget: false`), and a balance
+ * (`balanceMicros`, a large one by default); answers the client's key and the budget id.
+ */
 async function prepare(
   call: Caller,
   adminToken: string,
   login: (email: string, password: string) => Promise<string>,
+  options: { budget?: boolean; balanceMicros?: number } = {},
 ): Promise<{ userId: string; key: string; budgetId: string }> {
   const email = `racer-${uniqueId()}@parley.test`;
   const password = "racing the budget long enough";
@@ -132,19 +153,66 @@ async function prepare(
     name: "race",
     permissions: ["ai:use"],
   });
-  const budget = await call("POST", "/api/v1/billing/budgets", adminToken, {
-    scope: { kind: "user", id: userId },
-    period: "day",
-    limitMicros: LIMIT,
-  });
-  expect(budget.status).toBe(201);
+  let budgetId = "";
+  if (options.budget ?? true) {
+    const budget = await call("POST", "/api/v1/billing/budgets", adminToken, {
+      scope: { kind: "user", id: userId },
+      period: "day",
+      limitMicros: LIMIT,
+    });
+    expect(budget.status).toBe(201);
+    budgetId = (budget.body as Budget).id;
+  }
   const topUp = await call("POST", "/api/v1/billing/top-ups", adminToken, {
     account: { kind: "user", id: userId },
-    amountMicros: 1_000_000,
+    amountMicros: options.balanceMicros ?? 1_000_000,
     reason: "race",
   });
   expect(topUp.status).toBe(201);
-  return { userId, key: (key.body as { key: string }).key, budgetId: (budget.body as Budget).id };
+  return { userId, key: (key.body as { key: string }).key, budgetId };
+}
+
+/** The totals of one person's calls in the embedded harness's database. */
+async function embeddedTotals(h: Harness, userId: string): Promise<Totals> {
+  const db = h.parley.platform.database.db;
+  const usage = await sql<{ n: number | string; micros: number | string | null }>`
+    select count(*) as n, sum(cost_micros) as micros from usage_records where user_id = ${userId}`.execute(
+    db,
+  );
+  const ledger = await sql<{ micros: number | string | null }>`
+    select sum(t.amount_micros) as micros from billing_transactions t
+    join billing_accounts a on a.id = t.account_id where a.user_id = ${userId} and t.kind = 'usage'`.execute(
+    db,
+  );
+  return {
+    usageCount: Number(usage.rows[0]?.n ?? 0),
+    usageMicros: Number(usage.rows[0]?.micros ?? 0),
+    ledgerUsageMicros: Number(ledger.rows[0]?.micros ?? 0),
+  };
+}
+
+/** The totals of one person's calls in the PostgreSQL database at `url`. */
+async function postgresTotals(url: string, userId: string): Promise<Totals> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const usage = await client.query<{ n: string; micros: string | null }>(
+      "select count(*) as n, sum(cost_micros) as micros from usage_records where user_id = $1",
+      [userId],
+    );
+    const ledger = await client.query<{ micros: string | null }>(
+      `select sum(t.amount_micros) as micros from billing_transactions t
+       join billing_accounts a on a.id = t.account_id where a.user_id = $1 and t.kind = 'usage'`,
+      [userId],
+    );
+    return {
+      usageCount: Number(usage.rows[0]?.n ?? 0),
+      usageMicros: Number(usage.rows[0]?.micros ?? 0),
+      ledgerUsageMicros: Number(ledger.rows[0]?.micros ?? 0),
+    };
+  } finally {
+    await client.end();
+  }
 }
 
 /** A JSON request with a bearer token; the body is the caller's to check. */
@@ -201,28 +269,32 @@ describe("the budget race, embedded", () => {
     );
     fake.resetLog();
     const result = await race([new OpenAI({ baseURL: `${h.url}/v1`, apiKey: key, maxRetries: 0 })]);
-    const db = h.parley.platform.database.db;
-    const totals = async (): Promise<Totals> => {
-      const usage = await sql<{ n: number | string; micros: number | string | null }>`
-        select count(*) as n, sum(cost_micros) as micros from usage_records where user_id = ${userId}`.execute(
-        db,
-      );
-      const ledger = await sql<{ micros: number | string | null }>`
-        select sum(t.amount_micros) as micros from billing_transactions t
-        join billing_accounts a on a.id = t.account_id where a.user_id = ${userId} and t.kind = 'usage'`.execute(
-        db,
-      );
-      return {
-        usageCount: Number(usage.rows[0]?.n ?? 0),
-        usageMicros: Number(usage.rows[0]?.micros ?? 0),
-        ledgerUsageMicros: Number(ledger.rows[0]?.micros ?? 0),
-      };
-    };
+    const totals = () => embeddedTotals(h, userId);
     // Usage records are group-committed: wait for all of them.
     await eventually("every usage record", async () => (await totals()).usageCount === STREAMS);
     const budget = (await caller("GET", `/api/v1/billing/budgets/${budgetId}`, h.adminToken)).body as Budget;
     checkRace(result, await totals(), budget, fake.requests.length);
     expect(await pricedMaxCost(h.url, key)).toContain(`may cost up to ${MAX_COST} micro-units`);
+  }, 120_000);
+
+  it("keeps an enforced balance from going below 0 by more than one call under 100 concurrent streams", async () => {
+    const caller = httpCaller(h.url);
+    const { userId, key } = await prepare(
+      caller,
+      h.adminToken,
+      (email, password) => h.login(email, password),
+      {
+        budget: false,
+        balanceMicros: LIMIT,
+      },
+    );
+    fake.resetLog();
+    const result = await race([new OpenAI({ baseURL: `${h.url}/v1`, apiKey: key, maxRetries: 0 })]);
+    const totals = () => embeddedTotals(h, userId);
+    await eventually("every usage record", async () => (await totals()).usageCount === STREAMS);
+    const balance = (await caller("GET", `/api/v1/billing/balance?userId=${userId}`, h.adminToken))
+      .body as Balance;
+    checkBalanceRace(result, await totals(), balance, fake.requests.length);
   }, 120_000);
 });
 
@@ -281,31 +353,35 @@ describe("the budget race on PostgreSQL with two api pods", () => {
     const result = await race(
       urls.map((url) => new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0 })),
     );
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      const totals = async (): Promise<Totals> => {
-        const usage = await client.query<{ n: string; micros: string | null }>(
-          "select count(*) as n, sum(cost_micros) as micros from usage_records where user_id = $1",
-          [userId],
-        );
-        const ledger = await client.query<{ micros: string | null }>(
-          `select sum(t.amount_micros) as micros from billing_transactions t
-           join billing_accounts a on a.id = t.account_id where a.user_id = $1 and t.kind = 'usage'`,
-          [userId],
-        );
-        return {
-          usageCount: Number(usage.rows[0]?.n ?? 0),
-          usageMicros: Number(usage.rows[0]?.micros ?? 0),
-          ledgerUsageMicros: Number(ledger.rows[0]?.micros ?? 0),
-        };
-      };
-      await eventually("every usage record", async () => (await totals()).usageCount === STREAMS);
-      const budget = (await caller("GET", `/api/v1/billing/budgets/${budgetId}`, adminToken)).body as Budget;
-      checkRace(result, await totals(), budget, fake.requests.length);
-      expect(await pricedMaxCost(b, key)).toContain(`may cost up to ${MAX_COST} micro-units`);
-    } finally {
-      await client.end();
-    }
+    const totals = () => postgresTotals(database.url, userId);
+    await eventually("every usage record", async () => (await totals()).usageCount === STREAMS);
+    const budget = (await caller("GET", `/api/v1/billing/budgets/${budgetId}`, adminToken)).body as Budget;
+    checkRace(result, await totals(), budget, fake.requests.length);
+    expect(await pricedMaxCost(b, key)).toContain(`may cost up to ${MAX_COST} micro-units`);
+  }, 120_000);
+
+  it("keeps an enforced balance from going below 0 by more than one call, the pods sharing 100 streams", async () => {
+    const [a, b] = urls;
+    if (!a || !b) throw new Error("two pods expected");
+    const adminToken = await loginAt(a, "race@parley.test", "racing two pods at once");
+    const caller = httpCaller(a);
+    const { userId, key } = await prepare(
+      caller,
+      adminToken,
+      (email, password) => loginAt(a, email, password),
+      {
+        budget: false,
+        balanceMicros: LIMIT,
+      },
+    );
+    fake.resetLog();
+    const result = await race(
+      urls.map((url) => new OpenAI({ baseURL: `${url}/v1`, apiKey: key, maxRetries: 0 })),
+    );
+    const totals = () => postgresTotals(database.url, userId);
+    await eventually("every usage record", async () => (await totals()).usageCount === STREAMS);
+    const balance = (await caller("GET", `/api/v1/billing/balance?userId=${userId}`, adminToken))
+      .body as Balance;
+    checkBalanceRace(result, await totals(), balance, fake.requests.length);
   }, 120_000);
 });

@@ -160,11 +160,12 @@ describe("channel conversations", () => {
   });
 
   it("refuses an answer the widget's budget cannot cover before any provider call", async () => {
-    const budget = await h.call("POST", "/api/v1/billing/budgets", {
-      token: h.adminToken,
-      body: { scope: { kind: "widget", id: "widget-budgeted" }, period: "day", limitMicros: 1 },
-    });
-    expect(budget.status).toBe(201);
+    // Stored straight: the API takes budgets only on widgets that exist, and this channel is made up.
+    const now = Date.now();
+    await sql`insert into billing_budgets (id, scope_kind, scope_id, team_id, period, per, limit_micros, created_by, created_at, updated_at)
+      values (${"budget-widget-budgeted"}, 'widget', 'widget-budgeted', null, 'day', '', 1, null, ${now}, ${now})`.execute(
+      h.parley.platform.database.db,
+    );
     const eve = await visitor("visitor-eve", { id: "widget-budgeted" });
     const before = fake.requests.length;
     const created = await ask(eve);

@@ -138,6 +138,16 @@ const TEAM_REQUIRED = new Set([
  */
 const ASSISTANT_REF = new Set(["POST /api/v1/telegram-bots"]);
 
+/**
+ * Collection operations that name their team through the resource a budget is set on (a widget,
+ * a bot, an assistant, a team-bound API key; ADR 0037): one cell per place that resource is,
+ * treated as a team's (its admins with budgets:manage there, and global admins).
+ */
+const BUDGET_SCOPE_REF = new Set(["POST /api/v1/billing/budgets"]);
+
+/** Which kind of team resource the next budget cell names: each kind in turn. */
+let budgetScopeTurn = 0;
+
 /** Operations an API key may never perform, whatever it holds. */
 const SESSION_ONLY = new Set([
   "POST /api/v1/api-keys",
@@ -301,6 +311,12 @@ function cellsOf(op: Operation): Cell[] {
     return make(rule, scopes[rule]);
   }
   if (ASSISTANT_REF.has(key)) return make("project", [team("A"), team("B"), { kind: "unknown" }]);
+  // A person's budget (global), and one on a resource of team A, of team B, or of no one.
+  if (BUDGET_SCOPE_REF.has(key))
+    return [
+      ...make("global", [{ kind: "none" }]),
+      ...make("team", [team("A"), team("B"), { kind: "unknown" }]),
+    ];
   const teamRef = teamRefField(op) !== null;
   const base = TEAM_REQUIRED.has(key) ? [] : make(COLLECTION_RULES[key] ?? "anywhere", [{ kind: "none" }]);
   if (!teamRef) return base;
@@ -593,10 +609,34 @@ async function prepare(
       token: tg.addBot("matrix_bot"),
       mode: "webhook",
     };
+  if (BUDGET_SCOPE_REF.has(`${op.method} ${op.path}`) && scope.kind !== "none")
+    body = { scope: await budgetScope(world, tg, teamId, unknown), period: "day", limitMicros: 1000 };
   // A widget publishes an assistant of its own team.
   if (`${op.method} ${op.path}` === "POST /api/v1/widgets" && teamId && body && typeof body === "object")
     body = { ...body, assistantId: await world.assistant({ userId: world.builderId, teamId }) };
   return { url: query.size ? `${path}?${query.toString()}` : path, body, scope: cell.scope };
+}
+
+/** A fresh widget, bot, assistant or API key of team `teamId` (each kind in turn), or an unknown one. */
+async function budgetScope(
+  world: AccessWorld,
+  tg: FakeBotApi,
+  teamId: string | null,
+  unknown: string,
+): Promise<{ kind: string; id: string }> {
+  const kinds = ["widget", "bot", "assistant", "api_key"] as const;
+  const kind = kinds[budgetScopeTurn++ % kinds.length] ?? "widget";
+  if (!teamId) return { kind, id: unknown };
+  switch (kind) {
+    case "widget":
+      return { kind, id: await world.widget(teamId) };
+    case "bot":
+      return { kind, id: await world.telegramBot(teamId, tg.addBot("budget_bot")) };
+    case "assistant":
+      return { kind, id: await world.assistant({ userId: world.builderId, teamId }) };
+    case "api_key":
+      return { kind, id: await world.apiKey(world.builderId, teamId) };
+  }
 }
 
 /** One request; an event stream is closed as soon as its status is known. */

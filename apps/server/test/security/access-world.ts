@@ -608,12 +608,13 @@ export class AccessWorld {
         scope_id: teamId,
         team_id: teamId,
         period: "day",
+        per: "",
         limit_micros: 1_000_000,
         created_by: this.#builderId,
         created_at: now,
         updated_at: now,
       })
-      .onConflict((oc) => oc.columns(["scope_kind", "scope_id", "period"]).doNothing())
+      .onConflict((oc) => oc.columns(["scope_kind", "scope_id", "period", "per"]).doNothing())
       .execute();
     const row = await tables
       .selectFrom("billing_budgets")
@@ -647,14 +648,15 @@ export class AccessWorld {
   }
 
   /** An unbound API key of `userId`, stored straight in the database (its secret is never used). */
-  async apiKey(userId: string): Promise<string> {
+  /** An API key of `userId`'s, bound to team `teamId` when given. */
+  async apiKey(userId: string, teamId: string | null = null): Promise<string> {
     const id = randomUUID();
     await allTables(this.h.parley.platform.database)
       .insertInto("api_keys")
       .values({
         id,
         user_id: userId,
-        team_id: null,
+        team_id: teamId,
         name: "fixture",
         key_hash: createHash("sha256").update(id).digest("hex"),
         permissions: JSON.stringify(["profile:read"]),

@@ -33,13 +33,21 @@ export const assistantsModule = defineModule({
     "2026-12-06T0800-assistant-knowledge-bases": knowledgeBasesMigration,
   },
   build: (ctx, deps: { audit: AuditExports; knowledge: KnowledgeExports }) => {
+    const rows = new AssistantRepository(ctx.platform.database);
     const assistants = new AssistantService({
-      assistants: new AssistantRepository(ctx.platform.database),
+      assistants: rows,
       audit: deps.audit.audit,
       clock: ctx.platform.clock,
     });
     return {
       exports: { assistants } satisfies AssistantsExports,
+      // A team's assistant belongs to its team; a personal one to no team.
+      owners: {
+        assistant: async (id) => {
+          const row = await rows.find(id);
+          return row ? { teamId: row.team_id } : null;
+        },
+      },
       routes: (app) => {
         registerAssistantRoutes(app, { assistants });
       },

@@ -5,6 +5,8 @@ export const billingErrors = defineErrors({
   // Payment Required: nothing was sent to a provider; the caller raises the budget or tops up.
   "budget.exceeded": { status: 402, expose: true },
   "budget.not_found": { status: 404, expose: true },
+  // Not an assistant, widget, bot or API key of the caller's teams: whether it exists is not told.
+  "budget.scope_not_found": { status: 404, expose: true },
   "budget.duplicate": { status: 409, expose: true },
   "billing.account_not_found": { status: 404, expose: true },
   "billing.webhook_disabled": { status: 404, expose: true },

@@ -32,6 +32,8 @@ export interface BillingBudgetsTable {
   scope_id: string;
   team_id: string | null;
   period: string;
+  /** '' for the whole scope; `visitor` or `ip`: the limit applies to each one separately (ADR 0037). */
+  per: string;
   limit_micros: number;
   created_by: string | null;
   created_at: number;
@@ -42,6 +44,8 @@ export interface BillingBudgetsTable {
 export interface BillingBudgetSpendTable {
   budget_id: string;
   period_start: number;
+  /** '' for a whole-scope budget; the visitor or the IP's pseudonym for a per-subject one. */
+  subject: string;
   spent_micros: number;
 }
 

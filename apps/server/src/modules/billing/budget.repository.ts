@@ -5,8 +5,18 @@ import type { BillingAlertsTable, BillingBudgetsTable, BillingTables } from "./b
 export type BudgetRow = BillingBudgetsTable;
 export type AlertRow = BillingAlertsTable;
 
-/** The hold target of a budget, in `billing_holds`. */
-export const budgetTarget = (budgetId: string) => `budget:${budgetId}`;
+/**
+ * The hold target of a budget in `billing_holds`: `budget:<id>`, or `budget:<id>:<subject>` for
+ * one visitor's or IP's share of a per-subject budget.
+ */
+export const budgetTarget = (budgetId: string, subject = "") =>
+  subject === "" ? `budget:${budgetId}` : `budget:${budgetId}:${subject}`;
+
+/** The subject that spent the most of a per-subject budget in a period, and how many spent. */
+export interface SubjectSpend {
+  top: { subject: string; spentMicros: number } | null;
+  count: number;
+}
 
 /** What a call is made by and for, as budgets are scoped. */
 export interface CallScopes {
@@ -79,39 +89,62 @@ export class BudgetRepository {
       .execute();
   }
 
-  /** Settled spend of budget `budgetId` in the period starting at `start`. */
-  async spent(db: Kysely<BillingTables>, budgetId: string, start: number): Promise<number> {
+  /** Settled spend of budget `budgetId` in the period starting at `start` (of one subject: '' for the whole scope). */
+  async spent(db: Kysely<BillingTables>, budgetId: string, start: number, subject = ""): Promise<number> {
     const row = await db
       .selectFrom("billing_budget_spend")
       .select("spent_micros")
       .where("budget_id", "=", budgetId)
       .where("period_start", "=", start)
+      .where("subject", "=", subject)
       .executeTakeFirst();
     return row ? row.spent_micros : 0;
   }
 
   /** {@link spent} outside any transaction. */
-  spentNow(budgetId: string, start: number): Promise<number> {
-    return this.spent(this.#db, budgetId, start);
+  spentNow(budgetId: string, start: number, subject = ""): Promise<number> {
+    return this.spent(this.#db, budgetId, start, subject);
   }
 
-  /** Adds `micros` to a budget's spend in a period; answers the new total. */
+  /** Of a per-subject budget in the period starting at `start`: the subject that spent most, and how many spent. */
+  async subjectsNow(budgetId: string, start: number): Promise<SubjectSpend> {
+    const base = this.#db
+      .selectFrom("billing_budget_spend")
+      .where("budget_id", "=", budgetId)
+      .where("period_start", "=", start);
+    const [top, count] = await Promise.all([
+      base
+        .select(["subject", "spent_micros"])
+        .orderBy("spent_micros", "desc")
+        .orderBy("subject")
+        .limit(1)
+        .executeTakeFirst(),
+      base.select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow(),
+    ]);
+    return {
+      top: top ? { subject: top.subject, spentMicros: top.spent_micros } : null,
+      count: Number(count.n),
+    };
+  }
+
+  /** Adds `micros` to a budget's spend (of one subject) in a period; answers the new total. */
   async addSpend(
     db: Kysely<BillingTables>,
     budgetId: string,
     start: number,
     micros: number,
+    subject = "",
   ): Promise<number> {
     await db
       .insertInto("billing_budget_spend")
-      .values({ budget_id: budgetId, period_start: start, spent_micros: micros })
+      .values({ budget_id: budgetId, period_start: start, subject, spent_micros: micros })
       .onConflict((oc) =>
-        oc.columns(["budget_id", "period_start"]).doUpdateSet({
+        oc.columns(["budget_id", "period_start", "subject"]).doUpdateSet({
           spent_micros: sql<number>`billing_budget_spend.spent_micros + ${micros}`,
         }),
       )
       .execute();
-    return this.spent(db, budgetId, start);
+    return this.spent(db, budgetId, start, subject);
   }
 
   /** Records an alert unless this threshold was already told for the budget's period. */

@@ -1,6 +1,7 @@
 import type {
   Budget,
   BudgetAlert,
+  BudgetPer,
   BudgetListQuery,
   BudgetPeriod,
   BudgetScopeKind,
@@ -10,8 +11,16 @@ import type {
 } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import { newId } from "../../kernel/ids.ts";
-import { can, requirePrincipal, teamsWhere, type Principal, boundTeam } from "../../kernel/principal.ts";
+import {
+  boundTeam,
+  can,
+  requirePrincipal,
+  seesTeam,
+  teamsWhere,
+  type Principal,
+} from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
+import type { ResourceOwners } from "../../kernel/resource-owners.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
 import { periodStart } from "./budget-period.ts";
@@ -25,11 +34,14 @@ export interface BudgetServiceDeps {
   ledger: LedgerRepository;
   audit: AuditSink;
   clock: Clock;
+  /** The team an assistant, widget, bot or API key belongs to (answered by the module keeping it). */
+  owners: ResourceOwners;
 }
 
 /**
- * Budgets: a team's, set by its admins (`budgets:manage` there); a person's, a key's, an
- * assistant's, a widget's or a bot's, set by global admins. Invisible ones answer 404.
+ * Budgets: a team's, and those of the team's assistants, widgets, bots and team-bound API keys,
+ * set by its admins (`budgets:manage` there; such a budget belongs to the team); any scope's,
+ * a person's included, by global admins (theirs belong to no team). Invisible ones answer 404.
  */
 export class BudgetService {
   readonly #d: BudgetServiceDeps;
@@ -53,11 +65,10 @@ export class BudgetService {
     return this.#present(await this.#visible(id, requirePrincipal(ctx)));
   }
 
-  /** @throws `team.not_found`, `auth.forbidden`, `budget.duplicate`. */
+  /** @throws `team.not_found`, `budget.scope_not_found`, `auth.forbidden`, `budget.duplicate`. */
   async create(input: CreateBudgetRequest, ctx: RequestContext): Promise<Budget> {
     const principal = requirePrincipal(ctx);
-    const teamId = input.scope.kind === "team" ? input.scope.id : null;
-    this.#assertManages(principal, teamId);
+    const teamId = await this.#teamOfNew(principal, input.scope);
     const now = this.#d.clock.now();
     const row: BudgetRow = {
       id: newId(),
@@ -65,6 +76,7 @@ export class BudgetService {
       scope_id: input.scope.id,
       team_id: teamId,
       period: input.period,
+      per: input.per ?? "",
       limit_micros: input.limitMicros,
       created_by: principal.userId,
       created_at: now,
@@ -76,7 +88,7 @@ export class BudgetService {
       if (isUniqueViolation(error))
         throw new AppError(
           "budget.duplicate",
-          `This ${input.scope.kind} already has a ${input.period} budget`,
+          `This ${input.scope.kind} already has a ${input.period} budget${input.per ? ` for each ${input.per === "ip" ? "IP address" : "visitor"}` : ""}`,
           { cause: error },
         );
       if (isForeignKeyViolation(error))
@@ -126,6 +138,39 @@ export class BudgetService {
     return row;
   }
 
+  /**
+   * The team a new budget on `scope` belongs to: a team budget's team; for an assistant, widget,
+   * bot or API key, the team that owns it when the caller manages budgets there; null for a
+   * global admin's budget (on any scope that exists, a person's included; the scope's team
+   * admins do not manage it).
+   * @throws `budget.scope_not_found` when the scope is no resource the caller sees (whether it
+   *   exists elsewhere is not told), `auth.forbidden`, `team.not_found`.
+   */
+  async #teamOfNew(principal: Principal, scope: CreateBudgetRequest["scope"]): Promise<string | null> {
+    if (scope.kind === "team") {
+      this.#assertManages(principal, scope.id);
+      return scope.id;
+    }
+    if (scope.kind === "user") {
+      this.#assertManages(principal, null);
+      return null;
+    }
+    const owner = await this.#d.owners(scope.kind, scope.id);
+    const notFound = () =>
+      new AppError(
+        "budget.scope_not_found",
+        `No ${SCOPE_WORDS[scope.kind]} ${scope.id} you can set budgets on`,
+      );
+    if (mayManage(principal, null)) {
+      if (!owner) throw notFound();
+      return null;
+    }
+    const teamId = owner?.teamId ?? null;
+    if (teamId === null || !seesTeam(principal, teamId)) throw notFound();
+    this.#assertManages(principal, teamId);
+    return teamId;
+  }
+
   #assertManages(principal: Principal, teamId: string | null): void {
     if (mayManage(principal, teamId)) return;
     const keyTeam = boundTeam(principal);
@@ -136,22 +181,32 @@ export class BudgetService {
     });
   }
 
+  /**
+   * A budget with its current period's spend and holds; of a per-visitor or per-IP budget, those
+   * of the one that spent the most (the closest to its cap), with how many spent.
+   */
   async #present(row: BudgetRow): Promise<Budget> {
     const now = this.#d.clock.now();
     const start = periodStart(row.period as BudgetPeriod, now);
+    const per = row.per === "" ? null : (row.per as BudgetPer);
+    const subjects = per ? await this.#d.budgets.subjectsNow(row.id, start) : null;
+    const subject = subjects?.top?.subject ?? "";
     const [spent, held] = await Promise.all([
-      this.#d.budgets.spentNow(row.id, start),
-      this.#d.ledger.heldNow(budgetTarget(row.id), now),
+      subjects ? (subjects.top?.spentMicros ?? 0) : this.#d.budgets.spentNow(row.id, start),
+      // Before anyone's spend settles, no subject stands out: nothing held is shown.
+      subjects && !subjects.top ? 0 : this.#d.ledger.heldNow(budgetTarget(row.id, subject), now),
     ]);
     return {
       id: row.id,
       scope: { kind: row.scope_kind as BudgetScopeKind, id: row.scope_id },
       teamId: row.team_id,
       period: row.period as BudgetPeriod,
+      per,
       limitMicros: row.limit_micros,
       periodStart: new Date(start).toISOString(),
       spentMicros: spent,
       heldMicros: held,
+      subjects: subjects?.count ?? null,
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
     };
@@ -169,10 +224,25 @@ export class BudgetService {
       ...auditOrigin(ctx),
       target: { type: "budget", id: row.id },
       teamId: row.team_id,
-      summary: { scope: { kind: row.scope_kind, id: row.scope_id }, period: row.period, ...summary },
+      summary: {
+        scope: { kind: row.scope_kind, id: row.scope_id },
+        period: row.period,
+        ...(row.per ? { per: row.per } : {}),
+        ...summary,
+      },
     });
   }
 }
+
+/** How a scope is named in messages. */
+const SCOPE_WORDS: Record<BudgetScopeKind, string> = {
+  user: "person",
+  team: "team",
+  api_key: "API key",
+  assistant: "assistant",
+  widget: "widget",
+  bot: "bot",
+};
 
 /** A team's budget: `budgets:manage` there (its admins; global admins across teams); others: a global one. */
 function mayManage(principal: Principal, teamId: string | null): boolean {

@@ -15,6 +15,7 @@ import { LedgerAdminService } from "./ledger-admin.service.ts";
 import { AllowanceExpiry } from "./allowance-expiry.ts";
 import * as billingMigration from "./migrations/2026-12-09T0100-billing.ts";
 import * as refundsMigration from "./migrations/2026-12-10T1600-billing-refunds.ts";
+import * as subjectsMigration from "./migrations/2026-12-11T0900-budget-subjects.ts";
 import { ReservationRepository } from "./reservation.repository.ts";
 import { SpendGuard } from "./spend-guard.ts";
 import { StripeWebhook } from "./stripe-webhook.ts";
@@ -44,6 +45,7 @@ export const billingModule = defineModule({
   migrations: {
     "2026-12-09T0100-billing": billingMigration,
     "2026-12-10T1600-billing-refunds": refundsMigration,
+    "2026-12-11T0900-budget-subjects": subjectsMigration,
   },
   build: (ctx, deps: { audit: AuditExports; identity: IdentityExports }) => {
     const database = ctx.platform.database;
@@ -62,7 +64,13 @@ export const billingModule = defineModule({
       allowances: ctx.config.billingAllowances,
       expireAllowances: (accountId) => expiry.run(accountId),
     });
-    const budgets = new BudgetService({ budgets: budgetRows, ledger, audit: deps.audit.audit, clock });
+    const budgets = new BudgetService({
+      budgets: budgetRows,
+      ledger,
+      audit: deps.audit.audit,
+      clock,
+      owners: (kind, id) => ctx.resourceOwner(kind, id),
+    });
     const guard = new SpendGuard({
       budgets: budgetRows,
       reservations,
@@ -71,6 +79,7 @@ export const billingModule = defineModule({
       logger: ctx.logger,
       holdTtlMs: ctx.config.billingHoldTtlMs,
       defaultMaxOutputTokens: ctx.config.billingDefaultMaxOutputTokens,
+      ipKey: ctx.platform.secrets.key("billing"),
     });
     const stripe = new StripeWebhook({ billing, secret: ctx.config.stripeWebhookSecret });
     return {

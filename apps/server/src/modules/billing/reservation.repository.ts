@@ -16,6 +16,8 @@ export interface HeldBudget {
   id: string;
   scopeKind: BudgetScopeKind;
   periodStart: number;
+  /** '' for a whole-scope budget; the visitor or IP whose share of a per-subject budget is held. */
+  subject: string;
 }
 
 /** What to reserve: the call's maximum cost on each budget and, when enforced, the payer's balance. */
@@ -47,6 +49,8 @@ export interface SettledSpend {
  * (in id order, so two calls never wait on each other crosswise) and then the payer's account:
  * on PostgreSQL with `FOR UPDATE`, across pods; on SQLite the single writer does the same. A
  * check (settled spend + live holds + this call ≤ limit) and its hold are therefore one step.
+ * A per-visitor or per-IP budget is checked on its subject's share, under the same budget row
+ * lock (all of a widget's visitors wait on one row: simple, and no slower than a widget budget).
  */
 export class ReservationRepository {
   readonly #db: Kysely<BillingTables>;
@@ -74,8 +78,8 @@ export class ReservationRepository {
         const limit = limits.get(budget.id);
         // Deleted since it was looked up: it no longer applies.
         if (limit === undefined) continue;
-        const spent = await this.#budgets.spent(trx, budget.id, budget.periodStart);
-        const held = await this.#ledger.held(trx, budgetTarget(budget.id), request.now);
+        const spent = await this.#budgets.spent(trx, budget.id, budget.periodStart, budget.subject);
+        const held = await this.#ledger.held(trx, budgetTarget(budget.id, budget.subject), request.now);
         const available = limit - spent - held;
         if (request.amountMicros > available)
           return { scope: budget.scopeKind, budgetId: budget.id, availableMicros: Math.max(0, available) };
@@ -83,12 +87,13 @@ export class ReservationRepository {
       if (request.accountId !== null) {
         const account = await this.#ledger.lockAccount(trx, request.accountId);
         const held = await this.#ledger.held(trx, accountTarget(request.accountId), request.now);
-        const available = account?.balance_micros ?? 0 - held;
+        // Parenthesized: `a ?? 0 - held` would read as `a ?? (0 - held)` and ignore the live holds.
+        const available = (account?.balance_micros ?? 0) - held;
         if (request.amountMicros > available)
           return { scope: "balance", budgetId: null, availableMicros: Math.max(0, available) };
       }
       const targets = [
-        ...request.budgets.filter((b) => limits.has(b.id)).map((b) => budgetTarget(b.id)),
+        ...request.budgets.filter((b) => limits.has(b.id)).map((b) => budgetTarget(b.id, b.subject)),
         ...(request.accountId !== null ? [accountTarget(request.accountId)] : []),
       ];
       if (targets.length)
@@ -128,7 +133,13 @@ export class ReservationRepository {
       if (request.costMicros > 0)
         for (const budget of request.budgets) {
           if (!limits.has(budget.id)) continue;
-          const after = await this.#budgets.addSpend(trx, budget.id, budget.periodStart, request.costMicros);
+          const after = await this.#budgets.addSpend(
+            trx,
+            budget.id,
+            budget.periodStart,
+            request.costMicros,
+            budget.subject,
+          );
           spends.push({ budgetId: budget.id, before: after - request.costMicros, after });
         }
       const transaction = request.debit ? await this.#ledger.applyIn(trx, request.debit) : null;

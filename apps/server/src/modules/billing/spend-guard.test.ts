@@ -1,6 +1,7 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "kysely";
 import pino from "pino";
 import { afterAll, describe, expect, it } from "vitest";
 import { createTestPostgres } from "../../../test/postgres.ts";
@@ -8,7 +9,8 @@ import { migrateToLatest } from "../../app/migrations.ts";
 import type { CatalogModel } from "../../kernel/ai-call.ts";
 import type { Settlement, StageCall, StageContext } from "../../kernel/ai-stage.ts";
 import { AppError } from "../../kernel/app-error.ts";
-import type { Principal } from "../../kernel/principal.ts";
+import type { ChannelRef, Principal } from "../../kernel/principal.ts";
+import { newId } from "../../kernel/ids.ts";
 import { systemContext } from "../../kernel/request-context.ts";
 import { ManualClock } from "../../platform/clock/clock.ts";
 import { openDatabase, type DatabaseTarget } from "../../platform/db/database.ts";
@@ -72,7 +74,7 @@ const context = (): StageContext => ({
 /** The call's maximum: (3 + 1 + 4) input tokens at 10, 10 output tokens at 20. */
 const MAX = 8 * 10 + 10 * 20;
 
-async function guardOn(dialect: "sqlite" | "postgres") {
+async function guardOn(dialect: "sqlite" | "postgres", options: { enforceBalances?: boolean } = {}) {
   const database = openDatabase(await target(dialect));
   cleanups.unshift(() => database.close());
   await migrateToLatest(database);
@@ -84,7 +86,7 @@ async function guardOn(dialect: "sqlite" | "postgres") {
     ledger,
     audit: { record: () => Promise.resolve() },
     clock,
-    enforceBalances: false,
+    enforceBalances: options.enforceBalances ?? false,
     allowances: {},
   });
   const guard = new SpendGuard({
@@ -95,6 +97,7 @@ async function guardOn(dialect: "sqlite" | "postgres") {
     logger: pino({ level: "silent" }),
     holdTtlMs: TTL,
     defaultMaxOutputTokens: 100,
+    ipKey: Buffer.alloc(32),
   });
   // Room for exactly one call's maximum.
   await budgets.insert({
@@ -103,12 +106,38 @@ async function guardOn(dialect: "sqlite" | "postgres") {
     scope_id: principal.userId,
     team_id: null,
     period: "day",
+    per: "",
     limit_micros: MAX,
     created_by: null,
     created_at: clock.now(),
     updated_at: clock.now(),
   });
-  return { stage: guard.stage(), clock, reservations };
+  return { stage: guard.stage(), clock, reservations, ledger, database, budgets };
+}
+
+/** A person with an account holding `balance` micro-units, and a principal for them. */
+async function payer(
+  setup: Awaited<ReturnType<typeof guardOn>>,
+  balance: number,
+): Promise<{ principal: Principal; accountId: string }> {
+  const { database, ledger, clock } = setup;
+  const userId = `u-${newId()}`;
+  await sql`insert into users (id, email, name, password_hash, global_role, status, created_at, updated_at, last_login_at)
+    values (${userId}, ${`${userId}@parley.test`}, 'Payer', null, 'developer', 'active', ${clock.now()}, ${clock.now()}, null)`.execute(
+    database.db,
+  );
+  const account = await ledger.account({ kind: "user", id: userId }, clock.now());
+  await ledger.apply({
+    accountId: account.id,
+    kind: "topup",
+    amountMicros: balance,
+    actorId: null,
+    reason: "test",
+    idempotencyKey: null,
+    requestId: null,
+    at: clock.now(),
+  });
+  return { principal: { ...principal, userId, email: `${userId}@parley.test` }, accountId: account.id };
 }
 
 const settlement = (costMicros: number): Settlement => ({
@@ -152,6 +181,67 @@ describe.each(["sqlite", "postgres"] as const)("the budget stage on %s", (dialec
     await expect(Promise.resolve(stage.before?.(call, context()))).rejects.toThrow(AppError);
     clock.advance(86_400_000);
     await expect(stage.before?.(call, context())).resolves.toBeUndefined();
+  });
+
+  it("lets concurrent calls hold no more than an enforced balance, counting the live holds", async () => {
+    const setup = await guardOn(dialect, { enforceBalances: true });
+    // Room for five calls' maximum and a half.
+    const { principal: paying, accountId } = await payer(setup, 5 * MAX + MAX / 2);
+    const contextOf = (): StageContext => ({
+      ...context(),
+      principal: paying,
+      request: { ...systemContext, principal: paying },
+    });
+    const contexts = Array.from({ length: 50 }, contextOf);
+    const outcomes = await Promise.allSettled(
+      contexts.map((ctx) => Promise.resolve(setup.stage.before?.(call, ctx))),
+    );
+    const passed = contexts.filter((_, i) => outcomes[i]?.status === "fulfilled");
+    const refusals = outcomes.filter((o) => o.status === "rejected").map((o) => (o.reason as AppError).code);
+    expect(passed).toHaveLength(5);
+    expect(new Set(refusals)).toEqual(new Set(["budget.exceeded"]));
+    // Every call that went through costs its maximum: the balance ends above 0.
+    await Promise.all(passed.map((ctx) => Promise.resolve(setup.stage.after?.(settlement(MAX), ctx))));
+    expect((await setup.ledger.byId(accountId))?.balance_micros).toBe(MAX / 2);
+  });
+
+  it("holds each Telegram chat and each address to its own share of a per-subject budget", async () => {
+    const setup = await guardOn(dialect);
+    const bot = { kind: "telegram", id: "bot-1", subject: "chat-a", teamId: "t-1" } as const;
+    const widget = { kind: "widget", id: "widget-1", subject: "visitor-a", teamId: "t-1" } as const;
+    for (const [scope_kind, scope_id, per] of [
+      ["bot", bot.id, "visitor"],
+      ["widget", widget.id, "ip"],
+    ] as const)
+      await setup.budgets.insert({
+        id: `b-${scope_kind}`,
+        scope_kind,
+        scope_id,
+        team_id: null,
+        period: "day",
+        per,
+        limit_micros: MAX,
+        created_by: null,
+        created_at: setup.clock.now(),
+        updated_at: setup.clock.now(),
+      });
+    const through = (channel: ChannelRef, ip: string | null = null): StageContext => {
+      const visitor: Principal = { ...principal, userId: "u-publisher", kind: "channel", channel };
+      return { ...context(), principal: visitor, request: { ...systemContext, ip, principal: visitor } };
+    };
+    // Each reservation holds its share's whole room: the same chat again does not fit, another does.
+    await setup.stage.before?.(call, through(bot));
+    await expect(Promise.resolve(setup.stage.before?.(call, through(bot)))).rejects.toMatchObject({
+      code: "budget.exceeded",
+      details: { scope: "bot", per: "visitor" },
+    });
+    await expect(setup.stage.before?.(call, through({ ...bot, subject: "chat-b" }))).resolves.toBeUndefined();
+    // Per IP: another visitor from the same address shares its room, another address has its own.
+    await setup.stage.before?.(call, through(widget, "192.0.2.1"));
+    await expect(
+      Promise.resolve(setup.stage.before?.(call, through({ ...widget, subject: "visitor-b" }, "192.0.2.1"))),
+    ).rejects.toMatchObject({ code: "budget.exceeded", details: { scope: "widget", per: "ip" } });
+    await expect(setup.stage.before?.(call, through(widget, "192.0.2.2"))).resolves.toBeUndefined();
   });
 
   it("prices the model's or the default output limit when the call sets none, and sends it", async () => {

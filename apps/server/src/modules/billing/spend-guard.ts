@@ -1,4 +1,4 @@
-import type { AccountRef, BudgetPeriod, BudgetScopeKind } from "@parley/contracts";
+import type { AccountRef, BudgetPer, BudgetPeriod, BudgetScopeKind } from "@parley/contracts";
 import type { Logger } from "pino";
 import { AppError } from "../../kernel/app-error.ts";
 import type { PipelineStage, Settlement, StageCall, StageContext } from "../../kernel/ai-stage.ts";
@@ -7,6 +7,7 @@ import type { ChannelRef } from "../../kernel/principal.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import type { BillingService } from "./billing.service.ts";
 import { periodStart } from "./budget-period.ts";
+import { subjectOf } from "./budget-subject.ts";
 import type { BudgetRepository, BudgetRow, CallScopes } from "./budget.repository.ts";
 import { inputTokensOf, priceMicros } from "./max-cost.ts";
 import type { HeldBudget, ReservationRepository, SettledSpend } from "./reservation.repository.ts";
@@ -22,6 +23,8 @@ export interface SpendGuardDeps {
   holdTtlMs: number;
   /** The output limit priced (and then sent) when neither the call nor the model sets one. */
   defaultMaxOutputTokens: number;
+  /** The key per-IP budgets' address pseudonyms are made with (`budget-subject.ts`). */
+  ipKey: Buffer;
 }
 
 /** One call's reservation, from `before` to `after`. */
@@ -97,6 +100,7 @@ export class SpendGuard {
       id: row.id,
       scopeKind: row.scope_kind as BudgetScopeKind,
       periodStart: periodStart(row.period as BudgetPeriod, now),
+      subject: subjectOf(row, ctx, this.#d.ipKey),
       row,
     }));
     const reservationId = newId();
@@ -116,8 +120,13 @@ export class SpendGuard {
         await this.#exhausted(exhausted, ctx, now).catch((err: unknown) => {
           this.#d.logger.warn({ err, budgetId: exhausted.id }, "could not record a budget alert");
         });
+      const per = exhausted?.row.per ? (exhausted.row.per as BudgetPer) : null;
       const what =
-        shortfall.scope === "balance" ? `the ${payer.kind}'s balance` : `the ${shortfall.scope} budget`;
+        shortfall.scope === "balance"
+          ? `the ${payer.kind}'s balance`
+          : per
+            ? `the ${shortfall.scope}'s budget for each ${per === "ip" ? "IP address" : "visitor"}`
+            : `the ${shortfall.scope} budget`;
       throw new AppError(
         "budget.exceeded",
         `This call may cost up to ${reservedMicros} micro-units and ${what} has ${shortfall.availableMicros} left`,
@@ -125,6 +134,7 @@ export class SpendGuard {
           details: {
             scope: shortfall.scope,
             budgetId: shortfall.budgetId,
+            per,
             requiredMicros: reservedMicros,
             availableMicros: shortfall.availableMicros,
           },
@@ -171,7 +181,7 @@ export class SpendGuard {
   }
 
   async #exhausted(budget: Held["budgets"][number], ctx: StageContext, now: number): Promise<void> {
-    const spent = await this.#d.budgets.spentNow(budget.id, budget.periodStart);
+    const spent = await this.#d.budgets.spentNow(budget.id, budget.periodStart, budget.subject);
     await this.#record(budget, 100, spent, ctx, now);
   }
 
@@ -196,7 +206,10 @@ export class SpendGuard {
     });
   }
 
-  /** Tells each budget's owner the first time its period's spend reaches 80% and 100%. */
+  /**
+   * Tells each budget's owner the first time its period's spend reaches 80% and 100%; of a
+   * per-visitor or per-IP budget, the first time one visitor's or IP's share does (once a period).
+   */
   async #alert(held: Held, spends: readonly SettledSpend[], ctx: StageContext, now: number): Promise<void> {
     for (const spend of spends) {
       const budget = held.budgets.find((b) => b.id === spend.budgetId);

@@ -458,6 +458,7 @@ export class ChatService {
       projectId: conversation.project_id,
       model,
       requestId: ctx.requestId,
+      ip: ctx.ip,
       systemPrompt: conversation.system_prompt,
       temperature: conversation.temperature,
       maxOutputTokens: conversation.max_output_tokens,

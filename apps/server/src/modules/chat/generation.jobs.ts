@@ -175,7 +175,13 @@ async function prepareAndGenerate(
     if (!principal) throw new AppError("auth.forbidden", "The sender's account no longer exists");
     if (context.cancelled) controller.abort();
     if (controller.signal.aborted) throw new CancelledError();
-    const callContext = { requestId: data.requestId, ip: null, userAgent: "parley-worker", principal };
+    // The sender's IP: the AI call's audit entry names it, and a widget's per-IP budgets count by it.
+    const callContext = {
+      requestId: data.requestId,
+      ip: data.ip ?? null,
+      userAgent: "parley-worker",
+      principal,
+    };
     // A persona answers in the conversation's team (its own team is checked: it must see it there).
     const persona = data.model.startsWith(PERSONA_MODEL_PREFIX)
       ? await deps.personas.resolve(data.model, callContext)

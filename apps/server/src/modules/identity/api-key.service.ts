@@ -86,6 +86,12 @@ export class ApiKeyService {
     return keys.filter((row) => keyVisible(principal, row)).map(toApiKey);
   }
 
+  /** The team key `id` is bound to (null: none); null when there is no such key. For other modules' access checks. */
+  async ownerOf(id: string): Promise<{ teamId: string | null } | null> {
+    const row = await this.#d.credentials.findApiKey(id);
+    return row ? { teamId: row.team_id } : null;
+  }
+
   /** Revokes one of the caller's keys (global admins: anyone's). Revoking twice is fine. */
   async revoke(id: string, ctx: RequestContext): Promise<ApiKey> {
     const principal = requirePrincipal(ctx);

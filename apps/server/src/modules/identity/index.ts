@@ -68,6 +68,8 @@ export const identityModule = defineModule({
     });
     return {
       exports: identity satisfies IdentityExports,
+      // A key bound to a team belongs to it; an unbound key to no team.
+      owners: { api_key: (id) => identity.apiKeys.ownerOf(id) },
       // Per-principal AI rate limits: refused calls are neither audited nor metered.
       stages: [{ order: STAGE_ORDER.admission, stage: rateLimitStage }],
       routes: (app) => {

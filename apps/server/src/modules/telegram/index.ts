@@ -75,6 +75,13 @@ export const telegramModule = defineModule({
     });
     return {
       exports: { bots } satisfies TelegramExports,
+      // A bot belongs to its team (team admins may set its budgets).
+      owners: {
+        bot: async (id) => {
+          const row = await repository.find(id);
+          return row ? { teamId: row.team_id } : null;
+        },
+      },
       routes: (app) => {
         registerTelegramRoutes(app, { bots, intake });
       },

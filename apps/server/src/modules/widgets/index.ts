@@ -78,6 +78,13 @@ export const widgetsModule = defineModule({
     const streams = new VisitorStreams();
     return {
       exports: { widgets, visitors } satisfies WidgetsExports,
+      // A widget belongs to its team (team admins may set its budgets).
+      owners: {
+        widget: async (id) => {
+          const row = await rows.find(id);
+          return row ? { teamId: row.team_id } : null;
+        },
+      },
       routes: (app) => {
         registerWidgetRoutes(app, { widgets });
         registerVisitorRoutes(app, { visitors, streams, publicUrl: () => ctx.publicUrl() });

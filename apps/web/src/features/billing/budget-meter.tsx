@@ -1,4 +1,4 @@
-import type { Budget, BudgetAlert, BudgetScopeKind } from "@parley/contracts";
+import type { Budget, BudgetAlert, BudgetPer, BudgetPeriod, BudgetScopeKind } from "@parley/contracts";
 import { formatMicros } from "./money.ts";
 
 /** What each budget scope is called. */
@@ -9,6 +9,15 @@ export const SCOPE_LABELS: Record<BudgetScopeKind, string> = {
   assistant: "Assistant",
   widget: "Widget",
   bot: "Telegram bot",
+};
+
+/** How each budget period reads. */
+export const PERIODS: Record<BudgetPeriod, string> = { day: "per day", week: "per week", month: "per month" };
+
+/** How a per-subject budget's subject reads. */
+export const PER_LABELS: Record<BudgetPer, string> = {
+  visitor: "for each visitor",
+  ip: "for each IP address",
 };
 
 /** A budget's state in its period: fine, past 80% (nearly used up), or at 100% (used up). */
@@ -40,6 +49,13 @@ export function BudgetMeter({ budget, label }: { budget: Budget; label: string }
         {formatMicros(budget.limitMicros)}
         {budget.heldMicros > 0 && (
           <span className="muted"> · {formatMicros(budget.heldMicros)} held by running calls</span>
+        )}
+        {budget.per && (
+          <span className="muted">
+            {" "}
+            · by the {budget.per === "ip" ? "address" : "visitor"} that spent most; {budget.subjects ?? 0}{" "}
+            {budget.per === "ip" ? "addresses" : "visitors"} this period
+          </span>
         )}
       </div>
     </div>

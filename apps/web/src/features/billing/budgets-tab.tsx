@@ -1,24 +1,13 @@
-import type {
-  Budget,
-  BudgetAlert,
-  BudgetPeriod,
-  BudgetScopeKind,
-  ItemList,
-  Me,
-  Page,
-  Team,
-  User,
-} from "@parley/contracts";
+import type { Budget, BudgetAlert, BudgetScopeKind, ItemList, Me, Page, Team, User } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
 import { ConfirmDialog } from "../../components/ui/dialog.tsx";
 import { errorText } from "../../failures.ts";
-import { AlertList, BudgetMeter, SCOPE_LABELS } from "./budget-meter.tsx";
+import { AlertList, BudgetMeter, PER_LABELS, PERIODS, SCOPE_LABELS } from "./budget-meter.tsx";
 import { MoneyDialog } from "./money-dialog.tsx";
-import { formatMicros, parseAmount } from "./money.ts";
-
-const PERIODS: Record<BudgetPeriod, string> = { day: "per day", week: "per week", month: "per month" };
+import { formatMicros } from "./money.ts";
+import { NewBudgetForm } from "./new-budget-form.tsx";
 
 /**
  * Budgets the caller manages (a team's admins: their teams'; global admins: all), each with its
@@ -116,7 +105,10 @@ function BudgetRow({ budget, name }: { budget: Budget; name: string }) {
   return (
     <tr>
       <th scope="row">{name}</th>
-      <td>{PERIODS[budget.period]}</td>
+      <td>
+        {PERIODS[budget.period]}
+        {budget.per && <span className="muted"> · {PER_LABELS[budget.per]}</span>}
+      </td>
       <td>
         <BudgetMeter budget={budget} label={`${name} budget used`} />
       </td>
@@ -168,132 +160,5 @@ function BudgetRow({ budget, name }: { budget: Budget; name: string }) {
         />
       </td>
     </tr>
-  );
-}
-
-function NewBudgetForm({
-  global,
-  teams,
-}: {
-  global: boolean;
-  teams: readonly { id: string; name: string }[];
-}) {
-  const queryClient = useQueryClient();
-  const [kind, setKind] = useState<BudgetScopeKind>("team");
-  const [scopeId, setScopeId] = useState("");
-  const [period, setPeriod] = useState<BudgetPeriod>("month");
-  const [limit, setLimit] = useState("");
-  const [typo, setTypo] = useState<string | null>(null);
-  const create = useMutation({
-    mutationFn: (body: unknown) => api<Budget>("/api/v1/billing/budgets", { method: "POST", body }),
-    onSuccess: async () => {
-      setLimit("");
-      setScopeId("");
-      await queryClient.invalidateQueries({ queryKey: ["billing"] });
-    },
-  });
-  const kinds = (Object.keys(SCOPE_LABELS) as BudgetScopeKind[]).filter((k) => global || k === "team");
-  const error = typo ?? (create.error ? errorText(create.error) : null);
-  return (
-    <form
-      className="inline-form"
-      aria-label="New budget"
-      noValidate
-      onSubmit={(e) => {
-        e.preventDefault();
-        const parsed = parseAmount(limit);
-        if (!parsed.ok) {
-          setTypo(parsed.error);
-          return;
-        }
-        const id = kind === "team" ? scopeId || teams[0]?.id : scopeId.trim();
-        if (!id) {
-          setTypo(kind === "team" ? "Pick a team." : `Enter the ${SCOPE_LABELS[kind]}'s id.`);
-          return;
-        }
-        setTypo(null);
-        create.mutate({ scope: { kind, id }, period, limitMicros: parsed.micros });
-      }}
-    >
-      <h3>New budget</h3>
-      <label>
-        Applies to
-        <select
-          value={kind}
-          onChange={(e) => {
-            setKind(e.target.value as BudgetScopeKind);
-            setScopeId("");
-          }}
-        >
-          {kinds.map((k) => (
-            <option key={k} value={k}>
-              {SCOPE_LABELS[k]}
-            </option>
-          ))}
-        </select>
-      </label>
-      {kind === "team" ? (
-        <label>
-          Team
-          <select
-            value={scopeId || teams[0]?.id || ""}
-            onChange={(e) => {
-              setScopeId(e.target.value);
-            }}
-          >
-            {teams.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      ) : (
-        <label>
-          {SCOPE_LABELS[kind]} id
-          <input
-            value={scopeId}
-            maxLength={100}
-            onChange={(e) => {
-              setScopeId(e.target.value);
-            }}
-          />
-        </label>
-      )}
-      <label>
-        Period
-        <select
-          value={period}
-          onChange={(e) => {
-            setPeriod(e.target.value as BudgetPeriod);
-          }}
-        >
-          {Object.entries(PERIODS).map(([value, label]) => (
-            <option key={value} value={value}>
-              {label}
-            </option>
-          ))}
-        </select>
-      </label>
-      <label>
-        Limit in dollars
-        <input
-          inputMode="decimal"
-          value={limit}
-          aria-invalid={typo !== null}
-          onChange={(e) => {
-            setLimit(e.target.value);
-          }}
-        />
-      </label>
-      <button type="submit" className="primary" disabled={create.isPending}>
-        Add budget
-      </button>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-    </form>
   );
 }
