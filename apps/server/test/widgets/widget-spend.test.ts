@@ -151,6 +151,31 @@ describe.each(["embedded", "distributed"] as const)("spend caps per visitor and 
     expect(budget.body.spentMicros).toBeLessThanOrEqual(budget.body.limitMicros);
   });
 
+  it("leaves the publisher's own budget to the publisher: visitors spend on the widget's and the team's", async () => {
+    const { team, widget } = await pricedWidget("Publisher budget");
+    // One micro-unit: no call of the publisher's own fits it.
+    const own = await h.call<Budget>("POST", "/api/v1/billing/budgets", {
+      token: h.adminToken,
+      body: { scope: { kind: "user", id: team.operator.id }, period: "day", limitMicros: 1 },
+    });
+    expect(own.status).toBe(201);
+    const { token } = await visitor(h, widget.key);
+    expect((await ended(widget.key, token, await ask(widget.key, token))).status).toBe("completed");
+    const after = await h.call<Budget>("GET", `/api/v1/billing/budgets/${own.body.id}`, {
+      token: h.adminToken,
+    });
+    expect(after.body).toMatchObject({ spentMicros: 0, heldMicros: 0 });
+    // The team's budget still applies to the visitors.
+    const teamBudget = await h.call<Budget>("POST", "/api/v1/billing/budgets", {
+      token: h.adminToken,
+      body: { scope: { kind: "team", id: team.teamId }, period: "day", limitMicros: 1 },
+    });
+    expect(teamBudget.status).toBe(201);
+    const refused = await ended(widget.key, token, await ask(widget.key, token));
+    expect(refused.error).toMatchObject({ code: "budget.exceeded" });
+    expect(refused.error?.message).toContain("the team budget");
+  });
+
   it("caps each IP address across its visitors, and not another address", async () => {
     const { widget } = await pricedWidget("Per IP");
     await capOneCall(widget, "ip");

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Expression, type Kysely, type SqlBool } from "kysely";
 import { tablesOf, type Database } from "../../platform/db/database.ts";
 import type { BillingAlertsTable, BillingBudgetsTable, BillingTables } from "./billing.tables.ts";
 
@@ -20,7 +20,8 @@ export interface SubjectSpend {
 
 /** What a call is made by and for, as budgets are scoped. */
 export interface CallScopes {
-  userId: string;
+  /** Null for a channel's visitor: the publisher's own budget caps the publisher's own calls only. */
+  userId: string | null;
   teamId: string | null;
   apiKeyId: string | null;
   assistantId: string | null;
@@ -72,7 +73,9 @@ export class BudgetRepository {
       .selectFrom("billing_budgets")
       .selectAll()
       .where((eb) => {
-        const any = [eb.and([eb("scope_kind", "=", "user"), eb("scope_id", "=", scopes.userId)])];
+        const any: Expression<SqlBool>[] = [];
+        if (scopes.userId)
+          any.push(eb.and([eb("scope_kind", "=", "user"), eb("scope_id", "=", scopes.userId)]));
         if (scopes.teamId)
           any.push(eb.and([eb("scope_kind", "=", "team"), eb("scope_id", "=", scopes.teamId)]));
         if (scopes.apiKeyId)

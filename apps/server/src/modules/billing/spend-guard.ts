@@ -68,7 +68,9 @@ export class SpendGuard {
     if (!price) return undefined;
     const now = this.#d.clock.now();
     const rows = await this.#d.budgets.applicable({
-      userId: ctx.principal.userId,
+      // A channel's visitors spend on the widget's or bot's budgets and the team's, not on the
+      // publisher's own: strangers must not use up what the publisher may spend on their work.
+      userId: ctx.principal.channel ? null : ctx.principal.userId,
       teamId: ctx.teamId,
       apiKeyId: ctx.principal.apiKey?.id ?? null,
       assistantId: ctx.assistantId,
