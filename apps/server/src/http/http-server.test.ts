@@ -182,6 +182,41 @@ describe("HTTP edge", () => {
     }
   });
 
+  it("refuses a NUL character anywhere in the body, the query or the path with 400, naming where", async () => {
+    const { app } = await harness();
+    const cases: { url: string; payload?: unknown; location: string; path: string }[] = [
+      { url: "/api/v1/echo", payload: { name: "a\u0000b" }, location: "body", path: "name" },
+      { url: "/api/v1/echo", payload: { name: "a", "k\u0000": 1 }, location: "body", path: "k\u0000" },
+      { url: "/api/v1/echo?q=%00", payload: { name: "a" }, location: "query", path: "q" },
+      { url: "/api/v1/fail/a%00b", location: "params", path: "code" },
+    ];
+    for (const c of cases) {
+      const res = await app.inject({
+        method: c.payload === undefined ? "GET" : "POST",
+        url: c.url,
+        ...(c.payload === undefined ? {} : { payload: c.payload as object }),
+      });
+      expect(res.statusCode, c.url).toBe(400);
+      expect(errorOf(res)).toMatchObject({
+        code: "validation.failed",
+        details: { issues: [{ location: c.location, path: c.path }] },
+      });
+    }
+    // Deep nesting is walked without recursion; a clean body passes.
+    const deep = `${"[".repeat(20_000)}"x\\u0000"${"]".repeat(20_000)}`;
+    const roomy = (await harness({ bodyLimitBytes: 1_000_000 })).app;
+    const nested = await roomy.inject({
+      method: "POST",
+      url: "/api/v1/echo",
+      payload: `{"name":"a","deep":${deep}}`,
+      headers: { "content-type": "application/json" },
+    });
+    expect([nested.statusCode, errorOf(nested).code]).toEqual([400, "validation.failed"]);
+    expect(
+      (await app.inject({ method: "POST", url: "/api/v1/echo", payload: { name: "a" } })).statusCode,
+    ).toBe(200);
+  });
+
   it("names the offending field of a validation failure", async () => {
     const { app } = await harness();
     const res = await app.inject({ method: "POST", url: "/api/v1/echo", payload: { name: "a", count: -1 } });

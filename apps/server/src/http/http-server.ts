@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { refuseNul } from "./nul-guard.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fastifyCookie from "@fastify/cookie";
@@ -164,6 +165,14 @@ export async function buildHttpServer(
     } else {
       const permission = request.routeOptions.config.permission;
       if (permission && permission !== "public") throw new AppError("auth.required", "Sign in first");
+    }
+  });
+  app.addHook("preValidation", (request, _reply, done) => {
+    try {
+      if (!request.routeOptions.config.acceptsNul) refuseNul(request);
+      done();
+    } catch (error) {
+      done(error as Error);
     }
   });
   app.addHook("onSend", async (_request, reply, payload) => {

@@ -32,6 +32,12 @@ declare module "fastify" {
      * for hours, keeps every header it was sent in memory).
      */
     helmet?: HelmetOptions | false;
+    /**
+     * True to let NUL characters through to the handler (refused with 400 `validation.failed`
+     * everywhere else, `http/nul-guard.ts`): a sender that retries a refused request (Telegram's
+     * webhook) must be answered 2xx and told otherwise.
+     */
+    acceptsNul?: boolean;
   }
 }
 

@@ -123,6 +123,21 @@ describe("the webhook as an attacker sees it", () => {
   });
 });
 
+describe("a text the store cannot keep", () => {
+  it("accepts a message with NUL characters (a 400 would be retried), tells the chat, asks no model", async () => {
+    const team = await botTeam("NulText");
+    const bot = await team.connect(team.operator.token, "nul_text_bot");
+    const chat = newChat();
+    const asked = fake.requests.length;
+    expect(await tg.userSays(bot.token, chat, "a\u0000b")).toBe(200);
+    await tg.until("the notice", () => sentTo(bot.token, chat).length === 1);
+    expect(fake.requests.length).toBe(asked);
+    // The chat goes on.
+    expect(await tg.userSays(bot.token, chat, "hello")).toBe(200);
+    await tg.until("the answer", () => sentTo(bot.token, chat).length === 2);
+  });
+});
+
 describe("a bot whose connector may no longer answer", () => {
   it("tells the chat when its connector's account is disabled, and asks no model", async () => {
     const team = await botTeam("DisabledConnector");

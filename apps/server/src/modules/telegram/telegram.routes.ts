@@ -89,7 +89,8 @@ export function registerTelegramRoutes(app: TypedApp, deps: TelegramRouteDeps): 
     "/api/v1/telegram/webhook/:botId",
     {
       // Telegram signs in with the secret-token header instead, and sends no cookie (no CSRF).
-      config: { permission: "public" },
+      // A text with NUL in it is accepted, and the chat told (a 400 would be retried for hours).
+      config: { permission: "public", acceptsNul: true },
       // The secret is checked before the body is read: a stranger's delivery, however large or
       // malformed, is a 401 like any other.
       onRequest: async (request) => {
