@@ -63,6 +63,20 @@ export function channelPrincipal(publisher: Principal, channel: ChannelRef): Pri
 }
 
 /**
+ * Refuses to publish a channel (a widget, a bot) in `teamId` for a caller who does not hold
+ * everything its visitors will be able to do there ({@link CHANNEL_PERMISSIONS}): visitors act as
+ * the publisher's account, so a narrower key must not lend them more than it holds itself.
+ * @throws AppError `auth.forbidden` naming the first permission missing
+ */
+export function assertMayPublishChannel(principal: Principal, teamId: string, what: string): void {
+  for (const permission of CHANNEL_PERMISSIONS)
+    if (!can(principal, permission, teamId))
+      throw new AppError("auth.forbidden", `${what} needs the ${permission} permission`, {
+        details: { permission },
+      });
+}
+
+/**
  * Whether a channel's principal may answer its visitors: its publisher is still a member of the
  * channel's team (a global admin who left it is not: a channel acts as a member of its team) and
  * holds what an answer needs there.

@@ -207,6 +207,43 @@ for (const shape of ["embedded", "distributed"] as const) {
         );
     });
 
+    it("refuses to publish through a key narrower than what visitors could do, each missing permission named", async () => {
+      const team = await widgetTeam(h, "NarrowKey");
+      const lend = [
+        "ai:use",
+        "conversations:read",
+        "conversations:write",
+        "assistants:read",
+        "knowledge:read",
+      ];
+      for (const missing of lend) {
+        const key = await h.call<{ key: string }>("POST", "/api/v1/api-keys", {
+          token: team.operator.token,
+          body: {
+            name: `without ${missing}`,
+            permissions: ["widgets:manage", ...lend.filter((p) => p !== missing)],
+            teamId: team.teamId,
+          },
+        });
+        expect(key.status).toBe(201);
+        const res = await h.call<ErrorEnvelope>("POST", "/api/v1/widgets", {
+          token: key.body.key,
+          body: { teamId: team.teamId, assistantId: team.assistantId, name: "Leaky", allowedOrigins: [HOST] },
+        });
+        expect([res.status, res.body.error.code, res.body.error.details], missing).toEqual([
+          403,
+          "auth.forbidden",
+          { permission: missing },
+        ]);
+      }
+      // A key holding all of it publishes.
+      const full = await h.call<{ key: string }>("POST", "/api/v1/api-keys", {
+        token: team.operator.token,
+        body: { name: "full", permissions: ["widgets:manage", ...lend], teamId: team.teamId },
+      });
+      expect((await publish(h, full.body.key, team)).key).toMatch(/^wk_/);
+    });
+
     it("stops a disabled publisher's widget (409) and lets it answer again once re-enabled", async () => {
       const team = await widgetTeam(h, "Disabled");
       const widget = await publish(h, team.operator.token, team);

@@ -7,7 +7,14 @@ import type {
 } from "@parley/contracts";
 import { AppError } from "../../kernel/app-error.ts";
 import { newId } from "../../kernel/ids.ts";
-import { assertMayIn, can, requirePrincipal, seesTeam, teamsWhere } from "../../kernel/principal.ts";
+import {
+  assertMayIn,
+  assertMayPublishChannel,
+  can,
+  requirePrincipal,
+  seesTeam,
+  teamsWhere,
+} from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
@@ -82,6 +89,7 @@ export class TelegramService {
     if (assistant.teamId === null)
       throw new AppError("telegram.assistant_personal", "A Telegram bot answers with a team's assistant");
     assertMayIn(principal, "telegram:manage", assistant.teamId, "Connecting a Telegram bot here");
+    assertMayPublishChannel(principal, assistant.teamId, "Connecting a Telegram bot");
     const api = botApi(input.token, { apiRoot: this.#d.apiRoot });
     const me = await api.getMe().catch((error: unknown) => {
       throw connectError(error, "getMe");
@@ -130,6 +138,7 @@ export class TelegramService {
   /** Changes a bot's mode or token (a new token must be the same bot's). */
   async update(id: string, patch: UpdateTelegramBotRequest, ctx: RequestContext): Promise<TelegramBot> {
     const row = await this.#visible(id, ctx, "telegram:manage");
+    assertMayPublishChannel(requirePrincipal(ctx), row.team_id, "Changing a Telegram bot");
     const token = patch.token ?? this.token(row);
     const api = botApi(token, { apiRoot: this.#d.apiRoot });
     if (patch.token) {

@@ -11,11 +11,11 @@ import { AppError } from "../../kernel/app-error.ts";
 import { newId } from "../../kernel/ids.ts";
 import {
   assertMayIn,
+  assertMayPublishChannel,
   can,
   requirePrincipal,
   seesTeam,
   teamsWhere,
-  type Principal,
 } from "../../kernel/principal.ts";
 import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/request-context.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
@@ -75,7 +75,7 @@ export class WidgetService {
   async create(input: CreateWidgetRequest, ctx: RequestContext): Promise<Widget & { secret: string }> {
     const principal = requirePrincipal(ctx);
     assertMayIn(principal, "widgets:manage", input.teamId, "Publishing a widget here");
-    mayAnswerWith(principal, input.teamId);
+    assertMayPublishChannel(principal, input.teamId, "Publishing a widget");
     const assistant = await this.#d.assistants.visible(input.assistantId, ctx);
     if (assistant.team_id !== input.teamId)
       throw new AppError(
@@ -195,7 +195,7 @@ export class WidgetService {
       throw new AppError("auth.forbidden", `This widget needs the ${permission} permission`, {
         details: { permission },
       });
-    if (permission === "widgets:manage") mayAnswerWith(principal, row.team_id);
+    if (permission === "widgets:manage") assertMayPublishChannel(principal, row.team_id, "Changing a widget");
     return row;
   }
 
@@ -209,16 +209,4 @@ export class WidgetService {
       summary,
     });
   }
-}
-
-/**
- * A widget answers with its publisher's access: whoever publishes or changes one must themselves
- * be able to use the team's assistants (a key narrower than that must not publish through its user).
- */
-function mayAnswerWith(principal: Principal, teamId: string): void {
-  for (const permission of ["ai:use", "assistants:read"] as const)
-    if (!can(principal, permission, teamId))
-      throw new AppError("auth.forbidden", `Publishing a widget needs the ${permission} permission`, {
-        details: { permission },
-      });
 }
