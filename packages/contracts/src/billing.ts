@@ -197,6 +197,14 @@ export const Budget = z
   .meta({ id: "Budget" });
 export type Budget = z.infer<typeof Budget>;
 
+/**
+ * Whether a budget on a `kind` scope may cap each subject `per`: a widget's each visitor or each
+ * IP address, a bot's each visitor (a Telegram chat), nothing else.
+ */
+export function perAllowed(kind: BudgetScopeKind, per: BudgetPer): boolean {
+  return kind === "widget" || (kind === "bot" && per === "visitor");
+}
+
 /** `POST /api/v1/billing/budgets`. */
 export const CreateBudgetRequest = z
   .strictObject({
@@ -208,8 +216,7 @@ export const CreateBudgetRequest = z
   })
   .superRefine((body, ctx) => {
     if (body.per === undefined) return;
-    const allowed = body.scope.kind === "widget" || (body.scope.kind === "bot" && body.per === "visitor");
-    if (!allowed)
+    if (!perAllowed(body.scope.kind, body.per))
       ctx.addIssue({
         code: "custom",
         path: ["per"],

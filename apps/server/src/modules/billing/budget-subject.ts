@@ -2,8 +2,8 @@ import { createHmac } from "node:crypto";
 import type { StageContext } from "../../kernel/ai-stage.ts";
 import type { BudgetRow } from "./budget.repository.ts";
 
-/** What a per-IP budget counts an unknown address as: all of them together, so they stay capped. */
-const UNKNOWN_IP = "unknown";
+/** What a per-IP budget counts calls without an address as: all of them together, so they stay capped. */
+const NO_ADDRESS = "unknown";
 
 /**
  * Whose share of budget `row` a call spends (ADR 0037): '' for a whole-scope budget; for a
@@ -16,9 +16,10 @@ const UNKNOWN_IP = "unknown";
 export function subjectOf(row: Pick<BudgetRow, "per">, ctx: StageContext, ipKey: Buffer): string {
   switch (row.per) {
     case "visitor":
-      return ctx.principal.channel?.subject ?? UNKNOWN_IP;
+      // Such a budget applies only through its channel, whose visitor is always known.
+      return ctx.principal.channel?.subject ?? "";
     case "ip":
-      return ipPseudonym(ctx.request.ip ?? UNKNOWN_IP, ipKey);
+      return ipPseudonym(ctx.request.ip ?? NO_ADDRESS, ipKey);
     default:
       return "";
   }

@@ -69,7 +69,7 @@ export const billingModule = defineModule({
       ledger,
       audit: deps.audit.audit,
       clock,
-      owners: (kind, id) => ctx.resourceOwner(kind, id),
+      owners: ctx.resourceOwner,
     });
     const guard = new SpendGuard({
       budgets: budgetRows,

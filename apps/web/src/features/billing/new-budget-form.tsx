@@ -1,4 +1,10 @@
-import type { Budget, BudgetPer, BudgetPeriod, BudgetScopeKind } from "@parley/contracts";
+import {
+  perAllowed,
+  type Budget,
+  type BudgetPer,
+  type BudgetPeriod,
+  type BudgetScopeKind,
+} from "@parley/contracts";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
@@ -53,7 +59,7 @@ export function NewBudgetForm({
           return;
         }
         setTypo(null);
-        const perOf = kind === "widget" || (kind === "bot" && per === "visitor") ? per : "";
+        const perOf = per && perAllowed(kind, per) ? per : "";
         create.mutate({
           scope: { kind, id },
           period,
