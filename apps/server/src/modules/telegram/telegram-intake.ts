@@ -39,12 +39,11 @@ export class TelegramIntake {
   }
 
   /**
-   * Takes in what Telegram posted to the webhook of bot `botId`, when its secret-token header is
-   * the bot's secret (see {@link authorize}); else nothing is stored.
-   * @throws AppError `telegram.webhook_unauthorized`, `validation.failed` (not an update).
+   * Takes in what Telegram posted to the webhook of bot `botId`, once {@link authorize} passed for
+   * the delivery (the route does so before the body is read, and does not ask twice).
+   * @throws AppError `validation.failed` (not an update).
    */
-  async webhook(botId: string, secret: string | undefined, body: unknown): Promise<{ accepted: boolean }> {
-    await this.authorize(botId, secret);
+  async webhook(botId: string, body: unknown): Promise<{ accepted: boolean }> {
     const update = TelegramUpdate.safeParse(body);
     if (!update.success)
       throw new AppError("validation.failed", "Not a Telegram update", {

@@ -109,11 +109,8 @@ export function registerTelegramRoutes(app: TypedApp, deps: TelegramRouteDeps): 
       },
     },
     async (request) => {
-      const result = await deps.intake.webhook(
-        request.params.botId,
-        request.headers["x-telegram-bot-api-secret-token"],
-        request.body,
-      );
+      // Authorized by `onRequest` above.
+      const result = await deps.intake.webhook(request.params.botId, request.body);
       return { ok: true as const, accepted: result.accepted };
     },
   );
