@@ -352,7 +352,9 @@ describe("guides in a real browser", () => {
     const boxes = view.getByRole("checkbox");
     expect(await boxes.count()).toBeGreaterThan(0);
     for (const box of await boxes.all()) expect(await box.isDisabled()).toBe(true);
-    // The admin ticked "Deploy to staging" through the API: named by the team's member list.
+    // The admin ticked "Deploy to staging" through the API: named once the team's member list arrived,
+    // never called "a former member" before it did.
+    await view.getByText("Done by web", { exact: true }).waitFor();
     expect(await view.getByText(/^Done by /).allInnerTexts()).toEqual(["Done by web"]);
     expect(await view.getByRole("link", { name: "Edit" }).count()).toBe(0);
     expect(await view.getByRole("button", { name: /More actions|Start|Estimate with AI/ }).count()).toBe(0);

@@ -22,8 +22,8 @@ export interface TaskControls {
   /** The task whose change is on its way. */
   pendingId: string | null;
   onChange: (task: GuideTask, change: TaskChange) => void;
-  /** Who a user is, to say who ticked a task. */
-  nameOf: (userId: string) => string;
+  /** Who a user is, to say who ticked a task; null while the team's member list is on its way. */
+  nameOf: (userId: string) => string | null;
 }
 
 /**

@@ -26,7 +26,7 @@ export function TaskMeta({ task, controls }: { task: GuideTask; controls: TaskCo
           className="task-chip"
           title={task.completedAt ? new Date(task.completedAt).toLocaleString() : undefined}
         >
-          Done by {controls.nameOf(task.completedBy)}
+          {doneBy(controls.nameOf(task.completedBy))}
         </span>
       )}
       {task.actualMinutes !== null && (
@@ -60,4 +60,9 @@ export function TaskMeta({ task, controls }: { task: GuideTask; controls: TaskCo
       )}
     </span>
   );
+}
+
+/** "Done by Ada", or just "Done" while who Ada is has not arrived. */
+function doneBy(name: string | null): string {
+  return name === null ? "Done" : `Done by ${name}`;
 }
