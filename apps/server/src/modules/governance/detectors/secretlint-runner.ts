@@ -1,3 +1,6 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { pathToFileURL } from "node:url";
 import { lintSource } from "@secretlint/core";
 import type { MaybePromise } from "../../../kernel/maybe-promise.ts";
 import { rules as presetRules } from "@secretlint/secretlint-rule-preset-recommend";
@@ -8,6 +11,7 @@ import type {
   SecretLintRuleReportHandler,
   SecretLintSourceCode,
 } from "@secretlint/types";
+import { NEEDLES_PRESET_VERSION, RULE_NEEDLES, needleTest, type NeedleTest } from "./secretlint-needles.ts";
 
 /** The options of the recommended preset's rules that differ from their defaults. */
 const RULE_OPTIONS: Readonly<Record<string, object>> = {
@@ -84,15 +88,42 @@ function contextFor(ruleId: string): SecretLintRuleContext {
   };
 }
 
+/** The installed preset's version, or null when it cannot be read (then every rule runs). */
+export function installedPresetVersion(): string | null {
+  try {
+    const entry = createRequire(import.meta.url).resolve("@secretlint/secretlint-rule-preset-recommend");
+    const manifest = readFileSync(new URL("../package.json", pathToFileURL(entry)), "utf8");
+    return (JSON.parse(manifest) as { version?: string }).version ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Whether the needle table was read off the installed rules (else no rule is skipped). */
+const NEEDLES_APPLY = installedPresetVersion() === NEEDLES_PRESET_VERSION;
+
+/** A rule's handler for text, and the test a text passes before it runs (null: always). */
+interface TextRule {
+  readonly handler: SecretLintRuleReportHandler;
+  readonly mayReport: NeedleTest | null;
+}
+
 /** The preset's rules for text, set up once (secretlint's `lintSource` sets all of them up per call). */
-const HANDLERS: readonly SecretLintRuleReportHandler[] = RULES.filter((rule) =>
+const TEXT_RULES: readonly TextRule[] = RULES.filter((rule) =>
   rule.meta.supportedContentTypes.some((t) => t === "text" || t === "all"),
-).map((rule) => rule.create(contextFor(rule.meta.id), RULE_OPTIONS[rule.meta.id] ?? {}));
+).map((rule) => {
+  const needles = NEEDLES_APPLY ? RULE_NEEDLES[rule.meta.id] : undefined;
+  return {
+    handler: rule.create(contextFor(rule.meta.id), RULE_OPTIONS[rule.meta.id] ?? {}),
+    mayReport: needles ? needleTest(needles) : null,
+  };
+});
 
 /**
  * The ranges secretlint's recommended preset reports in `text`, as `lintSource` finds them with
  * the same configuration, without setting up its ~25 rules, their contexts and an event emitter
- * per call: the rules are set up once, and their handlers (synchronous for text) run in a row.
+ * per call: the rules are set up once, and their handlers (synchronous for text) run in a row,
+ * each only on a text that holds one of its needles (see secretlint-needles.ts).
  * Text for which a handler went asynchronous takes `lintSource` itself (the only case answered
  * with a promise). Comment directives (`secretlint-disable`) are not honoured on either path
  * (see {@link COMMENT_FILTER_ID}).
@@ -107,8 +138,9 @@ export function secretlintRanges(text: string): MaybePromise<(readonly [number, 
   let wentAsync = false;
   current = sink;
   try {
-    for (const handler of HANDLERS) {
-      const result: unknown = handler.file?.(source);
+    for (const rule of TEXT_RULES) {
+      if (rule.mayReport !== null && !rule.mayReport(text)) continue;
+      const result: unknown = rule.handler.file?.(source);
       if (result && typeof (result as PromiseLike<void>).then === "function") {
         wentAsync = true;
         // Its reports would come after this lint: let secretlint run the whole text itself.
