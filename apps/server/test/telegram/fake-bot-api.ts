@@ -63,6 +63,8 @@ export class FakeBotApi {
   readonly #events = new EventEmitter();
   readonly #failures = new Map<string, { retryAfter: number; times: number }>();
   readonly #polling = new Map<string, { now: number; max: number }>();
+  /** Methods whose calls wait, unanswered, until {@link release}; and the calls waiting. */
+  readonly #holds = new Map<string, (() => void)[]>();
   #nextBotId = 7_000_000_001;
   #nextMessageId = 1;
   #server = createServer((req, res) => {
@@ -105,6 +107,23 @@ export class FakeBotApi {
   /** The webhook set for a bot, if any. */
   webhookOf(token: string): { url: string; secret: string | undefined } | null {
     return this.#bots.get(token)?.webhook ?? null;
+  }
+
+  /** Calls of `method` from now on wait, unanswered, until {@link release} (a bot stuck mid-update). */
+  hold(method: string): void {
+    if (!this.#holds.has(method)) this.#holds.set(method, []);
+  }
+
+  /** How many calls of `method` are waiting on a {@link hold}. */
+  holding(method: string): number {
+    return this.#holds.get(method)?.length ?? 0;
+  }
+
+  /** Lets the calls of `method` waiting on a {@link hold} through, and answers the next ones at once. */
+  release(method: string): void {
+    const waiting = this.#holds.get(method) ?? [];
+    this.#holds.delete(method);
+    for (const go of waiting) go();
   }
 
   /** The next `times` calls of `method` answer 429 with `retry_after` seconds. */
@@ -213,6 +232,15 @@ export class FakeBotApi {
     if (!match || !bot) {
       reply(401, { ok: false, error_code: 401, description: "Unauthorized" });
       return;
+    }
+    const held = this.#holds.get(method);
+    if (held) {
+      await new Promise<void>((resolve) => {
+        held.push(resolve);
+        this.#events.emit("call");
+      });
+      // Its caller may have died meanwhile: nobody to answer.
+      if (res.destroyed) return;
     }
     const failure = this.#failures.get(method);
     if (failure && failure.times > 0) {

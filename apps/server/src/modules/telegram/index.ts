@@ -7,6 +7,7 @@ import type { ChatExports } from "../chat/index.ts";
 import type { IdentityExports } from "../identity/index.ts";
 import * as telegramMigration from "./migrations/2026-12-10T0930-telegram.ts";
 import * as telegramAnswersMigration from "./migrations/2026-12-11T0900-telegram-answers.ts";
+import * as telegramRecoveryMigration from "./migrations/2026-12-12T0900-telegram-update-recovery.ts";
 import { TelegramAnswers } from "./telegram-answers.ts";
 import { TelegramIntake } from "./telegram-intake.ts";
 import { TelegramPoller } from "./telegram-poller.ts";
@@ -35,8 +36,9 @@ export const telegramModule = defineModule({
   migrations: {
     "2026-12-10T0930-telegram": telegramMigration,
     "2026-12-11T0900-telegram-answers": telegramAnswersMigration,
+    "2026-12-12T0900-telegram-update-recovery": telegramRecoveryMigration,
   },
-  build: (
+  build: async (
     ctx,
     deps: {
       audit: AuditExports;
@@ -61,6 +63,12 @@ export const telegramModule = defineModule({
       onPollingChanged: () => poller?.rescan(),
     });
     const intake = new TelegramIntake({ bots: repository, bus: ctx.bus, clock, encryptionKey });
+    // Embedded: the update queue died with the previous process (chat has failed the answers it
+    // left streaming by now, so a queued update that had started one tells its chat so).
+    if (ctx.platform.soleDatabaseUser) {
+      const requeued = await intake.requeueUnfinished();
+      if (requeued > 0) ctx.logger.warn({ requeued }, "queued again Telegram updates a previous process left unanswered");
+    }
     const answers = new TelegramAnswers({
       bots: repository,
       service: bots,

@@ -51,6 +51,16 @@ export class TelegramAnswers {
    * never thrown: a retried job would send the message to the conversation twice.
    */
   async handle(job: TelegramUpdateJob, keepAlive: () => Promise<void>): Promise<void> {
+    await this.#handle(job, keepAlive);
+    // Handled, whichever way it went: an embedded restart does not queue it again.
+    await this.#d.bots
+      .markDone(job.botId, job.update.update_id, this.#d.clock.now())
+      .catch((error: unknown) => {
+        this.#d.logger.warn({ err: error, botId: job.botId }, "a Telegram update could not be marked handled");
+      });
+  }
+
+  async #handle(job: TelegramUpdateJob, keepAlive: () => Promise<void>): Promise<void> {
     const row = await this.#d.bots.find(job.botId);
     const message = job.update.message;
     if (!row || !message) return;

@@ -66,6 +66,33 @@ export class TelegramIntake {
       id: `${botId}:${update.update_id}`,
       payload: { v: 1, botId, update },
     });
-    return this.#d.bots.accept(botId, update.update_id, this.#d.clock.now());
+    return this.#d.bots.accept(botId, update.update_id, this.#d.clock.now(), update);
+  }
+
+  /**
+   * Queues again the updates accepted in the last day that no worker finished: for a process
+   * that is the only one on its database (embedded), whose queue was in the memory of a process
+   * that died. Telegram does not deliver an update again once it got a 200, so without this a
+   * crash between the webhook's answer and the bot's reply would leave the chat unanswered. A
+   * job whose answer had started follows that answer (see `TelegramAnswers`).
+   * @returns how many updates were queued.
+   */
+  async requeueUnfinished(): Promise<number> {
+    const since = this.#d.clock.now() - DAY_MS;
+    let queued = 0;
+    for (const row of await this.#d.bots.unfinished(since, MAX_REQUEUED)) {
+      const update = TelegramUpdate.safeParse(JSON.parse(row.payload));
+      if (!update.success) continue;
+      await this.#d.bus.enqueue(telegramTopics.update, {
+        id: `${row.bot_id}:${row.update_id}`,
+        payload: { v: 1, botId: row.bot_id, update: update.data },
+      });
+      queued++;
+    }
+    return queued;
   }
 }
+
+const DAY_MS = 86_400_000;
+/** At most this many updates are queued again at a start (a day of a busy bot's backlog). */
+const MAX_REQUEUED = 10_000;

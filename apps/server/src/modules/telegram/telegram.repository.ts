@@ -47,11 +47,17 @@ export class TelegramRepository {
    * was accepted before (a replay), decided by the table's unique key, so concurrent deliveries
    * of one update accept it once.
    */
-  async accept(botId: string, updateId: number, now: number): Promise<boolean> {
+  async accept(botId: string, updateId: number, now: number, update: unknown): Promise<boolean> {
     try {
       await this.#db
         .insertInto("telegram_updates")
-        .values({ bot_id: botId, update_id: updateId, received_at: now })
+        .values({
+          bot_id: botId,
+          update_id: updateId,
+          received_at: now,
+          payload: JSON.stringify(update),
+          done_at: null,
+        })
         .execute();
     } catch (error) {
       if (isUniqueViolation(error)) return false;
@@ -63,6 +69,34 @@ export class TelegramRepository {
       .where("id", "=", botId)
       .execute();
     return true;
+  }
+
+  /**
+   * Marks update `updateId` of bot `botId` handled and drops its payload. An upsert: should the
+   * worker finish before the intake recorded the update (it queues first), the row is created
+   * done, and the intake's late insert is then a replay.
+   */
+  async markDone(botId: string, updateId: number, now: number): Promise<void> {
+    await this.#db
+      .insertInto("telegram_updates")
+      .values({ bot_id: botId, update_id: updateId, received_at: now, payload: null, done_at: now })
+      .onConflict((oc) => oc.columns(["bot_id", "update_id"]).doUpdateSet({ payload: null, done_at: now }))
+      .execute();
+  }
+
+  /** Updates accepted since `since` that no worker finished, oldest first, with what Telegram sent. */
+  unfinished(since: number, limit: number): Promise<{ bot_id: string; update_id: number; payload: string }[]> {
+    return this.#db
+      .selectFrom("telegram_updates")
+      .select(["bot_id", "update_id", "payload"])
+      .where("done_at", "is", null)
+      .where("payload", "is not", null)
+      .where("received_at", ">=", since)
+      .orderBy("received_at")
+      .orderBy("update_id")
+      .limit(limit)
+      .$narrowType<{ payload: string }>()
+      .execute();
   }
 
   /** Whether update `updateId` of bot `botId` was accepted before. */

@@ -27,6 +27,10 @@ export interface TelegramUpdatesTable {
   bot_id: string;
   update_id: number;
   received_at: number;
+  /** The update as JSON until a worker has handled it (an embedded restart queues it again). */
+  payload: string | null;
+  /** When a worker finished handling it; null while it waits or is being answered. */
+  done_at: number | null;
 }
 
 /** A Telegram chat's current conversation with a bot (`/new` starts another). */
