@@ -4,7 +4,12 @@ import type {
   CreatedConversation,
   ErrorEnvelope,
 } from "@parley/contracts";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AttachmentService } from "../../src/modules/chat/attachments.service.ts";
+import { AttachmentsRepository } from "../../src/modules/chat/attachments.repository.ts";
+import { FolderBlobStore } from "../../src/platform/blob/folder-blob-store.ts";
+import { openDatabase } from "../../src/platform/db/database.ts";
 import { pdfWith } from "../../src/modules/knowledge/pdf-test-support.ts";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
 import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
@@ -35,6 +40,7 @@ describe.each(["SQLite", "PostgreSQL"] as const)("files attached to chat message
     });
     dev = await h.user("developer");
   }, 60_000);
+  const database_url = () => database?.url;
   afterAll(async () => {
     await h.stop();
     await database?.drop();
@@ -234,5 +240,73 @@ describe.each(["SQLite", "PostgreSQL"] as const)("files attached to chat message
     expect(
       results.filter((r) => r.status === 404 && r.body.error.code === "attachment.not_found"),
     ).toHaveLength(9);
+  });
+
+  it("removes bytes no file refers to (a crash between the writes, a deleted uploader), and only those", async () => {
+    // The running server's own storage, opened a second time: its blob folder and its database.
+    const database = openDatabase(
+      database_url()
+        ? { dialect: "postgres", url: database_url() ?? "", poolSize: 2 }
+        : { dialect: "sqlite", file: join(h.dataDir, "parley.db") },
+    );
+    const blobs = await FolderBlobStore.open({ root: join(h.dataDir, "blobs") });
+    const service = new AttachmentService({
+      repository: new AttachmentsRepository(database),
+      blobs,
+      clock: { now: () => Date.now() },
+    });
+    try {
+      const keep = await h.user("developer", "keeper");
+      const leaver = await h.user("developer", "leaver");
+      const unsent = (await upload(keep.token, [{ name: "unsent.txt", bytes: "waiting to be sent" }])).body.items;
+      const sentUp = (await upload(keep.token, [{ name: "sent.txt", bytes: "sent with a message" }])).body.items;
+      const sent = await h.call<CreatedConversation>("POST", "/api/v1/conversations", {
+        token: keep.token,
+        body: { message: { content: "With a file", attachments: [sentUp[0]?.id] } },
+      });
+      expect(sent.status).toBe(201);
+      const gone = (await upload(leaver.token, [{ name: "left.txt", bytes: "of someone deleted" }])).body.items;
+      // The uploader is deleted: their files' rows go by cascade, their bytes stay behind.
+      expect((await h.call("DELETE", `/api/v1/users/${leaver.id}`, { token: h.adminToken })).status).toBe(204);
+      // A crash between storing an upload's bytes and its row.
+      await blobs.put(`chat-attachments/${keep.id}/crashed-upload`, Buffer.from("no row ever came"));
+      const keys = async () => {
+        const all: string[] = [];
+        for await (const entry of blobs.list("chat-attachments")) all.push(entry.key);
+        return all.sort();
+      };
+      const before = await keys();
+      const of = (id: string | undefined) => before.find((k) => id !== undefined && k.endsWith(`/${id}`));
+      const crashed = before.find((k) => k.endsWith("/crashed-upload"));
+      const orphans = [crashed, of(gone[0]?.id)];
+      const kept = [of(unsent[0]?.id), of(sentUp[0]?.id)];
+      for (const key of [...orphans, ...kept]) expect(key).toBeDefined();
+
+      // Bytes written after the cut-off (an upload in progress) are left alone.
+      expect(await service.collectGarbage(Date.now() - 60 * 60_000)).toBe(0);
+      expect(await keys()).toEqual(before);
+
+      // Exactly the two orphans go; every file a row refers to stays (this suite's others too).
+      expect(await service.collectGarbage(Date.now() + 1_000)).toBe(2);
+      expect(await keys()).toEqual(before.filter((k) => !orphans.includes(k)));
+      const conversationId = (sent.body as { id: string }).id;
+      // The first answer ends before the next message goes (one answer streams at a time).
+      for (;;) {
+        const messages = (await conversation(keep.token, conversationId)).messages;
+        if (messages.every((m) => m.status !== "streaming")) break;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const again = await h.call<{ assistantMessage: { id: string } }>(
+        "POST",
+        `/api/v1/conversations/${conversationId}/messages`,
+        { token: keep.token, body: { content: "And again" } },
+      );
+      expect(again.status).toBe(202);
+      // The sent file still goes to the model with the conversation.
+      await expect.poll(() => JSON.stringify(fake.requests.at(-1)?.body ?? "")).toContain("sent with a message");
+    } finally {
+      await blobs.close();
+      await database.close();
+    }
   });
 });

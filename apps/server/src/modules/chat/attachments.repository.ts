@@ -113,6 +113,18 @@ export class AttachmentsRepository {
     return rows.map((r) => r.blob_key);
   }
 
+  /** Which of `keys` some file row still refers to. */
+  async referenced(keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.#db
+      .selectFrom("chat_attachments")
+      .select("blob_key")
+      .distinct()
+      .where("blob_key", "in", keys)
+      .execute();
+    return new Set(rows.map((r) => r.blob_key));
+  }
+
   /** Deletes files uploaded before `before` and never sent; returns their blob keys. */
   async deleteUnsent(before: number, limit: number): Promise<string[]> {
     const rows = await this.#db

@@ -10,6 +10,11 @@ import type { Clock } from "../../platform/clock/clock.ts";
 import { readAttachment } from "./attachment-files.ts";
 import type { AttachmentRow, AttachmentsRepository } from "./attachments.repository.ts";
 
+/** The blob store folder of the files' bytes (`<folder>/<uploader>/<file id>`). */
+const ATTACHMENT_BLOB_FOLDER = "chat-attachments";
+/** Keys checked against the rows in one query by {@link AttachmentService.collectGarbage}. */
+const GARBAGE_BATCH = 500;
+
 /** A file of an upload as the HTTP layer hands it over. */
 export interface IncomingAttachment {
   filename: string;
@@ -78,7 +83,7 @@ export class AttachmentService {
     const bytes = Buffer.concat(chunks);
     const read = await readAttachment(file.filename, bytes);
     const id = newId();
-    const blobKey = `chat-attachments/${userId}/${id}`;
+    const blobKey = `${ATTACHMENT_BLOB_FOLDER}/${userId}/${id}`;
     await this.#d.blobs.put(blobKey, bytes, { contentType: read.mediaType });
     return {
       id,
@@ -188,6 +193,32 @@ export class AttachmentService {
   /** Removes stored bytes whose rows are gone (a conversation deleted, an abandoned upload). */
   async removeBlobs(keys: readonly string[]): Promise<void> {
     await Promise.allSettled(keys.map((key) => this.#d.blobs.delete(key)));
+  }
+
+  /**
+   * Removes the stored bytes of files written before `before` that no row refers to: what a crash
+   * left between storing an upload's bytes and its row, or between deleting rows and their bytes,
+   * and what rows deleted by a cascade (a user or team deleted) left behind. `before` must lie
+   * well behind any upload in progress (its bytes are stored before its row).
+   * @returns how many objects were removed.
+   */
+  async collectGarbage(before: number): Promise<number> {
+    let removed = 0;
+    let batch: string[] = [];
+    const sweep = async () => {
+      const kept = await this.#d.repository.referenced(batch);
+      const orphans = batch.filter((key) => !kept.has(key));
+      await this.removeBlobs(orphans);
+      removed += orphans.length;
+      batch = [];
+    };
+    for await (const entry of this.#d.blobs.list(ATTACHMENT_BLOB_FOLDER)) {
+      if (entry.modifiedAt >= before) continue;
+      batch.push(entry.key);
+      if (batch.length === GARBAGE_BATCH) await sweep();
+    }
+    if (batch.length) await sweep();
+    return removed;
   }
 
   /** Removes files uploaded before `before` and never sent, a batch at a time. */

@@ -53,6 +53,7 @@ export interface ChatExports {
 /** How long an uploaded file waits to be sent before it is removed, and how often that is looked at. */
 const UNSENT_ATTACHMENT_TTL_MS = 24 * 60 * 60 * 1000;
 const UNSENT_SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+const ORPHAN_BLOB_AGE_MS = 60 * 60 * 1000;
 
 export const chatModule = defineModule({
   name: "chat",
@@ -221,10 +222,17 @@ export const chatModule = defineModule({
           name: "unsent attachments sweep",
           roles: ["worker", "all"],
           start: () => {
-            // Files uploaded and never sent (a closed tab, a removed chip) go after a day.
+            // Files uploaded and never sent (a closed tab, a removed chip) go after a day; bytes
+            // no row refers to (a crash between the two writes, rows gone by a cascade) after an
+            // hour, well behind any upload still in progress.
             const sweep = () => {
+              const now = platform.clock.now();
               attachments
-                .sweepUnsent(platform.clock.now() - UNSENT_ATTACHMENT_TTL_MS)
+                .sweepUnsent(now - UNSENT_ATTACHMENT_TTL_MS)
+                .then(() => attachments.collectGarbage(now - ORPHAN_BLOB_AGE_MS))
+                .then((removed) => {
+                  if (removed > 0) logger.info({ removed }, "removed attachment bytes no file refers to");
+                })
                 .catch((err: unknown) => {
                   logger.warn({ err }, "could not remove unsent attachments");
                 });

@@ -139,6 +139,29 @@ describe.each([{ adapter: "folder", create: folderHarness }])(
       expect(await h.store.stat("a/b")).toBeNull();
     });
 
+    it("lists the objects under a folder, with when each was written, and nothing else", async () => {
+      const before = Date.now();
+      await h.store.put("files/u1/a", Buffer.from("a"));
+      await h.store.put("files/u2/deeper/b", Buffer.from("b"));
+      await h.store.put("filesystem/c", Buffer.from("c"));
+      await h.store.put("other/d", Buffer.from("d"));
+      await h.store.put("files/u1/gone", Buffer.from("e"));
+      await h.store.delete("files/u1/gone");
+      const listed: string[] = [];
+      for await (const entry of h.store.list("files")) {
+        listed.push(entry.key);
+        // Within the file system's timestamp granularity of the puts above.
+        expect(entry.modifiedAt).toBeGreaterThanOrEqual(before - 2_000);
+      }
+      expect(listed.sort()).toEqual(["files/u1/a", "files/u2/deeper/b"]);
+      const none: string[] = [];
+      for await (const entry of h.store.list("nothing/here")) none.push(entry.key);
+      expect(none).toEqual([]);
+      await expect(async () => {
+        for await (const entry of h.store.list("../escape")) none.push(entry.key);
+      }).rejects.toThrow(InvalidBlobKeyError);
+    });
+
     it.each([
       ["", "empty"],
       ["../escape", "parent segment"],

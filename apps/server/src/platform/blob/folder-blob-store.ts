@@ -12,11 +12,11 @@ import {
   writeFile,
   type FileHandle,
 } from "node:fs/promises";
-import { dirname, join, resolve, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { Readable, Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { assertValidBlobKey } from "./blob-key.ts";
-import type { BlobInfo, BlobStore } from "./blob.port.ts";
+import type { BlobEntry, BlobInfo, BlobStore } from "./blob.port.ts";
 
 /** Options of {@link FolderBlobStore}. */
 export interface FolderBlobStoreOptions {
@@ -150,6 +150,27 @@ export class FolderBlobStore implements BlobStore {
       await rm(this.#metaPath(key), { force: true });
       return existed;
     });
+  }
+
+  async *list(prefix: string): AsyncIterable<BlobEntry> {
+    assertValidBlobKey(prefix);
+    const data = this.#dir("data");
+    const folder = this.#inside(data, prefix);
+    let entries;
+    try {
+      entries = await readdir(folder, { recursive: true, withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return;
+      throw error;
+    }
+    for (const entry of entries) {
+      if (!entry.isFile()) continue;
+      const path = join(entry.parentPath, entry.name);
+      const info = await stat(path).catch(() => null);
+      // Deleted since the folder was read.
+      if (!info) continue;
+      yield { key: relative(data, path).split(sep).join("/"), modifiedAt: info.mtimeMs };
+    }
   }
 
   /** Resolves when the folder accepts writes; rejects with the reason otherwise. */
