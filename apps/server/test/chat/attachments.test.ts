@@ -258,16 +258,21 @@ describe.each(["SQLite", "PostgreSQL"] as const)("files attached to chat message
     try {
       const keep = await h.user("developer", "keeper");
       const leaver = await h.user("developer", "leaver");
-      const unsent = (await upload(keep.token, [{ name: "unsent.txt", bytes: "waiting to be sent" }])).body.items;
-      const sentUp = (await upload(keep.token, [{ name: "sent.txt", bytes: "sent with a message" }])).body.items;
+      const unsent = (await upload(keep.token, [{ name: "unsent.txt", bytes: "waiting to be sent" }])).body
+        .items;
+      const sentUp = (await upload(keep.token, [{ name: "sent.txt", bytes: "sent with a message" }])).body
+        .items;
       const sent = await h.call<CreatedConversation>("POST", "/api/v1/conversations", {
         token: keep.token,
         body: { message: { content: "With a file", attachments: [sentUp[0]?.id] } },
       });
       expect(sent.status).toBe(201);
-      const gone = (await upload(leaver.token, [{ name: "left.txt", bytes: "of someone deleted" }])).body.items;
+      const gone = (await upload(leaver.token, [{ name: "left.txt", bytes: "of someone deleted" }])).body
+        .items;
       // The uploader is deleted: their files' rows go by cascade, their bytes stay behind.
-      expect((await h.call("DELETE", `/api/v1/users/${leaver.id}`, { token: h.adminToken })).status).toBe(204);
+      expect((await h.call("DELETE", `/api/v1/users/${leaver.id}`, { token: h.adminToken })).status).toBe(
+        204,
+      );
       // A crash between storing an upload's bytes and its row.
       await blobs.put(`chat-attachments/${keep.id}/crashed-upload`, Buffer.from("no row ever came"));
       const keys = async () => {
@@ -303,7 +308,9 @@ describe.each(["SQLite", "PostgreSQL"] as const)("files attached to chat message
       );
       expect(again.status).toBe(202);
       // The sent file still goes to the model with the conversation.
-      await expect.poll(() => JSON.stringify(fake.requests.at(-1)?.body ?? "")).toContain("sent with a message");
+      await expect
+        .poll(() => JSON.stringify(fake.requests.at(-1)?.body ?? ""))
+        .toContain("sent with a message");
     } finally {
       await blobs.close();
       await database.close();

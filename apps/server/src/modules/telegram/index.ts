@@ -67,7 +67,8 @@ export const telegramModule = defineModule({
     // left streaming by now, so a queued update that had started one tells its chat so).
     if (ctx.platform.soleDatabaseUser) {
       const requeued = await intake.requeueUnfinished();
-      if (requeued > 0) ctx.logger.warn({ requeued }, "queued again Telegram updates a previous process left unanswered");
+      if (requeued > 0)
+        ctx.logger.warn({ requeued }, "queued again Telegram updates a previous process left unanswered");
     }
     const answers = new TelegramAnswers({
       bots: repository,

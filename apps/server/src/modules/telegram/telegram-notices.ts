@@ -29,7 +29,8 @@ const NOTICES: Record<string, string> = {
   "upstream.rate_limited": "The AI model is busy right now. Please try again in a minute.",
   "upstream.timeout": "The AI model took too long to answer. Please try again.",
   "model.not_found": "This assistant's model is not available at the moment.",
-  "worker.lost": "I was restarted while answering, so my answer was cut short. Please send your message again.",
+  "worker.lost":
+    "I was restarted while answering, so my answer was cut short. Please send your message again.",
   "publisher.gone":
     "This bot cannot answer any more: whoever connected it left or lost the right to use AI in its team. Ask the team to reconnect it.",
 };

@@ -85,7 +85,10 @@ export class TelegramRepository {
   }
 
   /** Updates accepted since `since` that no worker finished, oldest first, with what Telegram sent. */
-  unfinished(since: number, limit: number): Promise<{ bot_id: string; update_id: number; payload: string }[]> {
+  unfinished(
+    since: number,
+    limit: number,
+  ): Promise<{ bot_id: string; update_id: number; payload: string }[]> {
     return this.#db
       .selectFrom("telegram_updates")
       .select(["bot_id", "update_id", "payload"])

@@ -62,7 +62,9 @@ const BY_RULE: Readonly<Record<string, readonly string[]>> = {
   "@secretlint/secretlint-rule-huggingface": [["hf_", "aBcD".repeat(8), "eF"].join("")],
   "@secretlint/secretlint-rule-linear": [["lin_api_", "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd"].join("")],
   "@secretlint/secretlint-rule-notion": [["ntn_", "12345678901", "aB3".repeat(11), "xy"].join("")],
-  "@secretlint/secretlint-rule-privatekey": PAYLOADS.filter((p) => p.name === "PEM private key").map((p) => p.value),
+  "@secretlint/secretlint-rule-privatekey": PAYLOADS.filter((p) => p.name === "PEM private key").map(
+    (p) => p.value,
+  ),
   "@secretlint/secretlint-rule-sendgrid": [
     ["SG.", "ngeVfQFYQlKU0ufo8x5d1A", ".", "TwL2iGABf9DHoTf09kqeF8tAmbihYzrnopKc1s5crXy"].join(""),
   ],
@@ -88,8 +90,12 @@ const BY_RULE: Readonly<Record<string, readonly string[]>> = {
   "@secretlint/secretlint-rule-databricks": [["dapi", "0123456789abcdef0123456789abcdef"].join("")],
   "@secretlint/secretlint-rule-docker": [["dckr_pat_", "aB3dE6gH9jK2mN5pQ8sTuV1wX4y"].join("")],
   "@secretlint/secretlint-rule-figma": [["figd_", "aB3dE6gH9jK2mN5pQ8sT".repeat(2)].join("")],
-  "@secretlint/secretlint-rule-cloudflare": [["cfut_", "aB3dE6gH9jK2mN5pQ8sT".repeat(2), "0a1b2c3d"].join("")],
-  "@secretlint/secretlint-rule-tailscale": [["tskey-", "auth-", "kAbCdEf1CNTRL", "-aB3dE6gH9jK2mN5pQ8sT"].join("")],
+  "@secretlint/secretlint-rule-cloudflare": [
+    ["cfut_", "aB3dE6gH9jK2mN5pQ8sT".repeat(2), "0a1b2c3d"].join(""),
+  ],
+  "@secretlint/secretlint-rule-tailscale": [
+    ["tskey-", "auth-", "kAbCdEf1CNTRL", "-aB3dE6gH9jK2mN5pQ8sT"].join(""),
+  ],
 };
 
 const FRAMES: readonly [string, string][] = [
