@@ -151,6 +151,10 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "Too large to attach",
     hint: `${message}. Attach a smaller file, or put the document in a knowledge base.`,
   }),
+  "idempotency.key_reused": () => ({
+    title: "This request key was used for another message",
+    hint: "Send the message again: a new request key is made for it.",
+  }),
   "attachment.unreadable": (message) => ({
     title: "This file cannot be read",
     hint: `${message}.`,

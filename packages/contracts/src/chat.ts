@@ -222,6 +222,22 @@ export const SendMessageRequest = z
   .meta({ id: "SendMessageRequest" });
 export type SendMessageRequest = z.infer<typeof SendMessageRequest>;
 
+/**
+ * `Idempotency-Key` on a send or on starting a conversation with its first message: a request
+ * retried with the same key (a client that lost the answer, a proxy, a job delivered again)
+ * answers what the first one stored, and nothing is sent twice. Keys are per user (a new
+ * conversation) and per conversation (a message); reused for another message, 422.
+ */
+export const IdempotencyHeaders = z.object({
+  "idempotency-key": z
+    .string()
+    .min(1)
+    .max(200)
+    .regex(/^[\x21-\x7e]+$/, "must be visible ASCII characters")
+    .optional(),
+});
+export type IdempotencyHeaders = z.infer<typeof IdempotencyHeaders>;
+
 export const SendMessageResponse = z
   .object({ userMessage: ChatMessageView, assistantMessage: ChatMessageView })
   .meta({ id: "SendMessageResponse" });

@@ -51,6 +51,8 @@ export const ErrorCode = z.enum([
   /** A file over the per-file limit, or unreadable (empty, damaged, encrypted, not text). */
   "attachment.too_large",
   "attachment.unreadable",
+  /** An `Idempotency-Key` sent again with another message than the one it was first used for. */
+  "idempotency.key_reused",
   "team.not_found",
   "user.not_found",
   "member.not_found",

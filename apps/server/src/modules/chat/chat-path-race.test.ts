@@ -47,6 +47,7 @@ describe("a send racing a version switch on PostgreSQL", () => {
     replaced_at: null,
     parent_id: null,
     sources: null,
+    idempotency_key: null,
   });
 
   it("stores nothing when the path changed while it waited, and follows the path otherwise", async () => {

@@ -10,6 +10,7 @@ export const chatErrors = defineErrors({
   "attachment.images_not_supported": { status: 400, expose: true },
   "attachment.too_large": { status: 413, expose: true },
   "attachment.unreadable": { status: 422, expose: true },
+  "idempotency.key_reused": { status: 422, expose: true },
   // Fails an answer whose worker stopped (`lost-answers.ts`); travels in events, never as an HTTP answer.
   "worker.lost": { status: 503, expose: true },
 });

@@ -48,6 +48,7 @@ const NEW_MESSAGE_COLUMNS = {
   created_at: "bigint",
   completed_at: "bigint",
   replaced_at: "bigint",
+  idempotency_key: "text",
 } as const satisfies Partial<Record<keyof MessagesTable, string>>;
 
 /** All SQL of conversations and messages. */
@@ -154,6 +155,43 @@ export class ChatRepository {
       .where("replaced_at", "is", null)
       .orderBy("position")
       .execute();
+  }
+
+  /** The conversation `userId` started with idempotency key `key`, if any. */
+  conversationByKey(userId: string, key: string): Promise<ConversationRow | undefined> {
+    return this.#db
+      .selectFrom("conversations")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("idempotency_key", "=", key)
+      .executeTakeFirst();
+  }
+
+  /**
+   * The exchange a message sent with idempotency key `key` in the conversation stored: the user
+   * message and the newest answer to it (a regenerated one replaces the first).
+   */
+  async exchangeByKey(
+    conversationId: string,
+    key: string,
+  ): Promise<{ user: MessageRow; assistant: MessageRow | undefined } | undefined> {
+    const user = await this.#db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .where("idempotency_key", "=", key)
+      .executeTakeFirst();
+    if (!user) return undefined;
+    const assistant = await this.#db
+      .selectFrom("messages")
+      .selectAll()
+      .where("conversation_id", "=", conversationId)
+      .where("parent_id", "=", user.id)
+      .where("role", "=", "assistant")
+      .orderBy("position", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    return { user, assistant };
   }
 
   findMessage(id: string): Promise<MessageRow | undefined> {

@@ -8,6 +8,7 @@ import {
   RegenerateRequest,
   RegenerateResponse,
   SendMessageRequest,
+  IdempotencyHeaders,
   SendMessageResponse,
   MessageFeedback,
   SetMessageFeedback,
@@ -58,11 +59,17 @@ export function registerChatRoutes(app: TypedApp, deps: ChatRouteDeps): void {
       schema: {
         tags,
         summary: "Start a conversation, with its first message when one is given",
+        headers: IdempotencyHeaders,
         body: CreateConversationRequest,
         response: { 201: CreatedConversation },
       },
     },
-    async (request, reply) => reply.code(201).send(await deps.chat.create(request.body, contextOf(request))),
+    async (request, reply) =>
+      reply.code(201).send(
+        await deps.chat.create(request.body, contextOf(request), {
+          idempotencyKey: request.headers["idempotency-key"],
+        }),
+      ),
   );
   app.get(
     "/api/v1/conversations/:id",
@@ -110,12 +117,17 @@ export function registerChatRoutes(app: TypedApp, deps: ChatRouteDeps): void {
         tags,
         summary: "Send a message; the answer streams on the events endpoint",
         params: IdParams,
+        headers: IdempotencyHeaders,
         body: SendMessageRequest,
         response: { 202: SendMessageResponse },
       },
     },
     async (request, reply) =>
-      reply.code(202).send(await deps.chat.send(request.params.id, request.body, contextOf(request))),
+      reply.code(202).send(
+        await deps.chat.send(request.params.id, request.body, contextOf(request), {
+          idempotencyKey: request.headers["idempotency-key"],
+        }),
+      ),
   );
   app.post(
     "/api/v1/messages/:id/regenerate",

@@ -19,7 +19,7 @@ import { decodeCursor, pageOf } from "../../db/cursor.ts";
 import { AppError } from "../../kernel/app-error.ts";
 import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
-import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
+import { isForeignKeyViolation, isUniqueViolation } from "../../platform/db/constraint-errors.ts";
 import type { Cache } from "../../platform/registry/registry.port.ts";
 import { newId } from "../../kernel/ids.ts";
 import {
@@ -99,6 +99,15 @@ export interface ChatServiceDeps {
   readsImages: (model: string) => Promise<boolean>;
 }
 
+/** How a send or a create is made. */
+export interface SendOptions {
+  /**
+   * The request's `Idempotency-Key`: a retry with the same key (of a client, a proxy, a job
+   * delivered again) answers what the first request stored instead of sending again.
+   */
+  idempotencyKey?: string | undefined;
+}
+
 /**
  * Conversations and sending: storing messages and handing generation to a worker through the
  * bus. The HTTP request that starts an answer is not the connection that carries it.
@@ -113,9 +122,18 @@ export class ChatService {
    * Starts a conversation; with `message`, stores it together with its first message and starts
    * the answer, or stores nothing when the message is refused.
    */
-  async create(input: CreateConversationRequest, ctx: RequestContext): Promise<CreatedConversation> {
+  async create(
+    input: CreateConversationRequest,
+    ctx: RequestContext,
+    options: SendOptions = {},
+  ): Promise<CreatedConversation> {
     const principal = requirePrincipal(ctx);
     if (input.message) checkContent(input.message.content, "message.content");
+    const key = options.idempotencyKey;
+    if (key !== undefined) {
+      const again = await this.#createdBefore(principal.userId, key, input, ctx);
+      if (again) return again;
+    }
     const persona = input.assistantId ? await this.#d.assistants.settingsFor(input.assistantId, ctx) : null;
     const project = input.projectId ? await this.#d.projects.get(input.projectId, ctx) : null;
     // A key bound to a team (or a channel) starts its conversations in that team; an assistant or
@@ -149,10 +167,16 @@ export class ChatService {
       channel: channel?.kind ?? "web",
       channel_id: channel?.id ?? null,
       channel_subject: channel?.subject ?? null,
+      idempotency_key: key ?? null,
     };
     try {
       await this.#d.chats.insertConversation(row);
     } catch (error) {
+      // The same request, retried at the same time: what the first one stores is the answer.
+      if (key !== undefined && isUniqueViolation(error)) {
+        const again = await this.#createdBefore(principal.userId, key, input, ctx);
+        if (again) return again;
+      }
       // The team was deleted since the caller's memberships were read.
       if (row.team_id && isForeignKeyViolation(error))
         throw new AppError("team.not_found", `No team ${row.team_id}`, { cause: error });
@@ -164,9 +188,18 @@ export class ChatService {
     });
     if (!input.message) return toConversation(row);
     try {
-      const sent = await this.#sendFirst(row, input.message.content, input.message.attachments ?? [], ctx);
+      const sent = await this.#sendFirst(
+        row,
+        input.message.content,
+        input.message.attachments ?? [],
+        ctx,
+        key,
+      );
       return { ...toConversation(row), ...sent };
     } catch (error) {
+      // A retry of this request sent the first message meanwhile: the conversation stays.
+      const again = key === undefined ? null : await this.#sentBefore(row, key, input.message.content);
+      if (again) return { ...toConversation(row), ...again };
       // Refused (no model, no ai:use, ...): the conversation goes too, so none is left empty.
       await this.#d.chats.deleteConversation(row.id);
       await this.#audit(ctx, "conversation.deleted", row, {
@@ -177,11 +210,67 @@ export class ChatService {
     }
   }
 
+  /**
+   * What an earlier request with idempotency key `key` started for the user, as a retry answers
+   * it: the conversation and its first exchange; the first message sent now when that request
+   * stored the conversation and died before its message (or is sending it at this moment: one of
+   * the two stores it, the other answers with it); null when there is no such conversation.
+   * @throws AppError `idempotency.key_reused` (the key started a conversation with another message).
+   */
+  async #createdBefore(
+    userId: string,
+    key: string,
+    input: CreateConversationRequest,
+    ctx: RequestContext,
+  ): Promise<CreatedConversation | null> {
+    const row = await this.#d.chats.conversationByKey(userId, key);
+    if (!row) return null;
+    const conversation = toConversation(row);
+    if (!input.message) return conversation;
+    const sent = await this.#sentBefore(row, key, input.message.content);
+    if (sent) return { ...conversation, ...sent };
+    try {
+      return {
+        ...conversation,
+        ...(await this.#sendFirst(row, input.message.content, input.message.attachments ?? [], ctx, key)),
+      };
+    } catch (error) {
+      const again = await this.#sentBefore(row, key, input.message.content);
+      if (again) return { ...conversation, ...again };
+      throw error;
+    }
+  }
+
+  /**
+   * The exchange a message sent with idempotency key `key` stored in `conversation`, as its
+   * response; null when none was.
+   * @throws AppError `idempotency.key_reused` when the key was used for another message.
+   */
+  async #sentBefore(
+    conversation: ConversationRow,
+    key: string,
+    content: string,
+  ): Promise<SendMessageResponse | null> {
+    const found = await this.#d.chats.exchangeByKey(conversation.id, key);
+    if (!found?.assistant) return null;
+    if (found.user.content !== content)
+      throw new AppError(
+        "idempotency.key_reused",
+        "This Idempotency-Key was used for another message; send a new message with a new key",
+      );
+    const files = (await this.#d.attachments.viewsOf([found.user.id])).get(found.user.id) ?? [];
+    return {
+      userMessage: withFiles(toMessage(found.user), files),
+      assistantMessage: toMessage(found.assistant),
+    };
+  }
+
   async #sendFirst(
     conversation: ConversationRow,
     content: string,
     attachmentIds: readonly string[],
     ctx: RequestContext,
+    key: string | undefined,
   ) {
     const now = this.#d.clock.now();
     const user: MessageRow = {
@@ -190,6 +279,7 @@ export class ChatService {
       content,
       status: "completed",
       completed_at: now,
+      idempotency_key: key ?? null,
     };
     const stored = await this.#start(
       conversation,
@@ -294,9 +384,31 @@ export class ChatService {
     conversationId: string,
     input: SendMessageRequest,
     ctx: RequestContext,
+    options: SendOptions = {},
   ): Promise<SendMessageResponse> {
     const conversation = await this.visible(conversationId, ctx, "conversations:write");
     checkContent(input.content);
+    const key = options.idempotencyKey;
+    // Sent before with this key: the same answer again, nothing asked twice.
+    const before = key === undefined ? null : await this.#sentBefore(conversation, key, input.content);
+    if (before) return before;
+    try {
+      return await this.#send(conversation, input, ctx, key);
+    } catch (error) {
+      // The same request, retried at the same time, stored it (this one was refused, or hit the key's index).
+      const again = key === undefined ? null : await this.#sentBefore(conversation, key, input.content);
+      if (again) return again;
+      throw error;
+    }
+  }
+
+  async #send(
+    conversation: ConversationRow,
+    input: SendMessageRequest,
+    ctx: RequestContext,
+    key: string | undefined,
+  ): Promise<SendMessageResponse> {
+    const conversationId = conversation.id;
     const edited = input.editOf ? await this.#current(conversationId, input.editOf, "user") : undefined;
     const now = this.#d.clock.now();
     const user: MessageRow = {
@@ -305,6 +417,7 @@ export class ChatService {
       content: input.content,
       status: "completed",
       completed_at: now,
+      idempotency_key: key ?? null,
     };
     // An untitled conversation is named after its first message.
     const newTitle = conversation.title === UNTITLED ? titleFrom(input.content) : undefined;
@@ -401,6 +514,7 @@ export class ChatService {
       replaced_at: null,
       parent_id: null,
       sources: null,
+      idempotency_key: null,
     };
   }
 

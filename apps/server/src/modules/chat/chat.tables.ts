@@ -27,6 +27,8 @@ export interface ConversationsTable {
   channel_id: string | null;
   /** The visitor: the widget visitor's or the Telegram chat's id (null on `web`). */
   channel_subject: string | null;
+  /** The `Idempotency-Key` it was started with (unique per user), if any. */
+  idempotency_key: string | null;
 }
 
 /** A message; assistant messages go `streaming` → `completed` | `failed` | `cancelled`. */
@@ -60,6 +62,8 @@ export interface MessagesTable {
   replaced_at: number | null;
   /** An answer's knowledge sources, `AnswerSource[]` (see db/json.ts); null: given without. */
   sources: JsonColumn | null;
+  /** A user message's `Idempotency-Key` (unique in its conversation), if it was sent with one. */
+  idempotency_key: string | null;
 }
 
 /** One person's thumbs on an answer. */

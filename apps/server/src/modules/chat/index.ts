@@ -36,6 +36,7 @@ import { MessageBranchesRepository } from "./message-branches.repository.ts";
 import { BranchService } from "./message-branches.service.ts";
 import * as messageSearchMigration from "./migrations/2026-12-09T1400-message-search.ts";
 import * as conversationChannelMigration from "./migrations/2026-12-10T0900-conversation-channel.ts";
+import * as idempotencyKeysMigration from "./migrations/2026-12-12T1000-idempotency-keys.ts";
 import { MessageFeedbackRepository } from "./message-feedback.repository.ts";
 import { FeedbackService } from "./message-feedback.service.ts";
 import { MessageSearchRepository } from "./message-search.repository.ts";
@@ -86,6 +87,7 @@ export const chatModule = defineModule({
     "2026-12-09T0100-message-branches": messageBranchesMigration,
     "2026-12-09T1400-message-search": messageSearchMigration,
     "2026-12-10T0900-conversation-channel": conversationChannelMigration,
+    "2026-12-12T1000-idempotency-keys": idempotencyKeysMigration,
   },
   build: async (
     ctx,

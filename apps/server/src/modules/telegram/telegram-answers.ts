@@ -56,7 +56,10 @@ export class TelegramAnswers {
     await this.#d.bots
       .markDone(job.botId, job.update.update_id, this.#d.clock.now())
       .catch((error: unknown) => {
-        this.#d.logger.warn({ err: error, botId: job.botId }, "a Telegram update could not be marked handled");
+        this.#d.logger.warn(
+          { err: error, botId: job.botId },
+          "a Telegram update could not be marked handled",
+        );
       });
   }
 
@@ -133,7 +136,7 @@ export class TelegramAnswers {
       if (!allowed.allowed) return reply.notice(failureNotice("rate_limit.exceeded"));
       await api.sendChatAction(input.chatId, "typing").catch(() => undefined);
       try {
-        started = await this.#send(row, String(input.chatId), input.text, ctx);
+        started = await this.#send(row, String(input.chatId), input.updateId, input.text, ctx);
       } catch (error) {
         return reply.notice(failureNotice(codeOf(error)));
       }
@@ -159,12 +162,17 @@ export class TelegramAnswers {
     } else await reply.notice(outcome.kind === "failed" ? failureNotice(outcome.code) : "(answer stopped)");
   }
 
-  /** Sends `text` to the chat's current conversation, or starts one with it. */
-  async #send(row: TelegramBotRow, chatId: string, text: string, ctx: RequestContext) {
+  /**
+   * Sends `text` to the chat's current conversation, or starts one with it, keyed by the update:
+   * a job delivered again after its worker died between this send and `recordAnswer` gets the
+   * answer already started, not a second one.
+   */
+  async #send(row: TelegramBotRow, chatId: string, updateId: number, text: string, ctx: RequestContext) {
+    const once = { idempotencyKey: `telegram:${row.id}:${updateId}` };
     const current = await this.#d.bots.conversationOf(row.id, chatId);
     if (current) {
       try {
-        const sent = await this.#d.chat.chat.send(current, { content: text }, ctx);
+        const sent = await this.#d.chat.chat.send(current, { content: text }, ctx, once);
         return { conversationId: current, messageId: sent.assistantMessage.id };
       } catch (error) {
         // Deleted meanwhile: a new one starts.
@@ -174,6 +182,7 @@ export class TelegramAnswers {
     const created = await this.#d.chat.chat.create(
       { assistantId: row.assistant_id, teamId: row.team_id, message: { content: text } },
       ctx,
+      once,
     );
     if (!created.assistantMessage)
       throw new AppError("server.internal", "The conversation started without an answer");
