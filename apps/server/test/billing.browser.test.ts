@@ -194,7 +194,8 @@ describe("balances and budgets in a real browser", () => {
 
     await page.emulateMedia({ colorScheme: "dark" });
     // Buttons fade their background (0.12 s): axe reads the colours once they are dark.
-    await page.waitForFunction(() => document.getAnimations().every((a) => !(a instanceof CSSTransition)));
+    const fading = "document.getAnimations().filter((a) => a instanceof CSSTransition).length";
+    await expect.poll(() => page.evaluate(fading)).toBe(0);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "billing-budgets-dark");
     await page.emulateMedia({ colorScheme: "light" });
