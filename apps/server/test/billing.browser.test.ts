@@ -154,7 +154,8 @@ describe("balances and budgets in a real browser", () => {
     await page.getByText("No budgets yet").waitFor();
     const form = page.getByRole("form", { name: "New budget" });
     await form.getByLabel("Applies to").selectOption("user");
-    await form.getByLabel("Person id").fill(admin.userId);
+    // People by name (global admins budget anyone), oneself first.
+    await form.getByRole("combobox", { name: "Person" }).selectOption({ label: "web (you)" });
     await form.getByLabel("Period").selectOption("day");
     await form.getByLabel("Limit in dollars").fill("-3");
     await form.getByRole("button", { name: "Add budget" }).click();
@@ -163,8 +164,8 @@ describe("balances and budgets in a real browser", () => {
     await form.getByRole("button", { name: "Add budget" }).click();
     const row = page.getByRole("row", { name: /Person web \(you\)/ });
     await row.getByText("0% used").waitFor();
-    // The same scope and period again: the server's refusal, worded.
-    await form.getByLabel("Person id").fill(admin.userId);
+    // The same scope and period again (the pick is kept): the server's refusal, worded.
+    expect(await form.getByRole("combobox", { name: "Person" }).inputValue()).toBe(admin.userId);
     await form.getByLabel("Limit in dollars").fill("5");
     await form.getByRole("button", { name: "Add budget" }).click();
     await form.getByRole("alert").filter({ hasText: "There is already a budget for this" }).waitFor();
@@ -192,6 +193,9 @@ describe("balances and budgets in a real browser", () => {
     await screenshot(page, "billing-budgets", true);
 
     await page.emulateMedia({ colorScheme: "dark" });
+    // Buttons fade their background (0.12 s): axe reads the colours once they are dark.
+    const fading = "document.getAnimations().filter((a) => a instanceof CSSTransition).length";
+    await expect.poll(() => page.evaluate(fading)).toBe(0);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "billing-budgets-dark");
     await page.emulateMedia({ colorScheme: "light" });
@@ -221,25 +225,119 @@ describe("balances and budgets in a real browser", () => {
     });
     expect(widget.status).toBe(201);
     const widgetId = (widget.body as { id: string }).id;
+    // One more, removed after the page listed it.
+    const old = await call("POST", "/api/v1/widgets", {
+      teamId: support?.id,
+      assistantId: (helper.body as { id: string }).id,
+      name: "Old chat",
+      allowedOrigins: ["https://old.example"],
+    });
+    expect(old.status).toBe(201);
+    await page.reload();
     await form.getByLabel("Applies to").selectOption("bot");
+    await form.getByRole("status").filter({ hasText: "No Telegram bots yet" }).waitFor();
     expect(await form.getByLabel("Caps").locator("option").allTextContents()).toEqual([
       "The whole bot",
       "Each Telegram chat",
     ]);
     await form.getByLabel("Applies to").selectOption("widget");
-    await form.getByLabel("Widget id").fill(widgetId);
+    await form.getByRole("combobox", { name: "Widget" }).selectOption({ label: "Shop chat — Support" });
     await form.getByLabel("Caps").selectOption({ label: "Each visitor" });
     await form.getByLabel("Limit in dollars").fill("0.5");
     await form.getByRole("button", { name: "Add budget" }).click();
-    const perVisitor = page.getByRole("row", { name: new RegExp(`Widget ${widgetId}`) });
+    // Listed by name, not by id.
+    const perVisitor = page.getByRole("row", { name: /Widget Shop chat — Support/ });
     await perVisitor.getByText("for each visitor").waitFor();
     await perVisitor.getByText(/0 visitors this period/).waitFor();
-    // An id that matches no widget is said, not kept as a budget that caps nothing.
-    await form.getByLabel("Widget id").fill("no-such-widget");
+    expect(await page.getByRole("row", { name: new RegExp(widgetId) }).count()).toBe(0);
+    // A widget removed since the page listed it is said, not kept as a budget that caps nothing.
+    const removed = await fetch(`${web.parley.url}/api/v1/widgets/${(old.body as { id: string }).id}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${admin.token}` },
+    });
+    expect(removed.status).toBe(204);
+    await form.getByRole("combobox", { name: "Widget" }).selectOption({ label: "Old chat — Support" });
     await form.getByLabel("Limit in dollars").fill("0.5");
     await form.getByRole("button", { name: "Add budget" }).click();
     await form.getByRole("alert").filter({ hasText: "Not found in your teams" }).waitFor();
     expect(await seriousViolations(page)).toEqual([]);
+  }, 60_000);
+
+  it("lets a team's admin budget their team's widget for each visitor, picked by name, and offers nothing else", async () => {
+    const teams = (await call("GET", "/api/v1/teams")).body as ItemList<{ id: string; name: string }>;
+    const support = teams.items.find((t) => t.name === "Support");
+    // Another team, where the lead is only a developer: its widget is listed to them but not budgetable.
+    const sales = (await call("POST", "/api/v1/teams", { name: "Sales" })).body as { id: string };
+    const salesHelper = await call("POST", "/api/v1/assistants", { name: "Sales helper", teamId: sales.id });
+    expect(
+      (
+        await call("POST", "/api/v1/widgets", {
+          teamId: sales.id,
+          assistantId: (salesHelper.body as { id: string }).id,
+          name: "Sales chat",
+          allowedOrigins: ["https://sales.example"],
+        })
+      ).status,
+    ).toBe(201);
+    const lead = { email: "team.lead@parley.test", password: "amber falcon seventeen meadow" };
+    const created = await call("POST", "/api/v1/users", {
+      ...lead,
+      name: "Team Lead",
+      globalRole: "developer",
+    });
+    const leadId = (created.body as { id: string }).id;
+    expect(
+      (await call("PUT", `/api/v1/teams/${support?.id}/members/${leadId}`, { role: "admin" })).status,
+    ).toBe(200);
+    expect(
+      (await call("PUT", `/api/v1/teams/${sales.id}/members/${leadId}`, { role: "developer" })).status,
+    ).toBe(200);
+
+    const leadPage = await pageOf();
+    await signIn(leadPage, web.parley.url, lead);
+    await openTab(leadPage, "budgets");
+    // Admins' own budgets are not the team's: none listed yet.
+    await leadPage.getByText("No budgets yet").waitFor();
+    const form = leadPage.getByRole("form", { name: "New budget" });
+    expect(await form.getByLabel("Applies to").locator("option").allTextContents()).toEqual([
+      "Team",
+      "API key",
+      "Assistant",
+      "Widget",
+      "Telegram bot",
+    ]);
+    expect(await form.getByRole("combobox", { name: "Team" }).locator("option").allTextContents()).toEqual([
+      "Support",
+    ]);
+    // No key of theirs bound to the team yet: said, and nothing to submit.
+    await form.getByLabel("Applies to").selectOption("api_key");
+    await form.getByRole("status").filter({ hasText: "No team API keys of yours" }).waitFor();
+    expect(await seriousViolations(leadPage)).toEqual([]);
+
+    await form.getByLabel("Applies to").selectOption("widget");
+    const widgets = form.getByRole("combobox", { name: "Widget" });
+    await widgets.waitFor();
+    expect(await widgets.locator("option").allTextContents()).toEqual(["Shop chat — Support"]);
+    await widgets.selectOption({ label: "Shop chat — Support" });
+    await form.getByLabel("Caps").selectOption({ label: "Each visitor" });
+    await form.getByLabel("Period").selectOption("week");
+    await form.getByLabel("Limit in dollars").fill("2");
+    await form.getByRole("button", { name: "Add budget" }).click();
+    const row = leadPage.getByRole("row", { name: /Widget Shop chat — Support/ });
+    await row.getByText("for each visitor").waitFor();
+    await row.getByText(/0 visitors this period/).waitFor();
+    expect(await seriousViolations(leadPage)).toEqual([]);
+    // The pick stays, for another period of the same widget.
+    expect(await widgets.inputValue()).not.toBe("");
+    await screenshot(leadPage, "billing-budget-form");
+    const budget = ((await call("GET", "/api/v1/billing/budgets")).body as ItemList<Budget>).items.find(
+      (b) => b.teamId === support?.id,
+    );
+    const shop = (
+      (await call("GET", "/api/v1/widgets")).body as ItemList<{ id: string; name: string }>
+    ).items.find((w) => w.name === "Shop chat");
+    expect(budget).toMatchObject({ scope: { kind: "widget", id: shop?.id }, per: "visitor", period: "week" });
+    await leadPage.context().close();
   }, 60_000);
 
   it("charts usage by channel and by assistant", async () => {

@@ -81,7 +81,7 @@ const FAILURES: Record<FailureCode, Describe> = {
   }),
   "budget.scope_not_found": () => ({
     title: "Not found in your teams",
-    hint: "Check the id: you can set budgets on the assistants, widgets, bots and team API keys of the teams whose budgets you manage.",
+    hint: "It may have just been removed. You can set budgets on the assistants, widgets, bots and team API keys of the teams whose budgets you manage.",
   }),
   "budget.duplicate": () => ({
     title: "There is already a budget for this",

@@ -109,25 +109,55 @@ export class BudgetRepository {
     return this.spent(this.#db, budgetId, start, subject);
   }
 
-  /** Of a per-subject budget in the period starting at `start`: the subject that spent most, and how many spent. */
-  async subjectsNow(budgetId: string, start: number): Promise<SubjectSpend> {
-    const base = this.#db
+  /**
+   * Of many budgets at once, each in its own period: the subject that spent the most (for a
+   * whole-scope budget, its one '' row) and how many spent, by budget id; a budget that spent
+   * nothing in its period is absent. One query whatever the number of budgets (the list's), the
+   * the subject with the most first, ties by subject.
+   */
+  async spendOf(periods: readonly { budgetId: string; start: number }[]): Promise<Map<string, SubjectSpend>> {
+    const found = new Map<string, SubjectSpend>();
+    if (!periods.length) return found;
+    const byStart = Map.groupBy(periods, (p) => p.start);
+    const ranked = this.#db
       .selectFrom("billing_budget_spend")
-      .where("budget_id", "=", budgetId)
-      .where("period_start", "=", start);
-    const [top, count] = await Promise.all([
-      base
-        .select(["subject", "spent_micros"])
-        .orderBy("spent_micros", "desc")
-        .orderBy("subject")
-        .limit(1)
-        .executeTakeFirst(),
-      base.select((eb) => eb.fn.countAll<number | string>().as("n")).executeTakeFirstOrThrow(),
-    ]);
-    return {
-      top: top ? { subject: top.subject, spentMicros: top.spent_micros } : null,
-      count: Number(count.n),
-    };
+      .select((eb) => [
+        "budget_id",
+        "subject",
+        "spent_micros",
+        sql<number>`row_number() over (partition by budget_id order by spent_micros desc, subject)`.as(
+          "rank",
+        ),
+        eb.fn
+          .countAll<number | string>()
+          .over((ob) => ob.partitionBy("budget_id"))
+          .as("n"),
+      ])
+      .where((eb) =>
+        eb.or(
+          [...byStart].map(([start, budgets]) =>
+            eb.and([
+              eb("period_start", "=", start),
+              eb(
+                "budget_id",
+                "in",
+                budgets.map((b) => b.budgetId),
+              ),
+            ]),
+          ),
+        ),
+      );
+    const rows = await this.#db
+      .selectFrom(ranked.as("ranked"))
+      .select(["budget_id", "subject", "spent_micros", "n"])
+      .where("rank", "=", 1)
+      .execute();
+    for (const row of rows)
+      found.set(row.budget_id, {
+        top: { subject: row.subject, spentMicros: row.spent_micros },
+        count: Number(row.n),
+      });
+    return found;
   }
 
   /** Adds `micros` to a budget's spend (of one subject) in a period; answers the new total. */

@@ -57,12 +57,11 @@ export class BudgetService {
       this.#assertManages(principal, query.teamId);
       teamIds = [query.teamId];
     }
-    const rows = await this.#d.budgets.list({ teamIds });
-    return { items: await Promise.all(rows.map((r) => this.#present(r))) };
+    return { items: await this.#present(await this.#d.budgets.list({ teamIds })) };
   }
 
   async get(id: string, ctx: RequestContext): Promise<Budget> {
-    return this.#present(await this.#visible(id, requirePrincipal(ctx)));
+    return this.#presentOne(await this.#visible(id, requirePrincipal(ctx)));
   }
 
   /** @throws `team.not_found`, `budget.scope_not_found`, `auth.forbidden`, `budget.duplicate`. */
@@ -96,7 +95,7 @@ export class BudgetService {
       throw error;
     }
     await this.#audit(ctx, "budget.created", row, { limitMicros: row.limit_micros });
-    return this.#present(row);
+    return this.#presentOne(row);
   }
 
   async update(id: string, patch: UpdateBudgetRequest, ctx: RequestContext): Promise<Budget> {
@@ -109,7 +108,7 @@ export class BudgetService {
       fromMicros: row.limit_micros,
       limitMicros: patch.limitMicros,
     });
-    return this.#present({ ...row, ...changes });
+    return this.#presentOne({ ...row, ...changes });
   }
 
   async delete(id: string, ctx: RequestContext): Promise<void> {
@@ -182,34 +181,50 @@ export class BudgetService {
   }
 
   /**
-   * A budget with its current period's spend and holds; of a per-visitor or per-IP budget, those
-   * of the one that spent the most (the closest to its cap), with how many spent.
+   * Budgets with their current period's spend and holds; of a per-visitor or per-IP budget, those
+   * of the one that spent the most (the closest to its cap), with how many spent. Two queries
+   * whatever the number of budgets: the spends of all, then the holds of all.
    */
-  async #present(row: BudgetRow): Promise<Budget> {
+  async #present(rows: readonly BudgetRow[]): Promise<Budget[]> {
     const now = this.#d.clock.now();
-    const start = periodStart(row.period as BudgetPeriod, now);
-    const per = row.per === "" ? null : (row.per as BudgetPer);
-    const subjects = per ? await this.#d.budgets.subjectsNow(row.id, start) : null;
-    const subject = subjects?.top?.subject ?? "";
-    const [spent, held] = await Promise.all([
-      subjects ? (subjects.top?.spentMicros ?? 0) : this.#d.budgets.spentNow(row.id, start),
-      // Before anyone's spend settles, no subject stands out: nothing held is shown.
-      subjects && !subjects.top ? 0 : this.#d.ledger.heldNow(budgetTarget(row.id, subject), now),
-    ]);
-    return {
-      id: row.id,
-      scope: { kind: row.scope_kind as BudgetScopeKind, id: row.scope_id },
-      teamId: row.team_id,
-      period: row.period as BudgetPeriod,
-      per,
-      limitMicros: row.limit_micros,
-      periodStart: new Date(start).toISOString(),
-      spentMicros: spent,
-      heldMicros: held,
-      subjects: subjects?.count ?? null,
-      createdAt: new Date(row.created_at).toISOString(),
-      updatedAt: new Date(row.updated_at).toISOString(),
+    const periods = rows.map((row) => ({ row, start: periodStart(row.period as BudgetPeriod, now) }));
+    const spends = await this.#d.budgets.spendOf(
+      periods.map((p) => ({ budgetId: p.row.id, start: p.start })),
+    );
+    // Before anyone's spend settles, no subject of a per-subject budget stands out: nothing held is shown.
+    const targetOf = (row: BudgetRow): string | null => {
+      const top = spends.get(row.id)?.top;
+      if (row.per === "") return budgetTarget(row.id);
+      return top ? budgetTarget(row.id, top.subject) : null;
     };
+    const held = await this.#d.ledger.heldByTarget(
+      rows.map(targetOf).filter((t) => t !== null),
+      now,
+    );
+    return periods.map(({ row, start }) => {
+      const spend = spends.get(row.id);
+      const target = targetOf(row);
+      return {
+        id: row.id,
+        scope: { kind: row.scope_kind as BudgetScopeKind, id: row.scope_id },
+        teamId: row.team_id,
+        period: row.period as BudgetPeriod,
+        per: row.per === "" ? null : (row.per as BudgetPer),
+        limitMicros: row.limit_micros,
+        periodStart: new Date(start).toISOString(),
+        spentMicros: spend?.top?.spentMicros ?? 0,
+        heldMicros: target === null ? 0 : (held.get(target) ?? 0),
+        subjects: row.per === "" ? null : (spend?.count ?? 0),
+        createdAt: new Date(row.created_at).toISOString(),
+        updatedAt: new Date(row.updated_at).toISOString(),
+      };
+    });
+  }
+
+  async #presentOne(row: BudgetRow): Promise<Budget> {
+    const [budget] = await this.#present([row]);
+    if (!budget) throw new Error(`budget ${row.id} was not presented`);
+    return budget;
   }
 
   async #audit(

@@ -147,6 +147,23 @@ export class LedgerRepository {
   }
 
   /**
+   * {@link held} of many targets at once, in one query: by target, those holding nothing absent.
+   * @example
+   * await ledger.heldByTarget(["budget:b1", "budget:b2:v_1"], now) // Map { "budget:b1" => 1200 }
+   */
+  async heldByTarget(targets: readonly string[], now: number): Promise<Map<string, number>> {
+    if (!targets.length) return new Map();
+    const rows = await this.#db
+      .selectFrom("billing_holds")
+      .select((eb) => ["target", eb.fn.sum<string | number>("amount_micros").as("held")])
+      .where("target", "in", [...new Set(targets)])
+      .where("expires_at", ">", now)
+      .groupBy("target")
+      .execute();
+    return new Map(rows.map((r) => [r.target, Number(r.held)]));
+  }
+
+  /**
    * A page of an account's movements, newest first, after the (at, id) pair `after`, of one
    * kind and in [from, to) when given.
    */

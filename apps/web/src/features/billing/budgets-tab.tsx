@@ -1,9 +1,10 @@
-import type { Budget, BudgetAlert, BudgetScopeKind, ItemList, Me, Page, Team, User } from "@parley/contracts";
+import type { Budget, BudgetAlert, BudgetScopeKind, ItemList, Me } from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import { api } from "../../api.ts";
 import { ConfirmDialog } from "../../components/ui/dialog.tsx";
 import { errorText } from "../../failures.ts";
+import { useBudgetScopes } from "./budget-scopes.ts";
 import { AlertList, BudgetMeter, PER_LABELS, PERIODS, SCOPE_LABELS } from "./budget-meter.tsx";
 import { MoneyDialog } from "./money-dialog.tsx";
 import { formatMicros } from "./money.ts";
@@ -24,21 +25,7 @@ export function BudgetsTab({ me }: { me: Me }) {
     queryKey: ["billing", "alerts"],
     queryFn: () => api<ItemList<BudgetAlert>>("/api/v1/billing/alerts"),
   });
-  const teams = useQuery({
-    queryKey: ["teams"],
-    queryFn: () => api<ItemList<Team>>("/api/v1/teams?limit=200"),
-  });
-  // People by name where the caller may list them (global admins); else their ids.
-  const users = useQuery({
-    queryKey: ["users", "names"],
-    queryFn: () => api<Page<User>>("/api/v1/users?limit=200"),
-    enabled: me.permissions.includes("users:read"),
-  });
-  const names = new Map<string, string>([
-    ...(teams.data?.items ?? me.teams).map((t) => [`team:${t.id}`, t.name] as const),
-    ...(users.data?.items ?? []).map((u) => [`user:${u.id}`, `${u.name} <${u.email}>`] as const),
-    [`user:${me.user.id}`, `${me.user.name} (you)`],
-  ]);
+  const { choices, names } = useBudgetScopes(me);
   const scopeName = (scope: { kind: BudgetScopeKind; id: string }) =>
     `${SCOPE_LABELS[scope.kind]} ${names.get(`${scope.kind}:${scope.id}`) ?? scope.id}`;
   const items = budgets.data?.items ?? [];
@@ -50,7 +37,7 @@ export function BudgetsTab({ me }: { me: Me }) {
         first and is refused (nothing is sent to the model) when it does not fit; its owner is alerted at 80%
         and 100%.
       </p>
-      <NewBudgetForm global={global} teams={teams.data?.items ?? me.teams} />
+      <NewBudgetForm global={global} choices={choices} />
       {budgets.isPending && <p className="muted">Loading…</p>}
       {budgets.error && (
         <p role="alert" className="error">

@@ -10,18 +10,20 @@ import { useState } from "react";
 import { api } from "../../api.ts";
 import { errorText } from "../../failures.ts";
 import { PERIODS, SCOPE_LABELS } from "./budget-meter.tsx";
+import { EMPTY_SCOPES, type ScopeChoices } from "./budget-scopes.ts";
 import { parseAmount } from "./money.ts";
 
 /**
- * A new budget: its scope (a team by name, else an id), period and limit; a widget's or a bot's may
- * cap each visitor (or, a widget's, each IP address) separately instead of the whole scope.
+ * A new budget: its scope (picked by name among what the caller may budget), period and limit; a
+ * widget's or a bot's may cap each visitor (or, a widget's, each IP address) separately instead
+ * of the whole scope.
  */
 export function NewBudgetForm({
   global,
-  teams,
+  choices,
 }: {
   global: boolean;
-  teams: readonly { id: string; name: string }[];
+  choices: (kind: BudgetScopeKind) => ScopeChoices;
 }) {
   const queryClient = useQueryClient();
   const [kind, setKind] = useState<BudgetScopeKind>("team");
@@ -34,13 +36,15 @@ export function NewBudgetForm({
     mutationFn: (body: unknown) => api<Budget>("/api/v1/billing/budgets", { method: "POST", body }),
     onSuccess: async () => {
       setLimit("");
-      setScopeId("");
       await queryClient.invalidateQueries({ queryKey: ["billing"] });
     },
   });
   // A team admin sets budgets on their team and its assistants, widgets, bots and team API keys.
   const kinds = (Object.keys(SCOPE_LABELS) as BudgetScopeKind[]).filter((k) => global || k !== "user");
   const error = typo ?? (create.error ? errorText(create.error) : null);
+  const scopes = choices(kind);
+  // The first one is picked until another is: a select always shows one.
+  const picked = scopes.items.some((c) => c.id === scopeId) ? scopeId : (scopes.items[0]?.id ?? "");
   return (
     <form
       className="inline-form"
@@ -53,15 +57,14 @@ export function NewBudgetForm({
           setTypo(parsed.error);
           return;
         }
-        const id = kind === "team" ? scopeId || teams[0]?.id : scopeId.trim();
-        if (!id) {
-          setTypo(kind === "team" ? "Pick a team." : `Enter the ${SCOPE_LABELS[kind]}'s id.`);
+        if (!picked) {
+          setTypo(EMPTY_SCOPES[kind]);
           return;
         }
         setTypo(null);
         const perOf = per && perAllowed(kind, per) ? per : "";
         create.mutate({
-          scope: { kind, id },
+          scope: { kind, id: picked },
           period,
           limitMicros: parsed.micros,
           ...(perOf ? { per: perOf } : {}),
@@ -86,34 +89,14 @@ export function NewBudgetForm({
           ))}
         </select>
       </label>
-      {kind === "team" ? (
-        <label>
-          Team
-          <select
-            value={scopeId || teams[0]?.id || ""}
-            onChange={(e) => {
-              setScopeId(e.target.value);
-            }}
-          >
-            {teams.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-        </label>
-      ) : (
-        <label>
-          {SCOPE_LABELS[kind]} id
-          <input
-            value={scopeId}
-            maxLength={100}
-            onChange={(e) => {
-              setScopeId(e.target.value);
-            }}
-          />
-        </label>
-      )}
+      <ScopePicker
+        kind={kind}
+        scopes={scopes}
+        value={picked}
+        onChange={(id) => {
+          setScopeId(id);
+        }}
+      />
       {(kind === "widget" || kind === "bot") && (
         <label>
           Caps
@@ -164,5 +147,53 @@ export function NewBudgetForm({
         </p>
       )}
     </form>
+  );
+}
+
+/**
+ * The scope's picker: a select of what the caller may budget, by name; while the list loads, or
+ * when there is nothing of the kind to budget, a note saying so where the select would be.
+ */
+function ScopePicker({
+  kind,
+  scopes,
+  value,
+  onChange,
+}: {
+  kind: BudgetScopeKind;
+  scopes: ScopeChoices;
+  value: string;
+  onChange: (id: string) => void;
+}) {
+  const label = SCOPE_LABELS[kind];
+  if (scopes.error)
+    return (
+      <p role="alert" className="error">
+        {errorText(scopes.error)}
+      </p>
+    );
+  if (scopes.pending) return <p className="muted">Loading…</p>;
+  if (scopes.items.length === 0)
+    return (
+      <p className="muted" role="status">
+        {EMPTY_SCOPES[kind]}
+      </p>
+    );
+  return (
+    <label>
+      {label}
+      <select
+        value={value}
+        onChange={(e) => {
+          onChange(e.target.value);
+        }}
+      >
+        {scopes.items.map((c) => (
+          <option key={c.id} value={c.id}>
+            {c.label}
+          </option>
+        ))}
+      </select>
+    </label>
   );
 }
