@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { BY_RULE } from "../../../../test/governance/secretlint-samples.ts";
-import { RULE_NEEDLES } from "./secretlint-needles.ts";
+import { RULE_NEEDLES, needleScan, type RuleNeedles } from "./secretlint-needles.ts";
 import { secretlintRanges, slowRanges } from "./secretlint-runner.ts";
 
 /** Every sample with its rule: what the generated texts are built around. */
@@ -159,7 +159,80 @@ const sorted = (ranges: readonly (readonly [number, number])[]) =>
  */
 const FILE_ONLY_NEEDLES = ["x-oauth-basic@github.com", "_authToken="];
 
+/** `text` with ASCII capitals in lower case (and nothing else changed, unlike `toLowerCase`). */
+const asciiLower = (text: string) => text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+
+/** What the scan must answer, the slow way: does the text hold one of each list's needles? */
+function holdsNeedle(list: RuleNeedles | null, text: string): 0 | 1 {
+  if (list === null) return 1;
+  const found =
+    (list.exact ?? []).some((n) => text.includes(n)) ||
+    (list.anyCase ?? []).some((n) => asciiLower(text).includes(asciiLower(n)));
+  return found ? 1 : 0;
+}
+
 describe("secretlint needles", () => {
+  it("are found by one scan however they overlap, start at one place, or differ in case", () => {
+    const scan = needleScan([
+      { exact: ["ab"] },
+      { exact: ["abc"] },
+      { anyCase: ["ABCD"] },
+      null,
+      { exact: ["bcx"] },
+    ]);
+    expect([...scan("xabcd")]).toEqual([1, 1, 1, 1, 0]);
+    expect([...scan("xABcd")]).toEqual([0, 0, 1, 1, 0]);
+    expect([...scan("xabCd")]).toEqual([1, 0, 1, 1, 0]);
+    expect([...scan("abcx")]).toEqual([1, 1, 0, 1, 1]);
+    expect([...scan("a\u212Abcd")]).toEqual([0, 0, 0, 1, 0]);
+    expect([...scan("")]).toEqual([0, 0, 0, 1, 0]);
+  });
+
+  it("flag exactly the lists whose needles a text holds, for any lists and text", () => {
+    const alphabet = fc.constantFrom(
+      "a",
+      "b",
+      "A",
+      "B",
+      "_",
+      ".",
+      "-",
+      "\u212A",
+      "\u017F",
+      "k",
+      "s",
+      "K",
+      "S",
+    );
+    const needle = fc.string({ unit: alphabet, minLength: 1, maxLength: 4 });
+    const list = fc.option(
+      fc.record({ exact: fc.array(needle, { maxLength: 3 }), anyCase: fc.array(needle, { maxLength: 2 }) }),
+      { nil: null },
+    );
+    fc.assert(
+      fc.property(
+        fc.array(list, { maxLength: 6 }),
+        fc.string({ unit: alphabet, maxLength: 40 }),
+        (lists, text) => {
+          const asciiLists = lists.map((l) =>
+            l === null
+              ? null
+              : {
+                  exact: l.exact.filter((n) => /^[ -~]+$/.test(n)),
+                  anyCase: l.anyCase.filter((n) => /^[ -~]+$/.test(n)),
+                },
+          );
+          expect([...needleScan(asciiLists)(text)]).toEqual(asciiLists.map((l) => holdsNeedle(l, text)));
+        },
+      ),
+      { seed: 20261206, numRuns: 3000 },
+    );
+  });
+
+  it("are printable ASCII (the scan's case rule holds for nothing else)", () => {
+    expect(() => needleScan([{ anyCase: ["\u212Aey"] }])).toThrow(/ASCII/);
+  });
+
   it("are each exercised by a sample of their rule (every alternative of its expressions has one)", () => {
     for (const [rule, needles] of Object.entries(RULE_NEEDLES)) {
       const samples = BY_RULE[rule] ?? [];
