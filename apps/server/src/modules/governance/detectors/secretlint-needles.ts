@@ -61,14 +61,75 @@ export const RULE_NEEDLES: Readonly<Record<string, RuleNeedles>> = {
   "@secretlint/secretlint-rule-tailscale": { exact: ["tskey-"] },
 };
 
-/** Whether `text` may hold what a rule with `needles` reports: one test, no allocation. */
-export type NeedleTest = (text: string) => boolean;
+/**
+ * Which rules a text may make report: `flags[i]` is 1 when `text` holds a needle of the i-th
+ * rule, or when that rule has no needle list (then it always runs).
+ */
+export type NeedleScan = (text: string) => Uint8Array;
 
-/** One expression for a rule's needles (an alternation of escaped literals; `i` for any case). */
-export function needleTest(needles: RuleNeedles): NeedleTest {
-  const source = (list: readonly string[] | undefined) =>
-    (list ?? []).map((n) => n.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&")).join("|");
-  const exact = needles.exact?.length ? new RegExp(source(needles.exact)) : null;
-  const anyCase = needles.anyCase?.length ? new RegExp(source(needles.anyCase), "i") : null;
-  return (text) => (exact !== null && exact.test(text)) || (anyCase !== null && anyCase.test(text));
+/** A needle with the rule it is for. */
+interface Needle {
+  readonly text: string;
+  readonly rule: number;
+}
+
+/**
+ * Which rules a text may make report: one scan of the text for all rules' exact needles and one
+ * for their any-case needles, where a test per rule read the whole text once a rule (about 25
+ * times). Measured (quickest of 21 rounds, two runs on a shared 2-core machine, Node 24): 1.5–1.7
+ * → 0.5–0.9 µs on the bench prompt, 21 → 12 µs on 2 KB of prose, 456–608 → 248–381 µs on 50 KB.
+ * One scan with `(?i:…)` groups for the any-case needles was slower than these two.
+ *
+ * Every start position is tried (after a match a scan goes on one character after its start, so
+ * needles that overlap are all seen). Where several needles start at one position, a scan names
+ * the longest (they are tried longest first): the others are prefixes of it, and count as found
+ * too. The any-case scan is case-insensitive in ASCII only, like the preset's `/i` expressions
+ * (none has `/u`, under which `ſ` would match `s` and the Kelvin sign `k`): needles must be
+ * printable ASCII.
+ *
+ * @param lists the i-th rule's needles, or null for a rule without (it always runs)
+ * @example
+ * needleScan([{ exact: ["ghp_"] }, { anyCase: ["mysql"] }, null])("MySQL://…"); // [0, 1, 1]
+ */
+export function needleScan(lists: readonly (RuleNeedles | null)[]): NeedleScan {
+  const needles = (key: "exact" | "anyCase") =>
+    lists.flatMap((list, rule) => (list?.[key] ?? []).map((text) => ({ text, rule })));
+  const scans = [scanFor(needles("exact"), "g"), scanFor(needles("anyCase"), "gi")].filter((s) => s !== null);
+  const always = Uint8Array.from(lists, (list) => (list === null ? 1 : 0));
+  return (text) => {
+    const flags = always.slice();
+    for (const scan of scans) scan(text, flags);
+    return flags;
+  };
+}
+
+/** One scan for `needles` (null when there are none), setting the flag of each found needle's rule. */
+function scanFor(
+  needles: readonly Needle[],
+  flags: "g" | "gi",
+): ((text: string, into: Uint8Array) => void) | null {
+  if (needles.length === 0) return null;
+  for (const needle of needles)
+    if (!/^[\x20-\x7e]+$/.test(needle.text)) throw new Error(`needle not printable ASCII: ${needle.text}`);
+  const fold = flags === "gi" ? (s: string) => s.toLowerCase() : (s: string) => s;
+  const sorted = [...needles].sort((a, b) => b.text.length - a.text.length);
+  // The rules of the needles found where one (folded) was found first: it and its prefixes.
+  const atStart = new Map<string, readonly number[]>();
+  for (const found of sorted) {
+    const key = fold(found.text);
+    if (!atStart.has(key))
+      atStart.set(
+        key,
+        sorted.filter((n) => key.startsWith(fold(n.text))).map((n) => n.rule),
+      );
+  }
+  const source = sorted.map((n) => n.text.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&")).join("|");
+  const scan = new RegExp(source, flags);
+  return (text, into) => {
+    scan.lastIndex = 0;
+    for (let match = scan.exec(text); match !== null; match = scan.exec(text)) {
+      for (const rule of atStart.get(fold(match[0])) ?? []) into[rule] = 1;
+      scan.lastIndex = match.index + 1;
+    }
+  };
 }

@@ -1,13 +1,12 @@
 import { rules as presetRules } from "@secretlint/secretlint-rule-preset-recommend";
 import { describe, expect, it } from "vitest";
 import { PAYLOADS } from "../../../../test/governance/conformance-cases.ts";
+import { AWS_ID, AWS_SECRET, BY_RULE } from "../../../../test/governance/secretlint-samples.ts";
 import { NEEDLES_PRESET_VERSION, RULE_NEEDLES } from "./secretlint-needles.ts";
 import { installedPresetVersion, secretlintRanges, slowRanges } from "./secretlint-runner.ts";
 
 // Obviously fake values in shapes secretlint's recommended preset flags, assembled so that no
 // scanner of this repository mistakes the test for a leak.
-const AWS_ID = ["AKIA", "QYLPMN5HFIQRTXMA"].join("");
-const AWS_SECRET = ["kP7xQ2mN9vB4cR8tY1uI5oL3", "aS6dF0gH2jK4lZ8x"].join("");
 const SHAPES = [
   ...PAYLOADS.map((p) => p.value),
   `AWS_SECRET_ACCESS_KEY = "${AWS_SECRET}"`,
@@ -24,79 +23,6 @@ const SHAPES = [
   ["lin_api_", "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd"].join(""),
   ["sk-ant-api03-", "A".repeat(93), "AA"].join(""),
 ];
-/** A 1Password service account token's shape: `ops_` and a base64 JSON object ending in `fQ`. */
-function opsToken(): string {
-  let json = JSON.stringify({ signInAddress: "example.1password.com", secret: "x".repeat(90) });
-  while (json.length % 3 !== 1) json = json.replace("x", "xx");
-  return ["ops", "_", Buffer.from(json).toString("base64")].join("");
-}
-
-/**
- * One text per rule of the preset that its rule reports (in the rule's own terms), in the case
- * variants its expressions accept: each rule's needles must let each of them through.
- */
-const BY_RULE: Readonly<Record<string, readonly string[]>> = {
-  "@secretlint/secretlint-rule-aws": [
-    AWS_ID,
-    `AWS_SECRET_ACCESS_KEY = "${AWS_SECRET}"`,
-    `Secret_Access_Key: ${AWS_SECRET}`,
-    "aws_account_id: 1234-5678-9012",
-    "ACCOUNT_ID = 123456789012",
-  ],
-  // Its `_authToken=` and `x-oauth-basic` checks look at .npmrc and package.json files only.
-  "@secretlint/secretlint-rule-npm": [["npm_", "Zq8rT2vX9wL4mN6bC1dF3gH5jK7pS0aE1yU2"].join("")],
-  "@secretlint/secretlint-rule-slack": [
-    ["xoxb-", "123456789012-1234567890123-AbCdEfGhIjKlMnOpQrStUvWx"].join(""),
-    ["https://hooks.slack.com/services/", "T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"].join(""),
-    ["HTTPS://HOOKS.SLACK.COM/SERVICES/", "T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"].join(""),
-  ],
-  "@secretlint/secretlint-rule-basicauth": [
-    ["https://ann:", "s3cr3tPassw0rd", "@db.example.org/x"].join(""),
-    ["ftp://deploy:", "Xk29fPq7Lm@files.example.net"].join(""),
-  ],
-  "@secretlint/secretlint-rule-openai": [
-    ["sk-", "A1b2C3d4E5f6G7h8I9j0", "T3BlbkFJ", "K1l2M3n4O5p6Q7r8S9t0"].join(""),
-  ],
-  "@secretlint/secretlint-rule-anthropic": [["sk-ant-api03-", "A".repeat(93), "AA"].join("")],
-  "@secretlint/secretlint-rule-groq": [["gsk_", "a1B2".repeat(13)].join("")],
-  "@secretlint/secretlint-rule-huggingface": [["hf_", "aBcD".repeat(8), "eF"].join("")],
-  "@secretlint/secretlint-rule-linear": [["lin_api_", "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcd"].join("")],
-  "@secretlint/secretlint-rule-notion": [["ntn_", "12345678901", "aB3".repeat(11), "xy"].join("")],
-  "@secretlint/secretlint-rule-privatekey": PAYLOADS.filter((p) => p.name === "PEM private key").map(
-    (p) => p.value,
-  ),
-  "@secretlint/secretlint-rule-sendgrid": [
-    ["SG.", "ngeVfQFYQlKU0ufo8x5d1A", ".", "TwL2iGABf9DHoTf09kqeF8tAmbihYzrnopKc1s5crXy"].join(""),
-  ],
-  "@secretlint/secretlint-rule-shopify": [["shpat_", "fcb2f36e6ba7b8a5a7b8c9d0e1f2a3b4"].join("")],
-  "@secretlint/secretlint-rule-stripe": [["sk_test_", "4eC39HqLyjWDarjtT1zdp7dc"].join("")],
-  "@secretlint/secretlint-rule-github": [
-    ...PAYLOADS.filter((p) => p.name === "GitHub token").map((p) => p.value),
-    ["github_pat_", "11ABCDEFG0123456789_", "aB3dE6gH9j".repeat(6), "xy"].join(""),
-  ],
-  "@secretlint/secretlint-rule-gitlab": [["glpat-", "aB3dE6gH9jK2mN5pQ8sT"].join("")],
-  "@secretlint/secretlint-rule-grafana": [
-    ["glc_", "eyJvIjoiMTIzNDU2IiwibiI6InN0YWNrLTEyMzQ1Ni1obS1yZWFkIn0="].join(""),
-    ["glsa_", "aB3dE6gH9jK2mN5pQ8sTaB3dE6gH9jK2", "_", "0a1b2c3d"].join(""),
-  ],
-  "@secretlint/secretlint-rule-1password": [opsToken()],
-  "@secretlint/secretlint-rule-database-connection-string": [
-    ["mongodb+srv://", "admin:Xk29fPq7Lm", "@cluster0.example.net/prod"].join(""),
-    ["MySQL://", "app:Xk29fPq7Lm", "@db.internal:3306/shop"].join(""),
-    ["postgresql://", "app:Xk29fPq7Lm", "@db.internal:5432/parley"].join(""),
-  ],
-  "@secretlint/secretlint-rule-hashicorp-vault": [["hvs.", "aB3dE6gH9j".repeat(10)].join("")],
-  "@secretlint/secretlint-rule-vercel": [["vcp_", "aB3dE6gH9jK2mN5pQ8sT"].join("")],
-  "@secretlint/secretlint-rule-databricks": [["dapi", "0123456789abcdef0123456789abcdef"].join("")],
-  "@secretlint/secretlint-rule-docker": [["dckr_pat_", "aB3dE6gH9jK2mN5pQ8sTuV1wX4y"].join("")],
-  "@secretlint/secretlint-rule-figma": [["figd_", "aB3dE6gH9jK2mN5pQ8sT".repeat(2)].join("")],
-  "@secretlint/secretlint-rule-cloudflare": [
-    ["cfut_", "aB3dE6gH9jK2mN5pQ8sT".repeat(2), "0a1b2c3d"].join(""),
-  ],
-  "@secretlint/secretlint-rule-tailscale": [
-    ["tskey-", "auth-", "kAbCdEf1CNTRL", "-aB3dE6gH9jK2mN5pQ8sT"].join(""),
-  ],
-};
 
 const FRAMES: readonly [string, string][] = [
   ["", ""],

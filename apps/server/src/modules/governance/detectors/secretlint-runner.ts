@@ -11,7 +11,7 @@ import type {
   SecretLintRuleReportHandler,
   SecretLintSourceCode,
 } from "@secretlint/types";
-import { NEEDLES_PRESET_VERSION, RULE_NEEDLES, needleTest, type NeedleTest } from "./secretlint-needles.ts";
+import { NEEDLES_PRESET_VERSION, RULE_NEEDLES, needleScan } from "./secretlint-needles.ts";
 
 /** The options of the recommended preset's rules that differ from their defaults. */
 const RULE_OPTIONS: Readonly<Record<string, object>> = {
@@ -102,22 +102,20 @@ export function installedPresetVersion(): string | null {
 /** Whether the needle table was read off the installed rules (else no rule is skipped). */
 const NEEDLES_APPLY = installedPresetVersion() === NEEDLES_PRESET_VERSION;
 
-/** A rule's handler for text, and the test a text passes before it runs (null: always). */
-interface TextRule {
-  readonly handler: SecretLintRuleReportHandler;
-  readonly mayReport: NeedleTest | null;
-}
-
-/** The preset's rules for text, set up once (secretlint's `lintSource` sets all of them up per call). */
-const TEXT_RULES: readonly TextRule[] = RULES.filter((rule) =>
+/** The preset's rules for text. */
+const FOR_TEXT = RULES.filter((rule) =>
   rule.meta.supportedContentTypes.some((t) => t === "text" || t === "all"),
-).map((rule) => {
-  const needles = NEEDLES_APPLY ? RULE_NEEDLES[rule.meta.id] : undefined;
-  return {
-    handler: rule.create(contextFor(rule.meta.id), RULE_OPTIONS[rule.meta.id] ?? {}),
-    mayReport: needles ? needleTest(needles) : null,
-  };
-});
+);
+
+/** Their handlers, set up once (secretlint's `lintSource` sets all of them up per call). */
+const HANDLERS: readonly SecretLintRuleReportHandler[] = FOR_TEXT.map((rule) =>
+  rule.create(contextFor(rule.meta.id), RULE_OPTIONS[rule.meta.id] ?? {}),
+);
+
+/** Which of them may report on a text (one scan for all; a rule without needles always runs). */
+const MAY_REPORT = needleScan(
+  FOR_TEXT.map((rule) => (NEEDLES_APPLY ? (RULE_NEEDLES[rule.meta.id] ?? null) : null)),
+);
 
 /**
  * The ranges secretlint's recommended preset reports in `text`, as `lintSource` finds them with
@@ -138,9 +136,10 @@ export function secretlintRanges(text: string): MaybePromise<(readonly [number, 
   let wentAsync = false;
   current = sink;
   try {
-    for (const rule of TEXT_RULES) {
-      if (rule.mayReport !== null && !rule.mayReport(text)) continue;
-      const result: unknown = rule.handler.file?.(source);
+    const mayReport = MAY_REPORT(text);
+    for (let i = 0; i < HANDLERS.length; i++) {
+      if (mayReport[i] !== 1) continue;
+      const result: unknown = HANDLERS[i]?.file?.(source);
       if (result && typeof (result as PromiseLike<void>).then === "function") {
         wentAsync = true;
         // Its reports would come after this lint: let secretlint run the whole text itself.
