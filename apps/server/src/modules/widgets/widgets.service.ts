@@ -34,6 +34,11 @@ export interface WidgetServiceDeps {
   crypto: WidgetCrypto;
   audit: AuditSink;
   clock: Clock;
+  /**
+   * Announces that a widget changed or was deleted (once saved): every pod checks its open
+   * visitor event streams of the widget again. Never throws (a failed announcement is logged).
+   */
+  changed(widgetId: string): Promise<void>;
 }
 
 /**
@@ -133,6 +138,7 @@ export class WidgetService {
     };
     await this.#d.widgets.update(id, changes);
     const updated = { ...row, ...changes };
+    await this.#d.changed(id);
     await this.#audit(ctx, "widget.updated", updated, {
       changed: Object.keys(patch).sort(),
       ...(patch.allowedOrigins !== undefined ? { allowedOrigins: patch.allowedOrigins } : {}),
@@ -145,6 +151,7 @@ export class WidgetService {
   async delete(id: string, ctx: RequestContext): Promise<void> {
     const row = await this.#visible(id, ctx, "widgets:manage");
     await this.#d.widgets.delete(id);
+    await this.#d.changed(id);
     await this.#audit(ctx, "widget.deleted", row, { name: row.name });
   }
 
@@ -158,6 +165,7 @@ export class WidgetService {
       const changes = { public_key: WidgetCrypto.newPublicKey(), updated_at: this.#d.clock.now() };
       if (!(await this.#d.widgets.bump(id, "key_version", row.key_version, changes))) continue;
       const rotated = { ...row, ...changes, key_version: row.key_version + 1 };
+      await this.#d.changed(id);
       await this.#audit(ctx, "widget.key_rotated", rotated, { keyVersion: rotated.key_version });
       return toWidget(rotated);
     }
@@ -170,6 +178,7 @@ export class WidgetService {
       const changes = { updated_at: this.#d.clock.now() };
       if (!(await this.#d.widgets.bump(id, "secret_version", row.secret_version, changes))) continue;
       const version = row.secret_version + 1;
+      await this.#d.changed(id);
       await this.#audit(ctx, "widget.secret_rotated", row, { secretVersion: version });
       return { widgetId: id, secret: this.#d.crypto.secretOf(id, version) };
     }
