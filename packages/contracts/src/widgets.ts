@@ -133,6 +133,19 @@ export const WidgetListQuery = z.strictObject({
 });
 export type WidgetListQuery = z.infer<typeof WidgetListQuery>;
 
+/**
+ * `DELETE /api/v1/widgets/{id}`: a widget with visitors' conversations is deleted with them only
+ * when `deleteConversations` is their current number (the 409 `widget.has_conversations` tells it).
+ */
+export const DeleteWidgetQuery = z.strictObject({
+  deleteConversations: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
+});
+export type DeleteWidgetQuery = z.infer<typeof DeleteWidgetQuery>;
+
+/** Details of a `widget.has_conversations` refusal. */
+export const WidgetHasConversationsDetails = z.object({ conversations: z.number().int() });
+export type WidgetHasConversationsDetails = z.infer<typeof WidgetHasConversationsDetails>;
+
 /** A widget's secret, for signing visitors' user ids on the host site's server. */
 export const WidgetSecret = z
   .object({ widgetId: z.string(), secret: z.string() })

@@ -132,7 +132,8 @@ describe.each(["embedded", "distributed"] as const)(
       const widget = await publish(podA, team.operator.token, team, { limits: HIGH });
       const here = await following(widget, podA);
       const there = await following(widget, podB);
-      const deleted = await podA.call("DELETE", `/api/v1/widgets/${widget.id}`, {
+      // Its two visitors' conversations go with it.
+      const deleted = await podA.call("DELETE", `/api/v1/widgets/${widget.id}?deleteConversations=2`, {
         token: team.operator.token,
       });
       expect(deleted.status).toBe(204);

@@ -62,6 +62,7 @@ export const widgetsModule = defineModule({
       crypto,
       audit: deps.audit.audit,
       clock: ctx.platform.clock,
+      conversations: deps.chat.chat,
       changed: async (widgetId) => {
         void recheck(widgetId);
         try {

@@ -1,5 +1,7 @@
 import type {
   CreateWidgetRequest,
+  DeleteWidgetQuery,
+  WidgetHasConversationsDetails,
   UpdateWidgetRequest,
   Widget,
   WidgetListQuery,
@@ -21,6 +23,7 @@ import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/r
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
 import type { AssistantService } from "../assistants/index.ts";
+import type { ChatService } from "../chat/index.ts";
 import { WidgetCrypto } from "./visitor-tokens.ts";
 import { toWidget } from "./widget-view.ts";
 import type { Insertable } from "kysely";
@@ -39,6 +42,8 @@ export interface WidgetServiceDeps {
    * visitor event streams of the widget again. Never throws (a failed announcement is logged).
    */
   changed(widgetId: string): Promise<void>;
+  /** The conversations of the widget's visitors (chat's, on the widget channel). */
+  conversations: Pick<ChatService, "channelConversationCount" | "deleteChannelConversations">;
 }
 
 /**
@@ -148,11 +153,28 @@ export class WidgetService {
     return toWidget(updated);
   }
 
-  async delete(id: string, ctx: RequestContext): Promise<void> {
+  /**
+   * Unpublishes a widget and deletes its visitors' conversations with it (no one else can read
+   * them: kept, they would be strangers' words no one could reach or remove). A widget that has
+   * some is deleted only when `confirm.deleteConversations` is their current number. Visitors
+   * who start one in between the count and the deletion lose it too; the audit entry counts
+   * every conversation deleted.
+   * @throws AppError `widget.has_conversations` (409, `details.conversations`), `widget.not_found`.
+   */
+  async delete(id: string, confirm: DeleteWidgetQuery, ctx: RequestContext): Promise<void> {
     const row = await this.#visible(id, ctx, "widgets:manage");
+    const channel = { kind: "widget" as const, id };
+    const conversations = await this.#d.conversations.channelConversationCount(channel);
+    if (conversations > 0 && confirm.deleteConversations !== conversations)
+      throw new AppError(
+        "widget.has_conversations",
+        `This widget's visitors hold ${conversations} conversation(s), deleted with it: confirm with deleteConversations=${conversations}`,
+        { details: { conversations } satisfies WidgetHasConversationsDetails },
+      );
     await this.#d.widgets.delete(id);
     await this.#d.changed(id);
-    await this.#audit(ctx, "widget.deleted", row, { name: row.name });
+    const deleted = await this.#d.conversations.deleteChannelConversations(channel);
+    await this.#audit(ctx, "widget.deleted", row, { name: row.name, conversationsDeleted: deleted });
   }
 
   /**
