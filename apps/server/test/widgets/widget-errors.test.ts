@@ -291,7 +291,10 @@ describe("the public visitor API's errors, as a stranger reads them", () => {
       const res = await call(route, refusal);
       expect([res.status, res.body.error.code]).toEqual([refusal.status, code]);
       expect(res.body.error.message).toBe(STRANGER[code]);
-      expect(res.body.error.details).toBeUndefined();
+      // The visitor's own message limit is named (README), nothing else is.
+      if (code === "rate_limit.exceeded")
+        expect(res.body.error.details).toEqual({ scope: "widget_visitor", limit: 1 });
+      else expect(res.body.error.details).toBeUndefined();
       expect(res.body.error.requestId).toBe(res.headers.get("x-request-id"));
       if (code === "rate_limit.exceeded") expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
       // The CORS grant still lets the widget read the refusal (not where no widget grants it).

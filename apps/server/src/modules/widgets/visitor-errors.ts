@@ -49,15 +49,31 @@ export function strangerMessage(code: ErrorCode): string {
 
 /**
  * An error as the public visitor API shows it (the route config's `errorText`): the stranger's
- * message and no details, except a refused input's own (`validation.failed` says which field of
- * the visitor's request is wrong and how, nothing of the server).
+ * message and no details, except what is the visitor's own: a refused input's
+ * (`validation.failed` says which field of their request is wrong and how) and which of their
+ * message limits they reached (`rate_limit.exceeded`: `scope` and `limit`, a number of messages,
+ * as the README promises).
  * @example
  * strangerText("budget.exceeded", { message: "This call may cost up to 1200 micro-units…" });
  * // { message: "This assistant has used up its budget for now." }
  */
 export function strangerText(code: ErrorCode, shown: ErrorText): ErrorText {
   if (code === "validation.failed") return shown;
-  return { message: strangerMessage(code) };
+  const message = strangerMessage(code);
+  if (code === "rate_limit.exceeded") {
+    const details = messageLimitOf(shown.details);
+    return details ? { message, details } : { message };
+  }
+  return { message };
+}
+
+/** The scope and size of a widget's message limit, from a refusal's details (nothing else). */
+function messageLimitOf(details: unknown): { scope: string; limit: number } | null {
+  if (typeof details !== "object" || details === null) return null;
+  const { scope, limit } = details as { scope?: unknown; limit?: unknown };
+  return typeof scope === "string" && scope.startsWith("widget") && typeof limit === "number"
+    ? { scope, limit }
+    : null;
 }
 
 /** A stored or streamed error (a failed answer's) as a visitor reads it: its code, their words. */
