@@ -37,11 +37,6 @@ export class VisitorStreams {
     if (streams?.size === 0) this.#open.delete(widgetId);
   }
 
-  /** How many streams of `widgetId` are open on this process. */
-  count(widgetId: string): number {
-    return this.#open.get(widgetId)?.size ?? 0;
-  }
-
   /**
    * Checks every open stream of `widgetId` again, as a new request of its visitor would be, and
    * ends those refused with the refusal's code. Other failures (the database away) leave the
