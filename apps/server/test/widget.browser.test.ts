@@ -19,6 +19,9 @@ let fullText = "";
 let teamId = "";
 /** The key of the widget whose assistant answers from a knowledge base (the last test's). */
 let groundedKey = "";
+/** The key of the widget switched off while it answers. */
+let endingKey = "";
+let assistantId = "";
 let adminCall: <T>(method: string, path: string, body?: unknown) => Promise<T>;
 
 /** A host site: a page with the embed snippet, and one with the iframe. */
@@ -58,6 +61,9 @@ beforeAll(async () => {
     "/frame": html(
       `<iframe src="${web.parley.url}/widget/KEY" title="Chat" width="400" height="600"></iframe>`,
     ),
+    "/ending": html(
+      `<script src="${web.parley.url}/widget/v1/loader.js" data-parley-widget="${endingKey}" async></script>`,
+    ),
     "/grounded": html(
       `<script src="${web.parley.url}/widget/v1/loader.js" data-parley-widget="${groundedKey}" async></script>`,
     ),
@@ -85,6 +91,7 @@ beforeAll(async () => {
     name: "Shop helper",
     teamId: team.id,
   });
+  assistantId = assistant.id;
   // The host pages are built before the key is known: they read it when served.
   widget = await call<CreatedWidget>("POST", "/api/v1/widgets", {
     teamId: team.id,
@@ -161,6 +168,29 @@ describe("the widget on another site", () => {
     await page.close();
   }, 60_000);
 
+  it("tells the visitor the chat is over when its widget is switched off mid-answer", async () => {
+    const ending = await adminCall<CreatedWidget>("POST", "/api/v1/widgets", {
+      teamId,
+      assistantId,
+      name: "Ending chat",
+      allowedOrigins: [allowedHost.origin],
+    });
+    endingKey = ending.key;
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${allowedHost.origin}/ending`);
+    await page.getByRole("button", { name: "Open chat: Ending chat" }).click();
+    await ask(page, "Tell me a long story");
+    await expect
+      .poll(async () => (await lastAnswer(page).innerText()).length, { timeout: 10_000 })
+      .toBeGreaterThan(20);
+    await adminCall("PATCH", `/api/v1/widgets/${ending.id}`, { enabled: false });
+    // The server ends the open stream with a stream.error event: the widget says so in its words.
+    const dialog = page.getByRole("dialog", { name: "Ending chat" });
+    await dialog.getByRole("alert").getByText("This chat is not available right now.").waitFor();
+    await dialog.getByRole("button", { name: "Send" }).waitFor();
+    await page.close();
+  }, 60_000);
+
   it("works in the iframe on an allowed site", async () => {
     const page = await (await browser.newContext()).newPage();
     await page.goto(`${allowedHost.origin}/frame`);
@@ -231,6 +261,57 @@ describe("the widget on another site", () => {
     await preview.getByText("Ask me about the docs.").waitFor();
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, "assistant-publish");
+    await context.close();
+  }, 60_000);
+
+  it("unpublishes a widget whose visitors hold conversations only once the person confirms how many", async () => {
+    const assistant = await adminCall<{ id: string }>("POST", "/api/v1/assistants", {
+      name: "Busy helper",
+      teamId,
+    });
+    const busy = await adminCall<CreatedWidget>("POST", "/api/v1/widgets", {
+      teamId,
+      assistantId: assistant.id,
+      name: "Busy chat",
+      allowedOrigins: [allowedHost.origin],
+    });
+    // A visitor's conversation, through the public API as the widget would.
+    const visitorApi = `${web.parley.url}/api/v1/widget-api/${busy.key}`;
+    const headers = { origin: allowedHost.origin, "content-type": "application/json" };
+    const session = (await (
+      await fetch(`${visitorApi}/sessions`, { method: "POST", headers, body: "{}" })
+    ).json()) as { token: string };
+    const started = await fetch(`${visitorApi}/conversations`, {
+      method: "POST",
+      headers: { ...headers, "x-parley-visitor": session.token },
+      body: JSON.stringify({ content: "Hello" }),
+    });
+    expect(started.status).toBe(201);
+
+    const context = await browser.newContext({ viewport: { width: 1200, height: 1000 } });
+    const page = await context.newPage();
+    await signIn(page, web.parley.url, web.admin);
+    await page.goto(`${web.parley.url}/assistants/${assistant.id}`);
+    const asked: string[] = [];
+    // The first time, the person declines when told how many conversations go: nothing goes.
+    let decline = true;
+    page.on("dialog", (dialog) => {
+      asked.push(dialog.message());
+      void (decline && asked.length === 2 ? dialog.dismiss() : dialog.accept());
+    });
+    const publish = page.getByRole("region", { name: "Publish" });
+    await publish.getByRole("button", { name: "Unpublish" }).click();
+    await expect.poll(() => asked.length).toBe(2);
+    const kept = await adminCall<{ items: unknown[] }>("GET", `/api/v1/widgets?assistantId=${assistant.id}`);
+    expect(kept.items).toHaveLength(1);
+    decline = false;
+    await publish.getByRole("button", { name: "Unpublish" }).click();
+    await publish.getByRole("button", { name: "Publish as a widget" }).waitFor();
+    const unpublish = "Unpublish Busy chat? Its snippet stops working.";
+    const count = "Busy chat holds 1 visitor conversation. Unpublishing deletes them too, for good. Go on?";
+    expect(asked).toEqual([unpublish, count, unpublish, count]);
+    const left = await adminCall<{ items: unknown[] }>("GET", `/api/v1/widgets?assistantId=${assistant.id}`);
+    expect(left.items).toEqual([]);
     await context.close();
   }, 60_000);
 

@@ -387,6 +387,10 @@ const FAILURES: Record<FailureCode, Describe> = {
     title: "The widget's publisher cannot answer any more",
     hint: "Its publisher left the team or lost the right to use AI there. Publish the widget again.",
   }),
+  "widget.has_conversations": () => ({
+    title: "Its visitors' conversations would be deleted with it",
+    hint: "Unpublishing a widget deletes its visitors' conversations. Confirm with their number to go on.",
+  }),
 };
 
 /** True for a code this app knows; a newer server may send one it does not. */

@@ -3,6 +3,7 @@ import type {
   VisitorConversationWithMessages,
   VisitorExchange,
   VisitorSession,
+  VisitorStreamError,
 } from "@parley/contracts";
 import { apiBase, load, save, type Boot } from "./shared.ts";
 
@@ -53,7 +54,8 @@ export class VisitorApi {
   /**
    * Reads the conversation's events from `lastEventId` (or from the answer in flight), calling
    * `onEvent` with each and its id, until `signal` aborts or the server ends the stream; resolves
-   * once the stream is open (`opened`) and again when it ends (`done`).
+   * once the stream is open (`opened`) and again when it ends (`done`), which rejects with an
+   * {@link ApiError} when the server ended it with a `stream.error` event.
    */
   async follow(
     conversationId: string,
@@ -85,7 +87,13 @@ export class VisitorApi {
             if (line.startsWith("id: ")) id = line.slice(4);
             else if (line.startsWith("data: ")) data += line.slice(6);
           }
-          if (data) onEvent(JSON.parse(data) as ChatEvent, id);
+          if (!data) continue;
+          const event = JSON.parse(data) as ChatEvent | VisitorStreamError;
+          // The server ended the stream: the visitor may no longer use the widget (it was
+          // deleted or switched off, its key or secret rotated).
+          if (event.type === "stream.error")
+            throw new ApiError(event.status, event.error.code, event.error.message);
+          onEvent(event, id);
         }
       }
     })();

@@ -11,6 +11,8 @@ export function wordingOf(code: string, fallback?: string): string {
     case "widget.not_found":
     case "widget.publisher_unavailable":
       return "This chat is not available right now.";
+    case "widget.visitor_token_invalid":
+      return "Your chat session has ended. Please reload the page.";
     case "widget.signature_invalid":
       return "We could not confirm who you are. Please reload the page, or sign in again.";
     case "governance.blocked":

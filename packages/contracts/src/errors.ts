@@ -189,6 +189,11 @@ export const ErrorCode = z.enum([
   "widget.signature_invalid",
   /** The member who published the widget no longer exists or may no longer use AI in its team. */
   "widget.publisher_unavailable",
+  /**
+   * Deleting a widget deletes its visitors' conversations: the count given to confirm it is
+   * missing or no longer the widget's (`details.conversations` is the current one).
+   */
+  "widget.has_conversations",
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

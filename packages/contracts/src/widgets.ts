@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AnswerSource } from "./sources.ts";
 import { ErrorCode } from "./errors.ts";
+import { defineTopic } from "./topics.ts";
 
 /** Where the launcher sits on the host page. */
 export const WidgetPosition = z.enum(["bottom-right", "bottom-left"]);
@@ -132,6 +133,19 @@ export const WidgetListQuery = z.strictObject({
 });
 export type WidgetListQuery = z.infer<typeof WidgetListQuery>;
 
+/**
+ * `DELETE /api/v1/widgets/{id}`: a widget with visitors' conversations is deleted with them only
+ * when `deleteConversations` is their current number (the 409 `widget.has_conversations` tells it).
+ */
+export const DeleteWidgetQuery = z.strictObject({
+  deleteConversations: z.coerce.number().int().min(0).max(1_000_000_000).optional(),
+});
+export type DeleteWidgetQuery = z.infer<typeof DeleteWidgetQuery>;
+
+/** Details of a `widget.has_conversations` refusal. */
+export const WidgetHasConversationsDetails = z.object({ conversations: z.number().int() });
+export type WidgetHasConversationsDetails = z.infer<typeof WidgetHasConversationsDetails>;
+
 /** A widget's secret, for signing visitors' user ids on the host site's server. */
 export const WidgetSecret = z
   .object({ widgetId: z.string(), secret: z.string() })
@@ -227,3 +241,32 @@ export type VisitorExchange = z.infer<typeof VisitorExchange>;
 
 /** Path of the public visitor API, by widget key. */
 export const WidgetKeyParams = z.strictObject({ key: z.string().min(1).max(100) });
+
+/**
+ * The last event of a visitor's event stream (SSE event `stream.error`) when the server ends it
+ * because the visitor may no longer use the widget: it was deleted or switched off, its key was
+ * rotated, its secret rotated (signed visitors), its mode or origins changed, or its publisher
+ * may no longer answer. `status` and `error.code` are what a new request would be answered with.
+ */
+export const VisitorStreamError = z
+  .object({
+    type: z.literal("stream.error"),
+    status: z.number().int(),
+    error: z.object({ code: ErrorCode, message: z.string() }),
+  })
+  .meta({ id: "VisitorStreamError" });
+export type VisitorStreamError = z.infer<typeof VisitorStreamError>;
+
+/** Bus payload: widget `widgetId` changed (or was deleted) on pod `pod`. */
+export const WidgetChanged = z.object({ widgetId: z.string(), pod: z.string() });
+export type WidgetChanged = z.infer<typeof WidgetChanged>;
+
+/** The widgets module's bus topics. */
+export const widgetsTopics = {
+  /**
+   * Tells every pod to check its open visitor event streams of the widget again, and to end those
+   * whose visitor may no longer use it. At most once is enough: each stream is also checked again
+   * with its heartbeat, and every new request is checked anyway.
+   */
+  changed: defineTopic({ name: "widgets.changed", kind: "event", schema: WidgetChanged }),
+};

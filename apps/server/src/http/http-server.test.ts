@@ -69,6 +69,26 @@ async function harness(overrides: Partial<HttpServerDeps> = {}): Promise<Harness
           throw new AppError(code as never, `failed with ${code}`, { details: { why: "test" } });
         },
       );
+      // A route for strangers: its errors' words rewritten by `errorText`, which tries to reach
+      // further (a code, a status) than it may.
+      scope.get<{ Params: { code: string } }>(
+        "/api/v1/stranger/:code",
+        {
+          config: {
+            permission: "public",
+            errorText: (code) =>
+              ({ message: `words for ${code}`, code: "server.internal", status: 200 }) as never,
+          },
+        },
+        (request) => {
+          const code = request.params.code;
+          if (code === "crash") throw new Error("database password is hunter2");
+          throw new AppError(code as never, `failed with ${code} at 1200 micro-units`, {
+            details: { availableMicros: 3 },
+            headers: { "retry-after": "7" },
+          });
+        },
+      );
       return Promise.resolve();
     },
   );
@@ -128,6 +148,27 @@ describe("HTTP edge", () => {
       },
     });
   });
+
+  it.each([
+    ["rate_limit.exceeded", 429],
+    ["budget.exceeded", 402],
+    ["widget.not_found", 404],
+    ["crash", 500],
+  ])(
+    "rewrites only the words of %s on a route for strangers: code, status, headers, request id stay; the log keeps the thrown message",
+    async (thrown, status) => {
+      const { app, logs } = await harness();
+      const res = await app.inject({ method: "GET", url: `/api/v1/stranger/${thrown}` });
+      const code = thrown === "crash" ? "server.internal" : thrown;
+      expect(res.statusCode).toBe(status);
+      expect(res.json()).toEqual({
+        error: { code, message: `words for ${code}`, requestId: res.headers["x-request-id"] },
+      });
+      if (thrown !== "crash") expect(res.headers["retry-after"]).toBe("7");
+      const logged = JSON.stringify(logs.filter((l) => l.requestId === res.headers["x-request-id"]));
+      expect(logged).toContain(thrown === "crash" ? "hunter2" : "1200 micro-units");
+    },
+  );
 
   it("hides the message of an unexpected error and logs it in full", async () => {
     const { app, logs } = await harness();

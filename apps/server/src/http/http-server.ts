@@ -6,6 +6,7 @@ import fastifyCookie from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import Fastify, {
   LogController,
+  type FastifyContextConfig,
   type FastifyReply,
   type FastifyRequest,
   type RawServerDefault,
@@ -19,7 +20,7 @@ import type { Logger } from "pino";
 import { redactPath, redactUrl } from "../platform/log-redaction.ts";
 import type { Metrics } from "../platform/metrics/metrics.ts";
 import type { RateLimiter } from "../platform/rate-limit/rate-limit.port.ts";
-import { ErrorEnvelope } from "@parley/contracts";
+import { ErrorEnvelope, type ErrorCode } from "@parley/contracts";
 import { AppError } from "../kernel/app-error.ts";
 import type { ErrorCatalog } from "../kernel/define-errors.ts";
 import { authenticateRequest, type EdgeAuth } from "./authenticate.ts";
@@ -207,7 +208,8 @@ export async function buildHttpServer(
     else request.log.info({ code }, message);
     // A route that sets its own headers (the event stream) still answers its errors as a document.
     if (request.routeOptions.config.helmet === false && !reply.sent) reply.headers(CORE_HEADERS);
-    return reply.code(presented.status).headers(presented.headers).send(presented.body);
+    const body = audienceBody(presented.body, request.routeOptions.config.errorText);
+    return reply.code(presented.status).headers(presented.headers).send(body);
   });
 
   app.setNotFoundHandler(async (request, reply) => {
@@ -300,4 +302,26 @@ function trustedProxies(
   setting: boolean | number | string[],
 ): boolean | string[] | ((address: string, hop: number) => boolean) {
   return typeof setting === "number" ? (_address, hop) => hop < setting : setting;
+}
+
+/**
+ * The envelope as the route's audience reads it (`config.errorText`): its message and details
+ * rewritten, its code and request id kept whatever the rewrite returns.
+ */
+function audienceBody(body: ErrorEnvelope, errorText: FastifyContextConfig["errorText"]): ErrorEnvelope {
+  if (!errorText) return body;
+  const { code, requestId } = body.error;
+  // `presentError` builds every envelope from an `ErrorCode`.
+  const shown = errorText(code as ErrorCode, {
+    message: body.error.message,
+    ...(body.error.details !== undefined ? { details: body.error.details } : {}),
+  });
+  return {
+    error: {
+      code,
+      message: shown.message,
+      ...(shown.details !== undefined ? { details: shown.details } : {}),
+      requestId,
+    },
+  };
 }

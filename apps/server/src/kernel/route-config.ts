@@ -2,7 +2,7 @@ import type { FastifyInstance, RawServerDefault, FastifyBaseLogger, RouteOptions
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import type { HelmetOptions } from "helmet";
-import type { Permission } from "@parley/contracts";
+import type { ErrorCode, Permission } from "@parley/contracts";
 import type { Principal } from "./principal.ts";
 
 /**
@@ -38,7 +38,20 @@ declare module "fastify" {
      * webhook) must be answered 2xx and told otherwise.
      */
     acceptsNul?: boolean;
+    /**
+     * Rewrites what this route's caller reads of an error, for its audience: the public visitor
+     * API tells strangers no budgets, rule names or ids (`widgets/visitor-errors.ts`). Only the
+     * message and details change; the edge keeps the code, the status, the headers (such as
+     * `Retry-After`) and the request id, and logs the error as thrown.
+     */
+    errorText?: (code: ErrorCode, shown: ErrorText) => ErrorText;
   }
+}
+
+/** What a client reads of an error besides its code and status. */
+export interface ErrorText {
+  message: string;
+  details?: unknown;
 }
 
 /** The Fastify instance routes are registered on, with Zod schemas as the type provider. */

@@ -142,6 +142,28 @@ export class ChatRepository {
     return result.numUpdatedRows > 0n;
   }
 
+  /** The ids of the conversations held on channel `kind` `id` (a widget's or bot's visitors'). */
+  async channelConversationIds(kind: string, id: string): Promise<string[]> {
+    const rows = await this.#db
+      .selectFrom("conversations")
+      .select("id")
+      .where("channel", "=", kind)
+      .where("channel_id", "=", id)
+      .execute();
+    return rows.map((r) => r.id);
+  }
+
+  /** How many conversations are held on channel `kind` `id`. */
+  async countChannelConversations(kind: string, id: string): Promise<number> {
+    const row = await this.#db
+      .selectFrom("conversations")
+      .select((eb) => eb.fn.countAll<number | string | bigint>().as("n"))
+      .where("channel", "=", kind)
+      .where("channel_id", "=", id)
+      .executeTakeFirst();
+    return Number(row?.n ?? 0);
+  }
+
   async deleteConversation(id: string): Promise<void> {
     await this.#db.deleteFrom("conversations").where("id", "=", id).execute();
   }

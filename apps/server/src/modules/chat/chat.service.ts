@@ -373,6 +373,30 @@ export class ChatService {
   }
 
   /**
+   * How many conversations visitors hold on a channel (a widget's, a bot's). For its owner's
+   * service, which authorized the caller on the channel: no principal is checked here.
+   */
+  channelConversationCount(channel: { kind: "widget" | "telegram"; id: string }): Promise<number> {
+    return this.#d.chats.countChannelConversations(channel.kind, channel.id);
+  }
+
+  /**
+   * Deletes every conversation held on a channel, with their messages and attached files (the
+   * channel itself is being deleted). For its owner's service, which authorized the caller and
+   * audits the deletion: no principal is checked here.
+   * @returns how many were deleted.
+   */
+  async deleteChannelConversations(channel: { kind: "widget" | "telegram"; id: string }): Promise<number> {
+    const ids = await this.#d.chats.channelConversationIds(channel.kind, channel.id);
+    for (const id of ids) {
+      const blobs = await this.#d.attachments.blobKeysOfConversation(id);
+      await this.#d.chats.deleteConversation(id);
+      await this.#d.attachments.removeBlobs(blobs);
+    }
+    return ids.length;
+  }
+
+  /**
    * Stores the user's message and a `streaming` answer, then publishes the generation job. With
    * `editOf`, the new message is a new version of that earlier user message: it and everything
    * after it leave the current path (kept as a branch, see ADR 0031).

@@ -1,5 +1,6 @@
 /** The widgets module: an assistant published on websites, and the public API its visitors use (ADR 0035). */
 import { fileURLToPath } from "node:url";
+import { widgetsTopics } from "@parley/contracts";
 import { defineModule } from "../../kernel/module.ts";
 import type { AssistantsExports } from "../assistants/index.ts";
 import type { AuditExports } from "../audit/index.ts";
@@ -34,7 +35,7 @@ const WIDGET_ROOT = fileURLToPath(new URL("../../../../widget/dist", import.meta
 export const widgetsModule = defineModule({
   name: "widgets",
   errors: widgetsErrors,
-  topics: {},
+  topics: widgetsTopics,
   needs: ["audit", "identity", "assistants", "chat"],
   permissions: ["widgets:read", "widgets:manage"],
   tables: ["widgets"],
@@ -50,12 +51,27 @@ export const widgetsModule = defineModule({
   ) => {
     const rows = new WidgetRepository(ctx.platform.database);
     const crypto = new WidgetCrypto(ctx.platform.secrets.key("widget"), ctx.platform.clock);
+    const streams = new VisitorStreams();
+    const recheck = (widgetId: string) =>
+      streams.recheck(widgetId).catch((err: unknown) => {
+        ctx.logger.warn({ err, widgetId }, "could not check a widget's visitor streams again");
+      });
     const widgets = new WidgetService({
       widgets: rows,
       assistants: deps.assistants.assistants,
       crypto,
       audit: deps.audit.audit,
       clock: ctx.platform.clock,
+      conversations: deps.chat.chat,
+      changed: async (widgetId) => {
+        void recheck(widgetId);
+        try {
+          await ctx.bus.publish(widgetsTopics.changed, { widgetId, pod: ctx.podId });
+        } catch (error) {
+          // Saved: other pods' streams end at their next heartbeat check instead.
+          ctx.logger.warn({ err: error, widgetId }, "could not announce a widget change");
+        }
+      },
     });
     const auth = deps.identity.auth;
     const visitors = new VisitorService({
@@ -75,7 +91,6 @@ export const widgetsModule = defineModule({
         return assistant?.starterPrompts ?? [];
       },
     });
-    const streams = new VisitorStreams();
     return {
       exports: { widgets, visitors } satisfies WidgetsExports,
       // A widget belongs to its team (team admins may set its budgets).
@@ -85,11 +100,24 @@ export const widgetsModule = defineModule({
           return row ? { teamId: row.team_id } : null;
         },
       },
-      routes: (app) => {
+      routes: async (app) => {
         registerWidgetRoutes(app, { widgets });
-        registerVisitorRoutes(app, { visitors, streams, publicUrl: () => ctx.publicUrl() });
+        await registerVisitorRoutes(app, { visitors, streams, publicUrl: () => ctx.publicUrl() });
         registerWidgetAssetRoutes(app, { root: WIDGET_ROOT, widgets: rows });
       },
+      workers: [
+        {
+          name: "widget visitor streams",
+          // Only processes that serve the API hold visitor event streams.
+          roles: ["api", "all"],
+          start: async () => {
+            const subscription = await ctx.bus.subscribe(widgetsTopics.changed, ({ widgetId, pod }) => {
+              if (pod !== ctx.podId) void recheck(widgetId);
+            });
+            return () => subscription.close();
+          },
+        },
+      ],
       drain: () => {
         streams.drain();
       },

@@ -5,6 +5,7 @@ import type {
   VisitorConversationWithMessages,
   VisitorMessage,
 } from "@parley/contracts";
+import { strangerError } from "./visitor-errors.ts";
 
 /** A message as its visitor sees it (no model, usage or feedback). */
 export function toVisitorMessage(m: ChatMessageView): VisitorMessage {
@@ -13,8 +14,12 @@ export function toVisitorMessage(m: ChatMessageView): VisitorMessage {
     role: m.role === "user" ? "user" : "assistant",
     content: m.content,
     status: m.status,
+    // The stored message is the team's (amounts, rule names): the visitor reads their words.
     error: m.error
-      ? { code: m.error.code as NonNullable<VisitorMessage["error"]>["code"], message: m.error.message }
+      ? strangerError({
+          code: m.error.code as NonNullable<VisitorMessage["error"]>["code"],
+          message: m.error.message,
+        })
       : null,
     ...(m.sources?.length ? { sources: m.sources } : {}),
     createdAt: m.createdAt,

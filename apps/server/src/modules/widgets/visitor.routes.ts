@@ -13,6 +13,7 @@ import {
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { z } from "zod";
 import type { TypedApp } from "../../kernel/route-config.ts";
+import { strangerText } from "./visitor-errors.ts";
 import type { VisitorRequest, VisitorService } from "./visitor.service.ts";
 import { relayVisitorEvents, type VisitorStreams } from "./widget-sse.ts";
 
@@ -37,7 +38,19 @@ export interface VisitorRouteDeps {
  * the widget; any other page's requests (preflights included) answer 403
  * `widget.origin_not_allowed`.
  */
-export function registerVisitorRoutes(app: TypedApp, deps: VisitorRouteDeps): void {
+export async function registerVisitorRoutes(app: TypedApp, deps: VisitorRouteDeps): Promise<void> {
+  await app.register((scope: TypedApp, _options, done) => {
+    // Every route of this scope answers strangers: their errors in strangers' words, whatever
+    // route a later change adds (the code, status and headers stay; the logs keep the detail).
+    scope.addHook("onRoute", (route) => {
+      route.config = { ...route.config, errorText: strangerText };
+    });
+    registerRoutes(scope, deps);
+    done();
+  });
+}
+
+function registerRoutes(app: TypedApp, deps: VisitorRouteDeps): void {
   const tags = ["widget visitors"];
   const visitorOf = (request: FastifyRequest): VisitorRequest => {
     const ua = request.headers["user-agent"];
@@ -208,9 +221,15 @@ export function registerVisitorRoutes(app: TypedApp, deps: VisitorRouteDeps): vo
     async (request, reply) => {
       const header = request.headers["last-event-id"];
       const lastEventId = (typeof header === "string" ? header : undefined) ?? request.query.lastEventId;
-      const stream = await deps.visitors.events(visitorOf(request), request.params.id, lastEventId);
+      const visitor = visitorOf(request);
+      const { stream, widgetId } = await deps.visitors.events(visitor, request.params.id, lastEventId);
       const origin = request.headers.origin;
-      return relayVisitorEvents(deps.streams, stream, request, reply, origin ? corsHeaders(origin) : {});
+      return relayVisitorEvents(stream, request, reply, {
+        streams: deps.streams,
+        widgetId,
+        recheck: () => deps.visitors.recheck(visitor),
+        cors: origin ? corsHeaders(origin) : {},
+      });
     },
   );
 }

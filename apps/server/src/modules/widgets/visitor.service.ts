@@ -175,14 +175,24 @@ export class VisitorService {
     return this.#d.chat.cancel(messageId, ctx);
   }
 
-  /** The conversation's events from `lastEventId` on (what the SSE route relays). */
+  /** The conversation's events from `lastEventId` on (what the SSE route relays), and its widget. */
   async events(
     request: VisitorRequest,
     conversationId: string,
     lastEventId: string | undefined,
-  ): Promise<ConversationEventStream> {
-    const { ctx } = await this.#visitor(request);
-    return this.#d.events.open(conversationId, ctx, { lastEventId });
+  ): Promise<{ stream: ConversationEventStream; widgetId: string }> {
+    const { visitor, ctx } = await this.#visitor(request);
+    const stream = await this.#d.events.open(conversationId, ctx, { lastEventId });
+    return { stream, widgetId: visitor.widget.id };
+  }
+
+  /**
+   * Checks a request again as it was checked when it came (an open event stream, after its widget
+   * changed): resolves if it would still be accepted.
+   * @throws AppError as {@link #visitor} would refuse it now.
+   */
+  async recheck(request: VisitorRequest): Promise<void> {
+    await this.#visitor(request);
   }
 
   /**

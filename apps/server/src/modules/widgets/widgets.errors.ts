@@ -12,4 +12,6 @@ export const widgetsErrors = defineErrors({
   "widget.signature_invalid": { status: 401, expose: true },
   // The team must publish the widget again (as a member who may use AI there).
   "widget.publisher_unavailable": { status: 409, expose: true },
+  // Deleting it deletes its visitors' conversations: confirm with their number.
+  "widget.has_conversations": { status: 409, expose: true },
 });

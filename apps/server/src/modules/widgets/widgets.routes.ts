@@ -1,6 +1,7 @@
 import {
   CreateWidgetRequest,
   CreatedWidget,
+  DeleteWidgetQuery,
   IdParams,
   UpdateWidgetRequest,
   Widget,
@@ -69,10 +70,17 @@ export function registerWidgetRoutes(app: TypedApp, deps: { widgets: WidgetServi
     "/api/v1/widgets/:id",
     {
       config: { permission: "widgets:manage" },
-      schema: { tags, summary: "Unpublish a widget", params: IdParams, response: { 204: z.null() } },
+      schema: {
+        tags,
+        summary:
+          "Unpublish a widget and delete its visitors' conversations (confirmed with their number, ?deleteConversations=N)",
+        params: IdParams,
+        querystring: DeleteWidgetQuery,
+        response: { 204: z.null() },
+      },
     },
     async (request, reply) => {
-      await deps.widgets.delete(request.params.id, contextOf(request));
+      await deps.widgets.delete(request.params.id, request.query, contextOf(request));
       return reply.code(204).send(null);
     },
   );

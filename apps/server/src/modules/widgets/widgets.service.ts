@@ -1,5 +1,7 @@
 import type {
   CreateWidgetRequest,
+  DeleteWidgetQuery,
+  WidgetHasConversationsDetails,
   UpdateWidgetRequest,
   Widget,
   WidgetListQuery,
@@ -21,6 +23,7 @@ import { auditOrigin, type AuditSink, type RequestContext } from "../../kernel/r
 import type { Clock } from "../../platform/clock/clock.ts";
 import { isForeignKeyViolation } from "../../platform/db/constraint-errors.ts";
 import type { AssistantService } from "../assistants/index.ts";
+import type { ChatService } from "../chat/index.ts";
 import { WidgetCrypto } from "./visitor-tokens.ts";
 import { toWidget } from "./widget-view.ts";
 import type { Insertable } from "kysely";
@@ -34,6 +37,13 @@ export interface WidgetServiceDeps {
   crypto: WidgetCrypto;
   audit: AuditSink;
   clock: Clock;
+  /**
+   * Announces that a widget changed or was deleted (once saved): every pod checks its open
+   * visitor event streams of the widget again. Never throws (a failed announcement is logged).
+   */
+  changed(widgetId: string): Promise<void>;
+  /** The conversations of the widget's visitors (chat's, on the widget channel). */
+  conversations: Pick<ChatService, "channelConversationCount" | "deleteChannelConversations">;
 }
 
 /**
@@ -133,6 +143,7 @@ export class WidgetService {
     };
     await this.#d.widgets.update(id, changes);
     const updated = { ...row, ...changes };
+    await this.#d.changed(id);
     await this.#audit(ctx, "widget.updated", updated, {
       changed: Object.keys(patch).sort(),
       ...(patch.allowedOrigins !== undefined ? { allowedOrigins: patch.allowedOrigins } : {}),
@@ -142,10 +153,28 @@ export class WidgetService {
     return toWidget(updated);
   }
 
-  async delete(id: string, ctx: RequestContext): Promise<void> {
+  /**
+   * Unpublishes a widget and deletes its visitors' conversations with it (no one else can read
+   * them: kept, they would be strangers' words no one could reach or remove). A widget that has
+   * some is deleted only when `confirm.deleteConversations` is their current number. Visitors
+   * who start one in between the count and the deletion lose it too; the audit entry counts
+   * every conversation deleted.
+   * @throws AppError `widget.has_conversations` (409, `details.conversations`), `widget.not_found`.
+   */
+  async delete(id: string, confirm: DeleteWidgetQuery, ctx: RequestContext): Promise<void> {
     const row = await this.#visible(id, ctx, "widgets:manage");
+    const channel = { kind: "widget" as const, id };
+    const conversations = await this.#d.conversations.channelConversationCount(channel);
+    if (conversations > 0 && confirm.deleteConversations !== conversations)
+      throw new AppError(
+        "widget.has_conversations",
+        `This widget's visitors hold ${conversations} conversation(s), deleted with it: confirm with deleteConversations=${conversations}`,
+        { details: { conversations } satisfies WidgetHasConversationsDetails },
+      );
     await this.#d.widgets.delete(id);
-    await this.#audit(ctx, "widget.deleted", row, { name: row.name });
+    await this.#d.changed(id);
+    const deleted = await this.#d.conversations.deleteChannelConversations(channel);
+    await this.#audit(ctx, "widget.deleted", row, { name: row.name, conversationsDeleted: deleted });
   }
 
   /**
@@ -158,6 +187,7 @@ export class WidgetService {
       const changes = { public_key: WidgetCrypto.newPublicKey(), updated_at: this.#d.clock.now() };
       if (!(await this.#d.widgets.bump(id, "key_version", row.key_version, changes))) continue;
       const rotated = { ...row, ...changes, key_version: row.key_version + 1 };
+      await this.#d.changed(id);
       await this.#audit(ctx, "widget.key_rotated", rotated, { keyVersion: rotated.key_version });
       return toWidget(rotated);
     }
@@ -170,6 +200,7 @@ export class WidgetService {
       const changes = { updated_at: this.#d.clock.now() };
       if (!(await this.#d.widgets.bump(id, "secret_version", row.secret_version, changes))) continue;
       const version = row.secret_version + 1;
+      await this.#d.changed(id);
       await this.#audit(ctx, "widget.secret_rotated", row, { secretVersion: version });
       return { widgetId: id, secret: this.#d.crypto.secretOf(id, version) };
     }

@@ -1,7 +1,14 @@
-import type { Assistant, CreatedWidget, Me, Widget, WidgetSecret } from "@parley/contracts";
+import {
+  WidgetHasConversationsDetails,
+  type Assistant,
+  type CreatedWidget,
+  type Me,
+  type Widget,
+  type WidgetSecret,
+} from "@parley/contracts";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type SyntheticEvent } from "react";
-import { api } from "../../api.ts";
+import { api, ApiError } from "../../api.ts";
 import { Alert } from "../../components/ui/alert.tsx";
 import { errorText } from "../../failures.ts";
 
@@ -44,6 +51,28 @@ function bodyOf(d: WidgetDraft) {
 }
 
 /** The embed snippet of widget key `key`. */
+/**
+ * Unpublishes `widget`. When its visitors hold conversations, the server says how many: they are
+ * deleted with it once the person confirms that number.
+ */
+async function unpublish(widget: Widget): Promise<void> {
+  const path = `/api/v1/widgets/${widget.id}`;
+  try {
+    await api(path, { method: "DELETE" });
+  } catch (error) {
+    const held =
+      error instanceof ApiError && error.code === "widget.has_conversations"
+        ? WidgetHasConversationsDetails.safeParse(error.details)
+        : null;
+    if (!held?.success) throw error;
+    const n = held.data.conversations;
+    const what = n === 1 ? "1 visitor conversation" : `${n} visitor conversations`;
+    if (!window.confirm(`${widget.name} holds ${what}. Unpublishing deletes them too, for good. Go on?`))
+      return;
+    await api(`${path}?deleteConversations=${n}`, { method: "DELETE" });
+  }
+}
+
 export function embedSnippet(key: string): string {
   return `<script src="${location.origin}/widget/v1/loader.js" data-parley-widget="${key}" async></script>`;
 }
@@ -127,7 +156,7 @@ function WidgetEditor({
   const action = useMutation({
     mutationFn: async (kind: "rotate-key" | "rotate-secret" | "secret" | "delete") => {
       if (!widget) return;
-      if (kind === "delete") return api(`/api/v1/widgets/${widget.id}`, { method: "DELETE" });
+      if (kind === "delete") return unpublish(widget);
       const path = `/api/v1/widgets/${widget.id}/${kind}`;
       if (kind === "rotate-key") return api<Widget>(path, { method: "POST" });
       const result = await api<WidgetSecret>(path, { method: kind === "secret" ? "GET" : "POST" });
