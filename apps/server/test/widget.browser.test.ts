@@ -168,6 +168,36 @@ describe("the widget on another site", () => {
     await page.close();
   }, 60_000);
 
+  it("keeps a message the visitor sent just before a reload that cut off the server's reply", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${allowedHost.origin}/`);
+    await page.getByRole("button", { name: "Open chat: Shop chat" }).click();
+    const asked = web.fake.requests.length;
+    // The first message reaches the server (which stores it and starts the answer), and its reply
+    // is lost on the way back: the page never learns the conversation exists.
+    let reached = false;
+    await page.route(/\/widget-api\/[^/]+\/conversations$/, async (route) => {
+      if (route.request().method() !== "POST") return route.fallback();
+      await route.fetch();
+      reached = true;
+      await route.abort("connectionreset");
+    });
+    await ask(page, "Did my question survive the reload?");
+    await expect.poll(() => reached).toBe(true);
+    await page.unroute(/\/widget-api\/[^/]+\/conversations$/);
+    await page.reload();
+    // The widget sends it again under the same key: the server answers with what it stored.
+    const dialog = page.getByRole("dialog", { name: "Shop chat" });
+    await dialog.getByText("Did my question survive the reload?").waitFor();
+    await expect
+      .poll(async () => normalized(await lastAnswer(page).innerText()), { timeout: 20_000 })
+      .toBe(normalized(fullText));
+    expect(await dialog.getByText("Did my question survive the reload?").count()).toBe(1);
+    // Asked once, though sent twice.
+    expect(web.fake.requests.length - asked).toBe(1);
+    await page.close();
+  }, 60_000);
+
   it("tells the visitor the chat is over when its widget is switched off mid-answer", async () => {
     const ending = await adminCall<CreatedWidget>("POST", "/api/v1/widgets", {
       teamId,

@@ -5,7 +5,7 @@ import type {
   VisitorSession,
   VisitorStreamError,
 } from "@parley/contracts";
-import { apiBase, load, save, type Boot } from "./shared.ts";
+import { apiBase, load, save, type Boot, type PendingMessage } from "./shared.ts";
 
 /** An error answer of the API, with its stable code. */
 export class ApiError extends Error {
@@ -34,13 +34,15 @@ export class VisitorApi {
     this.#base = apiBase(boot);
   }
 
-  /** Starts a conversation with its first message. */
-  start(content: string): Promise<VisitorExchange> {
-    return this.#call("POST", "/conversations", { content });
-  }
-
-  send(conversationId: string, content: string): Promise<VisitorExchange> {
-    return this.#call("POST", `/conversations/${encodeURIComponent(conversationId)}/messages`, { content });
+  /**
+   * Sends `message` under its idempotency key: to its conversation, or as the first message of a
+   * new one. Sent again with the same key, the server answers with the same exchange.
+   */
+  deliver(message: PendingMessage): Promise<VisitorExchange> {
+    const path = message.conversationId
+      ? `/conversations/${encodeURIComponent(message.conversationId)}/messages`
+      : "/conversations";
+    return this.#call("POST", path, { content: message.content }, false, { "idempotency-key": message.key });
   }
 
   get(conversationId: string): Promise<VisitorConversationWithMessages> {
@@ -131,13 +133,20 @@ export class VisitorApi {
     return session.token;
   }
 
-  async #call<T>(method: string, path: string, body?: unknown, retried = false): Promise<T> {
+  async #call<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    retried = false,
+    extra: Record<string, string> = {},
+  ): Promise<T> {
     const res = await fetch(`${this.#base}${path}`, {
       method,
       credentials: "omit",
       headers: {
         "x-parley-visitor": await this.#token(retried),
         ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...extra,
       },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
@@ -145,7 +154,7 @@ export class VisitorApi {
     const error = await errorOf(res);
     // A rotated key or an expired token: once more as a new visitor.
     if (error.code === "widget.visitor_token_invalid" && !retried)
-      return this.#call(method, path, body, true);
+      return this.#call(method, path, body, true, extra);
     throw error;
   }
 }

@@ -3,10 +3,23 @@
  * the visitor's conversation, answers streaming with citations, resumed after a reload, and
  * errors in plain words. Loaded only when the visitor opens the widget.
  */
-import type { AnswerSource, ChatEvent, VisitorMessage, WidgetPublicConfig } from "@parley/contracts";
+import type {
+  AnswerSource,
+  ChatEvent,
+  VisitorExchange,
+  VisitorMessage,
+  WidgetPublicConfig,
+} from "@parley/contracts";
 import { ApiError, VisitorApi } from "./api.ts";
 import { renderAnswer, renderSources } from "./render.ts";
-import { load, save, type ChatBundle, type MountOptions } from "./shared.ts";
+import {
+  load,
+  newIdempotencyKey,
+  save,
+  type ChatBundle,
+  type MountOptions,
+  type PendingMessage,
+} from "./shared.ts";
 import { chatStyles } from "./styles.ts";
 import { wordingOf } from "./wording.ts";
 
@@ -131,8 +144,26 @@ class Chat {
     }
   }
 
-  /** The conversation this visitor had open on this site, with an answer still streaming followed. */
+  /**
+   * The conversation this visitor had open on this site, with an answer still streaming followed;
+   * a message sent just before a reload, whose answer never arrived, is sent again first (under
+   * its key: stored once, whether or not the first request had reached the server).
+   */
   async #restore(): Promise<void> {
+    const pending = load(this.#o.boot.key).pending;
+    if (pending) {
+      try {
+        await this.#deliver(pending);
+      } catch (error) {
+        if (!(error instanceof ApiError)) {
+          this.#fail(error);
+          return;
+        }
+        // Refused now: the visitor reads why, and has their words back to send again.
+        this.#input.value = pending.content;
+        this.#fail(error);
+      }
+    }
     const id = load(this.#o.boot.key).conversationId;
     if (!id) return;
     try {
@@ -155,10 +186,11 @@ class Chat {
     this.#send.disabled = true;
     try {
       const conversationId = load(this.#o.boot.key).conversationId;
-      const exchange = conversationId
-        ? await this.#api.send(conversationId, content)
-        : await this.#api.start(content);
-      save(this.#o.boot.key, { conversationId: exchange.conversationId });
+      const exchange = await this.#deliver({
+        key: newIdempotencyKey(),
+        content,
+        ...(conversationId ? { conversationId } : {}),
+      });
       this.#input.value = "";
       this.#starters.replaceChildren();
       this.#show(exchange.userMessage);
@@ -169,6 +201,23 @@ class Chat {
     } finally {
       this.#send.disabled = false;
     }
+  }
+
+  /**
+   * Sends `message`, remembered as pending until the server answers: a refusal forgets it too (it
+   * was answered), a lost connection or a reload keeps it for {@link #restore}.
+   */
+  async #deliver(message: PendingMessage): Promise<VisitorExchange> {
+    save(this.#o.boot.key, { pending: message });
+    let exchange: VisitorExchange;
+    try {
+      exchange = await this.#api.deliver(message);
+    } catch (error) {
+      if (error instanceof ApiError) save(this.#o.boot.key, { pending: undefined });
+      throw error;
+    }
+    save(this.#o.boot.key, { conversationId: exchange.conversationId, pending: undefined });
+    return exchange;
   }
 
   /**

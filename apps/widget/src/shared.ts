@@ -37,6 +37,25 @@ export interface Stored {
   userId?: string;
   conversationId?: string;
   open?: boolean;
+  /**
+   * A message sent and not yet acknowledged, with the `Idempotency-Key` it went with: a reload
+   * before the server's answer arrived sends it again under the same key, and the server answers
+   * with what it stored (or stores it now), never twice.
+   */
+  pending?: PendingMessage;
+}
+
+/** A message on its way (see {@link Stored.pending}). */
+export interface PendingMessage {
+  key: string;
+  content: string;
+  conversationId?: string;
+}
+
+/** A fresh idempotency key (random; `getRandomValues` works on plain-http host pages too). */
+export function newIdempotencyKey(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 const storageKey = (key: string) => `parley-widget:${key}`;

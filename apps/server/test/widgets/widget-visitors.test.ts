@@ -183,6 +183,39 @@ for (const shape of ["embedded", "distributed"] as const) {
       expect(own.body.items.map((c) => c.id)).not.toContain(id);
     });
 
+    it("answers a visitor's retried send with their own exchange, and another visitor's same key with theirs", async () => {
+      const team = await widgetTeam(h, "Retries");
+      const widget = await publish(h, team.operator.token, team);
+      const a = await visitor(h, widget.key);
+      const b = await visitor(h, widget.key);
+      const start = (token: string, content: string) =>
+        visitorCall<VisitorExchange>(h, "POST", widget.key, "/conversations", {
+          token,
+          body: { content },
+          headers: { "idempotency-key": "same-key-for-everyone" },
+        });
+      const first = await start(a.token, "Where is my parcel?");
+      const again = await start(a.token, "Where is my parcel?");
+      expect(first.status).toBe(201);
+      expect([again.status, again.body.conversationId, again.body.assistantMessage.id]).toEqual([
+        201,
+        first.body.conversationId,
+        first.body.assistantMessage.id,
+      ]);
+      // Visitor B guessed (or copied) A's key: B gets a conversation of B's own, never A's.
+      const theirs = await start(b.token, "Where is my parcel?");
+      expect(theirs.status).toBe(201);
+      expect(theirs.body.conversationId).not.toBe(first.body.conversationId);
+      const other = await start(b.token, "Something else");
+      expect(other.status).toBe(422);
+      await answered(widget.key, a.token, first.body);
+      await answered(widget.key, b.token, theirs.body);
+      const listA = await visitorCall<{ items: unknown[] }>(h, "GET", widget.key, "/conversations", {
+        token: a.token,
+      });
+      expect(listA.body.items).toHaveLength(1);
+    });
+
     it("holds each visitor, each IP and the whole widget to their message limits", async () => {
       const team = await widgetTeam(h, "Limits");
       const widget = await publish(h, team.operator.token, team, {

@@ -99,6 +99,19 @@ export interface ChatServiceDeps {
   readsImages: (model: string) => Promise<boolean>;
 }
 
+/**
+ * The key a request's `Idempotency-Key` is stored under: as given for a person or an API key (the
+ * index makes it unique per user), prefixed with the channel and its visitor for a widget visitor
+ * or a Telegram chat, who all act as the publisher: one visitor's key never finds another's
+ * conversation.
+ */
+function keyOf(principal: Principal, options: SendOptions): string | undefined {
+  const key = options.idempotencyKey;
+  if (key === undefined) return undefined;
+  const channel = principal.channel;
+  return channel ? `${channel.kind}:${channel.id}:${channel.subject}:${key}` : key;
+}
+
 /** How a send or a create is made. */
 export interface SendOptions {
   /**
@@ -129,7 +142,7 @@ export class ChatService {
   ): Promise<CreatedConversation> {
     const principal = requirePrincipal(ctx);
     if (input.message) checkContent(input.message.content, "message.content");
-    const key = options.idempotencyKey;
+    const key = keyOf(principal, options);
     if (key !== undefined) {
       const again = await this.#createdBefore(principal.userId, key, input, ctx);
       if (again) return again;
@@ -225,6 +238,9 @@ export class ChatService {
   ): Promise<CreatedConversation | null> {
     const row = await this.#d.chats.conversationByKey(userId, key);
     if (!row) return null;
+    // Keys are per caller (see keyOf); a conversation the caller may not see is never answered with.
+    if (!sameChannel(requirePrincipal(ctx), row))
+      throw new AppError("idempotency.key_reused", "This Idempotency-Key was used for another conversation");
     const conversation = toConversation(row);
     if (!input.message) return conversation;
     const sent = await this.#sentBefore(row, key, input.message.content);
@@ -412,7 +428,7 @@ export class ChatService {
   ): Promise<SendMessageResponse> {
     const conversation = await this.visible(conversationId, ctx, "conversations:write");
     checkContent(input.content);
-    const key = options.idempotencyKey;
+    const key = keyOf(requirePrincipal(ctx), options);
     // Sent before with this key: the same answer again, nothing asked twice.
     const before = key === undefined ? null : await this.#sentBefore(conversation, key, input.content);
     if (before) return before;

@@ -252,6 +252,6 @@ export const chatModule = defineModule({
   },
 });
 
-export type { ChatService } from "./chat.service.ts";
+export type { ChatService, SendOptions } from "./chat.service.ts";
 export type { ConversationEvents, ConversationEventStream } from "./conversation-events.ts";
 export type { ChatTables } from "./chat.tables.ts";

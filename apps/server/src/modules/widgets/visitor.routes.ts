@@ -1,4 +1,5 @@
 import {
+  IdempotencyHeaders,
   IdParams,
   VISITOR_TOKEN_HEADER,
   VisitorConversation,
@@ -21,7 +22,7 @@ import { relayVisitorEvents, type VisitorStreams } from "./widget-sse.ts";
 export const VISITOR_API = "/api/v1/widget-api/:key";
 
 const KeyAndId = WidgetKeyParams.extend(IdParams.shape);
-const ALLOWED_HEADERS = ["content-type", VISITOR_TOKEN_HEADER, "last-event-id"].join(", ");
+const ALLOWED_HEADERS = ["content-type", VISITOR_TOKEN_HEADER, "last-event-id", "idempotency-key"].join(", ");
 
 /** What the visitor routes need. */
 export interface VisitorRouteDeps {
@@ -153,12 +154,17 @@ function registerRoutes(app: TypedApp, deps: VisitorRouteDeps): void {
         tags,
         summary: "Start a conversation with its first message; the answer streams on its events",
         params: WidgetKeyParams,
+        headers: IdempotencyHeaders,
         body: VisitorMessageRequest,
         response: { 201: VisitorExchange },
       },
     },
     async (request, reply) =>
-      reply.code(201).send(await deps.visitors.start(visitorOf(request), request.body)),
+      reply.code(201).send(
+        await deps.visitors.start(visitorOf(request), request.body, {
+          idempotencyKey: request.headers["idempotency-key"],
+        }),
+      ),
   );
   app.get(
     `${VISITOR_API}/conversations/:id`,
@@ -183,12 +189,17 @@ function registerRoutes(app: TypedApp, deps: VisitorRouteDeps): void {
         tags,
         summary: "Send a message; the answer streams on the conversation's events",
         params: KeyAndId,
+        headers: IdempotencyHeaders,
         body: VisitorMessageRequest,
         response: { 202: VisitorExchange },
       },
     },
     async (request, reply) =>
-      reply.code(202).send(await deps.visitors.send(visitorOf(request), request.params.id, request.body)),
+      reply.code(202).send(
+        await deps.visitors.send(visitorOf(request), request.params.id, request.body, {
+          idempotencyKey: request.headers["idempotency-key"],
+        }),
+      ),
   );
   app.post(
     `${VISITOR_API}/messages/:id/cancel`,

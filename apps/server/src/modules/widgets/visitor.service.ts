@@ -10,7 +10,7 @@ import type {
 import { AppError } from "../../kernel/app-error.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { RateLimiter } from "../../platform/rate-limit/rate-limit.port.ts";
-import type { ChatService, ConversationEventStream, ConversationEvents } from "../chat/index.ts";
+import type { ChatService, ConversationEventStream, ConversationEvents, SendOptions } from "../chat/index.ts";
 import { WidgetCrypto, type VisitorClaims } from "./visitor-tokens.ts";
 import { toVisitorConversation, toVisitorMessage, toVisitorThread } from "./visitor-view.ts";
 import { spendMessage } from "./widget-limits.ts";
@@ -134,12 +134,17 @@ export class VisitorService {
   }
 
   /** Starts a conversation with its first message; the answer streams on its events. */
-  async start(request: VisitorRequest, body: VisitorMessageRequest): Promise<VisitorExchange> {
+  async start(
+    request: VisitorRequest,
+    body: VisitorMessageRequest,
+    options: SendOptions = {},
+  ): Promise<VisitorExchange> {
     const { visitor, ctx } = await this.#visitor(request);
     await this.#spend(visitor, request);
     const created = await this.#d.chat.create(
       { assistantId: visitor.widget.assistant_id, message: { content: body.content } },
       ctx,
+      options,
     );
     if (!created.userMessage || !created.assistantMessage)
       throw new Error("a conversation created with a message has both messages");
@@ -154,10 +159,11 @@ export class VisitorService {
     request: VisitorRequest,
     conversationId: string,
     body: VisitorMessageRequest,
+    options: SendOptions = {},
   ): Promise<VisitorExchange> {
     const { visitor, ctx } = await this.#visitor(request);
     await this.#spend(visitor, request);
-    const sent = await this.#d.chat.send(conversationId, { content: body.content }, ctx);
+    const sent = await this.#d.chat.send(conversationId, { content: body.content }, ctx, options);
     return {
       conversationId,
       userMessage: toVisitorMessage(sent.userMessage),
