@@ -6,14 +6,13 @@ import { newId } from "../../kernel/ids.ts";
 import { holdsAnywhere, requirePrincipal } from "../../kernel/principal.ts";
 import type { RequestContext } from "../../kernel/request-context.ts";
 import type { BlobStore } from "../../platform/blob/blob.port.ts";
+import { removeUnreferenced } from "../../platform/blob/unreferenced.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { readAttachment } from "./attachment-files.ts";
 import type { AttachmentRow, AttachmentsRepository } from "./attachments.repository.ts";
 
 /** The blob store folder of the files' bytes (`<folder>/<uploader>/<file id>`). */
 const ATTACHMENT_BLOB_FOLDER = "chat-attachments";
-/** Keys checked against the rows in one query by {@link AttachmentService.collectGarbage}. */
-const GARBAGE_BATCH = 500;
 
 /** A file of an upload as the HTTP layer hands it over. */
 export interface IncomingAttachment {
@@ -202,23 +201,10 @@ export class AttachmentService {
    * well behind any upload in progress (its bytes are stored before its row).
    * @returns how many objects were removed.
    */
-  async collectGarbage(before: number): Promise<number> {
-    let removed = 0;
-    let batch: string[] = [];
-    const sweep = async () => {
-      const kept = await this.#d.repository.referenced(batch);
-      const orphans = batch.filter((key) => !kept.has(key));
-      await this.removeBlobs(orphans);
-      removed += orphans.length;
-      batch = [];
-    };
-    for await (const entry of this.#d.blobs.list(ATTACHMENT_BLOB_FOLDER)) {
-      if (entry.modifiedAt >= before) continue;
-      batch.push(entry.key);
-      if (batch.length === GARBAGE_BATCH) await sweep();
-    }
-    if (batch.length) await sweep();
-    return removed;
+  collectGarbage(before: number): Promise<number> {
+    return removeUnreferenced(this.#d.blobs, ATTACHMENT_BLOB_FOLDER, before, (keys) =>
+      this.#d.repository.referenced(keys),
+    );
   }
 
   /** Removes files uploaded before `before` and never sent, a batch at a time. */

@@ -7,7 +7,15 @@ import type { IdentityExports } from "../identity/index.ts";
 import type { ProvidersExports } from "../providers/index.ts";
 import { startEmbedWorker } from "./embedding.jobs.ts";
 import { PassageEmbedder } from "./embeddings.ts";
-import { startIngestSweep, sweepIngestion, type IngestSweepDeps } from "./ingest-sweep.ts";
+import {
+  startIngestSweep,
+  sweepIngestion,
+  sweepUnreferencedDocuments,
+  type IngestSweepDeps,
+} from "./ingest-sweep.ts";
+
+/** How often bytes no document refers to are looked for. */
+const ORPHAN_SWEEP_INTERVAL_MS = 60 * 60_000;
 import { KnowledgeEvents, ProgressHub } from "./knowledge-events.ts";
 import { ProgressStreams } from "./knowledge-sse.ts";
 import { KnowledgeSweepRepository } from "./knowledge-sweep.repository.ts";
@@ -170,6 +178,29 @@ export const knowledgeModule = defineModule({
           name: "knowledge ingestion sweep",
           roles: ["worker", "all"],
           start: () => startIngestSweep(sweepDeps, ctx.config.knowledgeSweepIntervalMs),
+        },
+        {
+          // Documents deleted by a cascade (their team, their person) leave their bytes behind.
+          name: "knowledge unreferenced bytes sweep",
+          roles: ["worker", "all"],
+          start: () => {
+            const sweep = () => {
+              sweepUnreferencedDocuments(sweepDeps)
+                .then((removed) => {
+                  if (removed > 0)
+                    ctx.logger.info({ removed }, "removed document bytes no document refers to");
+                })
+                .catch((err: unknown) => {
+                  ctx.logger.warn({ err }, "could not sweep document bytes");
+                });
+            };
+            const timer = setInterval(sweep, ORPHAN_SWEEP_INTERVAL_MS);
+            timer.unref();
+            return Promise.resolve(() => {
+              clearInterval(timer);
+              return Promise.resolve();
+            });
+          },
         },
       ],
     };

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { TypedBus } from "../../kernel/typed-bus.ts";
 import type { BlobStore } from "../../platform/blob/blob.port.ts";
+import { removeUnreferenced } from "../../platform/blob/unreferenced.ts";
 import type { Clock } from "../../platform/clock/clock.ts";
 import { enqueueIngest, progressOfRow, publishProgress } from "./ingest-signals.ts";
 import type { KnowledgeSweepRepository, StrandedDocument } from "./knowledge-sweep.repository.ts";
@@ -12,6 +13,8 @@ export const MAX_SWEEPS = 3;
 export const ABANDONED_UPLOAD_MS = 60 * 60_000;
 /** The reason a document that kept stranding its workers fails with. */
 export const STRANDED_REASON = "The document could not be processed; try Re-index";
+/** The blob store folder of documents' bytes (`knowledge/<base>/<document>`). */
+const DOCUMENT_BLOB_FOLDER = "knowledge";
 
 const BATCH = 100;
 /** Batches one sweep takes at most; the next sweep goes on where it stopped. */
@@ -75,6 +78,22 @@ export async function sweepIngestion(
     if (batch.length < BATCH) break;
   }
   return report;
+}
+
+/**
+ * Removes documents' stored bytes that no document row refers to and that are older than an
+ * abandoned upload (uploads stage their row first, so this is what a cascade left: a team or a
+ * person deleted with their knowledge bases).
+ * @returns how many objects were removed.
+ */
+export function sweepUnreferencedDocuments(
+  deps: Pick<IngestSweepDeps, "blobs" | "uploads" | "clock">,
+  options: { before?: number } = {},
+): Promise<number> {
+  const before = options.before ?? deps.clock.now() - ABANDONED_UPLOAD_MS;
+  return removeUnreferenced(deps.blobs, DOCUMENT_BLOB_FOLDER, before, (keys) =>
+    deps.uploads.referenced(keys),
+  );
 }
 
 async function handOn(

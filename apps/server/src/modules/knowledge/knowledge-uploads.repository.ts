@@ -103,6 +103,17 @@ export class KnowledgeUploadsRepository {
       .execute();
   }
 
+  /** Which of `keys` a document (staged or stored) still refers to. */
+  async referenced(keys: readonly string[]): Promise<Set<string>> {
+    if (keys.length === 0) return new Set();
+    const rows = await this.#db
+      .selectFrom("knowledge_documents")
+      .select("blob_key")
+      .where("blob_key", "in", keys)
+      .execute();
+    return new Set(rows.map((r) => r.blob_key));
+  }
+
   /** Staged rows untouched since `before`: uploads whose process died or gave up. */
   abandoned(before: number, limit: number): Promise<{ id: string; blob_key: string; updated_at: number }[]> {
     return this.#db
