@@ -58,8 +58,9 @@ export class VectorSync {
     } catch (error) {
       const reason = error instanceof AppError ? error.message : "the embedding call failed";
       this.#d.logger.warn({ err: error, documentId: document.id, model }, "could not embed a document");
-      await this.#d.vectors.setVectorError(
+      await this.#d.vectors.setVectorFailure(
         document.id,
+        model,
         `Searchable by keyword, but its passages could not be embedded with ${model}: ${reason}. ` +
           (options.final ? "Re-index it to try again." : "Trying again."),
         this.#d.clock.now(),

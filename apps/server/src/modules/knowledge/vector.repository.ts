@@ -171,6 +171,30 @@ export class VectorRepository {
    * Records why a ready document's vectors are missing (null: they are complete), leaving its
    * status alone: it is searched by keyword meanwhile.
    */
+  /**
+   * Records why the document's passages could not be embedded with `model`, only while some of
+   * them still lack a vector from it (one statement): a failed attempt that ends after another
+   * one embedded them all (a job delivered again while the first still ran, a base re-embedded)
+   * does not mark an embedded document as failing.
+   */
+  async setVectorFailure(documentId: string, model: string, error: string, now: number): Promise<void> {
+    await this.#db
+      .updateTable("knowledge_documents")
+      .set({ error, updated_at: now })
+      .where("id", "=", documentId)
+      .where("status", "=", "ready")
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("knowledge_chunks as c")
+            .select(sql<number>`1`.as("one"))
+            .where("c.document_id", "=", documentId)
+            .where(lacksVector(model)),
+        ),
+      )
+      .execute();
+  }
+
   async setVectorError(documentId: string, error: string | null, now: number): Promise<void> {
     await this.#db
       .updateTable("knowledge_documents")
