@@ -136,6 +136,45 @@ describe.each(["SQLite", "PostgreSQL"] as const)("idempotent sends on %s", (dial
     await settled(other.token, theirs.body.id);
   });
 
+  it("never answers a narrower key of the same person with a conversation it may not reach", async () => {
+    const teamOf = async (name: string) => {
+      const team = await h.call<{ id: string }>("POST", "/api/v1/teams", {
+        token: h.adminToken,
+        body: { name },
+      });
+      await h.call("PUT", `/api/v1/teams/${team.body.id}/members/${dev.id}`, {
+        token: h.adminToken,
+        body: { role: "developer" },
+      });
+      return team.body.id;
+    };
+    const [a, b] = [await teamOf(`Keys A ${dialect}`), await teamOf(`Keys B ${dialect}`)];
+    const inA = await h.call<CreatedConversation>("POST", "/api/v1/conversations", {
+      token: dev.token,
+      body: { teamId: a, message: { content: "Team A's plans" } },
+      headers: { "idempotency-key": "plans" },
+    });
+    expect(inA.status).toBe(201);
+    await settled(dev.token, inA.body.id);
+    // The same person's key, bound to team B, replays the key: it gets nothing of team A's.
+    const key = await h.call<{ key: string }>("POST", "/api/v1/api-keys", {
+      token: dev.token,
+      body: {
+        name: "team B only",
+        permissions: ["conversations:read", "conversations:write", "ai:use"],
+        teamId: b,
+      },
+    });
+    expect(key.status).toBe(201);
+    const replay = await h.call<CreatedConversation & ErrorEnvelope>("POST", "/api/v1/conversations", {
+      token: key.body.key,
+      body: { message: { content: "Team A's plans" } },
+      headers: { "idempotency-key": "plans" },
+    });
+    expect(replay.status).toBe(422);
+    expect(JSON.stringify(replay.body)).not.toContain(inA.body.id);
+  });
+
   it("refuses a key sent again with another message, and a malformed key, storing nothing", async () => {
     const started = await create(dev.token, "start-2", "The first words");
     await settled(dev.token, started.body.id);

@@ -112,6 +112,13 @@ function keyOf(principal: Principal, options: SendOptions): string | undefined {
   return channel ? `${channel.kind}:${channel.id}:${channel.subject}:${key}` : key;
 }
 
+/** Whether `principal` reaches conversation `row` at all: its owner or team, on its channel. */
+function reaches(principal: Principal, row: ConversationRow): boolean {
+  return (
+    reachesShared(principal, { ownerId: row.user_id, teamId: row.team_id }) && sameChannel(principal, row)
+  );
+}
+
 /** How a send or a create is made. */
 export interface SendOptions {
   /**
@@ -238,9 +245,12 @@ export class ChatService {
   ): Promise<CreatedConversation | null> {
     const row = await this.#d.chats.conversationByKey(userId, key);
     if (!row) return null;
-    // Keys are per caller (see keyOf); a conversation the caller may not see is never answered with.
-    if (!sameChannel(requirePrincipal(ctx), row))
+    // Keys are per user (see keyOf); a conversation this caller may not reach or write (a key bound
+    // to another team, a channel's other visitor) is never answered with, as `visible` would refuse it.
+    const principal = requirePrincipal(ctx);
+    if (!reaches(principal, row))
       throw new AppError("idempotency.key_reused", "This Idempotency-Key was used for another conversation");
+    assertMayIn(principal, "conversations:write", row.team_id, "This");
     const conversation = toConversation(row);
     if (!input.message) return conversation;
     const sent = await this.#sentBefore(row, key, input.message.content);
@@ -721,11 +731,7 @@ export class ChatService {
   ): Promise<ConversationRow> {
     const principal: Principal = requirePrincipal(ctx);
     const row = await this.#d.chats.findConversation(id);
-    if (
-      !row ||
-      !reachesShared(principal, { ownerId: row.user_id, teamId: row.team_id }) ||
-      !sameChannel(principal, row)
-    )
+    if (!row || !reaches(principal, row))
       throw new AppError("conversation.not_found", `No conversation ${id}`);
     assertMayIn(principal, permission, row.team_id, "This");
     return row;
