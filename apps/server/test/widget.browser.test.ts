@@ -198,6 +198,32 @@ describe("the widget on another site", () => {
     await page.close();
   }, 60_000);
 
+  it("answers once when the visitor sends the same words again after the reply was lost", async () => {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${allowedHost.origin}/`);
+    await page.getByRole("button", { name: "Open chat: Shop chat" }).click();
+    const asked = web.fake.requests.length;
+    let reached = false;
+    await page.route(/\/widget-api\/[^/]+\/conversations$/, async (route) => {
+      if (route.request().method() !== "POST") return route.fallback();
+      await route.fetch();
+      reached = true;
+      await route.abort("connectionreset");
+    });
+    await ask(page, "Is anyone there?");
+    await expect.poll(() => reached).toBe(true);
+    await page.unroute(/\/widget-api\/[^/]+\/conversations$/);
+    // The words are still in the box: Send again.
+    await page.getByRole("button", { name: "Send" }).click();
+    const dialog = page.getByRole("dialog", { name: "Shop chat" });
+    await expect
+      .poll(async () => normalized(await lastAnswer(page).innerText()), { timeout: 20_000 })
+      .toBe(normalized(fullText));
+    expect(await dialog.getByText("Is anyone there?").count()).toBe(1);
+    expect(web.fake.requests.length - asked).toBe(1);
+    await page.close();
+  }, 60_000);
+
   it("tells the visitor the chat is over when its widget is switched off mid-answer", async () => {
     const ending = await adminCall<CreatedWidget>("POST", "/api/v1/widgets", {
       teamId,

@@ -185,9 +185,11 @@ class Chat {
     this.#fail(null);
     this.#send.disabled = true;
     try {
-      const conversationId = load(this.#o.boot.key).conversationId;
+      const { conversationId, pending } = load(this.#o.boot.key);
+      // The same words again after a lost connection: the same key, so they are not asked twice.
+      const again = pending?.content === content && pending.conversationId === conversationId;
       const exchange = await this.#deliver({
-        key: newIdempotencyKey(),
+        key: again ? pending.key : newIdempotencyKey(),
         content,
         ...(conversationId ? { conversationId } : {}),
       });
