@@ -10,6 +10,7 @@ import { eventually, runParley, type ParleyProcess } from "../process-harness.ts
 import { cleanupNamespace, testServices, uniqueId } from "../services.ts";
 import { TcpProxy } from "../tcp-proxy.ts";
 import { startFakeBotApi, type FakeBotApi } from "./fake-bot-api.ts";
+import { connectWebhookBot, sentBy } from "./process-bots.ts";
 
 /**
  * Pods killed (SIGKILL) at the worst moments of a Telegram update: while taking it in (Telegram
@@ -44,25 +45,6 @@ function start(natsUrl: string): ParleyProcess {
   return p;
 }
 
-/** A JSON request to the pod at `url`: its status and its body's (string) fields. */
-async function call(
-  url: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  token?: string,
-): Promise<{ status: number; body: Record<string, string> }> {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, string> };
-}
-
 beforeAll(async () => {
   database = await createTestPostgres();
   nats = await TcpProxy.start(Number(new URL(testServices.natsUrl).port || 4222));
@@ -80,45 +62,10 @@ afterAll(async () => {
   await cleanupNamespace(namespace);
 });
 
-/** Signs in on the pod at `url` and connects a new webhook bot to a new team assistant. */
-async function connectBot(url: string, username: string) {
-  const login = await call(url, "POST", "/api/v1/auth/login", ADMIN);
-  const token = login.body.accessToken;
-  const team = await call(url, "POST", "/api/v1/teams", { name: username }, token);
-  const assistant = await call(
-    url,
-    "POST",
-    "/api/v1/assistants",
-    { name: "Survivor", teamId: team.body.id, model: "fake/fake-model" },
-    token,
-  );
-  const botToken = tg.addBot(username);
-  const bot = await call(
-    url,
-    "POST",
-    "/api/v1/telegram-bots",
-    { assistantId: assistant.body.id, token: botToken, mode: "webhook" },
-    token,
-  );
-  expect(bot.status).toBe(201);
-  const secret = tg.webhookOf(botToken)?.secret ?? "";
-  /** Posts `update` to the bot's webhook on the pod at `to`, as Telegram does. */
-  const deliver = (to: string, update: Record<string, unknown>) =>
-    fetch(`${to}/api/v1/telegram/webhook/${bot.body.id}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret },
-      body: JSON.stringify(update),
-    });
-  return { botId: bot.body.id, botToken, deliver };
-}
+/** Connects a new webhook bot on the process at `url` (see connectWebhookBot). */
+const connectBot = (url: string, username: string) => connectWebhookBot(url, tg, ADMIN, username);
 
-/** The texts the bot sent to chat `chatId` (successful calls of `method`). */
-function sent(botToken: string, chatId: number, method = "sendMessage"): string[] {
-  return tg
-    .callsOf(method, botToken)
-    .filter((c) => c.params.chat_id === chatId && c.status === 200)
-    .map((c) => String(c.params.text));
-}
+const sent = (botToken: string, chatId: number, method?: string) => sentBy(tg, botToken, chatId, method);
 
 describe("a pod killed while taking in a Telegram update", () => {
   it("leaves the update to Telegram's retry, which another pod answers", async () => {

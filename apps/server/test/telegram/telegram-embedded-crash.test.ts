@@ -6,6 +6,7 @@ import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upst
 import { fakeProviders } from "../parley-harness.ts";
 import { runParley, type ParleyProcess } from "../process-harness.ts";
 import { startFakeBotApi, type FakeBotApi } from "./fake-bot-api.ts";
+import { connectWebhookBot, sentBy } from "./process-bots.ts";
 
 /**
  * An embedded server (SQLite, in-memory queue) killed (SIGKILL) after it told Telegram "200" for
@@ -34,55 +35,10 @@ function start(dataDir: string): ParleyProcess {
   return p;
 }
 
-async function call(url: string, method: string, path: string, body?: unknown, token?: string) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(body !== undefined ? { "content-type": "application/json" } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, string> };
-}
+/** Connects a new webhook bot on the process at `url` (see connectWebhookBot). */
+const connectBot = (url: string, username: string) => connectWebhookBot(url, tg, ADMIN, username);
 
-/** Signs in and connects a new webhook bot to a new team assistant; how to deliver its updates. */
-async function connectBot(url: string, username: string) {
-  const token = (await call(url, "POST", "/api/v1/auth/login", ADMIN)).body.accessToken;
-  const team = await call(url, "POST", "/api/v1/teams", { name: username }, token);
-  const assistant = await call(
-    url,
-    "POST",
-    "/api/v1/assistants",
-    { name: "Survivor", teamId: team.body.id, model: "fake/fake-model" },
-    token,
-  );
-  const botToken = tg.addBot(username);
-  const bot = await call(
-    url,
-    "POST",
-    "/api/v1/telegram-bots",
-    { assistantId: assistant.body.id, token: botToken, mode: "webhook" },
-    token,
-  );
-  expect(bot.status).toBe(201);
-  const secret = tg.webhookOf(botToken)?.secret ?? "";
-  const deliver = (to: string, update: Record<string, unknown>) =>
-    fetch(`${to}/api/v1/telegram/webhook/${bot.body.id}`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret },
-      body: JSON.stringify(update),
-    });
-  return { botToken, deliver };
-}
-
-/** The texts the bot sent to chat `chatId` (successful calls of `method`). */
-function sent(botToken: string, chatId: number, method = "sendMessage"): string[] {
-  return tg
-    .callsOf(method, botToken)
-    .filter((c) => c.params.chat_id === chatId && c.status === 200)
-    .map((c) => String(c.params.text));
-}
+const sent = (botToken: string, chatId: number, method?: string) => sentBy(tg, botToken, chatId, method);
 
 beforeAll(async () => {
   // 40 chunks 100 ms apart: an answer streams for 4 s, long enough to be killed in the middle.
