@@ -4,16 +4,15 @@ import Sqlite from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
-import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
+import { startHarness, type Harness } from "../parley-harness.ts";
 import { createTestPostgres, type TestPostgres } from "../postgres.ts";
-import { cleanupNamespace, testServices, uniqueId } from "../services.ts";
-import { publish, visitor, visitorCall, widgetTeam } from "./widget-support.ts";
+import { cleanupNamespace, uniqueId } from "../services.ts";
+import { publish, visitor, visitorCall, widgetTeam, widgetTestEnv } from "./widget-support.ts";
 
 /**
  * Unpublishing a widget deletes its visitors' conversations with it (no one in the team can read
  * them), only once the caller confirmed their number; none is left behind, nobody else's goes.
  */
-const limits = { apiPerMinute: 1_000_000, aiPerMinute: 1_000_000 };
 const HIGH = { visitorPerHour: 10_000, ipPerHour: 10_000, widgetPerDay: 10_000 };
 
 describe.each(["embedded", "distributed"] as const)("deleting a widget (%s)", (shape) => {
@@ -25,24 +24,14 @@ describe.each(["embedded", "distributed"] as const)("deleting a widget (%s)", (s
   beforeAll(async () => {
     fake = await startFakeUpstream({ chunks: 2 });
     database = shape === "distributed" ? await createTestPostgres() : null;
-    h = await startHarness({
-      PARLEY_PROVIDERS: fakeProviders(fake.url),
-      PARLEY_RATE_LIMITS: JSON.stringify({
-        admin: limits,
-        operator: limits,
-        developer: limits,
-        viewer: limits,
-      }),
-      ...(database
-        ? {
-            PARLEY_DATABASE_URL: database.url,
-            PARLEY_NATS_URL: testServices.natsUrl,
-            PARLEY_REDIS_URL: testServices.redisUrl,
-            PARLEY_NAMESPACE: namespace,
-            PARLEY_SECRET_KEY: "widget-delete-secret-key-0123456789abcdef",
-          }
-        : {}),
-    });
+    h = await startHarness(
+      widgetTestEnv(
+        fake.url,
+        database
+          ? { databaseUrl: database.url, namespace, secretKey: "widget-delete-secret-key-0123456789abcdef" }
+          : null,
+      ),
+    );
   }, 120_000);
   afterAll(async () => {
     await h.stop();

@@ -8,17 +8,16 @@ import type {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSse, type SseConnection } from "../chat/sse-client.ts";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
-import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
+import { startHarness, type Harness } from "../parley-harness.ts";
 import { createTestPostgres, type TestPostgres } from "../postgres.ts";
-import { cleanupNamespace, testServices, uniqueId } from "../services.ts";
-import { HOST, publish, visitor, visitorCall, widgetTeam } from "./widget-support.ts";
+import { cleanupNamespace, uniqueId } from "../services.ts";
+import { HOST, publish, visitor, visitorCall, widgetTeam, widgetTestEnv } from "./widget-support.ts";
 
 /**
  * A visitor's open event stream lasts only as long as a new request of theirs would be accepted:
  * rotating the secret (signed visitors), deleting the widget or switching it off ends it at once
  * with a `stream.error` event, on the pod that made the change and on every other one.
  */
-const limits = { apiPerMinute: 1_000_000, aiPerMinute: 1_000_000 };
 const HIGH = { visitorPerHour: 10_000, ipPerHour: 10_000, widgetPerDay: 10_000 };
 
 describe.each(["embedded", "distributed"] as const)(
@@ -35,24 +34,12 @@ describe.each(["embedded", "distributed"] as const)(
     beforeAll(async () => {
       fake = await startFakeUpstream({ chunks: 2 });
       database = shape === "distributed" ? await createTestPostgres() : null;
-      const env = {
-        PARLEY_PROVIDERS: fakeProviders(fake.url),
-        PARLEY_RATE_LIMITS: JSON.stringify({
-          admin: limits,
-          operator: limits,
-          developer: limits,
-          viewer: limits,
-        }),
-        ...(database
-          ? {
-              PARLEY_DATABASE_URL: database.url,
-              PARLEY_NATS_URL: testServices.natsUrl,
-              PARLEY_REDIS_URL: testServices.redisUrl,
-              PARLEY_NAMESPACE: namespace,
-              PARLEY_SECRET_KEY: "widget-streams-secret-key-0123456789abcdef",
-            }
-          : {}),
-      };
+      const env = widgetTestEnv(
+        fake.url,
+        database
+          ? { databaseUrl: database.url, namespace, secretKey: "widget-streams-secret-key-0123456789abcdef" }
+          : null,
+      );
       podA = await startHarness(env);
       podB = database ? await startHarness(env) : podA;
     }, 120_000);

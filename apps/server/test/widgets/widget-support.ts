@@ -1,6 +1,37 @@
 import { createHmac } from "node:crypto";
 import type { CreatedWidget, VisitorSession } from "@parley/contracts";
-import type { Answer, Harness } from "../parley-harness.ts";
+import { fakeProviders, type Answer, type Harness } from "../parley-harness.ts";
+import { testServices } from "../services.ts";
+
+/**
+ * The environment of a widget test's Parley: the fake upstream as its provider, API and AI limits
+ * out of the way (the widget's own limits are under test), and, given `distributed`, PostgreSQL,
+ * NATS and Redis under its own namespace.
+ */
+export function widgetTestEnv(
+  upstreamUrl: string,
+  distributed: { databaseUrl: string; namespace: string; secretKey: string } | null,
+): Record<string, string> {
+  const limits = { apiPerMinute: 1_000_000, aiPerMinute: 1_000_000 };
+  return {
+    PARLEY_PROVIDERS: fakeProviders(upstreamUrl),
+    PARLEY_RATE_LIMITS: JSON.stringify({
+      admin: limits,
+      operator: limits,
+      developer: limits,
+      viewer: limits,
+    }),
+    ...(distributed
+      ? {
+          PARLEY_DATABASE_URL: distributed.databaseUrl,
+          PARLEY_NATS_URL: testServices.natsUrl,
+          PARLEY_REDIS_URL: testServices.redisUrl,
+          PARLEY_NAMESPACE: distributed.namespace,
+          PARLEY_SECRET_KEY: distributed.secretKey,
+        }
+      : {}),
+  };
+}
 
 /** The host page's origin the tests' widgets allow. */
 export const HOST = "https://shop.example";

@@ -7,14 +7,13 @@ import type {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openSse, answerOf } from "../chat/sse-client.ts";
 import { startFakeUpstream, type FakeUpstream } from "../fake-upstream/fake-upstream.ts";
-import { fakeProviders, startHarness, type Harness } from "../parley-harness.ts";
+import { startHarness, type Harness } from "../parley-harness.ts";
 import { createTestPostgres, type TestPostgres } from "../postgres.ts";
-import { cleanupNamespace, testServices, uniqueId } from "../services.ts";
-import { HOST, publish, visitor, visitorCall, widgetTeam } from "./widget-support.ts";
+import { cleanupNamespace, uniqueId } from "../services.ts";
+import { HOST, publish, visitor, visitorCall, widgetTeam, widgetTestEnv } from "./widget-support.ts";
 
 let fake: FakeUpstream;
 let h: Harness;
-const limits = { apiPerMinute: 1_000_000, aiPerMinute: 1_000_000 };
 
 /** Waits for the answer of `exchange` to end, over the visitor's event stream. */
 async function answered(key: string, token: string, exchange: VisitorExchange): Promise<string> {
@@ -53,25 +52,18 @@ for (const shape of ["embedded", "distributed"] as const) {
     beforeAll(async () => {
       fake = await startFakeUpstream({ chunks: 5, text: "Open from nine to five, every weekday." });
       database = shape === "distributed" ? await createTestPostgres() : null;
-      h = await startHarness({
-        PARLEY_PROVIDERS: fakeProviders(fake.url),
-        PARLEY_RATE_LIMITS: JSON.stringify({
-          admin: limits,
-          operator: limits,
-          developer: limits,
-          viewer: limits,
-        }),
-        // The limits' counters in Redis, the conversations in PostgreSQL, the answers over NATS.
-        ...(database
-          ? {
-              PARLEY_DATABASE_URL: database.url,
-              PARLEY_NATS_URL: testServices.natsUrl,
-              PARLEY_REDIS_URL: testServices.redisUrl,
-              PARLEY_NAMESPACE: namespace,
-              PARLEY_SECRET_KEY: "widget-visitors-secret-key-0123456789abcdef",
-            }
-          : {}),
-      });
+      h = await startHarness(
+        widgetTestEnv(
+          fake.url,
+          database
+            ? {
+                databaseUrl: database.url,
+                namespace,
+                secretKey: "widget-visitors-secret-key-0123456789abcdef",
+              }
+            : null,
+        ),
+      );
     }, 120_000);
     afterAll(async () => {
       await h.stop();
